@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building, testing and the lab need.
+# Idempotent: skips apt when everything is already there.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
+      libjansson-dev libyaml-dev libmnl-dev libev-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
+      iproute2 iputils-ping curl socat procps python3 bird2 frr gobgpd)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The Debian packages start daemons when an init system runs; tests start their own.
+for d in bird bgpd zebra gobgpd; do pkill -x "$d" 2>/dev/null || true; done
