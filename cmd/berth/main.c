@@ -11,10 +11,10 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: berth <command> [options]\n"
-		   "commands:\n"
-		   "  speaker     announce service addresses over BGP\n"
-		   "  version     print the version\n"
-		   "Run 'berth <command> --help' for the command's options.\n");
+	           "commands:\n"
+	           "  speaker     announce service addresses over BGP\n"
+	           "  version     print the version\n"
+	           "Run 'berth <command> --help' for the command's options.\n");
 }
 
 int main(int argc, char **argv)

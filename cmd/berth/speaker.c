@@ -1,9 +1,264 @@
+/*
+ * berth speaker: announces service addresses of this node over BGP.
+ * Flags and process wiring only; the work is in src/speaker.
+ */
+#include <errno.h>
+#include <ev.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 
+#include "core/log.h"
 #include "main.h"
+#include "speaker/speaker.h"
+
+#define MAX_MANIFESTS 64
+
+static void speaker_usage(FILE *f)
+{
+	fprintf(
+	    f, "usage: berth speaker --node NAME --manifests FILE [FILE...] [options]\n"
+	       "  --node NAME              this node's name (matches BgpPeer nodeSelector\n"
+	       "                           through the Node object of that name, if any)\n"
+	       "  --manifests FILE...      YAML/JSON manifests: BgpConf, BgpPeer, Service, Node\n"
+	       "  --router-id A.B.C.D      BGP identifier (default: BgpConf spec.routerId,\n"
+	       "                           the Node's InternalIP, or the first IPv4 address)\n"
+	       "  --nexthop4 ADDR          next hop for IPv4 routes on IPv6 sessions\n"
+	       "  --nexthop6 ADDR          next hop for IPv6 routes on IPv4 sessions\n"
+	       "                           (default: an address of the session's interface)\n"
+	       "  --max-received N         prefixes a peer may send us (default 10000, 0 = any)\n"
+	       "  --synthetic-prefixes ADDR:N  also announce N host routes from ADDR (benchmarks)\n"
+	       "  --log-level LEVEL        error, warn, info (default) or debug\n"
+	       "SIGHUP or a change of a manifest re-reads them; SIGTERM withdraws and exits.\n");
+}
+
+struct ctx {
+	struct speaker *sp;
+	ev_timer reload_timer;
+	ev_timer stop_timer;
+	ev_stat stats[MAX_MANIFESTS];
+	size_t n_stats;
+	bool stopping;
+};
+
+static void do_reload(struct ctx *c)
+{
+	struct cfg_error err;
+
+	cfg_error_init(&err, NULL, NULL);
+	if (speaker_reload(c->sp, &err) < 0)
+		log_err("reload failed, keeping the running configuration: %s", err.msg);
+	else
+		log_info("configuration reloaded");
+}
+
+static void on_reload_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	do_reload(w->data);
+}
+
+/* Editors write files in several steps: wait for them to settle. */
+static void schedule_reload(struct ev_loop *loop, struct ctx *c)
+{
+	ev_timer_stop(loop, &c->reload_timer);
+	ev_timer_set(&c->reload_timer, 0.2, 0.0);
+	ev_timer_start(loop, &c->reload_timer);
+}
+
+static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	log_info("SIGHUP: reloading");
+	do_reload(w->data);
+}
+
+static void on_stat(struct ev_loop *loop, ev_stat *w, int revents)
+{
+	schedule_reload(loop, w->data);
+}
+
+static void on_stop_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ctx *c = w->data;
+
+	if (speaker_stopped(c->sp))
+		ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct ctx *c = w->data;
+
+	if (c->stopping) {
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	log_info("signal %d: withdrawing routes and closing sessions", w->signum);
+	c->stopping = true;
+	for (size_t i = 0; i < c->n_stats; i++)
+		ev_stat_stop(loop, &c->stats[i]);
+	speaker_shutdown(c->sp);
+	ev_timer_init(&c->stop_timer, on_stop_timer, 0.0, 0.05);
+	c->stop_timer.data = c;
+	ev_timer_start(loop, &c->stop_timer);
+}
+
+static int parse_synthetic(const char *arg, struct speaker_opts *o)
+{
+	char buf[128];
+	char *colon, *end;
+	unsigned long n;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	colon = strrchr(buf, ':');
+	if (!colon)
+		return -EINVAL;
+	*colon = 0;
+	errno = 0;
+	n = strtoul(colon + 1, &end, 10);
+	if (errno || *end || n == 0 || n > 16000000)
+		return -EINVAL;
+	if (bgp_addr_parse(buf, &o->synthetic_start) < 0)
+		return -EINVAL;
+	o->n_synthetic = (uint32_t)n;
+	return 0;
+}
 
 int cmd_speaker(int argc, char **argv)
 {
-	fprintf(stderr, "berth speaker: not built yet\n");
-	return 1;
+	static const struct option opts[] = {
+	    {"node", required_argument, NULL, 'n'},
+	    {"manifests", required_argument, NULL, 'm'},
+	    {"router-id", required_argument, NULL, 'r'},
+	    {"nexthop4", required_argument, NULL, '4'},
+	    {"nexthop6", required_argument, NULL, '6'},
+	    {"max-received", required_argument, NULL, 'x'},
+	    {"synthetic-prefixes", required_argument, NULL, 's'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	const char *manifests[MAX_MANIFESTS];
+	struct speaker_opts o = {.max_received = 10000};
+	const char *level = "info";
+	struct ev_loop *loop = EV_DEFAULT;
+	struct cfg_error err;
+	struct ctx c = {0};
+	ev_signal sig_hup, sig_term, sig_int;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "n:m:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			o.node = optarg;
+			break;
+		case 'm':
+			/* --manifests takes every following non-option word. */
+			optind--;
+			while (optind < argc && argv[optind][0] != '-') {
+				if (o.n_manifests == MAX_MANIFESTS) {
+					fprintf(stderr, "berth speaker: at most %d manifests\n",
+					        MAX_MANIFESTS);
+					return 2;
+				}
+				manifests[o.n_manifests++] = argv[optind++];
+			}
+			break;
+		case 'r':
+			if (bgp_addr_parse(optarg, &o.router_id) < 0 ||
+			    o.router_id.family != AF_INET) {
+				fprintf(stderr,
+				        "berth speaker: --router-id: '%s' is not an IPv4 "
+				        "address\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case '4':
+		case '6':
+			if (bgp_addr_parse(optarg, ch == '4' ? &o.nexthop4 : &o.nexthop6) < 0 ||
+			    (ch == '4' ? o.nexthop4.family != AF_INET
+			               : o.nexthop6.family != AF_INET6)) {
+				fprintf(stderr,
+				        "berth speaker: --nexthop%c: '%s' is not an IPv%c "
+				        "address\n",
+				        ch, optarg, ch);
+				return 2;
+			}
+			break;
+		case 'x': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || v > UINT32_MAX) {
+				fprintf(stderr,
+				        "berth speaker: --max-received: '%s' is not a "
+				        "number\n",
+				        optarg);
+				return 2;
+			}
+			o.max_received = (uint32_t)v;
+			break;
+		}
+		case 's':
+			if (parse_synthetic(optarg, &o) < 0) {
+				fprintf(stderr,
+				        "berth speaker: --synthetic-prefixes: expected "
+				        "ADDR:COUNT, got '%s'\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'l':
+			level = optarg;
+			break;
+		case 'h':
+			speaker_usage(stdout);
+			return 0;
+		default:
+			speaker_usage(stderr);
+			return 2;
+		}
+	}
+	if (!o.node || !o.n_manifests) {
+		fprintf(stderr, "berth speaker: --node and --manifests are required\n");
+		speaker_usage(stderr);
+		return 2;
+	}
+	o.manifests = manifests;
+	if (cmd_log_setup(level) < 0)
+		return 2;
+	signal(SIGPIPE, SIG_IGN);
+
+	cfg_error_init(&err, NULL, NULL);
+	c.sp = speaker_new(loop, &o, &err);
+	if (!c.sp) {
+		fprintf(stderr, "berth speaker: %s\n", err.msg[0] ? err.msg : strerror(ENOMEM));
+		return 1;
+	}
+	log_info("speaker started on node %s with %zu manifest(s)", o.node, o.n_manifests);
+
+	ev_timer_init(&c.reload_timer, on_reload_timer, 0.2, 0.0);
+	c.reload_timer.data = &c;
+	for (size_t i = 0; i < o.n_manifests; i++) {
+		ev_stat_init(&c.stats[i], on_stat, manifests[i], 0.5);
+		c.stats[i].data = &c;
+		ev_stat_start(loop, &c.stats[i]);
+	}
+	c.n_stats = o.n_manifests;
+	ev_signal_init(&sig_hup, on_hup, SIGHUP);
+	ev_signal_init(&sig_term, on_term, SIGTERM);
+	ev_signal_init(&sig_int, on_term, SIGINT);
+	sig_hup.data = sig_term.data = sig_int.data = &c;
+	ev_signal_start(loop, &sig_hup);
+	ev_signal_start(loop, &sig_term);
+	ev_signal_start(loop, &sig_int);
+
+	ev_run(loop, 0);
+
+	speaker_free(c.sp);
+	log_info("speaker stopped");
+	return 0;
 }

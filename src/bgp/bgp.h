@@ -56,10 +56,15 @@ enum bgp_err_code {
 
 /* Subcodes, RFC 4271 section 6.1-6.3; Cease subcodes RFC 4486 */
 enum {
+	BGP_ERR_SUBCODE_UNSPECIFIC = 0,
+
 	BGP_ERR_HDR_SYNC = 1,
 	BGP_ERR_HDR_LEN = 2,
 	BGP_ERR_HDR_TYPE = 3,
 
+	/* RFC 4271 section 6.2: a recognized but malformed optional parameter
+	 * (here: any malformed capability or parameter length) */
+	BGP_ERR_OPEN_UNSPECIFIC = 0,
 	BGP_ERR_OPEN_VERSION = 1,
 	BGP_ERR_OPEN_PEER_AS = 2,
 	BGP_ERR_OPEN_BGP_ID = 3,
@@ -208,6 +213,8 @@ struct bgp_attrs {
 	uint8_t origin;
 	const uint8_t *as_path; /* view: raw segments */
 	size_t as_path_len;
+	const uint8_t *as4_path; /* view: raw segments, 4-octet ASNs (RFC 6793) */
+	size_t as4_path_len;
 	struct bgp_addr next_hop; /* NEXT_HOP attribute, AF_INET */
 	uint32_t med;
 	uint32_t local_pref;
@@ -233,6 +240,14 @@ enum bgp_upd_action {
 	BGP_UPD_SESSION_RESET = 4,	/* send NOTIFICATION, close */
 };
 
+/*
+ * A decoded UPDATE. With err->action == BGP_UPD_TREAT_AS_WITHDRAW the
+ * announced prefixes are already counted in n_withdraw (n_announce is 0);
+ * the nlri/mp_reach views still show the raw fields. Counts are per family
+ * over classic fields and MP_REACH/MP_UNREACH together. end_of_rib: an IPv4
+ * empty UPDATE (23 octets), or an UPDATE whose only attribute is an empty
+ * MP_UNREACH_NLRI for IPv4 or IPv6 unicast.
+ */
 struct bgp_update {
 	const uint8_t *withdrawn; /* view: IPv4 withdrawn routes */
 	size_t withdrawn_len;
@@ -287,13 +302,20 @@ int bgp_header_check(const uint8_t *buf, size_t len, size_t max_len, size_t *msg
 /*
  * Decodes one whole message (header included). Returns 0 on success
  * (for UPDATE, err->action may still be ATTR_DISCARD or TREAT_AS_WITHDRAW),
- * or -EBADMSG with err filled: send a NOTIFICATION with err->code/subcode.
+ * or -EBADMSG with err filled: send a NOTIFICATION with err->code/subcode
+ * and err->data. The header is checked again with the session's maximum
+ * (sp->ext_msg); len must be at least the header's length (bytes past it
+ * are ignored). sp may be NULL: no 4-octet AS, no ADD-PATH, no ext msg.
+ * On success err->action is BGP_UPD_OK and err->reason NULL unless an
+ * UPDATE had findings.
  */
 int bgp_msg_decode(const uint8_t *buf, size_t len, const struct bgp_session_params *sp,
 		   struct bgp_msg *out, struct bgp_error *err);
 
 /* Iterate the prefixes in an encoded NLRI field. Returns 1 with *p filled,
- * 0 at the end, -EBADMSG when malformed. *off starts at 0. */
+ * 0 at the end, -EBADMSG when malformed. *off starts at 0. family is
+ * AF_INET or AF_INET6 (-EAFNOSUPPORT otherwise); trailing bits past the
+ * prefix length are cleared in *p. */
 int bgp_nlri_next(const uint8_t *nlri, size_t len, size_t *off, uint8_t family, bool addpath,
 		  struct bgp_prefix *p);
 
@@ -302,8 +324,16 @@ size_t bgp_prefix_wire_len(const struct bgp_prefix *p, bool addpath);
 
 /* ---- Encoders: return bytes written or a negative errno ---- */
 
+/*
+ * OPEN with every capability set in o->caps, one per optional parameter.
+ * o->version is ignored (always 4). With caps.as4 the 2-octet My AS is
+ * derived from caps.as4_asn (AS_TRANS when it needs 4 octets) and o->my_as
+ * is ignored. -EINVAL for hold time 1/2, BGP id 0, AS 0, gr_time > 4095 or
+ * an ADD-PATH value > 3.
+ */
 ssize_t bgp_open_encode(uint8_t *buf, size_t cap, const struct bgp_open *o);
 ssize_t bgp_keepalive_encode(uint8_t *buf, size_t cap);
+/* -EMSGSIZE when 21 + data_len exceeds 4096. */
 ssize_t bgp_notification_encode(uint8_t *buf, size_t cap, uint8_t code, uint8_t subcode,
 				const uint8_t *data, size_t data_len);
 ssize_t bgp_route_refresh_encode(uint8_t *buf, size_t cap, uint16_t afi, uint8_t safi);
@@ -336,7 +366,10 @@ struct bgp_out_attrs {
  * i.e. everything except MP_REACH_NLRI (which carries the NLRI and is
  * built by bgp_update_encode). For AF_INET includes NEXT_HOP. When the
  * session is not 4-octet AS, AS_PATH uses 2-octet ASNs with AS_TRANS and an
- * AS4_PATH follows (RFC 6793 section 4.2.2).
+ * AS4_PATH follows (RFC 6793 section 4.2.2) when some AS needs 4 octets.
+ * Attributes in ascending type order; the extended-length flag only on
+ * attributes longer than 255. sp may be NULL (2-octet AS). -EINVAL for an
+ * invalid origin, AS 0 in the path, or a missing IPv4 next hop for AF_IPV4.
  */
 ssize_t bgp_attrs_encode(uint8_t *buf, size_t cap, const struct bgp_out_attrs *a,
 			 enum bgp_af af, const struct bgp_session_params *sp);
@@ -345,8 +378,14 @@ ssize_t bgp_attrs_encode(uint8_t *buf, size_t cap, const struct bgp_out_attrs *a
  * One UPDATE message. For IPv4 the withdrawn/announced prefixes use the
  * classic fields; for IPv6 they go into MP_UNREACH_NLRI / MP_REACH_NLRI
  * (RFC 4760) with next hop from *out. attrs may be NULL when announcing
- * nothing (a pure withdrawal). Returns bytes written, -ENOBUFS if it does
- * not fit in cap or in the session's maximum message size.
+ * nothing (a pure withdrawal). Path ids are written when
+ * sp->addpath_tx[af]. MP_REACH_NLRI/MP_UNREACH_NLRI come first
+ * (RFC 7606 section 5.1) and always use the 2-octet attribute length.
+ * Returns bytes written; -EMSGSIZE if the message would exceed the
+ * session's maximum (4096, or 65535 with sp->ext_msg), else -ENOBUFS if it
+ * does not fit in cap; -EINVAL for nothing to announce or withdraw (use
+ * bgp_eor_encode), announcements without attrs, a prefix of the wrong
+ * family, or an IPv6 announcement without out->next_hop6.
  */
 struct bgp_update_parts {
 	enum bgp_af af;
@@ -361,18 +400,44 @@ struct bgp_update_parts {
 ssize_t bgp_update_encode(uint8_t *buf, size_t cap, const struct bgp_update_parts *u,
 			  const struct bgp_session_params *sp);
 
-/* End-of-RIB marker for a family (RFC 4724 section 2). */
+/* End-of-RIB marker for a family (RFC 4724 section 2): 23 octets for IPv4,
+ * 29 for IPv6 (one empty MP_UNREACH_NLRI with a 1-octet length). */
 ssize_t bgp_eor_encode(uint8_t *buf, size_t cap, enum bgp_af af);
 
-/* Bytes an UPDATE needs beyond its prefixes and attrs: the fixed part. */
+/*
+ * Bytes an UPDATE needs beyond its prefixes and attrs: the fixed part.
+ * Exactly: bgp_update_encode's length ==
+ *   bgp_update_overhead(af, out, n_announce > 0, n_withdraw > 0)
+ *   + (n_announce > 0 ? attrs_len : 0)
+ *   + sum of bgp_prefix_wire_len(p, sp->addpath_tx[af]) over both lists.
+ * IPv4: 19 header + 2 withdrawn length + 2 attribute length = 23.
+ * IPv6: 23, plus with announce the MP_REACH_NLRI fixed part: 4 attribute
+ * header + 2 AFI + 1 SAFI + 1 next hop length + 16 (32 when
+ * out->next_hop6_ll is set) + 1 reserved; plus with withdraw the
+ * MP_UNREACH_NLRI fixed part: 4 attribute header + 2 AFI + 1 SAFI.
+ */
 size_t bgp_update_overhead(enum bgp_af af, const struct bgp_out_attrs *out, bool announce,
 			   bool withdraw);
 
 /* Helpers */
+
+/* 0, or -EAFNOSUPPORT for anything but IPv4/IPv6 unicast. */
 int bgp_af_from_afi(uint16_t afi, uint8_t safi, enum bgp_af *af);
-int bgp_prefix_parse(const char *s, struct bgp_prefix *p); /* "192.0.2.1/32", "2001:db8::1" */
+/*
+ * "192.0.2.1/32", "2001:db8::/32"; without "/len" a host route. -EINVAL for
+ * bad syntax, a length past 32/128, or bits set past the length
+ * ("10.0.0.1/8": a config error beats silently announcing 10.0.0.0/8).
+ * path_id is 0.
+ */
+int bgp_prefix_parse(const char *s, struct bgp_prefix *p);
+/* IPv4 or IPv6 literal (inet_pton); -EINVAL otherwise. */
 int bgp_addr_parse(const char *s, struct bgp_addr *a);
+/* Room for "ffff:...:ffff/128" plus NUL. */
+#define BGP_PREFIX_STRLEN 50
+/* "addr/len" into buf (caller-owned) and returns buf; "?" when p is invalid
+ * or buf too small. Never NULL. */
 const char *bgp_prefix_format(const struct bgp_prefix *p, char *buf, size_t len);
+/* "UPDATE Message Error / Malformed AS_PATH": a static string, never NULL. */
 const char *bgp_err_name(uint8_t code, uint8_t subcode);
 
 #endif

@@ -1,0 +1,914 @@
+/*
+ * Peer I/O: drives the pure FSM with socket and timer events and writes
+ * what the FSM and the Adj-RIB-Out produce. See peer.h.
+ */
+#include "bgp/peer.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bgp/rib_out.h"
+#include "bgp/sock.h"
+#include "core/buf.h"
+#include "core/log.h"
+
+/* Keep this much queued for the socket; refill from the Adj-RIB-Out below it. */
+#define WBUF_HIGH (256 * 1024)
+#define RBUF_MAX  (4 * BGP_MAX_EXT_MSG_LEN)
+#define WBUF_MAX  (WBUF_HIGH + 2 * BGP_MAX_EXT_MSG_LEN)
+/* How long a graceful stop waits for the withdrawals to drain. */
+#define SHUTDOWN_MS 3000
+
+struct conn {
+	struct bgp_peer *peer;
+	int fd;
+	bool connecting; /* outgoing connect not completed yet */
+	ev_io rio, wio;
+	struct buf rbuf, wbuf;
+	struct bgp_fsm fsm;
+	bool in_use; /* the second slot is used only during a collision */
+};
+
+struct bgp_peer {
+	struct ev_loop *loop;
+	struct bgp_peer_cfg cfg;
+	const struct prefix_set *routes; /* borrowed from the owner */
+	bgp_peer_state_fn state_fn;
+	void *state_arg;
+
+	struct conn conns[2];
+	struct conn *cur; /* the peer's session */
+	struct conn *alt; /* an incoming connection during a collision */
+	ev_timer timer;
+
+	struct rib_out *rib;
+	uint32_t attrs_id;        /* attribute set of the current session, 0 = none */
+	bool af_ok[BGP_AF_COUNT]; /* a next hop exists for the family */
+	uint32_t logged_attrs[8]; /* RFC 7606 problems logged this session */
+
+	struct prefix_set received;
+	struct bgp_peer_stats st;
+	bool shutting_down, stopped;
+	uint64_t shutdown_deadline;
+	unsigned rand_state;
+};
+
+uint64_t bgp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void conn_event(struct conn *c, struct bgp_fsm_event *ev);
+static void peer_rearm(struct bgp_peer *p);
+static void conn_fill(struct conn *c);
+
+static void conn_init(struct conn *c, struct bgp_peer *p)
+{
+	memset(c, 0, sizeof(*c));
+	c->peer = p;
+	c->fd = -1;
+	buf_init(&c->rbuf, RBUF_MAX);
+	buf_init(&c->wbuf, WBUF_MAX);
+}
+
+static void conn_close(struct conn *c)
+{
+	struct bgp_peer *p = c->peer;
+
+	if (c->fd >= 0) {
+		ev_io_stop(p->loop, &c->rio);
+		ev_io_stop(p->loop, &c->wio);
+		/* Best effort: a NOTIFICATION queued by the FSM goes out before
+		 * the close (RFC 4271 section 6: send it, then close). */
+		if (buf_len(&c->wbuf) && !c->connecting)
+			(void)!write(c->fd, buf_head(&c->wbuf), buf_len(&c->wbuf));
+		close(c->fd);
+	}
+	c->fd = -1;
+	c->connecting = false;
+	buf_reset(&c->rbuf);
+	buf_reset(&c->wbuf);
+}
+
+static void conn_fini(struct conn *c)
+{
+	conn_close(c);
+	buf_fini(&c->rbuf);
+	buf_fini(&c->wbuf);
+}
+
+static const char *addr_str(const struct bgp_addr *a, char *buf, size_t len)
+{
+	struct bgp_prefix pfx = {.family = a->family, .len = a->family == AF_INET ? 32 : 128};
+
+	memcpy(pfx.addr, a->bytes, 16);
+	bgp_prefix_format(&pfx, buf, len);
+	/* Host routes print without the length: an address. */
+	char *slash = strchr(buf, '/');
+	if (slash)
+		*slash = 0;
+	return buf;
+}
+
+static void conn_want_write(struct conn *c)
+{
+	if (c->fd >= 0 && !ev_is_active(&c->wio))
+		ev_io_start(c->peer->loop, &c->wio);
+}
+
+static int conn_queue(struct conn *c, ssize_t (*enc)(uint8_t *, size_t, const void *),
+                      const void *arg)
+{
+	uint8_t *w = buf_reserve(&c->wbuf, BGP_MAX_MSG_LEN);
+	ssize_t n;
+
+	if (!w)
+		return -ENOBUFS;
+	n = enc(w, BGP_MAX_MSG_LEN, arg);
+	if (n < 0)
+		return (int)n;
+	buf_commit(&c->wbuf, (size_t)n);
+	c->peer->st.msgs_out++;
+	conn_want_write(c);
+	return 0;
+}
+
+static ssize_t enc_open(uint8_t *b, size_t cap, const void *arg)
+{
+	return bgp_open_encode(b, cap, arg);
+}
+
+static ssize_t enc_keepalive(uint8_t *b, size_t cap, const void *arg)
+{
+	return bgp_keepalive_encode(b, cap);
+}
+
+static ssize_t enc_notification(uint8_t *b, size_t cap, const void *arg)
+{
+	const struct bgp_fsm_actions *a = arg;
+
+	return bgp_notification_encode(b, cap, a->notif_code, a->notif_subcode, a->notif_data,
+	                               a->notif_data_len);
+}
+
+/* ---- next hops and the per-session attribute set ---- */
+
+/* A global address of family fam on the interface that holds local. */
+static int iface_sibling(const struct bgp_addr *local, int fam, struct bgp_addr *out)
+{
+	struct ifaddrs *ifa, *i;
+	char ifname[IF_NAMESIZE] = "";
+	int r = -ENOENT;
+
+	if (getifaddrs(&ifa) < 0)
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct bgp_addr a;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != local->family)
+			continue;
+		if (bgp_addr_from_sockaddr((struct sockaddr_storage *)i->ifa_addr, &a, NULL) < 0)
+			continue;
+		if (!memcmp(a.bytes, local->bytes, local->family == AF_INET ? 4 : 16)) {
+			snprintf(ifname, sizeof(ifname), "%s", i->ifa_name);
+			break;
+		}
+	}
+	for (i = ifa; i && *ifname; i = i->ifa_next) {
+		struct bgp_addr a;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != fam || strcmp(i->ifa_name, ifname))
+			continue;
+		if (bgp_addr_from_sockaddr((struct sockaddr_storage *)i->ifa_addr, &a, NULL) < 0)
+			continue;
+		/* Link-local IPv6 (fe80::/10) cannot be a global next hop. */
+		if (fam == AF_INET6 && a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80)
+			continue;
+		*out = a;
+		r = 0;
+		break;
+	}
+	freeifaddrs(ifa);
+	return r;
+}
+
+static void peer_setup_attrs(struct bgp_peer *p, int fd)
+{
+	struct bgp_out_attrs a;
+	struct bgp_addr local;
+	char s[64];
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	a.origin = BGP_ORIGIN_IGP;
+	if (p->cfg.ebgp) {
+		/* RFC 4271 section 5.1.2: prepend our AS towards an external peer. */
+		a.as_path[0] = p->cfg.fsm.local_as;
+		a.as_path_len = 1;
+	} else {
+		/* RFC 4271 section 5.1.5: LOCAL_PREF goes to internal peers. */
+		a.has_local_pref = true;
+		a.local_pref = 100;
+	}
+	if (bgp_sock_local(fd, &local, NULL) < 0)
+		memset(&local, 0, sizeof(local));
+	a.next_hop = p->cfg.nexthop4;
+	a.next_hop6 = p->cfg.nexthop6;
+	/* Next hop self (RFC 4271 5.1.3): the session's own address for its
+	 * family, a sibling address on the same interface for the other. */
+	if (local.family == AF_INET && !a.next_hop.family)
+		a.next_hop = local;
+	if (local.family == AF_INET6 && !a.next_hop6.family)
+		a.next_hop6 = local;
+	if (!a.next_hop.family && local.family)
+		iface_sibling(&local, AF_INET, &a.next_hop);
+	if (!a.next_hop6.family && local.family)
+		iface_sibling(&local, AF_INET6, &a.next_hop6);
+	p->af_ok[BGP_AF_IPV4] = a.next_hop.family == AF_INET;
+	p->af_ok[BGP_AF_IPV6] = a.next_hop6.family == AF_INET6;
+	for (int af = 0; af < BGP_AF_COUNT; af++)
+		if (!p->af_ok[af])
+			log_warn("%s: no %s next hop on the interface of %s: %s routes are not "
+			         "announced on this session",
+			         p->cfg.name, af ? "IPv6" : "IPv4", addr_str(&local, s, sizeof(s)),
+			         af ? "IPv6" : "IPv4");
+
+	uint32_t id = 0;
+	r = rib_out_attrs_add(p->rib, &a, &id);
+	if (r < 0) {
+		log_err("%s: cannot build path attributes: %s", p->cfg.name, strerror(-r));
+		p->af_ok[0] = p->af_ok[1] = false;
+	}
+	if (p->attrs_id)
+		rib_out_attrs_put(p->rib, p->attrs_id);
+	p->attrs_id = r < 0 ? 0 : id;
+}
+
+static bool route_ok(const struct bgp_peer *p, const struct bgp_prefix *pfx)
+{
+	int af = pfx->family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6;
+
+	return p->attrs_id && p->af_ok[af];
+}
+
+/* Session up: the whole route set goes into the Adj-RIB-Out. A route whose
+ * attributes did not change (same next hop as last time) costs nothing. */
+static void peer_load_routes(struct bgp_peer *p)
+{
+	for (size_t i = 0; i < p->routes->n; i++) {
+		const struct bgp_prefix *pfx = &p->routes->v[i];
+
+		if (route_ok(p, pfx))
+			rib_out_announce(p->rib, pfx, p->attrs_id);
+		else
+			rib_out_withdraw(p->rib, pfx);
+	}
+}
+
+int bgp_peer_route_add(struct bgp_peer *p, const struct bgp_prefix *pfx)
+{
+	int r;
+
+	if (p->shutting_down || !route_ok(p, pfx))
+		return 0;
+	r = rib_out_announce(p->rib, pfx, p->attrs_id);
+	if (r == 0 && p->cur->fsm.state == BGP_FSM_ESTABLISHED)
+		conn_fill(p->cur);
+	return r;
+}
+
+int bgp_peer_route_del(struct bgp_peer *p, const struct bgp_prefix *pfx)
+{
+	int r = rib_out_withdraw(p->rib, pfx);
+
+	if (r == 0 && p->cur->fsm.state == BGP_FSM_ESTABLISHED)
+		conn_fill(p->cur);
+	return r;
+}
+
+/* ---- received routes: validated, counted, never installed ---- */
+
+static int count_nlri(struct bgp_peer *p, const uint8_t *nlri, size_t len, int fam, bool addpath,
+                      bool announce)
+{
+	struct bgp_prefix pfx;
+	size_t off = 0;
+	int r;
+
+	while ((r = bgp_nlri_next(nlri, len, &off, (uint8_t)fam, addpath, &pfx)) > 0) {
+		if (announce) {
+			if (prefix_set_add(&p->received, &pfx) < 0)
+				return -ENOMEM;
+		} else {
+			prefix_set_del(&p->received, &pfx);
+		}
+	}
+	return r;
+}
+
+static void log_malformed(struct bgp_peer *p, const struct bgp_error *err)
+{
+	static const char *action[] = {"ok", "attribute discarded", "treat-as-withdraw",
+	                               "family disabled", "session reset"};
+	uint8_t t = err->attr_type;
+
+	p->st.malformed_updates++;
+	/* One line per peer and attribute type per session: a peer that
+	 * repeats the same mistake does not flood the log. */
+	if (p->logged_attrs[t / 32 % 8] & (1u << (t % 32)))
+		return;
+	p->logged_attrs[t / 32 % 8] |= 1u << (t % 32);
+	log_warn("%s: malformed UPDATE, attribute %u: %s (RFC 7606: %s; further ones counted)",
+	         p->cfg.name, t, err->reason ? err->reason : "?", action[err->action]);
+}
+
+/* Returns -EOVERFLOW when the peer went past the maximum. */
+static int account_update(struct bgp_peer *p, const struct bgp_update *u,
+                          const struct bgp_error *err, const struct bgp_session_params *sp)
+{
+	bool withdraw_all = err->action >= BGP_UPD_TREAT_AS_WITHDRAW;
+	const struct bgp_attrs *a = &u->attrs;
+	int r = 0;
+
+	if (err->action != BGP_UPD_OK)
+		log_malformed(p, err);
+	r |= count_nlri(p, u->withdrawn, u->withdrawn_len, AF_INET, sp->addpath_rx[0], false);
+	r |= count_nlri(p, u->nlri, u->nlri_len, AF_INET, sp->addpath_rx[0], !withdraw_all);
+	if (a->present & BGP_PA_MP_UNREACH) {
+		enum bgp_af af;
+
+		if (!bgp_af_from_afi(a->mp_unreach.afi, a->mp_unreach.safi, &af))
+			r |= count_nlri(p, a->mp_unreach.nlri, a->mp_unreach.nlri_len,
+			                af ? AF_INET6 : AF_INET, sp->addpath_rx[af], false);
+	}
+	if (a->present & BGP_PA_MP_REACH) {
+		enum bgp_af af;
+
+		if (!bgp_af_from_afi(a->mp_reach.afi, a->mp_reach.safi, &af))
+			r |= count_nlri(p, a->mp_reach.nlri, a->mp_reach.nlri_len,
+			                af ? AF_INET6 : AF_INET, sp->addpath_rx[af], !withdraw_all);
+	}
+	(void)r; /* the decoder validated the NLRI already */
+	if (p->cfg.max_prefixes && p->received.n > p->cfg.max_prefixes)
+		return -EOVERFLOW;
+	return 0;
+}
+
+/* ---- FSM actions ---- */
+
+static void conn_connect(struct conn *c);
+
+static void peer_state_changed(struct bgp_peer *p, enum bgp_fsm_state old)
+{
+	if (old != p->cur->fsm.state && p->state_fn)
+		p->state_fn(p, old, p->cur->fsm.state, p->state_arg);
+}
+
+static void conn_exec(struct conn *c, const struct bgp_fsm_actions *a)
+{
+	struct bgp_peer *p = c->peer;
+	char s[64];
+
+	if (a->flags & BGP_FSM_ACT_SEND_OPEN)
+		conn_queue(c, enc_open, &a->open);
+	if (a->flags & BGP_FSM_ACT_SEND_KEEPALIVE)
+		conn_queue(c, enc_keepalive, NULL);
+	if (a->flags & BGP_FSM_ACT_SEND_NOTIFICATION) {
+		conn_queue(c, enc_notification, a);
+		log_warn("%s: sent NOTIFICATION %u/%u (%s)", p->cfg.name, a->notif_code,
+		         a->notif_subcode, bgp_err_name(a->notif_code, a->notif_subcode));
+	}
+	if (a->flags & BGP_FSM_ACT_CLOSE)
+		conn_close(c);
+	if (a->flags & BGP_FSM_ACT_SESSION_DOWN) {
+		rib_out_session_down(p->rib);
+		prefix_set_clear(&p->received);
+		p->st.established_at_ms = 0;
+		p->st.last_down = a->down;
+		log_warn("%s: session down: %s%s%s", p->cfg.name,
+		         bgp_fsm_reason_name(a->down.reason), a->down.code ? ", " : "",
+		         a->down.code ? bgp_err_name(a->down.code, a->down.subcode) : "");
+	} else if (a->down.reason != BGP_FSM_R_NONE) {
+		p->st.last_down = a->down;
+		log_info("%s: connection to %s ended: %s%s%s", p->cfg.name,
+		         addr_str(&p->cfg.remote, s, sizeof(s)),
+		         bgp_fsm_reason_name(a->down.reason), a->down.code ? ", " : "",
+		         a->down.code ? bgp_err_name(a->down.code, a->down.subcode) : "");
+	}
+	if (a->flags & BGP_FSM_ACT_CONNECT)
+		conn_connect(c);
+	if (a->flags & BGP_FSM_ACT_SESSION_UP) {
+		p->st.sessions++;
+		p->st.established_at_ms = bgp_now_ms();
+		memset(p->logged_attrs, 0, sizeof(p->logged_attrs));
+		log_info("%s: session established with AS %u (router id %u.%u.%u.%u), hold %us, "
+		         "IPv4 %s, IPv6 %s%s",
+		         p->cfg.name, a->session.peer_as, a->session.peer_id >> 24,
+		         a->session.peer_id >> 16 & 255, a->session.peer_id >> 8 & 255,
+		         a->session.peer_id & 255, a->session.hold_time,
+		         a->session.af[0] ? "on" : "off", a->session.af[1] ? "on" : "off",
+		         a->session.gr_peer && a->session.gr_local ? ", graceful restart" : "");
+		peer_setup_attrs(p, c->fd);
+		peer_load_routes(p);
+		conn_fill(c);
+	}
+}
+
+static void conn_event(struct conn *c, struct bgp_fsm_event *ev)
+{
+	struct bgp_peer *p = c->peer;
+	struct bgp_fsm_actions a;
+	enum bgp_fsm_state old = p->cur->fsm.state;
+
+	ev->rand = (uint32_t)rand_r(&p->rand_state);
+	if (bgp_fsm_handle(&c->fsm, ev, bgp_now_ms(), &a) == 0)
+		conn_exec(c, &a);
+
+	/* RFC 4271 section 6.8: with two connections, one must go. */
+	if (p->alt->in_use) {
+		enum bgp_fsm_collision k = bgp_fsm_collision(&p->cur->fsm, &p->alt->fsm);
+		struct conn *loser = k == BGP_FSM_COLLISION_CLOSE_A   ? p->cur
+		                     : k == BGP_FSM_COLLISION_CLOSE_B ? p->alt
+		                                                      : NULL;
+
+		if (loser) {
+			struct bgp_fsm_event lost = {.type = BGP_FSM_EV_COLLISION_LOST};
+
+			log_info("%s: connection collision, closing the %s connection", p->cfg.name,
+			         loser->fsm.outgoing ? "outgoing" : "incoming");
+			lost.rand = (uint32_t)rand_r(&p->rand_state);
+			if (bgp_fsm_handle(&loser->fsm, &lost, bgp_now_ms(), &a) == 0)
+				conn_exec(loser, &a);
+			if (loser == p->cur) {
+				/* The survivor becomes the session; the FSM keeps the
+				 * main one's backoff state. */
+				struct conn *t = p->cur;
+
+				bgp_fsm_adopt(&t->fsm, &p->alt->fsm);
+				p->alt->fsm = t->fsm;
+				p->cur = p->alt;
+				p->alt = t;
+				p->cur->in_use = false;
+				p->alt->in_use = true; /* closed and released just below */
+				p->alt->fsm.state = BGP_FSM_IDLE;
+			}
+		}
+		if (p->alt->fsm.state == BGP_FSM_IDLE) {
+			conn_close(p->alt);
+			p->alt->in_use = false;
+		}
+	}
+	peer_state_changed(p, old);
+	peer_rearm(p);
+}
+
+/* ---- socket callbacks ---- */
+
+static void conn_read(struct conn *c)
+{
+	struct bgp_peer *p = c->peer;
+	struct bgp_fsm_event ev;
+	struct bgp_error err;
+	struct bgp_msg msg;
+	size_t mlen;
+	ssize_t n;
+	int r;
+
+	uint8_t *w = buf_reserve(&c->rbuf, BGP_MAX_EXT_MSG_LEN);
+	if (!w)
+		return;
+	n = read(c->fd, w, BGP_MAX_EXT_MSG_LEN);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		ev = (struct bgp_fsm_event){.type = BGP_FSM_EV_TCP_CLOSED};
+		conn_event(c, &ev);
+		return;
+	}
+	buf_commit(&c->rbuf, (size_t)n);
+
+	while (c->fd >= 0) {
+		const uint8_t *m = buf_head(&c->rbuf);
+
+		memset(&err, 0, sizeof(err));
+		r = bgp_header_check(m, buf_len(&c->rbuf), bgp_fsm_max_msg_len(&c->fsm), &mlen,
+		                     &err);
+		if (r == -EAGAIN)
+			break;
+		memset(&ev, 0, sizeof(ev));
+		if (r == 0)
+			r = bgp_msg_decode(m, mlen, &c->fsm.session.params, &msg, &err);
+		if (r < 0) {
+			log_warn("%s: malformed message: %s", p->cfg.name,
+			         err.reason ? err.reason : bgp_err_name(err.code, err.subcode));
+			ev.type = BGP_FSM_EV_MSG_ERROR;
+			ev.err = &err;
+			conn_event(c, &ev);
+			return;
+		}
+		p->st.msgs_in++;
+		if (msg.type == BGP_MSG_UPDATE && c->fsm.state == BGP_FSM_ESTABLISHED) {
+			p->st.updates_in++;
+			if (account_update(p, &msg.u.update, &err, &c->fsm.session.params) < 0) {
+				/* RFC 4486 section 4: Cease/1 carries AFI, SAFI and the limit. */
+				struct bgp_error cease = {.action = BGP_UPD_SESSION_RESET,
+				                          .code = BGP_ERR_CEASE,
+				                          .subcode = BGP_ERR_CEASE_MAX_PREFIX,
+				                          .data_len = 7,
+				                          .reason =
+				                              "maximum number of prefixes reached"};
+				uint32_t max = p->cfg.max_prefixes;
+
+				cease.data[1] = BGP_AFI_IPV4;
+				cease.data[2] = BGP_SAFI_UNICAST;
+				cease.data[3] = (uint8_t)(max >> 24);
+				cease.data[4] = (uint8_t)(max >> 16);
+				cease.data[5] = (uint8_t)(max >> 8);
+				cease.data[6] = (uint8_t)max;
+				log_warn("%s: peer sent more than %u prefixes", p->cfg.name, max);
+				ev.type = BGP_FSM_EV_MSG_ERROR;
+				ev.err = &cease;
+				conn_event(c, &ev);
+				return;
+			}
+			p->st.received[0] = p->st.received[1] = 0;
+			for (size_t i = 0; i < p->received.n; i++)
+				p->st.received[p->received.v[i].family == AF_INET6]++;
+		}
+		if (msg.type == BGP_MSG_NOTIFICATION)
+			log_warn("%s: received NOTIFICATION %u/%u (%s)", p->cfg.name,
+			         msg.u.notification.code, msg.u.notification.subcode,
+			         bgp_err_name(msg.u.notification.code, msg.u.notification.subcode));
+		if (msg.type == BGP_MSG_ROUTE_REFRESH && c->fsm.state == BGP_FSM_ESTABLISHED) {
+			enum bgp_af af;
+
+			/* RFC 2918 section 4: re-send the Adj-RIB-Out of that family. */
+			if (!bgp_af_from_afi(msg.u.route_refresh.afi, msg.u.route_refresh.safi,
+			                     &af))
+				rib_out_refresh(p->rib, af);
+		}
+		ev.type = BGP_FSM_EV_MSG;
+		ev.msg = &msg;
+		conn_event(c, &ev);
+		if (c->fd >= 0)
+			buf_consume(&c->rbuf, mlen);
+		if (msg.type == BGP_MSG_ROUTE_REFRESH || msg.type == BGP_MSG_UPDATE)
+			if (c->fsm.state == BGP_FSM_ESTABLISHED)
+				conn_fill(c);
+	}
+}
+
+static void on_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	conn_read(w->data);
+}
+
+/* Moves queued UPDATEs from the Adj-RIB-Out into the write buffer. */
+static void conn_fill(struct conn *c)
+{
+	struct bgp_peer *p = c->peer;
+	bool af[BGP_AF_COUNT];
+
+	if (c->fd < 0 || c->fsm.state != BGP_FSM_ESTABLISHED)
+		return;
+	for (int i = 0; i < BGP_AF_COUNT; i++)
+		af[i] = c->fsm.session.af[i];
+	while (buf_len(&c->wbuf) < WBUF_HIGH) {
+		uint8_t *w = buf_reserve(&c->wbuf, BGP_MAX_EXT_MSG_LEN);
+		ssize_t n;
+
+		if (!w)
+			break;
+		n = rib_out_next_update(p->rib, w, BGP_MAX_EXT_MSG_LEN, &c->fsm.session.params, af);
+		if (n <= 0) {
+			if (n < 0)
+				log_err("%s: cannot build UPDATE: %s", p->cfg.name,
+				        strerror((int)-n));
+			break;
+		}
+		buf_commit(&c->wbuf, (size_t)n);
+		p->st.updates_out++;
+		p->st.msgs_out++;
+	}
+	conn_want_write(c);
+}
+
+static void conn_write(struct conn *c)
+{
+	struct bgp_peer *p = c->peer;
+	struct bgp_fsm_event ev = {0};
+	ssize_t n;
+
+	if (c->connecting) {
+		int r = bgp_sock_connect_result(c->fd);
+
+		c->connecting = false;
+		ev_io_stop(p->loop, &c->wio);
+		if (r < 0) {
+			char s[64];
+
+			log_debug("%s: connect to %s failed: %s", p->cfg.name,
+			          addr_str(&p->cfg.remote, s, sizeof(s)), strerror(-r));
+			close(c->fd);
+			c->fd = -1;
+			ev.type = BGP_FSM_EV_TCP_FAILED;
+		} else {
+			ev_io_start(p->loop, &c->rio);
+			ev.type = BGP_FSM_EV_TCP_CONNECTED;
+		}
+		conn_event(c, &ev);
+		return;
+	}
+	for (;;) {
+		if (!buf_len(&c->wbuf))
+			conn_fill(c);
+		if (!buf_len(&c->wbuf))
+			break;
+		n = write(c->fd, buf_head(&c->wbuf), buf_len(&c->wbuf));
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			ev.type = BGP_FSM_EV_TCP_CLOSED;
+			conn_event(c, &ev);
+			return;
+		}
+		buf_consume(&c->wbuf, (size_t)n);
+		if (buf_len(&c->wbuf))
+			return; /* the socket is full: wait for the next writable */
+	}
+	ev_io_stop(p->loop, &c->wio);
+	if (p->shutting_down && c == p->cur)
+		peer_rearm(p); /* the withdrawals are out: time to say goodbye */
+}
+
+static void on_write(struct ev_loop *loop, ev_io *w, int revents)
+{
+	conn_write(w->data);
+}
+
+static void conn_attach(struct conn *c, int fd, bool connecting)
+{
+	struct bgp_peer *p = c->peer;
+
+	c->fd = fd;
+	c->connecting = connecting;
+	ev_io_init(&c->rio, on_read, fd, EV_READ);
+	ev_io_init(&c->wio, on_write, fd, EV_WRITE);
+	c->rio.data = c->wio.data = c;
+	if (connecting)
+		ev_io_start(p->loop, &c->wio);
+	else
+		ev_io_start(p->loop, &c->rio);
+}
+
+static void conn_connect(struct conn *c)
+{
+	struct bgp_peer *p = c->peer;
+	struct bgp_sock_opts o = {
+	    .md5_key = p->cfg.md5_key,
+	    .ttl = p->cfg.ttl,
+	    .local = p->cfg.local.family ? &p->cfg.local : NULL,
+	};
+	int fd;
+
+	conn_close(c);
+	fd = bgp_sock_connect(&p->cfg.remote, p->cfg.remote_port, &o);
+	if (fd < 0) {
+		struct bgp_fsm_event ev = {.type = BGP_FSM_EV_TCP_FAILED};
+
+		log_warn("%s: cannot connect: %s", p->cfg.name, strerror(-fd));
+		conn_event(c, &ev);
+		return;
+	}
+	conn_attach(c, fd, true);
+}
+
+void bgp_peer_accept(struct bgp_peer *p, int fd)
+{
+	struct bgp_fsm_event ev = {.type = BGP_FSM_EV_TCP_ACCEPTED};
+
+	if (p->shutting_down) {
+		close(fd);
+		return;
+	}
+	/* RFC 4271 section 8: an accepted connection must be authenticated the
+	 * same way; the listening socket carries the key, so it already is. */
+	if (p->cfg.ttl > 0)
+		bgp_sock_set_ttl(fd, p->cfg.remote.family, p->cfg.ttl);
+	switch (bgp_fsm_accept(&p->cur->fsm)) {
+	case BGP_FSM_ACCEPT_HERE:
+		conn_close(p->cur);
+		conn_attach(p->cur, fd, false);
+		conn_event(p->cur, &ev);
+		break;
+	case BGP_FSM_ACCEPT_SECOND:
+		if (p->alt->in_use) {
+			close(fd);
+			break;
+		}
+		conn_close(p->alt);
+		if (bgp_fsm_init_incoming(&p->alt->fsm, &p->cfg.fsm, bgp_now_ms()) < 0) {
+			close(fd);
+			break;
+		}
+		p->alt->in_use = true;
+		conn_attach(p->alt, fd, false);
+		conn_event(p->alt, &ev);
+		break;
+	default:
+		close(fd);
+		break;
+	}
+}
+
+/* ---- timers ---- */
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct bgp_peer *p = w->data;
+	uint64_t now = bgp_now_ms();
+
+	if (p->shutting_down && !p->stopped) {
+		bool drained =
+		    !buf_len(&p->cur->wbuf) && !rib_out_has_pending(p->rib, p->cur->fsm.session.af);
+
+		if (p->cur->fsm.state != BGP_FSM_ESTABLISHED || drained ||
+		    now >= p->shutdown_deadline) {
+			struct bgp_fsm_event ev = {.type = BGP_FSM_EV_MANUAL_STOP};
+
+			p->stopped = true;
+			conn_event(p->cur, &ev);
+			conn_close(p->cur);
+			if (p->alt->in_use)
+				conn_close(p->alt);
+			p->alt->in_use = false;
+			ev_timer_stop(p->loop, &p->timer);
+			return;
+		}
+	}
+	if (bgp_fsm_next_deadline(&p->cur->fsm) <= now) {
+		struct bgp_fsm_event ev = {.type = BGP_FSM_EV_TIMER};
+
+		conn_event(p->cur, &ev);
+	}
+	if (p->alt->in_use && bgp_fsm_next_deadline(&p->alt->fsm) <= now) {
+		struct bgp_fsm_event ev = {.type = BGP_FSM_EV_TIMER};
+
+		conn_event(p->alt, &ev);
+	}
+	peer_rearm(p);
+}
+
+static void peer_rearm(struct bgp_peer *p)
+{
+	uint64_t now = bgp_now_ms(), at = bgp_fsm_next_deadline(&p->cur->fsm);
+
+	if (p->stopped)
+		return;
+	if (p->alt->in_use && bgp_fsm_next_deadline(&p->alt->fsm) < at)
+		at = bgp_fsm_next_deadline(&p->alt->fsm);
+	if (p->shutting_down) {
+		uint64_t soon = buf_len(&p->cur->wbuf) ? now + 50 : now;
+
+		if (soon < at)
+			at = soon;
+	}
+	ev_timer_stop(p->loop, &p->timer);
+	if (at == BGP_FSM_NEVER)
+		return;
+	ev_timer_set(&p->timer, at > now ? (double)(at - now) / 1000.0 : 0.0, 0.0);
+	ev_timer_start(p->loop, &p->timer);
+}
+
+/* ---- lifecycle ---- */
+
+struct bgp_peer *bgp_peer_new(struct ev_loop *loop, const struct bgp_peer_cfg *cfg,
+                              const struct prefix_set *routes, bgp_peer_state_fn fn, void *arg)
+{
+	struct bgp_peer *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->loop = loop;
+	p->cfg = *cfg;
+	p->routes = routes;
+	p->state_fn = fn;
+	p->state_arg = arg;
+	p->rand_state = (unsigned)bgp_now_ms() ^ (unsigned)(uintptr_t)p;
+	p->cur = &p->conns[0];
+	p->alt = &p->conns[1];
+	conn_init(p->cur, p);
+	conn_init(p->alt, p);
+	prefix_set_init(&p->received);
+	p->rib = rib_out_new();
+	if (!p->rib || bgp_fsm_init(&p->cur->fsm, &p->cfg.fsm, bgp_now_ms()) < 0) {
+		bgp_peer_free(p);
+		return NULL;
+	}
+	ev_init(&p->timer, on_timer);
+	p->timer.data = p;
+	peer_rearm(p);
+	return p;
+}
+
+void bgp_peer_free(struct bgp_peer *p)
+{
+	if (!p)
+		return;
+	if (p->cur->fd >= 0 && !p->stopped) {
+		struct bgp_fsm_event ev = {.type = BGP_FSM_EV_PEER_UNCONFIGURED};
+		struct bgp_fsm_actions a;
+
+		if (bgp_fsm_handle(&p->cur->fsm, &ev, bgp_now_ms(), &a) == 0 &&
+		    (a.flags & BGP_FSM_ACT_SEND_NOTIFICATION))
+			conn_queue(p->cur, enc_notification, &a);
+	}
+	if (p->loop)
+		ev_timer_stop(p->loop, &p->timer);
+	conn_fini(p->cur);
+	conn_fini(p->alt);
+	prefix_set_fini(&p->received);
+	rib_out_free(p->rib);
+	free(p);
+}
+
+const struct bgp_peer_cfg *bgp_peer_config(const struct bgp_peer *p)
+{
+	return &p->cfg;
+}
+
+void bgp_peer_get_stats(const struct bgp_peer *p, struct bgp_peer_stats *st)
+{
+	struct rib_out_stats rs;
+
+	*st = p->st;
+	st->state = p->cur->fsm.state;
+	rib_out_stats(p->rib, &rs);
+	for (int i = 0; i < BGP_AF_COUNT; i++)
+		st->announced[i] = rs.sent[i];
+}
+
+static bool session_cfg_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg *b)
+{
+	struct bgp_peer_cfg x = *a, y = *b;
+
+	/* Fields that apply without a new session. */
+	x.max_prefixes = y.max_prefixes = 0;
+	memcpy(x.name, y.name, sizeof(x.name));
+	x.fsm.admin_down = y.fsm.admin_down = false;
+	return !memcmp(&x, &y, sizeof(x));
+}
+
+int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg)
+{
+	bool was_down = p->cfg.fsm.admin_down;
+
+	if (!session_cfg_equal(&p->cfg, cfg)) {
+		struct bgp_fsm_event ev = {.type = BGP_FSM_EV_CONFIG_CHANGED, .cfg = &cfg->fsm};
+
+		log_info("%s: configuration changed, restarting the session", cfg->name);
+		p->cfg = *cfg;
+		if (p->alt->in_use) {
+			conn_close(p->alt);
+			p->alt->in_use = false;
+		}
+		conn_event(p->cur, &ev);
+		return 0;
+	}
+	p->cfg.max_prefixes = cfg->max_prefixes;
+	p->cfg.fsm.admin_down = cfg->fsm.admin_down;
+	if (was_down != cfg->fsm.admin_down) {
+		struct bgp_fsm_event ev = {.type = cfg->fsm.admin_down ? BGP_FSM_EV_MANUAL_STOP
+		                                                       : BGP_FSM_EV_MANUAL_START};
+
+		log_info("%s: admin %s", cfg->name, cfg->fsm.admin_down ? "down" : "up");
+		conn_event(p->cur, &ev);
+	}
+	return 0;
+}
+
+void bgp_peer_shutdown(struct bgp_peer *p)
+{
+	if (p->shutting_down)
+		return;
+	p->shutting_down = true;
+	p->shutdown_deadline = bgp_now_ms() + SHUTDOWN_MS;
+	for (size_t i = 0; i < p->routes->n; i++)
+		rib_out_withdraw(p->rib, &p->routes->v[i]);
+	conn_fill(p->cur);
+	peer_rearm(p);
+}
+
+bool bgp_peer_stopped(const struct bgp_peer *p)
+{
+	return p->stopped;
+}

@@ -1,0 +1,89 @@
+/*
+ * One configured BGP neighbour: sockets and timers on a libev loop around
+ * the pure FSM (fsm.h), codec (bgp.h) and Adj-RIB-Out (rib_out.h).
+ *
+ * The peer announces the routes of a prefix set that its owner (the
+ * speaker) keeps: at session start it loads the whole set into its
+ * Adj-RIB-Out, afterwards the owner reports each change with
+ * bgp_peer_route_add/del. Routes received from the peer are validated
+ * (RFC 7606), counted against a maximum and never installed.
+ */
+#ifndef BERTH_BGP_PEER_H
+#define BERTH_BGP_PEER_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bgp/bgp.h"
+#include "bgp/fsm.h"
+#include "bgp/prefix_set.h"
+
+struct bgp_peer_cfg {
+	char name[160]; /* for logs: "BgpPeer ns/name" */
+	struct bgp_addr remote;
+	uint16_t remote_port;
+	struct bgp_addr local; /* family 0: the kernel chooses */
+	char md5_key[81];      /* RFC 2385 key, "" for none */
+	int ttl;               /* 0: kernel default */
+	struct bgp_fsm_config fsm;
+	bool ebgp;
+	uint32_t max_prefixes; /* received routes kept in count; 0 = no limit */
+	/* Next hops for the family that is not the session's own; family 0
+	 * means: a global address of the interface that carries the session. */
+	struct bgp_addr nexthop4;
+	struct bgp_addr nexthop6;
+};
+
+struct bgp_peer_stats {
+	enum bgp_fsm_state state;
+	uint64_t established_at_ms; /* 0 when not Established */
+	uint32_t sessions;          /* times Established */
+	uint64_t msgs_in, msgs_out, updates_in, updates_out;
+	uint64_t malformed_updates; /* RFC 7606 actions other than OK */
+	uint32_t received[BGP_AF_COUNT];
+	uint64_t announced[BGP_AF_COUNT]; /* routes the peer has from us */
+	struct bgp_fsm_down last_down;
+};
+
+struct bgp_peer;
+
+/* Called after every state change; may be NULL. */
+typedef void (*bgp_peer_state_fn)(struct bgp_peer *p, enum bgp_fsm_state old,
+                                  enum bgp_fsm_state now, void *arg);
+
+/* routes: borrowed, must outlive the peer. Returns NULL on error. */
+struct bgp_peer *bgp_peer_new(struct ev_loop *loop, const struct bgp_peer_cfg *cfg,
+                              const struct prefix_set *routes, bgp_peer_state_fn fn, void *arg);
+/* Sends Cease/3 (peer de-configured) if a session is up, closes everything. */
+void bgp_peer_free(struct bgp_peer *p);
+
+const struct bgp_peer_cfg *bgp_peer_config(const struct bgp_peer *p);
+void bgp_peer_get_stats(const struct bgp_peer *p, struct bgp_peer_stats *st);
+
+/* The owner's route set changed by one prefix. */
+int bgp_peer_route_add(struct bgp_peer *p, const struct bgp_prefix *pfx);
+int bgp_peer_route_del(struct bgp_peer *p, const struct bgp_prefix *pfx);
+
+/*
+ * New configuration. Changes that the session negotiated (AS numbers,
+ * router id, timers, capabilities, transport) restart it with Cease/6;
+ * the rest (limits) apply in place.
+ */
+int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg);
+
+/* An accepted connection whose remote address is this peer's; takes fd. */
+void bgp_peer_accept(struct bgp_peer *p, int fd);
+
+/*
+ * Graceful stop (SIGTERM): withdraw every route, wait until the peer has
+ * the withdrawals, send Cease/2 and close. bgp_peer_stopped() tells when
+ * that is done.
+ */
+void bgp_peer_shutdown(struct bgp_peer *p);
+bool bgp_peer_stopped(const struct bgp_peer *p);
+
+/* Monotonic milliseconds, the FSM's clock. */
+uint64_t bgp_now_ms(void);
+
+#endif

@@ -1,0 +1,324 @@
+/*
+ * Adj-RIB-Out attribute sets: interned (equal content -> same id),
+ * refcounted by the caller and by every route that wants or has them, and
+ * encoded once per family and AS width. Pure.
+ */
+#include "bgp/rib_out_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/*
+ * Upper bound of the encoded size, so that a set that cannot leave room
+ * for prefixes in a 4096-octet UPDATE is refused up front instead of
+ * wedging the queue later.
+ */
+#define RO_ATTRS_MAX 3072
+
+static size_t attrs_size_bound(const struct bgp_out_attrs *a)
+{
+	/* Fixed attributes with 4-octet headers, AS_PATH twice (AS4_PATH). */
+	return 64 + 2 * (4 + 2 + 4 * (size_t)a->as_path_len) + 4 + 4 * a->n_communities + 4 +
+	       12 * a->n_large_communities + 4 + 8 * a->n_ext_communities;
+}
+
+/* Optional address of one family, with the unused octets zeroed. */
+static int addr_norm(struct bgp_addr *dst, const struct bgp_addr *src, uint8_t family)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (src->family == 0)
+		return 0;
+	if (src->family != family)
+		return -EINVAL;
+	dst->family = family;
+	memcpy(dst->bytes, src->bytes, family == AF_INET ? 4 : 16);
+	return 0;
+}
+
+/* A canonical copy with the arrays still borrowed from src. */
+static int attrs_norm(struct bgp_out_attrs *n, const struct bgp_out_attrs *a)
+{
+	memset(n, 0, sizeof(*n));
+	if (a->origin > BGP_ORIGIN_INCOMPLETE ||
+	    a->as_path_len > sizeof(a->as_path) / sizeof(a->as_path[0]))
+		return -EINVAL;
+	if ((a->n_communities && !a->communities) ||
+	    (a->n_large_communities && !a->large_communities) ||
+	    (a->n_ext_communities && !a->ext_communities))
+		return -EINVAL;
+	/* RFC 7607 section 2: AS 0 must not appear in an AS_PATH. */
+	for (size_t i = 0; i < a->as_path_len; i++)
+		if (a->as_path[i] == 0)
+			return -EINVAL;
+	if (a->next_hop.family == 0 && a->next_hop6.family == 0)
+		return -EINVAL;
+	if (addr_norm(&n->next_hop, &a->next_hop, AF_INET) < 0 ||
+	    addr_norm(&n->next_hop6, &a->next_hop6, AF_INET6) < 0 ||
+	    addr_norm(&n->next_hop6_ll, &a->next_hop6_ll, AF_INET6) < 0)
+		return -EINVAL;
+	if (n->next_hop6_ll.family && !n->next_hop6.family)
+		return -EINVAL;
+	if (attrs_size_bound(a) > RO_ATTRS_MAX)
+		return -EMSGSIZE;
+	n->origin = a->origin;
+	n->as_path_len = a->as_path_len;
+	memcpy(n->as_path, a->as_path, a->as_path_len * sizeof(a->as_path[0]));
+	n->has_med = a->has_med;
+	n->med = a->has_med ? a->med : 0;
+	n->has_local_pref = a->has_local_pref;
+	n->local_pref = a->has_local_pref ? a->local_pref : 0;
+	n->communities = a->n_communities ? a->communities : NULL;
+	n->n_communities = a->n_communities;
+	n->large_communities = a->n_large_communities ? a->large_communities : NULL;
+	n->n_large_communities = a->n_large_communities;
+	n->ext_communities = a->n_ext_communities ? a->ext_communities : NULL;
+	n->n_ext_communities = a->n_ext_communities;
+	return 0;
+}
+
+static uint32_t mix(uint32_t h, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	/* FNV-1a: attribute sets are few and interned once. */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t attrs_hash(const struct bgp_out_attrs *n)
+{
+	uint32_t h = 2166136261u;
+
+	h = mix(h, &n->origin, 1);
+	h = mix(h, n->as_path, n->as_path_len * sizeof(n->as_path[0]));
+	h = mix(h, &n->as_path_len, 1);
+	h = mix(h, &n->next_hop, sizeof(n->next_hop));
+	h = mix(h, &n->next_hop6, sizeof(n->next_hop6));
+	h = mix(h, &n->next_hop6_ll, sizeof(n->next_hop6_ll));
+	h = mix(h, &n->med, sizeof(n->med));
+	h = mix(h, &n->local_pref, sizeof(n->local_pref));
+	h = mix(h, &n->has_med, 1);
+	h = mix(h, &n->has_local_pref, 1);
+	h = mix(h, n->communities, n->n_communities * 4);
+	h = mix(h, &n->n_communities, sizeof(n->n_communities));
+	h = mix(h, n->large_communities, n->n_large_communities * 12);
+	h = mix(h, &n->n_large_communities, sizeof(n->n_large_communities));
+	h = mix(h, n->ext_communities, n->n_ext_communities * 8);
+	return mix(h, &n->n_ext_communities, sizeof(n->n_ext_communities));
+}
+
+static bool arr_eq(const void *x, const void *y, size_t n)
+{
+	return n == 0 || memcmp(x, y, n) == 0;
+}
+
+static bool attrs_equal(const struct bgp_out_attrs *x, const struct bgp_out_attrs *y)
+{
+	return x->origin == y->origin && x->as_path_len == y->as_path_len &&
+	       arr_eq(x->as_path, y->as_path, x->as_path_len * sizeof(x->as_path[0])) &&
+	       memcmp(&x->next_hop, &y->next_hop, sizeof(x->next_hop)) == 0 &&
+	       memcmp(&x->next_hop6, &y->next_hop6, sizeof(x->next_hop6)) == 0 &&
+	       memcmp(&x->next_hop6_ll, &y->next_hop6_ll, sizeof(x->next_hop6_ll)) == 0 &&
+	       x->has_med == y->has_med && x->med == y->med &&
+	       x->has_local_pref == y->has_local_pref && x->local_pref == y->local_pref &&
+	       x->n_communities == y->n_communities &&
+	       arr_eq(x->communities, y->communities, x->n_communities * 4) &&
+	       x->n_large_communities == y->n_large_communities &&
+	       arr_eq(x->large_communities, y->large_communities, x->n_large_communities * 12) &&
+	       x->n_ext_communities == y->n_ext_communities &&
+	       arr_eq(x->ext_communities, y->ext_communities, x->n_ext_communities * 8);
+}
+
+static void *dup_arr(const void *src, size_t len, int *rc)
+{
+	void *p;
+
+	if (!len)
+		return NULL;
+	p = malloc(len);
+	if (!p) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	memcpy(p, src, len);
+	return p;
+}
+
+static void slot_release(struct ro_attrs *A)
+{
+	free(A->a.communities);
+	free(A->a.large_communities);
+	free(A->a.ext_communities);
+	for (int af = 0; af < BGP_AF_COUNT; af++)
+		free(A->enc[af]);
+}
+
+static int abuckets_grow(struct rib_out *r)
+{
+	uint32_t nb = r->n_abuckets ? r->n_abuckets * 2 : 16;
+	uint32_t *b = malloc((size_t)nb * sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	memset(b, 0xff, (size_t)nb * sizeof(*b));
+	for (uint32_t id = 1; id < r->n_attrs; id++) {
+		struct ro_attrs *A = &r->attrs[id];
+
+		if (!A->refs)
+			continue;
+		A->hnext = b[A->hash & (nb - 1)];
+		b[A->hash & (nb - 1)] = id;
+	}
+	free(r->abuckets);
+	r->abuckets = b;
+	r->n_abuckets = nb;
+	return 0;
+}
+
+static int slot_alloc(struct rib_out *r, uint32_t *id)
+{
+	if (r->attrs_free != RO_NIL) {
+		*id = r->attrs_free;
+		r->attrs_free = r->attrs[*id].hnext;
+		return 0;
+	}
+	if (r->n_attrs == 0)
+		r->n_attrs = 1; /* id 0 means "none" */
+	if (r->n_attrs >= r->cap_attrs) {
+		uint32_t ncap = r->cap_attrs ? r->cap_attrs * 2 : 16;
+		struct ro_attrs *a;
+
+		if (ncap <= r->cap_attrs || ncap == RO_NIL)
+			return -ENOMEM;
+		a = realloc(r->attrs, (size_t)ncap * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		r->attrs = a;
+		r->cap_attrs = ncap;
+	}
+	*id = r->n_attrs++;
+	return 0;
+}
+
+int rib_out_attrs_add(struct rib_out *r, const struct bgp_out_attrs *a, uint32_t *id)
+{
+	struct bgp_out_attrs n;
+	struct ro_attrs *A;
+	uint32_t h, slot;
+	int rc;
+
+	if (!r || !a || !id)
+		return -EINVAL;
+	rc = attrs_norm(&n, a);
+	if (rc < 0)
+		return rc;
+	h = attrs_hash(&n);
+	if (r->n_abuckets) {
+		for (slot = r->abuckets[h & (r->n_abuckets - 1)]; slot != RO_NIL;
+		     slot = r->attrs[slot].hnext) {
+			if (r->attrs[slot].hash == h && attrs_equal(&r->attrs[slot].a, &n)) {
+				r->attrs[slot].refs++;
+				*id = slot;
+				return 0;
+			}
+		}
+	}
+	if (r->live_attrs >= r->n_abuckets && (rc = abuckets_grow(r)) < 0)
+		return rc;
+	rc = slot_alloc(r, &slot);
+	if (rc < 0)
+		return rc;
+	A = &r->attrs[slot];
+	memset(A, 0, sizeof(*A));
+	A->a = n;
+	A->a.communities = dup_arr(n.communities, n.n_communities * 4, &rc);
+	A->a.large_communities = dup_arr(n.large_communities, n.n_large_communities * 12, &rc);
+	A->a.ext_communities = dup_arr(n.ext_communities, n.n_ext_communities * 8, &rc);
+	if (rc < 0) {
+		slot_release(A);
+		A->hnext = r->attrs_free;
+		r->attrs_free = slot;
+		return rc;
+	}
+	for (int af = 0; af < BGP_AF_COUNT; af++) {
+		A->pend[af].head = A->pend[af].tail = RO_NIL;
+		A->act_prev[af] = A->act_next[af] = RO_NIL;
+	}
+	A->hash = h;
+	A->refs = 1;
+	A->hnext = r->abuckets[h & (r->n_abuckets - 1)];
+	r->abuckets[h & (r->n_abuckets - 1)] = slot;
+	r->live_attrs++;
+	*id = slot;
+	return 0;
+}
+
+void ro_attrs_ref(struct rib_out *r, uint32_t id)
+{
+	r->attrs[id].refs++;
+}
+
+void ro_attrs_unref(struct rib_out *r, uint32_t id)
+{
+	struct ro_attrs *A = &r->attrs[id];
+	uint32_t *link;
+
+	if (--A->refs)
+		return;
+	/* Unreferenced means no route wants it: its queues are empty. */
+	link = &r->abuckets[A->hash & (r->n_abuckets - 1)];
+	while (*link != id)
+		link = &r->attrs[*link].hnext;
+	*link = A->hnext;
+	slot_release(A);
+	memset(A, 0, sizeof(*A));
+	A->hnext = r->attrs_free;
+	r->attrs_free = id;
+	r->live_attrs--;
+}
+
+void rib_out_attrs_put(struct rib_out *r, uint32_t id)
+{
+	if (!r || id == 0 || id >= r->n_attrs || r->attrs[id].refs == 0)
+		return;
+	ro_attrs_unref(r, id);
+}
+
+void ro_attrs_free_all(struct rib_out *r)
+{
+	for (uint32_t id = 1; id < r->n_attrs; id++)
+		if (r->attrs[id].refs)
+			slot_release(&r->attrs[id]);
+	free(r->attrs);
+	free(r->abuckets);
+}
+
+int ro_attrs_encoded(struct rib_out *r, uint32_t id, enum bgp_af af,
+		     const struct bgp_session_params *sp, const uint8_t **p, size_t *len)
+{
+	struct ro_attrs *A = &r->attrs[id];
+	/* bgp_attrs_encode depends on the session only through sp->as4. */
+	uint8_t mode = sp->as4 ? 2 : 1;
+
+	if (A->enc_mode[af] != mode) {
+		uint8_t tmp[BGP_MAX_MSG_LEN];
+		ssize_t n = bgp_attrs_encode(tmp, sizeof(tmp), &A->a, af, sp);
+		uint8_t *e;
+
+		if (n < 0)
+			return (int)n;
+		e = realloc(A->enc[af], n ? (size_t)n : 1);
+		if (!e)
+			return -ENOMEM;
+		memcpy(e, tmp, (size_t)n);
+		A->enc[af] = e;
+		A->enc_len[af] = (uint16_t)n;
+		A->enc_mode[af] = mode;
+	}
+	*p = A->enc[af];
+	*len = A->enc_len[af];
+	return 0;
+}

@@ -1,0 +1,498 @@
+/*
+ * berth configuration: Kubernetes objects decoded into plain C structs.
+ *
+ * One decoder serves manifest files (YAML, via cfg_yaml_parse) and the
+ * API server (JSON): both give a jansson object, and cfg_<kind>_decode
+ * turns it into a struct.
+ *
+ * OpenELB's CRDs (group network.kubesphere.io, version v1alpha2: Eip,
+ * BgpConf, BgpPeer) are decoded strictly: field names and types mirror
+ * openelb/openelb api/v1alpha2/{eip,bgpconf,bgppeer}_types.go, and an
+ * unknown or invalid field is an error naming the file and line (when
+ * known), the object and the JSON path:
+ *   peers.yaml:12: BgpPeer tor1: spec.conf.peerAs: must be 1..4294967295
+ * Core v1 objects (Service, Node) are decoded leniently: only the fields
+ * berth uses are read; unknown fields are ignored, but a field berth reads
+ * must still be valid.
+ *
+ * In every object a JSON null means "absent", as in Kubernetes.
+ *
+ * Pure: no sockets, clocks, globals or logging. Only cfg_manifest_load*
+ * (set.c) read files.
+ *
+ * Ownership: every char * and array in these structs is owned by the
+ * struct and freed by its _fini; _fini leaves the struct zeroed. Decoders
+ * zero *out first and leave it zeroed on failure.
+ */
+#ifndef BERTH_CONFIG_H
+#define BERTH_CONFIG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgp/bgp.h"
+#include "config/yaml.h"
+
+#define CFG_OPENELB_API_VERSION "network.kubesphere.io/v1alpha2"
+
+/* Labels and annotations OpenELB gives a meaning to (pkg/constant). */
+#define CFG_LABEL_RACK	    "openelb.kubesphere.io/rack" /* Node label for asPerRack */
+#define CFG_ANN_DEFAULT_EIP "eip.openelb.kubesphere.io/is-default-eip"
+#define CFG_ANN_LB	    "lb.kubesphere.io/v1alpha1" /* "openelb" on Services */
+#define CFG_ANN_PROTOCOL    "protocol.openelb.kubesphere.io/v1alpha1"
+#define CFG_ANN_EIP	    "eip.openelb.kubesphere.io/v1alpha2"
+
+/* Linux TCP_MD5SIG_MAXKEYLEN (include/uapi/linux/tcp.h): the longest RFC 2385 key. */
+#define CFG_MD5_KEY_MAX 80
+
+/* Timer defaults when a BgpPeer sets none: RFC 4271 section 10 suggested
+ * values, which GoBGP (OpenELB's BGP speaker) also uses. */
+#define CFG_DEFAULT_HOLD_TIME	  90
+#define CFG_DEFAULT_CONNECT_RETRY 120
+#define CFG_DEFAULT_BGP_PORT	  179
+/* GoBGP's TTL for ebgpMultihop.enabled without multihopTtl. */
+#define CFG_DEFAULT_MULTIHOP_TTL 255
+
+/* ---- Errors ---- */
+
+#define CFG_ERR_PATH_MAX 160
+#define CFG_ERR_MSG_MAX	 640
+
+struct cfg_error {
+	/* In, set by the caller (cfg_error_init); both optional and borrowed. */
+	const char *file;	       /* shown as "file:line: " */
+	const struct cfg_lines *lines; /* from cfg_yaml_parse; NULL for JSON */
+	/* Out, filled on failure. */
+	unsigned line;		     /* 0 when unknown */
+	char path[CFG_ERR_PATH_MAX]; /* JSON path of the field, "" if none */
+	char msg[CFG_ERR_MSG_MAX];   /* the whole message, no newline */
+};
+
+/* file and lines: borrowed, may be NULL. */
+void cfg_error_init(struct cfg_error *err, const char *file, const struct cfg_lines *lines);
+
+/* ---- Shared pieces ---- */
+
+struct cfg_kv {
+	char *key;   /* owned */
+	char *value; /* owned */
+};
+
+/* A map[string]string, in document order. */
+struct cfg_map {
+	struct cfg_kv *items; /* owned array */
+	size_t n;
+};
+
+/* Value for key, or NULL. The result is borrowed from m. m may be NULL. */
+const char *cfg_map_get(const struct cfg_map *m, const char *key);
+
+/* k8s.io/apimachinery ObjectMeta: the fields berth reads. */
+struct cfg_meta {
+	char *name;		/* metadata.name, required */
+	char *ns;		/* metadata.namespace; "default" for namespaced kinds
+				   when absent, NULL for cluster-scoped ones */
+	struct cfg_map labels;	/* metadata.labels */
+	struct cfg_map annotations; /* metadata.annotations */
+	char *uid;		/* metadata.uid, NULL if absent */
+	char *resource_version; /* metadata.resourceVersion, NULL if absent */
+	char *source;		/* "file:line" the object came from, NULL from JSON */
+};
+
+const char *cfg_meta_annotation(const struct cfg_meta *m, const char *key);
+const char *cfg_meta_label(const struct cfg_meta *m, const char *key);
+
+/* metav1.LabelSelectorRequirement operators */
+enum cfg_sel_op { CFG_SEL_IN = 0, CFG_SEL_NOT_IN, CFG_SEL_EXISTS, CFG_SEL_DOES_NOT_EXIST };
+
+struct cfg_sel_req {
+	char *key;	/* owned */
+	enum cfg_sel_op op;
+	char **values; /* owned array of owned strings */
+	size_t n_values;
+};
+
+/* metav1.LabelSelector (k8s.io/apimachinery/pkg/apis/meta/v1/types.go). */
+struct cfg_selector {
+	bool present;		    /* false: the field was absent or null */
+	struct cfg_map match_labels; /* matchLabels */
+	struct cfg_sel_req *exprs;  /* matchExpressions, owned array */
+	size_t n_exprs;
+};
+
+/*
+ * Kubernetes label selector semantics: matchLabels and every expression
+ * must hold (AND); In needs the label with one of the values, NotIn holds
+ * when the label is absent or has none of them, Exists / DoesNotExist test
+ * the key only. An absent selector (present == false) matches every node:
+ * that is what OpenELB does for a BgpPeer without nodeSelector. labels may
+ * be NULL (no labels).
+ */
+bool cfg_selector_matches(const struct cfg_selector *sel, const struct cfg_map *labels);
+
+/* OpenELB GracefulRestart (api/v1alpha2/bgpconf_types.go), also used by
+ * BgpPeer.spec.gracefulRestart. Times in seconds. */
+struct cfg_graceful_restart {
+	bool present;
+	bool enabled;		   /* enabled */
+	uint32_t restart_time;	   /* restartTime, 0..4095 (RFC 4724 section 3: 12 bits) */
+	bool helper_only;	   /* helperOnly */
+	uint32_t deferral_time;	   /* deferralTime, 0..65535 (GoBGP keeps it in 16 bits) */
+	bool notification_enabled; /* notificationEnabled (RFC 8538) */
+	bool longlived_enabled;	   /* longlivedEnabled */
+	uint32_t stale_routes_time; /* staleRoutesTime */
+	uint32_t peer_restart_time; /* peerRestartTime */
+	bool peer_restarting;	    /* peerRestarting */
+	bool local_restarting;	    /* localRestarting */
+	char *mode;		    /* mode, NULL if absent */
+};
+
+/* ---- BgpConf (api/v1alpha2/bgpconf_types.go, BgpConfSpec) ---- */
+
+/* BgpConfSpec.Families []uint32 holds GoBGP route families, AFI << 16 | SAFI. */
+#define CFG_FAMILY_IPV4_UNICAST ((uint32_t)BGP_AFI_IPV4 << 16 | BGP_SAFI_UNICAST)
+#define CFG_FAMILY_IPV6_UNICAST ((uint32_t)BGP_AFI_IPV6 << 16 | BGP_SAFI_UNICAST)
+
+struct cfg_as_rack {
+	char *rack; /* value of the node label CFG_LABEL_RACK */
+	uint32_t as;
+};
+
+struct cfg_bgp_conf {
+	struct cfg_meta meta;
+	uint32_t as;			 /* as: required, 1..2^32-1 */
+	struct cfg_as_rack *as_per_rack; /* asPerRack: map[string]uint32, owned */
+	size_t n_as_per_rack;
+	bool has_router_id;
+	uint32_t router_id;		     /* routerId: IPv4, host byte order */
+	int32_t listen_port;		     /* listenPort: 1..65535, CFG_DEFAULT_BGP_PORT when
+						absent, -1 = do not listen (GoBGP) */
+	struct bgp_addr *listen_addresses; /* listenAddresses, owned */
+	size_t n_listen_addresses;
+	uint32_t *families; /* families: CFG_FAMILY_*, owned */
+	size_t n_families;
+	bool use_multiple_paths; /* useMultiplePaths */
+	struct cfg_graceful_restart graceful_restart; /* gracefulRestart */
+	char *policy; /* policy, NULL if absent */
+	/* status (BgpConfStatus) is written by OpenELB: type-checked, not kept. */
+};
+
+int cfg_bgp_conf_decode(const json_t *obj, struct cfg_bgp_conf *out, struct cfg_error *err);
+void cfg_bgp_conf_fini(struct cfg_bgp_conf *c);
+
+/* The AS for a node: asPerRack[node's rack label] when listed, else
+ * spec.as (OpenELB's bgpconf controller does the same). node_labels may
+ * be NULL. */
+uint32_t cfg_bgp_conf_node_as(const struct cfg_bgp_conf *c, const struct cfg_map *node_labels);
+
+/*
+ * The router ID for a node: spec.routerId, except on a node with a rack
+ * label while asPerRack is set, where OpenELB drops routerId so that each
+ * rack's speakers pick their own. Returns false when the speaker must use
+ * the node's IP instead (OpenELB takes the node's first address).
+ */
+bool cfg_bgp_conf_node_router_id(const struct cfg_bgp_conf *c, const struct cfg_map *node_labels,
+				 uint32_t *id);
+
+/* True when nothing in a and b that every session depends on differs (AS,
+ * router ID, listening, families, graceful restart, policy). */
+bool cfg_bgp_conf_session_equal(const struct cfg_bgp_conf *a, const struct cfg_bgp_conf *b);
+
+bool cfg_graceful_restart_equal(const struct cfg_graceful_restart *a,
+				const struct cfg_graceful_restart *b);
+
+/* ---- BgpPeer (api/v1alpha2/bgppeer_types.go, BgpPeerSpec) ---- */
+
+/* PeerConf */
+struct cfg_peer_conf {
+	char *auth_password;	   /* authPassword, at most CFG_MD5_KEY_MAX bytes */
+	char *description;	   /* description */
+	uint32_t local_as;	   /* localAs, 0 = BgpConf's */
+	struct bgp_addr neighbor_address; /* neighborAddress, required */
+	uint32_t peer_as;	   /* peerAs, required, 1..2^32-1 */
+	char *peer_group;	   /* peerGroup */
+	uint32_t peer_type;	   /* peerType: GoBGP PeerType, 0 INTERNAL, 1 EXTERNAL */
+	char *remove_private_as;   /* removePrivateAs: NONE, ALL or REPLACE (GoBGP enum) */
+	bool route_flap_damping;   /* routeFlapDamping */
+	uint32_t send_community;   /* sendCommunity */
+	char *neighbor_interface;  /* neighborInterface */
+	char *vrf;		   /* vrf */
+	uint32_t allow_own_as;	   /* allowOwnAs, 0..255 */
+	bool replace_peer_as;	   /* replacePeerAs */
+	bool admin_down;	   /* adminDown */
+};
+
+/* EbgpMultihop */
+struct cfg_ebgp_multihop {
+	bool enabled;	     /* enabled */
+	uint32_t multihop_ttl; /* multihopTtl, 1..255; CFG_DEFAULT_MULTIHOP_TTL when
+				  enabled without one, 0 when neither is set */
+};
+
+/*
+ * Timers.Config (TimersConfig). OpenELB declares these as strings holding
+ * decimal seconds ("90"), which GoBGP reads as uint64; berth accepts the
+ * string or a plain integer. Defaults applied: see CFG_DEFAULT_*.
+ */
+struct cfg_timers {
+	uint32_t connect_retry;	     /* connectRetry, 1..65535 */
+	uint32_t hold_time;	     /* holdTime, 0 or 3..65535 (RFC 4271 section 4.2) */
+	uint32_t keepalive_interval; /* keepaliveInterval, < holdTime; holdTime / 3 if absent */
+	uint32_t min_adv_interval;   /* minimumAdvertisementInterval, 0 = speaker default */
+};
+
+/* Transport */
+struct cfg_transport {
+	bool mtu_discovery; /* mtuDiscovery */
+	bool passive_mode;  /* passiveMode */
+	bool has_remote_address;
+	struct bgp_addr remote_address; /* remoteAddress */
+	uint32_t remote_port;		/* remotePort, 1..65535, CFG_DEFAULT_BGP_PORT if absent */
+	uint32_t tcp_mss;		/* tcpMss, 0..65535, 0 = kernel default */
+};
+
+/* AfiSafi: one entry of afiSafis. */
+struct cfg_afi_safi {
+	enum bgp_af af;		     /* config.family: afi AFI_IP|AFI_IP6, safi SAFI_UNICAST */
+	bool enabled;		     /* config.enabled */
+	bool mp_graceful_restart;    /* mpGracefulRestart.config.enabled */
+	bool add_paths_receive;	     /* addPaths.config.receive */
+	uint32_t add_paths_send_max; /* addPaths.config.sendMax */
+};
+
+struct cfg_bgp_peer {
+	struct cfg_meta meta;
+	struct cfg_peer_conf conf;		  /* spec.conf, required */
+	struct cfg_ebgp_multihop ebgp_multihop;	  /* spec.ebgpMultihop */
+	struct cfg_timers timers;		  /* spec.timers.config */
+	struct cfg_transport transport;		  /* spec.transport */
+	struct cfg_graceful_restart graceful_restart; /* spec.gracefulRestart */
+	struct cfg_afi_safi *afi_safis;		  /* spec.afiSafis, owned, one per family */
+	size_t n_afi_safis;
+	struct cfg_selector node_selector; /* spec.nodeSelector */
+	/* status (BgpPeerStatus) is written by OpenELB: type-checked, not kept. */
+};
+
+int cfg_bgp_peer_decode(const json_t *obj, struct cfg_bgp_peer *out, struct cfg_error *err);
+void cfg_bgp_peer_fini(struct cfg_bgp_peer *p);
+
+/*
+ * True when a and b would run the same BGP session: same neighbor, ASes,
+ * password, peer type, admin state, multihop, timers carried in OPEN,
+ * transport, graceful restart and address families (all of which are
+ * either OPEN contents, RFC 5492 capabilities, or socket options). A
+ * difference in anything else (metadata, description, nodeSelector,
+ * connectRetry, minimumAdvertisementInterval, route policy fields) needs
+ * no session reset: apply it without tearing the session down.
+ */
+bool cfg_bgp_peer_session_equal(const struct cfg_bgp_peer *a, const struct cfg_bgp_peer *b);
+
+/* ---- Eip (api/v1alpha2/eip_types.go, EipSpec / EipStatus) ---- */
+
+enum cfg_eip_protocol { CFG_EIP_BGP = 0, CFG_EIP_LAYER2, CFG_EIP_VIP };
+
+/* EipStatus: written by OpenELB's controller, decoded for reporting. */
+struct cfg_eip_status {
+	bool occupied;	   /* occupied */
+	int64_t usage;	   /* usage */
+	int64_t pool_size; /* poolSize */
+	struct cfg_map used; /* used: address -> "namespace/service" */
+	char *first_ip;	   /* firstIP */
+	char *last_ip;	   /* lastIP */
+	bool ready;	   /* ready */
+	bool v4;	   /* v4 */
+};
+
+struct cfg_eip {
+	struct cfg_meta meta;
+	char *address;		   /* spec.address as written, required */
+	struct bgp_addr first;	   /* first address of spec.address */
+	struct bgp_addr last;	   /* last address, inclusive; same family */
+	enum cfg_eip_protocol protocol; /* spec.protocol: bgp (default), layer2, vip */
+	char *interface;	   /* spec.interface, required for layer2 */
+	bool disable;		   /* spec.disable */
+	bool using_known_ips;	   /* spec.usingKnownIPs */
+	int64_t priority;	   /* spec.priority, lower is preferred */
+	char **namespaces;	   /* spec.namespaces, owned */
+	size_t n_namespaces;
+	struct cfg_map namespace_selector; /* spec.namespaceSelector: map[string]string */
+	struct cfg_eip_status status;	   /* status */
+};
+
+int cfg_eip_decode(const json_t *obj, struct cfg_eip *out, struct cfg_error *err);
+void cfg_eip_fini(struct cfg_eip *e);
+
+/*
+ * Parses an Eip address: one IP, a CIDR (host bits may be set, as Go's
+ * net.ParseCIDR allows; the range is the whole network) or "first-last".
+ * Returns 0 or -EINVAL; *why (static string) says what is wrong.
+ */
+int cfg_eip_parse_address(const char *s, struct bgp_addr *first, struct bgp_addr *last,
+			  const char **why);
+
+/* ---- Service (core v1) ---- */
+
+enum cfg_svc_type {
+	CFG_SVC_CLUSTER_IP = 0, /* the default */
+	CFG_SVC_NODE_PORT,
+	CFG_SVC_LOAD_BALANCER,
+	CFG_SVC_EXTERNAL_NAME,
+};
+
+enum cfg_traffic_policy { CFG_ETP_CLUSTER = 0, CFG_ETP_LOCAL };
+
+enum cfg_family_policy {
+	CFG_IPFP_UNSET = 0,
+	CFG_IPFP_SINGLE_STACK,
+	CFG_IPFP_PREFER_DUAL_STACK,
+	CFG_IPFP_REQUIRE_DUAL_STACK,
+};
+
+struct cfg_service_port {
+	char *name;	    /* name, NULL if absent */
+	char *protocol;	    /* protocol: TCP (default), UDP or SCTP */
+	uint32_t port;	    /* port, required, 1..65535 */
+	char *target_port;  /* targetPort as text (a number or a port name), NULL if absent */
+	uint32_t node_port; /* nodePort, 0 if absent */
+	char *app_protocol; /* appProtocol */
+};
+
+struct cfg_service {
+	struct cfg_meta meta;
+	enum cfg_svc_type type;			/* spec.type */
+	char *load_balancer_class;		/* spec.loadBalancerClass */
+	bool has_load_balancer_ip;
+	struct bgp_addr load_balancer_ip;	/* spec.loadBalancerIP (deprecated, still used) */
+	enum cfg_traffic_policy external_traffic_policy; /* spec.externalTrafficPolicy */
+	enum bgp_af ip_families[BGP_AF_COUNT];	/* spec.ipFamilies */
+	size_t n_ip_families;
+	enum cfg_family_policy ip_family_policy; /* spec.ipFamilyPolicy */
+	struct cfg_service_port *ports;		/* spec.ports, owned */
+	size_t n_ports;
+	struct bgp_addr *ingress; /* status.loadBalancer.ingress[].ip, owned; entries with
+				     only a hostname are skipped */
+	size_t n_ingress;
+};
+
+int cfg_service_decode(const json_t *obj, struct cfg_service *out, struct cfg_error *err);
+void cfg_service_fini(struct cfg_service *s);
+
+/* ---- Node (core v1) ---- */
+
+enum cfg_cond { CFG_COND_UNKNOWN = 0, CFG_COND_TRUE, CFG_COND_FALSE };
+
+struct cfg_node_address {
+	char *type;    /* InternalIP, ExternalIP, Hostname, InternalDNS, ExternalDNS */
+	char *address; /* as written */
+	bool is_ip;    /* address parsed as an IP */
+	struct bgp_addr ip;
+};
+
+struct cfg_node {
+	struct cfg_meta meta;
+	bool unschedulable; /* spec.unschedulable */
+	enum cfg_cond ready; /* status.conditions[type=Ready].status; UNKNOWN if absent */
+	struct cfg_node_address *addresses; /* status.addresses, owned */
+	size_t n_addresses;
+};
+
+int cfg_node_decode(const json_t *obj, struct cfg_node *out, struct cfg_error *err);
+void cfg_node_fini(struct cfg_node *n);
+
+/* First address of the given type ("InternalIP") that is an IP of family
+ * (AF_INET, AF_INET6, or 0 for any); NULL if none. Borrowed from n. */
+const struct bgp_addr *cfg_node_ip(const struct cfg_node *n, const char *type, int family);
+
+/* ---- A set of objects, and the manifest loader ---- */
+
+struct cfg_set {
+	struct cfg_bgp_conf *bgp_conf; /* owned; NULL when no BgpConf "default" */
+	struct cfg_bgp_peer *peers;    /* owned array */
+	size_t n_peers;
+	struct cfg_eip *eips; /* owned array */
+	size_t n_eips;
+	struct cfg_service *services; /* owned array */
+	size_t n_services;
+	struct cfg_node *nodes; /* owned array */
+	size_t n_nodes;
+	size_t n_skipped; /* objects of harmless kinds that were skipped */
+};
+
+void cfg_set_init(struct cfg_set *s);
+void cfg_set_fini(struct cfg_set *s);
+
+/*
+ * Kinds a manifest may contain besides the five above; they are skipped
+ * (counted in n_skipped) because OpenELB's own deployment manifests and
+ * typical application manifests carry them next to the objects berth
+ * reads: Namespace, ConfigMap, Secret, ServiceAccount, Role, ClusterRole,
+ * RoleBinding, ClusterRoleBinding, Deployment, DaemonSet, StatefulSet,
+ * Job, Pod, Endpoints, EndpointSlice, CustomResourceDefinition,
+ * ValidatingWebhookConfiguration, MutatingWebhookConfiguration. Any other
+ * kind (OpenELB's DefinedSet included, whose meaning berth would drop) is
+ * an error. "List" and "<Kind>List" objects are unpacked: their items are
+ * loaded (an item without kind takes it from "<Kind>List", as list
+ * responses of the API server omit it).
+ *
+ * Cross-object rules, checked over the whole set: one BgpConf, named
+ * "default" (OpenELB reads no other); a kind/namespace/name appears once;
+ * Eip address ranges do not overlap; at most one Eip is annotated as the
+ * default pool (OpenELB's Eip webhook refuses both).
+ */
+bool cfg_kind_is_skipped(const char *kind);
+
+/*
+ * Adds the objects of one YAML/JSON manifest (a file, multi-document) to
+ * *set. All or nothing: on any error *set is unchanged and err says why.
+ * Returns 0, -EINVAL (invalid content, err filled), -E2BIG, -ENOMEM, or
+ * the errno of open/read.
+ */
+int cfg_manifest_load(const char *path, struct cfg_set *set, struct cfg_error *err);
+
+/* Same, from memory; name is used in messages and may be NULL. */
+int cfg_manifest_load_buf(const char *name, const char *buf, size_t len, struct cfg_set *set,
+			  struct cfg_error *err);
+
+/*
+ * Loads several files into a fresh set and, only when all of them load,
+ * replaces *set with it (the old contents are freed). On error *set, the
+ * running configuration, is untouched.
+ */
+int cfg_manifest_load_files(const char *const *paths, size_t n_paths, struct cfg_set *set,
+			    struct cfg_error *err);
+
+/* Adds one decoded-from-JSON object (any supported kind, or a List) to
+ * *set, with the same rules and all-or-nothing behaviour. */
+int cfg_set_add_json(struct cfg_set *set, const json_t *obj, struct cfg_error *err);
+
+/* ---- Accessors for the speaker ---- */
+
+/* NULL when absent. Results are borrowed from s. ns may be NULL for "default". */
+const struct cfg_node *cfg_set_node(const struct cfg_set *s, const char *name);
+const struct cfg_bgp_peer *cfg_set_peer(const struct cfg_set *s, const char *name);
+const struct cfg_eip *cfg_set_eip(const struct cfg_set *s, const char *name);
+const struct cfg_service *cfg_set_service(const struct cfg_set *s, const char *ns,
+					  const char *name);
+
+/*
+ * Iterates the BgpPeers whose nodeSelector matches node_labels (NULL: a
+ * node with no labels, e.g. when the set has no Node object for this
+ * node). *it starts at 0. Returns NULL at the end.
+ */
+const struct cfg_bgp_peer *cfg_set_next_peer(const struct cfg_set *s,
+					     const struct cfg_map *node_labels, size_t *it);
+
+/* Iterator over the addresses to announce: status.loadBalancer.ingress
+ * IPs of Services of type LoadBalancer. Zero-initialise it first. */
+struct cfg_lb_iter {
+	size_t svc;
+	size_t ip;
+};
+
+/* Returns true with *svc and *addr (borrowed) set, false at the end. */
+bool cfg_set_next_lb_addr(const struct cfg_set *s, struct cfg_lb_iter *it,
+			  const struct cfg_service **svc, const struct bgp_addr **addr);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * cfg_error formatting and small shared utilities.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "config/dec.h"
+
+void cfg_error_init(struct cfg_error *err, const char *file, const struct cfg_lines *lines)
+{
+	memset(err, 0, sizeof(*err));
+	err->file = file;
+	err->lines = lines;
+}
+
+int cfg_err_vset(struct cfg_error *err, int rc, unsigned line, const char *obj, const char *path,
+		 const char *fmt, va_list ap)
+{
+	size_t off = 0, cap = sizeof(err->msg);
+	int n;
+
+	if (!err)
+		return rc;
+	err->line = line;
+	snprintf(err->path, sizeof(err->path), "%s", path ? path : "");
+	err->msg[0] = '\0';
+
+/* snprintf returns what it would have written: clamp so off stays in bounds */
+#define ADVANCE(n_)                                                                               \
+	do {                                                                                      \
+		if ((n_) > 0)                                                                     \
+			off += (size_t)(n_) < cap - off ? (size_t)(n_) : cap - off - 1;           \
+	} while (0)
+
+	if (err->file && line)
+		n = snprintf(err->msg, cap, "%s:%u: ", err->file, line);
+	else if (err->file)
+		n = snprintf(err->msg, cap, "%s: ", err->file);
+	else if (line)
+		n = snprintf(err->msg, cap, "line %u: ", line);
+	else
+		n = 0;
+	ADVANCE(n);
+	if (obj && *obj) {
+		n = snprintf(err->msg + off, cap - off, "%s: ", obj);
+		ADVANCE(n);
+	}
+	if (path && *path) {
+		n = snprintf(err->msg + off, cap - off, "%s: ", path);
+		ADVANCE(n);
+	}
+	vsnprintf(err->msg + off, cap - off, fmt, ap);
+#undef ADVANCE
+	return rc;
+}
+
+int cfg_err_set(struct cfg_error *err, int rc, unsigned line, const char *obj, const char *path,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc = cfg_err_vset(err, rc, line, obj, path, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+const char *cfg_obj_label(char *buf, size_t len, const char *kind, const char *ns,
+			  const char *name)
+{
+	if (!kind || !*kind)
+		snprintf(buf, len, "%s", "");
+	else if (name && ns && *ns)
+		snprintf(buf, len, "%s %s/%s", kind, ns, name);
+	else if (name)
+		snprintf(buf, len, "%s %s", kind, name);
+	else
+		snprintf(buf, len, "%s", kind);
+	return buf;
+}
+
+int cfg_addr_parse(const char *s, struct bgp_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a->bytes) == 1) {
+		a->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->bytes) == 1) {
+		a->family = AF_INET6;
+		return 0;
+	}
+	memset(a, 0, sizeof(*a));
+	return -EINVAL;
+}
+
+int cfg_addr_cmp(const struct bgp_addr *a, const struct bgp_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
+}
+
+bool cfg_addr_eq(const struct bgp_addr *a, const struct bgp_addr *b)
+{
+	return cfg_addr_cmp(a, b) == 0;
+}
+
+bool cfg_str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}

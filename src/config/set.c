@@ -1,0 +1,596 @@
+/*
+ * cfg_set: decoded objects by kind; the manifest loader that fills it,
+ * all or nothing; accessors for the speaker.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/dec.h"
+
+static const char *const skipped_kinds[] = {
+	"Namespace",
+	"ConfigMap",
+	"Secret",
+	"ServiceAccount",
+	"Role",
+	"ClusterRole",
+	"RoleBinding",
+	"ClusterRoleBinding",
+	"Deployment",
+	"DaemonSet",
+	"StatefulSet",
+	"Job",
+	"Pod",
+	"Endpoints",
+	"EndpointSlice",
+	"CustomResourceDefinition",
+	"ValidatingWebhookConfiguration",
+	"MutatingWebhookConfiguration",
+	NULL,
+};
+
+/* Objects of one load, with capacities, before they join the caller's set. */
+struct builder {
+	struct cfg_set s;
+	const struct cfg_set *base; /* the caller's set, for duplicate checks */
+	size_t cap_peers, cap_eips, cap_services, cap_nodes;
+	struct cfg_error *err;
+};
+
+void cfg_set_init(struct cfg_set *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void cfg_set_fini(struct cfg_set *s)
+{
+	if (s->bgp_conf) {
+		cfg_bgp_conf_fini(s->bgp_conf);
+		free(s->bgp_conf);
+	}
+	for (size_t i = 0; i < s->n_peers; i++)
+		cfg_bgp_peer_fini(&s->peers[i]);
+	free(s->peers);
+	for (size_t i = 0; i < s->n_eips; i++)
+		cfg_eip_fini(&s->eips[i]);
+	free(s->eips);
+	for (size_t i = 0; i < s->n_services; i++)
+		cfg_service_fini(&s->services[i]);
+	free(s->services);
+	for (size_t i = 0; i < s->n_nodes; i++)
+		cfg_node_fini(&s->nodes[i]);
+	free(s->nodes);
+	memset(s, 0, sizeof(*s));
+}
+
+bool cfg_kind_is_skipped(const char *kind)
+{
+	for (const char *const *k = skipped_kinds; *k; k++)
+		if (strcmp(*k, kind) == 0)
+			return true;
+	return false;
+}
+
+/* Makes room for one more element of size sz in *arr. */
+static int reserve(void **arr, size_t n, size_t *cap, size_t sz)
+{
+	void *p;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 8;
+	p = realloc(*arr, c * sz);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+/* "source: Kind ns/name: path: reason" for rules that span objects. */
+static int obj_fail(struct cfg_error *err, const char *kind, const struct cfg_meta *m,
+		    const char *path, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int obj_fail(struct cfg_error *err, const char *kind, const struct cfg_meta *m,
+		    const char *path, const char *fmt, ...)
+{
+	const char *file = err->file;
+	char label[CFG_ERR_MSG_MAX / 2];
+	va_list ap;
+
+	cfg_obj_label(label, sizeof(label), kind, m->ns, m->name);
+	/* the source already says "file:line" */
+	err->file = m->source;
+	va_start(ap, fmt);
+	cfg_err_vset(err, -EINVAL, 0, label, path, fmt, ap);
+	va_end(ap);
+	err->file = file;
+	return -EINVAL;
+}
+
+static const char *src_or(const struct cfg_meta *m)
+{
+	return m->source ? m->source : "an earlier object";
+}
+
+static bool same_name(const struct cfg_meta *a, const struct cfg_meta *b)
+{
+	return strcmp(a->name, b->name) == 0 && cfg_str_eq(a->ns, b->ns);
+}
+
+/* Finds an object named like m among the items of kind in b's new set and its base. */
+#define FIND_DUP(b, arr, n, m, out)                                                               \
+	do {                                                                                      \
+		(out) = NULL;                                                                     \
+		for (size_t i_ = 0; !(out) && i_ < (b)->s.n; i_++)                                \
+			if (same_name(&(b)->s.arr[i_].meta, (m)))                                 \
+				(out) = &(b)->s.arr[i_].meta;                                     \
+		for (size_t i_ = 0; !(out) && (b)->base && i_ < (b)->base->n; i_++)               \
+			if (same_name(&(b)->base->arr[i_].meta, (m)))                             \
+				(out) = &(b)->base->arr[i_].meta;                                 \
+	} while (0)
+
+static int dup_fail(struct builder *b, const char *kind, const struct cfg_meta *m,
+		    const struct cfg_meta *other)
+{
+	return obj_fail(b->err, kind, m, NULL, "duplicate object (also defined at %s)",
+			src_or(other));
+}
+
+static bool overlaps(const struct cfg_eip *a, const struct cfg_eip *b)
+{
+	return a->first.family == b->first.family && cfg_addr_cmp(&a->first, &b->last) <= 0 &&
+	       cfg_addr_cmp(&b->first, &a->last) <= 0;
+}
+
+static bool is_default_eip(const struct cfg_eip *e)
+{
+	const char *v = cfg_meta_annotation(&e->meta, CFG_ANN_DEFAULT_EIP);
+
+	return v && strcmp(v, "true") == 0;
+}
+
+/* OpenELB's Eip webhook (ValidateCreate) refuses overlaps and a second default pool. */
+static int eip_rules(struct builder *b, const struct cfg_eip *e)
+{
+	const struct cfg_set *sets[2] = {&b->s, b->base};
+
+	for (int k = 0; k < 2; k++) {
+		const struct cfg_set *s = sets[k];
+
+		for (size_t i = 0; s && i < s->n_eips; i++) {
+			const struct cfg_eip *o = &s->eips[i];
+
+			if (overlaps(e, o))
+				return obj_fail(b->err, "Eip", &e->meta, "spec.address",
+						"overlaps Eip %s (%s) at %s", o->meta.name,
+						o->address, src_or(&o->meta));
+			if (is_default_eip(e) && is_default_eip(o))
+				return obj_fail(b->err, "Eip", &e->meta,
+						"metadata.annotations[\"" CFG_ANN_DEFAULT_EIP "\"]",
+						"Eip %s is already the default pool", o->meta.name);
+		}
+	}
+	return 0;
+}
+
+static int add_bgp_conf(struct builder *b, const json_t *obj)
+{
+	struct cfg_bgp_conf c;
+	const struct cfg_bgp_conf *other = b->s.bgp_conf ? b->s.bgp_conf
+						 : (b->base ? b->base->bgp_conf : NULL);
+	int rc = cfg_bgp_conf_decode(obj, &c, b->err);
+
+	if (rc < 0)
+		return rc;
+	if (strcmp(c.meta.name, "default") != 0)
+		rc = obj_fail(b->err, "BgpConf", &c.meta, "metadata.name",
+			      "must be \"default\" (OpenELB reads no other BgpConf)");
+	else if (other)
+		rc = dup_fail(b, "BgpConf", &c.meta, &other->meta);
+	else if (!(b->s.bgp_conf = malloc(sizeof(c))))
+		rc = -ENOMEM;
+	if (rc < 0) {
+		cfg_bgp_conf_fini(&c);
+		return rc;
+	}
+	*b->s.bgp_conf = c;
+	return 0;
+}
+
+static int add_peer(struct builder *b, const json_t *obj)
+{
+	struct cfg_bgp_peer p;
+	const struct cfg_meta *dup;
+	int rc = cfg_bgp_peer_decode(obj, &p, b->err);
+
+	if (rc < 0)
+		return rc;
+	FIND_DUP(b, peers, n_peers, &p.meta, dup);
+	if (dup)
+		rc = dup_fail(b, "BgpPeer", &p.meta, dup);
+	else
+		rc = reserve((void **)&b->s.peers, b->s.n_peers, &b->cap_peers, sizeof(p));
+	if (rc < 0) {
+		cfg_bgp_peer_fini(&p);
+		return rc;
+	}
+	b->s.peers[b->s.n_peers++] = p;
+	return 0;
+}
+
+static int add_eip(struct builder *b, const json_t *obj)
+{
+	struct cfg_eip e;
+	const struct cfg_meta *dup;
+	int rc = cfg_eip_decode(obj, &e, b->err);
+
+	if (rc < 0)
+		return rc;
+	FIND_DUP(b, eips, n_eips, &e.meta, dup);
+	if (dup)
+		rc = dup_fail(b, "Eip", &e.meta, dup);
+	else if ((rc = eip_rules(b, &e)) == 0)
+		rc = reserve((void **)&b->s.eips, b->s.n_eips, &b->cap_eips, sizeof(e));
+	if (rc < 0) {
+		cfg_eip_fini(&e);
+		return rc;
+	}
+	b->s.eips[b->s.n_eips++] = e;
+	return 0;
+}
+
+static int add_service(struct builder *b, const json_t *obj)
+{
+	struct cfg_service s;
+	const struct cfg_meta *dup;
+	int rc = cfg_service_decode(obj, &s, b->err);
+
+	if (rc < 0)
+		return rc;
+	FIND_DUP(b, services, n_services, &s.meta, dup);
+	if (dup)
+		rc = dup_fail(b, "Service", &s.meta, dup);
+	else
+		rc = reserve((void **)&b->s.services, b->s.n_services, &b->cap_services, sizeof(s));
+	if (rc < 0) {
+		cfg_service_fini(&s);
+		return rc;
+	}
+	b->s.services[b->s.n_services++] = s;
+	return 0;
+}
+
+static int add_node(struct builder *b, const json_t *obj)
+{
+	struct cfg_node n;
+	const struct cfg_meta *dup;
+	int rc = cfg_node_decode(obj, &n, b->err);
+
+	if (rc < 0)
+		return rc;
+	FIND_DUP(b, nodes, n_nodes, &n.meta, dup);
+	if (dup)
+		rc = dup_fail(b, "Node", &n.meta, dup);
+	else
+		rc = reserve((void **)&b->s.nodes, b->s.n_nodes, &b->cap_nodes, sizeof(n));
+	if (rc < 0) {
+		cfg_node_fini(&n);
+		return rc;
+	}
+	b->s.nodes[b->s.n_nodes++] = n;
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls > lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+static int add_object(struct builder *b, const json_t *obj, const char *list_kind, int depth);
+
+/* v1 List, or <Kind>List as the API server returns it (items without kind). */
+static int add_list(struct builder *b, const json_t *obj, const char *kind, int depth)
+{
+	char item_kind[128] = "";
+	const json_t *items;
+	struct dec d;
+	size_t i;
+	json_t *item;
+
+	dec_init(&d, b->err, NULL, false);
+	if (depth > 0)
+		return dec_fail_here(&d, obj, "lists inside lists are not supported");
+	if (strcmp(kind, "List") != 0)
+		snprintf(item_kind, sizeof(item_kind), "%.*s", (int)(strlen(kind) - 4), kind);
+	items = dec_get(obj, "items");
+	if (items && !json_is_array(items))
+		return dec_fail_at(&d, obj, "items", "must be a list");
+	json_array_foreach(items, i, item)
+	{
+		int rc = add_object(b, item, *item_kind ? item_kind : NULL, depth + 1);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int add_object(struct builder *b, const json_t *obj, const char *list_kind, int depth)
+{
+	const json_t *k;
+	const char *kind;
+	struct dec d;
+
+	dec_init(&d, b->err, NULL, false);
+	if (!json_is_object(obj))
+		return dec_fail_here(&d, obj, "must be a mapping (a Kubernetes object)");
+	k = dec_get(obj, "kind");
+	if (k && !json_is_string(k))
+		return dec_fail_at(&d, obj, "kind", "must be a string");
+	kind = k ? json_string_value(k) : list_kind;
+	if (!kind || !*kind)
+		return dec_fail_at(&d, obj, "kind", "required");
+	if (strcmp(kind, "BgpConf") == 0)
+		return add_bgp_conf(b, obj);
+	if (strcmp(kind, "BgpPeer") == 0)
+		return add_peer(b, obj);
+	if (strcmp(kind, "Eip") == 0)
+		return add_eip(b, obj);
+	if (strcmp(kind, "Service") == 0)
+		return add_service(b, obj);
+	if (strcmp(kind, "Node") == 0)
+		return add_node(b, obj);
+	if (strcmp(kind, "List") == 0 || ends_with(kind, "List"))
+		return add_list(b, obj, kind, depth);
+	if (cfg_kind_is_skipped(kind)) {
+		b->s.n_skipped++;
+		return 0;
+	}
+	return dec_fail_at(&d, obj, "kind", "\"%s\" is not supported", kind);
+}
+
+/* Moves everything in b into *set, or fails (-ENOMEM) leaving *set as it was. */
+#define GROW(set, b, arr, n)                                                                      \
+	do {                                                                                      \
+		if ((b)->s.n) {                                                                   \
+			void *p_ = realloc((set)->arr, ((set)->n + (b)->s.n) * sizeof(*(set)->arr)); \
+			if (!p_)                                                                  \
+				return -ENOMEM;                                                   \
+			(set)->arr = p_;                                                          \
+		}                                                                                 \
+	} while (0)
+
+#define MOVE(set, b, arr, n)                                                                      \
+	do {                                                                                      \
+		if ((b)->s.n)                                                                     \
+			memcpy((set)->arr + (set)->n, (b)->s.arr, (b)->s.n * sizeof(*(set)->arr)); \
+		(set)->n += (b)->s.n;                                                             \
+		free((b)->s.arr);                                                                 \
+		(b)->s.arr = NULL;                                                                \
+		(b)->s.n = 0;                                                                     \
+	} while (0)
+
+static int commit(struct builder *b, struct cfg_set *set)
+{
+	/* every allocation first: past this point nothing can fail */
+	GROW(set, b, peers, n_peers);
+	GROW(set, b, eips, n_eips);
+	GROW(set, b, services, n_services);
+	GROW(set, b, nodes, n_nodes);
+	MOVE(set, b, peers, n_peers);
+	MOVE(set, b, eips, n_eips);
+	MOVE(set, b, services, n_services);
+	MOVE(set, b, nodes, n_nodes);
+	if (b->s.bgp_conf) {
+		set->bgp_conf = b->s.bgp_conf;
+		b->s.bgp_conf = NULL;
+	}
+	set->n_skipped += b->s.n_skipped;
+	return 0;
+}
+
+static int finish(struct builder *b, struct cfg_set *set, int rc)
+{
+	if (rc == 0)
+		rc = commit(b, set);
+	if (rc == -ENOMEM)
+		cfg_err_set(b->err, rc, 0, NULL, NULL, "out of memory");
+	cfg_set_fini(&b->s);
+	return rc;
+}
+
+int cfg_set_add_json(struct cfg_set *set, const json_t *obj, struct cfg_error *err)
+{
+	struct builder b = {.base = set, .err = err};
+
+	return finish(&b, set, add_object(&b, obj, NULL, 0));
+}
+
+int cfg_manifest_load_buf(const char *name, const char *buf, size_t len, struct cfg_set *set,
+			  struct cfg_error *err)
+{
+	struct builder b = {.base = set, .err = err};
+	struct cfg_yaml y;
+	int rc;
+
+	cfg_error_init(err, name, NULL);
+	rc = cfg_yaml_parse(buf, len, &y, err);
+	if (rc < 0)
+		return rc;
+	err->lines = y.lines;
+	for (size_t i = 0; rc == 0 && i < y.n_docs; i++)
+		/* empty documents ("---" alone, comments only) hold nothing */
+		if (!json_is_null(y.docs[i].root))
+			rc = add_object(&b, y.docs[i].root, NULL, 0);
+	rc = finish(&b, set, rc);
+	err->lines = NULL; /* they die with the tree */
+	cfg_yaml_fini(&y);
+	return rc;
+}
+
+static int read_file(const char *path, char **buf, size_t *len, struct cfg_error *err)
+{
+	struct stat st;
+	size_t off = 0;
+	int fd, rc = 0;
+
+	*buf = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		cfg_err_set(err, rc, 0, NULL, NULL, "not a regular file");
+		goto out;
+	}
+	if ((uint64_t)st.st_size > CFG_YAML_MAX_BYTES) {
+		rc = -E2BIG;
+		cfg_err_set(err, rc, 0, NULL, NULL, "larger than %u bytes", CFG_YAML_MAX_BYTES);
+		goto out;
+	}
+	/* one byte more than stat says: a file that grew is caught below */
+	*buf = malloc((size_t)st.st_size + 1);
+	if (!*buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, *buf + off, (size_t)st.st_size + 1 - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+		if (off > (size_t)st.st_size) {
+			rc = -EAGAIN;
+			cfg_err_set(err, rc, 0, NULL, NULL, "file changed while being read");
+			goto out;
+		}
+	}
+	*len = off;
+out:
+	if (rc < 0 && !err->msg[0])
+		cfg_err_set(err, rc, 0, NULL, NULL, "%s", strerror(-rc));
+	if (rc < 0) {
+		free(*buf);
+		*buf = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int cfg_manifest_load(const char *path, struct cfg_set *set, struct cfg_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	cfg_error_init(err, path, NULL);
+	rc = read_file(path, &buf, &len, err);
+	if (rc < 0)
+		return rc;
+	rc = cfg_manifest_load_buf(path, buf, len, set, err);
+	free(buf);
+	return rc;
+}
+
+int cfg_manifest_load_files(const char *const *paths, size_t n_paths, struct cfg_set *set,
+			    struct cfg_error *err)
+{
+	struct cfg_set fresh;
+	int rc = 0;
+
+	cfg_set_init(&fresh);
+	for (size_t i = 0; rc == 0 && i < n_paths; i++)
+		rc = cfg_manifest_load(paths[i], &fresh, err);
+	if (rc < 0) {
+		cfg_set_fini(&fresh);
+		return rc;
+	}
+	cfg_set_fini(set);
+	*set = fresh;
+	return 0;
+}
+
+/* ---- Accessors ---- */
+
+const struct cfg_node *cfg_set_node(const struct cfg_set *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_nodes; i++)
+		if (strcmp(s->nodes[i].meta.name, name) == 0)
+			return &s->nodes[i];
+	return NULL;
+}
+
+const struct cfg_bgp_peer *cfg_set_peer(const struct cfg_set *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_peers; i++)
+		if (strcmp(s->peers[i].meta.name, name) == 0)
+			return &s->peers[i];
+	return NULL;
+}
+
+const struct cfg_eip *cfg_set_eip(const struct cfg_set *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_eips; i++)
+		if (strcmp(s->eips[i].meta.name, name) == 0)
+			return &s->eips[i];
+	return NULL;
+}
+
+const struct cfg_service *cfg_set_service(const struct cfg_set *s, const char *ns,
+					  const char *name)
+{
+	if (!ns)
+		ns = "default";
+	for (size_t i = 0; i < s->n_services; i++)
+		if (strcmp(s->services[i].meta.name, name) == 0 &&
+		    strcmp(s->services[i].meta.ns, ns) == 0)
+			return &s->services[i];
+	return NULL;
+}
+
+const struct cfg_bgp_peer *cfg_set_next_peer(const struct cfg_set *s,
+					     const struct cfg_map *node_labels, size_t *it)
+{
+	while (*it < s->n_peers) {
+		const struct cfg_bgp_peer *p = &s->peers[(*it)++];
+
+		if (cfg_selector_matches(&p->node_selector, node_labels))
+			return p;
+	}
+	return NULL;
+}
+
+bool cfg_set_next_lb_addr(const struct cfg_set *s, struct cfg_lb_iter *it,
+			  const struct cfg_service **svc, const struct bgp_addr **addr)
+{
+	for (; it->svc < s->n_services; it->svc++, it->ip = 0) {
+		const struct cfg_service *v = &s->services[it->svc];
+
+		if (v->type != CFG_SVC_LOAD_BALANCER || it->ip >= v->n_ingress)
+			continue;
+		*svc = v;
+		*addr = &v->ingress[it->ip++];
+		return true;
+	}
+	return false;
+}

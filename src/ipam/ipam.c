@@ -1,0 +1,647 @@
+/*
+ * Allocator state: Services, holdings, sharing groups; request validation,
+ * atomic commit of a plan, restore, release, queries.
+ *
+ * Invariants (checked by the property test):
+ *  - a Service exists iff it holds at least one address, at most one per
+ *    family;
+ *  - a holding exists iff at least one Service holds it; its address is in
+ *    used[fam]; all its holders carry the same non-NULL sharing key and
+ *    compat key and pairwise disjoint ports, or it has exactly one holder;
+ *  - a holding with a sharing key is in exactly one group list, the one of
+ *    that key.
+ */
+#include "ipam/ipam_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ipam *ipam_new(void)
+{
+	return calloc(1, sizeof(struct ipam));
+}
+
+static void svc_destroy(struct ipam_svc *s)
+{
+	if (!s)
+		return;
+	free(s->key);
+	free(s->skey);
+	free(s->ckey);
+	free(s->ports);
+	free(s);
+}
+
+static void hold_destroy(struct ipam_hold *h)
+{
+	if (!h)
+		return;
+	free(h->skey);
+	free(h->holders);
+	free(h);
+}
+
+void ipam_free(struct ipam *ipam)
+{
+	if (!ipam)
+		return;
+	for (size_t i = 0; i < ipam->svcs.cap; i++) {
+		if (ipam->svcs.slots[i].key)
+			svc_destroy(ipam->svcs.slots[i].val);
+	}
+	for (size_t i = 0; i < ipam->holds.cap; i++) {
+		if (ipam->holds.slots[i].key)
+			hold_destroy(ipam->holds.slots[i].val);
+	}
+	for (size_t i = 0; i < ipam->n_pools; i++)
+		ipam_pool_destroy(ipam->pools[i]);
+	free(ipam->pools);
+	ipam_map_fini(&ipam->svcs);
+	ipam_map_fini(&ipam->holds);
+	ipam_map_fini(&ipam->groups);
+	for (int f = 0; f < IPAM_NFAM; f++)
+		ipam_iset_fini(&ipam->used[f]);
+	free(ipam);
+}
+
+void ipam_hold_keyfill(struct ipam_hold *h)
+{
+	h->key[0] = (uint8_t)h->fam;
+	for (int i = 0; i < 8; i++) {
+		h->key[1 + i] = (uint8_t)(h->val.hi >> (56 - 8 * i));
+		h->key[9 + i] = (uint8_t)(h->val.lo >> (56 - 8 * i));
+	}
+}
+
+struct ipam_hold *ipam_hold_find(const struct ipam *ipam, int f, struct u128 v)
+{
+	struct ipam_hold k = {.fam = f, .val = v};
+
+	ipam_hold_keyfill(&k);
+	return ipam_map_get(&ipam->holds, k.key, sizeof(k.key));
+}
+
+struct ipam_svc *ipam_svc_find(const struct ipam *ipam, const char *key)
+{
+	return ipam_map_get(&ipam->svcs, key, strlen(key));
+}
+
+/* ---- Sharing groups: intrusive lists headed from ipam->groups ---- */
+
+static void group_add(struct ipam *ipam, struct ipam_hold *h)
+{
+	size_t len = strlen(h->skey);
+	struct ipam_hold *head = ipam_map_get(&ipam->groups, h->skey, len);
+
+	h->grp_prev = NULL;
+	h->grp_next = NULL;
+	if (!head) {
+		ipam_map_put(&ipam->groups, h->skey, len, h);
+		return;
+	}
+	h->grp_prev = head;
+	h->grp_next = head->grp_next;
+	if (head->grp_next)
+		head->grp_next->grp_prev = h;
+	head->grp_next = h;
+}
+
+static void group_del(struct ipam *ipam, struct ipam_hold *h)
+{
+	size_t len = strlen(h->skey);
+
+	if (h->grp_prev) {
+		h->grp_prev->grp_next = h->grp_next;
+		if (h->grp_next)
+			h->grp_next->grp_prev = h->grp_prev;
+	} else if (h->grp_next) {
+		/* The map key points into the head: move it to the new head. */
+		h->grp_next->grp_prev = NULL;
+		ipam_map_rekey(&ipam->groups, h->skey, len, h->grp_next->skey, h->grp_next);
+	} else {
+		ipam_map_del(&ipam->groups, h->skey, len);
+	}
+	h->grp_prev = NULL;
+	h->grp_next = NULL;
+}
+
+/* Drops svc from h; destroys h when it was the last holder. Needs one
+ * reserved slot in used[h->fam]. */
+static void hold_detach(struct ipam *ipam, struct ipam_hold *h, struct ipam_svc *svc)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_holders && h->holders[i] != svc; i++)
+		;
+	memmove(&h->holders[i], &h->holders[i + 1], (h->n_holders - i - 1) * sizeof(void *));
+	h->n_holders--;
+	svc->hold[h->fam] = NULL;
+	if (h->n_holders)
+		return;
+	if (h->skey)
+		group_del(ipam, h);
+	ipam_map_del(&ipam->holds, h->key, sizeof(h->key));
+	ipam_iset_del(&ipam->used[h->fam], h->val);
+	hold_destroy(h);
+}
+
+/* Needs a free slot in h->holders. */
+static void hold_attach(struct ipam_hold *h, struct ipam_svc *svc)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_holders && strcmp(h->holders[i]->key, svc->key) < 0; i++)
+		;
+	memmove(&h->holders[i + 1], &h->holders[i], (h->n_holders - i) * sizeof(void *));
+	h->holders[i] = svc;
+	h->n_holders++;
+	svc->hold[h->fam] = h;
+}
+
+/* ---- Requests ---- */
+
+static int port_cmp(const void *a, const void *b)
+{
+	const struct ipam_port *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	return (int)x->port - (int)y->port;
+}
+
+static const char *opt_str(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+int ipam_norm_init(struct ipam_norm *n, const struct ipam_request *req, struct ipam_error *err)
+{
+	const char *key, *slash;
+	size_t klen, w = 0;
+
+	memset(n, 0, sizeof(*n));
+	if (!req || !(key = req->service))
+		return ipam_set_err(err, IPAM_ERR_INVALID, "request without a service");
+	n->req = req;
+	n->key = key;
+	klen = strnlen(key, IPAM_STR_MAX + 1);
+	slash = memchr(key, '/', klen);
+	if (klen > IPAM_STR_MAX || !slash || slash == key || slash == key + klen - 1 ||
+	    memchr(slash + 1, '/', klen - (size_t)(slash - key) - 1))
+		return ipam_set_err(err, IPAM_ERR_INVALID,
+				    "service key \"%.64s\" is not \"namespace/name\"", key);
+	if (req->ns) {
+		if (!*req->ns || strnlen(req->ns, IPAM_NAME_MAX + 1) > IPAM_NAME_MAX)
+			return ipam_set_err(err, IPAM_ERR_INVALID, "service %s: bad namespace",
+					    key);
+		strcpy(n->ns, req->ns);
+	} else {
+		if ((size_t)(slash - key) > IPAM_NAME_MAX)
+			return ipam_set_err(err, IPAM_ERR_INVALID, "service %s: bad namespace",
+					    key);
+		memcpy(n->ns, key, (size_t)(slash - key));
+		n->ns[slash - key] = '\0';
+	}
+	n->pool = opt_str(req->pool);
+	n->skey = opt_str(req->sharing_key);
+	n->ckey = opt_str(req->compat_key);
+	if ((n->pool && strnlen(n->pool, IPAM_NAME_MAX + 1) > IPAM_NAME_MAX) ||
+	    (n->skey && strnlen(n->skey, IPAM_STR_MAX + 1) > IPAM_STR_MAX) ||
+	    (n->ckey && strnlen(n->ckey, IPAM_STR_MAX + 1) > IPAM_STR_MAX))
+		return ipam_set_err(err, IPAM_ERR_INVALID, "service %s: pool or key too long", key);
+	switch (req->policy) {
+	case IPAM_SINGLE_V4:
+		n->want[IPAM_F4] = true;
+		break;
+	case IPAM_SINGLE_V6:
+		n->want[IPAM_F6] = true;
+		break;
+	case IPAM_DUAL_REQUIRE:
+	case IPAM_DUAL_PREFER:
+		n->want[IPAM_F4] = n->want[IPAM_F6] = true;
+		break;
+	default:
+		return ipam_set_err(err, IPAM_ERR_INVALID, "service %s: unknown family policy",
+				    key);
+	}
+	if (req->n_ports > IPAM_MAX_PORTS || (req->n_ports && !req->ports))
+		return ipam_set_err(err, IPAM_ERR_INVALID, "service %s: bad port list", key);
+	if (req->n_ports && !(n->ports = malloc(req->n_ports * sizeof(*n->ports))))
+		return ipam_set_err(err, IPAM_ERR_NOMEM, "service %s: out of memory", key);
+	for (size_t i = 0; i < req->n_ports; i++) {
+		const struct ipam_port *p = &req->ports[i];
+
+		if (p->port == 0 || p->proto < IPAM_PROTO_TCP || p->proto > IPAM_PROTO_SCTP) {
+			ipam_norm_fini(n);
+			return ipam_set_err(err, IPAM_ERR_INVALID,
+					    "service %s: bad port %u protocol %u", key, p->port,
+					    p->proto);
+		}
+		n->ports[i] = *p;
+	}
+	if (req->n_ports)
+		qsort(n->ports, req->n_ports, sizeof(*n->ports), port_cmp);
+	for (size_t i = 0; i < req->n_ports; i++) {
+		if (w == 0 || port_cmp(&n->ports[w - 1], &n->ports[i]) != 0)
+			n->ports[w++] = n->ports[i];
+	}
+	n->n_ports = w;
+	return 0;
+}
+
+int ipam_norm_addrs(struct ipam_norm *n, const struct ipam_addr *addrs, size_t n_addrs,
+		    struct ipam_error *err)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (n_addrs > IPAM_NFAM || (n_addrs && !addrs))
+		return ipam_set_err(err, IPAM_ERR_INVALID, "service %s: at most one address per family",
+				    n->key);
+	for (size_t i = 0; i < n_addrs; i++) {
+		int f = ipam_fam_of(addrs[i].family);
+
+		if (f < 0 || n->has_spec[f] ||
+		    (f == IPAM_F6 && memcmp(addrs[i].bytes, mapped, sizeof(mapped)) == 0))
+			return ipam_set_err(err, IPAM_ERR_INVALID,
+					    "service %s: bad or duplicate address family", n->key);
+		n->has_spec[f] = true;
+		n->spec[f] = ipam_addr_val(&addrs[i]);
+	}
+	return 0;
+}
+
+void ipam_norm_fini(struct ipam_norm *n)
+{
+	free(n->ports);
+	n->ports = NULL;
+	n->n_ports = 0;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static const char *proto_name(uint8_t p)
+{
+	return p == IPAM_PROTO_TCP ? "tcp" : p == IPAM_PROTO_UDP ? "udp" : "sctp";
+}
+
+/* First (protocol, port) in both sorted lists, or NULL. */
+static const struct ipam_port *ports_common(const struct ipam_port *a, size_t na,
+					    const struct ipam_port *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+
+	while (i < na && j < nb) {
+		int c = port_cmp(&a[i], &b[j]);
+
+		if (c == 0)
+			return &a[i];
+		if (c < 0)
+			i++;
+		else
+			j++;
+	}
+	return NULL;
+}
+
+int ipam_share_check(const struct ipam_hold *h, const struct ipam_svc *self,
+		     const struct ipam_norm *n, struct ipam_error *err)
+{
+	char a[IPAM_ADDR_STRLEN];
+
+	for (size_t i = 0; i < h->n_holders; i++) {
+		const struct ipam_svc *o = h->holders[i];
+		const struct ipam_port *p = NULL;
+		enum ipam_err code = IPAM_OK;
+
+		if (o == self)
+			continue;
+		if (!n->skey || !o->skey || strcmp(n->skey, o->skey) != 0 ||
+		    !str_eq(n->ckey, o->ckey))
+			code = IPAM_ERR_IN_USE;
+		else if ((p = ports_common(n->ports, n->n_ports, o->ports, o->n_ports)))
+			code = IPAM_ERR_PORT_CONFLICT;
+		else
+			continue;
+		if (!err) /* a probe: skip formatting */
+			return ipam_set_err(NULL, code, "%s", "");
+		ipam_val_str(h->fam, h->val, a);
+		if (p)
+			return ipam_set_err(err, code,
+					    "service %s: address %s is shared with %s under key "
+					    "\"%.64s\" but both use %s/%u",
+					    n->key, a, o->key, n->skey, proto_name(p->proto), p->port);
+		return ipam_set_err(err, code,
+				    "service %s: address %s is held by %s and cannot be shared "
+				    "(sharing key \"%.64s\" vs \"%.64s\", compat key \"%.64s\" vs "
+				    "\"%.64s\")",
+				    n->key, a, o->key, n->skey ? n->skey : "", o->skey ? o->skey : "",
+				    n->ckey ? n->ckey : "", o->ckey ? o->ckey : "");
+	}
+	return 0;
+}
+
+/* ---- Commit ---- */
+
+struct prealloc {
+	struct ipam_svc *svc;		     /* new Service, or NULL */
+	char *skey, *ckey;		     /* the Service's new keys */
+	struct ipam_hold *fresh[IPAM_NFAM]; /* new holdings */
+	char *regroup[IPAM_NFAM];	     /* new key of a sole-held holding */
+	bool do_regroup[IPAM_NFAM];
+};
+
+static char *dup_opt(const char *s, bool *fail)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	if (!(d = strdup(s)))
+		*fail = true;
+	return d;
+}
+
+static void prealloc_free(struct prealloc *pa)
+{
+	svc_destroy(pa->svc);
+	free(pa->skey);
+	free(pa->ckey);
+	for (int f = 0; f < IPAM_NFAM; f++) {
+		hold_destroy(pa->fresh[f]);
+		free(pa->regroup[f]);
+	}
+}
+
+/* Every allocation a commit can need, made before anything changes. */
+static int prepare(struct ipam *ipam, struct ipam_svc *svc, const struct ipam_norm *n,
+		   const struct ipam_plan *pl, struct prealloc *pa)
+{
+	bool fail = false;
+
+	memset(pa, 0, sizeof(*pa));
+	if (!svc) {
+		if (!(pa->svc = calloc(1, sizeof(*pa->svc))) || !(pa->svc->key = strdup(n->key)))
+			return -ENOMEM;
+	}
+	pa->skey = dup_opt(n->skey, &fail);
+	pa->ckey = dup_opt(n->ckey, &fail);
+	if (fail)
+		return -ENOMEM;
+	for (int f = 0; f < IPAM_NFAM; f++) {
+		struct ipam_hold *h;
+
+		if (pl->act[f] == IPAM_ACT_NEW && !pl->join[f]) {
+			if (!(h = pa->fresh[f] = calloc(1, sizeof(*h))) ||
+			    !(h->holders = malloc(sizeof(*h->holders))))
+				return -ENOMEM;
+			h->cap_holders = 1;
+			h->fam = f;
+			h->val = pl->val[f];
+			ipam_hold_keyfill(h);
+			h->skey = dup_opt(n->skey, &fail);
+		} else if (pl->act[f] == IPAM_ACT_NEW) {
+			h = pl->join[f];
+			if (h->n_holders == h->cap_holders) {
+				size_t cap = 2 * h->cap_holders;
+				struct ipam_svc **v = realloc(h->holders, cap * sizeof(*v));
+
+				if (!v)
+					return -ENOMEM;
+				h->holders = v;
+				h->cap_holders = cap;
+			}
+		} else if (pl->act[f] == IPAM_ACT_KEEP) {
+			h = svc->hold[f];
+			/* A sole holder takes its holding along to its new key. */
+			if (h->n_holders == 1 && !str_eq(h->skey, n->skey)) {
+				pa->do_regroup[f] = true;
+				pa->regroup[f] = dup_opt(n->skey, &fail);
+			}
+		}
+		if (fail || ipam_iset_reserve(&ipam->used[f], 2) < 0)
+			return -ENOMEM;
+	}
+	if (ipam_map_reserve(&ipam->svcs, 1) < 0 || ipam_map_reserve(&ipam->holds, 2) < 0 ||
+	    ipam_map_reserve(&ipam->groups, 2) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int ipam_commit(struct ipam *ipam, const struct ipam_norm *n, const struct ipam_plan *pl,
+		struct ipam_error *err)
+{
+	struct ipam_svc *svc = ipam_svc_find(ipam, n->key);
+	struct ipam_port *ports = NULL;
+	struct prealloc pa;
+
+	if (n->n_ports && !(ports = malloc(n->n_ports * sizeof(*ports))))
+		return ipam_set_err(err, IPAM_ERR_NOMEM, "service %s: out of memory", n->key);
+	if (prepare(ipam, svc, n, pl, &pa) < 0) {
+		prealloc_free(&pa);
+		free(ports);
+		return ipam_set_err(err, IPAM_ERR_NOMEM, "service %s: out of memory", n->key);
+	}
+	/* Nothing below can fail. */
+	if (!svc) {
+		svc = pa.svc;
+		pa.svc = NULL;
+		ipam_map_put(&ipam->svcs, svc->key, strlen(svc->key), svc);
+	}
+	for (int f = 0; f < IPAM_NFAM; f++) {
+		struct ipam_hold *h = svc->hold[f];
+
+		switch (pl->act[f]) {
+		case IPAM_ACT_NONE:
+			break;
+		case IPAM_ACT_DROP:
+			hold_detach(ipam, h, svc);
+			break;
+		case IPAM_ACT_KEEP:
+			if (!pa.do_regroup[f])
+				break;
+			if (h->skey)
+				group_del(ipam, h);
+			free(h->skey);
+			h->skey = pa.regroup[f];
+			pa.regroup[f] = NULL;
+			if (h->skey)
+				group_add(ipam, h);
+			break;
+		case IPAM_ACT_NEW:
+			if (h)
+				hold_detach(ipam, h, svc); /* an explicit move */
+			if (!(h = pl->join[f])) {
+				h = pa.fresh[f];
+				pa.fresh[f] = NULL;
+				ipam_map_put(&ipam->holds, h->key, sizeof(h->key), h);
+				ipam_iset_add(&ipam->used[f], h->val);
+				if (h->skey)
+					group_add(ipam, h);
+			}
+			hold_attach(h, svc);
+			break;
+		}
+	}
+	free(svc->skey);
+	free(svc->ckey);
+	free(svc->ports);
+	svc->skey = pa.skey;
+	svc->ckey = pa.ckey;
+	pa.skey = pa.ckey = NULL;
+	if (ports)
+		memcpy(ports, n->ports, n->n_ports * sizeof(*ports));
+	svc->ports = ports;
+	svc->n_ports = n->n_ports;
+	if (!svc->hold[IPAM_F4] && !svc->hold[IPAM_F6]) {
+		/* Everything dropped: a Service exists only while it holds. */
+		ipam_map_del(&ipam->svcs, svc->key, strlen(svc->key));
+		svc_destroy(svc);
+	}
+	prealloc_free(&pa);
+	return 0;
+}
+
+/* ---- Queries ---- */
+
+void ipam_held_fill(const struct ipam *ipam, const struct ipam_hold *h, struct ipam_held *out)
+{
+	const struct ipam_pool *p = ipam_pool_containing(ipam, h->fam, h->val);
+
+	memset(out, 0, sizeof(*out));
+	ipam_val_addr(h->fam, h->val, &out->addr);
+	if (p)
+		memcpy(out->pool, p->name, strlen(p->name) + 1);
+	out->orphaned = !p;
+	out->shared = h->n_holders > 1;
+}
+
+void ipam_result_fill(const struct ipam *ipam, const struct ipam_svc *svc,
+		      const struct ipam_plan *pl, struct ipam_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!svc)
+		return;
+	for (int f = 0; f < IPAM_NFAM; f++) {
+		struct ipam_held *o = &out->a[out->n];
+
+		if (!svc->hold[f])
+			continue;
+		ipam_held_fill(ipam, svc->hold[f], o);
+		o->is_new = pl && pl->act[f] == IPAM_ACT_NEW;
+		o->pool_mismatch = pl && pl->mismatch[f];
+		out->n++;
+	}
+}
+
+int ipam_service_get(const struct ipam *ipam, const char *service, struct ipam_result *out)
+{
+	const struct ipam_svc *svc;
+
+	if (!ipam || !service || !out)
+		return -EINVAL;
+	if (!(svc = ipam_svc_find(ipam, service)))
+		return -ENOENT;
+	ipam_result_fill(ipam, svc, NULL, out);
+	return 0;
+}
+
+size_t ipam_service_count(const struct ipam *ipam)
+{
+	return ipam ? ipam->svcs.len : 0;
+}
+
+int ipam_release(struct ipam *ipam, const char *service)
+{
+	struct ipam_svc *svc;
+
+	if (!ipam || !service)
+		return -EINVAL;
+	if (!(svc = ipam_svc_find(ipam, service)))
+		return -ENOENT;
+	for (int f = 0; f < IPAM_NFAM; f++) {
+		if (ipam_iset_reserve(&ipam->used[f], 1) < 0)
+			return -ENOMEM;
+	}
+	for (int f = 0; f < IPAM_NFAM; f++) {
+		if (svc->hold[f])
+			hold_detach(ipam, svc->hold[f], svc);
+	}
+	ipam_map_del(&ipam->svcs, svc->key, strlen(svc->key));
+	svc_destroy(svc);
+	return 0;
+}
+
+int ipam_restore(struct ipam *ipam, const struct ipam_request *req, const struct ipam_addr *addrs,
+		 size_t n_addrs, struct ipam_result *out, struct ipam_error *err)
+{
+	struct ipam_norm n;
+	struct ipam_plan pl;
+	struct ipam_svc *svc;
+	struct ipam_error first = {IPAM_OK, ""};
+	int ret, fail = 0;
+	char a[IPAM_ADDR_STRLEN], b[IPAM_ADDR_STRLEN];
+
+	if (!ipam)
+		return ipam_set_err(err, IPAM_ERR_INVALID, "no allocator");
+	ret = ipam_norm_init(&n, req, err);
+	if (ret < 0)
+		return ret;
+	ret = ipam_norm_addrs(&n, addrs, n_addrs, err);
+	if (ret < 0)
+		goto out;
+	memset(&pl, 0, sizeof(pl));
+	svc = ipam_svc_find(ipam, n.key);
+	for (int f = 0; f < IPAM_NFAM; f++) {
+		struct ipam_hold *h = svc ? svc->hold[f] : NULL;
+
+		if (h) {
+			pl.act[f] = IPAM_ACT_KEEP;
+			if ((ret = ipam_share_check(h, svc, &n, err)) < 0)
+				goto out; /* new sharing parameters break a co-holder */
+		}
+	}
+	for (int f = 0; f < IPAM_NFAM; f++) {
+		struct ipam_hold *h;
+		struct ipam_error e;
+		int r;
+
+		if (!n.has_spec[f])
+			continue;
+		if (pl.act[f] == IPAM_ACT_KEEP) {
+			if (u128_eq(svc->hold[f]->val, n.spec[f]))
+				continue;
+			r = ipam_set_err(&e, IPAM_ERR_CONFLICT,
+					 "service %s: restoring %s but it already holds %s", n.key,
+					 ipam_val_str(f, n.spec[f], a),
+					 ipam_val_str(f, svc->hold[f]->val, b));
+		} else if (!(h = ipam_hold_find(ipam, f, n.spec[f])) ||
+			   (r = ipam_share_check(h, svc, &n, &e)) == 0) {
+			pl.act[f] = IPAM_ACT_NEW;
+			pl.val[f] = n.spec[f];
+			pl.join[f] = h;
+			continue;
+		}
+		/* Someone else holds it incompatibly: the first restored wins. */
+		if (!fail) {
+			fail = r;
+			first = e;
+		}
+	}
+	ret = ipam_commit(ipam, &n, &pl, err);
+	if (ret < 0)
+		goto out;
+	if (out)
+		ipam_result_fill(ipam, ipam_svc_find(ipam, n.key), &pl, out);
+	if (fail && err)
+		*err = first;
+	else if (err)
+		err->code = IPAM_OK, err->msg[0] = '\0';
+	ret = fail;
+out:
+	ipam_norm_fini(&n);
+	return ret;
+}

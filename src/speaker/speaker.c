@@ -1,0 +1,494 @@
+#include "speaker/speaker.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bgp/peer.h"
+#include "bgp/prefix_set.h"
+#include "bgp/sock.h"
+#include "core/log.h"
+#include "lb/announce.h"
+
+#define MAX_LISTENERS 8
+
+struct speaker_peer {
+	char key[256]; /* BgpPeer name */
+	struct bgp_peer *peer;
+};
+
+struct listener {
+	int fd;
+	struct bgp_addr addr;
+	uint16_t port;
+	ev_io io;
+	struct speaker *s;
+};
+
+struct speaker {
+	struct ev_loop *loop;
+	struct speaker_opts o;
+	char node[256];
+	char **manifests; /* owned copies */
+	struct cfg_set cfg;
+	struct prefix_set routes; /* what this node announces */
+	struct speaker_peer *peers;
+	size_t n_peers;
+	struct listener ls[MAX_LISTENERS];
+	size_t n_ls;
+	bool shutting_down;
+};
+
+/* ---- router id and peer configuration ---- */
+
+static uint32_t addr_v4(const struct bgp_addr *a)
+{
+	return (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
+	       (uint32_t)a->bytes[2] << 8 | a->bytes[3];
+}
+
+/* The first IPv4 address that is not loopback: a usual router id source. */
+static uint32_t first_ipv4(void)
+{
+	struct ifaddrs *ifa, *i;
+	uint32_t id = 0;
+
+	if (getifaddrs(&ifa) < 0)
+		return 0;
+	for (i = ifa; i && !id; i = i->ifa_next) {
+		struct bgp_addr a;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		if (bgp_addr_from_sockaddr((struct sockaddr_storage *)i->ifa_addr, &a, NULL) < 0)
+			continue;
+		if (a.bytes[0] != 127)
+			id = addr_v4(&a);
+	}
+	freeifaddrs(ifa);
+	return id;
+}
+
+/* RFC 6286: any unique non-zero 32-bit value; OpenELB takes BgpConf
+ * routerId, else the node's IPv4 address. A flag overrides both, since one
+ * cluster-wide routerId would give every node the same identifier. */
+static uint32_t router_id(const struct speaker *s, const struct cfg_bgp_conf *c,
+                          const struct cfg_node *node)
+{
+	const struct bgp_addr *ip;
+
+	if (s->o.router_id.family == AF_INET)
+		return addr_v4(&s->o.router_id);
+	if (c->has_router_id)
+		return c->router_id;
+	if (node && (ip = cfg_node_ip(node, "InternalIP", AF_INET)))
+		return addr_v4(ip);
+	return first_ipv4();
+}
+
+static void peer_cfg_build(const struct speaker *s, const struct cfg_bgp_conf *c,
+                           const struct cfg_node *node, const struct cfg_bgp_peer *bp,
+                           struct bgp_peer_cfg *pc)
+{
+	const struct cfg_map *labels = node ? &node->meta.labels : NULL;
+	const struct cfg_graceful_restart *gr =
+	    bp->graceful_restart.present ? &bp->graceful_restart : &c->graceful_restart;
+	struct bgp_fsm_config *f = &pc->fsm;
+	bool fam[BGP_AF_COUNT] = {false, false};
+	size_t n_enabled = 0;
+
+	memset(pc, 0, sizeof(*pc));
+	snprintf(pc->name, sizeof(pc->name), "BgpPeer %s", bp->meta.name);
+	pc->remote = bp->conf.neighbor_address;
+	pc->remote_port = (uint16_t)bp->transport.remote_port;
+	if (bp->conf.auth_password)
+		snprintf(pc->md5_key, sizeof(pc->md5_key), "%s", bp->conf.auth_password);
+	bgp_fsm_config_defaults(f);
+	f->local_as = bp->conf.local_as ? bp->conf.local_as : cfg_bgp_conf_node_as(c, labels);
+	f->peer_as = bp->conf.peer_as;
+	f->router_id = router_id(s, c, node);
+	f->hold_time = (uint16_t)bp->timers.hold_time;
+	f->keepalive_time = (uint16_t)bp->timers.keepalive_interval;
+	f->retry_max_ms = bp->timers.connect_retry * 1000u;
+	f->passive = bp->transport.passive_mode;
+	f->admin_down = bp->conf.admin_down;
+	pc->ebgp = f->local_as != f->peer_as;
+	/* eBGP peers are one hop away unless told otherwise (RFC 4271 leaves
+	 * it to configuration; every router defaults to TTL 1). */
+	if (bp->ebgp_multihop.enabled)
+		pc->ttl = (int)bp->ebgp_multihop.multihop_ttl;
+	else if (pc->ebgp)
+		pc->ttl = 1;
+	pc->max_prefixes = s->o.max_received;
+	pc->nexthop4 = s->o.nexthop4;
+	pc->nexthop6 = s->o.nexthop6;
+	if (node && !pc->nexthop6.family) {
+		const struct bgp_addr *ip = cfg_node_ip(node, "InternalIP", AF_INET6);
+
+		if (ip)
+			pc->nexthop6 = *ip;
+	}
+
+	/* Families: what afiSafis enables; both unicast families when the
+	 * peer lists none (capability negotiation keeps what the peer has). */
+	for (size_t i = 0; i < bp->n_afi_safis; i++) {
+		const struct cfg_afi_safi *as = &bp->afi_safis[i];
+
+		if (!as->enabled)
+			continue;
+		n_enabled++;
+		fam[as->af] = true;
+		if (as->add_paths_send_max)
+			f->caps.addpath[as->af] |= BGP_ADDPATH_SEND;
+		if (as->add_paths_receive)
+			f->caps.addpath[as->af] |= BGP_ADDPATH_RECEIVE;
+	}
+	if (!n_enabled)
+		fam[BGP_AF_IPV4] = fam[BGP_AF_IPV6] = true;
+	for (int af = 0; af < BGP_AF_COUNT; af++)
+		f->caps.mp[af] = fam[af];
+	f->caps.route_refresh = true;
+	f->caps.as4 = true;
+	f->caps.ext_msg = true;
+	if (gr->enabled) {
+		/* RFC 4724 section 3: our forwarding state (the address on the
+		 * node, the kernel routes) survives a restart of berth. */
+		f->caps.gr = true;
+		f->caps.gr_time = (uint16_t)(gr->restart_time ? gr->restart_time : 120);
+		for (int af = 0; af < BGP_AF_COUNT; af++)
+			if (fam[af])
+				f->caps.gr_af[af] = (struct bgp_gr_af){
+				    .present = true, .forwarding_preserved = true};
+	}
+}
+
+/* ---- peers ---- */
+
+static void on_peer_state(struct bgp_peer *p, enum bgp_fsm_state old, enum bgp_fsm_state now,
+                          void *arg)
+{
+	log_debug("%s: %s -> %s", bgp_peer_config(p)->name, bgp_fsm_state_name(old),
+	          bgp_fsm_state_name(now));
+}
+
+static struct speaker_peer *peer_find(struct speaker *s, const char *key)
+{
+	for (size_t i = 0; i < s->n_peers; i++)
+		if (!strcmp(s->peers[i].key, key))
+			return &s->peers[i];
+	return NULL;
+}
+
+static void peers_apply(struct speaker *s, const struct cfg_set *set)
+{
+	const struct cfg_node *node = cfg_set_node(set, s->node);
+	const struct cfg_map *labels = node ? &node->meta.labels : NULL;
+	struct speaker_peer *next = NULL;
+	size_t n_next = 0, cap = 0, it = 0;
+	const struct cfg_bgp_peer *bp;
+
+	if (!set->bgp_conf) {
+		if (set->n_peers)
+			log_warn("node %s: BgpPeers present but no BgpConf 'default': no BGP",
+			         s->node);
+	} else {
+		while ((bp = cfg_set_next_peer(set, labels, &it))) {
+			struct bgp_peer_cfg pc;
+			struct speaker_peer *old;
+
+			peer_cfg_build(s, set->bgp_conf, node, bp, &pc);
+			if (n_next == cap) {
+				cap = cap ? cap * 2 : 8;
+				struct speaker_peer *nv = realloc(next, cap * sizeof(*nv));
+				if (!nv)
+					break;
+				next = nv;
+			}
+			struct speaker_peer *sp = &next[n_next];
+			snprintf(sp->key, sizeof(sp->key), "%s", bp->meta.name);
+			old = peer_find(s, sp->key);
+			if (old) {
+				bgp_peer_reconfigure(old->peer, &pc);
+				sp->peer = old->peer;
+				old->peer = NULL;
+			} else {
+				if (!pc.fsm.router_id) {
+					log_err("%s: no router id: set BgpConf spec.routerId or "
+					        "--router-id, or give the node an IPv4 address",
+					        pc.name);
+					continue;
+				}
+				sp->peer = bgp_peer_new(s->loop, &pc, &s->routes, on_peer_state, s);
+				if (!sp->peer) {
+					log_err("%s: cannot start the session", pc.name);
+					continue;
+				}
+				log_info("%s: added (AS %u -> AS %u)", pc.name, pc.fsm.local_as,
+				         pc.fsm.peer_as);
+			}
+			n_next++;
+		}
+	}
+	/* Peers that are gone, or no longer select this node. */
+	for (size_t i = 0; i < s->n_peers; i++) {
+		if (!s->peers[i].peer)
+			continue;
+		log_info("BgpPeer %s: removed from node %s", s->peers[i].key, s->node);
+		bgp_peer_free(s->peers[i].peer);
+	}
+	free(s->peers);
+	s->peers = next;
+	s->n_peers = n_next;
+}
+
+/* ---- listeners ---- */
+
+static struct speaker_peer *peer_by_addr(struct speaker *s, const struct bgp_addr *a)
+{
+	for (size_t i = 0; i < s->n_peers; i++) {
+		const struct bgp_peer_cfg *c = bgp_peer_config(s->peers[i].peer);
+
+		if (c->remote.family == a->family &&
+		    !memcmp(c->remote.bytes, a->bytes, a->family == AF_INET ? 4 : 16))
+			return &s->peers[i];
+	}
+	return NULL;
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct listener *l = w->data;
+	struct bgp_addr remote;
+	struct speaker_peer *sp;
+	char str[64];
+	int fd = bgp_sock_accept(l->fd, &remote, NULL);
+
+	if (fd < 0)
+		return;
+	sp = peer_by_addr(l->s, &remote);
+	if (!sp) {
+		struct bgp_prefix p;
+
+		lb_host_prefix(&remote, &p);
+		log_info("refused a BGP connection from %s: no BgpPeer with that address",
+		         bgp_prefix_format(&p, str, sizeof(str)));
+		close(fd);
+		return;
+	}
+	bgp_peer_accept(sp->peer, fd);
+}
+
+static void listeners_close(struct speaker *s)
+{
+	for (size_t i = 0; i < s->n_ls; i++) {
+		ev_io_stop(s->loop, &s->ls[i].io);
+		close(s->ls[i].fd);
+	}
+	s->n_ls = 0;
+}
+
+static void listener_open(struct speaker *s, const struct bgp_addr *a, uint16_t port)
+{
+	struct listener *l;
+	int fd;
+
+	if (s->n_ls == MAX_LISTENERS)
+		return;
+	fd = bgp_sock_listen(a, port);
+	if (fd < 0) {
+		log_err("BgpConf default: cannot listen on port %u (%s): %s; outgoing sessions "
+		        "still work",
+		        port, a->family == AF_INET ? "IPv4" : "IPv6", strerror(-fd));
+		return;
+	}
+	l = &s->ls[s->n_ls++];
+	l->fd = fd;
+	l->addr = *a;
+	l->port = port;
+	l->s = s;
+	ev_io_init(&l->io, on_accept, fd, EV_READ);
+	l->io.data = l;
+	ev_io_start(s->loop, &l->io);
+}
+
+static void listeners_apply(struct speaker *s, const struct cfg_bgp_conf *c)
+{
+	int32_t port = c ? c->listen_port : -1;
+	struct bgp_addr any[2] = {{.family = AF_INET}, {.family = AF_INET6}};
+	const struct bgp_addr *addrs = any;
+	size_t n = 2;
+
+	if (c && c->n_listen_addresses) {
+		addrs = c->listen_addresses;
+		n = c->n_listen_addresses;
+	}
+	/* Same port and addresses: keep the sockets (and connections queued
+	 * on them); else start over. */
+	bool same = port > 0 && s->n_ls == n;
+	for (size_t i = 0; same && i < n; i++)
+		same = s->ls[i].port == port && !memcmp(&s->ls[i].addr, &addrs[i], sizeof(*addrs));
+	if (!same) {
+		listeners_close(s);
+		for (size_t i = 0; port > 0 && i < n; i++)
+			listener_open(s, &addrs[i], (uint16_t)port);
+	}
+	/* RFC 2385 keys live on the listening socket, one per peer address. */
+	for (size_t i = 0; i < s->n_ls; i++)
+		for (size_t k = 0; k < s->n_peers; k++) {
+			const struct bgp_peer_cfg *pc = bgp_peer_config(s->peers[k].peer);
+
+			if (pc->remote.family == s->ls[i].addr.family && *pc->md5_key)
+				bgp_sock_set_md5(s->ls[i].fd, &pc->remote, pc->md5_key);
+		}
+}
+
+/* ---- routes ---- */
+
+static int synthetic_add(const struct speaker *s, struct prefix_set *out)
+{
+	struct bgp_addr a = s->o.synthetic_start;
+	size_t last = a.family == AF_INET ? 3 : 15;
+
+	for (uint32_t i = 0; i < s->o.n_synthetic; i++) {
+		struct bgp_prefix p;
+
+		lb_host_prefix(&a, &p);
+		if (prefix_set_add(out, &p) < 0)
+			return -ENOMEM;
+		for (size_t k = last + 1; k-- > 0 && ++a.bytes[k] == 0;)
+			;
+	}
+	return 0;
+}
+
+static int routes_apply(struct speaker *s, const struct cfg_set *set)
+{
+	struct prefix_set next;
+	size_t added = 0, removed = 0;
+	int r;
+
+	prefix_set_init(&next);
+	r = lb_announce_compute(set, s->node, &next);
+	if (!r)
+		r = synthetic_add(s, &next);
+	if (r < 0) {
+		prefix_set_fini(&next);
+		return r;
+	}
+	for (size_t i = 0; i < s->routes.n; i++) {
+		if (prefix_set_has(&next, &s->routes.v[i]))
+			continue;
+		removed++;
+		for (size_t k = 0; k < s->n_peers; k++)
+			bgp_peer_route_del(s->peers[k].peer, &s->routes.v[i]);
+	}
+	for (size_t i = 0; i < next.n; i++) {
+		if (prefix_set_has(&s->routes, &next.v[i]))
+			continue;
+		added++;
+		for (size_t k = 0; k < s->n_peers; k++)
+			bgp_peer_route_add(s->peers[k].peer, &next.v[i]);
+	}
+	prefix_set_move(&s->routes, &next);
+	if (added || removed)
+		log_info("node %s: %zu routes (+%zu -%zu)", s->node, s->routes.n, added, removed);
+	return 0;
+}
+
+/* ---- lifecycle ---- */
+
+int speaker_apply(struct speaker *s, struct cfg_set *set)
+{
+	int r;
+
+	if (s->shutting_down)
+		return -ECANCELED;
+	/* Peers first so that a new peer gets the new routes at session up
+	 * and a removed one does not get withdrawals it no longer needs. */
+	peers_apply(s, set);
+	listeners_apply(s, set->bgp_conf);
+	r = routes_apply(s, set);
+	cfg_set_fini(&s->cfg);
+	s->cfg = *set;
+	cfg_set_init(set);
+	return r;
+}
+
+int speaker_reload(struct speaker *s, struct cfg_error *err)
+{
+	struct cfg_set set;
+	int r;
+
+	cfg_set_init(&set);
+	r = cfg_manifest_load_files((const char *const *)s->manifests, s->o.n_manifests, &set, err);
+	if (r < 0) {
+		cfg_set_fini(&set);
+		return r;
+	}
+	r = speaker_apply(s, &set);
+	cfg_set_fini(&set);
+	return r;
+}
+
+struct speaker *speaker_new(struct ev_loop *loop, const struct speaker_opts *o,
+                            struct cfg_error *err)
+{
+	struct speaker *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->loop = loop;
+	s->o = *o;
+	snprintf(s->node, sizeof(s->node), "%s", o->node);
+	s->o.node = s->node;
+	cfg_set_init(&s->cfg);
+	prefix_set_init(&s->routes);
+	s->manifests = calloc(o->n_manifests + 1, sizeof(char *));
+	if (!s->manifests)
+		goto fail;
+	for (size_t i = 0; i < o->n_manifests; i++)
+		if (!(s->manifests[i] = strdup(o->manifests[i])))
+			goto fail;
+	s->o.manifests = (const char *const *)s->manifests;
+	if (speaker_reload(s, err) < 0)
+		goto fail;
+	return s;
+fail:
+	speaker_free(s);
+	return NULL;
+}
+
+void speaker_free(struct speaker *s)
+{
+	if (!s)
+		return;
+	listeners_close(s);
+	for (size_t i = 0; i < s->n_peers; i++)
+		bgp_peer_free(s->peers[i].peer);
+	free(s->peers);
+	cfg_set_fini(&s->cfg);
+	prefix_set_fini(&s->routes);
+	for (size_t i = 0; s->manifests && s->manifests[i]; i++)
+		free(s->manifests[i]);
+	free(s->manifests);
+	free(s);
+}
+
+void speaker_shutdown(struct speaker *s)
+{
+	s->shutting_down = true;
+	listeners_close(s);
+	for (size_t i = 0; i < s->n_peers; i++)
+		bgp_peer_shutdown(s->peers[i].peer);
+}
+
+bool speaker_stopped(const struct speaker *s)
+{
+	for (size_t i = 0; i < s->n_peers; i++)
+		if (!bgp_peer_stopped(s->peers[i].peer))
+			return false;
+	return true;
+}

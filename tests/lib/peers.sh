@@ -1,0 +1,387 @@
+# shellcheck shell=bash
+# BGP peers for the e2e tests: BIRD 2, FRR bgpd and GoBGP, each started in a
+# namespace from ONE neutral description, and read back the same way:
+#
+#   peer_neighbor HOST ADDR ASN [key=value...]   declare a neighbor of HOST
+#       keys: password=S passive=0|1 (default 1) port=N (connect to N)
+#             multihop=TTL hold=S (default 3) gr=0|1 (default 1)
+#   peer_start TYPE HOST ASN ROUTER_ID [fib=1]    TYPE is bird, frr or gobgp;
+#       fib=1 (BIRD only) installs the best routes, merging equal ones into
+#       one ECMP route, into HOST's kernel FIB.
+#   peer_state HOST ADDR          prints the session state ("Established" ...)
+#   peer_established HOST ADDR    true when Established
+#   peer_ups HOST ADDR            how many times that session came up
+#   peer_routes HOST ADDR AF      "prefix next-hop..." lines, one per route
+#                                 learned from ADDR; AF is 4 or 6
+#   peer_has_route HOST ADDR PREFIX [NEXTHOP]
+#   peer_reload HOST              re-reads the neighbor list (after more
+#                                 peer_neighbor calls or peer_unneighbor)
+#
+# Every peer also originates 203.0.113.128/25 and 2001:db8:ffff::/48, so the
+# speaker under test receives (and must cope with) UPDATEs as well.
+
+PEERS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+peer_neighbor() {
+	local h=$1 addr=$2 asn=$3
+	shift 3
+	echo "$addr $asn $*" >>"$NL_DIR/$h/neighbors"
+}
+
+peer_unneighbor() {
+	local h=$1 addr=$2
+	awk -v a="$addr" '$1 != a' "$NL_DIR/$h/neighbors" >"$NL_DIR/$h/neighbors.new"
+	mv "$NL_DIR/$h/neighbors.new" "$NL_DIR/$h/neighbors"
+}
+
+# opt LINE KEY DEFAULT: value of key=value in a neighbors line.
+_peer_opt() {
+	local w
+	for w in $1; do
+		[ "${w%%=*}" = "$2" ] && {
+			echo "${w#*=}"
+			return
+		}
+	done
+	echo "$3"
+}
+
+# BIRD protocol name for a neighbor address.
+_bird_name() { echo "n_$1" | tr '.:' '__'; }
+
+_peer_type() { cat "$NL_DIR/$1/peer.type"; }
+
+peer_start() {
+	local type=$1 h=$2 asn=$3 rid=$4 fib=${5:-}
+	local d=$NL_DIR/$h
+	echo "$type" >"$d/peer.type"
+	echo "$asn $rid $fib" >"$d/peer.args"
+	[ -f "$d/neighbors" ] || : >"$d/neighbors"
+	case $type in
+	bird) _bird_start "$h" ;;
+	frr) _frr_start "$h" ;;
+	gobgp) _gobgp_start "$h" ;;
+	*) die "unknown peer type $type" ;;
+	esac
+}
+
+peer_reload() {
+	local h=$1
+	case $(_peer_type "$h") in
+	bird)
+		_bird_conf "$h"
+		bird_cli "$h" configure >/dev/null
+		;;
+	frr) _frr_sync "$h" ;;
+	gobgp)
+		_gobgp_conf "$h"
+		kill -HUP "$(cat "$NL_DIR/$h/gobgpd.pid")"
+		;;
+	esac
+}
+
+# ---- BIRD 2 ----
+
+bird_cli() {
+	local h=$1
+	shift
+	nl_x "$h" birdc -s "$NL_DIR/$h/bird.ctl" "$@"
+}
+
+_bird_conf() {
+	local h=$1 d=$NL_DIR/$1 asn rid fib line addr pasn name gw pw
+	read -r asn rid fib <"$d/peer.args"
+	{
+		echo "log \"$d/bird.log\" all;"
+		echo "debug protocols { states };"
+		echo "router id $rid;"
+		echo "timeformat protocol iso long;"
+		echo "timeformat route iso long;"
+		echo "protocol device { scan time 1; }"
+		echo "protocol direct { ipv4; ipv6; }"
+		echo "protocol static st4 { ipv4; route 203.0.113.128/25 blackhole; }"
+		echo "protocol static st6 { ipv6; route 2001:db8:ffff::/48 blackhole; }"
+		if [ "$fib" = fib=1 ]; then
+			# merge paths: equal best routes become one multipath
+			# route in the kernel (ECMP).
+			echo "protocol kernel k4 { ipv4 { export where source = RTS_BGP; import none; }; merge paths on; }"
+			echo "protocol kernel k6 { ipv6 { export where source = RTS_BGP; import none; }; merge paths on; }"
+		fi
+		while read -r addr pasn line; do
+			[ -n "$addr" ] || continue
+			name=$(_bird_name "$addr")
+			echo "protocol bgp $name {"
+			echo "  local as $asn;"
+			echo "  neighbor $addr port $(_peer_opt "$line" port 179) as $pasn;"
+			if [ "$(_peer_opt "$line" passive 1)" = 1 ]; then echo "  passive on;"; fi
+			echo "  hold time $(_peer_opt "$line" hold 3);"
+			echo "  keepalive time 1;"
+			echo "  connect retry time 2;"
+			# Short waits after an error: the tests restart speakers
+			# on purpose and must not wait BIRD's 60 s default.
+			echo "  error wait time 1, 2;"
+			if [ "$(_peer_opt "$line" gr 1)" = 1 ]; then echo "  graceful restart on;"; fi
+			pw=$(_peer_opt "$line" password "")
+			[ -n "$pw" ] && echo "  password \"$pw\";"
+			gw=""
+			if [ "$(_peer_opt "$line" multihop 0)" != 0 ]; then
+				echo "  multihop $(_peer_opt "$line" multihop 0);"
+				gw="gateway recursive;"
+			fi
+			echo "  ipv4 { import all; export where source = RTS_STATIC; $gw };"
+			echo "  ipv6 { import all; export where source = RTS_STATIC; $gw };"
+			echo "}"
+		done <"$d/neighbors"
+	} >"$d/bird.conf"
+}
+
+_bird_start() {
+	local h=$1 d=$NL_DIR/$1
+	_bird_conf "$h"
+	nl_bg "$h" "$d/bird.out" bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid"
+	wait_until 10 "bird in $h" bird_cli "$h" show status || die "bird did not start in $h"
+}
+
+_bird_state() {
+	bird_cli "$1" show protocols "$(_bird_name "$2")" 2>/dev/null |
+		awk -v n="$(_bird_name "$2")" '$1 == n {print $NF}'
+}
+
+_bird_ups() {
+	grep -c "$(_bird_name "$2"): State changed to up" "$NL_DIR/$1/bird.log"
+}
+
+# BIRD's "show route ... all" lists a route's first line (prefix first,
+# or indented when the prefix repeats) then attribute lines.
+_bird_routes() {
+	local t=master$3
+	bird_cli "$1" show route protocol "$(_bird_name "$2")" table "$t" all 2>/dev/null |
+		awk '
+			/^[0-9a-f][0-9a-f.:]*\/[0-9]+/ { if (p != "") print p, nh; p = $1; nh = ""; next }
+			/BGP.next_hop:/ { for (i = 2; i <= NF; i++) nh = nh (nh == "" ? "" : " ") $i }
+			END { if (p != "") print p, nh }'
+}
+
+# ---- FRR ----
+
+vty() {
+	local h=$1
+	shift
+	nl_x "$h" vtysh --config_dir "$NL_DIR/$h" --vty_socket "$NL_DIR/$h" -c "$*"
+}
+
+_frr_neighbor_lines() {
+	local addr=$1 pasn=$2 line=$3 pw
+	echo " neighbor $addr remote-as $pasn"
+	if [ "$(_peer_opt "$line" passive 1)" = 1 ]; then echo " neighbor $addr passive"; fi
+	echo " neighbor $addr timers 1 $(_peer_opt "$line" hold 3)"
+	echo " neighbor $addr timers connect 2"
+	echo " neighbor $addr port $(_peer_opt "$line" port 179)"
+	pw=$(_peer_opt "$line" password "")
+	[ -n "$pw" ] && echo " neighbor $addr password $pw"
+	if [ "$(_peer_opt "$line" multihop 0)" != 0 ]; then
+		echo " neighbor $addr ebgp-multihop $(_peer_opt "$line" multihop 0)"
+	fi
+}
+
+_frr_conf() {
+	local h=$1 d=$NL_DIR/$1 asn rid fib addr pasn line af
+	read -r asn rid fib <"$d/peer.args"
+	{
+		echo "hostname $h"
+		echo "log file $d/bgpd.log debugging"
+		echo "debug bgp neighbor-events"
+		echo "router bgp $asn"
+		echo " bgp router-id $rid"
+		echo " no bgp ebgp-requires-policy"
+		echo " no bgp default ipv4-unicast"
+		echo " no bgp network import-check"
+		echo " bgp graceful-restart"
+		while read -r addr pasn line; do
+			[ -n "$addr" ] && _frr_neighbor_lines "$addr" "$pasn" "$line"
+		done <"$d/neighbors"
+		for af in ipv4 ipv6; do
+			echo " address-family $af unicast"
+			if [ $af = ipv4 ]; then echo "  network 203.0.113.128/25"; else echo "  network 2001:db8:ffff::/48"; fi
+			while read -r addr pasn line; do
+				[ -n "$addr" ] && echo "  neighbor $addr activate"
+			done <"$d/neighbors"
+			echo " exit-address-family"
+		done
+	} >"$d/frr.conf"
+}
+
+_frr_start() {
+	local h=$1 d=$NL_DIR/$1
+	_frr_conf "$h"
+	# vtysh asks PAM for a password unless its config says otherwise.
+	echo "username root nopassword" >"$d/vtysh.conf"
+	# -S: no user/capability switching (Debian's frr user and frrvty
+	# group may not exist); -Z -n: no zebra, no kernel routes: the tests
+	# read bgpd's own RIB.
+	nl_bg "$h" "$d/bgpd.out" /usr/lib/frr/bgpd -S -Z -n --vty_socket "$d" \
+		-i "$d/bgpd.pid" -f "$d/frr.conf" -P 0
+	wait_until 10 "bgpd in $h" vty "$h" show bgp summary || die "bgpd did not start in $h"
+	cp "$d/neighbors" "$d/neighbors.applied"
+}
+
+# Apply neighbor additions/removals through vtysh (bgpd does not re-read
+# its config file).
+_frr_sync() {
+	local h=$1 d=$NL_DIR/$1 asn rid fib addr pasn line cmds=()
+	read -r asn rid fib <"$d/peer.args"
+	while read -r addr pasn line; do
+		grep -q "^$addr " "$d/neighbors" || cmds+=(-c "no neighbor $addr")
+	done <"$d/neighbors.applied"
+	while read -r addr pasn line; do
+		[ -n "$addr" ] || continue
+		grep -qxF "$addr $pasn $line" "$d/neighbors.applied" && continue
+		grep -q "^$addr " "$d/neighbors.applied" && cmds+=(-c "no neighbor $addr")
+		while read -r l; do cmds+=(-c "$l"); done < <(_frr_neighbor_lines "$addr" "$pasn" "$line")
+		cmds+=(-c "address-family ipv4 unicast" -c "neighbor $addr activate" -c "exit-address-family")
+		cmds+=(-c "address-family ipv6 unicast" -c "neighbor $addr activate" -c "exit-address-family")
+	done <"$d/neighbors"
+	((${#cmds[@]})) && nl_x "$h" vtysh --config_dir "$d" --vty_socket "$d" \
+		-c "configure terminal" -c "router bgp $asn" "${cmds[@]}" >/dev/null
+	cp "$d/neighbors" "$d/neighbors.applied"
+	_frr_conf "$h"
+}
+
+_frr_json() { vty "$1" "show bgp neighbors $2 json" 2>/dev/null; }
+
+_frr_state() {
+	_frr_json "$1" "$2" | python3 -c 'import json,sys
+d=json.load(sys.stdin); print(d.get(sys.argv[1],{}).get("bgpState",""))' "$2" 2>/dev/null
+}
+
+_frr_ups() {
+	_frr_json "$1" "$2" | python3 -c 'import json,sys
+d=json.load(sys.stdin); print(d.get(sys.argv[1],{}).get("connectionsEstablished",0))' "$2" 2>/dev/null
+}
+
+_frr_routes() {
+	vty "$1" "show bgp ipv$3 unicast neighbors $2 routes json" 2>/dev/null | python3 -c 'import json,sys
+d=json.load(sys.stdin)
+for p, paths in sorted(d.get("routes", {}).items()):
+    for r in paths:
+        print(p, " ".join(n["ip"] for n in r.get("nexthops", [])))' 2>/dev/null
+}
+
+# ---- GoBGP ----
+
+GOBGP_API_PORT=50051
+
+gobgp_cli() {
+	local h=$1
+	shift
+	nl_x "$h" gobgp -u 127.0.0.1 -p "$GOBGP_API_PORT" "$@"
+}
+
+_gobgp_conf() {
+	local h=$1 d=$NL_DIR/$1 asn rid fib addr pasn line pw af
+	read -r asn rid fib <"$d/peer.args"
+	{
+		echo "[global.config]"
+		echo "  as = $asn"
+		echo "  router-id = \"$rid\""
+		echo "  port = 179"
+		while read -r addr pasn line; do
+			[ -n "$addr" ] || continue
+			echo "[[neighbors]]"
+			echo "  [neighbors.config]"
+			echo "    neighbor-address = \"$addr\""
+			echo "    peer-as = $pasn"
+			pw=$(_peer_opt "$line" password "")
+			[ -n "$pw" ] && echo "    auth-password = \"$pw\""
+			echo "  [neighbors.timers.config]"
+			echo "    hold-time = $(_peer_opt "$line" hold 3)"
+			echo "    keepalive-interval = 1"
+			echo "    connect-retry = 2"
+			echo "    idle-hold-time-after-reset = 1"
+			echo "  [neighbors.transport.config]"
+			if [ "$(_peer_opt "$line" passive 1)" = 1 ]; then
+				echo "    passive-mode = true"
+			else
+				echo "    passive-mode = false"
+			fi
+			echo "    remote-port = $(_peer_opt "$line" port 179)"
+			if [ "$(_peer_opt "$line" multihop 0)" != 0 ]; then
+				echo "  [neighbors.ebgp-multihop.config]"
+				echo "    enabled = true"
+				echo "    multihop-ttl = $(_peer_opt "$line" multihop 0)"
+			fi
+			if [ "$(_peer_opt "$line" gr 1)" = 1 ]; then
+				echo "  [neighbors.graceful-restart.config]"
+				echo "    enabled = true"
+				echo "    helper-only = true"
+			fi
+			for af in ipv4 ipv6; do
+				echo "  [[neighbors.afi-safis]]"
+				echo "    [neighbors.afi-safis.config]"
+				echo "      afi-safi-name = \"$af-unicast\""
+				if [ "$(_peer_opt "$line" gr 1)" = 1 ]; then
+					echo "    [neighbors.afi-safis.mp-graceful-restart.config]"
+					echo "      enabled = true"
+				fi
+			done
+		done <"$d/neighbors"
+	} >"$d/gobgpd.toml"
+}
+
+_gobgp_start() {
+	local h=$1 d=$NL_DIR/$1
+	_gobgp_conf "$h"
+	nl_bg "$h" "$d/gobgpd.log" gobgpd -f "$d/gobgpd.toml" -t toml \
+		--api-hosts "127.0.0.1:$GOBGP_API_PORT" --pprof-disable -p -l debug
+	echo "$NL_BG_PID" >"$d/gobgpd.pid"
+	wait_until 10 "gobgpd in $h" gobgp_cli "$h" global || die "gobgpd did not start in $h"
+	gobgp_cli "$h" global rib add -a ipv4 203.0.113.128/25 >/dev/null
+	gobgp_cli "$h" global rib add -a ipv6 2001:db8:ffff::/48 >/dev/null
+}
+
+_gobgp_json() { gobgp_cli "$1" neighbor "$2" -j 2>/dev/null; }
+
+_gobgp_state() {
+	_gobgp_json "$1" "$2" | python3 -c 'import json,sys
+s=json.load(sys.stdin)["state"].get("session_state",0)
+print({1:"Idle",2:"Connect",3:"Active",4:"OpenSent",5:"OpenConfirm",6:"Established"}.get(s,s))' 2>/dev/null
+}
+
+# Each session starts with one OPEN received: their count is the number of
+# sessions that got at least that far.
+_gobgp_ups() {
+	_gobgp_json "$1" "$2" | python3 -c 'import json,sys
+m=json.load(sys.stdin)["state"].get("messages",{}).get("received",{})
+print(m.get("open",0))' 2>/dev/null
+}
+
+_gobgp_routes() {
+	gobgp_cli "$1" neighbor "$2" adj-in -a "ipv$3" -j 2>/dev/null | python3 -c 'import json,sys
+d=json.load(sys.stdin) or {}
+for p, paths in sorted(d.items()):
+    for r in paths:
+        nh=[a.get("nexthop") for a in r.get("attrs",[]) if a.get("type") in (3,14)]
+        print(p, " ".join(n for n in nh if n))' 2>/dev/null
+}
+
+# ---- the neutral readers ----
+
+peer_state() { "_$(_peer_type "$1")_state" "$1" "$2"; }
+
+peer_established() { [ "$(peer_state "$1" "$2")" = Established ]; }
+
+peer_ups() { "_$(_peer_type "$1")_ups" "$1" "$2"; }
+
+peer_routes() { "_$(_peer_type "$1")_routes" "$1" "$2" "$3"; }
+
+# peer_has_route HOST ADDR PREFIX [NEXTHOP]: PREFIX learned from ADDR (with
+# NEXTHOP among its next hops when given).
+peer_has_route() {
+	local af=4 nh=${4:-}
+	[[ "$3" == *:* ]] && af=6
+	peer_routes "$1" "$2" "$af" | awk -v p="$3" -v nh="$nh" '
+		$1 == p { if (nh == "") f = 1; for (i = 2; i <= NF; i++) if ($i == nh) f = 1 }
+		END { exit !f }'
+}
+
+peer_lacks_route() { ! peer_has_route "$1" "$2" "$3"; }

@@ -1,0 +1,232 @@
+# shellcheck shell=bash
+# The speaker under test: `$BERTH speaker` (tests/run sets BERTH), or, with
+# BERTH_STANDIN=gobgpd, a gobgpd-based stand-in with the same command line
+# (tests/lib/standin_gobgpd.py) used to validate the harness itself.
+#
+#   spk_check                          berth speaker runs at all (else die)
+#   spk_start HOST NODE MANIFEST... [-- EXTRA_ARGS...]
+#   spk_restart HOST                   same command again (after a kill)
+#   spk_pid HOST, spk_alive HOST, spk_hup HOST, spk_kill9 HOST
+#   spk_stop HOST                      SIGTERM; returns the exit status
+#                                      (124 when it did not exit in 15 s)
+#   spk_log HOST                       path of the speaker's log
+#
+# Manifests (OpenELB network.kubesphere.io/v1alpha2 + core v1 Service):
+#   mf_bgpconf FILE AS PORT [routerId=A] [gr=RESTART_TIME]
+#   mf_peer FILE NAME ADDR PEER_AS [password=S] [hold=S] [multihop=TTL]
+#           [passive=1] [port=N] [node=NAME] [families=4,6]
+#   mf_service FILE NAME IP...       a LoadBalancer Service whose
+#                                    status.loadBalancer.ingress lists IP...
+# Each appends one YAML document to FILE.
+
+SPK_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+spk_cmd() {
+	if [ "${BERTH_STANDIN:-}" = gobgpd ]; then
+		echo python3 "$SPK_LIB_DIR/standin_gobgpd.py"
+	else
+		echo "${BERTH:?BERTH must name the berth binary}"
+	fi
+}
+
+spk_check() {
+	local cmd
+	cmd=$(spk_cmd)
+	# shellcheck disable=SC2086
+	$cmd speaker --help >"$NL_DIR/speaker-help.log" 2>&1 ||
+		die "'$cmd speaker --help' fails: $(head -c 300 "$NL_DIR/speaker-help.log")"
+}
+
+spk_log() { echo "$NL_DIR/$1/speaker.log"; }
+
+spk_start() {
+	local h=$1 node=$2 m=() extra=()
+	shift 2
+	while (($#)) && [ "$1" != -- ]; do
+		m+=("$1")
+		shift
+	done
+	(($#)) && shift
+	extra=("$@")
+	local cmd
+	cmd=$(spk_cmd)
+	# shellcheck disable=SC2206
+	local argv=($cmd speaker --node "$node" --manifests "${m[@]}" --log-level debug "${extra[@]}")
+	printf '%q ' "${argv[@]}" >"$NL_DIR/$h/speaker.cmd"
+	echo "== $(date +%T.%N | cut -c1-12) start: ${argv[*]}" >>"$(spk_log "$h")"
+	nl_bg "$h" "$(spk_log "$h")" "${argv[@]}"
+	echo "$NL_BG_PID" >"$NL_DIR/$h/speaker.pid"
+}
+
+spk_restart() {
+	local h=$1 argv
+	eval "argv=($(cat "$NL_DIR/$h/speaker.cmd"))"
+	echo "== $(date +%T.%N | cut -c1-12) restart" >>"$(spk_log "$h")"
+	nl_bg "$h" "$(spk_log "$h")" "${argv[@]}"
+	echo "$NL_BG_PID" >"$NL_DIR/$h/speaker.pid"
+}
+
+spk_pid() { cat "$NL_DIR/$1/speaker.pid"; }
+
+spk_alive() { pid_alive "$(spk_pid "$1")"; }
+
+spk_dead() { ! spk_alive "$1"; }
+
+spk_hup() {
+	echo "== $(date +%T.%N | cut -c1-12) SIGHUP" >>"$(spk_log "$1")"
+	kill -HUP "$(spk_pid "$1")"
+}
+
+spk_kill9() {
+	local h=$1 f
+	echo "== $(date +%T.%N | cut -c1-12) SIGKILL" >>"$(spk_log "$h")"
+	kill -KILL "$(spk_pid "$h")"
+	# The stand-in's gobgpd dies with it, as berth's sockets would.
+	for f in "$NL_DIR/$h"/.standin-*/gobgpd.pid; do
+		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+	done
+	wait_until 5 "speaker in $h killed" spk_dead "$h"
+}
+
+spk_stop() {
+	local h=$1 pid rc
+	pid=$(spk_pid "$h")
+	echo "== $(date +%T.%N | cut -c1-12) SIGTERM" >>"$(spk_log "$h")"
+	kill -TERM "$pid" 2>/dev/null
+	if ! wait_until 15 "speaker in $h exits after SIGTERM" spk_dead "$h"; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 124
+	fi
+	wait "$pid" 2>/dev/null
+	rc=$?
+	echo "== exit status $rc" >>"$(spk_log "$h")"
+	return $rc
+}
+
+# spk_log_has HOST REGEX [FROM_LINE]: the speaker's log has a line
+# matching REGEX (after line FROM_LINE, see spk_log_lines).
+spk_log_has() { tail -n +"$((${3:-0} + 1))" "$(spk_log "$1")" | grep -Eq "$2"; }
+
+spk_log_lines() { wc -l <"$(spk_log "$1")"; }
+
+# ---- manifests ----
+
+_mf_opt() { # KEY DEFAULT ARGS...
+	local k=$1 def=$2 a
+	shift 2
+	for a in "$@"; do
+		[ "${a%%=*}" = "$k" ] && {
+			echo "${a#*=}"
+			return
+		}
+	done
+	echo "$def"
+}
+
+mf_bgpconf() {
+	local f=$1 as=$2 port=$3 rid gr
+	shift 3
+	rid=$(_mf_opt routerId "" "$@")
+	gr=$(_mf_opt gr "" "$@")
+	{
+		echo "---"
+		echo "apiVersion: network.kubesphere.io/v1alpha2"
+		echo "kind: BgpConf"
+		echo "metadata:"
+		echo "  name: default"
+		echo "spec:"
+		echo "  as: $as"
+		echo "  listenPort: $port"
+		[ -n "$rid" ] && echo "  routerId: $rid"
+		if [ -n "$gr" ]; then
+			echo "  gracefulRestart:"
+			echo "    enabled: true"
+			echo "    restartTime: $gr"
+		fi
+	} >>"$f"
+}
+
+mf_peer() {
+	local f=$1 name=$2 addr=$3 pas=$4 pw hold mh passive port node fams fam
+	shift 4
+	pw=$(_mf_opt password "" "$@")
+	hold=$(_mf_opt hold 3 "$@")
+	mh=$(_mf_opt multihop "" "$@")
+	passive=$(_mf_opt passive 0 "$@")
+	port=$(_mf_opt port 179 "$@")
+	node=$(_mf_opt node "" "$@")
+	fams=$(_mf_opt families 4,6 "$@")
+	{
+		echo "---"
+		echo "apiVersion: network.kubesphere.io/v1alpha2"
+		echo "kind: BgpPeer"
+		echo "metadata:"
+		echo "  name: $name"
+		echo "spec:"
+		echo "  conf:"
+		echo "    peerAs: $pas"
+		echo "    neighborAddress: $addr"
+		[ -n "$pw" ] && echo "    authPassword: $pw"
+		if [ -n "$mh" ]; then
+			echo "  ebgpMultihop:"
+			echo "    enabled: true"
+			echo "    multihopTtl: $mh"
+		fi
+		# OpenELB's TimersConfig fields are strings (decimal seconds).
+		echo "  timers:"
+		echo "    config:"
+		echo "      holdTime: \"$hold\""
+		echo "      keepaliveInterval: \"$((hold / 3 > 0 ? hold / 3 : 1))\""
+		echo "      connectRetry: \"2\""
+		echo "  transport:"
+		if [ "$passive" = 1 ]; then
+			echo "    passiveMode: true"
+		else
+			echo "    passiveMode: false"
+		fi
+		echo "    remotePort: $port"
+		echo "  afiSafis:"
+		for fam in ${fams//,/ }; do
+			echo "  - config:"
+			echo "      family:"
+			if [ "$fam" = 4 ]; then echo "        afi: AFI_IP"; else echo "        afi: AFI_IP6"; fi
+			echo "        safi: SAFI_UNICAST"
+			echo "      enabled: true"
+		done
+		if [ -n "$node" ]; then
+			echo "  nodeSelector:"
+			echo "    matchLabels:"
+			echo "      kubernetes.io/hostname: $node"
+		fi
+	} >>"$f"
+}
+
+mf_service() {
+	local f=$1 name=$2 ip
+	shift 2
+	{
+		echo "---"
+		echo "apiVersion: v1"
+		echo "kind: Service"
+		echo "metadata:"
+		echo "  name: $name"
+		echo "  namespace: default"
+		echo "  annotations:"
+		echo "    lb.kubesphere.io/v1alpha1: openelb"
+		echo "    protocol.openelb.kubesphere.io/v1alpha1: bgp"
+		echo "spec:"
+		echo "  type: LoadBalancer"
+		echo "  ports:"
+		echo "  - port: 80"
+		echo "    protocol: TCP"
+		echo "status:"
+		echo "  loadBalancer:"
+		if (($#)); then
+			echo "    ingress:"
+			for ip in "$@"; do echo "    - ip: $ip"; done
+		else
+			echo "    {}"
+		fi
+	} >>"$f"
+}

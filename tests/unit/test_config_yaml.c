@@ -1,0 +1,447 @@
+/*
+ * YAML -> jansson: core-schema typing, anchors, merges, documents, line
+ * numbers, and hostile input (bombs, depth, bad bytes).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+#include "config/yaml.h"
+
+/* Parses text as "t.yaml"; returns the rc and leaves *y / *err filled. */
+static int parse(const char *text, struct cfg_yaml *y, struct cfg_error *err)
+{
+	cfg_error_init(err, "t.yaml", NULL);
+	return cfg_yaml_parse(text, strlen(text), y, err);
+}
+
+/* The single document's root (the test fails if there is not exactly one). */
+static json_t *one_doc(const char *text, struct cfg_yaml *y)
+{
+	struct cfg_error err;
+	int rc = parse(text, y, &err);
+
+	if (rc != 0)
+		fail_msg("parse failed: %s", err.msg);
+	assert_int_equal(y->n_docs, 1);
+	return y->docs[0].root;
+}
+
+static void expect_error(const char *text, int rc, const char *msg)
+{
+	struct cfg_yaml y;
+	struct cfg_error err;
+
+	assert_int_equal(parse(text, &y, &err), rc);
+	assert_string_equal(err.msg, msg);
+	assert_null(y.docs);
+	assert_int_equal(y.n_docs, 0);
+}
+
+static void test_core_schema_scalars(void **state)
+{
+	struct cfg_yaml y;
+	json_t *r = one_doc("t1: true\nt2: True\nt3: TRUE\nf1: false\n"
+			    "s_yes: yes\ns_on: on\ns_no: no\ns_off: off\ns_y: y\n"
+			    "n1: null\nn2: ~\nn3:\nn4: NULL\n"
+			    "i1: 42\ni2: -17\ni3: +5\ni4: 0x1F\ni5: 0o17\ni6: 017\ni7: -0\n"
+			    "f1r: 1.5\nf2r: .5\nf3r: 1e3\nf4r: -2.5E-1\nf5r: 1.\n"
+			    "q1: \"42\"\nq2: '42'\nq3: \"true\"\nq4: 'null'\n"
+			    "u1: 1_000\nu2: 0x\nu3: 12abc\nu4: 1.2.3\nu5: 2021-01-01T00:00:00Z\n",
+			    &y);
+
+	assert_true(json_is_true(json_object_get(r, "t1")));
+	assert_true(json_is_true(json_object_get(r, "t2")));
+	assert_true(json_is_true(json_object_get(r, "t3")));
+	assert_true(json_is_false(json_object_get(r, "f1")));
+	/* YAML 1.1 booleans stay strings in YAML 1.2 */
+	assert_string_equal(json_string_value(json_object_get(r, "s_yes")), "yes");
+	assert_string_equal(json_string_value(json_object_get(r, "s_on")), "on");
+	assert_string_equal(json_string_value(json_object_get(r, "s_no")), "no");
+	assert_string_equal(json_string_value(json_object_get(r, "s_off")), "off");
+	assert_string_equal(json_string_value(json_object_get(r, "s_y")), "y");
+	for (int i = 1; i <= 4; i++) {
+		char k[8];
+
+		snprintf(k, sizeof(k), "n%d", i);
+		assert_true(json_is_null(json_object_get(r, k)));
+	}
+	assert_int_equal(json_integer_value(json_object_get(r, "i1")), 42);
+	assert_int_equal(json_integer_value(json_object_get(r, "i2")), -17);
+	assert_int_equal(json_integer_value(json_object_get(r, "i3")), 5);
+	assert_int_equal(json_integer_value(json_object_get(r, "i4")), 31);
+	assert_int_equal(json_integer_value(json_object_get(r, "i5")), 15);
+	/* 1.2 core schema: a leading zero is still decimal */
+	assert_int_equal(json_integer_value(json_object_get(r, "i6")), 17);
+	assert_true(json_is_integer(json_object_get(r, "i7")));
+	assert_int_equal(json_integer_value(json_object_get(r, "i7")), 0);
+	assert_true(json_is_real(json_object_get(r, "f1r")));
+	assert_true(json_real_value(json_object_get(r, "f1r")) == 1.5);
+	assert_true(json_real_value(json_object_get(r, "f2r")) == 0.5);
+	assert_true(json_real_value(json_object_get(r, "f3r")) == 1000.0);
+	assert_true(json_real_value(json_object_get(r, "f4r")) == -0.25);
+	assert_true(json_real_value(json_object_get(r, "f5r")) == 1.0);
+	assert_string_equal(json_string_value(json_object_get(r, "q1")), "42");
+	assert_string_equal(json_string_value(json_object_get(r, "q2")), "42");
+	assert_string_equal(json_string_value(json_object_get(r, "q3")), "true");
+	assert_string_equal(json_string_value(json_object_get(r, "q4")), "null");
+	assert_string_equal(json_string_value(json_object_get(r, "u1")), "1_000");
+	assert_string_equal(json_string_value(json_object_get(r, "u2")), "0x");
+	assert_string_equal(json_string_value(json_object_get(r, "u3")), "12abc");
+	assert_string_equal(json_string_value(json_object_get(r, "u4")), "1.2.3");
+	assert_string_equal(json_string_value(json_object_get(r, "u5")), "2021-01-01T00:00:00Z");
+	cfg_yaml_fini(&y);
+}
+
+static void test_huge_numbers(void **state)
+{
+	struct cfg_yaml y;
+	json_t *r = one_doc("max: 9223372036854775807\nmin: -9223372036854775808\n"
+			    "over: 9223372036854775808\nhuge: 99999999999999999999999\n"
+			    "hex: 0xFFFFFFFFFFFFFFFFFF\n",
+			    &y);
+
+	assert_true(json_is_integer(json_object_get(r, "max")));
+	assert_true(json_integer_value(json_object_get(r, "max")) == INT64_MAX);
+	assert_true(json_integer_value(json_object_get(r, "min")) == INT64_MIN);
+	/* past int64: a real, so decoders report "out of range", not garbage */
+	assert_true(json_is_real(json_object_get(r, "over")));
+	assert_true(json_is_real(json_object_get(r, "huge")));
+	assert_true(json_real_value(json_object_get(r, "huge")) > 9.9e22);
+	assert_true(json_is_real(json_object_get(r, "hex")));
+	cfg_yaml_fini(&y);
+
+	expect_error("a: .inf\n", -EINVAL, "t.yaml:1: infinity and NaN cannot be represented in JSON");
+	expect_error("a: -.Inf\n", -EINVAL, "t.yaml:1: infinity and NaN cannot be represented in JSON");
+	expect_error("a: .nan\n", -EINVAL, "t.yaml:1: infinity and NaN cannot be represented in JSON");
+	expect_error("a: 1e999\n", -EINVAL, "t.yaml:1: number out of range");
+}
+
+static void test_tags(void **state)
+{
+	struct cfg_yaml y;
+	json_t *r = one_doc("s: !!str 42\ni: !!int \"7\"\nf: !!float 3\nb: !!bool true\n"
+			    "n: !!null ~\nq: ! 12\nm: !!map {a: 1}\nl: !!seq [1]\n",
+			    &y);
+
+	assert_string_equal(json_string_value(json_object_get(r, "s")), "42");
+	assert_int_equal(json_integer_value(json_object_get(r, "i")), 7);
+	assert_true(json_is_real(json_object_get(r, "f")));
+	assert_true(json_real_value(json_object_get(r, "f")) == 3.0);
+	assert_true(json_is_true(json_object_get(r, "b")));
+	assert_true(json_is_null(json_object_get(r, "n")));
+	assert_string_equal(json_string_value(json_object_get(r, "q")), "12");
+	assert_true(json_is_object(json_object_get(r, "m")));
+	assert_true(json_is_array(json_object_get(r, "l")));
+	cfg_yaml_fini(&y);
+
+	expect_error("a: !!int abc\n", -EINVAL, "t.yaml:1: value does not match its tag");
+	expect_error("a: !!bool yes\n", -EINVAL, "t.yaml:1: value does not match its tag");
+	expect_error("a: !custom x\n", -EINVAL, "t.yaml:1: unsupported tag");
+	expect_error("a: !!binary aGk=\n", -EINVAL, "t.yaml:1: unsupported tag");
+	expect_error("a: !!seq {b: 1}\n", -EINVAL, "t.yaml:1: unsupported tag tag:yaml.org,2002:seq");
+}
+
+static void test_anchors_aliases(void **state)
+{
+	struct cfg_yaml y;
+	json_t *r = one_doc("base: &b\n  peerAs: 65001\n  list: &l [1, 2]\n"
+			    "copy: *b\nlist2: *l\nscalar: &s hello\nagain: *s\n"
+			    "redef: &s bye\nlatest: *s\n",
+			    &y);
+
+	/* aliases share the anchored tree */
+	assert_ptr_equal(json_object_get(r, "copy"), json_object_get(r, "base"));
+	assert_ptr_equal(json_object_get(r, "list2"), json_object_get(json_object_get(r, "base"), "list"));
+	assert_string_equal(json_string_value(json_object_get(r, "again")), "hello");
+	/* a redefined anchor: later aliases see the new node */
+	assert_string_equal(json_string_value(json_object_get(r, "latest")), "bye");
+	cfg_yaml_fini(&y);
+
+	expect_error("a: *nope\n", -EINVAL, "t.yaml:1: unknown alias *nope");
+	/* a node cannot contain itself: its anchor exists only once it ends */
+	expect_error("a: &x [1, *x]\n", -EINVAL, "t.yaml:1: unknown alias *x");
+	expect_error("a: &x 1\n*x : 2\n", -EINVAL, "t.yaml:2: aliases as mapping keys are not supported");
+	/* anchors are per document */
+	expect_error("a: &x 1\n---\nb: *x\n", -EINVAL, "t.yaml:3: unknown alias *x");
+}
+
+static void test_merge_keys(void **state)
+{
+	struct cfg_yaml y;
+	json_t *r = one_doc("defaults: &d\n  holdTime: \"90\"\n  keepaliveInterval: \"30\"\n"
+			    "more: &m\n  connectRetry: \"5\"\n  holdTime: \"60\"\n"
+			    "peer:\n  holdTime: \"9\"\n  <<: [*d, *m]\n",
+			    &y);
+	json_t *peer = json_object_get(r, "peer");
+
+	/* explicit keys win, then earlier merge sources */
+	assert_string_equal(json_string_value(json_object_get(peer, "holdTime")), "9");
+	assert_string_equal(json_string_value(json_object_get(peer, "keepaliveInterval")), "30");
+	assert_string_equal(json_string_value(json_object_get(peer, "connectRetry")), "5");
+	assert_int_equal(json_object_size(peer), 3);
+	/* merged members cite the line where they were written */
+	assert_int_equal(cfg_lines_key(y.lines, peer, "keepaliveInterval"), 3);
+	assert_int_equal(cfg_lines_key(y.lines, peer, "holdTime"), 8);
+	cfg_yaml_fini(&y);
+
+	expect_error("a:\n  <<: 5\n", -EINVAL,
+		     "t.yaml:2: merge key \"<<\" needs a mapping or a list of mappings");
+	expect_error("a:\n  <<: [1]\n", -EINVAL,
+		     "t.yaml:2: merge key \"<<\" needs a mapping or a list of mappings");
+	/* a quoted "<<" is an ordinary key */
+	r = one_doc("\"<<\": 5\n", &y);
+	assert_int_equal(json_integer_value(json_object_get(r, "<<")), 5);
+	cfg_yaml_fini(&y);
+}
+
+static void test_documents(void **state)
+{
+	struct cfg_yaml y;
+	struct cfg_error err;
+
+	assert_int_equal(parse("", &y, &err), 0);
+	assert_int_equal(y.n_docs, 0);
+	cfg_yaml_fini(&y);
+
+	assert_int_equal(parse("# only a comment\n\n", &y, &err), 0);
+	assert_int_equal(y.n_docs, 0);
+	cfg_yaml_fini(&y);
+
+	assert_int_equal(parse("---\n", &y, &err), 0);
+	assert_int_equal(y.n_docs, 1);
+	assert_true(json_is_null(y.docs[0].root));
+	cfg_yaml_fini(&y);
+
+	assert_int_equal(parse("a: 1\n---\n---\n# c\nb: 2\n...\n---\n- x\n", &y, &err), 0);
+	assert_int_equal(y.n_docs, 4);
+	assert_int_equal(json_integer_value(json_object_get(y.docs[0].root, "a")), 1);
+	assert_int_equal(y.docs[0].line, 1);
+	assert_true(json_is_null(y.docs[1].root));
+	assert_int_equal(y.docs[1].line, 2);
+	assert_int_equal(json_integer_value(json_object_get(y.docs[2].root, "b")), 2);
+	assert_int_equal(y.docs[2].line, 3);
+	assert_true(json_is_array(y.docs[3].root));
+	cfg_yaml_fini(&y);
+
+	/* CRLF line ends and JSON (a YAML subset) */
+	assert_int_equal(parse("a: 1\r\nb:\r\n  c: x\r\n", &y, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(y.docs[0].root, "b"), "c")), "x");
+	cfg_yaml_fini(&y);
+	assert_int_equal(parse("{\"kind\": \"Eip\", \"n\": [1, 2.5, null, true]}", &y, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(y.docs[0].root, "n")), 4);
+	cfg_yaml_fini(&y);
+}
+
+static void test_line_numbers(void **state)
+{
+	struct cfg_yaml y;
+	json_t *r = one_doc("# comment\nspec:\n  conf:\n    peerAs: 1\n    neighborAddress: x\n"
+			    "  afiSafis:\n    - a: 1\n    - b: 2\n",
+			    &y);
+	json_t *spec = json_object_get(r, "spec");
+	json_t *conf = json_object_get(spec, "conf");
+	json_t *afs = json_object_get(spec, "afiSafis");
+
+	assert_int_equal(cfg_lines_key(y.lines, r, "spec"), 2);
+	assert_int_equal(cfg_lines_key(y.lines, spec, "conf"), 3);
+	assert_int_equal(cfg_lines_key(y.lines, conf, "peerAs"), 4);
+	assert_int_equal(cfg_lines_key(y.lines, conf, "neighborAddress"), 5);
+	assert_int_equal(cfg_lines_self(y.lines, conf), 4);
+	assert_int_equal(cfg_lines_index(y.lines, afs, 1), 8);
+	assert_int_equal(cfg_lines_key(y.lines, conf, "missing"), 0);
+	assert_int_equal(cfg_lines_key(NULL, conf, "peerAs"), 0);
+	cfg_yaml_fini(&y);
+}
+
+static void test_duplicate_and_bad_keys(void **state)
+{
+	struct cfg_yaml y;
+	json_t *r;
+
+	expect_error("a: 1\nb: 2\na: 3\n", -EINVAL, "t.yaml:3: duplicate key \"a\"");
+	expect_error("spec:\n  conf:\n    peerAs: 1\n    peerAs: 2\n", -EINVAL,
+		     "t.yaml:4: duplicate key \"peerAs\"");
+	expect_error("{a: 1, a: 1}\n", -EINVAL, "t.yaml:1: duplicate key \"a\"");
+	expect_error("? [a]\n: b\n", -EINVAL, "t.yaml:1: mapping keys must be scalars");
+	expect_error("? {a: 1}\n: b\n", -EINVAL, "t.yaml:1: mapping keys must be scalars");
+	expect_error("&k a: 1\n", -EINVAL, "t.yaml:1: anchors on keys are not supported");
+	/* scalar keys keep their text, typed or not */
+	r = one_doc("1: a\ntrue: b\n~: c\n", &y);
+	assert_string_equal(json_string_value(json_object_get(r, "1")), "a");
+	assert_string_equal(json_string_value(json_object_get(r, "true")), "b");
+	assert_string_equal(json_string_value(json_object_get(r, "~")), "c");
+	cfg_yaml_fini(&y);
+}
+
+static void test_syntax_errors(void **state)
+{
+	struct cfg_yaml y;
+	struct cfg_error err;
+
+	/* YAML forbids tabs in indentation (YAML 1.2.2 section 6.1) */
+	assert_int_equal(parse("a:\n\tb: 1\n", &y, &err), -EINVAL);
+	assert_string_equal(err.msg, "t.yaml:2: while scanning for the next token: found character "
+				     "that cannot start any token");
+	/* tabs inside a value are fine */
+	assert_int_equal(parse("a: \"x\ty\"\nb: x\ty\n", &y, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(y.docs[0].root, "b")), "x\ty");
+	cfg_yaml_fini(&y);
+
+	assert_int_equal(parse("a: [1, 2\nb: 3\n", &y, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "t.yaml:"));
+	assert_int_equal(parse("a: b: c\n", &y, &err), -EINVAL);
+	assert_int_equal(err.line, 1);
+	assert_int_equal(parse("a: 'unterminated\n", &y, &err), -EINVAL);
+	assert_int_equal(parse("- a\nb: 1\n", &y, &err), -EINVAL);
+	assert_int_equal(err.line, 2);
+}
+
+static void test_bad_bytes(void **state)
+{
+	static const char bad_utf8[] = "a: 1\nb: \xff\xfe\n";
+	static const char nul[] = "a: 1\nb: x\0y\n";
+	static const char overlong[] = "a: \xc0\xaf\n";
+	struct cfg_yaml y;
+	struct cfg_error err;
+
+	cfg_error_init(&err, "t.yaml", NULL);
+	assert_int_equal(cfg_yaml_parse(bad_utf8, sizeof(bad_utf8) - 1, &y, &err), -EINVAL);
+	assert_string_equal(err.msg, "t.yaml:2: invalid leading UTF-8 octet");
+	assert_int_equal(cfg_yaml_parse(overlong, sizeof(overlong) - 1, &y, &err), -EINVAL);
+	assert_int_equal(err.line, 1);
+	/* a raw NUL byte is a control character, which YAML does not allow */
+	assert_int_equal(cfg_yaml_parse(nul, sizeof(nul) - 1, &y, &err), -EINVAL);
+	assert_string_equal(err.msg, "t.yaml:2: control characters are not allowed");
+	/* escaped NULs would cut C strings short */
+	expect_error("a: \"x\\0y\"\n", -EINVAL, "t.yaml:1: NUL character in a string");
+	expect_error("\"k\\0\": 1\n", -EINVAL, "t.yaml:1: NUL character in a key");
+	/* escaped surrogates are not characters */
+	assert_int_equal(parse("a: \"\\ud800\"\n", &y, &err), -EINVAL);
+}
+
+static void test_alias_bomb(void **state)
+{
+	/* "billion laughs": 10^9 leaves if expanded; level f (line 6) is the
+	 * first past the limit, at 1111111 nodes */
+	const char *bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+			   "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+			   "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+			   "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+			   "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+			   "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+			   "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+			   "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+			   "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
+	struct cfg_yaml y;
+	struct cfg_error err;
+
+	assert_int_equal(parse(bomb, &y, &err), -E2BIG);
+	assert_string_equal(err.msg, "t.yaml:6: more than 1048576 nodes after alias expansion");
+	/* a few levels stay well within the limit */
+	assert_int_equal(parse("a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b]\n", &y, &err), 0);
+	cfg_yaml_fini(&y);
+}
+
+static char *nested(size_t levels, const char *open, const char *close)
+{
+	size_t lo = strlen(open), lc = strlen(close);
+	char *s = malloc(levels * (lo + lc) + 2);
+	char *p = s;
+
+	assert_non_null(s);
+	for (size_t i = 0; i < levels; i++, p += lo)
+		memcpy(p, open, lo);
+	for (size_t i = 0; i < levels; i++, p += lc)
+		memcpy(p, close, lc);
+	*p++ = '\n';
+	*p = '\0';
+	return s;
+}
+
+static void test_depth(void **state)
+{
+	struct cfg_yaml y;
+	struct cfg_error err;
+	char *s = nested(10000, "[", "]");
+
+	assert_int_equal(parse(s, &y, &err), -E2BIG);
+	assert_string_equal(err.msg, "t.yaml:1: nested deeper than 100 levels");
+	free(s);
+	s = nested(10000, "{a: ", "}");
+	assert_int_equal(parse(s, &y, &err), -E2BIG);
+	free(s);
+	/* exactly the limit is fine */
+	s = nested(CFG_YAML_MAX_DEPTH, "[", "]");
+	assert_int_equal(parse(s, &y, &err), 0);
+	cfg_yaml_fini(&y);
+	free(s);
+	s = nested(CFG_YAML_MAX_DEPTH + 1, "[", "]");
+	assert_int_equal(parse(s, &y, &err), -E2BIG);
+	free(s);
+}
+
+static void test_size_limit(void **state)
+{
+	size_t len = CFG_YAML_MAX_BYTES + 1;
+	char *s = malloc(len);
+	struct cfg_yaml y;
+	struct cfg_error err;
+
+	assert_non_null(s);
+	memset(s, ' ', len);
+	cfg_error_init(&err, "big.yaml", NULL);
+	assert_int_equal(cfg_yaml_parse(s, len, &y, &err), -E2BIG);
+	assert_string_equal(err.msg, "big.yaml: larger than 16777216 bytes");
+	free(s);
+}
+
+static void test_many_nodes(void **state)
+{
+	/* a flat list just past the node limit */
+	size_t n = CFG_YAML_MAX_NODES + 1;
+	char *s = malloc(n * 2 + 4);
+	struct cfg_yaml y;
+	struct cfg_error err;
+
+	assert_non_null(s);
+	s[0] = '[';
+	for (size_t i = 0; i < n; i++) {
+		s[1 + 2 * i] = '1';
+		s[2 + 2 * i] = ',';
+	}
+	s[2 * n] = ']';
+	s[2 * n + 1] = '\0';
+	assert_int_equal(parse(s, &y, &err), -E2BIG);
+	assert_non_null(strstr(err.msg, "more than 1048576 nodes"));
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_core_schema_scalars),
+		cmocka_unit_test(test_huge_numbers),
+		cmocka_unit_test(test_tags),
+		cmocka_unit_test(test_anchors_aliases),
+		cmocka_unit_test(test_merge_keys),
+		cmocka_unit_test(test_documents),
+		cmocka_unit_test(test_line_numbers),
+		cmocka_unit_test(test_duplicate_and_bad_keys),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_bad_bytes),
+		cmocka_unit_test(test_alias_bomb),
+		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_size_limit),
+		cmocka_unit_test(test_many_nodes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,101 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "bgp/prefix_set.h"
+
+static struct bgp_prefix v4(uint32_t a, uint8_t len)
+{
+	struct bgp_prefix p = {.family = AF_INET, .len = len};
+
+	p.addr[0] = a >> 24;
+	p.addr[1] = a >> 16;
+	p.addr[2] = a >> 8;
+	p.addr[3] = a;
+	prefix_canon(&p);
+	return p;
+}
+
+static void test_add_has_del(void **state)
+{
+	struct prefix_set s;
+	struct bgp_prefix a = v4(0xc0000201, 32), b = v4(0xc0000202, 32);
+
+	prefix_set_init(&s);
+	assert_int_equal(prefix_set_add(&s, &a), 1);
+	assert_int_equal(prefix_set_add(&s, &a), 0);
+	assert_true(prefix_set_has(&s, &a));
+	assert_false(prefix_set_has(&s, &b));
+	assert_int_equal(prefix_set_del(&s, &b), 0);
+	assert_int_equal(prefix_set_del(&s, &a), 1);
+	assert_false(prefix_set_has(&s, &a));
+	assert_int_equal(s.n, 0);
+	prefix_set_fini(&s);
+}
+
+static void test_canon_and_identity(void **state)
+{
+	struct prefix_set s;
+	struct bgp_prefix a = v4(0xc00002ff, 24), b = v4(0xc0000200, 24);
+	struct bgp_prefix c = b;
+
+	c.path_id = 7;
+	assert_memory_equal(a.addr, b.addr, 16); /* host bits cleared */
+	prefix_set_init(&s);
+	assert_int_equal(prefix_set_add(&s, &a), 1);
+	assert_int_equal(prefix_set_add(&s, &b), 0);
+	assert_int_equal(prefix_set_add(&s, &c), 1); /* path id distinguishes */
+	prefix_set_fini(&s);
+}
+
+/* Random adds and deletes against a plain bitmap model. */
+static void test_random_against_model(void **state)
+{
+	enum { N = 4096, STEPS = 200000 };
+	static uint8_t model[N];
+	struct prefix_set s;
+	size_t count = 0;
+	unsigned seed = 12345;
+
+	memset(model, 0, sizeof(model));
+	prefix_set_init(&s);
+	for (int i = 0; i < STEPS; i++) {
+		uint32_t k = (uint32_t)rand_r(&seed) % N;
+		struct bgp_prefix p = v4(0xc6120000u + k, 32);
+		int r;
+
+		if (rand_r(&seed) & 1) {
+			r = prefix_set_add(&s, &p);
+			assert_int_equal(r, !model[k]);
+			count += !model[k];
+			model[k] = 1;
+		} else {
+			r = prefix_set_del(&s, &p);
+			assert_int_equal(r, model[k]);
+			count -= model[k];
+			model[k] = 0;
+		}
+		assert_int_equal(s.n, count);
+	}
+	for (uint32_t k = 0; k < N; k++) {
+		struct bgp_prefix p = v4(0xc6120000u + k, 32);
+
+		assert_int_equal(prefix_set_has(&s, &p), model[k]);
+	}
+	prefix_set_fini(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_has_del),
+		cmocka_unit_test(test_canon_and_identity),
+		cmocka_unit_test(test_random_against_model),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,359 @@
+"""Structural OpenAPI v3 schemas of CustomResourceDefinitions: pruning,
+defaulting and validation in the order and with the messages of the real
+apiextensions-apiserver (decode -> prune -> default -> validate).
+
+Not done: x-kubernetes-validations (CEL rules) are accepted and ignored,
+and ratcheting of unchanged invalid fields is not emulated.
+"""
+import base64
+import binascii
+import copy
+import ipaddress
+import json
+import re
+import uuid as uuidlib
+
+from . import meta
+
+# metav1.ObjectMeta's JSON fields: anything else under metadata is dropped
+# when a custom resource is decoded.
+OBJECT_META_FIELDS = {
+    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels",
+    "annotations", "ownerReferences", "finalizers", "managedFields",
+}
+
+
+def _props(schema):
+    return schema.get("properties") or {}
+
+
+def _is_preserve(schema):
+    return bool(schema.get("x-kubernetes-preserve-unknown-fields"))
+
+
+def prune(schema, obj, root=True):
+    """Drops fields the schema does not specify; returns their paths
+    (e.g. "spec.foo"), which strict field validation reports."""
+    pruned = []
+    if root and isinstance(obj, dict):
+        _prune_embedded_meta(obj, "", pruned)
+    _prune(schema or {}, obj, "", pruned, root)
+    return pruned
+
+
+def _prune_embedded_meta(obj, path, pruned):
+    md = obj.get("metadata")
+    if isinstance(md, dict):
+        for k in list(md):
+            if k not in OBJECT_META_FIELDS:
+                del md[k]
+                pruned.append(_join(_join(path, "metadata"), k))
+
+
+def _join(path, key):
+    return f"{path}.{key}" if path else key
+
+
+def _prune(schema, value, path, pruned, root=False):
+    if isinstance(value, dict):
+        props = _props(schema)
+        addl = schema.get("additionalProperties")
+        embedded = root or schema.get("x-kubernetes-embedded-resource")
+        if embedded and not root:
+            _prune_embedded_meta(value, path, pruned)
+        for key in list(value):
+            sub = _join(path, key)
+            if embedded and key in ("apiVersion", "kind", "metadata"):
+                continue  # ObjectMeta/TypeMeta are decoded as such, never by the schema
+            if key in props:
+                _prune(props[key], value[key], sub, pruned)
+            elif isinstance(addl, dict):
+                _prune(addl, value[key], sub, pruned)
+            elif addl is True or _is_preserve(schema):
+                # Unknown fields are kept, but nested known ones still prune.
+                continue
+            else:
+                del value[key]
+                pruned.append(sub)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            _prune(schema["items"], item, f"{path}[{i}]", pruned)
+
+
+def apply_defaults(schema, value):
+    """Sets `default` for absent properties of present objects (recursively);
+    a null for a non-nullable field with a default is replaced, as the
+    apiextensions docs on defaulting and nullable describe."""
+    if not schema:
+        return value
+    if isinstance(value, dict):
+        for key, sub in _props(schema).items():
+            if "default" in sub and (key not in value or
+                                     (value[key] is None and not sub.get("nullable"))):
+                value[key] = copy.deepcopy(sub["default"])
+            if key in value:
+                apply_defaults(sub, value[key])
+        addl = schema.get("additionalProperties")
+        if isinstance(addl, dict):
+            for key in value:
+                if key not in _props(schema):
+                    apply_defaults(addl, value[key])
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for item in value:
+            apply_defaults(schema["items"], item)
+    return value
+
+
+def _render(v):
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (int, float)):
+        return str(v)
+    return json.dumps(v, separators=(",", ":"), sort_keys=True)
+
+
+def _type_name(v):
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int):
+        return "integer"
+    if isinstance(v, float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "array"
+    return "object"
+
+
+def _type_ok(t, v):
+    if t == "object":
+        return isinstance(v, dict)
+    if t == "array":
+        return isinstance(v, list)
+    if t == "string":
+        return isinstance(v, str)
+    if t == "boolean":
+        return isinstance(v, bool)
+    if t == "integer":
+        return (isinstance(v, int) and not isinstance(v, bool)) or \
+            (isinstance(v, float) and v.is_integer())
+    if t == "number":
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    return True
+
+
+_MAC = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$")
+_HOSTNAME = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,62})?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,62})?)*\.?$")
+_DURATION = re.compile(r"^(-?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d|w))+$")
+
+
+def _format_ok(fmt, v):
+    """kube-openapi's formats that a CRD schema may use; unknown ones pass."""
+    try:
+        if fmt == "ipv4":
+            ipaddress.IPv4Address(v)
+        elif fmt == "ipv6":
+            ipaddress.IPv6Address(v)
+        elif fmt == "cidr":
+            ipaddress.ip_network(v, strict=False)
+            if "/" not in v:
+                return False
+        elif fmt == "mac":
+            return bool(_MAC.match(v))
+        elif fmt in ("uuid", "uuid3", "uuid4", "uuid5"):
+            u = uuidlib.UUID(v)
+            if fmt != "uuid" and u.version != int(fmt[-1]):
+                return False
+        elif fmt == "hostname":
+            return len(v) <= 255 and bool(_HOSTNAME.match(v))
+        elif fmt == "date":
+            return bool(re.match(r"^\d{4}-\d\d-\d\d$", v))
+        elif fmt in ("date-time", "datetime"):
+            return meta.parse_rfc3339(v) is not None
+        elif fmt == "byte":
+            base64.b64decode(v, validate=True)
+        elif fmt == "duration":
+            return bool(_DURATION.match(v))
+    except (ValueError, TypeError, binascii.Error):
+        return False
+    return True
+
+
+def validate(schema, value, path="", causes=None):
+    """Appends (reason, field, message) causes; returns the list."""
+    if causes is None:
+        causes = []
+    if not schema:
+        return causes
+
+    def invalid(msg):
+        causes.append(("FieldValueInvalid", path,
+                       f"Invalid value: {_render(value)}: {path} in body {msg}"))
+
+    if value is None:
+        if not schema.get("nullable") and schema.get("type"):
+            causes.append(("FieldValueTypeInvalid", path,
+                           f'Invalid value: "null": {path} in body must be of type '
+                           f'{schema["type"]}: "null"'))
+        return causes
+    if schema.get("x-kubernetes-int-or-string"):
+        if not (isinstance(value, str) or _type_ok("integer", value)):
+            causes.append(("FieldValueTypeInvalid", path,
+                           f'Invalid value: "{_type_name(value)}": {path} in body must be '
+                           f'of type integer,string: "{_type_name(value)}"'))
+            return causes
+    elif schema.get("type") and not _type_ok(schema["type"], value):
+        causes.append(("FieldValueTypeInvalid", path,
+                       f'Invalid value: "{_type_name(value)}": {path} in body must be of type '
+                       f'{schema["type"]}: "{_type_name(value)}"'))
+        return causes
+
+    if "enum" in schema and value not in schema["enum"]:
+        allowed = ", ".join(_render(e) for e in schema["enum"])
+        causes.append(("FieldValueNotSupported", path,
+                       f"Unsupported value: {_render(value)}: supported values: {allowed}"))
+    if isinstance(value, str):
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            invalid(f"should be at most {schema['maxLength']} chars long")
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            invalid(f"should be at least {schema['minLength']} chars long")
+        if "pattern" in schema:
+            try:
+                # Go's regexp MatchString is unanchored, like re.search.
+                if not re.search(schema["pattern"], value):
+                    invalid(f"should match '{schema['pattern']}'")
+            except re.error:
+                pass
+        if "format" in schema and not _format_ok(schema["format"], value):
+            invalid(f"must be of type {schema['format']}: {_render(value)}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        _check_number(schema, value, invalid)
+    if isinstance(value, list):
+        _check_list(schema, value, path, causes, invalid)
+    if isinstance(value, dict):
+        _check_object(schema, value, path, causes, invalid)
+    _check_combinators(schema, value, path, causes, invalid)
+    return causes
+
+
+def _check_number(schema, value, invalid):
+    if "maximum" in schema:
+        if schema.get("exclusiveMaximum") and not value < schema["maximum"]:
+            invalid(f"should be less than {_render(schema['maximum'])}")
+        elif value > schema["maximum"]:
+            invalid(f"should be less than or equal to {_render(schema['maximum'])}")
+    if "minimum" in schema:
+        if schema.get("exclusiveMinimum") and not value > schema["minimum"]:
+            invalid(f"should be greater than {_render(schema['minimum'])}")
+        elif value < schema["minimum"]:
+            invalid(f"should be greater than or equal to {_render(schema['minimum'])}")
+    m = schema.get("multipleOf")
+    if m and (value / m) != int(value / m):
+        invalid(f"should be a multiple of {_render(m)}")
+
+
+def _check_list(schema, value, path, causes, invalid):
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        causes.append(("FieldValueTooMany", path,
+                       f"Too many: {len(value)}: must have at most {schema['maxItems']} items"))
+    if "minItems" in schema and len(value) < schema["minItems"]:
+        invalid(f"should have at least {schema['minItems']} items")
+    seen = []
+    if schema.get("uniqueItems") or schema.get("x-kubernetes-list-type") == "set":
+        for item in value:
+            if item in seen:
+                causes.append(("FieldValueDuplicate", path, f"Duplicate value: {_render(item)}"))
+            seen.append(item)
+    if schema.get("x-kubernetes-list-type") == "map":
+        keys = schema.get("x-kubernetes-list-map-keys") or []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                continue
+            k = {key: item.get(key) for key in keys}
+            if k in seen:
+                causes.append(("FieldValueDuplicate", f"{path}[{i}]",
+                               f"Duplicate value: {_render(k)}"))
+            seen.append(k)
+    if isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            validate(schema["items"], item, f"{path}[{i}]", causes)
+
+
+def _check_object(schema, value, path, causes, invalid):
+    for req in schema.get("required") or []:
+        if req not in value:
+            causes.append(("FieldValueRequired", _join(path, req), "Required value"))
+    if "maxProperties" in schema and len(value) > schema["maxProperties"]:
+        causes.append(("FieldValueTooMany", path, f"Too many: {len(value)}: must have at most "
+                       f"{schema['maxProperties']} items"))
+    if "minProperties" in schema and len(value) < schema["minProperties"]:
+        invalid(f"should have at least {schema['minProperties']} properties")
+    props = _props(schema)
+    addl = schema.get("additionalProperties")
+    for key, sub in value.items():
+        if key in props:
+            validate(props[key], sub, _join(path, key), causes)
+        elif isinstance(addl, dict):
+            validate(addl, sub, _join(path, key), causes)
+
+
+def _check_combinators(schema, value, path, causes, invalid):
+    # Value validations only: structural schemas forbid types under these.
+    for sub in schema.get("allOf") or []:
+        validate(sub, value, path, causes)
+    if schema.get("anyOf"):
+        if not any(not validate(s, value, path) for s in schema["anyOf"]):
+            invalid("must validate at least one schema (anyOf)")
+    if schema.get("oneOf"):
+        n = sum(1 for s in schema["oneOf"] if not validate(s, value, path))
+        if n != 1:
+            invalid("must validate one and only one schema (oneOf)")
+    if isinstance(schema.get("not"), dict) and not validate(schema["not"], value, path):
+        invalid("must not validate the schema (not)")
+
+
+def structural_errors(schema, path="spec.validation.openAPIV3Schema"):
+    """The ways schema is not structural (apiextensions 'NonStructuralSchema'),
+    as (field, message) pairs; only the rules a hand-written CRD trips."""
+    errs = []
+
+    def walk(s, p, in_combinator):
+        if not isinstance(s, dict):
+            errs.append((p, "must be an object"))
+            return
+        if not in_combinator and not s.get("type") and not s.get("x-kubernetes-int-or-string") \
+                and not _is_preserve(s):
+            errs.append((f"{p}.type", "Required value: must not be empty for specified object "
+                         "fields"))
+        if in_combinator and s.get("type"):
+            errs.append((f"{p}.type", "Forbidden: must be empty to be structural"))
+        if s.get("type") == "object" and "properties" in s and \
+                isinstance(s.get("additionalProperties"), dict):
+            errs.append((f"{p}.additionalProperties",
+                         "Forbidden: additionalProperties and properties are mutual exclusive"))
+        for k, sub in (s.get("properties") or {}).items():
+            walk(sub, f"{p}.properties[{k}]", in_combinator)
+        if isinstance(s.get("items"), dict):
+            walk(s["items"], f"{p}.items", in_combinator)
+        if isinstance(s.get("additionalProperties"), dict):
+            walk(s["additionalProperties"], f"{p}.additionalProperties", in_combinator)
+        for comb in ("allOf", "anyOf", "oneOf"):
+            for i, sub in enumerate(s.get(comb) or []):
+                walk(sub, f"{p}.{comb}[{i}]", True)
+        if isinstance(s.get("not"), dict):
+            walk(s["not"], f"{p}.not", True)
+        if s.get("type") == "array" and not in_combinator and not isinstance(s.get("items"), dict):
+            errs.append((f"{p}.items", "Required value: must be specified"))
+
+    walk(schema, path, False)
+    return errs
