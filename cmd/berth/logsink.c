@@ -23,19 +23,15 @@ static void sink(enum log_level lvl, const char *line, void *arg)
 
 int cmd_log_setup(const char *level)
 {
-	enum log_level max = LOG_LVL_INFO;
-
 	if (!level || !*level)
 		level = "info";
-	for (int i = 0; i <= LOG_LVL_DEBUG; i++)
-		if (!strcmp(level, lvl_name[i]))
-			max = (enum log_level)i, level = NULL;
-	if (level) {
-		fprintf(stderr,
-		        "berth: --log-level: unknown level '%s' (error, warn, info, debug)\n",
-		        level);
-		return -1;
+	for (int i = 0; i <= LOG_LVL_DEBUG; i++) {
+		if (!strcmp(level, lvl_name[i])) {
+			log_set_sink(sink, NULL, (enum log_level)i);
+			return 0;
+		}
 	}
-	log_set_sink(sink, NULL, max);
-	return 0;
+	fprintf(stderr, "berth: --log-level: unknown level '%s' (error, warn, info, debug)\n",
+	        level);
+	return -1;
 }

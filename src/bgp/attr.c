@@ -10,7 +10,7 @@
 
 #include "bgp/wire.h"
 
-#define F_OPT BGP_ATTR_FLAG_OPTIONAL
+#define F_OPT   BGP_ATTR_FLAG_OPTIONAL
 #define F_TRANS BGP_ATTR_FLAG_TRANSITIVE
 
 /* AS_PATH segment types, RFC 4271 section 4.3 and RFC 5065 section 3 */
@@ -55,13 +55,13 @@ static int expected_flags(uint8_t type)
 }
 
 static void raise_attr(struct bgp_error *err, enum bgp_upd_action action, uint8_t subcode,
-		       const struct raw_attr *a, const char *reason)
+                       const struct raw_attr *a, const char *reason)
 {
 	bgp_err_raise(err, action, BGP_ERR_UPDATE, subcode, a->type, a->raw, a->raw_len, reason);
 }
 
 static int reset_attr(struct bgp_error *err, uint8_t subcode, const struct raw_attr *a,
-		      const char *reason)
+                      const char *reason)
 {
 	raise_attr(err, BGP_UPD_SESSION_RESET, subcode, a, reason);
 	return -EBADMSG;
@@ -75,7 +75,7 @@ static int reset_attr(struct bgp_error *err, uint8_t subcode, const struct raw_a
  * nothing), which RFC 6793 section 4.2.3 compares.
  */
 static int as_path_check(const uint8_t *v, size_t len, size_t asn_size, bool confed_ok,
-			 uint32_t *count)
+                         uint32_t *count)
 {
 	size_t off = 0;
 	uint32_t n = 0;
@@ -122,7 +122,7 @@ static bool ipv6_martian(const uint8_t *a)
  * for a session reset; RFC 4760 section 7 names the subcode.
  */
 static int mp_decode(const struct raw_attr *a, bool reach, const struct bgp_session_params *sp,
-		     struct bgp_mp_nlri *mp, int *af_out, uint32_t *count, struct bgp_error *err)
+                     struct bgp_mp_nlri *mp, int *af_out, uint32_t *count, struct bgp_error *err)
 {
 	const uint8_t *v = a->val;
 	size_t off, nhlen = 0;
@@ -133,7 +133,8 @@ static int mp_decode(const struct raw_attr *a, bool reach, const struct bgp_sess
 	*count = 0;
 	if (a->len < (reach ? 5u : 3u))
 		return reset_attr(err, BGP_ERR_UPD_OPT_ATTR, a,
-				  reach ? "MP_REACH_NLRI shorter than 5" : "MP_UNREACH_NLRI shorter than 3");
+		                  reach ? "MP_REACH_NLRI shorter than 5"
+		                        : "MP_UNREACH_NLRI shorter than 3");
 	mp->afi = bgp_get16(v);
 	mp->safi = v[2];
 	off = 3;
@@ -141,14 +142,14 @@ static int mp_decode(const struct raw_attr *a, bool reach, const struct bgp_sess
 		nhlen = v[3];
 		if (nhlen + 5 > a->len)
 			return reset_attr(err, BGP_ERR_UPD_OPT_ATTR, a,
-					  "MP_REACH_NLRI next hop overruns the attribute");
+			                  "MP_REACH_NLRI next hop overruns the attribute");
 		off = 4;
 	}
 	if (bgp_af_from_afi(mp->afi, mp->safi, &af) < 0) {
 		/* Never negotiated, so not ours to count; skipping it is safe
 		 * because its length is known. */
 		raise_attr(err, BGP_UPD_ATTR_DISCARD, BGP_ERR_UPD_OPT_ATTR, a,
-			   "multiprotocol attribute for an unsupported AFI/SAFI");
+		           "multiprotocol attribute for an unsupported AFI/SAFI");
 		return 0;
 	}
 	family = af == BGP_AF_IPV4 ? AF_INET : AF_INET6;
@@ -156,9 +157,11 @@ static int mp_decode(const struct raw_attr *a, bool reach, const struct bgp_sess
 		const uint8_t *nh = v + off;
 
 		if (af == BGP_AF_IPV4 ? nhlen != 4 : nhlen != 16 && nhlen != 32)
-			return reset_attr(err, BGP_ERR_UPD_OPT_ATTR, a,
-					  af == BGP_AF_IPV4 ? "MP_REACH_NLRI IPv4 next hop length is not 4"
-							    : "MP_REACH_NLRI IPv6 next hop length is not 16 or 32");
+			return reset_attr(
+			    err, BGP_ERR_UPD_OPT_ATTR, a,
+			    af == BGP_AF_IPV4
+			        ? "MP_REACH_NLRI IPv4 next hop length is not 4"
+			        : "MP_REACH_NLRI IPv6 next hop length is not 16 or 32");
 		mp->nexthop.family = family;
 		memcpy(mp->nexthop.bytes, nh, af == BGP_AF_IPV4 ? 4 : 16);
 		if (nhlen == 32) { /* RFC 2545 section 3: global then link-local */
@@ -171,19 +174,20 @@ static int mp_decode(const struct raw_attr *a, bool reach, const struct bgp_sess
 	mp->nlri_len = a->len - off;
 	if (bgp_nlri_count(mp->nlri, mp->nlri_len, family, sp->addpath_rx[af], count) < 0)
 		return reset_attr(err, BGP_ERR_UPD_OPT_ATTR, a,
-				  reach ? "MP_REACH_NLRI prefixes malformed" : "MP_UNREACH_NLRI prefixes malformed");
-	if (reach && (af == BGP_AF_IPV4 ? ipv4_martian(mp->nexthop.bytes)
-					: ipv6_martian(mp->nexthop.bytes)))
+		                  reach ? "MP_REACH_NLRI prefixes malformed"
+		                        : "MP_UNREACH_NLRI prefixes malformed");
+	if (reach &&
+	    (af == BGP_AF_IPV4 ? ipv4_martian(mp->nexthop.bytes) : ipv6_martian(mp->nexthop.bytes)))
 		raise_attr(err, BGP_UPD_TREAT_AS_WITHDRAW, BGP_ERR_UPD_NEXT_HOP, a,
-			   "MP_REACH_NLRI next hop is not a unicast address");
+		           "MP_REACH_NLRI next hop is not a unicast address");
 	*af_out = (int)af;
 	return 0;
 }
 
 /* Checks one recognized, non-duplicate attribute whose flags are right. */
 static int attr_one(const struct raw_attr *a, const struct bgp_session_params *sp,
-		    struct bgp_attrs *out, struct bgp_attr_walk *w, uint32_t *as_cnt,
-		    uint32_t *as4_cnt, struct bgp_error *err)
+                    struct bgp_attrs *out, struct bgp_attr_walk *w, uint32_t *as_cnt,
+                    uint32_t *as4_cnt, struct bgp_error *err)
 {
 	enum bgp_upd_action taw = BGP_UPD_TREAT_AS_WITHDRAW, discard = BGP_UPD_ATTR_DISCARD;
 	const uint8_t *v = a->val;
@@ -216,17 +220,17 @@ static int attr_one(const struct raw_attr *a, const struct bgp_session_params *s
 		}
 		if (ipv4_martian(v))
 			raise_attr(err, taw, BGP_ERR_UPD_NEXT_HOP, a,
-				   "NEXT_HOP is not a unicast address");
+			           "NEXT_HOP is not a unicast address");
 		out->next_hop.family = AF_INET;
 		memcpy(out->next_hop.bytes, v, 4);
 		out->present |= BGP_PA_NEXT_HOP;
 		break;
-	case BGP_ATTR_MED: /* RFC 7606 section 7.4 */
+	case BGP_ATTR_MED:        /* RFC 7606 section 7.4 */
 	case BGP_ATTR_LOCAL_PREF: /* RFC 7606 section 7.5 */
 		if (len != 4) {
 			raise_attr(err, taw, BGP_ERR_UPD_ATTR_LEN, a,
-				   a->type == BGP_ATTR_MED ? "MULTI_EXIT_DISC length is not 4"
-							   : "LOCAL_PREF length is not 4");
+			           a->type == BGP_ATTR_MED ? "MULTI_EXIT_DISC length is not 4"
+			                                   : "LOCAL_PREF length is not 4");
 		} else if (a->type == BGP_ATTR_MED) {
 			out->med = bgp_get32(v);
 			out->present |= BGP_PA_MED;
@@ -238,21 +242,21 @@ static int attr_one(const struct raw_attr *a, const struct bgp_session_params *s
 	case BGP_ATTR_ATOMIC_AGGREGATE: /* RFC 7606 section 7.6 */
 		if (len != 0)
 			raise_attr(err, discard, BGP_ERR_UPD_ATTR_LEN, a,
-				   "ATOMIC_AGGREGATE length is not 0");
+			           "ATOMIC_AGGREGATE length is not 0");
 		else
 			out->present |= BGP_PA_ATOMIC_AGGREGATE;
 		break;
 	case BGP_ATTR_AGGREGATOR: /* RFC 7606 section 7.7, RFC 6793 section 6 */
 		if (len != (sp->as4 ? 8u : 6u))
 			raise_attr(err, discard, BGP_ERR_UPD_ATTR_LEN, a,
-				   "AGGREGATOR length does not match the AS size");
+			           "AGGREGATOR length does not match the AS size");
 		else
 			out->present |= BGP_PA_AGGREGATOR;
 		break;
 	case BGP_ATTR_COMMUNITIES: /* RFC 7606 section 7.8 */
 		if (len == 0 || len % 4) {
 			raise_attr(err, taw, BGP_ERR_UPD_ATTR_LEN, a,
-				   "COMMUNITIES length is not a non-zero multiple of 4");
+			           "COMMUNITIES length is not a non-zero multiple of 4");
 		} else {
 			out->communities = v;
 			out->communities_len = len;
@@ -262,12 +266,12 @@ static int attr_one(const struct raw_attr *a, const struct bgp_session_params *s
 	case BGP_ATTR_ORIGINATOR_ID: /* RFC 7606 section 7.9 */
 		if (len != 4)
 			raise_attr(err, taw, BGP_ERR_UPD_ATTR_LEN, a,
-				   "ORIGINATOR_ID length is not 4");
+			           "ORIGINATOR_ID length is not 4");
 		break;
 	case BGP_ATTR_CLUSTER_LIST: /* RFC 7606 section 7.10 */
 		if (len == 0 || len % 4)
 			raise_attr(err, taw, BGP_ERR_UPD_ATTR_LEN, a,
-				   "CLUSTER_LIST length is not a non-zero multiple of 4");
+			           "CLUSTER_LIST length is not a non-zero multiple of 4");
 		break;
 	case BGP_ATTR_MP_REACH_NLRI:
 		if (mp_decode(a, true, sp, &out->mp_reach, &w->mp_reach_af, &w->mp_announce, err) <
@@ -278,7 +282,7 @@ static int attr_one(const struct raw_attr *a, const struct bgp_session_params *s
 		break;
 	case BGP_ATTR_MP_UNREACH_NLRI:
 		if (mp_decode(a, false, sp, &out->mp_unreach, &w->mp_unreach_af, &w->mp_withdraw,
-			      err) < 0)
+		              err) < 0)
 			return -EBADMSG;
 		if (w->mp_unreach_af >= 0)
 			out->present |= BGP_PA_MP_UNREACH;
@@ -286,7 +290,7 @@ static int attr_one(const struct raw_attr *a, const struct bgp_session_params *s
 	case BGP_ATTR_EXT_COMMUNITIES: /* RFC 7606 section 7.14 */
 		if (len == 0 || len % 8) {
 			raise_attr(err, taw, BGP_ERR_UPD_ATTR_LEN, a,
-				   "EXTENDED_COMMUNITIES length is not a non-zero multiple of 8");
+			           "EXTENDED_COMMUNITIES length is not a non-zero multiple of 8");
 		} else {
 			out->ext_communities = v;
 			out->ext_communities_len = len;
@@ -296,7 +300,7 @@ static int attr_one(const struct raw_attr *a, const struct bgp_session_params *s
 	case BGP_ATTR_AS4_PATH: /* RFC 6793 sections 4.1 and 6 */
 		if (sp->as4)
 			raise_attr(err, discard, BGP_ERR_UPD_OPT_ATTR, a,
-				   "AS4_PATH from a 4-octet AS speaker");
+			           "AS4_PATH from a 4-octet AS speaker");
 		else if (as_path_check(v, len, 4, false, as4_cnt) < 0)
 			raise_attr(err, discard, BGP_ERR_UPD_OPT_ATTR, a, "AS4_PATH malformed");
 		else {
@@ -308,15 +312,15 @@ static int attr_one(const struct raw_attr *a, const struct bgp_session_params *s
 	case BGP_ATTR_AS4_AGGREGATOR: /* RFC 6793 sections 4.1 and 6 */
 		if (sp->as4)
 			raise_attr(err, discard, BGP_ERR_UPD_OPT_ATTR, a,
-				   "AS4_AGGREGATOR from a 4-octet AS speaker");
+			           "AS4_AGGREGATOR from a 4-octet AS speaker");
 		else if (len != 8)
 			raise_attr(err, discard, BGP_ERR_UPD_ATTR_LEN, a,
-				   "AS4_AGGREGATOR length is not 8");
+			           "AS4_AGGREGATOR length is not 8");
 		break;
 	case BGP_ATTR_LARGE_COMMUNITIES: /* RFC 8092 section 6 */
 		if (len == 0 || len % 12) {
 			raise_attr(err, taw, BGP_ERR_UPD_ATTR_LEN, a,
-				   "LARGE_COMMUNITY length is not a non-zero multiple of 12");
+			           "LARGE_COMMUNITY length is not a non-zero multiple of 12");
 		} else {
 			out->large_communities = v;
 			out->large_communities_len = len;
@@ -339,16 +343,16 @@ static int overrun(const uint8_t *a, size_t rem, struct bgp_error *err, const ch
 
 	if (type == BGP_ATTR_MP_REACH_NLRI || type == BGP_ATTR_MP_UNREACH_NLRI) {
 		bgp_err_raise(err, BGP_UPD_SESSION_RESET, BGP_ERR_UPDATE, BGP_ERR_UPD_ATTR_LEN,
-			      type, a, rem, "multiprotocol attribute overruns the attributes");
+		              type, a, rem, "multiprotocol attribute overruns the attributes");
 		return -EBADMSG;
 	}
-	bgp_err_raise(err, BGP_UPD_TREAT_AS_WITHDRAW, BGP_ERR_UPDATE, BGP_ERR_UPD_ATTR_LEN, type,
-		      a, rem, reason);
+	bgp_err_raise(err, BGP_UPD_TREAT_AS_WITHDRAW, BGP_ERR_UPDATE, BGP_ERR_UPD_ATTR_LEN, type, a,
+	              rem, reason);
 	return 0;
 }
 
 int bgp_attrs_decode(const uint8_t *a, size_t len, const struct bgp_session_params *sp,
-		     struct bgp_attrs *out, struct bgp_attr_walk *w, struct bgp_error *err)
+                     struct bgp_attrs *out, struct bgp_attr_walk *w, struct bgp_error *err)
 {
 	uint8_t seen[256 / 8] = {0};
 	uint32_t as_cnt = 0, as4_cnt = 0;
@@ -369,7 +373,8 @@ int bgp_attrs_decode(const uint8_t *a, size_t len, const struct bgp_session_para
 		hl = (at.flags & BGP_ATTR_FLAG_EXTLEN) ? 4 : 3;
 		at.len = hl == 4 ? bgp_get16(a + off + 2) : a[off + 2];
 		if (at.len > rem - hl)
-			return overrun(a + off, rem, err, "attribute length overruns the attributes");
+			return overrun(a + off, rem, err,
+			               "attribute length overruns the attributes");
 		at.val = a + off + hl;
 		at.raw = a + off;
 		at.raw_len = hl + at.len;
@@ -378,14 +383,15 @@ int bgp_attrs_decode(const uint8_t *a, size_t len, const struct bgp_session_para
 
 		/* RFC 7606 section 3(g) */
 		if (seen[at.type / 8] & (1u << (at.type % 8))) {
-			if (at.type == BGP_ATTR_MP_REACH_NLRI || at.type == BGP_ATTR_MP_UNREACH_NLRI) {
+			if (at.type == BGP_ATTR_MP_REACH_NLRI ||
+			    at.type == BGP_ATTR_MP_UNREACH_NLRI) {
 				bgp_err_raise(err, BGP_UPD_SESSION_RESET, BGP_ERR_UPDATE,
-					      BGP_ERR_UPD_ATTR_LIST, at.type, NULL, 0,
-					      "multiprotocol attribute repeated");
+				              BGP_ERR_UPD_ATTR_LIST, at.type, NULL, 0,
+				              "multiprotocol attribute repeated");
 				return -EBADMSG;
 			}
 			raise_attr(err, BGP_UPD_ATTR_DISCARD, BGP_ERR_UPD_ATTR_LIST, &at,
-				   "repeated attribute discarded");
+			           "repeated attribute discarded");
 			continue;
 		}
 		seen[at.type / 8] |= (uint8_t)(1u << (at.type % 8));
@@ -397,7 +403,7 @@ int bgp_attrs_decode(const uint8_t *a, size_t len, const struct bgp_session_para
 			/* RFC 4271 section 6.3; optional ones we do not know are fine. */
 			if (!(at.flags & F_OPT))
 				return reset_attr(err, BGP_ERR_UPD_UNRECOGNIZED_WK, &at,
-						  "unrecognized well-known attribute");
+				                  "unrecognized well-known attribute");
 			continue;
 		}
 		if ((at.flags & (F_OPT | F_TRANS)) != want) {
@@ -405,11 +411,11 @@ int bgp_attrs_decode(const uint8_t *a, size_t len, const struct bgp_session_para
 			 * RFC 7606 section 3(c) treat-as-withdraw for the others. */
 			if (at.type == BGP_ATTR_AS4_PATH || at.type == BGP_ATTR_AS4_AGGREGATOR) {
 				raise_attr(err, BGP_UPD_ATTR_DISCARD, BGP_ERR_UPD_ATTR_FLAGS, &at,
-					   "AS4 attribute flags wrong");
+				           "AS4 attribute flags wrong");
 				continue;
 			}
 			raise_attr(err, BGP_UPD_TREAT_AS_WITHDRAW, BGP_ERR_UPD_ATTR_FLAGS, &at,
-				   "attribute flags conflict with the type");
+			           "attribute flags conflict with the type");
 			/* The multiprotocol NLRI must still be located and checked. */
 			if (at.type != BGP_ATTR_MP_REACH_NLRI &&
 			    at.type != BGP_ATTR_MP_UNREACH_NLRI)
@@ -425,7 +431,7 @@ int bgp_attrs_decode(const uint8_t *a, size_t len, const struct bgp_session_para
 	if ((out->present & BGP_PA_AS4_PATH) && (out->present & BGP_PA_AS_PATH) &&
 	    as4_cnt > as_cnt) {
 		bgp_err_raise(err, BGP_UPD_ATTR_DISCARD, BGP_ERR_UPDATE, BGP_ERR_UPD_OPT_ATTR,
-			      BGP_ATTR_AS4_PATH, NULL, 0, "AS4_PATH longer than AS_PATH");
+		              BGP_ATTR_AS4_PATH, NULL, 0, "AS4_PATH longer than AS_PATH");
 		out->present &= ~BGP_PA_AS4_PATH;
 		out->as4_path = NULL;
 		out->as4_path_len = 0;

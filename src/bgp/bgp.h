@@ -19,14 +19,14 @@
 #include <sys/types.h>
 
 /* RFC 4271 section 4.1 */
-#define BGP_HEADER_LEN	  19
-#define BGP_MARKER_LEN	  16
-#define BGP_MAX_MSG_LEN	  4096
+#define BGP_HEADER_LEN  19
+#define BGP_MARKER_LEN  16
+#define BGP_MAX_MSG_LEN 4096
 /* RFC 8654: extended messages, for every type but OPEN and KEEPALIVE */
 #define BGP_MAX_EXT_MSG_LEN 65535
-#define BGP_VERSION	  4
+#define BGP_VERSION         4
 /* RFC 6793 section 9: AS_TRANS stands in for a 4-octet AS in 2-octet fields */
-#define BGP_AS_TRANS	  23456
+#define BGP_AS_TRANS 23456
 
 enum bgp_msg_type {
 	BGP_MSG_OPEN = 1,
@@ -103,22 +103,22 @@ enum bgp_attr_type {
 	BGP_ATTR_LOCAL_PREF = 5,
 	BGP_ATTR_ATOMIC_AGGREGATE = 6,
 	BGP_ATTR_AGGREGATOR = 7,
-	BGP_ATTR_COMMUNITIES = 8,	/* RFC 1997 */
-	BGP_ATTR_ORIGINATOR_ID = 9,	/* RFC 4456 */
-	BGP_ATTR_CLUSTER_LIST = 10,	/* RFC 4456 */
-	BGP_ATTR_MP_REACH_NLRI = 14,	/* RFC 4760 */
-	BGP_ATTR_MP_UNREACH_NLRI = 15, /* RFC 4760 */
-	BGP_ATTR_EXT_COMMUNITIES = 16, /* RFC 4360 */
-	BGP_ATTR_AS4_PATH = 17,	/* RFC 6793 */
-	BGP_ATTR_AS4_AGGREGATOR = 18,	/* RFC 6793 */
+	BGP_ATTR_COMMUNITIES = 8,        /* RFC 1997 */
+	BGP_ATTR_ORIGINATOR_ID = 9,      /* RFC 4456 */
+	BGP_ATTR_CLUSTER_LIST = 10,      /* RFC 4456 */
+	BGP_ATTR_MP_REACH_NLRI = 14,     /* RFC 4760 */
+	BGP_ATTR_MP_UNREACH_NLRI = 15,   /* RFC 4760 */
+	BGP_ATTR_EXT_COMMUNITIES = 16,   /* RFC 4360 */
+	BGP_ATTR_AS4_PATH = 17,          /* RFC 6793 */
+	BGP_ATTR_AS4_AGGREGATOR = 18,    /* RFC 6793 */
 	BGP_ATTR_LARGE_COMMUNITIES = 32, /* RFC 8092 */
 };
 
 /* Attribute flags, RFC 4271 section 4.3 */
-#define BGP_ATTR_FLAG_OPTIONAL 0x80
+#define BGP_ATTR_FLAG_OPTIONAL   0x80
 #define BGP_ATTR_FLAG_TRANSITIVE 0x40
-#define BGP_ATTR_FLAG_PARTIAL 0x20
-#define BGP_ATTR_FLAG_EXTLEN 0x10
+#define BGP_ATTR_FLAG_PARTIAL    0x20
+#define BGP_ATTR_FLAG_EXTLEN     0x10
 
 enum bgp_origin { BGP_ORIGIN_IGP = 0, BGP_ORIGIN_EGP = 1, BGP_ORIGIN_INCOMPLETE = 2 };
 
@@ -131,7 +131,7 @@ struct bgp_addr {
 /* A unicast prefix, with the RFC 7911 path identifier (0 without ADD-PATH). */
 struct bgp_prefix {
 	uint8_t family; /* AF_INET or AF_INET6 */
-	uint8_t len;	/* 0..32 or 0..128 */
+	uint8_t len;    /* 0..32 or 0..128 */
 	uint32_t path_id;
 	uint8_t addr[16]; /* bits past len are zero */
 };
@@ -146,17 +146,17 @@ struct bgp_gr_af {
 
 /* ADD-PATH per family (RFC 7911 section 4): bit values of the Send/Receive field */
 #define BGP_ADDPATH_RECEIVE 1
-#define BGP_ADDPATH_SEND 2
+#define BGP_ADDPATH_SEND    2
 
 struct bgp_caps {
-	bool mp[BGP_AF_COUNT];	/* multiprotocol unicast, RFC 4760 */
-	bool route_refresh;	/* RFC 2918 (code 2) */
-	bool as4;		/* RFC 6793 */
-	uint32_t as4_asn;	/* valid when as4 */
-	bool ext_msg;		/* RFC 8654 */
-	bool gr;		/* RFC 4724 */
-	bool gr_restarting;	/* R bit */
-	uint16_t gr_time;	/* seconds, 12 bits */
+	bool mp[BGP_AF_COUNT]; /* multiprotocol unicast, RFC 4760 */
+	bool route_refresh;    /* RFC 2918 (code 2) */
+	bool as4;              /* RFC 6793 */
+	uint32_t as4_asn;      /* valid when as4 */
+	bool ext_msg;          /* RFC 8654 */
+	bool gr;               /* RFC 4724 */
+	bool gr_restarting;    /* R bit */
+	uint16_t gr_time;      /* seconds, 12 bits */
 	struct bgp_gr_af gr_af[BGP_AF_COUNT];
 	uint8_t addpath[BGP_AF_COUNT]; /* BGP_ADDPATH_* bits */
 };
@@ -185,26 +185,26 @@ struct bgp_route_refresh {
  * Decoded path attributes of an UPDATE. Only what berth needs to validate
  * or report is decoded; variable parts are views into the message buffer.
  */
-#define BGP_PA_ORIGIN (1u << 0)
-#define BGP_PA_AS_PATH (1u << 1)
-#define BGP_PA_NEXT_HOP (1u << 2)
-#define BGP_PA_MED (1u << 3)
-#define BGP_PA_LOCAL_PREF (1u << 4)
-#define BGP_PA_COMMUNITIES (1u << 5)
-#define BGP_PA_EXT_COMMUNITIES (1u << 6)
+#define BGP_PA_ORIGIN            (1u << 0)
+#define BGP_PA_AS_PATH           (1u << 1)
+#define BGP_PA_NEXT_HOP          (1u << 2)
+#define BGP_PA_MED               (1u << 3)
+#define BGP_PA_LOCAL_PREF        (1u << 4)
+#define BGP_PA_COMMUNITIES       (1u << 5)
+#define BGP_PA_EXT_COMMUNITIES   (1u << 6)
 #define BGP_PA_LARGE_COMMUNITIES (1u << 7)
-#define BGP_PA_MP_REACH (1u << 8)
-#define BGP_PA_MP_UNREACH (1u << 9)
-#define BGP_PA_AS4_PATH (1u << 10)
-#define BGP_PA_ATOMIC_AGGREGATE (1u << 11)
-#define BGP_PA_AGGREGATOR (1u << 12)
+#define BGP_PA_MP_REACH          (1u << 8)
+#define BGP_PA_MP_UNREACH        (1u << 9)
+#define BGP_PA_AS4_PATH          (1u << 10)
+#define BGP_PA_ATOMIC_AGGREGATE  (1u << 11)
+#define BGP_PA_AGGREGATOR        (1u << 12)
 
 struct bgp_mp_nlri {
 	uint16_t afi;
 	uint8_t safi;
-	struct bgp_addr nexthop;	   /* MP_REACH only */
-	struct bgp_addr nexthop_ll;	   /* IPv6 link-local, family 0 if absent */
-	const uint8_t *nlri;		   /* view: encoded prefixes */
+	struct bgp_addr nexthop;    /* MP_REACH only */
+	struct bgp_addr nexthop_ll; /* IPv6 link-local, family 0 if absent */
+	const uint8_t *nlri;        /* view: encoded prefixes */
 	size_t nlri_len;
 };
 
@@ -234,10 +234,10 @@ struct bgp_attrs {
  */
 enum bgp_upd_action {
 	BGP_UPD_OK = 0,
-	BGP_UPD_ATTR_DISCARD = 1,	/* drop the attribute, keep the routes */
+	BGP_UPD_ATTR_DISCARD = 1,      /* drop the attribute, keep the routes */
 	BGP_UPD_TREAT_AS_WITHDRAW = 2, /* the UPDATE's NLRI become withdrawals */
-	BGP_UPD_AFI_SAFI_DISABLE = 3,	/* unused by berth, kept for ordering */
-	BGP_UPD_SESSION_RESET = 4,	/* send NOTIFICATION, close */
+	BGP_UPD_AFI_SAFI_DISABLE = 3,  /* unused by berth, kept for ordering */
+	BGP_UPD_SESSION_RESET = 4,     /* send NOTIFICATION, close */
 };
 
 /*
@@ -257,18 +257,18 @@ struct bgp_update {
 	/* prefix counts, derived while validating */
 	uint32_t n_announce[BGP_AF_COUNT];
 	uint32_t n_withdraw[BGP_AF_COUNT];
-	bool end_of_rib;	/* RFC 4724 section 2 marker */
+	bool end_of_rib;       /* RFC 4724 section 2 marker */
 	uint8_t end_of_rib_af; /* enum bgp_af, when end_of_rib */
 };
 
 /* Why a decode failed or what RFC 7606 asks for; filled by every decoder. */
 struct bgp_error {
 	enum bgp_upd_action action; /* for UPDATE; others are always reset */
-	uint8_t code;		    /* NOTIFICATION code to send on reset */
+	uint8_t code;               /* NOTIFICATION code to send on reset */
 	uint8_t subcode;
 	uint8_t attr_type; /* offending attribute, 0 if none */
 	uint16_t data_len;
-	uint8_t data[64]; /* NOTIFICATION data (truncated copy) */
+	uint8_t data[64];   /* NOTIFICATION data (truncated copy) */
 	const char *reason; /* static string for the log */
 };
 
@@ -285,8 +285,8 @@ struct bgp_msg {
 
 /* What was negotiated on a session; decoders and encoders need it. */
 struct bgp_session_params {
-	bool as4;		       /* both sides 4-octet AS */
-	bool ext_msg;		       /* both sides RFC 8654 */
+	bool as4;                         /* both sides 4-octet AS */
+	bool ext_msg;                     /* both sides RFC 8654 */
 	uint8_t addpath_rx[BGP_AF_COUNT]; /* we receive path ids for this family */
 	uint8_t addpath_tx[BGP_AF_COUNT]; /* we send path ids for this family */
 };
@@ -297,7 +297,7 @@ struct bgp_session_params {
  * needed, -EBADMSG with err filled (header error) otherwise.
  */
 int bgp_header_check(const uint8_t *buf, size_t len, size_t max_len, size_t *msg_len,
-		     struct bgp_error *err);
+                     struct bgp_error *err);
 
 /*
  * Decodes one whole message (header included). Returns 0 on success
@@ -310,14 +310,14 @@ int bgp_header_check(const uint8_t *buf, size_t len, size_t max_len, size_t *msg
  * UPDATE had findings.
  */
 int bgp_msg_decode(const uint8_t *buf, size_t len, const struct bgp_session_params *sp,
-		   struct bgp_msg *out, struct bgp_error *err);
+                   struct bgp_msg *out, struct bgp_error *err);
 
 /* Iterate the prefixes in an encoded NLRI field. Returns 1 with *p filled,
  * 0 at the end, -EBADMSG when malformed. *off starts at 0. family is
  * AF_INET or AF_INET6 (-EAFNOSUPPORT otherwise); trailing bits past the
  * prefix length are cleared in *p. */
 int bgp_nlri_next(const uint8_t *nlri, size_t len, size_t *off, uint8_t family, bool addpath,
-		  struct bgp_prefix *p);
+                  struct bgp_prefix *p);
 
 /* Size of one prefix in NLRI encoding. */
 size_t bgp_prefix_wire_len(const struct bgp_prefix *p, bool addpath);
@@ -335,7 +335,7 @@ ssize_t bgp_open_encode(uint8_t *buf, size_t cap, const struct bgp_open *o);
 ssize_t bgp_keepalive_encode(uint8_t *buf, size_t cap);
 /* -EMSGSIZE when 21 + data_len exceeds 4096. */
 ssize_t bgp_notification_encode(uint8_t *buf, size_t cap, uint8_t code, uint8_t subcode,
-				const uint8_t *data, size_t data_len);
+                                const uint8_t *data, size_t data_len);
 ssize_t bgp_route_refresh_encode(uint8_t *buf, size_t cap, uint16_t afi, uint8_t safi);
 
 /*
@@ -346,8 +346,8 @@ struct bgp_out_attrs {
 	uint8_t origin;
 	uint32_t as_path[8]; /* one AS_SEQUENCE; empty for iBGP */
 	uint8_t as_path_len;
-	struct bgp_addr next_hop;    /* for IPv4 NLRI: the NEXT_HOP attribute */
-	struct bgp_addr next_hop6;   /* for IPv6 NLRI: MP_REACH next hop */
+	struct bgp_addr next_hop;     /* for IPv4 NLRI: the NEXT_HOP attribute */
+	struct bgp_addr next_hop6;    /* for IPv6 NLRI: MP_REACH next hop */
 	struct bgp_addr next_hop6_ll; /* optional link-local, family 0 if absent */
 	bool has_med;
 	uint32_t med;
@@ -371,8 +371,8 @@ struct bgp_out_attrs {
  * attributes longer than 255. sp may be NULL (2-octet AS). -EINVAL for an
  * invalid origin, AS 0 in the path, or a missing IPv4 next hop for AF_IPV4.
  */
-ssize_t bgp_attrs_encode(uint8_t *buf, size_t cap, const struct bgp_out_attrs *a,
-			 enum bgp_af af, const struct bgp_session_params *sp);
+ssize_t bgp_attrs_encode(uint8_t *buf, size_t cap, const struct bgp_out_attrs *a, enum bgp_af af,
+                         const struct bgp_session_params *sp);
 
 /*
  * One UPDATE message. For IPv4 the withdrawn/announced prefixes use the
@@ -398,7 +398,7 @@ struct bgp_update_parts {
 	const struct bgp_out_attrs *out; /* borrowed: next hops for MP_REACH */
 };
 ssize_t bgp_update_encode(uint8_t *buf, size_t cap, const struct bgp_update_parts *u,
-			  const struct bgp_session_params *sp);
+                          const struct bgp_session_params *sp);
 
 /* End-of-RIB marker for a family (RFC 4724 section 2): 23 octets for IPv4,
  * 29 for IPv6 (one empty MP_UNREACH_NLRI with a 1-octet length). */
@@ -417,7 +417,7 @@ ssize_t bgp_eor_encode(uint8_t *buf, size_t cap, enum bgp_af af);
  * MP_UNREACH_NLRI fixed part: 4 attribute header + 2 AFI + 1 SAFI.
  */
 size_t bgp_update_overhead(enum bgp_af af, const struct bgp_out_attrs *out, bool announce,
-			   bool withdraw);
+                           bool withdraw);
 
 /* Helpers */
 

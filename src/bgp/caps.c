@@ -15,29 +15,28 @@
 #define OPT_PARAM_EXTENDED 255
 
 enum {
-	CAP_MP = 1,	       /* RFC 4760 section 8 */
+	CAP_MP = 1,            /* RFC 4760 section 8 */
 	CAP_ROUTE_REFRESH = 2, /* RFC 2918 section 2 */
 	CAP_EXT_MSG = 6,       /* RFC 8654 section 3 */
-	CAP_GR = 64,	       /* RFC 4724 section 3 */
-	CAP_AS4 = 65,	       /* RFC 6793 section 3 */
+	CAP_GR = 64,           /* RFC 4724 section 3 */
+	CAP_AS4 = 65,          /* RFC 6793 section 3 */
 	CAP_ADDPATH = 69,      /* RFC 7911 section 4 */
 };
 
 /* RFC 4724 section 3: R bit of the Restart Flags, F bit of the per-AFI flags */
 #define GR_FLAG_RESTARTING 0x8
-#define GR_AF_FORWARDING 0x80
-#define GR_TIME_MASK 0x0fff
+#define GR_AF_FORWARDING   0x80
+#define GR_TIME_MASK       0x0fff
 
-static int open_error(struct bgp_error *err, uint8_t subcode, const uint8_t *data,
-		      size_t data_len, const char *reason)
+static int open_error(struct bgp_error *err, uint8_t subcode, const uint8_t *data, size_t data_len,
+                      const char *reason)
 {
 	bgp_err_raise(err, BGP_UPD_SESSION_RESET, BGP_ERR_OPEN, subcode, 0, data, data_len, reason);
 	return -EBADMSG;
 }
 
 /* RFC 4271 section 6.2: a recognized but malformed parameter is subcode 0. */
-static int malformed(struct bgp_error *err, const uint8_t *cap, size_t cap_len,
-		     const char *reason)
+static int malformed(struct bgp_error *err, const uint8_t *cap, size_t cap_len, const char *reason)
 {
 	return open_error(err, BGP_ERR_OPEN_UNSPECIFIC, cap, cap_len, reason);
 }
@@ -73,8 +72,7 @@ static void decode_addpath(const uint8_t *c, size_t clen, struct bgp_caps *caps)
 }
 
 /* One Capabilities optional parameter: a sequence of <code, length, value>. */
-static int decode_caps(const uint8_t *v, size_t vlen, struct bgp_caps *caps,
-		       struct bgp_error *err)
+static int decode_caps(const uint8_t *v, size_t vlen, struct bgp_caps *caps, struct bgp_error *err)
 {
 	size_t off = 0;
 	enum bgp_af af;
@@ -90,32 +88,32 @@ static int decode_caps(const uint8_t *v, size_t vlen, struct bgp_caps *caps,
 		/* The FRR CVE-2022-37032 class: a length running past its container. */
 		if (clen > vlen - off - 2)
 			return malformed(err, v + off, vlen - off,
-					 "capability length overruns its parameter");
+			                 "capability length overruns its parameter");
 		c = v + off + 2;
 		switch (code) {
 		case CAP_MP:
 			if (clen != 4)
 				return malformed(err, v + off, 2u + clen,
-						 "multiprotocol capability length is not 4");
+				                 "multiprotocol capability length is not 4");
 			if (bgp_af_from_afi(bgp_get16(c), c[3], &af) == 0)
 				caps->mp[af] = true;
 			break;
 		case CAP_ROUTE_REFRESH:
 			if (clen != 0)
 				return malformed(err, v + off, 2u + clen,
-						 "route refresh capability length is not 0");
+				                 "route refresh capability length is not 0");
 			caps->route_refresh = true;
 			break;
 		case CAP_EXT_MSG:
 			if (clen != 0)
 				return malformed(err, v + off, 2u + clen,
-						 "extended message capability length is not 0");
+				                 "extended message capability length is not 0");
 			caps->ext_msg = true;
 			break;
 		case CAP_GR:
 			if (clen < 2 || (clen - 2) % 4)
 				return malformed(err, v + off, 2u + clen,
-						 "graceful restart capability length is not 2+4n");
+				                 "graceful restart capability length is not 2+4n");
 			decode_gr(c, clen, caps);
 			break;
 		case CAP_AS4: {
@@ -123,12 +121,12 @@ static int decode_caps(const uint8_t *v, size_t vlen, struct bgp_caps *caps,
 
 			if (clen != 4)
 				return malformed(err, v + off, 2u + clen,
-						 "4-octet AS capability length is not 4");
+				                 "4-octet AS capability length is not 4");
 			asn = bgp_get32(c);
 			/* RFC 7607 section 2: AS 0 in an OPEN is Bad Peer AS. */
 			if (asn == 0)
 				return open_error(err, BGP_ERR_OPEN_PEER_AS, NULL, 0,
-						  "4-octet AS capability carries AS 0");
+				                  "4-octet AS capability carries AS 0");
 			caps->as4 = true;
 			caps->as4_asn = asn;
 			break;
@@ -136,7 +134,7 @@ static int decode_caps(const uint8_t *v, size_t vlen, struct bgp_caps *caps,
 		case CAP_ADDPATH:
 			if (clen % 4)
 				return malformed(err, v + off, 2u + clen,
-						 "ADD-PATH capability length is not 4n");
+				                 "ADD-PATH capability length is not 4n");
 			decode_addpath(c, clen, caps);
 			break;
 		default:
@@ -166,7 +164,7 @@ int bgp_open_decode(const uint8_t *body, size_t len, struct bgp_open *o, struct 
 	/* RFC 4271 section 6.2: the data is the largest version we support. */
 	if (o->version != BGP_VERSION)
 		return open_error(err, BGP_ERR_OPEN_VERSION, version_data, sizeof(version_data),
-				  "unsupported BGP version");
+		                  "unsupported BGP version");
 	if (o->my_as == 0) /* RFC 7607 section 2 */
 		return open_error(err, BGP_ERR_OPEN_PEER_AS, body + 1, 2, "My AS is 0");
 	if (o->hold_time == 1 || o->hold_time == 2)
@@ -178,7 +176,7 @@ int bgp_open_decode(const uint8_t *body, size_t len, struct bgp_open *o, struct 
 	if (optlen == 255 && plen >= 1 && p[0] == OPT_PARAM_EXTENDED) {
 		if (plen < 3)
 			return open_error(err, BGP_ERR_OPEN_UNSPECIFIC, NULL, 0,
-					  "extended optional parameters length truncated");
+			                  "extended optional parameters length truncated");
 		optlen = bgp_get16(p + 1);
 		p += 3;
 		plen -= 3;
@@ -186,21 +184,21 @@ int bgp_open_decode(const uint8_t *body, size_t len, struct bgp_open *o, struct 
 	}
 	if (optlen != plen)
 		return open_error(err, BGP_ERR_OPEN_UNSPECIFIC, NULL, 0,
-				  "optional parameters length does not match the message");
+		                  "optional parameters length does not match the message");
 	while (off < plen) {
 		size_t pl;
 		int rc;
 
 		if (plen - off < hl)
 			return open_error(err, BGP_ERR_OPEN_UNSPECIFIC, p + off, plen - off,
-					  "optional parameter header truncated");
+			                  "optional parameter header truncated");
 		pl = hl == 3 ? bgp_get16(p + off + 1) : p[off + 1];
 		if (pl > plen - off - hl)
 			return open_error(err, BGP_ERR_OPEN_UNSPECIFIC, p + off, plen - off,
-					  "optional parameter length overruns the OPEN");
+			                  "optional parameter length overruns the OPEN");
 		if (p[off] != OPT_PARAM_CAPABILITIES)
 			return open_error(err, BGP_ERR_OPEN_OPT_PARAM, p + off, 1,
-					  "unsupported optional parameter");
+			                  "unsupported optional parameter");
 		rc = decode_caps(p + off + hl, pl, &o->caps, err);
 		if (rc < 0)
 			return rc;
@@ -242,7 +240,7 @@ static size_t put_caps(uint8_t *w, const struct bgp_caps *c)
 		o += put_cap(w + o, CAP_EXT_MSG, NULL, 0);
 	if (c->gr) {
 		bgp_put16(v, (uint16_t)((c->gr_restarting ? GR_FLAG_RESTARTING << 12 : 0) |
-					(c->gr_time & GR_TIME_MASK)));
+		                        (c->gr_time & GR_TIME_MASK)));
 		n = 2;
 		for (int af = 0; af < BGP_AF_COUNT; af++) {
 			if (!c->gr_af[af].present)

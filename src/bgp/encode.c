@@ -76,8 +76,8 @@ static void wb_attr_hdr(struct wbuf *w, uint8_t flags, uint8_t type, size_t len)
 	}
 }
 
-static void wb_as_path(struct wbuf *w, uint8_t flags, uint8_t type, const uint32_t *asns,
-		       size_t n, bool four)
+static void wb_as_path(struct wbuf *w, uint8_t flags, uint8_t type, const uint32_t *asns, size_t n,
+                       bool four)
 {
 	wb_attr_hdr(w, flags, type, n ? 2 + n * (four ? 4 : 2) : 0);
 	if (!n)
@@ -92,8 +92,8 @@ static void wb_as_path(struct wbuf *w, uint8_t flags, uint8_t type, const uint32
 	}
 }
 
-ssize_t bgp_attrs_encode(uint8_t *buf, size_t cap, const struct bgp_out_attrs *a,
-			 enum bgp_af af, const struct bgp_session_params *sp)
+ssize_t bgp_attrs_encode(uint8_t *buf, size_t cap, const struct bgp_out_attrs *a, enum bgp_af af,
+                         const struct bgp_session_params *sp)
 {
 	const uint8_t wk = BGP_ATTR_FLAG_TRANSITIVE;
 	const uint8_t opt_trans = BGP_ATTR_FLAG_OPTIONAL | BGP_ATTR_FLAG_TRANSITIVE;
@@ -152,8 +152,7 @@ ssize_t bgp_attrs_encode(uint8_t *buf, size_t cap, const struct bgp_out_attrs *a
 	if (!as4 && need_as4_path)
 		wb_as_path(&w, opt_trans, BGP_ATTR_AS4_PATH, a->as_path, a->as_path_len, true);
 	if (a->n_large_communities) {
-		wb_attr_hdr(&w, opt_trans, BGP_ATTR_LARGE_COMMUNITIES,
-			    a->n_large_communities * 12);
+		wb_attr_hdr(&w, opt_trans, BGP_ATTR_LARGE_COMMUNITIES, a->n_large_communities * 12);
 		for (size_t i = 0; i < a->n_large_communities * 3; i++)
 			wb_u32(&w, a->large_communities[i]);
 	}
@@ -179,11 +178,11 @@ static void wb_mp_hdr(struct wbuf *w, uint8_t type, size_t len)
 	wb_u16(w, (uint16_t)len);
 }
 #define MP_REACH_FIXED(nhlen) (MP_ATTR_HDR + 2 + 1 + 1 + (nhlen) + 1)
-#define MP_UNREACH_FIXED (MP_ATTR_HDR + 2 + 1)
-#define UPDATE_FIXED (BGP_HEADER_LEN + 2 + 2)
+#define MP_UNREACH_FIXED      (MP_ATTR_HDR + 2 + 1)
+#define UPDATE_FIXED          (BGP_HEADER_LEN + 2 + 2)
 
 size_t bgp_update_overhead(enum bgp_af af, const struct bgp_out_attrs *out, bool announce,
-			   bool withdraw)
+                           bool withdraw)
 {
 	size_t n = UPDATE_FIXED;
 
@@ -197,7 +196,7 @@ size_t bgp_update_overhead(enum bgp_af af, const struct bgp_out_attrs *out, bool
 }
 
 static int prefixes_len(const struct bgp_prefix *p, size_t n, uint8_t family, bool addpath,
-			size_t *len)
+                        size_t *len)
 {
 	size_t sum = 0;
 
@@ -223,7 +222,7 @@ static void wb_prefixes(struct wbuf *w, const struct bgp_prefix *p, size_t n, bo
 }
 
 ssize_t bgp_update_encode(uint8_t *buf, size_t cap, const struct bgp_update_parts *u,
-			  const struct bgp_session_params *sp)
+                          const struct bgp_session_params *sp)
 {
 	static const struct bgp_session_params none;
 	struct wbuf w = {.p = buf, .cap = cap};
@@ -258,7 +257,7 @@ ssize_t bgp_update_encode(uint8_t *buf, size_t cap, const struct bgp_update_part
 	if (v6 && u->n_withdraw)
 		unreach_len = 3 + wlen;
 	total = bgp_update_overhead(u->af, u->out, u->n_announce > 0, u->n_withdraw > 0) +
-		attrs_len + wlen + alen;
+	        attrs_len + wlen + alen;
 	max = sp->ext_msg ? BGP_MAX_EXT_MSG_LEN : BGP_MAX_MSG_LEN;
 	if (total > max)
 		return -EMSGSIZE;
@@ -302,12 +301,8 @@ ssize_t bgp_update_encode(uint8_t *buf, size_t cap, const struct bgp_update_part
 ssize_t bgp_eor_encode(uint8_t *buf, size_t cap, enum bgp_af af)
 {
 	/* IPv6: one empty MP_UNREACH_NLRI, flags optional, 1-octet length. */
-	static const uint8_t v6_attr[] = {BGP_ATTR_FLAG_OPTIONAL,
-					  BGP_ATTR_MP_UNREACH_NLRI,
-					  3,
-					  0,
-					  BGP_AFI_IPV6,
-					  BGP_SAFI_UNICAST};
+	static const uint8_t v6_attr[] = {BGP_ATTR_FLAG_OPTIONAL, BGP_ATTR_MP_UNREACH_NLRI, 3, 0,
+	                                  BGP_AFI_IPV6,           BGP_SAFI_UNICAST};
 	size_t len = UPDATE_FIXED + (af == BGP_AF_IPV6 ? sizeof(v6_attr) : 0);
 
 	if (af != BGP_AF_IPV4 && af != BGP_AF_IPV6)

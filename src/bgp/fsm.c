@@ -52,8 +52,7 @@ int bgp_fsm_init(struct bgp_fsm *fsm, const struct bgp_fsm_config *cfg, uint64_t
 	return 0;
 }
 
-int bgp_fsm_init_incoming(struct bgp_fsm *fsm, const struct bgp_fsm_config *cfg,
-			  uint64_t now_ms)
+int bgp_fsm_init_incoming(struct bgp_fsm *fsm, const struct bgp_fsm_config *cfg, uint64_t now_ms)
 {
 	int rc = bgp_fsm_init(fsm, cfg, now_ms);
 
@@ -82,8 +81,8 @@ static uint64_t backoff(struct bgp_fsm *f, uint32_t rand)
 	return d - (((d / 4) * (uint64_t)(UINT32_MAX - rand)) >> 32);
 }
 
-static void notify(struct bgp_fsm_actions *out, uint8_t code, uint8_t subcode,
-		   const uint8_t *data, size_t len)
+static void notify(struct bgp_fsm_actions *out, uint8_t code, uint8_t subcode, const uint8_t *data,
+                   size_t len)
 {
 	out->flags |= BGP_FSM_ACT_SEND_NOTIFICATION;
 	out->notif_code = code;
@@ -96,7 +95,7 @@ static void notify(struct bgp_fsm_actions *out, uint8_t code, uint8_t subcode,
 }
 
 static void set_down(struct bgp_fsm *f, struct bgp_fsm_actions *out, enum bgp_fsm_reason r,
-		     uint8_t code, uint8_t subcode)
+                     uint8_t code, uint8_t subcode)
 {
 	out->down.reason = r;
 	out->down.code = code;
@@ -129,9 +128,8 @@ static void start(struct bgp_fsm *f, uint64_t now, struct bgp_fsm_actions *out)
  * the peer's connection) and every other failure to Idle; from there we
  * restart on our own after the backoff delay.
  */
-static void conn_end(struct bgp_fsm *f, uint64_t now, uint32_t rand,
-		     struct bgp_fsm_actions *out, enum bgp_fsm_reason r, uint8_t code,
-		     uint8_t subcode, bool to_active)
+static void conn_end(struct bgp_fsm *f, uint64_t now, uint32_t rand, struct bgp_fsm_actions *out,
+                     enum bgp_fsm_reason r, uint8_t code, uint8_t subcode, bool to_active)
 {
 	uint64_t delay;
 
@@ -159,19 +157,18 @@ static void conn_end(struct bgp_fsm *f, uint64_t now, uint32_t rand,
 }
 
 static void protocol_error(struct bgp_fsm *f, uint64_t now, uint32_t rand,
-			   struct bgp_fsm_actions *out, uint8_t code, uint8_t subcode,
-			   const uint8_t *data, size_t len)
+                           struct bgp_fsm_actions *out, uint8_t code, uint8_t subcode,
+                           const uint8_t *data, size_t len)
 {
 	notify(out, code, subcode, data, len);
 	conn_end(f, now, rand, out, BGP_FSM_R_PROTOCOL_ERROR, code, subcode, false);
 }
 
-static void fsm_error(struct bgp_fsm *f, uint64_t now, uint32_t rand,
-		      struct bgp_fsm_actions *out)
+static void fsm_error(struct bgp_fsm *f, uint64_t now, uint32_t rand, struct bgp_fsm_actions *out)
 {
-	uint8_t sub = f->state == BGP_FSM_OPENSENT	? FSM_ERR_OPENSENT
-		      : f->state == BGP_FSM_OPENCONFIRM ? FSM_ERR_OPENCONFIRM
-							: FSM_ERR_ESTABLISHED;
+	uint8_t sub = f->state == BGP_FSM_OPENSENT      ? FSM_ERR_OPENSENT
+	              : f->state == BGP_FSM_OPENCONFIRM ? FSM_ERR_OPENCONFIRM
+	                                                : FSM_ERR_ESTABLISHED;
 
 	protocol_error(f, now, rand, out, BGP_ERR_FSM, sub, NULL, 0);
 }
@@ -179,10 +176,10 @@ static void fsm_error(struct bgp_fsm *f, uint64_t now, uint32_t rand,
 /*
  * Administrative end (stop, deconfigure, config change, collision): Cease
  * with the RFC 4486 subcode once an OPEN went out, then Idle with no
- * restart timer. The backoff starts over.
+ * restart timer.
  */
 static void shut(struct bgp_fsm *f, struct bgp_fsm_actions *out, enum bgp_fsm_reason r,
-		 uint8_t cease_subcode)
+                 uint8_t cease_subcode)
 {
 	bool notified = f->state >= BGP_FSM_OPENSENT;
 
@@ -195,12 +192,10 @@ static void shut(struct bgp_fsm *f, struct bgp_fsm_actions *out, enum bgp_fsm_re
 	if (f->state != BGP_FSM_IDLE)
 		set_down(f, out, r, notified ? BGP_ERR_CEASE : 0, notified ? cease_subcode : 0);
 	f->state = BGP_FSM_IDLE;
-	f->failures = 0;
 	timers_off(f);
 }
 
-static void open_sent(struct bgp_fsm *f, uint64_t now, bool outgoing,
-		      struct bgp_fsm_actions *out)
+static void open_sent(struct bgp_fsm *f, uint64_t now, bool outgoing, struct bgp_fsm_actions *out)
 {
 	f->outgoing = outgoing;
 	fsm_open_build(&f->cfg, &out->open);
@@ -213,23 +208,23 @@ static void open_sent(struct bgp_fsm *f, uint64_t now, bool outgoing,
 
 static void hold_restart(struct bgp_fsm *f, uint64_t now)
 {
-	f->hold_at = f->session.hold_time ? now + (uint64_t)f->session.hold_time * 1000
-					  : BGP_FSM_NEVER;
+	f->hold_at =
+	    f->session.hold_time ? now + (uint64_t)f->session.hold_time * 1000 : BGP_FSM_NEVER;
 }
 
 static void keepalive_restart(struct bgp_fsm *f, uint64_t now)
 {
 	f->keepalive_at = f->session.keepalive_time
-				  ? now + (uint64_t)f->session.keepalive_time * 1000
-				  : BGP_FSM_NEVER;
+	                      ? now + (uint64_t)f->session.keepalive_time * 1000
+	                      : BGP_FSM_NEVER;
 }
 
 static void on_open(struct bgp_fsm *f, const struct bgp_open *o, uint64_t now, uint32_t rand,
-		    struct bgp_fsm_actions *out)
+                    struct bgp_fsm_actions *out)
 {
 	if (fsm_open_accept(&f->cfg, o, &f->session, out) < 0) {
 		conn_end(f, now, rand, out, BGP_FSM_R_PROTOCOL_ERROR, out->notif_code,
-			 out->notif_subcode, false);
+		         out->notif_subcode, false);
 		return;
 	}
 	/* RFC 4271 8.2.2: acknowledge the OPEN, go to OpenConfirm. */
@@ -240,7 +235,7 @@ static void on_open(struct bgp_fsm *f, const struct bgp_open *o, uint64_t now, u
 }
 
 static int ev_msg(struct bgp_fsm *f, const struct bgp_msg *m, uint64_t now, uint32_t rand,
-		  struct bgp_fsm_actions *out)
+                  struct bgp_fsm_actions *out)
 {
 	if (!m)
 		return -EINVAL;
@@ -248,7 +243,7 @@ static int ev_msg(struct bgp_fsm *f, const struct bgp_msg *m, uint64_t now, uint
 		return 0;
 	if (m->type == BGP_MSG_NOTIFICATION) {
 		conn_end(f, now, rand, out, BGP_FSM_R_NOTIF_RECEIVED, m->u.notification.code,
-			 m->u.notification.subcode, false);
+		         m->u.notification.subcode, false);
 		return 0;
 	}
 	switch (f->state) {
@@ -284,8 +279,8 @@ static int ev_msg(struct bgp_fsm *f, const struct bgp_msg *m, uint64_t now, uint
 	return 0;
 }
 
-static int ev_msg_error(struct bgp_fsm *f, const struct bgp_error *e, uint64_t now,
-			uint32_t rand, struct bgp_fsm_actions *out)
+static int ev_msg_error(struct bgp_fsm *f, const struct bgp_error *e, uint64_t now, uint32_t rand,
+                        struct bgp_fsm_actions *out)
 {
 	if (!e)
 		return -EINVAL;
@@ -303,12 +298,11 @@ static int ev_msg_error(struct bgp_fsm *f, const struct bgp_error *e, uint64_t n
 		return 0;
 	}
 	protocol_error(f, now, rand, out, e->code, e->subcode, e->data,
-		       e->data_len < sizeof(e->data) ? e->data_len : sizeof(e->data));
+	               e->data_len < sizeof(e->data) ? e->data_len : sizeof(e->data));
 	return 0;
 }
 
-static void ev_timer(struct bgp_fsm *f, uint64_t now, uint32_t rand,
-		     struct bgp_fsm_actions *out)
+static void ev_timer(struct bgp_fsm *f, uint64_t now, uint32_t rand, struct bgp_fsm_actions *out)
 {
 	switch (f->state) {
 	case BGP_FSM_IDLE:
@@ -348,7 +342,7 @@ static void ev_timer(struct bgp_fsm *f, uint64_t now, uint32_t rand,
 }
 
 static int ev_config(struct bgp_fsm *f, const struct bgp_fsm_config *cfg, uint64_t now,
-		     struct bgp_fsm_actions *out)
+                     struct bgp_fsm_actions *out)
 {
 	bool was_down = f->cfg.admin_down;
 
@@ -358,6 +352,7 @@ static int ev_config(struct bgp_fsm *f, const struct bgp_fsm_config *cfg, uint64
 		if (!was_down)
 			shut(f, out, BGP_FSM_R_ADMIN_STOP, BGP_ERR_CEASE_ADMIN_SHUTDOWN);
 		f->cfg = *cfg;
+		f->failures = 0;
 		return 0;
 	}
 	/* Waiting out a backoff: the new config applies on the restart. */
@@ -368,13 +363,14 @@ static int ev_config(struct bgp_fsm *f, const struct bgp_fsm_config *cfg, uint64
 	if (f->state != BGP_FSM_IDLE)
 		shut(f, out, BGP_FSM_R_CONFIG_CHANGED, BGP_ERR_CEASE_CONFIG_CHANGE);
 	f->cfg = *cfg;
+	f->failures = 0;
 	if (!f->oneshot)
 		start(f, now, out);
 	return 0;
 }
 
 int bgp_fsm_handle(struct bgp_fsm *fsm, const struct bgp_fsm_event *ev, uint64_t now_ms,
-		   struct bgp_fsm_actions *out)
+                   struct bgp_fsm_actions *out)
 {
 	if (!out)
 		return -EINVAL;
@@ -391,7 +387,9 @@ int bgp_fsm_handle(struct bgp_fsm *fsm, const struct bgp_fsm_event *ev, uint64_t
 		}
 		return 0;
 	case BGP_FSM_EV_MANUAL_STOP:
+		/* RFC 4271 8.2.2: ManualStop zeroes the ConnectRetryCounter. */
 		fsm->cfg.admin_down = true;
+		fsm->failures = 0;
 		shut(fsm, out, BGP_FSM_R_ADMIN_STOP, BGP_ERR_CEASE_ADMIN_SHUTDOWN);
 		return 0;
 	case BGP_FSM_EV_PEER_UNCONFIGURED:
@@ -419,8 +417,9 @@ int bgp_fsm_handle(struct bgp_fsm *fsm, const struct bgp_fsm_event *ev, uint64_t
 		if (fsm->state == BGP_FSM_IDLE || fsm->state == BGP_FSM_ACTIVE)
 			return 0;
 		conn_end(fsm, now_ms, ev->rand, out,
-			 fsm->state == BGP_FSM_CONNECT ? BGP_FSM_R_TCP_FAILED : BGP_FSM_R_TCP_CLOSED,
-			 0, 0, fsm->state <= BGP_FSM_OPENSENT);
+		         fsm->state == BGP_FSM_CONNECT ? BGP_FSM_R_TCP_FAILED
+		                                       : BGP_FSM_R_TCP_CLOSED,
+		         0, 0, fsm->state <= BGP_FSM_OPENSENT);
 		return 0;
 	case BGP_FSM_EV_MSG:
 		return ev_msg(fsm, ev->msg, now_ms, ev->rand, out);
@@ -454,8 +453,8 @@ size_t bgp_fsm_max_msg_len(const struct bgp_fsm *fsm)
 
 const char *bgp_fsm_state_name(enum bgp_fsm_state s)
 {
-	static const char *const names[] = {"Idle",	"Connect",     "Active",
-					    "OpenSent", "OpenConfirm", "Established"};
+	static const char *const names[] = {"Idle",     "Connect",     "Active",
+	                                    "OpenSent", "OpenConfirm", "Established"};
 
 	if ((unsigned)s < sizeof(names) / sizeof(names[0]))
 		return names[s];
@@ -465,10 +464,17 @@ const char *bgp_fsm_state_name(enum bgp_fsm_state s)
 const char *bgp_fsm_reason_name(enum bgp_fsm_reason r)
 {
 	static const char *const names[] = {
-		"none",		      "administratively stopped", "peer unconfigured",
-		"configuration changed", "connect failed",	     "connect timed out",
-		"connection closed",     "hold timer expired",	     "notification received",
-		"protocol error",	      "connection collision",
+	    "none",
+	    "administratively stopped",
+	    "peer unconfigured",
+	    "configuration changed",
+	    "connect failed",
+	    "connect timed out",
+	    "connection closed",
+	    "hold timer expired",
+	    "notification received",
+	    "protocol error",
+	    "connection collision",
 	};
 
 	if ((unsigned)r < sizeof(names) / sizeof(names[0]))

@@ -8,8 +8,9 @@
  *
  * How the peer layer runs it:
  *
- *   bgp_fsm_init(&f, &cfg, now);          Idle; starts at once unless
- *                                         cfg.admin_down
+ *   bgp_fsm_init(&f, &cfg, now);          Idle, deadline now: the first
+ *                                         TIMER starts it (unless
+ *                                         cfg.admin_down)
  *   for every event E (socket, decoder, config, timer):
  *           bgp_fsm_handle(&f, &E, now, &act);
  *           execute act in the order of the BGP_FSM_ACT_* flags;
@@ -33,7 +34,7 @@
  *            feed that FSM COLLISION_LOST (it sends Cease/7 and closes);
  *            if the loser was the main one, bgp_fsm_adopt(&main, &second).
  *            The second FSM is dropped once it is Idle (it never restarts
- *            by itself).
+ *            by itself). While two run, admin and config events go to both.
  */
 #ifndef BERTH_BGP_FSM_H
 #define BERTH_BGP_FSM_H
@@ -54,21 +55,21 @@ enum bgp_fsm_state {
 };
 
 /* Defaults filled by bgp_fsm_config_defaults(). */
-#define BGP_FSM_HOLD_DEFAULT	     90	   /* seconds, RFC 4271 section 10 */
-#define BGP_FSM_OPEN_HOLD_MS	     240000 /* OpenSent hold, RFC 4271 8.2.2 */
-#define BGP_FSM_RETRY_START_MS	     1000
-#define BGP_FSM_RETRY_MAX_MS	     30000
-#define BGP_FSM_BACKOFF_RESET_MS     60000
+#define BGP_FSM_HOLD_DEFAULT     90     /* seconds, RFC 4271 section 10 */
+#define BGP_FSM_OPEN_HOLD_MS     240000 /* OpenSent hold, RFC 4271 8.2.2 */
+#define BGP_FSM_RETRY_START_MS   1000
+#define BGP_FSM_RETRY_MAX_MS     30000
+#define BGP_FSM_BACKOFF_RESET_MS 60000
 
 struct bgp_fsm_config {
-	uint32_t local_as;  /* 4-octet; > 65535 needs caps.as4 */
-	uint32_t peer_as;   /* expected AS of the peer, non-zero */
-	uint32_t router_id; /* our BGP identifier, host order, non-zero */
-	uint32_t peer_id;   /* expected peer BGP identifier, 0 = any */
-	uint16_t hold_time; /* seconds we offer: 0 (no keepalives) or >= 3 */
+	uint32_t local_as;       /* 4-octet; > 65535 needs caps.as4 */
+	uint32_t peer_as;        /* expected AS of the peer, non-zero */
+	uint32_t router_id;      /* our BGP identifier, host order, non-zero */
+	uint32_t peer_id;        /* expected peer BGP identifier, 0 = any */
+	uint16_t hold_time;      /* seconds we offer: 0 (no keepalives) or >= 3 */
 	uint16_t keepalive_time; /* seconds, 0 = negotiated hold / 3 */
-	bool passive;	    /* never connect, only accept */
-	bool admin_down;    /* stay Idle until MANUAL_START */
+	bool passive;            /* never connect, only accept */
+	bool admin_down;         /* stay Idle until MANUAL_START */
 	/*
 	 * Delay before a new attempt after a failure: retry_start_ms doubled
 	 * per consecutive failure, capped at retry_max_ms, times a jitter in
@@ -84,25 +85,25 @@ struct bgp_fsm_config {
 };
 
 enum bgp_fsm_event_type {
-	BGP_FSM_EV_MANUAL_START = 1, /* admin up */
-	BGP_FSM_EV_MANUAL_STOP,	     /* admin down: Cease/2 */
-	BGP_FSM_EV_TCP_CONNECTED,    /* our outgoing connect succeeded */
-	BGP_FSM_EV_TCP_ACCEPTED,     /* use this accepted connection */
-	BGP_FSM_EV_TCP_FAILED,	     /* our outgoing connect failed */
-	BGP_FSM_EV_TCP_CLOSED,	     /* EOF or error on the connection */
-	BGP_FSM_EV_MSG,		     /* ev.msg decoded without session error */
-	BGP_FSM_EV_MSG_ERROR,	     /* ev.err from bgp_header_check/msg_decode */
-	BGP_FSM_EV_TIMER,	     /* now >= bgp_fsm_next_deadline() */
+	BGP_FSM_EV_MANUAL_START = 1,  /* admin up */
+	BGP_FSM_EV_MANUAL_STOP,       /* admin down: Cease/2 */
+	BGP_FSM_EV_TCP_CONNECTED,     /* our outgoing connect succeeded */
+	BGP_FSM_EV_TCP_ACCEPTED,      /* use this accepted connection */
+	BGP_FSM_EV_TCP_FAILED,        /* our outgoing connect failed */
+	BGP_FSM_EV_TCP_CLOSED,        /* EOF or error on the connection */
+	BGP_FSM_EV_MSG,               /* ev.msg decoded without session error */
+	BGP_FSM_EV_MSG_ERROR,         /* ev.err from bgp_header_check/msg_decode */
+	BGP_FSM_EV_TIMER,             /* now >= bgp_fsm_next_deadline() */
 	BGP_FSM_EV_PEER_UNCONFIGURED, /* peer removed: Cease/3, stays Idle */
-	BGP_FSM_EV_CONFIG_CHANGED,   /* ev.cfg replaces the config: Cease/6 */
-	BGP_FSM_EV_COLLISION_LOST,   /* bgp_fsm_collision() chose this one */
+	BGP_FSM_EV_CONFIG_CHANGED,    /* ev.cfg replaces the config: Cease/6 */
+	BGP_FSM_EV_COLLISION_LOST,    /* bgp_fsm_collision() chose this one */
 };
 
 struct bgp_fsm_event {
 	enum bgp_fsm_event_type type;
-	const struct bgp_msg *msg;	     /* MSG: borrowed for the call */
-	const struct bgp_error *err;	     /* MSG_ERROR: borrowed for the call */
-	const struct bgp_fsm_config *cfg;    /* CONFIG_CHANGED: copied */
+	const struct bgp_msg *msg;        /* MSG: borrowed for the call */
+	const struct bgp_error *err;      /* MSG_ERROR: borrowed for the call */
+	const struct bgp_fsm_config *cfg; /* CONFIG_CHANGED: copied */
 	/*
 	 * Any uniformly random value, fresh for every event: the FSM draws
 	 * the retry jitter from it so that it needs no random source itself.
@@ -113,16 +114,16 @@ struct bgp_fsm_event {
 /* Why a connection or session ended; for the caller's log. */
 enum bgp_fsm_reason {
 	BGP_FSM_R_NONE = 0,
-	BGP_FSM_R_ADMIN_STOP,	    /* MANUAL_STOP or admin_down config */
+	BGP_FSM_R_ADMIN_STOP, /* MANUAL_STOP or admin_down config */
 	BGP_FSM_R_PEER_UNCONFIGURED,
 	BGP_FSM_R_CONFIG_CHANGED,
-	BGP_FSM_R_TCP_FAILED,	    /* outgoing connect failed */
-	BGP_FSM_R_CONNECT_TIMEOUT,  /* outgoing connect took retry_max_ms */
-	BGP_FSM_R_TCP_CLOSED,	    /* peer closed or socket error */
-	BGP_FSM_R_HOLD_EXPIRED,	    /* sent 4/0 */
-	BGP_FSM_R_NOTIF_RECEIVED,   /* code/subcode: what the peer sent */
-	BGP_FSM_R_PROTOCOL_ERROR,   /* code/subcode: what we sent */
-	BGP_FSM_R_COLLISION,	    /* lost a collision, sent 6/7 */
+	BGP_FSM_R_TCP_FAILED,      /* outgoing connect failed */
+	BGP_FSM_R_CONNECT_TIMEOUT, /* outgoing connect took retry_max_ms */
+	BGP_FSM_R_TCP_CLOSED,      /* peer closed or socket error */
+	BGP_FSM_R_HOLD_EXPIRED,    /* sent 4/0 */
+	BGP_FSM_R_NOTIF_RECEIVED,  /* code/subcode: what the peer sent */
+	BGP_FSM_R_PROTOCOL_ERROR,  /* code/subcode: what we sent */
+	BGP_FSM_R_COLLISION,       /* lost a collision, sent 6/7 */
 };
 
 struct bgp_fsm_down {
@@ -139,19 +140,19 @@ struct bgp_fsm_session {
 	uint16_t keepalive_time;
 	uint32_t peer_as; /* 4-octet */
 	uint32_t peer_id;
-	bool route_refresh;    /* both sides RFC 2918 */
-	bool gr_local;	       /* we offered graceful restart (RFC 4724) */
-	bool gr_peer;	       /* the peer did; details in peer_open.caps */
+	bool route_refresh; /* both sides RFC 2918 */
+	bool gr_local;      /* we offered graceful restart (RFC 4724) */
+	bool gr_peer;       /* the peer did; details in peer_open.caps */
 	struct bgp_open peer_open;
 };
 
 /* Action flags, listed in the order the caller executes them. */
-#define BGP_FSM_ACT_SEND_OPEN	      (1u << 0) /* act.open */
+#define BGP_FSM_ACT_SEND_OPEN         (1u << 0) /* act.open */
 #define BGP_FSM_ACT_SEND_KEEPALIVE    (1u << 1)
 #define BGP_FSM_ACT_SEND_NOTIFICATION (1u << 2) /* act.notif_* */
-#define BGP_FSM_ACT_CLOSE	      (1u << 3) /* flush, then release the connection */
-#define BGP_FSM_ACT_CONNECT	      (1u << 4) /* start an outgoing connect */
-#define BGP_FSM_ACT_SESSION_UP	      (1u << 5) /* act.session */
+#define BGP_FSM_ACT_CLOSE             (1u << 3) /* flush, then release the connection */
+#define BGP_FSM_ACT_CONNECT           (1u << 4) /* start an outgoing connect */
+#define BGP_FSM_ACT_SESSION_UP        (1u << 5) /* act.session */
 #define BGP_FSM_ACT_SESSION_DOWN      (1u << 6) /* was Established; act.down */
 
 /* Self-contained: holds copies, no pointers. */
@@ -175,8 +176,8 @@ struct bgp_fsm_actions {
 struct bgp_fsm {
 	struct bgp_fsm_config cfg;
 	enum bgp_fsm_state state;
-	bool outgoing; /* the current connection was initiated by us */
-	bool oneshot;  /* second FSM of a collision: never restarts */
+	bool outgoing;     /* the current connection was initiated by us */
+	bool oneshot;      /* second FSM of a collision: never restarts */
 	uint32_t failures; /* consecutive failures, drives the backoff */
 	uint64_t retry_at; /* Idle: restart; Active: connect; Connect: timeout */
 	uint64_t hold_at;
@@ -196,8 +197,7 @@ void bgp_fsm_config_defaults(struct bgp_fsm_config *cfg);
 int bgp_fsm_init(struct bgp_fsm *fsm, const struct bgp_fsm_config *cfg, uint64_t now_ms);
 
 /* A second FSM for an accepted connection; see the collision note above. */
-int bgp_fsm_init_incoming(struct bgp_fsm *fsm, const struct bgp_fsm_config *cfg,
-			  uint64_t now_ms);
+int bgp_fsm_init_incoming(struct bgp_fsm *fsm, const struct bgp_fsm_config *cfg, uint64_t now_ms);
 
 /*
  * Handles one event. *out is always reset first. Returns 0, -EINVAL for a
@@ -207,7 +207,7 @@ int bgp_fsm_init_incoming(struct bgp_fsm *fsm, const struct bgp_fsm_config *cfg,
  * Socket and message events in states without a connection are ignored.
  */
 int bgp_fsm_handle(struct bgp_fsm *fsm, const struct bgp_fsm_event *ev, uint64_t now_ms,
-		   struct bgp_fsm_actions *out);
+                   struct bgp_fsm_actions *out);
 
 /* Earliest time a TIMER event is due, or BGP_FSM_NEVER. */
 uint64_t bgp_fsm_next_deadline(const struct bgp_fsm *fsm);

@@ -38,9 +38,8 @@ static enum bgp_fsm_collision close_fsm(const struct bgp_fsm *loser, const struc
 	return loser == a ? BGP_FSM_COLLISION_CLOSE_A : BGP_FSM_COLLISION_CLOSE_B;
 }
 
-static enum bgp_fsm_collision vs_established(const struct bgp_fsm *up,
-					     const struct bgp_fsm *other,
-					     const struct bgp_fsm *a)
+static enum bgp_fsm_collision vs_established(const struct bgp_fsm *up, const struct bgp_fsm *other,
+                                             const struct bgp_fsm *a)
 {
 	if (!up->session.gr_peer)
 		return close_fsm(other, a);

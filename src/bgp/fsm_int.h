@@ -19,6 +19,6 @@ void fsm_open_build(const struct bgp_fsm_config *cfg, struct bgp_open *o);
  * NOTIFICATION to send in out->notif_* (flag set).
  */
 int fsm_open_accept(const struct bgp_fsm_config *cfg, const struct bgp_open *peer,
-		    struct bgp_fsm_session *s, struct bgp_fsm_actions *out);
+                    struct bgp_fsm_session *s, struct bgp_fsm_actions *out);
 
 #endif

@@ -44,7 +44,7 @@ void fsm_open_build(const struct bgp_fsm_config *cfg, struct bgp_open *o)
 }
 
 static int reject(struct bgp_fsm_actions *out, uint8_t subcode, const uint8_t *data,
-		  size_t data_len)
+                  size_t data_len)
 {
 	out->flags |= BGP_FSM_ACT_SEND_NOTIFICATION;
 	out->notif_code = BGP_ERR_OPEN;
@@ -105,7 +105,7 @@ static int reject_no_family(const struct bgp_fsm_config *cfg, struct bgp_fsm_act
 }
 
 int fsm_open_accept(const struct bgp_fsm_config *cfg, const struct bgp_open *peer,
-		    struct bgp_fsm_session *s, struct bgp_fsm_actions *out)
+                    struct bgp_fsm_session *s, struct bgp_fsm_actions *out)
 {
 	const struct bgp_caps *mine = &cfg->caps, *theirs = &peer->caps;
 	uint32_t as = open_peer_as(peer);
@@ -126,7 +126,8 @@ int fsm_open_accept(const struct bgp_fsm_config *cfg, const struct bgp_open *pee
 	 * RFC 6286 section 2.2: non-zero, and unique within the AS (so only
 	 * iBGP peers must not share ours).
 	 */
-	if (peer->bgp_id == 0 || (cfg->peer_as == cfg->local_as && peer->bgp_id == cfg->router_id) ||
+	if (peer->bgp_id == 0 ||
+	    (cfg->peer_as == cfg->local_as && peer->bgp_id == cfg->router_id) ||
 	    (cfg->peer_id != 0 && peer->bgp_id != cfg->peer_id))
 		return reject(out, BGP_ERR_OPEN_BGP_ID, NULL, 0);
 

@@ -14,9 +14,8 @@ void bgp_err_clear(struct bgp_error *err)
 	err->action = BGP_UPD_OK;
 }
 
-void bgp_err_raise(struct bgp_error *err, enum bgp_upd_action action, uint8_t code,
-		   uint8_t subcode, uint8_t attr_type, const uint8_t *data, size_t data_len,
-		   const char *reason)
+void bgp_err_raise(struct bgp_error *err, enum bgp_upd_action action, uint8_t code, uint8_t subcode,
+                   uint8_t attr_type, const uint8_t *data, size_t data_len, const char *reason)
 {
 	if (err->reason && action <= err->action)
 		return;
@@ -45,12 +44,12 @@ void bgp_header_put(uint8_t *buf, uint16_t len, uint8_t type)
 static int hdr_len_error(struct bgp_error *err, const uint8_t *lenfield, const char *reason)
 {
 	bgp_err_raise(err, BGP_UPD_SESSION_RESET, BGP_ERR_HEADER, BGP_ERR_HDR_LEN, 0, lenfield, 2,
-		      reason);
+	              reason);
 	return -EBADMSG;
 }
 
 int bgp_header_check(const uint8_t *buf, size_t len, size_t max_len, size_t *msg_len,
-		     struct bgp_error *err)
+                     struct bgp_error *err)
 {
 	size_t mlen, type_max;
 	uint8_t type;
@@ -61,7 +60,7 @@ int bgp_header_check(const uint8_t *buf, size_t len, size_t max_len, size_t *msg
 	for (size_t i = 0; i < BGP_MARKER_LEN; i++) {
 		if (buf[i] != 0xff) {
 			bgp_err_raise(err, BGP_UPD_SESSION_RESET, BGP_ERR_HEADER, BGP_ERR_HDR_SYNC,
-				      0, NULL, 0, "marker is not all ones");
+			              0, NULL, 0, "marker is not all ones");
 			return -EBADMSG;
 		}
 	}
@@ -78,7 +77,8 @@ int bgp_header_check(const uint8_t *buf, size_t len, size_t max_len, size_t *msg
 	switch (type) {
 	case BGP_MSG_OPEN:
 		if (mlen < 29 || mlen > type_max)
-			return hdr_len_error(err, buf + BGP_MARKER_LEN, "OPEN length outside 29..4096");
+			return hdr_len_error(err, buf + BGP_MARKER_LEN,
+			                     "OPEN length outside 29..4096");
 		break;
 	case BGP_MSG_UPDATE:
 		if (mlen < 23)
@@ -87,7 +87,7 @@ int bgp_header_check(const uint8_t *buf, size_t len, size_t max_len, size_t *msg
 	case BGP_MSG_NOTIFICATION:
 		if (mlen < 21)
 			return hdr_len_error(err, buf + BGP_MARKER_LEN,
-					     "NOTIFICATION shorter than 21");
+			                     "NOTIFICATION shorter than 21");
 		break;
 	case BGP_MSG_KEEPALIVE:
 		if (mlen != BGP_HEADER_LEN)
@@ -100,7 +100,7 @@ int bgp_header_check(const uint8_t *buf, size_t len, size_t max_len, size_t *msg
 		break;
 	default:
 		bgp_err_raise(err, BGP_UPD_SESSION_RESET, BGP_ERR_HEADER, BGP_ERR_HDR_TYPE, 0,
-			      buf + BGP_MARKER_LEN + 2, 1, "unknown message type");
+		              buf + BGP_MARKER_LEN + 2, 1, "unknown message type");
 		return -EBADMSG;
 	}
 	*msg_len = mlen;
@@ -108,7 +108,7 @@ int bgp_header_check(const uint8_t *buf, size_t len, size_t max_len, size_t *msg
 }
 
 int bgp_msg_decode(const uint8_t *buf, size_t len, const struct bgp_session_params *sp,
-		   struct bgp_msg *out, struct bgp_error *err)
+                   struct bgp_msg *out, struct bgp_error *err)
 {
 	static const struct bgp_session_params none;
 	const uint8_t *body = buf + BGP_HEADER_LEN;
@@ -119,10 +119,10 @@ int bgp_msg_decode(const uint8_t *buf, size_t len, const struct bgp_session_para
 		sp = &none;
 	memset(out, 0, sizeof(*out));
 	rc = bgp_header_check(buf, len, sp->ext_msg ? BGP_MAX_EXT_MSG_LEN : BGP_MAX_MSG_LEN, &mlen,
-			      err);
+	                      err);
 	if (rc == -EAGAIN) {
 		bgp_err_raise(err, BGP_UPD_SESSION_RESET, BGP_ERR_HEADER, BGP_ERR_HDR_LEN, 0, NULL,
-			      0, "message shorter than a header");
+		              0, "message shorter than a header");
 		return -EBADMSG;
 	}
 	if (rc < 0)
@@ -163,7 +163,7 @@ ssize_t bgp_keepalive_encode(uint8_t *buf, size_t cap)
 }
 
 ssize_t bgp_notification_encode(uint8_t *buf, size_t cap, uint8_t code, uint8_t subcode,
-				const uint8_t *data, size_t data_len)
+                                const uint8_t *data, size_t data_len)
 {
 	size_t len = BGP_HEADER_LEN + 2 + data_len;
 

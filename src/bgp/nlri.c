@@ -8,7 +8,7 @@
 #include "bgp/wire.h"
 
 int bgp_nlri_next(const uint8_t *nlri, size_t len, size_t *off, uint8_t family, bool addpath,
-		  struct bgp_prefix *p)
+                  struct bgp_prefix *p)
 {
 	unsigned max = bgp_family_max_len(family);
 	size_t o = *off, nbytes;

@@ -202,7 +202,7 @@ static void table_remove(struct ro_table *t, uint32_t idx)
 /* ---- queues ---- */
 
 struct ro_list *ro_list_of(struct rib_out *r, struct ro_table *t, enum bgp_af af,
-			   const struct ro_ent *e)
+                           const struct ro_ent *e)
 {
 	return e->want ? &r->attrs[e->want].pend[af] : &t->withdraw;
 }
@@ -460,7 +460,7 @@ bool rib_out_synced(const struct rib_out *r, enum bgp_af af)
 }
 
 int rib_out_lookup(const struct rib_out *r, const struct bgp_prefix *p, uint32_t *want,
-		   uint32_t *sent)
+                   uint32_t *sent)
 {
 	const struct ro_table *t;
 	const struct ro_ent *e;
@@ -487,8 +487,8 @@ void rib_out_stats(const struct rib_out *r, struct rib_out_stats *st)
 	if (!r)
 		return;
 	st->mem_bytes = sizeof(*r) + (size_t)r->cap_attrs * sizeof(*r->attrs) +
-			(size_t)r->n_abuckets * sizeof(*r->abuckets) +
-			r->scratch_cap * sizeof(*r->scratch);
+	                (size_t)r->n_abuckets * sizeof(*r->abuckets) +
+	                r->scratch_cap * sizeof(*r->scratch);
 	for (int af = 0; af < BGP_AF_COUNT; af++) {
 		const struct ro_table *t = &r->tab[af];
 

@@ -27,10 +27,11 @@
  *
  * End-of-RIB (RFC 4724 section 2, recommended for every session) is
  * produced by rib_out_next_update() itself, once per session and family,
- * right after the last route that was wanted when the session started.
+ * right after the last route that was wanted when that family's first
+ * rib_out_next_update() of the session ran (later changes may follow it).
  *
- * Memory: about 32 bytes per IPv4 route (44 for IPv6) plus a 4-byte hash
- * bucket; no allocation per route.
+ * Memory: 32 bytes per IPv4 route (44 for IPv6) plus 4-8 bytes of hash
+ * buckets; no allocation per route.
  */
 #ifndef BERTH_BGP_RIB_OUT_H
 #define BERTH_BGP_RIB_OUT_H
@@ -92,8 +93,8 @@ bool rib_out_has_pending(const struct rib_out *r, const bool af_enabled[BGP_AF_C
  * rib_out_session_down()/rib_out_new() starts its initial sync.
  */
 ssize_t rib_out_next_update(struct rib_out *r, uint8_t *buf, size_t cap,
-			    const struct bgp_session_params *sp,
-			    const bool af_enabled[BGP_AF_COUNT]);
+                            const struct bgp_session_params *sp,
+                            const bool af_enabled[BGP_AF_COUNT]);
 
 /* Whether the initial sync of af, End-of-RIB included, went out. */
 bool rib_out_synced(const struct rib_out *r, enum bgp_af af);
@@ -103,11 +104,11 @@ bool rib_out_synced(const struct rib_out *r, enum bgp_af af);
  * (0 = the peer does not have it) attribute ids, or -ENOENT.
  */
 int rib_out_lookup(const struct rib_out *r, const struct bgp_prefix *p, uint32_t *want,
-		   uint32_t *sent);
+                   uint32_t *sent);
 
 struct rib_out_stats {
-	uint64_t wanted[BGP_AF_COUNT];	/* routes we want the peer to have */
-	uint64_t sent[BGP_AF_COUNT];	/* routes the peer has */
+	uint64_t wanted[BGP_AF_COUNT];  /* routes we want the peer to have */
+	uint64_t sent[BGP_AF_COUNT];    /* routes the peer has */
 	uint64_t pending[BGP_AF_COUNT]; /* routes waiting for an UPDATE */
 	uint32_t attr_sets;
 	size_t mem_bytes; /* heap held by the tables */

@@ -37,6 +37,25 @@ static int addr_norm(struct bgp_addr *dst, const struct bgp_addr *src, uint8_t f
 	return 0;
 }
 
+/*
+ * RFC 4271 section 6.3: a NEXT_HOP must be a valid host address, or the
+ * peer treats the routes as withdrawn (RFC 7606 section 7.3). Refuse the
+ * obvious non-unicast ones here rather than send them.
+ */
+static bool nh_ok(const struct bgp_addr *a, bool link_local)
+{
+	static const uint8_t zero[16], loop6[16] = {[15] = 1};
+	const uint8_t *b = a->bytes;
+
+	if (a->family == 0)
+		return true;
+	if (a->family == AF_INET)
+		return b[0] != 0 && b[0] != 127 && b[0] < 224;
+	if (link_local)
+		return b[0] == 0xfe && (b[1] & 0xc0) == 0x80;
+	return b[0] != 0xff && memcmp(b, zero, 16) != 0 && memcmp(b, loop6, 16) != 0;
+}
+
 /* A canonical copy with the arrays still borrowed from src. */
 static int attrs_norm(struct bgp_out_attrs *n, const struct bgp_out_attrs *a)
 {
@@ -58,7 +77,8 @@ static int attrs_norm(struct bgp_out_attrs *n, const struct bgp_out_attrs *a)
 	    addr_norm(&n->next_hop6, &a->next_hop6, AF_INET6) < 0 ||
 	    addr_norm(&n->next_hop6_ll, &a->next_hop6_ll, AF_INET6) < 0)
 		return -EINVAL;
-	if (n->next_hop6_ll.family && !n->next_hop6.family)
+	if ((n->next_hop6_ll.family && !n->next_hop6.family) || !nh_ok(&n->next_hop, false) ||
+	    !nh_ok(&n->next_hop6, false) || !nh_ok(&n->next_hop6_ll, true))
 		return -EINVAL;
 	if (attrs_size_bound(a) > RO_ATTRS_MAX)
 		return -EMSGSIZE;
@@ -297,7 +317,7 @@ void ro_attrs_free_all(struct rib_out *r)
 }
 
 int ro_attrs_encoded(struct rib_out *r, uint32_t id, enum bgp_af af,
-		     const struct bgp_session_params *sp, const uint8_t **p, size_t *len)
+                     const struct bgp_session_params *sp, const uint8_t **p, size_t *len)
 {
 	struct ro_attrs *A = &r->attrs[id];
 	/* bgp_attrs_encode depends on the session only through sp->as4. */

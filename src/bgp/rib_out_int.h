@@ -23,10 +23,10 @@
 #define RO_F_INITIAL 0x08 /* counted in initial_left until sent or dropped */
 
 struct ro_ent {
-	uint32_t hnext;	     /* hash chain, or free list when unused */
+	uint32_t hnext;      /* hash chain, or free list when unused */
 	uint32_t prev, next; /* queue links */
-	uint32_t want;	     /* attribute set the peer should have, 0 = none */
-	uint32_t sent;	     /* attribute set the peer has, 0 = none */
+	uint32_t want;       /* attribute set the peer should have, 0 = none */
+	uint32_t sent;       /* attribute set the peer has, 0 = none */
 	uint32_t path_id;
 	uint8_t len;
 	uint8_t flags;
@@ -60,7 +60,7 @@ struct ro_table {
 struct ro_attrs {
 	struct bgp_out_attrs a; /* deep copy; its arrays are owned */
 	uint32_t hash;
-	uint32_t refs;	/* 0 = free slot */
+	uint32_t refs;  /* 0 = free slot */
 	uint32_t hnext; /* intern chain, or free list */
 	struct ro_list pend[BGP_AF_COUNT];
 	uint32_t act_prev[BGP_AF_COUNT], act_next[BGP_AF_COUNT];
@@ -73,7 +73,7 @@ struct ro_attrs {
 struct rib_out {
 	struct ro_table tab[BGP_AF_COUNT];
 	struct ro_attrs *attrs; /* owned; index = id, slot 0 unused */
-	uint32_t n_attrs;	/* slots in use incl. 0 */
+	uint32_t n_attrs;       /* slots in use incl. 0 */
 	uint32_t cap_attrs;
 	uint32_t attrs_free;
 	uint32_t live_attrs;
@@ -95,11 +95,11 @@ void ro_attrs_unref(struct rib_out *r, uint32_t id);
 void ro_attrs_free_all(struct rib_out *r);
 /* Encoded attributes of set id for af under sp, cached per AS width. */
 int ro_attrs_encoded(struct rib_out *r, uint32_t id, enum bgp_af af,
-		     const struct bgp_session_params *sp, const uint8_t **p, size_t *len);
+                     const struct bgp_session_params *sp, const uint8_t **p, size_t *len);
 
 /* rib_out.c */
 struct ro_list *ro_list_of(struct rib_out *r, struct ro_table *t, enum bgp_af af,
-			   const struct ro_ent *e);
+                           const struct ro_ent *e);
 /* The peer now has what e wanted: dequeue, update sent, maybe free. */
 void ro_ent_commit(struct rib_out *r, enum bgp_af af, uint32_t idx);
 void ro_act_remove(struct rib_out *r, struct ro_table *t, enum bgp_af af, uint32_t id);

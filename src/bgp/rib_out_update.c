@@ -33,7 +33,7 @@ static int scratch_reserve(struct rib_out *r, size_t n)
 }
 
 static void fill_prefix(struct bgp_prefix *p, const struct ro_table *t, const struct ro_ent *e,
-			uint8_t family)
+                        uint8_t family)
 {
 	p->family = family;
 	p->len = e->len;
@@ -48,8 +48,7 @@ static void fill_prefix(struct bgp_prefix *p, const struct ro_table *t, const st
  * stays within limit. Returns the first entry left out (RO_NIL: all in).
  */
 static int gather(struct rib_out *r, const struct ro_table *t, uint32_t idx, uint8_t family,
-		  bool addpath, size_t base, size_t limit, size_t *used, size_t *n,
-		  uint32_t *left)
+                  bool addpath, size_t base, size_t limit, size_t *used, size_t *n, uint32_t *left)
 {
 	while (idx != RO_NIL) {
 		const struct ro_ent *e = ro_ent(t, idx);
@@ -72,7 +71,7 @@ static int gather(struct rib_out *r, const struct ro_table *t, uint32_t idx, uin
 }
 
 static ssize_t build(struct rib_out *r, enum bgp_af af, uint8_t *buf, size_t limit,
-		     const struct bgp_session_params *sp)
+                     const struct bgp_session_params *sp)
 {
 	struct ro_table *t = &r->tab[af];
 	uint8_t family = af == BGP_AF_IPV4 ? AF_INET : AF_INET6;
@@ -97,7 +96,7 @@ static ssize_t build(struct rib_out *r, enum bgp_af af, uint8_t *buf, size_t lim
 			return rc;
 		base = bgp_update_overhead(af, &r->attrs[id].a, true, n_w > 0) + enc_len;
 		rc = gather(r, t, r->attrs[id].pend[af].head, family, ap, base, limit, &used,
-			    &n_total, &left);
+		            &n_total, &left);
 		if (rc < 0)
 			return rc;
 		n_a = n_total - n_w;
@@ -132,8 +131,8 @@ static ssize_t build(struct rib_out *r, enum bgp_af af, uint8_t *buf, size_t lim
 }
 
 ssize_t rib_out_next_update(struct rib_out *r, uint8_t *buf, size_t cap,
-			    const struct bgp_session_params *sp,
-			    const bool af_enabled[BGP_AF_COUNT])
+                            const struct bgp_session_params *sp,
+                            const bool af_enabled[BGP_AF_COUNT])
 {
 	size_t limit;
 

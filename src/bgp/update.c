@@ -17,10 +17,10 @@ static int update_reset(struct bgp_error *err, uint8_t subcode, const char *reas
 /* RFC 7606 section 3(d); RFC 4760 section 3 keeps ORIGIN and AS_PATH
  * mandatory with MP_REACH_NLRI, NEXT_HOP only goes with classic NLRI. */
 static void check_mandatory(const struct bgp_update *u, const struct bgp_attr_walk *w,
-			    struct bgp_error *err)
+                            struct bgp_error *err)
 {
 	static const uint8_t origin = BGP_ATTR_ORIGIN, as_path = BGP_ATTR_AS_PATH,
-			     next_hop = BGP_ATTR_NEXT_HOP;
+	                     next_hop = BGP_ATTR_NEXT_HOP;
 	uint32_t have = u->attrs.present;
 	const uint8_t *missing = NULL;
 
@@ -33,12 +33,13 @@ static void check_mandatory(const struct bgp_update *u, const struct bgp_attr_wa
 	else if (u->nlri_len && !(have & BGP_PA_NEXT_HOP))
 		missing = &next_hop;
 	if (missing)
-		bgp_err_raise(err, BGP_UPD_TREAT_AS_WITHDRAW, BGP_ERR_UPDATE, BGP_ERR_UPD_MISSING_WK,
-			      *missing, missing, 1, "well-known mandatory attribute missing");
+		bgp_err_raise(err, BGP_UPD_TREAT_AS_WITHDRAW, BGP_ERR_UPDATE,
+		              BGP_ERR_UPD_MISSING_WK, *missing, missing, 1,
+		              "well-known mandatory attribute missing");
 }
 
 int bgp_update_decode(const uint8_t *b, size_t len, const struct bgp_session_params *sp,
-		      struct bgp_update *u, struct bgp_error *err)
+                      struct bgp_update *u, struct bgp_error *err)
 {
 	struct bgp_attr_walk w;
 	size_t wlen, alen;
@@ -52,11 +53,11 @@ int bgp_update_decode(const uint8_t *b, size_t len, const struct bgp_session_par
 	wlen = bgp_get16(b);
 	if (wlen > len - 4)
 		return update_reset(err, BGP_ERR_UPD_ATTR_LIST,
-				    "withdrawn routes length overruns the message");
+		                    "withdrawn routes length overruns the message");
 	alen = bgp_get16(b + 2 + wlen);
 	if (alen > len - 4 - wlen)
 		return update_reset(err, BGP_ERR_UPD_ATTR_LIST,
-				    "total path attribute length overruns the message");
+		                    "total path attribute length overruns the message");
 	u->withdrawn = wlen ? b + 2 : NULL;
 	u->withdrawn_len = wlen;
 	u->nlri_len = len - 4 - wlen - alen;
@@ -93,7 +94,7 @@ int bgp_update_decode(const uint8_t *b, size_t len, const struct bgp_session_par
 		u->end_of_rib = true;
 		u->end_of_rib_af = BGP_AF_IPV4;
 	} else if (wlen == 0 && u->nlri_len == 0 && w.n_attrs == 1 && w.mp_unreach_af >= 0 &&
-		   u->attrs.mp_unreach.nlri_len == 0 && err->action == BGP_UPD_OK) {
+	           u->attrs.mp_unreach.nlri_len == 0 && err->action == BGP_UPD_OK) {
 		u->end_of_rib = true;
 		u->end_of_rib_af = (uint8_t)w.mp_unreach_af;
 	}

@@ -43,9 +43,8 @@ void bgp_err_clear(struct bgp_error *err);
  * equal severity is kept for the log). data is copied, truncated to
  * sizeof(err->data). reason must be a string literal.
  */
-void bgp_err_raise(struct bgp_error *err, enum bgp_upd_action action, uint8_t code,
-		   uint8_t subcode, uint8_t attr_type, const uint8_t *data, size_t data_len,
-		   const char *reason);
+void bgp_err_raise(struct bgp_error *err, enum bgp_upd_action action, uint8_t code, uint8_t subcode,
+                   uint8_t attr_type, const uint8_t *data, size_t data_len, const char *reason);
 
 /* Writes the 19-byte header; buf must have room. */
 void bgp_header_put(uint8_t *buf, uint16_t len, uint8_t type);
@@ -56,7 +55,7 @@ void bgp_header_put(uint8_t *buf, uint16_t len, uint8_t type);
  */
 int bgp_open_decode(const uint8_t *body, size_t len, struct bgp_open *o, struct bgp_error *err);
 int bgp_update_decode(const uint8_t *body, size_t len, const struct bgp_session_params *sp,
-		      struct bgp_update *u, struct bgp_error *err);
+                      struct bgp_update *u, struct bgp_error *err);
 
 /* What the attribute walk learned that the UPDATE-level checks need. */
 struct bgp_attr_walk {
@@ -73,7 +72,7 @@ struct bgp_attr_walk {
  * hold ATTR_DISCARD or TREAT_AS_WITHDRAW) or -EBADMSG (session reset).
  */
 int bgp_attrs_decode(const uint8_t *a, size_t len, const struct bgp_session_params *sp,
-		     struct bgp_attrs *out, struct bgp_attr_walk *walk, struct bgp_error *err);
+                     struct bgp_attrs *out, struct bgp_attr_walk *walk, struct bgp_error *err);
 
 /*
  * Counts the prefixes of an NLRI field, validating each (RFC 7606 section

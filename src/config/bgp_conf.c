@@ -11,35 +11,35 @@
 
 static const char *const top_known[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
 static const char *const spec_known[] = {
-	"as",	    "asPerRack",	"routerId",	   "listenPort", "listenAddresses",
-	"families", "useMultiplePaths", "gracefulRestart", "policy",	 NULL,
+    "as",       "asPerRack",        "routerId",        "listenPort", "listenAddresses",
+    "families", "useMultiplePaths", "gracefulRestart", "policy",     NULL,
 };
 
-static int nomem(struct dec *d)
+static int nomem(struct cfg_dec *d)
 {
 	return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
 }
 
-static int dec_as_per_rack(struct dec *d, const json_t *spec, struct cfg_bgp_conf *c)
+static int cfg_dec_as_per_rack(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_conf *c)
 {
 	const json_t *m = NULL;
 	const char *rack;
 	json_t *v;
 	size_t mark;
-	int rc = dec_object(d, spec, "asPerRack", &m);
+	int rc = cfg_dec_object(d, spec, "asPerRack", &m);
 
 	if (rc <= 0 || !json_object_size(m))
 		return rc;
 	c->as_per_rack = calloc(json_object_size(m), sizeof(*c->as_per_rack));
 	if (!c->as_per_rack)
 		return nomem(d);
-	mark = dec_push(d, "asPerRack");
+	mark = cfg_dec_push(d, "asPerRack");
 	json_object_foreach((json_t *)m, rack, v)
 	{
 		struct cfg_as_rack *r = &c->as_per_rack[c->n_as_per_rack];
 		uint64_t as = 0;
 
-		rc = dec_uint(d, m, rack, 1, UINT32_MAX, &as);
+		rc = cfg_dec_uint(d, m, rack, 1, UINT32_MAX, &as);
 		if (rc < 0)
 			break;
 		if (!rc) {
@@ -54,115 +54,117 @@ static int dec_as_per_rack(struct dec *d, const json_t *spec, struct cfg_bgp_con
 			break;
 		}
 	}
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc < 0 ? rc : 1;
 }
 
-static int dec_router_id(struct dec *d, const json_t *spec, struct cfg_bgp_conf *c)
+static int cfg_dec_router_id(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_conf *c)
 {
 	const char *s = NULL;
 	struct in_addr a;
-	int rc = dec_cstr(d, spec, "routerId", &s);
+	int rc = cfg_dec_cstr(d, spec, "routerId", &s);
 
 	if (rc <= 0 || !*s)
 		return rc;
 	/* RFC 6286 section 2.1: a non-zero 4-octet BGP Identifier */
 	if (inet_pton(AF_INET, s, &a) != 1 || a.s_addr == 0)
-		return dec_fail_at(d, spec, "routerId", "\"%s\" is not a non-zero IPv4 address", s);
+		return cfg_dec_fail_at(d, spec, "routerId", "\"%s\" is not a non-zero IPv4 address",
+		                       s);
 	c->has_router_id = true;
 	c->router_id = ntohl(a.s_addr);
 	return 1;
 }
 
-static int dec_listen_addresses(struct dec *d, const json_t *spec, struct cfg_bgp_conf *c)
+static int cfg_dec_listen_addresses(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_conf *c)
 {
 	const json_t *a = NULL;
 	size_t i, mark;
 	json_t *v;
-	int rc = dec_array(d, spec, "listenAddresses", &a);
+	int rc = cfg_dec_array(d, spec, "listenAddresses", &a);
 
 	if (rc <= 0 || !json_array_size(a))
 		return rc;
 	c->listen_addresses = calloc(json_array_size(a), sizeof(*c->listen_addresses));
 	if (!c->listen_addresses)
 		return nomem(d);
-	mark = dec_push(d, "listenAddresses");
+	mark = cfg_dec_push(d, "listenAddresses");
 	json_array_foreach(a, i, v)
 	{
 		if (!json_is_string(v)) {
-			rc = dec_fail_idx(d, a, i, "must be a string");
+			rc = cfg_dec_fail_idx(d, a, i, "must be a string");
 			break;
 		}
 		if (cfg_addr_parse(json_string_value(v), &c->listen_addresses[i]) < 0) {
-			rc = dec_fail_idx(d, a, i, "\"%s\" is not an IP address",
-					  json_string_value(v));
+			rc = cfg_dec_fail_idx(d, a, i, "\"%s\" is not an IP address",
+			                      json_string_value(v));
 			break;
 		}
 		c->n_listen_addresses = i + 1;
 	}
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc;
 }
 
-static int dec_families(struct dec *d, const json_t *spec, struct cfg_bgp_conf *c)
+static int cfg_dec_families(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_conf *c)
 {
 	const json_t *a = NULL;
 	size_t i, mark;
 	json_t *v;
-	int rc = dec_array(d, spec, "families", &a);
+	int rc = cfg_dec_array(d, spec, "families", &a);
 
 	if (rc <= 0 || !json_array_size(a))
 		return rc;
 	c->families = calloc(json_array_size(a), sizeof(*c->families));
 	if (!c->families)
 		return nomem(d);
-	mark = dec_push(d, "families");
+	mark = cfg_dec_push(d, "families");
 	json_array_foreach(a, i, v)
 	{
 		json_int_t f = json_is_integer(v) ? json_integer_value(v) : -1;
 
 		if (f != CFG_FAMILY_IPV4_UNICAST && f != CFG_FAMILY_IPV6_UNICAST) {
-			rc = dec_fail_idx(d, a, i,
-					  "must be %u (IPv4 unicast) or %u (IPv6 unicast)",
-					  CFG_FAMILY_IPV4_UNICAST, CFG_FAMILY_IPV6_UNICAST);
+			rc = cfg_dec_fail_idx(d, a, i,
+			                      "must be %u (IPv4 unicast) or %u (IPv6 unicast)",
+			                      CFG_FAMILY_IPV4_UNICAST, CFG_FAMILY_IPV6_UNICAST);
 			break;
 		}
 		for (size_t j = 0; j < c->n_families; j++)
 			if (c->families[j] == (uint32_t)f)
-				rc = dec_fail_idx(d, a, i, "duplicate family %u", (uint32_t)f);
+				rc = cfg_dec_fail_idx(d, a, i, "duplicate family %u", (uint32_t)f);
 		if (rc < 0)
 			break;
 		c->families[c->n_families++] = (uint32_t)f;
 	}
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc;
 }
 
-static int dec_spec(struct dec *d, const json_t *spec, struct cfg_bgp_conf *c)
+static int cfg_dec_spec(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_conf *c)
 {
 	uint64_t u = 0;
 	int64_t port = 0;
 	int rc;
 
-	if ((rc = dec_known(d, spec, spec_known)) < 0)
+	if ((rc = cfg_dec_known(d, spec, spec_known)) < 0)
 		return rc;
-	rc = dec_uint(d, spec, "as", 1, UINT32_MAX, &u);
+	rc = cfg_dec_uint(d, spec, "as", 1, UINT32_MAX, &u);
 	if (rc < 0)
 		return rc;
 	if (!rc)
-		return dec_fail_at(d, spec, "as", "required");
+		return cfg_dec_fail_at(d, spec, "as", "required");
 	c->as = (uint32_t)u;
-	if ((rc = dec_as_per_rack(d, spec, c)) < 0 || (rc = dec_router_id(d, spec, c)) < 0)
+	if ((rc = cfg_dec_as_per_rack(d, spec, c)) < 0 || (rc = cfg_dec_router_id(d, spec, c)) < 0)
 		return rc;
 	/* GoBGP: -1 means "do not listen"; OpenELB omits 0, so 0 is the default */
-	rc = dec_int(d, spec, "listenPort", -1, 65535, &port);
+	rc = cfg_dec_int(d, spec, "listenPort", -1, 65535, &port);
 	if (rc < 0)
 		return rc;
 	c->listen_port = port ? (int32_t)port : CFG_DEFAULT_BGP_PORT;
-	if ((rc = dec_listen_addresses(d, spec, c)) < 0 || (rc = dec_families(d, spec, c)) < 0 ||
-	    (rc = dec_bool(d, spec, "useMultiplePaths", &c->use_multiple_paths)) < 0 ||
-	    (rc = dec_graceful_restart(d, spec, "gracefulRestart", &c->graceful_restart)) < 0 ||
-	    (rc = dec_string(d, spec, "policy", &c->policy)) < 0)
+	if ((rc = cfg_dec_listen_addresses(d, spec, c)) < 0 ||
+	    (rc = cfg_dec_families(d, spec, c)) < 0 ||
+	    (rc = cfg_dec_bool(d, spec, "useMultiplePaths", &c->use_multiple_paths)) < 0 ||
+	    (rc = cfg_dec_graceful_restart(d, spec, "gracefulRestart", &c->graceful_restart)) < 0 ||
+	    (rc = cfg_dec_string(d, spec, "policy", &c->policy)) < 0)
 		return rc;
 	return 0;
 }
@@ -170,25 +172,25 @@ static int dec_spec(struct dec *d, const json_t *spec, struct cfg_bgp_conf *c)
 int cfg_bgp_conf_decode(const json_t *obj, struct cfg_bgp_conf *out, struct cfg_error *err)
 {
 	const json_t *spec = NULL, *status = NULL;
-	struct dec d;
+	struct cfg_dec d;
 	size_t mark;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	dec_init(&d, err, "BgpConf", true);
-	if ((rc = dec_type(&d, obj, CFG_OPENELB_API_VERSION)) < 0 ||
-	    (rc = dec_meta(&d, obj, false, &out->meta)) < 0 ||
-	    (rc = dec_known(&d, obj, top_known)) < 0 ||
-	    (rc = dec_object(&d, obj, "status", &status)) < 0 ||
-	    (rc = dec_object(&d, obj, "spec", &spec)) < 0)
+	cfg_dec_init(&d, err, "BgpConf", true);
+	if ((rc = cfg_dec_type(&d, obj, CFG_OPENELB_API_VERSION)) < 0 ||
+	    (rc = cfg_dec_meta(&d, obj, false, &out->meta)) < 0 ||
+	    (rc = cfg_dec_known(&d, obj, top_known)) < 0 ||
+	    (rc = cfg_dec_object(&d, obj, "status", &status)) < 0 ||
+	    (rc = cfg_dec_object(&d, obj, "spec", &spec)) < 0)
 		goto out;
 	if (!rc) {
-		rc = dec_fail_at(&d, obj, "spec", "required");
+		rc = cfg_dec_fail_at(&d, obj, "spec", "required");
 		goto out;
 	}
-	mark = dec_push(&d, "spec");
-	rc = dec_spec(&d, spec, out);
-	dec_pop(&d, mark);
+	mark = cfg_dec_push(&d, "spec");
+	rc = cfg_dec_spec(&d, spec, out);
+	cfg_dec_pop(&d, mark);
 out:
 	if (rc < 0)
 		cfg_bgp_conf_fini(out);
@@ -220,7 +222,7 @@ uint32_t cfg_bgp_conf_node_as(const struct cfg_bgp_conf *c, const struct cfg_map
 }
 
 bool cfg_bgp_conf_node_router_id(const struct cfg_bgp_conf *c, const struct cfg_map *node_labels,
-				 uint32_t *id)
+                                 uint32_t *id)
 {
 	const char *rack = cfg_map_get(node_labels, CFG_LABEL_RACK);
 
@@ -245,7 +247,7 @@ static bool gr_equal(const struct cfg_graceful_restart *a, const struct cfg_grac
 }
 
 bool cfg_graceful_restart_equal(const struct cfg_graceful_restart *a,
-				const struct cfg_graceful_restart *b)
+                                const struct cfg_graceful_restart *b)
 {
 	return gr_equal(a, b);
 }
@@ -254,8 +256,9 @@ bool cfg_bgp_conf_session_equal(const struct cfg_bgp_conf *a, const struct cfg_b
 {
 	if (a->as != b->as || a->has_router_id != b->has_router_id ||
 	    a->router_id != b->router_id || a->listen_port != b->listen_port ||
-	    a->n_as_per_rack != b->n_as_per_rack || a->n_listen_addresses != b->n_listen_addresses ||
-	    a->n_families != b->n_families || a->use_multiple_paths != b->use_multiple_paths ||
+	    a->n_as_per_rack != b->n_as_per_rack ||
+	    a->n_listen_addresses != b->n_listen_addresses || a->n_families != b->n_families ||
+	    a->use_multiple_paths != b->use_multiple_paths ||
 	    !gr_equal(&a->graceful_restart, &b->graceful_restart) ||
 	    !cfg_str_eq(a->policy, b->policy))
 		return false;

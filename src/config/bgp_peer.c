@@ -10,23 +10,23 @@
 
 static const char *const top_known[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
 static const char *const spec_known[] = {
-	"conf",		   "ebgpMultihop", "timers",	   "transport",
-	"gracefulRestart", "afiSafis",	   "nodeSelector", NULL,
+    "conf",     "ebgpMultihop", "timers", "transport", "gracefulRestart",
+    "afiSafis", "nodeSelector", NULL,
 };
 /* PeerConf */
 static const char *const conf_known[] = {
-	"authPassword",	   "description",   "localAs",	     "neighborAddress",
-	"peerAs",	   "peerGroup",	    "peerType",	     "removePrivateAs",
-	"routeFlapDamping", "sendCommunity", "neighborInterface", "vrf",
-	"allowOwnAs",	   "replacePeerAs", "adminDown",     NULL,
+    "authPassword",     "description",   "localAs",           "neighborAddress",
+    "peerAs",           "peerGroup",     "peerType",          "removePrivateAs",
+    "routeFlapDamping", "sendCommunity", "neighborInterface", "vrf",
+    "allowOwnAs",       "replacePeerAs", "adminDown",         NULL,
 };
 static const char *const multihop_known[] = {"enabled", "multihopTtl", NULL};
 static const char *const timers_known[] = {"config", NULL};
 static const char *const timers_config_known[] = {
-	"connectRetry", "holdTime", "keepaliveInterval", "minimumAdvertisementInterval", NULL,
+    "connectRetry", "holdTime", "keepaliveInterval", "minimumAdvertisementInterval", NULL,
 };
 static const char *const transport_known[] = {
-	"mtuDiscovery", "passiveMode", "remoteAddress", "remotePort", "tcpMss", NULL,
+    "mtuDiscovery", "passiveMode", "remoteAddress", "remotePort", "tcpMss", NULL,
 };
 static const char *const afi_safi_known[] = {"mpGracefulRestart", "config", "addPaths", NULL};
 static const char *const config_only[] = {"config", NULL};
@@ -37,91 +37,92 @@ static const char *const add_paths_config_known[] = {"receive", "sendMax", NULL}
 
 /* GoBGP's RemovePrivate enum, by its older and newer names */
 static const char *const remove_private_names[] = {
-	"NONE", "ALL", "REPLACE", "REMOVE_NONE", "REMOVE_ALL", NULL,
+    "NONE", "ALL", "REPLACE", "REMOVE_NONE", "REMOVE_ALL", NULL,
 };
 /* GoBGP Family.Afi / Family.Safi names; berth speaks unicast IPv4 and IPv6 */
 static const char *const afi_names[] = {"AFI_IP", "AFI_IP6", NULL};
 static const char *const safi_names[] = {"SAFI_UNICAST", NULL};
 
-static int nomem(struct dec *d)
+static int nomem(struct cfg_dec *d)
 {
 	return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
 }
 
 /* A sub-mapping, pushed onto the path; 0 when absent. */
-static int enter(struct dec *d, const json_t *obj, const char *key, const char *const *known,
-		 const json_t **out, size_t *mark)
+static int enter(struct cfg_dec *d, const json_t *obj, const char *key, const char *const *known,
+                 const json_t **out, size_t *mark)
 {
-	int rc = dec_object(d, obj, key, out);
+	int rc = cfg_dec_object(d, obj, key, out);
 
 	if (rc <= 0)
 		return rc;
-	*mark = dec_push(d, key);
-	rc = dec_known(d, *out, known);
+	*mark = cfg_dec_push(d, key);
+	rc = cfg_dec_known(d, *out, known);
 	if (rc < 0) {
-		dec_pop(d, *mark);
+		cfg_dec_pop(d, *mark);
 		return rc;
 	}
 	return 1;
 }
 
-static int u32(struct dec *d, const json_t *o, const char *key, uint64_t min, uint64_t max,
-	       uint32_t *out)
+static int u32(struct cfg_dec *d, const json_t *o, const char *key, uint64_t min, uint64_t max,
+               uint32_t *out)
 {
 	uint64_t u = 0;
-	int rc = dec_uint(d, o, key, min, max, &u);
+	int rc = cfg_dec_uint(d, o, key, min, max, &u);
 
 	if (rc > 0)
 		*out = (uint32_t)u;
 	return rc;
 }
 
-static int dec_conf(struct dec *d, const json_t *conf, struct cfg_peer_conf *c)
+static int cfg_dec_conf(struct cfg_dec *d, const json_t *conf, struct cfg_peer_conf *c)
 {
 	unsigned rp = 0;
 	int rc;
 
-	if ((rc = dec_string(d, conf, "authPassword", &c->auth_password)) < 0)
+	if ((rc = cfg_dec_string(d, conf, "authPassword", &c->auth_password)) < 0)
 		return rc;
 	/* RFC 2385 keys live in struct tcp_md5sig, at most TCP_MD5SIG_MAXKEYLEN bytes */
 	if (c->auth_password && strlen(c->auth_password) > CFG_MD5_KEY_MAX)
-		return dec_fail_at(d, conf, "authPassword",
-				   "must be at most %d bytes (TCP-MD5 key limit)", CFG_MD5_KEY_MAX);
-	if ((rc = dec_string(d, conf, "description", &c->description)) < 0 ||
+		return cfg_dec_fail_at(d, conf, "authPassword",
+		                       "must be at most %d bytes (TCP-MD5 key limit)",
+		                       CFG_MD5_KEY_MAX);
+	if ((rc = cfg_dec_string(d, conf, "description", &c->description)) < 0 ||
 	    (rc = u32(d, conf, "localAs", 0, UINT32_MAX, &c->local_as)) < 0)
 		return rc;
-	rc = dec_addr(d, conf, "neighborAddress", &c->neighbor_address);
+	rc = cfg_dec_addr(d, conf, "neighborAddress", &c->neighbor_address);
 	if (rc < 0)
 		return rc;
 	if (!rc)
-		return dec_fail_at(d, conf, "neighborAddress", "required");
+		return cfg_dec_fail_at(d, conf, "neighborAddress", "required");
 	rc = u32(d, conf, "peerAs", 1, UINT32_MAX, &c->peer_as);
 	if (rc < 0)
 		return rc;
 	if (!rc)
-		return dec_fail_at(d, conf, "peerAs", "required");
-	if ((rc = dec_string(d, conf, "peerGroup", &c->peer_group)) < 0 ||
+		return cfg_dec_fail_at(d, conf, "peerAs", "required");
+	if ((rc = cfg_dec_string(d, conf, "peerGroup", &c->peer_group)) < 0 ||
 	    (rc = u32(d, conf, "peerType", 0, 1, &c->peer_type)) < 0 ||
-	    (rc = dec_enum(d, conf, "removePrivateAs", remove_private_names, &rp)) < 0)
+	    (rc = cfg_dec_enum(d, conf, "removePrivateAs", remove_private_names, &rp)) < 0)
 		return rc;
 	if (rc && !(c->remove_private_as = strdup(remove_private_names[rp])))
 		return nomem(d);
-	if ((rc = dec_bool(d, conf, "routeFlapDamping", &c->route_flap_damping)) < 0 ||
+	if ((rc = cfg_dec_bool(d, conf, "routeFlapDamping", &c->route_flap_damping)) < 0 ||
 	    (rc = u32(d, conf, "sendCommunity", 0, UINT32_MAX, &c->send_community)) < 0 ||
-	    (rc = dec_string(d, conf, "neighborInterface", &c->neighbor_interface)) < 0 ||
-	    (rc = dec_string(d, conf, "vrf", &c->vrf)) < 0 ||
+	    (rc = cfg_dec_string(d, conf, "neighborInterface", &c->neighbor_interface)) < 0 ||
+	    (rc = cfg_dec_string(d, conf, "vrf", &c->vrf)) < 0 ||
 	    (rc = u32(d, conf, "allowOwnAs", 0, 255, &c->allow_own_as)) < 0 ||
-	    (rc = dec_bool(d, conf, "replacePeerAs", &c->replace_peer_as)) < 0 ||
-	    (rc = dec_bool(d, conf, "adminDown", &c->admin_down)) < 0)
+	    (rc = cfg_dec_bool(d, conf, "replacePeerAs", &c->replace_peer_as)) < 0 ||
+	    (rc = cfg_dec_bool(d, conf, "adminDown", &c->admin_down)) < 0)
 		return rc;
 	return 0;
 }
 
-static int dec_multihop(struct dec *d, const json_t *m, struct cfg_ebgp_multihop *h)
+static int cfg_dec_multihop(struct cfg_dec *d, const json_t *m, struct cfg_ebgp_multihop *h)
 {
 	int rc;
 
-	if ((rc = dec_bool(d, m, "enabled", &h->enabled)) < 0)
+	if ((rc = cfg_dec_bool(d, m, "enabled", &h->enabled)) < 0)
 		return rc;
 	/* RFC 4271 does not bound it; the IP TTL field does */
 	rc = u32(d, m, "multihopTtl", 1, 255, &h->multihop_ttl);
@@ -132,18 +133,18 @@ static int dec_multihop(struct dec *d, const json_t *m, struct cfg_ebgp_multihop
 	return 0;
 }
 
-static int timer(struct dec *d, const json_t *o, const char *key, uint64_t min, uint64_t max,
-		 uint32_t *out)
+static int timer(struct cfg_dec *d, const json_t *o, const char *key, uint64_t min, uint64_t max,
+                 uint32_t *out)
 {
 	uint64_t u = 0;
-	int rc = dec_uint_or_string(d, o, key, min, max, &u);
+	int rc = cfg_dec_uint_or_string(d, o, key, min, max, &u);
 
 	if (rc > 0)
 		*out = (uint32_t)u;
 	return rc;
 }
 
-static int dec_timers(struct dec *d, const json_t *c, struct cfg_timers *t)
+static int cfg_dec_timers(struct cfg_dec *d, const json_t *c, struct cfg_timers *t)
 {
 	int rc, has_keepalive;
 
@@ -154,7 +155,7 @@ static int dec_timers(struct dec *d, const json_t *c, struct cfg_timers *t)
 		return rc;
 	/* RFC 4271 section 4.2: Hold Time is either zero or at least three seconds */
 	if (rc && (t->hold_time == 1 || t->hold_time == 2))
-		return dec_fail_at(d, c, "holdTime", "must be 0 or 3..65535");
+		return cfg_dec_fail_at(d, c, "holdTime", "must be 0 or 3..65535");
 	has_keepalive = timer(d, c, "keepaliveInterval", 0, 65535, &t->keepalive_interval);
 	if (has_keepalive < 0)
 		return has_keepalive;
@@ -162,24 +163,24 @@ static int dec_timers(struct dec *d, const json_t *c, struct cfg_timers *t)
 	if (!has_keepalive)
 		t->keepalive_interval = t->hold_time / 3;
 	else if (t->hold_time && t->keepalive_interval >= t->hold_time)
-		return dec_fail_at(d, c, "keepaliveInterval", "must be less than holdTime (%u)",
-				   t->hold_time);
+		return cfg_dec_fail_at(d, c, "keepaliveInterval", "must be less than holdTime (%u)",
+		                       t->hold_time);
 	else if (t->hold_time && !t->keepalive_interval)
-		return dec_fail_at(d, c, "keepaliveInterval",
-				   "must not be 0 unless holdTime is 0");
+		return cfg_dec_fail_at(d, c, "keepaliveInterval",
+		                       "must not be 0 unless holdTime is 0");
 	else if (!t->hold_time && t->keepalive_interval)
-		return dec_fail_at(d, c, "keepaliveInterval", "must be 0 when holdTime is 0");
+		return cfg_dec_fail_at(d, c, "keepaliveInterval", "must be 0 when holdTime is 0");
 	return timer(d, c, "minimumAdvertisementInterval", 0, 65535, &t->min_adv_interval);
 }
 
-static int dec_transport(struct dec *d, const json_t *o, struct cfg_transport *t)
+static int cfg_dec_transport(struct cfg_dec *d, const json_t *o, struct cfg_transport *t)
 {
 	int rc;
 
-	if ((rc = dec_bool(d, o, "mtuDiscovery", &t->mtu_discovery)) < 0 ||
-	    (rc = dec_bool(d, o, "passiveMode", &t->passive_mode)) < 0)
+	if ((rc = cfg_dec_bool(d, o, "mtuDiscovery", &t->mtu_discovery)) < 0 ||
+	    (rc = cfg_dec_bool(d, o, "passiveMode", &t->passive_mode)) < 0)
 		return rc;
-	rc = dec_addr(d, o, "remoteAddress", &t->remote_address);
+	rc = cfg_dec_addr(d, o, "remoteAddress", &t->remote_address);
 	if (rc < 0)
 		return rc;
 	t->has_remote_address = rc > 0;
@@ -190,8 +191,8 @@ static int dec_transport(struct dec *d, const json_t *o, struct cfg_transport *t
 }
 
 /* An optional {config: {...}} wrapper, GoBGP style. */
-static int enter_config(struct dec *d, const json_t *o, const char *key,
-			const char *const *known, const json_t **cfg, size_t *mark)
+static int enter_config(struct cfg_dec *d, const json_t *o, const char *key,
+                        const char *const *known, const json_t **cfg, size_t *mark)
 {
 	const json_t *w = NULL;
 	size_t m1 = 0;
@@ -201,27 +202,27 @@ static int enter_config(struct dec *d, const json_t *o, const char *key,
 		return rc;
 	rc = enter(d, w, "config", known, cfg, mark);
 	if (rc <= 0)
-		dec_pop(d, m1);
+		cfg_dec_pop(d, m1);
 	else
 		*mark = m1;
 	return rc;
 }
 
-static int dec_afi_safi(struct dec *d, const json_t *item, struct cfg_afi_safi *a)
+static int cfg_dec_afi_safi(struct cfg_dec *d, const json_t *item, struct cfg_afi_safi *a)
 {
 	const json_t *cfg = NULL, *fam = NULL;
 	unsigned afi = 0, safi = 0;
 	size_t mark = 0, m2;
 	int rc;
 
-	if ((rc = dec_known(d, item, afi_safi_known)) < 0)
+	if ((rc = cfg_dec_known(d, item, afi_safi_known)) < 0)
 		return rc;
 	rc = enter_config(d, item, "mpGracefulRestart", enabled_only, &cfg, &mark);
 	if (rc < 0)
 		return rc;
 	if (rc) {
-		rc = dec_bool(d, cfg, "enabled", &a->mp_graceful_restart);
-		dec_pop(d, mark);
+		rc = cfg_dec_bool(d, cfg, "enabled", &a->mp_graceful_restart);
+		cfg_dec_pop(d, mark);
 		if (rc < 0)
 			return rc;
 	}
@@ -229,9 +230,9 @@ static int dec_afi_safi(struct dec *d, const json_t *item, struct cfg_afi_safi *
 	if (rc < 0)
 		return rc;
 	if (rc) {
-		if ((rc = dec_bool(d, cfg, "receive", &a->add_paths_receive)) >= 0)
+		if ((rc = cfg_dec_bool(d, cfg, "receive", &a->add_paths_receive)) >= 0)
 			rc = u32(d, cfg, "sendMax", 0, UINT32_MAX, &a->add_paths_send_max);
-		dec_pop(d, mark);
+		cfg_dec_pop(d, mark);
 		if (rc < 0)
 			return rc;
 	}
@@ -239,22 +240,22 @@ static int dec_afi_safi(struct dec *d, const json_t *item, struct cfg_afi_safi *
 	if (rc < 0)
 		return rc;
 	if (!rc)
-		return dec_fail_at(d, item, "config", "required");
-	if ((rc = dec_bool(d, cfg, "enabled", &a->enabled)) < 0 ||
+		return cfg_dec_fail_at(d, item, "config", "required");
+	if ((rc = cfg_dec_bool(d, cfg, "enabled", &a->enabled)) < 0 ||
 	    (rc = enter(d, cfg, "family", family_known, &fam, &m2)) < 0)
 		goto out;
 	if (!rc) {
-		rc = dec_fail_at(d, cfg, "family", "required");
+		rc = cfg_dec_fail_at(d, cfg, "family", "required");
 		goto out;
 	}
-	if ((rc = dec_enum(d, fam, "afi", afi_names, &afi)) == 0)
-		rc = dec_fail_at(d, fam, "afi", "required");
-	if (rc > 0 && (rc = dec_enum(d, fam, "safi", safi_names, &safi)) == 0)
-		rc = dec_fail_at(d, fam, "safi", "required");
-	dec_pop(d, m2);
+	if ((rc = cfg_dec_enum(d, fam, "afi", afi_names, &afi)) == 0)
+		rc = cfg_dec_fail_at(d, fam, "afi", "required");
+	if (rc > 0 && (rc = cfg_dec_enum(d, fam, "safi", safi_names, &safi)) == 0)
+		rc = cfg_dec_fail_at(d, fam, "safi", "required");
+	cfg_dec_pop(d, m2);
 	a->af = afi == 0 ? BGP_AF_IPV4 : BGP_AF_IPV6;
 out:
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc < 0 ? rc : 0;
 }
 
@@ -263,65 +264,66 @@ static const char *af_name(enum bgp_af af)
 	return af == BGP_AF_IPV4 ? afi_names[0] : afi_names[1];
 }
 
-static int dec_afi_safis(struct dec *d, const json_t *spec, struct cfg_bgp_peer *p)
+static int cfg_dec_afi_safis(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_peer *p)
 {
 	const json_t *arr = NULL;
 	size_t i, mark;
 	json_t *item;
-	int rc = dec_array(d, spec, "afiSafis", &arr);
+	int rc = cfg_dec_array(d, spec, "afiSafis", &arr);
 
 	if (rc <= 0 || !json_array_size(arr))
 		return rc;
 	p->afi_safis = calloc(json_array_size(arr), sizeof(*p->afi_safis));
 	if (!p->afi_safis)
 		return nomem(d);
-	mark = dec_push(d, "afiSafis");
+	mark = cfg_dec_push(d, "afiSafis");
 	json_array_foreach(arr, i, item)
 	{
-		size_t m2 = dec_push_idx(d, i);
+		size_t m2 = cfg_dec_push_idx(d, i);
 		struct cfg_afi_safi *a = &p->afi_safis[i];
 
 		if (!json_is_object(item)) {
-			dec_pop(d, m2);
-			rc = dec_fail_idx(d, arr, i, "must be a mapping");
+			cfg_dec_pop(d, m2);
+			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
 			break;
 		}
-		rc = dec_afi_safi(d, item, a);
+		rc = cfg_dec_afi_safi(d, item, a);
 		for (size_t j = 0; rc == 0 && j < i; j++)
 			if (p->afi_safis[j].af == a->af)
-				rc = dec_fail_here(d, item, "duplicate family %s", af_name(a->af));
-		dec_pop(d, m2);
+				rc = cfg_dec_fail_here(d, item, "duplicate family %s",
+				                       af_name(a->af));
+		cfg_dec_pop(d, m2);
 		if (rc < 0)
 			break;
 		p->n_afi_safis = i + 1;
 	}
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc;
 }
 
-static int dec_spec(struct dec *d, const json_t *spec, struct cfg_bgp_peer *p)
+static int cfg_dec_spec(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_peer *p)
 {
 	const json_t *o = NULL, *t = NULL;
 	size_t mark = 0, m2;
 	int rc;
 
-	if ((rc = dec_known(d, spec, spec_known)) < 0)
+	if ((rc = cfg_dec_known(d, spec, spec_known)) < 0)
 		return rc;
 	rc = enter(d, spec, "conf", conf_known, &o, &mark);
 	if (rc < 0)
 		return rc;
 	if (!rc)
-		return dec_fail_at(d, spec, "conf", "required");
-	rc = dec_conf(d, o, &p->conf);
-	dec_pop(d, mark);
+		return cfg_dec_fail_at(d, spec, "conf", "required");
+	rc = cfg_dec_conf(d, o, &p->conf);
+	cfg_dec_pop(d, mark);
 	if (rc < 0)
 		return rc;
 
 	if ((rc = enter(d, spec, "ebgpMultihop", multihop_known, &o, &mark)) < 0)
 		return rc;
 	if (rc) {
-		rc = dec_multihop(d, o, &p->ebgp_multihop);
-		dec_pop(d, mark);
+		rc = cfg_dec_multihop(d, o, &p->ebgp_multihop);
+		cfg_dec_pop(d, mark);
 		if (rc < 0)
 			return rc;
 	}
@@ -334,10 +336,10 @@ static int dec_spec(struct dec *d, const json_t *spec, struct cfg_bgp_peer *p)
 	if (rc) {
 		rc = enter(d, o, "config", timers_config_known, &t, &m2);
 		if (rc > 0) {
-			rc = dec_timers(d, t, &p->timers);
-			dec_pop(d, m2);
+			rc = cfg_dec_timers(d, t, &p->timers);
+			cfg_dec_pop(d, m2);
 		}
-		dec_pop(d, mark);
+		cfg_dec_pop(d, mark);
 		if (rc < 0)
 			return rc;
 	}
@@ -346,14 +348,14 @@ static int dec_spec(struct dec *d, const json_t *spec, struct cfg_bgp_peer *p)
 	if ((rc = enter(d, spec, "transport", transport_known, &o, &mark)) < 0)
 		return rc;
 	if (rc) {
-		rc = dec_transport(d, o, &p->transport);
-		dec_pop(d, mark);
+		rc = cfg_dec_transport(d, o, &p->transport);
+		cfg_dec_pop(d, mark);
 		if (rc < 0)
 			return rc;
 	}
-	if ((rc = dec_graceful_restart(d, spec, "gracefulRestart", &p->graceful_restart)) < 0 ||
-	    (rc = dec_afi_safis(d, spec, p)) < 0 ||
-	    (rc = dec_selector(d, spec, "nodeSelector", &p->node_selector)) < 0)
+	if ((rc = cfg_dec_graceful_restart(d, spec, "gracefulRestart", &p->graceful_restart)) < 0 ||
+	    (rc = cfg_dec_afi_safis(d, spec, p)) < 0 ||
+	    (rc = cfg_dec_selector(d, spec, "nodeSelector", &p->node_selector)) < 0)
 		return rc;
 	return 0;
 }
@@ -361,25 +363,25 @@ static int dec_spec(struct dec *d, const json_t *spec, struct cfg_bgp_peer *p)
 int cfg_bgp_peer_decode(const json_t *obj, struct cfg_bgp_peer *out, struct cfg_error *err)
 {
 	const json_t *spec = NULL, *status = NULL;
-	struct dec d;
+	struct cfg_dec d;
 	size_t mark;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	dec_init(&d, err, "BgpPeer", true);
-	if ((rc = dec_type(&d, obj, CFG_OPENELB_API_VERSION)) < 0 ||
-	    (rc = dec_meta(&d, obj, false, &out->meta)) < 0 ||
-	    (rc = dec_known(&d, obj, top_known)) < 0 ||
-	    (rc = dec_object(&d, obj, "status", &status)) < 0 ||
-	    (rc = dec_object(&d, obj, "spec", &spec)) < 0)
+	cfg_dec_init(&d, err, "BgpPeer", true);
+	if ((rc = cfg_dec_type(&d, obj, CFG_OPENELB_API_VERSION)) < 0 ||
+	    (rc = cfg_dec_meta(&d, obj, false, &out->meta)) < 0 ||
+	    (rc = cfg_dec_known(&d, obj, top_known)) < 0 ||
+	    (rc = cfg_dec_object(&d, obj, "status", &status)) < 0 ||
+	    (rc = cfg_dec_object(&d, obj, "spec", &spec)) < 0)
 		goto out;
 	if (!rc) {
-		rc = dec_fail_at(&d, obj, "spec", "required");
+		rc = cfg_dec_fail_at(&d, obj, "spec", "required");
 		goto out;
 	}
-	mark = dec_push(&d, "spec");
-	rc = dec_spec(&d, spec, out);
-	dec_pop(&d, mark);
+	mark = cfg_dec_push(&d, "spec");
+	rc = cfg_dec_spec(&d, spec, out);
+	cfg_dec_pop(&d, mark);
 out:
 	if (rc < 0)
 		cfg_bgp_peer_fini(out);
@@ -433,8 +435,8 @@ bool cfg_bgp_peer_session_equal(const struct cfg_bgp_peer *a, const struct cfg_b
 
 	return cfg_addr_eq(&ca->neighbor_address, &cb->neighbor_address) &&
 	       ca->peer_as == cb->peer_as && ca->local_as == cb->local_as &&
-	       cfg_str_eq(ca->auth_password, cb->auth_password) &&
-	       ca->peer_type == cb->peer_type && ca->admin_down == cb->admin_down &&
+	       cfg_str_eq(ca->auth_password, cb->auth_password) && ca->peer_type == cb->peer_type &&
+	       ca->admin_down == cb->admin_down &&
 	       cfg_str_eq(ca->neighbor_interface, cb->neighbor_interface) &&
 	       cfg_str_eq(ca->vrf, cb->vrf) &&
 	       a->ebgp_multihop.enabled == b->ebgp_multihop.enabled &&

@@ -38,34 +38,34 @@
 #define CFG_OPENELB_API_VERSION "network.kubesphere.io/v1alpha2"
 
 /* Labels and annotations OpenELB gives a meaning to (pkg/constant). */
-#define CFG_LABEL_RACK	    "openelb.kubesphere.io/rack" /* Node label for asPerRack */
+#define CFG_LABEL_RACK      "openelb.kubesphere.io/rack" /* Node label for asPerRack */
 #define CFG_ANN_DEFAULT_EIP "eip.openelb.kubesphere.io/is-default-eip"
-#define CFG_ANN_LB	    "lb.kubesphere.io/v1alpha1" /* "openelb" on Services */
+#define CFG_ANN_LB          "lb.kubesphere.io/v1alpha1" /* "openelb" on Services */
 #define CFG_ANN_PROTOCOL    "protocol.openelb.kubesphere.io/v1alpha1"
-#define CFG_ANN_EIP	    "eip.openelb.kubesphere.io/v1alpha2"
+#define CFG_ANN_EIP         "eip.openelb.kubesphere.io/v1alpha2"
 
 /* Linux TCP_MD5SIG_MAXKEYLEN (include/uapi/linux/tcp.h): the longest RFC 2385 key. */
 #define CFG_MD5_KEY_MAX 80
 
 /* Timer defaults when a BgpPeer sets none: RFC 4271 section 10 suggested
  * values, which GoBGP (OpenELB's BGP speaker) also uses. */
-#define CFG_DEFAULT_HOLD_TIME	  90
+#define CFG_DEFAULT_HOLD_TIME     90
 #define CFG_DEFAULT_CONNECT_RETRY 120
-#define CFG_DEFAULT_BGP_PORT	  179
+#define CFG_DEFAULT_BGP_PORT      179
 /* GoBGP's TTL for ebgpMultihop.enabled without multihopTtl. */
 #define CFG_DEFAULT_MULTIHOP_TTL 255
 
 /* ---- Errors ---- */
 
 #define CFG_ERR_PATH_MAX 160
-#define CFG_ERR_MSG_MAX	 640
+#define CFG_ERR_MSG_MAX  640
 
 struct cfg_error {
 	/* In, set by the caller (cfg_error_init); both optional and borrowed. */
-	const char *file;	       /* shown as "file:line: " */
+	const char *file;              /* shown as "file:line: " */
 	const struct cfg_lines *lines; /* from cfg_yaml_parse; NULL for JSON */
 	/* Out, filled on failure. */
-	unsigned line;		     /* 0 when unknown */
+	unsigned line;               /* 0 when unknown */
 	char path[CFG_ERR_PATH_MAX]; /* JSON path of the field, "" if none */
 	char msg[CFG_ERR_MSG_MAX];   /* the whole message, no newline */
 };
@@ -91,14 +91,14 @@ const char *cfg_map_get(const struct cfg_map *m, const char *key);
 
 /* k8s.io/apimachinery ObjectMeta: the fields berth reads. */
 struct cfg_meta {
-	char *name;		/* metadata.name, required */
-	char *ns;		/* metadata.namespace; "default" for namespaced kinds
-				   when absent, NULL for cluster-scoped ones */
-	struct cfg_map labels;	/* metadata.labels */
+	char *name;                 /* metadata.name, required */
+	char *ns;                   /* metadata.namespace; "default" for namespaced kinds
+	                               when absent, NULL for cluster-scoped ones */
+	struct cfg_map labels;      /* metadata.labels */
 	struct cfg_map annotations; /* metadata.annotations */
-	char *uid;		/* metadata.uid, NULL if absent */
-	char *resource_version; /* metadata.resourceVersion, NULL if absent */
-	char *source;		/* "file:line" the object came from, NULL from JSON */
+	char *uid;                  /* metadata.uid, NULL if absent */
+	char *resource_version;     /* metadata.resourceVersion, NULL if absent */
+	char *source;               /* "file:line" the object came from, NULL from JSON */
 };
 
 const char *cfg_meta_annotation(const struct cfg_meta *m, const char *key);
@@ -108,7 +108,7 @@ const char *cfg_meta_label(const struct cfg_meta *m, const char *key);
 enum cfg_sel_op { CFG_SEL_IN = 0, CFG_SEL_NOT_IN, CFG_SEL_EXISTS, CFG_SEL_DOES_NOT_EXIST };
 
 struct cfg_sel_req {
-	char *key;	/* owned */
+	char *key; /* owned */
 	enum cfg_sel_op op;
 	char **values; /* owned array of owned strings */
 	size_t n_values;
@@ -116,9 +116,9 @@ struct cfg_sel_req {
 
 /* metav1.LabelSelector (k8s.io/apimachinery/pkg/apis/meta/v1/types.go). */
 struct cfg_selector {
-	bool present;		    /* false: the field was absent or null */
+	bool present;                /* false: the field was absent or null */
 	struct cfg_map match_labels; /* matchLabels */
-	struct cfg_sel_req *exprs;  /* matchExpressions, owned array */
+	struct cfg_sel_req *exprs;   /* matchExpressions, owned array */
 	size_t n_exprs;
 };
 
@@ -136,17 +136,17 @@ bool cfg_selector_matches(const struct cfg_selector *sel, const struct cfg_map *
  * BgpPeer.spec.gracefulRestart. Times in seconds. */
 struct cfg_graceful_restart {
 	bool present;
-	bool enabled;		   /* enabled */
-	uint32_t restart_time;	   /* restartTime, 0..4095 (RFC 4724 section 3: 12 bits) */
-	bool helper_only;	   /* helperOnly */
-	uint32_t deferral_time;	   /* deferralTime, 0..65535 (GoBGP keeps it in 16 bits) */
-	bool notification_enabled; /* notificationEnabled (RFC 8538) */
-	bool longlived_enabled;	   /* longlivedEnabled */
+	bool enabled;               /* enabled */
+	uint32_t restart_time;      /* restartTime, 0..4095 (RFC 4724 section 3: 12 bits) */
+	bool helper_only;           /* helperOnly */
+	uint32_t deferral_time;     /* deferralTime, 0..65535 (GoBGP keeps it in 16 bits) */
+	bool notification_enabled;  /* notificationEnabled (RFC 8538) */
+	bool longlived_enabled;     /* longlivedEnabled */
 	uint32_t stale_routes_time; /* staleRoutesTime */
 	uint32_t peer_restart_time; /* peerRestartTime */
-	bool peer_restarting;	    /* peerRestarting */
-	bool local_restarting;	    /* localRestarting */
-	char *mode;		    /* mode, NULL if absent */
+	bool peer_restarting;       /* peerRestarting */
+	bool local_restarting;      /* localRestarting */
+	char *mode;                 /* mode, NULL if absent */
 };
 
 /* ---- BgpConf (api/v1alpha2/bgpconf_types.go, BgpConfSpec) ---- */
@@ -162,20 +162,20 @@ struct cfg_as_rack {
 
 struct cfg_bgp_conf {
 	struct cfg_meta meta;
-	uint32_t as;			 /* as: required, 1..2^32-1 */
+	uint32_t as;                     /* as: required, 1..2^32-1 */
 	struct cfg_as_rack *as_per_rack; /* asPerRack: map[string]uint32, owned */
 	size_t n_as_per_rack;
 	bool has_router_id;
-	uint32_t router_id;		     /* routerId: IPv4, host byte order */
-	int32_t listen_port;		     /* listenPort: 1..65535, CFG_DEFAULT_BGP_PORT when
-						absent, -1 = do not listen (GoBGP) */
+	uint32_t router_id;                /* routerId: IPv4, host byte order */
+	int32_t listen_port;               /* listenPort: 1..65535, CFG_DEFAULT_BGP_PORT when
+	                                      absent, -1 = do not listen (GoBGP) */
 	struct bgp_addr *listen_addresses; /* listenAddresses, owned */
 	size_t n_listen_addresses;
 	uint32_t *families; /* families: CFG_FAMILY_*, owned */
 	size_t n_families;
-	bool use_multiple_paths; /* useMultiplePaths */
+	bool use_multiple_paths;                      /* useMultiplePaths */
 	struct cfg_graceful_restart graceful_restart; /* gracefulRestart */
-	char *policy; /* policy, NULL if absent */
+	char *policy;                                 /* policy, NULL if absent */
 	/* status (BgpConfStatus) is written by OpenELB: type-checked, not kept. */
 };
 
@@ -194,41 +194,41 @@ uint32_t cfg_bgp_conf_node_as(const struct cfg_bgp_conf *c, const struct cfg_map
  * the node's IP instead (OpenELB takes the node's first address).
  */
 bool cfg_bgp_conf_node_router_id(const struct cfg_bgp_conf *c, const struct cfg_map *node_labels,
-				 uint32_t *id);
+                                 uint32_t *id);
 
 /* True when nothing in a and b that every session depends on differs (AS,
  * router ID, listening, families, graceful restart, policy). */
 bool cfg_bgp_conf_session_equal(const struct cfg_bgp_conf *a, const struct cfg_bgp_conf *b);
 
 bool cfg_graceful_restart_equal(const struct cfg_graceful_restart *a,
-				const struct cfg_graceful_restart *b);
+                                const struct cfg_graceful_restart *b);
 
 /* ---- BgpPeer (api/v1alpha2/bgppeer_types.go, BgpPeerSpec) ---- */
 
 /* PeerConf */
 struct cfg_peer_conf {
-	char *auth_password;	   /* authPassword, at most CFG_MD5_KEY_MAX bytes */
-	char *description;	   /* description */
-	uint32_t local_as;	   /* localAs, 0 = BgpConf's */
+	char *auth_password;              /* authPassword, at most CFG_MD5_KEY_MAX bytes */
+	char *description;                /* description */
+	uint32_t local_as;                /* localAs, 0 = BgpConf's */
 	struct bgp_addr neighbor_address; /* neighborAddress, required */
-	uint32_t peer_as;	   /* peerAs, required, 1..2^32-1 */
-	char *peer_group;	   /* peerGroup */
-	uint32_t peer_type;	   /* peerType: GoBGP PeerType, 0 INTERNAL, 1 EXTERNAL */
-	char *remove_private_as;   /* removePrivateAs: NONE, ALL or REPLACE (GoBGP enum) */
-	bool route_flap_damping;   /* routeFlapDamping */
-	uint32_t send_community;   /* sendCommunity */
-	char *neighbor_interface;  /* neighborInterface */
-	char *vrf;		   /* vrf */
-	uint32_t allow_own_as;	   /* allowOwnAs, 0..255 */
-	bool replace_peer_as;	   /* replacePeerAs */
-	bool admin_down;	   /* adminDown */
+	uint32_t peer_as;                 /* peerAs, required, 1..2^32-1 */
+	char *peer_group;                 /* peerGroup */
+	uint32_t peer_type;               /* peerType: GoBGP PeerType, 0 INTERNAL, 1 EXTERNAL */
+	char *remove_private_as;          /* removePrivateAs: NONE, ALL or REPLACE (GoBGP enum) */
+	bool route_flap_damping;          /* routeFlapDamping */
+	uint32_t send_community;          /* sendCommunity */
+	char *neighbor_interface;         /* neighborInterface */
+	char *vrf;                        /* vrf */
+	uint32_t allow_own_as;            /* allowOwnAs, 0..255 */
+	bool replace_peer_as;             /* replacePeerAs */
+	bool admin_down;                  /* adminDown */
 };
 
 /* EbgpMultihop */
 struct cfg_ebgp_multihop {
-	bool enabled;	     /* enabled */
+	bool enabled;          /* enabled */
 	uint32_t multihop_ttl; /* multihopTtl, 1..255; CFG_DEFAULT_MULTIHOP_TTL when
-				  enabled without one, 0 when neither is set */
+	                          enabled without one, 0 when neither is set */
 };
 
 /*
@@ -237,8 +237,8 @@ struct cfg_ebgp_multihop {
  * string or a plain integer. Defaults applied: see CFG_DEFAULT_*.
  */
 struct cfg_timers {
-	uint32_t connect_retry;	     /* connectRetry, 1..65535 */
-	uint32_t hold_time;	     /* holdTime, 0 or 3..65535 (RFC 4271 section 4.2) */
+	uint32_t connect_retry;      /* connectRetry, 1..65535 */
+	uint32_t hold_time;          /* holdTime, 0 or 3..65535 (RFC 4271 section 4.2) */
 	uint32_t keepalive_interval; /* keepaliveInterval, < holdTime; holdTime / 3 if absent */
 	uint32_t min_adv_interval;   /* minimumAdvertisementInterval, 0 = speaker default */
 };
@@ -249,28 +249,28 @@ struct cfg_transport {
 	bool passive_mode;  /* passiveMode */
 	bool has_remote_address;
 	struct bgp_addr remote_address; /* remoteAddress */
-	uint32_t remote_port;		/* remotePort, 1..65535, CFG_DEFAULT_BGP_PORT if absent */
-	uint32_t tcp_mss;		/* tcpMss, 0..65535, 0 = kernel default */
+	uint32_t remote_port;           /* remotePort, 1..65535, CFG_DEFAULT_BGP_PORT if absent */
+	uint32_t tcp_mss;               /* tcpMss, 0..65535, 0 = kernel default */
 };
 
 /* AfiSafi: one entry of afiSafis. */
 struct cfg_afi_safi {
-	enum bgp_af af;		     /* config.family: afi AFI_IP|AFI_IP6, safi SAFI_UNICAST */
-	bool enabled;		     /* config.enabled */
+	enum bgp_af af;              /* config.family: afi AFI_IP|AFI_IP6, safi SAFI_UNICAST */
+	bool enabled;                /* config.enabled */
 	bool mp_graceful_restart;    /* mpGracefulRestart.config.enabled */
-	bool add_paths_receive;	     /* addPaths.config.receive */
+	bool add_paths_receive;      /* addPaths.config.receive */
 	uint32_t add_paths_send_max; /* addPaths.config.sendMax */
 };
 
 struct cfg_bgp_peer {
 	struct cfg_meta meta;
-	struct cfg_peer_conf conf;		  /* spec.conf, required */
-	struct cfg_ebgp_multihop ebgp_multihop;	  /* spec.ebgpMultihop */
-	struct cfg_timers timers;		  /* spec.timers.config */
-	struct cfg_transport transport;		  /* spec.transport */
+	struct cfg_peer_conf conf;                    /* spec.conf, required */
+	struct cfg_ebgp_multihop ebgp_multihop;       /* spec.ebgpMultihop */
+	struct cfg_timers timers;                     /* spec.timers.config */
+	struct cfg_transport transport;               /* spec.transport */
 	struct cfg_graceful_restart graceful_restart; /* spec.gracefulRestart */
-	struct cfg_afi_safi *afi_safis;		  /* spec.afiSafis, owned, one per family */
-	size_t n_afi_safis;
+	struct cfg_afi_safi *afi_safis;               /* spec.afiSafis, owned, one per family */
+	size_t n_afi_safis; /* 0: none listed; GoBGP then uses the neighbor address's family */
 	struct cfg_selector node_selector; /* spec.nodeSelector */
 	/* status (BgpPeerStatus) is written by OpenELB: type-checked, not kept. */
 };
@@ -295,30 +295,30 @@ enum cfg_eip_protocol { CFG_EIP_BGP = 0, CFG_EIP_LAYER2, CFG_EIP_VIP };
 
 /* EipStatus: written by OpenELB's controller, decoded for reporting. */
 struct cfg_eip_status {
-	bool occupied;	   /* occupied */
-	int64_t usage;	   /* usage */
-	int64_t pool_size; /* poolSize */
+	bool occupied;       /* occupied */
+	int64_t usage;       /* usage */
+	int64_t pool_size;   /* poolSize */
 	struct cfg_map used; /* used: address -> "namespace/service" */
-	char *first_ip;	   /* firstIP */
-	char *last_ip;	   /* lastIP */
-	bool ready;	   /* ready */
-	bool v4;	   /* v4 */
+	char *first_ip;      /* firstIP */
+	char *last_ip;       /* lastIP */
+	bool ready;          /* ready */
+	bool v4;             /* v4 */
 };
 
 struct cfg_eip {
 	struct cfg_meta meta;
-	char *address;		   /* spec.address as written, required */
-	struct bgp_addr first;	   /* first address of spec.address */
-	struct bgp_addr last;	   /* last address, inclusive; same family */
+	char *address;                  /* spec.address as written, required */
+	struct bgp_addr first;          /* first address of spec.address */
+	struct bgp_addr last;           /* last address, inclusive; same family */
 	enum cfg_eip_protocol protocol; /* spec.protocol: bgp (default), layer2, vip */
-	char *interface;	   /* spec.interface, required for layer2 */
-	bool disable;		   /* spec.disable */
-	bool using_known_ips;	   /* spec.usingKnownIPs */
-	int64_t priority;	   /* spec.priority, lower is preferred */
-	char **namespaces;	   /* spec.namespaces, owned */
+	char *interface;                /* spec.interface, required for layer2 */
+	bool disable;                   /* spec.disable */
+	bool using_known_ips;           /* spec.usingKnownIPs */
+	int64_t priority;               /* spec.priority, lower is preferred */
+	char **namespaces;              /* spec.namespaces, owned */
 	size_t n_namespaces;
 	struct cfg_map namespace_selector; /* spec.namespaceSelector: map[string]string */
-	struct cfg_eip_status status;	   /* status */
+	struct cfg_eip_status status;      /* status */
 };
 
 int cfg_eip_decode(const json_t *obj, struct cfg_eip *out, struct cfg_error *err);
@@ -330,7 +330,7 @@ void cfg_eip_fini(struct cfg_eip *e);
  * Returns 0 or -EINVAL; *why (static string) says what is wrong.
  */
 int cfg_eip_parse_address(const char *s, struct bgp_addr *first, struct bgp_addr *last,
-			  const char **why);
+                          const char **why);
 
 /* ---- Service (core v1) ---- */
 
@@ -351,9 +351,9 @@ enum cfg_family_policy {
 };
 
 struct cfg_service_port {
-	char *name;	    /* name, NULL if absent */
-	char *protocol;	    /* protocol: TCP (default), UDP or SCTP */
-	uint32_t port;	    /* port, required, 1..65535 */
+	char *name;         /* name, NULL if absent */
+	char *protocol;     /* protocol: TCP (default), UDP or SCTP */
+	uint32_t port;      /* port, required, 1..65535 */
 	char *target_port;  /* targetPort as text (a number or a port name), NULL if absent */
 	uint32_t node_port; /* nodePort, 0 if absent */
 	char *app_protocol; /* appProtocol */
@@ -361,18 +361,18 @@ struct cfg_service_port {
 
 struct cfg_service {
 	struct cfg_meta meta;
-	enum cfg_svc_type type;			/* spec.type */
-	char *load_balancer_class;		/* spec.loadBalancerClass */
+	enum cfg_svc_type type;    /* spec.type */
+	char *load_balancer_class; /* spec.loadBalancerClass */
 	bool has_load_balancer_ip;
-	struct bgp_addr load_balancer_ip;	/* spec.loadBalancerIP (deprecated, still used) */
+	struct bgp_addr load_balancer_ip; /* spec.loadBalancerIP (deprecated, still used) */
 	enum cfg_traffic_policy external_traffic_policy; /* spec.externalTrafficPolicy */
-	enum bgp_af ip_families[BGP_AF_COUNT];	/* spec.ipFamilies */
+	enum bgp_af ip_families[BGP_AF_COUNT];           /* spec.ipFamilies */
 	size_t n_ip_families;
 	enum cfg_family_policy ip_family_policy; /* spec.ipFamilyPolicy */
-	struct cfg_service_port *ports;		/* spec.ports, owned */
+	struct cfg_service_port *ports;          /* spec.ports, owned */
 	size_t n_ports;
 	struct bgp_addr *ingress; /* status.loadBalancer.ingress[].ip, owned; entries with
-				     only a hostname are skipped */
+	                             only a hostname are skipped */
 	size_t n_ingress;
 };
 
@@ -392,7 +392,7 @@ struct cfg_node_address {
 
 struct cfg_node {
 	struct cfg_meta meta;
-	bool unschedulable; /* spec.unschedulable */
+	bool unschedulable;  /* spec.unschedulable */
 	enum cfg_cond ready; /* status.conditions[type=Ready].status; UNKNOWN if absent */
 	struct cfg_node_address *addresses; /* status.addresses, owned */
 	size_t n_addresses;
@@ -453,7 +453,7 @@ int cfg_manifest_load(const char *path, struct cfg_set *set, struct cfg_error *e
 
 /* Same, from memory; name is used in messages and may be NULL. */
 int cfg_manifest_load_buf(const char *name, const char *buf, size_t len, struct cfg_set *set,
-			  struct cfg_error *err);
+                          struct cfg_error *err);
 
 /*
  * Loads several files into a fresh set and, only when all of them load,
@@ -461,7 +461,7 @@ int cfg_manifest_load_buf(const char *name, const char *buf, size_t len, struct 
  * running configuration, is untouched.
  */
 int cfg_manifest_load_files(const char *const *paths, size_t n_paths, struct cfg_set *set,
-			    struct cfg_error *err);
+                            struct cfg_error *err);
 
 /* Adds one decoded-from-JSON object (any supported kind, or a List) to
  * *set, with the same rules and all-or-nothing behaviour. */
@@ -474,7 +474,7 @@ const struct cfg_node *cfg_set_node(const struct cfg_set *s, const char *name);
 const struct cfg_bgp_peer *cfg_set_peer(const struct cfg_set *s, const char *name);
 const struct cfg_eip *cfg_set_eip(const struct cfg_set *s, const char *name);
 const struct cfg_service *cfg_set_service(const struct cfg_set *s, const char *ns,
-					  const char *name);
+                                          const char *name);
 
 /*
  * Iterates the BgpPeers whose nodeSelector matches node_labels (NULL: a
@@ -482,7 +482,7 @@ const struct cfg_service *cfg_set_service(const struct cfg_set *s, const char *n
  * node). *it starts at 0. Returns NULL at the end.
  */
 const struct cfg_bgp_peer *cfg_set_next_peer(const struct cfg_set *s,
-					     const struct cfg_map *node_labels, size_t *it);
+                                             const struct cfg_map *node_labels, size_t *it);
 
 /* Iterator over the addresses to announce: status.loadBalancer.ingress
  * IPs of Services of type LoadBalancer. Zero-initialise it first. */
@@ -493,6 +493,6 @@ struct cfg_lb_iter {
 
 /* Returns true with *svc and *addr (borrowed) set, false at the end. */
 bool cfg_set_next_lb_addr(const struct cfg_set *s, struct cfg_lb_iter *it,
-			  const struct cfg_service **svc, const struct bgp_addr **addr);
+                          const struct cfg_service **svc, const struct bgp_addr **addr);
 
 #endif

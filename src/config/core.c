@@ -11,101 +11,101 @@
 #include "config/dec.h"
 
 static const char *const svc_types[] = {"ClusterIP", "NodePort", "LoadBalancer", "ExternalName",
-					NULL};
+                                        NULL};
 static const char *const etp_names[] = {"Cluster", "Local", NULL};
 static const char *const ipfp_names[] = {"", "SingleStack", "PreferDualStack", "RequireDualStack",
-					 NULL};
+                                         NULL};
 static const char *const family_names[] = {"IPv4", "IPv6", NULL};
 static const char *const proto_names[] = {"TCP", "UDP", "SCTP", NULL};
 static const char *const cond_names[] = {"Unknown", "True", "False", NULL};
 
-static int nomem(struct dec *d)
+static int nomem(struct cfg_dec *d)
 {
 	return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
 }
 
-static int dec_port(struct dec *d, const json_t *o, struct cfg_service_port *p)
+static int cfg_dec_port(struct cfg_dec *d, const json_t *o, struct cfg_service_port *p)
 {
 	const json_t *tp;
 	unsigned proto = 0;
 	uint64_t u = 0;
 	int rc;
 
-	if ((rc = dec_string(d, o, "name", &p->name)) < 0 ||
-	    (rc = dec_enum(d, o, "protocol", proto_names, &proto)) < 0)
+	if ((rc = cfg_dec_string(d, o, "name", &p->name)) < 0 ||
+	    (rc = cfg_dec_enum(d, o, "protocol", proto_names, &proto)) < 0)
 		return rc;
 	if (!(p->protocol = strdup(proto_names[proto])))
 		return nomem(d);
-	rc = dec_uint(d, o, "port", 1, 65535, &u);
+	rc = cfg_dec_uint(d, o, "port", 1, 65535, &u);
 	if (rc < 0)
 		return rc;
 	if (!rc)
-		return dec_fail_at(d, o, "port", "required");
+		return cfg_dec_fail_at(d, o, "port", "required");
 	p->port = (uint32_t)u;
 	/* IntOrString: a port number or the name of a container port */
-	tp = dec_get(o, "targetPort");
+	tp = cfg_dec_get(o, "targetPort");
 	if (json_is_integer(tp)) {
 		char buf[24];
 
-		if ((rc = dec_uint(d, o, "targetPort", 1, 65535, &u)) < 0)
+		if ((rc = cfg_dec_uint(d, o, "targetPort", 1, 65535, &u)) < 0)
 			return rc;
 		snprintf(buf, sizeof(buf), "%u", (unsigned)u);
 		if (!(p->target_port = strdup(buf)))
 			return nomem(d);
-	} else if ((rc = dec_string(d, o, "targetPort", &p->target_port)) < 0) {
+	} else if ((rc = cfg_dec_string(d, o, "targetPort", &p->target_port)) < 0) {
 		return rc;
 	}
 	u = 0;
-	if ((rc = dec_uint(d, o, "nodePort", 0, 65535, &u)) < 0)
+	if ((rc = cfg_dec_uint(d, o, "nodePort", 0, 65535, &u)) < 0)
 		return rc;
 	p->node_port = (uint32_t)u;
-	if ((rc = dec_string(d, o, "appProtocol", &p->app_protocol)) < 0)
+	if ((rc = cfg_dec_string(d, o, "appProtocol", &p->app_protocol)) < 0)
 		return rc;
 	return 0;
 }
 
-static int dec_ports(struct dec *d, const json_t *spec, struct cfg_service *s)
+static int cfg_dec_ports(struct cfg_dec *d, const json_t *spec, struct cfg_service *s)
 {
 	const json_t *arr = NULL;
 	size_t i, mark;
 	json_t *item;
-	int rc = dec_array(d, spec, "ports", &arr);
+	int rc = cfg_dec_array(d, spec, "ports", &arr);
 
 	if (rc <= 0 || !json_array_size(arr))
 		return rc;
 	s->ports = calloc(json_array_size(arr), sizeof(*s->ports));
 	if (!s->ports)
 		return nomem(d);
-	mark = dec_push(d, "ports");
+	mark = cfg_dec_push(d, "ports");
 	json_array_foreach(arr, i, item)
 	{
 		size_t m2;
 
 		if (!json_is_object(item)) {
-			rc = dec_fail_idx(d, arr, i, "must be a mapping");
+			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
 			break;
 		}
-		m2 = dec_push_idx(d, i);
+		m2 = cfg_dec_push_idx(d, i);
 		s->n_ports = i + 1;
-		rc = dec_port(d, item, &s->ports[i]);
-		dec_pop(d, m2);
+		rc = cfg_dec_port(d, item, &s->ports[i]);
+		cfg_dec_pop(d, m2);
 		if (rc < 0)
 			break;
 	}
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc;
 }
 
-static int dec_families(struct dec *d, const json_t *spec, struct cfg_service *s)
+static int cfg_dec_families(struct cfg_dec *d, const json_t *spec, struct cfg_service *s)
 {
 	const json_t *arr = NULL;
 	size_t i, mark;
 	json_t *item;
-	int rc = dec_array(d, spec, "ipFamilies", &arr);
+	int rc = cfg_dec_array(d, spec, "ipFamilies", &arr);
 
 	if (rc <= 0)
 		return rc;
-	mark = dec_push(d, "ipFamilies");
+	mark = cfg_dec_push(d, "ipFamilies");
 	json_array_foreach(arr, i, item)
 	{
 		const char *f = json_string_value(item);
@@ -116,89 +116,89 @@ static int dec_families(struct dec *d, const json_t *spec, struct cfg_service *s
 		else if (f && strcmp(f, "IPv6") == 0)
 			af = BGP_AF_IPV6;
 		else {
-			rc = dec_fail_idx(d, arr, i, "must be %s or %s", family_names[0],
-					  family_names[1]);
+			rc = cfg_dec_fail_idx(d, arr, i, "must be %s or %s", family_names[0],
+			                      family_names[1]);
 			break;
 		}
 		/* ipFamilies holds at most one of each, in order of preference */
 		if (s->n_ip_families == BGP_AF_COUNT ||
 		    (s->n_ip_families && s->ip_families[0] == af)) {
-			rc = dec_fail_idx(d, arr, i, "duplicate family");
+			rc = cfg_dec_fail_idx(d, arr, i, "duplicate family");
 			break;
 		}
 		s->ip_families[s->n_ip_families++] = af;
 	}
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc;
 }
 
-static int dec_ingress(struct dec *d, const json_t *status, struct cfg_service *s)
+static int cfg_dec_ingress(struct cfg_dec *d, const json_t *status, struct cfg_service *s)
 {
 	const json_t *lb = NULL, *arr = NULL;
 	size_t i, mark;
 	json_t *item;
 	int rc;
 
-	if ((rc = dec_object(d, status, "loadBalancer", &lb)) <= 0)
+	if ((rc = cfg_dec_object(d, status, "loadBalancer", &lb)) <= 0)
 		return rc;
-	mark = dec_push(d, "loadBalancer");
-	if ((rc = dec_array(d, lb, "ingress", &arr)) <= 0 || !json_array_size(arr))
+	mark = cfg_dec_push(d, "loadBalancer");
+	if ((rc = cfg_dec_array(d, lb, "ingress", &arr)) <= 0 || !json_array_size(arr))
 		goto out;
 	s->ingress = calloc(json_array_size(arr), sizeof(*s->ingress));
 	if (!s->ingress) {
 		rc = nomem(d);
 		goto out;
 	}
-	dec_push(d, "ingress");
+	cfg_dec_push(d, "ingress");
 	json_array_foreach(arr, i, item)
 	{
 		size_t m2;
 
 		if (!json_is_object(item)) {
-			rc = dec_fail_idx(d, arr, i, "must be a mapping");
+			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
 			break;
 		}
-		m2 = dec_push_idx(d, i);
+		m2 = cfg_dec_push_idx(d, i);
 		/* hostname-only entries (cloud load balancers) carry nothing to announce */
-		rc = dec_addr(d, item, "ip", &s->ingress[s->n_ingress]);
-		dec_pop(d, m2);
+		rc = cfg_dec_addr(d, item, "ip", &s->ingress[s->n_ingress]);
+		cfg_dec_pop(d, m2);
 		if (rc < 0)
 			break;
 		if (rc)
 			s->n_ingress++;
 	}
 out:
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc;
 }
 
-static int dec_svc_spec(struct dec *d, const json_t *spec, struct cfg_service *s)
+static int cfg_dec_svc_spec(struct cfg_dec *d, const json_t *spec, struct cfg_service *s)
 {
 	const char *lbip = NULL;
 	unsigned e = 0;
 	int rc;
 
-	if ((rc = dec_enum(d, spec, "type", svc_types, &e)) < 0)
+	if ((rc = cfg_dec_enum(d, spec, "type", svc_types, &e)) < 0)
 		return rc;
 	s->type = (enum cfg_svc_type)e;
-	if ((rc = dec_string(d, spec, "loadBalancerClass", &s->load_balancer_class)) < 0 ||
-	    (rc = dec_cstr(d, spec, "loadBalancerIP", &lbip)) < 0)
+	if ((rc = cfg_dec_string(d, spec, "loadBalancerClass", &s->load_balancer_class)) < 0 ||
+	    (rc = cfg_dec_cstr(d, spec, "loadBalancerIP", &lbip)) < 0)
 		return rc;
 	if (rc && *lbip) {
-		if ((rc = dec_addr(d, spec, "loadBalancerIP", &s->load_balancer_ip)) < 0)
+		if ((rc = cfg_dec_addr(d, spec, "loadBalancerIP", &s->load_balancer_ip)) < 0)
 			return rc;
 		s->has_load_balancer_ip = true;
 	}
 	e = 0;
-	if ((rc = dec_enum(d, spec, "externalTrafficPolicy", etp_names, &e)) < 0)
+	if ((rc = cfg_dec_enum(d, spec, "externalTrafficPolicy", etp_names, &e)) < 0)
 		return rc;
 	s->external_traffic_policy = (enum cfg_traffic_policy)e;
 	e = 0;
-	if ((rc = dec_enum(d, spec, "ipFamilyPolicy", ipfp_names + 1, &e)) < 0)
+	if ((rc = cfg_dec_enum(d, spec, "ipFamilyPolicy", ipfp_names + 1, &e)) < 0)
 		return rc;
 	if (rc)
 		s->ip_family_policy = (enum cfg_family_policy)(e + 1);
-	if ((rc = dec_families(d, spec, s)) < 0 || (rc = dec_ports(d, spec, s)) < 0)
+	if ((rc = cfg_dec_families(d, spec, s)) < 0 || (rc = cfg_dec_ports(d, spec, s)) < 0)
 		return rc;
 	return 0;
 }
@@ -206,27 +206,28 @@ static int dec_svc_spec(struct dec *d, const json_t *spec, struct cfg_service *s
 int cfg_service_decode(const json_t *obj, struct cfg_service *out, struct cfg_error *err)
 {
 	const json_t *spec = NULL, *status = NULL;
-	struct dec d;
+	struct cfg_dec d;
 	size_t mark;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	dec_init(&d, err, "Service", false);
-	if ((rc = dec_type(&d, obj, "v1")) < 0 || (rc = dec_meta(&d, obj, true, &out->meta)) < 0 ||
-	    (rc = dec_object(&d, obj, "spec", &spec)) < 0)
+	cfg_dec_init(&d, err, "Service", false);
+	if ((rc = cfg_dec_type(&d, obj, "v1")) < 0 ||
+	    (rc = cfg_dec_meta(&d, obj, true, &out->meta)) < 0 ||
+	    (rc = cfg_dec_object(&d, obj, "spec", &spec)) < 0)
 		goto out;
 	if (rc) {
-		mark = dec_push(&d, "spec");
-		rc = dec_svc_spec(&d, spec, out);
-		dec_pop(&d, mark);
+		mark = cfg_dec_push(&d, "spec");
+		rc = cfg_dec_svc_spec(&d, spec, out);
+		cfg_dec_pop(&d, mark);
 		if (rc < 0)
 			goto out;
 	}
-	if ((rc = dec_object(&d, obj, "status", &status)) <= 0)
+	if ((rc = cfg_dec_object(&d, obj, "status", &status)) <= 0)
 		goto out;
-	mark = dec_push(&d, "status");
-	rc = dec_ingress(&d, status, out);
-	dec_pop(&d, mark);
+	mark = cfg_dec_push(&d, "status");
+	rc = cfg_dec_ingress(&d, status, out);
+	cfg_dec_pop(&d, mark);
 out:
 	if (rc < 0)
 		cfg_service_fini(out);
@@ -250,16 +251,16 @@ void cfg_service_fini(struct cfg_service *s)
 
 /* ---- Node ---- */
 
-static int dec_conditions(struct dec *d, const json_t *status, struct cfg_node *n)
+static int cfg_dec_conditions(struct cfg_dec *d, const json_t *status, struct cfg_node *n)
 {
 	const json_t *arr = NULL;
 	size_t i, mark;
 	json_t *item;
-	int rc = dec_array(d, status, "conditions", &arr);
+	int rc = cfg_dec_array(d, status, "conditions", &arr);
 
 	if (rc <= 0)
 		return rc;
-	mark = dec_push(d, "conditions");
+	mark = cfg_dec_push(d, "conditions");
 	json_array_foreach(arr, i, item)
 	{
 		const char *type = NULL;
@@ -267,85 +268,86 @@ static int dec_conditions(struct dec *d, const json_t *status, struct cfg_node *
 		size_t m2;
 
 		if (!json_is_object(item)) {
-			rc = dec_fail_idx(d, arr, i, "must be a mapping");
+			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
 			break;
 		}
-		m2 = dec_push_idx(d, i);
-		rc = dec_cstr(d, item, "type", &type);
+		m2 = cfg_dec_push_idx(d, i);
+		rc = cfg_dec_cstr(d, item, "type", &type);
 		if (rc > 0 && strcmp(type, "Ready") == 0) {
-			rc = dec_enum(d, item, "status", cond_names, &st);
+			rc = cfg_dec_enum(d, item, "status", cond_names, &st);
 			n->ready = rc > 0 ? (enum cfg_cond)st : CFG_COND_UNKNOWN;
 		}
-		dec_pop(d, m2);
+		cfg_dec_pop(d, m2);
 		if (rc < 0)
 			break;
 	}
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc;
 }
 
-static int dec_addresses(struct dec *d, const json_t *status, struct cfg_node *n)
+static int cfg_dec_addresses(struct cfg_dec *d, const json_t *status, struct cfg_node *n)
 {
 	const json_t *arr = NULL;
 	size_t i, mark;
 	json_t *item;
-	int rc = dec_array(d, status, "addresses", &arr);
+	int rc = cfg_dec_array(d, status, "addresses", &arr);
 
 	if (rc <= 0 || !json_array_size(arr))
 		return rc;
 	n->addresses = calloc(json_array_size(arr), sizeof(*n->addresses));
 	if (!n->addresses)
 		return nomem(d);
-	mark = dec_push(d, "addresses");
+	mark = cfg_dec_push(d, "addresses");
 	json_array_foreach(arr, i, item)
 	{
 		struct cfg_node_address *a = &n->addresses[i];
 		size_t m2;
 
 		if (!json_is_object(item)) {
-			rc = dec_fail_idx(d, arr, i, "must be a mapping");
+			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
 			break;
 		}
-		m2 = dec_push_idx(d, i);
+		m2 = cfg_dec_push_idx(d, i);
 		n->n_addresses = i + 1;
-		if ((rc = dec_string(d, item, "type", &a->type)) == 0)
-			rc = dec_fail_at(d, item, "type", "required");
-		if (rc > 0 && (rc = dec_string(d, item, "address", &a->address)) == 0)
-			rc = dec_fail_at(d, item, "address", "required");
-		dec_pop(d, m2);
+		if ((rc = cfg_dec_string(d, item, "type", &a->type)) == 0)
+			rc = cfg_dec_fail_at(d, item, "type", "required");
+		if (rc > 0 && (rc = cfg_dec_string(d, item, "address", &a->address)) == 0)
+			rc = cfg_dec_fail_at(d, item, "address", "required");
+		cfg_dec_pop(d, m2);
 		if (rc < 0)
 			break;
 		a->is_ip = cfg_addr_parse(a->address, &a->ip) == 0;
 	}
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc;
 }
 
 int cfg_node_decode(const json_t *obj, struct cfg_node *out, struct cfg_error *err)
 {
 	const json_t *spec = NULL, *status = NULL;
-	struct dec d;
+	struct cfg_dec d;
 	size_t mark;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	dec_init(&d, err, "Node", false);
-	if ((rc = dec_type(&d, obj, "v1")) < 0 || (rc = dec_meta(&d, obj, false, &out->meta)) < 0 ||
-	    (rc = dec_object(&d, obj, "spec", &spec)) < 0)
+	cfg_dec_init(&d, err, "Node", false);
+	if ((rc = cfg_dec_type(&d, obj, "v1")) < 0 ||
+	    (rc = cfg_dec_meta(&d, obj, false, &out->meta)) < 0 ||
+	    (rc = cfg_dec_object(&d, obj, "spec", &spec)) < 0)
 		goto out;
 	if (rc) {
-		mark = dec_push(&d, "spec");
-		rc = dec_bool(&d, spec, "unschedulable", &out->unschedulable);
-		dec_pop(&d, mark);
+		mark = cfg_dec_push(&d, "spec");
+		rc = cfg_dec_bool(&d, spec, "unschedulable", &out->unschedulable);
+		cfg_dec_pop(&d, mark);
 		if (rc < 0)
 			goto out;
 	}
-	if ((rc = dec_object(&d, obj, "status", &status)) <= 0)
+	if ((rc = cfg_dec_object(&d, obj, "status", &status)) <= 0)
 		goto out;
-	mark = dec_push(&d, "status");
-	if ((rc = dec_conditions(&d, status, out)) >= 0)
-		rc = dec_addresses(&d, status, out);
-	dec_pop(&d, mark);
+	mark = cfg_dec_push(&d, "status");
+	if ((rc = cfg_dec_conditions(&d, status, out)) >= 0)
+		rc = cfg_dec_addresses(&d, status, out);
+	cfg_dec_pop(&d, mark);
 out:
 	if (rc < 0)
 		cfg_node_fini(out);

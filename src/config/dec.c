@@ -9,7 +9,7 @@
 
 #include "config/dec.h"
 
-void dec_init(struct dec *d, struct cfg_error *err, const char *kind, bool strict)
+void cfg_dec_init(struct cfg_dec *d, struct cfg_error *err, const char *kind, bool strict)
 {
 	memset(d, 0, sizeof(*d));
 	d->err = err;
@@ -17,7 +17,7 @@ void dec_init(struct dec *d, struct cfg_error *err, const char *kind, bool stric
 	d->strict = strict;
 }
 
-static void path_append(struct dec *d, const char *fmt, const char *s, size_t idx, bool is_idx)
+static void path_append(struct cfg_dec *d, const char *fmt, const char *s, size_t idx, bool is_idx)
 {
 	size_t cap = sizeof(d->path);
 	int n;
@@ -44,7 +44,7 @@ static bool plain_key(const char *k)
 	return true;
 }
 
-size_t dec_push(struct dec *d, const char *key)
+size_t cfg_dec_push(struct cfg_dec *d, const char *key)
 {
 	size_t mark = d->plen;
 
@@ -55,7 +55,7 @@ size_t dec_push(struct dec *d, const char *key)
 	return mark;
 }
 
-size_t dec_push_idx(struct dec *d, size_t idx)
+size_t cfg_dec_push_idx(struct cfg_dec *d, size_t idx)
 {
 	size_t mark = d->plen;
 
@@ -63,13 +63,13 @@ size_t dec_push_idx(struct dec *d, size_t idx)
 	return mark;
 }
 
-void dec_pop(struct dec *d, size_t mark)
+void cfg_dec_pop(struct cfg_dec *d, size_t mark)
 {
 	d->plen = mark;
 	d->path[mark] = '\0';
 }
 
-static int vfail(struct dec *d, unsigned line, const char *fmt, va_list ap)
+static int vfail(struct cfg_dec *d, unsigned line, const char *fmt, va_list ap)
 {
 	char obj[CFG_ERR_MSG_MAX / 2];
 
@@ -77,7 +77,7 @@ static int vfail(struct dec *d, unsigned line, const char *fmt, va_list ap)
 	return cfg_err_vset(d->err, -EINVAL, line, obj, d->path, fmt, ap);
 }
 
-static unsigned key_line(const struct dec *d, const json_t *c, const char *key)
+static unsigned key_line(const struct cfg_dec *d, const json_t *c, const char *key)
 {
 	const struct cfg_lines *l = d->err ? d->err->lines : NULL;
 	unsigned line = cfg_lines_key(l, c, key);
@@ -86,22 +86,22 @@ static unsigned key_line(const struct dec *d, const json_t *c, const char *key)
 	return line ? line : cfg_lines_self(l, c);
 }
 
-int dec_fail_at(struct dec *d, const json_t *c, const char *key, const char *fmt, ...)
+int cfg_dec_fail_at(struct cfg_dec *d, const json_t *c, const char *key, const char *fmt, ...)
 {
-	size_t mark = dec_push(d, key);
+	size_t mark = cfg_dec_push(d, key);
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
 	rc = vfail(d, key_line(d, c, key), fmt, ap);
 	va_end(ap);
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc;
 }
 
-int dec_fail_idx(struct dec *d, const json_t *c, size_t idx, const char *fmt, ...)
+int cfg_dec_fail_idx(struct cfg_dec *d, const json_t *c, size_t idx, const char *fmt, ...)
 {
-	size_t mark = dec_push_idx(d, idx);
+	size_t mark = cfg_dec_push_idx(d, idx);
 	const struct cfg_lines *l = d->err ? d->err->lines : NULL;
 	va_list ap;
 	int rc;
@@ -109,11 +109,11 @@ int dec_fail_idx(struct dec *d, const json_t *c, size_t idx, const char *fmt, ..
 	va_start(ap, fmt);
 	rc = vfail(d, cfg_lines_index(l, c, idx), fmt, ap);
 	va_end(ap);
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc;
 }
 
-int dec_fail_here(struct dec *d, const json_t *c, const char *fmt, ...)
+int cfg_dec_fail_here(struct cfg_dec *d, const json_t *c, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
@@ -124,14 +124,14 @@ int dec_fail_here(struct dec *d, const json_t *c, const char *fmt, ...)
 	return rc;
 }
 
-const json_t *dec_get(const json_t *obj, const char *key)
+const json_t *cfg_dec_get(const json_t *obj, const char *key)
 {
 	const json_t *v = obj ? json_object_get(obj, key) : NULL;
 
 	return json_is_null(v) ? NULL : v;
 }
 
-int dec_known(struct dec *d, const json_t *obj, const char *const *known)
+int cfg_dec_known(struct cfg_dec *d, const json_t *obj, const char *const *known)
 {
 	const char *k;
 	json_t *v;
@@ -145,64 +145,64 @@ int dec_known(struct dec *d, const json_t *obj, const char *const *known)
 		for (p = known; *p && strcmp(*p, k) != 0; p++)
 			;
 		if (!*p)
-			return dec_fail_at(d, obj, k, "unknown field");
+			return cfg_dec_fail_at(d, obj, k, "unknown field");
 	}
 	return 0;
 }
 
-int dec_object(struct dec *d, const json_t *obj, const char *key, const json_t **out)
+int cfg_dec_object(struct cfg_dec *d, const json_t *obj, const char *key, const json_t **out)
 {
-	const json_t *v = dec_get(obj, key);
+	const json_t *v = cfg_dec_get(obj, key);
 
 	if (!v)
 		return 0;
 	if (!json_is_object(v))
-		return dec_fail_at(d, obj, key, "must be a mapping");
+		return cfg_dec_fail_at(d, obj, key, "must be a mapping");
 	*out = v;
 	return 1;
 }
 
-int dec_array(struct dec *d, const json_t *obj, const char *key, const json_t **out)
+int cfg_dec_array(struct cfg_dec *d, const json_t *obj, const char *key, const json_t **out)
 {
-	const json_t *v = dec_get(obj, key);
+	const json_t *v = cfg_dec_get(obj, key);
 
 	if (!v)
 		return 0;
 	if (!json_is_array(v))
-		return dec_fail_at(d, obj, key, "must be a list");
+		return cfg_dec_fail_at(d, obj, key, "must be a list");
 	*out = v;
 	return 1;
 }
 
-int dec_bool(struct dec *d, const json_t *obj, const char *key, bool *out)
+int cfg_dec_bool(struct cfg_dec *d, const json_t *obj, const char *key, bool *out)
 {
-	const json_t *v = dec_get(obj, key);
+	const json_t *v = cfg_dec_get(obj, key);
 
 	if (!v)
 		return 0;
 	/* "yes"/"on" arrive as strings (YAML 1.2), and end here */
 	if (!json_is_boolean(v))
-		return dec_fail_at(d, obj, key, "must be true or false");
+		return cfg_dec_fail_at(d, obj, key, "must be true or false");
 	*out = json_is_true(v);
 	return 1;
 }
 
-int dec_cstr(struct dec *d, const json_t *obj, const char *key, const char **out)
+int cfg_dec_cstr(struct cfg_dec *d, const json_t *obj, const char *key, const char **out)
 {
-	const json_t *v = dec_get(obj, key);
+	const json_t *v = cfg_dec_get(obj, key);
 
 	if (!v)
 		return 0;
 	if (!json_is_string(v))
-		return dec_fail_at(d, obj, key, "must be a string");
+		return cfg_dec_fail_at(d, obj, key, "must be a string");
 	*out = json_string_value(v);
 	return 1;
 }
 
-int dec_string(struct dec *d, const json_t *obj, const char *key, char **out)
+int cfg_dec_string(struct cfg_dec *d, const json_t *obj, const char *key, char **out)
 {
 	const char *s = NULL;
-	int rc = dec_cstr(d, obj, key, &s);
+	int rc = cfg_dec_cstr(d, obj, key, &s);
 	char *copy;
 
 	if (rc <= 0)
@@ -238,49 +238,49 @@ static bool integral(const json_t *v, json_int_t *out, int *big)
 	return false;
 }
 
-int dec_uint(struct dec *d, const json_t *obj, const char *key, uint64_t min, uint64_t max,
-	     uint64_t *out)
+int cfg_dec_uint(struct cfg_dec *d, const json_t *obj, const char *key, uint64_t min, uint64_t max,
+                 uint64_t *out)
 {
-	const json_t *v = dec_get(obj, key);
+	const json_t *v = cfg_dec_get(obj, key);
 	json_int_t i = 0;
 	int big;
 
 	if (!v)
 		return 0;
 	if (!integral(v, &i, &big))
-		return dec_fail_at(d, obj, key, "must be an integer");
+		return cfg_dec_fail_at(d, obj, key, "must be an integer");
 	if (big || i < 0 || (uint64_t)i < min || (uint64_t)i > max)
-		return dec_fail_at(d, obj, key, "must be %" PRIu64 "..%" PRIu64, min, max);
+		return cfg_dec_fail_at(d, obj, key, "must be %" PRIu64 "..%" PRIu64, min, max);
 	*out = (uint64_t)i;
 	return 1;
 }
 
-int dec_int(struct dec *d, const json_t *obj, const char *key, int64_t min, int64_t max,
-	    int64_t *out)
+int cfg_dec_int(struct cfg_dec *d, const json_t *obj, const char *key, int64_t min, int64_t max,
+                int64_t *out)
 {
-	const json_t *v = dec_get(obj, key);
+	const json_t *v = cfg_dec_get(obj, key);
 	json_int_t i = 0;
 	int big;
 
 	if (!v)
 		return 0;
 	if (!integral(v, &i, &big))
-		return dec_fail_at(d, obj, key, "must be an integer");
+		return cfg_dec_fail_at(d, obj, key, "must be an integer");
 	if (big || i < min || i > max)
-		return dec_fail_at(d, obj, key, "must be %" PRId64 "..%" PRId64, min, max);
+		return cfg_dec_fail_at(d, obj, key, "must be %" PRId64 "..%" PRId64, min, max);
 	*out = i;
 	return 1;
 }
 
-int dec_uint_or_string(struct dec *d, const json_t *obj, const char *key, uint64_t min,
-		       uint64_t max, uint64_t *out)
+int cfg_dec_uint_or_string(struct cfg_dec *d, const json_t *obj, const char *key, uint64_t min,
+                           uint64_t max, uint64_t *out)
 {
-	const json_t *v = dec_get(obj, key);
+	const json_t *v = cfg_dec_get(obj, key);
 	const char *s;
 	uint64_t u = 0;
 
 	if (!v || !json_is_string(v))
-		return dec_uint(d, obj, key, min, max, out);
+		return cfg_dec_uint(d, obj, key, min, max, out);
 	s = json_string_value(v);
 	/* OpenELB drops "" (omitempty), so it means absent */
 	if (!*s)
@@ -289,25 +289,25 @@ int dec_uint_or_string(struct dec *d, const json_t *obj, const char *key, uint64
 		unsigned dig = (unsigned)(*p - '0');
 
 		if (*p < '0' || *p > '9')
-			return dec_fail_at(d, obj, key, "must be a whole number of seconds");
+			return cfg_dec_fail_at(d, obj, key, "must be a whole number of seconds");
 		if (u > (UINT64_MAX - dig) / 10)
 			u = UINT64_MAX; /* saturate: out of range anyway */
 		else
 			u = u * 10 + dig;
 	}
 	if (u < min || u > max)
-		return dec_fail_at(d, obj, key, "must be %" PRIu64 "..%" PRIu64, min, max);
+		return cfg_dec_fail_at(d, obj, key, "must be %" PRIu64 "..%" PRIu64, min, max);
 	*out = u;
 	return 1;
 }
 
-int dec_enum(struct dec *d, const json_t *obj, const char *key, const char *const *names,
-	     unsigned *out)
+int cfg_dec_enum(struct cfg_dec *d, const json_t *obj, const char *key, const char *const *names,
+                 unsigned *out)
 {
 	const char *s = NULL;
 	char list[256];
 	size_t off = 0;
-	int rc = dec_cstr(d, obj, key, &s);
+	int rc = cfg_dec_cstr(d, obj, key, &s);
 
 	if (rc <= 0)
 		return rc;
@@ -319,38 +319,38 @@ int dec_enum(struct dec *d, const json_t *obj, const char *key, const char *cons
 	list[0] = '\0';
 	for (unsigned i = 0; names[i] && off < sizeof(list); i++) {
 		int n = snprintf(list + off, sizeof(list) - off, "%s%s",
-				 i == 0 ? "" : (names[i + 1] ? ", " : " or "), names[i]);
+		                 i == 0 ? "" : (names[i + 1] ? ", " : " or "), names[i]);
 
 		if (n > 0)
 			off += (size_t)n;
 	}
-	return dec_fail_at(d, obj, key, "must be %s", list);
+	return cfg_dec_fail_at(d, obj, key, "must be %s", list);
 }
 
-int dec_addr(struct dec *d, const json_t *obj, const char *key, struct bgp_addr *out)
+int cfg_dec_addr(struct cfg_dec *d, const json_t *obj, const char *key, struct bgp_addr *out)
 {
 	const char *s = NULL;
-	int rc = dec_cstr(d, obj, key, &s);
+	int rc = cfg_dec_cstr(d, obj, key, &s);
 
 	if (rc <= 0)
 		return rc;
 	if (cfg_addr_parse(s, out) < 0)
-		return dec_fail_at(d, obj, key, "\"%s\" is not an IP address", s);
+		return cfg_dec_fail_at(d, obj, key, "\"%s\" is not an IP address", s);
 	return 1;
 }
 
-static int nomem(struct dec *d)
+static int nomem(struct cfg_dec *d)
 {
 	return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
 }
 
-int dec_map(struct dec *d, const json_t *obj, const char *key, struct cfg_map *out)
+int cfg_dec_map(struct cfg_dec *d, const json_t *obj, const char *key, struct cfg_map *out)
 {
 	const json_t *m = NULL;
 	const char *k;
 	json_t *v;
 	size_t mark;
-	int rc = dec_object(d, obj, key, &m);
+	int rc = cfg_dec_object(d, obj, key, &m);
 
 	if (rc <= 0)
 		return rc;
@@ -360,13 +360,13 @@ int dec_map(struct dec *d, const json_t *obj, const char *key, struct cfg_map *o
 	out->items = calloc(json_object_size(m), sizeof(*out->items));
 	if (!out->items)
 		return nomem(d);
-	mark = dec_push(d, key);
+	mark = cfg_dec_push(d, key);
 	json_object_foreach((json_t *)m, k, v)
 	{
 		struct cfg_kv *kv = &out->items[out->n];
 
 		if (!json_is_string(v)) {
-			rc = dec_fail_at(d, m, k, "must be a string");
+			rc = cfg_dec_fail_at(d, m, k, "must be a string");
 			goto out;
 		}
 		kv->key = strdup(k);
@@ -379,18 +379,18 @@ int dec_map(struct dec *d, const json_t *obj, const char *key, struct cfg_map *o
 	}
 	rc = 1;
 out:
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	if (rc < 0)
 		cfg_map_fini(out);
 	return rc;
 }
 
-int dec_strings(struct dec *d, const json_t *obj, const char *key, char ***out, size_t *n)
+int cfg_dec_strings(struct cfg_dec *d, const json_t *obj, const char *key, char ***out, size_t *n)
 {
 	const json_t *a = NULL;
 	size_t i, mark;
 	json_t *v;
-	int rc = dec_array(d, obj, key, &a);
+	int rc = cfg_dec_array(d, obj, key, &a);
 
 	if (rc <= 0)
 		return rc;
@@ -402,11 +402,11 @@ int dec_strings(struct dec *d, const json_t *obj, const char *key, char ***out, 
 	*out = calloc(json_array_size(a), sizeof(**out));
 	if (!*out)
 		return nomem(d);
-	mark = dec_push(d, key);
+	mark = cfg_dec_push(d, key);
 	json_array_foreach(a, i, v)
 	{
 		if (!json_is_string(v)) {
-			rc = dec_fail_idx(d, a, i, "must be a string");
+			rc = cfg_dec_fail_idx(d, a, i, "must be a string");
 			break;
 		}
 		(*out)[i] = strdup(json_string_value(v));
@@ -416,7 +416,7 @@ int dec_strings(struct dec *d, const json_t *obj, const char *key, char ***out, 
 			break;
 		}
 	}
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	if (rc < 0) {
 		cfg_strings_free(*out, *n);
 		*out = NULL;

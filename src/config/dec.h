@@ -18,12 +18,12 @@
 
 #include "config/config.h"
 
-struct dec {
-	struct cfg_error *err;	  /* borrowed */
-	const char *kind;	  /* static: "BgpPeer" */
-	const char *ns;		  /* borrowed from the tree, NULL until known */
-	const char *name;	  /* borrowed from the tree, NULL until known */
-	bool strict;		  /* unknown fields are errors (OpenELB CRDs) */
+struct cfg_dec {
+	struct cfg_error *err; /* borrowed */
+	const char *kind;      /* static: "BgpPeer" */
+	const char *ns;        /* borrowed from the tree, NULL until known */
+	const char *name;      /* borrowed from the tree, NULL until known */
+	bool strict;           /* unknown fields are errors (OpenELB CRDs) */
 	size_t plen;
 	char path[CFG_ERR_PATH_MAX];
 };
@@ -33,81 +33,84 @@ struct dec {
  * "path: " (when not empty), then the reason. Returns rc.
  */
 int cfg_err_set(struct cfg_error *err, int rc, unsigned line, const char *obj, const char *path,
-		const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 int cfg_err_vset(struct cfg_error *err, int rc, unsigned line, const char *obj, const char *path,
-		 const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+                 const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
-void dec_init(struct dec *d, struct cfg_error *err, const char *kind, bool strict);
+void cfg_dec_init(struct cfg_dec *d, struct cfg_error *err, const char *kind, bool strict);
 
 /* Path building: push returns a mark that pop restores. */
-size_t dec_push(struct dec *d, const char *key);
-size_t dec_push_idx(struct dec *d, size_t idx);
-void dec_pop(struct dec *d, size_t mark);
+size_t cfg_dec_push(struct cfg_dec *d, const char *key);
+size_t cfg_dec_push_idx(struct cfg_dec *d, size_t idx);
+void cfg_dec_pop(struct cfg_dec *d, size_t mark);
 
 /* Failures. _at: the field c[key] (pushed onto the path for the message);
  * _idx: the item c[idx]; _here: the current path, line of container c. */
-int dec_fail_at(struct dec *d, const json_t *c, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-int dec_fail_idx(struct dec *d, const json_t *c, size_t idx, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-int dec_fail_here(struct dec *d, const json_t *c, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int cfg_dec_fail_at(struct cfg_dec *d, const json_t *c, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int cfg_dec_fail_idx(struct cfg_dec *d, const json_t *c, size_t idx, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int cfg_dec_fail_here(struct cfg_dec *d, const json_t *c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* obj[key] unless absent or null. obj may be NULL. */
-const json_t *dec_get(const json_t *obj, const char *key);
+const json_t *cfg_dec_get(const json_t *obj, const char *key);
 
 /* In strict mode: every key of obj must be in known (NULL-terminated). */
-int dec_known(struct dec *d, const json_t *obj, const char *const *known);
+int cfg_dec_known(struct cfg_dec *d, const json_t *obj, const char *const *known);
 
 /* Type-checked getters. */
-int dec_object(struct dec *d, const json_t *obj, const char *key, const json_t **out);
-int dec_array(struct dec *d, const json_t *obj, const char *key, const json_t **out);
-int dec_bool(struct dec *d, const json_t *obj, const char *key, bool *out);
+int cfg_dec_object(struct cfg_dec *d, const json_t *obj, const char *key, const json_t **out);
+int cfg_dec_array(struct cfg_dec *d, const json_t *obj, const char *key, const json_t **out);
+int cfg_dec_bool(struct cfg_dec *d, const json_t *obj, const char *key, bool *out);
 /* *out is a new heap copy (free the old value first if needed). */
-int dec_string(struct dec *d, const json_t *obj, const char *key, char **out);
+int cfg_dec_string(struct cfg_dec *d, const json_t *obj, const char *key, char **out);
 /* Borrowed string; "" counts as present. */
-int dec_cstr(struct dec *d, const json_t *obj, const char *key, const char **out);
+int cfg_dec_cstr(struct cfg_dec *d, const json_t *obj, const char *key, const char **out);
 /* An integer in [min, max]; failure says "must be min..max". */
-int dec_uint(struct dec *d, const json_t *obj, const char *key, uint64_t min, uint64_t max,
-	     uint64_t *out);
-int dec_int(struct dec *d, const json_t *obj, const char *key, int64_t min, int64_t max,
-	    int64_t *out);
+int cfg_dec_uint(struct cfg_dec *d, const json_t *obj, const char *key, uint64_t min, uint64_t max,
+                 uint64_t *out);
+int cfg_dec_int(struct cfg_dec *d, const json_t *obj, const char *key, int64_t min, int64_t max,
+                int64_t *out);
 /* An integer, or a string of decimal digits (OpenELB's timers); "" is absent. */
-int dec_uint_or_string(struct dec *d, const json_t *obj, const char *key, uint64_t min,
-		       uint64_t max, uint64_t *out);
+int cfg_dec_uint_or_string(struct cfg_dec *d, const json_t *obj, const char *key, uint64_t min,
+                           uint64_t max, uint64_t *out);
 /* One of names[] (NULL-terminated): *out is its index. */
-int dec_enum(struct dec *d, const json_t *obj, const char *key, const char *const *names,
-	     unsigned *out);
+int cfg_dec_enum(struct cfg_dec *d, const json_t *obj, const char *key, const char *const *names,
+                 unsigned *out);
 /* An IP address. */
-int dec_addr(struct dec *d, const json_t *obj, const char *key, struct bgp_addr *out);
+int cfg_dec_addr(struct cfg_dec *d, const json_t *obj, const char *key, struct bgp_addr *out);
 /* map[string]string */
-int dec_map(struct dec *d, const json_t *obj, const char *key, struct cfg_map *out);
+int cfg_dec_map(struct cfg_dec *d, const json_t *obj, const char *key, struct cfg_map *out);
 /* []string */
-int dec_strings(struct dec *d, const json_t *obj, const char *key, char ***out, size_t *n);
+int cfg_dec_strings(struct cfg_dec *d, const json_t *obj, const char *key, char ***out, size_t *n);
 
 /*
  * ObjectMeta: name (required), namespace (namespaced kinds default to
  * "default"), labels, annotations, uid, resourceVersion. Sets d->name and
  * d->ns. In strict mode unknown ObjectMeta fields are errors.
  */
-int dec_meta(struct dec *d, const json_t *root, bool namespaced, struct cfg_meta *m);
+int cfg_dec_meta(struct cfg_dec *d, const json_t *root, bool namespaced, struct cfg_meta *m);
 
 /*
  * apiVersion/kind check: kind, when present, must be d->kind;
  * apiVersion, when present, must be api_version.
  */
-int dec_type(struct dec *d, const json_t *root, const char *api_version);
+int cfg_dec_type(struct cfg_dec *d, const json_t *root, const char *api_version);
 
-int dec_selector(struct dec *d, const json_t *obj, const char *key, struct cfg_selector *out);
-int dec_graceful_restart(struct dec *d, const json_t *obj, const char *key,
-			 struct cfg_graceful_restart *out);
+int cfg_dec_selector(struct cfg_dec *d, const json_t *obj, const char *key,
+                     struct cfg_selector *out);
+int cfg_dec_graceful_restart(struct cfg_dec *d, const json_t *obj, const char *key,
+                             struct cfg_graceful_restart *out);
 
 void cfg_meta_fini(struct cfg_meta *m);
 void cfg_map_fini(struct cfg_map *m);
 void cfg_selector_fini(struct cfg_selector *s);
 void cfg_strings_free(char **v, size_t n);
 
-/* IP parsing (inet_pton: strict dotted quad / RFC 4291 text). */
+/* IP parsing: bgp_addr_parse (inet_pton: strict dotted quad, RFC 4291
+ * text); *a is zeroed on failure. Eip CIDRs are parsed in eip.c, since
+ * bgp_prefix_parse refuses host bits that OpenELB accepts. */
 int cfg_addr_parse(const char *s, struct bgp_addr *a);
 int cfg_addr_cmp(const struct bgp_addr *a, const struct bgp_addr *b);
 bool cfg_addr_eq(const struct bgp_addr *a, const struct bgp_addr *b);
@@ -116,6 +119,6 @@ bool cfg_addr_eq(const struct bgp_addr *a, const struct bgp_addr *b);
 bool cfg_str_eq(const char *a, const char *b);
 /* "Kind ns/name", "Kind name" or "Kind" into buf. */
 const char *cfg_obj_label(char *buf, size_t len, const char *kind, const char *ns,
-			  const char *name);
+                          const char *name);
 
 #endif

@@ -12,11 +12,11 @@
 
 static const char *const top_known[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
 static const char *const spec_known[] = {
-	"address",  "protocol", "interface", "disable", "usingKnownIPs", "priority", "namespaces",
-	"namespaceSelector", NULL,
+    "address",  "protocol",   "interface",         "disable", "usingKnownIPs",
+    "priority", "namespaces", "namespaceSelector", NULL,
 };
 static const char *const status_known[] = {
-	"occupied", "usage", "poolSize", "used", "firstIP", "lastIP", "ready", "v4", NULL,
+    "occupied", "usage", "poolSize", "used", "firstIP", "lastIP", "ready", "v4", NULL,
 };
 /* kubebuilder:validation:Enum=bgp;layer2;vip, same order as enum cfg_eip_protocol */
 static const char *const protocol_names[] = {"bgp", "layer2", "vip", NULL};
@@ -41,7 +41,7 @@ static int parse_prefix_len(const char *s, unsigned max, unsigned *out)
 }
 
 int cfg_eip_parse_address(const char *s, struct bgp_addr *first, struct bgp_addr *last,
-			  const char **why)
+                          const char **why)
 {
 	char buf[ADDR_TEXT_MAX];
 	char *sep;
@@ -96,58 +96,58 @@ int cfg_eip_parse_address(const char *s, struct bgp_addr *first, struct bgp_addr
 	return 0;
 }
 
-static int dec_status(struct dec *d, const json_t *st, struct cfg_eip_status *s)
+static int cfg_dec_status(struct cfg_dec *d, const json_t *st, struct cfg_eip_status *s)
 {
 	int64_t i = 0;
 	int rc;
 
-	if ((rc = dec_known(d, st, status_known)) < 0 ||
-	    (rc = dec_bool(d, st, "occupied", &s->occupied)) < 0)
+	if ((rc = cfg_dec_known(d, st, status_known)) < 0 ||
+	    (rc = cfg_dec_bool(d, st, "occupied", &s->occupied)) < 0)
 		return rc;
-	if ((rc = dec_int(d, st, "usage", 0, INT64_MAX, &i)) < 0)
+	if ((rc = cfg_dec_int(d, st, "usage", 0, INT64_MAX, &i)) < 0)
 		return rc;
 	s->usage = i;
 	i = 0;
-	if ((rc = dec_int(d, st, "poolSize", 0, INT64_MAX, &i)) < 0)
+	if ((rc = cfg_dec_int(d, st, "poolSize", 0, INT64_MAX, &i)) < 0)
 		return rc;
 	s->pool_size = i;
-	if ((rc = dec_map(d, st, "used", &s->used)) < 0 ||
-	    (rc = dec_string(d, st, "firstIP", &s->first_ip)) < 0 ||
-	    (rc = dec_string(d, st, "lastIP", &s->last_ip)) < 0 ||
-	    (rc = dec_bool(d, st, "ready", &s->ready)) < 0 ||
-	    (rc = dec_bool(d, st, "v4", &s->v4)) < 0)
+	if ((rc = cfg_dec_map(d, st, "used", &s->used)) < 0 ||
+	    (rc = cfg_dec_string(d, st, "firstIP", &s->first_ip)) < 0 ||
+	    (rc = cfg_dec_string(d, st, "lastIP", &s->last_ip)) < 0 ||
+	    (rc = cfg_dec_bool(d, st, "ready", &s->ready)) < 0 ||
+	    (rc = cfg_dec_bool(d, st, "v4", &s->v4)) < 0)
 		return rc;
 	return 0;
 }
 
-static int dec_spec(struct dec *d, const json_t *spec, struct cfg_eip *e)
+static int cfg_dec_spec(struct cfg_dec *d, const json_t *spec, struct cfg_eip *e)
 {
 	const char *why = NULL;
 	unsigned proto = CFG_EIP_BGP;
 	int rc;
 
-	if ((rc = dec_known(d, spec, spec_known)) < 0)
+	if ((rc = cfg_dec_known(d, spec, spec_known)) < 0)
 		return rc;
-	rc = dec_string(d, spec, "address", &e->address);
+	rc = cfg_dec_string(d, spec, "address", &e->address);
 	if (rc < 0)
 		return rc;
 	if (!rc || !*e->address)
-		return dec_fail_at(d, spec, "address", "required");
+		return cfg_dec_fail_at(d, spec, "address", "required");
 	if (cfg_eip_parse_address(e->address, &e->first, &e->last, &why) < 0)
-		return dec_fail_at(d, spec, "address", "\"%s\" %s", e->address, why);
-	if ((rc = dec_enum(d, spec, "protocol", protocol_names, &proto)) < 0)
+		return cfg_dec_fail_at(d, spec, "address", "\"%s\" %s", e->address, why);
+	if ((rc = cfg_dec_enum(d, spec, "protocol", protocol_names, &proto)) < 0)
 		return rc;
 	e->protocol = (enum cfg_eip_protocol)proto;
-	if ((rc = dec_string(d, spec, "interface", &e->interface)) < 0)
+	if ((rc = cfg_dec_string(d, spec, "interface", &e->interface)) < 0)
 		return rc;
 	/* Eip.ValidateCreate: "field spec.interface should not be empty" */
 	if (e->protocol == CFG_EIP_LAYER2 && (!e->interface || !*e->interface))
-		return dec_fail_at(d, spec, "interface", "required when protocol is layer2");
-	if ((rc = dec_bool(d, spec, "disable", &e->disable)) < 0 ||
-	    (rc = dec_bool(d, spec, "usingKnownIPs", &e->using_known_ips)) < 0 ||
-	    (rc = dec_int(d, spec, "priority", INT64_MIN, INT64_MAX, &e->priority)) < 0 ||
-	    (rc = dec_strings(d, spec, "namespaces", &e->namespaces, &e->n_namespaces)) < 0 ||
-	    (rc = dec_map(d, spec, "namespaceSelector", &e->namespace_selector)) < 0)
+		return cfg_dec_fail_at(d, spec, "interface", "required when protocol is layer2");
+	if ((rc = cfg_dec_bool(d, spec, "disable", &e->disable)) < 0 ||
+	    (rc = cfg_dec_bool(d, spec, "usingKnownIPs", &e->using_known_ips)) < 0 ||
+	    (rc = cfg_dec_int(d, spec, "priority", INT64_MIN, INT64_MAX, &e->priority)) < 0 ||
+	    (rc = cfg_dec_strings(d, spec, "namespaces", &e->namespaces, &e->n_namespaces)) < 0 ||
+	    (rc = cfg_dec_map(d, spec, "namespaceSelector", &e->namespace_selector)) < 0)
 		return rc;
 	return 0;
 }
@@ -155,29 +155,29 @@ static int dec_spec(struct dec *d, const json_t *spec, struct cfg_eip *e)
 int cfg_eip_decode(const json_t *obj, struct cfg_eip *out, struct cfg_error *err)
 {
 	const json_t *spec = NULL, *status = NULL;
-	struct dec d;
+	struct cfg_dec d;
 	size_t mark;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	dec_init(&d, err, "Eip", true);
-	if ((rc = dec_type(&d, obj, CFG_OPENELB_API_VERSION)) < 0 ||
-	    (rc = dec_meta(&d, obj, false, &out->meta)) < 0 ||
-	    (rc = dec_known(&d, obj, top_known)) < 0 ||
-	    (rc = dec_object(&d, obj, "spec", &spec)) < 0)
+	cfg_dec_init(&d, err, "Eip", true);
+	if ((rc = cfg_dec_type(&d, obj, CFG_OPENELB_API_VERSION)) < 0 ||
+	    (rc = cfg_dec_meta(&d, obj, false, &out->meta)) < 0 ||
+	    (rc = cfg_dec_known(&d, obj, top_known)) < 0 ||
+	    (rc = cfg_dec_object(&d, obj, "spec", &spec)) < 0)
 		goto out;
 	if (!rc) {
-		rc = dec_fail_at(&d, obj, "spec", "required");
+		rc = cfg_dec_fail_at(&d, obj, "spec", "required");
 		goto out;
 	}
-	mark = dec_push(&d, "spec");
-	rc = dec_spec(&d, spec, out);
-	dec_pop(&d, mark);
-	if (rc < 0 || (rc = dec_object(&d, obj, "status", &status)) <= 0)
+	mark = cfg_dec_push(&d, "spec");
+	rc = cfg_dec_spec(&d, spec, out);
+	cfg_dec_pop(&d, mark);
+	if (rc < 0 || (rc = cfg_dec_object(&d, obj, "status", &status)) <= 0)
 		goto out;
-	mark = dec_push(&d, "status");
-	rc = dec_status(&d, status, &out->status);
-	dec_pop(&d, mark);
+	mark = cfg_dec_push(&d, "status");
+	rc = cfg_dec_status(&d, status, &out->status);
+	cfg_dec_pop(&d, mark);
 out:
 	if (rc < 0)
 		cfg_eip_fini(out);

@@ -1,7 +1,6 @@
 /*
  * cfg_error formatting and small shared utilities.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +16,7 @@ void cfg_error_init(struct cfg_error *err, const char *file, const struct cfg_li
 }
 
 int cfg_err_vset(struct cfg_error *err, int rc, unsigned line, const char *obj, const char *path,
-		 const char *fmt, va_list ap)
+                 const char *fmt, va_list ap)
 {
 	size_t off = 0, cap = sizeof(err->msg);
 	int n;
@@ -29,10 +28,10 @@ int cfg_err_vset(struct cfg_error *err, int rc, unsigned line, const char *obj, 
 	err->msg[0] = '\0';
 
 /* snprintf returns what it would have written: clamp so off stays in bounds */
-#define ADVANCE(n_)                                                                               \
-	do {                                                                                      \
-		if ((n_) > 0)                                                                     \
-			off += (size_t)(n_) < cap - off ? (size_t)(n_) : cap - off - 1;           \
+#define ADVANCE(n_)                                                                                \
+	do {                                                                                       \
+		if ((n_) > 0)                                                                      \
+			off += (size_t)(n_) < cap - off ? (size_t)(n_) : cap - off - 1;            \
 	} while (0)
 
 	if (err->file && line)
@@ -58,7 +57,7 @@ int cfg_err_vset(struct cfg_error *err, int rc, unsigned line, const char *obj, 
 }
 
 int cfg_err_set(struct cfg_error *err, int rc, unsigned line, const char *obj, const char *path,
-		const char *fmt, ...)
+                const char *fmt, ...)
 {
 	va_list ap;
 
@@ -68,8 +67,7 @@ int cfg_err_set(struct cfg_error *err, int rc, unsigned line, const char *obj, c
 	return rc;
 }
 
-const char *cfg_obj_label(char *buf, size_t len, const char *kind, const char *ns,
-			  const char *name)
+const char *cfg_obj_label(char *buf, size_t len, const char *kind, const char *ns, const char *name)
 {
 	if (!kind || !*kind)
 		snprintf(buf, len, "%s", "");
@@ -84,17 +82,11 @@ const char *cfg_obj_label(char *buf, size_t len, const char *kind, const char *n
 
 int cfg_addr_parse(const char *s, struct bgp_addr *a)
 {
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, a->bytes) == 1) {
-		a->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, a->bytes) == 1) {
-		a->family = AF_INET6;
-		return 0;
-	}
-	memset(a, 0, sizeof(*a));
-	return -EINVAL;
+	int rc = bgp_addr_parse(s, a);
+
+	if (rc < 0)
+		memset(a, 0, sizeof(*a));
+	return rc;
 }
 
 int cfg_addr_cmp(const struct bgp_addr *a, const struct bgp_addr *b)

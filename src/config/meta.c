@@ -11,33 +11,45 @@
 
 /* k8s.io/apimachinery/pkg/apis/meta/v1 ObjectMeta json names. */
 static const char *const meta_known[] = {
-	"name",	      "generateName",	     "namespace",		   "selfLink",
-	"uid",	      "resourceVersion",     "generation",		   "creationTimestamp",
-	"deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
-	"ownerReferences",   "finalizers",	   "managedFields",	   "clusterName",
-	NULL,
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+    "clusterName",
+    NULL,
 };
 
-int dec_meta(struct dec *d, const json_t *root, bool namespaced, struct cfg_meta *m)
+int cfg_dec_meta(struct cfg_dec *d, const json_t *root, bool namespaced, struct cfg_meta *m)
 {
 	const json_t *md = NULL;
 	const char *name = NULL, *ns = NULL;
 	size_t mark;
-	int rc = dec_object(d, root, "metadata", &md);
+	int rc = cfg_dec_object(d, root, "metadata", &md);
 
 	if (rc < 0)
 		return rc;
 	if (!rc)
-		return dec_fail_at(d, root, "metadata", "required");
-	mark = dec_push(d, "metadata");
-	rc = dec_cstr(d, md, "name", &name);
+		return cfg_dec_fail_at(d, root, "metadata", "required");
+	mark = cfg_dec_push(d, "metadata");
+	rc = cfg_dec_cstr(d, md, "name", &name);
 	if (rc < 0)
 		goto out;
 	if (!rc || !*name) {
-		rc = dec_fail_at(d, md, "name", "required");
+		rc = cfg_dec_fail_at(d, md, "name", "required");
 		goto out;
 	}
-	rc = dec_cstr(d, md, "namespace", &ns);
+	rc = cfg_dec_cstr(d, md, "namespace", &ns);
 	if (rc < 0)
 		goto out;
 	/* cluster-scoped kinds: the API server ignores a namespace, so do we */
@@ -59,38 +71,38 @@ int dec_meta(struct dec *d, const json_t *root, bool namespaced, struct cfg_meta
 		if (!(m->source = strdup(buf)))
 			goto nomem;
 	}
-	if ((rc = dec_known(d, md, meta_known)) < 0 ||
-	    (rc = dec_map(d, md, "labels", &m->labels)) < 0 ||
-	    (rc = dec_map(d, md, "annotations", &m->annotations)) < 0 ||
-	    (rc = dec_string(d, md, "uid", &m->uid)) < 0 ||
-	    (rc = dec_string(d, md, "resourceVersion", &m->resource_version)) < 0)
+	if ((rc = cfg_dec_known(d, md, meta_known)) < 0 ||
+	    (rc = cfg_dec_map(d, md, "labels", &m->labels)) < 0 ||
+	    (rc = cfg_dec_map(d, md, "annotations", &m->annotations)) < 0 ||
+	    (rc = cfg_dec_string(d, md, "uid", &m->uid)) < 0 ||
+	    (rc = cfg_dec_string(d, md, "resourceVersion", &m->resource_version)) < 0)
 		goto out;
 	rc = 0;
 	goto out;
 nomem:
 	rc = cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
 out:
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc;
 }
 
-int dec_type(struct dec *d, const json_t *root, const char *api_version)
+int cfg_dec_type(struct cfg_dec *d, const json_t *root, const char *api_version)
 {
 	const char *s = NULL;
 	int rc;
 
 	if (!json_is_object(root))
-		return dec_fail_here(d, root, "must be a mapping");
-	rc = dec_cstr(d, root, "kind", &s);
+		return cfg_dec_fail_here(d, root, "must be a mapping");
+	rc = cfg_dec_cstr(d, root, "kind", &s);
 	if (rc < 0)
 		return rc;
 	if (rc && strcmp(s, d->kind) != 0)
-		return dec_fail_at(d, root, "kind", "must be %s", d->kind);
-	rc = dec_cstr(d, root, "apiVersion", &s);
+		return cfg_dec_fail_at(d, root, "kind", "must be %s", d->kind);
+	rc = cfg_dec_cstr(d, root, "apiVersion", &s);
 	if (rc < 0)
 		return rc;
 	if (rc && strcmp(s, api_version) != 0)
-		return dec_fail_at(d, root, "apiVersion", "must be %s", api_version);
+		return cfg_dec_fail_at(d, root, "apiVersion", "must be %s", api_version);
 	return 0;
 }
 
@@ -122,74 +134,76 @@ static const char *const sel_known[] = {"matchLabels", "matchExpressions", NULL}
 static const char *const req_known[] = {"key", "operator", "values", NULL};
 static const char *const sel_ops[] = {"In", "NotIn", "Exists", "DoesNotExist", NULL};
 
-static int dec_req(struct dec *d, const json_t *item, struct cfg_sel_req *r)
+static int cfg_dec_req(struct cfg_dec *d, const json_t *item, struct cfg_sel_req *r)
 {
 	const char *key = NULL;
 	unsigned op = 0;
 	int rc;
 
-	if ((rc = dec_known(d, item, req_known)) < 0 || (rc = dec_cstr(d, item, "key", &key)) < 0)
+	if ((rc = cfg_dec_known(d, item, req_known)) < 0 ||
+	    (rc = cfg_dec_cstr(d, item, "key", &key)) < 0)
 		return rc;
 	if (!rc || !*key)
-		return dec_fail_at(d, item, "key", "required");
-	rc = dec_enum(d, item, "operator", sel_ops, &op);
+		return cfg_dec_fail_at(d, item, "key", "required");
+	rc = cfg_dec_enum(d, item, "operator", sel_ops, &op);
 	if (rc < 0)
 		return rc;
 	if (!rc)
-		return dec_fail_at(d, item, "operator", "required");
+		return cfg_dec_fail_at(d, item, "operator", "required");
 	r->op = (enum cfg_sel_op)op;
 	r->key = strdup(key);
 	if (!r->key)
 		return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
-	rc = dec_strings(d, item, "values", &r->values, &r->n_values);
+	rc = cfg_dec_strings(d, item, "values", &r->values, &r->n_values);
 	if (rc < 0)
 		return rc;
 	/* metav1.LabelSelectorAsSelector refuses these combinations */
 	if ((r->op == CFG_SEL_IN || r->op == CFG_SEL_NOT_IN) && !r->n_values)
-		return dec_fail_at(d, item, "values", "must not be empty for %s", sel_ops[op]);
+		return cfg_dec_fail_at(d, item, "values", "must not be empty for %s", sel_ops[op]);
 	if ((r->op == CFG_SEL_EXISTS || r->op == CFG_SEL_DOES_NOT_EXIST) && r->n_values)
-		return dec_fail_at(d, item, "values", "must be empty for %s", sel_ops[op]);
+		return cfg_dec_fail_at(d, item, "values", "must be empty for %s", sel_ops[op]);
 	return 0;
 }
 
-int dec_selector(struct dec *d, const json_t *obj, const char *key, struct cfg_selector *out)
+int cfg_dec_selector(struct cfg_dec *d, const json_t *obj, const char *key,
+                     struct cfg_selector *out)
 {
 	const json_t *sel = NULL, *exprs = NULL;
 	size_t mark, i;
 	json_t *item;
-	int rc = dec_object(d, obj, key, &sel);
+	int rc = cfg_dec_object(d, obj, key, &sel);
 
 	if (rc <= 0)
 		return rc;
 	out->present = true;
-	mark = dec_push(d, key);
-	if ((rc = dec_known(d, sel, sel_known)) < 0 ||
-	    (rc = dec_map(d, sel, "matchLabels", &out->match_labels)) < 0 ||
-	    (rc = dec_array(d, sel, "matchExpressions", &exprs)) <= 0)
+	mark = cfg_dec_push(d, key);
+	if ((rc = cfg_dec_known(d, sel, sel_known)) < 0 ||
+	    (rc = cfg_dec_map(d, sel, "matchLabels", &out->match_labels)) < 0 ||
+	    (rc = cfg_dec_array(d, sel, "matchExpressions", &exprs)) <= 0)
 		goto out;
 	out->exprs = calloc(json_array_size(exprs) + 1, sizeof(*out->exprs));
 	if (!out->exprs) {
 		rc = cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
 		goto out;
 	}
-	dec_push(d, "matchExpressions");
+	cfg_dec_push(d, "matchExpressions");
 	json_array_foreach(exprs, i, item)
 	{
-		size_t m2 = dec_push_idx(d, i);
+		size_t m2 = cfg_dec_push_idx(d, i);
 
 		if (!json_is_object(item)) {
-			dec_pop(d, m2);
-			rc = dec_fail_idx(d, exprs, i, "must be a mapping");
+			cfg_dec_pop(d, m2);
+			rc = cfg_dec_fail_idx(d, exprs, i, "must be a mapping");
 			goto out;
 		}
 		out->n_exprs = i + 1;
-		rc = dec_req(d, item, &out->exprs[i]);
-		dec_pop(d, m2);
+		rc = cfg_dec_req(d, item, &out->exprs[i]);
+		cfg_dec_pop(d, m2);
 		if (rc < 0)
 			goto out;
 	}
 out:
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc < 0 ? rc : 1;
 }
 
@@ -251,53 +265,63 @@ bool cfg_selector_matches(const struct cfg_selector *sel, const struct cfg_map *
 /* ---- GracefulRestart (api/v1alpha2/bgpconf_types.go) ---- */
 
 static const char *const gr_known[] = {
-	"enabled",	   "restartTime",     "helperOnly",	 "deferralTime",
-	"notificationEnabled", "longlivedEnabled", "staleRoutesTime", "peerRestartTime",
-	"peerRestarting",  "localRestarting", "mode",		 NULL,
+    "enabled",
+    "restartTime",
+    "helperOnly",
+    "deferralTime",
+    "notificationEnabled",
+    "longlivedEnabled",
+    "staleRoutesTime",
+    "peerRestartTime",
+    "peerRestarting",
+    "localRestarting",
+    "mode",
+    NULL,
 };
 
-int dec_graceful_restart(struct dec *d, const json_t *obj, const char *key,
-			 struct cfg_graceful_restart *out)
+int cfg_dec_graceful_restart(struct cfg_dec *d, const json_t *obj, const char *key,
+                             struct cfg_graceful_restart *out)
 {
 	const json_t *g = NULL;
 	uint64_t u;
 	size_t mark;
-	int rc = dec_object(d, obj, key, &g);
+	int rc = cfg_dec_object(d, obj, key, &g);
 
 	if (rc <= 0)
 		return rc;
 	out->present = true;
-	mark = dec_push(d, key);
-	if ((rc = dec_known(d, g, gr_known)) < 0 || (rc = dec_bool(d, g, "enabled", &out->enabled)) < 0)
+	mark = cfg_dec_push(d, key);
+	if ((rc = cfg_dec_known(d, g, gr_known)) < 0 ||
+	    (rc = cfg_dec_bool(d, g, "enabled", &out->enabled)) < 0)
 		goto out;
 	/* RFC 4724 section 3: the Restart Time field has 12 bits */
-	if ((rc = dec_uint(d, g, "restartTime", 0, 4095, &u)) < 0)
+	if ((rc = cfg_dec_uint(d, g, "restartTime", 0, 4095, &u)) < 0)
 		goto out;
 	if (rc)
 		out->restart_time = (uint32_t)u;
-	if ((rc = dec_bool(d, g, "helperOnly", &out->helper_only)) < 0)
+	if ((rc = cfg_dec_bool(d, g, "helperOnly", &out->helper_only)) < 0)
 		goto out;
-	if ((rc = dec_uint(d, g, "deferralTime", 0, 65535, &u)) < 0)
+	if ((rc = cfg_dec_uint(d, g, "deferralTime", 0, 65535, &u)) < 0)
 		goto out;
 	if (rc)
 		out->deferral_time = (uint32_t)u;
-	if ((rc = dec_bool(d, g, "notificationEnabled", &out->notification_enabled)) < 0 ||
-	    (rc = dec_bool(d, g, "longlivedEnabled", &out->longlived_enabled)) < 0)
+	if ((rc = cfg_dec_bool(d, g, "notificationEnabled", &out->notification_enabled)) < 0 ||
+	    (rc = cfg_dec_bool(d, g, "longlivedEnabled", &out->longlived_enabled)) < 0)
 		goto out;
-	if ((rc = dec_uint(d, g, "staleRoutesTime", 0, UINT32_MAX, &u)) < 0)
+	if ((rc = cfg_dec_uint(d, g, "staleRoutesTime", 0, UINT32_MAX, &u)) < 0)
 		goto out;
 	if (rc)
 		out->stale_routes_time = (uint32_t)u;
-	if ((rc = dec_uint(d, g, "peerRestartTime", 0, UINT32_MAX, &u)) < 0)
+	if ((rc = cfg_dec_uint(d, g, "peerRestartTime", 0, UINT32_MAX, &u)) < 0)
 		goto out;
 	if (rc)
 		out->peer_restart_time = (uint32_t)u;
-	if ((rc = dec_bool(d, g, "peerRestarting", &out->peer_restarting)) < 0 ||
-	    (rc = dec_bool(d, g, "localRestarting", &out->local_restarting)) < 0 ||
-	    (rc = dec_string(d, g, "mode", &out->mode)) < 0)
+	if ((rc = cfg_dec_bool(d, g, "peerRestarting", &out->peer_restarting)) < 0 ||
+	    (rc = cfg_dec_bool(d, g, "localRestarting", &out->local_restarting)) < 0 ||
+	    (rc = cfg_dec_string(d, g, "mode", &out->mode)) < 0)
 		goto out;
 	rc = 1;
 out:
-	dec_pop(d, mark);
+	cfg_dec_pop(d, mark);
 	return rc;
 }

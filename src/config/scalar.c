@@ -139,9 +139,9 @@ static bool float_syntax(const char *s)
 /* 1 float (*out set), 0 not a float, -EINVAL unrepresentable (*why). */
 static int parse_float(const char *v, json_t **out, const char **why)
 {
-	static const char *const special[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
-					      "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN",
-					      NULL};
+	static const char *const special[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf",
+	                                      "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
+	                                      ".NaN",  ".NAN",  NULL};
 	double d;
 
 	if (one_of(v, special)) {
@@ -197,8 +197,7 @@ static int resolve_plain(const char *v, size_t len, json_t **out, const char **w
 	return make_string(v, len, out, why);
 }
 
-static int resolve_tagged(const char *v, size_t len, const char *t, json_t **out,
-			  const char **why)
+static int resolve_tagged(const char *v, size_t len, const char *t, json_t **out, const char **why)
 {
 	int rc;
 
@@ -247,7 +246,7 @@ bad:
 }
 
 int cfg_scalar_resolve(const char *v, size_t len, bool plain, const char *tag, json_t **out,
-		       const char **why)
+                       const char **why)
 {
 	*out = NULL;
 	/* C consumers would silently cut such a value short */

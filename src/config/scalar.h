@@ -15,6 +15,6 @@
  * *out a new reference, -EINVAL with *why (static string), or -ENOMEM.
  */
 int cfg_scalar_resolve(const char *v, size_t len, bool plain, const char *tag, json_t **out,
-		       const char **why);
+                       const char **why);
 
 #endif

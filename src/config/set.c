@@ -14,25 +14,25 @@
 #include "config/dec.h"
 
 static const char *const skipped_kinds[] = {
-	"Namespace",
-	"ConfigMap",
-	"Secret",
-	"ServiceAccount",
-	"Role",
-	"ClusterRole",
-	"RoleBinding",
-	"ClusterRoleBinding",
-	"Deployment",
-	"DaemonSet",
-	"StatefulSet",
-	"Job",
-	"Pod",
-	"Endpoints",
-	"EndpointSlice",
-	"CustomResourceDefinition",
-	"ValidatingWebhookConfiguration",
-	"MutatingWebhookConfiguration",
-	NULL,
+    "Namespace",
+    "ConfigMap",
+    "Secret",
+    "ServiceAccount",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "Deployment",
+    "DaemonSet",
+    "StatefulSet",
+    "Job",
+    "Pod",
+    "Endpoints",
+    "EndpointSlice",
+    "CustomResourceDefinition",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    NULL,
 };
 
 /* Objects of one load, with capacities, before they join the caller's set. */
@@ -96,10 +96,10 @@ static int reserve(void **arr, size_t n, size_t *cap, size_t sz)
 
 /* "source: Kind ns/name: path: reason" for rules that span objects. */
 static int obj_fail(struct cfg_error *err, const char *kind, const struct cfg_meta *m,
-		    const char *path, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                    const char *path, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static int obj_fail(struct cfg_error *err, const char *kind, const struct cfg_meta *m,
-		    const char *path, const char *fmt, ...)
+                    const char *path, const char *fmt, ...)
 {
 	const char *file = err->file;
 	char label[CFG_ERR_MSG_MAX / 2];
@@ -126,22 +126,22 @@ static bool same_name(const struct cfg_meta *a, const struct cfg_meta *b)
 }
 
 /* Finds an object named like m among the items of kind in b's new set and its base. */
-#define FIND_DUP(b, arr, n, m, out)                                                               \
-	do {                                                                                      \
-		(out) = NULL;                                                                     \
-		for (size_t i_ = 0; !(out) && i_ < (b)->s.n; i_++)                                \
-			if (same_name(&(b)->s.arr[i_].meta, (m)))                                 \
-				(out) = &(b)->s.arr[i_].meta;                                     \
-		for (size_t i_ = 0; !(out) && (b)->base && i_ < (b)->base->n; i_++)               \
-			if (same_name(&(b)->base->arr[i_].meta, (m)))                             \
-				(out) = &(b)->base->arr[i_].meta;                                 \
+#define FIND_DUP(b, arr, n, m, out)                                                                \
+	do {                                                                                       \
+		(out) = NULL;                                                                      \
+		for (size_t i_ = 0; !(out) && i_ < (b)->s.n; i_++)                                 \
+			if (same_name(&(b)->s.arr[i_].meta, (m)))                                  \
+				(out) = &(b)->s.arr[i_].meta;                                      \
+		for (size_t i_ = 0; !(out) && (b)->base && i_ < (b)->base->n; i_++)                \
+			if (same_name(&(b)->base->arr[i_].meta, (m)))                              \
+				(out) = &(b)->base->arr[i_].meta;                                  \
 	} while (0)
 
 static int dup_fail(struct builder *b, const char *kind, const struct cfg_meta *m,
-		    const struct cfg_meta *other)
+                    const struct cfg_meta *other)
 {
 	return obj_fail(b->err, kind, m, NULL, "duplicate object (also defined at %s)",
-			src_or(other));
+	                src_or(other));
 }
 
 static bool overlaps(const struct cfg_eip *a, const struct cfg_eip *b)
@@ -170,12 +170,12 @@ static int eip_rules(struct builder *b, const struct cfg_eip *e)
 
 			if (overlaps(e, o))
 				return obj_fail(b->err, "Eip", &e->meta, "spec.address",
-						"overlaps Eip %s (%s) at %s", o->meta.name,
-						o->address, src_or(&o->meta));
+				                "overlaps Eip %s (%s) at %s", o->meta.name,
+				                o->address, src_or(&o->meta));
 			if (is_default_eip(e) && is_default_eip(o))
 				return obj_fail(b->err, "Eip", &e->meta,
-						"metadata.annotations[\"" CFG_ANN_DEFAULT_EIP "\"]",
-						"Eip %s is already the default pool", o->meta.name);
+				                "metadata.annotations[\"" CFG_ANN_DEFAULT_EIP "\"]",
+				                "Eip %s is already the default pool", o->meta.name);
 		}
 	}
 	return 0;
@@ -184,15 +184,15 @@ static int eip_rules(struct builder *b, const struct cfg_eip *e)
 static int add_bgp_conf(struct builder *b, const json_t *obj)
 {
 	struct cfg_bgp_conf c;
-	const struct cfg_bgp_conf *other = b->s.bgp_conf ? b->s.bgp_conf
-						 : (b->base ? b->base->bgp_conf : NULL);
+	const struct cfg_bgp_conf *other =
+	    b->s.bgp_conf ? b->s.bgp_conf : (b->base ? b->base->bgp_conf : NULL);
 	int rc = cfg_bgp_conf_decode(obj, &c, b->err);
 
 	if (rc < 0)
 		return rc;
 	if (strcmp(c.meta.name, "default") != 0)
 		rc = obj_fail(b->err, "BgpConf", &c.meta, "metadata.name",
-			      "must be \"default\" (OpenELB reads no other BgpConf)");
+		              "must be \"default\" (OpenELB reads no other BgpConf)");
 	else if (other)
 		rc = dup_fail(b, "BgpConf", &c.meta, &other->meta);
 	else if (!(b->s.bgp_conf = malloc(sizeof(c))))
@@ -303,18 +303,18 @@ static int add_list(struct builder *b, const json_t *obj, const char *kind, int 
 {
 	char item_kind[128] = "";
 	const json_t *items;
-	struct dec d;
+	struct cfg_dec d;
 	size_t i;
 	json_t *item;
 
-	dec_init(&d, b->err, NULL, false);
+	cfg_dec_init(&d, b->err, NULL, false);
 	if (depth > 0)
-		return dec_fail_here(&d, obj, "lists inside lists are not supported");
+		return cfg_dec_fail_here(&d, obj, "lists inside lists are not supported");
 	if (strcmp(kind, "List") != 0)
 		snprintf(item_kind, sizeof(item_kind), "%.*s", (int)(strlen(kind) - 4), kind);
-	items = dec_get(obj, "items");
+	items = cfg_dec_get(obj, "items");
 	if (items && !json_is_array(items))
-		return dec_fail_at(&d, obj, "items", "must be a list");
+		return cfg_dec_fail_at(&d, obj, "items", "must be a list");
 	json_array_foreach(items, i, item)
 	{
 		int rc = add_object(b, item, *item_kind ? item_kind : NULL, depth + 1);
@@ -329,17 +329,17 @@ static int add_object(struct builder *b, const json_t *obj, const char *list_kin
 {
 	const json_t *k;
 	const char *kind;
-	struct dec d;
+	struct cfg_dec d;
 
-	dec_init(&d, b->err, NULL, false);
+	cfg_dec_init(&d, b->err, NULL, false);
 	if (!json_is_object(obj))
-		return dec_fail_here(&d, obj, "must be a mapping (a Kubernetes object)");
-	k = dec_get(obj, "kind");
+		return cfg_dec_fail_here(&d, obj, "must be a mapping (a Kubernetes object)");
+	k = cfg_dec_get(obj, "kind");
 	if (k && !json_is_string(k))
-		return dec_fail_at(&d, obj, "kind", "must be a string");
+		return cfg_dec_fail_at(&d, obj, "kind", "must be a string");
 	kind = k ? json_string_value(k) : list_kind;
 	if (!kind || !*kind)
-		return dec_fail_at(&d, obj, "kind", "required");
+		return cfg_dec_fail_at(&d, obj, "kind", "required");
 	if (strcmp(kind, "BgpConf") == 0)
 		return add_bgp_conf(b, obj);
 	if (strcmp(kind, "BgpPeer") == 0)
@@ -356,28 +356,29 @@ static int add_object(struct builder *b, const json_t *obj, const char *list_kin
 		b->s.n_skipped++;
 		return 0;
 	}
-	return dec_fail_at(&d, obj, "kind", "\"%s\" is not supported", kind);
+	return cfg_dec_fail_at(&d, obj, "kind", "\"%s\" is not supported", kind);
 }
 
 /* Moves everything in b into *set, or fails (-ENOMEM) leaving *set as it was. */
-#define GROW(set, b, arr, n)                                                                      \
-	do {                                                                                      \
-		if ((b)->s.n) {                                                                   \
-			void *p_ = realloc((set)->arr, ((set)->n + (b)->s.n) * sizeof(*(set)->arr)); \
-			if (!p_)                                                                  \
-				return -ENOMEM;                                                   \
-			(set)->arr = p_;                                                          \
-		}                                                                                 \
+#define GROW(set, b, arr, n)                                                                       \
+	do {                                                                                       \
+		if ((b)->s.n) {                                                                    \
+			void *p_ =                                                                 \
+			    realloc((set)->arr, ((set)->n + (b)->s.n) * sizeof(*(set)->arr));      \
+			if (!p_)                                                                   \
+				return -ENOMEM;                                                    \
+			(set)->arr = p_;                                                           \
+		}                                                                                  \
 	} while (0)
 
-#define MOVE(set, b, arr, n)                                                                      \
-	do {                                                                                      \
-		if ((b)->s.n)                                                                     \
+#define MOVE(set, b, arr, n)                                                                       \
+	do {                                                                                       \
+		if ((b)->s.n)                                                                      \
 			memcpy((set)->arr + (set)->n, (b)->s.arr, (b)->s.n * sizeof(*(set)->arr)); \
-		(set)->n += (b)->s.n;                                                             \
-		free((b)->s.arr);                                                                 \
-		(b)->s.arr = NULL;                                                                \
-		(b)->s.n = 0;                                                                     \
+		(set)->n += (b)->s.n;                                                              \
+		free((b)->s.arr);                                                                  \
+		(b)->s.arr = NULL;                                                                 \
+		(b)->s.n = 0;                                                                      \
 	} while (0)
 
 static int commit(struct builder *b, struct cfg_set *set)
@@ -417,7 +418,7 @@ int cfg_set_add_json(struct cfg_set *set, const json_t *obj, struct cfg_error *e
 }
 
 int cfg_manifest_load_buf(const char *name, const char *buf, size_t len, struct cfg_set *set,
-			  struct cfg_error *err)
+                          struct cfg_error *err)
 {
 	struct builder b = {.base = set, .err = err};
 	struct cfg_yaml y;
@@ -513,7 +514,7 @@ int cfg_manifest_load(const char *path, struct cfg_set *set, struct cfg_error *e
 }
 
 int cfg_manifest_load_files(const char *const *paths, size_t n_paths, struct cfg_set *set,
-			    struct cfg_error *err)
+                            struct cfg_error *err)
 {
 	struct cfg_set fresh;
 	int rc = 0;
@@ -556,8 +557,7 @@ const struct cfg_eip *cfg_set_eip(const struct cfg_set *s, const char *name)
 	return NULL;
 }
 
-const struct cfg_service *cfg_set_service(const struct cfg_set *s, const char *ns,
-					  const char *name)
+const struct cfg_service *cfg_set_service(const struct cfg_set *s, const char *ns, const char *name)
 {
 	if (!ns)
 		ns = "default";
@@ -569,7 +569,7 @@ const struct cfg_service *cfg_set_service(const struct cfg_set *s, const char *n
 }
 
 const struct cfg_bgp_peer *cfg_set_next_peer(const struct cfg_set *s,
-					     const struct cfg_map *node_labels, size_t *it)
+                                             const struct cfg_map *node_labels, size_t *it)
 {
 	while (*it < s->n_peers) {
 		const struct cfg_bgp_peer *p = &s->peers[(*it)++];
@@ -581,7 +581,7 @@ const struct cfg_bgp_peer *cfg_set_next_peer(const struct cfg_set *s,
 }
 
 bool cfg_set_next_lb_addr(const struct cfg_set *s, struct cfg_lb_iter *it,
-			  const struct cfg_service **svc, const struct bgp_addr **addr)
+                          const struct cfg_service **svc, const struct bgp_addr **addr)
 {
 	for (; it->svc < s->n_services; it->svc++, it->ip = 0) {
 		const struct cfg_service *v = &s->services[it->svc];

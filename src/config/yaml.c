@@ -23,13 +23,13 @@ struct frame {
 	unsigned key_line;
 	bool key_is_merge;
 	json_t *merges; /* "<<" sources, an array of objects, or NULL */
-	char *anchor;	/* owned */
-	size_t start;	/* node count before this container */
+	char *anchor;   /* owned */
+	size_t start;   /* node count before this container */
 	unsigned line;
 };
 
 struct anchor {
-	char *name; /* owned */
+	char *name;   /* owned */
 	json_t *node; /* owned reference */
 	size_t size;  /* nodes in the tree, for the expansion bound */
 };
@@ -48,10 +48,11 @@ struct yst {
 	unsigned doc_line;
 	struct cfg_yaml_doc *docs;
 	size_t n_docs, cap_docs;
+	json_t *keep; /* containers out of every tree that the line table still cites */
 };
 
 static int fail(struct yst *st, int rc, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int fail(struct yst *st, int rc, unsigned line, const char *fmt, ...)
 {
@@ -72,7 +73,7 @@ static int count(struct yst *st, size_t n, unsigned line)
 {
 	if (n > CFG_YAML_MAX_NODES - st->nodes)
 		return fail(st, -E2BIG, line, "more than %u nodes after alias expansion",
-			    CFG_YAML_MAX_NODES);
+		            CFG_YAML_MAX_NODES);
 	st->nodes += n;
 	return 0;
 }
@@ -160,7 +161,7 @@ static int emit(struct yst *st, json_t *v, unsigned line)
 		if (!ok) {
 			json_decref(v);
 			return fail(st, -EINVAL, p->key_line,
-				    "merge key \"<<\" needs a mapping or a list of mappings");
+			            "merge key \"<<\" needs a mapping or a list of mappings");
 		}
 		if (!p->merges && !(p->merges = json_array())) {
 			json_decref(v);
@@ -232,10 +233,10 @@ static bool key_waiting(const struct yst *st)
 
 static int on_start(struct yst *st, const yaml_event_t *ev, bool is_map)
 {
-	const char *tag = (const char *)(is_map ? ev->data.mapping_start.tag
-					      : ev->data.sequence_start.tag);
-	const char *anchor = (const char *)(is_map ? ev->data.mapping_start.anchor
-						 : ev->data.sequence_start.anchor);
+	const char *tag =
+	    (const char *)(is_map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag);
+	const char *anchor =
+	    (const char *)(is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor);
 	unsigned line = mark_line(&ev->start_mark);
 	struct frame *f;
 	int rc;
@@ -271,8 +272,14 @@ static int on_end(struct yst *st)
 	unsigned line = f->line;
 	int rc = 0;
 
-	if (f->merges)
+	if (f->merges) {
 		rc = apply_merges(st, f);
+		/* an inline source ("<<: {a: 1}") has line entries: it must outlive them */
+		if (!rc && !st->keep && !(st->keep = json_array()))
+			rc = -ENOMEM;
+		if (!rc && json_array_append(st->keep, f->merges) < 0)
+			rc = -ENOMEM;
+	}
 	if (!rc && f->anchor)
 		rc = anchor_add(st, f->anchor, f->node, st->nodes - f->start);
 	if (rc < 0)
@@ -392,7 +399,7 @@ static int parser_fail(struct yst *st, const yaml_parser_t *p)
 		line = mark_line(&p->problem_mark);
 	if (p->context)
 		return fail(st, -EINVAL, line, "%s: %s", p->context,
-			    p->problem ? p->problem : "invalid YAML");
+		            p->problem ? p->problem : "invalid YAML");
 	return fail(st, -EINVAL, line, "%s", p->problem ? p->problem : "invalid YAML");
 }
 
@@ -451,6 +458,7 @@ void cfg_yaml_fini(struct cfg_yaml *y)
 		json_decref(y->docs[i].root);
 	free(y->docs);
 	cfg_lines_free(y->lines);
+	json_decref(y->keep);
 	memset(y, 0, sizeof(*y));
 }
 
@@ -464,7 +472,7 @@ int cfg_yaml_parse(const char *buf, size_t len, struct cfg_yaml *out, struct cfg
 	memset(out, 0, sizeof(*out));
 	if (len > CFG_YAML_MAX_BYTES)
 		return cfg_err_set(err, -E2BIG, 0, NULL, NULL, "larger than %u bytes",
-				   CFG_YAML_MAX_BYTES);
+		                   CFG_YAML_MAX_BYTES);
 	st = calloc(1, sizeof(*st));
 	if (!st) {
 		rc = -ENOMEM;
@@ -485,9 +493,11 @@ int cfg_yaml_parse(const char *buf, size_t len, struct cfg_yaml *out, struct cfg
 		out->docs = st->docs;
 		out->n_docs = st->n_docs;
 		out->lines = st->lines;
+		out->keep = st->keep;
 		st->docs = NULL;
 		st->n_docs = 0;
 		st->lines = NULL;
+		st->keep = NULL;
 	}
 out:
 	if (rc == -ENOMEM)
@@ -504,6 +514,7 @@ out:
 			json_decref(st->docs[i].root);
 		free(st->docs);
 		cfg_lines_free(st->lines);
+		json_decref(st->keep);
 		free(st);
 	}
 	return rc;

@@ -59,6 +59,7 @@ struct cfg_yaml {
 	struct cfg_yaml_doc *docs; /* owned array */
 	size_t n_docs;
 	struct cfg_lines *lines; /* owned; keys point into the docs' trees */
+	json_t *keep;            /* owned: inline "<<" merge sources, which lines still cite */
 };
 
 /*

@@ -68,9 +68,13 @@
  *
  * Family policy (Kubernetes ipFamilyPolicy): SINGLE_V4/SINGLE_V6 want one
  * family, DUAL_REQUIRE wants both or nothing (atomic), DUAL_PREFER takes both
- * when it can and one when the other family has no pool or no free address
- * (result.partial, the reason in the error struct). Addresses of a family
- * the request no longer wants are released.
+ * when it can and one when the other family has no usable pool (none bound,
+ * requested one missing or disabled, none of that family) or no free address
+ * (result.partial, the reason in the error struct; a later call fills the
+ * gap without touching the first address). A specific address is never
+ * optional. Addresses of a family the request no longer wants are released.
+ *
+ * Not thread-safe: the controller calls it from one thread (or locks).
  *
  * Sizes: IPv6 pools may hold 2^64 and more addresses; nothing is per
  * address. Used addresses live in a hash map and a sorted interval set per
@@ -89,19 +93,19 @@
 #include <stdint.h>
 
 /* Kubernetes object names are at most 253 bytes (DNS subdomain). */
-#define IPAM_NAME_MAX	 253
+#define IPAM_NAME_MAX 253
 /* Service keys, sharing and compat keys, namespaces: bounded to bound memory. */
-#define IPAM_STR_MAX	 1024
-#define IPAM_MAX_SPECS	 64
-#define IPAM_MAX_NS	 4096
-#define IPAM_MAX_PORTS	 4096
+#define IPAM_STR_MAX   1024
+#define IPAM_MAX_SPECS 64
+#define IPAM_MAX_NS    4096
+#define IPAM_MAX_PORTS 4096
 /* Enough for any IPv6 text form, with NUL (INET6_ADDRSTRLEN). */
 #define IPAM_ADDR_STRLEN 46
-#define IPAM_MSG_MAX	 512
+#define IPAM_MSG_MAX     512
 
 /* An IPv4 or IPv6 address, network byte order; same layout as bgp_addr. */
 struct ipam_addr {
-	uint8_t family;	   /* AF_INET or AF_INET6 */
+	uint8_t family;    /* AF_INET or AF_INET6 */
 	uint8_t bytes[16]; /* IPv4 uses the first 4, the rest is zero */
 };
 
@@ -113,20 +117,20 @@ struct ipam_range {
 
 enum ipam_err {
 	IPAM_OK = 0,
-	IPAM_ERR_INVALID,	  /* malformed pool or request */
-	IPAM_ERR_NOT_IN_POOL,	  /* requested address is in no pool */
-	IPAM_ERR_IN_USE,	  /* held by another Service, no sharing possible */
-	IPAM_ERR_PORT_CONFLICT,	  /* same sharing key but a port collides */
-	IPAM_ERR_EXHAUSTED,	  /* no free address in the candidate pools */
-	IPAM_ERR_POOL_DISABLED,	  /* the pool exists but is disabled */
-	IPAM_ERR_NO_SUCH_POOL,	  /* the requested pool does not exist */
-	IPAM_ERR_FAMILY,	  /* no pool of the wanted family is available */
-	IPAM_ERR_NO_POOL,	  /* no pool bound to the namespace, no default */
-	IPAM_ERR_RESERVED,	  /* excluded by avoid_buggy_ips */
-	IPAM_ERR_POOL_MISMATCH,	  /* requested address is not in requested pool */
-	IPAM_ERR_OVERLAP,	  /* pool overlaps another pool */
+	IPAM_ERR_INVALID,          /* malformed pool or request */
+	IPAM_ERR_NOT_IN_POOL,      /* requested address is in no pool */
+	IPAM_ERR_IN_USE,           /* held by another Service, no sharing possible */
+	IPAM_ERR_PORT_CONFLICT,    /* same sharing key but a port collides */
+	IPAM_ERR_EXHAUSTED,        /* no free address in the candidate pools */
+	IPAM_ERR_POOL_DISABLED,    /* the pool exists but is disabled */
+	IPAM_ERR_NO_SUCH_POOL,     /* the requested pool does not exist */
+	IPAM_ERR_FAMILY,           /* no pool of the wanted family is available */
+	IPAM_ERR_NO_POOL,          /* no pool bound to the namespace, no default */
+	IPAM_ERR_RESERVED,         /* excluded by avoid_buggy_ips */
+	IPAM_ERR_POOL_MISMATCH,    /* requested address is not in requested pool */
+	IPAM_ERR_OVERLAP,          /* pool overlaps another pool */
 	IPAM_ERR_DEFAULT_CONFLICT, /* a second default pool for a family */
-	IPAM_ERR_CONFLICT,	  /* restore: Service already holds another address */
+	IPAM_ERR_CONFLICT,         /* restore: Service already holds another address */
 	IPAM_ERR_NOMEM,
 };
 
@@ -161,10 +165,10 @@ void ipam_free(struct ipam *ipam);
 
 /* Every pointer is borrowed for the duration of the call and copied. */
 struct ipam_pool_cfg {
-	const char *name;		   /* 1..IPAM_NAME_MAX bytes */
+	const char *name;             /* 1..IPAM_NAME_MAX bytes */
 	const char *const *addresses; /* address specs, see ipam_range_parse */
-	size_t n_addresses;		   /* 1..IPAM_MAX_SPECS */
-	int32_t priority;		   /* lower = preferred */
+	size_t n_addresses;           /* 1..IPAM_MAX_SPECS */
+	int32_t priority;             /* lower = preferred */
 	bool disabled;
 	bool is_default;
 	bool avoid_buggy_ips;
@@ -178,7 +182,7 @@ struct ipam_pool_cfg {
 int ipam_pool_set(struct ipam *ipam, const struct ipam_pool_cfg *cfg, struct ipam_error *err);
 /* Same checks as ipam_pool_set without applying (admission webhooks). */
 int ipam_pool_validate(const struct ipam *ipam, const struct ipam_pool_cfg *cfg,
-		       struct ipam_error *err);
+                       struct ipam_error *err);
 /* Holdings in the pool stay with their Services (they become orphaned unless
  * another pool covers them). -ENOENT if there is no such pool. */
 int ipam_pool_delete(struct ipam *ipam, const char *name);
@@ -189,15 +193,15 @@ size_t ipam_pool_count(const struct ipam *ipam);
 const char *ipam_pool_name(const struct ipam *ipam, size_t i);
 
 struct ipam_pool_stats {
-	uint64_t size;	       /* allocatable addresses, saturating at UINT64_MAX */
-	char size_dec[48];     /* the same, exact, in decimal (up to 2^128 + 2^32) */
-	uint64_t used;	       /* held addresses inside the pool (Eip usage) */
-	uint64_t holders;      /* (address, Service) pairs: > used when shared */
+	uint64_t size;          /* allocatable addresses, saturating at UINT64_MAX */
+	char size_dec[48];      /* the same, exact, in decimal (up to 2^128 + 2^32) */
+	uint64_t used;          /* held addresses inside the pool (Eip usage) */
+	uint64_t holders;       /* (address, Service) pairs: > used when shared */
 	struct ipam_addr first; /* lowest address (IPv4 before IPv6) */
-	struct ipam_addr last;	/* highest address */
-	bool v4, v6;	       /* families present */
-	bool ready;	       /* accepted and enabled */
-	bool occupied;	       /* no free allocatable address left */
+	struct ipam_addr last;  /* highest address */
+	bool v4, v6;            /* families present */
+	bool ready;             /* accepted and enabled */
+	bool occupied;          /* no free allocatable address left */
 };
 
 int ipam_pool_stats(const struct ipam *ipam, const char *name, struct ipam_pool_stats *out);
@@ -231,14 +235,14 @@ typedef bool (*ipam_ns_match_fn)(const char *pool, void *arg);
 
 /* Every pointer is borrowed for the duration of the call. */
 struct ipam_request {
-	const char *service;		/* "namespace/name" */
-	const char *ns;			/* NULL: the part of service before '/' */
-	enum ipam_policy policy;	/* ignored by ipam_restore */
+	const char *service;           /* "namespace/name" */
+	const char *ns;                /* NULL: the part of service before '/' */
+	enum ipam_policy policy;       /* ignored by ipam_restore, as are pool, ns_match */
 	const struct ipam_addr *addrs; /* specific addresses, <= 1 per family */
-	size_t n_addrs;			/* 0..2 */
-	const char *pool;		/* specific pool, NULL = automatic */
-	const char *sharing_key;	/* NULL or "" = exclusive */
-	const char *compat_key;		/* must be equal to share; NULL == "" */
+	size_t n_addrs;                /* 0..2 */
+	const char *pool;              /* specific pool, NULL = automatic */
+	const char *sharing_key;       /* NULL or "" = exclusive */
+	const char *compat_key;        /* must be equal to share; NULL == "" */
 	const struct ipam_port *ports;
 	size_t n_ports;
 	ipam_ns_match_fn ns_match; /* NULL: selector pools never match */
@@ -248,23 +252,23 @@ struct ipam_request {
 struct ipam_held {
 	struct ipam_addr addr;
 	char pool[IPAM_NAME_MAX + 1]; /* containing pool, "" if orphaned */
-	bool orphaned;		      /* in no pool */
-	bool shared;		      /* another Service holds it too */
-	bool pool_mismatch;	      /* kept, but not in the requested pool */
-	bool is_new;		      /* claimed by this call */
+	bool orphaned;                /* in no pool */
+	bool shared;                  /* another Service holds it too */
+	bool pool_mismatch;           /* kept, but not in the requested pool */
+	bool is_new;                  /* claimed by this call */
 };
 
 struct ipam_result {
-	size_t n;		 /* 0..2 */
+	size_t n;              /* 0..2 */
 	struct ipam_held a[2]; /* IPv4 first */
-	bool partial;		 /* DUAL_PREFER got one family; err says why */
-	size_t released;	 /* addresses this call gave up (family dropped or moved) */
+	bool partial;          /* DUAL_PREFER got one family; err says why */
+	size_t released;       /* addresses this call gave up (family dropped or moved) */
 };
 
 /* Ensures the Service holds addresses as the request asks (see the top of
  * this file). out and err may be NULL. On failure nothing changes. */
 int ipam_allocate(struct ipam *ipam, const struct ipam_request *req, struct ipam_result *out,
-		  struct ipam_error *err);
+                  struct ipam_error *err);
 
 /* Claims addresses a Service already holds, regardless of pools, disabled
  * flags and namespaces; only another Service's incompatible holding refuses
@@ -274,7 +278,7 @@ int ipam_allocate(struct ipam *ipam, const struct ipam_request *req, struct ipam
  * claimed even if another is refused, so that no address a Service holds is
  * left free for someone else. out lists what the Service holds afterwards. */
 int ipam_restore(struct ipam *ipam, const struct ipam_request *req, const struct ipam_addr *addrs,
-		 size_t n_addrs, struct ipam_result *out, struct ipam_error *err);
+                 size_t n_addrs, struct ipam_result *out, struct ipam_error *err);
 
 /* Gives up every address of the Service. -ENOENT if it holds nothing. */
 int ipam_release(struct ipam *ipam, const char *service);

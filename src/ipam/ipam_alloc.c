@@ -22,13 +22,14 @@ static bool pool_bound(const struct ipam_pool *p, const struct ipam_norm *n)
 		if (strcmp(p->namespaces[i], n->ns) == 0)
 			return true;
 	}
-	return p->ns_selector && n->req->ns_match && n->req->ns_match(p->name, n->req->ns_match_arg);
+	return p->ns_selector && n->req->ns_match &&
+	       n->req->ns_match(p->name, n->req->ns_match_arg);
 }
 
 /* Pools for automatic allocation, best first: the bound ones in (priority,
  * name) order, then the default pools (one per family at most). */
 static size_t candidates(const struct ipam *ipam, const struct ipam_norm *n,
-			 const struct ipam_pool **out)
+                         const struct ipam_pool **out)
 {
 	size_t k = 0;
 	bool *taken = calloc(ipam->n_pools ? ipam->n_pools : 1, sizeof(bool));
@@ -54,8 +55,8 @@ static size_t candidates(const struct ipam *ipam, const struct ipam_norm *n,
 }
 
 static int plan_specific(const struct ipam *ipam, const struct ipam_svc *svc,
-			 const struct ipam_norm *n, int f, struct ipam_plan *pl,
-			 struct ipam_error *err)
+                         const struct ipam_norm *n, int f, struct ipam_plan *pl,
+                         struct ipam_error *err)
 {
 	struct u128 v = n->spec[f];
 	const struct ipam_pool *p;
@@ -67,23 +68,25 @@ static int plan_specific(const struct ipam *ipam, const struct ipam_svc *svc,
 	if (n->pool) {
 		if (!(p = ipam_pool_find(ipam, n->pool)))
 			return ipam_set_err(err, IPAM_ERR_NO_SUCH_POOL,
-					    "service %s: pool %s does not exist", n->key, n->pool);
+			                    "service %s: pool %s does not exist", n->key, n->pool);
 		if (!ipam_pool_has(p, f, v))
-			return ipam_set_err(err, IPAM_ERR_POOL_MISMATCH,
-					    "service %s: address %s is not in the requested pool %s",
-					    n->key, a, p->name);
+			return ipam_set_err(
+			    err, IPAM_ERR_POOL_MISMATCH,
+			    "service %s: address %s is not in the requested pool %s", n->key, a,
+			    p->name);
 	} else if (!(p = ipam_pool_containing(ipam, f, v))) {
 		return ipam_set_err(err, IPAM_ERR_NOT_IN_POOL,
-				    "service %s: address %s is in no pool", n->key, a);
+		                    "service %s: address %s is in no pool", n->key, a);
 	}
 	if (p->disabled)
 		return ipam_set_err(err, IPAM_ERR_POOL_DISABLED,
-				    "service %s: address %s is in pool %s, which is disabled", n->key,
-				    a, p->name);
+		                    "service %s: address %s is in pool %s, which is disabled",
+		                    n->key, a, p->name);
 	if (p->avoid_buggy && ipam_buggy(f, v))
-		return ipam_set_err(err, IPAM_ERR_RESERVED,
-				    "service %s: address %s is excluded by avoid_buggy_ips of pool %s",
-				    n->key, a, p->name);
+		return ipam_set_err(
+		    err, IPAM_ERR_RESERVED,
+		    "service %s: address %s is excluded by avoid_buggy_ips of pool %s", n->key, a,
+		    p->name);
 	h = ipam_hold_find(ipam, f, v);
 	if (h && (ret = ipam_share_check(h, svc, n, err)) < 0)
 		return ret;
@@ -96,7 +99,7 @@ static int plan_specific(const struct ipam *ipam, const struct ipam_svc *svc,
 /* Lowest address in p held under the request's sharing key that the request
  * may join. */
 static struct ipam_hold *shareable(const struct ipam *ipam, const struct ipam_svc *svc,
-				   const struct ipam_norm *n, int f, const struct ipam_pool *p)
+                                   const struct ipam_norm *n, int f, const struct ipam_pool *p)
 {
 	struct ipam_hold *best = NULL;
 
@@ -113,8 +116,8 @@ static struct ipam_hold *shareable(const struct ipam *ipam, const struct ipam_sv
 }
 
 static int plan_auto(const struct ipam *ipam, const struct ipam_svc *svc, const struct ipam_norm *n,
-		     int f, const struct ipam_pool **cands, size_t nc, struct ipam_plan *pl,
-		     struct ipam_error *err)
+                     int f, const struct ipam_pool **cands, size_t nc, struct ipam_plan *pl,
+                     struct ipam_error *err)
 {
 	const struct ipam_pool *p, **list = cands;
 	size_t nl = 0;
@@ -124,28 +127,28 @@ static int plan_auto(const struct ipam *ipam, const struct ipam_svc *svc, const 
 	if (n->pool) {
 		if (!(p = ipam_pool_find(ipam, n->pool)))
 			return ipam_set_err(err, IPAM_ERR_NO_SUCH_POOL,
-					    "service %s: pool %s does not exist", n->key, n->pool);
+			                    "service %s: pool %s does not exist", n->key, n->pool);
 		if (p->disabled)
 			return ipam_set_err(err, IPAM_ERR_POOL_DISABLED,
-					    "service %s: pool %s is disabled", n->key, p->name);
+			                    "service %s: pool %s is disabled", n->key, p->name);
 		if (!p->fam[f])
 			return ipam_set_err(err, IPAM_ERR_FAMILY,
-					    "service %s: pool %s has no %s addresses", n->key,
-					    p->name, fam_name(f));
+			                    "service %s: pool %s has no %s addresses", n->key,
+			                    p->name, fam_name(f));
 		list = &p;
 		nl = 1;
 	} else {
 		if (nc == 0)
 			return ipam_set_err(err, IPAM_ERR_NO_POOL,
-					    "service %s: no enabled pool is bound to namespace %s "
-					    "and there is no default pool",
-					    n->key, n->ns);
+			                    "service %s: no enabled pool is bound to namespace %s "
+			                    "and there is no enabled default pool",
+			                    n->key, n->ns);
 		for (size_t i = 0; i < nc; i++)
 			nl += cands[i]->fam[f];
 		if (nl == 0)
 			return ipam_set_err(err, IPAM_ERR_FAMILY,
-					    "service %s: no %s pool is available to namespace %s",
-					    n->key, fam_name(f), n->ns);
+			                    "service %s: no %s pool is available to namespace %s",
+			                    n->key, fam_name(f), n->ns);
 		nl = nc;
 	}
 	/* Sharing intent beats pool preference: first an address to share. */
@@ -172,12 +175,12 @@ static int plan_auto(const struct ipam *ipam, const struct ipam_svc *svc, const 
 		}
 		if (used < sizeof(names) - 1) {
 			int w = snprintf(names + used, sizeof(names) - used, "%s%s",
-					 used ? ", " : "", list[i]->name);
+			                 used ? ", " : "", list[i]->name);
 			used = w < 0 ? used : used + (size_t)w;
 		}
 	}
 	return ipam_set_err(err, IPAM_ERR_EXHAUSTED, "service %s: no free %s address in pool(s) %s",
-			    n->key, fam_name(f), names);
+	                    n->key, fam_name(f), names);
 }
 
 /* DUAL_PREFER does without a family that has no pool or no room (never
@@ -186,12 +189,12 @@ static bool tolerable(const struct ipam_norm *n, int f, const struct ipam_error 
 {
 	return n->req->policy == IPAM_DUAL_PREFER && !n->has_spec[f] &&
 	       (e->code == IPAM_ERR_EXHAUSTED || e->code == IPAM_ERR_FAMILY ||
-		e->code == IPAM_ERR_NO_POOL || e->code == IPAM_ERR_NO_SUCH_POOL ||
-		e->code == IPAM_ERR_POOL_DISABLED);
+	        e->code == IPAM_ERR_NO_POOL || e->code == IPAM_ERR_NO_SUCH_POOL ||
+	        e->code == IPAM_ERR_POOL_DISABLED);
 }
 
 int ipam_allocate(struct ipam *ipam, const struct ipam_request *req, struct ipam_result *out,
-		  struct ipam_error *err)
+                  struct ipam_error *err)
 {
 	struct ipam_norm n;
 	struct ipam_plan pl;
@@ -213,9 +216,9 @@ int ipam_allocate(struct ipam *ipam, const struct ipam_request *req, struct ipam
 	for (int f = 0; f < IPAM_NFAM; f++) {
 		if (n.has_spec[f] && !n.want[f]) {
 			ret = ipam_set_err(err, IPAM_ERR_FAMILY,
-					   "service %s: address %s is %s but the service does not "
-					   "want that family",
-					   n.key, ipam_val_str(f, n.spec[f], a), fam_name(f));
+			                   "service %s: address %s is %s but the service does not "
+			                   "want that family",
+			                   n.key, ipam_val_str(f, n.spec[f], a), fam_name(f));
 			goto out;
 		}
 	}
@@ -252,7 +255,7 @@ int ipam_allocate(struct ipam *ipam, const struct ipam_request *req, struct ipam
 			cands = malloc((ipam->n_pools ? ipam->n_pools : 1) * sizeof(*cands));
 			if (!cands || (nc = candidates(ipam, &n, cands)) == SIZE_MAX) {
 				ret = ipam_set_err(err, IPAM_ERR_NOMEM, "service %s: out of memory",
-						   n.key);
+				                   n.key);
 				goto out;
 			}
 		}

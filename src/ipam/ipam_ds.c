@@ -106,7 +106,7 @@ void ipam_iset_del(struct ipam_iset *s, struct u128 x)
 }
 
 bool ipam_iset_next_free(const struct ipam_iset *s, struct u128 from, struct u128 to,
-			 struct u128 *out)
+                         struct u128 *out)
 {
 	size_t i;
 
@@ -223,7 +223,7 @@ void ipam_map_put(struct ipam_map *m, const void *key, size_t klen, void *val)
 }
 
 void ipam_map_rekey(struct ipam_map *m, const void *key, size_t klen, const void *newkey,
-		    void *newval)
+                    void *newval)
 {
 	size_t i = find_slot(m, hash_bytes(key, klen), key, klen);
 

@@ -97,7 +97,7 @@ void ipam_iset_add(struct ipam_iset *s, struct u128 x);
 void ipam_iset_del(struct ipam_iset *s, struct u128 x);
 /* Lowest y in [from, to] not in the set. */
 bool ipam_iset_next_free(const struct ipam_iset *s, struct u128 from, struct u128 to,
-			 struct u128 *out);
+                         struct u128 *out);
 /* Index of the first interval whose last >= x (n if none). */
 size_t ipam_iset_lower(const struct ipam_iset *s, struct u128 x);
 /* Number of members in [from, to]. */
@@ -124,7 +124,7 @@ void *ipam_map_get(const struct ipam_map *m, const void *key, size_t klen);
 void ipam_map_put(struct ipam_map *m, const void *key, size_t klen, void *val);
 /* Re-points an existing key's entry at new storage for the same bytes. */
 void ipam_map_rekey(struct ipam_map *m, const void *key, size_t klen, const void *newkey,
-		    void *newval);
+                    void *newval);
 void *ipam_map_del(struct ipam_map *m, const void *key, size_t klen);
 
 /* ---- Allocator objects ---- */
@@ -135,7 +135,7 @@ struct ipam_span {
 };
 
 struct ipam_pool {
-	char *name;		/* owned */
+	char *name;              /* owned */
 	struct ipam_span *spans; /* owned, sorted by (fam, first), disjoint */
 	size_t n_spans;
 	char **namespaces; /* owned */
@@ -152,7 +152,7 @@ struct ipam_hold {
 	uint8_t key[17]; /* family index + 16 value bytes: the map key */
 	int fam;
 	struct u128 val;
-	char *skey;		   /* owned copy of the holders' sharing key, or NULL */
+	char *skey;                /* owned copy of the holders' sharing key, or NULL */
 	struct ipam_svc **holders; /* owned array, sorted by Service key */
 	size_t n_holders, cap_holders;
 	/* Holdings with the same sharing key, for finding shareable ones. */
@@ -160,8 +160,8 @@ struct ipam_hold {
 };
 
 struct ipam_svc {
-	char *key;	   /* owned */
-	char *skey, *ckey; /* owned or NULL: sharing and compat key */
+	char *key;               /* owned */
+	char *skey, *ckey;       /* owned or NULL: sharing and compat key */
 	struct ipam_port *ports; /* owned, sorted, unique */
 	size_t n_ports;
 	struct ipam_hold *hold[IPAM_NFAM];
@@ -170,9 +170,9 @@ struct ipam_svc {
 struct ipam {
 	struct ipam_pool **pools; /* owned, sorted by (priority, name) */
 	size_t n_pools, cap_pools;
-	struct ipam_map svcs;	 /* key -> struct ipam_svc, owned */
-	struct ipam_map holds;	 /* 17-byte key -> struct ipam_hold, owned */
-	struct ipam_map groups;	 /* sharing key -> first struct ipam_hold of the group */
+	struct ipam_map svcs;   /* key -> struct ipam_svc, owned */
+	struct ipam_map holds;  /* 17-byte key -> struct ipam_hold, owned */
+	struct ipam_map groups; /* sharing key -> first struct ipam_hold of the group */
 	struct ipam_iset used[IPAM_NFAM];
 };
 
@@ -183,7 +183,7 @@ struct ipam_pool *ipam_pool_containing(const struct ipam *ipam, int f, struct u1
 bool ipam_pool_has(const struct ipam_pool *p, int f, struct u128 v);
 /* Lowest free allocatable address of family f in p. */
 bool ipam_pool_lowest_free(const struct ipam *ipam, const struct ipam_pool *p, int f,
-			   struct u128 *out);
+                           struct u128 *out);
 
 void ipam_hold_keyfill(struct ipam_hold *h);
 struct ipam_hold *ipam_hold_find(const struct ipam *ipam, int f, struct u128 v);
@@ -198,7 +198,7 @@ struct ipam_norm {
 	const struct ipam_request *req;
 	const char *key;
 	char ns[IPAM_NAME_MAX + 1];
-	const char *pool;	  /* borrowed, NULL if automatic */
+	const char *pool;        /* borrowed, NULL if automatic */
 	const char *skey, *ckey; /* borrowed, NULL if unset or empty */
 	struct ipam_port *ports; /* owned, sorted, unique */
 	size_t n_ports;
@@ -210,30 +210,32 @@ struct ipam_norm {
 int ipam_norm_init(struct ipam_norm *n, const struct ipam_request *req, struct ipam_error *err);
 /* Adds specific addresses (allocate: req->addrs; restore: the held ones). */
 int ipam_norm_addrs(struct ipam_norm *n, const struct ipam_addr *addrs, size_t n_addrs,
-		    struct ipam_error *err);
+                    struct ipam_error *err);
 void ipam_norm_fini(struct ipam_norm *n);
 
 enum ipam_act { IPAM_ACT_NONE = 0, IPAM_ACT_KEEP, IPAM_ACT_DROP, IPAM_ACT_NEW };
 
 struct ipam_plan {
 	enum ipam_act act[IPAM_NFAM];
-	struct u128 val[IPAM_NFAM];	 /* IPAM_ACT_NEW */
+	struct u128 val[IPAM_NFAM];        /* IPAM_ACT_NEW */
 	struct ipam_hold *join[IPAM_NFAM]; /* IPAM_ACT_NEW: holding to join, NULL = fresh */
-	bool mismatch[IPAM_NFAM];	 /* IPAM_ACT_KEEP outside the requested pool */
+	bool mismatch[IPAM_NFAM];          /* IPAM_ACT_KEEP outside the requested pool */
 };
 
+/* NULL-safe string equality. */
+bool ipam_str_eq(const char *a, const char *b);
 /* Can the Service (self, NULL if new) with the request's sharing parameters
  * hold h alongside its other holders? Fills err naming the culprit. */
 int ipam_share_check(const struct ipam_hold *h, const struct ipam_svc *self,
-		     const struct ipam_norm *n, struct ipam_error *err);
+                     const struct ipam_norm *n, struct ipam_error *err);
 /* Applies a plan; either fully (0) or not at all (-ENOMEM). */
 int ipam_commit(struct ipam *ipam, const struct ipam_norm *n, const struct ipam_plan *pl,
-		struct ipam_error *err);
+                struct ipam_error *err);
 void ipam_result_fill(const struct ipam *ipam, const struct ipam_svc *svc,
-		      const struct ipam_plan *pl, struct ipam_result *out);
+                      const struct ipam_plan *pl, struct ipam_result *out);
 struct ipam_svc *ipam_svc_find(const struct ipam *ipam, const char *key);
 
 int ipam_set_err(struct ipam_error *err, enum ipam_err code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

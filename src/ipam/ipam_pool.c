@@ -53,7 +53,7 @@ struct ipam_pool *ipam_pool_containing(const struct ipam *ipam, int f, struct u1
 }
 
 bool ipam_pool_lowest_free(const struct ipam *ipam, const struct ipam_pool *p, int f,
-			   struct u128 *out)
+                           struct u128 *out)
 {
 	for (size_t i = 0; i < p->n_spans; i++) {
 		const struct ipam_span *s = &p->spans[i];
@@ -98,7 +98,7 @@ static const char *fam_name(int f)
 /* Builds a pool object from cfg, checking it on its own (not against the
  * other pools). */
 static int pool_build(const struct ipam_pool_cfg *cfg, struct ipam_pool **out,
-		      struct ipam_error *err)
+                      struct ipam_error *err)
 {
 	struct ipam_pool *p = NULL;
 	char a[IPAM_ADDR_STRLEN], b[IPAM_ADDR_STRLEN];
@@ -106,13 +106,13 @@ static int pool_build(const struct ipam_pool_cfg *cfg, struct ipam_pool **out,
 
 	if (!cfg || !valid_name(cfg->name))
 		return ipam_set_err(err, IPAM_ERR_INVALID, "pool name must be 1..%d bytes",
-				    IPAM_NAME_MAX);
+		                    IPAM_NAME_MAX);
 	if (!cfg->addresses || cfg->n_addresses == 0 || cfg->n_addresses > IPAM_MAX_SPECS)
 		return ipam_set_err(err, IPAM_ERR_INVALID, "pool %s: needs 1..%d address specs",
-				    cfg->name, IPAM_MAX_SPECS);
+		                    cfg->name, IPAM_MAX_SPECS);
 	if (cfg->n_namespaces > IPAM_MAX_NS || (cfg->n_namespaces && !cfg->namespaces))
 		return ipam_set_err(err, IPAM_ERR_INVALID, "pool %s: too many namespaces",
-				    cfg->name);
+		                    cfg->name);
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->name = strdup(cfg->name)) ||
 	    !(p->spans = calloc(cfg->n_addresses, sizeof(*p->spans))) ||
@@ -131,8 +131,8 @@ static int pool_build(const struct ipam_pool_cfg *cfg, struct ipam_pool **out,
 
 		if (ipam_range_parse(spec, &r) < 0) {
 			ret = ipam_set_err(err, IPAM_ERR_INVALID,
-					   "pool %s: \"%.64s\" is not an address, CIDR or range",
-					   cfg->name, spec ? spec : "(null)");
+			                   "pool %s: \"%.64s\" is not an address, CIDR or range",
+			                   cfg->name, spec ? spec : "(null)");
 			goto out;
 		}
 		p->spans[i].fam = ipam_fam_of(r.first.family);
@@ -147,21 +147,21 @@ static int pool_build(const struct ipam_pool_cfg *cfg, struct ipam_pool **out,
 
 		if (x->fam == y->fam && u128_cmp(y->first, x->last) <= 0) {
 			ret = ipam_set_err(err, IPAM_ERR_OVERLAP,
-					   "pool %s: its own specs overlap at %s-%s", cfg->name,
-					   ipam_val_str(y->fam, y->first, a),
-					   ipam_val_str(y->fam, x->last, b));
+			                   "pool %s: its own specs overlap at %s-%s", cfg->name,
+			                   ipam_val_str(y->fam, y->first, a),
+			                   ipam_val_str(y->fam, x->last, b));
 			goto out;
 		}
 	}
 	for (size_t i = 0; i < cfg->n_namespaces; i++) {
 		if (!valid_name(cfg->namespaces[i])) {
 			ret = ipam_set_err(err, IPAM_ERR_INVALID, "pool %s: namespace %zu invalid",
-					   cfg->name, i);
+			                   cfg->name, i);
 			goto out;
 		}
 		if (!(p->namespaces[i] = strdup(cfg->namespaces[i]))) {
-			ret = ipam_set_err(err, IPAM_ERR_NOMEM, "pool %s: out of memory",
-					   cfg->name);
+			ret =
+			    ipam_set_err(err, IPAM_ERR_NOMEM, "pool %s: out of memory", cfg->name);
 			goto out;
 		}
 		p->n_namespaces++;
@@ -195,27 +195,28 @@ static int pool_check(const struct ipam *ipam, const struct ipam_pool *p, struct
 				    u128_cmp(t->first, s->last) > 0)
 					continue;
 				return ipam_set_err(err, IPAM_ERR_OVERLAP,
-						    "pool %s: %s-%s overlaps pool %s (%s-%s)",
-						    p->name, ipam_val_str(s->fam, s->first, a),
-						    ipam_val_str(s->fam, s->last, b), q->name,
-						    ipam_val_str(t->fam, t->first, c),
-						    ipam_val_str(t->fam, t->last, d));
+				                    "pool %s: %s-%s overlaps pool %s (%s-%s)",
+				                    p->name, ipam_val_str(s->fam, s->first, a),
+				                    ipam_val_str(s->fam, s->last, b), q->name,
+				                    ipam_val_str(t->fam, t->first, c),
+				                    ipam_val_str(t->fam, t->last, d));
 			}
 		}
 		if (!p->is_default || !q->is_default)
 			continue;
 		for (int f = 0; f < IPAM_NFAM; f++) {
 			if (p->fam[f] && q->fam[f])
-				return ipam_set_err(err, IPAM_ERR_DEFAULT_CONFLICT,
-						    "pool %s: pool %s is already the default %s pool",
-						    p->name, q->name, fam_name(f));
+				return ipam_set_err(
+				    err, IPAM_ERR_DEFAULT_CONFLICT,
+				    "pool %s: pool %s is already the default %s pool", p->name,
+				    q->name, fam_name(f));
 		}
 	}
 	return 0;
 }
 
 int ipam_pool_validate(const struct ipam *ipam, const struct ipam_pool_cfg *cfg,
-		       struct ipam_error *err)
+                       struct ipam_error *err)
 {
 	struct ipam_pool *p = NULL;
 	int ret;
@@ -321,7 +322,7 @@ static uint64_t buggy_upto(uint64_t n)
 
 /* Walks the held addresses of family f in [from, to]. */
 static int walk_range(const struct ipam *ipam, int f, struct u128 from, struct u128 to,
-		      bool orphans_only, ipam_walk_fn fn, void *arg)
+                      bool orphans_only, ipam_walk_fn fn, void *arg)
 {
 	const struct ipam_iset *s = &ipam->used[f];
 
@@ -387,15 +388,18 @@ int ipam_pool_stats(const struct ipam *ipam, const char *name, struct ipam_pool_
 			v6_full = true;
 			continue;
 		}
-		/* Spans are disjoint, so the sum stays <= 2^128 - 1 unless ::/0. */
+		/* Spans are disjoint, so the running sum is at most 2^128: it can
+		 * only wrap to exactly zero (e.g. ::/1 plus 8000::/1). */
 		d = u128_inc(d);
 		c.lo = v6.lo + d.lo;
 		c.hi = v6.hi + d.hi + (c.lo < v6.lo);
 		v6 = c;
+		if (!v6.hi && !v6.lo)
+			v6_full = true;
 	}
 	if (v6_full) {
 		snprintf(out->size_dec, sizeof(out->size_dec), "%s",
-			 "340282366920938463463374607431768211456");
+		         "340282366920938463463374607431768211456");
 		out->size = UINT64_MAX;
 	} else {
 		u128_to_dec(v6, out->size_dec);
@@ -408,7 +412,7 @@ int ipam_pool_stats(const struct ipam *ipam, const char *name, struct ipam_pool_
 	out->v6 = p->fam[IPAM_F6];
 	out->ready = !p->disabled;
 	out->occupied = !ipam_pool_lowest_free(ipam, p, IPAM_F4, &c) &&
-			!ipam_pool_lowest_free(ipam, p, IPAM_F6, &c);
+	                !ipam_pool_lowest_free(ipam, p, IPAM_F6, &c);
 	return 0;
 }
 

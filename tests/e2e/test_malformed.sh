@@ -42,7 +42,8 @@ wait_until 30 "BIRD session" peer_established tor 192.0.2.11 &&
 ups=$(peer_ups tor 192.0.2.11)
 
 n=$(wc -w <<<"$cases")
-wait_until 150 "fake peer finished $n cases" eval '! pid_alive '"$fake" ||
+# Stop waiting early when the speaker died: no more sessions would come.
+wait_until $((n * 25)) "fake peer finished $n cases" eval '! pid_alive '"$fake"' || spk_dead n1' ||
 	not_ok "fake peer did not finish all cases (speaker did not reconnect?)"
 
 for c in $cases; do

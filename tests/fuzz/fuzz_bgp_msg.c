@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_PFX 256
 
 static size_t iterate(const uint8_t *nlri, size_t len, uint8_t family, bool addpath,
-		      struct bgp_prefix *out, size_t *n_out)
+                      struct bgp_prefix *out, size_t *n_out)
 {
 	char text[BGP_PREFIX_STRLEN];
 	struct bgp_prefix p;
@@ -56,7 +56,7 @@ static bool same_prefix(const struct bgp_prefix *a, const struct bgp_prefix *b)
 
 /* Announces what was received, from us, and checks it comes back intact. */
 static void reencode(enum bgp_af af, const struct bgp_prefix *p, size_t n,
-		     const struct bgp_session_params *rx)
+                     const struct bgp_session_params *rx)
 {
 	static uint8_t buf[BGP_MAX_EXT_MSG_LEN];
 	struct bgp_session_params sp = *rx;
@@ -82,13 +82,13 @@ static void reencode(enum bgp_af af, const struct bgp_prefix *p, size_t n,
 	alen = bgp_attrs_encode(attrs, sizeof(attrs), &oa, af, &sp);
 	CHECK(alen > 0);
 	u = (struct bgp_update_parts){.af = af,
-				      .announce = p,
-				      .n_announce = n,
-				      .withdraw = p,
-				      .n_withdraw = n,
-				      .attrs = attrs,
-				      .attrs_len = (size_t)alen,
-				      .out = &oa};
+	                              .announce = p,
+	                              .n_announce = n,
+	                              .withdraw = p,
+	                              .n_withdraw = n,
+	                              .attrs = attrs,
+	                              .attrs_len = (size_t)alen,
+	                              .out = &oa};
 	len = bgp_update_encode(buf, sizeof(buf), &u, &sp);
 	if (len == -EMSGSIZE)
 		return;
@@ -101,14 +101,14 @@ static void reencode(enum bgp_af af, const struct bgp_prefix *p, size_t n,
 		iterate(up->nlri, up->nlri_len, AF_INET, sp.addpath_rx[af], back, &nb);
 	else
 		iterate(up->attrs.mp_reach.nlri, up->attrs.mp_reach.nlri_len, AF_INET6,
-			sp.addpath_rx[af], back, &nb);
+		        sp.addpath_rx[af], back, &nb);
 	CHECK(nb == n);
 	for (size_t i = 0; i < n; i++)
 		CHECK(same_prefix(&back[i], &p[i]));
 }
 
 static void check_update(const struct bgp_update *u, const struct bgp_error *err,
-			 const struct bgp_session_params *sp)
+                         const struct bgp_session_params *sp)
 {
 	static struct bgp_prefix p4[MAX_PFX], p6[MAX_PFX];
 	const struct bgp_attrs *a = &u->attrs;
@@ -120,17 +120,17 @@ static void check_update(const struct bgp_update *u, const struct bgp_error *err
 	ann[0] += iterate(u->nlri, u->nlri_len, AF_INET, ap4, p4, &n4);
 	if (a->present & BGP_PA_MP_REACH) {
 		if (a->mp_reach.afi == BGP_AFI_IPV4)
-			ann[0] += iterate(a->mp_reach.nlri, a->mp_reach.nlri_len, AF_INET, ap4, p4,
-					  &n4);
+			ann[0] +=
+			    iterate(a->mp_reach.nlri, a->mp_reach.nlri_len, AF_INET, ap4, p4, &n4);
 		else
-			ann[1] += iterate(a->mp_reach.nlri, a->mp_reach.nlri_len, AF_INET6, ap6,
-					  p6, &n6);
+			ann[1] +=
+			    iterate(a->mp_reach.nlri, a->mp_reach.nlri_len, AF_INET6, ap6, p6, &n6);
 	}
 	if (a->present & BGP_PA_MP_UNREACH) {
 		bool v4 = a->mp_unreach.afi == BGP_AFI_IPV4;
 
 		wd[v4 ? 0 : 1] += iterate(a->mp_unreach.nlri, a->mp_unreach.nlri_len,
-					  v4 ? AF_INET : AF_INET6, v4 ? ap4 : ap6, NULL, NULL);
+		                          v4 ? AF_INET : AF_INET6, v4 ? ap4 : ap6, NULL, NULL);
 	}
 	for (int af = 0; af < BGP_AF_COUNT; af++) {
 		if (err->action == BGP_UPD_TREAT_AS_WITHDRAW) {
@@ -162,7 +162,8 @@ static void check_open(const struct bgp_open *o)
 	b = &m.u.open;
 	/* The encoder derives My AS from the AS4 capability (RFC 6793 4.2.1). */
 	if (want.caps.as4)
-		want.my_as = want.caps.as4_asn > 0xffff ? BGP_AS_TRANS : (uint16_t)want.caps.as4_asn;
+		want.my_as =
+		    want.caps.as4_asn > 0xffff ? BGP_AS_TRANS : (uint16_t)want.caps.as4_asn;
 	CHECK(b->version == want.version && b->my_as == want.my_as &&
 	      b->hold_time == want.hold_time && b->bgp_id == want.bgp_id);
 	CHECK(b->caps.route_refresh == want.caps.route_refresh && b->caps.as4 == want.caps.as4 &&
@@ -206,14 +207,14 @@ static void check_one(const uint8_t *msg, size_t len, const struct bgp_session_p
 	case BGP_MSG_NOTIFICATION:
 		if (len <= BGP_MAX_MSG_LEN) {
 			ssize_t n = bgp_notification_encode(
-				out, sizeof(out), m.u.notification.code, m.u.notification.subcode,
-				m.u.notification.data, m.u.notification.data_len);
+			    out, sizeof(out), m.u.notification.code, m.u.notification.subcode,
+			    m.u.notification.data, m.u.notification.data_len);
 			CHECK(n == (ssize_t)len && memcmp(out, msg, len) == 0);
 		}
 		break;
 	case BGP_MSG_ROUTE_REFRESH:
 		CHECK(bgp_route_refresh_encode(out, sizeof(out), m.u.route_refresh.afi,
-					       m.u.route_refresh.safi) == 23);
+		                               m.u.route_refresh.safi) == 23);
 		CHECK(memcmp(out, msg, 21) == 0 && out[22] == msg[22]);
 		break;
 	case BGP_MSG_KEEPALIVE:

@@ -7,3 +7,5 @@ E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$E2E_LIB_DIR/peers.sh"
 # shellcheck source=speaker.sh
 . "$E2E_LIB_DIR/speaker.sh"
+# shellcheck source=topo.sh
+. "$E2E_LIB_DIR/topo.sh"

@@ -156,6 +156,7 @@ def main():
     ap.add_argument("--nexthop", required=True)
     ap.add_argument("--cases", required=True, help="comma separated, or 'all'")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--accept-timeout", type=int, default=20)
     args = ap.parse_args()
     table = cases(args.asn, args.nexthop, True)
     names = list(table) if args.cases == "all" else args.cases.split(",")
@@ -170,11 +171,11 @@ def main():
     srv.listen(4)
     with open(args.out, "a") as out:
         for name in names:
-            srv.settimeout(60)
+            srv.settimeout(args.accept_timeout)
             try:
                 conn, peer = srv.accept()
             except socket.timeout:
-                out.write(json.dumps({"case": name, "error": "no connection in 60 s"}) + "\n")
+                out.write(json.dumps({"case": name, "error": "no connection in %d s" % args.accept_timeout}) + "\n")
                 out.flush()
                 continue
             try:

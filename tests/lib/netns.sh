@@ -72,11 +72,19 @@ nl_print_logs() {
 }
 
 nl_cleanup() {
-	local rc=$? ns pid pids i
+	local rc=$?
 	trap - EXIT INT TERM
 	[ -n "$NL_DIR" ] || exit "$rc"
 	((NL_FAILS)) && [ "$rc" -eq 0 ] && rc=1
 	[ "$rc" -ne 0 ] && nl_print_logs
+	nl_teardown
+	exit "$rc"
+}
+
+# nl_teardown: kill everything of this run, delete its namespaces and
+# (unless BERTH_E2E_KEEP is set) its temp dir.
+nl_teardown() {
+	local ns pid pids i
 	while read -r pid; do
 		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
 	done <"$NL_DIR/pids"
@@ -102,7 +110,6 @@ nl_cleanup() {
 	else
 		echo "kept $NL_DIR"
 	fi
-	exit "$rc"
 }
 
 nl_our_namespaces() {
@@ -174,12 +181,15 @@ nl_addr() {
 }
 
 # nl_dummy HOST IF ADDR/LEN...: the service address lives on a dummy device,
-# like kube-proxy's kube-ipvs0.
+# like kube-proxy's kube-ipvs0; on kernels without the dummy driver, on lo.
 nl_dummy() {
 	local h=$1 dev=$2
 	shift 2
-	nl_x "$h" ip link add "$dev" type dummy || die "dummy $dev in $h"
-	nl_x "$h" ip link set "$dev" up
+	if nl_x "$h" ip link add "$dev" type dummy 2>/dev/null; then
+		nl_x "$h" ip link set "$dev" up
+	else
+		dev=lo
+	fi
 	nl_addr "$h" "$dev" "$@"
 }
 

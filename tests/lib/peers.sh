@@ -18,7 +18,8 @@
 #                                 peer_neighbor calls or peer_unneighbor)
 #
 # Every peer also originates 203.0.113.128/25 and 2001:db8:ffff::/48, so the
-# speaker under test receives (and must cope with) UPDATEs as well.
+# speaker under test receives (and must cope with) UPDATEs as well
+# (E2E_PEER_ORIGINATE=0 turns that off for GoBGP, to tell problems apart).
 
 PEERS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -335,8 +336,10 @@ _gobgp_start() {
 		--api-hosts "127.0.0.1:$GOBGP_API_PORT" --pprof-disable -p -l debug
 	echo "$NL_BG_PID" >"$d/gobgpd.pid"
 	wait_until 10 "gobgpd in $h" gobgp_cli "$h" global || die "gobgpd did not start in $h"
-	gobgp_cli "$h" global rib add -a ipv4 203.0.113.128/25 >/dev/null
-	gobgp_cli "$h" global rib add -a ipv6 2001:db8:ffff::/48 >/dev/null
+	if [ "${E2E_PEER_ORIGINATE:-1}" = 1 ]; then
+		gobgp_cli "$h" global rib add -a ipv4 203.0.113.128/25 >/dev/null
+		gobgp_cli "$h" global rib add -a ipv6 2001:db8:ffff::/48 >/dev/null
+	fi
 }
 
 _gobgp_json() { gobgp_cli "$1" neighbor "$2" -j 2>/dev/null; }

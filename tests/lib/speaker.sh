@@ -81,6 +81,8 @@ spk_kill9() {
 	local h=$1 f
 	echo "== $(date +%T.%N | cut -c1-12) SIGKILL" >>"$(spk_log "$h")"
 	kill -KILL "$(spk_pid "$h")"
+	# Reap it here, quietly (bash would report "Killed" later).
+	wait "$(spk_pid "$h")" 2>/dev/null
 	# The stand-in's gobgpd dies with it, as berth's sockets would.
 	for f in "$NL_DIR/$h"/.standin-*/gobgpd.pid; do
 		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null

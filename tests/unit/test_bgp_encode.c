@@ -49,18 +49,18 @@ static void test_attrs_exact_bytes(void **state)
 	a.large_communities = large;
 	a.n_large_communities = 1;
 	expect_hex(buf, bgp_attrs_encode(buf, sizeof(buf), &a, BGP_AF_IPV4, NULL),
-		   "40 01 01 00 40 02 04 02 01 fd e9 40 03 04 c0 00 02 01 80 04 04 00 00 00 0a "
-		   "40 05 04 00 00 00 64 c0 08 04 fd e9 00 01 c0 10 08 00 02 fd e9 00 00 00 01 "
-		   "c0 20 0c 00 00 fd e9 00 00 00 01 00 00 00 02");
+	           "40 01 01 00 40 02 04 02 01 fd e9 40 03 04 c0 00 02 01 80 04 04 00 00 00 0a "
+	           "40 05 04 00 00 00 64 c0 08 04 fd e9 00 01 c0 10 08 00 02 fd e9 00 00 00 01 "
+	           "c0 20 0c 00 00 fd e9 00 00 00 01 00 00 00 02");
 	/* IPv6: no NEXT_HOP attribute, the next hop travels in MP_REACH_NLRI. */
 	a = v4_attrs();
 	expect_hex(buf, bgp_attrs_encode(buf, sizeof(buf), &a, BGP_AF_IPV6, NULL),
-		   "40 01 01 00 40 02 04 02 01 fd e9");
+	           "40 01 01 00 40 02 04 02 01 fd e9");
 	/* iBGP: empty AS_PATH. */
 	a.as_path_len = 0;
 	a.origin = BGP_ORIGIN_INCOMPLETE;
 	expect_hex(buf, bgp_attrs_encode(buf, sizeof(buf), &a, BGP_AF_IPV6, NULL),
-		   "40 01 01 02 40 02 00");
+	           "40 01 01 02 40 02 00");
 }
 
 /* RFC 6793 section 4.2.2 */
@@ -74,16 +74,16 @@ static void test_attrs_as4(void **state)
 	a.as_path[1] = 65001;
 	a.as_path_len = 2;
 	expect_hex(buf, bgp_attrs_encode(buf, sizeof(buf), &a, BGP_AF_IPV4, &sp),
-		   "40 01 01 00 40 02 06 02 02 5b a0 fd e9 40 03 04 c0 00 02 01 "
-		   "c0 11 0a 02 02 fa 56 ea 00 00 00 fd e9");
+	           "40 01 01 00 40 02 06 02 02 5b a0 fd e9 40 03 04 c0 00 02 01 "
+	           "c0 11 0a 02 02 fa 56 ea 00 00 00 fd e9");
 	sp.as4 = true;
 	expect_hex(buf, bgp_attrs_encode(buf, sizeof(buf), &a, BGP_AF_IPV4, &sp),
-		   "40 01 01 00 40 02 0a 02 02 fa 56 ea 00 00 00 fd e9 40 03 04 c0 00 02 01");
+	           "40 01 01 00 40 02 0a 02 02 fa 56 ea 00 00 00 fd e9 40 03 04 c0 00 02 01");
 	/* All ASes fit 2 octets: no AS4_PATH. */
 	sp.as4 = false;
 	a.as_path[0] = 64512;
 	expect_hex(buf, bgp_attrs_encode(buf, sizeof(buf), &a, BGP_AF_IPV4, &sp),
-		   "40 01 01 00 40 02 06 02 02 fc 00 fd e9 40 03 04 c0 00 02 01");
+	           "40 01 01 00 40 02 06 02 02 fc 00 fd e9 40 03 04 c0 00 02 01");
 }
 
 static void test_attrs_extended_length(void **state)
@@ -141,19 +141,19 @@ static void test_attrs_errors(void **state)
 
 /* Encodes, decodes, and checks every prefix and count came back. */
 static void round_trip(enum bgp_af af, const struct bgp_prefix *ann, size_t na,
-		       const struct bgp_prefix *wd, size_t nw, const struct bgp_out_attrs *oa,
-		       const struct bgp_session_params *sp, uint8_t *buf, size_t cap)
+                       const struct bgp_prefix *wd, size_t nw, const struct bgp_out_attrs *oa,
+                       const struct bgp_session_params *sp, uint8_t *buf, size_t cap)
 {
 	uint8_t attrs[512];
 	ssize_t alen = bgp_attrs_encode(attrs, sizeof(attrs), oa, af, sp);
 	struct bgp_update_parts u = {.af = af,
-				     .withdraw = wd,
-				     .n_withdraw = nw,
-				     .announce = ann,
-				     .n_announce = na,
-				     .attrs = attrs,
-				     .attrs_len = (size_t)alen,
-				     .out = oa};
+	                             .withdraw = wd,
+	                             .n_withdraw = nw,
+	                             .announce = ann,
+	                             .n_announce = na,
+	                             .attrs = attrs,
+	                             .attrs_len = (size_t)alen,
+	                             .out = oa};
 	struct bgp_session_params rx = *sp;
 	struct bgp_prefix got[64];
 	const struct bgp_update *up;
@@ -190,7 +190,7 @@ static void round_trip(enum bgp_af af, const struct bgp_prefix *ann, size_t na,
 	assert_int_equal(k, na);
 	assert_prefixes_equal(got, ann, na);
 	k = collect_nlri(up->attrs.mp_unreach.nlri, up->attrs.mp_unreach.nlri_len, family, ap, got,
-			 64);
+	                 64);
 	assert_int_equal(k, nw);
 	assert_prefixes_equal(got, wd, nw);
 	if (na) {
@@ -204,7 +204,8 @@ static void round_trip(enum bgp_af af, const struct bgp_prefix *ann, size_t na,
 static void test_update_round_trip_ipv4(void **state)
 {
 	static uint8_t buf[4096];
-	struct bgp_prefix ann[3] = {pfx("198.51.100.0/24"), pfx("203.0.113.7/32"), pfx("0.0.0.0/0")};
+	struct bgp_prefix ann[3] = {pfx("198.51.100.0/24"), pfx("203.0.113.7/32"),
+	                            pfx("0.0.0.0/0")};
 	struct bgp_prefix wd[2] = {pfx("192.0.2.128/25"), pfx("10.0.0.0/8")};
 	struct bgp_out_attrs oa = v4_attrs();
 	struct bgp_session_params sp = {0};
@@ -246,10 +247,10 @@ static void test_update_masks_host_bits(void **state)
 	struct bgp_prefix p = pfx("198.51.100.0/24");
 	ssize_t alen = bgp_attrs_encode(attrs, sizeof(attrs), &oa, BGP_AF_IPV4, NULL);
 	struct bgp_update_parts u = {.af = BGP_AF_IPV4,
-				     .announce = &p,
-				     .n_announce = 1,
-				     .attrs = attrs,
-				     .attrs_len = (size_t)alen};
+	                             .announce = &p,
+	                             .n_announce = 1,
+	                             .attrs = attrs,
+	                             .attrs_len = (size_t)alen};
 	ssize_t n;
 
 	p.len = 20; /* 198.51.100.0 has bits past /20 */
@@ -265,12 +266,12 @@ static void test_update_errors(void **state)
 	struct bgp_prefix p4 = pfx("198.51.100.0/24"), p6 = pfx("2001:db8::/32");
 	ssize_t alen = bgp_attrs_encode(attrs, sizeof(attrs), &oa, BGP_AF_IPV4, NULL);
 	struct bgp_update_parts u = {.af = BGP_AF_IPV4,
-				     .announce = &p4,
-				     .n_announce = 1,
-				     .attrs = attrs,
-				     .attrs_len = (size_t)alen,
-				     .out = &oa},
-				bad;
+	                             .announce = &p4,
+	                             .n_announce = 1,
+	                             .attrs = attrs,
+	                             .attrs_len = (size_t)alen,
+	                             .out = &oa},
+	                        bad;
 	ssize_t n = bgp_update_encode(buf, sizeof(buf), &u, NULL);
 
 	assert_true(n > 0);
@@ -304,12 +305,12 @@ static void test_eor(void **state)
 	struct bgp_msg m;
 
 	expect_hex(buf, bgp_eor_encode(buf, sizeof(buf), BGP_AF_IPV4),
-		   "ffffffffffffffffffffffffffffffff 0017 02 0000 0000");
+	           "ffffffffffffffffffffffffffffffff 0017 02 0000 0000");
 	assert_int_equal(bgp_msg_decode(buf, 23, NULL, &m, &err), 0);
 	assert_true(m.u.update.end_of_rib);
 	assert_int_equal(m.u.update.end_of_rib_af, BGP_AF_IPV4);
 	expect_hex(buf, bgp_eor_encode(buf, sizeof(buf), BGP_AF_IPV6),
-		   "ffffffffffffffffffffffffffffffff 001d 02 0000 0006 80 0f 03 0002 01");
+	           "ffffffffffffffffffffffffffffffff 001d 02 0000 0006 80 0f 03 0002 01");
 	assert_int_equal(bgp_msg_decode(buf, 29, NULL, &m, &err), 0);
 	assert_true(m.u.update.end_of_rib);
 	assert_int_equal(m.u.update.end_of_rib_af, BGP_AF_IPV6);
@@ -373,13 +374,13 @@ static void fill_exactly(enum bgp_af af, bool ll, bool addpath, bool ext, bool a
 	}
 	assert_int_equal(room, 0);
 	u = (struct bgp_update_parts){.af = af,
-				      .announce = pa,
-				      .n_announce = na,
-				      .withdraw = pw,
-				      .n_withdraw = nw,
-				      .attrs = attrs,
-				      .attrs_len = (size_t)alen,
-				      .out = &oa};
+	                              .announce = pa,
+	                              .n_announce = na,
+	                              .withdraw = pw,
+	                              .n_withdraw = nw,
+	                              .attrs = attrs,
+	                              .attrs_len = (size_t)alen,
+	                              .out = &oa};
 	n = bgp_update_encode(buf, sizeof(buf), &u, &sp);
 	assert_int_equal(n, max);
 	sp.addpath_rx[af] = addpath;
@@ -408,8 +409,8 @@ static void test_overhead_exact(void **state)
 			for (int ap = 0; ap < 2; ap++)
 				for (int ext = 0; ext < 2; ext++)
 					for (int mode = 1; mode < 4; mode++)
-						fill_exactly((enum bgp_af)af, ll, ap, ext,
-							     mode & 1, mode & 2);
+						fill_exactly((enum bgp_af)af, ll, ap, ext, mode & 1,
+						             mode & 2);
 }
 
 static void test_overhead_values(void **state)
@@ -427,17 +428,17 @@ static void test_overhead_values(void **state)
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_attrs_exact_bytes),
-		cmocka_unit_test(test_attrs_as4),
-		cmocka_unit_test(test_attrs_extended_length),
-		cmocka_unit_test(test_attrs_errors),
-		cmocka_unit_test(test_update_round_trip_ipv4),
-		cmocka_unit_test(test_update_round_trip_ipv6),
-		cmocka_unit_test(test_update_masks_host_bits),
-		cmocka_unit_test(test_update_errors),
-		cmocka_unit_test(test_eor),
-		cmocka_unit_test(test_overhead_values),
-		cmocka_unit_test(test_overhead_exact),
+	    cmocka_unit_test(test_attrs_exact_bytes),
+	    cmocka_unit_test(test_attrs_as4),
+	    cmocka_unit_test(test_attrs_extended_length),
+	    cmocka_unit_test(test_attrs_errors),
+	    cmocka_unit_test(test_update_round_trip_ipv4),
+	    cmocka_unit_test(test_update_round_trip_ipv6),
+	    cmocka_unit_test(test_update_masks_host_bits),
+	    cmocka_unit_test(test_update_errors),
+	    cmocka_unit_test(test_eor),
+	    cmocka_unit_test(test_overhead_values),
+	    cmocka_unit_test(test_overhead_exact),
 	};
 
 	return cmocka_run_group_tests_name("bgp_encode", tests, NULL, NULL);

@@ -5,22 +5,22 @@
  */
 #include "test_bgp_fsm_util.h"
 
-#define F_OPEN	BGP_FSM_ACT_SEND_OPEN
-#define F_KA	BGP_FSM_ACT_SEND_KEEPALIVE
+#define F_OPEN  BGP_FSM_ACT_SEND_OPEN
+#define F_KA    BGP_FSM_ACT_SEND_KEEPALIVE
 #define F_NOTIF BGP_FSM_ACT_SEND_NOTIFICATION
 #define F_CLOSE BGP_FSM_ACT_CLOSE
-#define F_CONN	BGP_FSM_ACT_CONNECT
-#define F_UP	BGP_FSM_ACT_SESSION_UP
-#define F_DOWN	BGP_FSM_ACT_SESSION_DOWN
+#define F_CONN  BGP_FSM_ACT_CONNECT
+#define F_UP    BGP_FSM_ACT_SESSION_UP
+#define F_DOWN  BGP_FSM_ACT_SESSION_DOWN
 
 enum input {
 	IN_EVENT,    /* plain event */
 	IN_OPEN,     /* MSG with the standard peer OPEN */
-	IN_KA,	     /* MSG KEEPALIVE */
+	IN_KA,       /* MSG KEEPALIVE */
 	IN_UPDATE,   /* MSG UPDATE */
-	IN_RR,	     /* MSG ROUTE-REFRESH */
+	IN_RR,       /* MSG ROUTE-REFRESH */
 	IN_NOTIF,    /* MSG NOTIFICATION 6/4 */
-	IN_ERR,	     /* MSG_ERROR session reset UPDATE 3/11 */
+	IN_ERR,      /* MSG_ERROR session reset UPDATE 3/11 */
 	IN_ERR_OPEN, /* MSG_ERROR OPEN 2/4 */
 	IN_ERR_TAW,  /* MSG_ERROR treat-as-withdraw */
 	IN_ERR_DISC, /* MSG_ERROR attribute discard */
@@ -45,101 +45,92 @@ struct row {
 #define R(x) BGP_FSM_R_##x
 
 static const struct row rows[] = {
-	/* Idle */
-	{"idle stopped refuses accepted", S(IDLE), 0, E(TCP_ACCEPTED), -EBUSY, 0, S(IDLE), 0, 0,
-	 R(NONE)},
-	{"idle ignores messages", S(IDLE), 0, M(KA), 0, 0, S(IDLE), 0, 0, R(NONE)},
-	{"idle stale connect completion", S(IDLE), 0, E(TCP_CONNECTED), -EBUSY, 0, S(IDLE), 0, 0,
-	 R(NONE)},
-	{"idle manual start connects", S(IDLE), 0, E(MANUAL_START), 0, F_CONN, S(CONNECT), 0, 0,
-	 R(NONE)},
-	{"idle manual start passive listens", S(IDLE), 1, E(MANUAL_START), 0, 0, S(ACTIVE), 0, 0,
-	 R(NONE)},
-	/* Connect */
-	{"connect succeeds", S(CONNECT), 0, E(TCP_CONNECTED), 0, F_OPEN, S(OPENSENT), 0, 0,
-	 R(NONE)},
-	{"connect fails", S(CONNECT), 0, E(TCP_FAILED), 0, F_CLOSE, S(ACTIVE), 0, 0,
-	 R(TCP_FAILED)},
-	{"connect closed", S(CONNECT), 0, E(TCP_CLOSED), 0, F_CLOSE, S(ACTIVE), 0, 0,
-	 R(TCP_FAILED)},
-	{"connect accepted goes to a second fsm", S(CONNECT), 0, E(TCP_ACCEPTED), -EBUSY, 0,
-	 S(CONNECT), 0, 0, R(NONE)},
-	{"connect manual stop", S(CONNECT), 0, E(MANUAL_STOP), 0, F_CLOSE, S(IDLE), 0, 0,
-	 R(ADMIN_STOP)},
-	{"connect ignores messages", S(CONNECT), 0, M(OPEN), 0, 0, S(CONNECT), 0, 0, R(NONE)},
-	/* Active */
-	{"active accepts", S(ACTIVE), 0, E(TCP_ACCEPTED), 0, F_OPEN, S(OPENSENT), 0, 0, R(NONE)},
-	{"active passive accepts", S(ACTIVE), 1, E(TCP_ACCEPTED), 0, F_OPEN, S(OPENSENT), 0, 0,
-	 R(NONE)},
-	{"active stale connect", S(ACTIVE), 0, E(TCP_CONNECTED), -EBUSY, 0, S(ACTIVE), 0, 0,
-	 R(NONE)},
-	{"active ignores close", S(ACTIVE), 1, E(TCP_CLOSED), 0, 0, S(ACTIVE), 0, 0, R(NONE)},
-	{"active manual stop", S(ACTIVE), 1, E(MANUAL_STOP), 0, 0, S(IDLE), 0, 0, R(ADMIN_STOP)},
-	{"active ignores messages", S(ACTIVE), 1, M(UPDATE), 0, 0, S(ACTIVE), 0, 0, R(NONE)},
-	/* OpenSent */
-	{"opensent good open", S(OPENSENT), 0, M(OPEN), 0, F_KA, S(OPENCONFIRM), 0, 0, R(NONE)},
-	{"opensent keepalive is fsm error", S(OPENSENT), 0, M(KA), 0, F_NOTIF | F_CLOSE, S(IDLE),
-	 BGP_ERR_FSM, 1, R(PROTOCOL_ERROR)},
-	{"opensent update is fsm error", S(OPENSENT), 0, M(UPDATE), 0, F_NOTIF | F_CLOSE, S(IDLE),
-	 BGP_ERR_FSM, 1, R(PROTOCOL_ERROR)},
-	{"opensent tolerable update error is fsm error", S(OPENSENT), 0, M(ERR_TAW), 0,
-	 F_NOTIF | F_CLOSE, S(IDLE), BGP_ERR_FSM, 1, R(PROTOCOL_ERROR)},
-	{"opensent notification", S(OPENSENT), 0, M(NOTIF), 0, F_CLOSE, S(IDLE), 0, 0,
-	 R(NOTIF_RECEIVED)},
-	{"opensent tcp closed", S(OPENSENT), 0, E(TCP_CLOSED), 0, F_CLOSE, S(ACTIVE), 0, 0,
-	 R(TCP_CLOSED)},
-	{"opensent open decode error", S(OPENSENT), 0, M(ERR_OPEN), 0, F_NOTIF | F_CLOSE, S(IDLE),
-	 BGP_ERR_OPEN, 4, R(PROTOCOL_ERROR)},
-	{"opensent manual stop", S(OPENSENT), 0, E(MANUAL_STOP), 0, F_NOTIF | F_CLOSE, S(IDLE),
-	 BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_SHUTDOWN, R(ADMIN_STOP)},
-	{"opensent second accept", S(OPENSENT), 0, E(TCP_ACCEPTED), -EBUSY, 0, S(OPENSENT), 0, 0,
-	 R(NONE)},
-	/* OpenConfirm */
-	{"openconfirm keepalive", S(OPENCONFIRM), 0, M(KA), 0, F_UP, S(ESTABLISHED), 0, 0,
-	 R(NONE)},
-	{"openconfirm open is fsm error", S(OPENCONFIRM), 0, M(OPEN), 0, F_NOTIF | F_CLOSE,
-	 S(IDLE), BGP_ERR_FSM, 2, R(PROTOCOL_ERROR)},
-	{"openconfirm update is fsm error", S(OPENCONFIRM), 0, M(UPDATE), 0, F_NOTIF | F_CLOSE,
-	 S(IDLE), BGP_ERR_FSM, 2, R(PROTOCOL_ERROR)},
-	{"openconfirm notification", S(OPENCONFIRM), 0, M(NOTIF), 0, F_CLOSE, S(IDLE), 0, 0,
-	 R(NOTIF_RECEIVED)},
-	{"openconfirm tcp closed", S(OPENCONFIRM), 0, E(TCP_CLOSED), 0, F_CLOSE, S(IDLE), 0, 0,
-	 R(TCP_CLOSED)},
-	{"openconfirm manual stop", S(OPENCONFIRM), 0, E(MANUAL_STOP), 0, F_NOTIF | F_CLOSE,
-	 S(IDLE), BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_SHUTDOWN, R(ADMIN_STOP)},
-	{"openconfirm header error", S(OPENCONFIRM), 0, M(ERR), 0, F_NOTIF | F_CLOSE, S(IDLE),
-	 BGP_ERR_UPDATE, BGP_ERR_UPD_AS_PATH, R(PROTOCOL_ERROR)},
-	/* Established */
-	{"established keepalive", S(ESTABLISHED), 0, M(KA), 0, 0, S(ESTABLISHED), 0, 0, R(NONE)},
-	{"established update", S(ESTABLISHED), 0, M(UPDATE), 0, 0, S(ESTABLISHED), 0, 0, R(NONE)},
-	{"established route refresh", S(ESTABLISHED), 0, M(RR), 0, 0, S(ESTABLISHED), 0, 0,
-	 R(NONE)},
-	{"established treat-as-withdraw keeps session", S(ESTABLISHED), 0, M(ERR_TAW), 0, 0,
-	 S(ESTABLISHED), 0, 0, R(NONE)},
-	{"established attribute discard keeps session", S(ESTABLISHED), 0, M(ERR_DISC), 0, 0,
-	 S(ESTABLISHED), 0, 0, R(NONE)},
-	{"established session reset error", S(ESTABLISHED), 0, M(ERR), 0,
-	 F_NOTIF | F_CLOSE | F_DOWN, S(IDLE), BGP_ERR_UPDATE, BGP_ERR_UPD_AS_PATH,
-	 R(PROTOCOL_ERROR)},
-	{"established open is fsm error", S(ESTABLISHED), 0, M(OPEN), 0,
-	 F_NOTIF | F_CLOSE | F_DOWN, S(IDLE), BGP_ERR_FSM, 3, R(PROTOCOL_ERROR)},
-	{"established notification", S(ESTABLISHED), 0, M(NOTIF), 0, F_CLOSE | F_DOWN, S(IDLE), 0,
-	 0, R(NOTIF_RECEIVED)},
-	{"established tcp closed", S(ESTABLISHED), 0, E(TCP_CLOSED), 0, F_CLOSE | F_DOWN, S(IDLE),
-	 0, 0, R(TCP_CLOSED)},
-	{"established manual stop", S(ESTABLISHED), 0, E(MANUAL_STOP), 0,
-	 F_NOTIF | F_CLOSE | F_DOWN, S(IDLE), BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_SHUTDOWN,
-	 R(ADMIN_STOP)},
-	{"established peer unconfigured", S(ESTABLISHED), 0, E(PEER_UNCONFIGURED), 0,
-	 F_NOTIF | F_CLOSE | F_DOWN, S(IDLE), BGP_ERR_CEASE, BGP_ERR_CEASE_PEER_DECONF,
-	 R(PEER_UNCONFIGURED)},
-	{"established collision lost", S(ESTABLISHED), 0, E(COLLISION_LOST), 0,
-	 F_NOTIF | F_CLOSE | F_DOWN, S(IDLE), BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION,
-	 R(COLLISION)},
-	{"established accept goes to a second fsm", S(ESTABLISHED), 0, E(TCP_ACCEPTED), -EBUSY, 0,
-	 S(ESTABLISHED), 0, 0, R(NONE)},
-	{"established manual start is a no-op", S(ESTABLISHED), 0, E(MANUAL_START), 0, 0,
-	 S(ESTABLISHED), 0, 0, R(NONE)},
+    /* Idle */
+    {"idle stopped refuses accepted", S(IDLE), 0, E(TCP_ACCEPTED), -EBUSY, 0, S(IDLE), 0, 0,
+     R(NONE)},
+    {"idle ignores messages", S(IDLE), 0, M(KA), 0, 0, S(IDLE), 0, 0, R(NONE)},
+    {"idle stale connect completion", S(IDLE), 0, E(TCP_CONNECTED), -EBUSY, 0, S(IDLE), 0, 0,
+     R(NONE)},
+    {"idle manual start connects", S(IDLE), 0, E(MANUAL_START), 0, F_CONN, S(CONNECT), 0, 0,
+     R(NONE)},
+    {"idle manual start passive listens", S(IDLE), 1, E(MANUAL_START), 0, 0, S(ACTIVE), 0, 0,
+     R(NONE)},
+    /* Connect */
+    {"connect succeeds", S(CONNECT), 0, E(TCP_CONNECTED), 0, F_OPEN, S(OPENSENT), 0, 0, R(NONE)},
+    {"connect fails", S(CONNECT), 0, E(TCP_FAILED), 0, F_CLOSE, S(ACTIVE), 0, 0, R(TCP_FAILED)},
+    {"connect closed", S(CONNECT), 0, E(TCP_CLOSED), 0, F_CLOSE, S(ACTIVE), 0, 0, R(TCP_FAILED)},
+    {"connect accepted goes to a second fsm", S(CONNECT), 0, E(TCP_ACCEPTED), -EBUSY, 0, S(CONNECT),
+     0, 0, R(NONE)},
+    {"connect manual stop", S(CONNECT), 0, E(MANUAL_STOP), 0, F_CLOSE, S(IDLE), 0, 0,
+     R(ADMIN_STOP)},
+    {"connect ignores messages", S(CONNECT), 0, M(OPEN), 0, 0, S(CONNECT), 0, 0, R(NONE)},
+    /* Active */
+    {"active accepts", S(ACTIVE), 0, E(TCP_ACCEPTED), 0, F_OPEN, S(OPENSENT), 0, 0, R(NONE)},
+    {"active passive accepts", S(ACTIVE), 1, E(TCP_ACCEPTED), 0, F_OPEN, S(OPENSENT), 0, 0,
+     R(NONE)},
+    {"active stale connect", S(ACTIVE), 0, E(TCP_CONNECTED), -EBUSY, 0, S(ACTIVE), 0, 0, R(NONE)},
+    {"active ignores close", S(ACTIVE), 1, E(TCP_CLOSED), 0, 0, S(ACTIVE), 0, 0, R(NONE)},
+    {"active manual stop", S(ACTIVE), 1, E(MANUAL_STOP), 0, 0, S(IDLE), 0, 0, R(ADMIN_STOP)},
+    {"active ignores messages", S(ACTIVE), 1, M(UPDATE), 0, 0, S(ACTIVE), 0, 0, R(NONE)},
+    /* OpenSent */
+    {"opensent good open", S(OPENSENT), 0, M(OPEN), 0, F_KA, S(OPENCONFIRM), 0, 0, R(NONE)},
+    {"opensent keepalive is fsm error", S(OPENSENT), 0, M(KA), 0, F_NOTIF | F_CLOSE, S(IDLE),
+     BGP_ERR_FSM, 1, R(PROTOCOL_ERROR)},
+    {"opensent update is fsm error", S(OPENSENT), 0, M(UPDATE), 0, F_NOTIF | F_CLOSE, S(IDLE),
+     BGP_ERR_FSM, 1, R(PROTOCOL_ERROR)},
+    {"opensent tolerable update error is fsm error", S(OPENSENT), 0, M(ERR_TAW), 0,
+     F_NOTIF | F_CLOSE, S(IDLE), BGP_ERR_FSM, 1, R(PROTOCOL_ERROR)},
+    {"opensent notification", S(OPENSENT), 0, M(NOTIF), 0, F_CLOSE, S(IDLE), 0, 0,
+     R(NOTIF_RECEIVED)},
+    {"opensent tcp closed", S(OPENSENT), 0, E(TCP_CLOSED), 0, F_CLOSE, S(ACTIVE), 0, 0,
+     R(TCP_CLOSED)},
+    {"opensent open decode error", S(OPENSENT), 0, M(ERR_OPEN), 0, F_NOTIF | F_CLOSE, S(IDLE),
+     BGP_ERR_OPEN, 4, R(PROTOCOL_ERROR)},
+    {"opensent manual stop", S(OPENSENT), 0, E(MANUAL_STOP), 0, F_NOTIF | F_CLOSE, S(IDLE),
+     BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_SHUTDOWN, R(ADMIN_STOP)},
+    {"opensent second accept", S(OPENSENT), 0, E(TCP_ACCEPTED), -EBUSY, 0, S(OPENSENT), 0, 0,
+     R(NONE)},
+    /* OpenConfirm */
+    {"openconfirm keepalive", S(OPENCONFIRM), 0, M(KA), 0, F_UP, S(ESTABLISHED), 0, 0, R(NONE)},
+    {"openconfirm open is fsm error", S(OPENCONFIRM), 0, M(OPEN), 0, F_NOTIF | F_CLOSE, S(IDLE),
+     BGP_ERR_FSM, 2, R(PROTOCOL_ERROR)},
+    {"openconfirm update is fsm error", S(OPENCONFIRM), 0, M(UPDATE), 0, F_NOTIF | F_CLOSE, S(IDLE),
+     BGP_ERR_FSM, 2, R(PROTOCOL_ERROR)},
+    {"openconfirm notification", S(OPENCONFIRM), 0, M(NOTIF), 0, F_CLOSE, S(IDLE), 0, 0,
+     R(NOTIF_RECEIVED)},
+    {"openconfirm tcp closed", S(OPENCONFIRM), 0, E(TCP_CLOSED), 0, F_CLOSE, S(IDLE), 0, 0,
+     R(TCP_CLOSED)},
+    {"openconfirm manual stop", S(OPENCONFIRM), 0, E(MANUAL_STOP), 0, F_NOTIF | F_CLOSE, S(IDLE),
+     BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_SHUTDOWN, R(ADMIN_STOP)},
+    {"openconfirm header error", S(OPENCONFIRM), 0, M(ERR), 0, F_NOTIF | F_CLOSE, S(IDLE),
+     BGP_ERR_UPDATE, BGP_ERR_UPD_AS_PATH, R(PROTOCOL_ERROR)},
+    /* Established */
+    {"established keepalive", S(ESTABLISHED), 0, M(KA), 0, 0, S(ESTABLISHED), 0, 0, R(NONE)},
+    {"established update", S(ESTABLISHED), 0, M(UPDATE), 0, 0, S(ESTABLISHED), 0, 0, R(NONE)},
+    {"established route refresh", S(ESTABLISHED), 0, M(RR), 0, 0, S(ESTABLISHED), 0, 0, R(NONE)},
+    {"established treat-as-withdraw keeps session", S(ESTABLISHED), 0, M(ERR_TAW), 0, 0,
+     S(ESTABLISHED), 0, 0, R(NONE)},
+    {"established attribute discard keeps session", S(ESTABLISHED), 0, M(ERR_DISC), 0, 0,
+     S(ESTABLISHED), 0, 0, R(NONE)},
+    {"established session reset error", S(ESTABLISHED), 0, M(ERR), 0, F_NOTIF | F_CLOSE | F_DOWN,
+     S(IDLE), BGP_ERR_UPDATE, BGP_ERR_UPD_AS_PATH, R(PROTOCOL_ERROR)},
+    {"established open is fsm error", S(ESTABLISHED), 0, M(OPEN), 0, F_NOTIF | F_CLOSE | F_DOWN,
+     S(IDLE), BGP_ERR_FSM, 3, R(PROTOCOL_ERROR)},
+    {"established notification", S(ESTABLISHED), 0, M(NOTIF), 0, F_CLOSE | F_DOWN, S(IDLE), 0, 0,
+     R(NOTIF_RECEIVED)},
+    {"established tcp closed", S(ESTABLISHED), 0, E(TCP_CLOSED), 0, F_CLOSE | F_DOWN, S(IDLE), 0, 0,
+     R(TCP_CLOSED)},
+    {"established manual stop", S(ESTABLISHED), 0, E(MANUAL_STOP), 0, F_NOTIF | F_CLOSE | F_DOWN,
+     S(IDLE), BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_SHUTDOWN, R(ADMIN_STOP)},
+    {"established peer unconfigured", S(ESTABLISHED), 0, E(PEER_UNCONFIGURED), 0,
+     F_NOTIF | F_CLOSE | F_DOWN, S(IDLE), BGP_ERR_CEASE, BGP_ERR_CEASE_PEER_DECONF,
+     R(PEER_UNCONFIGURED)},
+    {"established collision lost", S(ESTABLISHED), 0, E(COLLISION_LOST), 0,
+     F_NOTIF | F_CLOSE | F_DOWN, S(IDLE), BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, R(COLLISION)},
+    {"established accept goes to a second fsm", S(ESTABLISHED), 0, E(TCP_ACCEPTED), -EBUSY, 0,
+     S(ESTABLISHED), 0, 0, R(NONE)},
+    {"established manual start is a no-op", S(ESTABLISHED), 0, E(MANUAL_START), 0, 0,
+     S(ESTABLISHED), 0, 0, R(NONE)},
 };
 
 static struct bgp_error make_err(enum input in)
@@ -399,13 +390,13 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_transition_table),
-		cmocka_unit_test(test_error_data_forwarded),
-		cmocka_unit_test(test_session_up_contents),
-		cmocka_unit_test(test_open_sent_contents),
-		cmocka_unit_test(test_init_rejects_bad_config),
-		cmocka_unit_test(test_malformed_events),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_transition_table),
+	    cmocka_unit_test(test_error_data_forwarded),
+	    cmocka_unit_test(test_session_up_contents),
+	    cmocka_unit_test(test_open_sent_contents),
+	    cmocka_unit_test(test_init_rejects_bad_config),
+	    cmocka_unit_test(test_malformed_events),
+	    cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

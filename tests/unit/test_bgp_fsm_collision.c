@@ -185,7 +185,7 @@ static void test_incoming_fsm_is_oneshot_and_adopt(void **state)
 
 struct speaker {
 	struct bgp_fsm fsm[2]; /* [0] main, [1] second */
-	int conn[2];	       /* connection each one uses, -1 none */
+	int conn[2];           /* connection each one uses, -1 none */
 	bool has_second;
 	int side;
 };
@@ -233,8 +233,8 @@ static void run_actions(struct net *n, int side, int conn, const struct bgp_fsm_
 	if (a->flags & BGP_FSM_ACT_SEND_NOTIFICATION) {
 		it = push(n, conn, !side);
 		it->len = (size_t)bgp_notification_encode(it->buf, sizeof(it->buf), a->notif_code,
-							  a->notif_subcode, a->notif_data,
-							  a->notif_data_len);
+		                                          a->notif_subcode, a->notif_data,
+		                                          a->notif_data_len);
 	}
 	if ((a->flags & BGP_FSM_ACT_CLOSE) && !n->conn_closed[conn]) {
 		n->conn_closed[conn] = true;
@@ -352,14 +352,14 @@ static void test_simultaneous_open(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_accept_decision),
-		cmocka_unit_test(test_higher_id_keeps_its_connection),
-		cmocka_unit_test(test_equal_ids_compare_as),
-		cmocka_unit_test(test_undecided_cases),
-		cmocka_unit_test(test_established_wins),
-		cmocka_unit_test(test_graceful_restart_new_session_wins),
-		cmocka_unit_test(test_incoming_fsm_is_oneshot_and_adopt),
-		cmocka_unit_test(test_simultaneous_open),
+	    cmocka_unit_test(test_accept_decision),
+	    cmocka_unit_test(test_higher_id_keeps_its_connection),
+	    cmocka_unit_test(test_equal_ids_compare_as),
+	    cmocka_unit_test(test_undecided_cases),
+	    cmocka_unit_test(test_established_wins),
+	    cmocka_unit_test(test_graceful_restart_new_session_wins),
+	    cmocka_unit_test(test_incoming_fsm_is_oneshot_and_adopt),
+	    cmocka_unit_test(test_simultaneous_open),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,7 @@
 
 /* Feeds m in OpenSent; returns the actions. */
 static struct bgp_fsm_actions open_with(struct bgp_fsm *f, const struct bgp_fsm_config *cfg,
-					 const struct bgp_msg *m)
+                                        const struct bgp_msg *m)
 {
 	struct bgp_fsm_actions a;
 
@@ -16,7 +16,7 @@ static struct bgp_fsm_actions open_with(struct bgp_fsm *f, const struct bgp_fsm_
 }
 
 static void expect_reject(const struct bgp_fsm_config *cfg, const struct bgp_msg *m,
-			  uint8_t subcode)
+                          uint8_t subcode)
 {
 	struct bgp_fsm f;
 	struct bgp_fsm_actions a = open_with(&f, cfg, m);
@@ -31,7 +31,7 @@ static void expect_reject(const struct bgp_fsm_config *cfg, const struct bgp_msg
 }
 
 static void expect_accept(const struct bgp_fsm_config *cfg, const struct bgp_msg *m,
-			  struct bgp_fsm *f)
+                          struct bgp_fsm *f)
 {
 	struct bgp_fsm_actions a = open_with(f, cfg, m);
 
@@ -287,13 +287,13 @@ static void test_capability_intersection(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_version),
-		cmocka_unit_test(test_bad_peer_as),
-		cmocka_unit_test(test_four_octet_peer_as),
-		cmocka_unit_test(test_hold_time),
-		cmocka_unit_test(test_bgp_id),
-		cmocka_unit_test(test_families),
-		cmocka_unit_test(test_capability_intersection),
+	    cmocka_unit_test(test_bad_version),
+	    cmocka_unit_test(test_bad_peer_as),
+	    cmocka_unit_test(test_four_octet_peer_as),
+	    cmocka_unit_test(test_hold_time),
+	    cmocka_unit_test(test_bgp_id),
+	    cmocka_unit_test(test_families),
+	    cmocka_unit_test(test_capability_intersection),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

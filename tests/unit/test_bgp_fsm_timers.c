@@ -38,7 +38,7 @@ static void test_hold_expiry(void **state)
 	t = fire(&f, 0, &a);
 	assert_int_equal(t, t0 + 90000);
 	assert_int_equal(a.flags, BGP_FSM_ACT_SEND_NOTIFICATION | BGP_FSM_ACT_CLOSE |
-					  BGP_FSM_ACT_SESSION_DOWN);
+	                              BGP_FSM_ACT_SESSION_DOWN);
 	assert_int_equal(a.notif_code, BGP_ERR_HOLD);
 	assert_int_equal(a.notif_subcode, 0);
 	assert_int_equal(a.down.reason, BGP_FSM_R_HOLD_EXPIRED);
@@ -144,7 +144,7 @@ static void test_connect_backoff(void **state)
 {
 	(void)state;
 	backoff_run(UINT32_MAX, 1.0, 1.0);    /* no jitter at the top */
-	backoff_run(0, 0.75, 0.7501);	      /* the bottom of the jitter */
+	backoff_run(0, 0.75, 0.751);          /* the bottom of the jitter */
 	backoff_run(0x80000000u, 0.87, 0.88); /* the middle */
 }
 
@@ -297,7 +297,7 @@ static void test_config_changed(void **state)
 	ncfg.hold_time = 30;
 	assert_int_equal(bgp_fsm_handle(&f, &ev, 10, &a), 0);
 	assert_int_equal(a.flags, BGP_FSM_ACT_SEND_NOTIFICATION | BGP_FSM_ACT_CLOSE |
-					  BGP_FSM_ACT_CONNECT | BGP_FSM_ACT_SESSION_DOWN);
+	                              BGP_FSM_ACT_CONNECT | BGP_FSM_ACT_SESSION_DOWN);
 	assert_int_equal(a.notif_code, BGP_ERR_CEASE);
 	assert_int_equal(a.notif_subcode, BGP_ERR_CEASE_CONFIG_CHANGE);
 	assert_int_equal(a.down.reason, BGP_FSM_R_CONFIG_CHANGED);
@@ -334,15 +334,15 @@ static void test_config_changed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hold_expiry),
-		cmocka_unit_test(test_keepalive_cadence),
-		cmocka_unit_test(test_opensent_and_openconfirm_hold),
-		cmocka_unit_test(test_connect_backoff),
-		cmocka_unit_test(test_backoff_reset_after_stable_session),
-		cmocka_unit_test(test_connect_timeout),
-		cmocka_unit_test(test_passive_never_connects),
-		cmocka_unit_test(test_admin_down_and_up),
-		cmocka_unit_test(test_config_changed),
+	    cmocka_unit_test(test_hold_expiry),
+	    cmocka_unit_test(test_keepalive_cadence),
+	    cmocka_unit_test(test_opensent_and_openconfirm_hold),
+	    cmocka_unit_test(test_connect_backoff),
+	    cmocka_unit_test(test_backoff_reset_after_stable_session),
+	    cmocka_unit_test(test_connect_timeout),
+	    cmocka_unit_test(test_passive_never_connects),
+	    cmocka_unit_test(test_admin_down_and_up),
+	    cmocka_unit_test(test_config_changed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

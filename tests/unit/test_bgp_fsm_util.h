@@ -17,9 +17,9 @@
 #include "bgp/fsm.h"
 
 #define LOCAL_AS 65001u
-#define PEER_AS	 65002u
+#define PEER_AS  65002u
 #define LOCAL_ID 0x0a000001u
-#define PEER_ID	 0x0a000002u
+#define PEER_ID  0x0a000002u
 
 static inline struct bgp_fsm_config cfg_base(void)
 {
@@ -72,7 +72,7 @@ static inline struct bgp_msg notif_msg(uint8_t code, uint8_t subcode)
 }
 
 static inline int fsm_ev(struct bgp_fsm *f, enum bgp_fsm_event_type t, uint64_t now,
-			 struct bgp_fsm_actions *a)
+                         struct bgp_fsm_actions *a)
 {
 	struct bgp_fsm_event ev = {.type = t};
 
@@ -80,7 +80,7 @@ static inline int fsm_ev(struct bgp_fsm *f, enum bgp_fsm_event_type t, uint64_t 
 }
 
 static inline int fsm_ev_rand(struct bgp_fsm *f, enum bgp_fsm_event_type t, uint32_t rand,
-			      uint64_t now, struct bgp_fsm_actions *a)
+                              uint64_t now, struct bgp_fsm_actions *a)
 {
 	struct bgp_fsm_event ev = {.type = t, .rand = rand};
 
@@ -88,7 +88,7 @@ static inline int fsm_ev_rand(struct bgp_fsm *f, enum bgp_fsm_event_type t, uint
 }
 
 static inline int fsm_msg(struct bgp_fsm *f, const struct bgp_msg *m, uint64_t now,
-			  struct bgp_fsm_actions *a)
+                          struct bgp_fsm_actions *a)
 {
 	struct bgp_fsm_event ev = {.type = BGP_FSM_EV_MSG, .msg = m};
 
@@ -96,7 +96,7 @@ static inline int fsm_msg(struct bgp_fsm *f, const struct bgp_msg *m, uint64_t n
 }
 
 static inline int fsm_err(struct bgp_fsm *f, const struct bgp_error *e, uint64_t now,
-			  struct bgp_fsm_actions *a)
+                          struct bgp_fsm_actions *a)
 {
 	struct bgp_fsm_event ev = {.type = BGP_FSM_EV_MSG_ERROR, .err = e};
 
@@ -108,7 +108,7 @@ static inline int fsm_err(struct bgp_fsm *f, const struct bgp_error *e, uint64_t
  * passively when cfg->passive, else through a failed connect).
  */
 static inline void fsm_reach(struct bgp_fsm *f, const struct bgp_fsm_config *cfg,
-			     enum bgp_fsm_state s, uint64_t now)
+                             enum bgp_fsm_state s, uint64_t now)
 {
 	struct bgp_fsm_actions a;
 	struct bgp_msg m;

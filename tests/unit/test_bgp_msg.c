@@ -19,31 +19,28 @@ struct hvec {
 };
 
 static const struct hvec hvecs[] = {
-	{"keepalive", MARKER "0013 04", 4096, 0, 0, NULL, 19},
-	{"empty_input_needs_more", "", 4096, -EAGAIN, 0, NULL, 0},
-	{"18_octets_need_more", MARKER "00", 4096, -EAGAIN, 0, NULL, 0},
-	{"header_only_of_longer_message", MARKER "0100 02", 4096, 0, 0, NULL, 256},
-	{"marker_not_all_ones", "ffffffffffffffffffffffffffffff7f 0013 04", 4096, -EBADMSG,
-	 BGP_ERR_HDR_SYNC, "", 0},
-	{"length_18", MARKER "0012 04", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 12", 0},
-	{"length_4097", MARKER "1001 02", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "10 01", 0},
-	{"length_4097_update_with_ext_msg", MARKER "1001 02", 65535, 0, 0, NULL, 4097},
-	{"length_65535_update_with_ext_msg", MARKER "ffff 02", 65535, 0, 0, NULL, 65535},
-	{"length_4097_open_with_ext_msg_rfc8654", MARKER "1001 01", 65535, -EBADMSG,
-	 BGP_ERR_HDR_LEN, "10 01", 0},
-	{"length_4097_notification_with_ext_msg", MARKER "1001 03", 65535, 0, 0, NULL, 4097},
-	{"keepalive_length_20", MARKER "0014 04", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 14", 0},
-	{"open_length_28", MARKER "001c 01", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 1c", 0},
-	{"update_length_22", MARKER "0016 02", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 16", 0},
-	{"notification_length_20", MARKER "0014 03", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 14",
-	 0},
-	{"route_refresh_length_24", MARKER "0018 05", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 18",
-	 0},
-	{"route_refresh_length_22", MARKER "0016 05", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 16",
-	 0},
-	{"type_0", MARKER "0013 00", 4096, -EBADMSG, BGP_ERR_HDR_TYPE, "00", 0},
-	{"type_6", MARKER "0013 06", 4096, -EBADMSG, BGP_ERR_HDR_TYPE, "06", 0},
-	{"type_255", MARKER "0013 ff", 4096, -EBADMSG, BGP_ERR_HDR_TYPE, "ff", 0},
+    {"keepalive", MARKER "0013 04", 4096, 0, 0, NULL, 19},
+    {"empty_input_needs_more", "", 4096, -EAGAIN, 0, NULL, 0},
+    {"18_octets_need_more", MARKER "00", 4096, -EAGAIN, 0, NULL, 0},
+    {"header_only_of_longer_message", MARKER "0100 02", 4096, 0, 0, NULL, 256},
+    {"marker_not_all_ones", "ffffffffffffffffffffffffffffff7f 0013 04", 4096, -EBADMSG,
+     BGP_ERR_HDR_SYNC, "", 0},
+    {"length_18", MARKER "0012 04", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 12", 0},
+    {"length_4097", MARKER "1001 02", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "10 01", 0},
+    {"length_4097_update_with_ext_msg", MARKER "1001 02", 65535, 0, 0, NULL, 4097},
+    {"length_65535_update_with_ext_msg", MARKER "ffff 02", 65535, 0, 0, NULL, 65535},
+    {"length_4097_open_with_ext_msg_rfc8654", MARKER "1001 01", 65535, -EBADMSG, BGP_ERR_HDR_LEN,
+     "10 01", 0},
+    {"length_4097_notification_with_ext_msg", MARKER "1001 03", 65535, 0, 0, NULL, 4097},
+    {"keepalive_length_20", MARKER "0014 04", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 14", 0},
+    {"open_length_28", MARKER "001c 01", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 1c", 0},
+    {"update_length_22", MARKER "0016 02", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 16", 0},
+    {"notification_length_20", MARKER "0014 03", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 14", 0},
+    {"route_refresh_length_24", MARKER "0018 05", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 18", 0},
+    {"route_refresh_length_22", MARKER "0016 05", 4096, -EBADMSG, BGP_ERR_HDR_LEN, "00 16", 0},
+    {"type_0", MARKER "0013 00", 4096, -EBADMSG, BGP_ERR_HDR_TYPE, "00", 0},
+    {"type_6", MARKER "0013 06", 4096, -EBADMSG, BGP_ERR_HDR_TYPE, "06", 0},
+    {"type_255", MARKER "0013 ff", 4096, -EBADMSG, BGP_ERR_HDR_TYPE, "ff", 0},
 };
 
 static void run_hvec(void **state)
@@ -105,7 +102,7 @@ static void test_keepalive(void **state)
 
 static void test_notification(void **state)
 {
-	static uint8_t big[5000];
+	static uint8_t big[5000], payload[5000];
 	uint8_t buf[64], want[64];
 	const uint8_t data[] = {0x00, 0x12};
 	size_t wn = hx(MARKER "0017 03 01 02 0012", want, sizeof(want));
@@ -127,8 +124,8 @@ static void test_notification(void **state)
 	assert_null(m.u.notification.data);
 
 	assert_int_equal(bgp_notification_encode(buf, 22, 1, 2, data, 2), -ENOBUFS);
-	assert_int_equal(bgp_notification_encode(big, sizeof(big), 3, 1, big, 4076), -EMSGSIZE);
-	assert_int_equal(bgp_notification_encode(big, sizeof(big), 3, 1, big, 4075), 4096);
+	assert_int_equal(bgp_notification_encode(big, sizeof(big), 3, 1, payload, 4076), -EMSGSIZE);
+	assert_int_equal(bgp_notification_encode(big, sizeof(big), 3, 1, payload, 4075), 4096);
 	assert_int_equal(bgp_notification_encode(buf, sizeof(buf), 3, 1, NULL, 3), -EINVAL);
 }
 
@@ -153,9 +150,21 @@ static void test_route_refresh(void **state)
 static void test_prefix_parse(void **state)
 {
 	static const char *const bad[] = {
-		"",	       "/24",	       "10.0.0.1/8",	 "10.0.0.0/33",	      "10.0.0.0/",
-		"10.0.0.0/+8", "10.0.0.0/ 8",	 "10.0.0.0/8/8",	 "10.0.0.0 /8",	      "abc",
-		"2001:db8::/129", "2001:db8::1/64", "1.2.3.4.5", "10.0.0.0/-1", "10.0.0.0/08x",
+	    "",
+	    "/24",
+	    "10.0.0.1/8",
+	    "10.0.0.0/33",
+	    "10.0.0.0/",
+	    "10.0.0.0/+8",
+	    "10.0.0.0/ 8",
+	    "10.0.0.0/8/8",
+	    "10.0.0.0 /8",
+	    "abc",
+	    "2001:db8::/129",
+	    "2001:db8::1/64",
+	    "1.2.3.4.5",
+	    "10.0.0.0/-1",
+	    "10.0.0.0/08x",
 	};
 	struct bgp_prefix p;
 
@@ -205,10 +214,10 @@ static void test_prefix_format(void **state)
 	struct bgp_prefix p = pfx("2001:db8:ffff:ffff:ffff:ffff:ffff:ff00/120");
 
 	assert_string_equal(bgp_prefix_format(&p, buf, sizeof(buf)),
-			    "2001:db8:ffff:ffff:ffff:ffff:ffff:ff00/120");
+	                    "2001:db8:ffff:ffff:ffff:ffff:ffff:ff00/120");
 	p = pfx("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 	assert_string_equal(bgp_prefix_format(&p, buf, sizeof(buf)),
-			    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128");
+	                    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128");
 	p = pfx("198.51.100.0/24");
 	assert_string_equal(bgp_prefix_format(&p, buf, sizeof(buf)), "198.51.100.0/24");
 	assert_string_equal(bgp_prefix_format(&p, small, sizeof(small)), "?");
@@ -220,17 +229,17 @@ static void test_prefix_format(void **state)
 static void test_err_name(void **state)
 {
 	assert_string_equal(bgp_err_name(BGP_ERR_UPDATE, BGP_ERR_UPD_AS_PATH),
-			    "UPDATE Message Error / Malformed AS_PATH");
+	                    "UPDATE Message Error / Malformed AS_PATH");
 	assert_string_equal(bgp_err_name(BGP_ERR_OPEN, BGP_ERR_OPEN_UNSPECIFIC),
-			    "OPEN Message Error / Unspecific");
+	                    "OPEN Message Error / Unspecific");
 	assert_string_equal(bgp_err_name(BGP_ERR_HEADER, BGP_ERR_HDR_LEN),
-			    "Message Header Error / Bad Message Length");
+	                    "Message Header Error / Bad Message Length");
 	assert_string_equal(bgp_err_name(BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_SHUTDOWN),
-			    "Cease / Administrative Shutdown");
+	                    "Cease / Administrative Shutdown");
 	assert_string_equal(bgp_err_name(BGP_ERR_HOLD, 0), "Hold Timer Expired");
 	assert_string_equal(bgp_err_name(BGP_ERR_OPEN, 9), "OPEN Message Error / unknown subcode");
 	assert_string_equal(bgp_err_name(BGP_ERR_UPDATE, 200),
-			    "UPDATE Message Error / unknown subcode");
+	                    "UPDATE Message Error / unknown subcode");
 	assert_string_equal(bgp_err_name(0, 0), "unknown error code");
 	assert_string_equal(bgp_err_name(8, 1), "unknown error code");
 }
@@ -276,16 +285,16 @@ static void test_nlri_next(void **state)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_decode_truncated_buffer),
-		cmocka_unit_test(test_keepalive),
-		cmocka_unit_test(test_notification),
-		cmocka_unit_test(test_route_refresh),
-		cmocka_unit_test(test_prefix_parse),
-		cmocka_unit_test(test_addr_parse),
-		cmocka_unit_test(test_prefix_format),
-		cmocka_unit_test(test_err_name),
-		cmocka_unit_test(test_af_from_afi),
-		cmocka_unit_test(test_nlri_next),
+	    cmocka_unit_test(test_decode_truncated_buffer),
+	    cmocka_unit_test(test_keepalive),
+	    cmocka_unit_test(test_notification),
+	    cmocka_unit_test(test_route_refresh),
+	    cmocka_unit_test(test_prefix_parse),
+	    cmocka_unit_test(test_addr_parse),
+	    cmocka_unit_test(test_prefix_format),
+	    cmocka_unit_test(test_err_name),
+	    cmocka_unit_test(test_af_from_afi),
+	    cmocka_unit_test(test_nlri_next),
 	};
 	size_t nv = sizeof(hvecs) / sizeof(hvecs[0]);
 	struct CMUnitTest *t = calloc(nv, sizeof(*t));

@@ -9,22 +9,22 @@
 #include "test_bgp_util.h"
 
 /* Version 4, AS 65001, hold 90, BGP id 192.0.2.1 */
-#define FIXED "04 fd e9 00 5a c0 00 02 01 "
+#define FIXED   "04 fd e9 00 5a c0 00 02 01 "
 #define CAP_MP4 "02 06 01 04 00 01 00 01 "
 #define CAP_MP6 "02 06 01 04 00 02 00 01 "
-#define CAP_RR "02 02 02 00 "
+#define CAP_RR  "02 02 02 00 "
 #define CAP_AS4 "02 06 41 04 00 00 fd e9 "
 #define CAP_EXT "02 02 06 00 "
 /* R bit, 120 s; IPv4 with forwarding state, IPv6 without */
 #define CAP_GR "02 0c 40 0a 80 78 00 01 01 80 00 02 01 00 "
 /* IPv4 send+receive, IPv6 receive */
 #define CAP_ADDPATH "02 0a 45 08 00 01 01 03 00 02 01 01 "
-#define CAP_FQDN "02 07 49 05 03 6e 6f 64 00 " /* unknown to berth: skipped */
+#define CAP_FQDN    "02 07 49 05 03 6e 6f 64 00 " /* unknown to berth: skipped */
 
 struct ovec {
 	const char *name;
 	const char *fixed;  /* NULL: FIXED */
-	int optlen;	    /* -1: computed from params */
+	int optlen;         /* -1: computed from params */
 	const char *params; /* after Opt Parm Len */
 	int rc;
 	uint8_t subcode; /* OPEN Message Error subcode when rc < 0 */
@@ -32,62 +32,58 @@ struct ovec {
 };
 
 static const struct ovec ovecs[] = {
-	{"valid_without_parameters", NULL, -1, "", 0, 0, NULL},
-	{"valid_all_capabilities", NULL, -1,
-	 CAP_MP4 CAP_MP6 CAP_RR CAP_AS4 CAP_EXT CAP_GR CAP_ADDPATH CAP_FQDN, 0, 0, NULL},
-	{"valid_capabilities_in_one_parameter", NULL, -1,
-	 "02 0e 01 04 00 02 00 01 02 00 41 04 00 00 fd e9", 0, 0, NULL},
-	{"valid_empty_capabilities_parameter", NULL, -1, "02 00", 0, 0, NULL},
-	{"valid_hold_time_0", "04 fd e9 00 00 c0 00 02 01", -1, "", 0, 0, NULL},
-	{"valid_hold_time_3", "04 fd e9 00 03 c0 00 02 01", -1, "", 0, 0, NULL},
-	{"valid_mp_unknown_afi_ignored", NULL, -1, "02 06 01 04 00 19 00 41", 0, 0, NULL},
-	{"valid_addpath_value_4_ignored", NULL, -1, "02 06 45 04 00 01 01 04", 0, 0, NULL},
-	{"valid_rfc9072_extended_parameters", NULL, 255,
-	 "ff 00 0e 02 00 06 01 04 00 01 00 01 02 00 02 02 00", 0, 0, NULL},
-	{"version_3", "03 fd e9 00 5a c0 00 02 01", -1, "", -EBADMSG, BGP_ERR_OPEN_VERSION,
-	 "00 04"},
-	{"my_as_0_rfc7607", "04 00 00 00 5a c0 00 02 01", -1, "", -EBADMSG, BGP_ERR_OPEN_PEER_AS,
-	 "00 00"},
-	{"as4_capability_as_0_rfc7607", NULL, -1, "02 06 41 04 00 00 00 00", -EBADMSG,
-	 BGP_ERR_OPEN_PEER_AS, ""},
-	{"hold_time_1", "04 fd e9 00 01 c0 00 02 01", -1, "", -EBADMSG, BGP_ERR_OPEN_HOLD_TIME, ""},
-	{"hold_time_2", "04 fd e9 00 02 c0 00 02 01", -1, "", -EBADMSG, BGP_ERR_OPEN_HOLD_TIME, ""},
-	{"bgp_identifier_0", "04 fd e9 00 5a 00 00 00 00", -1, "", -EBADMSG, BGP_ERR_OPEN_BGP_ID,
-	 ""},
-	/* FRR read past a capability whose length overran its container. */
-	{"cve_2022_37032_capability_length_overruns_parameter", NULL, -1, "02 04 41 08 00 00",
-	 -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC, "41 08 00 00"},
-	{"capability_header_truncated", NULL, -1, "02 01 41", -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC,
-	 "41"},
-	{"parameter_length_overruns_open", NULL, -1, "02 10 41 04 00 00 fd e9", -EBADMSG,
-	 BGP_ERR_OPEN_UNSPECIFIC, NULL},
-	{"parameter_header_truncated", NULL, -1, "02", -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC, NULL},
-	{"opt_parm_len_larger_than_message", NULL, 20, CAP_AS4, -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC,
-	 NULL},
-	{"opt_parm_len_smaller_than_message", NULL, 4, CAP_AS4, -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC,
-	 NULL},
-	{"authentication_parameter_type_1", NULL, -1, "01 02 00 00", -EBADMSG,
-	 BGP_ERR_OPEN_OPT_PARAM, "01"},
-	{"mp_capability_length_3", NULL, -1, "02 05 01 03 00 01 00", -EBADMSG,
-	 BGP_ERR_OPEN_UNSPECIFIC, "01 03 00 01 00"},
-	{"route_refresh_capability_length_1", NULL, -1, "02 03 02 01 00", -EBADMSG,
-	 BGP_ERR_OPEN_UNSPECIFIC, NULL},
-	{"ext_msg_capability_length_1", NULL, -1, "02 03 06 01 00", -EBADMSG,
-	 BGP_ERR_OPEN_UNSPECIFIC, NULL},
-	{"gr_capability_length_0", NULL, -1, "02 02 40 00", -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC,
-	 NULL},
-	{"gr_capability_length_3", NULL, -1, "02 05 40 03 00 78 00", -EBADMSG,
-	 BGP_ERR_OPEN_UNSPECIFIC, NULL},
-	{"as4_capability_length_2", NULL, -1, "02 04 41 02 fd e9", -EBADMSG,
-	 BGP_ERR_OPEN_UNSPECIFIC, NULL},
-	{"addpath_capability_length_5", NULL, -1, "02 07 45 05 00 01 01 03 00", -EBADMSG,
-	 BGP_ERR_OPEN_UNSPECIFIC, NULL},
-	{"rfc9072_extended_length_truncated", NULL, 255, "ff 00", -EBADMSG,
-	 BGP_ERR_OPEN_UNSPECIFIC, NULL},
-	{"rfc9072_extended_length_mismatch", NULL, 255, "ff 00 20 02 00 02 02 00", -EBADMSG,
-	 BGP_ERR_OPEN_UNSPECIFIC, NULL},
-	{"rfc9072_parameter_overruns", NULL, 255, "ff 00 05 02 00 09 01 04", -EBADMSG,
-	 BGP_ERR_OPEN_UNSPECIFIC, NULL},
+    {"valid_without_parameters", NULL, -1, "", 0, 0, NULL},
+    {"valid_all_capabilities", NULL, -1,
+     CAP_MP4 CAP_MP6 CAP_RR CAP_AS4 CAP_EXT CAP_GR CAP_ADDPATH CAP_FQDN, 0, 0, NULL},
+    {"valid_capabilities_in_one_parameter", NULL, -1,
+     "02 0e 01 04 00 02 00 01 02 00 41 04 00 00 fd e9", 0, 0, NULL},
+    {"valid_empty_capabilities_parameter", NULL, -1, "02 00", 0, 0, NULL},
+    {"valid_hold_time_0", "04 fd e9 00 00 c0 00 02 01", -1, "", 0, 0, NULL},
+    {"valid_hold_time_3", "04 fd e9 00 03 c0 00 02 01", -1, "", 0, 0, NULL},
+    {"valid_mp_unknown_afi_ignored", NULL, -1, "02 06 01 04 00 19 00 41", 0, 0, NULL},
+    {"valid_addpath_value_4_ignored", NULL, -1, "02 06 45 04 00 01 01 04", 0, 0, NULL},
+    {"valid_rfc9072_extended_parameters", NULL, 255,
+     "ff 00 0e 02 00 06 01 04 00 01 00 01 02 00 02 02 00", 0, 0, NULL},
+    {"version_3", "03 fd e9 00 5a c0 00 02 01", -1, "", -EBADMSG, BGP_ERR_OPEN_VERSION, "00 04"},
+    {"my_as_0_rfc7607", "04 00 00 00 5a c0 00 02 01", -1, "", -EBADMSG, BGP_ERR_OPEN_PEER_AS,
+     "00 00"},
+    {"as4_capability_as_0_rfc7607", NULL, -1, "02 06 41 04 00 00 00 00", -EBADMSG,
+     BGP_ERR_OPEN_PEER_AS, ""},
+    {"hold_time_1", "04 fd e9 00 01 c0 00 02 01", -1, "", -EBADMSG, BGP_ERR_OPEN_HOLD_TIME, ""},
+    {"hold_time_2", "04 fd e9 00 02 c0 00 02 01", -1, "", -EBADMSG, BGP_ERR_OPEN_HOLD_TIME, ""},
+    {"bgp_identifier_0", "04 fd e9 00 5a 00 00 00 00", -1, "", -EBADMSG, BGP_ERR_OPEN_BGP_ID, ""},
+    /* FRR read past a capability whose length overran its container. */
+    {"cve_2022_37032_capability_length_overruns_parameter", NULL, -1, "02 04 41 08 00 00", -EBADMSG,
+     BGP_ERR_OPEN_UNSPECIFIC, "41 08 00 00"},
+    {"capability_header_truncated", NULL, -1, "02 01 41", -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC, "41"},
+    {"parameter_length_overruns_open", NULL, -1, "02 10 41 04 00 00 fd e9", -EBADMSG,
+     BGP_ERR_OPEN_UNSPECIFIC, NULL},
+    {"parameter_header_truncated", NULL, -1, "02", -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC, NULL},
+    {"opt_parm_len_larger_than_message", NULL, 20, CAP_AS4, -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC,
+     NULL},
+    {"opt_parm_len_smaller_than_message", NULL, 4, CAP_AS4, -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC,
+     NULL},
+    {"authentication_parameter_type_1", NULL, -1, "01 02 00 00", -EBADMSG, BGP_ERR_OPEN_OPT_PARAM,
+     "01"},
+    {"mp_capability_length_3", NULL, -1, "02 05 01 03 00 01 00", -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC,
+     "01 03 00 01 00"},
+    {"route_refresh_capability_length_1", NULL, -1, "02 03 02 01 00", -EBADMSG,
+     BGP_ERR_OPEN_UNSPECIFIC, NULL},
+    {"ext_msg_capability_length_1", NULL, -1, "02 03 06 01 00", -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC,
+     NULL},
+    {"gr_capability_length_0", NULL, -1, "02 02 40 00", -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC, NULL},
+    {"gr_capability_length_3", NULL, -1, "02 05 40 03 00 78 00", -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC,
+     NULL},
+    {"as4_capability_length_2", NULL, -1, "02 04 41 02 fd e9", -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC,
+     NULL},
+    {"addpath_capability_length_5", NULL, -1, "02 07 45 05 00 01 01 03 00", -EBADMSG,
+     BGP_ERR_OPEN_UNSPECIFIC, NULL},
+    {"rfc9072_extended_length_truncated", NULL, 255, "ff 00", -EBADMSG, BGP_ERR_OPEN_UNSPECIFIC,
+     NULL},
+    {"rfc9072_extended_length_mismatch", NULL, 255, "ff 00 20 02 00 02 02 00", -EBADMSG,
+     BGP_ERR_OPEN_UNSPECIFIC, NULL},
+    {"rfc9072_parameter_overruns", NULL, 255, "ff 00 05 02 00 09 01 04", -EBADMSG,
+     BGP_ERR_OPEN_UNSPECIFIC, NULL},
 };
 
 static size_t build_open(uint8_t *buf, size_t cap, const struct ovec *v)
@@ -147,10 +143,10 @@ static void test_decode_all_capabilities(void **state)
 {
 	struct bgp_open o;
 
-	assert_int_equal(decode_open(NULL, CAP_MP4 CAP_MP6 CAP_RR CAP_AS4 CAP_EXT CAP_GR
-						   CAP_ADDPATH CAP_FQDN,
-				     &o),
-			 0);
+	assert_int_equal(
+	    decode_open(NULL, CAP_MP4 CAP_MP6 CAP_RR CAP_AS4 CAP_EXT CAP_GR CAP_ADDPATH CAP_FQDN,
+	                &o),
+	    0);
 	assert_int_equal(o.version, 4);
 	assert_int_equal(o.my_as, 65001);
 	assert_int_equal(o.hold_time, 90);
@@ -208,7 +204,7 @@ static void test_decode_ignores_unknown(void **state)
 	struct bgp_open o;
 
 	assert_int_equal(decode_open(NULL, "02 06 01 04 00 19 00 41 02 06 45 04 00 01 01 04", &o),
-			 0);
+	                 0);
 	assert_false(o.caps.mp[BGP_AF_IPV4]);
 	assert_false(o.caps.mp[BGP_AF_IPV6]);
 	assert_int_equal(o.caps.addpath[BGP_AF_IPV4], 0);
@@ -276,10 +272,10 @@ static void test_encode_exact_bytes(void **state)
 	struct bgp_open o;
 	uint8_t buf[128], want[128];
 	size_t wn = hx("ffffffffffffffffffffffffffffffff 002d 01"
-		       "04 fde9 005a c0000201 10"
-		       "02 06 01 04 0001 00 01"
-		       "02 06 41 04 0000fde9",
-		       want, sizeof(want));
+	               "04 fde9 005a c0000201 10"
+	               "02 06 01 04 0001 00 01"
+	               "02 06 41 04 0000fde9",
+	               want, sizeof(want));
 	ssize_t n;
 
 	memset(&o, 0, sizeof(o));
@@ -323,14 +319,14 @@ static void test_encode_errors(void **state)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_decode_all_capabilities),
-		cmocka_unit_test(test_decode_no_capabilities),
-		cmocka_unit_test(test_decode_rfc9072),
-		cmocka_unit_test(test_decode_ignores_unknown),
-		cmocka_unit_test(test_encode_round_trip),
-		cmocka_unit_test(test_encode_as_trans),
-		cmocka_unit_test(test_encode_exact_bytes),
-		cmocka_unit_test(test_encode_errors),
+	    cmocka_unit_test(test_decode_all_capabilities),
+	    cmocka_unit_test(test_decode_no_capabilities),
+	    cmocka_unit_test(test_decode_rfc9072),
+	    cmocka_unit_test(test_decode_ignores_unknown),
+	    cmocka_unit_test(test_encode_round_trip),
+	    cmocka_unit_test(test_encode_as_trans),
+	    cmocka_unit_test(test_encode_exact_bytes),
+	    cmocka_unit_test(test_encode_errors),
 	};
 	size_t nv = sizeof(ovecs) / sizeof(ovecs[0]);
 	struct CMUnitTest *t = calloc(nv, sizeof(*t));

@@ -24,7 +24,7 @@ static inline size_t hx(const char *s, uint8_t *out, size_t cap)
 	int hi = -1;
 
 	for (; s && *s; s++) {
-		int v;
+		int v = 0;
 
 		if (*s == ' ' || *s == '\n' || *s == '\t' || *s == ':')
 			continue;
@@ -64,7 +64,7 @@ static inline size_t build_msg(uint8_t *buf, size_t cap, uint8_t type, const cha
 
 /* UPDATE from its three fields in hex; the two length fields are computed. */
 static inline size_t build_update(uint8_t *buf, size_t cap, const char *withdrawn,
-				  const char *attrs, const char *nlri)
+                                  const char *attrs, const char *nlri)
 {
 	size_t n = BGP_HEADER_LEN, w, a;
 
@@ -97,7 +97,7 @@ static inline struct bgp_prefix pfx(const char *s)
 
 /* Every prefix of an NLRI field, asserting it is well-formed. */
 static inline size_t collect_nlri(const uint8_t *nlri, size_t len, uint8_t family, bool addpath,
-				  struct bgp_prefix *out, size_t max)
+                                  struct bgp_prefix *out, size_t max)
 {
 	size_t off = 0, n = 0;
 	struct bgp_prefix p;
@@ -112,7 +112,7 @@ static inline size_t collect_nlri(const uint8_t *nlri, size_t len, uint8_t famil
 }
 
 static inline void assert_prefixes_equal(const struct bgp_prefix *a, const struct bgp_prefix *b,
-					 size_t n)
+                                         size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(a[i].family, b[i].family);
@@ -140,7 +140,7 @@ static inline void assert_open_equal(const struct bgp_open *a, const struct bgp_
 		assert_int_equal(a->caps.mp[af], b->caps.mp[af]);
 		assert_int_equal(a->caps.gr_af[af].present, b->caps.gr_af[af].present);
 		assert_int_equal(a->caps.gr_af[af].forwarding_preserved,
-				 b->caps.gr_af[af].forwarding_preserved);
+		                 b->caps.gr_af[af].forwarding_preserved);
 		assert_int_equal(a->caps.addpath[af], b->caps.addpath[af]);
 	}
 }

@@ -49,13 +49,13 @@ static void test_core_schema_scalars(void **state)
 {
 	struct cfg_yaml y;
 	json_t *r = one_doc("t1: true\nt2: True\nt3: TRUE\nf1: false\n"
-			    "s_yes: yes\ns_on: on\ns_no: no\ns_off: off\ns_y: y\n"
-			    "n1: null\nn2: ~\nn3:\nn4: NULL\n"
-			    "i1: 42\ni2: -17\ni3: +5\ni4: 0x1F\ni5: 0o17\ni6: 017\ni7: -0\n"
-			    "f1r: 1.5\nf2r: .5\nf3r: 1e3\nf4r: -2.5E-1\nf5r: 1.\n"
-			    "q1: \"42\"\nq2: '42'\nq3: \"true\"\nq4: 'null'\n"
-			    "u1: 1_000\nu2: 0x\nu3: 12abc\nu4: 1.2.3\nu5: 2021-01-01T00:00:00Z\n",
-			    &y);
+	                    "s_yes: yes\ns_on: on\ns_no: no\ns_off: off\ns_y: y\n"
+	                    "n1: null\nn2: ~\nn3:\nn4: NULL\n"
+	                    "i1: 42\ni2: -17\ni3: +5\ni4: 0x1F\ni5: 0o17\ni6: 017\ni7: -0\n"
+	                    "f1r: 1.5\nf2r: .5\nf3r: 1e3\nf4r: -2.5E-1\nf5r: 1.\n"
+	                    "q1: \"42\"\nq2: '42'\nq3: \"true\"\nq4: 'null'\n"
+	                    "u1: 1_000\nu2: 0x\nu3: 12abc\nu4: 1.2.3\nu5: 2021-01-01T00:00:00Z\n",
+	                    &y);
 
 	assert_true(json_is_true(json_object_get(r, "t1")));
 	assert_true(json_is_true(json_object_get(r, "t2")));
@@ -104,9 +104,9 @@ static void test_huge_numbers(void **state)
 {
 	struct cfg_yaml y;
 	json_t *r = one_doc("max: 9223372036854775807\nmin: -9223372036854775808\n"
-			    "over: 9223372036854775808\nhuge: 99999999999999999999999\n"
-			    "hex: 0xFFFFFFFFFFFFFFFFFF\n",
-			    &y);
+	                    "over: 9223372036854775808\nhuge: 99999999999999999999999\n"
+	                    "hex: 0xFFFFFFFFFFFFFFFFFF\n",
+	                    &y);
 
 	assert_true(json_is_integer(json_object_get(r, "max")));
 	assert_true(json_integer_value(json_object_get(r, "max")) == INT64_MAX);
@@ -118,9 +118,12 @@ static void test_huge_numbers(void **state)
 	assert_true(json_is_real(json_object_get(r, "hex")));
 	cfg_yaml_fini(&y);
 
-	expect_error("a: .inf\n", -EINVAL, "t.yaml:1: infinity and NaN cannot be represented in JSON");
-	expect_error("a: -.Inf\n", -EINVAL, "t.yaml:1: infinity and NaN cannot be represented in JSON");
-	expect_error("a: .nan\n", -EINVAL, "t.yaml:1: infinity and NaN cannot be represented in JSON");
+	expect_error("a: .inf\n", -EINVAL,
+	             "t.yaml:1: infinity and NaN cannot be represented in JSON");
+	expect_error("a: -.Inf\n", -EINVAL,
+	             "t.yaml:1: infinity and NaN cannot be represented in JSON");
+	expect_error("a: .nan\n", -EINVAL,
+	             "t.yaml:1: infinity and NaN cannot be represented in JSON");
 	expect_error("a: 1e999\n", -EINVAL, "t.yaml:1: number out of range");
 }
 
@@ -128,8 +131,8 @@ static void test_tags(void **state)
 {
 	struct cfg_yaml y;
 	json_t *r = one_doc("s: !!str 42\ni: !!int \"7\"\nf: !!float 3\nb: !!bool true\n"
-			    "n: !!null ~\nq: ! 12\nm: !!map {a: 1}\nl: !!seq [1]\n",
-			    &y);
+	                    "n: !!null ~\nq: ! 12\nm: !!map {a: 1}\nl: !!seq [1]\n",
+	                    &y);
 
 	assert_string_equal(json_string_value(json_object_get(r, "s")), "42");
 	assert_int_equal(json_integer_value(json_object_get(r, "i")), 7);
@@ -146,20 +149,22 @@ static void test_tags(void **state)
 	expect_error("a: !!bool yes\n", -EINVAL, "t.yaml:1: value does not match its tag");
 	expect_error("a: !custom x\n", -EINVAL, "t.yaml:1: unsupported tag");
 	expect_error("a: !!binary aGk=\n", -EINVAL, "t.yaml:1: unsupported tag");
-	expect_error("a: !!seq {b: 1}\n", -EINVAL, "t.yaml:1: unsupported tag tag:yaml.org,2002:seq");
+	expect_error("a: !!seq {b: 1}\n", -EINVAL,
+	             "t.yaml:1: unsupported tag tag:yaml.org,2002:seq");
 }
 
 static void test_anchors_aliases(void **state)
 {
 	struct cfg_yaml y;
 	json_t *r = one_doc("base: &b\n  peerAs: 65001\n  list: &l [1, 2]\n"
-			    "copy: *b\nlist2: *l\nscalar: &s hello\nagain: *s\n"
-			    "redef: &s bye\nlatest: *s\n",
-			    &y);
+	                    "copy: *b\nlist2: *l\nscalar: &s hello\nagain: *s\n"
+	                    "redef: &s bye\nlatest: *s\n",
+	                    &y);
 
 	/* aliases share the anchored tree */
 	assert_ptr_equal(json_object_get(r, "copy"), json_object_get(r, "base"));
-	assert_ptr_equal(json_object_get(r, "list2"), json_object_get(json_object_get(r, "base"), "list"));
+	assert_ptr_equal(json_object_get(r, "list2"),
+	                 json_object_get(json_object_get(r, "base"), "list"));
 	assert_string_equal(json_string_value(json_object_get(r, "again")), "hello");
 	/* a redefined anchor: later aliases see the new node */
 	assert_string_equal(json_string_value(json_object_get(r, "latest")), "bye");
@@ -168,7 +173,8 @@ static void test_anchors_aliases(void **state)
 	expect_error("a: *nope\n", -EINVAL, "t.yaml:1: unknown alias *nope");
 	/* a node cannot contain itself: its anchor exists only once it ends */
 	expect_error("a: &x [1, *x]\n", -EINVAL, "t.yaml:1: unknown alias *x");
-	expect_error("a: &x 1\n*x : 2\n", -EINVAL, "t.yaml:2: aliases as mapping keys are not supported");
+	expect_error("a: &x 1\n*x : 2\n", -EINVAL,
+	             "t.yaml:2: aliases as mapping keys are not supported");
 	/* anchors are per document */
 	expect_error("a: &x 1\n---\nb: *x\n", -EINVAL, "t.yaml:3: unknown alias *x");
 }
@@ -177,9 +183,9 @@ static void test_merge_keys(void **state)
 {
 	struct cfg_yaml y;
 	json_t *r = one_doc("defaults: &d\n  holdTime: \"90\"\n  keepaliveInterval: \"30\"\n"
-			    "more: &m\n  connectRetry: \"5\"\n  holdTime: \"60\"\n"
-			    "peer:\n  holdTime: \"9\"\n  <<: [*d, *m]\n",
-			    &y);
+	                    "more: &m\n  connectRetry: \"5\"\n  holdTime: \"60\"\n"
+	                    "peer:\n  holdTime: \"9\"\n  <<: [*d, *m]\n",
+	                    &y);
 	json_t *peer = json_object_get(r, "peer");
 
 	/* explicit keys win, then earlier merge sources */
@@ -193,9 +199,25 @@ static void test_merge_keys(void **state)
 	cfg_yaml_fini(&y);
 
 	expect_error("a:\n  <<: 5\n", -EINVAL,
-		     "t.yaml:2: merge key \"<<\" needs a mapping or a list of mappings");
+	             "t.yaml:2: merge key \"<<\" needs a mapping or a list of mappings");
 	expect_error("a:\n  <<: [1]\n", -EINVAL,
-		     "t.yaml:2: merge key \"<<\" needs a mapping or a list of mappings");
+	             "t.yaml:2: merge key \"<<\" needs a mapping or a list of mappings");
+	/* Regression (fuzz): an inline merge source is dropped from the tree
+	 * but its line entries stay; many nodes after it make the line table
+	 * rehash and read its keys (use-after-free under ASan before the fix). */
+	{
+		char buf[8192];
+		size_t off = (size_t)snprintf(buf, sizeof(buf), "m: {<<: {p: 1, q: 2}, r: 3}\n");
+
+		for (int i = 0; i < 300; i++)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "k%d: %d\n", i, i);
+		r = one_doc(buf, &y);
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "m"), "q")),
+		                 2);
+		assert_int_equal(cfg_lines_key(y.lines, json_object_get(r, "m"), "p"), 1);
+		assert_int_equal(cfg_lines_key(y.lines, r, "k299"), 301);
+		cfg_yaml_fini(&y);
+	}
 	/* a quoted "<<" is an ordinary key */
 	r = one_doc("\"<<\": 5\n", &y);
 	assert_int_equal(json_integer_value(json_object_get(r, "<<")), 5);
@@ -233,7 +255,8 @@ static void test_documents(void **state)
 
 	/* CRLF line ends and JSON (a YAML subset) */
 	assert_int_equal(parse("a: 1\r\nb:\r\n  c: x\r\n", &y, &err), 0);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(y.docs[0].root, "b"), "c")), "x");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(y.docs[0].root, "b"), "c")), "x");
 	cfg_yaml_fini(&y);
 	assert_int_equal(parse("{\"kind\": \"Eip\", \"n\": [1, 2.5, null, true]}", &y, &err), 0);
 	assert_int_equal(json_array_size(json_object_get(y.docs[0].root, "n")), 4);
@@ -244,8 +267,8 @@ static void test_line_numbers(void **state)
 {
 	struct cfg_yaml y;
 	json_t *r = one_doc("# comment\nspec:\n  conf:\n    peerAs: 1\n    neighborAddress: x\n"
-			    "  afiSafis:\n    - a: 1\n    - b: 2\n",
-			    &y);
+	                    "  afiSafis:\n    - a: 1\n    - b: 2\n",
+	                    &y);
 	json_t *spec = json_object_get(r, "spec");
 	json_t *conf = json_object_get(spec, "conf");
 	json_t *afs = json_object_get(spec, "afiSafis");
@@ -268,7 +291,7 @@ static void test_duplicate_and_bad_keys(void **state)
 
 	expect_error("a: 1\nb: 2\na: 3\n", -EINVAL, "t.yaml:3: duplicate key \"a\"");
 	expect_error("spec:\n  conf:\n    peerAs: 1\n    peerAs: 2\n", -EINVAL,
-		     "t.yaml:4: duplicate key \"peerAs\"");
+	             "t.yaml:4: duplicate key \"peerAs\"");
 	expect_error("{a: 1, a: 1}\n", -EINVAL, "t.yaml:1: duplicate key \"a\"");
 	expect_error("? [a]\n: b\n", -EINVAL, "t.yaml:1: mapping keys must be scalars");
 	expect_error("? {a: 1}\n: b\n", -EINVAL, "t.yaml:1: mapping keys must be scalars");
@@ -289,7 +312,7 @@ static void test_syntax_errors(void **state)
 	/* YAML forbids tabs in indentation (YAML 1.2.2 section 6.1) */
 	assert_int_equal(parse("a:\n\tb: 1\n", &y, &err), -EINVAL);
 	assert_string_equal(err.msg, "t.yaml:2: while scanning for the next token: found character "
-				     "that cannot start any token");
+	                             "that cannot start any token");
 	/* tabs inside a value are fine */
 	assert_int_equal(parse("a: \"x\ty\"\nb: x\ty\n", &y, &err), 0);
 	assert_string_equal(json_string_value(json_object_get(y.docs[0].root, "b")), "x\ty");
@@ -332,14 +355,14 @@ static void test_alias_bomb(void **state)
 	/* "billion laughs": 10^9 leaves if expanded; level f (line 6) is the
 	 * first past the limit, at 1111111 nodes */
 	const char *bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-			   "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-			   "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
-			   "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-			   "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
-			   "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
-			   "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
-			   "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
-			   "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
+	                   "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+	                   "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+	                   "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+	                   "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+	                   "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+	                   "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+	                   "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+	                   "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
 	struct cfg_yaml y;
 	struct cfg_error err;
 
@@ -427,20 +450,20 @@ static void test_many_nodes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_core_schema_scalars),
-		cmocka_unit_test(test_huge_numbers),
-		cmocka_unit_test(test_tags),
-		cmocka_unit_test(test_anchors_aliases),
-		cmocka_unit_test(test_merge_keys),
-		cmocka_unit_test(test_documents),
-		cmocka_unit_test(test_line_numbers),
-		cmocka_unit_test(test_duplicate_and_bad_keys),
-		cmocka_unit_test(test_syntax_errors),
-		cmocka_unit_test(test_bad_bytes),
-		cmocka_unit_test(test_alias_bomb),
-		cmocka_unit_test(test_depth),
-		cmocka_unit_test(test_size_limit),
-		cmocka_unit_test(test_many_nodes),
+	    cmocka_unit_test(test_core_schema_scalars),
+	    cmocka_unit_test(test_huge_numbers),
+	    cmocka_unit_test(test_tags),
+	    cmocka_unit_test(test_anchors_aliases),
+	    cmocka_unit_test(test_merge_keys),
+	    cmocka_unit_test(test_documents),
+	    cmocka_unit_test(test_line_numbers),
+	    cmocka_unit_test(test_duplicate_and_bad_keys),
+	    cmocka_unit_test(test_syntax_errors),
+	    cmocka_unit_test(test_bad_bytes),
+	    cmocka_unit_test(test_alias_bomb),
+	    cmocka_unit_test(test_depth),
+	    cmocka_unit_test(test_size_limit),
+	    cmocka_unit_test(test_many_nodes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,24 +33,15 @@ static void test_addr_parse_ok(void **state)
 static void test_addr_parse_hostile(void **state)
 {
 	static const char *bad[] = {
-		"",
-		" 1.2.3.4",
-		"1.2.3.4 ",
-		"010.0.0.1",
-		"1.2.3",
-		"1.2.3.4.5",
-		"256.0.0.1",
-		"0x1.2.3.4",
-		"-1.2.3.4",
-		"::ffff:1.2.3.4", /* IPv4-mapped */
-		"::FFFF:0:0",
-		"fe80::1%eth0",
-		"1::2::3",
-		"1:2:3:4:5:6:7:8:9",
-		"12345::",
-		"1.2.3.4/32",
-		"abc",
-		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa",
+	    "",           " 1.2.3.4",
+	    "1.2.3.4 ",   "010.0.0.1",
+	    "1.2.3",      "1.2.3.4.5",
+	    "256.0.0.1",  "0x1.2.3.4",
+	    "-1.2.3.4",   "::ffff:1.2.3.4", /* IPv4-mapped */
+	    "::FFFF:0:0", "fe80::1%eth0",
+	    "1::2::3",    "1:2:3:4:5:6:7:8:9",
+	    "12345::",    "1.2.3.4/32",
+	    "abc",        "1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa",
 	};
 	struct ipam_addr a = {.family = 77};
 
@@ -112,31 +103,31 @@ static void test_range_parse_ok(void **state)
 static void test_range_parse_hostile(void **state)
 {
 	static const char *bad[] = {
-		"",
-		"   ",
-		"192.0.2.5/24",	     /* host bits set: ambiguous */
-		"192.0.2.0/33",
-		"192.0.2.0/",
-		"/24",
-		"192.0.2.0/024",
-		"192.0.2.0/+24",
-		"192.0.2.0/-1",
-		"192.0.2.0/24/24",
-		"192.0.2.0/2 4",
-		"192.0.2.0/1000",
-		"2001:db8::/129",
-		"2001:db8::1/64",
-		"192.0.2.20-192.0.2.10", /* reversed */
-		"192.0.2.1-2001:db8::1", /* mixed families */
-		"192.0.2.1-",
-		"-192.0.2.1",
-		"192.0.2.1--192.0.2.2",
-		"192.0.2.1-192.0.2.2-192.0.2.3",
-		"192.0.2.0/24-192.0.3.0",
-		"::ffff:10.0.0.0/104",
-		"::ffff:10.0.0.1-::ffff:10.0.0.9",
-		"1.2.3.4\n",
-		"1.2.3.4,1.2.3.5",
+	    "",
+	    "   ",
+	    "192.0.2.5/24", /* host bits set: ambiguous */
+	    "192.0.2.0/33",
+	    "192.0.2.0/",
+	    "/24",
+	    "192.0.2.0/024",
+	    "192.0.2.0/+24",
+	    "192.0.2.0/-1",
+	    "192.0.2.0/24/24",
+	    "192.0.2.0/2 4",
+	    "192.0.2.0/1000",
+	    "2001:db8::/129",
+	    "2001:db8::1/64",
+	    "192.0.2.20-192.0.2.10", /* reversed */
+	    "192.0.2.1-2001:db8::1", /* mixed families */
+	    "192.0.2.1-",
+	    "-192.0.2.1",
+	    "192.0.2.1--192.0.2.2",
+	    "192.0.2.1-192.0.2.2-192.0.2.3",
+	    "192.0.2.0/24-192.0.3.0",
+	    "::ffff:10.0.0.0/104",
+	    "::ffff:10.0.0.1-::ffff:10.0.0.9",
+	    "1.2.3.4\n",
+	    "1.2.3.4,1.2.3.5",
 	};
 	struct ipam_range r;
 
@@ -230,9 +221,9 @@ static void test_iset_model(void **state)
 		}
 		struct u128 got;
 		assert_int_equal(ipam_iset_count(&s, (struct u128){0, from}, (struct u128){0, to}),
-				 cnt);
-		bool found = ipam_iset_next_free(&s, (struct u128){0, from}, (struct u128){0, to},
-						 &got);
+		                 cnt);
+		bool found =
+		    ipam_iset_next_free(&s, (struct u128){0, from}, (struct u128){0, to}, &got);
 		assert_int_equal(found, free_at >= 0);
 		if (found)
 			assert_int_equal(got.lo, (uint64_t)free_at);
@@ -312,11 +303,15 @@ static void test_map_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_addr_parse_ok),	  cmocka_unit_test(test_addr_parse_hostile),
-		cmocka_unit_test(test_addr_cmp),	  cmocka_unit_test(test_range_parse_ok),
-		cmocka_unit_test(test_range_parse_hostile), cmocka_unit_test(test_u128_dec),
-		cmocka_unit_test(test_iset_model),	  cmocka_unit_test(test_iset_edges),
-		cmocka_unit_test(test_map_model),
+	    cmocka_unit_test(test_addr_parse_ok),
+	    cmocka_unit_test(test_addr_parse_hostile),
+	    cmocka_unit_test(test_addr_cmp),
+	    cmocka_unit_test(test_range_parse_ok),
+	    cmocka_unit_test(test_range_parse_hostile),
+	    cmocka_unit_test(test_u128_dec),
+	    cmocka_unit_test(test_iset_model),
+	    cmocka_unit_test(test_iset_edges),
+	    cmocka_unit_test(test_map_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

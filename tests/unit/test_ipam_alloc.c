@@ -5,6 +5,8 @@
  */
 #include "test_ipam_util.h"
 
+#include <time.h>
+
 static struct ipam *with_pool(const char *name, const char *spec)
 {
 	struct ipam *ipam = ipam_new();
@@ -119,8 +121,8 @@ static void test_pool_choice(void **state)
 	pool_ok(ipam, &a);
 	pool_ok(ipam, &c);
 	pool_ok(ipam, &b);
-	const char *want[] = {"10.2.0.0", "10.2.0.1", "10.3.0.0", "10.3.0.1", "10.1.0.0",
-			      "10.1.0.1", "10.9.0.0", "10.9.0.1"};
+	const char *want[] = {"10.2.0.0", "10.2.0.1", "10.3.0.0", "10.3.0.1",
+	                      "10.1.0.0", "10.1.0.1", "10.9.0.0", "10.9.0.1"};
 	for (int i = 0; i < 8; i++) {
 		snprintf(name, sizeof(name), "x/s%d", i);
 		r.service = name;
@@ -253,7 +255,8 @@ static void test_explicit_move_only(void **state)
 static void test_families(void **state)
 {
 	struct ipam *ipam = ipam_new();
-	const char *s4[] = {"10.0.0.0/29"}, *s6[] = {"2001:db8::/126"}, *s66[] = {"2001:db8:1::/64"};
+	const char *s4[] = {"10.0.0.0/29"}, *s6[] = {"2001:db8::/126"},
+	           *s66[] = {"2001:db8:1::/64"};
 	struct ipam_pool_cfg p4 = P("v4", s4), p6 = P("v6", s6), p66 = P("v6b", s66);
 	struct ipam_request r = R("ns/a");
 	struct ipam_result res;
@@ -334,7 +337,7 @@ static void test_ipv6_and_edges(void **state)
 	struct ipam *ipam = ipam_new();
 	const char *big[] = {"2001:db8::/64"}, *top4[] = {"255.255.255.254/31"};
 	const char *top6[] = {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe-ffff:ffff:ffff:ffff:ffff:"
-			      "ffff:ffff:ffff"};
+	                      "ffff:ffff:ffff"};
 	const char *cross[] = {"2001:db8:2::ffff:ffff:ffff:fffe-2001:db8:2:1::1"};
 	struct ipam_pool_cfg c;
 	struct ipam_request r = R("ns/a");
@@ -360,8 +363,9 @@ static void test_ipv6_and_edges(void **state)
 	c = P("cross", cross);
 	pool_ok(ipam, &c);
 	r.pool = "cross";
-	const char *want[] = {"2001:db8:2:0:ffff:ffff:ffff:fffe", "2001:db8:2:0:ffff:ffff:ffff:ffff",
-			      "2001:db8:2:1::", "2001:db8:2:1::1"};
+	const char *want[] = {"2001:db8:2:0:ffff:ffff:ffff:fffe",
+	                      "2001:db8:2:0:ffff:ffff:ffff:ffff",
+	                      "2001:db8:2:1::", "2001:db8:2:1::1"};
 	for (int i = 0; i < 4; i++) {
 		snprintf(name, sizeof(name), "ns/x%d", i);
 		r.service = name;
@@ -431,18 +435,46 @@ static void test_invalid_requests(void **state)
 	ipam_free(NULL);
 }
 
+/* Not a real benchmark: catches an accidental quadratic path. */
+static void test_ten_thousand(void **state)
+{
+	struct ipam *ipam = ipam_new();
+	const char *s[] = {"10.0.0.0/16"};
+	struct ipam_pool_cfg c = P("big", s);
+	struct ipam_request r = R("ns/x");
+	struct ipam_result res;
+	struct timespec t0, t1;
+	char name[32];
+
+	c.is_default = true;
+	pool_ok(ipam, &c);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(name, sizeof(name), "ns/s%d", i);
+		r.service = name;
+		assert_int_equal(ipam_allocate(ipam, &r, &res, NULL), 0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	assert_string_equal(S(&res.a[0].addr), "10.0.39.15"); /* 9999 = 39 * 256 + 15 */
+	print_message("10000 allocations: %.1f ms\n", ms);
+	assert_true(ms < 5000);
+	ipam_free(ipam);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lowest_free_and_idempotent),
-		cmocka_unit_test(test_exhausted),
-		cmocka_unit_test(test_avoid_buggy),
-		cmocka_unit_test(test_pool_choice),
-		cmocka_unit_test(test_specific_requests),
-		cmocka_unit_test(test_explicit_move_only),
-		cmocka_unit_test(test_families),
-		cmocka_unit_test(test_ipv6_and_edges),
-		cmocka_unit_test(test_invalid_requests),
+	    cmocka_unit_test(test_lowest_free_and_idempotent),
+	    cmocka_unit_test(test_exhausted),
+	    cmocka_unit_test(test_avoid_buggy),
+	    cmocka_unit_test(test_pool_choice),
+	    cmocka_unit_test(test_specific_requests),
+	    cmocka_unit_test(test_explicit_move_only),
+	    cmocka_unit_test(test_families),
+	    cmocka_unit_test(test_ipv6_and_edges),
+	    cmocka_unit_test(test_invalid_requests),
+	    cmocka_unit_test(test_ten_thousand),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,6 +211,17 @@ static void test_pool_sizes(void **state)
 	stats(ipam, "all6", &st);
 	assert_string_equal(st.size_dec, "340282366920938463463374607431768211456");
 	assert_int_equal(st.size, UINT64_MAX);
+	ipam_free(ipam);
+
+	/* Two halves add up to 2^128 without one ::/0 span. */
+	ipam = ipam_new();
+	const char *halves[] = {"8000::/1", "::/1"};
+	c = P("halves", halves);
+	c.n_addresses = 2;
+	pool_ok(ipam, &c);
+	stats(ipam, "halves", &st);
+	assert_string_equal(st.size_dec, "340282366920938463463374607431768211456");
+	assert_int_equal(st.size, UINT64_MAX);
 	c = P("all4", all4);
 	c.avoid_buggy_ips = true;
 	pool_ok(ipam, &c);
@@ -297,12 +308,12 @@ static void test_pool_used_and_walk(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pool_validation),
-		cmocka_unit_test(test_pool_overlap),
-		cmocka_unit_test(test_pool_default_per_family),
-		cmocka_unit_test(test_pool_order),
-		cmocka_unit_test(test_pool_sizes),
-		cmocka_unit_test(test_pool_used_and_walk),
+	    cmocka_unit_test(test_pool_validation),
+	    cmocka_unit_test(test_pool_overlap),
+	    cmocka_unit_test(test_pool_default_per_family),
+	    cmocka_unit_test(test_pool_order),
+	    cmocka_unit_test(test_pool_sizes),
+	    cmocka_unit_test(test_pool_used_and_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,7 @@
 #include "test_ipam_util.h"
 
 static const struct ipam_port tcp80 = {80, IPAM_PROTO_TCP}, tcp443 = {443, IPAM_PROTO_TCP},
-			      udp80 = {80, IPAM_PROTO_UDP};
+                              udp80 = {80, IPAM_PROTO_UDP};
 
 static struct ipam *setup(void)
 {
@@ -187,8 +187,8 @@ static void test_restore_and_orphans(void **state)
 	r.addrs = &a1;
 	alloc_fail(ipam, &r, IPAM_ERR_IN_USE);
 	char name[16];
-	const char *want[] = {"10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3",
-			      "10.0.0.4", "10.0.0.7"};
+	const char *want[] = {"10.0.0.0", "10.0.0.1", "10.0.0.2",
+	                      "10.0.0.3", "10.0.0.4", "10.0.0.7"};
 	for (int i = 0; i < 6; i++) {
 		snprintf(name, sizeof(name), "ns/n%d", i);
 		r = R(name);
@@ -292,11 +292,11 @@ static void test_pool_edits_never_move(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_share_rules),
-		cmocka_unit_test(test_share_beats_priority),
-		cmocka_unit_test(test_share_param_changes),
-		cmocka_unit_test(test_restore_and_orphans),
-		cmocka_unit_test(test_pool_edits_never_move),
+	    cmocka_unit_test(test_share_rules),
+	    cmocka_unit_test(test_share_beats_priority),
+	    cmocka_unit_test(test_share_param_changes),
+	    cmocka_unit_test(test_restore_and_orphans),
+	    cmocka_unit_test(test_pool_edits_never_move),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

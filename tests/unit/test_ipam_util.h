@@ -18,8 +18,7 @@
 #include "ipam/ipam.h"
 
 /* Parses an address literal; fails the test if it does not parse. */
-static inline struct ipam_addr A(const char *s)
-{
+static inline struct ipam_addr A(const char *s) {
 	struct ipam_addr a;
 
 	assert_int_equal(ipam_addr_parse(s, &a), 0);
@@ -27,7 +26,8 @@ static inline struct ipam_addr A(const char *s)
 }
 
 /* Formats into a rotating static buffer (tests only). */
-static inline const char *S(const struct ipam_addr *a)
+static inline const char *
+S(const struct ipam_addr *a)
 {
 	static char buf[8][IPAM_ADDR_STRLEN];
 	static int i;
@@ -38,15 +38,15 @@ static inline const char *S(const struct ipam_addr *a)
 }
 
 /* A pool with one spec, bound to nothing. */
-static inline struct ipam_pool_cfg P(const char *name, const char **spec)
-{
+static inline struct ipam_pool_cfg P(const char *name, const char **spec) {
 	struct ipam_pool_cfg c = {.name = name, .addresses = spec, .n_addresses = 1};
 
 	return c;
 }
 
 /* Adds a pool; fails the test (printing the error) if refused. */
-static inline void pool_ok(struct ipam *ipam, const struct ipam_pool_cfg *c)
+static inline void
+pool_ok(struct ipam *ipam, const struct ipam_pool_cfg *c)
 {
 	struct ipam_error e;
 	int ret = ipam_pool_set(ipam, c, &e);
@@ -56,8 +56,7 @@ static inline void pool_ok(struct ipam *ipam, const struct ipam_pool_cfg *c)
 }
 
 /* A single-stack v4 request with no constraints. */
-static inline struct ipam_request R(const char *svc)
-{
+static inline struct ipam_request R(const char *svc) {
 	struct ipam_request r = {.service = svc, .policy = IPAM_SINGLE_V4};
 
 	return r;
@@ -65,8 +64,8 @@ static inline struct ipam_request R(const char *svc)
 
 /* Allocates; fails the test on error; returns the first address as text. */
 #define alloc_ok(ipam, r, res) alloc_ok_at(ipam, r, res, __LINE__)
-static inline const char *alloc_ok_at(struct ipam *ipam, const struct ipam_request *r,
-				      struct ipam_result *res, int line)
+static inline const char *
+alloc_ok_at(struct ipam *ipam, const struct ipam_request *r, struct ipam_result *res, int line)
 {
 	struct ipam_error e;
 	struct ipam_result tmp;
@@ -75,7 +74,7 @@ static inline const char *alloc_ok_at(struct ipam *ipam, const struct ipam_reque
 		res = &tmp;
 	if (ipam_allocate(ipam, r, res, &e) != 0)
 		fail_msg("line %d: allocate %s failed: %s (%s)", line, r->service, e.msg,
-			 ipam_err_name(e.code));
+		         ipam_err_name(e.code));
 	assert_true(res->n >= 1);
 	return S(&res->a[0].addr);
 }
@@ -83,7 +82,7 @@ static inline const char *alloc_ok_at(struct ipam *ipam, const struct ipam_reque
 /* Allocates expecting failure with code; returns the message. */
 #define alloc_fail(ipam, r, code) alloc_fail_at(ipam, r, code, __LINE__)
 static inline const char *alloc_fail_at(struct ipam *ipam, const struct ipam_request *r,
-					enum ipam_err code, int line)
+                                        enum ipam_err code, int line)
 {
 	static struct ipam_error e;
 	struct ipam_result res;
@@ -91,11 +90,11 @@ static inline const char *alloc_fail_at(struct ipam *ipam, const struct ipam_req
 
 	if (ret == 0)
 		fail_msg("line %d: allocate %s unexpectedly gave %s", line, r->service,
-			 S(&res.a[0].addr));
+		         S(&res.a[0].addr));
 	assert_true(ret < 0);
 	if (e.code != code)
 		fail_msg("line %d: allocate %s: wanted %s, got %s: %s", line, r->service,
-			 ipam_err_name(code), ipam_err_name(e.code), e.msg);
+		         ipam_err_name(code), ipam_err_name(e.code), e.msg);
 	return e.msg;
 }
 

@@ -130,7 +130,7 @@ class Api:
             accept = req.headers.get("accept", "")
             if "protobuf" in accept and "json" not in accept.split("protobuf")[0]:
                 return Response(200, body=discovery.openapi_v2_protobuf(),
-                                content_type="application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+                                content_type=discovery.OPENAPI_V2_PROTOBUF)
             return Response(200, discovery.openapi_v2())
         if head == "api" and len(segs) > 2 and segs[1] == "v1":
             return self._resource(req, "", "v1", segs[2:])

@@ -5,6 +5,7 @@ real strategies (pkg/registry/..., pkg/apis/core/validation) check for the
 fields a load balancer reads and writes; other fields are stored as sent."""
 import ipaddress
 
+from . import builtin_schemas as bs
 from . import meta
 from .types import AGE_COLUMN, NAME_COLUMN, ResourceType, col
 
@@ -20,6 +21,7 @@ def _ip_ok(s):
 
 
 class Namespaces(ResourceType):
+    known_fields = bs.NAMESPACE
     resource, kind, namespaced = "namespaces", "Namespace", False
     short_names = ("ns",)
     status_subresource = True
@@ -56,6 +58,7 @@ NODE_PORT_RANGE = (30000, 32767)
 
 
 class Services(ResourceType):
+    known_fields = bs.SERVICE
     resource, kind = "services", "Service"
     short_names = ("svc",)
     categories = ("all",)
@@ -90,8 +93,8 @@ class Services(ResourceType):
         for p in ports:
             if isinstance(p, dict):
                 p.setdefault("protocol", "TCP")
-                if "port" in p:
-                    p.setdefault("targetPort", p["port"])
+                if "port" in p and p.get("targetPort") in (None, 0, ""):
+                    p["targetPort"] = p["port"]
         if t == "ExternalName":
             return []
         spec.setdefault("sessionAffinity", "None")
@@ -313,6 +316,7 @@ class Services(ResourceType):
 
 
 class Endpoints(ResourceType):
+    known_fields = bs.ENDPOINTS
     resource, kind = "endpoints", "Endpoints"
     short_names = ("ep",)
     allow_create_on_update = True
@@ -334,6 +338,7 @@ class Endpoints(ResourceType):
 
 
 class Events(ResourceType):
+    known_fields = bs.EVENT
     resource, kind = "events", "Event"
     short_names = ("ev",)
     extra_field_selectors = (
@@ -382,6 +387,7 @@ class Events(ResourceType):
 
 
 class Nodes(ResourceType):
+    known_fields = bs.NODE
     resource, kind, namespaced = "nodes", "Node", False
     short_names = ("no",)
     status_subresource = True
@@ -419,6 +425,7 @@ class Nodes(ResourceType):
 
 
 class EndpointSlices(ResourceType):
+    known_fields = bs.ENDPOINT_SLICE
     group, resource, kind = "discovery.k8s.io", "endpointslices", "EndpointSlice"
     merge_keys = dict(_COMMON_KEYS)
 
@@ -463,6 +470,7 @@ class EndpointSlices(ResourceType):
 
 
 class Leases(ResourceType):
+    known_fields = bs.LEASE
     group, resource, kind = "coordination.k8s.io", "leases", "Lease"
     merge_keys = dict(_COMMON_KEYS)
 

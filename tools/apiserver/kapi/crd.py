@@ -4,7 +4,7 @@ server's controllers do it within milliseconds); its served versions
 appear in discovery and its resources are served by CustomResourceType."""
 import copy
 
-from . import jsonpath, meta, schema
+from . import builtin_schemas, jsonpath, meta, schema
 from .types import AGE_COLUMN, NAME_COLUMN, ResourceType, col
 
 
@@ -12,6 +12,7 @@ class CustomResourceDefinitions(ResourceType):
     group, resource, kind, namespaced = "apiextensions.k8s.io", "customresourcedefinitions", \
         "CustomResourceDefinition", False
     short_names = ("crd", "crds")
+    known_fields = builtin_schemas.CRD
     categories = ("api-extensions",)
     status_subresource = True
     sets_generation = True

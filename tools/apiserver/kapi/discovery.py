@@ -13,6 +13,8 @@ falls back to v2.
 """
 from . import protobuf
 
+OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+
 VERSION_INFO = {
     "major": "1", "minor": "32", "gitVersion": "v1.32.0+berth-apiserver",
     "gitCommit": "0000000000000000000000000000000000000000", "gitTreeState": "clean",

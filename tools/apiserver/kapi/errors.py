@@ -69,7 +69,8 @@ def conflict(resource, group, name, why=None):
     why = why or ("the object has been modified; please apply your changes "
                   "to the latest version and try again")
     return ApiError(409, "Conflict",
-                    f'Operation cannot be fulfilled on {qualified(resource, group)} "{name}": {why}',
+                    f"Operation cannot be fulfilled on {qualified(resource, group)} "
+                    f'"{name}": {why}',
                     _details(name, group, resource))
 
 

@@ -18,7 +18,8 @@ _META_TRACKED = ("labels", "annotations", "finalizers", "ownerReferences")
 
 
 def _leaves(value, prefix, out):
-    if isinstance(value, dict) and value:
+    # An empty map owns nothing: it neither conflicts nor removes anything.
+    if isinstance(value, dict):
         for k, v in value.items():
             _leaves(v, prefix + (k,), out)
     else:
@@ -137,7 +138,8 @@ def apply(live, config, manager, force, api_version, subresource=""):
             mine_before = owned
             continue
         for p in sorted(owned):
-            if any(_overlaps(p, q) for q in cfg) and _value(live, p) != _value(config, p):
+            if any(_overlaps(p, q) for q in cfg) and \
+                    not _contains(_value(live, p), _value(config, p)):
                 conflicts.append((e.get("manager", ""), e.get("apiVersion", ""), p))
     if conflicts and not force:
         raise _conflict_error(conflicts)
@@ -150,7 +152,7 @@ def apply(live, config, manager, force, api_version, subresource=""):
         owned = from_fields_v1(e.get("fieldsV1"))
         if force:
             owned = {p for p in owned if not any(_overlaps(p, q) for q in cfg) or
-                     _value(live, p) == _value(config, p)}
+                     _contains(_value(live, p), _value(config, p))}
         others |= owned
         if owned:
             new_entries.append(dict(e, fieldsV1=to_fields_v1(owned)))
@@ -180,6 +182,21 @@ def _value(obj, path):
     return cur
 
 
+def _contains(live, cfg):
+    """Whether applying cfg leaves live as it is: lists are atomic, but the
+    server's defaults inside their items (targetPort, protocol...) are not
+    a difference."""
+    if cfg is _MISSING:
+        return live is _MISSING
+    if isinstance(cfg, dict):
+        return isinstance(live, dict) and all(k in live and _contains(live[k], v)
+                                              for k, v in cfg.items())
+    if isinstance(cfg, list):
+        return isinstance(live, list) and len(live) == len(cfg) and \
+            all(_contains(a, b) for a, b in zip(live, cfg))
+    return live == cfg
+
+
 def _remove(obj, path):
     chain = [obj]
     for k in path[:-1]:
@@ -196,7 +213,7 @@ def _remove(obj, path):
 
 def _merge(live, config):
     for k, v in config.items():
-        if isinstance(v, dict) and isinstance(live.get(k), dict) and v:
+        if isinstance(v, dict) and isinstance(live.get(k), dict):
             _merge(live[k], v)
         else:
             live[k] = copy.deepcopy(v)

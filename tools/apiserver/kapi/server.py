@@ -15,6 +15,11 @@ from . import errors
 from .api import Request
 
 PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
+MAX_BODY = 3 * 1024 * 1024
+
+
+class _TooLarge(Exception):
+    pass
 
 
 class _HTTPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -61,26 +66,40 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
 
     def _body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            out = b""
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return out
-                out += self.rfile.read(size)
-                self.rfile.readline()
-        n = int(self.headers.get("Content-Length") or 0)
+        """The request body, at most MAX_BODY bytes (the real server's
+        default --max-request-bytes is 3 MiB)."""
+        try:
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                out = b""
+                while True:
+                    size = int(self.rfile.readline(64).split(b";")[0].strip() or b"0", 16)
+                    if size < 0 or len(out) + size > MAX_BODY:
+                        raise _TooLarge
+                    if size == 0:
+                        self.rfile.readline(64)
+                        return out
+                    out += self.rfile.read(size)
+                    self.rfile.readline(64)
+            n = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            raise errors.bad_request("malformed request body framing") from None
+        if n > MAX_BODY:
+            raise _TooLarge
         return self.rfile.read(n) if n > 0 else b""
 
     def _handle(self):
         started = time.monotonic()
         front = self.server.front
-        body = self._body()
         url = urllib.parse.urlsplit(self.path)
         path = urllib.parse.unquote(url.path)
         code = 0
         try:
+            try:
+                body = self._body()
+            except _TooLarge:
+                self.close_connection = True
+                raise errors.ApiError(413, "RequestEntityTooLarge",
+                                      "Request entity too large: limit is 3145728", {}) from None
             user = self.server.authenticate(self.headers.get("Authorization"), path)
             if user is None:
                 raise errors.unauthorized()

@@ -6,7 +6,6 @@ Invariant: a stored object is never mutated after commit(); writers build
 a new dict. That lets watch streams and lists share the stored dicts.
 """
 import collections
-import copy
 import threading
 
 
@@ -171,6 +170,3 @@ def _with_rv(obj, rv):
     out["metadata"] = dict(obj["metadata"], resourceVersion=str(rv))
     return out
 
-
-def deep(obj):
-    return copy.deepcopy(obj)

@@ -123,9 +123,14 @@ class ResourceType:
                                    "immutable"))
         return causes
 
+    known_fields = None         # a schema of the JSON fields (builtin_schemas.py)
+
     def prune(self, obj, version):
         """Drops unknown fields; returns their paths for field validation."""
-        return []
+        if self.known_fields is None:
+            return []
+        from . import schema
+        return schema.prune(self.known_fields, obj)
 
     # --- server-side printing (Accept: ...;as=Table) ---
 

@@ -112,9 +112,9 @@ class Writer:
         with self.store.lock:
             self._pending_ports = set()
             if verb == "create":
-                return self.create(ctx, _decode(req))
+                return self.create(ctx, _decode(req, t=t))
             if verb == "update":
-                return self.update(ctx, _decode(req))
+                return self.update(ctx, _decode(req, t=t))
             if verb == "patch":
                 return self.patch(ctx)
             if verb == "delete":
@@ -144,7 +144,9 @@ class Writer:
         if kind not in (None, "") and kind != want_kind:
             raise errors.bad_request(f"the kind in the data ({kind}) does not match the "
                                      f"expected kind ({want_kind})")
-        obj["apiVersion"], obj["kind"] = want_av, want_kind
+        rest = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+        obj.clear()
+        obj.update({"apiVersion": want_av, "kind": want_kind}, **rest)
         md = obj.setdefault("metadata", {})
         if not isinstance(md, dict):
             raise errors.bad_request("metadata must be an object")
@@ -500,12 +502,8 @@ class Writer:
 
 class _Ctx:
     def __init__(self, req, t, dry, fv, manager):
-        self.req, self.t, self.dry, self.fv, self.manager = req, t, dry, fv, manager
-        self.t = _copy_target(t)
-
-
-def _copy_target(t):
-    return copy.copy(t)
+        # A private copy: deletecollection re-targets it per object.
+        self.req, self.t, self.dry, self.fv, self.manager = req, copy.copy(t), dry, fv, manager
 
 
 def _conds(status):
@@ -526,12 +524,15 @@ def _same(a, b):
     return norm(a) == norm(b)
 
 
-def _decode(req, optional=False):
+def _decode(req, optional=False, t=None):
     if not req.body:
         if optional:
             return None
         raise errors.bad_request("the body of the request was empty")
     ctype = req.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if ctype == "application/vnd.kubernetes.protobuf" and t is not None:
+        from . import k8sproto
+        return k8sproto.decode_object(req.body, t.rtype.api_version(t.version), t.rtype.kind)
     if ctype not in ("application/json", "application/yaml", "", "*/*", "text/plain"):
         raise errors.unsupported_media(["application/json", "application/yaml"])
     try:

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Proves the API server stand-in (tools/apiserver) with real clients: the
+# same kubectl scenario runs with kubectl 1.32 (/usr/bin/kubectl, when the
+# machine has it) and with Debian's kubernetes-client 1.20, fetched with
+# apt-get download and unpacked (it conflicts with the 1.32 package).
+# Exits 0 when every check passes.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+run="$root/tools/apiserver/run"
+manifests="$root/tests/apiserver/manifests"
+work=$(mktemp -d /tmp/berth-kubectl.XXXXXX)
+passed=0 failed=0 servers=()
+
+cleanup() {
+	for d in "${servers[@]}"; do "$run" stop --dir "$d" >/dev/null 2>&1; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# kubectl 1.20 from Debian, unpacked once into a cache next to the builds.
+kubectl120() {
+	local cache="${BERTH_CACHE:-$root/build-cache}/kubectl-1.20"
+	if [ ! -x "$cache/usr/bin/kubectl" ]; then
+		local dl="$work/deb"
+		mkdir -p "$dl" "$cache"
+		if ! (cd "$dl" && apt-get download -qq kubernetes-client >/dev/null 2>&1); then
+			apt-get update -qq >/dev/null 2>&1
+			(cd "$dl" && apt-get download -qq kubernetes-client >/dev/null 2>&1) || return 1
+		fi
+		dpkg -x "$dl"/kubernetes-client_*.deb "$cache" || return 1
+	fi
+	echo "$cache/usr/bin/kubectl"
+}
+
+check() { # name command... : passes when the command succeeds
+	local name=$1
+	shift
+	if "$@" >"$work/out" 2>&1; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL [$label] $name"
+		sed 's/^/    /' "$work/out" | head -20
+	fi
+}
+
+has() { # pattern command... : the command's output (stdout+stderr) matches
+	local pat=$1
+	shift
+	local out
+	out=$("$@" 2>&1)
+	if grep -Eq -- "$pat" <<<"$out"; then return 0; fi
+	echo "expected /$pat/ in output of: $*"
+	echo "$out"
+	return 1
+}
+
+fails_with() { # pattern command... : the command fails and says pattern
+	local pat=$1
+	shift
+	local out
+	if out=$("$@" 2>&1); then
+		echo "expected failure from: $*"
+		echo "$out"
+		return 1
+	fi
+	grep -Eq -- "$pat" <<<"$out" && return 0
+	echo "expected /$pat/ in: $out"
+	return 1
+}
+
+scenario() { # label kubectl-binary
+	label=$1
+	local kc=$2 dir="$work/$1"
+	mkdir -p "$dir"
+	"$run" --dir "$dir" --port 0 --daemon >"$dir/started" || {
+		failed=$((failed + 1))
+		echo "FAIL [$label] server did not start"
+		return
+	}
+	servers+=("$dir")
+	local K=("$kc" --kubeconfig "$dir/kubeconfig" --cache-dir "$dir/cache")
+	local ver
+	ver=$("$kc" version --client 2>/dev/null | grep -Eo 'v1\.[0-9]+' | head -1)
+	echo "== kubectl $ver ($label) against $(cat "$dir/started")"
+
+	check "version reaches the server" has 'Server Version.*v1\.32' "${K[@]}" version
+	check "api-resources lists services and leases" \
+		has 'leases +coordination.k8s.io/v1 +true +Lease' "${K[@]}" api-resources
+	check "create namespace" has 'namespace/lb-test created' "${K[@]}" create namespace lb-test
+	check "namespace is Active" has 'lb-test +Active' "${K[@]}" get ns lb-test
+	check "create namespace twice is AlreadyExists" \
+		fails_with 'AlreadyExists|already exists' "${K[@]}" create namespace lb-test
+	check "bad token is Unauthorized" \
+		fails_with 'Unauthorized|provide credentials' "${K[@]}" --token wrong get ns
+
+	check "apply CRDs" has 'eips.network.kubesphere.io created' "${K[@]}" apply -f "$manifests/crds.yaml"
+	check "CRDs established" "${K[@]}" wait --for condition=established --timeout=10s \
+		crd/eips.network.kubesphere.io crd/bgpconfs.network.kubesphere.io crd/bgppeers.network.kubesphere.io
+	check "apply objects" has 'eip.network.kubesphere.io/eip-pool created' \
+		"${K[@]}" apply -f "$manifests/objects.yaml"
+	check "apply again changes nothing" bash -c \
+		"! \"\$@\" apply -f '$manifests/objects.yaml' | grep -v unchanged" _ "${K[@]}"
+	sed 's#192.168.100.0/28#192.168.200.0/28#' "$manifests/objects.yaml" >"$dir/modified.yaml"
+	check "apply a modified file" has 'eip.network.kubesphere.io/eip-pool configured' \
+		"${K[@]}" apply -f "$dir/modified.yaml"
+	check "the change is stored" has '^192\.168\.200\.0/28$' \
+		"${K[@]}" get eip eip-pool -o 'jsonpath={.spec.address}'
+	check "schema default applied" has '"listenPort": 17900' "${K[@]}" get bgpconf default -o json
+	check "get -o yaml" has '^  address: 192\.168\.200\.0/28$' "${K[@]}" get eip eip-pool -o yaml
+	check "printer columns" has '^NAME +CIDR +USAGE +TOTAL +AGE' "${K[@]}" get eips
+	check "printer column values" has '^eip-pool +192\.168\.200\.0/28 ' "${K[@]}" get eips
+	check "wide printer columns" has '^NAME +PEER +ASN +STATE' "${K[@]}" get bgppeers -o wide
+	check "label selector matches" has '^bgppeer.network.kubesphere.io/router-a$' \
+		"${K[@]}" get bgppeers -l rack=r1 -o name
+	check "label selector excludes" has 'No resources found' "${K[@]}" get bgppeers -l 'rack notin (r1)'
+	check "invalid custom resource is rejected" fails_with 'Unsupported value: "ospf"' \
+		"${K[@]}" patch eip eip-pool --type=merge -p '{"spec":{"protocol":"ospf"}}'
+
+	# Watch: a change made while `get -w` runs shows up in its output.
+	timeout 6 "${K[@]}" get eips -w >"$dir/watch.out" 2>&1 &
+	local wpid=$!
+	sleep 2
+	"${K[@]}" patch eip eip-pool --type=merge -p '{"spec":{"address":"10.9.9.0/28"}}' >/dev/null
+	wait $wpid
+	check "get -w sees the change" has '^eip-pool +10\.9\.9\.0/28' cat "$dir/watch.out"
+
+	# Services and the status subresource.
+	check "service applied in namespace" has 'service/web created' \
+		"${K[@]}" -n lb-test apply -f "$manifests/service.yaml"
+	check "service apply again changes nothing" has 'service/web unchanged' \
+		"${K[@]}" -n lb-test apply -f "$manifests/service.yaml"
+	sed 's/port: 80$/port: 8080/' "$manifests/service.yaml" >"$dir/service2.yaml"
+	check "service apply modified" has 'service/web configured' \
+		"${K[@]}" -n lb-test apply -f "$dir/service2.yaml"
+	check "service port changed" has '^web +LoadBalancer .* 8080:3[0-9]{4}/TCP' \
+		"${K[@]}" -n lb-test get svc web
+	check "service apply back" has 'service/web configured' \
+		"${K[@]}" -n lb-test apply -f "$manifests/service.yaml"
+	check "LoadBalancer pending" has '^web +LoadBalancer +10\.[0-9.]+ +<pending> +80:3[0-9]{4}/TCP' \
+		"${K[@]}" -n lb-test get svc web
+	check "main endpoint ignores status" bash -c '"$@" -n lb-test patch svc web --type=merge \
+		-p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.0.2.7\"}]}}}" >/dev/null &&
+		! "$@" -n lb-test get svc web -o jsonpath="{.status}" | grep -q 192.0.2.7' _ "${K[@]}"
+	if "${K[@]}" patch --help 2>/dev/null | grep -q -- '--subresource'; then
+		check "patch --subresource=status" has 'service/web patched' "${K[@]}" -n lb-test \
+			patch svc web --subresource=status --type=merge \
+			-p '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.7"}]}}}'
+		check "external IP shown" has '^web +LoadBalancer +[0-9.]+ +192\.0\.2\.7 ' \
+			"${K[@]}" -n lb-test get svc web
+	fi
+	check "server-side apply" has 'serverside-applied' \
+		"${K[@]}" apply --server-side -f "$manifests/objects.yaml"
+	check "get missing object is NotFound" fails_with 'NotFound|not found' \
+		"${K[@]}" get --raw /api/v1/namespaces/default/services/nope
+	check "delete" has 'bgppeer.network.kubesphere.io "router-a" deleted' \
+		"${K[@]}" delete bgppeer router-a
+	check "deleted is gone" fails_with 'NotFound|not found' "${K[@]}" get bgppeer router-a
+	check "delete namespace" has 'namespace "lb-test" deleted' "${K[@]}" delete namespace lb-test
+	check "namespace contents gone" has 'No resources found' "${K[@]}" get svc -n lb-test
+	check "delete CRDs" has 'deleted' "${K[@]}" delete -f "$manifests/crds.yaml"
+	check "custom resources gone with their CRD" fails_with "doesn't have a resource type|NotFound|not found" \
+		"${K[@]}" get eips --cache-dir "$dir/cache2"
+	"$run" stop --dir "$dir"
+}
+
+if [ -x /usr/bin/kubectl ]; then
+	scenario kubectl-current /usr/bin/kubectl
+else
+	echo "SKIP kubectl 1.32: /usr/bin/kubectl is not installed on this machine"
+fi
+if k120=$(kubectl120); then
+	scenario kubectl-1.20 "$k120"
+else
+	failed=$((failed + 1))
+	echo "FAIL could not fetch Debian's kubernetes-client (kubectl 1.20)"
+fi
+echo "apiserver-kubectl: $passed passed, $failed failed"
+((failed == 0))
