@@ -677,6 +677,7 @@ static void conn_connect(struct conn *c)
 	    .md5_key = p->cfg.md5_key,
 	    .ttl = p->cfg.ttl,
 	    .local = p->cfg.local.family ? &p->cfg.local : NULL,
+	    .mss = p->cfg.tcp_mss,
 	};
 	int fd;
 

@@ -124,6 +124,10 @@ int bgp_sock_connect(const struct bgp_addr *remote, uint16_t port, const struct 
 	r = bgp_sock_set_ttl(fd, remote->family, o->ttl);
 	if (r < 0)
 		goto fail;
+	if (o->mss > 0 && setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &o->mss, sizeof(o->mss)) < 0) {
+		r = -errno;
+		goto fail;
+	}
 	if (o->local || o->local_port) {
 		struct bgp_addr any = {.family = remote->family};
 		int one = 1;

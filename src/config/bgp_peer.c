@@ -26,7 +26,9 @@ static const char *const timers_config_known[] = {
     "connectRetry", "holdTime", "keepaliveInterval", "minimumAdvertisementInterval", NULL,
 };
 static const char *const transport_known[] = {
-    "mtuDiscovery", "passiveMode", "remoteAddress", "remotePort", "tcpMss", NULL,
+    "mtuDiscovery", "passiveMode", "remoteAddress", "remotePort", "tcpMss",
+    /* berth extension (GoBGP TransportConfig.LocalAddress): source of outgoing sessions */
+    "localAddress", NULL,
 };
 static const char *const afi_safi_known[] = {"mpGracefulRestart", "config", "addPaths", NULL};
 static const char *const config_only[] = {"config", NULL};
@@ -184,6 +186,10 @@ static int cfg_dec_transport(struct cfg_dec *d, const json_t *o, struct cfg_tran
 	if (rc < 0)
 		return rc;
 	t->has_remote_address = rc > 0;
+	rc = cfg_dec_addr(d, o, "localAddress", &t->local_address);
+	if (rc < 0)
+		return rc;
+	t->has_local_address = rc > 0;
 	if ((rc = u32(d, o, "remotePort", 1, 65535, &t->remote_port)) < 0 ||
 	    (rc = u32(d, o, "tcpMss", 0, 65535, &t->tcp_mss)) < 0)
 		return rc;
@@ -446,6 +452,8 @@ bool cfg_bgp_peer_session_equal(const struct cfg_bgp_peer *a, const struct cfg_b
 	       ta->mtu_discovery == tb->mtu_discovery && ta->passive_mode == tb->passive_mode &&
 	       ta->has_remote_address == tb->has_remote_address &&
 	       (!ta->has_remote_address || cfg_addr_eq(&ta->remote_address, &tb->remote_address)) &&
+	       ta->has_local_address == tb->has_local_address &&
+	       (!ta->has_local_address || cfg_addr_eq(&ta->local_address, &tb->local_address)) &&
 	       ta->remote_port == tb->remote_port && ta->tcp_mss == tb->tcp_mss &&
 	       cfg_graceful_restart_equal(&a->graceful_restart, &b->graceful_restart) &&
 	       afi_safis_equal(a, b);

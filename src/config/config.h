@@ -249,6 +249,9 @@ struct cfg_transport {
 	bool passive_mode;  /* passiveMode */
 	bool has_remote_address;
 	struct bgp_addr remote_address; /* remoteAddress */
+	bool has_local_address;
+	struct bgp_addr local_address; /* localAddress: berth extension, the source
+					  address of outgoing sessions (GoBGP's name) */
 	uint32_t remote_port;           /* remotePort, 1..65535, CFG_DEFAULT_BGP_PORT if absent */
 	uint32_t tcp_mss;               /* tcpMss, 0..65535, 0 = kernel default */
 };

@@ -1,0 +1,109 @@
+#include "speaker/peer_cfg.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+uint32_t speaker_addr_v4(const struct bgp_addr *a)
+{
+	return (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
+	       (uint32_t)a->bytes[2] << 8 | a->bytes[3];
+}
+
+/* RFC 6286: any unique non-zero 32-bit value; OpenELB takes BgpConf
+ * routerId, else the node's IPv4 address. A flag overrides both, since one
+ * cluster-wide routerId would give every node the same identifier. */
+static uint32_t router_id(const struct speaker_opts *o, const struct cfg_bgp_conf *c,
+                          const struct cfg_node *node, uint32_t fallback)
+{
+	const struct bgp_addr *ip;
+
+	uint32_t id;
+
+	if (o->router_id.family == AF_INET)
+		return speaker_addr_v4(&o->router_id);
+	if (cfg_bgp_conf_node_router_id(c, node ? &node->meta.labels : NULL, &id))
+		return id;
+	if (node && (ip = cfg_node_ip(node, "InternalIP", AF_INET)))
+		return speaker_addr_v4(ip);
+	return fallback;
+}
+
+void speaker_peer_cfg(const struct speaker_opts *o, const struct cfg_bgp_conf *c,
+                      const struct cfg_node *node, const struct cfg_bgp_peer *bp,
+                      uint32_t fallback_router_id, struct bgp_peer_cfg *pc)
+{
+	const struct cfg_map *labels = node ? &node->meta.labels : NULL;
+	const struct cfg_graceful_restart *gr =
+	    bp->graceful_restart.present ? &bp->graceful_restart : &c->graceful_restart;
+	struct bgp_fsm_config *f = &pc->fsm;
+	bool fam[BGP_AF_COUNT] = {false, false};
+	size_t n_enabled = 0;
+
+	memset(pc, 0, sizeof(*pc));
+	snprintf(pc->name, sizeof(pc->name), "BgpPeer %s", bp->meta.name);
+	pc->remote = bp->conf.neighbor_address;
+	pc->remote_port = (uint16_t)bp->transport.remote_port;
+	if (bp->transport.has_local_address)
+		pc->local = bp->transport.local_address;
+	pc->tcp_mss = (int)bp->transport.tcp_mss;
+	if (bp->conf.auth_password)
+		snprintf(pc->md5_key, sizeof(pc->md5_key), "%s", bp->conf.auth_password);
+	bgp_fsm_config_defaults(f);
+	f->local_as = bp->conf.local_as ? bp->conf.local_as : cfg_bgp_conf_node_as(c, labels);
+	f->peer_as = bp->conf.peer_as;
+	f->router_id = router_id(o, c, node, fallback_router_id);
+	f->hold_time = (uint16_t)bp->timers.hold_time;
+	f->keepalive_time = (uint16_t)bp->timers.keepalive_interval;
+	f->retry_max_ms = bp->timers.connect_retry * 1000u;
+	f->passive = bp->transport.passive_mode;
+	f->admin_down = bp->conf.admin_down;
+	pc->ebgp = f->local_as != f->peer_as;
+	/* eBGP peers are one hop away unless told otherwise (RFC 4271 leaves
+	 * it to configuration; every router defaults to TTL 1). */
+	if (bp->ebgp_multihop.enabled)
+		pc->ttl = (int)bp->ebgp_multihop.multihop_ttl;
+	else if (pc->ebgp)
+		pc->ttl = 1;
+	pc->max_prefixes = o->max_received;
+	pc->nexthop4 = o->nexthop4;
+	pc->nexthop6 = o->nexthop6;
+	if (node && !pc->nexthop6.family) {
+		const struct bgp_addr *ip = cfg_node_ip(node, "InternalIP", AF_INET6);
+
+		if (ip)
+			pc->nexthop6 = *ip;
+	}
+
+	/* Families: what afiSafis enables; both unicast families when the
+	 * peer lists none (capability negotiation keeps what the peer has). */
+	for (size_t i = 0; i < bp->n_afi_safis; i++) {
+		const struct cfg_afi_safi *as = &bp->afi_safis[i];
+
+		if (!as->enabled)
+			continue;
+		n_enabled++;
+		fam[as->af] = true;
+		if (as->add_paths_send_max)
+			f->caps.addpath[as->af] |= BGP_ADDPATH_SEND;
+		if (as->add_paths_receive)
+			f->caps.addpath[as->af] |= BGP_ADDPATH_RECEIVE;
+	}
+	if (!n_enabled)
+		fam[BGP_AF_IPV4] = fam[BGP_AF_IPV6] = true;
+	for (int af = 0; af < BGP_AF_COUNT; af++)
+		f->caps.mp[af] = fam[af];
+	f->caps.route_refresh = true;
+	f->caps.as4 = true;
+	f->caps.ext_msg = true;
+	if (gr->enabled) {
+		/* RFC 4724 section 3: our forwarding state (the address on the
+		 * node, the kernel routes) survives a restart of berth. */
+		f->caps.gr = true;
+		f->caps.gr_time = (uint16_t)(gr->restart_time ? gr->restart_time : 120);
+		for (int af = 0; af < BGP_AF_COUNT; af++)
+			if (fam[af])
+				f->caps.gr_af[af] = (struct bgp_gr_af){
+				    .present = true, .forwarding_preserved = true};
+	}
+}

@@ -1,0 +1,25 @@
+/*
+ * From configuration objects to one peer's session settings. Pure.
+ */
+#ifndef BERTH_SPEAKER_PEER_CFG_H
+#define BERTH_SPEAKER_PEER_CFG_H
+
+#include "bgp/peer.h"
+#include "config/config.h"
+#include "speaker/speaker.h"
+
+/*
+ * Fills *pc for BgpPeer bp on this node (node may be NULL when the set has
+ * no Node object for it). Decisions (see each comment in peer_cfg.c):
+ * router id from --router-id, BgpConf, the Node's InternalIP, then
+ * fallback_router_id; eBGP TTL 1 unless ebgpMultihop; both unicast
+ * families when afiSafis lists none; graceful restart from the BgpPeer,
+ * else the BgpConf. pc->fsm.router_id is 0 when nothing gave one.
+ */
+void speaker_peer_cfg(const struct speaker_opts *o, const struct cfg_bgp_conf *c,
+                      const struct cfg_node *node, const struct cfg_bgp_peer *bp,
+                      uint32_t fallback_router_id, struct bgp_peer_cfg *pc);
+
+uint32_t speaker_addr_v4(const struct bgp_addr *a);
+
+#endif
