@@ -1,0 +1,521 @@
+#!/usr/bin/env bash
+# deploy/ with real kubectl against the API server stand-in (tools/apiserver):
+# `kubectl apply -k deploy/`, the examples, printer columns, 422s that name
+# the field for invalid objects, pruning of unknown fields, existing
+# OpenELB manifests applying unchanged, the status subresources.
+#
+# The stand-in serves Namespaces and CRDs (and custom resources) but not
+# ServiceAccounts, RBAC, Deployments or DaemonSets. For those the test
+# proves only that kubectl refuses them for that reason and nothing else,
+# and checks the rendered objects structurally instead (check_rendered:
+# RBAC exactly as intended, workload settings, field names). It runs with
+# kubectl 1.32 (/usr/bin/kubectl, when installed) and Debian's 1.20.
+# Exits 0 when every check passes.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+run="$root/tools/apiserver/run"
+py=/usr/bin/python3
+work=$(mktemp -d /tmp/berth-deploy.XXXXXX)
+passed=0 failed=0 servers=()
+label=""
+
+cleanup() {
+	for d in "${servers[@]}"; do "$run" stop --dir "$d" >/dev/null 2>&1; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# kubectl 1.20 from Debian, unpacked once into the cache that
+# test_apiserver_kubectl.sh also uses (it conflicts with the 1.32 package).
+kubectl120() {
+	local cache="${BERTH_CACHE:-$root/build-cache}/kubectl-1.20"
+	if [ ! -x "$cache/usr/bin/kubectl" ]; then
+		local dl="$work/deb"
+		mkdir -p "$dl" "$cache"
+		if ! (cd "$dl" && apt-get download -qq kubernetes-client >/dev/null 2>&1); then
+			apt-get update -qq >/dev/null 2>&1
+			(cd "$dl" && apt-get download -qq kubernetes-client >/dev/null 2>&1) || return 1
+		fi
+		dpkg -x "$dl"/kubernetes-client_*.deb "$cache" || return 1
+	fi
+	echo "$cache/usr/bin/kubectl"
+}
+
+check() { # name command... : passes when the command succeeds
+	local name=$1
+	shift
+	if "$@" >"$work/out" 2>&1; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL [$label] $name"
+		sed 's/^/    /' "$work/out" | head -20
+	fi
+}
+
+has() { # pattern command... : the command succeeds and its output matches
+	local pat=$1 out
+	shift
+	if ! out=$("$@" 2>&1); then
+		echo "command failed: $*"
+		echo "$out"
+		return 1
+	fi
+	grep -Eq -- "$pat" <<<"$out" && return 0
+	echo "expected /$pat/ in output of: $*"
+	echo "$out"
+	return 1
+}
+
+lacks() { # pattern command... : the command succeeds and its output does not match
+	local pat=$1 out
+	shift
+	out=$("$@" 2>&1) || {
+		echo "command failed: $*"
+		echo "$out"
+		return 1
+	}
+	grep -Eq -- "$pat" <<<"$out" || return 0
+	echo "unexpected /$pat/ in output of: $*"
+	echo "$out"
+	return 1
+}
+
+fails_with() { # pattern command... : the command fails and says pattern
+	local pat=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		echo "expected failure from: $*"
+		echo "$out"
+		return 1
+	fi
+	grep -Eq -- "$pat" <<<"$out" && return 0
+	echo "expected /$pat/ in: $out"
+	return 1
+}
+
+# api METHOD PATH [BODY [CONTENT-TYPE]]: prints "HTTP-CODE BODY" (raw API
+# access, to see status codes and Status causes that kubectl hides).
+api() {
+	local method=$1 path=$2 body=${3:-} ctype=${4:-application/json}
+	local url token ca
+	url=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$dir/server.json")
+	token=$(cat "$dir/token")
+	ca="$dir/ca.crt"
+	local args=(-sS --cacert "$ca" -H "Authorization: Bearer $token" -X "$method"
+		-o "$work/api.body" -w '%{http_code}')
+	[ -n "$body" ] && args+=(-H "Content-Type: $ctype" --data-binary "$body")
+	local code
+	code=$(curl "${args[@]}" "$url$path") || return 1
+	echo "$code $(cat "$work/api.body")"
+}
+
+# rejected CODE FIELD METHOD PATH BODY: the API answers CODE with a Status
+# whose causes name FIELD (422 Invalid) or whose message does (400).
+rejected() {
+	local want=$1 field=$2 out
+	shift 2
+	out=$(api "$@") || return 1
+	$py - "$want" "$field" "$out" <<'EOF'
+import json, sys
+want, field, out = sys.argv[1], sys.argv[2], sys.argv[3]
+code, _, body = out.partition(" ")
+st = json.loads(body)
+fields = [c.get("field") for c in (st.get("details") or {}).get("causes") or []]
+ok = code == want and st.get("kind") == "Status" and (
+    field in fields if want == "422" else field in st.get("message", ""))
+if not ok:
+    print(f"want {want} naming {field}, got {code}: fields {fields}: {st.get('message')}")
+sys.exit(0 if ok else 1)
+EOF
+}
+
+G=/apis/network.kubesphere.io/v1alpha2
+obj() { # kind name spec-json [extra top-level json members]
+	printf '{"apiVersion":"network.kubesphere.io/v1alpha2","kind":"%s","metadata":{"name":"%s"},"spec":%s%s}' \
+		"$1" "$2" "$3" "${4:+,$4}"
+}
+peer() { obj BgpPeer "$1" "$2"; }
+conf() { obj BgpConf default "$1"; }
+eip() { obj Eip "$1" "$2"; }
+
+# The rendered manifests, as JSON (kubectl converts them offline), checked
+# for what a real API server would need and for berth's design rules.
+check_rendered() {
+	$py - "$1" <<'EOF'
+import json, sys
+
+text = open(sys.argv[1]).read()
+dec, objs, i = json.JSONDecoder(), [], 0
+while i < len(text):
+    if text[i].isspace():
+        i += 1
+        continue
+    o, i = dec.raw_decode(text, i)
+    objs.extend(o["items"] if o.get("kind") == "List" else [o])
+errors = []
+def err(msg):
+    errors.append(msg)
+
+by = {}
+for o in objs:
+    o["metadata"].get("annotations", {}).pop("berth.test/render", None)
+    by.setdefault(o["kind"], {})[o["metadata"]["name"]] = o
+want_kinds = {"Namespace": 1, "CustomResourceDefinition": 3, "ServiceAccount": 2,
+              "ClusterRole": 2, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1,
+              "Deployment": 1, "DaemonSet": 1}
+got_kinds = {k: len(v) for k, v in by.items()}
+if got_kinds != want_kinds:
+    err(f"kinds: {got_kinds}, want {want_kinds}")
+NS = "berth-system"
+ns = by.get("Namespace", {}).get(NS)
+if not ns:
+    err("no Namespace berth-system")
+elif ns["metadata"].get("labels", {}).get("pod-security.kubernetes.io/enforce") != "privileged":
+    err("berth-system must allow the speaker's host network (PSA privileged)")
+for o in objs:
+    namespaced = o["kind"] not in ("Namespace", "CustomResourceDefinition", "ClusterRole",
+                                   "ClusterRoleBinding")
+    if namespaced and o["metadata"].get("namespace") != NS:
+        err(f'{o["kind"]}/{o["metadata"]["name"]} is not in {NS}')
+
+# RBAC: the effective permissions of each ServiceAccount, exactly.
+def rules_of(ref, ns_of_binding):
+    role = by.get(ref["kind"], {}).get(ref["name"])
+    if not role:
+        err(f"binding refers to missing {ref['kind']}/{ref['name']}")
+        return []
+    return [(r, ns_of_binding if ref["kind"] == "Role" else "*") for r in role["rules"]]
+
+perms = {}
+for kind in ("ClusterRoleBinding", "RoleBinding"):
+    for b in by.get(kind, {}).values():
+        for s in b["subjects"]:
+            if s["kind"] != "ServiceAccount" or s["name"] not in by["ServiceAccount"] \
+                    or s.get("namespace") != NS:
+                err(f"{kind}/{b['metadata']['name']}: subject {s} is no berth ServiceAccount")
+                continue
+            for r, scope in rules_of(b["roleRef"], b["metadata"].get("namespace")):
+                for field in ("resourceNames", "nonResourceURLs"):
+                    if field in r:
+                        err(f"unexpected {field} in {b['roleRef']['name']}")
+                for g in r["apiGroups"]:
+                    for res in r["resources"]:
+                        for v in r["verbs"]:
+                            if "*" in (g, res, v):
+                                err(f"wildcard in {b['roleRef']['name']}")
+                            perms.setdefault(s["name"], set()).add((scope, g, res, v))
+
+def grant(scope, group, resources, verbs):
+    return {(scope, group, r, v) for r in resources for v in verbs}
+
+RO = ["get", "list", "watch"]
+want = {
+    "berth-controller":
+        grant("*", "", ["services", "namespaces"], RO) |
+        grant("*", "", ["services/status"], ["update", "patch"]) |
+        grant("*", "network.kubesphere.io", ["eips"], RO) |
+        grant("*", "network.kubesphere.io", ["eips/status"], ["update", "patch"]) |
+        grant("*", "", ["events"], ["create", "patch"]) |
+        grant(NS, "coordination.k8s.io", ["leases"], ["get", "create", "update"]),
+    "berth-speaker":
+        grant("*", "", ["services", "nodes"], RO) |
+        grant("*", "discovery.k8s.io", ["endpointslices"], RO) |
+        grant("*", "network.kubesphere.io", ["bgpconfs", "bgppeers", "eips"], RO) |
+        grant("*", "network.kubesphere.io", ["bgppeers/status"], ["update", "patch"]) |
+        grant("*", "", ["events"], ["create", "patch"]),
+}
+for sa, w in want.items():
+    got = perms.get(sa, set())
+    for p in sorted(got - w):
+        err(f"{sa} may {p[3]} {p[2]} (group '{p[1]}', scope {p[0]}): not intended")
+    for p in sorted(w - got):
+        err(f"{sa} lacks {p[3]} {p[2]} (group '{p[1]}', scope {p[0]})")
+
+# Field names of the pod specs: a typo would be dropped by the API server
+# with only a warning. The lists are the Kubernetes API's, for the parts
+# berth's manifests use.
+KNOWN = {
+    "pod": {"serviceAccountName", "affinity", "nodeSelector", "tolerations",
+            "terminationGracePeriodSeconds", "securityContext", "containers", "hostNetwork",
+            "dnsPolicy", "priorityClassName", "volumes", "automountServiceAccountToken"},
+    "container": {"name", "image", "imagePullPolicy", "args", "command", "env", "ports",
+                  "livenessProbe", "readinessProbe", "startupProbe", "resources",
+                  "securityContext", "volumeMounts"},
+    "probe": {"httpGet", "initialDelaySeconds", "periodSeconds", "timeoutSeconds",
+              "failureThreshold", "successThreshold"},
+    "csc": {"runAsUser", "runAsGroup", "runAsNonRoot", "allowPrivilegeEscalation",
+            "readOnlyRootFilesystem", "capabilities", "seccompProfile", "privileged"},
+    "psc": {"runAsUser", "runAsGroup", "runAsNonRoot", "seccompProfile", "fsGroup"},
+}
+def known(what, d, where):
+    for k in d:
+        if k not in KNOWN[what]:
+            err(f"{where}: unknown field {k}")
+
+def workload(kind, name, sa, first_arg):
+    w = by.get(kind, {}).get(name)
+    if not w:
+        err(f"no {kind}/{name}")
+        return None, None, None
+    spec = w["spec"]["template"]["spec"]
+    labels = w["spec"]["template"]["metadata"]["labels"]
+    for k, v in w["spec"]["selector"]["matchLabels"].items():
+        if labels.get(k) != v:
+            err(f"{name}: selector does not select its own pods")
+    known("pod", spec, name)
+    if spec.get("serviceAccountName") != sa:
+        err(f"{name}: runs as {spec.get('serviceAccountName')}, want {sa}")
+    if len(spec["containers"]) != 1:
+        err(f"{name}: one container expected")
+    c = spec["containers"][0]
+    known("container", c, f"{name}/{c['name']}")
+    if c["args"][0] != first_arg:
+        err(f"{name}: args start with {c['args'][0]}, want {first_arg}")
+    ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        p = c.get(probe)
+        if not p:
+            err(f"{name}: no {probe}")
+            continue
+        known("probe", p, f"{name}.{probe}")
+        if p["httpGet"]["path"] != path or p["httpGet"]["port"] not in ports:
+            err(f"{name}.{probe}: {p['httpGet']} (ports {ports})")
+    for r in ("requests", "limits"):
+        if not {"cpu", "memory"} <= set(c.get("resources", {}).get(r, {})):
+            err(f"{name}: resources.{r} needs cpu and memory")
+    sc = c.get("securityContext", {})
+    known("csc", sc, f"{name}.securityContext")
+    known("psc", spec.get("securityContext", {}), f"{name}.spec.securityContext")
+    if sc.get("allowPrivilegeEscalation") is not False or sc.get("privileged") or \
+            sc.get("readOnlyRootFilesystem") is not True or \
+            sc.get("capabilities", {}).get("drop") != ["ALL"]:
+        err(f"{name}: container securityContext {sc}")
+    env = {e["name"]: e.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+           for e in c.get("env", [])}
+    for a in c["args"]:
+        if a.startswith("$(") and a[2:-1] not in env:
+            err(f"{name}: {a} is not an env var of the container")
+    return spec, c, env
+
+spec, c, env = workload("Deployment", "berth-controller", "berth-controller", "controller")
+if spec:
+    d = by["Deployment"]["berth-controller"]
+    if d["spec"].get("replicas") != 2:
+        err("controller: 2 replicas expected")
+    a = c["args"]
+    if "--leader-elect" not in a or a[a.index("--lease-namespace") + 1] != "$(POD_NAMESPACE)":
+        err(f"controller args {a}")
+    if env.get("POD_NAMESPACE") != "metadata.namespace":
+        err("controller: POD_NAMESPACE must come from metadata.namespace")
+    psc = spec.get("securityContext", {})
+    if psc.get("runAsNonRoot") is not True or not psc.get("runAsUser"):
+        err(f"controller must run as non-root: {psc}")
+    if c["securityContext"]["capabilities"].get("add"):
+        err("controller needs no capabilities")
+    if spec.get("hostNetwork"):
+        err("controller must not use the host network")
+
+spec, c, env = workload("DaemonSet", "berth-speaker", "berth-speaker", "speaker")
+if spec:
+    a = c["args"]
+    if a[a.index("--node") + 1] != "$(NODE_NAME)" or env.get("NODE_NAME") != "spec.nodeName":
+        err(f"speaker: --node must be the downward API's spec.nodeName: {a} {env}")
+    if spec.get("hostNetwork") is not True:
+        err("speaker needs the host network")
+    if sorted(c["securityContext"]["capabilities"].get("add", [])) != \
+            ["NET_ADMIN", "NET_BIND_SERVICE"]:
+        err(f"speaker capabilities: {c['securityContext']['capabilities']}")
+    if {"operator": "Exists"} not in spec.get("tolerations", []):
+        err("speaker must tolerate every taint (run on every node)")
+    if spec.get("priorityClassName") != "system-node-critical":
+        err("speaker priority class")
+    if spec.get("dnsPolicy") != "ClusterFirstWithHostNet":
+        err("speaker dnsPolicy")
+
+for e in errors:
+    print(e)
+print(f"{len(objs)} objects, {len(errors)} problems")
+sys.exit(1 if errors else 0)
+EOF
+}
+
+scenario() { # label kubectl-binary
+	label=$1
+	local kc=$2
+	dir="$work/$1"
+	mkdir -p "$dir"
+	local K=("$kc" --kubeconfig "$dir/kubeconfig" --cache-dir "$dir/cache")
+	local ver
+	ver=$("$kc" version --client 2>/dev/null | grep -Eo 'v1\.[0-9]+' | head -1)
+	echo "== kubectl $ver ($label)"
+
+	# Offline: kustomize renders, and the rendered objects are sound.
+	check "kubectl kustomize deploy/ renders" bash -c '"$1" kustomize deploy/ >"$2"' \
+		_ "$kc" "$dir/render.yaml"
+	check "rendered objects convert to JSON" bash -c \
+		'KUBECONFIG=/dev/null "$1" annotate --local -f "$2" -o json berth.test/render=1 >"$3"' \
+		_ "$kc" "$dir/render.yaml" "$dir/render.json"
+	check "rendered objects: RBAC, workloads, namespaces" check_rendered "$dir/render.json"
+
+	"$run" --dir "$dir" --port 0 --daemon >"$dir/started" || {
+		failed=$((failed + 1))
+		echo "FAIL [$label] server did not start"
+		return
+	}
+	servers+=("$dir")
+
+	# apply -k: everything the stand-in serves is created; the rest is
+	# refused only because the stand-in does not serve that kind.
+	"${K[@]}" apply -k deploy/ >"$dir/apply-k.out" 2>&1
+	"${K[@]}" api-resources >"$dir/resources.out" 2>&1
+	check "apply -k creates the namespace and the CRDs" bash -c '
+		grep -q "^namespace/berth-system created" "$1" &&
+		[ "$(grep -c "^customresourcedefinition.apiextensions.k8s.io/.* created" "$1")" = 3 ]' \
+		_ "$dir/apply-k.out"
+	check "apply -k fails only on kinds the stand-in does not serve" bash -c '
+		bad=0
+		while read -r line; do
+			case $line in
+			*"created"* | *"configured"* | *"unchanged"* | "ensure CRDs are installed first") ;;
+			*"no matches for kind"*)
+				k=$(sed -E "s/.*no matches for kind \"([A-Za-z]+)\".*/\\1/" <<<"$line")
+				if grep -Eq "[[:space:]]$k\$" "$2"; then echo "served but refused: $line"; bad=1; fi ;;
+			*) echo "unexpected: $line"; bad=1 ;;
+			esac
+		done <"$1"
+		exit $bad' _ "$dir/apply-k.out" "$dir/resources.out"
+	check "CRDs established" "${K[@]}" wait --for condition=established --timeout=10s \
+		crd/eips.network.kubesphere.io crd/bgpconfs.network.kubesphere.io \
+		crd/bgppeers.network.kubesphere.io
+	check "apply -k again leaves the CRDs unchanged" bash -c \
+		'"$@" apply -k deploy/ 2>/dev/null | grep customresourcedefinition | grep -vq unchanged && exit 1 || exit 0' \
+		_ "${K[@]}"
+
+	# The examples.
+	check "examples apply" has 'service/web created' "${K[@]}" apply -f deploy/examples/
+	check "examples apply again: unchanged" bash -c \
+		'! "$@" apply -f deploy/examples/ | grep -v unchanged' _ "${K[@]}"
+	check "Eip printer columns" has '^NAME +ADDRESS +PROTOCOL +USAGE +TOTAL +DISABLED +AGE$' \
+		"${K[@]}" get eip
+	check "Eip -o wide adds the priority" has '^NAME +ADDRESS +PROTOCOL +USAGE +TOTAL +DISABLED +PRIORITY +AGE$' \
+		"${K[@]}" get eip -o wide
+	check "Eip status through /status" has '^200 ' api PATCH "$G/eips/eip-bgp-pool/status" \
+		'{"status":{"usage":3,"poolSize":256,"firstIP":"203.0.113.0","lastIP":"203.0.113.255","v4":true,"ready":true}}' \
+		application/merge-patch+json
+	check "Eip row: address, protocol, usage, total, disabled" \
+		has '^eip-bgp-pool +203\.0\.113\.0/24 +bgp +3 +256 +false ' "${K[@]}" get eip
+	check "Eip protocol defaults to bgp" has '^eip-bgp-pool-v6 +2001:db8:0:100::/120 +bgp ' \
+		"${K[@]}" get eip
+	check "BgpConf printer columns" has '^default +64500 +17900 ' "${K[@]}" get bgpconf
+	check "BgpPeer printer columns" has '^tor1 +192\.0\.2\.1 +64501 ' "${K[@]}" get bgppeer
+	check "BgpPeer header" has '^NAME +NEIGHBOR +PEER AS +AGE$' "${K[@]}" get bgppeer
+	check "category berth lists the three kinds" bash -c \
+		'out=$("$@" get berth -o name) && for k in eip bgpconf bgppeer; do
+			grep -q "^$k.network.kubesphere.io/" <<<"$out" || exit 1; done' _ "${K[@]}"
+	check "v1alpha1 is not served" has '^404 ' api GET /apis/network.kubesphere.io/v1alpha1/eips
+
+	# Invalid objects: 422 naming the field, through kubectl and the raw API.
+	check "kubectl: AS 0" fails_with 'spec\.as: Invalid value: 0' \
+		"${K[@]}" apply -f - <<<"$(conf '{"as":0}')"
+	check "kubectl: protocol foo" fails_with 'spec\.protocol: Unsupported value: "foo"' \
+		"${K[@]}" apply -f - <<<"$(eip bad '{"address":"192.0.2.0/28","protocol":"foo"}')"
+	check "kubectl: port 70000" fails_with 'spec\.transport\.remotePort: Invalid value: 70000' \
+		"${K[@]}" apply -f - <<<"$(peer bad '{"conf":{"peerAs":1,"neighborAddress":"192.0.2.9"},"transport":{"remotePort":70000}}')"
+	local P='"conf":{"peerAs":64501,"neighborAddress":"192.0.2.9"}'
+	while IFS='|' read -r name field res body; do
+		[ -n "$name" ] || continue
+		check "422: $name" rejected 422 "$field" POST "$G/$res" "$body"
+	done <<EOF
+AS 0|spec.as|bgpconfs|$(conf '{"as":0}')
+AS 2^32|spec.as|bgpconfs|$(conf '{"as":4294967296}')
+AS missing|spec.as|bgpconfs|$(conf '{"listenPort":179}')
+listen port 70000|spec.listenPort|bgpconfs|$(conf '{"as":1,"listenPort":70000}')
+router id 0.0.0.0|spec.routerId|bgpconfs|$(conf '{"as":1,"routerId":"0.0.0.0"}')
+router id IPv6|spec.routerId|bgpconfs|$(conf '{"as":1,"routerId":"2001:db8::1"}')
+restart time 4096|spec.gracefulRestart.restartTime|bgpconfs|$(conf '{"as":1,"gracefulRestart":{"restartTime":4096}}')
+family 1|spec.families[0]|bgpconfs|$(conf '{"as":1,"families":[1]}')
+peer AS 0|spec.conf.peerAs|bgppeers|$(peer p '{"conf":{"peerAs":0,"neighborAddress":"192.0.2.9"}}')
+peer AS missing|spec.conf.peerAs|bgppeers|$(peer p '{"conf":{"neighborAddress":"192.0.2.9"}}')
+conf missing|spec.conf|bgppeers|$(peer p '{}')
+neighbor not an IP|spec.conf.neighborAddress|bgppeers|$(peer p '{"conf":{"peerAs":1,"neighborAddress":"192.0.2.300"}}')
+remote port 70000|spec.transport.remotePort|bgppeers|$(peer p "{$P,\"transport\":{\"remotePort\":70000}}")
+remote port 0|spec.transport.remotePort|bgppeers|$(peer p "{$P,\"transport\":{\"remotePort\":0}}")
+TTL 0|spec.ebgpMultihop.multihopTtl|bgppeers|$(peer p "{$P,\"ebgpMultihop\":{\"enabled\":true,\"multihopTtl\":0}}")
+TTL 256|spec.ebgpMultihop.multihopTtl|bgppeers|$(peer p "{$P,\"ebgpMultihop\":{\"enabled\":true,\"multihopTtl\":256}}")
+hold time 2|spec.timers.config.holdTime|bgppeers|$(peer p "{$P,\"timers\":{\"config\":{\"holdTime\":\"2\"}}}")
+hold time as integer|spec.timers.config.holdTime|bgppeers|$(peer p "{$P,\"timers\":{\"config\":{\"holdTime\":90}}}")
+connect retry 0|spec.timers.config.connectRetry|bgppeers|$(peer p "{$P,\"timers\":{\"config\":{\"connectRetry\":\"0\"}}}")
+password of 81 bytes|spec.conf.authPassword|bgppeers|$(peer p "{\"conf\":{\"peerAs\":1,\"neighborAddress\":\"192.0.2.9\",\"authPassword\":\"$(printf 'x%.0s' {1..81})\"}}")
+peer type 2|spec.conf.peerType|bgppeers|$(peer p '{"conf":{"peerAs":1,"neighborAddress":"192.0.2.9","peerType":2}}')
+afi L2VPN|spec.afiSafis[0].config.family.afi|bgppeers|$(peer p "{$P,\"afiSafis\":[{\"config\":{\"family\":{\"afi\":\"AFI_L2VPN\",\"safi\":\"SAFI_UNICAST\"}}}]}")
+selector operator|spec.nodeSelector.matchExpressions[0].operator|bgppeers|$(peer p "{$P,\"nodeSelector\":{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"Has\"}]}}")
+protocol foo|spec.protocol|eips|$(eip e '{"address":"192.0.2.0/28","protocol":"foo"}')
+address foo|spec.address|eips|$(eip e '{"address":"foo"}')
+address missing|spec.address|eips|$(eip e '{"protocol":"bgp"}')
+spec missing|spec|eips|{"apiVersion":"network.kubesphere.io/v1alpha2","kind":"Eip","metadata":{"name":"e"}}
+EOF
+	check "422: negative usage through /status" rejected 422 status.usage \
+		PATCH "$G/eips/eip-bgp-pool/status" '{"status":{"usage":-1}}' application/merge-patch+json
+
+	# Every address form of OpenELB's Eip is accepted.
+	local a n=0
+	for a in 198.51.100.7 198.51.100.64/26 198.51.100.130-198.51.100.140 2001:db8:5::9 \
+		2001:db8:6::/120 2001:db8:7::1-2001:db8:7::ff; do
+		n=$((n + 1))
+		check "Eip address $a" has '^201 ' api POST "$G/eips" "$(eip "form$n" "{\"address\":\"$a\"}")"
+	done
+
+	# Unknown fields: pruned like the real server, or refused when strict.
+	check "strict field validation names the field" rejected 400 'spec.foo' \
+		POST "$G/eips?fieldValidation=Strict" "$(eip strict '{"address":"192.0.2.64/28","foo":1}')"
+	check "apply --validate=false creates it" has 'created' "${K[@]}" apply --validate=false -f - \
+		<<<"$(peer pruned "{\"conf\":{\"peerAs\":1,\"neighborAddress\":\"192.0.2.9\",\"bogus\":1},\"extra\":{\"a\":1}}")"
+	check "unknown fields were pruned" lacks 'bogus|extra' \
+		"${K[@]}" get bgppeer pruned -o 'jsonpath={.spec}'
+	check "known fields were kept" has '"peerAs":1' "${K[@]}" get bgppeer pruned -o 'jsonpath={.spec}'
+
+	check "status: a peer's password is pruned" has '^200 ' api PATCH "$G/bgppeers/pruned/status" \
+		'{"status":{"nodesPeerStatus":{"node1":{"peerState":{"sessionState":"ESTABLISHED","authPassword":"s3cret","messages":{"received":{"total":"5"}}},"timersState":{"uptime":"10"}}}}}' \
+		application/merge-patch+json
+	check "status kept, password gone" bash -c '
+		out=$("$@" get bgppeer pruned -o json) &&
+		grep -q "\"sessionState\": \"ESTABLISHED\"" <<<"$out" &&
+		grep -q "\"total\": \"5\"" <<<"$out" && ! grep -q s3cret <<<"$out"' _ "${K[@]}"
+	check "BgpConf status through /status" has '^200 ' api PATCH "$G/bgpconfs/default/status" \
+		'{"status":{"nodesConfStatus":{"node1":{"as":64500,"routerId":"192.0.2.21"}}}}' \
+		application/merge-patch+json
+	if "${K[@]}" apply --help 2>/dev/null | grep -q 'validate=.*strict'; then
+		check "kubectl's default strict validation refuses unknown fields" \
+			fails_with 'unknown field "spec.foo"' "${K[@]}" apply -f - \
+			<<<"$(eip strict2 '{"address":"192.0.2.80/28","foo":1}')"
+	fi
+
+	# Existing OpenELB manifests (tests/data, shaped like OpenELB's docs)
+	# apply unchanged.
+	"${K[@]}" delete -f deploy/examples/ >/dev/null 2>&1
+	"${K[@]}" delete eip --all >/dev/null 2>&1
+	check "OpenELB BGP manifest applies" has 'bgppeer.network.kubesphere.io/tor1 created' \
+		"${K[@]}" apply -f tests/data/manifests/bgp.yaml
+	check "OpenELB Eip manifest applies" has 'created' \
+		"${K[@]}" apply -f tests/data/manifests/eips.yaml
+	check "OpenELB layer2 Eip with its interface" has '^201 ' api POST "$G/eips" \
+		"$(eip l2 '{"address":"192.0.2.200-192.0.2.210","protocol":"layer2","interface":"eth0","disable":false}')"
+
+	"$run" stop --dir "$dir" >/dev/null
+}
+
+if [ -x /usr/bin/kubectl ]; then
+	scenario kubectl-current /usr/bin/kubectl
+else
+	echo "SKIP kubectl 1.32: /usr/bin/kubectl is not installed on this machine"
+fi
+if k120=$(kubectl120); then
+	scenario kubectl-1.20 "$k120"
+else
+	failed=$((failed + 1))
+	echo "FAIL could not fetch Debian's kubernetes-client (kubectl 1.20)"
+fi
+echo "deploy-manifests: $passed passed, $failed failed"
+((failed == 0))
