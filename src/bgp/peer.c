@@ -298,18 +298,21 @@ int bgp_peer_route_del(struct bgp_peer *p, const struct bgp_prefix *pfx)
 /* ---- received routes: validated, counted, never installed ---- */
 
 static int count_nlri(struct bgp_peer *p, const uint8_t *nlri, size_t len, int fam, bool addpath,
-                      bool announce)
+		      bool announce)
 {
+	uint32_t *n = &p->st.received[fam == AF_INET6];
 	struct bgp_prefix pfx;
 	size_t off = 0;
 	int r;
 
 	while ((r = bgp_nlri_next(nlri, len, &off, (uint8_t)fam, addpath, &pfx)) > 0) {
 		if (announce) {
-			if (prefix_set_add(&p->received, &pfx) < 0)
-				return -ENOMEM;
+			r = prefix_set_add(&p->received, &pfx);
+			if (r < 0)
+				return r;
+			*n += (uint32_t)r;
 		} else {
-			prefix_set_del(&p->received, &pfx);
+			*n -= (uint32_t)prefix_set_del(&p->received, &pfx);
 		}
 	}
 	return r;
@@ -392,6 +395,7 @@ static void conn_exec(struct conn *c, const struct bgp_fsm_actions *a)
 	if (a->flags & BGP_FSM_ACT_SESSION_DOWN) {
 		rib_out_session_down(p->rib);
 		prefix_set_clear(&p->received);
+		p->st.received[0] = p->st.received[1] = 0;
 		p->st.established_at_ms = 0;
 		p->st.last_down = a->down;
 		log_warn("%s: session down: %s%s%s", p->cfg.name,
@@ -540,9 +544,6 @@ static void conn_read(struct conn *c)
 				conn_event(c, &ev);
 				return;
 			}
-			p->st.received[0] = p->st.received[1] = 0;
-			for (size_t i = 0; i < p->received.n; i++)
-				p->st.received[p->received.v[i].family == AF_INET6]++;
 		}
 		if (msg.type == BGP_MSG_NOTIFICATION)
 			log_warn("%s: received NOTIFICATION %u/%u (%s)", p->cfg.name,

@@ -21,7 +21,6 @@
 # speaker under test receives (and must cope with) UPDATEs as well
 # (E2E_PEER_ORIGINATE=0 turns that off for GoBGP, to tell problems apart).
 
-PEERS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 peer_neighbor() {
 	local h=$1 addr=$2 asn=$3
