@@ -1,0 +1,245 @@
+/*
+ * Event recorder: correlates (evcorr.c), then writes Events one at a
+ * time, in order, so the counts of repeats arrive in order too.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "k8s/event.h"
+
+#define QUEUE_MAX 1000
+
+struct ev_write {
+	struct ev_write *next;
+	enum k8s_evc_act act;
+	char ns[256];
+	char name[K8S_EVENT_NAME_MAX];
+	json_t *event; /* owned: the whole Event, for a create */
+	json_t *patch; /* owned: count/lastTimestamp/message, for a patch */
+};
+
+struct k8s_recorder {
+	struct k8s_client *c; /* borrowed */
+	char *component;      /* owned */
+	char *host;           /* owned, may be NULL */
+	struct k8s_evcorr *ec;
+	struct ev_write *head, *tail; /* owned queue; head is in flight when req */
+	unsigned n;
+	struct k8s_req *req;
+	struct k8s_recorder_stats st;
+};
+
+static void write_free(struct ev_write *w)
+{
+	json_decref(w->event);
+	json_decref(w->patch);
+	free(w);
+}
+
+static void start_next(struct k8s_recorder *r);
+
+static void on_written(int rc, json_t *body, const struct k8s_status *st, void *arg)
+{
+	struct k8s_recorder *r = arg;
+	struct ev_write *w = r->head;
+
+	r->req = NULL;
+	if (rc == -ENOENT && w->act == K8S_EVC_PATCH) {
+		/* The Event expired (the apiserver keeps them an hour) or was
+		 * deleted: write it anew, with the count it has reached. */
+		w->act = K8S_EVC_CREATE;
+		start_next(r);
+		return;
+	}
+	if (rc == 0 && w->act == K8S_EVC_PATCH) {
+		r->st.patched++;
+	} else if (rc == 0) {
+		r->st.created++;
+	} else {
+		r->st.failed++;
+		log_warn("k8s: event %s/%s: %s", w->ns, w->name,
+		         st->message[0] ? st->message : strerror(-rc));
+	}
+	r->head = w->next;
+	if (!r->head)
+		r->tail = NULL;
+	r->n--;
+	write_free(w);
+	start_next(r);
+}
+
+static void start_next(struct k8s_recorder *r)
+{
+	while (r->head && !r->req) {
+		struct ev_write *w = r->head;
+		int rc;
+
+		if (w->act == K8S_EVC_PATCH)
+			rc = k8s_patch(r->c, &k8s_res_events, w->ns, w->name, NULL, w->patch,
+			               on_written, r, &r->req);
+		else
+			rc = k8s_create(r->c, &k8s_res_events, w->ns, w->event, on_written, r,
+			                &r->req);
+		if (rc == 0)
+			return;
+		r->st.failed++;
+		log_warn("k8s: event %s/%s: cannot send: %s", w->ns, w->name, strerror(-rc));
+		r->head = w->next;
+		if (!r->head)
+			r->tail = NULL;
+		r->n--;
+		write_free(w);
+	}
+}
+
+static int set_opt(json_t *o, const char *key, const char *v)
+{
+	if (!v)
+		return 0;
+	return json_object_set_new(o, key, json_string(v)) ? -ENOMEM : 0;
+}
+
+static json_t *build_event(const struct k8s_recorder *r, const struct k8s_objref *ref,
+                           const char *type, const char *reason, const struct k8s_evc_out *co,
+                           const char *ns, const char *now)
+{
+	char first[K8S_TIME_MAX];
+	json_t *ev, *inv, *src;
+
+	if (k8s_time_format(co->first_ms, false, first, sizeof(first)))
+		return NULL;
+	ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{}, s:s, s:s, s:s, s:{}, s:s, s:s, s:i, s:n, "
+	               "s:s, s:s}",
+	               "apiVersion", "v1", "kind", "Event", "metadata", "name", co->name,
+	               "namespace", ns, "involvedObject", "reason", reason, "message", co->message,
+	               "type", type, "source", "firstTimestamp", first, "lastTimestamp", now,
+	               "count", (json_int_t)co->count, "eventTime", "reportingComponent",
+	               r->component, "reportingInstance", r->host ? r->host : "");
+	inv = json_object_get(ev, "involvedObject");
+	src = json_object_get(ev, "source");
+	if (!ev || set_opt(inv, "kind", ref->kind) || set_opt(inv, "namespace", ref->ns) ||
+	    set_opt(inv, "name", ref->name) || set_opt(inv, "uid", ref->uid) ||
+	    set_opt(inv, "apiVersion", ref->api_version) ||
+	    set_opt(src, "component", r->component) || set_opt(src, "host", r->host)) {
+		json_decref(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+int k8s_event_emit(struct k8s_recorder *r, const struct k8s_objref *ref, const char *type,
+                   const char *reason, const char *fmt, ...)
+{
+	char msg[K8S_EVENT_MSG_MAX * 2], now[K8S_TIME_MAX];
+	struct k8s_event_in in = {0};
+	struct k8s_evc_out co;
+	struct ev_write *w;
+	uint64_t wall = k8s_wall_ms();
+	va_list ap;
+	int rc;
+
+	if (!type || (strcmp(type, "Normal") != 0 && strcmp(type, "Warning") != 0))
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	in.obj = *ref;
+	in.type = type;
+	in.reason = reason;
+	in.message = msg;
+	in.component = r->component;
+	in.host = r->host;
+	rc = k8s_evcorr_observe(r->ec, &in, wall, &co);
+	if (rc)
+		return rc;
+	if (co.act == K8S_EVC_DROP) {
+		r->st.dropped++;
+		log_debug("k8s: event %s %s dropped by the spam filter", reason, ref->name);
+		return 0;
+	}
+	if (r->n >= QUEUE_MAX) {
+		r->st.dropped++;
+		return -ENOBUFS;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w || k8s_time_format(wall, false, now, sizeof(now))) {
+		free(w);
+		return -ENOMEM;
+	}
+	w->act = co.act;
+	/* client-go puts Events of cluster-scoped objects in "default". */
+	snprintf(w->ns, sizeof(w->ns), "%s", ref->ns && ref->ns[0] ? ref->ns : "default");
+	snprintf(w->name, sizeof(w->name), "%s", co.name);
+	w->event = build_event(r, ref, type, reason, &co, w->ns, now);
+	w->patch = json_pack("{s:i, s:s, s:s}", "count", (json_int_t)co.count, "lastTimestamp", now,
+	                     "message", co.message);
+	if (!w->event || !w->patch) {
+		write_free(w);
+		return -ENOMEM;
+	}
+	if (r->tail)
+		r->tail->next = w;
+	else
+		r->head = w;
+	r->tail = w;
+	r->n++;
+	start_next(r);
+	return 0;
+}
+
+int k8s_recorder_new(struct k8s_client *c, const char *component, const char *host,
+                     struct k8s_recorder **out)
+{
+	struct k8s_recorder *r;
+	int rc;
+
+	*out = NULL;
+	if (!component || !component[0])
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->c = c;
+	r->component = strdup(component);
+	r->host = host ? strdup(host) : NULL;
+	rc = k8s_evcorr_new(&r->ec);
+	if (!rc && (!r->component || (host && !r->host)))
+		rc = -ENOMEM;
+	if (rc) {
+		k8s_recorder_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void k8s_recorder_free(struct k8s_recorder *r)
+{
+	if (!r)
+		return;
+	k8s_request_cancel(r->req);
+	while (r->head) {
+		struct ev_write *w = r->head;
+
+		r->head = w->next;
+		write_free(w);
+	}
+	k8s_evcorr_free(r->ec);
+	free(r->component);
+	free(r->host);
+	free(r);
+}
+
+void k8s_recorder_stats(const struct k8s_recorder *r, struct k8s_recorder_stats *out)
+{
+	*out = r->st;
+}
+
+unsigned k8s_recorder_pending(const struct k8s_recorder *r)
+{
+	return r->n;
+}

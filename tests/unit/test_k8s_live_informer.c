@@ -1,0 +1,243 @@
+/*
+ * Informer against the API server stand-in: list + watch, dropped
+ * watches, a server restart, compaction (410) and the re-list diff.
+ * Skipped unless BERTH_TEST_APISERVER is set (tests/e2e/test_k8s_live.sh).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../k8s/live.h"
+
+static void finish(struct live *l, struct mirror *m, struct k8s_informer *inf)
+{
+	if (m->violations)
+		fail_msg("%d violations, first: %s", m->violations, m->violation);
+	k8s_informer_free(inf);
+	json_decref(m->objs);
+	live_end(l);
+}
+
+static void test_list_watch(void **state)
+{
+	struct live l;
+	struct mirror m;
+	struct k8s_informer_opts o;
+	struct k8s_informer *inf;
+	struct k8s_informer_stats st;
+	const json_t *cached;
+
+	live_begin(&l, "lw");
+	live_svc_create(&l, "a");
+	live_svc_create(&l, "b");
+	live_svc_create(&l, "c");
+	mirror_init(&m, &l, &o);
+	o.page_size = 2; /* the first list takes two pages */
+	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
+	assert_int_equal(k8s_informer_start(inf), 0);
+	assert_true(live_run_until(l.loop_a, mirror_is_synced, &m, 20));
+	assert_true(k8s_informer_synced(inf));
+	assert_int_equal(m.n_log, 3);
+	assert_true(mirror_matches_server(&m));
+	/* list items get kind and apiVersion back */
+	cached = k8s_informer_get(inf, l.ns, "a");
+	assert_string_equal(k8s_obj_kind(cached), "Service");
+	assert_string_equal(json_string_value(json_object_get(cached, "apiVersion")), "v1");
+
+	live_svc_create(&l, "d");
+	live_svc_touch(&l, "a", "1");
+	live_svc_delete(&l, "b");
+	assert_true(mirror_converge(&m, 20));
+	assert_int_equal(m.n_log, 6);
+	assert_string_equal(m.log[3], "add d");
+	assert_string_equal(m.log[4], "update a");
+	assert_string_equal(m.log[5], "delete b");
+	assert_null(k8s_informer_get(inf, l.ns, "b"));
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(json_object_get(k8s_informer_get(inf, l.ns, "a"), "metadata"),
+	                        "labels"),
+	        "touched")),
+	    "1");
+	k8s_informer_stats(inf, &st);
+	assert_int_equal(st.lists, 1);
+	assert_int_equal(st.gone, 0);
+	finish(&l, &m, inf);
+}
+
+/* Watches cut (cleanly and abruptly) while objects change: the informer
+ * resumes from its resourceVersion, loses nothing, repeats nothing. */
+static void test_dropped_watches(void **state)
+{
+	struct live l;
+	struct mirror m;
+	struct k8s_informer_opts o;
+	struct k8s_informer *inf;
+	struct k8s_informer_stats st;
+	char name[32];
+
+	live_begin(&l, "drop");
+	mirror_init(&m, &l, &o);
+	o.backoff_initial_ms = 100;
+	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
+	assert_int_equal(k8s_informer_start(inf), 0);
+	assert_true(live_run_until(l.loop_a, mirror_is_synced, &m, 20));
+	for (int round = 0; round < 6; round++) {
+		snprintf(name, sizeof(name), "s%d", round);
+		live_svc_create(&l, name);
+		live_admin(&l, "drop-watches", round % 2 ? "abrupt=1" : NULL);
+		/* changes while the watch is down */
+		snprintf(name, sizeof(name), "t%d", round);
+		live_svc_create(&l, name);
+		if (round > 0) {
+			snprintf(name, sizeof(name), "s%d", round - 1);
+			live_svc_touch(&l, name, "x");
+			live_svc_delete(&l, name);
+		}
+		live_run_for(l.loop_a, 0.4);
+	}
+	assert_true(mirror_converge(&m, 30));
+	k8s_informer_stats(inf, &st);
+	assert_int_equal(st.lists, 1); /* resumed every time, never re-listed */
+	assert_int_equal(st.gone, 0);
+	assert_true(st.watches >= 6);
+	assert_int_equal(json_object_size(m.objs), 7); /* t0..t5 and s5 */
+	finish(&l, &m, inf);
+}
+
+/* Compaction while the watch is down: the resumed watch gets 410, the
+ * informer re-lists and reports exactly what changed. */
+static void test_compaction_relist(void **state)
+{
+	struct live l;
+	struct mirror m;
+	struct k8s_informer_opts o;
+	struct k8s_informer *inf;
+	struct k8s_informer_stats st;
+	int mark;
+
+	live_begin(&l, "gone");
+	live_svc_create(&l, "a");
+	live_svc_create(&l, "b");
+	live_svc_create(&l, "c");
+	mirror_init(&m, &l, &o);
+	o.backoff_initial_ms = 100;
+	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
+	assert_int_equal(k8s_informer_start(inf), 0);
+	assert_true(live_run_until(l.loop_a, mirror_is_synced, &m, 20));
+	live_run_for(l.loop_a, 0.3); /* the watch is up */
+	mark = m.n_log;
+	/* loop A is frozen from here until mirror_converge */
+	live_admin(&l, "drop-watches", "abrupt=1");
+	live_svc_create(&l, "d");
+	live_svc_touch(&l, "a", "2");
+	live_svc_delete(&l, "b");
+	live_admin(&l, "compact", NULL);
+	assert_true(mirror_converge(&m, 30));
+	k8s_informer_stats(inf, &st);
+	assert_true(st.gone >= 1);
+	assert_int_equal(st.lists, 2);
+	/* the difference, and nothing about the unchanged c */
+	assert_int_equal(m.n_log - mark, 3);
+	assert_true(mirror_logged(&m, mark, "add d"));
+	assert_true(mirror_logged(&m, mark, "update a"));
+	assert_true(mirror_logged(&m, mark, "delete b"));
+	finish(&l, &m, inf);
+}
+
+/* A server restart: connections cut, refused for a while, and a fresh
+ * watch cache (resuming from the old version gives 410). */
+static void test_server_restart(void **state)
+{
+	struct live l;
+	struct mirror m;
+	struct k8s_informer_opts o;
+	struct k8s_informer *inf;
+	struct k8s_informer_stats st;
+	int mark;
+
+	live_begin(&l, "restart");
+	live_svc_create(&l, "a");
+	live_svc_create(&l, "b");
+	mirror_init(&m, &l, &o);
+	o.backoff_initial_ms = 200;
+	o.backoff_max_ms = 1000;
+	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
+	assert_int_equal(k8s_informer_start(inf), 0);
+	assert_true(live_run_until(l.loop_a, mirror_is_synced, &m, 20));
+	live_run_for(l.loop_a, 0.3);
+	mark = m.n_log;
+	/* c is created while no watch is connected, so the informer's
+	 * version is older than the restarted server's watch cache */
+	live_admin(&l, "drop-watches", "abrupt=1");
+	live_svc_create(&l, "c");
+	live_admin(&l, "restart", "downtime_ms=1500");
+	live_run_for(l.loop_a, 1.0); /* the informer finds the server gone */
+	live_wait_server(&l);
+	live_svc_delete(&l, "a");
+	assert_true(mirror_converge(&m, 30));
+	k8s_informer_stats(inf, &st);
+	assert_true(st.errors >= 1);
+	assert_true(st.gone >= 1);
+	assert_int_equal(m.n_log - mark, 2);
+	assert_true(mirror_logged(&m, mark, "add c"));
+	assert_true(mirror_logged(&m, mark, "delete a"));
+	finish(&l, &m, inf);
+}
+
+/* Objects the caller's check refuses are skipped; the rest keeps going. */
+static int refuse_bad(const json_t *obj, char *why, size_t size, void *arg)
+{
+	const char *n = k8s_obj_name(obj);
+
+	if (n && strncmp(n, "bad", 3) == 0) {
+		snprintf(why, size, "name starts with bad");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void test_check_skips(void **state)
+{
+	struct live l;
+	struct mirror m;
+	struct k8s_informer_opts o;
+	struct k8s_informer *inf;
+	struct k8s_informer_stats st;
+
+	live_begin(&l, "check");
+	live_svc_create(&l, "bad1");
+	live_svc_create(&l, "good1");
+	mirror_init(&m, &l, &o);
+	o.check = refuse_bad;
+	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
+	assert_int_equal(k8s_informer_start(inf), 0);
+	assert_true(live_run_until(l.loop_a, mirror_is_synced, &m, 20));
+	live_svc_create(&l, "bad2");
+	live_svc_create(&l, "good2");
+	live_run_for(l.loop_a, 1.0);
+	assert_int_equal(json_object_size(m.objs), 2);
+	assert_non_null(json_object_get(m.objs, "good2"));
+	assert_null(k8s_informer_get(inf, l.ns, "bad2"));
+	k8s_informer_stats(inf, &st);
+	assert_int_equal(st.skipped, 2);
+	assert_int_equal(st.errors, 0);
+	finish(&l, &m, inf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_list_watch),        cmocka_unit_test(test_dropped_watches),
+	    cmocka_unit_test(test_compaction_relist), cmocka_unit_test(test_check_skips),
+	    cmocka_unit_test(test_server_restart),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
