@@ -156,14 +156,21 @@ static int mp_decode(const struct raw_attr *a, bool reach, const struct bgp_sess
 	if (reach) {
 		const uint8_t *nh = v + off;
 
-		if (af == BGP_AF_IPV4 ? nhlen != 4 : nhlen != 16 && nhlen != 32)
+		/* IPv4 NLRI may carry an IPv6 next hop (RFC 8950 section 3:
+		 * length 16 or 32). Peers send it even where the Extended Next
+		 * Hop capability was not negotiated (GoBGP over IPv6 sessions);
+		 * the length is self-describing, the NLRI can be located, and
+		 * berth installs nothing, so it is accepted rather than reset. */
+		bool v6nh = nhlen == 16 || nhlen == 32;
+
+		if (af == BGP_AF_IPV4 ? nhlen != 4 && !v6nh : !v6nh)
 			return reset_attr(
 			    err, BGP_ERR_UPD_OPT_ATTR, a,
 			    af == BGP_AF_IPV4
-			        ? "MP_REACH_NLRI IPv4 next hop length is not 4"
+			        ? "MP_REACH_NLRI IPv4 next hop length is not 4, 16 or 32"
 			        : "MP_REACH_NLRI IPv6 next hop length is not 16 or 32");
-		mp->nexthop.family = family;
-		memcpy(mp->nexthop.bytes, nh, af == BGP_AF_IPV4 ? 4 : 16);
+		mp->nexthop.family = v6nh ? AF_INET6 : AF_INET;
+		memcpy(mp->nexthop.bytes, nh, v6nh ? 16 : 4);
 		if (nhlen == 32) { /* RFC 2545 section 3: global then link-local */
 			mp->nexthop_ll.family = AF_INET6;
 			memcpy(mp->nexthop_ll.bytes, nh + 16, 16);
@@ -177,7 +184,8 @@ static int mp_decode(const struct raw_attr *a, bool reach, const struct bgp_sess
 		                  reach ? "MP_REACH_NLRI prefixes malformed"
 		                        : "MP_UNREACH_NLRI prefixes malformed");
 	if (reach &&
-	    (af == BGP_AF_IPV4 ? ipv4_martian(mp->nexthop.bytes) : ipv6_martian(mp->nexthop.bytes)))
+	    (mp->nexthop.family == AF_INET ? ipv4_martian(mp->nexthop.bytes)
+	                                   : ipv6_martian(mp->nexthop.bytes)))
 		raise_attr(err, BGP_UPD_TREAT_AS_WITHDRAW, BGP_ERR_UPD_NEXT_HOP, a,
 		           "MP_REACH_NLRI next hop is not a unicast address");
 	*af_out = (int)af;

@@ -1,0 +1,695 @@
+/*
+ * lb_ctrl: object tables, the inputs, the initial sync.
+ */
+#include "lb/ctrl_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* ---- Helpers ---- */
+
+char *lb_strdup(const char *s, int *err)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	if (!(d = strdup(s)))
+		*err = -ENOMEM;
+	return d;
+}
+
+void lb_map_copy_fini(struct cfg_map *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->items[i].key);
+		free(m->items[i].value);
+	}
+	free(m->items);
+	m->items = NULL;
+	m->n = 0;
+}
+
+int lb_map_copy(struct cfg_map *dst, const struct cfg_map *src)
+{
+	int err = 0;
+
+	memset(dst, 0, sizeof(*dst));
+	if (!src || !src->n)
+		return 0;
+	if (!(dst->items = calloc(src->n, sizeof(*dst->items))))
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n; i++, dst->n++) {
+		dst->items[i].key = lb_strdup(src->items[i].key, &err);
+		dst->items[i].value = lb_strdup(src->items[i].value, &err);
+	}
+	if (err)
+		lb_map_copy_fini(dst);
+	return err;
+}
+
+/* As sets: a map[string]string has no order. */
+bool lb_cfg_map_equal(const struct cfg_map *a, const struct cfg_map *b)
+{
+	size_t na = a ? a->n : 0, nb = b ? b->n : 0;
+
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++) {
+		const char *v = cfg_map_get(b, a->items[i].key);
+
+		if (!v || strcmp(v, a->items[i].value) != 0)
+			return false;
+	}
+	return true;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* ---- String-keyed map: linear probing, backward-shift deletion ---- */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	for (; *s; s++) {
+		h ^= (uint8_t)*s;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+void lb_map_fini(struct lb_map *m)
+{
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+static size_t map_find(const struct lb_map *m, const char *key, uint64_t h)
+{
+	size_t i = h & (m->cap - 1);
+
+	while (m->slots[i].key &&
+	       (m->slots[i].hash != h || strcmp(m->slots[i].key, key) != 0))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+void *lb_map_get(const struct lb_map *m, const char *key)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	i = map_find(m, key, hash_str(key));
+	return m->slots[i].key ? m->slots[i].val : NULL;
+}
+
+static int map_grow(struct lb_map *m)
+{
+	size_t cap = m->cap ? 2 * m->cap : 16;
+	struct lb_map_slot *old = m->slots, *s = calloc(cap, sizeof(*s));
+	size_t ocap = m->cap;
+
+	if (!s)
+		return -ENOMEM;
+	m->slots = s;
+	m->cap = cap;
+	for (size_t i = 0; i < ocap; i++) {
+		if (old[i].key)
+			m->slots[map_find(m, old[i].key, old[i].hash)] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+int lb_map_put(struct lb_map *m, const char *key, void *val)
+{
+	uint64_t h = hash_str(key);
+	size_t i;
+
+	/* Load factor at most 1/2 keeps probes short. */
+	if (2 * (m->len + 1) > m->cap && map_grow(m) < 0)
+		return -ENOMEM;
+	i = map_find(m, key, h);
+	m->slots[i].key = key;
+	m->slots[i].hash = h;
+	m->slots[i].val = val;
+	m->len++;
+	return 0;
+}
+
+void lb_map_replace(struct lb_map *m, const char *key, void *val)
+{
+	size_t i = map_find(m, key, hash_str(key));
+
+	m->slots[i].key = key;
+	m->slots[i].val = val;
+}
+
+void *lb_map_del(struct lb_map *m, const char *key)
+{
+	size_t i, j, mask = m->cap - 1;
+	void *val;
+
+	if (!m->cap)
+		return NULL;
+	i = map_find(m, key, hash_str(key));
+	if (!m->slots[i].key)
+		return NULL;
+	val = m->slots[i].val;
+	/* Shift later members of the probe run back into the hole. */
+	for (j = (i + 1) & mask; m->slots[j].key; j = (j + 1) & mask) {
+		size_t home = m->slots[j].hash & mask;
+
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			m->slots[i] = m->slots[j];
+			i = j;
+		}
+	}
+	memset(&m->slots[i], 0, sizeof(m->slots[i]));
+	m->len--;
+	return val;
+}
+
+static int cmp_slot_key(const void *a, const void *b)
+{
+	return strcmp((*(const struct lb_map_slot *const *)a)->key,
+	              (*(const struct lb_map_slot *const *)b)->key);
+}
+
+int lb_map_sorted(const struct lb_map *m, void ***out, size_t *n)
+{
+	const struct lb_map_slot **tmp;
+	void **vals;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!m->len)
+		return 0;
+	tmp = malloc(m->len * sizeof(*tmp));
+	vals = malloc(m->len * sizeof(*vals));
+	if (!tmp || !vals) {
+		free(tmp);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->slots[i].key)
+			tmp[k++] = &m->slots[i];
+	}
+	qsort(tmp, k, sizeof(*tmp), cmp_slot_key);
+	for (size_t i = 0; i < k; i++)
+		vals[i] = tmp[i]->val;
+	free(tmp);
+	*out = vals;
+	*n = k;
+	return 0;
+}
+
+/* ---- Lifecycle ---- */
+
+void lb_sent_clear(struct lb_sent *s)
+{
+	free(s->pool);
+	free(s->shared);
+	memset(s, 0, sizeof(*s));
+}
+
+void lb_svc_destroy(struct lb_svc *s)
+{
+	if (!s)
+		return;
+	free(s->key);
+	free(s->ns);
+	free(s->name);
+	free(s->uid);
+	lb_req_fini(&s->req);
+	free(s->obs);
+	free(s->obs_marker_val);
+	free(s->obs_shared);
+	free(s->fail_msg);
+	free(s->partial_msg);
+	free(s->fail_event);
+	lb_eff_clear(s);
+	lb_sent_clear(&s->sent);
+	free(s);
+}
+
+static void ns_destroy(struct lb_ns *n)
+{
+	if (!n)
+		return;
+	free(n->name);
+	lb_map_copy_fini(&n->labels);
+	free(n);
+}
+
+struct lb_ctrl *lb_ctrl_new(const struct lb_ctrl_opts *opts)
+{
+	struct lb_ctrl *c = calloc(1, sizeof(*c));
+	const char *cls = opts && opts->lb_class ? opts->lb_class : LB_DEFAULT_CLASS;
+
+	if (!c)
+		return NULL;
+	c->default_family = opts && opts->default_family == AF_INET6 ? AF_INET6 : AF_INET;
+	if (!(c->lb_class = strdup(cls)) || !(c->ipam = ipam_new())) {
+		lb_ctrl_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void lb_ctrl_free(struct lb_ctrl *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->svcs.cap; i++) {
+		if (c->svcs.slots[i].key)
+			lb_svc_destroy(c->svcs.slots[i].val);
+	}
+	for (size_t i = 0; i < c->eips.cap; i++) {
+		if (c->eips.slots[i].key)
+			lb_eip_destroy(c->eips.slots[i].val);
+	}
+	for (size_t i = 0; i < c->nss.cap; i++) {
+		if (c->nss.slots[i].key)
+			ns_destroy(c->nss.slots[i].val);
+	}
+	lb_map_fini(&c->svcs);
+	lb_map_fini(&c->eips);
+	lb_map_fini(&c->nss);
+	lb_queue_fini(c);
+	ipam_free(c->ipam);
+	free(c->lb_class);
+	free(c);
+}
+
+bool lb_ctrl_is_synced(const struct lb_ctrl *c)
+{
+	return c->synced;
+}
+
+/* ---- Services ---- */
+
+/* The observed parts of a Service, compared to see whether it changed. */
+static int obs_read(const struct cfg_service *in, struct ipam_addr **obs, size_t *n)
+{
+	*obs = NULL;
+	*n = 0;
+	if (!in->n_ingress)
+		return 0;
+	if (!(*obs = calloc(in->n_ingress, sizeof(**obs))))
+		return -ENOMEM;
+	for (size_t i = 0; i < in->n_ingress; i++)
+		lb_addr_to_ipam(&in->ingress[i], &(*obs)[i]);
+	*n = in->n_ingress;
+	return 0;
+}
+
+static bool cond_equal(const struct lb_cond *a, const struct lb_cond *b)
+{
+	return a->ok == b->ok && strcmp(a->reason, b->reason) == 0 &&
+	       strcmp(a->message, b->message) == 0;
+}
+
+static int svc_input(struct lb_ctrl *c, const struct cfg_service *in, bool cond_known,
+                     const struct lb_cond *cond)
+{
+	const char *ns = in->meta.ns ? in->meta.ns : "default";
+	const char *marker = cfg_meta_annotation(&in->meta, LB_ANN_POOL);
+	const char *openelb = cfg_meta_label(&in->meta, LB_LABEL_OPENELB_EIP);
+	const char *shared = cfg_meta_annotation(&in->meta, LB_ANN_SHARED);
+	struct lb_req req;
+	struct ipam_addr *obs;
+	size_t n_obs, klen;
+	struct lb_svc *s;
+	bool is_new = false, req_changed, obs_changed;
+	char *key, *mval = NULL, *uid = NULL, *sval = NULL;
+	int err = 0, ret;
+
+	if (!in->meta.name || !*in->meta.name)
+		return -EINVAL;
+	klen = strlen(ns) + strlen(in->meta.name) + 2;
+	if (!(key = malloc(klen)))
+		return -ENOMEM;
+	snprintf(key, klen, "%s/%s", ns, in->meta.name);
+	if ((ret = lb_req_build(c, in, &req)) < 0) {
+		free(key);
+		return ret;
+	}
+	if ((ret = obs_read(in, &obs, &n_obs)) < 0) {
+		lb_req_fini(&req);
+		free(key);
+		return ret;
+	}
+	mval = lb_strdup(marker, &err);
+	sval = lb_strdup(shared, &err);
+	uid = lb_strdup(in->meta.uid, &err);
+	s = lb_map_get(&c->svcs, key);
+	if (!s && !err) {
+		if (!(s = calloc(1, sizeof(*s)))) {
+			err = -ENOMEM;
+		} else {
+			s->key = key;
+			key = NULL;
+			s->ns = lb_strdup(ns, &err);
+			s->name = lb_strdup(in->meta.name, &err);
+			if (err || (err = lb_map_put(&c->svcs, s->key, s)) < 0) {
+				lb_svc_destroy(s);
+				s = NULL;
+			}
+			is_new = true;
+		}
+	}
+	free(key);
+	if (err) {
+		lb_req_fini(&req);
+		free(obs);
+		free(mval);
+		free(sval);
+		free(uid);
+		return err;
+	}
+	req_changed = is_new || !lb_req_equal(&s->req, &req);
+	obs_changed = is_new || n_obs != s->n_obs ||
+	              (n_obs && memcmp(obs, s->obs, n_obs * sizeof(*obs)) != 0) ||
+	              s->obs_marker != !!marker || !str_eq(s->obs_marker_val, mval) ||
+	              s->obs_openelb != !!openelb || !str_eq(s->obs_shared, sval) ||
+	              s->cond_known != cond_known || s->obs_cond_present != !!cond ||
+	              (cond && !cond_equal(cond, &s->obs_cond));
+	lb_req_fini(&s->req);
+	s->req = req;
+	s->claim = lb_svc_claim(c, in);
+	free(s->obs);
+	s->obs = obs;
+	s->n_obs = n_obs;
+	s->obs_marker = marker != NULL;
+	s->obs_openelb = openelb != NULL;
+	free(s->obs_shared);
+	s->obs_shared = sval;
+	free(s->obs_marker_val);
+	s->obs_marker_val = mval;
+	free(s->uid);
+	s->uid = uid;
+	s->cond_known = cond_known;
+	s->obs_cond_present = cond != NULL;
+	if (cond)
+		s->obs_cond = *cond;
+	else
+		memset(&s->obs_cond, 0, sizeof(s->obs_cond));
+	/* What we sent is now superseded by what the object shows. */
+	if (obs_changed)
+		lb_sent_clear(&s->sent);
+	if (!c->synced)
+		return 0;
+	if ((ret = lb_svc_reconcile(c, s, req_changed)) < 0)
+		return ret;
+	return lb_retry_pending(c);
+}
+
+int lb_ctrl_service_upsert(struct lb_ctrl *c, const struct cfg_service *svc)
+{
+	if (!c || !svc)
+		return -EINVAL;
+	return svc_input(c, svc, false, NULL);
+}
+
+int lb_ctrl_service_upsert_cond(struct lb_ctrl *c, const struct cfg_service *svc,
+                                const struct lb_cond *cond)
+{
+	if (!c || !svc)
+		return -EINVAL;
+	return svc_input(c, svc, true, cond);
+}
+
+int lb_ctrl_service_delete(struct lb_ctrl *c, const char *ns, const char *name)
+{
+	char key[2 * IPAM_NAME_MAX + 2];
+	struct lb_svc *s;
+	int ret = 0;
+
+	if (!c || !name)
+		return -EINVAL;
+	if (!ns)
+		ns = "default";
+	if ((size_t)snprintf(key, sizeof(key), "%s/%s", ns, name) >= sizeof(key))
+		return 0; /* longer than any name we could have stored */
+	if (!(s = lb_map_get(&c->svcs, key)))
+		return 0;
+	/* No Events: the object is gone. */
+	if (c->synced && s->owned && (ret = lb_svc_release(c, s, NULL, false)) < 0)
+		return ret;
+	lb_map_del(&c->svcs, key);
+	lb_svc_destroy(s);
+	return c->synced ? lb_retry_pending(c) : 0;
+}
+
+/* ---- Eips ---- */
+
+/* After any change to the pools: the knock-on effects, in a fixed order. */
+static int pools_changed(struct lb_ctrl *c)
+{
+	bool had = c->has_default;
+	int ret;
+
+	if ((ret = lb_eip_retry_refused(c)) < 0)
+		return ret;
+	lb_update_default(c);
+	if (had != c->has_default && (ret = lb_reclaim_default(c)) < 0)
+		return ret;
+	if ((ret = lb_report_all(c)) < 0)
+		return ret;
+	c->retry = true;
+	return lb_retry_pending(c);
+}
+
+int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
+{
+	struct lb_eip *e, *tmp;
+	bool spec_same, obs_same;
+	int ret;
+
+	if (!c || !in || !in->meta.name || !*in->meta.name)
+		return -EINVAL;
+	if (!(tmp = calloc(1, sizeof(*tmp))))
+		return -ENOMEM;
+	if ((ret = lb_eip_set(tmp, in)) < 0) {
+		lb_eip_destroy(tmp);
+		return ret;
+	}
+	e = lb_map_get(&c->eips, tmp->name);
+	if (!e) {
+		if ((ret = lb_map_put(&c->eips, tmp->name, tmp)) < 0) {
+			lb_eip_destroy(tmp);
+			return ret;
+		}
+		if (!c->synced)
+			return 0;
+		if ((ret = lb_eip_apply(c, tmp)) < 0)
+			return ret;
+		return pools_changed(c);
+	}
+	spec_same = lb_eip_spec_equal(e, tmp);
+	obs_same = lb_eip_status_equal(&e->obs, &tmp->obs);
+	/* Keep the engine's state, take the object's. */
+	tmp->accepted = e->accepted;
+	tmp->app_default = e->app_default;
+	tmp->app_disable = e->app_disable;
+	tmp->refused = e->refused;
+	e->refused = NULL;
+	tmp->queued = e->queued;
+	if (obs_same) {
+		tmp->has_sent = e->has_sent;
+		tmp->sent = e->sent;
+		memset(&e->sent, 0, sizeof(e->sent));
+		e->has_sent = false;
+	}
+	lb_map_replace(&c->eips, tmp->name, tmp);
+	lb_eip_destroy(e);
+	if (!c->synced)
+		return 0;
+	if (spec_same)
+		return lb_queue_eip(c, tmp);
+	if ((ret = lb_eip_apply(c, tmp)) < 0)
+		return ret;
+	return pools_changed(c);
+}
+
+int lb_ctrl_eip_delete(struct lb_ctrl *c, const char *name)
+{
+	struct lb_eip *e;
+
+	if (!c || !name)
+		return -EINVAL;
+	if (!(e = lb_map_del(&c->eips, name)))
+		return 0;
+	/* Holdings stay with their Services (ipam.h). */
+	if (e->accepted)
+		ipam_pool_delete(c->ipam, e->name);
+	lb_eip_destroy(e);
+	return c->synced ? pools_changed(c) : 0;
+}
+
+/* ---- Namespaces ---- */
+
+int lb_ctrl_namespace_upsert(struct lb_ctrl *c, const char *name, const struct cfg_map *labels)
+{
+	struct lb_ns *n;
+	struct cfg_map copy;
+	int ret, err = 0;
+
+	if (!c || !name || !*name)
+		return -EINVAL;
+	n = lb_map_get(&c->nss, name);
+	if (n && lb_cfg_map_equal(&n->labels, labels))
+		return 0;
+	if ((ret = lb_map_copy(&copy, labels)) < 0)
+		return ret;
+	if (!n) {
+		if (!(n = calloc(1, sizeof(*n))) || !(n->name = lb_strdup(name, &err)) ||
+		    lb_map_put(&c->nss, n->name, n) < 0) {
+			ns_destroy(n);
+			lb_map_copy_fini(&copy);
+			return -ENOMEM;
+		}
+	}
+	lb_map_copy_fini(&n->labels);
+	n->labels = copy;
+	/* New labels may bind the namespace to a pool with a selector. */
+	c->retry = true;
+	return c->synced ? lb_retry_pending(c) : 0;
+}
+
+int lb_ctrl_namespace_delete(struct lb_ctrl *c, const char *name)
+{
+	if (!c || !name)
+		return -EINVAL;
+	ns_destroy(lb_map_del(&c->nss, name));
+	return 0;
+}
+
+/* ---- The initial sync ---- */
+
+/* Eips accepted before the restart (their status has a firstIP) first:
+ * they won any overlap and keep winning. */
+static int cmp_eip_sync(const void *a, const void *b)
+{
+	const struct lb_eip *x = *(const struct lb_eip *const *)a;
+	const struct lb_eip *y = *(const struct lb_eip *const *)b;
+	bool xa = x->obs.first_ip && *x->obs.first_ip, ya = y->obs.first_ip && *y->obs.first_ip;
+
+	if (xa != ya)
+		return xa ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* A Service whose last request berth refused (its condition says so). */
+static bool refused(const struct lb_svc *s)
+{
+	return s->obs_cond_present && strcmp(s->obs_cond.reason, "AllocationFailed") == 0;
+}
+
+/* Status written by berth first: it wins a restore conflict. Then those
+ * whose requests are in effect, so that a Service with a refused change
+ * finds its co-holders' parameters in place (params_lenient). */
+static int cmp_svc_restore(const void *a, const void *b)
+{
+	const struct lb_svc *x = *(const struct lb_svc *const *)a;
+	const struct lb_svc *y = *(const struct lb_svc *const *)b;
+
+	if (x->obs_marker != y->obs_marker)
+		return x->obs_marker ? -1 : 1;
+	if (refused(x) != refused(y))
+		return refused(x) ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+int lb_ctrl_synced(struct lb_ctrl *c)
+{
+	void **v = NULL;
+	struct lb_svc **rs = NULL;
+	size_t n = 0, nr = 0;
+	int ret;
+
+	if (!c)
+		return -EINVAL;
+	if (c->synced)
+		return 0;
+	c->synced = true;
+	if ((ret = lb_map_sorted(&c->eips, &v, &n)) < 0)
+		return ret;
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_eip_sync);
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = lb_eip_apply(c, v[i]);
+	free(v);
+	if (ret < 0 || (ret = lb_eip_retry_refused(c)) < 0)
+		return ret;
+	lb_update_default(c);
+	if ((ret = lb_map_sorted(&c->svcs, &v, &n)) < 0)
+		return ret;
+	if (n && !(rs = malloc(n * sizeof(*rs)))) {
+		free(v);
+		return -ENOMEM;
+	}
+	/* Restore everything before the first allocation (ipam.h). */
+	for (size_t i = 0; i < n; i++) {
+		struct lb_svc *s = v[i];
+
+		if (lb_svc_wanted(c, s) && s->n_obs)
+			rs[nr++] = s;
+	}
+	if (nr)
+		qsort(rs, nr, sizeof(*rs), cmp_svc_restore);
+	for (size_t i = 0; i < nr && ret == 0; i++) {
+		rs[i]->owned = true;
+		ret = lb_svc_restore(c, rs[i]);
+	}
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = lb_svc_reconcile(c, v[i], true);
+	free(rs);
+	free(v);
+	if (ret < 0)
+		return ret;
+	return lb_retry_pending(c);
+}
+
+int lb_ctrl_resync(struct lb_ctrl *c)
+{
+	void **v = NULL;
+	size_t n = 0;
+	int ret;
+
+	if (!c)
+		return -EINVAL;
+	if (!c->synced)
+		return 0;
+	if ((ret = lb_map_sorted(&c->svcs, &v, &n)) < 0)
+		return ret;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		struct lb_svc *s = v[i];
+
+		lb_sent_clear(&s->sent);
+		ret = lb_queue_svc(c, s);
+	}
+	free(v);
+	if (ret < 0 || (ret = lb_map_sorted(&c->eips, &v, &n)) < 0)
+		return ret;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		struct lb_eip *e = v[i];
+
+		lb_eip_status_fini(&e->sent);
+		e->has_sent = false;
+		ret = lb_queue_eip(c, e);
+	}
+	free(v);
+	return ret;
+}

@@ -1,0 +1,231 @@
+/*
+ * The controller's decision core: decoded Services, Eips and Namespaces in,
+ * a queue of writes (Service status, Eip status, Events) out. Pure: no
+ * sockets, clocks, globals or logging; the daemon (src/k8s/ informers and
+ * writers) is thin glue around it. Not thread-safe.
+ *
+ * Which Services are berth's (all others are never touched):
+ *  - type LoadBalancer with spec.loadBalancerClass == opts.lb_class
+ *    (default LB_DEFAULT_CLASS, "berth.io/lb");
+ *  - type LoadBalancer without a class, when the annotation
+ *    lb.kubesphere.io/v1alpha1 is "openelb" or "porter" (OpenELB's opt-in);
+ *    any other value of that annotation opts the Service out;
+ *  - type LoadBalancer without a class and without that annotation, while
+ *    an enabled default Eip (annotation eip.openelb.kubesphere.io/
+ *    is-default-eip: "true") is accepted: OpenELB's mutating webhook put
+ *    the opt-in annotation on every such Service; berth claims them
+ *    instead of mutating them. Such a Service stays berth's once berth has
+ *    served it (it carries LB_ANN_POOL), even if the default Eip goes.
+ *
+ * Requests (all optional):
+ *  - a specific address: annotation eip.openelb.kubesphere.io/v1alpha1
+ *    (OpenELB; one address, or "v4,v6" for dual-stack), else
+ *    spec.loadBalancerIP. The annotation wins, as in OpenELB;
+ *  - a specific Eip: annotation eip.openelb.kubesphere.io/v1alpha2. An Eip
+ *    has one family, so a dual-stack Service naming one Eip gets that
+ *    family only (PreferDualStack) or fails (RequireDualStack);
+ *  - families: spec.ipFamilyPolicy SingleStack (or unset) takes
+ *    spec.ipFamilies[0] (opts.default_family when empty); PreferDualStack
+ *    and RequireDualStack as in ipam.h;
+ *  - sharing: Services with the same sharing key (annotation
+ *    LB_ANN_SHARING_KEY, else metallb.io/allow-shared-ip, else
+ *    metallb.universe.tf/allow-shared-ip), the same
+ *    externalTrafficPolicy and no (protocol, port) in common may share one
+ *    address. MetalLB also wants the same pod selector for Local Services;
+ *    berth does not decode selectors, so Local shares only with Local and
+ *    Cluster only with Cluster.
+ *
+ * Never renumbered (ipam.h): lb_ctrl_synced() restores every berth
+ * Service's status addresses into the allocator before the first
+ * allocation; edits and deletes of Eips leave holdings alone; an address
+ * outside every Eip stays with its Service (Event AddressOrphaned and the
+ * condition below) and is given to nobody else. Restored are the status
+ * addresses of Services that carry LB_ANN_POOL (berth wrote them) or
+ * OpenELB's label LB_LABEL_OPENELB_EIP (OpenELB did: migration), and
+ * otherwise only addresses inside an Eip: an address in no Eip on a
+ * Service berth never served is another controller's, and berth's own
+ * status write replaces it.
+ *
+ * Outputs, pulled with lb_ctrl_next_action():
+ *  - LB_ACT_SERVICE_STATUS: the whole status.loadBalancer.ingress (in the
+ *    order of spec.ipFamilies), the annotation LB_ANN_POOL (the Eip(s) the
+ *    addresses come from, "," separated; it also marks the status as
+ *    written by berth), the annotation LB_ANN_SHARED and the condition
+ *    LB_COND_TYPE;
+ *  - LB_ACT_SERVICE_CLEAR: the Service is no longer berth's: remove the
+ *    listed addresses from its ingress (only those: another controller may
+ *    already have written its own), the annotations and the condition.
+ *    Sent only when berth wrote the status (LB_ANN_POOL is present, or
+ *    berth wrote it since it started);
+ *  - LB_ACT_EVENT: a core/v1 Event on a Service or an Eip;
+ *  - LB_ACT_EIP_STATUS: OpenELB's EipStatus (usage, poolSize, used,
+ *    firstIP, lastIP, ready, occupied, v4).
+ * The Service's protocol annotation (protocol.openelb.kubesphere.io/
+ * v1alpha1) is not written: current OpenELB takes the protocol from the
+ * Eip the Service's addresses come from, and so should the speaker.
+ *
+ * Idempotent: a status is written only when it differs from what the
+ * object shows, so a restart over a cluster berth already serves makes no
+ * status write at all, and the daemon's feedback of a written object
+ * produces nothing. Coalescing: an object's status is computed when its
+ * action is pulled, so many changes before that give one write. Events
+ * are emitted on transitions only (a failure repeated unchanged is not
+ * re-reported). Everything is deterministic: same inputs, same actions.
+ */
+#ifndef BERTH_LB_CTRL_H
+#define BERTH_LB_CTRL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+#define LB_DEFAULT_CLASS "berth.io/lb"
+/* Written by berth: which Eip(s) the Service's addresses come from. */
+#define LB_ANN_POOL "lb.berth.io/pool"
+#define LB_ANN_SHARING_KEY "lb.berth.io/sharing-key"
+/* Written by berth: "<externalTrafficPolicy>:<sharing key>" in effect
+ * (it differs from the request when berth refused a change that would
+ * break sharing; restores read it). */
+#define LB_ANN_SHARED "lb.berth.io/shared"
+/* The condition berth keeps in a Service's status.conditions. */
+#define LB_COND_TYPE "berth.io/Allocated"
+
+/* Requests berth reads besides those in config.h (OpenELB pkg/constant,
+ * MetalLB). */
+#define LB_ANN_EIP_IP         "eip.openelb.kubesphere.io/v1alpha1"
+#define LB_ANN_METALLB_SHARE  "metallb.io/allow-shared-ip"
+#define LB_ANN_METALLB_SHARE0 "metallb.universe.tf/allow-shared-ip"
+/* OpenELB writes the Eip's name into this Service label (read, never written). */
+#define LB_LABEL_OPENELB_EIP "eip.openelb.kubesphere.io/v1alpha2"
+
+#define LB_REASON_MAX 64
+#define LB_MSG_MAX    512
+
+struct lb_ctrl_opts {
+	const char *lb_class; /* borrowed for the call; NULL = LB_DEFAULT_CLASS */
+	int default_family;   /* AF_INET (also when 0) or AF_INET6: for Services
+	                         without spec.ipFamilies (manifests) */
+};
+
+/* metav1.Condition without its times (the daemon keeps lastTransitionTime). */
+struct lb_cond {
+	bool ok; /* status "True" */
+	char reason[LB_REASON_MAX];
+	char message[LB_MSG_MAX];
+};
+
+enum lb_action_type {
+	LB_ACT_NONE = 0, /* the queue is empty */
+	LB_ACT_SERVICE_STATUS,
+	LB_ACT_SERVICE_CLEAR,
+	LB_ACT_EVENT,
+	LB_ACT_EIP_STATUS,
+};
+
+struct lb_svc_status {
+	char *ns;   /* owned */
+	char *name; /* owned */
+	/* SERVICE_STATUS: the ingress list; SERVICE_CLEAR: addresses to remove. */
+	struct bgp_addr ingress[2];
+	size_t n_ingress;
+	char *pool;   /* owned; SERVICE_STATUS: LB_ANN_POOL's value; CLEAR: NULL */
+	char *shared; /* owned; SERVICE_STATUS: LB_ANN_SHARED's value, NULL =
+	                 remove the annotation; CLEAR: NULL */
+	struct lb_cond cond; /* SERVICE_STATUS only */
+};
+
+struct lb_event {
+	const char *kind;   /* static: "Service" or "Eip" */
+	char *ns;           /* owned; NULL for an Eip */
+	char *name;         /* owned */
+	char *uid;          /* owned; NULL when unknown */
+	const char *type;   /* static: "Normal" or "Warning" */
+	const char *reason; /* static, CamelCase */
+	char *message;      /* owned */
+};
+
+struct lb_eip_status_action {
+	char *name;                   /* owned */
+	struct cfg_eip_status status; /* owned (used, first_ip, last_ip) */
+};
+
+struct lb_action {
+	enum lb_action_type type;
+	union {
+		struct lb_svc_status svc; /* SERVICE_STATUS, SERVICE_CLEAR */
+		struct lb_event event;    /* EVENT */
+		struct lb_eip_status_action eip; /* EIP_STATUS */
+	} u;
+};
+
+/* Frees what *a owns and zeroes it. */
+void lb_action_fini(struct lb_action *a);
+
+struct lb_ctrl;
+
+/* Returns a new engine (caller owns, lb_ctrl_free) or NULL. opts may be NULL. */
+struct lb_ctrl *lb_ctrl_new(const struct lb_ctrl_opts *opts);
+void lb_ctrl_free(struct lb_ctrl *c);
+
+/*
+ * Inputs. Every pointer is borrowed for the call (copied as needed). Before
+ * lb_ctrl_synced() they are only recorded; after it each takes effect at
+ * once. Return 0, -EINVAL (missing name) or -ENOMEM; problems with the
+ * objects' contents are reported as Events and conditions, not as errors.
+ */
+int lb_ctrl_service_upsert(struct lb_ctrl *c, const struct cfg_service *svc);
+/* The same, with the Service's observed LB_COND_TYPE condition (cond NULL:
+ * the Service has none). The plain form means "not known": the condition
+ * alone then never causes a write. */
+int lb_ctrl_service_upsert_cond(struct lb_ctrl *c, const struct cfg_service *svc,
+                                const struct lb_cond *cond);
+int lb_ctrl_service_delete(struct lb_ctrl *c, const char *ns, const char *name);
+int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *eip);
+int lb_ctrl_eip_delete(struct lb_ctrl *c, const char *name);
+/* labels may be NULL (none). For Eip spec.namespaceSelector. */
+int lb_ctrl_namespace_upsert(struct lb_ctrl *c, const char *name, const struct cfg_map *labels);
+int lb_ctrl_namespace_delete(struct lb_ctrl *c, const char *name);
+
+/*
+ * The initial lists are complete: accept the Eips (those whose status has a
+ * firstIP first, so that a restart keeps the previous winner of an
+ * overlap; a refused Eip's status is only ready: false),
+ * restore every berth Service's status addresses (Services carrying
+ * LB_ANN_POOL first, then by namespace/name), then allocate what is
+ * missing. Returns 0 or -ENOMEM.
+ */
+int lb_ctrl_synced(struct lb_ctrl *c);
+bool lb_ctrl_is_synced(const struct lb_ctrl *c);
+
+/* Forgets which writes were already sent and re-checks every object (for
+ * a periodic resync, or after the daemon gave up on a write). */
+int lb_ctrl_resync(struct lb_ctrl *c);
+
+/* Next action into *out (caller runs lb_action_fini). Returns 0 (out->type
+ * LB_ACT_NONE when nothing is left) or -ENOMEM. */
+int lb_ctrl_next_action(struct lb_ctrl *c, struct lb_action *out);
+
+/* ---- JSON glue for the daemon (pure; jansson objects as the API has them) ---- */
+
+/* Reads the LB_COND_TYPE condition of a Service object. Returns 1 with *out
+ * filled, 0 when the Service has none, -EINVAL if it is malformed. */
+int lb_cond_from_json(const json_t *svc, struct lb_cond *out);
+
+/*
+ * Applies a SERVICE_STATUS or SERVICE_CLEAR action to a fresh Service
+ * object (a k8s_mutate_fn body): ingress, LB_ANN_POOL annotation and the
+ * condition (lastTransitionTime = now, an RFC 3339 string, when its status
+ * changes; observedGeneration from metadata.generation). Metadata and
+ * status are separate subresources: write the object and its "status"
+ * with the same mutation (SET: object first, so that the marker is there
+ * before the addresses; CLEAR: status first). Returns 0 when obj changed,
+ * 1 when nothing needed changing, -EINVAL or -ENOMEM.
+ */
+int lb_action_apply_service(json_t *svc, const struct lb_action *a, const char *now);
+/* Applies an EIP_STATUS action to an Eip object's status. Same returns. */
+int lb_action_apply_eip(json_t *eip, const struct lb_action *a);
+
+#endif

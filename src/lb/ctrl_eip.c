@@ -1,0 +1,337 @@
+/*
+ * Eips as allocator pools, and the Eip status berth writes (OpenELB's
+ * EipStatus, api/v1alpha2/eip_types.go).
+ */
+#include "lb/ctrl_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define EV_EIP(c, e, warn, reason, ...)                                                           \
+	lb_queue_event(c, "Eip", NULL, (e)->name, (e)->uid, warn, reason, __VA_ARGS__)
+
+void lb_eip_status_fini(struct cfg_eip_status *s)
+{
+	lb_map_copy_fini(&s->used);
+	free(s->first_ip);
+	free(s->last_ip);
+	memset(s, 0, sizeof(*s));
+}
+
+int lb_eip_status_copy(struct cfg_eip_status *dst, const struct cfg_eip_status *src)
+{
+	int err = 0;
+
+	*dst = *src;
+	dst->first_ip = dst->last_ip = NULL;
+	if ((err = lb_map_copy(&dst->used, &src->used)) < 0) {
+		memset(dst, 0, sizeof(*dst));
+		return err;
+	}
+	dst->first_ip = lb_strdup(src->first_ip, &err);
+	dst->last_ip = lb_strdup(src->last_ip, &err);
+	if (err)
+		lb_eip_status_fini(dst);
+	return err;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	/* An absent string and an empty one read the same in the API. */
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+bool lb_eip_status_equal(const struct cfg_eip_status *a, const struct cfg_eip_status *b)
+{
+	return a->occupied == b->occupied && a->usage == b->usage && a->pool_size == b->pool_size &&
+	       a->ready == b->ready && a->v4 == b->v4 && str_eq(a->first_ip, b->first_ip) &&
+	       str_eq(a->last_ip, b->last_ip) && lb_cfg_map_equal(&a->used, &b->used);
+}
+
+void lb_eip_destroy(struct lb_eip *e)
+{
+	if (!e)
+		return;
+	free(e->name);
+	free(e->uid);
+	free(e->address);
+	free(e->range);
+	for (size_t i = 0; i < e->n_namespaces; i++)
+		free(e->namespaces[i]);
+	free(e->namespaces);
+	lb_map_copy_fini(&e->selector);
+	lb_eip_status_fini(&e->obs);
+	lb_eip_status_fini(&e->sent);
+	free(e->refused);
+	free(e);
+}
+
+int lb_eip_set(struct lb_eip *e, const struct cfg_eip *in)
+{
+	struct ipam_addr f, l;
+	char a[IPAM_ADDR_STRLEN], b[IPAM_ADDR_STRLEN];
+	const char *def = cfg_meta_annotation(&in->meta, CFG_ANN_DEFAULT_EIP);
+	size_t len;
+	int err = 0;
+
+	e->name = lb_strdup(in->meta.name, &err);
+	e->uid = lb_strdup(in->meta.uid, &err);
+	e->address = lb_strdup(in->address ? in->address : "", &err);
+	e->first = in->first;
+	e->last = in->last;
+	/* The decoder already read spec.address the way OpenELB does (a CIDR
+	 * may have host bits set): hand the allocator that exact range. */
+	lb_addr_to_ipam(&in->first, &f);
+	lb_addr_to_ipam(&in->last, &l);
+	lb_addr_str(&f, a);
+	lb_addr_str(&l, b);
+	len = strlen(a) + strlen(b) + 2;
+	if ((e->range = malloc(len)))
+		snprintf(e->range, len, "%s-%s", a, b);
+	else
+		err = -ENOMEM;
+	e->disable = in->disable;
+	e->is_default = def && strcmp(def, "true") == 0;
+	/* ipam keeps priorities in 32 bits; no real Eip comes near. */
+	e->priority = in->priority < INT32_MIN   ? INT32_MIN
+	              : in->priority > INT32_MAX ? INT32_MAX
+	                                         : (int32_t)in->priority;
+	if (in->n_namespaces && !(e->namespaces = calloc(in->n_namespaces, sizeof(char *))))
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < in->n_namespaces; i++, e->n_namespaces++)
+		e->namespaces[i] = lb_strdup(in->namespaces[i], &err);
+	if (!err)
+		err = lb_map_copy(&e->selector, &in->namespace_selector);
+	if (!err)
+		err = lb_eip_status_copy(&e->obs, &in->status);
+	return err;
+}
+
+bool lb_eip_spec_equal(const struct lb_eip *a, const struct lb_eip *b)
+{
+	if (strcmp(a->range, b->range) != 0 || a->disable != b->disable ||
+	    a->is_default != b->is_default || a->priority != b->priority ||
+	    a->n_namespaces != b->n_namespaces || !lb_cfg_map_equal(&a->selector, &b->selector))
+		return false;
+	for (size_t i = 0; i < a->n_namespaces; i++) {
+		if (strcmp(a->namespaces[i], b->namespaces[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+static const char *pool_err_field(enum ipam_err code)
+{
+	switch (code) {
+	case IPAM_ERR_DEFAULT_CONFLICT:
+		return "metadata.annotations[" CFG_ANN_DEFAULT_EIP "]";
+	case IPAM_ERR_OVERLAP:
+		return "spec.address";
+	default:
+		return "spec";
+	}
+}
+
+int lb_eip_apply(struct lb_ctrl *c, struct lb_eip *e)
+{
+	const char *addrs[1] = {e->range};
+	struct ipam_pool_cfg cfg = {
+	    .name = e->name,
+	    .addresses = addrs,
+	    .n_addresses = 1,
+	    .priority = e->priority,
+	    .disabled = e->disable,
+	    .is_default = e->is_default,
+	    .namespaces = (const char *const *)e->namespaces,
+	    .n_namespaces = e->n_namespaces,
+	    /* OpenELB applies a selector only when it has entries. */
+	    .ns_selector = e->selector.n > 0,
+	};
+	struct ipam_error err = {IPAM_OK, ""};
+	char msg[IPAM_MSG_MAX + 96];
+	int ret;
+
+	if (ipam_pool_set(c->ipam, &cfg, &err) < 0) {
+		if (err.code == IPAM_ERR_NOMEM)
+			return -ENOMEM;
+		/* Refused: the previous version, if any, stays in force. */
+		snprintf(msg, sizeof(msg), "%s: %s", pool_err_field(err.code), err.msg);
+		if (!e->refused || strcmp(e->refused, msg) != 0) {
+			free(e->refused);
+			if (!(e->refused = strdup(msg)))
+				return -ENOMEM;
+			if ((ret = EV_EIP(c, e, true, "InvalidPool", "%s%s", msg,
+			                  e->accepted ? "; the previous version stays in force"
+			                              : "")) < 0)
+				return ret;
+		}
+		return lb_queue_eip(c, e);
+	}
+	if (e->refused) {
+		free(e->refused);
+		e->refused = NULL;
+		if ((ret = EV_EIP(c, e, false, "PoolAccepted", "accepted %s", e->address)) <
+		    0)
+			return ret;
+	}
+	e->accepted = true;
+	e->app_default = e->is_default;
+	e->app_disable = e->disable;
+	c->retry = true;
+	return lb_queue_eip(c, e);
+}
+
+/* A refused Eip may fit once another is deleted or shrunk. */
+int lb_eip_retry_refused(struct lb_ctrl *c)
+{
+	void **v;
+	size_t n;
+	int ret;
+
+	if ((ret = lb_map_sorted(&c->eips, &v, &n)) < 0)
+		return ret;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		struct lb_eip *e = v[i];
+
+		if (e->refused)
+			ret = lb_eip_apply(c, e);
+	}
+	free(v);
+	return ret;
+}
+
+void lb_update_default(struct lb_ctrl *c)
+{
+	c->has_default = false;
+	for (size_t i = 0; i < c->eips.cap; i++) {
+		const struct lb_eip *e = c->eips.slots[i].val;
+
+		if (c->eips.slots[i].key && e->accepted && e->app_default && !e->app_disable)
+			c->has_default = true;
+	}
+}
+
+bool lb_ns_match(const char *pool, void *arg)
+{
+	const struct lb_nsarg *a = arg;
+	const struct lb_eip *e = lb_map_get(&a->c->eips, pool);
+	const struct lb_ns *ns = lb_map_get(&a->c->nss, a->ns);
+
+	if (!e || !e->selector.n || !ns)
+		return false;
+	/* spec.namespaceSelector is a map: matchLabels semantics
+	 * (metav1.SetAsLabelSelector in OpenELB's getDefaultEIP). */
+	for (size_t i = 0; i < e->selector.n; i++) {
+		const char *v = cfg_map_get(&ns->labels, e->selector.items[i].key);
+
+		if (!v || strcmp(v, e->selector.items[i].value) != 0)
+			return false;
+	}
+	return true;
+}
+
+static bool in_range(const struct ipam_addr *a, const struct bgp_addr *f, const struct bgp_addr *l)
+{
+	struct ipam_addr x, y;
+
+	lb_addr_to_ipam(f, &x);
+	lb_addr_to_ipam(l, &y);
+	return ipam_addr_cmp(&x, a) <= 0 && ipam_addr_cmp(a, &y) <= 0;
+}
+
+bool lb_in_eips(const struct lb_ctrl *c, const struct ipam_addr *a)
+{
+	for (size_t i = 0; i < c->eips.cap; i++) {
+		const struct lb_eip *e = c->eips.slots[i].val;
+
+		if (c->eips.slots[i].key && e->accepted && in_range(a, &e->first, &e->last))
+			return true;
+	}
+	return false;
+}
+
+/* ---- Status ---- */
+
+struct used_walk {
+	struct cfg_map *m;
+	size_t cap;
+	struct ipam_addr last;
+	bool have_last;
+};
+
+/* OpenELB's used map: address -> "ns/a;ns/b" for shared addresses. */
+static int used_add(const struct ipam_addr *addr, const char *service, void *arg)
+{
+	struct used_walk *w = arg;
+	struct cfg_map *m = w->m;
+	char a[IPAM_ADDR_STRLEN];
+
+	if (w->have_last && ipam_addr_cmp(addr, &w->last) == 0) {
+		struct cfg_kv *kv = &m->items[m->n - 1];
+		size_t ol = strlen(kv->value), sl = strlen(service);
+		char *v = realloc(kv->value, ol + sl + 2);
+
+		if (!v)
+			return -ENOMEM;
+		v[ol] = ';';
+		memcpy(v + ol + 1, service, sl + 1);
+		kv->value = v;
+		return 0;
+	}
+	if (m->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 8;
+		struct cfg_kv *items = realloc(m->items, cap * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		m->items = items;
+		w->cap = cap;
+	}
+	m->items[m->n].key = strdup(lb_addr_str(addr, a));
+	m->items[m->n].value = strdup(service);
+	if (!m->items[m->n].key || !m->items[m->n].value) {
+		free(m->items[m->n].key);
+		free(m->items[m->n].value);
+		return -ENOMEM;
+	}
+	m->n++;
+	w->last = *addr;
+	w->have_last = true;
+	return 0;
+}
+
+static int64_t clamp64(uint64_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+int lb_eip_status(struct lb_ctrl *c, const struct lb_eip *e, struct cfg_eip_status *out)
+{
+	struct ipam_pool_stats st;
+	struct used_walk w = {0};
+	char buf[IPAM_ADDR_STRLEN];
+	int err = 0, ret;
+
+	memset(out, 0, sizeof(*out));
+	/* Never accepted: not a pool, so no range and no size. An empty
+	 * firstIP also tells the next leader that this Eip lost an overlap
+	 * (lb_ctrl_synced accepts Eips with a firstIP first). */
+	if (!e->accepted || ipam_pool_stats(c->ipam, e->name, &st) < 0)
+		return 0;
+	out->occupied = st.occupied;
+	out->usage = clamp64(st.used);
+	out->pool_size = clamp64(st.size);
+	out->ready = st.ready;
+	out->v4 = st.v4;
+	out->first_ip = lb_strdup(lb_addr_str(&st.first, buf), &err);
+	out->last_ip = lb_strdup(lb_addr_str(&st.last, buf), &err);
+	w.m = &out->used;
+	if (!err && (ret = ipam_pool_walk(c->ipam, e->name, used_add, &w)) < 0)
+		err = ret;
+	if (err)
+		lb_eip_status_fini(out);
+	return err;
+}

@@ -1,0 +1,241 @@
+/*
+ * lb_ctrl internals shared by the src/lb/ctrl*.c files. Not a public API.
+ */
+#ifndef BERTH_LB_CTRL_INT_H
+#define BERTH_LB_CTRL_INT_H
+
+#include "ipam/ipam.h"
+#include "lb/ctrl.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- String-keyed hash map (keys borrowed from the values) ---- */
+
+struct lb_map_slot {
+	const char *key; /* NULL = empty */
+	uint64_t hash;
+	void *val;
+};
+
+struct lb_map {
+	struct lb_map_slot *slots; /* owned; values are not */
+	size_t cap, len;
+};
+
+void lb_map_fini(struct lb_map *m);
+void *lb_map_get(const struct lb_map *m, const char *key);
+/* key must not be present and must live as long as the entry. */
+int lb_map_put(struct lb_map *m, const char *key, void *val);
+void *lb_map_del(struct lb_map *m, const char *key);
+/* key must be present; the entry takes key (same text) and val. */
+void lb_map_replace(struct lb_map *m, const char *key, void *val);
+/* Values into a new array sorted by key (caller frees); *n its length. */
+int lb_map_sorted(const struct lb_map *m, void ***out, size_t *n);
+
+/* ---- Services ---- */
+
+enum lb_claim {
+	LB_CLAIM_NO = 0, /* another class, opted out, or not a LoadBalancer */
+	LB_CLAIM_YES,    /* our class, or OpenELB's opt-in annotation */
+	LB_CLAIM_DEFAULT, /* no class, no annotation: ours while a default Eip exists */
+};
+
+/* What a Service asks for. */
+struct lb_req {
+	enum ipam_policy policy;
+	int primary;           /* AF_INET or AF_INET6: first in the ingress list */
+	struct ipam_addr addrs[2];
+	size_t n_addrs;
+	const char *addr_field; /* static: where the addresses came from */
+	char *pool;             /* owned or NULL */
+	char *skey;             /* owned or NULL */
+	const char *skey_field; /* static */
+	const char *ckey;       /* static */
+	struct ipam_port *ports; /* owned */
+	size_t n_ports;
+	char *invalid; /* owned: why the request cannot be honoured, or NULL */
+};
+
+/* What berth last sent for an object (to send nothing twice). */
+struct lb_sent {
+	enum lb_action_type type; /* LB_ACT_NONE: nothing */
+	struct ipam_addr addrs[2];
+	size_t n;
+	char *pool;   /* owned */
+	char *shared; /* owned */
+	struct lb_cond cond;
+};
+
+struct lb_svc {
+	char *key;  /* owned: "namespace/name", the map key */
+	char *ns;   /* owned */
+	char *name; /* owned */
+	char *uid;  /* owned, may be NULL */
+	enum lb_claim claim;
+	struct lb_req req;
+	/* Observed status. */
+	struct ipam_addr *obs;  /* owned: status.loadBalancer.ingress IPs */
+	size_t n_obs;
+	bool obs_marker;        /* LB_ANN_POOL present: berth wrote the status */
+	bool obs_openelb;       /* OpenELB's label present: OpenELB wrote it */
+	char *obs_shared;       /* owned: LB_ANN_SHARED's value, or NULL */
+	char *obs_marker_val;   /* owned: LB_ANN_POOL's value, or NULL */
+	bool cond_known;
+	bool obs_cond_present;
+	struct lb_cond obs_cond;
+	/* Engine state. */
+	bool owned;   /* berth serves it: restored, allocated or tried */
+	bool pending; /* owned and not everything it wants is held */
+	bool wrote;   /* berth sent it a status since the last clear */
+	enum ipam_err fail_code;
+	char *fail_msg;    /* owned: the last allocation failure, NULL if none */
+	char *partial_msg; /* owned: why PreferDualStack got one family */
+	char *fail_event;  /* owned: message of the last AllocationFailed event */
+	uint8_t orphan_rep, mismatch_rep; /* per family (bit 0 v4), reported */
+	/* The sharing parameters the allocator holds for it (it keeps them
+	 * when a request is refused). */
+	bool eff_set;
+	char *eff_skey;          /* owned or NULL */
+	const char *eff_ckey;    /* static */
+	struct ipam_port *eff_ports; /* owned */
+	size_t eff_n_ports;
+	struct ipam_addr clear[2]; /* what it held when it stopped being ours */
+	size_t n_clear;
+	bool queued;
+	struct lb_sent sent;
+};
+
+/* ---- Eips ---- */
+
+struct lb_eip {
+	char *name; /* owned, the map key */
+	char *uid;  /* owned or NULL */
+	char *address; /* owned: spec.address as written */
+	char *range;   /* owned: "first-last" for the allocator */
+	struct bgp_addr first, last;
+	bool disable, is_default;
+	int32_t priority;
+	char **namespaces; /* owned */
+	size_t n_namespaces;
+	struct cfg_map selector; /* owned copy of spec.namespaceSelector */
+	struct cfg_eip_status obs; /* owned copy of the observed status */
+	bool accepted;    /* the allocator holds a version of it */
+	bool app_default, app_disable; /* flags of the version it holds */
+	char *refused;    /* owned: why the current spec was refused */
+	bool queued;
+	bool has_sent;
+	struct cfg_eip_status sent; /* owned */
+};
+
+/* ---- Action queue ---- */
+
+struct lb_qitem {
+	enum lb_action_type type; /* EVENT, or SERVICE_STATUS / EIP_STATUS = "check" */
+	char *key;                /* owned: Service key or Eip name */
+	struct lb_event ev;       /* EVENT: owned contents */
+};
+
+struct lb_ctrl {
+	char *lb_class;
+	int default_family;
+	bool synced;
+	struct ipam *ipam;
+	struct lb_map svcs;   /* key -> struct lb_svc, owned */
+	struct lb_map eips;   /* name -> struct lb_eip, owned */
+	struct lb_map nss;    /* name -> struct lb_ns, owned */
+	bool has_default;     /* an accepted, enabled default Eip exists */
+	bool retry;           /* something that may help pending Services happened */
+	struct lb_qitem *q;   /* owned ring of cap items */
+	size_t q_head, q_len, q_cap;
+	int oom;              /* -ENOMEM seen while queueing: reported once */
+};
+
+struct lb_ns {
+	char *name;          /* owned, the map key */
+	struct cfg_map labels; /* owned */
+};
+
+/* ctrl.c */
+void lb_svc_destroy(struct lb_svc *s);
+void lb_sent_clear(struct lb_sent *s);
+char *lb_strdup(const char *s, int *err);
+void lb_map_copy_fini(struct cfg_map *m);
+int lb_map_copy(struct cfg_map *dst, const struct cfg_map *src);
+bool lb_cfg_map_equal(const struct cfg_map *a, const struct cfg_map *b);
+
+/* ctrl_req.c: Service inputs -> claim and request */
+enum lb_claim lb_svc_claim(const struct lb_ctrl *c, const struct cfg_service *svc);
+int lb_req_build(const struct lb_ctrl *c, const struct cfg_service *svc, struct lb_req *out);
+void lb_req_fini(struct lb_req *r);
+bool lb_req_equal(const struct lb_req *a, const struct lb_req *b);
+/* The argument of lb_ns_match: whose namespace asks. */
+struct lb_nsarg {
+	struct lb_ctrl *c;
+	const char *ns;
+};
+
+/* Fills an allocator request for s (pointers borrowed from s and nsarg). */
+void lb_req_ipam(struct lb_ctrl *c, const struct lb_svc *s, struct ipam_request *r,
+                 struct lb_nsarg *nsarg);
+
+/* ctrl_svc.c: decisions per Service */
+bool lb_svc_wanted(const struct lb_ctrl *c, const struct lb_svc *s);
+int lb_svc_restore(struct lb_ctrl *c, struct lb_svc *s);
+int lb_svc_allocate(struct lb_ctrl *c, struct lb_svc *s);
+int lb_svc_reconcile(struct lb_ctrl *c, struct lb_svc *s, bool req_changed);
+int lb_svc_release(struct lb_ctrl *c, struct lb_svc *s, const char *why, bool events);
+
+/* ctrl_share.c: the sharing parameters the allocator holds */
+void lb_eff_clear(struct lb_svc *s);
+int lb_eff_record(struct lb_svc *s, const struct ipam_request *r);
+bool lb_eff_equal(const struct lb_svc *s, const struct ipam_request *r);
+/* ipam_restore with the parameters in effect before the restart. */
+int lb_share_restore(struct lb_ctrl *c, struct lb_svc *s, const struct ipam_request *r,
+                     const struct ipam_addr *addrs, size_t n, struct ipam_result *res,
+                     struct ipam_error *err);
+/* After a refused allocation of a Service that holds addresses. */
+int lb_share_settle(struct lb_ctrl *c, struct lb_svc *s);
+/* LB_ANN_SHARED's value for s (caller frees), NULL when it has none; sets
+ * *err on ENOMEM. */
+char *lb_shared_value(const struct lb_svc *s, int *err);
+/* Reports orphaned / mismatched holdings that are new (after pool edits). */
+int lb_svc_report(struct lb_ctrl *c, struct lb_svc *s);
+int lb_retry_pending(struct lb_ctrl *c);
+int lb_report_all(struct lb_ctrl *c);
+int lb_reclaim_default(struct lb_ctrl *c);
+
+/* ctrl_eip.c */
+void lb_eip_destroy(struct lb_eip *e);
+int lb_eip_set(struct lb_eip *e, const struct cfg_eip *in);
+bool lb_eip_spec_equal(const struct lb_eip *a, const struct lb_eip *b);
+/* Hands e to the allocator; reports a refusal. */
+int lb_eip_apply(struct lb_ctrl *c, struct lb_eip *e);
+int lb_eip_retry_refused(struct lb_ctrl *c);
+void lb_update_default(struct lb_ctrl *c);
+int lb_eip_status(struct lb_ctrl *c, const struct lb_eip *e, struct cfg_eip_status *out);
+bool lb_eip_status_equal(const struct cfg_eip_status *a, const struct cfg_eip_status *b);
+void lb_eip_status_fini(struct cfg_eip_status *s);
+int lb_eip_status_copy(struct cfg_eip_status *dst, const struct cfg_eip_status *src);
+bool lb_ns_match(const char *pool, void *arg);
+/* Is a inside the range of an accepted Eip? */
+bool lb_in_eips(const struct lb_ctrl *c, const struct ipam_addr *a);
+
+/* ctrl_queue.c */
+int lb_queue_event(struct lb_ctrl *c, const char *kind, const char *ns, const char *name,
+                   const char *uid, bool warning, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+int lb_queue_svc(struct lb_ctrl *c, struct lb_svc *s);
+int lb_queue_eip(struct lb_ctrl *c, struct lb_eip *e);
+/* Marks the Eips holding the given addresses for a status check. */
+int lb_queue_pools_of(struct lb_ctrl *c, const struct ipam_result *r);
+void lb_queue_fini(struct lb_ctrl *c);
+
+/* ctrl_addr.c: conversions */
+void lb_addr_to_ipam(const struct bgp_addr *in, struct ipam_addr *out);
+void lb_addr_from_ipam(const struct ipam_addr *in, struct bgp_addr *out);
+const char *lb_addr_str(const struct ipam_addr *a, char buf[IPAM_ADDR_STRLEN]);
+int lb_fam_bit(uint8_t family);
+
+#endif

@@ -1,0 +1,436 @@
+/*
+ * The action queue. Events are queued as they happen; a status is queued
+ * as "check this object" and computed only when pulled, so many changes
+ * before a pull coalesce into one write, and a status that already matches
+ * the object (or what was last sent) is not written at all.
+ */
+#include "lb/ctrl_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define EVENT_MSG_MAX 1024
+
+static void event_fini(struct lb_event *ev)
+{
+	free(ev->ns);
+	free(ev->name);
+	free(ev->uid);
+	free(ev->message);
+	memset(ev, 0, sizeof(*ev));
+}
+
+void lb_action_fini(struct lb_action *a)
+{
+	if (!a)
+		return;
+	switch (a->type) {
+	case LB_ACT_SERVICE_STATUS:
+	case LB_ACT_SERVICE_CLEAR:
+		free(a->u.svc.ns);
+		free(a->u.svc.name);
+		free(a->u.svc.pool);
+		free(a->u.svc.shared);
+		break;
+	case LB_ACT_EVENT:
+		event_fini(&a->u.event);
+		break;
+	case LB_ACT_EIP_STATUS:
+		free(a->u.eip.name);
+		lb_eip_status_fini(&a->u.eip.status);
+		break;
+	default:
+		break;
+	}
+	memset(a, 0, sizeof(*a));
+}
+
+/* ---- The ring ---- */
+
+static int q_push(struct lb_ctrl *c, const struct lb_qitem *it)
+{
+	if (c->q_len == c->q_cap) {
+		size_t cap = c->q_cap ? 2 * c->q_cap : 64;
+		struct lb_qitem *q = malloc(cap * sizeof(*q));
+
+		if (!q)
+			return -ENOMEM;
+		for (size_t i = 0; i < c->q_len; i++)
+			q[i] = c->q[(c->q_head + i) % c->q_cap];
+		free(c->q);
+		c->q = q;
+		c->q_cap = cap;
+		c->q_head = 0;
+	}
+	c->q[(c->q_head + c->q_len) % c->q_cap] = *it;
+	c->q_len++;
+	return 0;
+}
+
+static bool q_pop(struct lb_ctrl *c, struct lb_qitem *it)
+{
+	if (!c->q_len)
+		return false;
+	*it = c->q[c->q_head];
+	c->q_head = (c->q_head + 1) % c->q_cap;
+	c->q_len--;
+	return true;
+}
+
+void lb_queue_fini(struct lb_ctrl *c)
+{
+	struct lb_qitem it;
+
+	while (q_pop(c, &it)) {
+		free(it.key);
+		event_fini(&it.ev);
+	}
+	free(c->q);
+	c->q = NULL;
+	c->q_cap = c->q_len = c->q_head = 0;
+}
+
+static int queue_check(struct lb_ctrl *c, enum lb_action_type type, const char *key, bool *queued)
+{
+	struct lb_qitem it = {.type = type};
+	int ret;
+
+	if (!c->synced || *queued)
+		return 0;
+	if (!(it.key = strdup(key)))
+		return -ENOMEM;
+	if ((ret = q_push(c, &it)) < 0) {
+		free(it.key);
+		return ret;
+	}
+	*queued = true;
+	return 0;
+}
+
+int lb_queue_svc(struct lb_ctrl *c, struct lb_svc *s)
+{
+	return queue_check(c, LB_ACT_SERVICE_STATUS, s->key, &s->queued);
+}
+
+int lb_queue_eip(struct lb_ctrl *c, struct lb_eip *e)
+{
+	return queue_check(c, LB_ACT_EIP_STATUS, e->name, &e->queued);
+}
+
+int lb_queue_pools_of(struct lb_ctrl *c, const struct ipam_result *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct lb_eip *e;
+		int ret;
+
+		if (r->a[i].orphaned || !(e = lb_map_get(&c->eips, r->a[i].pool)))
+			continue;
+		if ((ret = lb_queue_eip(c, e)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int lb_queue_event(struct lb_ctrl *c, const char *kind, const char *ns, const char *name,
+                   const char *uid, bool warning, const char *reason, const char *fmt, ...)
+{
+	struct lb_qitem it = {.type = LB_ACT_EVENT};
+	char buf[EVENT_MSG_MAX];
+	int err = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	it.ev.kind = kind;
+	it.ev.type = warning ? "Warning" : "Normal";
+	it.ev.reason = reason;
+	it.ev.ns = lb_strdup(ns, &err);
+	it.ev.name = lb_strdup(name, &err);
+	it.ev.uid = lb_strdup(uid, &err);
+	it.ev.message = lb_strdup(buf, &err);
+	if (err || (err = q_push(c, &it)) < 0) {
+		event_fini(&it.ev);
+		return err;
+	}
+	return 0;
+}
+
+/* ---- Service status ---- */
+
+static bool cond_equal(const struct lb_cond *a, const struct lb_cond *b)
+{
+	return a->ok == b->ok && strcmp(a->reason, b->reason) == 0 &&
+	       strcmp(a->message, b->message) == 0;
+}
+
+static void cond_set(struct lb_cond *c, bool ok, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void cond_set(struct lb_cond *c, bool ok, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->ok = ok;
+	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	va_start(ap, fmt);
+	vsnprintf(c->message, sizeof(c->message), fmt, ap);
+	va_end(ap);
+}
+
+/* "a (Eip x), b (Eip y)" into buf. */
+static void held_list(const struct ipam_result *r, char *buf, size_t size)
+{
+	char a[IPAM_ADDR_STRLEN];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->n && used < size; i++) {
+		int w = snprintf(buf + used, size - used, "%s%s (%s%s)", i ? ", " : "",
+		                 lb_addr_str(&r->a[i].addr, a), r->a[i].orphaned ? "" : "Eip ",
+		                 r->a[i].orphaned ? "in no Eip" : r->a[i].pool);
+		used = w < 0 ? size : used + (size_t)w;
+	}
+}
+
+/* The condition LB_COND_TYPE: the worst problem first. */
+static void svc_cond(const struct lb_svc *s, const struct ipam_result *r, struct lb_cond *out)
+{
+	char list[LB_MSG_MAX / 2], a[IPAM_ADDR_STRLEN];
+
+	memset(out, 0, sizeof(*out));
+	held_list(r, list, sizeof(list));
+	if (s->fail_msg) {
+		if (r->n)
+			cond_set(out, false, "AllocationFailed", "keeps %s; %s", list, s->fail_msg);
+		else
+			cond_set(out, false, "AllocationFailed", "%s", s->fail_msg);
+		return;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->a[i].orphaned) {
+			cond_set(out, false, "AddressOrphaned",
+			         "%s is outside every Eip: kept, and given to no other Service",
+			         lb_addr_str(&r->a[i].addr, a));
+			return;
+		}
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		if (s->req.pool && strcmp(r->a[i].pool, s->req.pool) != 0) {
+			cond_set(out, false, "PoolMismatch", "%s is in Eip %s, not in the requested Eip %s",
+			         lb_addr_str(&r->a[i].addr, a), r->a[i].pool, s->req.pool);
+			return;
+		}
+	}
+	if (s->partial_msg)
+		cond_set(out, false, "PartiallyAllocated", "%s; %s", list, s->partial_msg);
+	else if (!r->n)
+		cond_set(out, false, "Pending", "no address yet");
+	else
+		cond_set(out, true, "Allocated", "%s", list);
+}
+
+/* The pools of the held addresses, "," separated, for LB_ANN_POOL. */
+static char *pool_value(const struct lb_svc *s, const struct ipam_result *r)
+{
+	char buf[2 * IPAM_NAME_MAX + 2] = "";
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->a[i].orphaned || (i && strcmp(r->a[i].pool, r->a[0].pool) == 0))
+			continue;
+		if (buf[0])
+			strcat(buf, ",");
+		strcat(buf, r->a[i].pool);
+	}
+	/* All orphaned: keep whatever marks the status as ours. */
+	if (!buf[0] && s->obs_marker_val)
+		return strdup(s->obs_marker_val);
+	return strdup(buf);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool addrs_equal(const struct ipam_addr *a, size_t na, const struct ipam_addr *b,
+                        size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++) {
+		if (ipam_addr_cmp(&a[i], &b[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+static int svc_set_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action *out)
+{
+	struct ipam_result r;
+	struct ipam_addr want[2];
+	struct lb_cond cond;
+	char *pool, *shared;
+	size_t n;
+	bool same;
+	int err = 0;
+
+	if (ipam_service_get(c->ipam, s->key, &r) < 0)
+		r.n = 0;
+	n = r.n;
+	/* ipam lists IPv4 first; the ingress follows spec.ipFamilies. */
+	if (n == 2 && s->req.primary == AF_INET6) {
+		struct ipam_held t = r.a[0];
+
+		r.a[0] = r.a[1];
+		r.a[1] = t;
+	}
+	for (size_t i = 0; i < n; i++)
+		want[i] = r.a[i].addr;
+	svc_cond(s, &r, &cond);
+	if (!(pool = pool_value(s, &r)))
+		return -ENOMEM;
+	shared = n ? lb_shared_value(s, &err) : NULL;
+	if (err) {
+		free(pool);
+		return err;
+	}
+	same = addrs_equal(want, n, s->obs, s->n_obs) && s->obs_marker &&
+	       strcmp(s->obs_marker_val ? s->obs_marker_val : "", pool) == 0 &&
+	       str_eq(s->obs_shared, shared) &&
+	       (!s->cond_known || (s->obs_cond_present && cond_equal(&cond, &s->obs_cond)));
+	if (!same && s->sent.type == LB_ACT_SERVICE_STATUS) {
+		same = addrs_equal(want, n, s->sent.addrs, s->sent.n) &&
+		       strcmp(s->sent.pool, pool) == 0 && str_eq(s->sent.shared, shared) &&
+		       cond_equal(&cond, &s->sent.cond);
+	}
+	if (same) {
+		free(pool);
+		free(shared);
+		return 0;
+	}
+	lb_sent_clear(&s->sent);
+	s->sent.type = LB_ACT_SERVICE_STATUS;
+	memcpy(s->sent.addrs, want, sizeof(want));
+	s->sent.n = n;
+	s->sent.cond = cond;
+	s->sent.pool = lb_strdup(pool, &err);
+	s->sent.shared = lb_strdup(shared, &err);
+	out->u.svc.shared = shared;
+	out->u.svc.ns = lb_strdup(s->ns, &err);
+	out->u.svc.name = lb_strdup(s->name, &err);
+	out->u.svc.pool = pool;
+	out->u.svc.cond = cond;
+	for (size_t i = 0; i < n; i++)
+		lb_addr_from_ipam(&want[i], &out->u.svc.ingress[i]);
+	out->u.svc.n_ingress = n;
+	out->type = LB_ACT_SERVICE_STATUS;
+	s->wrote = true;
+	if (err) {
+		lb_sent_clear(&s->sent);
+		lb_action_fini(out);
+	}
+	return err;
+}
+
+static int svc_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action *out)
+{
+	int err = 0;
+
+	if (s->owned)
+		return svc_set_action(c, s, out);
+	/* Not berth's: undo what berth wrote, and nothing else. */
+	if (!s->obs_marker && !s->wrote)
+		return 0;
+	if (s->sent.type == LB_ACT_SERVICE_CLEAR && addrs_equal(s->clear, s->n_clear, s->sent.addrs,
+	                                                        s->sent.n))
+		return 0;
+	lb_sent_clear(&s->sent);
+	s->sent.type = LB_ACT_SERVICE_CLEAR;
+	memcpy(s->sent.addrs, s->clear, sizeof(s->clear));
+	s->sent.n = s->n_clear;
+	out->type = LB_ACT_SERVICE_CLEAR;
+	out->u.svc.ns = lb_strdup(s->ns, &err);
+	out->u.svc.name = lb_strdup(s->name, &err);
+	for (size_t i = 0; i < s->n_clear; i++)
+		lb_addr_from_ipam(&s->clear[i], &out->u.svc.ingress[i]);
+	out->u.svc.n_ingress = s->n_clear;
+	s->wrote = false;
+	if (err)
+		lb_action_fini(out);
+	return err;
+}
+
+/* ---- Eip status ---- */
+
+static int eip_action(struct lb_ctrl *c, struct lb_eip *e, struct lb_action *out)
+{
+	struct cfg_eip_status st;
+	int ret, err = 0;
+
+	if ((ret = lb_eip_status(c, e, &st)) < 0)
+		return ret;
+	if (lb_eip_status_equal(&st, &e->obs) || (e->has_sent && lb_eip_status_equal(&st, &e->sent))) {
+		lb_eip_status_fini(&st);
+		return 0;
+	}
+	lb_eip_status_fini(&e->sent);
+	e->has_sent = false;
+	if ((ret = lb_eip_status_copy(&e->sent, &st)) < 0) {
+		lb_eip_status_fini(&st);
+		return ret;
+	}
+	e->has_sent = true;
+	out->type = LB_ACT_EIP_STATUS;
+	out->u.eip.status = st;
+	out->u.eip.name = lb_strdup(e->name, &err);
+	if (err)
+		lb_action_fini(out);
+	return err;
+}
+
+int lb_ctrl_next_action(struct lb_ctrl *c, struct lb_action *out)
+{
+	struct lb_qitem it;
+
+	if (!c || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	while (q_pop(c, &it)) {
+		struct lb_svc *s;
+		struct lb_eip *e;
+		int ret = 0;
+
+		switch (it.type) {
+		case LB_ACT_EVENT:
+			out->type = LB_ACT_EVENT;
+			out->u.event = it.ev;
+			return 0;
+		case LB_ACT_SERVICE_STATUS:
+			/* Gone meanwhile: nothing to write. */
+			if ((s = lb_map_get(&c->svcs, it.key))) {
+				s->queued = false;
+				ret = svc_action(c, s, out);
+			}
+			break;
+		case LB_ACT_EIP_STATUS:
+			if ((e = lb_map_get(&c->eips, it.key))) {
+				e->queued = false;
+				ret = eip_action(c, e, out);
+			}
+			break;
+		default:
+			break;
+		}
+		free(it.key);
+		if (ret < 0)
+			return ret;
+		if (out->type != LB_ACT_NONE)
+			return 0;
+	}
+	return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * Internals of the netlink module shared by its pure and I/O files.
+ */
+#ifndef BERTH_NL_INT_H
+#define BERTH_NL_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netlink/nl.h"
+
+/* Address bytes of a family: 4, 16, or 0 for anything else. */
+size_t nl_family_len(uint8_t family);
+/* 0 when a->family is IPv4/IPv6 and prefixlen fits it, else -EINVAL. */
+int nl_addr_check(const struct bgp_addr *a, uint8_t prefixlen);
+/* Orders by family then address bytes (only the family's bytes count). */
+int nl_addr_cmp(const struct bgp_addr *a, const struct bgp_addr *b);
+/* 0 when the kernel would take name as an interface name (dev_valid_name),
+ * else -EINVAL. */
+int nl_name_check(const char *name);
+
+/* ---- sock.c, for link.c and addr.c ---- */
+
+#define NL_REQ_LEN 512
+
+struct mnl_socket;
+
+struct nl_sock {
+	struct mnl_socket *mnl; /* owned */
+	uint32_t portid;
+	uint32_t seq;
+	uint32_t req[NL_REQ_LEN / 4]; /* request being sent; uint32_t for alignment */
+	void *rbuf;                   /* owned: receive buffer, rbuf_len bytes */
+	size_t rbuf_len;
+	char err[NL_ERR_LEN];
+};
+
+uint32_t nl_sock_seq(struct nl_sock *s);
+/* Sends the request in s->req (len bytes, encoded with the last
+ * nl_sock_seq()) and consumes its whole reply, calling fn per data
+ * message. Returns what nl_reply_decode ended with; on failure s->err
+ * holds the kernel's text or "what: strerror". */
+int nl_sock_request(struct nl_sock *s, int len, bool dump, nl_msg_fn fn, void *arg,
+                    const char *what);
+__attribute__((format(printf, 2, 3))) void nl_sock_seterr(struct nl_sock *s, const char *fmt,
+                                                         ...);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * The metric families both daemons expose, so the controller and the
+ * speaker agree on names, labels and help texts. Register them with
+ * obs_register_berth(); update them by name with obs_counter_add() and
+ * friends from obs/metrics.h.
+ */
+#ifndef BERTH_OBS_FAMILIES_H
+#define BERTH_OBS_FAMILIES_H
+
+#include "obs/metrics.h"
+
+/* Gauges: {peer} 1 while the session is Established, else 0. */
+#define OBS_BGP_SESSIONS_UP "berth_bgp_sessions_up"
+/* {peer,state}: 1 for the current RFC 4271 FSM state, 0 for the other
+ * five; set with obs_bgp_session_state_set(). */
+#define OBS_BGP_SESSION_STATE "berth_bgp_session_state"
+/* {peer,family}: prefixes in the Adj-RIB-Out; family "ipv4" or "ipv6". */
+#define OBS_BGP_PREFIXES_ANNOUNCED "berth_bgp_prefixes_announced"
+/* Counters {peer}. */
+#define OBS_BGP_UPDATES_SENT      "berth_bgp_updates_sent_total"
+#define OBS_BGP_MALFORMED_UPDATES "berth_bgp_malformed_updates_total"
+/* Counter {result}: "allocated", "exhausted", "invalid", ... */
+#define OBS_ALLOCATIONS "berth_allocations_total"
+/* Histogram {}: seconds one allocation took. */
+#define OBS_ALLOCATION_DURATION "berth_allocation_duration_seconds"
+/* Gauges {pool}: addresses in / handed out from a pool. */
+#define OBS_POOL_SIZE "berth_pool_size"
+#define OBS_POOL_USED "berth_pool_used"
+/* Counters {resource}: "services", "eips", ... */
+#define OBS_K8S_WATCH_RESTARTS "berth_k8s_watch_restarts_total"
+#define OBS_K8S_RELISTS        "berth_k8s_relists_total"
+/* Gauge {}: 1 while this process holds the Lease. */
+#define OBS_IS_LEADER "berth_is_leader"
+/* Gauge {version}: always 1; obs_register_berth() sets it. */
+#define OBS_BUILD_INFO "berth_build_info"
+
+/* Registers every family above and sets berth_build_info{version} to 1.
+ * version: borrowed for the call. 0 or a negative errno. */
+int obs_register_berth(struct obs_registry *r, const char *version);
+
+/* Sets berth_bgp_session_state{peer,state} to 1 for state and 0 for the
+ * other states. state: "Idle", "Connect", "Active", "OpenSent",
+ * "OpenConfirm" or "Established" (bgp_fsm_state_name()); -EINVAL for
+ * others. Also sets berth_bgp_sessions_up{peer}. */
+int obs_bgp_session_state_set(struct obs_registry *r, const char *peer, const char *state);
+/* Forgets every series labelled with peer (a peer removed from the
+ * configuration), in all berth_bgp_* families. */
+void obs_bgp_peer_forget(struct obs_registry *r, const char *peer);
+
+#endif
