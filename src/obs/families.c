@@ -13,40 +13,38 @@ static const char *const l_version[] = {"version"};
 
 /* Allocation runs in memory: tens of microseconds normally, up to a
  * second for a scan of a huge, fragmented pool. */
-static const double alloc_buckets[] = {0.0001, 0.0005, 0.001, 0.005, 0.01,
-                                       0.05,   0.1,    0.5,   1,     5};
+static const double alloc_buckets[] = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct obs_desc families[] = {
-    {OBS_BGP_SESSIONS_UP, "1 while the BGP session to the peer is Established.", OBS_GAUGE,
-     l_peer, N(l_peer), NULL, 0},
+    {OBS_BGP_SESSIONS_UP, "1 while the BGP session to the peer is Established.", OBS_GAUGE, l_peer,
+     N(l_peer), NULL, 0},
     {OBS_BGP_SESSION_STATE, "1 for the current BGP FSM state of the session (RFC 4271 8.2.2).",
      OBS_GAUGE, l_peer_state, N(l_peer_state), NULL, 0},
     {OBS_BGP_PREFIXES_ANNOUNCED, "Prefixes currently announced to the peer.", OBS_GAUGE,
      l_peer_family, N(l_peer_family), NULL, 0},
-    {OBS_BGP_UPDATES_SENT, "BGP UPDATE messages sent to the peer.", OBS_COUNTER, l_peer,
-     N(l_peer), NULL, 0},
+    {OBS_BGP_UPDATES_SENT, "BGP UPDATE messages sent to the peer.", OBS_COUNTER, l_peer, N(l_peer),
+     NULL, 0},
     {OBS_BGP_MALFORMED_UPDATES, "Malformed BGP UPDATE messages received from the peer.",
      OBS_COUNTER, l_peer, N(l_peer), NULL, 0},
-    {OBS_ALLOCATIONS, "Address allocation attempts by result.", OBS_COUNTER, l_result,
-     N(l_result), NULL, 0},
+    {OBS_ALLOCATIONS, "Address allocation attempts by result.", OBS_COUNTER, l_result, N(l_result),
+     NULL, 0},
     {OBS_ALLOCATION_DURATION, "Time one address allocation took.", OBS_HISTOGRAM, NULL, 0,
      alloc_buckets, N(alloc_buckets)},
     {OBS_POOL_SIZE, "Addresses in the pool.", OBS_GAUGE, l_pool, N(l_pool), NULL, 0},
     {OBS_POOL_USED, "Addresses of the pool in use.", OBS_GAUGE, l_pool, N(l_pool), NULL, 0},
     {OBS_K8S_WATCH_RESTARTS, "Kubernetes watch streams restarted.", OBS_COUNTER, l_resource,
      N(l_resource), NULL, 0},
-    {OBS_K8S_RELISTS, "Kubernetes full re-lists (after 410 Gone or a failed watch).",
-     OBS_COUNTER, l_resource, N(l_resource), NULL, 0},
-    {OBS_IS_LEADER, "1 while this process holds the leader Lease.", OBS_GAUGE, NULL, 0, NULL,
-     0},
-    {OBS_BUILD_INFO, "Always 1; the version label says which build runs.", OBS_GAUGE,
-     l_version, N(l_version), NULL, 0},
+    {OBS_K8S_RELISTS, "Kubernetes full re-lists (after 410 Gone or a failed watch).", OBS_COUNTER,
+     l_resource, N(l_resource), NULL, 0},
+    {OBS_IS_LEADER, "1 while this process holds the leader Lease.", OBS_GAUGE, NULL, 0, NULL, 0},
+    {OBS_BUILD_INFO, "Always 1; the version label says which build runs.", OBS_GAUGE, l_version,
+     N(l_version), NULL, 0},
 };
 
-static const char *const bgp_states[] = {"Idle",        "Connect",    "Active", "OpenSent",
-                                         "OpenConfirm", "Established"};
+static const char *const bgp_states[] = {"Idle",     "Connect",     "Active",
+                                         "OpenSent", "OpenConfirm", "Established"};
 
 int obs_register_berth(struct obs_registry *r, const char *version)
 {

@@ -40,40 +40,53 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = 0;
-	if (h->err && h->errlen)
-		snprintf(h->err, h->errlen, "%s", line);
-	else
+	if (!h->err)
 		log_debug("obs http: %s", line);
+	else if (!*h->err)
+		snprintf(h->err, h->errlen, "%s", line);
 }
 
-static void reschedule(struct obs_http *h)
+static unsigned conns(struct obs_http *h)
 {
-	MHD_UNSIGNED_LONG_LONG ms;
+	const union MHD_DaemonInfo *i =
+	    MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 
+	return i ? i->num_connections : 0;
+}
+
+/*
+ * One pass of MHD, then the timer for the next. MHD takes its listening
+ * socket out of its epoll set while at the connection limit and puts it
+ * back only at the start of a later pass, so a pass that closed
+ * connections is followed by another one at once: else clients waiting
+ * in the backlog would wait for an unrelated event.
+ */
+static void run(struct obs_http *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms = 0;
+	unsigned before = conns(h);
+
+	MHD_run(h->d);
 	ev_timer_stop(h->loop, &h->timer);
-	/* MHD_NO: nothing pending and no connection that could time out. */
-	if (MHD_get_timeout(h->d, &ms) != MHD_YES)
-		return;
-	if (ms > 3600 * 1000)
-		ms = 3600 * 1000;
+	if (conns(h) >= before) {
+		/* MHD_NO: nothing pending and no connection that could time out. */
+		if (MHD_get_timeout(h->d, &ms) != MHD_YES)
+			return;
+		if (ms > 3600 * 1000)
+			ms = 3600 * 1000;
+	}
 	ev_timer_set(&h->timer, (double)ms / 1000., 0.);
 	ev_timer_start(h->loop, &h->timer);
 }
 
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct obs_http *h = w->data;
-
-	MHD_run(h->d);
-	reschedule(h);
+	run(w->data);
 }
 
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct obs_http *h = w->data;
-
-	MHD_run(h->d);
-	reschedule(h);
+	run(w->data);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
@@ -96,10 +109,10 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, struct M
 
 static enum MHD_Result reply_static(struct MHD_Connection *c, unsigned status, const char *body)
 {
-	return reply(c, status,
-	             MHD_create_response_from_buffer(strlen(body), (void *)body,
-	                                             MHD_RESPMEM_PERSISTENT),
-	             CT_TEXT);
+	return reply(
+	    c, status,
+	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT),
+	    CT_TEXT);
 }
 
 static enum MHD_Result serve_metrics(struct obs_http *h, struct MHD_Connection *c)
@@ -121,8 +134,10 @@ static enum MHD_Result serve_metrics(struct obs_http *h, struct MHD_Connection *
 		             MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT),
 		             CT_METRICS);
 	}
-	/* The callback only appended, so the data starts at the block
-	 * buf allocated; MHD takes it over and frees it. */
+	/* MHD takes the block over and frees it; the text must start at
+	 * the block's start for that. */
+	if (b.head)
+		memmove(b.data, b.data + b.head, buf_len(&b));
 	r = MHD_create_response_from_buffer_with_free_callback(buf_len(&b), b.data, free);
 	if (!r)
 		buf_fini(&b);
@@ -149,9 +164,8 @@ static enum MHD_Result serve_ready(struct obs_http *h, struct MHD_Connection *c)
  * none of the endpoints takes a body, and a body sent anyway is not read
  * (MHD then closes the connection after the answer). */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
 	struct obs_http *h = cls;
 
@@ -178,6 +192,16 @@ static bool have_ipv6(void)
 	return true;
 }
 
+/* Varargs: each option's value must have exactly the C type MHD reads. */
+static struct MHD_Daemon *start_mhd(struct obs_http *h, unsigned flags, struct obs_listen *l)
+{
+	return MHD_start_daemon(
+	    flags, l->port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&l->addr, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)h->o.max_conns, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)h->o.timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)h->o.conn_memory, MHD_OPTION_END);
+}
+
 struct obs_http *obs_http_start(struct ev_loop *loop, const char *listen,
                                 const struct obs_http_cbs *cbs, void *arg,
                                 const struct obs_http_opts *opts, char *err, size_t errlen)
@@ -186,21 +210,17 @@ struct obs_http *obs_http_start(struct ev_loop *loop, const char *listen,
 	struct obs_listen l;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	char why[256] = "out of memory";
 
-	if (err && errlen)
-		*err = 0;
 	if (!loop || !cbs || obs_listen_parse(listen, &l)) {
-		if (err && errlen)
-			snprintf(err, errlen, "bad listen address \"%.*s\": want ADDR:PORT, [ADDR6]:PORT or :PORT",
-			         OBS_LISTEN_MAX, listen ? listen : "");
-		return NULL;
+		snprintf(why, sizeof(why),
+		         "bad listen address \"%.*s\": want ADDR:PORT, [ADDR6]:PORT or :PORT",
+		         OBS_LISTEN_MAX, listen ? listen : "");
+		goto fail;
 	}
 	h = calloc(1, sizeof(*h));
-	if (!h) {
-		if (err && errlen)
-			snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
+	if (!h)
+		goto fail;
 	h->loop = loop;
 	h->cbs = *cbs;
 	h->arg = arg;
@@ -226,23 +246,20 @@ struct obs_http *obs_http_start(struct ev_loop *loop, const char *listen,
 	} else if (l.addr.ss_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
 	}
-	h->err = err;
-	h->errlen = errlen;
-	h->d = MHD_start_daemon(
-	    flags, l.port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&l.addr, MHD_OPTION_CONNECTION_LIMIT,
-	    h->o.max_conns, MHD_OPTION_CONNECTION_TIMEOUT, h->o.timeout_s,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->o.conn_memory, MHD_OPTION_END);
+	/* MHD's first complaint during start-up says why it failed. */
+	why[0] = 0;
+	h->err = why;
+	h->errlen = sizeof(why);
+	h->d = start_mhd(h, flags, &l);
 	h->err = NULL;
 	if (!h->d) {
-		if (err && errlen && !*err)
-			snprintf(err, errlen, "cannot serve on %s", listen);
+		if (!why[0])
+			snprintf(why, sizeof(why), "libmicrohttpd did not start");
 		goto fail;
 	}
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
 	if (!info || info->epoll_fd < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "libmicrohttpd has no epoll descriptor");
+		snprintf(why, sizeof(why), "libmicrohttpd has no epoll descriptor");
 		goto fail;
 	}
 	ev_io_init(&h->io, on_io, info->epoll_fd, EV_READ);
@@ -252,10 +269,14 @@ struct obs_http *obs_http_start(struct ev_loop *loop, const char *listen,
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : l.port;
 	ev_io_start(loop, &h->io);
-	reschedule(h);
+	run(h);
+	if (err && errlen)
+		*err = 0;
 	return h;
 fail:
-	if (h->d)
+	if (err && errlen)
+		snprintf(err, errlen, "%s", why);
+	if (h && h->d)
 		MHD_stop_daemon(h->d);
 	free(h);
 	return NULL;

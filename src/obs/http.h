@@ -41,10 +41,10 @@ struct obs_http_cbs {
 };
 
 struct obs_http_opts {
-	unsigned max_conns;  /* default 16 */
-	unsigned timeout_s;  /* idle time before a connection is closed; default 10 */
-	size_t max_metrics;  /* largest /metrics body, bytes; default 16 MiB */
-	size_t conn_memory;  /* per connection, bounds request headers; default 32 KiB */
+	unsigned max_conns; /* default 16 */
+	unsigned timeout_s; /* idle time before a connection is closed; default 10 */
+	size_t max_metrics; /* largest /metrics body, bytes; default 16 MiB */
+	size_t conn_memory; /* per connection, bounds request headers; default 32 KiB */
 };
 
 struct obs_http;

@@ -421,8 +421,7 @@ int obs_gauge_add(struct obs_registry *r, const char *name, const char *const *l
 	return 0;
 }
 
-int obs_histogram_observe(struct obs_registry *r, const char *name, const char *const *lv,
-                          double v)
+int obs_histogram_observe(struct obs_registry *r, const char *name, const char *const *lv, double v)
 {
 	struct obs_family *f;
 	struct obs_series *s;
@@ -460,8 +459,7 @@ static int find_existing(const struct obs_registry *r, const char *name, const c
 	return 0;
 }
 
-int obs_value(const struct obs_registry *r, const char *name, const char *const *lv,
-              double *out)
+int obs_value(const struct obs_registry *r, const char *name, const char *const *lv, double *out)
 {
 	struct obs_family *f;
 	struct obs_series *s;

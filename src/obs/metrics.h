@@ -78,8 +78,7 @@ int obs_histogram_observe(struct obs_registry *r, const char *name, const char *
 
 /* A counter's or gauge's value (a histogram's sum). 0, -ENOENT (no such
  * family or series), -EINVAL. */
-int obs_value(const struct obs_registry *r, const char *name, const char *const *lv,
-              double *out);
+int obs_value(const struct obs_registry *r, const char *name, const char *const *lv, double *out);
 /* Number of series in a family, 0 when it does not exist. */
 size_t obs_series_count(const struct obs_registry *r, const char *name);
 

@@ -336,18 +336,18 @@ static void test_utf8(void **state)
 		bool ok;
 	} cases[] = {
 	    {"plain", true},
-	    {"\xc3\xa9", true},             /* é */
-	    {"\xe2\x82\xac", true},         /* € */
-	    {"\xf0\x9f\x98\x80", true},     /* U+1F600 */
-	    {"\xf4\x8f\xbf\xbf", true},     /* U+10FFFF */
-	    {"\xc3", false},                /* truncated */
-	    {"\xe2\x82", false},            /* truncated */
-	    {"\x80", false},                /* lone continuation */
-	    {"\xc0\xaf", false},            /* overlong '/' */
-	    {"\xe0\x80\xaf", false},        /* overlong */
-	    {"\xf0\x80\x80\xaf", false},    /* overlong */
-	    {"\xed\xa0\x80", false},        /* surrogate D800 */
-	    {"\xf4\x90\x80\x80", false},    /* > U+10FFFF */
+	    {"\xc3\xa9", true},              /* é */
+	    {"\xe2\x82\xac", true},          /* € */
+	    {"\xf0\x9f\x98\x80", true},      /* U+1F600 */
+	    {"\xf4\x8f\xbf\xbf", true},      /* U+10FFFF */
+	    {"\xc3", false},                 /* truncated */
+	    {"\xe2\x82", false},             /* truncated */
+	    {"\x80", false},                 /* lone continuation */
+	    {"\xc0\xaf", false},             /* overlong '/' */
+	    {"\xe0\x80\xaf", false},         /* overlong */
+	    {"\xf0\x80\x80\xaf", false},     /* overlong */
+	    {"\xed\xa0\x80", false},         /* surrogate D800 */
+	    {"\xf4\x90\x80\x80", false},     /* > U+10FFFF */
 	    {"\xf8\x88\x80\x80\x80", false}, /* 5-byte form */
 	    {"\xfe", false},
 	    {"a\xc3(", false},
@@ -462,8 +462,8 @@ static void test_berth_families(void **state)
 	assert_int_equal(obs_bgp_session_state_set(r, "192.0.2.1", "Established"), 0);
 	assert_int_equal(obs_bgp_session_state_set(r, "192.0.2.1", "Bogus"), -EINVAL);
 	assert_int_equal(obs_bgp_session_state_set(r, "192.0.2.2", "Idle"), 0);
-	assert_int_equal(obs_gauge_set(r, OBS_BGP_PREFIXES_ANNOUNCED, OBS_LV("192.0.2.1", "ipv4"), 3),
-	                 0);
+	assert_int_equal(
+	    obs_gauge_set(r, OBS_BGP_PREFIXES_ANNOUNCED, OBS_LV("192.0.2.1", "ipv4"), 3), 0);
 	assert_int_equal(obs_counter_add(r, OBS_BGP_UPDATES_SENT, OBS_LV("192.0.2.1"), 5), 0);
 	assert_int_equal(obs_counter_add(r, OBS_ALLOCATIONS, OBS_LV("allocated"), 1), 0);
 	assert_int_equal(obs_histogram_observe(r, OBS_ALLOCATION_DURATION, NULL, 0.0002), 0);
@@ -475,11 +475,13 @@ static void test_berth_families(void **state)
 	assert_int_equal(obs_series_count(r, OBS_BGP_SESSION_STATE), 12);
 	text = render(r);
 	assert_non_null(strstr(text, "berth_build_info{version=\"1.2.3\"} 1\n"));
-	assert_non_null(strstr(text, "berth_bgp_session_state{peer=\"192.0.2.1\",state="
-	                             "\"Established\"} 1\n"
-	                             "berth_bgp_session_state{peer=\"192.0.2.1\",state=\"Idle\"} 0\n"));
-	assert_non_null(strstr(text, "berth_allocation_duration_seconds_bucket{le=\"0.0001\"} 0\n"
-	                             "berth_allocation_duration_seconds_bucket{le=\"0.0005\"} 1\n"));
+	assert_non_null(strstr(text,
+	                       "berth_bgp_session_state{peer=\"192.0.2.1\",state="
+	                       "\"Established\"} 1\n"
+	                       "berth_bgp_session_state{peer=\"192.0.2.1\",state=\"Idle\"} 0\n"));
+	assert_non_null(strstr(text,
+	                       "berth_allocation_duration_seconds_bucket{le=\"0.0001\"} 0\n"
+	                       "berth_allocation_duration_seconds_bucket{le=\"0.0005\"} 1\n"));
 	assert_non_null(strstr(text, "# TYPE berth_bgp_updates_sent_total counter\n"));
 	assert_non_null(strstr(text, "berth_is_leader 1\n"));
 	free(text);
