@@ -70,6 +70,9 @@ static struct nlmsghdr *nl_put(void *buf, size_t len, uint16_t type, uint16_t fl
 
 	if (len < MNL_NLMSG_HDRLEN + MNL_ALIGN(fixed))
 		return NULL;
+	/* libmnl leaves attribute padding as it finds it: start from zeros
+	 * so that requests are byte-for-byte reproducible. */
+	memset(buf, 0, len);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = flags;

@@ -18,7 +18,8 @@
  *    sequence number and skipped.
  *
  * Buffers handed to decoders must be 4-byte aligned (NLMSG_ALIGNTO), as
- * malloc'd and receive buffers are.
+ * malloc'd and receive buffers are; nl_reply_decode refuses others with
+ * -EINVAL.
  *
  * Address policy (one place: nl_addr_new_encode): scope global, so that
  * the address behaves like any other address of the node;
@@ -57,9 +58,9 @@ struct nl_link {
 struct nl_addr {
 	int ifindex;
 	uint8_t prefixlen;
-	uint8_t scope;         /* RT_SCOPE_*; RT_SCOPE_UNIVERSE (0) is "global" */
-	uint32_t flags;        /* IFA_F_* (IFA_FLAGS when present) */
-	struct bgp_addr addr;  /* the local address; unused bytes zero */
+	uint8_t scope;        /* RT_SCOPE_*; RT_SCOPE_UNIVERSE (0) is "global" */
+	uint32_t flags;       /* IFA_F_* (IFA_FLAGS when present) */
+	struct bgp_addr addr; /* the local address; unused bytes zero */
 };
 
 /* ---- Pure: request encoders ----
@@ -95,10 +96,10 @@ typedef int (*nl_msg_fn)(const struct nlmsghdr *nlh, void *arg);
 /* State of one request's reply, across the datagrams that carry it. */
 struct nl_reply {
 	uint32_t seq;
-	uint32_t portid; /* 0: accept any nlmsg_pid */
-	bool dump;       /* the reply ends with NLMSG_DONE, not with an ACK */
-	bool intr;       /* some message carried NLM_F_DUMP_INTR */
-	int fn_err;      /* first error returned by the callback */
+	uint32_t portid;      /* 0: accept any nlmsg_pid */
+	bool dump;            /* the reply ends with NLMSG_DONE, not with an ACK */
+	bool intr;            /* some message carried NLM_F_DUMP_INTR */
+	int fn_err;           /* first error returned by the callback */
 	char msg[NL_ERR_LEN]; /* the kernel's extended-ACK text, "" when none;
 	                       * non-printable bytes replaced by '?' */
 };
@@ -125,9 +126,9 @@ int nl_addr_decode(const struct nlmsghdr *nlh, struct nl_addr *a);
 /* ---- Pure: reconcile planner ---- */
 
 struct nl_plan {
-	struct nl_addr *add;      /* owned: to add on the interface (ifindex set) */
+	struct nl_addr *add; /* owned: to add on the interface (ifindex set) */
 	size_t n_add;
-	struct nl_addr *del;      /* owned: to remove from it, as the kernel listed them */
+	struct nl_addr *del; /* owned: to remove from it, as the kernel listed them */
 	size_t n_del;
 	struct nl_addr *conflict; /* owned: wanted addresses found on ANOTHER
 	                           * interface, as listed there */
@@ -202,7 +203,8 @@ int nl_addr_dump(struct nl_sock *s, int ifindex, nl_addr_fn fn, void *arg);
  * (again when interrupted), plans with nl_plan_compute, removes, then adds.
  * Every step is tried even when one fails; the first error is returned
  * and described by nl_error(). plan (caller storage, finalized first)
- * receives what was done, conflicts included, for the caller to report.
+ * receives the plan that was carried out, conflicts included, for the
+ * caller to report; it stays empty when the dump or the planning failed.
  */
 int nl_reconcile(struct nl_sock *s, int ifindex, const struct nl_addr *want, size_t n_want,
                  struct nl_plan *plan);

@@ -43,7 +43,6 @@ uint32_t nl_sock_seq(struct nl_sock *s);
  * holds the kernel's text or "what: strerror". */
 int nl_sock_request(struct nl_sock *s, int len, bool dump, nl_msg_fn fn, void *arg,
                     const char *what);
-__attribute__((format(printf, 2, 3))) void nl_sock_seterr(struct nl_sock *s, const char *fmt,
-                                                         ...);
+__attribute__((format(printf, 2, 3))) void nl_sock_seterr(struct nl_sock *s, const char *fmt, ...);
 
 #endif
