@@ -23,6 +23,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(argv[1], "controller"))
+		return cmd_controller(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "speaker"))
 		return cmd_speaker(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version")) {
