@@ -214,6 +214,7 @@ RO = ["get", "list", "watch"]
 want = {
     "berth-controller":
         grant("*", "", ["services", "namespaces"], RO) |
+        grant("*", "", ["services"], ["update", "patch"]) |
         grant("*", "", ["services/status"], ["update", "patch"]) |
         grant("*", "network.kubesphere.io", ["eips"], RO) |
         grant("*", "network.kubesphere.io", ["eips/status"], ["update", "patch"]) |
