@@ -13,6 +13,9 @@
 
 #include "core/log.h"
 #include "main.h"
+#include "obs/families.h"
+#include "obs/http.h"
+#include "speaker/cluster.h"
 #include "speaker/speaker.h"
 
 #define MAX_MANIFESTS 64
@@ -20,10 +23,18 @@
 static void speaker_usage(FILE *f)
 {
 	fprintf(
-	    f, "usage: berth speaker --node NAME --manifests FILE [FILE...] [options]\n"
+	    f, "usage: berth speaker --node NAME [--kubeconfig PATH] [options]\n"
+	       "       berth speaker --node NAME --manifests FILE [FILE...] [options]\n"
 	       "  --node NAME              this node's name (matches BgpPeer nodeSelector\n"
 	       "                           through the Node object of that name, if any)\n"
-	       "  --manifests FILE...      YAML/JSON manifests: BgpConf, BgpPeer, Service, Node\n"
+	       "  --kubeconfig PATH        cluster mode with this kubeconfig; without it and\n"
+	       "                           without --manifests: the in-cluster service account,\n"
+	       "                           else $KUBECONFIG or ~/.kube/config\n"
+	       "  --manifests FILE...      manifest mode: YAML/JSON files with BgpConf, BgpPeer,\n"
+	       "                           Eip, Service, Node, EndpointSlice\n"
+	       "  --lb-interface NAME      put announced addresses on NAME (default kube-lb0 in\n"
+	       "                           cluster mode, none with --manifests); none: do not\n"
+	       "  --metrics-address ADDR   serve /metrics /healthz /readyz on ADDR (\":9444\")\n"
 	       "  --router-id A.B.C.D      BGP identifier (default: BgpConf spec.routerId,\n"
 	       "                           the Node's InternalIP, or the first IPv4 address)\n"
 	       "  --nexthop4 ADDR          next hop for IPv4 routes on IPv6 sessions\n"
@@ -37,6 +48,8 @@ static void speaker_usage(FILE *f)
 
 struct ctx {
 	struct speaker *sp;
+	struct speaker_cluster *cluster; /* NULL in manifest mode */
+	struct obs_registry *reg;
 	ev_timer reload_timer;
 	ev_timer stop_timer;
 	ev_stat stats[MAX_MANIFESTS];
@@ -70,6 +83,12 @@ static void schedule_reload(struct ev_loop *loop, struct ctx *c)
 
 static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	struct ctx *c = w->data;
+
+	if (c->cluster) {
+		log_info("SIGHUP: cluster mode follows the API server, nothing to re-read");
+		return;
+	}
 	log_info("SIGHUP: reloading");
 	do_reload(w->data);
 }
@@ -99,10 +118,59 @@ static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
 	c->stopping = true;
 	for (size_t i = 0; i < c->n_stats; i++)
 		ev_stat_stop(loop, &c->stats[i]);
+	if (c->cluster)
+		speaker_cluster_stop(c->cluster);
 	speaker_shutdown(c->sp);
 	ev_timer_init(&c->stop_timer, on_stop_timer, 0.0, 0.05);
 	c->stop_timer.data = c;
 	ev_timer_start(loop, &c->stop_timer);
+}
+
+/* ---- /metrics and /readyz ---- */
+
+static void peer_metrics(const char *peer, const struct bgp_peer *p, void *arg)
+{
+	struct obs_registry *r = arg;
+	struct bgp_peer_stats st;
+
+	bgp_peer_get_stats(p, &st);
+	obs_bgp_session_state_set(r, peer, bgp_fsm_state_name(st.state));
+	obs_gauge_set(r, OBS_BGP_PREFIXES_ANNOUNCED, OBS_LV(peer, "ipv4"),
+	              (double)st.announced[BGP_AF_IPV4]);
+	obs_gauge_set(r, OBS_BGP_PREFIXES_ANNOUNCED, OBS_LV(peer, "ipv6"),
+	              (double)st.announced[BGP_AF_IPV6]);
+	obs_counter_add(r, OBS_BGP_UPDATES_SENT, OBS_LV(peer), (double)st.updates_out);
+	obs_counter_add(r, OBS_BGP_MALFORMED_UPDATES, OBS_LV(peer), (double)st.malformed_updates);
+}
+
+static int on_metrics(struct buf *out, void *arg)
+{
+	struct ctx *c = arg;
+
+	/* The peers' counters are totals: rebuild those families from them,
+	 * which also drops peers that went away. */
+	obs_family_reset(c->reg, OBS_BGP_SESSIONS_UP);
+	obs_family_reset(c->reg, OBS_BGP_SESSION_STATE);
+	obs_family_reset(c->reg, OBS_BGP_PREFIXES_ANNOUNCED);
+	obs_family_reset(c->reg, OBS_BGP_UPDATES_SENT);
+	obs_family_reset(c->reg, OBS_BGP_MALFORMED_UPDATES);
+	speaker_foreach_peer(c->sp, peer_metrics, c->reg);
+	if (c->cluster)
+		speaker_cluster_metrics(c->cluster);
+	return obs_render(c->reg, out);
+}
+
+static bool on_ready(char *reason, size_t len, void *arg)
+{
+	struct ctx *c = arg;
+
+	if (c->stopping) {
+		snprintf(reason, len, "shutting down");
+		return false;
+	}
+	if (c->cluster)
+		return speaker_cluster_ready(c->cluster, reason, len);
+	return true; /* manifest mode: speaker_new loaded them */
 }
 
 static int parse_synthetic(const char *arg, struct speaker_opts *o)
@@ -137,12 +205,19 @@ int cmd_speaker(int argc, char **argv)
 	    {"max-received", required_argument, NULL, 'x'},
 	    {"synthetic-prefixes", required_argument, NULL, 's'},
 	    {"log-level", required_argument, NULL, 'l'},
+	    {"kubeconfig", required_argument, NULL, 'k'},
+	    {"lb-interface", required_argument, NULL, 'i'},
+	    {"metrics-address", required_argument, NULL, 'M'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	const char *manifests[MAX_MANIFESTS];
 	struct speaker_opts o = {.max_received = 10000};
-	const char *level = "info";
+	const char *level = "info", *kubeconfig = NULL, *lb_if = NULL, *metrics = NULL;
+	struct speaker_cluster_opts co = {0};
+	struct obs_http *http = NULL;
+	char why[256];
+	int rc = 1;
 	struct ev_loop *loop = EV_DEFAULT;
 	struct cfg_error err;
 	struct ctx c = {0};
@@ -214,6 +289,15 @@ int cmd_speaker(int argc, char **argv)
 		case 'l':
 			level = optarg;
 			break;
+		case 'k':
+			kubeconfig = optarg;
+			break;
+		case 'i':
+			lb_if = optarg;
+			break;
+		case 'M':
+			metrics = optarg;
+			break;
 		case 'h':
 			speaker_usage(stdout);
 			return 0;
@@ -222,23 +306,62 @@ int cmd_speaker(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!o.node || !o.n_manifests) {
-		fprintf(stderr, "berth speaker: --node and --manifests are required\n");
+	if (!o.node) {
+		fprintf(stderr, "berth speaker: --node is required\n");
 		speaker_usage(stderr);
 		return 2;
 	}
+	if (kubeconfig && o.n_manifests) {
+		fprintf(stderr, "berth speaker: --kubeconfig and --manifests exclude each other\n");
+		return 2;
+	}
+	o.cluster = !o.n_manifests;
+	/* Manifest mode keeps its old behaviour (and its tests, which put the
+	 * service address on the node themselves) unless asked. */
+	if (!lb_if)
+		lb_if = o.cluster ? "kube-lb0" : "none";
+	o.lb_interface = strcmp(lb_if, "none") ? lb_if : NULL;
 	o.manifests = manifests;
 	if (cmd_log_setup(level) < 0)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 
+	c.reg = obs_registry_new(0);
+	if (!c.reg || obs_register_berth(c.reg, BERTH_VERSION) < 0) {
+		fprintf(stderr, "berth speaker: out of memory\n");
+		goto out;
+	}
+	if (o.cluster) {
+		co.node = o.node;
+		co.kubeconfig = kubeconfig;
+		co.metrics = c.reg;
+		if (speaker_cluster_new(loop, &co, &c.cluster, why, sizeof(why)) < 0) {
+			fprintf(stderr, "berth speaker: Kubernetes API: %s\n", why);
+			goto out;
+		}
+		speaker_cluster_hooks(c.cluster, &o.hooks);
+	}
 	cfg_error_init(&err, NULL, NULL);
 	c.sp = speaker_new(loop, &o, &err);
 	if (!c.sp) {
 		fprintf(stderr, "berth speaker: %s\n", err.msg[0] ? err.msg : strerror(ENOMEM));
-		return 1;
+		goto out;
 	}
-	log_info("speaker started on node %s with %zu manifest(s)", o.node, o.n_manifests);
+	if (c.cluster && speaker_cluster_start(c.cluster, c.sp) < 0)
+		goto out;
+	if (metrics) {
+		static const struct obs_http_cbs cbs = {on_metrics, on_ready};
+
+		http = obs_http_start(loop, metrics, &cbs, &c, NULL, why, sizeof(why));
+		if (!http) {
+			fprintf(stderr, "berth speaker: --metrics-address %s: %s\n", metrics, why);
+			goto out;
+		}
+	}
+	if (o.cluster)
+		log_info("speaker started on node %s from the Kubernetes API", o.node);
+	else
+		log_info("speaker started on node %s with %zu manifest(s)", o.node, o.n_manifests);
 
 	ev_timer_init(&c.reload_timer, on_reload_timer, 0.2, 0.0);
 	c.reload_timer.data = &c;
@@ -257,8 +380,12 @@ int cmd_speaker(int argc, char **argv)
 	ev_signal_start(loop, &sig_int);
 
 	ev_run(loop, 0);
-
-	speaker_free(c.sp);
 	log_info("speaker stopped");
-	return 0;
+	rc = 0;
+out:
+	obs_http_stop(http);
+	speaker_free(c.sp);
+	speaker_cluster_free(c.cluster);
+	obs_registry_free(c.reg);
+	return rc;
 }

@@ -408,6 +408,43 @@ void cfg_node_fini(struct cfg_node *n);
  * (AF_INET, AF_INET6, or 0 for any); NULL if none. Borrowed from n. */
 const struct bgp_addr *cfg_node_ip(const struct cfg_node *n, const char *type, int family);
 
+/* ---- EndpointSlice (discovery.k8s.io/v1) ---- */
+
+/* The label that ties an EndpointSlice to its Service (discovery/v1 LabelServiceName). */
+#define CFG_LABEL_SERVICE_NAME "kubernetes.io/service-name"
+
+enum cfg_slice_type { CFG_SLICE_IPV4 = 0, CFG_SLICE_IPV6, CFG_SLICE_FQDN };
+
+struct cfg_endpoint {
+	/* conditions.ready: absent or null is "unknown", which discovery/v1
+	 * says consumers should read as ready; only an explicit false is not. */
+	bool ready;
+	bool serving;     /* conditions.serving, same default */
+	bool terminating; /* conditions.terminating, false when absent */
+	char *node_name;  /* nodeName, owned, NULL if absent */
+};
+
+/* Decoded leniently like the core kinds: only the fields above, plus
+ * addressType and the label, are read; each must be valid when present. */
+struct cfg_endpoint_slice {
+	struct cfg_meta meta;
+	const char *service; /* borrowed from meta.labels: CFG_LABEL_SERVICE_NAME, or NULL */
+	enum cfg_slice_type address_type; /* addressType, required */
+	struct cfg_endpoint *endpoints;   /* endpoints, owned */
+	size_t n_endpoints;
+};
+
+int cfg_endpoint_slice_decode(const json_t *obj, struct cfg_endpoint_slice *out,
+                              struct cfg_error *err);
+void cfg_endpoint_slice_fini(struct cfg_endpoint_slice *e);
+
+/*
+ * True when some EndpointSlice of Service ns/name in slices has a ready
+ * endpoint on node (externalTrafficPolicy: Local, kube-proxy's rule).
+ */
+bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, const char *ns,
+                         const char *name, const char *node);
+
 /* ---- A set of objects, and the manifest loader ---- */
 
 struct cfg_set {
@@ -421,18 +458,20 @@ struct cfg_set {
 	struct cfg_node *nodes; /* owned array */
 	size_t n_nodes;
 	size_t n_skipped; /* objects of harmless kinds that were skipped */
+	struct cfg_endpoint_slice *slices; /* owned array (EndpointSlices) */
+	size_t n_slices;
 };
 
 void cfg_set_init(struct cfg_set *s);
 void cfg_set_fini(struct cfg_set *s);
 
 /*
- * Kinds a manifest may contain besides the five above; they are skipped
+ * Kinds a manifest may contain besides the six above; they are skipped
  * (counted in n_skipped) because OpenELB's own deployment manifests and
  * typical application manifests carry them next to the objects berth
  * reads: Namespace, ConfigMap, Secret, ServiceAccount, Role, ClusterRole,
  * RoleBinding, ClusterRoleBinding, Deployment, DaemonSet, StatefulSet,
- * Job, Pod, Endpoints, EndpointSlice, CustomResourceDefinition,
+ * Job, Pod, Endpoints, CustomResourceDefinition,
  * ValidatingWebhookConfiguration, MutatingWebhookConfiguration. Any other
  * kind (OpenELB's DefinedSet included, whose meaning berth would drop) is
  * an error. "List" and "<Kind>List" objects are unpacked: their items are

@@ -28,7 +28,6 @@ static const char *const skipped_kinds[] = {
     "Job",
     "Pod",
     "Endpoints",
-    "EndpointSlice",
     "CustomResourceDefinition",
     "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration",
@@ -39,7 +38,7 @@ static const char *const skipped_kinds[] = {
 struct builder {
 	struct cfg_set s;
 	const struct cfg_set *base; /* the caller's set, for duplicate checks */
-	size_t cap_peers, cap_eips, cap_services, cap_nodes;
+	size_t cap_peers, cap_eips, cap_services, cap_nodes, cap_slices;
 	struct cfg_error *err;
 };
 
@@ -66,6 +65,9 @@ void cfg_set_fini(struct cfg_set *s)
 	for (size_t i = 0; i < s->n_nodes; i++)
 		cfg_node_fini(&s->nodes[i]);
 	free(s->nodes);
+	for (size_t i = 0; i < s->n_slices; i++)
+		cfg_endpoint_slice_fini(&s->slices[i]);
+	free(s->slices);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -289,6 +291,27 @@ static int add_node(struct builder *b, const json_t *obj)
 	return 0;
 }
 
+static int add_slice(struct builder *b, const json_t *obj)
+{
+	struct cfg_endpoint_slice e;
+	const struct cfg_meta *dup;
+	int rc = cfg_endpoint_slice_decode(obj, &e, b->err);
+
+	if (rc < 0)
+		return rc;
+	FIND_DUP(b, slices, n_slices, &e.meta, dup);
+	if (dup)
+		rc = dup_fail(b, "EndpointSlice", &e.meta, dup);
+	else
+		rc = reserve((void **)&b->s.slices, b->s.n_slices, &b->cap_slices, sizeof(e));
+	if (rc < 0) {
+		cfg_endpoint_slice_fini(&e);
+		return rc;
+	}
+	b->s.slices[b->s.n_slices++] = e;
+	return 0;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t ls = strlen(s), lx = strlen(suffix);
@@ -350,6 +373,8 @@ static int add_object(struct builder *b, const json_t *obj, const char *list_kin
 		return add_service(b, obj);
 	if (strcmp(kind, "Node") == 0)
 		return add_node(b, obj);
+	if (strcmp(kind, "EndpointSlice") == 0)
+		return add_slice(b, obj);
 	if (strcmp(kind, "List") == 0 || ends_with(kind, "List"))
 		return add_list(b, obj, kind, depth);
 	if (cfg_kind_is_skipped(kind)) {
@@ -388,10 +413,12 @@ static int commit(struct builder *b, struct cfg_set *set)
 	GROW(set, b, eips, n_eips);
 	GROW(set, b, services, n_services);
 	GROW(set, b, nodes, n_nodes);
+	GROW(set, b, slices, n_slices);
 	MOVE(set, b, peers, n_peers);
 	MOVE(set, b, eips, n_eips);
 	MOVE(set, b, services, n_services);
 	MOVE(set, b, nodes, n_nodes);
+	MOVE(set, b, slices, n_slices);
 	if (b->s.bgp_conf) {
 		set->bgp_conf = b->s.bgp_conf;
 		b->s.bgp_conf = NULL;

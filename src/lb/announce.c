@@ -12,6 +12,23 @@ void lb_host_prefix(const struct bgp_addr *a, struct bgp_prefix *p)
 	memcpy(p->addr, a->bytes, a->family == AF_INET ? 4 : 16);
 }
 
+const char *lb_announce_why_name(enum lb_announce_why w)
+{
+	switch (w) {
+	case LB_ANN_YES:
+		return "announced";
+	case LB_ANN_NOT_LB:
+		return "not a LoadBalancer with an address";
+	case LB_ANN_PROTOCOL:
+		return "not a BGP Service";
+	case LB_ANN_NODE:
+		return "node takes no traffic";
+	case LB_ANN_NO_ENDPOINTS:
+		return "no ready endpoint on this node";
+	}
+	return "?";
+}
+
 static bool bgp_protocol(const struct cfg_service *svc)
 {
 	const char *proto = cfg_meta_annotation(&svc->meta, CFG_ANN_PROTOCOL);
@@ -20,21 +37,104 @@ static bool bgp_protocol(const struct cfg_service *svc)
 	return !proto || !strcmp(proto, "bgp");
 }
 
-int lb_announce_compute(const struct cfg_set *set, const char *node, struct prefix_set *out)
+static bool same_addr(const struct bgp_addr *a, const struct bgp_addr *b)
 {
-	struct cfg_lb_iter it = {0};
-	const struct cfg_service *svc;
-	const struct bgp_addr *addr;
+	return a->family == b->family && !memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
+}
 
+/* Byte order comparison, equal families only. */
+static int addr_cmp(const struct bgp_addr *a, const struct bgp_addr *b)
+{
+	return memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
+}
+
+bool lb_announce_node_ok(const struct cfg_set *set, const char *node,
+                         const struct lb_announce_opts *o)
+{
+	const struct cfg_node *n = cfg_set_node(set, node);
+
+	if (!n)
+		return o->missing_node_announces;
+	/* A cordoned node is being drained: kube-proxy's and the cloud
+	 * providers' rule (service controller) is to take it out of load
+	 * balancers. Ready=Unknown (kubelet silent, or no status at all in a
+	 * manifest) keeps announcing: the data path may well still work, and
+	 * withdrawing every node at once on an API server outage would be
+	 * worse. */
+	if (n->unschedulable || n->ready == CFG_COND_FALSE)
+		return false;
+	return !cfg_meta_label(&n->meta, LB_LABEL_EXCLUDE_LB);
+}
+
+enum lb_announce_why lb_announce_service(const struct cfg_set *set, const char *node,
+                                         const struct lb_announce_opts *o,
+                                         const struct cfg_service *svc)
+{
+	if (svc->type != CFG_SVC_LOAD_BALANCER || !svc->n_ingress)
+		return LB_ANN_NOT_LB;
+	if (!bgp_protocol(svc))
+		return LB_ANN_PROTOCOL;
+	if (!lb_announce_node_ok(set, node, o))
+		return LB_ANN_NODE;
+	if (svc->external_traffic_policy == CFG_ETP_LOCAL && o->endpoints_known &&
+	    !cfg_slices_ready_on(set->slices, set->n_slices, svc->meta.ns, svc->meta.name, node))
+		return LB_ANN_NO_ENDPOINTS;
+	return LB_ANN_YES;
+}
+
+bool lb_announce_addr_ok(const struct cfg_set *set, const struct lb_announce_opts *o,
+                         const struct bgp_addr *a)
+{
+	bool in_bgp_eip = set->n_eips == 0;
+
+	for (size_t i = 0; i < o->n_exclude; i++)
+		if (same_addr(&o->exclude[i], a))
+			return false;
+	for (size_t i = 0; !in_bgp_eip && i < set->n_eips; i++) {
+		const struct cfg_eip *e = &set->eips[i];
+
+		/* A disabled Eip hands out nothing new, but the addresses it
+		 * already gave keep working (OpenELB). */
+		if (e->first.family == a->family && addr_cmp(&e->first, a) <= 0 &&
+		    addr_cmp(a, &e->last) <= 0)
+			return e->protocol == CFG_EIP_BGP;
+	}
+	return in_bgp_eip;
+}
+
+int lb_announce_compute_opts(const struct cfg_set *set, const char *node,
+                             const struct lb_announce_opts *o, struct prefix_set *out)
+{
 	prefix_set_clear(out);
-	while (cfg_set_next_lb_addr(set, &it, &svc, &addr)) {
-		struct bgp_prefix p;
+	for (size_t i = 0; i < set->n_services; i++) {
+		const struct cfg_service *svc = &set->services[i];
 
-		if (!bgp_protocol(svc))
+		if (lb_announce_service(set, node, o, svc) != LB_ANN_YES)
 			continue;
-		lb_host_prefix(addr, &p);
-		if (prefix_set_add(out, &p) < 0)
-			return -ENOMEM;
+		for (size_t k = 0; k < svc->n_ingress; k++) {
+			struct bgp_prefix p;
+
+			if (!lb_announce_addr_ok(set, o, &svc->ingress[k]))
+				continue;
+			lb_host_prefix(&svc->ingress[k], &p);
+			if (prefix_set_add(out, &p) < 0)
+				return -ENOMEM;
+		}
 	}
 	return 0;
+}
+
+void lb_announce_opts_manifest(const struct cfg_set *set, struct lb_announce_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->endpoints_known = set->n_slices > 0;
+	o->missing_node_announces = true;
+}
+
+int lb_announce_compute(const struct cfg_set *set, const char *node, struct prefix_set *out)
+{
+	struct lb_announce_opts o;
+
+	lb_announce_opts_manifest(set, &o);
+	return lb_announce_compute_opts(set, node, &o, out);
 }

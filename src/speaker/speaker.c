@@ -12,6 +12,8 @@
 #include "bgp/sock.h"
 #include "core/log.h"
 #include "lb/announce.h"
+#include "netlink/nl.h"
+#include "speaker/lbif.h"
 #include "speaker/peer_cfg.h"
 
 #define MAX_LISTENERS 8
@@ -41,12 +43,20 @@ struct speaker {
 	struct listener ls[MAX_LISTENERS];
 	size_t n_ls;
 	bool shutting_down;
+	bool configured;
+	char lbif_name[NL_IFNAME_LEN]; /* "" when none */
+	struct speaker_lbif *lbif;     /* NULL: no LB interface */
+	json_t *announced;             /* owned: "ns/name" -> true, Services announced now */
+	struct bgp_addr *conflicts;    /* owned: addresses found on another interface */
+	size_t n_conflicts;
 };
 
 /* ---- router id and peer configuration ---- */
 
-/* The first IPv4 address that is not loopback: a usual router id source. */
-static uint32_t first_ipv4(void)
+/* The first IPv4 address that is not loopback: a usual router id source.
+ * Service addresses are not: every node holds them, and BGP identifiers
+ * must differ (RFC 4271 section 6.2). */
+static uint32_t first_ipv4(const char *lbif)
 {
 	struct ifaddrs *ifa, *i;
 	uint32_t id = 0;
@@ -57,6 +67,8 @@ static uint32_t first_ipv4(void)
 		struct bgp_addr a;
 
 		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		if (!strcmp(i->ifa_name, lbif) || !strcmp(i->ifa_name, SPEAKER_IPVS_IF))
 			continue;
 		if (bgp_addr_from_sockaddr((struct sockaddr_storage *)i->ifa_addr, &a, NULL) < 0)
 			continue;
@@ -69,11 +81,26 @@ static uint32_t first_ipv4(void)
 
 /* ---- peers ---- */
 
+static struct speaker_peer *peer_by_ptr(struct speaker *s, const struct bgp_peer *p)
+{
+	for (size_t i = 0; i < s->n_peers; i++)
+		if (s->peers[i].peer == p)
+			return &s->peers[i];
+	return NULL;
+}
+
 static void on_peer_state(struct bgp_peer *p, enum bgp_fsm_state old, enum bgp_fsm_state now,
                           void *arg)
 {
+	struct speaker *s = arg;
+	struct speaker_peer *sp = peer_by_ptr(s, p);
+
 	log_debug("%s: %s -> %s", bgp_peer_config(p)->name, bgp_fsm_state_name(old),
 	          bgp_fsm_state_name(now));
+	/* A peer being created reports before it is in s->peers: its first
+	 * state is Idle anyway, reported when it leaves it. */
+	if (sp && s->o.hooks.peer_state)
+		s->o.hooks.peer_state(sp->key, old, now, s->o.hooks.arg);
 }
 
 static struct speaker_peer *peer_find(struct speaker *s, const char *key)
@@ -101,7 +128,8 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 			struct bgp_peer_cfg pc;
 			struct speaker_peer *old;
 
-			speaker_peer_cfg(&s->o, set->bgp_conf, node, bp, first_ipv4(), &pc);
+			speaker_peer_cfg(&s->o, set->bgp_conf, node, bp, first_ipv4(s->lbif_name),
+			                 &pc);
 			if (n_next == cap) {
 				cap = cap ? cap * 2 : 8;
 				struct speaker_peer *nv = realloc(next, cap * sizeof(*nv));
@@ -140,6 +168,8 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 			continue;
 		log_info("BgpPeer %s: removed from node %s", s->peers[i].key, s->node);
 		bgp_peer_free(s->peers[i].peer);
+		if (s->o.hooks.peer_gone)
+			s->o.hooks.peer_gone(s->peers[i].key, s->o.hooks.arg);
 	}
 	free(s->peers);
 	s->peers = next;
@@ -266,14 +296,160 @@ static int synthetic_add(const struct speaker *s, struct prefix_set *out)
 	return 0;
 }
 
+static void announce_opts(const struct speaker *s, const struct cfg_set *set,
+                          struct lb_announce_opts *o)
+{
+	if (s->o.cluster) {
+		memset(o, 0, sizeof(*o));
+		o->endpoints_known = true;
+	} else {
+		lb_announce_opts_manifest(set, o);
+	}
+	o->exclude = s->conflicts;
+	o->n_exclude = s->n_conflicts;
+}
+
+static bool addr_in(const struct bgp_addr *v, size_t n, const struct bgp_addr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].family == a->family &&
+		    !memcmp(v[i].bytes, a->bytes, a->family == AF_INET ? 4 : 16))
+			return true;
+	return false;
+}
+
+/* Every Service of set with address a gets the conflict hook. */
+static void conflict_report(struct speaker *s, const struct cfg_set *set,
+                            const struct speaker_conflict *c)
+{
+	struct bgp_prefix p;
+	char str[64];
+
+	lb_host_prefix(&c->addr, &p);
+	bgp_prefix_format(&p, str, sizeof(str));
+	if (c->ipvs)
+		log_info("%s is on %s (kube-proxy IPVS): announced, not added to the LB "
+		         "interface",
+		         str, c->ifname);
+	else
+		log_warn("%s is already on interface %s of this node: not announced", str,
+		         c->ifname);
+	for (size_t i = 0; s->o.hooks.conflict && i < set->n_services; i++) {
+		const struct cfg_service *svc = &set->services[i];
+
+		if (addr_in(svc->ingress, svc->n_ingress, &c->addr))
+			s->o.hooks.conflict(svc, &c->addr, c->ifname, c->ipvs, s->o.hooks.arg);
+	}
+}
+
+/*
+ * Puts want on the LB interface; the addresses found elsewhere become
+ * s->conflicts (kube-proxy's IPVS ones excepted). Returns true when the
+ * conflicts changed, so that the routes must be computed again.
+ */
+static bool lbif_apply(struct speaker *s, const struct cfg_set *set, const struct prefix_set *want)
+{
+	struct speaker_conflict *conf = NULL;
+	struct bgp_addr *next = NULL;
+	size_t n_conf = 0, n_next = 0;
+	bool changed;
+
+	if (speaker_lbif_sync(s->lbif, want, &conf, &n_conf) < 0 && !conf)
+		return false;
+	if (n_conf && !(next = calloc(n_conf, sizeof(*next)))) {
+		free(conf);
+		return false;
+	}
+	for (size_t i = 0; i < n_conf; i++) {
+		if (!conf[i].ipvs)
+			next[n_next++] = conf[i].addr;
+		/* Report each conflict once, when it appears. */
+		if (!addr_in(s->conflicts, s->n_conflicts, &conf[i].addr))
+			conflict_report(s, set, &conf[i]);
+	}
+	changed = n_next != s->n_conflicts;
+	for (size_t i = 0; !changed && i < n_next; i++)
+		changed = !addr_in(s->conflicts, s->n_conflicts, &next[i]);
+	/* A conflict that went away is dropped by the next sync: wanted
+	 * addresses that are no longer elsewhere get added then. */
+	free(s->conflicts);
+	s->conflicts = next;
+	s->n_conflicts = n_next;
+	free(conf);
+	return changed;
+}
+
+/* Services announced by this node, as "ns/name" keys; reports changes. */
+static void services_report(struct speaker *s, const struct cfg_set *set,
+                            const struct lb_announce_opts *o)
+{
+	json_t *now = json_object();
+	const char *key;
+	json_t *v;
+	char k[512];
+
+	if (!now)
+		return;
+	for (size_t i = 0; i < set->n_services; i++) {
+		const struct cfg_service *svc = &set->services[i];
+		bool any = false;
+
+		if (lb_announce_service(set, s->node, o, svc) != LB_ANN_YES)
+			continue;
+		for (size_t a = 0; !any && a < svc->n_ingress; a++)
+			any = lb_announce_addr_ok(set, o, &svc->ingress[a]);
+		if (!any)
+			continue;
+		snprintf(k, sizeof(k), "%s/%s", svc->meta.ns, svc->meta.name);
+		json_object_set_new(now, k, json_true());
+		if (!json_object_get(s->announced, k)) {
+			log_info("Service %s: announcing from node %s", k, s->node);
+			if (s->o.hooks.announce)
+				s->o.hooks.announce(svc, true, LB_ANN_YES, s->o.hooks.arg);
+		}
+	}
+	json_object_foreach(s->announced, key, v)
+	{
+		char ns[256], *slash;
+		const struct cfg_service *svc;
+		int why = LB_ANN_NOT_LB;
+
+		if (json_object_get(now, key))
+			continue;
+		snprintf(ns, sizeof(ns), "%s", key);
+		if (!(slash = strchr(ns, '/')))
+			continue;
+		*slash = 0;
+		svc = cfg_set_service(set, ns, slash + 1);
+		if (svc)
+			why = lb_announce_service(set, s->node, o, svc);
+		else
+			svc = cfg_set_service(&s->cfg, ns, slash + 1);
+		log_info("Service %s: withdrawn from node %s (%s)", key, s->node,
+		         lb_announce_why_name((enum lb_announce_why)why));
+		if (svc && s->o.hooks.announce)
+			s->o.hooks.announce(svc, false, why, s->o.hooks.arg);
+	}
+	json_decref(s->announced);
+	s->announced = now;
+}
+
 static int routes_apply(struct speaker *s, const struct cfg_set *set)
 {
+	struct lb_announce_opts o;
 	struct prefix_set next;
 	size_t added = 0, removed = 0;
 	int r;
 
 	prefix_set_init(&next);
-	r = lb_announce_compute(set, s->node, &next);
+	announce_opts(s, set, &o);
+	r = lb_announce_compute_opts(set, s->node, &o, &next);
+	if (!r && s->lbif && lbif_apply(s, set, &next)) {
+		announce_opts(s, set, &o);
+		r = lb_announce_compute_opts(set, s->node, &o, &next);
+	}
+	if (!r)
+		services_report(s, set, &o);
 	if (!r)
 		r = synthetic_add(s, &next);
 	if (r < 0) {
@@ -313,6 +489,7 @@ int speaker_apply(struct speaker *s, struct cfg_set *set)
 	peers_apply(s, set);
 	listeners_apply(s, set->bgp_conf);
 	r = routes_apply(s, set);
+	s->configured = true;
 	cfg_set_fini(&s->cfg);
 	s->cfg = *set;
 	cfg_set_init(set);
@@ -324,6 +501,8 @@ int speaker_reload(struct speaker *s, struct cfg_error *err)
 	struct cfg_set set;
 	int r;
 
+	if (!s->o.n_manifests)
+		return 0; /* cluster mode: speaker_apply brings the objects */
 	cfg_set_init(&set);
 	r = cfg_manifest_load_files((const char *const *)s->manifests, s->o.n_manifests, &set, err);
 	if (r < 0) {
@@ -355,7 +534,15 @@ struct speaker *speaker_new(struct ev_loop *loop, const struct speaker_opts *o,
 		if (!(s->manifests[i] = strdup(o->manifests[i])))
 			goto fail;
 	s->o.manifests = (const char *const *)s->manifests;
-	if (speaker_reload(s, err) < 0)
+	snprintf(s->lbif_name, sizeof(s->lbif_name), "%s", o->lb_interface ? o->lb_interface : "");
+	s->o.lb_interface = NULL;
+	if (!(s->announced = json_object()))
+		goto fail;
+	/* Without the interface the routes still go out: traffic then needs
+	 * the addresses some other way (kube-proxy IPVS, or by hand). */
+	if (o->lb_interface && speaker_lbif_open(o->lb_interface, &s->lbif) < 0)
+		log_err("%s: service addresses will not be put on the node", o->lb_interface);
+	if (o->n_manifests && speaker_reload(s, err) < 0)
 		goto fail;
 	return s;
 fail:
@@ -373,6 +560,9 @@ void speaker_free(struct speaker *s)
 	free(s->peers);
 	cfg_set_fini(&s->cfg);
 	prefix_set_fini(&s->routes);
+	speaker_lbif_free(s->lbif);
+	json_decref(s->announced);
+	free(s->conflicts);
 	for (size_t i = 0; s->manifests && s->manifests[i]; i++)
 		free(s->manifests[i]);
 	free(s->manifests);
@@ -385,6 +575,34 @@ void speaker_shutdown(struct speaker *s)
 	listeners_close(s);
 	for (size_t i = 0; i < s->n_peers; i++)
 		bgp_peer_shutdown(s->peers[i].peer);
+	/* Routes are withdrawn, so the node stops taking the traffic too.
+	 * (SIGKILL leaves the addresses for a graceful restart.) */
+	if (s->lbif) {
+		struct prefix_set none;
+		struct speaker_conflict *conf = NULL;
+		size_t n_conf = 0;
+
+		prefix_set_init(&none);
+		speaker_lbif_sync(s->lbif, &none, &conf, &n_conf);
+		free(conf);
+		prefix_set_fini(&none);
+	}
+}
+
+void speaker_foreach_peer(const struct speaker *s, speaker_peer_fn fn, void *arg)
+{
+	for (size_t i = 0; i < s->n_peers; i++)
+		fn(s->peers[i].key, s->peers[i].peer, arg);
+}
+
+size_t speaker_n_routes(const struct speaker *s)
+{
+	return s->routes.n;
+}
+
+bool speaker_configured(const struct speaker *s)
+{
+	return s->configured;
 }
 
 bool speaker_stopped(const struct speaker *s)

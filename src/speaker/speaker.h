@@ -15,7 +15,29 @@
 #include <stdint.h>
 
 #include "bgp/bgp.h"
+#include "bgp/peer.h"
 #include "config/config.h"
+
+/*
+ * Notifications from the speaker to its owner (cluster mode: Events,
+ * status, metrics). All optional; called from speaker_apply or the loop.
+ * Pointers are borrowed for the call.
+ */
+struct speaker_hooks {
+	/* This node started (on) or stopped announcing svc; why: the reason
+	 * it stopped (LB_ANN_YES when only its addresses went away). */
+	void (*announce)(const struct cfg_service *svc, bool on, int why, void *arg);
+	/* An address of svc is already on another interface ifname: not put
+	 * on the LB interface, and not announced (unless ipvs). */
+	void (*conflict)(const struct cfg_service *svc, const struct bgp_addr *a,
+	                 const char *ifname, bool ipvs, void *arg);
+	/* A session changed state; peer is the BgpPeer's name. */
+	void (*peer_state)(const char *peer, enum bgp_fsm_state old, enum bgp_fsm_state now,
+	                   void *arg);
+	/* A BgpPeer no longer runs on this node. */
+	void (*peer_gone)(const char *peer, void *arg);
+	void *arg;
+};
 
 struct speaker_opts {
 	const char *node;             /* borrowed: this node's name */
@@ -28,6 +50,14 @@ struct speaker_opts {
 	 * beside the configured ones. */
 	struct bgp_addr synthetic_start;
 	uint32_t n_synthetic;
+	/* Cluster mode: objects come from speaker_apply, not files (speaker_new
+	 * starts empty when n_manifests is 0), EndpointSlices decide
+	 * externalTrafficPolicy: Local, and a node without a Node object
+	 * announces nothing (see lb/announce.h). */
+	bool cluster;
+	/* Interface for the announced addresses (kube-lb0); NULL: none. */
+	const char *lb_interface;
+	struct speaker_hooks hooks;
 };
 
 struct speaker;
@@ -42,6 +72,14 @@ int speaker_reload(struct speaker *s, struct cfg_error *err);
 
 /* Applies an already decoded set (takes it over: *set is emptied). */
 int speaker_apply(struct speaker *s, struct cfg_set *set);
+
+/* Visits every running session: peer is the BgpPeer's name. */
+typedef void (*speaker_peer_fn)(const char *peer, const struct bgp_peer *p, void *arg);
+void speaker_foreach_peer(const struct speaker *s, speaker_peer_fn fn, void *arg);
+/* Host routes announced now. */
+size_t speaker_n_routes(const struct speaker *s);
+/* True once a configuration has been applied. */
+bool speaker_configured(const struct speaker *s);
 
 /* Withdraws everything and closes every session; poll speaker_stopped(). */
 void speaker_shutdown(struct speaker *s);

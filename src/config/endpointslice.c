@@ -1,0 +1,147 @@
+/*
+ * discovery.k8s.io/v1 EndpointSlice (k8s.io/api/discovery/v1/types.go):
+ * decoded like the core kinds, only what the speaker needs to decide
+ * externalTrafficPolicy: Local (which nodes have a ready endpoint).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/dec.h"
+
+static const char *const type_names[] = {"IPv4", "IPv6", "FQDN", NULL};
+
+static int nomem(struct cfg_dec *d)
+{
+	return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
+}
+
+static int dec_conditions(struct cfg_dec *d, const json_t *ep, struct cfg_endpoint *e)
+{
+	const json_t *c = NULL;
+	size_t mark;
+	int rc = cfg_dec_object(d, ep, "conditions", &c);
+
+	/* discovery/v1 EndpointConditions: nil ready/serving is "unknown",
+	 * to be read as ready; nil terminating is not terminating. */
+	e->ready = e->serving = true;
+	if (rc <= 0)
+		return rc;
+	mark = cfg_dec_push(d, "conditions");
+	if ((rc = cfg_dec_bool(d, c, "ready", &e->ready)) >= 0 &&
+	    (rc = cfg_dec_bool(d, c, "serving", &e->serving)) >= 0)
+		rc = cfg_dec_bool(d, c, "terminating", &e->terminating);
+	cfg_dec_pop(d, mark);
+	return rc;
+}
+
+static int dec_endpoint(struct cfg_dec *d, const json_t *ep, struct cfg_endpoint *e)
+{
+	const json_t *addrs = NULL;
+	size_t i;
+	json_t *a;
+	int rc;
+
+	if (!json_is_object(ep))
+		return cfg_dec_fail_here(d, ep, "must be a mapping");
+	/* addresses is required by the API; berth does not use the values but
+	 * a slice whose shape is wrong is not one to trust for nodeName. */
+	if ((rc = cfg_dec_array(d, ep, "addresses", &addrs)) < 0)
+		return rc;
+	json_array_foreach(addrs, i, a)
+	{
+		if (!json_is_string(a)) {
+			size_t mark = cfg_dec_push(d, "addresses");
+
+			rc = cfg_dec_fail_idx(d, addrs, i, "must be a string");
+			cfg_dec_pop(d, mark);
+			return rc;
+		}
+	}
+	if ((rc = cfg_dec_string(d, ep, "nodeName", &e->node_name)) < 0)
+		return rc;
+	return dec_conditions(d, ep, e);
+}
+
+static int dec_endpoints(struct cfg_dec *d, const json_t *obj, struct cfg_endpoint_slice *s)
+{
+	const json_t *arr = NULL;
+	size_t i, mark;
+	json_t *item;
+	int rc = cfg_dec_array(d, obj, "endpoints", &arr);
+
+	if (rc <= 0 || !json_array_size(arr))
+		return rc;
+	s->endpoints = calloc(json_array_size(arr), sizeof(*s->endpoints));
+	if (!s->endpoints)
+		return nomem(d);
+	mark = cfg_dec_push(d, "endpoints");
+	json_array_foreach(arr, i, item)
+	{
+		size_t m2 = cfg_dec_push_idx(d, i);
+
+		s->n_endpoints = i + 1;
+		rc = dec_endpoint(d, item, &s->endpoints[i]);
+		cfg_dec_pop(d, m2);
+		if (rc < 0)
+			break;
+	}
+	cfg_dec_pop(d, mark);
+	return rc;
+}
+
+int cfg_endpoint_slice_decode(const json_t *obj, struct cfg_endpoint_slice *out,
+                              struct cfg_error *err)
+{
+	unsigned type = 0;
+	struct cfg_dec d;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	cfg_dec_init(&d, err, "EndpointSlice", false);
+	if ((rc = cfg_dec_type(&d, obj, "discovery.k8s.io/v1")) < 0 ||
+	    (rc = cfg_dec_meta(&d, obj, true, &out->meta)) < 0)
+		goto out;
+	if ((rc = cfg_dec_enum(&d, obj, "addressType", type_names, &type)) < 0)
+		goto out;
+	if (rc == 0) {
+		rc = cfg_dec_fail_at(&d, obj, "addressType", "required");
+		goto out;
+	}
+	out->address_type = (enum cfg_slice_type)type;
+	if ((rc = dec_endpoints(&d, obj, out)) < 0)
+		goto out;
+	out->service = cfg_meta_label(&out->meta, CFG_LABEL_SERVICE_NAME);
+out:
+	if (rc < 0)
+		cfg_endpoint_slice_fini(out);
+	return rc < 0 ? rc : 0;
+}
+
+void cfg_endpoint_slice_fini(struct cfg_endpoint_slice *e)
+{
+	cfg_meta_fini(&e->meta);
+	for (size_t i = 0; i < e->n_endpoints; i++)
+		free(e->endpoints[i].node_name);
+	free(e->endpoints);
+	memset(e, 0, sizeof(*e));
+}
+
+bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, const char *ns,
+                         const char *name, const char *node)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_endpoint_slice *s = &slices[i];
+
+		if (!s->service || strcmp(s->service, name) != 0 || !s->meta.ns ||
+		    strcmp(s->meta.ns, ns) != 0)
+			continue;
+		for (size_t k = 0; k < s->n_endpoints; k++) {
+			const struct cfg_endpoint *e = &s->endpoints[k];
+
+			if (e->ready && e->node_name && strcmp(e->node_name, node) == 0)
+				return true;
+		}
+	}
+	return false;
+}

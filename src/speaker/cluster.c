@@ -1,0 +1,494 @@
+#include "speaker/cluster.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "k8s/event.h"
+#include "k8s/informer.h"
+#include "lb/announce.h"
+#include "obs/families.h"
+#include "speaker/status.h"
+
+enum { INF_SVC = 0, INF_SLICE, INF_NODE, INF_CONF, INF_PEER, INF_EIP, N_INF };
+
+static const char *const inf_names[N_INF] = {"services", "endpointslices", "nodes",
+                                             "bgpconfs", "bgppeers",       "eips"};
+
+struct speaker_cluster {
+	struct ev_loop *loop;
+	char node[256];
+	struct k8s_client *cl;
+	struct k8s_recorder *rec;
+	struct k8s_informer *inf[N_INF];
+	struct k8s_informer_stats seen[N_INF]; /* what the metrics already counted */
+	struct speaker *sp;                    /* borrowed */
+	struct obs_registry *reg;              /* borrowed, may be NULL */
+	ev_timer debounce, status;
+	double debounce_s;
+	json_t *dirty;   /* owned: BgpPeer name -> true, status to look at */
+	json_t *sent;    /* owned: BgpPeer name -> the value last written */
+	json_t *times;   /* owned: BgpPeer name -> {"up": ms, "down": ms}, wall clock */
+	unsigned writes; /* status patches in flight */
+	bool started, stopped;
+};
+
+struct status_write {
+	struct speaker_cluster *c;
+	char peer[256];
+	json_t *value; /* owned; NULL: the key was deleted */
+};
+
+/* ---- configuration from the caches ---- */
+
+static int check_obj(const json_t *obj, char *why, size_t size, void *arg)
+{
+	struct cfg_error err;
+	struct cfg_set tmp;
+	int rc;
+
+	cfg_set_init(&tmp);
+	cfg_error_init(&err, NULL, NULL);
+	rc = cfg_set_add_json(&tmp, obj, &err);
+	cfg_set_fini(&tmp);
+	if (rc < 0)
+		snprintf(why, size, "%s", err.msg);
+	return rc;
+}
+
+static void mark_peer(const char *peer, const struct bgp_peer *p, void *arg)
+{
+	struct speaker_cluster *c = arg;
+
+	json_object_set_new(c->dirty, peer, json_true());
+}
+
+static bool all_synced(const struct speaker_cluster *c)
+{
+	for (int i = 0; i < N_INF; i++)
+		if (!c->inf[i] || !k8s_informer_synced(c->inf[i]))
+			return false;
+	return true;
+}
+
+static void rebuild(struct speaker_cluster *c)
+{
+	struct cfg_error err;
+	struct cfg_set set;
+	size_t skipped = 0;
+	int rc;
+
+	cfg_set_init(&set);
+	for (int i = 0; i < N_INF; i++) {
+		const struct k8s_cache *cache = k8s_informer_cache(c->inf[i]);
+		const char *key;
+		json_t *obj;
+
+		json_object_foreach(cache->objs, key, obj)
+		{
+			cfg_error_init(&err, NULL, NULL);
+			/* Objects were checked one by one on the way in; what fails
+			 * here breaks a rule across objects (overlapping Eips...). */
+			if (cfg_set_add_json(&set, obj, &err) < 0) {
+				log_warn("skipping %s", err.msg);
+				skipped++;
+			}
+		}
+	}
+	log_debug("cluster: %zu Services, %zu EndpointSlices, %zu BgpPeers, %zu Eips, %zu "
+	          "skipped",
+	          set.n_services, set.n_slices, set.n_peers, set.n_eips, skipped);
+	rc = speaker_apply(c->sp, &set);
+	if (rc < 0)
+		log_err("applying the cluster's configuration: %s", strerror(-rc));
+	cfg_set_fini(&set);
+	speaker_foreach_peer(c->sp, mark_peer, c);
+}
+
+static void on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct speaker_cluster *c = w->data;
+
+	if (!c->stopped && all_synced(c))
+		rebuild(c);
+}
+
+/* Bursts (a re-list, a rollout) become one apply. */
+static void changed(struct speaker_cluster *c)
+{
+	if (c->stopped || ev_is_active(&c->debounce))
+		return;
+	ev_timer_set(&c->debounce, c->debounce_s, 0.0);
+	ev_timer_start(c->loop, &c->debounce);
+}
+
+static void on_add(const json_t *obj, void *arg)
+{
+	changed(arg);
+}
+
+static void on_update(const json_t *old, const json_t *cur, void *arg)
+{
+	changed(arg);
+}
+
+static void on_synced(void *arg)
+{
+	changed(arg);
+}
+
+/* ---- BgpPeer status ---- */
+
+struct find_peer {
+	const char *name;
+	const struct bgp_peer *p;
+};
+
+static void find_peer_fn(const char *peer, const struct bgp_peer *p, void *arg)
+{
+	struct find_peer *f = arg;
+
+	if (!strcmp(peer, f->name))
+		f->p = p;
+}
+
+static void on_status_done(int rc, json_t *body, const struct k8s_status *st, void *arg)
+{
+	struct status_write *w = arg;
+	struct speaker_cluster *c = w->c;
+
+	c->writes--;
+	if (rc == 0) {
+		if (w->value)
+			json_object_set(c->sent, w->peer, w->value);
+		else
+			json_object_del(c->sent, w->peer);
+	} else if (rc == -ENOENT) {
+		/* The BgpPeer is gone: nothing to report on. */
+		json_object_del(c->sent, w->peer);
+	} else {
+		log_warn("BgpPeer %s: status not written: %s", w->peer,
+		         st && st->message[0] ? st->message : strerror(-rc));
+		json_object_set_new(c->dirty, w->peer, json_true());
+	}
+	json_decref(w->value);
+	free(w);
+}
+
+static uint64_t peer_time(struct speaker_cluster *c, const char *peer, const char *which)
+{
+	return (uint64_t)json_integer_value(
+	    json_object_get(json_object_get(c->times, peer), which));
+}
+
+static void status_write(struct speaker_cluster *c, const char *peer, json_t *value)
+{
+	struct status_write *w;
+	json_t *patch;
+
+	if (!(w = calloc(1, sizeof(*w)))) {
+		json_decref(value);
+		return;
+	}
+	w->c = c;
+	snprintf(w->peer, sizeof(w->peer), "%s", peer);
+	w->value = value;
+	patch = speaker_status_patch(c->node, value);
+	if (!patch || k8s_patch(c->cl, &k8s_res_bgppeers, NULL, peer, "status", patch,
+	                        on_status_done, w, NULL) < 0) {
+		json_object_set_new(c->dirty, peer, json_true());
+		json_decref(w->value);
+		free(w);
+	} else {
+		c->writes++;
+	}
+	json_decref(patch);
+}
+
+static void status_flush(struct speaker_cluster *c)
+{
+	const char *peer;
+	json_t *v, *dirty = c->dirty;
+
+	if (!(c->dirty = json_object())) {
+		c->dirty = dirty;
+		return;
+	}
+	json_object_foreach(dirty, peer, v)
+	{
+		struct find_peer f = {.name = peer};
+		json_t *value = NULL;
+
+		speaker_foreach_peer(c->sp, find_peer_fn, &f);
+		if (f.p) {
+			struct bgp_peer_stats st;
+
+			bgp_peer_get_stats(f.p, &st);
+			value =
+			    speaker_peer_status(bgp_peer_config(f.p), &st, peer_time(c, peer, "up"),
+			                        peer_time(c, peer, "down"));
+			if (!value)
+				continue;
+			if (json_equal(value, json_object_get(c->sent, peer))) {
+				json_decref(value);
+				continue;
+			}
+		} else if (!json_object_get(c->sent, peer)) {
+			continue; /* never written, nothing to take back */
+		}
+		status_write(c, peer, value);
+	}
+	json_decref(dirty);
+}
+
+static void on_status_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct speaker_cluster *c = w->data;
+
+	if (!c->stopped && c->sp && json_object_size(c->dirty))
+		status_flush(c);
+}
+
+/* ---- hooks from the speaker ---- */
+
+static void svc_ref(const struct cfg_service *svc, struct k8s_objref *ref)
+{
+	memset(ref, 0, sizeof(*ref));
+	ref->kind = "Service";
+	ref->api_version = "v1";
+	ref->ns = svc->meta.ns;
+	ref->name = svc->meta.name;
+	ref->uid = svc->meta.uid;
+}
+
+static void hook_announce(const struct cfg_service *svc, bool on, int why, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	struct k8s_objref ref;
+
+	svc_ref(svc, &ref);
+	if (on)
+		k8s_event_emit(c->rec, &ref, "Normal", "Announcing", "announcing from node %s",
+		               c->node);
+	else
+		k8s_event_emit(c->rec, &ref, "Normal", "Withdrawn",
+		               "node %s stopped announcing: %s", c->node,
+		               lb_announce_why_name((enum lb_announce_why)why));
+}
+
+static void hook_conflict(const struct cfg_service *svc, const struct bgp_addr *a,
+                          const char *ifname, bool ipvs, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	struct k8s_objref ref;
+	struct bgp_prefix p;
+	char str[64];
+
+	if (ipvs)
+		return; /* kube-proxy's own binding: expected */
+	svc_ref(svc, &ref);
+	lb_host_prefix(a, &p);
+	bgp_prefix_format(&p, str, sizeof(str));
+	k8s_event_emit(c->rec, &ref, "Warning", "AddressConflict",
+	               "%s is already on interface %s of node %s: not announced from there", str,
+	               ifname, c->node);
+}
+
+static void hook_peer_state(const char *peer, enum bgp_fsm_state old, enum bgp_fsm_state now,
+                            void *arg)
+{
+	struct speaker_cluster *c = arg;
+	json_t *t = json_object_get(c->times, peer);
+
+	if (c->reg)
+		obs_bgp_session_state_set(c->reg, peer, bgp_fsm_state_name(now));
+	if (!t && (t = json_object()))
+		json_object_set_new(c->times, peer, t);
+	if (t && now == BGP_FSM_ESTABLISHED)
+		json_object_set_new(t, "up", json_integer((json_int_t)k8s_wall_ms()));
+	if (t && old == BGP_FSM_ESTABLISHED)
+		json_object_set_new(t, "down", json_integer((json_int_t)k8s_wall_ms()));
+	json_object_set_new(c->dirty, peer, json_true());
+}
+
+static void hook_peer_gone(const char *peer, void *arg)
+{
+	struct speaker_cluster *c = arg;
+
+	if (c->reg)
+		obs_bgp_peer_forget(c->reg, peer);
+	json_object_del(c->times, peer);
+	json_object_set_new(c->dirty, peer, json_true());
+}
+
+void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->announce = hook_announce;
+	h->conflict = hook_conflict;
+	h->peer_state = hook_peer_state;
+	h->peer_gone = hook_peer_gone;
+	h->arg = c;
+}
+
+/* ---- lifecycle ---- */
+
+static int load_config(const char *kubeconfig, struct k8s_config *cfg, struct k8s_err *kerr)
+{
+	int rc;
+
+	if (kubeconfig)
+		return k8s_kubeconfig_load(kubeconfig, NULL, false, cfg, kerr);
+	/* The DaemonSet: the service account; outside a cluster, $KUBECONFIG
+	 * or ~/.kube/config as kubectl. */
+	rc = k8s_incluster_load(NULL, cfg, kerr);
+	if (rc != -ENOENT)
+		return rc;
+	return k8s_kubeconfig_load(NULL, NULL, false, cfg, kerr);
+}
+
+int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts *o,
+                        struct speaker_cluster **out, char *err, size_t errlen)
+{
+	struct speaker_cluster *c = calloc(1, sizeof(*c));
+	struct k8s_config cfg = {0};
+	struct k8s_err kerr = {{0}};
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	snprintf(err, errlen, "out of memory");
+	if (!c)
+		return -ENOMEM;
+	c->loop = loop;
+	c->reg = o->metrics;
+	snprintf(c->node, sizeof(c->node), "%s", o->node);
+	c->debounce_s = (o->debounce_ms ? o->debounce_ms : 20) / 1000.0;
+	ev_timer_init(&c->debounce, on_debounce, c->debounce_s, 0.0);
+	c->debounce.data = c;
+	double st = (o->status_interval_ms ? o->status_interval_ms : 1000) / 1000.0;
+	ev_timer_init(&c->status, on_status_timer, st, st);
+	c->status.data = c;
+	if (!(c->dirty = json_object()) || !(c->sent = json_object()) ||
+	    !(c->times = json_object()))
+		goto out;
+	rc = load_config(o->kubeconfig, &cfg, &kerr);
+	if (rc == 0)
+		rc = k8s_client_new(loop, &cfg, NULL, &c->cl, &kerr);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", kerr.msg[0] ? kerr.msg : strerror(-rc));
+		goto out;
+	}
+	rc = k8s_recorder_new(c->cl, "berth-speaker", c->node, &c->rec);
+	if (rc < 0) {
+		snprintf(err, errlen, "event recorder: %s", strerror(-rc));
+		goto out;
+	}
+	*out = c;
+out:
+	k8s_config_fini(&cfg);
+	if (rc < 0)
+		speaker_cluster_free(c);
+	return rc;
+}
+
+int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
+{
+	static const struct k8s_resource *const res[N_INF] = {
+	    &k8s_res_services, &k8s_res_endpointslices, &k8s_res_nodes,
+	    &k8s_res_bgpconfs, &k8s_res_bgppeers,       &k8s_res_eips};
+	char fs[300];
+	int rc;
+
+	c->sp = s;
+	/* Only this node's Node matters: its labels, readiness and cordon. */
+	snprintf(fs, sizeof(fs), "metadata.name=%s", c->node);
+	for (int i = 0; i < N_INF; i++) {
+		struct k8s_informer_opts o = {
+		    .res = res[i],
+		    .field_selector = i == INF_NODE ? fs : NULL,
+		    .on_add = on_add,
+		    .on_update = on_update,
+		    .on_delete = on_add,
+		    .on_synced = on_synced,
+		    .check = check_obj,
+		    .arg = c,
+		};
+
+		rc = k8s_informer_new(c->cl, &o, &c->inf[i]);
+		if (rc == 0)
+			rc = k8s_informer_start(c->inf[i]);
+		if (rc < 0) {
+			log_err("informer for %s: %s", inf_names[i], strerror(-rc));
+			return rc;
+		}
+	}
+	ev_timer_start(c->loop, &c->status);
+	c->started = true;
+	return 0;
+}
+
+bool speaker_cluster_ready(const struct speaker_cluster *c, char *why, size_t len)
+{
+	for (int i = 0; i < N_INF; i++)
+		if (!c->inf[i] || !k8s_informer_synced(c->inf[i])) {
+			snprintf(why, len, "waiting for the first list of %s", inf_names[i]);
+			return false;
+		}
+	if (!c->sp || !speaker_configured(c->sp)) {
+		snprintf(why, len, "configuration not applied yet");
+		return false;
+	}
+	return true;
+}
+
+void speaker_cluster_metrics(struct speaker_cluster *c)
+{
+	for (int i = 0; c->reg && i < N_INF; i++) {
+		struct k8s_informer_stats st;
+		const char *lv[1] = {inf_names[i]};
+
+		if (!c->inf[i])
+			continue;
+		k8s_informer_stats(c->inf[i], &st);
+		/* The first list and watch are starts, not restarts. */
+		unsigned w = st.watches ? st.watches - 1 : 0, l = st.lists ? st.lists - 1 : 0;
+		unsigned w0 = c->seen[i].watches, l0 = c->seen[i].lists;
+
+		obs_counter_add(c->reg, OBS_K8S_WATCH_RESTARTS, lv, w > w0 ? w - w0 : 0);
+		obs_counter_add(c->reg, OBS_K8S_RELISTS, lv, l > l0 ? l - l0 : 0);
+		c->seen[i].watches = w;
+		c->seen[i].lists = l;
+	}
+}
+
+void speaker_cluster_stop(struct speaker_cluster *c)
+{
+	c->stopped = true;
+	ev_timer_stop(c->loop, &c->debounce);
+	ev_timer_stop(c->loop, &c->status);
+	for (int i = 0; i < N_INF; i++) {
+		k8s_informer_free(c->inf[i]);
+		c->inf[i] = NULL;
+	}
+}
+
+unsigned speaker_cluster_pending(const struct speaker_cluster *c)
+{
+	return c->writes + (c->rec ? k8s_recorder_pending(c->rec) : 0);
+}
+
+void speaker_cluster_free(struct speaker_cluster *c)
+{
+	if (!c)
+		return;
+	speaker_cluster_stop(c);
+	k8s_recorder_free(c->rec);
+	/* Cancels the status writes: their callbacks never run. */
+	k8s_client_free(c->cl);
+	json_decref(c->dirty);
+	json_decref(c->sent);
+	json_decref(c->times);
+	free(c);
+}

@@ -1,0 +1,49 @@
+/*
+ * The speaker's cluster mode: informers on Services, EndpointSlices, this
+ * Node, BgpConfs, BgpPeers and Eips; after any change (debounced) the
+ * caches become one cfg_set for speaker_apply. Back to the API: per-node
+ * session state in BgpPeer status.nodesPeerStatus (merge patch, only on
+ * change, at most once per status_interval_ms per peer) and Events on
+ * Services when this node starts or stops announcing them. Impure.
+ */
+#ifndef BERTH_SPEAKER_CLUSTER_H
+#define BERTH_SPEAKER_CLUSTER_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obs/metrics.h"
+#include "speaker/speaker.h"
+
+struct speaker_cluster_opts {
+	const char *node;             /* borrowed during _new (copied) */
+	const char *kubeconfig;       /* NULL: in-cluster, else $KUBECONFIG / ~/.kube/config */
+	struct obs_registry *metrics; /* borrowed, may be NULL */
+	uint32_t debounce_ms;         /* default 20 */
+	uint32_t status_interval_ms;  /* default 1000 */
+};
+
+struct speaker_cluster;
+
+/* Connects nothing yet. Returns 0 or a negative errno; err (errlen
+ * bytes) says why. */
+int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts *o,
+                        struct speaker_cluster **out, char *err, size_t errlen);
+/* The hooks to give the speaker (speaker_opts.hooks). */
+void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h);
+/* Starts the informers; the speaker (borrowed, must outlive c) gets its
+ * first configuration once every informer has listed. */
+int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s);
+/* Ready once every informer synced and the first set was applied. */
+bool speaker_cluster_ready(const struct speaker_cluster *c, char *why, size_t len);
+/* Brings the watch counters in the registry up to date (before a scrape). */
+void speaker_cluster_metrics(struct speaker_cluster *c);
+/* Stops informers and writers (no more applies). */
+void speaker_cluster_stop(struct speaker_cluster *c);
+/* Writes (status, events) still in flight. */
+unsigned speaker_cluster_pending(const struct speaker_cluster *c);
+void speaker_cluster_free(struct speaker_cluster *c);
+
+#endif

@@ -1,0 +1,125 @@
+#include "speaker/lbif.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/log.h"
+#include "netlink/nl.h"
+
+/* Fallback when the kernel lacks the dummy driver: ifb is another
+ * link that never sends anything on its own. */
+#define LBIF_KIND_FALLBACK "ifb"
+
+struct speaker_lbif {
+	struct nl_sock *nl;
+	char name[NL_IFNAME_LEN];
+	int ifindex;
+};
+
+static int ensure(struct speaker_lbif *l)
+{
+	struct nl_link link;
+	int rc;
+
+	/* Re-use a link left by an earlier run, whichever of our kinds it has. */
+	if (nl_link_get(l->nl, l->name, &link) == 0 && !strcmp(link.kind, LBIF_KIND_FALLBACK))
+		return nl_link_ensure(l->nl, l->name, LBIF_KIND_FALLBACK, &l->ifindex);
+	rc = nl_link_ensure(l->nl, l->name, NL_KIND_DUMMY, &l->ifindex);
+	if (rc != -EOPNOTSUPP)
+		return rc;
+	log_warn("%s: %s; using a link of kind %s instead", l->name, nl_error(l->nl),
+	         LBIF_KIND_FALLBACK);
+	return nl_link_ensure(l->nl, l->name, LBIF_KIND_FALLBACK, &l->ifindex);
+}
+
+int speaker_lbif_open(const char *name, struct speaker_lbif **out)
+{
+	struct speaker_lbif *l = calloc(1, sizeof(*l));
+	int rc;
+
+	*out = NULL;
+	if (!l)
+		return -ENOMEM;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	rc = nl_open(&l->nl);
+	if (rc < 0) {
+		log_err("%s: cannot open rtnetlink: %s", name, strerror(-rc));
+		goto out;
+	}
+	rc = ensure(l);
+	if (rc < 0) {
+		log_err("%s: %s", name, nl_error(l->nl));
+		goto out;
+	}
+	log_info("%s: service addresses go on ifindex %d%s", name, l->ifindex,
+	         rc == 1 ? " (created)" : "");
+	*out = l;
+	rc = 0;
+out:
+	if (rc < 0)
+		speaker_lbif_free(l);
+	return rc;
+}
+
+void speaker_lbif_free(struct speaker_lbif *l)
+{
+	if (!l)
+		return;
+	nl_close(l->nl);
+	free(l);
+}
+
+int speaker_lbif_sync(struct speaker_lbif *l, const struct prefix_set *want,
+                      struct speaker_conflict **conf, size_t *n_conf)
+{
+	struct nl_addr *w = NULL;
+	struct nl_plan plan;
+	int rc;
+
+	*conf = NULL;
+	*n_conf = 0;
+	nl_plan_init(&plan);
+	if (want->n && !(w = calloc(want->n, sizeof(*w)))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < want->n; i++) {
+		const struct bgp_prefix *p = &want->v[i];
+
+		w[i].ifindex = l->ifindex;
+		w[i].prefixlen = p->len;
+		w[i].addr.family = p->family;
+		memcpy(w[i].addr.bytes, p->addr, p->family == AF_INET ? 4 : 16);
+	}
+	rc = nl_reconcile(l->nl, l->ifindex, w, want->n, &plan);
+	if (rc < 0)
+		log_err("%s: %s", l->name, nl_error(l->nl));
+	if (plan.n_add || plan.n_del)
+		log_info("%s: +%zu -%zu addresses", l->name, plan.n_add, plan.n_del);
+	if (plan.n_conflict) {
+		*conf = calloc(plan.n_conflict, sizeof(**conf));
+		if (!*conf) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < plan.n_conflict; i++) {
+			struct speaker_conflict *c = &(*conf)[i];
+			char ifn[IF_NAMESIZE];
+
+			c->addr = plan.conflict[i].addr;
+			if (!if_indextoname((unsigned)plan.conflict[i].ifindex, ifn))
+				snprintf(ifn, sizeof(ifn), "?");
+			snprintf(c->ifname, sizeof(c->ifname), "%s", ifn);
+			c->ipvs = !strcmp(ifn, SPEAKER_IPVS_IF);
+		}
+		*n_conf = plan.n_conflict;
+	}
+out:
+	free(w);
+	nl_plan_fini(&plan);
+	return rc;
+}

@@ -1,0 +1,226 @@
+/* EndpointSlice decoding (config/endpointslice.c), hostile inputs too,
+ * and the BgpPeer status value the speaker writes (speaker/status.h). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "config/config.h"
+#include "speaker/status.h"
+
+static int decode(const char *json, struct cfg_endpoint_slice *out, struct cfg_error *err)
+{
+	json_error_t je;
+	json_t *obj = json_loads(json, 0, &je);
+	int rc;
+
+	if (!obj)
+		fail_msg("bad test JSON: %s", je.text);
+	cfg_error_init(err, NULL, NULL);
+	rc = cfg_endpoint_slice_decode(obj, out, err);
+	json_decref(obj);
+	return rc;
+}
+
+static void test_decode_full(void **state)
+{
+	struct cfg_endpoint_slice s;
+	struct cfg_error err;
+
+	assert_int_equal(
+	    decode("{\"apiVersion\":\"discovery.k8s.io/v1\",\"kind\":\"EndpointSlice\","
+	           "\"metadata\":{\"name\":\"web-abc\",\"namespace\":\"shop\",\"labels\":"
+	           "{\"kubernetes.io/service-name\":\"web\"}},\"addressType\":\"IPv4\","
+	           "\"ports\":[{\"port\":80}],\"somethingNew\":{\"x\":1},"
+	           "\"endpoints\":[{\"addresses\":[\"10.0.0.1\"],\"nodeName\":\"n1\","
+	           "\"conditions\":{\"ready\":true,\"serving\":true,\"terminating\":false}},"
+	           "{\"addresses\":[\"10.0.0.2\"],\"nodeName\":\"n2\",\"conditions\":"
+	           "{\"ready\":false,\"terminating\":true},\"zone\":\"z\"},"
+	           "{\"addresses\":[\"10.0.0.3\"],\"conditions\":{\"ready\":null}},"
+	           "{\"addresses\":[\"10.0.0.4\"],\"nodeName\":\"n3\"}]}",
+	           &s, &err),
+	    0);
+	assert_string_equal(s.meta.ns, "shop");
+	assert_string_equal(s.service, "web");
+	assert_int_equal(s.address_type, CFG_SLICE_IPV4);
+	assert_int_equal(s.n_endpoints, 4);
+	assert_true(s.endpoints[0].ready);
+	assert_string_equal(s.endpoints[0].node_name, "n1");
+	assert_false(s.endpoints[1].ready);
+	assert_true(s.endpoints[1].serving); /* absent: unknown, read as true */
+	assert_true(s.endpoints[1].terminating);
+	assert_null(s.endpoints[2].node_name);
+	assert_true(s.endpoints[2].ready); /* null: unknown, read as ready */
+	assert_true(s.endpoints[3].ready); /* no conditions at all */
+	assert_true(cfg_slices_ready_on(&s, 1, "shop", "web", "n1"));
+	assert_false(cfg_slices_ready_on(&s, 1, "shop", "web", "n2"));
+	assert_true(cfg_slices_ready_on(&s, 1, "shop", "web", "n3"));
+	assert_false(cfg_slices_ready_on(&s, 1, "other", "web", "n1"));
+	assert_false(cfg_slices_ready_on(&s, 1, "shop", "web2", "n1"));
+	cfg_endpoint_slice_fini(&s);
+	assert_null(s.endpoints);
+}
+
+static void test_decode_minimal(void **state)
+{
+	struct cfg_endpoint_slice s;
+	struct cfg_error err;
+
+	/* no label, null endpoints: valid, belongs to no Service */
+	assert_int_equal(decode("{\"metadata\":{\"name\":\"x\"},\"addressType\":\"FQDN\","
+	                        "\"endpoints\":null}",
+	                        &s, &err),
+	                 0);
+	assert_string_equal(s.meta.ns, "default");
+	assert_null(s.service);
+	assert_int_equal(s.n_endpoints, 0);
+	assert_int_equal(s.address_type, CFG_SLICE_FQDN);
+	assert_false(cfg_slices_ready_on(&s, 1, "default", "x", "n1"));
+	cfg_endpoint_slice_fini(&s);
+}
+
+static void test_decode_hostile(void **state)
+{
+	static const struct {
+		const char *json;
+		const char *want; /* part of the message */
+	} bad[] = {
+	    {"{\"metadata\":{\"name\":\"x\"}}", "addressType: required"},
+	    {"{\"metadata\":{\"name\":\"x\"},\"addressType\":\"IPv5\"}", "addressType"},
+	    {"{\"metadata\":{\"name\":\"x\"},\"addressType\":4}", "addressType"},
+	    {"{\"addressType\":\"IPv4\"}", "metadata"},
+	    {"{\"metadata\":{\"name\":\"x\"},\"addressType\":\"IPv4\",\"endpoints\":{}}",
+	     "endpoints"},
+	    {"{\"metadata\":{\"name\":\"x\"},\"addressType\":\"IPv4\",\"endpoints\":[1]}",
+	     "endpoints[0]"},
+	    {"{\"metadata\":{\"name\":\"x\"},\"addressType\":\"IPv4\",\"endpoints\":"
+	     "[{\"addresses\":[1]}]}",
+	     "endpoints[0].addresses[0]"},
+	    {"{\"metadata\":{\"name\":\"x\"},\"addressType\":\"IPv4\",\"endpoints\":"
+	     "[{\"addresses\":\"10.0.0.1\"}]}",
+	     "addresses"},
+	    {"{\"metadata\":{\"name\":\"x\"},\"addressType\":\"IPv4\",\"endpoints\":"
+	     "[{\"addresses\":[],\"nodeName\":7}]}",
+	     "nodeName"},
+	    {"{\"metadata\":{\"name\":\"x\"},\"addressType\":\"IPv4\",\"endpoints\":"
+	     "[{\"addresses\":[],\"nodeName\":\"n1\"},{\"conditions\":{\"ready\":\"yes\"}}]}",
+	     "endpoints[1].conditions.ready"},
+	    {"{\"metadata\":{\"name\":\"x\"},\"addressType\":\"IPv4\",\"endpoints\":"
+	     "[{\"conditions\":[]}]}",
+	     "conditions"},
+	    {"{\"kind\":\"Service\",\"metadata\":{\"name\":\"x\"},\"addressType\":\"IPv4\"}",
+	     "kind"},
+	    {"{\"apiVersion\":\"discovery.k8s.io/v1beta1\",\"metadata\":{\"name\":\"x\"},"
+	     "\"addressType\":\"IPv4\"}",
+	     "apiVersion"},
+	    {"{\"metadata\":{\"name\":\"x\",\"labels\":{\"kubernetes.io/service-name\":1}},"
+	     "\"addressType\":\"IPv4\"}",
+	     "labels"},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct cfg_endpoint_slice s;
+		struct cfg_error err;
+
+		if (decode(bad[i].json, &s, &err) != -EINVAL)
+			fail_msg("accepted: %s", bad[i].json);
+		if (!strstr(err.msg, bad[i].want))
+			fail_msg("%s: message '%s' lacks '%s'", bad[i].json, err.msg, bad[i].want);
+		assert_null(s.endpoints); /* zeroed on failure */
+		assert_null(s.meta.name);
+	}
+}
+
+static void test_set_loads_slices(void **state)
+{
+	const char *y = "apiVersion: discovery.k8s.io/v1\nkind: EndpointSliceList\nitems:\n"
+	                "- metadata: {name: a, namespace: n}\n  addressType: IPv6\n"
+	                "- metadata: {name: b, namespace: n}\n  addressType: IPv4\n";
+	const char *dup = "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+	                  "metadata: {name: a, namespace: n}\naddressType: IPv4\n";
+	struct cfg_error err;
+	struct cfg_set set;
+
+	cfg_set_init(&set);
+	assert_false(cfg_kind_is_skipped("EndpointSlice"));
+	assert_int_equal(cfg_manifest_load_buf("l.yaml", y, strlen(y), &set, &err), 0);
+	assert_int_equal(set.n_slices, 2);
+	assert_int_equal(set.slices[0].address_type, CFG_SLICE_IPV6);
+	assert_int_equal(cfg_manifest_load_buf("d.yaml", dup, strlen(dup), &set, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "duplicate"));
+	assert_int_equal(set.n_slices, 2); /* all or nothing */
+	cfg_set_fini(&set);
+	assert_int_equal(set.n_slices, 0);
+}
+
+static void test_status_value(void **state)
+{
+	struct bgp_peer_cfg cfg = {0};
+	struct bgp_peer_stats st = {0};
+	json_t *v, *patch;
+
+	assert_int_equal(bgp_addr_parse("192.0.2.1", &cfg.remote), 0);
+	cfg.fsm.peer_as = 65001;
+	cfg.fsm.local_as = 64512;
+	cfg.fsm.router_id = 0x0a000001;
+	cfg.fsm.hold_time = 90;
+	cfg.ebgp = true;
+	st.state = BGP_FSM_ESTABLISHED;
+	st.sessions = 3;
+	v = speaker_peer_status(&cfg, &st, 1714557600000ull, 0);
+	assert_non_null(v);
+	json_t *ps = json_object_get(v, "peerState"), *ts = json_object_get(v, "timersState");
+	assert_string_equal(json_string_value(json_object_get(ps, "neighborAddress")), "192.0.2.1");
+	assert_string_equal(json_string_value(json_object_get(ps, "sessionState")), "ESTABLISHED");
+	assert_string_equal(json_string_value(json_object_get(ps, "routerId")), "10.0.0.1");
+	assert_int_equal(json_integer_value(json_object_get(ps, "peerAs")), 65001);
+	assert_int_equal(json_integer_value(json_object_get(ps, "flops")), 2);
+	assert_string_equal(json_string_value(json_object_get(ts, "holdTime")), "90");
+	assert_string_equal(json_string_value(json_object_get(ts, "keepaliveInterval")), "30");
+	assert_string_equal(json_string_value(json_object_get(ts, "uptime")),
+	                    "2024-05-01T10:00:00Z");
+	assert_null(json_object_get(ts, "downtime"));
+	/* the secret never lands in status */
+	assert_null(json_object_get(ps, "authPassword"));
+
+	patch = speaker_status_patch("node-1", v);
+	assert_true(json_equal(
+	    json_object_get(json_object_get(json_object_get(patch, "status"), "nodesPeerStatus"),
+	                    "node-1"),
+	    v));
+	json_decref(patch);
+	patch = speaker_status_patch("node-1", NULL);
+	assert_true(json_is_null(json_object_get(
+	    json_object_get(json_object_get(patch, "status"), "nodesPeerStatus"), "node-1")));
+	json_decref(patch);
+
+	/* not Established: no uptime; IPv6 neighbour without "/128" */
+	st.state = BGP_FSM_ACTIVE;
+	assert_int_equal(bgp_addr_parse("2001:db8::1", &cfg.remote), 0);
+	json_decref(v);
+	v = speaker_peer_status(&cfg, &st, 1714557600000ull, 1714557700000ull);
+	ps = json_object_get(v, "peerState");
+	ts = json_object_get(v, "timersState");
+	assert_string_equal(json_string_value(json_object_get(ps, "sessionState")), "ACTIVE");
+	assert_string_equal(json_string_value(json_object_get(ps, "neighborAddress")),
+	                    "2001:db8::1");
+	assert_null(json_object_get(ts, "uptime"));
+	assert_non_null(json_object_get(ts, "downtime"));
+	json_decref(v);
+	assert_string_equal(speaker_session_state_name((enum bgp_fsm_state)99), "UNKNOWN");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_decode_full),    cmocka_unit_test(test_decode_minimal),
+	    cmocka_unit_test(test_decode_hostile), cmocka_unit_test(test_set_loads_slices),
+	    cmocka_unit_test(test_status_value),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
