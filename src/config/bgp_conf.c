@@ -178,16 +178,10 @@ int cfg_bgp_conf_decode(const json_t *obj, struct cfg_bgp_conf *out, struct cfg_
 
 	memset(out, 0, sizeof(*out));
 	cfg_dec_init(&d, err, "BgpConf", true);
-	if ((rc = cfg_dec_type(&d, obj, CFG_OPENELB_API_VERSION)) < 0 ||
-	    (rc = cfg_dec_meta(&d, obj, false, &out->meta)) < 0 ||
-	    (rc = cfg_dec_known(&d, obj, top_known)) < 0 ||
-	    (rc = cfg_dec_object(&d, obj, "status", &status)) < 0 ||
-	    (rc = cfg_dec_object(&d, obj, "spec", &spec)) < 0)
+	/* status is OpenELB's to write: type-checked only. */
+	if ((rc = cfg_dec_openelb_head(&d, obj, top_known, &out->meta, &spec)) < 0 ||
+	    (rc = cfg_dec_object(&d, obj, "status", &status)) < 0)
 		goto out;
-	if (!rc) {
-		rc = cfg_dec_fail_at(&d, obj, "spec", "required");
-		goto out;
-	}
 	mark = cfg_dec_push(&d, "spec");
 	rc = cfg_dec_spec(&d, spec, out);
 	cfg_dec_pop(&d, mark);

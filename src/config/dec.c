@@ -452,3 +452,19 @@ const char *cfg_map_get(const struct cfg_map *m, const char *key)
 			return m->items[i].value;
 	return NULL;
 }
+
+int cfg_dec_openelb_head(struct cfg_dec *d, const json_t *obj, const char *const *known,
+                         struct cfg_meta *meta, const json_t **spec)
+{
+	int rc;
+
+	*spec = NULL;
+	if ((rc = cfg_dec_type(d, obj, CFG_OPENELB_API_VERSION)) < 0 ||
+	    (rc = cfg_dec_meta(d, obj, false, meta)) < 0 ||
+	    (rc = cfg_dec_known(d, obj, known)) < 0 ||
+	    (rc = cfg_dec_object(d, obj, "spec", spec)) < 0)
+		return rc;
+	if (!rc)
+		return cfg_dec_fail_at(d, obj, "spec", "required");
+	return 0;
+}

@@ -98,6 +98,15 @@ int cfg_dec_meta(struct cfg_dec *d, const json_t *root, bool namespaced, struct 
  */
 int cfg_dec_type(struct cfg_dec *d, const json_t *root, const char *api_version);
 
+/*
+ * What every OpenELB object shares: apiVersion and kind, metadata (cluster
+ * scoped), only the top-level keys in known, and a required spec object.
+ * Returns 0 with *spec set (borrowed from obj), or a negative errno with
+ * the error filled. status is left to the caller.
+ */
+int cfg_dec_openelb_head(struct cfg_dec *d, const json_t *obj, const char *const *known,
+                         struct cfg_meta *meta, const json_t **spec);
+
 int cfg_dec_selector(struct cfg_dec *d, const json_t *obj, const char *key,
                      struct cfg_selector *out);
 int cfg_dec_graceful_restart(struct cfg_dec *d, const json_t *obj, const char *key,
