@@ -35,6 +35,13 @@
  *    berth does not decode selectors, so Local shares only with Local and
  *    Cluster only with Cluster.
  *
+ * A Service that asks for a specific address it cannot have yet (taken,
+ * in no Eip) keeps what it holds and moves to that address as soon as it
+ * can be had: the only moves are the ones a Service asks for (ipam.h). A
+ * change of sharing parameters that would break an address's sharing is
+ * refused (the old parameters stay, recorded in LB_ANN_SHARED so that a
+ * restart restores them too).
+ *
  * Never renumbered (ipam.h): lb_ctrl_synced() restores every berth
  * Service's status addresses into the allocator before the first
  * allocation; edits and deletes of Eips leave holdings alone; an address
@@ -44,7 +51,10 @@
  * OpenELB's label LB_LABEL_OPENELB_EIP (OpenELB did: migration), and
  * otherwise only addresses inside an Eip: an address in no Eip on a
  * Service berth never served is another controller's, and berth's own
- * status write replaces it.
+ * status write replaces it. When two Services show one address and cannot
+ * share it, the first restored keeps it (berth's status first, then
+ * Services whose condition does not say AllocationFailed, then by
+ * namespace/name) and the other gets a new one (Event AddressConflict).
  *
  * Outputs, pulled with lb_ctrl_next_action():
  *  - LB_ACT_SERVICE_STATUS: the whole status.loadBalancer.ingress (in the
@@ -63,6 +73,19 @@
  * The Service's protocol annotation (protocol.openelb.kubesphere.io/
  * v1alpha1) is not written: current OpenELB takes the protocol from the
  * Eip the Service's addresses come from, and so should the speaker.
+ *
+ * Conditions (type LB_COND_TYPE), reasons: Allocated (True);
+ * AllocationFailed, AddressOrphaned, PoolMismatch, PartiallyAllocated,
+ * Pending (False). Event reasons: IPAllocated, IPReleased (Normal);
+ * AllocationFailed, AddressOrphaned, PoolMismatch, AddressConflict,
+ * AddressDropped (Warning) on Services; InvalidPool (Warning), PoolAccepted
+ * (Normal) on Eips. Messages name the field at fault ("spec.loadBalancerIP:
+ * address 192.0.2.1 is in no pool").
+ *
+ * Failures are retried when anything that may change them happens
+ * (addresses freed or taken, Eips, namespace labels, sharing parameters),
+ * until nothing changes, so a failure message always describes the
+ * current state: the one a restart computes.
  *
  * Idempotent: a status is written only when it differs from what the
  * object shows, so a restart over a cluster berth already serves makes no
@@ -84,7 +107,7 @@
 
 #define LB_DEFAULT_CLASS "berth.io/lb"
 /* Written by berth: which Eip(s) the Service's addresses come from. */
-#define LB_ANN_POOL "lb.berth.io/pool"
+#define LB_ANN_POOL        "lb.berth.io/pool"
 #define LB_ANN_SHARING_KEY "lb.berth.io/sharing-key"
 /* Written by berth: "<externalTrafficPolicy>:<sharing key>" in effect
  * (it differs from the request when berth refused a change that would
@@ -131,9 +154,9 @@ struct lb_svc_status {
 	/* SERVICE_STATUS: the ingress list; SERVICE_CLEAR: addresses to remove. */
 	struct bgp_addr ingress[2];
 	size_t n_ingress;
-	char *pool;   /* owned; SERVICE_STATUS: LB_ANN_POOL's value; CLEAR: NULL */
-	char *shared; /* owned; SERVICE_STATUS: LB_ANN_SHARED's value, NULL =
-	                 remove the annotation; CLEAR: NULL */
+	char *pool;          /* owned; SERVICE_STATUS: LB_ANN_POOL's value; CLEAR: NULL */
+	char *shared;        /* owned; SERVICE_STATUS: LB_ANN_SHARED's value, NULL =
+	                        remove the annotation; CLEAR: NULL */
 	struct lb_cond cond; /* SERVICE_STATUS only */
 };
 
@@ -155,8 +178,8 @@ struct lb_eip_status_action {
 struct lb_action {
 	enum lb_action_type type;
 	union {
-		struct lb_svc_status svc; /* SERVICE_STATUS, SERVICE_CLEAR */
-		struct lb_event event;    /* EVENT */
+		struct lb_svc_status svc;        /* SERVICE_STATUS, SERVICE_CLEAR */
+		struct lb_event event;           /* EVENT */
 		struct lb_eip_status_action eip; /* EIP_STATUS */
 	} u;
 };

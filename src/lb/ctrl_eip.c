@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define EV_EIP(c, e, warn, reason, ...)                                                           \
+#define EV_EIP(c, e, warn, reason, ...)                                                            \
 	lb_queue_event(c, "Eip", NULL, (e)->name, (e)->uid, warn, reason, __VA_ARGS__)
 
 void lb_eip_status_fini(struct cfg_eip_status *s)
@@ -173,8 +173,7 @@ int lb_eip_apply(struct lb_ctrl *c, struct lb_eip *e)
 	if (e->refused) {
 		free(e->refused);
 		e->refused = NULL;
-		if ((ret = EV_EIP(c, e, false, "PoolAccepted", "accepted %s", e->address)) <
-		    0)
+		if ((ret = EV_EIP(c, e, false, "PoolAccepted", "accepted %s", e->address)) < 0)
 			return ret;
 	}
 	e->accepted = true;

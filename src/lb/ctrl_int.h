@@ -37,22 +37,22 @@ int lb_map_sorted(const struct lb_map *m, void ***out, size_t *n);
 /* ---- Services ---- */
 
 enum lb_claim {
-	LB_CLAIM_NO = 0, /* another class, opted out, or not a LoadBalancer */
-	LB_CLAIM_YES,    /* our class, or OpenELB's opt-in annotation */
+	LB_CLAIM_NO = 0,  /* another class, opted out, or not a LoadBalancer */
+	LB_CLAIM_YES,     /* our class, or OpenELB's opt-in annotation */
 	LB_CLAIM_DEFAULT, /* no class, no annotation: ours while a default Eip exists */
 };
 
 /* What a Service asks for. */
 struct lb_req {
 	enum ipam_policy policy;
-	int primary;           /* AF_INET or AF_INET6: first in the ingress list */
+	int primary; /* AF_INET or AF_INET6: first in the ingress list */
 	struct ipam_addr addrs[2];
 	size_t n_addrs;
-	const char *addr_field; /* static: where the addresses came from */
-	char *pool;             /* owned or NULL */
-	char *skey;             /* owned or NULL */
-	const char *skey_field; /* static */
-	const char *ckey;       /* static */
+	const char *addr_field;  /* static: where the addresses came from */
+	char *pool;              /* owned or NULL */
+	char *skey;              /* owned or NULL */
+	const char *skey_field;  /* static */
+	const char *ckey;        /* static */
 	struct ipam_port *ports; /* owned */
 	size_t n_ports;
 	char *invalid; /* owned: why the request cannot be honoured, or NULL */
@@ -76,12 +76,12 @@ struct lb_svc {
 	enum lb_claim claim;
 	struct lb_req req;
 	/* Observed status. */
-	struct ipam_addr *obs;  /* owned: status.loadBalancer.ingress IPs */
+	struct ipam_addr *obs; /* owned: status.loadBalancer.ingress IPs */
 	size_t n_obs;
-	bool obs_marker;        /* LB_ANN_POOL present: berth wrote the status */
-	bool obs_openelb;       /* OpenELB's label present: OpenELB wrote it */
-	char *obs_shared;       /* owned: LB_ANN_SHARED's value, or NULL */
-	char *obs_marker_val;   /* owned: LB_ANN_POOL's value, or NULL */
+	bool obs_marker;      /* LB_ANN_POOL present: berth wrote the status */
+	bool obs_openelb;     /* OpenELB's label present: OpenELB wrote it */
+	char *obs_shared;     /* owned: LB_ANN_SHARED's value, or NULL */
+	char *obs_marker_val; /* owned: LB_ANN_POOL's value, or NULL */
 	bool cond_known;
 	bool obs_cond_present;
 	struct lb_cond obs_cond;
@@ -90,15 +90,15 @@ struct lb_svc {
 	bool pending; /* owned and not everything it wants is held */
 	bool wrote;   /* berth sent it a status since the last clear */
 	enum ipam_err fail_code;
-	char *fail_msg;    /* owned: the last allocation failure, NULL if none */
-	char *partial_msg; /* owned: why PreferDualStack got one family */
-	char *fail_event;  /* owned: message of the last AllocationFailed event */
+	char *fail_msg;                   /* owned: the last allocation failure, NULL if none */
+	char *partial_msg;                /* owned: why PreferDualStack got one family */
+	char *fail_event;                 /* owned: message of the last AllocationFailed event */
 	uint8_t orphan_rep, mismatch_rep; /* per family (bit 0 v4), reported */
 	/* The sharing parameters the allocator holds for it (it keeps them
 	 * when a request is refused). */
 	bool eff_set;
-	char *eff_skey;          /* owned or NULL */
-	const char *eff_ckey;    /* static */
+	char *eff_skey;              /* owned or NULL */
+	const char *eff_ckey;        /* static */
 	struct ipam_port *eff_ports; /* owned */
 	size_t eff_n_ports;
 	struct ipam_addr clear[2]; /* what it held when it stopped being ours */
@@ -110,8 +110,8 @@ struct lb_svc {
 /* ---- Eips ---- */
 
 struct lb_eip {
-	char *name; /* owned, the map key */
-	char *uid;  /* owned or NULL */
+	char *name;    /* owned, the map key */
+	char *uid;     /* owned or NULL */
 	char *address; /* owned: spec.address as written */
 	char *range;   /* owned: "first-last" for the allocator */
 	struct bgp_addr first, last;
@@ -119,11 +119,11 @@ struct lb_eip {
 	int32_t priority;
 	char **namespaces; /* owned */
 	size_t n_namespaces;
-	struct cfg_map selector; /* owned copy of spec.namespaceSelector */
-	struct cfg_eip_status obs; /* owned copy of the observed status */
-	bool accepted;    /* the allocator holds a version of it */
+	struct cfg_map selector;       /* owned copy of spec.namespaceSelector */
+	struct cfg_eip_status obs;     /* owned copy of the observed status */
+	bool accepted;                 /* the allocator holds a version of it */
 	bool app_default, app_disable; /* flags of the version it holds */
-	char *refused;    /* owned: why the current spec was refused */
+	char *refused;                 /* owned: why the current spec was refused */
 	bool queued;
 	bool has_sent;
 	struct cfg_eip_status sent; /* owned */
@@ -142,18 +142,18 @@ struct lb_ctrl {
 	int default_family;
 	bool synced;
 	struct ipam *ipam;
-	struct lb_map svcs;   /* key -> struct lb_svc, owned */
-	struct lb_map eips;   /* name -> struct lb_eip, owned */
-	struct lb_map nss;    /* name -> struct lb_ns, owned */
-	bool has_default;     /* an accepted, enabled default Eip exists */
-	bool retry;           /* something that may help pending Services happened */
-	struct lb_qitem *q;   /* owned ring of cap items */
+	struct lb_map svcs; /* key -> struct lb_svc, owned */
+	struct lb_map eips; /* name -> struct lb_eip, owned */
+	struct lb_map nss;  /* name -> struct lb_ns, owned */
+	bool has_default;   /* an accepted, enabled default Eip exists */
+	bool retry;         /* something that may help pending Services happened */
+	struct lb_qitem *q; /* owned ring of cap items */
 	size_t q_head, q_len, q_cap;
-	int oom;              /* -ENOMEM seen while queueing: reported once */
+	int oom; /* -ENOMEM seen while queueing: reported once */
 };
 
 struct lb_ns {
-	char *name;          /* owned, the map key */
+	char *name;            /* owned, the map key */
 	struct cfg_map labels; /* owned */
 };
 

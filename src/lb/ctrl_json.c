@@ -50,8 +50,7 @@ int lb_cond_from_json(const json_t *svc, struct lb_cond *out)
 
 static const char *addr_text(const struct bgp_addr *a, char buf[INET6_ADDRSTRLEN])
 {
-	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET, a->bytes, buf,
-	               INET6_ADDRSTRLEN))
+	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET, a->bytes, buf, INET6_ADDRSTRLEN))
 		buf[0] = '\0';
 	return buf;
 }
@@ -85,8 +84,8 @@ static int ingress_set(json_t *lb, const struct lb_svc_status *st, bool *changed
 	if (!(arr = json_array()))
 		return -ENOMEM;
 	for (size_t i = 0; i < st->n_ingress; i++) {
-		if (json_array_append_new(arr, json_pack("{ss}", "ip",
-		                                         addr_text(&st->ingress[i], buf))) < 0) {
+		if (json_array_append_new(
+		        arr, json_pack("{ss}", "ip", addr_text(&st->ingress[i], buf))) < 0) {
 			json_decref(arr);
 			return -ENOMEM;
 		}
@@ -172,7 +171,8 @@ static void cond_remove(json_t *status, bool *changed)
 	if (!json_is_array(conds))
 		return;
 	for (size_t i = json_array_size(conds); i-- > 0;) {
-		const char *t = json_string_value(json_object_get(json_array_get(conds, i), "type"));
+		const char *t =
+		    json_string_value(json_object_get(json_array_get(conds, i), "type"));
 
 		if (t && strcmp(t, LB_COND_TYPE) == 0) {
 			json_array_remove(conds, i);
@@ -212,8 +212,10 @@ int lb_action_apply_service(json_t *svc, const struct lb_action *a, const char *
 	if (!(ann = child(meta, "annotations")))
 		return -EINVAL;
 	if (!json_string_value(json_object_get(ann, LB_ANN_POOL)) ||
-	    strcmp(json_string_value(json_object_get(ann, LB_ANN_POOL)), st->pool ? st->pool : "")) {
-		if (json_object_set_new(ann, LB_ANN_POOL, json_string(st->pool ? st->pool : "")) < 0)
+	    strcmp(json_string_value(json_object_get(ann, LB_ANN_POOL)),
+	           st->pool ? st->pool : "")) {
+		if (json_object_set_new(ann, LB_ANN_POOL, json_string(st->pool ? st->pool : "")) <
+		    0)
 			return -ENOMEM;
 		changed = true;
 	}
@@ -246,7 +248,8 @@ int lb_action_apply_eip(json_t *eip, const struct lb_action *a)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < s->used.n; i++)
-		json_object_set_new(used, s->used.items[i].key, json_string(s->used.items[i].value));
+		json_object_set_new(used, s->used.items[i].key,
+		                    json_string(s->used.items[i].value));
 	if ((s->occupied && json_object_set_new(st, "occupied", json_true()) < 0) ||
 	    (s->usage && json_object_set_new(st, "usage", json_integer(s->usage)) < 0) ||
 	    (s->pool_size && json_object_set_new(st, "poolSize", json_integer(s->pool_size)) < 0) ||

@@ -221,7 +221,8 @@ static void svc_cond(const struct lb_svc *s, const struct ipam_result *r, struct
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		if (s->req.pool && strcmp(r->a[i].pool, s->req.pool) != 0) {
-			cond_set(out, false, "PoolMismatch", "%s is in Eip %s, not in the requested Eip %s",
+			cond_set(out, false, "PoolMismatch",
+			         "%s is in Eip %s, not in the requested Eip %s",
 			         lb_addr_str(&r->a[i].addr, a), r->a[i].pool, s->req.pool);
 			return;
 		}
@@ -257,8 +258,7 @@ static bool str_eq(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static bool addrs_equal(const struct ipam_addr *a, size_t na, const struct ipam_addr *b,
-                        size_t nb)
+static bool addrs_equal(const struct ipam_addr *a, size_t na, const struct ipam_addr *b, size_t nb)
 {
 	if (na != nb)
 		return false;
@@ -346,8 +346,8 @@ static int svc_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action *out
 	/* Not berth's: undo what berth wrote, and nothing else. */
 	if (!s->obs_marker && !s->wrote)
 		return 0;
-	if (s->sent.type == LB_ACT_SERVICE_CLEAR && addrs_equal(s->clear, s->n_clear, s->sent.addrs,
-	                                                        s->sent.n))
+	if (s->sent.type == LB_ACT_SERVICE_CLEAR &&
+	    addrs_equal(s->clear, s->n_clear, s->sent.addrs, s->sent.n))
 		return 0;
 	lb_sent_clear(&s->sent);
 	s->sent.type = LB_ACT_SERVICE_CLEAR;
@@ -374,7 +374,8 @@ static int eip_action(struct lb_ctrl *c, struct lb_eip *e, struct lb_action *out
 
 	if ((ret = lb_eip_status(c, e, &st)) < 0)
 		return ret;
-	if (lb_eip_status_equal(&st, &e->obs) || (e->has_sent && lb_eip_status_equal(&st, &e->sent))) {
+	if (lb_eip_status_equal(&st, &e->obs) ||
+	    (e->has_sent && lb_eip_status_equal(&st, &e->sent))) {
 		lb_eip_status_fini(&st);
 		return 0;
 	}

@@ -50,7 +50,7 @@ enum lb_claim lb_svc_claim(const struct lb_ctrl *c, const struct cfg_service *sv
 	 * implementation of that class alone (KEP-1959). */
 	if (svc->load_balancer_class)
 		return strcmp(svc->load_balancer_class, c->lb_class) == 0 ? LB_CLAIM_YES
-		                                                           : LB_CLAIM_NO;
+		                                                          : LB_CLAIM_NO;
 	ann = cfg_meta_annotation(&svc->meta, CFG_ANN_LB);
 	if (ann)
 		return strcmp(ann, "openelb") == 0 || strcmp(ann, "porter") == 0 ? LB_CLAIM_YES
@@ -85,8 +85,8 @@ static int parse_addr_list(const char *s, struct lb_req *r, const char *field)
 	size_t n = 0;
 
 	if (strlen(s) >= sizeof(buf))
-		return set_invalid(r, "%s: \"%.64s...\" is too long for one IPv4 and one IPv6 address",
-		                   field, s);
+		return set_invalid(
+		    r, "%s: \"%.64s...\" is too long for one IPv4 and one IPv6 address", field, s);
 	strcpy(buf, s);
 	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
 		char *end = p + strlen(p);
@@ -97,11 +97,12 @@ static int parse_addr_list(const char *s, struct lb_req *r, const char *field)
 		while (end > p && end[-1] == ' ')
 			*--end = '\0';
 		if (n == 2 || ipam_addr_parse(p, &a) < 0)
-			return set_invalid(r, "%s: \"%s\" is not one IP address or one IPv4 and one IPv6 address",
-			                   field, s);
+			return set_invalid(
+			    r, "%s: \"%s\" is not one IP address or one IPv4 and one IPv6 address",
+			    field, s);
 		if (n == 1 && r->addrs[0].family == a.family)
-			return set_invalid(r, "%s: \"%s\" names two addresses of one family",
-			                   field, s);
+			return set_invalid(r, "%s: \"%s\" names two addresses of one family", field,
+			                   s);
 		r->addrs[n++] = a;
 	}
 	if (!n)
@@ -222,7 +223,9 @@ void lb_req_ipam(struct lb_ctrl *c, const struct lb_svc *s, struct ipam_request 
 	r->n_addrs = s->req.n_addrs;
 	r->pool = s->req.pool;
 	r->sharing_key = s->req.skey;
-	r->compat_key = s->req.ckey;
+	/* The compat key only matters with a sharing key; without one it is
+	 * left out, so that nothing unrecorded shows in messages. */
+	r->compat_key = s->req.skey ? s->req.ckey : NULL;
 	r->ports = s->req.ports;
 	r->n_ports = s->req.n_ports;
 	r->ns_match = lb_ns_match;

@@ -42,7 +42,8 @@ bool lb_eff_equal(const struct lb_svc *s, const struct ipam_request *r)
 {
 	const char *k = nonempty(r->sharing_key);
 
-	return s->eff_set && ((!k && !s->eff_skey) || (k && s->eff_skey && !strcmp(k, s->eff_skey))) &&
+	return s->eff_set &&
+	       ((!k && !s->eff_skey) || (k && s->eff_skey && !strcmp(k, s->eff_skey))) &&
 	       s->eff_ckey == r->compat_key && s->eff_n_ports == r->n_ports &&
 	       (!r->n_ports || memcmp(s->eff_ports, r->ports, r->n_ports * sizeof(*r->ports)) == 0);
 }
@@ -225,6 +226,7 @@ int lb_share_restore(struct lb_ctrl *c, struct lb_svc *s, const struct ipam_requ
 	 * the annotation, a status berth wrote had no sharing key in effect. */
 	if (s->obs_marker) {
 		r2.sharing_key = NULL;
+		r2.compat_key = NULL;
 		if (v && (colon = strchr(v, ':')) && colon[1]) {
 			size_t cl = (size_t)(colon - v);
 

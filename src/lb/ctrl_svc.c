@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define EV_SVC(c, s, warn, reason, ...)                                                           \
+#define EV_SVC(c, s, warn, reason, ...)                                                            \
 	lb_queue_event(c, "Service", (s)->ns, (s)->name, (s)->uid, warn, reason, __VA_ARGS__)
 
 bool lb_svc_wanted(const struct lb_ctrl *c, const struct lb_svc *s)
@@ -120,8 +120,8 @@ int lb_svc_restore(struct lb_ctrl *c, struct lb_svc *s)
 		if (!s->obs_marker && !s->obs_openelb && !lb_in_eips(c, &s->obs[i]))
 			continue;
 		if (seen & bit) {
-			const struct ipam_addr *kept = addrs[0].family == s->obs[i].family ? &addrs[0]
-			                                                                   : &addrs[1];
+			const struct ipam_addr *kept =
+			    addrs[0].family == s->obs[i].family ? &addrs[0] : &addrs[1];
 
 			ret = EV_SVC(c, s, true, "AddressDropped",
 			             "status.loadBalancer.ingress: %s is a second %s address; the "
@@ -188,9 +188,10 @@ static int alloc_events(struct lb_ctrl *c, struct lb_svc *s, const struct ipam_r
 		if (n && ipam_addr_cmp(&n->addr, &o->addr) == 0)
 			continue;
 		if (n)
-			ret = EV_SVC(c, s, false, "IPReleased", "released %s: moved to %s as %s asks",
-			             lb_addr_str(&o->addr, a), lb_addr_str(&n->addr, b),
-			             s->req.addr_field ? s->req.addr_field : "the request");
+			ret =
+			    EV_SVC(c, s, false, "IPReleased", "released %s: moved to %s as %s asks",
+			           lb_addr_str(&o->addr, a), lb_addr_str(&n->addr, b),
+			           s->req.addr_field ? s->req.addr_field : "the request");
 		else
 			ret = EV_SVC(c, s, false, "IPReleased",
 			             "released %s: %s is no longer requested (spec.ipFamilyPolicy, "
@@ -207,7 +208,8 @@ static int alloc_events(struct lb_ctrl *c, struct lb_svc *s, const struct ipam_r
 		if (n->shared)
 			ret = EV_SVC(c, s, false, "IPAllocated",
 			             "allocated %s from Eip %s, shared under sharing key \"%s\"",
-			             lb_addr_str(&n->addr, a), n->pool, s->req.skey ? s->req.skey : "");
+			             lb_addr_str(&n->addr, a), n->pool,
+			             s->req.skey ? s->req.skey : "");
 		else
 			ret = EV_SVC(c, s, false, "IPAllocated", "allocated %s from Eip %s",
 			             lb_addr_str(&n->addr, a), n->pool);
@@ -338,11 +340,12 @@ int lb_svc_report(struct lb_ctrl *c, struct lb_svc *s)
 		} else if (s->req.pool && strcmp(h->pool, s->req.pool) != 0) {
 			mismatch |= bit;
 			if (!(s->mismatch_rep & bit) &&
-			    (ret = EV_SVC(c, s, true, "PoolMismatch",
-			                  "%s is in Eip %s, not in Eip %s that annotation " CFG_ANN_EIP
-			                  " asks for: berth never renumbers a Service, recreate it "
-			                  "to move it",
-			                  lb_addr_str(&h->addr, a), h->pool, s->req.pool)) < 0)
+			    (ret = EV_SVC(
+			         c, s, true, "PoolMismatch",
+			         "%s is in Eip %s, not in Eip %s that annotation " CFG_ANN_EIP
+			         " asks for: berth never renumbers a Service, recreate it "
+			         "to move it",
+			         lb_addr_str(&h->addr, a), h->pool, s->req.pool)) < 0)
 				return ret;
 		}
 	}
@@ -383,7 +386,8 @@ int lb_svc_reconcile(struct lb_ctrl *c, struct lb_svc *s, bool req_changed)
 }
 
 /* Runs fn on every Service that sel selects, in key order. */
-static int for_each_svc(struct lb_ctrl *c, bool (*sel)(const struct lb_ctrl *, const struct lb_svc *),
+static int for_each_svc(struct lb_ctrl *c,
+                        bool (*sel)(const struct lb_ctrl *, const struct lb_svc *),
                         int (*fn)(struct lb_ctrl *, struct lb_svc *))
 {
 	void **v;

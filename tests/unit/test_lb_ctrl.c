@@ -257,8 +257,7 @@ static void test_dual_stack(void **state)
 	sim_yaml(s, "apiVersion: network.kubesphere.io/v1alpha2\nkind: Eip\n"
 	            "metadata: {name: a, annotations: {eip.openelb.kubesphere.io/is-default-eip: "
 	            "\"true\"}}\nspec: {address: 10.0.0.0/30}\n");
-	svc(s, "d", NULL,
-	    "  ipFamilyPolicy: PreferDualStack\n  ipFamilies: [IPv4, IPv6]\n");
+	svc(s, "d", NULL, "  ipFamilyPolicy: PreferDualStack\n  ipFamilies: [IPv4, IPv6]\n");
 	sim_drain(s);
 	/* No IPv6 Eip for the namespace yet: IPv4 only, and said so. */
 	assert_string_equal(ips(s, "default/d"), "10.0.0.0");
@@ -322,6 +321,45 @@ static void test_sharing(void **state)
 	sim_free(s);
 }
 
+/* A refused change of sharing parameters: berth keeps the old ones, and
+ * so does a restart (they are recorded in LB_ANN_SHARED). */
+static void test_refused_sharing_change_survives_restart(void **state)
+{
+	struct sim *s = setup_a();
+
+	svc(s, "s1", "  annotations: {lb.berth.io/sharing-key: k}\n", NULL);
+	sim_yaml(s, "apiVersion: v1\nkind: Service\nmetadata:\n  name: s2\n  annotations: "
+	            "{lb.berth.io/sharing-key: k}\nspec:\n  type: LoadBalancer\n"
+	            "  loadBalancerClass: berth.io/lb\n  ports: [{port: 443}]\n");
+	sim_drain(s);
+	assert_string_equal(ips(s, "default/s2"), "10.0.0.0");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(json_object_get(svc_obj(s, "default/s2"), "metadata"),
+	                        "annotations"),
+	        LB_ANN_SHARED)),
+	    "Cluster:k");
+	sim_yaml(s, "apiVersion: v1\nkind: Service\nmetadata:\n  name: s2\n  annotations: "
+	            "{lb.berth.io/sharing-key: other}\nspec:\n  type: LoadBalancer\n"
+	            "  loadBalancerClass: berth.io/lb\n  ports: [{port: 443}]\n");
+	sim_drain(s);
+	assert_string_equal(ips(s, "default/s2"), "10.0.0.0");
+	assert_string_equal(cond_reason(s, "default/s2"), "AllocationFailed");
+	assert_int_equal(evcount(s, "AllocationFailed", "default/s2", "held by default/s1"), 1);
+	/* s3 may still join under k, the key in effect. */
+	sim_yaml(s, "apiVersion: v1\nkind: Service\nmetadata:\n  name: s3\n  annotations: "
+	            "{lb.berth.io/sharing-key: k}\nspec:\n  type: LoadBalancer\n"
+	            "  loadBalancerClass: berth.io/lb\n  ports: [{port: 8080}]\n");
+	sim_drain(s);
+	assert_string_equal(ips(s, "default/s3"), "10.0.0.0");
+	assert_int_equal(sim_restart(s), 0);
+	assert_string_equal(ips(s, "default/s1"), "10.0.0.0");
+	assert_string_equal(ips(s, "default/s2"), "10.0.0.0");
+	assert_string_equal(ips(s, "default/s3"), "10.0.0.0");
+	assert_int_equal(evcount(s, "AddressConflict", NULL, NULL), 0);
+	sim_free(s);
+}
+
 static void test_restart_zero_writes(void **state)
 {
 	struct sim *s = setup_a();
@@ -378,9 +416,9 @@ static void test_restore_conflict(void **state)
 	sim_drain(s);
 	st = json_pack("{s{s[{ss}]}}", "loadBalancer", "ingress", "ip", "10.0.0.1");
 	json_object_set_new(svc_obj(s, "default/aaa"), "status", st);
-	json_object_del(json_object_get(json_object_get(svc_obj(s, "default/aaa"), "metadata"),
-	                                "annotations"),
-	                LB_ANN_POOL);
+	json_object_del(
+	    json_object_get(json_object_get(svc_obj(s, "default/aaa"), "metadata"), "annotations"),
+	    LB_ANN_POOL);
 	sim_restart(s);
 	assert_string_equal(ips(s, "default/zzz"), "10.0.0.1");
 	assert_string_equal(ips(s, "default/aaa"), "10.0.0.0");
@@ -414,6 +452,7 @@ int main(void)
 	    cmocka_unit_test(test_specific_pool),
 	    cmocka_unit_test(test_dual_stack),
 	    cmocka_unit_test(test_sharing),
+	    cmocka_unit_test(test_refused_sharing_change_survives_restart),
 	    cmocka_unit_test(test_restart_zero_writes),
 	    cmocka_unit_test(test_restore_before_allocate),
 	    cmocka_unit_test(test_restore_conflict),

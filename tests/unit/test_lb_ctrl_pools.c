@@ -100,8 +100,10 @@ static void test_invalid_eips(void **state)
 	sim_drain(s);
 	assert_string_equal(ips(s, "default/x"), "10.0.0.0");
 	/* Two defaults: the second is refused, naming the annotation. */
-	eip(s, "d1", "{address: 192.0.2.0/28}", "{eip.openelb.kubesphere.io/is-default-eip: \"true\"}");
-	eip(s, "d2", "{address: 192.0.2.16/28}", "{eip.openelb.kubesphere.io/is-default-eip: \"true\"}");
+	eip(s, "d1", "{address: 192.0.2.0/28}",
+	    "{eip.openelb.kubesphere.io/is-default-eip: \"true\"}");
+	eip(s, "d2", "{address: 192.0.2.16/28}",
+	    "{eip.openelb.kubesphere.io/is-default-eip: \"true\"}");
 	sim_drain(s);
 	assert_int_equal(evcount(s, "InvalidPool", "d2", "is-default-eip"), 1);
 	/* An edit that is refused leaves the previous version in force. */
@@ -147,11 +149,13 @@ static void test_namespaces_priority(void **state)
 {
 	struct sim *s = sim_new();
 
-	eip(s, "def", "{address: 10.9.0.0/28}", "{eip.openelb.kubesphere.io/is-default-eip: \"true\"}");
+	eip(s, "def", "{address: 10.9.0.0/28}",
+	    "{eip.openelb.kubesphere.io/is-default-eip: \"true\"}");
 	eip(s, "hi", "{address: 10.1.0.0/30, namespaces: [team], priority: 1}", NULL);
 	eip(s, "lo", "{address: 10.2.0.0/30, namespaces: [team], priority: 5}", NULL);
 	eip(s, "sel", "{address: 10.3.0.0/30, namespaceSelector: {tier: gold}}", NULL);
-	sim_yaml(s, "apiVersion: v1\nkind: Namespace\nmetadata: {name: rich, labels: {tier: gold}}\n");
+	sim_yaml(s,
+	         "apiVersion: v1\nkind: Namespace\nmetadata: {name: rich, labels: {tier: gold}}\n");
 	sim_sync(s);
 	svc_ns(s, "team", "t1", NULL);
 	svc_ns(s, "rich", "r1", NULL);
@@ -161,16 +165,17 @@ static void test_namespaces_priority(void **state)
 	assert_string_equal(ips(s, "rich/r1"), "10.3.0.0"); /* by label */
 	assert_string_equal(ips(s, "poor/p1"), "10.9.0.0"); /* the default */
 	/* Labels change: a pending Service may now fit; held ones stay. */
-	eip(s, "sel", "{address: 10.3.0.0/30, namespaceSelector: {tier: gold}}",
-	    "{unrelated: x}");
-	sim_yaml(s, "apiVersion: v1\nkind: Namespace\nmetadata: {name: poor, labels: {tier: gold}}\n");
+	eip(s, "sel", "{address: 10.3.0.0/30, namespaceSelector: {tier: gold}}", "{unrelated: x}");
+	sim_yaml(s,
+	         "apiVersion: v1\nkind: Namespace\nmetadata: {name: poor, labels: {tier: gold}}\n");
 	sim_drain(s);
 	assert_string_equal(ips(s, "poor/p1"), "10.9.0.0");
 	svc_ns(s, "poor", "p2", NULL);
 	sim_drain(s);
 	assert_string_equal(ips(s, "poor/p2"), "10.3.0.1");
 	/* A disabled Eip gives nothing new; the bound one next in line does. */
-	eip(s, "hi", "{address: 10.1.0.0/30, namespaces: [team], priority: 1, disable: true}", NULL);
+	eip(s, "hi", "{address: 10.1.0.0/30, namespaces: [team], priority: 1, disable: true}",
+	    NULL);
 	svc_ns(s, "team", "t2", NULL);
 	sim_drain(s);
 	assert_string_equal(ips(s, "team/t2"), "10.2.0.0");
@@ -191,7 +196,8 @@ static void test_exhausted_then_freed(void **state)
 	sim_drain(s);
 	assert_string_equal(ips(s, "default/first"), "10.0.0.7");
 	assert_string_equal(ips(s, "default/second"), "");
-	assert_int_equal(evcount(s, "AllocationFailed", "default/second", "no free IPv4 address"), 1);
+	assert_int_equal(evcount(s, "AllocationFailed", "default/second", "no free IPv4 address"),
+	                 1);
 	assert_string_equal(cond_reason(s, "default/second"), "AllocationFailed");
 	assert_string_equal(pool_ann(s, "default/second"), "");
 	/* The holder is deleted: the waiting Service gets the address. */
@@ -218,9 +224,9 @@ static void test_release_and_clear(void **state)
 	svc_ns(s, "default", "y", NULL);
 	sim_drain(s);
 	/* Another controller added an address of its own to x's ingress. */
-	ing = json_object_get(json_object_get(json_object_get(svc_obj(s, "default/x"), "status"),
-	                                      "loadBalancer"),
-	                      "ingress");
+	ing = json_object_get(
+	    json_object_get(json_object_get(svc_obj(s, "default/x"), "status"), "loadBalancer"),
+	    "ingress");
 	json_array_append_new(ing, json_pack("{ss}", "ip", "203.0.113.9"));
 	sim_yaml(s, "apiVersion: v1\nkind: Service\nmetadata: {name: x, namespace: default}\n"
 	            "spec: {type: ClusterIP, ports: [{port: 80}]}\n");
@@ -229,8 +235,8 @@ static void test_release_and_clear(void **state)
 	assert_string_equal(ips(s, "default/x"), "203.0.113.9");
 	assert_null(pool_ann(s, "default/x"));
 	assert_string_equal(cond_reason(s, "default/x"), "");
-	assert_int_equal(evcount(s, "IPReleased", "default/x", "10.0.0.0: the Service is no longer"),
-	                 1);
+	assert_int_equal(
+	    evcount(s, "IPReleased", "default/x", "10.0.0.0: the Service is no longer"), 1);
 	assert_int_equal(eip_int(s, "a", "usage"), 1);
 	/* Deleted: released, no write to the gone object. */
 	sim_delete_svc(s, "default", "y");
@@ -283,10 +289,10 @@ static void test_ipv6_big_pool(void **state)
 
 static void test_json_glue(void **state)
 {
-	json_t *o = json_pack("{s{ss si}s{s[{ss ss ss ss ss}]}}", "metadata", "name", "x",
-	                      "generation", 3, "status", "conditions", "type", LB_COND_TYPE,
-	                      "status", "True", "reason", "Allocated", "message", "old",
-	                      "lastTransitionTime", "2020-01-01T00:00:00Z");
+	json_t *o =
+	    json_pack("{s{ss si}s{s[{ss ss ss ss ss}]}}", "metadata", "name", "x", "generation", 3,
+	              "status", "conditions", "type", LB_COND_TYPE, "status", "True", "reason",
+	              "Allocated", "message", "old", "lastTransitionTime", "2020-01-01T00:00:00Z");
 	struct lb_action a = {.type = LB_ACT_SERVICE_STATUS};
 	struct lb_cond c;
 	json_t *cond;
@@ -307,7 +313,8 @@ static void test_json_glue(void **state)
 	assert_int_equal(lb_action_apply_service(o, &a, SIM_NOW), 1);
 	a.u.svc.cond.ok = false;
 	assert_int_equal(lb_action_apply_service(o, &a, SIM_NOW), 0);
-	assert_string_equal(json_string_value(json_object_get(cond, "lastTransitionTime")), SIM_NOW);
+	assert_string_equal(json_string_value(json_object_get(cond, "lastTransitionTime")),
+	                    SIM_NOW);
 	assert_int_equal(lb_cond_from_json(o, &c), 1);
 	assert_false(c.ok);
 	assert_string_equal(c.message, "new");
@@ -319,7 +326,8 @@ static void test_json_glue(void **state)
 	assert_int_equal(lb_action_apply_service(o, &a, SIM_NOW), -EINVAL);
 	json_object_set_new(o, "status", json_pack("{s[{si}]}", "conditions", "type", 1));
 	assert_int_equal(lb_cond_from_json(o, &c), 0);
-	json_object_set_new(o, "status", json_pack("{s[{ss}]}", "conditions", "type", LB_COND_TYPE));
+	json_object_set_new(o, "status",
+	                    json_pack("{s[{ss}]}", "conditions", "type", LB_COND_TYPE));
 	assert_int_equal(lb_cond_from_json(o, &c), -EINVAL);
 	json_decref(o);
 }

@@ -101,23 +101,31 @@ static void put_eip(struct sim *s)
 static void put_svc(struct sim *s, const char *ns, const char *name)
 {
 	static const char *const classes[] = {
-	    "  loadBalancerClass: berth.io/lb\n", "  loadBalancerClass: berth.io/lb\n",
-	    "  loadBalancerClass: berth.io/lb\n", "  loadBalancerClass: berth.io/lb\n",
-	    "  loadBalancerClass: berth.io/lb\n", "  loadBalancerClass: other.io/lb\n", "", "",
+	    "  loadBalancerClass: berth.io/lb\n",
+	    "  loadBalancerClass: berth.io/lb\n",
+	    "  loadBalancerClass: berth.io/lb\n",
+	    "  loadBalancerClass: berth.io/lb\n",
+	    "  loadBalancerClass: berth.io/lb\n",
+	    "  loadBalancerClass: other.io/lb\n",
+	    "",
+	    "",
 	};
 	static const char *const fams[] = {
-	    "", "", "  ipFamilies: [IPv4]\n", "  ipFamilies: [IPv6]\n",
+	    "",
+	    "",
+	    "  ipFamilies: [IPv4]\n",
+	    "  ipFamilies: [IPv6]\n",
 	    "  ipFamilyPolicy: PreferDualStack\n  ipFamilies: [IPv4, IPv6]\n",
 	    "  ipFamilyPolicy: PreferDualStack\n  ipFamilies: [IPv6, IPv4]\n",
 	    "  ipFamilyPolicy: RequireDualStack\n  ipFamilies: [IPv4, IPv6]\n",
 	};
-	static const char *const lbips[] = {"10.0.0.1", "10.0.0.5", "10.1.0.2", "10.2.0.1",
-	                                    "10.9.9.9", "fd00::2"};
+	static const char *const lbips[] = {"10.0.0.1", "10.0.0.5", "10.1.0.2",
+	                                    "10.2.0.1", "10.9.9.9", "fd00::2"};
 	static const char *const pools[] = {"e0", "e1", "e2", "e3", "nope"};
 	static const char *const keys[] = {"lb.berth.io/sharing-key", "metallb.io/allow-shared-ip",
 	                                   "metallb.universe.tf/allow-shared-ip"};
-	static const char *const ports[] = {"{port: 80}", "{port: 443}", "{port: 53, protocol: UDP}",
-	                                    "{port: 8080}"};
+	static const char *const ports[] = {"{port: 80}", "{port: 443}",
+	                                    "{port: 53, protocol: UDP}", "{port: 8080}"};
 	char buf[2048], ann[512] = "", spec[1024];
 	const char *cls = PICK(classes);
 
@@ -129,13 +137,13 @@ static void put_svc(struct sim *s, const char *ns, const char *name)
 	if (rnd(4) == 0)
 		snprintf(ann + strlen(ann), sizeof(ann) - strlen(ann), "    %s: k%u\n", PICK(keys),
 		         rnd(2));
-	snprintf(spec, sizeof(spec), "  type: %s\n%s%s  externalTrafficPolicy: %s\n  ports: [%s%s]\n",
-	         rnd(12) ? "LoadBalancer" : "ClusterIP", cls, PICK(fams),
-	         rnd(5) ? "Cluster" : "Local", PICK(ports),
-	         rnd(2) ? ", {port: 9000, protocol: UDP}" : "");
+	snprintf(
+	    spec, sizeof(spec), "  type: %s\n%s%s  externalTrafficPolicy: %s\n  ports: [%s%s]\n",
+	    rnd(12) ? "LoadBalancer" : "ClusterIP", cls, PICK(fams), rnd(5) ? "Cluster" : "Local",
+	    PICK(ports), rnd(2) ? ", {port: 9000, protocol: UDP}" : "");
 	if (rnd(10) == 0)
-		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), "  loadBalancerIP: \"%s\"\n",
-		         PICK(lbips));
+		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec),
+		         "  loadBalancerIP: \"%s\"\n", PICK(lbips));
 	snprintf(buf, sizeof(buf),
 	         "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n  namespace: %s\n%s%s"
 	         "spec:\n%s",
@@ -209,11 +217,13 @@ static void check_unique(struct sim *s)
 				continue;
 			snprintf(la, sizeof(la), "%s", ia);
 			ib = ips(s, k2);
-			for (char *t = strtok_r(la, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			for (char *t = strtok_r(la, ",", &save); t;
+			     t = strtok_r(NULL, ",", &save)) {
 				char lb[128], *save2 = NULL;
 
 				snprintf(lb, sizeof(lb), "%s", ib);
-				for (char *u = strtok_r(lb, ",", &save2); u; u = strtok_r(NULL, ",", &save2)) {
+				for (char *u = strtok_r(lb, ",", &save2); u;
+				     u = strtok_r(NULL, ",", &save2)) {
 					const char *sa = share_key(a), *sb = share_key(b);
 
 					if (strcmp(t, u) != 0)
@@ -269,13 +279,15 @@ static void check_no_renumber(struct sim *s, json_t *before, const char *mutated
 
 			if (!json_object_get(s->svcs, k) || (mutated && strcmp(k, mutated) == 0))
 				continue;
-			const char *want = jstr(json_object_get(s->svcs, k), "spec", "loadBalancerIP");
+			const char *want =
+			    jstr(json_object_get(s->svcs, k), "spec", "loadBalancerIP");
 
 			fam_addr(json_string_value(v), f, was, sizeof(was));
 			fam_addr(ips(s, k), f, now, sizeof(now));
 			/* An explicit request is honoured once it can be, even later;
 			 * so is giving up a family no longer asked for. */
-			if ((want && strcmp(want, now) == 0) || !wants(json_object_get(s->svcs, k), f))
+			if ((want && strcmp(want, now) == 0) ||
+			    !wants(json_object_get(s->svcs, k), f))
 				continue;
 			if (*was && strcmp(was, now) != 0)
 				fail_msg("%s renumbered: %s -> \"%s\"", k, was, now);
@@ -365,15 +377,16 @@ static void check_eip_status(struct sim *s)
 			char buf[128], *save = NULL;
 
 			snprintf(buf, sizeof(buf), "%s", ips(s, k));
-			for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			for (char *t = strtok_r(buf, ",", &save); t;
+			     t = strtok_r(NULL, ",", &save)) {
 				const char *cur;
 				char joined[600];
 
 				if (!in_range(t, first, last))
 					continue;
 				cur = json_string_value(json_object_get(want, t));
-				snprintf(joined, sizeof(joined), "%s%s%s", cur ? cur : "", cur ? ";" : "",
-				         k);
+				snprintf(joined, sizeof(joined), "%s%s%s", cur ? cur : "",
+				         cur ? ";" : "", k);
 				json_object_set_new(want, t, json_string(joined));
 			}
 		}
@@ -436,16 +449,18 @@ static json_t *run(uint64_t seed, unsigned steps, json_t **events)
 			static const char *const labels[] = {"{}", "{tier: gold}", "{tier: tin}"};
 			char buf[256];
 
-			snprintf(buf, sizeof(buf),
-			         "apiVersion: v1\nkind: Namespace\nmetadata: {name: %s, labels: %s}\n", ns,
-			         PICK(labels));
+			snprintf(
+			    buf, sizeof(buf),
+			    "apiVersion: v1\nkind: Namespace\nmetadata: {name: %s, labels: %s}\n",
+			    ns, PICK(labels));
 			sim_yaml(s, buf);
 		}
 		if (op >= 95) {
 			restarts++;
 			if (sim_restart(s) != 0)
-				fail_msg("step %u: restart wrote %u Service, %u clear, %u Eip statuses",
-				         step, s->svc_actions, s->clear_actions, s->eip_actions);
+				fail_msg(
+				    "step %u: restart wrote %u Service, %u clear, %u Eip statuses",
+				    step, s->svc_actions, s->clear_actions, s->eip_actions);
 		} else {
 			sim_drain(s);
 		}
@@ -491,9 +506,8 @@ static void test_random_sequence(void **state)
 	assert_true(json_equal(ev1, ev2));
 	/* The run did something worth checking. */
 	json_object_foreach(json_object_get(a, "svcs"), k, v) held +=
-	    json_array_size(json_object_get(json_object_get(json_object_get(v, "status"),
-	                                                    "loadBalancer"),
-	                                    "ingress"));
+	    json_array_size(json_object_get(
+	        json_object_get(json_object_get(v, "status"), "loadBalancer"), "ingress"));
 	assert_true(held > 5);
 	assert_true(json_array_size(ev1) > 500);
 	json_decref(a);

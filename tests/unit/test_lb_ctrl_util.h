@@ -160,7 +160,8 @@ static inline void sim_put(struct sim *s, json_t *obj)
 		old = json_object_get(s->svcs, key);
 		if (old) {
 			static const char *const mine[] = {LB_ANN_POOL, LB_ANN_SHARED};
-			json_t *oann = json_object_get(json_object_get(old, "metadata"), "annotations");
+			json_t *oann =
+			    json_object_get(json_object_get(old, "metadata"), "annotations");
 
 			if (json_object_get(old, "status"))
 				json_object_set(obj, "status", json_object_get(old, "status"));
@@ -279,8 +280,7 @@ static inline const char *cond_msg(struct sim *s, const char *key)
 
 /* Events with this reason about obj (NULL: any object); sub, when not
  * NULL, must occur in the message. */
-static inline unsigned evcount(struct sim *s, const char *reason, const char *obj,
-                               const char *sub)
+static inline unsigned evcount(struct sim *s, const char *reason, const char *obj, const char *sub)
 {
 	unsigned n = 0;
 
@@ -381,11 +381,12 @@ static inline unsigned sim_drain(struct sim *s)
 			if (getenv("SIM_VERBOSE"))
 				print_message("%s %s was [%s] pool %s cond %s: %s -> n=%zu pool %s "
 				              "cond %s: %s\n",
-				              a.type == LB_ACT_SERVICE_STATUS ? "SET" : "CLEAR", key,
-				              ips(s, key), pool_ann(s, key) ? pool_ann(s, key) : "-",
-				              cond_reason(s, key), cond_msg(s, key), a.u.svc.n_ingress,
-				              a.u.svc.pool ? a.u.svc.pool : "-", a.u.svc.cond.reason,
-				              a.u.svc.cond.message);
+				              a.type == LB_ACT_SERVICE_STATUS ? "SET" : "CLEAR",
+				              key, ips(s, key),
+				              pool_ann(s, key) ? pool_ann(s, key) : "-",
+				              cond_reason(s, key), cond_msg(s, key),
+				              a.u.svc.n_ingress, a.u.svc.pool ? a.u.svc.pool : "-",
+				              a.u.svc.cond.reason, a.u.svc.cond.message);
 			rc = lb_action_apply_service(obj, &a, SIM_NOW);
 			assert_true(rc == 0 || rc == 1);
 			if (rc == 0) {
@@ -398,12 +399,14 @@ static inline unsigned sim_drain(struct sim *s)
 			obj = json_object_get(s->eips, a.u.eip.name);
 			assert_non_null(obj);
 			if (getenv("SIM_VERBOSE")) {
-				char *was = json_dumps(json_object_get(obj, "status"), JSON_COMPACT);
+				char *was =
+				    json_dumps(json_object_get(obj, "status"), JSON_COMPACT);
 
 				print_message("EIP %s was %s -> usage %lld ready %d first %s\n",
 				              a.u.eip.name, was ? was : "null",
 				              (long long)a.u.eip.status.usage, a.u.eip.status.ready,
-				              a.u.eip.status.first_ip ? a.u.eip.status.first_ip : "-");
+				              a.u.eip.status.first_ip ? a.u.eip.status.first_ip
+				                                      : "-");
 				free(was);
 			}
 			rc = lb_action_apply_eip(obj, &a);
