@@ -4,11 +4,14 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
       libjansson-dev libyaml-dev libmnl-dev libev-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
-      iproute2 iputils-ping curl socat procps python3 bird2 frr gobgpd)
+      iproute2 iputils-ping curl socat procps python3 openssl bird2 frr gobgpd)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# kubectl: Debian's kubernetes-client, unless one is already installed
+# (its package conflicts with other kubectl packages on the same path).
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
 if ((${#missing[@]})); then
 	echo "deps: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
