@@ -1,10 +1,237 @@
+/*
+ * berth controller: gives Services of type LoadBalancer addresses from
+ * the Eip pools. Flags and process wiring only; the work is in
+ * src/controller (glue) and src/lb (decisions).
+ */
+#include <errno.h>
+#include <ev.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "controller/controller.h"
+#include "core/log.h"
+#include "k8s/config.h"
+#include "lb/ctrl.h"
 #include "main.h"
 
-/* Replaced by the controller daemon (issue 3). */
+#define DEFAULT_METRICS ":9443"
+
+static void controller_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: berth controller [options]\n"
+	        "  --kubeconfig PATH        kubeconfig file (default: $KUBECONFIG, else the\n"
+	        "                           in-cluster service account)\n"
+	        "  --context NAME           kubeconfig context (default: current-context)\n"
+	        "  --lb-class NAME          spec.loadBalancerClass served (default %s)\n"
+	        "  --leader-elect           only the holder of a Lease acts (several replicas)\n"
+	        "  --lease-namespace NS     the Lease's namespace (default: $POD_NAMESPACE, else\n"
+	        "                           the kubeconfig's namespace)\n"
+	        "  --lease-name NAME        default %s\n"
+	        "  --identity ID            this replica in the Lease (default: $POD_NAME, else\n"
+	        "                           hostname-pid)\n"
+	        "  --lease-duration S       seconds (default 15); --renew-deadline S (10),\n"
+	        "                           --retry-period S (2)\n"
+	        "  --metrics-address ADDR   /metrics /healthz /readyz, e.g. 127.0.0.1:9443 or\n"
+	        "                           :9443 (default %s); 'none' to disable\n"
+	        "  --max-inflight N         objects written at once (default 32)\n"
+	        "  --log-level LEVEL        error, warn, info (default) or debug\n"
+	        "SIGTERM or SIGINT releases the Lease and exits.\n",
+	        LB_DEFAULT_CLASS, CONTROLLER_LEASE_NAME, DEFAULT_METRICS);
+}
+
+static int load_config(const char *kubeconfig, const char *context, struct k8s_config *cfg)
+{
+	struct k8s_err err = {{0}};
+	const char *env = getenv("KUBECONFIG");
+	int rc;
+
+	if (kubeconfig || (env && env[0])) {
+		rc = k8s_kubeconfig_load(kubeconfig, context, false, cfg, &err);
+		if (rc)
+			fprintf(stderr, "berth controller: kubeconfig %s: %s\n",
+			        kubeconfig ? kubeconfig : env,
+			        err.msg[0] ? err.msg : strerror(-rc));
+		return rc;
+	}
+	rc = k8s_incluster_load(&(struct k8s_incluster){0}, cfg, &err);
+	if (rc)
+		fprintf(stderr,
+		        "berth controller: no --kubeconfig, no KUBECONFIG, and not in a cluster: "
+		        "%s\n",
+		        err.msg[0] ? err.msg : strerror(-rc));
+	return rc;
+}
+
+static int parse_seconds(const char *flag, const char *s, uint32_t *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !*s || v <= 0 || v > 3600) {
+		fprintf(stderr, "berth controller: %s: '%s' is not a number of seconds\n", flag, s);
+		return -EINVAL;
+	}
+	*ms = (uint32_t)(v * 1000);
+	return 0;
+}
+
+static void on_stopped(void *arg)
+{
+	ev_break(arg, EVBREAK_ALL);
+}
+
+static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	static bool again;
+
+	if (again) {
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	again = true;
+	log_info("signal %d: stopping", w->signum);
+	controller_shutdown(w->data, on_stopped, loop);
+}
+
 int cmd_controller(int argc, char **argv)
 {
-	fprintf(stderr, "berth controller: not implemented yet\n");
-	return 1;
+	static const struct option opts[] = {
+	    {"kubeconfig", required_argument, NULL, 'k'},
+	    {"context", required_argument, NULL, 'c'},
+	    {"lb-class", required_argument, NULL, 'L'},
+	    {"leader-elect", no_argument, NULL, 'e'},
+	    {"lease-namespace", required_argument, NULL, 'N'},
+	    {"lease-name", required_argument, NULL, 'n'},
+	    {"identity", required_argument, NULL, 'i'},
+	    {"lease-duration", required_argument, NULL, 'D'},
+	    {"renew-deadline", required_argument, NULL, 'R'},
+	    {"retry-period", required_argument, NULL, 'P'},
+	    {"metrics-address", required_argument, NULL, 'm'},
+	    {"max-inflight", required_argument, NULL, 'x'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	struct controller_opts o = {.metrics_address = DEFAULT_METRICS, .version = BERTH_VERSION};
+	const char *kubeconfig = NULL, *context = NULL, *level = "info";
+	struct ev_loop *loop = EV_DEFAULT;
+	struct k8s_config cfg = {0};
+	struct controller *c = NULL;
+	char identity[300], err[512];
+	ev_signal sig_term, sig_int;
+	int ch, rc = 1;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'k':
+			kubeconfig = optarg;
+			break;
+		case 'c':
+			context = optarg;
+			break;
+		case 'L':
+			o.lb_class = optarg;
+			break;
+		case 'e':
+			o.leader_elect = true;
+			break;
+		case 'N':
+			o.lease_ns = optarg;
+			break;
+		case 'n':
+			o.lease_name = optarg;
+			break;
+		case 'i':
+			o.identity = optarg;
+			break;
+		case 'D':
+		case 'R':
+		case 'P':
+			if (parse_seconds(ch == 'D'   ? "--lease-duration"
+			                  : ch == 'R' ? "--renew-deadline"
+			                              : "--retry-period",
+			                  optarg,
+			                  ch == 'D'   ? &o.lease_duration_ms
+			                  : ch == 'R' ? &o.renew_deadline_ms
+			                              : &o.retry_period_ms) < 0)
+				return 2;
+			break;
+		case 'm':
+			o.metrics_address = optarg;
+			break;
+		case 'x': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || v == 0 || v > 1024) {
+				fprintf(stderr, "berth controller: --max-inflight: 1..1024\n");
+				return 2;
+			}
+			o.max_inflight = (unsigned)v;
+			break;
+		}
+		case 'l':
+			level = optarg;
+			break;
+		case 'h':
+			controller_usage(stdout);
+			return 0;
+		default:
+			controller_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "berth controller: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (cmd_log_setup(level) < 0)
+		return 2;
+	if (!o.lease_ns && getenv("POD_NAMESPACE") && getenv("POD_NAMESPACE")[0])
+		o.lease_ns = getenv("POD_NAMESPACE");
+	if (!o.identity && getenv("POD_NAME") && getenv("POD_NAME")[0])
+		o.identity = getenv("POD_NAME");
+	if (!o.identity) {
+		char host[256] = "";
+
+		gethostname(host, sizeof(host) - 1);
+		snprintf(identity, sizeof(identity), "%s-%d", host[0] ? host : "berth",
+		         (int)getpid());
+		o.identity = identity;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (load_config(kubeconfig, context, &cfg) < 0)
+		return 1;
+	if (controller_new(loop, &cfg, &o, &c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "berth controller: %s\n", err);
+		goto out;
+	}
+	if ((rc = controller_start(c)) < 0) {
+		fprintf(stderr, "berth controller: start: %s\n", strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	log_info("controller %s started (identity %s, class %s, server %s)", BERTH_VERSION,
+	         o.identity, o.lb_class ? o.lb_class : LB_DEFAULT_CLASS, cfg.server);
+	ev_signal_init(&sig_term, on_term, SIGTERM);
+	ev_signal_init(&sig_int, on_term, SIGINT);
+	sig_term.data = sig_int.data = c;
+	ev_signal_start(loop, &sig_term);
+	ev_signal_start(loop, &sig_int);
+	ev_run(loop, 0);
+	ev_signal_stop(loop, &sig_term);
+	ev_signal_stop(loop, &sig_int);
+	log_info("controller stopped");
+	rc = 0;
+out:
+	controller_free(c);
+	k8s_config_fini(&cfg);
+	return rc;
 }

@@ -1,0 +1,324 @@
+/*
+ * The controller's life: informers always, the engine only while acting
+ * (leading, or without election), a clean stop that releases the Lease.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "controller/controller_int.h"
+#include "core/log.h"
+#include "k8s/api.h"
+
+#define DEFAULT_INFLIGHT 32
+#define STOP_GUARD_S     3.0
+
+static void try_synced(struct controller *c)
+{
+	int rc;
+
+	if (!c->engine || lb_ctrl_is_synced(c->engine) || !ctl_all_synced(c))
+		return;
+	/* Every list is complete: the allocator restores what the cluster
+	 * shows before anything is allocated. */
+	if ((rc = lb_ctrl_synced(c->engine))) {
+		log_err("controller: initial sync: %s", strerror(-rc));
+		return;
+	}
+	log_info("controller: caches synced, %zu Services, %zu Eips: deciding",
+	         k8s_cache_size(k8s_informer_cache(c->inf[CTL_INF_SVC])),
+	         k8s_cache_size(k8s_informer_cache(c->inf[CTL_INF_EIP])));
+	ctl_drain(c);
+}
+
+static int recorder_open(struct controller *c)
+{
+	int rc = k8s_recorder_new(c->client, CONTROLLER_COMPONENT, getenv("NODE_NAME"), &c->rec);
+
+	if (rc)
+		c->rec = NULL;
+	return rc;
+}
+
+static void become_active(struct controller *c)
+{
+	struct lb_ctrl_opts eo = {.lb_class = c->lb_class, .default_family = AF_INET};
+
+	if (c->active || c->stopping)
+		return;
+	c->engine = lb_ctrl_new(&eo);
+	if (!c->engine) {
+		log_err("controller: cannot create the engine: %s", strerror(ENOMEM));
+		return;
+	}
+	c->active = true;
+	c->initial_drained = false;
+	log_info("controller: %s: acting, rebuilding state from the caches",
+	         c->elector ? "leading" : "no leader election");
+	ctl_feed_all(c);
+	try_synced(c);
+}
+
+/* Stops writing at once: in-flight writes are cancelled, the engine and
+ * the recorder's queue dropped. The next leader recomputes everything. */
+static void become_passive(struct controller *c)
+{
+	if (!c->active)
+		return;
+	c->active = false;
+	ctl_writes_cancel(c);
+	lb_ctrl_free(c->engine);
+	c->engine = NULL;
+	k8s_recorder_free(c->rec);
+	if (recorder_open(c))
+		log_err("controller: cannot create the event recorder");
+	log_info("controller: no longer acting");
+}
+
+static void on_started(void *arg)
+{
+	become_active(arg);
+}
+
+static void on_stopped(void *arg)
+{
+	become_passive(arg);
+}
+
+static void inf_add(const json_t *obj, void *arg)
+{
+	struct ctl_inf_arg *a = arg;
+
+	ctl_feed_add(a->which, obj, a->c);
+}
+
+static void inf_update(const json_t *old, const json_t *cur, void *arg)
+{
+	struct ctl_inf_arg *a = arg;
+
+	ctl_feed_add(a->which, cur, a->c);
+}
+
+static void inf_delete(const json_t *obj, void *arg)
+{
+	struct ctl_inf_arg *a = arg;
+
+	ctl_feed_delete(a->which, obj, a->c);
+}
+
+static void inf_synced(void *arg)
+{
+	struct ctl_inf_arg *a = arg;
+
+	log_info("controller: %s listed (%zu)", ctl_inf_res[a->which]->resource,
+	         k8s_cache_size(k8s_informer_cache(a->c->inf[a->which])));
+	try_synced(a->c);
+}
+
+static char *dup_or(const char *s, const char *dflt, bool *oom)
+{
+	char *d;
+
+	if (!s)
+		s = dflt;
+	if (!s)
+		return NULL;
+	if (!(d = strdup(s)))
+		*oom = true;
+	return d;
+}
+
+static void stop_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct controller *c = t->data;
+	void (*done)(void *) = c->stop_done;
+
+	ev_timer_stop(loop, t);
+	c->stop_done = NULL;
+	if (done)
+		done(c->stop_arg);
+}
+
+static int make_informers(struct controller *c, char *err, size_t errlen)
+{
+	for (int i = 0; i < CTL_INF_N; i++) {
+		struct k8s_informer_opts io = {
+		    .res = ctl_inf_res[i],
+		    .on_add = inf_add,
+		    .on_update = inf_update,
+		    .on_delete = inf_delete,
+		    .on_synced = inf_synced,
+		    .arg = &c->inf_arg[i],
+		};
+		int rc;
+
+		c->inf_arg[i].c = c;
+		c->inf_arg[i].which = (enum ctl_inf)i;
+		if ((rc = k8s_informer_new(c->client, &io, &c->inf[i]))) {
+			snprintf(err, errlen, "informer %s: %s", ctl_inf_res[i]->resource,
+			         strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int make_elector(struct controller *c, char *err, size_t errlen)
+{
+	struct k8s_elector_opts eo = {
+	    .ns = c->lease_ns,
+	    .name = c->lease_name,
+	    .identity = c->identity,
+	    .lease_duration_ms = c->o.lease_duration_ms,
+	    .renew_deadline_ms = c->o.renew_deadline_ms,
+	    .retry_period_ms = c->o.retry_period_ms,
+	    .on_started = on_started,
+	    .on_stopped = on_stopped,
+	    .arg = c,
+	};
+	int rc;
+
+	if (!c->identity || !c->identity[0]) {
+		snprintf(err, errlen, "leader election needs an identity");
+		return -EINVAL;
+	}
+	if ((rc = k8s_elector_new(c->client, &eo, &c->elector)))
+		snprintf(err, errlen, "leader election: %s", strerror(-rc));
+	return rc;
+}
+
+int controller_new(struct ev_loop *loop, const struct k8s_config *cfg,
+                   const struct controller_opts *o, struct controller **out, char *err,
+                   size_t errlen)
+{
+	struct controller *c;
+	struct k8s_err kerr = {{0}};
+	struct k8s_client_opts co = {0};
+	char ua[128];
+	bool oom = false;
+	int rc;
+
+	*out = NULL;
+	err[0] = '\0';
+	if (!(c = calloc(1, sizeof(*c)))) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	c->loop = loop;
+	c->o = *o;
+	if (!c->o.max_inflight)
+		c->o.max_inflight = DEFAULT_INFLIGHT;
+	ev_init(&c->stop_timer, stop_cb);
+	c->stop_timer.data = c;
+	ctl_write_init(c);
+	snprintf(ua, sizeof(ua), "%s/%s", CONTROLLER_COMPONENT, o->version ? o->version : "dev");
+	co.user_agent = ua;
+	if ((rc = k8s_client_new(loop, cfg, &co, &c->client, &kerr))) {
+		snprintf(err, errlen, "API client: %s", kerr.msg[0] ? kerr.msg : strerror(-rc));
+		goto out;
+	}
+	c->lb_class = dup_or(o->lb_class, LB_DEFAULT_CLASS, &oom);
+	c->identity = dup_or(o->identity, NULL, &oom);
+	c->lease_ns = dup_or(o->lease_ns, k8s_client_namespace(c->client), &oom);
+	c->lease_name = dup_or(o->lease_name, CONTROLLER_LEASE_NAME, &oom);
+	/* Borrowed strings of o are not kept past this call. */
+	c->o.lb_class = c->o.lease_ns = c->o.lease_name = c->o.identity = NULL;
+	if (oom) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		goto out;
+	}
+	if ((rc = recorder_open(c))) {
+		snprintf(err, errlen, "event recorder: %s", strerror(-rc));
+		goto out;
+	}
+	if ((rc = ctl_obs_init(c, err, errlen)))
+		goto out;
+	c->o.metrics_address = NULL;
+	if ((rc = make_informers(c, err, errlen)))
+		goto out;
+	if (o->leader_elect && (rc = make_elector(c, err, errlen)))
+		goto out;
+	*out = c;
+	return 0;
+out:
+	controller_free(c);
+	return rc;
+}
+
+int controller_start(struct controller *c)
+{
+	int rc;
+
+	for (int i = 0; i < CTL_INF_N; i++)
+		if ((rc = k8s_informer_start(c->inf[i])))
+			return rc;
+	if (c->elector) {
+		log_info("controller: %s campaigning for lease %s/%s", c->identity, c->lease_ns,
+		         c->lease_name);
+		return k8s_elector_start(c->elector);
+	}
+	become_active(c);
+	return 0;
+}
+
+static void on_released(int rc, void *arg)
+{
+	struct controller *c = arg;
+
+	if (rc)
+		log_warn("controller: releasing the lease: %s", strerror(-rc));
+	else
+		log_info("controller: lease released");
+	ev_timer_stop(c->loop, &c->stop_timer);
+	ev_timer_set(&c->stop_timer, 0., 0.);
+	ev_timer_start(c->loop, &c->stop_timer);
+}
+
+void controller_shutdown(struct controller *c, void (*done)(void *arg), void *arg)
+{
+	if (c->stopping)
+		return;
+	c->stopping = true;
+	c->stop_done = done;
+	c->stop_arg = arg;
+	/* No write may follow the release: another replica may start the
+	 * moment the Lease is free. */
+	become_passive(c);
+	ev_timer_set(&c->stop_timer, c->elector ? STOP_GUARD_S : 0., 0.);
+	ev_timer_start(c->loop, &c->stop_timer);
+	if (c->elector && k8s_elector_release(c->elector, on_released, c) < 0)
+		on_released(0, c);
+}
+
+void controller_free(struct controller *c)
+{
+	if (!c)
+		return;
+	ev_timer_stop(c->loop, &c->stop_timer);
+	ctl_writes_cancel(c);
+	lb_ctrl_free(c->engine);
+	k8s_elector_free(c->elector);
+	for (int i = 0; i < CTL_INF_N; i++)
+		k8s_informer_free(c->inf[i]);
+	k8s_recorder_free(c->rec);
+	ctl_obs_fini(c);
+	k8s_client_free(c->client);
+	free(c->lb_class);
+	free(c->identity);
+	free(c->lease_ns);
+	free(c->lease_name);
+	free(c);
+}
+
+uint16_t controller_metrics_port(const struct controller *c)
+{
+	return c->http ? obs_http_port(c->http) : 0;
+}
+
+bool controller_active(const struct controller *c)
+{
+	return c->active;
+}

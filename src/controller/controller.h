@@ -1,0 +1,76 @@
+/*
+ * The controller daemon's glue: informers on Services, Eips and
+ * Namespaces feed the pure decision engine (lb/ctrl.h), whose actions are
+ * written back to the API server (Service object + status, Eip status,
+ * Events), under Lease leader election (k8s/lease.h), with metrics and
+ * health on obs/http.h. Everything runs on one libev loop.
+ *
+ * Who acts: without leader election at once; with it, only while this
+ * replica holds the Lease. Every replica keeps its informers (a warm
+ * cache); the acting one builds a fresh engine from the caches when it
+ * starts leading, so the allocator is rebuilt from what the cluster shows
+ * (never renumbered), and drops it, cancelling its writes, when it stops.
+ *
+ * Writes: at most max_inflight objects at a time, one at a time per
+ * object (a newer action for a busy object waits and replaces any older
+ * waiting one). The first attempt starts from the informer's copy (one
+ * PUT, no GET); a 409 Conflict falls back to k8s_update_retry (GET,
+ * re-apply, PUT). A write that fails otherwise makes the engine re-check
+ * every object after a backoff (lb_ctrl_resync).
+ */
+#ifndef BERTH_CONTROLLER_H
+#define BERTH_CONTROLLER_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "k8s/config.h"
+
+#define CONTROLLER_COMPONENT  "berth-controller"
+#define CONTROLLER_LEASE_NAME "berth-controller"
+
+struct controller_opts {
+	/* All strings borrowed for controller_new (copied). */
+	const char *lb_class;       /* NULL: LB_DEFAULT_CLASS */
+	bool leader_elect;          /* false: act at once (one replica) */
+	const char *lease_ns;       /* NULL: the kubeconfig's namespace */
+	const char *lease_name;     /* NULL: CONTROLLER_LEASE_NAME */
+	const char *identity;       /* required with leader_elect */
+	uint32_t lease_duration_ms; /* 0: the elector's defaults (15000, */
+	uint32_t renew_deadline_ms; /*    10000, 2000) */
+	uint32_t retry_period_ms;
+	const char *metrics_address; /* NULL or "none": no HTTP endpoint */
+	unsigned max_inflight;       /* objects written at once; 0: 32 */
+	const char *version;         /* berth_build_info; NULL: "unknown" */
+};
+
+struct controller;
+
+/*
+ * loop: borrowed, must outlive the controller. cfg: copied. Returns 0
+ * with *out (caller owns, controller_free), or a negative errno with the
+ * reason in err (NUL-terminated).
+ */
+int controller_new(struct ev_loop *loop, const struct k8s_config *cfg,
+                   const struct controller_opts *o, struct controller **out, char *err,
+                   size_t errlen);
+/* Starts the informers and the election (or acts at once). */
+int controller_start(struct controller *c);
+
+/*
+ * Clean stop: stops acting at once (writes in flight are cancelled; the
+ * next leader redoes them, the engine being idempotent), releases the
+ * Lease when leading so another replica takes over without waiting for
+ * it to expire, then calls done(arg) from the loop (at most ~3 s later).
+ */
+void controller_shutdown(struct controller *c, void (*done)(void *arg), void *arg);
+/* c may be NULL. */
+void controller_free(struct controller *c);
+
+/* The metrics endpoint's bound port, 0 without one. */
+uint16_t controller_metrics_port(const struct controller *c);
+/* True while this replica acts (leads, or runs without election). */
+bool controller_active(const struct controller *c);
+
+#endif

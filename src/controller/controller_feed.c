@@ -1,0 +1,225 @@
+/*
+ * From informer objects to engine inputs: decode with the cfg decoders,
+ * report what does not decode, feed lb_ctrl.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "controller/controller_int.h"
+#include "core/log.h"
+#include "k8s/api.h"
+#include "k8s/watch.h"
+
+const struct k8s_resource *const ctl_inf_res[CTL_INF_N] = {
+    [CTL_INF_SVC] = &k8s_res_services,
+    [CTL_INF_EIP] = &k8s_res_eips,
+    [CTL_INF_NS] = &k8s_res_namespaces,
+};
+
+static const char *str_at(const json_t *obj, const char *a, const char *b)
+{
+	return json_string_value(json_object_get(json_object_get(obj, a), b));
+}
+
+static const char *annotation(const json_t *obj, const char *key)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(json_object_get(obj, "metadata"), "annotations"), key));
+}
+
+/* An enabled Eip marked as the default one is cached (the engine decides
+ * precisely; this is only for reporting Services it cannot decode). */
+static bool default_eip_cached(const struct controller *c)
+{
+	const struct k8s_cache *cache = k8s_informer_cache(c->inf[CTL_INF_EIP]);
+	const char *key;
+	json_t *eip;
+
+	json_object_foreach(cache->objs, key, eip)
+	{
+		const char *d = annotation(eip, CFG_ANN_DEFAULT_EIP);
+
+		if (d && strcmp(d, "true") == 0 &&
+		    !json_is_true(json_object_get(json_object_get(eip, "spec"), "disable")))
+			return true;
+	}
+	return false;
+}
+
+/* Would berth serve this Service (read from the raw object, since it did
+ * not decode)? The rules of lb/ctrl.h, as far as the raw object shows. */
+static bool svc_is_berths(const struct controller *c, const json_t *obj)
+{
+	const char *type = str_at(obj, "spec", "type");
+	const char *cls = str_at(obj, "spec", "loadBalancerClass");
+	const char *lb = annotation(obj, CFG_ANN_LB);
+
+	if (!type || strcmp(type, "LoadBalancer") != 0)
+		return false;
+	if (cls)
+		return strcmp(cls, c->lb_class) == 0;
+	if (lb)
+		return strcmp(lb, "openelb") == 0 || strcmp(lb, "porter") == 0;
+	return annotation(obj, LB_ANN_POOL) || default_eip_cached(c);
+}
+
+static void report_bad(struct controller *c, const json_t *obj, const char *kind,
+                       const char *api_version, bool warn_event, const char *msg)
+{
+	const char *ns = k8s_obj_namespace(obj), *name = k8s_obj_name(obj);
+	struct k8s_objref ref = {
+	    .kind = kind,
+	    .api_version = api_version,
+	    .ns = ns,
+	    .name = name,
+	    .uid = k8s_obj_uid(obj),
+	};
+	int rc;
+
+	log_warn("controller: %s %s%s%s skipped: %s", kind, ns ? ns : "", ns ? "/" : "",
+	         name ? name : "", msg);
+	ctl_obs_count(c, CTL_DECODE_ERRORS, kind);
+	if (!warn_event || !c->active || !c->rec || !name)
+		return;
+	rc = k8s_event_emit(c->rec, &ref, "Warning", "InvalidObject", "%s", msg);
+	if (rc == -ENOBUFS)
+		ctl_obs_count(c, CTL_EVENTS_DROPPED, "full");
+}
+
+static void feed_service(struct controller *c, const json_t *obj)
+{
+	struct cfg_service svc;
+	struct cfg_error err;
+	struct lb_cond cond;
+	int rc, has;
+
+	cfg_error_init(&err, NULL, NULL);
+	if (cfg_service_decode(obj, &svc, &err) < 0) {
+		/* An update that does not decode leaves the engine with the
+		 * last good state: the Service keeps its address. */
+		report_bad(c, obj, "Service", "v1", svc_is_berths(c, obj), err.msg);
+		return;
+	}
+	if (c->engine) {
+		has = lb_cond_from_json(obj, &cond);
+		if (has < 0)
+			rc = lb_ctrl_service_upsert(c->engine, &svc);
+		else
+			rc = lb_ctrl_service_upsert_cond(c->engine, &svc, has ? &cond : NULL);
+		if (rc)
+			log_err("controller: Service %s/%s: %s", svc.meta.ns, svc.meta.name,
+			        strerror(-rc));
+	}
+	cfg_service_fini(&svc);
+}
+
+static void feed_eip(struct controller *c, const json_t *obj)
+{
+	struct cfg_eip eip;
+	struct cfg_error err;
+	int rc;
+
+	cfg_error_init(&err, NULL, NULL);
+	if (cfg_eip_decode(obj, &eip, &err) < 0) {
+		report_bad(c, obj, "Eip", CFG_OPENELB_API_VERSION, true, err.msg);
+		return;
+	}
+	if (c->engine && (rc = lb_ctrl_eip_upsert(c->engine, &eip)))
+		log_err("controller: Eip %s: %s", eip.meta.name, strerror(-rc));
+	cfg_eip_fini(&eip);
+}
+
+static void feed_namespace(struct controller *c, const json_t *obj)
+{
+	const json_t *labels = json_object_get(json_object_get(obj, "metadata"), "labels");
+	const char *name = k8s_obj_name(obj), *key;
+	struct cfg_map m = {0};
+	json_t *v;
+	int rc;
+
+	if (!c->engine || !name)
+		return;
+	if (json_is_object(labels) && json_object_size(labels)) {
+		m.items = calloc(json_object_size(labels), sizeof(*m.items));
+		if (!m.items) {
+			log_err("controller: Namespace %s: %s", name, strerror(ENOMEM));
+			return;
+		}
+		/* Borrowed from obj for the call: lb_ctrl copies what it keeps. */
+		json_object_foreach((json_t *)labels, key, v)
+		{
+			if (!json_is_string(v))
+				continue;
+			m.items[m.n].key = (char *)key;
+			m.items[m.n].value = (char *)json_string_value(v);
+			m.n++;
+		}
+	}
+	rc = lb_ctrl_namespace_upsert(c->engine, name, &m);
+	if (rc)
+		log_err("controller: Namespace %s: %s", name, strerror(-rc));
+	free(m.items);
+}
+
+void ctl_feed_add(enum ctl_inf which, const json_t *obj, struct controller *c)
+{
+	switch (which) {
+	case CTL_INF_SVC:
+		feed_service(c, obj);
+		break;
+	case CTL_INF_EIP:
+		feed_eip(c, obj);
+		break;
+	default:
+		feed_namespace(c, obj);
+		break;
+	}
+	if (c->engine)
+		ctl_schedule_drain(c);
+}
+
+void ctl_feed_delete(enum ctl_inf which, const json_t *obj, struct controller *c)
+{
+	const char *name = k8s_obj_name(obj);
+	int rc;
+
+	if (!c->engine || !name)
+		return;
+	if (which == CTL_INF_SVC)
+		rc = lb_ctrl_service_delete(c->engine, k8s_obj_namespace(obj), name);
+	else if (which == CTL_INF_EIP)
+		rc = lb_ctrl_eip_delete(c->engine, name);
+	else
+		rc = lb_ctrl_namespace_delete(c->engine, name);
+	if (rc && rc != -ENOENT)
+		log_err("controller: delete of %s %s: %s", ctl_inf_res[which]->kind, name,
+		        strerror(-rc));
+	ctl_schedule_drain(c);
+}
+
+void ctl_feed_all(struct controller *c)
+{
+	/* Namespaces and Eips first: Services are judged against them. */
+	static const enum ctl_inf order[] = {CTL_INF_NS, CTL_INF_EIP, CTL_INF_SVC};
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const struct k8s_cache *cache = k8s_informer_cache(c->inf[order[i]]);
+		const char *key;
+		json_t *obj;
+
+		json_object_foreach(cache->objs, key, obj)
+		{
+			ctl_feed_add(order[i], obj, c);
+		}
+	}
+}
+
+bool ctl_all_synced(const struct controller *c)
+{
+	for (int i = 0; i < CTL_INF_N; i++)
+		if (!c->inf[i] || !k8s_informer_synced(c->inf[i]))
+			return false;
+	return true;
+}

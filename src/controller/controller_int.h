@@ -1,0 +1,101 @@
+/* Internals shared by the files of src/controller. */
+#ifndef BERTH_CONTROLLER_INT_H
+#define BERTH_CONTROLLER_INT_H
+
+#include <jansson.h>
+
+#include "controller/controller.h"
+#include "k8s/client.h"
+#include "k8s/event.h"
+#include "k8s/informer.h"
+#include "k8s/lease.h"
+#include "lb/ctrl.h"
+#include "obs/http.h"
+#include "obs/metrics.h"
+
+/* Families of the controller's own, next to obs/families.h. */
+#define CTL_WRITES         "berth_controller_writes_total"
+#define CTL_WRITE_FAILURES "berth_controller_write_failures_total"
+#define CTL_EVENTS_DROPPED "berth_controller_events_dropped_total"
+#define CTL_DECODE_ERRORS  "berth_controller_decode_errors_total"
+#define CTL_RESYNCS        "berth_controller_resyncs_total"
+
+enum ctl_inf { CTL_INF_SVC = 0, CTL_INF_EIP, CTL_INF_NS, CTL_INF_N };
+
+/* One object being written: an action in progress and, when the engine
+ * produced a newer one for the same object meanwhile, that one next. */
+struct ctl_write {
+	struct controller *c;      /* borrowed */
+	struct ctl_write *next;    /* the in-flight list */
+	struct lb_action act;      /* owned */
+	struct lb_action queued;   /* owned; type LB_ACT_NONE when none */
+	char key[K8S_KEY_MAX + 8]; /* "s/ns/name" or "e/name" */
+	unsigned stage;            /* index into the action's stages */
+	bool wrote;                /* a stage of this action was written */
+	json_t *base;              /* owned: the object as last written, or NULL */
+	struct k8s_req *req;       /* the optimistic PUT in flight */
+	struct k8s_update *upd;    /* the conflict fallback in flight */
+	char now[K8S_TIME_MAX];    /* lastTransitionTime for this action */
+};
+
+struct ctl_inf_arg {
+	struct controller *c;
+	enum ctl_inf which;
+};
+
+struct controller {
+	struct ev_loop *loop; /* borrowed */
+	struct ctl_inf_arg inf_arg[CTL_INF_N];
+	struct k8s_client *client;
+	struct k8s_informer *inf[CTL_INF_N];
+	struct k8s_elector *elector; /* NULL without --leader-elect */
+	struct k8s_recorder *rec;
+	struct obs_registry *reg;
+	struct obs_http *http;
+
+	char *lb_class;
+	char *identity;
+	char *lease_ns, *lease_name;
+	struct controller_opts o; /* strings above; others borrowed as NULL */
+
+	/* Acting state: engine != NULL while this replica acts. */
+	struct lb_ctrl *engine;
+	bool active;
+	bool initial_drained;     /* after lb_ctrl_synced, the queue ran empty once */
+	struct ctl_write *writes; /* in flight, at most o.max_inflight */
+	unsigned n_writes;
+	ev_timer drain_timer; /* drains the engine's queue on the next loop turn */
+	ev_timer resync_timer;
+	uint32_t resync_delay_ms; /* backoff after failed writes */
+
+	/* Shutdown. */
+	bool stopping;
+	void (*stop_done)(void *arg);
+	void *stop_arg;
+	ev_timer stop_timer;
+
+	/* Last informer stats turned into counters. */
+	struct k8s_informer_stats seen[CTL_INF_N];
+};
+
+/* controller_feed.c: informer callbacks and building an engine. */
+extern const struct k8s_resource *const ctl_inf_res[CTL_INF_N];
+void ctl_feed_add(enum ctl_inf which, const json_t *obj, struct controller *c);
+void ctl_feed_delete(enum ctl_inf which, const json_t *obj, struct controller *c);
+/* Feeds every cached object into c->engine (failures are logged). */
+void ctl_feed_all(struct controller *c);
+bool ctl_all_synced(const struct controller *c);
+
+/* controller_write.c: draining the engine and writing. */
+void ctl_write_init(struct controller *c); /* the timers, once */
+void ctl_schedule_drain(struct controller *c);
+void ctl_drain(struct controller *c);
+/* Cancels every write in flight (no callbacks after). */
+void ctl_writes_cancel(struct controller *c);
+
+/* controller_obs.c: metrics and readiness. */
+int ctl_obs_init(struct controller *c, char *err, size_t errlen);
+void ctl_obs_fini(struct controller *c);
+void ctl_obs_count(struct controller *c, const char *family, const char *label);
+
+#endif

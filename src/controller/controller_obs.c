@@ -1,0 +1,151 @@
+/*
+ * The controller's /metrics, /healthz and /readyz. Gauges that mirror
+ * state (leadership, pools, informer counters) are refreshed when
+ * scraped, so they never go stale between scrapes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "controller/controller_int.h"
+#include "core/log.h"
+#include "obs/families.h"
+
+static const char *const l_resource[] = {"resource"};
+static const char *const l_kind[] = {"kind"};
+static const char *const l_reason[] = {"reason"};
+
+static const struct obs_desc own[] = {
+    {CTL_WRITES, "Successful writes to the API server, by resource.", OBS_COUNTER, l_resource, 1,
+     NULL, 0},
+    {CTL_WRITE_FAILURES, "Writes given up after retries, by resource.", OBS_COUNTER, l_resource, 1,
+     NULL, 0},
+    {CTL_EVENTS_DROPPED, "Events not recorded (the recorder's queue was full).", OBS_COUNTER,
+     l_reason, 1, NULL, 0},
+    {CTL_DECODE_ERRORS, "Objects skipped because they do not decode, by kind.", OBS_COUNTER, l_kind,
+     1, NULL, 0},
+    {CTL_RESYNCS, "Full re-checks of every object after failed writes.", OBS_COUNTER, NULL, 0, NULL,
+     0},
+};
+
+void ctl_obs_count(struct controller *c, const char *family, const char *label)
+{
+	int rc = obs_counter_add(c->reg, family, label ? OBS_LV(label) : NULL, 1);
+
+	if (rc && rc != -ENOSPC)
+		log_debug("controller: metric %s: %s", family, strerror(-rc));
+}
+
+static void refresh_pools(struct controller *c)
+{
+	const struct k8s_cache *cache = k8s_informer_cache(c->inf[CTL_INF_EIP]);
+	const char *key;
+	json_t *eip;
+
+	obs_family_reset(c->reg, OBS_POOL_SIZE);
+	obs_family_reset(c->reg, OBS_POOL_USED);
+	/* From the Eips' status as the leader wrote it: every replica shows
+	 * the same numbers. */
+	json_object_foreach(cache->objs, key, eip)
+	{
+		const json_t *st = json_object_get(eip, "status");
+		const json_t *size = json_object_get(st, "poolSize");
+		const json_t *used = json_object_get(st, "usage");
+
+		if (json_is_integer(size))
+			obs_gauge_set(c->reg, OBS_POOL_SIZE, OBS_LV(key),
+			              (double)json_integer_value(size));
+		if (json_is_integer(used))
+			obs_gauge_set(c->reg, OBS_POOL_USED, OBS_LV(key),
+			              (double)json_integer_value(used));
+	}
+}
+
+static void refresh_informers(struct controller *c)
+{
+	for (int i = 0; i < CTL_INF_N; i++) {
+		struct k8s_informer_stats st;
+		const char *res = ctl_inf_res[i]->resource;
+		/* The first list and watch are not restarts. */
+		unsigned restarts, relists;
+
+		k8s_informer_stats(c->inf[i], &st);
+		restarts = st.watches > 1 ? st.watches - 1 : 0;
+		relists = st.lists > 1 ? st.lists - 1 : 0;
+		obs_counter_add(c->reg, OBS_K8S_WATCH_RESTARTS, OBS_LV(res),
+		                restarts - c->seen[i].watches);
+		obs_counter_add(c->reg, OBS_K8S_RELISTS, OBS_LV(res), relists - c->seen[i].lists);
+		c->seen[i].watches = restarts;
+		c->seen[i].lists = relists;
+	}
+}
+
+static int metrics_cb(struct buf *out, void *arg)
+{
+	struct controller *c = arg;
+
+	obs_gauge_set(c->reg, OBS_IS_LEADER, NULL, c->active ? 1 : 0);
+	refresh_pools(c);
+	refresh_informers(c);
+	return obs_render(c->reg, out);
+}
+
+/* The standby is ready too: readiness means "caches synced" (so a rolling
+ * update need not wait on an election); the leader is ready once its
+ * first decisions are written. */
+static bool ready_cb(char *reason, size_t len, void *arg)
+{
+	struct controller *c = arg;
+
+	if (c->stopping) {
+		snprintf(reason, len, "stopping");
+		return false;
+	}
+	for (int i = 0; i < CTL_INF_N; i++) {
+		if (!k8s_informer_synced(c->inf[i])) {
+			snprintf(reason, len, "%s not synced yet", ctl_inf_res[i]->resource);
+			return false;
+		}
+	}
+	if (c->active && !c->initial_drained) {
+		snprintf(reason, len, "leading: initial sync not written yet");
+		return false;
+	}
+	return true;
+}
+
+int ctl_obs_init(struct controller *c, char *err, size_t errlen)
+{
+	static const struct obs_http_cbs cbs = {.metrics = metrics_cb, .ready = ready_cb};
+	const char *addr = c->o.metrics_address;
+	int rc;
+
+	if (!(c->reg = obs_registry_new(0))) {
+		snprintf(err, errlen, "metrics: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	rc = obs_register_berth(c->reg, c->o.version ? c->o.version : "unknown");
+	for (size_t i = 0; !rc && i < sizeof(own) / sizeof(own[0]); i++)
+		rc = obs_register(c->reg, &own[i]);
+	if (rc) {
+		snprintf(err, errlen, "metrics: %s", strerror(-rc));
+		return rc;
+	}
+	obs_gauge_set(c->reg, OBS_IS_LEADER, NULL, 0);
+	if (!addr || strcmp(addr, "none") == 0)
+		return 0;
+	c->http = obs_http_start(c->loop, addr, &cbs, c, NULL, err, errlen);
+	if (!c->http)
+		return -EINVAL;
+	log_info("controller: metrics, /healthz and /readyz on %s (port %u)", addr,
+	         (unsigned)obs_http_port(c->http));
+	return 0;
+}
+
+void ctl_obs_fini(struct controller *c)
+{
+	obs_http_stop(c->http);
+	c->http = NULL;
+	obs_registry_free(c->reg);
+	c->reg = NULL;
+}
