@@ -123,7 +123,7 @@ int lb_queue_eip(struct lb_ctrl *c, struct lb_eip *e)
 
 int lb_queue_pools_of(struct lb_ctrl *c, const struct ipam_result *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->n && i < sizeof(r->a) / sizeof(r->a[0]); i++) {
 		struct lb_eip *e;
 		int ret;
 
@@ -211,7 +211,7 @@ static void svc_cond(const struct lb_svc *s, const struct ipam_result *r, struct
 			cond_set(out, false, "AllocationFailed", "%s", s->fail_msg);
 		return;
 	}
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->n && i < sizeof(r->a) / sizeof(r->a[0]); i++) {
 		if (r->a[i].orphaned) {
 			cond_set(out, false, "AddressOrphaned",
 			         "%s is outside every Eip: kept, and given to no other Service",
@@ -219,7 +219,7 @@ static void svc_cond(const struct lb_svc *s, const struct ipam_result *r, struct
 			return;
 		}
 	}
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->n && i < sizeof(r->a) / sizeof(r->a[0]); i++) {
 		if (s->req.pool && strcmp(r->a[i].pool, s->req.pool) != 0) {
 			cond_set(out, false, "PoolMismatch",
 			         "%s is in Eip %s, not in the requested Eip %s",
@@ -240,7 +240,7 @@ static char *pool_value(const struct lb_svc *s, const struct ipam_result *r)
 {
 	char buf[2 * IPAM_NAME_MAX + 2] = "";
 
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->n && i < sizeof(r->a) / sizeof(r->a[0]); i++) {
 		if (r->a[i].orphaned || (i && strcmp(r->a[i].pool, r->a[0].pool) == 0))
 			continue;
 		if (buf[0])
