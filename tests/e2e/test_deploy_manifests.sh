@@ -26,21 +26,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# kubectl 1.20 from Debian, unpacked once into the cache that
-# test_apiserver_kubectl.sh also uses (it conflicts with the 1.32 package).
-kubectl120() {
-	local cache="${BERTH_CACHE:-$root/build-cache}/kubectl-1.20"
-	if [ ! -x "$cache/usr/bin/kubectl" ]; then
-		local dl="$work/deb"
-		mkdir -p "$dl" "$cache"
-		if ! (cd "$dl" && apt-get download -qq kubernetes-client >/dev/null 2>&1); then
-			apt-get update -qq >/dev/null 2>&1
-			(cd "$dl" && apt-get download -qq kubernetes-client >/dev/null 2>&1) || return 1
-		fi
-		dpkg -x "$dl"/kubernetes-client_*.deb "$cache" || return 1
-	fi
-	echo "$cache/usr/bin/kubectl"
-}
+# shellcheck source=../lib/kubectl.sh
+. "$root/tests/lib/kubectl.sh"
 
 check() { # name command... : passes when the command succeeds
 	local name=$1
