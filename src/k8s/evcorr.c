@@ -61,6 +61,44 @@ static json_t *lru_put(struct k8s_evcorr *ec, struct lru *l, const char *key)
 	return rec;
 }
 
+/* client-go names Events "<object>.<hex UnixNano>"; the object part is
+ * cut so the name stays a 253-byte DNS subdomain. */
+static void make_name(struct k8s_evcorr *ec, const char *obj, uint64_t now,
+                      char name[K8S_EVENT_NAME_MAX])
+{
+	uint64_t ns = now * 1000000 + (ec->seq++ % 1000000);
+
+	snprintf(name, K8S_EVENT_NAME_MAX, "%.236s.%llx", obj, (unsigned long long)ns);
+}
+
+int k8s_evcorr_rename(struct k8s_evcorr *ec, const char *old, uint64_t now,
+                      char name[K8S_EVENT_NAME_MAX])
+{
+	const char *key, *dot = strrchr(old, '.');
+	char obj[K8S_EVENT_NAME_MAX];
+	json_t *rec;
+
+	if (!dot || (size_t)(dot - old) >= sizeof(obj))
+		return -EINVAL;
+	memcpy(obj, old, (size_t)(dot - old));
+	obj[dot - old] = 0;
+	make_name(ec, obj, now, name);
+	json_object_foreach(ec->log.map, key, rec)
+	{
+		const char *n = json_string_value(json_object_get(rec, "name"));
+
+		if (n && !strcmp(n, old))
+			return json_object_set_new_nocheck(rec, "name", json_string(name)) ? -ENOMEM
+			                                                                   : 0;
+	}
+	return 0;
+}
+
+void k8s_evcorr_seed(struct k8s_evcorr *ec, uint32_t seed)
+{
+	ec->seq = seed;
+}
+
 int k8s_evcorr_new(struct k8s_evcorr **out)
 {
 	struct k8s_evcorr *ec = calloc(1, sizeof(*ec));
@@ -206,11 +244,7 @@ int k8s_evcorr_observe(struct k8s_evcorr *ec, const struct k8s_event_in *ev, uin
 		copy_utf8(out->name, sizeof(out->name),
 		          json_string_value(json_object_get(rec, "name")));
 	} else {
-		/* client-go names Events "<object>.<hex UnixNano>"; the object
-		 * part is cut so the name stays a 253-byte DNS subdomain. */
-		uint64_t ns = now * 1000000 + (ec->seq++ % 1000000);
-		snprintf(out->name, sizeof(out->name), "%.236s.%llx", o->name,
-		         (unsigned long long)ns);
+		make_name(ec, o->name, now, out->name);
 		out->act = K8S_EVC_CREATE;
 		out->count = 1;
 		out->first_ms = now;

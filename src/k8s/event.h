@@ -73,6 +73,15 @@ struct k8s_evcorr;
 
 int k8s_evcorr_new(struct k8s_evcorr **out);
 void k8s_evcorr_free(struct k8s_evcorr *ec);
+/* Names are "<object>.<hex ns>" with the nanoseconds made up of the ms
+ * clock and a counter: speakers on several nodes report the same Service
+ * within one millisecond, so each process starts its counter at its own
+ * random seed or their first Events would share a name (409 on create). */
+void k8s_evcorr_seed(struct k8s_evcorr *ec, uint32_t seed);
+/* The Event named old could not be created (the name was taken): a fresh
+ * name into name, which later updates of the same Event will use. */
+int k8s_evcorr_rename(struct k8s_evcorr *ec, const char *old, uint64_t now,
+                      char name[K8S_EVENT_NAME_MAX]);
 /* now: wall clock, ms. Returns 0 or -EINVAL (missing fields), -ENOMEM. */
 int k8s_evcorr_observe(struct k8s_evcorr *ec, const struct k8s_event_in *ev, uint64_t now,
                        struct k8s_evc_out *out);

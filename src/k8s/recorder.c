@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "k8s/event.h"
@@ -16,6 +18,7 @@
 struct ev_write {
 	struct ev_write *next;
 	enum k8s_evc_act act;
+	bool renamed; /* once: a second clash is not chance */
 	char ns[256];
 	char name[K8S_EVENT_NAME_MAX];
 	json_t *event; /* owned: the whole Event, for a create */
@@ -52,6 +55,15 @@ static void on_written(int rc, json_t *body, const struct k8s_status *st, void *
 		/* The Event expired (the apiserver keeps them an hour) or was
 		 * deleted: write it anew, with the count it has reached. */
 		w->act = K8S_EVC_CREATE;
+		start_next(r);
+		return;
+	}
+	if (rc == -EEXIST && w->act == K8S_EVC_CREATE && !w->renamed &&
+	    !k8s_evcorr_rename(r->ec, w->name, k8s_wall_ms(), w->name) &&
+	    !json_object_set_new(json_object_get(w->event, "metadata"), "name",
+	                         json_string(w->name))) {
+		/* Another process took the name (same object, same instant). */
+		w->renamed = true;
 		start_next(r);
 		return;
 	}
@@ -209,6 +221,15 @@ int k8s_recorder_new(struct k8s_client *c, const char *component, const char *ho
 	rc = k8s_evcorr_new(&r->ec);
 	if (!rc && (!r->component || (host && !r->host)))
 		rc = -ENOMEM;
+	if (!rc) {
+		uint32_t seed = 0;
+
+		/* Without entropy the pid still tells two nodes' speakers apart
+		 * more often than not; the names only need to differ. */
+		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+			seed = (uint32_t)getpid() * 2654435761u;
+		k8s_evcorr_seed(r->ec, seed);
+	}
 	if (rc) {
 		k8s_recorder_free(r);
 		return rc;

@@ -27,8 +27,10 @@ ok() {
 	nl_log "ok - $*"
 }
 
+NL_NOT_OK=()
 not_ok() {
 	NL_FAILS=$((NL_FAILS + 1))
+	NL_NOT_OK+=("$*")
 	nl_log "not ok - $*"
 }
 
@@ -76,7 +78,12 @@ nl_cleanup() {
 	trap - EXIT INT TERM
 	[ -n "$NL_DIR" ] || exit "$rc"
 	((NL_FAILS)) && [ "$rc" -eq 0 ] && rc=1
-	[ "$rc" -ne 0 ] && nl_print_logs
+	if [ "$rc" -ne 0 ]; then
+		nl_print_logs
+		# Again after the logs, which CI output may cut from the top.
+		local d
+		for d in "${NL_NOT_OK[@]}"; do echo "not ok - $d ($(basename "$0"))"; done
+	fi
 	nl_teardown
 	exit "$rc"
 }

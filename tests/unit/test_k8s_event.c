@@ -85,6 +85,37 @@ static void test_dedupe(void **state)
 	assert_string_not_equal(o.name, o2.name);
 }
 
+/* Two processes (speakers on two nodes) report the same object in the
+ * same millisecond: seeded apart, their names differ; after a clash the
+ * renamed Event keeps its new name for later updates. */
+static void test_seed_rename(void **state)
+{
+	struct k8s_evcorr *a = *state, *b;
+	struct k8s_event_in in = ev("web", "Announcing", "announcing from node n1");
+	struct k8s_evc_out oa, ob;
+	char fresh[K8S_EVENT_NAME_MAX];
+
+	assert_int_equal(k8s_evcorr_new(&b), 0);
+	k8s_evcorr_seed(a, 0);
+	k8s_evcorr_seed(b, 0);
+	assert_int_equal(k8s_evcorr_observe(a, &in, T0, &oa), 0);
+	assert_int_equal(k8s_evcorr_observe(b, &in, T0, &ob), 0);
+	assert_string_equal(oa.name, ob.name); /* the clash the seed avoids */
+	k8s_evcorr_seed(b, 777);
+	in.message = "announcing from node n2";
+	assert_int_equal(k8s_evcorr_observe(b, &in, T0, &ob), 0);
+	assert_string_not_equal(oa.name, ob.name);
+
+	assert_int_equal(k8s_evcorr_rename(b, ob.name, T0 + 1, fresh), 0);
+	assert_string_not_equal(fresh, ob.name);
+	assert_int_equal(strncmp(fresh, "web.", 4), 0);
+	assert_int_equal(k8s_evcorr_observe(b, &in, T0 + 2, &ob), 0);
+	assert_int_equal(ob.act, K8S_EVC_PATCH);
+	assert_string_equal(ob.name, fresh);
+	assert_int_equal(k8s_evcorr_rename(b, "no-dot", T0, fresh), -EINVAL);
+	k8s_evcorr_free(b);
+}
+
 static void test_aggregate(void **state)
 {
 	struct k8s_evcorr *ec = *state;
@@ -220,6 +251,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_dedupe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_seed_rename, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_aggregate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_spam, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lru_bound, setup, teardown),
