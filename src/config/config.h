@@ -251,9 +251,9 @@ struct cfg_transport {
 	struct bgp_addr remote_address; /* remoteAddress */
 	bool has_local_address;
 	struct bgp_addr local_address; /* localAddress: berth extension, the source
-					  address of outgoing sessions (GoBGP's name) */
-	uint32_t remote_port;           /* remotePort, 1..65535, CFG_DEFAULT_BGP_PORT if absent */
-	uint32_t tcp_mss;               /* tcpMss, 0..65535, 0 = kernel default */
+	                                  address of outgoing sessions (GoBGP's name) */
+	uint32_t remote_port;          /* remotePort, 1..65535, CFG_DEFAULT_BGP_PORT if absent */
+	uint32_t tcp_mss;              /* tcpMss, 0..65535, 0 = kernel default */
 };
 
 /* AfiSafi: one entry of afiSafis. */
@@ -381,6 +381,10 @@ struct cfg_service {
 
 int cfg_service_decode(const json_t *obj, struct cfg_service *out, struct cfg_error *err);
 void cfg_service_fini(struct cfg_service *s);
+/* Frees what only the controller reads (labels, annotations other than
+ * CFG_ANN_PROTOCOL, resourceVersion, source, loadBalancerClass, ports),
+ * for a speaker that keeps thousands of Services. */
+void cfg_service_trim(struct cfg_service *s);
 
 /* ---- Node (core v1) ---- */
 
@@ -437,6 +441,10 @@ struct cfg_endpoint_slice {
 int cfg_endpoint_slice_decode(const json_t *obj, struct cfg_endpoint_slice *out,
                               struct cfg_error *err);
 void cfg_endpoint_slice_fini(struct cfg_endpoint_slice *e);
+/* Keeps what node's speaker needs: the first ready endpoint on node (if
+ * any), the Service name label, the name and namespace. Returns whether
+ * that endpoint exists. */
+bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e, const char *node);
 
 /*
  * True when some EndpointSlice of Service ns/name in slices has a ready
@@ -457,7 +465,7 @@ struct cfg_set {
 	size_t n_services;
 	struct cfg_node *nodes; /* owned array */
 	size_t n_nodes;
-	size_t n_skipped; /* objects of harmless kinds that were skipped */
+	size_t n_skipped;                  /* objects of harmless kinds that were skipped */
 	struct cfg_endpoint_slice *slices; /* owned array (EndpointSlices) */
 	size_t n_slices;
 };

@@ -249,6 +249,46 @@ void cfg_service_fini(struct cfg_service *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Keeps only the key of m that is named keep (if any). */
+static void map_keep(struct cfg_map *m, const char *keep)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (keep && !k && strcmp(m->items[i].key, keep) == 0) {
+			m->items[k++] = m->items[i];
+			continue;
+		}
+		free(m->items[i].key);
+		free(m->items[i].value);
+	}
+	m->n = k;
+	if (!k) {
+		free(m->items);
+		m->items = NULL;
+	}
+}
+
+void cfg_service_trim(struct cfg_service *s)
+{
+	map_keep(&s->meta.labels, NULL);
+	map_keep(&s->meta.annotations, CFG_ANN_PROTOCOL);
+	free(s->meta.resource_version);
+	free(s->meta.source);
+	s->meta.resource_version = s->meta.source = NULL;
+	free(s->load_balancer_class);
+	s->load_balancer_class = NULL;
+	for (size_t i = 0; i < s->n_ports; i++) {
+		free(s->ports[i].name);
+		free(s->ports[i].protocol);
+		free(s->ports[i].target_port);
+		free(s->ports[i].app_protocol);
+	}
+	free(s->ports);
+	s->ports = NULL;
+	s->n_ports = 0;
+}
+
 /* ---- Node ---- */
 
 static int cfg_dec_conditions(struct cfg_dec *d, const json_t *status, struct cfg_node *n)

@@ -127,6 +127,49 @@ void cfg_endpoint_slice_fini(struct cfg_endpoint_slice *e)
 	memset(e, 0, sizeof(*e));
 }
 
+bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e, const char *node)
+{
+	struct cfg_meta *m = &e->meta;
+	size_t keep = SIZE_MAX, k = 0;
+
+	for (size_t i = 0; i < e->n_endpoints && keep == SIZE_MAX; i++)
+		if (e->endpoints[i].ready && e->endpoints[i].node_name &&
+		    strcmp(e->endpoints[i].node_name, node) == 0)
+			keep = i;
+	for (size_t i = 0; i < e->n_endpoints; i++) {
+		if (i == keep)
+			e->endpoints[k++] = e->endpoints[i];
+		else
+			free(e->endpoints[i].node_name);
+	}
+	e->n_endpoints = k;
+	if (!k) {
+		free(e->endpoints);
+		e->endpoints = NULL;
+	}
+	/* Only the label that names the Service survives; service points
+	 * into it. */
+	for (size_t i = 0; i < m->labels.n; i++) {
+		if (strcmp(m->labels.items[i].key, CFG_LABEL_SERVICE_NAME) == 0 && i != 0) {
+			struct cfg_kv t = m->labels.items[0];
+
+			m->labels.items[0] = m->labels.items[i];
+			m->labels.items[i] = t;
+		}
+	}
+	for (size_t i = e->service ? 1 : 0; i < m->labels.n; i++) {
+		free(m->labels.items[i].key);
+		free(m->labels.items[i].value);
+	}
+	m->labels.n = e->service ? 1 : 0;
+	e->service = e->service ? m->labels.items[0].value : NULL;
+	cfg_map_fini(&m->annotations);
+	free(m->resource_version);
+	free(m->source);
+	m->resource_version = m->source = NULL;
+	return k > 0;
+}
+
 bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, const char *ns,
                          const char *name, const char *node)
 {

@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "k8s/informer.h"
+#include "k8s/rvmap.h"
 
 enum next_step { STEP_LIST = 0, STEP_WATCH };
 
@@ -20,7 +21,8 @@ struct k8s_informer {
 	struct k8s_informer_opts o; /* ns, selectors: owned copies */
 	char base[K8S_PATH_MAX];    /* collection path */
 	char *rv;                   /* owned: last resourceVersion seen */
-	struct k8s_cache cache;
+	struct k8s_cache cache;     /* normal mode */
+	struct k8s_rvmap keys;      /* lean mode */
 	struct k8s_wstream ws;
 	struct k8s_req *req; /* the list or watch in flight */
 	json_t *pending;     /* owned: items of the pages so far */
@@ -121,6 +123,73 @@ static int vet(struct k8s_informer *inf, const json_t *obj)
 	return -EINVAL;
 }
 
+/* ---- lean mode ---- */
+
+/* A stand-in for an object whose last state is not kept: what identifies
+ * it, enough for the caller to find its own record. */
+static json_t *stub_of(struct k8s_informer *inf, const char *key)
+{
+	const char *slash = inf->o.res->namespaced ? strchr(key, '/') : NULL;
+	json_t *meta = json_object(), *obj = json_object();
+	char av[128];
+
+	if (!meta || !obj || json_object_set_new(obj, "metadata", meta)) {
+		json_decref(meta);
+		json_decref(obj);
+		return NULL;
+	}
+	if (slash) {
+		json_object_set_new(meta, "namespace", json_stringn(key, (size_t)(slash - key)));
+		json_object_set_new(meta, "name", json_string(slash + 1));
+	} else {
+		json_object_set_new(meta, "name", json_string(key));
+	}
+	if (inf->o.res->kind)
+		json_object_set_new(obj, "kind", json_string(inf->o.res->kind));
+	if (k8s_api_version(inf->o.res, av, sizeof(av)) == 0)
+		json_object_set_new(obj, "apiVersion", json_string(av));
+	return obj;
+}
+
+static void lean_swept(const char *key, void *arg)
+{
+	struct k8s_informer *inf = arg;
+	json_t *stub = stub_of(inf, key);
+
+	if (stub && inf->o.on_delete)
+		inf->o.on_delete(stub, inf->o.arg);
+	json_decref(stub);
+}
+
+/* An object as the server shows it now (listed, ADDED or MODIFIED), or
+ * gone (DELETED, or refused by vet). */
+static int lean_apply(struct k8s_informer *inf, json_t *obj, bool present)
+{
+	char key[K8S_KEY_MAX];
+	int rc = k8s_cache_key(obj, key, sizeof(key));
+
+	if (rc)
+		return rc;
+	if (!present) {
+		if (k8s_rvmap_del(&inf->keys, key) && inf->o.on_delete)
+			inf->o.on_delete(obj, inf->o.arg);
+		return 0;
+	}
+	rc = k8s_rvmap_put(&inf->keys, key, k8s_obj_rv(obj), k8s_rvmap_uid_hash(k8s_obj_uid(obj)));
+	if (rc == K8S_RV_REPLACED && inf->o.on_delete) {
+		json_t *stub = stub_of(inf, key);
+
+		if (stub)
+			inf->o.on_delete(stub, inf->o.arg);
+		json_decref(stub);
+	}
+	if ((rc == K8S_RV_NEW || rc == K8S_RV_REPLACED) && inf->o.on_add)
+		inf->o.on_add(obj, inf->o.arg);
+	else if (rc == K8S_RV_CHANGED && inf->o.on_update)
+		inf->o.on_update(NULL, obj, inf->o.arg);
+	return rc < 0 ? rc : 0;
+}
+
 /* ---- list ---- */
 
 static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg);
@@ -164,13 +233,38 @@ static void list_fail(struct k8s_informer *inf, int rc, const char *why)
 	later(inf, STEP_LIST, true);
 }
 
+static void list_synced(struct k8s_informer *inf, const char *rv)
+{
+	set_rv(inf, rv);
+	inf->st.lists++;
+	k8s_backoff_reset(&inf->bo);
+	log_debug("k8s: listed %zu %s at resourceVersion %s", k8s_informer_size(inf), kind_of(inf),
+	          inf->rv ? inf->rv : "?");
+	if (!inf->synced) {
+		inf->synced = true;
+		if (inf->o.on_synced)
+			inf->o.on_synced(inf->o.arg);
+	}
+	later(inf, STEP_WATCH, false);
+}
+
 static void list_done(struct k8s_informer *inf, const char *rv)
 {
-	json_t *valid = json_array(), *obj;
+	json_t *valid, *obj;
 	size_t i;
 	int rc;
 
-	if (!valid) {
+	if (inf->o.lean) {
+		/* The pages were delivered as they came: what the list did
+		 * not show is gone. */
+		if (k8s_rvmap_sweep(&inf->keys, lean_swept, inf) < 0) {
+			list_fail(inf, -ENOMEM, "out of memory");
+			return;
+		}
+		list_synced(inf, rv);
+		return;
+	}
+	if (!(valid = json_array())) {
 		list_fail(inf, -ENOMEM, "out of memory");
 		return;
 	}
@@ -192,17 +286,7 @@ static void list_done(struct k8s_informer *inf, const char *rv)
 		list_fail(inf, rc, "cache");
 		return;
 	}
-	set_rv(inf, rv);
-	inf->st.lists++;
-	k8s_backoff_reset(&inf->bo);
-	log_debug("k8s: listed %zu %s at resourceVersion %s", k8s_cache_size(&inf->cache),
-	          kind_of(inf), inf->rv ? inf->rv : "?");
-	if (!inf->synced) {
-		inf->synced = true;
-		if (inf->o.on_synced)
-			inf->o.on_synced(inf->o.arg);
-	}
-	later(inf, STEP_WATCH, false);
+	list_synced(inf, rv);
 }
 
 static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg)
@@ -238,16 +322,30 @@ static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg
 		list_fail(inf, -EBADMSG, "answer is not a list");
 		return;
 	}
-	if (!inf->pending && !(inf->pending = json_array())) {
-		list_fail(inf, -ENOMEM, "out of memory");
-		return;
-	}
-	json_array_foreach(items, i, obj)
-	{
-		complete_type(inf, (json_t *)obj);
-		if (json_array_append(inf->pending, (json_t *)obj)) {
+	if (inf->o.lean) {
+		if (!inf->cont)
+			k8s_rvmap_begin(&inf->keys); /* first page */
+		json_array_foreach(items, i, obj)
+		{
+			complete_type(inf, (json_t *)obj);
+			rc = lean_apply(inf, (json_t *)obj, vet(inf, obj) == 0);
+			if (rc == -ENOMEM) {
+				list_fail(inf, rc, "out of memory");
+				return;
+			}
+		}
+	} else {
+		if (!inf->pending && !(inf->pending = json_array())) {
 			list_fail(inf, -ENOMEM, "out of memory");
 			return;
+		}
+		json_array_foreach(items, i, obj)
+		{
+			complete_type(inf, (json_t *)obj);
+			if (json_array_append(inf->pending, (json_t *)obj)) {
+				list_fail(inf, -ENOMEM, "out of memory");
+				return;
+			}
 		}
 	}
 	free(inf->cont);
@@ -288,7 +386,14 @@ static int on_event(enum k8s_wev type, json_t *obj, void *arg)
 		return 0;
 	}
 	complete_type(inf, obj);
-	if (type == K8S_WEV_DELETED) {
+	if (inf->o.lean) {
+		if (type == K8S_WEV_DELETED && !k8s_obj_name(obj))
+			vet(inf, obj);
+		else if (type == K8S_WEV_DELETED)
+			rc = lean_apply(inf, obj, false);
+		else
+			rc = lean_apply(inf, obj, vet(inf, obj) == 0);
+	} else if (type == K8S_WEV_DELETED) {
 		/* A deletion needs only the key: its final state may be one
 		 * the check refuses, the cached state was valid. */
 		if (!k8s_obj_name(obj))
@@ -435,7 +540,8 @@ int k8s_informer_new(struct k8s_client *c, const struct k8s_informer_opts *o,
 	inf->o.label_selector = dup_opt(o->label_selector, &oom);
 	inf->o.field_selector = dup_opt(o->field_selector, &oom);
 	if (!inf->o.page_size)
-		inf->o.page_size = 500;
+		inf->o.page_size = o->lean ? 100 : 500;
+	k8s_rvmap_init(&inf->keys);
 	k8s_backoff_init(&inf->bo, o->backoff_initial_ms ? o->backoff_initial_ms : 800,
 	                 o->backoff_max_ms ? o->backoff_max_ms : 30000, 2, 100);
 	k8s_wstream_init(&inf->ws, 0);
@@ -470,6 +576,7 @@ void k8s_informer_free(struct k8s_informer *inf)
 	k8s_request_cancel(inf->req);
 	ev_timer_stop(k8s_client_loop(inf->c), &inf->wait);
 	k8s_cache_fini(&inf->cache);
+	k8s_rvmap_fini(&inf->keys);
 	k8s_wstream_fini(&inf->ws);
 	json_decref(inf->pending);
 	free(inf->cont);
@@ -488,6 +595,36 @@ bool k8s_informer_synced(const struct k8s_informer *inf)
 const char *k8s_informer_rv(const struct k8s_informer *inf)
 {
 	return inf->rv;
+}
+
+static int informer_key(const struct k8s_informer *inf, const char *ns, const char *name, char *key,
+                        size_t size)
+{
+	int n;
+
+	if (!name || !name[0])
+		return -EINVAL;
+	if (inf->o.res->namespaced && ns && ns[0])
+		n = snprintf(key, size, "%s/%s", ns, name);
+	else
+		n = snprintf(key, size, "%s", name);
+	return n < 0 || (size_t)n >= size ? -EINVAL : 0;
+}
+
+size_t k8s_informer_size(const struct k8s_informer *inf)
+{
+	return inf->o.lean ? k8s_rvmap_size(&inf->keys) : k8s_cache_size(&inf->cache);
+}
+
+const char *k8s_informer_rv_of(const struct k8s_informer *inf, const char *ns, const char *name)
+{
+	char key[K8S_KEY_MAX];
+
+	if (informer_key(inf, ns, name, key, sizeof(key)))
+		return NULL;
+	if (inf->o.lean)
+		return k8s_rvmap_rv(&inf->keys, key);
+	return k8s_obj_rv(json_object_get(inf->cache.objs, key));
 }
 
 const json_t *k8s_informer_get(const struct k8s_informer *inf, const char *ns, const char *name)

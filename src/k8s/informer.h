@@ -44,6 +44,20 @@ struct k8s_informer_opts {
 	uint32_t backoff_initial_ms;    /* default 800 (client-go's reflector) */
 	uint32_t backoff_max_ms;        /* default 30000 */
 	uint32_t watch_timeout_s;       /* default random 300..600 s, as client-go */
+	/*
+	 * Lean mode, for kinds with many objects (Services, EndpointSlices)
+	 * whose callers keep their own compact decoded state: the cache
+	 * keeps only each object's key, resourceVersion and a hash of its
+	 * uid (under 100 bytes an object instead of kilobytes of JSON).
+	 * Then on_update gets old == NULL; on_delete gets the DELETED
+	 * event's object, or, for an object a re-list no longer shows, a
+	 * stub with kind, apiVersion and metadata.name/namespace;
+	 * k8s_informer_get returns NULL and k8s_informer_cache an empty
+	 * cache. Lists are delivered page by page (upserts), the deletes of
+	 * a re-list at its end, so no whole list is ever held in memory.
+	 * The default page size becomes 100.
+	 */
+	bool lean;
 
 	void (*on_add)(const json_t *obj, void *arg);
 	void (*on_update)(const json_t *old, const json_t *cur, void *arg);
@@ -78,6 +92,11 @@ bool k8s_informer_synced(const struct k8s_informer *inf);
 const char *k8s_informer_rv(const struct k8s_informer *inf);
 /* Cached object (borrowed) or NULL; ns NULL for cluster-scoped. */
 const json_t *k8s_informer_get(const struct k8s_informer *inf, const char *ns, const char *name);
+/* Number of objects cached (either mode). */
+size_t k8s_informer_size(const struct k8s_informer *inf);
+/* resourceVersion of the cached object (borrowed until the next change of
+ * that object), NULL if not cached. Either mode. */
+const char *k8s_informer_rv_of(const struct k8s_informer *inf, const char *ns, const char *name);
 /* The whole cache (borrowed; iterate cache->objs with json_object_foreach). */
 const struct k8s_cache *k8s_informer_cache(const struct k8s_informer *inf);
 void k8s_informer_stats(const struct k8s_informer *inf, struct k8s_informer_stats *out);

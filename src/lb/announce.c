@@ -77,7 +77,9 @@ enum lb_announce_why lb_announce_service(const struct cfg_set *set, const char *
 	if (!lb_announce_node_ok(set, node, o))
 		return LB_ANN_NODE;
 	if (svc->external_traffic_policy == CFG_ETP_LOCAL && o->endpoints_known &&
-	    !cfg_slices_ready_on(set->slices, set->n_slices, svc->meta.ns, svc->meta.name, node))
+	    !(o->ready_here ? o->ready_here(svc->meta.ns, svc->meta.name, o->ready_arg)
+	                    : cfg_slices_ready_on(set->slices, set->n_slices, svc->meta.ns,
+	                                          svc->meta.name, node)))
 		return LB_ANN_NO_ENDPOINTS;
 	return LB_ANN_YES;
 }

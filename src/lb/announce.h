@@ -39,6 +39,12 @@ struct lb_announce_opts {
 	bool missing_node_announces;
 	const struct bgp_addr *exclude; /* borrowed; addresses never announced */
 	size_t n_exclude;
+	/* Optional, with endpoints_known: whether Service ns/name has a ready
+	 * endpoint on the node, from the caller's index, instead of a scan of
+	 * the set's EndpointSlices (which a cluster-mode speaker keeps apart,
+	 * indexed). */
+	bool (*ready_here)(const char *ns, const char *name, void *arg);
+	void *ready_arg;
 };
 
 /* Why a node does or does not announce a Service (lb_announce_service). */

@@ -11,6 +11,7 @@
 #include "lb/announce.h"
 #include "obs/families.h"
 #include "speaker/status.h"
+#include "speaker/store.h"
 
 enum { INF_SVC = 0, INF_SLICE, INF_NODE, INF_CONF, INF_PEER, INF_EIP, N_INF };
 
@@ -33,6 +34,12 @@ struct speaker_cluster {
 	json_t *times;   /* owned: BgpPeer name -> {"up": ms, "down": ms}, wall clock */
 	unsigned writes; /* status patches in flight */
 	bool started, stopped;
+	/* Services and EndpointSlices (lean informers) are decoded into the
+	 * store as they come; the few other objects are decoded again from
+	 * their informers' caches into small when one of them changes. */
+	struct speaker_store store;
+	struct cfg_set small;
+	bool small_dirty;
 };
 
 struct status_write {
@@ -58,6 +65,48 @@ static int check_obj(const json_t *obj, char *why, size_t size, void *arg)
 	return rc;
 }
 
+/* The check of the lean informers stores the object: one decode. */
+static int check_svc(const json_t *obj, char *why, size_t size, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	struct cfg_error err;
+	int rc;
+
+	cfg_error_init(&err, NULL, NULL);
+	rc = speaker_store_service_put(&c->store, obj, &err);
+	if (rc < 0)
+		snprintf(why, size, "%s", err.msg[0] ? err.msg : strerror(-rc));
+	return rc;
+}
+
+static int check_slice(const json_t *obj, char *why, size_t size, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	struct cfg_error err;
+	int rc;
+
+	cfg_error_init(&err, NULL, NULL);
+	rc = speaker_store_slice_put(&c->store, obj, &err);
+	if (rc < 0)
+		snprintf(why, size, "%s", err.msg[0] ? err.msg : strerror(-rc));
+	return rc;
+}
+
+static void store_gone(const struct cfg_service *old, void *arg)
+{
+	struct speaker_cluster *c = arg;
+
+	if (c->sp)
+		speaker_service_gone(c->sp, old);
+}
+
+bool speaker_cluster_ready_here(const char *ns, const char *name, void *arg)
+{
+	const struct speaker_cluster *c = arg;
+
+	return speaker_store_ready_here(&c->store, ns, name);
+}
+
 static void mark_peer(const char *peer, const struct bgp_peer *p, void *arg)
 {
 	struct speaker_cluster *c = arg;
@@ -73,16 +122,15 @@ static bool all_synced(const struct speaker_cluster *c)
 	return true;
 }
 
-static void rebuild(struct speaker_cluster *c)
+static void small_rebuild(struct speaker_cluster *c)
 {
+	static const int kinds[] = {INF_NODE, INF_CONF, INF_PEER, INF_EIP};
 	struct cfg_error err;
 	struct cfg_set set;
-	size_t skipped = 0;
-	int rc;
 
 	cfg_set_init(&set);
-	for (int i = 0; i < N_INF; i++) {
-		const struct k8s_cache *cache = k8s_informer_cache(c->inf[i]);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const struct k8s_cache *cache = k8s_informer_cache(c->inf[kinds[i]]);
 		const char *key;
 		json_t *obj;
 
@@ -91,19 +139,33 @@ static void rebuild(struct speaker_cluster *c)
 			cfg_error_init(&err, NULL, NULL);
 			/* Objects were checked one by one on the way in; what fails
 			 * here breaks a rule across objects (overlapping Eips...). */
-			if (cfg_set_add_json(&set, obj, &err) < 0) {
+			if (cfg_set_add_json(&set, obj, &err) < 0)
 				log_warn("skipping %s", err.msg);
-				skipped++;
-			}
 		}
 	}
-	log_debug("cluster: %zu Services, %zu EndpointSlices, %zu BgpPeers, %zu Eips, %zu "
-	          "skipped",
-	          set.n_services, set.n_slices, set.n_peers, set.n_eips, skipped);
-	rc = speaker_apply(c->sp, &set);
+	cfg_set_fini(&c->small);
+	c->small = set;
+	c->small_dirty = false;
+}
+
+static void rebuild(struct speaker_cluster *c)
+{
+	struct cfg_set view;
+	int rc;
+
+	if (c->small_dirty)
+		small_rebuild(c);
+	view = c->small;
+	view.services = c->store.svc;
+	view.n_services = c->store.n_svc;
+	view.slices = c->store.sl;
+	view.n_slices = c->store.n_sl;
+	log_debug("cluster: %zu LoadBalancer Services, %zu EndpointSlices ready here, %zu "
+	          "BgpPeers, %zu Eips",
+	          view.n_services, view.n_slices, view.n_peers, view.n_eips);
+	rc = speaker_apply_view(c->sp, &view);
 	if (rc < 0)
 		log_err("applying the cluster's configuration: %s", strerror(-rc));
-	cfg_set_fini(&set);
 	speaker_foreach_peer(c->sp, mark_peer, c);
 }
 
@@ -137,6 +199,36 @@ static void on_update(const json_t *old, const json_t *cur, void *arg)
 static void on_synced(void *arg)
 {
 	changed(arg);
+}
+
+/* Nodes, BgpConfs, BgpPeers, Eips. */
+static void on_small(const json_t *obj, void *arg)
+{
+	struct speaker_cluster *c = arg;
+
+	c->small_dirty = true;
+	changed(c);
+}
+
+static void on_small_update(const json_t *old, const json_t *cur, void *arg)
+{
+	on_small(cur, arg);
+}
+
+static void on_svc_delete(const json_t *obj, void *arg)
+{
+	struct speaker_cluster *c = arg;
+
+	speaker_store_service_del(&c->store, k8s_obj_namespace(obj), k8s_obj_name(obj));
+	changed(c);
+}
+
+static void on_slice_delete(const json_t *obj, void *arg)
+{
+	struct speaker_cluster *c = arg;
+
+	speaker_store_slice_del(&c->store, k8s_obj_namespace(obj), k8s_obj_name(obj));
+	changed(c);
 }
 
 /* ---- BgpPeer status ---- */
@@ -370,6 +462,11 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
 	double st = (o->status_interval_ms ? o->status_interval_ms : 1000) / 1000.0;
 	ev_timer_init(&c->status, on_status_timer, st, st);
 	c->status.data = c;
+	cfg_set_init(&c->small);
+	if (speaker_store_init(&c->store, c->node) < 0)
+		goto out;
+	c->store.gone = store_gone;
+	c->store.arg = c;
 	if (!(c->dirty = json_object()) || !(c->sent = json_object()) ||
 	    !(c->times = json_object()))
 		goto out;
@@ -402,17 +499,24 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 	int rc;
 
 	c->sp = s;
+	c->small_dirty = true;
 	/* Only this node's Node matters: its labels, readiness and cordon. */
 	snprintf(fs, sizeof(fs), "metadata.name=%s", c->node);
 	for (int i = 0; i < N_INF; i++) {
+		bool lean = i == INF_SVC || i == INF_SLICE;
 		struct k8s_informer_opts o = {
 		    .res = res[i],
 		    .field_selector = i == INF_NODE ? fs : NULL,
-		    .on_add = on_add,
-		    .on_update = on_update,
-		    .on_delete = on_add,
+		    .lean = lean,
+		    .on_add = lean ? on_add : on_small,
+		    .on_update = lean ? on_update : on_small_update,
+		    .on_delete = i == INF_SVC     ? on_svc_delete
+		                 : i == INF_SLICE ? on_slice_delete
+		                                  : on_small,
 		    .on_synced = on_synced,
-		    .check = check_obj,
+		    .check = i == INF_SVC     ? check_svc
+		             : i == INF_SLICE ? check_slice
+		                              : check_obj,
 		    .arg = c,
 		};
 
@@ -490,5 +594,7 @@ void speaker_cluster_free(struct speaker_cluster *c)
 	json_decref(c->dirty);
 	json_decref(c->sent);
 	json_decref(c->times);
+	speaker_store_fini(&c->store);
+	cfg_set_fini(&c->small);
 	free(c);
 }

@@ -1,7 +1,9 @@
 /*
  * The speaker's cluster mode: informers on Services, EndpointSlices, this
- * Node, BgpConfs, BgpPeers and Eips; after any change (debounced) the
- * caches become one cfg_set for speaker_apply. Back to the API: per-node
+ * Node, BgpConfs, BgpPeers and Eips; Services and EndpointSlices are
+ * decoded one by one into a compact store (speaker/store.h), the few other
+ * objects are kept as JSON; after any change (debounced) they make one
+ * cfg_set view for speaker_apply_view. Back to the API: per-node
  * session state in BgpPeer status.nodesPeerStatus (merge patch, only on
  * change, at most once per status_interval_ms per peer) and Events on
  * Services when this node starts or stops announcing them. Impure.
@@ -33,6 +35,8 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
                         struct speaker_cluster **out, char *err, size_t errlen);
 /* The hooks to give the speaker (speaker_opts.hooks). */
 void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h);
+/* For speaker_opts.ready_here (arg: c): EndpointSlices from the store. */
+bool speaker_cluster_ready_here(const char *ns, const char *name, void *arg);
 /* Starts the informers; the speaker (borrowed, must outlive c) gets its
  * first configuration once every informer has listed. */
 int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s);

@@ -46,8 +46,9 @@ struct speaker {
 	bool configured;
 	char lbif_name[NL_IFNAME_LEN]; /* "" when none */
 	struct speaker_lbif *lbif;     /* NULL: no LB interface */
-	json_t *announced;             /* owned: "ns/name" -> true, Services announced now */
-	struct bgp_addr *conflicts;    /* owned: addresses found on another interface */
+	uint64_t *announced;           /* owned, sorted: svc_hash of the Services announced */
+	size_t n_announced;
+	struct bgp_addr *conflicts; /* owned: addresses found on another interface */
 	size_t n_conflicts;
 };
 
@@ -307,6 +308,8 @@ static void announce_opts(const struct speaker *s, const struct cfg_set *set,
 	}
 	o->exclude = s->conflicts;
 	o->n_exclude = s->n_conflicts;
+	o->ready_here = s->o.ready_here;
+	o->ready_arg = s->o.ready_arg;
 }
 
 static bool addr_in(const struct bgp_addr *v, size_t n, const struct bgp_addr *a)
@@ -379,16 +382,65 @@ static bool lbif_apply(struct speaker *s, const struct cfg_set *set, const struc
 	return changed;
 }
 
-/* Services announced by this node, as "ns/name" keys; reports changes. */
+/* A Service's identity in the announced list: 64 bits of (namespace,
+ * name); a collision would only merge two log lines. */
+static uint64_t svc_hash(const char *ns, const char *name)
+{
+	uint64_t h = 14695981039346656037ull;
+	const char *s2[2] = {ns ? ns : "default", name};
+
+	for (int k = 0; k < 2; k++)
+		for (const char *p = s2[k];; p++) {
+			h ^= (unsigned char)*p;
+			h *= 1099511628211ull;
+			if (!*p)
+				break;
+		}
+	return h;
+}
+
+struct svc_pos {
+	uint64_t h;
+	size_t i; /* position in the set */
+};
+
+static int pos_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct svc_pos *)a)->h, y = ((const struct svc_pos *)b)->h;
+
+	return x < y ? -1 : x > y;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool u64_has(const uint64_t *v, size_t n, uint64_t h)
+{
+	return bsearch(&h, v, n, sizeof(*v), u64_cmp) != NULL;
+}
+
+static void report_withdrawn(struct speaker *s, const struct cfg_service *svc, int why)
+{
+	log_info("Service %s/%s: withdrawn from node %s (%s)", svc->meta.ns, svc->meta.name,
+	         s->node, lb_announce_why_name((enum lb_announce_why)why));
+	if (s->o.hooks.announce)
+		s->o.hooks.announce(svc, false, why, s->o.hooks.arg);
+}
+
+/* The Services announced by this node, kept as a sorted array of hashes
+ * (8 bytes each: a speaker may carry 10,000 of them); reports changes. */
 static void services_report(struct speaker *s, const struct cfg_set *set,
                             const struct lb_announce_opts *o)
 {
-	json_t *now = json_object();
-	const char *key;
-	json_t *v;
-	char k[512];
+	struct svc_pos *now = set->n_services ? calloc(set->n_services, sizeof(*now)) : NULL;
+	uint64_t *next = NULL, *gone = NULL;
+	size_t n_now = 0, n_gone = 0, a = 0;
 
-	if (!now)
+	if (set->n_services && !now)
 		return;
 	for (size_t i = 0; i < set->n_services; i++) {
 		const struct cfg_service *svc = &set->services[i];
@@ -396,42 +448,69 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 
 		if (lb_announce_service(set, s->node, o, svc) != LB_ANN_YES)
 			continue;
-		for (size_t a = 0; !any && a < svc->n_ingress; a++)
-			any = lb_announce_addr_ok(set, o, &svc->ingress[a]);
-		if (!any)
-			continue;
-		snprintf(k, sizeof(k), "%s/%s", svc->meta.ns, svc->meta.name);
-		json_object_set_new(now, k, json_true());
-		if (!json_object_get(s->announced, k)) {
-			log_info("Service %s: announcing from node %s", k, s->node);
-			if (s->o.hooks.announce)
-				s->o.hooks.announce(svc, true, LB_ANN_YES, s->o.hooks.arg);
-		}
+		for (size_t k = 0; !any && k < svc->n_ingress; k++)
+			any = lb_announce_addr_ok(set, o, &svc->ingress[k]);
+		if (any)
+			now[n_now++] = (struct svc_pos){svc_hash(svc->meta.ns, svc->meta.name), i};
 	}
-	json_object_foreach(s->announced, key, v)
-	{
-		char ns[256], *slash;
-		const struct cfg_service *svc;
-		int why = LB_ANN_NOT_LB;
+	qsort(now, n_now, sizeof(*now), pos_cmp);
+	if ((n_now && !(next = malloc(n_now * sizeof(*next)))) ||
+	    (s->n_announced && !(gone = malloc(s->n_announced * sizeof(*gone))))) {
+		free(now);
+		free(next);
+		return;
+	}
+	/* Merge walk of two sorted lists: new ones, and the ones that left. */
+	for (size_t i = 0; i < n_now; i++) {
+		const struct cfg_service *svc = &set->services[now[i].i];
 
-		if (json_object_get(now, key))
+		while (a < s->n_announced && s->announced[a] < now[i].h)
+			gone[n_gone++] = s->announced[a++];
+		next[i] = now[i].h;
+		if (a < s->n_announced && s->announced[a] == now[i].h) {
+			a++;
 			continue;
-		snprintf(ns, sizeof(ns), "%s", key);
-		if (!(slash = strchr(ns, '/')))
-			continue;
-		*slash = 0;
-		svc = cfg_set_service(set, ns, slash + 1);
-		if (svc)
-			why = lb_announce_service(set, s->node, o, svc);
-		else
-			svc = cfg_set_service(&s->cfg, ns, slash + 1);
-		log_info("Service %s: withdrawn from node %s (%s)", key, s->node,
-		         lb_announce_why_name((enum lb_announce_why)why));
-		if (svc && s->o.hooks.announce)
-			s->o.hooks.announce(svc, false, why, s->o.hooks.arg);
+		}
+		log_info("Service %s/%s: announcing from node %s", svc->meta.ns, svc->meta.name,
+		         s->node);
+		if (s->o.hooks.announce)
+			s->o.hooks.announce(svc, true, LB_ANN_YES, s->o.hooks.arg);
 	}
-	json_decref(s->announced);
-	s->announced = now;
+	while (a < s->n_announced)
+		gone[n_gone++] = s->announced[a++];
+	/* Those that left, found by hash in the new set, else in the last
+	 * one (manifest mode); a cluster-mode Service that left the store
+	 * was reported by speaker_service_gone. */
+	for (size_t i = 0; n_gone && i < set->n_services; i++) {
+		const struct cfg_service *svc = &set->services[i];
+
+		if (u64_has(gone, n_gone, svc_hash(svc->meta.ns, svc->meta.name)))
+			report_withdrawn(s, svc, lb_announce_service(set, s->node, o, svc));
+	}
+	for (size_t i = 0; n_gone && i < s->cfg.n_services; i++) {
+		const struct cfg_service *svc = &s->cfg.services[i];
+
+		if (u64_has(gone, n_gone, svc_hash(svc->meta.ns, svc->meta.name)) &&
+		    !cfg_set_service(set, svc->meta.ns, svc->meta.name))
+			report_withdrawn(s, svc, LB_ANN_NOT_LB);
+	}
+	free(gone);
+	free(now);
+	free(s->announced);
+	s->announced = next;
+	s->n_announced = n_now;
+}
+
+void speaker_service_gone(struct speaker *s, const struct cfg_service *svc)
+{
+	uint64_t h = svc_hash(svc->meta.ns, svc->meta.name), *p;
+
+	p = bsearch(&h, s->announced, s->n_announced, sizeof(h), u64_cmp);
+	if (!p)
+		return;
+	report_withdrawn(s, svc, LB_ANN_NOT_LB);
+	memmove(p, p + 1, (size_t)(s->announced + s->n_announced - (p + 1)) * sizeof(h));
+	s->n_announced--;
 }
 
 static int routes_apply(struct speaker *s, const struct cfg_set *set)
@@ -478,7 +557,7 @@ static int routes_apply(struct speaker *s, const struct cfg_set *set)
 
 /* ---- lifecycle ---- */
 
-int speaker_apply(struct speaker *s, struct cfg_set *set)
+int speaker_apply_view(struct speaker *s, const struct cfg_set *set)
 {
 	int r;
 
@@ -490,6 +569,15 @@ int speaker_apply(struct speaker *s, struct cfg_set *set)
 	listeners_apply(s, set->bgp_conf);
 	r = routes_apply(s, set);
 	s->configured = true;
+	return r;
+}
+
+int speaker_apply(struct speaker *s, struct cfg_set *set)
+{
+	int r = speaker_apply_view(s, set);
+
+	if (r == -ECANCELED)
+		return r;
 	cfg_set_fini(&s->cfg);
 	s->cfg = *set;
 	cfg_set_init(set);
@@ -536,8 +624,6 @@ struct speaker *speaker_new(struct ev_loop *loop, const struct speaker_opts *o,
 	s->o.manifests = (const char *const *)s->manifests;
 	snprintf(s->lbif_name, sizeof(s->lbif_name), "%s", o->lb_interface ? o->lb_interface : "");
 	s->o.lb_interface = NULL;
-	if (!(s->announced = json_object()))
-		goto fail;
 	/* Without the interface the routes still go out: traffic then needs
 	 * the addresses some other way (kube-proxy IPVS, or by hand). */
 	if (o->lb_interface && speaker_lbif_open(o->lb_interface, &s->lbif) < 0)
@@ -561,7 +647,7 @@ void speaker_free(struct speaker *s)
 	cfg_set_fini(&s->cfg);
 	prefix_set_fini(&s->routes);
 	speaker_lbif_free(s->lbif);
-	json_decref(s->announced);
+	free(s->announced);
 	free(s->conflicts);
 	for (size_t i = 0; s->manifests && s->manifests[i]; i++)
 		free(s->manifests[i]);

@@ -58,6 +58,10 @@ struct speaker_opts {
 	/* Interface for the announced addresses (kube-lb0); NULL: none. */
 	const char *lb_interface;
 	struct speaker_hooks hooks;
+	/* Cluster mode: the caller's index of ready endpoints on this node
+	 * (lb/announce.h); NULL: the set's EndpointSlices are scanned. */
+	bool (*ready_here)(const char *ns, const char *name, void *arg);
+	void *ready_arg;
 };
 
 struct speaker;
@@ -72,6 +76,12 @@ int speaker_reload(struct speaker *s, struct cfg_error *err);
 
 /* Applies an already decoded set (takes it over: *set is emptied). */
 int speaker_apply(struct speaker *s, struct cfg_set *set);
+/* Applies set, borrowed for the call only (the caller keeps it current,
+ * as cluster mode does). */
+int speaker_apply_view(struct speaker *s, const struct cfg_set *set);
+/* svc (borrowed) left the caller's set: if this node announced it, that
+ * is reported now (log, announce hook); its routes go at the next apply. */
+void speaker_service_gone(struct speaker *s, const struct cfg_service *svc);
 
 /* Visits every running session: peer is the BgpPeer's name. */
 typedef void (*speaker_peer_fn)(const char *peer, const struct bgp_peer *p, void *arg);

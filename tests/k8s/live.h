@@ -249,6 +249,7 @@ struct mirror {
 	int violations;
 	char violation[256];
 	bool synced;
+	bool lean; /* the informer runs in lean mode */
 	struct live *l;
 };
 
@@ -281,9 +282,12 @@ LIVE_FN void mirror_update(const json_t *old, const json_t *cur, void *arg)
 	struct mirror *m = arg;
 	const char *had = json_string_value(json_object_get(m->objs, k8s_obj_name(cur)));
 
-	if (!had || strcmp(had, k8s_obj_rv(old)) != 0)
+	/* A lean informer passes no old state: compare with ours. */
+	const char *old_rv = old ? k8s_obj_rv(old) : had;
+
+	if (!had || !old_rv || strcmp(had, old_rv) != 0)
 		mirror_bad(m, "update from an unknown state", cur);
-	if (strcmp(k8s_obj_rv(old), k8s_obj_rv(cur)) == 0)
+	if (old_rv && strcmp(old_rv, k8s_obj_rv(cur)) == 0)
 		mirror_bad(m, "duplicate update", cur);
 	json_object_set_new(m->objs, k8s_obj_name(cur), json_string(k8s_obj_rv(cur)));
 	mirror_log(m, "update", cur);
@@ -294,7 +298,9 @@ LIVE_FN void mirror_delete(const json_t *o, void *arg)
 	struct mirror *m = arg;
 	const char *had = json_string_value(json_object_get(m->objs, k8s_obj_name(o)));
 
-	if (!had || strcmp(had, k8s_obj_rv(o)) != 0)
+	/* Lean: o is the DELETED event's object (its own version) or a
+	 * stub; only its presence can be checked. */
+	if (!had || (!m->lean && strcmp(had, k8s_obj_rv(o)) != 0))
 		mirror_bad(m, "delete of an unknown state", o);
 	json_object_del(m->objs, k8s_obj_name(o));
 	mirror_log(m, "delete", o);

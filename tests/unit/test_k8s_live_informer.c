@@ -15,6 +15,15 @@
 
 #include "../k8s/live.h"
 
+/* Every test runs twice: normal informer, then lean (informer.h). */
+static bool g_lean;
+
+static void lean_init(struct mirror *m, struct k8s_informer_opts *o)
+{
+	m->lean = g_lean;
+	o->lean = g_lean;
+}
+
 static void finish(struct live *l, struct mirror *m, struct k8s_informer *inf)
 {
 	if (m->violations)
@@ -38,6 +47,7 @@ static void test_list_watch(void **state)
 	live_svc_create(&l, "b");
 	live_svc_create(&l, "c");
 	mirror_init(&m, &l, &o);
+	lean_init(&m, &o);
 	o.page_size = 2; /* the first list takes two pages */
 	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
 	assert_int_equal(k8s_informer_start(inf), 0);
@@ -45,10 +55,17 @@ static void test_list_watch(void **state)
 	assert_true(k8s_informer_synced(inf));
 	assert_int_equal(m.n_log, 3);
 	assert_true(mirror_matches_server(&m));
+	assert_int_equal(k8s_informer_size(inf), 3);
+	assert_non_null(k8s_informer_rv_of(inf, l.ns, "a"));
+	assert_null(k8s_informer_rv_of(inf, l.ns, "zz"));
 	/* list items get kind and apiVersion back */
 	cached = k8s_informer_get(inf, l.ns, "a");
-	assert_string_equal(k8s_obj_kind(cached), "Service");
-	assert_string_equal(json_string_value(json_object_get(cached, "apiVersion")), "v1");
+	if (g_lean) {
+		assert_null(cached);
+	} else {
+		assert_string_equal(k8s_obj_kind(cached), "Service");
+		assert_string_equal(json_string_value(json_object_get(cached, "apiVersion")), "v1");
+	}
 
 	live_svc_create(&l, "d");
 	live_svc_touch(&l, "a", "1");
@@ -59,12 +76,17 @@ static void test_list_watch(void **state)
 	assert_string_equal(m.log[4], "update a");
 	assert_string_equal(m.log[5], "delete b");
 	assert_null(k8s_informer_get(inf, l.ns, "b"));
-	assert_string_equal(
-	    json_string_value(json_object_get(
-	        json_object_get(json_object_get(k8s_informer_get(inf, l.ns, "a"), "metadata"),
-	                        "labels"),
-	        "touched")),
-	    "1");
+	assert_null(k8s_informer_rv_of(inf, l.ns, "b"));
+	assert_string_equal(k8s_informer_rv_of(inf, l.ns, "a"),
+	                    json_string_value(json_object_get(m.objs, "a")));
+	if (!g_lean)
+		assert_string_equal(
+		    json_string_value(json_object_get(
+		        json_object_get(
+		            json_object_get(k8s_informer_get(inf, l.ns, "a"), "metadata"),
+		            "labels"),
+		        "touched")),
+		    "1");
 	k8s_informer_stats(inf, &st);
 	assert_int_equal(st.lists, 1);
 	assert_int_equal(st.gone, 0);
@@ -84,6 +106,7 @@ static void test_dropped_watches(void **state)
 
 	live_begin(&l, "drop");
 	mirror_init(&m, &l, &o);
+	lean_init(&m, &o);
 	o.backoff_initial_ms = 100;
 	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
 	assert_int_equal(k8s_informer_start(inf), 0);
@@ -127,6 +150,7 @@ static void test_compaction_relist(void **state)
 	live_svc_create(&l, "b");
 	live_svc_create(&l, "c");
 	mirror_init(&m, &l, &o);
+	lean_init(&m, &o);
 	o.backoff_initial_ms = 100;
 	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
 	assert_int_equal(k8s_informer_start(inf), 0);
@@ -166,6 +190,7 @@ static void test_server_restart(void **state)
 	live_svc_create(&l, "a");
 	live_svc_create(&l, "b");
 	mirror_init(&m, &l, &o);
+	lean_init(&m, &o);
 	o.backoff_initial_ms = 200;
 	o.backoff_max_ms = 1000;
 	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
@@ -215,6 +240,7 @@ static void test_check_skips(void **state)
 	live_svc_create(&l, "bad1");
 	live_svc_create(&l, "good1");
 	mirror_init(&m, &l, &o);
+	lean_init(&m, &o);
 	o.check = refuse_bad;
 	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
 	assert_int_equal(k8s_informer_start(inf), 0);
@@ -231,6 +257,12 @@ static void test_check_skips(void **state)
 	finish(&l, &m, inf);
 }
 
+static int set_lean(void **state)
+{
+	g_lean = true;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,5 +271,7 @@ int main(void)
 	    cmocka_unit_test(test_server_restart),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("normal", tests, NULL, NULL);
+
+	return failed + cmocka_run_group_tests_name("lean", tests, set_lean, NULL);
 }

@@ -1,0 +1,50 @@
+/*
+ * The cluster-mode speaker's Services and EndpointSlices, decoded, trimmed
+ * to what announcing needs (cfg_service_trim, cfg_endpoint_slice_trim)
+ * and kept current one object at a time, so that 10,000 Services cost a
+ * few hundred bytes each and a change costs one decode, not a rebuild.
+ *
+ * Only Services of type LoadBalancer with an ingress IP are kept, and
+ * only EndpointSlices with a ready endpoint on this node: nothing else
+ * can make this node announce anything.
+ */
+#ifndef BERTH_SPEAKER_STORE_H
+#define BERTH_SPEAKER_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "config/config.h"
+#include "core/idx.h"
+
+struct speaker_store {
+	char node[256];
+	struct cfg_service *svc; /* owned, dense */
+	size_t n_svc, cap_svc;
+	struct core_idx svc_ix;        /* (namespace, name) */
+	struct cfg_endpoint_slice *sl; /* owned, dense */
+	size_t n_sl, cap_sl;
+	struct core_idx sl_ix;     /* (namespace, slice name) */
+	struct core_idx sl_svc_ix; /* (namespace, Service name), repeats */
+	/* Called with a Service as it leaves the store (deleted, or no longer
+	 * a LoadBalancer with an address), before it is freed. */
+	void (*gone)(const struct cfg_service *old, void *arg);
+	void *arg;
+};
+
+int speaker_store_init(struct speaker_store *st, const char *node);
+void speaker_store_fini(struct speaker_store *st);
+
+/* obj: a Service (borrowed). Decoded and kept, replacing the one of the
+ * same name; dropped if it is no LoadBalancer with an address. Returns 0,
+ * or a negative errno with err filled (the object is then dropped too:
+ * the informer reports it as gone). */
+int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struct cfg_error *err);
+/* 1 when it was kept, 0 when not. */
+int speaker_store_service_del(struct speaker_store *st, const char *ns, const char *name);
+int speaker_store_slice_put(struct speaker_store *st, const json_t *obj, struct cfg_error *err);
+int speaker_store_slice_del(struct speaker_store *st, const char *ns, const char *name);
+/* Some EndpointSlice of Service ns/name has a ready endpoint on this node. */
+bool speaker_store_ready_here(const struct speaker_store *st, const char *ns, const char *name);
+
+#endif

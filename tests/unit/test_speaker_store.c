@@ -1,0 +1,172 @@
+/*
+ * The cluster-mode speaker's store: only LoadBalancer Services with an
+ * address are kept (trimmed), only EndpointSlices with a ready endpoint
+ * on this node; replaces, deletes, the gone hook, ready_here through
+ * label changes, and a bad object that drops the earlier good one.
+ */
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "speaker/store.h"
+
+static int n_gone;
+static char last_gone[64];
+
+static void on_gone(const struct cfg_service *old, void *arg)
+{
+	n_gone++;
+	snprintf(last_gone, sizeof(last_gone), "%s/%s", old->meta.ns, old->meta.name);
+}
+
+static json_t *svc(const char *name, const char *type, const char *ip)
+{
+	json_t *o =
+	    json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s}}, s:{s:s, "
+	              "s:[{s:i}]}, s:{s:{s:[]}}}",
+	              "apiVersion", "v1", "kind", "Service", "metadata", "name", name, "namespace",
+	              "ns", "uid", "u-1", "annotations", "a", "b",
+	              "protocol.openelb.kubesphere.io/v1alpha1", "bgp", "labels", "l", "v", "spec",
+	              "type", type, "ports", "port", 80, "status", "loadBalancer", "ingress");
+
+	if (ip)
+		json_array_append_new(
+		    json_object_get(json_object_get(json_object_get(o, "status"), "loadBalancer"),
+		                    "ingress"),
+		    json_pack("{s:s}", "ip", ip));
+	return o;
+}
+
+static json_t *slice(const char *name, const char *service, const char *node, bool ready)
+{
+	return json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:s, s:[{s:[s], s:s, s:{s:b}}]}",
+	                 "apiVersion", "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata",
+	                 "name", name, "namespace", "ns", "labels", "kubernetes.io/service-name",
+	                 service, "addressType", "IPv4", "endpoints", "addresses", "10.0.0.1",
+	                 "nodeName", node, "conditions", "ready", ready);
+}
+
+static int put_svc(struct speaker_store *st, json_t *o)
+{
+	struct cfg_error err;
+	int rc;
+
+	cfg_error_init(&err, NULL, NULL);
+	rc = speaker_store_service_put(st, o, &err);
+	json_decref(o);
+	return rc;
+}
+
+static int put_slice(struct speaker_store *st, json_t *o)
+{
+	struct cfg_error err;
+	int rc;
+
+	cfg_error_init(&err, NULL, NULL);
+	rc = speaker_store_slice_put(st, o, &err);
+	json_decref(o);
+	return rc;
+}
+
+static void test_services(void **state)
+{
+	struct speaker_store st;
+	char name[16];
+
+	assert_int_equal(speaker_store_init(&st, "n1"), 0);
+	st.gone = on_gone;
+	n_gone = 0;
+	assert_int_equal(put_svc(&st, svc("a", "LoadBalancer", "192.0.2.1")), 0);
+	assert_int_equal(put_svc(&st, svc("b", "ClusterIP", NULL)), 0);
+	assert_int_equal(put_svc(&st, svc("c", "LoadBalancer", NULL)), 0); /* no address yet */
+	assert_int_equal(st.n_svc, 1);
+	/* trimmed: the protocol annotation stays, the rest goes */
+	assert_string_equal(cfg_meta_annotation(&st.svc[0].meta, CFG_ANN_PROTOCOL), "bgp");
+	assert_null(cfg_meta_annotation(&st.svc[0].meta, "a"));
+	assert_int_equal(st.svc[0].meta.labels.n, 0);
+	assert_int_equal(st.svc[0].n_ports, 0);
+	assert_string_equal(st.svc[0].meta.uid, "u-1");
+	/* the address arrives; then a replaces itself */
+	assert_int_equal(put_svc(&st, svc("c", "LoadBalancer", "192.0.2.3")), 0);
+	assert_int_equal(put_svc(&st, svc("a", "LoadBalancer", "192.0.2.9")), 0);
+	assert_int_equal(st.n_svc, 2);
+	assert_int_equal(n_gone, 0);
+	/* a becomes ClusterIP: it leaves, the hook sees it */
+	assert_int_equal(put_svc(&st, svc("a", "ClusterIP", NULL)), 0);
+	assert_int_equal(st.n_svc, 1);
+	assert_int_equal(n_gone, 1);
+	assert_string_equal(last_gone, "ns/a");
+	assert_string_equal(st.svc[0].meta.name, "c");
+	/* a bad object drops the good one before it */
+	json_t *bad = svc("c", "LoadBalancer", "192.0.2.3");
+	json_object_set_new(json_object_get(bad, "spec"), "type", json_integer(3));
+	assert_true(put_svc(&st, bad) < 0);
+	assert_int_equal(st.n_svc, 0);
+	assert_int_equal(n_gone, 2);
+	/* many, deleted in another order: positions stay consistent */
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		assert_int_equal(put_svc(&st, svc(name, "LoadBalancer", "192.0.2.7")), 0);
+	}
+	for (int i = 0; i < 300; i += 2) {
+		snprintf(name, sizeof(name), "s%d", i);
+		assert_int_equal(speaker_store_service_del(&st, "ns", name), 1);
+		assert_int_equal(speaker_store_service_del(&st, "ns", name), 0);
+	}
+	assert_int_equal(st.n_svc, 150);
+	for (size_t i = 0; i < st.n_svc; i++) {
+		int k;
+
+		assert_int_equal(sscanf(st.svc[i].meta.name, "s%d", &k), 1);
+		assert_int_equal(k % 2, 1);
+	}
+	speaker_store_fini(&st);
+}
+
+static void test_slices(void **state)
+{
+	struct speaker_store st;
+
+	assert_int_equal(speaker_store_init(&st, "n1"), 0);
+	assert_false(speaker_store_ready_here(&st, "ns", "web"));
+	assert_int_equal(put_slice(&st, slice("web-1", "web", "n2", true)), 0);
+	assert_int_equal(st.n_sl, 0); /* elsewhere: not kept */
+	assert_int_equal(put_slice(&st, slice("web-2", "web", "n1", false)), 0);
+	assert_false(speaker_store_ready_here(&st, "ns", "web"));
+	assert_int_equal(put_slice(&st, slice("web-2", "web", "n1", true)), 0);
+	assert_true(speaker_store_ready_here(&st, "ns", "web"));
+	assert_false(speaker_store_ready_here(&st, "other", "web"));
+	assert_int_equal(put_slice(&st, slice("web-3", "web", "n1", true)), 0);
+	assert_int_equal(st.n_sl, 2);
+	assert_int_equal(st.sl[0].n_endpoints, 1);
+	assert_string_equal(st.sl[0].endpoints[0].node_name, "n1");
+	assert_string_equal(st.sl[0].service, "web");
+	/* the label moves web-2 to another Service */
+	assert_int_equal(put_slice(&st, slice("web-2", "api", "n1", true)), 0);
+	assert_true(speaker_store_ready_here(&st, "ns", "api"));
+	assert_true(speaker_store_ready_here(&st, "ns", "web")); /* web-3 */
+	assert_int_equal(speaker_store_slice_del(&st, "ns", "web-3"), 1);
+	assert_false(speaker_store_ready_here(&st, "ns", "web"));
+	assert_true(speaker_store_ready_here(&st, "ns", "api"));
+	/* the pod moves away */
+	assert_int_equal(put_slice(&st, slice("web-2", "api", "n3", true)), 0);
+	assert_false(speaker_store_ready_here(&st, "ns", "api"));
+	assert_int_equal(st.n_sl, 0);
+	speaker_store_fini(&st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_services),
+	    cmocka_unit_test(test_slices),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
