@@ -14,7 +14,11 @@
  *    K8S_EVC_SPAM_BURST events refilled one per K8S_EVC_SPAM_REFILL_MS;
  *    events beyond are dropped.
  * Each of the three tables holds at most K8S_EVC_CACHE entries (least
- * recently used ones go first).
+ * recently used ones go first): a quarter of client-go's 4096, since
+ * each entry here is a JSON object of a few hundred bytes and a speaker
+ * with 10,000 Services must stay within a few megabytes; what it costs is
+ * that a repeat more than 1024 distinct events later is created anew
+ * instead of counted.
  *
  * The recorder (impure) writes the results in order, one request at a
  * time; a patch of an Event that has meanwhile expired (404) becomes a
@@ -29,7 +33,7 @@
 
 #include "k8s/client.h"
 
-#define K8S_EVC_CACHE             4096
+#define K8S_EVC_CACHE             1024
 #define K8S_EVC_SIMILAR_MAX       10
 #define K8S_EVC_SIMILAR_WINDOW_MS 600000
 #define K8S_EVC_SPAM_BURST        25

@@ -13,7 +13,10 @@
 #include "core/log.h"
 #include "k8s/event.h"
 
-#define QUEUE_MAX 1000
+/* Events waiting to be written (client-go's broadcaster holds 1000): each
+ * is a whole JSON Event of about a kilobyte, and a burst larger than this
+ * (10,000 Services announced at start) is dropped and counted anyway. */
+#define QUEUE_MAX 256
 
 struct ev_write {
 	struct ev_write *next;
@@ -32,6 +35,7 @@ struct k8s_recorder {
 	struct k8s_evcorr *ec;
 	struct ev_write *head, *tail; /* owned queue; head is in flight when req */
 	unsigned n;
+	unsigned full; /* drops since the queue was last full */
 	struct k8s_req *req;
 	struct k8s_recorder_stats st;
 };
@@ -174,8 +178,17 @@ int k8s_event_emit(struct k8s_recorder *r, const struct k8s_objref *ref, const c
 		return 0;
 	}
 	if (r->n >= QUEUE_MAX) {
+		/* Once per burst: the log must not become the flood. */
+		if (!r->full++)
+			log_warn("k8s: %u Events waiting to be written: dropping new ones until "
+			         "the queue drains (first: %s %s/%s)",
+			         r->n, reason, ref->ns ? ref->ns : "", ref->name);
 		r->st.dropped++;
 		return -ENOBUFS;
+	}
+	if (r->full) {
+		log_warn("k8s: Event queue drained; %u Events were dropped", r->full);
+		r->full = 0;
 	}
 	w = calloc(1, sizeof(*w));
 	if (!w || k8s_time_format(wall, false, now, sizeof(now))) {

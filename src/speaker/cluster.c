@@ -456,7 +456,7 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
 	c->loop = loop;
 	c->reg = o->metrics;
 	snprintf(c->node, sizeof(c->node), "%s", o->node);
-	c->debounce_s = (o->debounce_ms ? o->debounce_ms : 20) / 1000.0;
+	c->debounce_s = (o->debounce_ms ? o->debounce_ms : 5) / 1000.0;
 	ev_timer_init(&c->debounce, on_debounce, c->debounce_s, 0.0);
 	c->debounce.data = c;
 	double st = (o->status_interval_ms ? o->status_interval_ms : 1000) / 1000.0;

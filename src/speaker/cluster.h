@@ -23,7 +23,7 @@ struct speaker_cluster_opts {
 	const char *node;             /* borrowed during _new (copied) */
 	const char *kubeconfig;       /* NULL: in-cluster, else $KUBECONFIG / ~/.kube/config */
 	struct obs_registry *metrics; /* borrowed, may be NULL */
-	uint32_t debounce_ms;         /* default 20 */
+	uint32_t debounce_ms;         /* default 5: a change costs one pass, not a rebuild */
 	uint32_t status_interval_ms;  /* default 1000 */
 };
 
