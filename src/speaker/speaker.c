@@ -420,7 +420,7 @@ static int u64_cmp(const void *a, const void *b)
 
 static bool u64_has(const uint64_t *v, size_t n, uint64_t h)
 {
-	return bsearch(&h, v, n, sizeof(*v), u64_cmp) != NULL;
+	return n && bsearch(&h, v, n, sizeof(*v), u64_cmp) != NULL;
 }
 
 static void report_withdrawn(struct speaker *s, const struct cfg_service *svc, int why)
@@ -453,7 +453,8 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 		if (any)
 			now[n_now++] = (struct svc_pos){svc_hash(svc->meta.ns, svc->meta.name), i};
 	}
-	qsort(now, n_now, sizeof(*now), pos_cmp);
+	if (n_now) /* qsort's base must not be NULL, even for 0 elements */
+		qsort(now, n_now, sizeof(*now), pos_cmp);
 	if ((n_now && !(next = malloc(n_now * sizeof(*next)))) ||
 	    (s->n_announced && !(gone = malloc(s->n_announced * sizeof(*gone))))) {
 		free(now);
@@ -505,8 +506,8 @@ void speaker_service_gone(struct speaker *s, const struct cfg_service *svc)
 {
 	uint64_t h = svc_hash(svc->meta.ns, svc->meta.name), *p;
 
-	p = bsearch(&h, s->announced, s->n_announced, sizeof(h), u64_cmp);
-	if (!p)
+	if (!s->n_announced ||
+	    !(p = bsearch(&h, s->announced, s->n_announced, sizeof(h), u64_cmp)))
 		return;
 	report_withdrawn(s, svc, LB_ANN_NOT_LB);
 	memmove(p, p + 1, (size_t)(s->announced + s->n_announced - (p + 1)) * sizeof(h));
