@@ -249,30 +249,10 @@ void cfg_service_fini(struct cfg_service *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Keeps only the key of m that is named keep (if any). */
-static void map_keep(struct cfg_map *m, const char *keep)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < m->n; i++) {
-		if (keep && !k && strcmp(m->items[i].key, keep) == 0) {
-			m->items[k++] = m->items[i];
-			continue;
-		}
-		free(m->items[i].key);
-		free(m->items[i].value);
-	}
-	m->n = k;
-	if (!k) {
-		free(m->items);
-		m->items = NULL;
-	}
-}
-
 void cfg_service_trim(struct cfg_service *s)
 {
-	map_keep(&s->meta.labels, NULL);
-	map_keep(&s->meta.annotations, CFG_ANN_PROTOCOL);
+	cfg_map_fini(&s->meta.labels);
+	cfg_map_keep(&s->meta.annotations, CFG_ANN_PROTOCOL);
 	free(s->meta.resource_version);
 	free(s->meta.source);
 	s->meta.resource_version = s->meta.source = NULL;

@@ -436,6 +436,25 @@ void cfg_map_fini(struct cfg_map *m)
 	m->n = 0;
 }
 
+void cfg_map_keep(struct cfg_map *m, const char *keep)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (!k && strcmp(m->items[i].key, keep) == 0) {
+			m->items[k++] = m->items[i];
+			continue;
+		}
+		free(m->items[i].key);
+		free(m->items[i].value);
+	}
+	m->n = k;
+	if (!k) {
+		free(m->items);
+		m->items = NULL;
+	}
+}
+
 void cfg_strings_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -147,22 +147,10 @@ bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e, const char *node)
 		free(e->endpoints);
 		e->endpoints = NULL;
 	}
-	/* Only the label that names the Service survives; service points
-	 * into it. */
-	for (size_t i = 0; i < m->labels.n; i++) {
-		if (strcmp(m->labels.items[i].key, CFG_LABEL_SERVICE_NAME) == 0 && i != 0) {
-			struct cfg_kv t = m->labels.items[0];
-
-			m->labels.items[0] = m->labels.items[i];
-			m->labels.items[i] = t;
-		}
-	}
-	for (size_t i = e->service ? 1 : 0; i < m->labels.n; i++) {
-		free(m->labels.items[i].key);
-		free(m->labels.items[i].value);
-	}
-	m->labels.n = e->service ? 1 : 0;
-	e->service = e->service ? m->labels.items[0].value : NULL;
+	/* Only the label that names the Service survives (service points
+	 * into it). */
+	cfg_map_keep(&m->labels, CFG_LABEL_SERVICE_NAME);
+	e->service = cfg_map_get(&m->labels, CFG_LABEL_SERVICE_NAME);
 	cfg_map_fini(&m->annotations);
 	free(m->resource_version);
 	free(m->source);

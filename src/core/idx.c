@@ -18,19 +18,20 @@ void core_idx_fini(struct core_idx *ix)
 	core_idx_init(ix);
 }
 
+uint64_t core_fnv_str(uint64_t h, const char *s)
+{
+	for (const char *p = s ? s : "";; p++) {
+		h ^= (unsigned char)*p;
+		h *= 1099511628211ull;
+		if (!*p)
+			return h;
+	}
+}
+
 uint32_t core_idx_hash2(const char *a, const char *b)
 {
-	uint64_t h = 14695981039346656037ull;
-	const char *s[2] = {a ? a : "", b ? b : ""};
+	uint64_t h = core_fnv_str(core_fnv_str(CORE_FNV_INIT, a), b);
 
-	for (int k = 0; k < 2; k++) {
-		for (const char *p = s[k];; p++) {
-			h ^= (unsigned char)*p;
-			h *= 1099511628211ull;
-			if (!*p)
-				break;
-		}
-	}
 	return (uint32_t)(h ^ (h >> 32));
 }
 

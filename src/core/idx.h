@@ -22,10 +22,15 @@ struct core_idx {
 /* ctx: the caller's; pos: a position the index holds under the hash. */
 typedef int (*core_idx_eq_fn)(const void *ctx, uint32_t pos);
 
+/* FNV-1a, 64 bits: start from CORE_FNV_INIT, feed strings in turn; each
+ * string's terminating 0 is hashed too, so ("a","bc") and ("ab","c")
+ * differ. Spread, not secrecy: keys come from the trusted API server. */
+#define CORE_FNV_INIT 14695981039346656037ull
+uint64_t core_fnv_str(uint64_t h, const char *s);
+
 void core_idx_init(struct core_idx *ix);
 void core_idx_fini(struct core_idx *ix);
-/* FNV-1a over the strings, each followed by a 0 byte (so "a","bc" and
- * "ab","c" differ). */
+/* core_fnv_str over a then b (NULL as ""), folded to 32 bits. */
 uint32_t core_idx_hash2(const char *a, const char *b);
 /* Position whose element eq accepts, or -1. */
 int64_t core_idx_find(const struct core_idx *ix, uint32_t hash, core_idx_eq_fn eq, const void *ctx);

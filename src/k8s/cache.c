@@ -24,7 +24,7 @@ void k8s_cache_fini(struct k8s_cache *c)
 	c->objs = NULL;
 }
 
-static int make_key(const char *ns, const char *name, char *buf, size_t size)
+int k8s_cache_key_of(const char *ns, const char *name, char *buf, size_t size)
 {
 	int n;
 
@@ -39,14 +39,14 @@ static int make_key(const char *ns, const char *name, char *buf, size_t size)
 
 int k8s_cache_key(const json_t *obj, char *buf, size_t size)
 {
-	return make_key(k8s_obj_namespace(obj), k8s_obj_name(obj), buf, size);
+	return k8s_cache_key_of(k8s_obj_namespace(obj), k8s_obj_name(obj), buf, size);
 }
 
 const json_t *k8s_cache_get(const struct k8s_cache *c, const char *ns, const char *name)
 {
 	char key[K8S_KEY_MAX];
 
-	if (make_key(ns, name, key, sizeof(key)))
+	if (k8s_cache_key_of(ns, name, key, sizeof(key)))
 		return NULL;
 	return json_object_get(c->objs, key);
 }

@@ -257,10 +257,7 @@ static void list_done(struct k8s_informer *inf, const char *rv)
 	if (inf->o.lean) {
 		/* The pages were delivered as they came: what the list did
 		 * not show is gone. */
-		if (k8s_rvmap_sweep(&inf->keys, lean_swept, inf) < 0) {
-			list_fail(inf, -ENOMEM, "out of memory");
-			return;
-		}
+		k8s_rvmap_sweep(&inf->keys, lean_swept, inf);
 		list_synced(inf, rv);
 		return;
 	}
@@ -597,20 +594,6 @@ const char *k8s_informer_rv(const struct k8s_informer *inf)
 	return inf->rv;
 }
 
-static int informer_key(const struct k8s_informer *inf, const char *ns, const char *name, char *key,
-                        size_t size)
-{
-	int n;
-
-	if (!name || !name[0])
-		return -EINVAL;
-	if (inf->o.res->namespaced && ns && ns[0])
-		n = snprintf(key, size, "%s/%s", ns, name);
-	else
-		n = snprintf(key, size, "%s", name);
-	return n < 0 || (size_t)n >= size ? -EINVAL : 0;
-}
-
 size_t k8s_informer_size(const struct k8s_informer *inf)
 {
 	return inf->o.lean ? k8s_rvmap_size(&inf->keys) : k8s_cache_size(&inf->cache);
@@ -620,7 +603,7 @@ const char *k8s_informer_rv_of(const struct k8s_informer *inf, const char *ns, c
 {
 	char key[K8S_KEY_MAX];
 
-	if (informer_key(inf, ns, name, key, sizeof(key)))
+	if (k8s_cache_key_of(inf->o.res->namespaced ? ns : NULL, name, key, sizeof(key)))
 		return NULL;
 	if (inf->o.lean)
 		return k8s_rvmap_rv(&inf->keys, key);

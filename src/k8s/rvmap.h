@@ -1,8 +1,8 @@
 /*
  * The lean informer's memory of what it has delivered: for each object
  * key ("namespace/name" or "name"), its resourceVersion and a hash of its
- * uid, in an open-addressing table (linear probing, backward-shift
- * deletion) with one allocation per object. Pure.
+ * uid, in a dense array indexed by core_idx, with one allocation per
+ * object. Pure.
  *
  * Re-lists mark what they see with a generation; what a complete list did
  * not mark is swept (deleted on the server while the watch was down).
@@ -13,17 +13,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/idx.h"
+
 struct k8s_rvmap_ent {
-	char *kv;     /* owned: key '\0' resourceVersion '\0'; NULL = free slot */
-	uint64_t uid; /* hash of metadata.uid, 0 when absent */
-	uint32_t hash;
-	uint32_t gen; /* last generation that saw the object */
+	char *kv;      /* owned: key '\0' resourceVersion '\0' */
+	uint64_t uid;  /* hash of metadata.uid, 0 when absent */
+	uint32_t hash; /* core_idx_hash2(key, NULL) */
+	uint32_t gen;  /* last generation that saw the object */
 };
 
 struct k8s_rvmap {
-	struct k8s_rvmap_ent *slots; /* owned */
-	size_t cap;                  /* power of two, or 0 */
-	size_t n;
+	struct k8s_rvmap_ent *v; /* owned, dense */
+	size_t n, cap;
+	struct core_idx ix; /* key -> position in v */
 	uint32_t gen;
 };
 
@@ -48,8 +50,8 @@ size_t k8s_rvmap_size(const struct k8s_rvmap *m);
 /* A new generation: a re-list begins. */
 void k8s_rvmap_begin(struct k8s_rvmap *m);
 /* Removes every key not seen in the current generation, calling cb (key
- * borrowed for the call) for each first. Returns how many, or -ENOMEM
- * (nothing removed). */
+ * borrowed for the call; cb must not change m) for each first. Returns
+ * how many. */
 int k8s_rvmap_sweep(struct k8s_rvmap *m, void (*cb)(const char *key, void *arg), void *arg);
 
 #endif

@@ -88,6 +88,9 @@ int k8s_cache_init(struct k8s_cache *c);
 void k8s_cache_fini(struct k8s_cache *c);
 /* "namespace/name" or "name" into buf; -EINVAL without metadata.name. */
 int k8s_cache_key(const json_t *obj, char *buf, size_t size);
+/* The same from parts: ns NULL or "" gives "name"; -EINVAL without a name
+ * or when buf is too small. */
+int k8s_cache_key_of(const char *ns, const char *name, char *buf, size_t size);
 /* Borrowed from the cache; NULL if absent. ns NULL for cluster-scoped. */
 const json_t *k8s_cache_get(const struct k8s_cache *c, const char *ns, const char *name);
 size_t k8s_cache_size(const struct k8s_cache *c);

@@ -66,30 +66,27 @@ static int check_obj(const json_t *obj, char *why, size_t size, void *arg)
 }
 
 /* The check of the lean informers stores the object: one decode. */
-static int check_svc(const json_t *obj, char *why, size_t size, void *arg)
+static int store_check(int (*put)(struct speaker_store *, const json_t *, struct cfg_error *),
+                       struct speaker_cluster *c, const json_t *obj, char *why, size_t size)
 {
-	struct speaker_cluster *c = arg;
 	struct cfg_error err;
 	int rc;
 
 	cfg_error_init(&err, NULL, NULL);
-	rc = speaker_store_service_put(&c->store, obj, &err);
+	rc = put(&c->store, obj, &err);
 	if (rc < 0)
 		snprintf(why, size, "%s", err.msg[0] ? err.msg : strerror(-rc));
 	return rc;
 }
 
+static int check_svc(const json_t *obj, char *why, size_t size, void *arg)
+{
+	return store_check(speaker_store_service_put, arg, obj, why, size);
+}
+
 static int check_slice(const json_t *obj, char *why, size_t size, void *arg)
 {
-	struct speaker_cluster *c = arg;
-	struct cfg_error err;
-	int rc;
-
-	cfg_error_init(&err, NULL, NULL);
-	rc = speaker_store_slice_put(&c->store, obj, &err);
-	if (rc < 0)
-		snprintf(why, size, "%s", err.msg[0] ? err.msg : strerror(-rc));
-	return rc;
+	return store_check(speaker_store_slice_put, arg, obj, why, size);
 }
 
 static void store_gone(const struct cfg_service *old, void *arg)

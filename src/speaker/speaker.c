@@ -10,6 +10,7 @@
 #include "bgp/peer.h"
 #include "bgp/prefix_set.h"
 #include "bgp/sock.h"
+#include "core/idx.h"
 #include "core/log.h"
 #include "lb/announce.h"
 #include "netlink/nl.h"
@@ -386,17 +387,7 @@ static bool lbif_apply(struct speaker *s, const struct cfg_set *set, const struc
  * name); a collision would only merge two log lines. */
 static uint64_t svc_hash(const char *ns, const char *name)
 {
-	uint64_t h = 14695981039346656037ull;
-	const char *s2[2] = {ns ? ns : "default", name};
-
-	for (int k = 0; k < 2; k++)
-		for (const char *p = s2[k];; p++) {
-			h ^= (unsigned char)*p;
-			h *= 1099511628211ull;
-			if (!*p)
-				break;
-		}
-	return h;
+	return core_fnv_str(core_fnv_str(CORE_FNV_INIT, ns ? ns : "default"), name);
 }
 
 struct svc_pos {
@@ -506,8 +497,7 @@ void speaker_service_gone(struct speaker *s, const struct cfg_service *svc)
 {
 	uint64_t h = svc_hash(svc->meta.ns, svc->meta.name), *p;
 
-	if (!s->n_announced ||
-	    !(p = bsearch(&h, s->announced, s->n_announced, sizeof(h), u64_cmp)))
+	if (!s->n_announced || !(p = bsearch(&h, s->announced, s->n_announced, sizeof(h), u64_cmp)))
 		return;
 	report_withdrawn(s, svc, LB_ANN_NOT_LB);
 	memmove(p, p + 1, (size_t)(s->announced + s->n_announced - (p + 1)) * sizeof(h));

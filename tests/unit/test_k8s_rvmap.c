@@ -136,8 +136,14 @@ static void test_model(void **state)
 				assert_non_null(k8s_rvmap_rv(&m, k));
 				assert_string_equal(k8s_rvmap_rv(&m, k), json_string_value(v));
 			}
-			for (size_t i = 0; i < m.cap; i++)
-				live += m.slots[i].kv != NULL;
+			/* every stored entry is the model's, found at its place */
+			for (size_t i = 0; i < m.n; i++) {
+				const char *kv = m.v[i].kv;
+
+				assert_non_null(json_object_get(model, kv));
+				assert_string_equal(k8s_rvmap_rv(&m, kv), kv + strlen(kv) + 1);
+				live++;
+			}
 			assert_int_equal(live, json_object_size(model));
 		}
 	}

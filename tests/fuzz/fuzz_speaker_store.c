@@ -1,0 +1,86 @@
+/*
+ * Bytes from the API server -> the cluster-mode speaker's store: a stream
+ * of JSON objects (as watch events deliver them), each a Service or an
+ * EndpointSlice put into the store, or deleted when it carries
+ * "delete": true. After every step the store's invariants must hold: only
+ * LoadBalancer Services with an address, no name twice, every kept slice
+ * found through the Service index with a ready endpoint on this node.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "speaker/store.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int same(const struct cfg_meta *a, const struct cfg_meta *b)
+{
+	return !strcmp(a->name, b->name) && !strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "");
+}
+
+static void check(const struct speaker_store *st)
+{
+	for (size_t i = 0; i < st->n_svc; i++) {
+		const struct cfg_service *s = &st->svc[i];
+
+		if (s->type != CFG_SVC_LOAD_BALANCER || !s->n_ingress || s->n_ports ||
+		    s->meta.labels.n)
+			abort();
+		for (size_t k = i + 1; k < st->n_svc; k++)
+			if (same(&s->meta, &st->svc[k].meta))
+				abort();
+	}
+	for (size_t i = 0; i < st->n_sl; i++) {
+		const struct cfg_endpoint_slice *e = &st->sl[i];
+
+		if (!e->service || e->n_endpoints != 1 || !e->endpoints[0].ready ||
+		    strcmp(e->endpoints[0].node_name, st->node) != 0 ||
+		    !speaker_store_ready_here(st, e->meta.ns, e->service))
+			abort();
+		for (size_t k = i + 1; k < st->n_sl; k++)
+			if (same(&e->meta, &st->sl[k].meta))
+				abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct speaker_store st;
+	size_t off = 0;
+
+	if (speaker_store_init(&st, "n1") < 0)
+		abort();
+	while (off < size) {
+		json_error_t jerr;
+		json_t *obj =
+		    json_loadb((const char *)data + off, size - off, JSON_DISABLE_EOF_CHECK, &jerr);
+		const char *kind, *ns, *name;
+		bool slice;
+		struct cfg_error err;
+
+		if (!obj || jerr.position <= 0)
+			break;
+		off += (size_t)jerr.position;
+		kind = json_string_value(json_object_get(obj, "kind"));
+		slice = kind && !strcmp(kind, "EndpointSlice");
+		ns = json_string_value(
+		    json_object_get(json_object_get(obj, "metadata"), "namespace"));
+		name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+		cfg_error_init(&err, NULL, NULL);
+		if (json_is_true(json_object_get(obj, "delete"))) {
+			if (slice)
+				speaker_store_slice_del(&st, ns, name);
+			else
+				speaker_store_service_del(&st, ns, name);
+		} else if (slice) {
+			speaker_store_slice_put(&st, obj, &err);
+		} else {
+			speaker_store_service_put(&st, obj, &err);
+		}
+		json_decref(obj);
+		check(&st);
+	}
+	speaker_store_fini(&st);
+	return 0;
+}
