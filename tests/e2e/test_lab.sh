@@ -92,8 +92,12 @@ fi
 # Job control, so the lab runs in its own process group and does not start
 # with SIGINT ignored (as background jobs of scripts do); the signal then
 # goes to the whole group, as a terminal's Ctrl-C does.
+# env --default-signal: when the tests themselves run as a background job
+# (CI runners, `cmd &`), SIGINT arrives ignored, and a shell cannot trap
+# or reset a signal ignored at its start; a terminal's Ctrl-C reaches a
+# lab whose SIGINT is at its default.
 set -m
-"$root/lab/run" >"$work/int" 2>&1 </dev/null &
+env --default-signal=INT "$root/lab/run" >"$work/int" 2>&1 </dev/null &
 pid=$!
 set +m
 end=$((SECONDS + 40))
