@@ -23,8 +23,14 @@ class Request:
     @classmethod
     def from_target(cls, method, target, headers=None, body=b"", user="admin"):
         u = urllib.parse.urlsplit(target)
-        q = {k: v[-1] for k, v in urllib.parse.parse_qs(u.query, keep_blank_values=True).items()}
-        return cls(method, urllib.parse.unquote(u.path), q, headers, body, user)
+        return cls.from_parts(method, urllib.parse.unquote(u.path), u.query, headers, body, user)
+
+    @classmethod
+    def from_parts(cls, method, path, query, headers=None, body=b"", user="admin"):
+        """path: already unquoted; query: the raw query string."""
+        q = {k: v[-1] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()} \
+            if query else {}
+        return cls(method, path, q, headers, body, user)
 
     def q(self, name, default=None):
         return self.query.get(name, default)
@@ -52,6 +58,10 @@ class Target:
         self.rtype, self.version, self.namespace, self.name = rtype, version, namespace, name
         self.sub, self.legacy_watch = sub, legacy_watch
 
+    def copy(self):
+        return Target(self.rtype, self.version, self.namespace, self.name, self.sub,
+                      self.legacy_watch)
+
 
 class Faults:
     """Test-controlled failures: the next `count` writes fail with `code`."""
@@ -62,6 +72,8 @@ class Faults:
         self.latency_ms = 0
 
     def take(self, verb, gr):
+        if self.count <= 0:   # the usual case, without the lock
+            return None
         with self.lock:
             if self.count <= 0 or (self.verbs and verb not in self.verbs) or \
                     (self.resource and self.resource != gr):
@@ -239,7 +251,10 @@ class Api:
             return False
         if t.name is not None and md.get("name") != t.name:
             return False
-        return ls.matches(md.get("labels")) and fs.matches(t.rtype.field_set(obj))
+        if ls.reqs and not ls.matches(md.get("labels")):
+            return False
+        # field_set computes every selectable field: only when asked for.
+        return not fs.reqs or fs.matches(t.rtype.field_set(obj))
 
     def list(self, req, t):
         mode = tables.choose(req.headers.get("accept"), True)
@@ -252,48 +267,53 @@ class Api:
         except ValueError:
             raise errors.bad_request(f'invalid limit "{limit}"') from None
         start = None
+        snapshot = None     # the revision listed, None: the current one
         if cont:
             if rv_s not in (None, ""):
                 raise errors.bad_request("specifying resource version is not allowed when "
                                          "using continue")
-            at, start = _decode_continue(cont)
-            items = self.store.list_at(gr, at, t.namespace)
-            if items is None:
-                raise errors.expired(
-                    "The provided continue parameter is too old to display a consistent list "
-                    "result. You can start a new list without the continue parameter, or use "
-                    "the continue token in this response to retrieve the remainder of the "
-                    "results. Continuing with the provided token results in an inconsistent "
-                    "list - objects that were created, modified, or deleted between the time "
-                    "the first chunk was returned and now may show up in the list.")
+            snapshot, start = _decode_continue(cont)
+            too_old = (
+                "The provided continue parameter is too old to display a consistent list "
+                "result. You can start a new list without the continue parameter, or use "
+                "the continue token in this response to retrieve the remainder of the "
+                "results. Continuing with the provided token results in an inconsistent "
+                "list - objects that were created, modified, or deleted between the time "
+                "the first chunk was returned and now may show up in the list.")
         elif match and rv_s in (None, ""):
             raise errors.bad_request("resourceVersionMatch is forbidden unless resourceVersion "
                                      "is provided")
         elif match not in (None, "", "Exact", "NotOlderThan"):
             raise errors.bad_request(f'resourceVersionMatch: Unsupported value: "{match}"')
         elif match == "Exact":
-            at = _parse_rv(rv_s)
-            if at == 0:
+            snapshot = _parse_rv(rv_s)
+            if snapshot == 0:
                 raise errors.bad_request('resourceVersionMatch "exact" is forbidden for '
                                          'resourceVersion "0"')
-            self.wait_for(at)
-            items = self.store.list_at(gr, at, t.namespace)
-            if items is None:
-                raise errors.expired("The resourceVersion for the provided list is too old.")
-        else:
-            if rv_s not in (None, "", "0"):
-                self.wait_for(_parse_rv(rv_s))
-            items, at = self.store.list(gr, t.namespace)
-        items = [o for o in items if self.matches(o, t, ls, fs)]
-        if start is not None:
-            items = [o for o in items if _okey(o) > start]
-        list_meta = {"resourceVersion": str(at)}
-        if limit > 0 and len(items) > limit:
-            rest = len(items) - limit
-            items = items[:limit]
-            list_meta["continue"] = _encode_continue(at, _okey(items[-1]))
-            if ls.empty() and not fs.reqs:
-                list_meta["remainingItemCount"] = rest
+            self.wait_for(snapshot)
+            too_old = "The resourceVersion for the provided list is too old."
+        elif rv_s not in (None, "", "0"):
+            self.wait_for(_parse_rv(rv_s))
+        store = self.store
+        with store.lock:
+            # A page is read from its start key on, like etcd's range reads:
+            # paging through N objects costs O(N), not O(N^2 / limit).
+            if snapshot is not None and snapshot < store.compacted:
+                raise errors.expired(too_old)
+            at = store.rv if snapshot is None else snapshot
+            items, more = [], False
+            for o in store.scan(gr, snapshot, t.namespace, start):
+                if self.matches(o, t, ls, fs):
+                    if limit > 0 and len(items) == limit:
+                        more = True
+                        break
+                    items.append(o)
+            list_meta = {"resourceVersion": str(at)}
+            if more:
+                list_meta["continue"] = _encode_continue(at, _okey(items[-1]))
+                if ls.empty() and not fs.reqs:
+                    list_meta["remainingItemCount"] = store.count_after(
+                        gr, snapshot, t.namespace, _okey(items[-1]))
         strip = not getattr(t.rtype, "crd_name", None)
         if mode == "table":
             objs = [self.output(o, t) for o in items]

@@ -4,6 +4,7 @@ coordination.k8s.io/v1 Leases. Defaulting and validation cover what the
 real strategies (pkg/registry/..., pkg/apis/core/validation) check for the
 fields a load balancer reads and writes; other fields are stored as sent."""
 import ipaddress
+import re
 
 from . import builtin_schemas as bs
 from . import meta
@@ -13,11 +14,18 @@ _COMMON_KEYS = {".metadata.ownerReferences": "uid", ".metadata.finalizers": ""}
 
 
 def _ip_ok(s):
+    if isinstance(s, str) and _IPV4.fullmatch(s):
+        return True  # the common case, without ipaddress's object
     try:
         ipaddress.ip_address(s)
         return True
     except (ValueError, TypeError):
         return False
+
+
+# Exactly the dotted quads ipaddress.IPv4Address accepts (no leading zeros).
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 
 
 class Namespaces(ResourceType):

@@ -1,5 +1,6 @@
 """Command line: serve (default), admin, stop. See ../README.md."""
 import argparse
+import gc
 import json
 import os
 import secrets
@@ -43,6 +44,10 @@ def serve(args):
     token = next(iter(tokens))
     with open(os.path.join(d, "token"), "w") as f:
         f.write(token + "\n")
+    # Stored objects and history are many long-lived containers: with the
+    # default thresholds the cyclic GC rescans them about every hundred
+    # writes (a fifth of the CPU at 10,000 Services). Cycles are rare here.
+    gc.set_threshold(50000, 20, 10)
     store = Store(history_limit=args.history)
     if args.state and os.path.exists(args.state):
         with open(args.state) as f:
@@ -97,6 +102,7 @@ def serve(args):
         os.close(args.daemon_fd)
     while not front.stopped.wait(0.5):
         pass
+    front.flush_log()
     for p in ("pid", "server.json"):
         try:
             os.unlink(os.path.join(d, p))

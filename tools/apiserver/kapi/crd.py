@@ -5,6 +5,7 @@ appear in discovery and its resources are served by CustomResourceType."""
 import copy
 
 from . import builtin_schemas, jsonpath, meta, schema
+from .jsonutil import clone
 from .types import AGE_COLUMN, NAME_COLUMN, ResourceType, col
 
 
@@ -191,7 +192,7 @@ class CustomResourceType(ResourceType):
         had = "status" in obj
         managed = obj["metadata"].get("managedFields")
         obj.clear()
-        obj.update(copy.deepcopy(old))
+        obj.update(clone(old))
         if managed is not None:
             obj["metadata"]["managedFields"] = managed
         if had:

@@ -9,22 +9,33 @@
   "merge" in maps and keyed list items, "$retainKeys", "$setElementOrder/F"
   (orders the merged list) and "$deleteFromPrimitiveList/F".
 """
-import copy
-
 from . import errors
+from .jsonutil import clone
 
 
 def merge_patch(target, patch):
     """RFC 7386 section 2: MergePatch(Target, Patch)."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+        return clone(patch)
+    result = clone(target) if isinstance(target, dict) else {}
+    _merge_into(result, patch)
+    return result
+
+
+def _merge_into(result, patch):
+    """MergePatch on `result`, a private copy, in place (copying the target
+    once, not again at every level)."""
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
+        elif isinstance(value, dict):
+            cur = result.get(key)
+            if not isinstance(cur, dict):
+                cur = {}
+            _merge_into(cur, value)
+            result[key] = cur
         else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
+            result[key] = clone(value)
 
 
 def _pointer(path):
@@ -104,7 +115,7 @@ def json_patch(doc, ops):
     """RFC 6902 section 4: apply each operation in order; any failure aborts."""
     if not isinstance(ops, list):
         raise errors.bad_request("json patch must be an array of operations")
-    doc = copy.deepcopy(doc)
+    doc = clone(doc)
     for op in ops:
         if not isinstance(op, dict) or "op" not in op:
             raise _bad("json patch operation without 'op'")
@@ -112,23 +123,23 @@ def json_patch(doc, ops):
         if path is None:
             raise _bad(f"json patch {kind} without 'path'")
         if kind == "add":
-            doc = _add(doc, path, copy.deepcopy(_need(op, "value")))
+            doc = _add(doc, path, clone(_need(op, "value")))
         elif kind == "remove":
             _remove(doc, path)
         elif kind == "replace":
             _get(doc, path)  # RFC 6902 4.3: the target must exist
             if _pointer(path):
                 _remove(doc, path)
-                doc = _add(doc, path, copy.deepcopy(_need(op, "value")))
+                doc = _add(doc, path, clone(_need(op, "value")))
             else:
-                doc = copy.deepcopy(_need(op, "value"))
+                doc = clone(_need(op, "value"))
         elif kind in ("move", "copy"):
             frm = op.get("from")
             if frm is None:
                 raise _bad(f"json patch {kind} without 'from'")
             if kind == "move" and (path + "/").startswith(frm + "/") and path != frm:
                 raise _bad("move: 'from' is a prefix of 'path'")  # RFC 6902 4.4
-            value = copy.deepcopy(_get(doc, frm))
+            value = clone(_get(doc, frm))
             if kind == "move":
                 _remove(doc, frm)
             doc = _add(doc, path, value)
@@ -147,15 +158,19 @@ def _need(op, key):
     return op[key]
 
 
-def strategic_merge_patch(target, patch, merge_keys, path=""):
+def strategic_merge_patch(target, patch, merge_keys, path="", _owned=False):
     """Applies an SMP; merge_keys maps a dotted path (".spec.ports") to the
-    list's merge key, or to "" for a list of primitives merged as a set."""
+    list's merge key, or to "" for a list of primitives merged as a set.
+    _owned: target is already a private copy (inner levels), patched in place."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+        return clone(patch)
+    if isinstance(target, dict):
+        result = target if _owned else clone(target)
+    else:
+        result = {}
     directive = patch.get("$patch")
     if directive == "replace":
-        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+        return {k: clone(v) for k, v in patch.items() if k != "$patch"}
     if directive == "delete":
         return None
     if directive not in (None, "merge"):
@@ -181,13 +196,13 @@ def strategic_merge_patch(target, patch, merge_keys, path=""):
         elif isinstance(value, list):
             result[key] = [_strip_directives(v) for v in value]
         elif isinstance(value, dict):
-            merged = strategic_merge_patch(result.get(key), value, merge_keys, sub)
+            merged = strategic_merge_patch(result.get(key), value, merge_keys, sub, _owned=True)
             if merged is None:
                 result.pop(key, None)
             else:
                 result[key] = merged
         else:
-            result[key] = copy.deepcopy(value)
+            result[key] = clone(value)
     for field, order in orders.items():
         if isinstance(result.get(field), list) and isinstance(order, list):
             result[field] = _order(result[field], order, merge_keys.get(f"{path}.{field}"))
@@ -211,7 +226,7 @@ def _merge_list(live, patch, key, merge_keys, path):
             if v not in out:
                 out.append(v)
         return out
-    out = [copy.deepcopy(x) for x in live]
+    out = list(live)  # live is the caller's private copy
     for item in patch:
         if not isinstance(item, dict) or key not in item:
             if isinstance(item, dict) and item.get("$patch") == "replace":
@@ -226,7 +241,7 @@ def _merge_list(live, patch, key, merge_keys, path):
         if idx is None:
             out.append(_strip_directives(item))
         else:
-            out[idx] = strategic_merge_patch(out[idx], item, merge_keys, path)
+            out[idx] = strategic_merge_patch(out[idx], item, merge_keys, path, _owned=True)
     return out
 
 

@@ -13,16 +13,25 @@ class Registry:
         self.lock = threading.RLock()
         self.static = list(builtins.BUILTIN_TYPES) + [CRDS]
         self.custom = {}   # crd name -> CustomResourceType
+        self._lookups = {}  # (group, version, resource) -> type or None; reset on CRD changes
 
     def all(self):
         with self.lock:
             return self.static + list(self.custom.values())
 
     def lookup(self, group, version, resource):
+        key = (group, version, resource)
+        cache = self._lookups
+        if key in cache:
+            return cache[key]
+        found = None
         for t in self.all():
             if t.group == group and t.resource == resource and version in t.versions:
-                return t
-        return None
+                found = t
+                break
+        if len(cache) < 4096:   # URLs carry arbitrary names: bounded
+            cache[key] = found
+        return found
 
     def by_gr(self, gr):
         for t in self.all():
@@ -55,11 +64,14 @@ class Registry:
                 if t.resource == new.resource or t.kind == new.kind:
                     return f'"{new.resource}" is already in use'
             self.custom[name] = new
+            self._lookups = {}
         return None
 
     def remove_crd(self, name):
         with self.lock:
-            return self.custom.pop(name, None)
+            gone = self.custom.pop(name, None)
+            self._lookups = {}
+            return gone
 
 
 def version_priority(v):

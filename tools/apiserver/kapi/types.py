@@ -1,9 +1,9 @@
 """Resource types: what a REST endpoint stores and how its strategy
 normalises, defaults, validates and prints objects. Built-in types live in
 builtins.py, custom resources in crd.py; both subclass ResourceType."""
-import copy
-
-from . import meta
+from . import meta, schema
+from .jsonutil import clone
+from .selectors import field_value
 
 ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
@@ -66,7 +66,6 @@ class ResourceType:
         return base + list(self.extra_field_selectors)
 
     def field_set(self, obj):
-        from .selectors import field_value
         return {f: field_value(obj, f) for f in self.field_selectors()}
 
     # --- strategy: each mutates `obj` (a private copy) in place ---
@@ -84,7 +83,7 @@ class ResourceType:
         """Main endpoint: with a status subresource, status changes are ignored."""
         if self.status_subresource:
             if "status" in old:
-                obj["status"] = copy.deepcopy(old["status"])
+                obj["status"] = clone(old["status"])
             else:
                 obj.pop("status", None)
         if self.sets_generation and self.spec_changed(obj, old):
@@ -97,7 +96,7 @@ class ResourceType:
                 del obj[k]
         for k, v in old.items():
             if k not in ("metadata", "status", "apiVersion", "kind"):
-                obj[k] = copy.deepcopy(v)
+                obj[k] = clone(v)
 
     def spec_changed(self, obj, old):
         def strip(o):
@@ -124,13 +123,15 @@ class ResourceType:
         return causes
 
     known_fields = None         # a schema of the JSON fields (builtin_schemas.py)
+    _pruner = None
 
     def prune(self, obj, version):
         """Drops unknown fields; returns their paths for field validation."""
         if self.known_fields is None:
             return []
-        from . import schema
-        return schema.prune(self.known_fields, obj)
+        if self._pruner is None or self._pruner[0] is not self.known_fields:
+            self._pruner = (self.known_fields, schema.Pruner(self.known_fields))
+        return self._pruner[1].prune(obj)
 
     # --- server-side printing (Accept: ...;as=Table) ---
 

@@ -92,7 +92,8 @@ class Stream:
         self.first, self.initial_end, self.start_rv = first, initial_end, start_rv
         self.expired_msg = expired_msg
         self.include = include
-        self.alive = None        # set by the HTTP layer: False once the client hung up
+        self.alive = None        # for __iter__: False once the client hung up
+        self.next_bm = 0.0
 
     @property
     def aborted(self):
@@ -103,11 +104,16 @@ class Stream:
 
     def _line(self, type_, obj):
         if type_ in ("ADDED", "MODIFIED", "DELETED"):
-            obj = self.api.output(obj, self.t)
-            if self.table:
-                obj = tables.table(self.t.rtype, self.t.version, [obj], {
-                    "resourceVersion": obj["metadata"].get("resourceVersion", "")},
-                    self.include, headers=True)
+            out = self.api.output(obj, self.t)
+            if not self.table:
+                # Event objects are never mutated: their encoding is shared
+                # with the write's response and the other watchers. The
+                # bytes are those of json.dumps({"type": ..., "object": ...}).
+                body = self.api.store.encoded(out) if out is obj else json.dumps(out).encode()
+                return b'{"type": "%s", "object": %s}\n' % (type_.encode(), body)
+            obj = tables.table(self.t.rtype, self.t.version, [out], {
+                "resourceVersion": out["metadata"].get("resourceVersion", "")},
+                self.include, headers=True)
         return (json.dumps({"type": type_, "object": obj}) + "\n").encode()
 
     def _bookmark(self, rv, annotations=None):
@@ -138,46 +144,72 @@ class Stream:
     def _match(self, obj):
         return self.api.matches(obj, self.t, self.ls, self.fs)
 
+    # --- driving the stream: opening() once, then poll() whenever the
+    # watcher wakes (Watcher.on_wake) or next_wake() is reached.
+
+    def opening(self):
+        """The first batches of lines: the ERROR for a too old version, or
+        the initial ADDED events (and the initial-events-end bookmark)."""
+        self.next_bm = time.monotonic() + self.api.config.bookmark_interval
+        if self.expired_msg is not None:
+            err = errors.expired(self.expired_msg)
+            return [[(json.dumps({"type": "ERROR", "object": err.status()}) + "\n").encode()]]
+        first, self.first = self.first, []
+        out = [[self._line(type_, obj) for type_, obj in first[i:i + 256]]
+               for i in range(0, len(first), 256)]
+        if self.initial_end:
+            out.append([self._bookmark(self.start_rv, {"k8s.io/initial-events-end": "true"})])
+        return out
+
+    def poll(self):
+        """(lines, end): the lines to send now, and None while the stream
+        goes on, "end" when the response ends, "abort" when the connection
+        is to be cut (drop-watches abrupt, restart, stop)."""
+        if self.expired_msg is not None:
+            return [], "end"
+        store = self.api.store
+        w = self.w
+        with store.lock:
+            events = list(w.queue)
+            w.queue.clear()
+            closed = w.closed
+            bm_rv = store.rv
+        if closed:
+            return [], "abort" if self.aborted else "end"
+        out = []
+        for ev in events:
+            seen = self._filter(ev)
+            if seen:
+                out.append(self._line(*seen))
+        now = time.monotonic()
+        if self.bookmarks and now >= self.next_bm and not events:
+            out.append(self._bookmark(bm_rv))
+            self.next_bm = now + self.api.config.bookmark_interval
+        return out, ("end" if now >= self.deadline else None)
+
+    def next_wake(self):
+        """When poll() has something to do without a new event."""
+        return min(self.deadline, self.next_bm) if self.bookmarks else self.deadline
+
     def __iter__(self):
+        """The lines, blocking (the loop in loop.py does not use this)."""
+        store = self.api.store
         try:
-            if self.expired_msg is not None:
-                err = errors.expired(self.expired_msg)
-                yield (json.dumps({"type": "ERROR", "object": err.status()}) + "\n").encode()
-                return
-            for type_, obj in self.first:
-                yield self._line(type_, obj)
-            if self.initial_end:
-                yield self._bookmark(self.start_rv, {"k8s.io/initial-events-end": "true"})
-            interval = self.api.config.bookmark_interval
-            next_bm = time.monotonic() + interval
-            store = self.api.store
+            for batch in self.opening():
+                yield from batch
             while True:
-                out = []
-                with store.changed:
-                    if not self.w.queue and not self.w.closed:
-                        now = time.monotonic()
-                        wake = min(self.deadline, next_bm if self.bookmarks else self.deadline)
-                        if now < wake:
+                with store.lock:
+                    if not self.w.queue and not self.w.closed and self.expired_msg is None:
+                        wait = self.next_wake() - time.monotonic()
+                        if wait > 0:
                             # Wake at least once a second to notice a client that left.
-                            store.changed.wait(min(wake - now, 1.0))
-                    events = list(self.w.queue)
-                    self.w.queue.clear()
-                    if self.w.closed:
-                        return
-                    bm_rv = store.rv
-                if not events and self.alive is not None and not self.alive():
+                            (self.w.cond or store.changed).wait(min(wait, 1.0))
+                    idle = not self.w.queue and not self.w.closed
+                if idle and self.alive is not None and not self.alive():
                     return
-                for ev in events:
-                    seen = self._filter(ev)
-                    if seen:
-                        out.append(self._line(*seen))
-                now = time.monotonic()
-                if self.bookmarks and now >= next_bm and not events:
-                    out.append(self._bookmark(bm_rv))
-                    next_bm = now + self.api.config.bookmark_interval
-                for line in out:
-                    yield line
-                if time.monotonic() >= self.deadline:
+                lines, end = self.poll()
+                yield from lines
+                if end:
                     return
         finally:
             self.close()

@@ -3,12 +3,15 @@ generic registry's semantics: optimistic concurrency on
 metadata.resourceVersion, no-op updates that write nothing, finalizers and
 deletionTimestamp, namespace lifecycle, status subresources, field
 validation (Strict/Warn/Ignore) and managedFields."""
+import collections
 import copy
 import ipaddress
 import json
 import random
 
 from . import errors, managed, meta, patch
+from .api import Response
+from .jsonutil import clone
 from .registry import CRDS
 
 _PATCH_TYPES = {
@@ -27,6 +30,9 @@ class Writer:
         self.store = api.store
         self.registry = api.registry
         self._pending_ports = set()
+        self._net = None
+        self.allocated = _ServiceAllocations()
+        self.store.add_index("services", self.allocated)
 
     # --- bootstrap: what a fresh cluster has ---
 
@@ -60,32 +66,35 @@ class Writer:
     # --- allocators (callers hold the store lock) ---
 
     def alloc_cluster_ip(self):
-        net = ipaddress.ip_network(self.api.config.service_cidr)
-        used = {s.get("spec", {}).get("clusterIP") for s in self.store.list("services")[0]}
+        cidr = self.api.config.service_cidr
+        if self._net is None or self._net[0] != cidr:
+            self._net = (cidr, ipaddress.ip_network(cidr))
+        net = self._net[1]
+        used = self.allocated.ips   # a Counter: absent (or 0) means free
         for _ in range(1000):
             ip = str(net[random.randrange(2, min(net.num_addresses - 1, 1 << 20))])
-            if ip not in used:
+            if not used.get(ip):
                 return ip
         for ip in net.hosts():
-            if str(ip) not in used:
+            if not used.get(str(ip)):
                 return str(ip)
         return None
 
     def used_node_ports(self):
-        used = set()
-        for s in self.store.list("services")[0]:
-            for p in s.get("spec", {}).get("ports") or []:
-                if p.get("nodePort"):
-                    used.add(p["nodePort"])
-            if s.get("spec", {}).get("healthCheckNodePort"):
-                used.add(s["spec"]["healthCheckNodePort"])
-        return used
+        return {p for p, n in self.allocated.ports.items() if n > 0}
 
     def alloc_node_port(self):
-        used = self.used_node_ports() | self._pending_ports
-        free = [p for p in range(30000, 32768) if p not in used]
-        port = random.choice(free)
-        self._pending_ports.add(port)
+        """A port picked uniformly among the free ones: a few random draws
+        (enough unless the range is nearly full), else from the free list."""
+        used, pending = self.allocated.ports, self._pending_ports
+        for _ in range(32):
+            port = random.randrange(30000, 32768)
+            if not used.get(port) and port not in pending:
+                break
+        else:
+            free = [p for p in range(30000, 32768) if not used.get(p) and p not in pending]
+            port = random.choice(free)
+        pending.add(port)
         return port
 
     # --- dispatch ---
@@ -187,7 +196,12 @@ class Writer:
 
     def _respond(self, ctx, code, obj, warnings=()):
         headers = [("Warning", f'299 - "{w}"') for w in warnings]
-        return _resp(code, self.api.output(obj, ctx.t), headers)
+        out = self.api.output(obj, ctx.t)
+        if out is obj and self.store.is_stored(ctx.t.rtype.gr, obj):
+            # Stored objects are immutable: the encoding is shared with the
+            # watch events of this change.
+            return Response(code, out, body=self.store.encoded(out), headers=headers)
+        return _resp(code, out, headers)
 
     def _namespace_ok(self, ctx):
         t = ctx.t
@@ -356,7 +370,7 @@ class Writer:
                                      f"on the URL ({t.name})")
         force = req.flag("force")
         av = t.rtype.api_version(t.version)
-        cfg = copy.deepcopy(body)
+        cfg = clone(body)
         cfg["metadata"].pop("managedFields", None)
         if not cfg["metadata"].get("resourceVersion"):
             cfg["metadata"].pop("resourceVersion", None)
@@ -398,7 +412,7 @@ class Writer:
         if omd.get("finalizers"):
             if omd.get("deletionTimestamp"):
                 return self._respond(ctx, 200, old)
-            obj = copy.deepcopy(old)
+            obj = clone(old)
             obj["metadata"]["deletionTimestamp"] = meta.now_rfc3339()
             obj["metadata"]["deletionGracePeriodSeconds"] = 0
             stored = self.store.commit(t.rtype.gr, "MODIFIED", obj, old)
@@ -463,7 +477,7 @@ class Writer:
                  if self.api.matches(o, t, ls, fs)]
         out = []
         for o in items:
-            sub = copy.copy(t)
+            sub = t.copy()
             sub.name = o["metadata"]["name"]
             sub_ctx = _Ctx(ctx.req, sub, ctx.dry, ctx.fv, ctx.manager)
             sub_ctx.t.namespace = o["metadata"].get("namespace") or None
@@ -500,10 +514,64 @@ class Writer:
         self.store.close_watchers(rtype.gr, "resource removed")
 
 
+class _ServiceAllocations:
+    """What Services hold, for the allocators, kept by the store on every
+    commit (an index instead of a scan of every Service per create): how
+    many Services use each ClusterIP and each node port (node ports and
+    healthCheckNodePort)."""
+
+    def __init__(self):
+        self.ips = collections.Counter()
+        self.ports = collections.Counter()
+
+    def reset(self, services):
+        self.ips.clear()
+        self.ports.clear()
+        for s in services:
+            self._count(s, 1)
+
+    def update(self, old, new):
+        if old is not None and new is not None and _same_allocations(old, new):
+            return
+        if old is not None:
+            self._count(old, -1)
+        if new is not None:
+            self._count(new, 1)
+
+    def _count(self, svc, n):
+        spec = svc.get("spec")
+        if not isinstance(spec, dict):
+            return
+        ip = spec.get("clusterIP")
+        if isinstance(ip, str):
+            self.ips[ip] += n
+        for p in spec.get("ports") or []:
+            if isinstance(p, dict) and p.get("nodePort") and _hashable(p["nodePort"]):
+                self.ports[p["nodePort"]] += n
+        hc = spec.get("healthCheckNodePort")
+        if hc and _hashable(hc):
+            self.ports[hc] += n
+
+
+def _same_allocations(a, b):
+    sa, sb = a.get("spec"), b.get("spec")
+    if sa is sb:
+        return True
+    if not isinstance(sa, dict) or not isinstance(sb, dict):
+        return False
+    return sa.get("clusterIP") == sb.get("clusterIP") and \
+        sa.get("ports") == sb.get("ports") and \
+        sa.get("healthCheckNodePort") == sb.get("healthCheckNodePort")
+
+
+def _hashable(v):
+    return isinstance(v, (int, str, float))
+
+
 class _Ctx:
     def __init__(self, req, t, dry, fv, manager):
         # A private copy: deletecollection re-targets it per object.
-        self.req, self.t, self.dry, self.fv, self.manager = req, copy.copy(t), dry, fv, manager
+        self.req, self.t, self.dry, self.fv, self.manager = req, t.copy(), dry, fv, manager
 
 
 def _conds(status):
@@ -542,6 +610,5 @@ def _decode(req, optional=False, t=None):
 
 
 def _resp(code, obj, headers=()):
-    from .api import Response
     return Response(code, obj, headers=list(headers))
 
