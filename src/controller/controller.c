@@ -14,12 +14,13 @@
 
 #define DEFAULT_INFLIGHT 32
 #define STOP_GUARD_S     3.0
+#define SVC_PAGE         500
 
 static void try_synced(struct controller *c)
 {
 	int rc;
 
-	if (!c->engine || lb_ctrl_is_synced(c->engine) || !ctl_all_synced(c))
+	if (!c->active || !c->engine || lb_ctrl_is_synced(c->engine) || !ctl_all_synced(c))
 		return;
 	/* Every list is complete: the allocator restores what the cluster
 	 * shows before anything is allocated. */
@@ -28,8 +29,7 @@ static void try_synced(struct controller *c)
 		return;
 	}
 	log_info("controller: caches synced, %zu Services, %zu Eips: deciding",
-	         k8s_cache_size(k8s_informer_cache(c->inf[CTL_INF_SVC])),
-	         k8s_cache_size(k8s_informer_cache(c->inf[CTL_INF_EIP])));
+	         k8s_informer_size(c->inf[CTL_INF_SVC]), k8s_informer_size(c->inf[CTL_INF_EIP]));
 	ctl_drain(c);
 }
 
@@ -42,22 +42,91 @@ static int recorder_open(struct controller *c)
 	return rc;
 }
 
-static void become_active(struct controller *c)
+static void inf_add(const json_t *obj, void *arg);
+static void inf_update(const json_t *old, const json_t *cur, void *arg);
+static void inf_delete(const json_t *obj, void *arg);
+static void inf_synced(void *arg);
+
+static int make_informer(struct controller *c, enum ctl_inf i)
+{
+	struct k8s_informer_opts io = {
+	    .res = ctl_inf_res[i],
+	    /* Services are many: only the engine's decoded state is kept. */
+	    /* Services are many, and an Eip's status lists every address it
+	     * gave: only the engine's decoded state is kept of either. */
+	    .lean = i == CTL_INF_SVC || i == CTL_INF_EIP,
+	    /* Pages of 500 (client-go's size) rather than lean mode's 100:
+	     * a restart over 10,000 Services lists in half the time, and a
+	     * page's transient JSON (~2 MB) stays below the peak of the
+	     * first allocation. */
+	    .page_size = i == CTL_INF_SVC ? SVC_PAGE : 0,
+	    .on_add = inf_add,
+	    .on_update = inf_update,
+	    .on_delete = inf_delete,
+	    .on_synced = inf_synced,
+	    .arg = &c->inf_arg[i],
+	};
+
+	c->inf_arg[i].c = c;
+	c->inf_arg[i].which = i;
+	return k8s_informer_new(c->client, &io, &c->inf[i]);
+}
+
+static struct lb_ctrl *engine_new(struct controller *c)
 {
 	struct lb_ctrl_opts eo = {.lb_class = c->lb_class, .default_family = AF_INET};
+	struct lb_ctrl *e = lb_ctrl_new(&eo);
 
+	c->engine_drops = 0;
+	if (!e)
+		log_err("controller: cannot create the engine: %s", strerror(ENOMEM));
+	return e;
+}
+
+/*
+ * A fresh, unsynced engine after this replica stopped acting (the old one
+ * holds decisions the next leader may not share): Namespaces from their
+ * cache, Eips and Services from new lists, since their informers keep no
+ * objects. Leadership changes are rare; listing again is cheap next to
+ * holding every object as JSON on every replica.
+ */
+static void engine_rebuild(struct controller *c)
+{
+	static const enum ctl_inf lean[] = {CTL_INF_EIP, CTL_INF_SVC};
+	int rc = 0;
+
+	lb_ctrl_free(c->engine);
+	if (!(c->engine = engine_new(c)))
+		return;
+	ctl_feed_cached(c);
+	for (size_t i = 0; i < sizeof(lean) / sizeof(lean[0]) && !rc; i++) {
+		k8s_informer_free(c->inf[lean[i]]);
+		c->inf[lean[i]] = NULL;
+		if (!(rc = make_informer(c, lean[i])))
+			rc = k8s_informer_start(c->inf[lean[i]]);
+	}
+	if (rc) {
+		/* Without them the engine cannot be trusted: none until a retry. */
+		log_err("controller: restarting the informers: %s", strerror(-rc));
+		lb_ctrl_free(c->engine);
+		c->engine = NULL;
+	}
+}
+
+static void become_active(struct controller *c)
+{
 	if (c->active || c->stopping)
 		return;
-	c->engine = lb_ctrl_new(&eo);
 	if (!c->engine) {
-		log_err("controller: cannot create the engine: %s", strerror(ENOMEM));
-		return;
+		engine_rebuild(c);
+		if (!c->engine)
+			return;
 	}
 	c->active = true;
 	c->initial_drained = false;
-	log_info("controller: %s: acting, rebuilding state from the caches",
-	         c->elector ? "leading" : "no leader election");
-	ctl_feed_all(c);
+	log_info("controller: %s: acting on %zu Services seen so far",
+	         c->elector ? "leading" : "no leader election",
+	         k8s_informer_size(c->inf[CTL_INF_SVC]));
 	try_synced(c);
 }
 
@@ -75,6 +144,8 @@ static void become_passive(struct controller *c)
 	if (recorder_open(c))
 		log_err("controller: cannot create the event recorder");
 	log_info("controller: no longer acting");
+	if (!c->stopping)
+		engine_rebuild(c);
 }
 
 static void on_started(void *arg)
@@ -113,7 +184,7 @@ static void inf_synced(void *arg)
 	struct ctl_inf_arg *a = arg;
 
 	log_info("controller: %s listed (%zu)", ctl_inf_res[a->which]->resource,
-	         k8s_cache_size(k8s_informer_cache(a->c->inf[a->which])));
+	         k8s_informer_size(a->c->inf[a->which]));
 	try_synced(a->c);
 }
 
@@ -144,19 +215,9 @@ static void stop_cb(struct ev_loop *loop, ev_timer *t, int revents)
 static int make_informers(struct controller *c, char *err, size_t errlen)
 {
 	for (int i = 0; i < CTL_INF_N; i++) {
-		struct k8s_informer_opts io = {
-		    .res = ctl_inf_res[i],
-		    .on_add = inf_add,
-		    .on_update = inf_update,
-		    .on_delete = inf_delete,
-		    .on_synced = inf_synced,
-		    .arg = &c->inf_arg[i],
-		};
 		int rc;
 
-		c->inf_arg[i].c = c;
-		c->inf_arg[i].which = (enum ctl_inf)i;
-		if ((rc = k8s_informer_new(c->client, &io, &c->inf[i]))) {
+		if ((rc = make_informer(c, (enum ctl_inf)i))) {
 			snprintf(err, errlen, "informer %s: %s", ctl_inf_res[i]->resource,
 			         strerror(-rc));
 			return rc;
@@ -239,6 +300,11 @@ int controller_new(struct ev_loop *loop, const struct k8s_config *cfg,
 	c->o.metrics_address = NULL;
 	if ((rc = make_informers(c, err, errlen)))
 		goto out;
+	if (!(c->engine = engine_new(c))) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "engine: %s", strerror(ENOMEM));
+		goto out;
+	}
 	if (o->leader_elect && (rc = make_elector(c, err, errlen)))
 		goto out;
 	*out = c;

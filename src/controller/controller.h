@@ -6,15 +6,22 @@
  * health on obs/http.h. Everything runs on one libev loop.
  *
  * Who acts: without leader election at once; with it, only while this
- * replica holds the Lease. Every replica keeps its informers (a warm
- * cache); the acting one builds a fresh engine from the caches when it
- * starts leading, so the allocator is rebuilt from what the cluster shows
- * (never renumbered), and drops it, cancelling its writes, when it stops.
+ * replica holds the Lease. Every replica keeps its informers and feeds an
+ * engine that only records until it is synced, which happens when this
+ * replica starts acting, so the allocator is rebuilt from what the
+ * cluster shows (never renumbered). A replica that stops acting drops
+ * that engine, cancelling its writes, and builds a fresh one (the Service
+ * informer is lean, so that means listing the Services again).
+ *
+ * Memory: Services are not cached as JSON (a lean informer: key and
+ * resourceVersion); the engine's decoded state is the only copy.
  *
  * Writes: at most max_inflight objects at a time, one at a time per
  * object (a newer action for a busy object waits and replaces any older
- * waiting one). The first attempt starts from the informer's copy (one
- * PUT, no GET); a 409 Conflict falls back to k8s_update_retry (GET,
+ * waiting one). Services get patches of only what berth owns (see
+ * controller_write.c); a 409 on a patch's resourceVersion precondition
+ * makes the engine decide again from the newer object. Eips are PUT from
+ * the informer's copy; a 409 falls back to k8s_update_retry (GET,
  * re-apply, PUT). A write that fails otherwise makes the engine re-check
  * every object after a backoff (lb_ctrl_resync).
  */

@@ -29,25 +29,6 @@ static const char *annotation(const json_t *obj, const char *key)
 	    json_object_get(json_object_get(json_object_get(obj, "metadata"), "annotations"), key));
 }
 
-/* An enabled Eip marked as the default one is cached (the engine decides
- * precisely; this is only for reporting Services it cannot decode). */
-static bool default_eip_cached(const struct controller *c)
-{
-	const struct k8s_cache *cache = k8s_informer_cache(c->inf[CTL_INF_EIP]);
-	const char *key;
-	json_t *eip;
-
-	json_object_foreach(cache->objs, key, eip)
-	{
-		const char *d = annotation(eip, CFG_ANN_DEFAULT_EIP);
-
-		if (d && strcmp(d, "true") == 0 &&
-		    !json_is_true(json_object_get(json_object_get(eip, "spec"), "disable")))
-			return true;
-	}
-	return false;
-}
-
 /* Would berth serve this Service (read from the raw object, since it did
  * not decode)? The rules of lb/ctrl.h, as far as the raw object shows. */
 static bool svc_is_berths(const struct controller *c, const json_t *obj)
@@ -62,7 +43,7 @@ static bool svc_is_berths(const struct controller *c, const json_t *obj)
 		return strcmp(cls, c->lb_class) == 0;
 	if (lb)
 		return strcmp(lb, "openelb") == 0 || strcmp(lb, "porter") == 0;
-	return annotation(obj, LB_ANN_POOL) || default_eip_cached(c);
+	return annotation(obj, LB_ANN_POOL) || (c->engine && lb_ctrl_default_eip_seen(c->engine));
 }
 
 static void report_bad(struct controller *c, const json_t *obj, const char *kind,
@@ -93,6 +74,7 @@ static void feed_service(struct controller *c, const json_t *obj)
 	struct cfg_service svc;
 	struct cfg_error err;
 	struct lb_cond cond;
+	struct lb_svc_seen seen = {0};
 	int rc, has;
 
 	cfg_error_init(&err, NULL, NULL);
@@ -103,11 +85,13 @@ static void feed_service(struct controller *c, const json_t *obj)
 		return;
 	}
 	if (c->engine) {
+		/* A malformed condition is "not known": it alone causes no write. */
 		has = lb_cond_from_json(obj, &cond);
-		if (has < 0)
-			rc = lb_ctrl_service_upsert(c->engine, &svc);
-		else
-			rc = lb_ctrl_service_upsert_cond(c->engine, &svc, has ? &cond : NULL);
+		seen.cond_known = has >= 0;
+		seen.cond = has > 0 ? &cond : NULL;
+		seen.generation = json_integer_value(
+		    json_object_get(json_object_get(obj, "metadata"), "generation"));
+		rc = lb_ctrl_service_upsert_seen(c->engine, &svc, &seen);
 		if (rc)
 			log_err("controller: Service %s/%s: %s", svc.meta.ns, svc.meta.name,
 			        strerror(-rc));
@@ -176,7 +160,7 @@ void ctl_feed_add(enum ctl_inf which, const json_t *obj, struct controller *c)
 		feed_namespace(c, obj);
 		break;
 	}
-	if (c->engine)
+	if (c->active)
 		ctl_schedule_drain(c);
 }
 
@@ -196,13 +180,13 @@ void ctl_feed_delete(enum ctl_inf which, const json_t *obj, struct controller *c
 	if (rc && rc != -ENOENT)
 		log_err("controller: delete of %s %s: %s", ctl_inf_res[which]->kind, name,
 		        strerror(-rc));
-	ctl_schedule_drain(c);
+	if (c->active)
+		ctl_schedule_drain(c);
 }
 
-void ctl_feed_all(struct controller *c)
+void ctl_feed_cached(struct controller *c)
 {
-	/* Namespaces and Eips first: Services are judged against them. */
-	static const enum ctl_inf order[] = {CTL_INF_NS, CTL_INF_EIP, CTL_INF_SVC};
+	static const enum ctl_inf order[] = {CTL_INF_NS};
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		const struct k8s_cache *cache = k8s_informer_cache(c->inf[order[i]]);

@@ -19,6 +19,11 @@
 #define CTL_EVENTS_DROPPED "berth_controller_events_dropped_total"
 #define CTL_DECODE_ERRORS  "berth_controller_decode_errors_total"
 #define CTL_RESYNCS        "berth_controller_resyncs_total"
+#define CTL_CONFLICTS      "berth_controller_write_conflicts_total"
+
+/* resourceVersions are opaque strings; a longer one is treated as unknown
+ * (the write then goes without a precondition and writes the time anew). */
+#define CTL_RV_MAX 64
 
 enum ctl_inf { CTL_INF_SVC = 0, CTL_INF_EIP, CTL_INF_NS, CTL_INF_N };
 
@@ -32,10 +37,17 @@ struct ctl_write {
 	char key[K8S_KEY_MAX + 8]; /* "s/ns/name" or "e/name" */
 	unsigned stage;            /* index into the action's stages */
 	bool wrote;                /* a stage of this action was written */
-	json_t *base;              /* owned: the object as last written, or NULL */
-	struct k8s_req *req;       /* the optimistic PUT in flight */
-	struct k8s_update *upd;    /* the conflict fallback in flight */
-	char now[K8S_TIME_MAX];    /* lastTransitionTime for this action */
+	bool conflicted;           /* ended by a 409 on a precondition */
+	/* Services (patches): the resourceVersion of the object act was
+	 * computed from, then of the object a stage wrote ("" unknown); and
+	 * whether berth's condition there has act's status (-1: act's own
+	 * keep_time, from the engine's view). */
+	char rv[CTL_RV_MAX];
+	char rv_queued[CTL_RV_MAX]; /* the same for queued */
+	int keep_time;
+	char sent_rv[CTL_RV_MAX]; /* the precondition of the patch in flight, "" none */
+	struct k8s_req *req;      /* the patch in flight */
+	char now[K8S_TIME_MAX];   /* lastTransitionTime for this action */
 };
 
 struct ctl_inf_arg {
@@ -58,8 +70,12 @@ struct controller {
 	char *lease_ns, *lease_name;
 	struct controller_opts o; /* strings above; others borrowed as NULL */
 
-	/* Acting state: engine != NULL while this replica acts. */
+	/* The engine is fed by the informers whether or not this replica
+	 * acts (the Service informer keeps no objects to feed a new one
+	 * from); it decides only once synced, which only an acting replica
+	 * does. NULL only when it could not be made. */
 	struct lb_ctrl *engine;
+	uint64_t engine_drops; /* the engine's dropped events already counted */
 	bool active;
 	bool initial_drained;     /* after lb_ctrl_synced, the queue ran empty once */
 	struct ctl_write *writes; /* in flight, at most o.max_inflight */
@@ -82,8 +98,9 @@ struct controller {
 extern const struct k8s_resource *const ctl_inf_res[CTL_INF_N];
 void ctl_feed_add(enum ctl_inf which, const json_t *obj, struct controller *c);
 void ctl_feed_delete(enum ctl_inf which, const json_t *obj, struct controller *c);
-/* Feeds every cached object into c->engine (failures are logged). */
-void ctl_feed_all(struct controller *c);
+/* Feeds the cached Namespaces into c->engine (failures are logged);
+ * Eips and Services come from their lean informers' own (re-)lists. */
+void ctl_feed_cached(struct controller *c);
 bool ctl_all_synced(const struct controller *c);
 
 /* controller_write.c: draining the engine and writing. */

@@ -20,12 +20,16 @@ static const struct obs_desc own[] = {
      NULL, 0},
     {CTL_WRITE_FAILURES, "Writes given up after retries, by resource.", OBS_COUNTER, l_resource, 1,
      NULL, 0},
-    {CTL_EVENTS_DROPPED, "Events not recorded (the recorder's queue was full).", OBS_COUNTER,
-     l_reason, 1, NULL, 0},
+    {CTL_EVENTS_DROPPED,
+     "Events not recorded: the recorder's queue was full (full), or the engine's (backlog).",
+     OBS_COUNTER, l_reason, 1, NULL, 0},
     {CTL_DECODE_ERRORS, "Objects skipped because they do not decode, by kind.", OBS_COUNTER, l_kind,
      1, NULL, 0},
     {CTL_RESYNCS, "Full re-checks of every object after failed writes.", OBS_COUNTER, NULL, 0, NULL,
      0},
+    {CTL_CONFLICTS,
+     "Patches refused as based on an older version of the object (decided again), by resource.",
+     OBS_COUNTER, l_resource, 1, NULL, 0},
 };
 
 void ctl_obs_count(struct controller *c, const char *family, const char *label)
@@ -36,29 +40,24 @@ void ctl_obs_count(struct controller *c, const char *family, const char *label)
 		log_debug("controller: metric %s: %s", family, strerror(-rc));
 }
 
+static void pool_gauges(const char *name, const struct cfg_eip_status *st, void *arg)
+{
+	struct controller *c = arg;
+
+	if (st->pool_size)
+		obs_gauge_set(c->reg, OBS_POOL_SIZE, OBS_LV(name), (double)st->pool_size);
+	if (st->usage)
+		obs_gauge_set(c->reg, OBS_POOL_USED, OBS_LV(name), (double)st->usage);
+}
+
 static void refresh_pools(struct controller *c)
 {
-	const struct k8s_cache *cache = k8s_informer_cache(c->inf[CTL_INF_EIP]);
-	const char *key;
-	json_t *eip;
-
 	obs_family_reset(c->reg, OBS_POOL_SIZE);
 	obs_family_reset(c->reg, OBS_POOL_USED);
-	/* From the Eips' status as the leader wrote it: every replica shows
-	 * the same numbers. */
-	json_object_foreach(cache->objs, key, eip)
-	{
-		const json_t *st = json_object_get(eip, "status");
-		const json_t *size = json_object_get(st, "poolSize");
-		const json_t *used = json_object_get(st, "usage");
-
-		if (json_is_integer(size))
-			obs_gauge_set(c->reg, OBS_POOL_SIZE, OBS_LV(key),
-			              (double)json_integer_value(size));
-		if (json_is_integer(used))
-			obs_gauge_set(c->reg, OBS_POOL_USED, OBS_LV(key),
-			              (double)json_integer_value(used));
-	}
+	/* From the Eips' status as the leader wrote it and the engine saw it
+	 * (every replica's engine is fed): every replica shows the same. */
+	if (c->engine)
+		lb_ctrl_eips_seen(c->engine, pool_gauges, c);
 }
 
 static void refresh_informers(struct controller *c)

@@ -8,6 +8,19 @@
  * marker) before the status, so a crash between the two never leaves
  * addresses without the marker that says berth wrote them; CLEAR removes
  * the addresses first, then the marker.
+ *
+ * Services are written as patches of only what berth owns, since no copy
+ * of them is kept (the informer is lean): the annotations as a JSON merge
+ * patch, the status as a strategic merge patch (lb_action_status_patch).
+ * Where a patch depends on the object as the engine saw it, it carries
+ * that object's resourceVersion; a 409 then means the engine's view was
+ * stale: the engine forgets the action and decides again once it has seen
+ * the newer object (at once when the informer already delivered it), and
+ * writes nothing if that object already shows what berth wants.
+ *
+ * Eips get a merge patch of their status (lb_action_eip_patch): with
+ * 10,000 Services in one Eip its used map is the biggest object berth
+ * writes, and only the entries that changed are sent.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,36 +71,6 @@ static const char *name_of(const struct ctl_write *w)
 	return is_eip(w) ? w->act.u.eip.name : w->act.u.svc.name;
 }
 
-static int apply(json_t *obj, const struct ctl_write *w)
-{
-	return is_eip(w) ? lb_action_apply_eip(obj, &w->act)
-	                 : lb_action_apply_service(obj, &w->act, w->now);
-}
-
-/* Applies the action to obj; 0 when the part that sub writes changed, 1
- * when it did not (nothing to write), or a negative errno. */
-static int mutate_part(json_t *obj, const struct ctl_write *w, const char *sub)
-{
-	const char *part = sub[0] ? "status" : "metadata";
-	json_t *before = json_deep_copy(json_object_get(obj, part)), *after;
-	int rc = apply(obj, w);
-
-	if (rc == 0) {
-		after = json_object_get(obj, part);
-		if ((!before && !after) || (before && after && json_equal(before, after)))
-			rc = 1;
-	}
-	json_decref(before);
-	return rc;
-}
-
-static int upd_mutate(json_t *obj, void *arg)
-{
-	struct ctl_write *w = arg;
-
-	return mutate_part(obj, w, stage_sub(&w->act, w->stage));
-}
-
 static void resync_later(struct controller *c)
 {
 	if (!c->resync_delay_ms)
@@ -121,10 +104,8 @@ static void start_stage(struct ctl_write *w);
 static void write_free(struct ctl_write *w)
 {
 	k8s_request_cancel(w->req);
-	k8s_update_cancel(w->upd);
 	lb_action_fini(&w->act);
 	lb_action_fini(&w->queued);
-	json_decref(w->base);
 	free(w);
 }
 
@@ -135,7 +116,6 @@ static void finish(struct ctl_write *w, int rc, const struct k8s_status *st)
 	struct ctl_write **pp;
 
 	w->req = NULL;
-	w->upd = NULL;
 	if (rc == 0) {
 		log_msg(w->wrote ? LOG_LVL_INFO : LOG_LVL_DEBUG, "controller: %s %s%s%s: %s %s",
 		        res_of(w)->kind, ns_of(w) ? ns_of(w) : "", ns_of(w) ? "/" : "", name_of(w),
@@ -146,6 +126,8 @@ static void finish(struct ctl_write *w, int rc, const struct k8s_status *st)
 	} else if (rc == -ENOENT) {
 		/* Deleted meanwhile: the informer brings the delete. */
 		log_debug("controller: %s: gone before it was written", w->key);
+	} else if (w->conflicted) {
+		/* conflict(): the engine decides again, nothing failed. */
 	} else {
 		log_warn("controller: writing %s %s%s%s failed: %s; re-checking later",
 		         res_of(w)->kind, ns_of(w) ? ns_of(w) : "", ns_of(w) ? "/" : "", name_of(w),
@@ -157,8 +139,8 @@ static void finish(struct ctl_write *w, int rc, const struct k8s_status *st)
 		lb_action_fini(&w->act);
 		w->act = w->queued;
 		memset(&w->queued, 0, sizeof(w->queued));
-		/* w->base stays: the object as just written is newer than the
-		 * informer's copy, which saves a 409 and a GET. */
+		memcpy(w->rv, w->rv_queued, sizeof(w->rv));
+		w->keep_time = -1;
 		w->stage = 0;
 		w->wrote = false;
 		k8s_time_format(k8s_wall_ms(), false, w->now, sizeof(w->now));
@@ -174,65 +156,118 @@ static void finish(struct ctl_write *w, int rc, const struct k8s_status *st)
 	ctl_schedule_drain(c);
 }
 
+static void copy_rv(char dst[CTL_RV_MAX], const char *rv)
+{
+	if (!rv || strlen(rv) >= CTL_RV_MAX)
+		rv = "";
+	memcpy(dst, rv, strlen(rv) + 1);
+}
+
 static void next_stage(struct ctl_write *w, json_t *written)
 {
 	ctl_obs_count(w->c, CTL_WRITES, res_of(w)->kind);
 	w->wrote = true;
-	json_decref(w->base);
-	w->base = json_incref(written);
+	if (!is_eip(w) && json_is_object(written)) {
+		struct lb_cond cond;
+		int has = lb_cond_from_json(written, &cond);
+
+		/* The object as this stage left it is what the next stage
+		 * depends on: exact, where the engine's view may lag. */
+		copy_rv(w->rv, k8s_obj_rv(written));
+		w->keep_time = has > 0 && cond.ok == w->act.u.svc.cond.ok;
+	}
 	w->stage++;
 	start_stage(w);
 }
 
-static void on_update(int rc, json_t *body, const struct k8s_status *st, void *arg)
+/* A patch's precondition failed: the object changed since the engine saw
+ * it. The engine decides again from the newer object; what it decided
+ * meanwhile for this Service (queued) came from the same stale view. */
+static void conflict(struct ctl_write *w)
 {
-	struct ctl_write *w = arg;
+	struct controller *c = w->c;
+	const char *now = k8s_informer_rv_of(c->inf[CTL_INF_SVC], ns_of(w), name_of(w));
+	bool seen = now && strcmp(now, w->sent_rv) != 0;
+	int rc;
 
-	w->upd = NULL;
-	if (rc)
-		finish(w, rc, st);
-	else
-		next_stage(w, body);
+	log_debug("controller: %s: conflict, re-checking %s", w->key,
+	          seen ? "now" : "once the newer version is seen");
+	ctl_obs_count(c, CTL_CONFLICTS, res_of(w)->kind);
+	lb_action_fini(&w->queued);
+	if (c->engine && (rc = lb_ctrl_service_unsent(c->engine, ns_of(w), name_of(w), seen)))
+		log_err("controller: %s: %s", w->key, strerror(-rc));
+	w->conflicted = true;
+	finish(w, -ESTALE, NULL);
 }
 
-static void on_put(int rc, json_t *body, const struct k8s_status *st, void *arg)
+static void on_patch(int rc, json_t *body, const struct k8s_status *st, void *arg)
 {
 	struct ctl_write *w = arg;
-	const char *sub = stage_sub(&w->act, w->stage);
-	struct k8s_update_opts o = {
-	    .res = res_of(w),
-	    .ns = ns_of(w),
-	    .name = name_of(w),
-	    .sub = sub[0] ? sub : NULL,
-	    .mutate = upd_mutate,
-	    .mutate_arg = w,
-	    .done = on_update,
-	    .done_arg = w,
-	};
 
 	w->req = NULL;
 	if (rc == 0) {
 		next_stage(w, body);
-		return;
-	}
-	if (rc != -ESTALE) {
+	} else if (rc == -ESTALE && w->sent_rv[0]) {
+		conflict(w);
+	} else {
+		/* A 409 on a patch without a precondition says nothing about
+		 * the engine's view: a failure like any other. */
+		if (rc == -ESTALE)
+			log_debug("controller: %s: conflict, re-checking every object later",
+			          w->key);
 		finish(w, rc, st);
-		return;
 	}
-	/* Our copy was stale: read-modify-write from a fresh GET. */
-	log_debug("controller: %s: conflict, retrying from a fresh read", w->key);
-	rc = k8s_update_retry(w->c->client, &o, &w->upd);
+}
+
+/* Sends the patch for stage sub of a Service action; 1 when that part
+ * needs no write. */
+static int patch_stage(struct ctl_write *w, const char *sub)
+{
+	struct controller *c = w->c;
+	bool keep = w->keep_time >= 0 ? w->keep_time : w->act.u.svc.keep_time;
+	char path[K8S_PATH_MAX];
+	const char *pre;
+	json_t *p;
+	int rc;
+
+	rc = sub[0] ? lb_action_status_patch(&w->act, w->rv[0] ? w->rv : NULL, keep, w->now, &p)
+	            : lb_action_meta_patch(&w->act, &p);
 	if (rc)
-		finish(w, rc, NULL);
+		return rc;
+	if (!p)
+		return 1;
+	pre = json_string_value(json_object_get(json_object_get(p, "metadata"), "resourceVersion"));
+	copy_rv(w->sent_rv, pre);
+	rc = k8s_path(path, sizeof(path), &k8s_res_services, ns_of(w), name_of(w),
+	              sub[0] ? sub : NULL);
+	if (!rc)
+		rc = k8s_request(c->client, sub[0] ? K8S_PATCH_STRATEGIC : K8S_PATCH, path, p,
+		                 on_patch, w, &w->req);
+	json_decref(p);
+	return rc;
+}
+
+/* The Eip's status as a merge patch (lb_action_eip_patch). */
+static int eip_stage(struct ctl_write *w)
+{
+	char path[K8S_PATH_MAX];
+	json_t *p;
+	int rc;
+
+	if ((rc = lb_action_eip_patch(&w->act, &p)))
+		return rc;
+	w->sent_rv[0] = '\0';
+	rc = k8s_path(path, sizeof(path), &k8s_res_eips, NULL, name_of(w), "status");
+	if (!rc)
+		rc = k8s_request(w->c->client, K8S_PATCH, path, p, on_patch, w, &w->req);
+	json_decref(p);
+	return rc;
 }
 
 /* Runs stages until one needs a request (or the action is done). */
 static void start_stage(struct ctl_write *w)
 {
-	struct controller *c = w->c;
 	const char *sub;
-	const json_t *base;
-	json_t *copy;
 	int rc;
 
 	for (;;) {
@@ -241,27 +276,11 @@ static void start_stage(struct ctl_write *w)
 			finish(w, 0, NULL);
 			return;
 		}
-		base = w->base ? w->base
-		               : k8s_informer_get(c->inf[is_eip(w) ? CTL_INF_EIP : CTL_INF_SVC],
-		                                  ns_of(w), name_of(w));
-		if (!base) {
-			finish(w, -ENOENT, NULL);
-			return;
-		}
-		if (!(copy = json_deep_copy(base))) {
-			finish(w, -ENOMEM, NULL);
-			return;
-		}
-		rc = mutate_part(copy, w, sub);
+		rc = is_eip(w) ? eip_stage(w) : patch_stage(w, sub);
 		if (rc == 1) {
-			json_decref(copy);
 			w->stage++;
 			continue;
 		}
-		if (rc == 0)
-			rc = k8s_replace(c->client, res_of(w), ns_of(w), name_of(w),
-			                 sub[0] ? sub : NULL, copy, on_put, w, &w->req);
-		json_decref(copy);
 		if (rc)
 			finish(w, rc, NULL);
 		return;
@@ -281,6 +300,11 @@ static void start_write(struct controller *c, struct lb_action *a)
 {
 	struct ctl_write *w;
 	char key[sizeof(w->key)];
+	/* What the engine just decided from: the informer feeds it at once,
+	 * so its view is the informer's version now. */
+	const char *rv = a->type == LB_ACT_EIP_STATUS
+	                     ? NULL
+	                     : k8s_informer_rv_of(c->inf[CTL_INF_SVC], a->u.svc.ns, a->u.svc.name);
 
 	make_key(a, key, sizeof(key));
 	for (w = c->writes; w; w = w->next) {
@@ -289,6 +313,7 @@ static void start_write(struct controller *c, struct lb_action *a)
 			 * older one waiting, if any. */
 			lb_action_fini(&w->queued);
 			w->queued = *a;
+			copy_rv(w->rv_queued, rv);
 			return;
 		}
 	}
@@ -301,6 +326,8 @@ static void start_write(struct controller *c, struct lb_action *a)
 	}
 	w->c = c;
 	w->act = *a;
+	copy_rv(w->rv, rv);
+	w->keep_time = -1;
 	memcpy(w->key, key, sizeof(key));
 	k8s_time_format(k8s_wall_ms(), false, w->now, sizeof(w->now));
 	w->next = c->writes;
@@ -328,6 +355,22 @@ static void emit_event(struct controller *c, const struct lb_event *e)
 		         strerror(-rc));
 }
 
+/* Events the engine dropped since the last look (its bound, lb/ctrl.h). */
+static void count_engine_drops(struct controller *c)
+{
+	struct lb_ctrl_stats st;
+	int rc;
+
+	lb_ctrl_stats(c->engine, &st);
+	if (st.events_dropped <= c->engine_drops)
+		return;
+	rc = obs_counter_add(c->reg, CTL_EVENTS_DROPPED, OBS_LV("backlog"),
+	                     (double)(st.events_dropped - c->engine_drops));
+	if (rc && rc != -ENOSPC)
+		log_debug("controller: metric %s: %s", CTL_EVENTS_DROPPED, strerror(-rc));
+	c->engine_drops = st.events_dropped;
+}
+
 void ctl_drain(struct controller *c)
 {
 	struct lb_action a;
@@ -335,6 +378,7 @@ void ctl_drain(struct controller *c)
 
 	if (!c->engine || !lb_ctrl_is_synced(c->engine))
 		return;
+	count_engine_drops(c);
 	while (c->n_writes < c->o.max_inflight) {
 		rc = lb_ctrl_next_action(c->engine, &a);
 		if (rc) {

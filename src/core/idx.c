@@ -18,6 +18,17 @@ void core_idx_fini(struct core_idx *ix)
 	core_idx_init(ix);
 }
 
+uint64_t core_fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
 uint64_t core_fnv_str(uint64_t h, const char *s)
 {
 	for (const char *p = s ? s : "";; p++) {

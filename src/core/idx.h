@@ -27,6 +27,8 @@ typedef int (*core_idx_eq_fn)(const void *ctx, uint32_t pos);
  * differ. Spread, not secrecy: keys come from the trusted API server. */
 #define CORE_FNV_INIT 14695981039346656037ull
 uint64_t core_fnv_str(uint64_t h, const char *s);
+/* The same over n raw bytes (no terminator). */
+uint64_t core_fnv(uint64_t h, const void *p, size_t n);
 
 void core_idx_init(struct core_idx *ix);
 void core_idx_fini(struct core_idx *ix);

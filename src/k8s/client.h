@@ -59,7 +59,9 @@ uint64_t k8s_mono_ms(void);
 uint64_t k8s_wall_ms(void);
 uint32_t k8s_client_rand(struct k8s_client *c);
 
-enum k8s_method { K8S_GET = 0, K8S_POST, K8S_PUT, K8S_PATCH, K8S_DELETE };
+/* K8S_PATCH_STRATEGIC: PATCH with a strategic merge patch (built-in kinds
+ * only; lists merge by their patchMergeKey). */
+enum k8s_method { K8S_GET = 0, K8S_POST, K8S_PUT, K8S_PATCH, K8S_DELETE, K8S_PATCH_STRATEGIC };
 
 /*
  * Completion. rc 0: body is the parsed JSON answer (NULL when empty),

@@ -12,7 +12,7 @@
 #include "core/log.h"
 #include "k8s/client_int.h"
 
-static const char *const method_names[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+static const char *const method_names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "PATCH"};
 
 /* Appends line to *h; on failure frees the whole list and returns false. */
 static bool add_header(struct curl_slist **h, const char *line)
@@ -44,6 +44,8 @@ static int set_headers(struct k8s_req *r)
 	if (ok && r->body)
 		ok = add_header(&h, r->method == K8S_PATCH
 		                        ? "Content-Type: application/merge-patch+json"
+		                    : r->method == K8S_PATCH_STRATEGIC
+		                        ? "Content-Type: application/strategic-merge-patch+json"
 		                        : "Content-Type: application/json");
 	if (ok && token) {
 		if (asprintf(&line, "Authorization: Bearer %s", token) < 0)
@@ -178,7 +180,7 @@ static int req_new(struct k8s_client *c, enum k8s_method m, const char *path, co
 
 	if (out)
 		*out = NULL;
-	if ((unsigned)m > K8S_DELETE || !path || path[0] != '/' || !done)
+	if ((unsigned)m > K8S_PATCH_STRATEGIC || !path || path[0] != '/' || !done)
 		return -EINVAL;
 	r = calloc(1, sizeof(*r));
 	if (!r)

@@ -16,11 +16,60 @@ static bool str_eq(const char *a, const char *b)
 
 /* ---- Lifecycle ---- */
 
-void lb_sent_clear(struct lb_sent *s)
+void lb_svc_unsend(struct lb_svc *s)
 {
-	free(s->pool);
-	free(s->shared);
-	memset(s, 0, sizeof(*s));
+	if (!s->sent)
+		return;
+	free(s->sent->pool);
+	free(s->sent->shared);
+	free(s->sent->cond);
+	free(s->sent);
+	s->sent = NULL;
+}
+
+struct lb_sent *lb_svc_send(struct lb_svc *s, enum lb_action_type type)
+{
+	lb_svc_unsend(s);
+	if ((s->sent = calloc(1, sizeof(*s->sent))))
+		s->sent->type = type;
+	return s->sent;
+}
+
+char *lb_cond_pack(const struct lb_cond *c)
+{
+	size_t r = strnlen(c->reason, sizeof(c->reason) - 1);
+	size_t m = strnlen(c->message, sizeof(c->message) - 1);
+	char *p = malloc(r + m + 3);
+
+	if (!p)
+		return NULL;
+	p[0] = c->ok ? 'T' : 'F';
+	memcpy(p + 1, c->reason, r);
+	p[1 + r] = '\0';
+	memcpy(p + 2 + r, c->message, m);
+	p[2 + r + m] = '\0';
+	return p;
+}
+
+bool lb_cond_packed_ok(const char *p)
+{
+	return p && p[0] == 'T';
+}
+
+const char *lb_cond_packed_reason(const char *p)
+{
+	return p ? p + 1 : "";
+}
+
+bool lb_cond_packed_eq(const char *p, const struct lb_cond *c)
+{
+	const char *reason;
+
+	if (!p || lb_cond_packed_ok(p) != c->ok)
+		return false;
+	reason = lb_cond_packed_reason(p);
+	return strncmp(reason, c->reason, sizeof(c->reason)) == 0 &&
+	       strncmp(reason + strlen(reason) + 1, c->message, sizeof(c->message)) == 0;
 }
 
 void lb_svc_destroy(struct lb_svc *s)
@@ -28,18 +77,17 @@ void lb_svc_destroy(struct lb_svc *s)
 	if (!s)
 		return;
 	free(s->key);
-	free(s->ns);
-	free(s->name);
 	free(s->uid);
 	lb_req_fini(&s->req);
 	free(s->obs);
+	free(s->obs_cond);
 	free(s->obs_marker_val);
 	free(s->obs_shared);
 	free(s->fail_msg);
 	free(s->partial_msg);
 	free(s->fail_event);
 	lb_eff_clear(s);
-	lb_sent_clear(&s->sent);
+	lb_svc_unsend(s);
 	free(s);
 }
 
@@ -92,6 +140,34 @@ void lb_ctrl_free(struct lb_ctrl *c)
 	free(c);
 }
 
+void lb_ctrl_eips_seen(const struct lb_ctrl *c,
+                       void (*fn)(const char *name, const struct cfg_eip_status *st, void *arg),
+                       void *arg)
+{
+	for (size_t i = 0; i < c->eips.cap; i++) {
+		const struct lb_eip *e = c->eips.slots[i].val;
+
+		if (c->eips.slots[i].key)
+			fn(e->name, &e->obs, arg);
+	}
+}
+
+bool lb_ctrl_default_eip_seen(const struct lb_ctrl *c)
+{
+	for (size_t i = 0; i < c->eips.cap; i++) {
+		const struct lb_eip *e = c->eips.slots[i].val;
+
+		if (c->eips.slots[i].key && e->is_default && !e->disable)
+			return true;
+	}
+	return false;
+}
+
+void lb_ctrl_stats(const struct lb_ctrl *c, struct lb_ctrl_stats *out)
+{
+	out->events_dropped = c->events_dropped;
+}
+
 bool lb_ctrl_is_synced(const struct lb_ctrl *c)
 {
 	return c->synced;
@@ -114,33 +190,43 @@ static int obs_read(const struct cfg_service *in, struct ipam_addr **obs, size_t
 	return 0;
 }
 
-static bool cond_equal(const struct lb_cond *a, const struct lb_cond *b)
+/* "ns/name", then ns and name, in one allocation. */
+static char *svc_key_new(const char *ns, const char *name)
 {
-	return a->ok == b->ok && strcmp(a->reason, b->reason) == 0 &&
-	       strcmp(a->message, b->message) == 0;
+	size_t ln = strlen(ns), lm = strlen(name);
+	char *k = malloc(2 * (ln + lm + 2));
+
+	if (!k)
+		return NULL;
+	memcpy(k, ns, ln);
+	k[ln] = '/';
+	memcpy(k + ln + 1, name, lm + 1);
+	memcpy(k + ln + lm + 2, ns, ln + 1);
+	memcpy(k + 2 * ln + lm + 3, name, lm + 1);
+	return k;
 }
 
-static int svc_input(struct lb_ctrl *c, const struct cfg_service *in, bool cond_known,
-                     const struct lb_cond *cond)
+static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
+                     const struct lb_svc_seen *seen)
 {
+	bool cond_known = seen->cond_known;
+	const struct lb_cond *cond = cond_known ? seen->cond : NULL;
 	const char *ns = in->meta.ns ? in->meta.ns : "default";
 	const char *marker = cfg_meta_annotation(&in->meta, LB_ANN_POOL);
 	const char *openelb = cfg_meta_label(&in->meta, LB_LABEL_OPENELB_EIP);
 	const char *shared = cfg_meta_annotation(&in->meta, LB_ANN_SHARED);
 	struct lb_req req;
 	struct ipam_addr *obs;
-	size_t n_obs, klen;
+	size_t n_obs;
 	struct lb_svc *s;
 	bool is_new = false, req_changed, obs_changed;
-	char *key, *mval = NULL, *uid = NULL, *sval = NULL;
+	char *key, *mval = NULL, *uid = NULL, *sval = NULL, *cval = NULL;
 	int err = 0, ret;
 
 	if (!in->meta.name || !*in->meta.name)
 		return -EINVAL;
-	klen = strlen(ns) + strlen(in->meta.name) + 2;
-	if (!(key = malloc(klen)))
+	if (!(key = svc_key_new(ns, in->meta.name)))
 		return -ENOMEM;
-	snprintf(key, klen, "%s/%s", ns, in->meta.name);
 	if ((ret = lb_req_build(c, in, &req)) < 0) {
 		free(key);
 		return ret;
@@ -153,6 +239,8 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in, bool cond_
 	mval = lb_strdup(marker, &err);
 	sval = lb_strdup(shared, &err);
 	uid = lb_strdup(in->meta.uid, &err);
+	if (cond && !(cval = lb_cond_pack(cond)))
+		err = -ENOMEM;
 	s = lb_map_get(&c->svcs, key);
 	if (!s && !err) {
 		if (!(s = calloc(1, sizeof(*s)))) {
@@ -160,9 +248,9 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in, bool cond_
 		} else {
 			s->key = key;
 			key = NULL;
-			s->ns = lb_strdup(ns, &err);
-			s->name = lb_strdup(in->meta.name, &err);
-			if (err || (err = lb_map_put(&c->svcs, s->key, s)) < 0) {
+			s->ns = s->key + strlen(s->key) + 1;
+			s->name = s->ns + strlen(s->ns) + 1;
+			if ((err = lb_map_put(&c->svcs, s->key, s)) < 0) {
 				lb_svc_destroy(s);
 				s = NULL;
 			}
@@ -176,6 +264,7 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in, bool cond_
 		free(mval);
 		free(sval);
 		free(uid);
+		free(cval);
 		return err;
 	}
 	req_changed = is_new || !lb_req_equal(&s->req, &req);
@@ -183,8 +272,8 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in, bool cond_
 	              (n_obs && memcmp(obs, s->obs, n_obs * sizeof(*obs)) != 0) ||
 	              s->obs_marker != !!marker || !str_eq(s->obs_marker_val, mval) ||
 	              s->obs_openelb != !!openelb || !str_eq(s->obs_shared, sval) ||
-	              s->cond_known != cond_known || s->obs_cond_present != !!cond ||
-	              (cond && !cond_equal(cond, &s->obs_cond));
+	              s->cond_known != cond_known || !s->obs_cond != !cond ||
+	              (cond && !lb_cond_packed_eq(s->obs_cond, cond));
 	lb_req_fini(&s->req);
 	s->req = req;
 	s->claim = lb_svc_claim(c, in);
@@ -200,14 +289,12 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in, bool cond_
 	free(s->uid);
 	s->uid = uid;
 	s->cond_known = cond_known;
-	s->obs_cond_present = cond != NULL;
-	if (cond)
-		s->obs_cond = *cond;
-	else
-		memset(&s->obs_cond, 0, sizeof(s->obs_cond));
+	free(s->obs_cond);
+	s->obs_cond = cval;
+	s->generation = seen->generation;
 	/* What we sent is now superseded by what the object shows. */
 	if (obs_changed)
-		lb_sent_clear(&s->sent);
+		lb_svc_unsend(s);
 	if (!c->synced)
 		return 0;
 	if ((ret = lb_svc_reconcile(c, s, req_changed)) < 0)
@@ -217,17 +304,29 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in, bool cond_
 
 int lb_ctrl_service_upsert(struct lb_ctrl *c, const struct cfg_service *svc)
 {
+	struct lb_svc_seen seen = {.cond_known = false};
+
 	if (!c || !svc)
 		return -EINVAL;
-	return svc_input(c, svc, false, NULL);
+	return svc_input(c, svc, &seen);
 }
 
 int lb_ctrl_service_upsert_cond(struct lb_ctrl *c, const struct cfg_service *svc,
                                 const struct lb_cond *cond)
 {
+	struct lb_svc_seen seen = {.cond_known = true, .cond = cond};
+
 	if (!c || !svc)
 		return -EINVAL;
-	return svc_input(c, svc, true, cond);
+	return svc_input(c, svc, &seen);
+}
+
+int lb_ctrl_service_upsert_seen(struct lb_ctrl *c, const struct cfg_service *svc,
+                                const struct lb_svc_seen *seen)
+{
+	if (!c || !svc || !seen)
+		return -EINVAL;
+	return svc_input(c, svc, seen);
 }
 
 int lb_ctrl_service_delete(struct lb_ctrl *c, const char *ns, const char *name)
@@ -308,9 +407,7 @@ int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 	tmp->queued = e->queued;
 	if (obs_same) {
 		tmp->has_sent = e->has_sent;
-		tmp->sent = e->sent;
-		memset(&e->sent, 0, sizeof(e->sent));
-		e->has_sent = false;
+		tmp->sent_hash = e->sent_hash;
 	}
 	lb_map_replace(&c->eips, tmp->name, tmp);
 	lb_eip_destroy(e);
@@ -394,7 +491,7 @@ static int cmp_eip_sync(const void *a, const void *b)
 /* A Service whose last request berth refused (its condition says so). */
 static bool refused(const struct lb_svc *s)
 {
-	return s->obs_cond_present && strcmp(s->obs_cond.reason, "AllocationFailed") == 0;
+	return s->obs_cond && strcmp(lb_cond_packed_reason(s->obs_cond), "AllocationFailed") == 0;
 }
 
 /* Status written by berth first: it wins a restore conflict. Then those
@@ -462,6 +559,21 @@ int lb_ctrl_synced(struct lb_ctrl *c)
 	return lb_retry_pending(c);
 }
 
+int lb_ctrl_service_unsent(struct lb_ctrl *c, const char *ns, const char *name, bool recheck)
+{
+	char key[2 * IPAM_NAME_MAX + 2];
+	struct lb_svc *s;
+
+	if (!c || !name)
+		return -EINVAL;
+	if ((size_t)snprintf(key, sizeof(key), "%s/%s", ns ? ns : "default", name) >= sizeof(key))
+		return 0;
+	if (!c->synced || !(s = lb_map_get(&c->svcs, key)))
+		return 0;
+	lb_svc_unsend(s);
+	return recheck ? lb_queue_svc(c, s) : 0;
+}
+
 int lb_ctrl_resync(struct lb_ctrl *c)
 {
 	void **v = NULL;
@@ -477,7 +589,7 @@ int lb_ctrl_resync(struct lb_ctrl *c)
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct lb_svc *s = v[i];
 
-		lb_sent_clear(&s->sent);
+		lb_svc_unsend(s);
 		ret = lb_queue_svc(c, s);
 	}
 	free(v);
@@ -486,7 +598,6 @@ int lb_ctrl_resync(struct lb_ctrl *c)
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct lb_eip *e = v[i];
 
-		lb_eip_status_fini(&e->sent);
 		e->has_sent = false;
 		ret = lb_queue_eip(c, e);
 	}

@@ -158,6 +158,21 @@ struct lb_svc_status {
 	char *shared;        /* owned; SERVICE_STATUS: LB_ANN_SHARED's value, NULL =
 	                        remove the annotation; CLEAR: NULL */
 	struct lb_cond cond; /* SERVICE_STATUS only */
+	int64_t generation;  /* SERVICE_STATUS: metadata.generation seen, 0 unknown */
+	/*
+	 * For a daemon that writes patches without holding the object: the
+	 * parts that differ from the object as the engine last saw it, or
+	 * that an earlier action may still be changing.
+	 */
+	bool write_meta;       /* the annotations LB_ANN_POOL and LB_ANN_SHARED */
+	bool write_status;     /* the status subresource */
+	bool keep_time;        /* SERVICE_STATUS: the condition seen has the same status,
+	                          so its lastTransitionTime stays */
+	bool clear_ingress;    /* SERVICE_CLEAR: the ingress becomes keep[] */
+	bool clear_cond;       /* SERVICE_CLEAR: the condition goes */
+	struct bgp_addr *keep; /* owned; SERVICE_CLEAR: the ingress seen without the
+	                          addresses to remove (another controller's) */
+	size_t n_keep;
 };
 
 struct lb_event {
@@ -172,7 +187,13 @@ struct lb_event {
 
 struct lb_eip_status_action {
 	char *name;                   /* owned */
-	struct cfg_eip_status status; /* owned (used, first_ip, last_ip) */
+	struct cfg_eip_status status; /* owned (used, first_ip, last_ip): the whole status */
+	/* For a patch against the object as the engine last saw it: */
+	size_t *set; /* owned: indices into status.used.items of the entries it lacks
+	                or shows otherwise */
+	size_t n_set;
+	char **gone; /* owned: keys of its used map that are not wanted */
+	size_t n_gone;
 };
 
 struct lb_action {
@@ -189,9 +210,22 @@ void lb_action_fini(struct lb_action *a);
 
 struct lb_ctrl;
 
+/*
+ * Events waiting to be pulled are bounded: beyond LB_EVENTS_MAX the newest
+ * are dropped and counted, as client-go's broadcaster drops beyond 1000.
+ * A sync allocating 10,000 Services would otherwise hold 10,000 Events
+ * while the daemon writes statuses a few at a time.
+ */
+#define LB_EVENTS_MAX 1000
+
+struct lb_ctrl_stats {
+	uint64_t events_dropped; /* since lb_ctrl_new */
+};
+
 /* Returns a new engine (caller owns, lb_ctrl_free) or NULL. opts may be NULL. */
 struct lb_ctrl *lb_ctrl_new(const struct lb_ctrl_opts *opts);
 void lb_ctrl_free(struct lb_ctrl *c);
+void lb_ctrl_stats(const struct lb_ctrl *c, struct lb_ctrl_stats *out);
 
 /*
  * Inputs. Every pointer is borrowed for the call (copied as needed). Before
@@ -205,6 +239,14 @@ int lb_ctrl_service_upsert(struct lb_ctrl *c, const struct cfg_service *svc);
  * alone then never causes a write. */
 int lb_ctrl_service_upsert_cond(struct lb_ctrl *c, const struct cfg_service *svc,
                                 const struct lb_cond *cond);
+/* What a daemon reads from a Service object besides what cfg_service holds. */
+struct lb_svc_seen {
+	bool cond_known;            /* false: as lb_ctrl_service_upsert */
+	const struct lb_cond *cond; /* borrowed for the call; NULL: none */
+	int64_t generation;         /* metadata.generation, 0 when absent */
+};
+int lb_ctrl_service_upsert_seen(struct lb_ctrl *c, const struct cfg_service *svc,
+                                const struct lb_svc_seen *seen);
 int lb_ctrl_service_delete(struct lb_ctrl *c, const char *ns, const char *name);
 int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *eip);
 int lb_ctrl_eip_delete(struct lb_ctrl *c, const char *name);
@@ -227,6 +269,15 @@ bool lb_ctrl_is_synced(const struct lb_ctrl *c);
  * a periodic resync, or after the daemon gave up on a write). */
 int lb_ctrl_resync(struct lb_ctrl *c);
 
+/*
+ * The last action for this Service was not written because the object had
+ * changed (409 Conflict): forget it, so that the next check writes again
+ * whatever is still needed. recheck: queue that check now (the engine has
+ * already seen the newer object); otherwise it comes with the next upsert
+ * of the Service. Returns 0 (also for an unknown Service) or -ENOMEM.
+ */
+int lb_ctrl_service_unsent(struct lb_ctrl *c, const char *ns, const char *name, bool recheck);
+
 /* Next action into *out (caller runs lb_action_fini). Returns 0 (out->type
  * LB_ACT_NONE when nothing is left) or -ENOMEM. */
 int lb_ctrl_next_action(struct lb_ctrl *c, struct lb_action *out);
@@ -248,6 +299,51 @@ int lb_cond_from_json(const json_t *svc, struct lb_cond *out);
  * 1 when nothing needed changing, -EINVAL or -ENOMEM.
  */
 int lb_action_apply_service(json_t *svc, const struct lb_action *a, const char *now);
+/*
+ * The same action as patches, for a daemon that holds no copy of the
+ * object. Both set *out to a new object (caller owns), or to NULL when
+ * that part needs no write (write_meta / write_status); return 0, -EINVAL
+ * or -ENOMEM.
+ *
+ * Metadata: a JSON merge patch (RFC 7386) of the annotations berth owns
+ * (null removes one), for the object itself.
+ *
+ * Status: a strategic merge patch for the "status" subresource. The ingress
+ * has no merge strategy (it is replaced whole; null removes it); conditions
+ * merge by type, so only LB_COND_TYPE is touched (removed with "$patch":
+ * "delete"). rv is the resourceVersion of the object the action was
+ * computed from (NULL: unknown); it is put in as a precondition (409 when
+ * the object has changed since) exactly when the result depends on the
+ * current object: a condition that keeps its lastTransitionTime (keep_time,
+ * normally a->u.svc.keep_time; without rv the time is written anew), or a
+ * CLEAR's remaining ingress. now: lastTransitionTime when written.
+ */
+int lb_action_meta_patch(const struct lb_action *a, json_t **out);
+int lb_action_status_patch(const struct lb_action *a, const char *rv, bool keep_time,
+                           const char *now, json_t **out);
+
+/*
+ * An EIP_STATUS action as a JSON merge patch of the Eip's "status"
+ * subresource: every scalar field (null for the zero ones, omitempty in
+ * OpenELB's EipStatus) and, of the used map, the entries to set and the
+ * keys to remove (null), so that a status of 10,000 addresses is not sent
+ * whole for each one that changes. No precondition: berth's leader is the
+ * status's only writer, and an entry the engine had not seen yet is set
+ * or removed by the next action once it has. Returns 0 with *out (caller
+ * owns), -EINVAL or -ENOMEM.
+ */
+int lb_action_eip_patch(const struct lb_action *a, json_t **out);
+
+/* The Eips as last seen, also before lb_ctrl_synced (for a daemon that
+ * keeps no copy of them): fn gets each one's name and observed status,
+ * borrowed for the call. */
+void lb_ctrl_eips_seen(const struct lb_ctrl *c,
+                       void (*fn)(const char *name, const struct cfg_eip_status *st, void *arg),
+                       void *arg);
+/* Has an enabled Eip marked as the default one been seen (by its spec,
+ * whether or not it was accepted)? */
+bool lb_ctrl_default_eip_seen(const struct lb_ctrl *c);
+
 /* Applies an EIP_STATUS action to an Eip object's status. Same returns. */
 int lb_action_apply_eip(json_t *eip, const struct lb_action *a);
 

@@ -3,6 +3,7 @@
  * EipStatus, api/v1alpha2/eip_types.go).
  */
 #include "lb/ctrl_int.h"
+#include "core/idx.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -51,6 +52,92 @@ bool lb_eip_status_equal(const struct cfg_eip_status *a, const struct cfg_eip_st
 	       str_eq(a->last_ip, b->last_ip) && lb_cfg_map_equal(&a->used, &b->used);
 }
 
+uint64_t lb_eip_status_hash(const struct cfg_eip_status *s)
+{
+	uint64_t h = CORE_FNV_INIT;
+	uint8_t flags = (uint8_t)(s->occupied | s->ready << 1 | s->v4 << 2);
+
+	h = core_fnv(h, &flags, sizeof(flags));
+	h = core_fnv(h, &s->usage, sizeof(s->usage));
+	h = core_fnv(h, &s->pool_size, sizeof(s->pool_size));
+	h = core_fnv_str(h, s->first_ip);
+	h = core_fnv_str(h, s->last_ip);
+	/* lb_eip_status lists used in address order: the same map hashes
+	 * the same. */
+	for (size_t i = 0; i < s->used.n; i++) {
+		h = core_fnv_str(h, s->used.items[i].key);
+		h = core_fnv_str(h, s->used.items[i].value);
+	}
+	return h;
+}
+
+static int cmp_kvp(const void *a, const void *b)
+{
+	return strcmp((*(const struct cfg_kv *const *)a)->key,
+	              (*(const struct cfg_kv *const *)b)->key);
+}
+
+/* Pointers to m's items, sorted by key (caller frees); NULL and *n 0 when m is empty. */
+static int sorted_kv(const struct cfg_map *m, const struct cfg_kv ***out)
+{
+	*out = NULL;
+	if (!m->n)
+		return 0;
+	if (!(*out = malloc(m->n * sizeof(**out))))
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n; i++)
+		(*out)[i] = &m->items[i];
+	qsort(*out, m->n, sizeof(**out), cmp_kvp);
+	return 0;
+}
+
+int lb_used_diff(const struct cfg_map *want, const struct cfg_map *seen, size_t **set,
+                 size_t *n_set, char ***gone, size_t *n_gone)
+{
+	const struct cfg_kv **w = NULL, **s = NULL;
+	size_t i = 0, j = 0;
+	int err;
+
+	*set = NULL;
+	*gone = NULL;
+	*n_set = *n_gone = 0;
+	if ((err = sorted_kv(want, &w)) < 0 || (err = sorted_kv(seen, &s)) < 0)
+		goto out;
+	if ((want->n && !(*set = malloc(want->n * sizeof(**set)))) ||
+	    (seen->n && !(*gone = calloc(seen->n, sizeof(**gone))))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* A merge of the two sorted lists. */
+	while (i < want->n || j < seen->n) {
+		int c = i == want->n ? 1 : j == seen->n ? -1 : strcmp(w[i]->key, s[j]->key);
+
+		if (c < 0 || (c == 0 && strcmp(w[i]->value, s[j]->value) != 0))
+			(*set)[(*n_set)++] = (size_t)(w[i] - want->items);
+		if (c > 0 && !((*gone)[(*n_gone)++] = strdup(s[j]->key))) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
+	}
+out:
+	free(w);
+	free(s);
+	if (err) {
+		for (size_t k = 0; k < *n_gone; k++)
+			free((*gone)[k]);
+		free(*gone);
+		free(*set);
+		*set = NULL;
+		*gone = NULL;
+		*n_set = *n_gone = 0;
+	}
+	return err;
+}
+
 void lb_eip_destroy(struct lb_eip *e)
 {
 	if (!e)
@@ -64,7 +151,6 @@ void lb_eip_destroy(struct lb_eip *e)
 	free(e->namespaces);
 	lb_map_copy_fini(&e->selector);
 	lb_eip_status_fini(&e->obs);
-	lb_eip_status_fini(&e->sent);
 	free(e->refused);
 	free(e);
 }

@@ -47,7 +47,7 @@ struct lb_req {
 	enum ipam_policy policy;
 	int primary; /* AF_INET or AF_INET6: first in the ingress list */
 	struct ipam_addr addrs[2];
-	size_t n_addrs;
+	uint8_t n_addrs;         /* at most 2 */
 	const char *addr_field;  /* static: where the addresses came from */
 	char *pool;              /* owned or NULL */
 	char *skey;              /* owned or NULL */
@@ -60,51 +60,57 @@ struct lb_req {
 
 /* What berth last sent for an object (to send nothing twice). */
 struct lb_sent {
-	enum lb_action_type type; /* LB_ACT_NONE: nothing */
+	enum lb_action_type type; /* SERVICE_STATUS or SERVICE_CLEAR */
 	struct ipam_addr addrs[2];
 	size_t n;
 	char *pool;   /* owned */
 	char *shared; /* owned */
-	struct lb_cond cond;
+	char *cond;   /* owned, lb_cond_pack */
 };
 
+/* Kept for every Service in the cluster, so kept small: no fixed-size
+ * message buffers, one allocation for the three names. */
 struct lb_svc {
-	char *key;  /* owned: "namespace/name", the map key */
-	char *ns;   /* owned */
-	char *name; /* owned */
-	char *uid;  /* owned, may be NULL */
-	enum lb_claim claim;
+	char *key;        /* owned: "namespace/name", the map key; ns and name follow
+	                     it in the same allocation */
+	const char *ns;   /* inside key's allocation */
+	const char *name; /* inside key's allocation */
+	char *uid;        /* owned, may be NULL */
 	struct lb_req req;
 	/* Observed status. */
 	struct ipam_addr *obs; /* owned: status.loadBalancer.ingress IPs */
 	size_t n_obs;
-	bool obs_marker;      /* LB_ANN_POOL present: berth wrote the status */
-	bool obs_openelb;     /* OpenELB's label present: OpenELB wrote it */
 	char *obs_shared;     /* owned: LB_ANN_SHARED's value, or NULL */
 	char *obs_marker_val; /* owned: LB_ANN_POOL's value, or NULL */
-	bool cond_known;
-	bool obs_cond_present;
-	struct lb_cond obs_cond;
+	char *obs_cond;       /* owned, lb_cond_pack; NULL: the Service has none */
+	int64_t generation;   /* metadata.generation, 0 when unknown */
 	/* Engine state. */
-	bool owned;   /* berth serves it: restored, allocated or tried */
-	bool pending; /* owned and not everything it wants is held */
-	bool wrote;   /* berth sent it a status since the last clear */
-	enum ipam_err fail_code;
-	char *fail_msg;                   /* owned: the last allocation failure, NULL if none */
-	char *partial_msg;                /* owned: why PreferDualStack got one family */
-	char *fail_event;                 /* owned: message of the last AllocationFailed event */
-	uint8_t orphan_rep, mismatch_rep; /* per family (bit 0 v4), reported */
+	char *fail_msg;    /* owned: the last allocation failure, NULL if none */
+	char *partial_msg; /* owned: why PreferDualStack got one family */
+	char *fail_event;  /* owned: message of the last AllocationFailed event */
 	/* The sharing parameters the allocator holds for it (it keeps them
 	 * when a request is refused). */
-	bool eff_set;
 	char *eff_skey;              /* owned or NULL */
 	const char *eff_ckey;        /* static */
 	struct ipam_port *eff_ports; /* owned */
 	size_t eff_n_ports;
+	struct lb_sent *sent;      /* owned: what berth last sent, until the object
+	                              changes; NULL: nothing (most Services, most of
+	                              the time) */
 	struct ipam_addr clear[2]; /* what it held when it stopped being ours */
-	size_t n_clear;
+	uint8_t n_clear;
+	uint8_t orphan_rep, mismatch_rep; /* per family (bit 0 v4), reported */
+	enum lb_claim claim;
+	enum ipam_err fail_code;
+	/* Small members last, together: thousands of these are kept. */
+	bool obs_marker;  /* LB_ANN_POOL present: berth wrote the status */
+	bool obs_openelb; /* OpenELB's label present: OpenELB wrote it */
+	bool cond_known;
+	bool owned;   /* berth serves it: restored, allocated or tried */
+	bool pending; /* owned and not everything it wants is held */
+	bool wrote;   /* berth sent it a status since the last clear */
+	bool eff_set;
 	bool queued;
-	struct lb_sent sent;
 };
 
 /* ---- Eips ---- */
@@ -125,16 +131,22 @@ struct lb_eip {
 	bool app_default, app_disable; /* flags of the version it holds */
 	char *refused;                 /* owned: why the current spec was refused */
 	bool queued;
+	/* What was last sent, as a hash: the status is as big as the number of
+	 * addresses held, and only ever compared (a collision would skip one
+	 * write until the next change, at odds of 2^-64). */
 	bool has_sent;
-	struct cfg_eip_status sent; /* owned */
+	uint64_t sent_hash;
 };
 
 /* ---- Action queue ---- */
 
+/* Small, since thousands of checks wait in the ring after a sync. */
 struct lb_qitem {
 	enum lb_action_type type; /* EVENT, or SERVICE_STATUS / EIP_STATUS = "check" */
-	char *key;                /* owned: Service key or Eip name */
-	struct lb_event ev;       /* EVENT: owned contents */
+	union {
+		char *key;           /* owned, checks: Service key or Eip name */
+		struct lb_event *ev; /* owned, EVENT */
+	} u;
 };
 
 struct lb_ctrl {
@@ -149,7 +161,9 @@ struct lb_ctrl {
 	bool retry;         /* something that may help pending Services happened */
 	struct lb_qitem *q; /* owned ring of cap items */
 	size_t q_head, q_len, q_cap;
-	int oom; /* -ENOMEM seen while queueing: reported once */
+	size_t q_events;         /* events in the ring, at most LB_EVENTS_MAX */
+	uint64_t events_dropped; /* events not queued since the ring held the most */
+	int oom;                 /* -ENOMEM seen while queueing: reported once */
 };
 
 struct lb_ns {
@@ -159,7 +173,17 @@ struct lb_ns {
 
 /* ctrl.c */
 void lb_svc_destroy(struct lb_svc *s);
-void lb_sent_clear(struct lb_sent *s);
+/* A condition as one string: 'T' or 'F', the reason, NUL, the message.
+ * NULL on ENOMEM. */
+char *lb_cond_pack(const struct lb_cond *c);
+/* p: lb_cond_pack's result or NULL (none). */
+bool lb_cond_packed_eq(const char *p, const struct lb_cond *c);
+bool lb_cond_packed_ok(const char *p);
+const char *lb_cond_packed_reason(const char *p);
+/* Forgets (frees) s->sent. */
+void lb_svc_unsend(struct lb_svc *s);
+/* A fresh s->sent of this type (the old one freed), NULL on ENOMEM. */
+struct lb_sent *lb_svc_send(struct lb_svc *s, enum lb_action_type type);
 char *lb_strdup(const char *s, int *err);
 void lb_map_copy_fini(struct cfg_map *m);
 int lb_map_copy(struct cfg_map *dst, const struct cfg_map *src);
@@ -216,6 +240,12 @@ int lb_eip_retry_refused(struct lb_ctrl *c);
 void lb_update_default(struct lb_ctrl *c);
 int lb_eip_status(struct lb_ctrl *c, const struct lb_eip *e, struct cfg_eip_status *out);
 bool lb_eip_status_equal(const struct cfg_eip_status *a, const struct cfg_eip_status *b);
+uint64_t lb_eip_status_hash(const struct cfg_eip_status *s);
+/* Which entries of want's used map have seen (the object as last seen)
+ * lack or show otherwise (indices into want->used.items), and which of
+ * seen's keys want lacks (copies). All out arrays caller-owned. */
+int lb_used_diff(const struct cfg_map *want, const struct cfg_map *seen, size_t **set,
+                 size_t *n_set, char ***gone, size_t *n_gone);
 void lb_eip_status_fini(struct cfg_eip_status *s);
 int lb_eip_status_copy(struct cfg_eip_status *dst, const struct cfg_eip_status *src);
 bool lb_ns_match(const char *pool, void *arg);

@@ -156,8 +156,9 @@ int lb_map_put(struct lb_map *m, const char *key, void *val)
 	uint64_t h = hash_str(key);
 	size_t i;
 
-	/* Load factor at most 1/2 keeps probes short. */
-	if (2 * (m->len + 1) > m->cap && map_grow(m) < 0)
+	/* Load factor at most 3/4: probes stay short (the stored hash makes
+	 * each cheap), and 10,000 Services take 16,384 slots, not 32,768. */
+	if (4 * (m->len + 1) > 3 * m->cap && map_grow(m) < 0)
 		return -ENOMEM;
 	i = map_find(m, key, h);
 	m->slots[i].key = key;

@@ -146,6 +146,15 @@ class StrategicMergePatch(unittest.TestCase):
                                           self.KEYS)
         self.assertEqual(out, {"spec": {"b": 5}})
 
+    def test_delete_from_absent_list_leaves_empty_list(self):
+        # apimachinery mergeMap: a key absent from the live object takes the
+        # patch value through removeDirectives, which drops "$patch" items.
+        out = patch.strategic_merge_patch(
+            {"status": {}}, {"status": {"conditions": [{"type": "X", "$patch": "delete"},
+                                                       {"type": "Y", "status": "True"}]}},
+            {".status.conditions": "type"})
+        self.assertEqual(out, {"status": {"conditions": [{"type": "Y", "status": "True"}]}})
+
     def test_missing_merge_key_is_400(self):
         with self.assertRaises(errors.ApiError) as cm:
             patch.strategic_merge_patch({"spec": {"ports": [{"port": 1}]}},

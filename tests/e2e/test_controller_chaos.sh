@@ -50,11 +50,11 @@ check "batch 4 (API server restarting)" batch 31 40
 # after the restart (its watches back off for seconds) before a fault is set,
 # and write everything that fault is meant to hit before the next one.
 check "batches 1-4 addressed after the restart" wait_for 30 addressed 1 40
-admin fail code=409 count=6 verbs=update resource=services
+admin fail code=409 count=6 verbs=update,patch resource=services
 check "batch 5 (409 Conflict on writes)" batch 41 50
 check "batch 5 addressed through the 409s" wait_for 30 addressed 41 50
 # The client retries a 500 (with Retry-After) three times: 150 make writes give up.
-admin fail code=500 count=150 verbs=update resource=services
+admin fail code=500 count=150 verbs=update,patch resource=services
 check "batch 6 (500 on writes)" batch 51 60
 admin compact
 admin restart downtime_ms=500
@@ -88,7 +88,7 @@ echo "     relists $relists, watch restarts $restarts"
 check "the informers re-listed (410) and restarted watches" test "$relists" -gt 0 -a "$restarts" -gt 0
 sum_metric() { curl -s "http://127.0.0.1:$(ctl_port c1)/metrics" | awk -v m="$1" 'index($1, m) == 1 { s += $2 } END { print s + 0 }'; }
 check "500s: writes given up, then re-checked (resync)" test "$(sum_metric berth_controller_write_failures_total)" -gt 0 -a "$(sum_metric berth_controller_resyncs_total)" -gt 0
-check "409s: retried from a fresh read" grep -qE "conflict, (retrying from a fresh read|attempt [0-9])" "$work/c1.log"
+check "409s: the Service decided again from a newer view" grep -qE "conflict, re-checking" "$work/c1.log"
 check "still ready" ready c1
 check "SIGTERM: exit 0" ctl_stop c1
 summary

@@ -25,7 +25,7 @@ check "berth_is_leader: 1 on the leader, 0 on the standby" \
 for i in 1 2 3 4 5; do svc "a$i"; done
 count() { [ "$(all_ips | wc -l)" = "$1" ]; }
 check "five Services allocated" wait_for 15 count 5
-puts() { grep -cE 'PUT /(api/v1/namespaces/[^/]+/services|apis/network)' "$work/api/apiserver.log"; }
+puts() { grep -cE '(PUT|PATCH) /(api/v1/namespaces/[^/]+/services|apis/network)' "$work/api/apiserver.log"; }
 sum_writes() {
 	curl -s "http://127.0.0.1:$(ctl_port "$1")/metrics" |
 		awk '$1 ~ /^berth_controller_writes_total/ { s += $2 } END { print s + 0 }'

@@ -13,7 +13,7 @@ six() { [ "$(all_ips | wc -l)" = 6 ]; }
 check "six Services allocated" wait_for 15 six
 snap=$(all_ips | sort)
 same() { [ "$(all_ips | grep -v ' default/n[0-9]$' | sort)" = "$snap" ]; }
-puts() { grep -cE 'PUT /(api/v1/namespaces/[^/]+/services|apis/network)' "$work/api/apiserver.log"; }
+puts() { grep -cE '(PUT|PATCH) /(api/v1/namespaces/[^/]+/services|apis/network)' "$work/api/apiserver.log"; }
 
 check "SIGTERM: exit 0" ctl_stop c1
 w0=$(puts)

@@ -130,6 +130,9 @@ static void test_tampered_records(void **state)
 		sim_restart(s);
 		assert_string_equal(ips(s, "default/x"), "10.0.0.0");
 		assert_string_equal(pool_ann(s, "default/x"), "a");
+		/* The write replaced the object. */
+		ann = json_object_get(json_object_get(svc_obj(s, "default/x"), "metadata"),
+		                      "annotations");
 		assert_string_equal(json_string_value(json_object_get(ann, LB_ANN_SHARED)),
 		                    "Cluster:k");
 		assert_int_equal(sim_restart(s), 0);

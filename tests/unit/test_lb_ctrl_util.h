@@ -3,6 +3,11 @@
  * the API server would hold, decoded with the real decoders, fed to the
  * engine; its actions are applied with the JSON glue (as the daemon will)
  * and the written objects are fed back, which must produce nothing.
+ *
+ * Service actions are applied as the patches the daemon sends (a JSON merge
+ * patch of the metadata, a strategic merge patch of the status, under the
+ * resourceVersion the engine last saw), and the result must equal the
+ * whole-object lb_action_apply_service on the same object.
  */
 #ifndef BERTH_TEST_LB_CTRL_UTIL_H
 #define BERTH_TEST_LB_CTRL_UTIL_H
@@ -37,11 +42,18 @@ struct sim {
 	json_t *svcs; /* "ns/name" -> Service */
 	json_t *eips; /* name -> Eip */
 	json_t *nss;  /* name -> labels object */
-	bool conds;   /* feed the condition back (lb_ctrl_service_upsert_cond) */
+	bool conds;   /* feed the condition back (lb_ctrl_service_upsert_seen) */
+	json_t *rvs;  /* "ns/name" -> resourceVersion (integer) of each Service */
+	json_t *seen; /* "ns/name" -> the resourceVersion the engine was last fed */
+	json_int_t rv;
 	struct sim_ev *evs;
 	size_t n_evs, cap_evs;
 	/* Counts of the last sim_drain. */
 	unsigned svc_actions, clear_actions, eip_actions, events, writes;
+	unsigned patches; /* requests the daemon would send for Services */
+	/* The last Service action of sim_drain, its pointers cleared. */
+	enum lb_action_type last_type;
+	struct lb_svc_status last;
 };
 
 static inline void sim_start(struct sim *s)
@@ -58,6 +70,8 @@ static inline struct sim *sim_new(void)
 	s->svcs = json_object();
 	s->eips = json_object();
 	s->nss = json_object();
+	s->rvs = json_object();
+	s->seen = json_object();
 	s->conds = true;
 	sim_start(s);
 	return s;
@@ -69,6 +83,8 @@ static inline void sim_free(struct sim *s)
 	json_decref(s->svcs);
 	json_decref(s->eips);
 	json_decref(s->nss);
+	json_decref(s->rvs);
+	json_decref(s->seen);
 	free(s->evs);
 	free(s);
 }
@@ -83,20 +99,34 @@ static inline const char *svc_key(const json_t *obj, char *buf, size_t size)
 	return buf;
 }
 
+/* A new resourceVersion for the Service at key. */
+static inline void sim_bump(struct sim *s, const char *key)
+{
+	json_object_set_new(s->rvs, key, json_integer(++s->rv));
+}
+
 static inline void feed_svc(struct sim *s, const json_t *obj)
 {
 	struct cfg_service svc;
 	struct cfg_error err;
 	struct lb_cond cond;
+	char key[300];
 	int got;
 
 	cfg_error_init(&err, NULL, NULL);
 	if (cfg_service_decode(obj, &svc, &err) < 0)
 		fail_msg("service decode: %s", err.msg);
+	svc_key(obj, key, sizeof(key));
+	json_object_set(s->seen, key, json_object_get(s->rvs, key));
 	if (s->conds) {
+		json_t *gen = json_object_get(json_object_get(obj, "metadata"), "generation");
+		struct lb_svc_seen seen = {.cond_known = true,
+		                           .generation = json_integer_value(gen)};
+
 		got = lb_cond_from_json(obj, &cond);
 		assert_true(got >= 0);
-		assert_int_equal(lb_ctrl_service_upsert_cond(s->c, &svc, got ? &cond : NULL), 0);
+		seen.cond = got ? &cond : NULL;
+		assert_int_equal(lb_ctrl_service_upsert_seen(s->c, &svc, &seen), 0);
 	} else {
 		assert_int_equal(lb_ctrl_service_upsert(s->c, &svc), 0);
 	}
@@ -176,6 +206,7 @@ static inline void sim_put(struct sim *s, json_t *obj)
 			}
 		}
 		json_object_set(s->svcs, key, obj);
+		sim_bump(s, key);
 		feed_svc(s, obj);
 	} else if (strcmp(kind, "Eip") == 0) {
 		const char *name = json_string_value(json_object_get(meta, "name"));
@@ -213,6 +244,8 @@ static inline void sim_delete_svc(struct sim *s, const char *ns, const char *nam
 
 	snprintf(key, sizeof(key), "%s/%s", ns, name);
 	json_object_del(s->svcs, key);
+	json_object_del(s->rvs, key);
+	json_object_del(s->seen, key);
 	assert_int_equal(lb_ctrl_service_delete(s->c, ns, name), 0);
 }
 
@@ -346,6 +379,190 @@ static inline void sim_record(struct sim *s, const struct lb_event *ev)
 	assert_true(strcmp(ev->kind, ev->ns ? "Service" : "Eip") == 0);
 }
 
+/* RFC 7386, in place (target an object). */
+static inline void sim_merge_patch(json_t *target, const json_t *patch)
+{
+	const char *k;
+	json_t *v, *t;
+
+	json_object_foreach((json_t *)patch, k, v)
+	{
+		if (json_is_null(v)) {
+			json_object_del(target, k);
+		} else if (json_is_object(v)) {
+			if (!json_is_object(t = json_object_get(target, k))) {
+				t = json_object();
+				json_object_set_new(target, k, t);
+			}
+			sim_merge_patch(t, v);
+		} else {
+			json_object_set_new(target, k, json_deep_copy(v));
+		}
+	}
+}
+
+/* The strategic merge patch of a Service's status as kube-apiserver
+ * applies it (k8s.io/api core/v1: status.conditions has patchStrategy
+ * merge on key "type", every other list is replaced whole), in place. */
+static inline void sim_smp(json_t *target, const json_t *patch, bool in_status)
+{
+	const char *k;
+	json_t *v, *t, *item;
+	size_t i, j;
+
+	json_object_foreach((json_t *)patch, k, v)
+	{
+		if (json_is_null(v)) {
+			json_object_del(target, k);
+		} else if (json_is_object(v)) {
+			if (!json_is_object(t = json_object_get(target, k))) {
+				t = json_object();
+				json_object_set_new(target, k, t);
+			}
+			sim_smp(t, v, false);
+		} else if (json_is_array(v) && in_status && strcmp(k, "conditions") == 0) {
+			if (!json_is_array(t = json_object_get(target, k))) {
+				t = json_array();
+				json_object_set_new(target, k, t);
+			}
+			json_array_foreach(v, i, item)
+			{
+				const char *type = json_string_value(json_object_get(item, "type"));
+				const char *dir =
+				    json_string_value(json_object_get(item, "$patch"));
+				json_t *cur = NULL;
+
+				assert_non_null(type);
+				for (j = 0; j < json_array_size(t); j++) {
+					cur = json_array_get(t, j);
+					if (json_equal(json_object_get(cur, "type"),
+					               json_object_get(item, "type")))
+						break;
+				}
+				if (j == json_array_size(t))
+					cur = NULL;
+				if (dir) {
+					assert_string_equal(dir, "delete");
+					if (cur)
+						json_array_remove(t, j);
+				} else if (cur) {
+					sim_smp(cur, item, false);
+				} else {
+					json_array_append_new(t, json_deep_copy(item));
+				}
+			}
+		} else {
+			json_object_set_new(target, k, json_deep_copy(v));
+		}
+	}
+}
+
+/* What the API shows the same: omitempty maps and lists. */
+static inline void sim_norm(json_t *svc)
+{
+	json_t *st = json_object_get(svc, "status"), *meta = json_object_get(svc, "metadata");
+
+	if (json_is_object(json_object_get(st, "loadBalancer")) &&
+	    !json_object_size(json_object_get(st, "loadBalancer")))
+		json_object_del(st, "loadBalancer");
+	if (json_is_array(json_object_get(st, "conditions")) &&
+	    !json_array_size(json_object_get(st, "conditions")))
+		json_object_del(st, "conditions");
+	if (json_is_object(st) && !json_object_size(st))
+		json_object_del(svc, "status");
+	if (json_is_object(json_object_get(meta, "annotations")) &&
+	    !json_object_size(json_object_get(meta, "annotations")))
+		json_object_del(meta, "annotations");
+}
+
+/* Applies a Service action as the daemon's patches; returns the new object
+ * (caller owns). It must equal the whole-object glue's result. */
+static inline json_t *sim_patch_svc(struct sim *s, const char *key, const json_t *obj,
+                                    const struct lb_action *a)
+{
+	json_t *got = json_deep_copy(obj), *want = json_deep_copy(obj), *mp, *sp;
+	const json_t *seen = json_object_get(s->seen, key);
+	char rv[32];
+	int rc;
+
+	snprintf(rv, sizeof(rv), "%lld", (long long)json_integer_value(seen));
+	rc = lb_action_apply_service(want, a, SIM_NOW);
+	assert_true(rc == 0 || rc == 1);
+	assert_int_equal(lb_action_meta_patch(a, &mp), 0);
+	assert_int_equal(
+	    lb_action_status_patch(a, seen ? rv : NULL, a->u.svc.keep_time, SIM_NOW, &sp), 0);
+	/* SET: metadata first; CLEAR: status first. Neither order changes the
+	 * result here, where nothing else writes in between. */
+	if (mp) {
+		s->patches++;
+		sim_merge_patch(got, mp);
+	}
+	if (sp) {
+		const char *pre = json_string_value(
+		    json_object_get(json_object_get(sp, "metadata"), "resourceVersion"));
+
+		s->patches++;
+		if (pre && strcmp(pre, rv) != 0)
+			fail_msg("%s: precondition %s, the engine saw %s", key, pre, rv);
+		if (pre && !json_equal(seen, json_object_get(s->rvs, key)))
+			fail_msg("%s: 409: the engine's view is stale", key);
+		if (!json_is_object(json_object_get(got, "status")))
+			json_object_set_new(got, "status", json_object());
+		sim_smp(json_object_get(got, "status"), json_object_get(sp, "status"), true);
+	}
+	sim_norm(got);
+	sim_norm(want);
+	if (!json_equal(got, want)) {
+		char *g = json_dumps(got, JSON_SORT_KEYS | JSON_COMPACT);
+		char *w = json_dumps(want, JSON_SORT_KEYS | JSON_COMPACT);
+		char *m = mp ? json_dumps(mp, JSON_COMPACT) : NULL;
+		char *p = sp ? json_dumps(sp, JSON_COMPACT) : NULL;
+
+		fail_msg("%s: patches give\n%s\nthe glue\n%s\nmeta %s\nstatus %s", key, g, w,
+		         m ? m : "-", p ? p : "-");
+	}
+	json_decref(want);
+	json_decref(mp);
+	json_decref(sp);
+	return got;
+}
+
+static inline void sim_norm_eip(json_t *eip)
+{
+	json_t *st = json_object_get(eip, "status");
+
+	if (json_is_object(json_object_get(st, "used")) &&
+	    !json_object_size(json_object_get(st, "used")))
+		json_object_del(st, "used");
+	if (json_is_object(st) && !json_object_size(st))
+		json_object_del(eip, "status");
+}
+
+/* Applies an Eip action as the daemon's merge patch; returns the new
+ * object (caller owns). It must equal the whole-status glue's result. */
+static inline json_t *sim_patch_eip(const json_t *obj, const struct lb_action *a)
+{
+	json_t *got = json_deep_copy(obj), *want = json_deep_copy(obj), *p;
+	int rc = lb_action_apply_eip(want, a);
+
+	assert_true(rc == 0 || rc == 1);
+	assert_int_equal(lb_action_eip_patch(a, &p), 0);
+	sim_merge_patch(got, p);
+	sim_norm_eip(got);
+	sim_norm_eip(want);
+	if (!json_equal(got, want)) {
+		char *g = json_dumps(got, JSON_SORT_KEYS | JSON_COMPACT);
+		char *w = json_dumps(want, JSON_SORT_KEYS | JSON_COMPACT);
+		char *m = json_dumps(p, JSON_COMPACT);
+
+		fail_msg("Eip %s: the patch gives\n%s\nthe glue\n%s\npatch %s", a->u.eip.name, g, w,
+		         m);
+	}
+	json_decref(p);
+	json_decref(want);
+	return got;
+}
+
 /* Pulls every action, applies it, feeds the written objects back. Returns
  * the number of status actions. Feedback must produce no action at all. */
 static inline unsigned sim_drain(struct sim *s)
@@ -357,6 +574,7 @@ static inline unsigned sim_drain(struct sim *s)
 	char key[300];
 
 	s->svc_actions = s->clear_actions = s->eip_actions = s->events = s->writes = 0;
+	s->patches = 0;
 	for (;;) {
 		json_t *obj;
 		int rc;
@@ -387,12 +605,22 @@ static inline unsigned sim_drain(struct sim *s)
 				              cond_reason(s, key), cond_msg(s, key),
 				              a.u.svc.n_ingress, a.u.svc.pool ? a.u.svc.pool : "-",
 				              a.u.svc.cond.reason, a.u.svc.cond.message);
-			rc = lb_action_apply_service(obj, &a, SIM_NOW);
-			assert_true(rc == 0 || rc == 1);
-			if (rc == 0) {
+			obj = sim_patch_svc(s, key, obj, &a);
+			s->last_type = a.type;
+			s->last = a.u.svc;
+			s->last.ns = s->last.name = s->last.pool = s->last.shared = NULL;
+			s->last.keep = NULL;
+			v = json_deep_copy(json_object_get(s->svcs, key));
+			sim_norm(v);
+			rc = !json_equal(obj, v);
+			json_decref(v);
+			if (rc) {
 				s->writes++;
+				json_object_set(s->svcs, key, obj);
+				sim_bump(s, key);
 				json_object_set(changed_svcs, key, obj);
 			}
+			json_decref(obj);
 			break;
 		case LB_ACT_EIP_STATUS:
 			s->eip_actions++;
@@ -409,12 +637,17 @@ static inline unsigned sim_drain(struct sim *s)
 				                                      : "-");
 				free(was);
 			}
-			rc = lb_action_apply_eip(obj, &a);
-			assert_true(rc == 0 || rc == 1);
-			if (rc == 0) {
+			obj = sim_patch_eip(obj, &a);
+			v = json_deep_copy(json_object_get(s->eips, a.u.eip.name));
+			sim_norm_eip(v);
+			rc = !json_equal(obj, v);
+			json_decref(v);
+			if (rc) {
 				s->writes++;
+				json_object_set(s->eips, a.u.eip.name, obj);
 				json_object_set(changed_eips, a.u.eip.name, obj);
 			}
+			json_decref(obj);
 			break;
 		default:
 			fail_msg("bad action type %d", a.type);

@@ -193,6 +193,12 @@ def strategic_merge_patch(target, patch, merge_keys, path="", _owned=False):
             result.pop(key, None)
         elif isinstance(value, list) and sub in merge_keys and isinstance(result.get(key), list):
             result[key] = _merge_list(result[key], value, merge_keys[sub], merge_keys, sub)
+        elif isinstance(value, list) and not isinstance(result.get(key), list):
+            # Not in the live object: apimachinery's mergeMap takes the patch
+            # value through removeDirectives, which drops every item that
+            # carries a "$patch" (so deleting from an absent list leaves []).
+            result[key] = [_strip_directives(v) for v in value
+                           if not (isinstance(v, dict) and "$patch" in v)]
         elif isinstance(value, list):
             result[key] = [_strip_directives(v) for v in value]
         elif isinstance(value, dict):
