@@ -183,9 +183,8 @@ static int mp_decode(const struct raw_attr *a, bool reach, const struct bgp_sess
 		return reset_attr(err, BGP_ERR_UPD_OPT_ATTR, a,
 		                  reach ? "MP_REACH_NLRI prefixes malformed"
 		                        : "MP_UNREACH_NLRI prefixes malformed");
-	if (reach &&
-	    (mp->nexthop.family == AF_INET ? ipv4_martian(mp->nexthop.bytes)
-	                                   : ipv6_martian(mp->nexthop.bytes)))
+	if (reach && (mp->nexthop.family == AF_INET ? ipv4_martian(mp->nexthop.bytes)
+	                                            : ipv6_martian(mp->nexthop.bytes)))
 		raise_attr(err, BGP_UPD_TREAT_AS_WITHDRAW, BGP_ERR_UPD_NEXT_HOP, a,
 		           "MP_REACH_NLRI next hop is not a unicast address");
 	*af_out = (int)af;

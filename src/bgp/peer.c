@@ -298,7 +298,7 @@ int bgp_peer_route_del(struct bgp_peer *p, const struct bgp_prefix *pfx)
 /* ---- received routes: validated, counted, never installed ---- */
 
 static int count_nlri(struct bgp_peer *p, const uint8_t *nlri, size_t len, int fam, bool addpath,
-		      bool announce)
+                      bool announce)
 {
 	uint32_t *n = &p->st.received[fam == AF_INET6];
 	struct bgp_prefix pfx;

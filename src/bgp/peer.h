@@ -26,7 +26,7 @@ struct bgp_peer_cfg {
 	struct bgp_addr local; /* family 0: the kernel chooses */
 	char md5_key[81];      /* RFC 2385 key, "" for none */
 	int ttl;               /* 0: kernel default */
-	int tcp_mss; /* 0: kernel default */
+	int tcp_mss;           /* 0: kernel default */
 	struct bgp_fsm_config fsm;
 	bool ebgp;
 	uint32_t max_prefixes; /* received routes kept in count; 0 = no limit */

@@ -19,7 +19,7 @@ struct bgp_sock_opts {
 	int ttl;                      /* outgoing TTL / hop limit; 0 = kernel default */
 	const struct bgp_addr *local; /* borrowed; NULL = kernel chooses */
 	uint16_t local_port;          /* 0 = ephemeral */
-	int mss; /* TCP maximum segment size, 0 = kernel default */
+	int mss;                      /* TCP maximum segment size, 0 = kernel default */
 };
 
 /* Starts a non-blocking connect; completion is signalled by writability

@@ -62,10 +62,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf[size] = '\0';
 	svc = json_pack("{ss ss s{ss ss s{}} s{ss ss ss s[{si}{sssi}]} s{s{s[{ss}{ss}]}}}",
 	                "apiVersion", "v1", "kind", "Service", "metadata", "name", "x", "namespace",
-	                "default", "annotations", "spec", "type", "LoadBalancer", "loadBalancerClass",
-	                LB_DEFAULT_CLASS, "ipFamilyPolicy", "PreferDualStack", "ports", "port", 80,
-	                "protocol", "UDP", "port", 53, "status", "loadBalancer", "ingress", "ip",
-	                "10.0.0.1", "ip", "fd00::5");
+	                "default", "annotations", "spec", "type", "LoadBalancer",
+	                "loadBalancerClass", LB_DEFAULT_CLASS, "ipFamilyPolicy", "PreferDualStack",
+	                "ports", "port", 80, "protocol", "UDP", "port", 53, "status",
+	                "loadBalancer", "ingress", "ip", "10.0.0.1", "ip", "fd00::5");
 	eip = json_pack("{ss ss s{ss} s{ss s[s]}}", "apiVersion", CFG_OPENELB_API_VERSION, "kind",
 	                "Eip", "metadata", "name", "a", "spec", "address", "10.0.0.0/29",
 	                "namespaces", "default");

@@ -93,9 +93,9 @@ static void test_random_against_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_has_del),
-		cmocka_unit_test(test_canon_and_identity),
-		cmocka_unit_test(test_random_against_model),
+	    cmocka_unit_test(test_add_has_del),
+	    cmocka_unit_test(test_canon_and_identity),
+	    cmocka_unit_test(test_random_against_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
