@@ -38,7 +38,7 @@ static void controller_usage(FILE *f)
 	        "                           --retry-period S (2)\n"
 	        "  --metrics-address ADDR   /metrics /healthz /readyz, e.g. 127.0.0.1:9443 or\n"
 	        "                           :9443 (default %s); 'none' to disable\n"
-	        "  --max-inflight N         objects written at once (default 32)\n"
+	        "  --max-inflight N         objects written at once (default 16)\n"
 	        "  --log-level LEVEL        error, warn, info (default) or debug\n"
 	        "SIGTERM or SIGINT releases the Lease and exits.\n",
 	        LB_DEFAULT_CLASS, CONTROLLER_LEASE_NAME, DEFAULT_METRICS);

@@ -260,6 +260,8 @@ static int eip_stage(struct ctl_write *w)
 	rc = k8s_path(path, sizeof(path), &k8s_res_eips, NULL, name_of(w), "status");
 	if (!rc)
 		rc = k8s_request(w->c->client, K8S_PATCH, path, p, on_patch, w, &w->req);
+	if (!rc) /* the echo is not read (next_stage), and can be large */
+		k8s_request_discard_body(w->req);
 	json_decref(p);
 	return rc;
 }

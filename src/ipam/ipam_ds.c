@@ -8,6 +8,7 @@
  * the allocator can reserve everything first and then commit atomically.
  */
 #include "ipam/ipam_int.h"
+#include "core/idx.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -147,16 +148,11 @@ uint64_t ipam_iset_count(const struct ipam_iset *s, struct u128 from, struct u12
 /* ---- Hash map ---- */
 
 /* FNV-1a, 64 bit: keys are short and not attacker-chosen in bulk. */
-static uint64_t hash_bytes(const void *key, size_t len)
+static uint32_t hash_bytes(const void *key, size_t len)
 {
-	const uint8_t *p = key;
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = core_fnv(CORE_FNV_INIT, key, len);
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 void ipam_map_fini(struct ipam_map *m)
@@ -165,7 +161,7 @@ void ipam_map_fini(struct ipam_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static size_t find_slot(const struct ipam_map *m, uint64_t h, const void *key, size_t klen)
+static size_t find_slot(const struct ipam_map *m, uint32_t h, const void *key, size_t klen)
 {
 	size_t mask = m->cap - 1, i = h & mask;
 
@@ -185,8 +181,10 @@ int ipam_map_reserve(struct ipam_map *m, size_t extra)
 	struct ipam_map_slot *slots, *old = m->slots;
 	size_t old_cap = m->cap;
 
-	/* Keep the load factor at or below 1/2. */
-	while ((m->len + extra) * 2 > cap)
+	/* Load factor at most 3/4: linear probing still averages under
+	 * three probes for a hit, and at 10,000 Services a table takes
+	 * 384 KiB instead of the 1 MiB that 1/2 and 32-byte slots took. */
+	while ((m->len + extra) * 4 > cap * 3)
 		cap *= 2;
 	if (cap == m->cap)
 		return 0;
@@ -215,10 +213,10 @@ void *ipam_map_get(const struct ipam_map *m, const void *key, size_t klen)
 
 void ipam_map_put(struct ipam_map *m, const void *key, size_t klen, void *val)
 {
-	uint64_t h = hash_bytes(key, klen);
+	uint32_t h = hash_bytes(key, klen);
 	size_t i = find_slot(m, h, key, klen);
 
-	m->slots[i] = (struct ipam_map_slot){h, key, klen, val};
+	m->slots[i] = (struct ipam_map_slot){key, val, h, (uint32_t)klen};
 	m->len++;
 }
 

@@ -105,11 +105,12 @@ uint64_t ipam_iset_count(const struct ipam_iset *s, struct u128 from, struct u12
 
 /* ---- Open-addressing hash map, keys borrowed from the values ---- */
 
+/* 24 bytes: two are kept per Service (svcs, holds). */
 struct ipam_map_slot {
-	uint64_t hash;
 	const void *key; /* NULL = empty slot; points into val */
-	size_t klen;
 	void *val;
+	uint32_t hash;
+	uint32_t klen; /* keys are names and addresses: far below 4 GiB */
 };
 
 struct ipam_map {

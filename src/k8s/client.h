@@ -94,6 +94,12 @@ typedef int (*k8s_data_fn)(const char *data, size_t len, void *arg);
 int k8s_stream(struct k8s_client *c, const char *path, k8s_data_fn on_data, k8s_done_fn done,
                void *arg, struct k8s_req **out);
 
+/* A successful answer's body is dropped as it arrives, and cb gets NULL:
+ * for writes whose echo of the whole object is not needed (an Eip's
+ * status lists every address it gave: hundreds of KB at 10,000 Services).
+ * Error answers still carry their Status. */
+void k8s_request_discard_body(struct k8s_req *r);
+
 /* Stops a request; its callbacks are not called. Allowed from any
  * callback, also the request's own on_data. */
 void k8s_request_cancel(struct k8s_req *r);

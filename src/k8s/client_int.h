@@ -51,6 +51,7 @@ struct k8s_req {
 	char *body; /* owned request body (JSON), or NULL */
 	size_t body_len;
 	bool streaming;
+	bool discard; /* k8s_request_discard_body */
 	k8s_done_fn done;
 	k8s_data_fn on_data;
 	void *arg;

@@ -80,7 +80,14 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 			return 0;
 		return n;
 	}
+	if (r->discard && r->http_code >= 200 && r->http_code < 300)
+		return n;
 	return buf_append(&r->resp, p, n) ? 0 : n;
+}
+
+void k8s_request_discard_body(struct k8s_req *r)
+{
+	r->discard = true;
 }
 
 static int setup_easy(struct k8s_req *r, const char *path)

@@ -151,6 +151,38 @@ static void test_retry_after(void **state)
 	live_end(&l);
 }
 
+/* k8s_request_discard_body: a 2xx answer's body never reaches cb, an
+ * error's Status still does. */
+static void test_discard_body(void **state)
+{
+	struct live l;
+	struct live_res r = {0};
+	struct k8s_req *req;
+	char path[K8S_PATH_MAX];
+	json_t *p;
+
+	live_begin(&l, "discard"); /* skips the test without a stand-in */
+	p = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "k", "v");
+	live_svc_create(&l, "web");
+	k8s_path(path, sizeof(path), &k8s_res_services, l.ns, "web", NULL);
+	assert_int_equal(k8s_request(l.b, K8S_PATCH, path, p, live_done, &r, &req), 0);
+	k8s_request_discard_body(req);
+	assert_true(live_run_until(l.loop_b, live_res_done, &r, 40));
+	assert_int_equal(r.rc, 0);
+	assert_null(r.body);
+
+	memset(&r, 0, sizeof(r));
+	k8s_path(path, sizeof(path), &k8s_res_services, l.ns, "absent", NULL);
+	assert_int_equal(k8s_request(l.b, K8S_PATCH, path, p, live_done, &r, &req), 0);
+	k8s_request_discard_body(req);
+	assert_true(live_run_until(l.loop_b, live_res_done, &r, 40));
+	assert_int_equal(r.rc, -ENOENT);
+	assert_int_equal(r.st.code, 404);
+	assert_non_null(strstr(r.st.message, "absent"));
+	json_decref(p);
+	live_end(&l);
+}
+
 static bool recorder_idle(void *arg)
 {
 	return k8s_recorder_pending(arg) == 0;
@@ -232,6 +264,7 @@ int main(void)
 	    cmocka_unit_test(test_status_conflict_real),
 	    cmocka_unit_test(test_events),
 	    cmocka_unit_test(test_retry_after),
+	    cmocka_unit_test(test_discard_body),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
