@@ -13,19 +13,27 @@
 #include "core/log.h"
 #include "k8s/event.h"
 
-/* Events waiting to be written (client-go's broadcaster holds 1000): each
- * is a whole JSON Event of about a kilobyte, and a burst larger than this
- * (10,000 Services announced at start) is dropped and counted anyway. */
+/* Events waiting to be written (client-go's broadcaster holds 1000). A
+ * burst larger than this (10,000 Services announced at start) is dropped
+ * and counted anyway. */
 #define QUEUE_MAX 256
 
+/* The strings of a queued write, in ev_write.str, each NUL-terminated. */
+enum { S_NS, S_TYPE, S_REASON, S_MSG, S_NOW, S_KIND, S_REF_NS, S_NAME, S_UID, S_APIV, S_N };
+
+/* A queued write keeps only the fields: its JSON is built when it is sent
+ * (a whole Event in jansson is some 4 kB, and the queue is full after a
+ * burst). */
 struct ev_write {
 	struct ev_write *next;
 	enum k8s_evc_act act;
-	bool renamed; /* once: a second clash is not chance */
-	char ns[256];
+	bool renamed;  /* once: a second clash is not chance */
+	bool has[S_N]; /* which optional strings were given (NULL otherwise) */
+	uint32_t count;
+	uint64_t first_ms;
 	char name[K8S_EVENT_NAME_MAX];
-	json_t *event; /* owned: the whole Event, for a create */
-	json_t *patch; /* owned: count/lastTimestamp/message, for a patch */
+	uint32_t off[S_N]; /* into str */
+	char str[];        /* owned */
 };
 
 struct k8s_recorder {
@@ -42,9 +50,12 @@ struct k8s_recorder {
 
 static void write_free(struct ev_write *w)
 {
-	json_decref(w->event);
-	json_decref(w->patch);
 	free(w);
+}
+
+static const char *w_str(const struct ev_write *w, int i)
+{
+	return w->has[i] ? w->str + w->off[i] : NULL;
 }
 
 static void start_next(struct k8s_recorder *r);
@@ -63,9 +74,7 @@ static void on_written(int rc, json_t *body, const struct k8s_status *st, void *
 		return;
 	}
 	if (rc == -EEXIST && w->act == K8S_EVC_CREATE && !w->renamed &&
-	    !k8s_evcorr_rename(r->ec, w->name, k8s_wall_ms(), w->name) &&
-	    !json_object_set_new(json_object_get(w->event, "metadata"), "name",
-	                         json_string(w->name))) {
+	    !k8s_evcorr_rename(r->ec, w->name, k8s_wall_ms(), w->name)) {
 		/* Another process took the name (same object, same instant). */
 		w->renamed = true;
 		start_next(r);
@@ -77,7 +86,7 @@ static void on_written(int rc, json_t *body, const struct k8s_status *st, void *
 		r->st.created++;
 	} else {
 		r->st.failed++;
-		log_warn("k8s: event %s/%s: %s", w->ns, w->name,
+		log_warn("k8s: event %s/%s: %s", w_str(w, S_NS), w->name,
 		         st->message[0] ? st->message : strerror(-rc));
 	}
 	r->head = w->next;
@@ -88,30 +97,6 @@ static void on_written(int rc, json_t *body, const struct k8s_status *st, void *
 	start_next(r);
 }
 
-static void start_next(struct k8s_recorder *r)
-{
-	while (r->head && !r->req) {
-		struct ev_write *w = r->head;
-		int rc;
-
-		if (w->act == K8S_EVC_PATCH)
-			rc = k8s_patch(r->c, &k8s_res_events, w->ns, w->name, NULL, w->patch,
-			               on_written, r, &r->req);
-		else
-			rc = k8s_create(r->c, &k8s_res_events, w->ns, w->event, on_written, r,
-			                &r->req);
-		if (rc == 0)
-			return;
-		r->st.failed++;
-		log_warn("k8s: event %s/%s: cannot send: %s", w->ns, w->name, strerror(-rc));
-		r->head = w->next;
-		if (!r->head)
-			r->tail = NULL;
-		r->n--;
-		write_free(w);
-	}
-}
-
 static int set_opt(json_t *o, const char *key, const char *v)
 {
 	if (!v)
@@ -119,32 +104,105 @@ static int set_opt(json_t *o, const char *key, const char *v)
 	return json_object_set_new(o, key, json_string(v)) ? -ENOMEM : 0;
 }
 
-static json_t *build_event(const struct k8s_recorder *r, const struct k8s_objref *ref,
-                           const char *type, const char *reason, const struct k8s_evc_out *co,
-                           const char *ns, const char *now)
+static json_t *build_event(const struct k8s_recorder *r, const struct ev_write *w)
 {
 	char first[K8S_TIME_MAX];
 	json_t *ev, *inv, *src;
 
-	if (k8s_time_format(co->first_ms, false, first, sizeof(first)))
+	if (k8s_time_format(w->first_ms, false, first, sizeof(first)))
 		return NULL;
 	ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{}, s:s, s:s, s:s, s:{}, s:s, s:s, s:i, s:n, "
 	               "s:s, s:s}",
-	               "apiVersion", "v1", "kind", "Event", "metadata", "name", co->name,
-	               "namespace", ns, "involvedObject", "reason", reason, "message", co->message,
-	               "type", type, "source", "firstTimestamp", first, "lastTimestamp", now,
-	               "count", (json_int_t)co->count, "eventTime", "reportingComponent",
-	               r->component, "reportingInstance", r->host ? r->host : "");
+	               "apiVersion", "v1", "kind", "Event", "metadata", "name", w->name,
+	               "namespace", w_str(w, S_NS), "involvedObject", "reason", w_str(w, S_REASON),
+	               "message", w_str(w, S_MSG), "type", w_str(w, S_TYPE), "source",
+	               "firstTimestamp", first, "lastTimestamp", w_str(w, S_NOW), "count",
+	               (json_int_t)w->count, "eventTime", "reportingComponent", r->component,
+	               "reportingInstance", r->host ? r->host : "");
 	inv = json_object_get(ev, "involvedObject");
 	src = json_object_get(ev, "source");
-	if (!ev || set_opt(inv, "kind", ref->kind) || set_opt(inv, "namespace", ref->ns) ||
-	    set_opt(inv, "name", ref->name) || set_opt(inv, "uid", ref->uid) ||
-	    set_opt(inv, "apiVersion", ref->api_version) ||
+	if (!ev || set_opt(inv, "kind", w_str(w, S_KIND)) ||
+	    set_opt(inv, "namespace", w_str(w, S_REF_NS)) ||
+	    set_opt(inv, "name", w_str(w, S_NAME)) || set_opt(inv, "uid", w_str(w, S_UID)) ||
+	    set_opt(inv, "apiVersion", w_str(w, S_APIV)) ||
 	    set_opt(src, "component", r->component) || set_opt(src, "host", r->host)) {
 		json_decref(ev);
 		return NULL;
 	}
 	return ev;
+}
+
+static json_t *build_patch(const struct ev_write *w)
+{
+	return json_pack("{s:i, s:s, s:s}", "count", (json_int_t)w->count, "lastTimestamp",
+	                 w_str(w, S_NOW), "message", w_str(w, S_MSG));
+}
+
+/* One allocation for the write and its strings (NULL ones are absent). */
+static struct ev_write *write_new(const struct k8s_objref *ref, const char *type,
+                                  const char *reason, const struct k8s_evc_out *co, const char *now)
+{
+	/* client-go puts Events of cluster-scoped objects in "default". */
+	const char *s[S_N] = {
+	    [S_NS] = ref->ns && ref->ns[0] ? ref->ns : "default",
+	    [S_TYPE] = type,
+	    [S_REASON] = reason,
+	    [S_MSG] = co->message,
+	    [S_NOW] = now,
+	    [S_KIND] = ref->kind,
+	    [S_REF_NS] = ref->ns,
+	    [S_NAME] = ref->name,
+	    [S_UID] = ref->uid,
+	    [S_APIV] = ref->api_version,
+	};
+	size_t len[S_N], total = 0;
+	struct ev_write *w;
+
+	for (int i = 0; i < S_N; i++) {
+		len[i] = s[i] ? strlen(s[i]) + 1 : 0;
+		total += len[i];
+	}
+	if (total > UINT32_MAX || !(w = calloc(1, sizeof(*w) + total)))
+		return NULL;
+	total = 0;
+	for (int i = 0; i < S_N; i++) {
+		w->has[i] = s[i] != NULL;
+		w->off[i] = (uint32_t)total;
+		memcpy(w->str + total, s[i] ? s[i] : "", len[i]);
+		total += len[i];
+	}
+	w->act = co->act;
+	w->count = co->count;
+	w->first_ms = co->first_ms;
+	snprintf(w->name, sizeof(w->name), "%s", co->name);
+	return w;
+}
+
+static void start_next(struct k8s_recorder *r)
+{
+	while (r->head && !r->req) {
+		struct ev_write *w = r->head;
+		json_t *body = w->act == K8S_EVC_PATCH ? build_patch(w) : build_event(r, w);
+		int rc = -ENOMEM;
+
+		if (body && w->act == K8S_EVC_PATCH)
+			rc = k8s_patch(r->c, &k8s_res_events, w_str(w, S_NS), w->name, NULL, body,
+			               on_written, r, &r->req);
+		else if (body)
+			rc = k8s_create(r->c, &k8s_res_events, w_str(w, S_NS), body, on_written, r,
+			                &r->req);
+		json_decref(body);
+		if (rc == 0)
+			return;
+		r->st.failed++;
+		log_warn("k8s: event %s/%s: cannot send: %s", w_str(w, S_NS), w->name,
+		         strerror(-rc));
+		r->head = w->next;
+		if (!r->head)
+			r->tail = NULL;
+		r->n--;
+		write_free(w);
+	}
 }
 
 int k8s_event_emit(struct k8s_recorder *r, const struct k8s_objref *ref, const char *type,
@@ -190,22 +248,10 @@ int k8s_event_emit(struct k8s_recorder *r, const struct k8s_objref *ref, const c
 		log_warn("k8s: Event queue drained; %u Events were dropped", r->full);
 		r->full = 0;
 	}
-	w = calloc(1, sizeof(*w));
-	if (!w || k8s_time_format(wall, false, now, sizeof(now))) {
-		free(w);
+	if (k8s_time_format(wall, false, now, sizeof(now)))
 		return -ENOMEM;
-	}
-	w->act = co.act;
-	/* client-go puts Events of cluster-scoped objects in "default". */
-	snprintf(w->ns, sizeof(w->ns), "%s", ref->ns && ref->ns[0] ? ref->ns : "default");
-	snprintf(w->name, sizeof(w->name), "%s", co.name);
-	w->event = build_event(r, ref, type, reason, &co, w->ns, now);
-	w->patch = json_pack("{s:i, s:s, s:s}", "count", (json_int_t)co.count, "lastTimestamp", now,
-	                     "message", co.message);
-	if (!w->event || !w->patch) {
-		write_free(w);
+	if (!(w = write_new(ref, type, reason, &co, now)))
 		return -ENOMEM;
-	}
 	if (r->tail)
 		r->tail->next = w;
 	else
