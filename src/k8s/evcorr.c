@@ -1,64 +1,171 @@
 /*
  * Event correlation (see event.h): aggregation, deduplication and spam
  * filtering with three bounded LRU tables. Pure: the clock is a
- * parameter; jansson objects serve as the hash maps.
+ * parameter.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/idx.h"
 #include "k8s/api.h"
 #include "k8s/event.h"
 
 #define COMBINED "(combined from similar events): "
+/* Chains of one entry on average when a table is full. */
+#define NBUCKET K8S_EVC_CACHE
+
+/* One record of a table: a few dozen bytes besides its key, where a
+ * jansson object with its members cost some 700 (3 x 1024 of them were
+ * the largest part of a speaker's heap after announcing 10,000 Services). */
+struct ent {
+	struct ent *hnext;       /* hash chain */
+	struct ent *prev, *next; /* use order, most recent first */
+	uint32_t hash;
+	union {
+		struct {
+			uint64_t last;
+			/* Distinct messages, owned; no more than
+			 * K8S_EVC_SIMILAR_MAX are kept, as once that many
+			 * were seen the event is combined whatever comes. */
+			char **msgs;
+			uint32_t n_msgs;
+		} agg;
+		struct {
+			uint64_t first;
+			uint32_t count;
+			char *name; /* owned */
+		} log;
+		struct {
+			uint64_t last;
+			double tokens;
+		} spam;
+	} u;
+	char key[];
+};
 
 struct lru {
-	json_t *map; /* owned: key -> record object with "u" (last use) */
+	struct ent *bucket[NBUCKET];
+	struct ent *head, *tail; /* owned, through next */
+	size_t n;
 };
 
 struct k8s_evcorr {
-	struct lru agg;  /* similar events: {"msgs":{MSG:true}, "last":ms} */
-	struct lru log;  /* seen events: {"count", "name", "first"} */
-	struct lru spam; /* token buckets: {"tokens", "last"} */
-	uint64_t tick;   /* use counter for the LRU order */
+	struct lru agg;  /* similar events */
+	struct lru log;  /* seen events */
+	struct lru spam; /* token buckets */
 	uint32_t seq;    /* makes names unique within one millisecond */
 };
 
-static json_t *lru_get(struct k8s_evcorr *ec, struct lru *l, const char *key)
+/* Frees what the record owns; its key and links stay. */
+static void ent_clear(struct ent *e, const struct k8s_evcorr *ec, const struct lru *l)
 {
-	json_t *rec = json_object_get(l->map, key);
-
-	if (rec)
-		json_object_set_new_nocheck(rec, "u", json_integer((json_int_t)++ec->tick));
-	return rec;
+	if (l == &ec->agg) {
+		for (uint32_t i = 0; i < e->u.agg.n_msgs; i++)
+			free(e->u.agg.msgs[i]);
+		free(e->u.agg.msgs);
+	} else if (l == &ec->log) {
+		free(e->u.log.name);
+	}
+	memset(&e->u, 0, sizeof(e->u));
 }
 
-/* A fresh record under key (replacing any), evicting the least recently
- * used one when the table is full. Borrowed from the table. */
-static json_t *lru_put(struct k8s_evcorr *ec, struct lru *l, const char *key)
+static void unlink_use(struct lru *l, struct ent *e)
 {
-	json_t *rec = json_object(), *v;
-	const char *k, *oldest = NULL;
-	json_int_t min = 0;
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		l->head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		l->tail = e->prev;
+	e->prev = e->next = NULL;
+}
 
-	if (!rec)
-		return NULL;
-	if (!json_object_get(l->map, key) && json_object_size(l->map) >= K8S_EVC_CACHE) {
-		json_object_foreach(l->map, k, v)
-		{
-			json_int_t u = json_integer_value(json_object_get(v, "u"));
-			if (!oldest || u < min) {
-				oldest = k;
-				min = u;
-			}
-		}
-		json_object_del(l->map, oldest);
+static void link_front(struct lru *l, struct ent *e)
+{
+	e->next = l->head;
+	if (l->head)
+		l->head->prev = e;
+	else
+		l->tail = e;
+	l->head = e;
+}
+
+static uint32_t key_hash(const char *key)
+{
+	uint64_t h = core_fnv_str(CORE_FNV_INIT, key);
+
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static struct ent *find(const struct lru *l, const char *key, uint32_t h)
+{
+	for (struct ent *e = l->bucket[h % NBUCKET]; e; e = e->hnext)
+		if (e->hash == h && !strcmp(e->key, key))
+			return e;
+	return NULL;
+}
+
+static void drop(struct k8s_evcorr *ec, struct lru *l, struct ent *e)
+{
+	struct ent **pp = &l->bucket[e->hash % NBUCKET];
+
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	unlink_use(l, e);
+	ent_clear(e, ec, l);
+	free(e);
+	l->n--;
+}
+
+static void lru_fini(struct k8s_evcorr *ec, struct lru *l)
+{
+	while (l->head)
+		drop(ec, l, l->head);
+}
+
+/* The record under key, now the most recently used; NULL if none. */
+static struct ent *lru_get(struct lru *l, const char *key)
+{
+	struct ent *e = find(l, key, key_hash(key));
+
+	if (e) {
+		unlink_use(l, e);
+		link_front(l, e);
 	}
-	json_object_set_new_nocheck(rec, "u", json_integer((json_int_t)++ec->tick));
-	if (json_object_set_new_nocheck(l->map, key, rec))
+	return e;
+}
+
+/* A fresh (zeroed) record under key, replacing any, evicting the least
+ * recently used one when the table is full. Borrowed from the table. */
+static struct ent *lru_put(struct k8s_evcorr *ec, struct lru *l, const char *key)
+{
+	uint32_t h = key_hash(key);
+	struct ent *e = find(l, key, h);
+	size_t len;
+
+	if (e) {
+		ent_clear(e, ec, l);
+		unlink_use(l, e);
+		link_front(l, e);
+		return e;
+	}
+	len = strlen(key) + 1;
+	if (!(e = calloc(1, sizeof(*e) + len)))
 		return NULL;
-	return rec;
+	if (l->n >= K8S_EVC_CACHE)
+		drop(ec, l, l->tail);
+	memcpy(e->key, key, len);
+	e->hash = h;
+	e->hnext = l->bucket[h % NBUCKET];
+	l->bucket[h % NBUCKET] = e;
+	link_front(l, e);
+	l->n++;
+	return e;
 }
 
 /* client-go names Events "<object>.<hex UnixNano>"; the object part is
@@ -74,22 +181,23 @@ static void make_name(struct k8s_evcorr *ec, const char *obj, uint64_t now,
 int k8s_evcorr_rename(struct k8s_evcorr *ec, const char *old, uint64_t now,
                       char name[K8S_EVENT_NAME_MAX])
 {
-	const char *key, *dot = strrchr(old, '.');
+	const char *dot = strrchr(old, '.');
 	char obj[K8S_EVENT_NAME_MAX];
-	json_t *rec;
-
 	if (!dot || (size_t)(dot - old) >= sizeof(obj))
 		return -EINVAL;
 	memcpy(obj, old, (size_t)(dot - old));
 	obj[dot - old] = 0;
 	make_name(ec, obj, now, name);
-	json_object_foreach(ec->log.map, key, rec)
-	{
-		const char *n = json_string_value(json_object_get(rec, "name"));
+	for (struct ent *e = ec->log.head; e; e = e->next) {
+		char *n;
 
-		if (n && !strcmp(n, old))
-			return json_object_set_new_nocheck(rec, "name", json_string(name)) ? -ENOMEM
-			                                                                   : 0;
+		if (!e->u.log.name || strcmp(e->u.log.name, old))
+			continue;
+		if (!(n = strdup(name)))
+			return -ENOMEM;
+		free(e->u.log.name);
+		e->u.log.name = n;
+		return 0;
 	}
 	return 0;
 }
@@ -106,13 +214,6 @@ int k8s_evcorr_new(struct k8s_evcorr **out)
 	*out = NULL;
 	if (!ec)
 		return -ENOMEM;
-	ec->agg.map = json_object();
-	ec->log.map = json_object();
-	ec->spam.map = json_object();
-	if (!ec->agg.map || !ec->log.map || !ec->spam.map) {
-		k8s_evcorr_free(ec);
-		return -ENOMEM;
-	}
 	*out = ec;
 	return 0;
 }
@@ -121,9 +222,9 @@ void k8s_evcorr_free(struct k8s_evcorr *ec)
 {
 	if (!ec)
 		return;
-	json_decref(ec->agg.map);
-	json_decref(ec->log.map);
-	json_decref(ec->spam.map);
+	lru_fini(ec, &ec->agg);
+	lru_fini(ec, &ec->log);
+	lru_fini(ec, &ec->spam);
 	free(ec);
 }
 
@@ -149,7 +250,7 @@ static void copy_utf8(char *dst, size_t size, const char *src)
 /* Token bucket: true when the event may go. */
 static bool spam_ok(struct k8s_evcorr *ec, const char *key, uint64_t now)
 {
-	json_t *b = lru_get(ec, &ec->spam, key);
+	struct ent *b = lru_get(&ec->spam, key);
 	double tokens;
 	uint64_t last;
 
@@ -160,8 +261,8 @@ static bool spam_ok(struct k8s_evcorr *ec, const char *key, uint64_t now)
 		tokens = K8S_EVC_SPAM_BURST;
 		last = now;
 	} else {
-		tokens = json_real_value(json_object_get(b, "tokens"));
-		last = (uint64_t)json_integer_value(json_object_get(b, "last"));
+		tokens = b->u.spam.tokens;
+		last = b->u.spam.last;
 		if (now > last)
 			tokens += (double)(now - last) / K8S_EVC_SPAM_REFILL_MS;
 		if (tokens > K8S_EVC_SPAM_BURST)
@@ -169,12 +270,12 @@ static bool spam_ok(struct k8s_evcorr *ec, const char *key, uint64_t now)
 		if (now > last)
 			last = now;
 	}
-	json_object_set_new_nocheck(b, "last", json_integer((json_int_t)last));
+	b->u.spam.last = last;
 	if (tokens < 1.0) {
-		json_object_set_new_nocheck(b, "tokens", json_real(tokens));
+		b->u.spam.tokens = tokens;
 		return false;
 	}
-	json_object_set_new_nocheck(b, "tokens", json_real(tokens - 1.0));
+	b->u.spam.tokens = tokens - 1.0;
 	return true;
 }
 
@@ -182,20 +283,29 @@ static bool spam_ok(struct k8s_evcorr *ec, const char *key, uint64_t now)
 static int aggregate(struct k8s_evcorr *ec, const char *agg_key, const char *msg, uint64_t now,
                      bool *combined)
 {
-	json_t *rec = lru_get(ec, &ec->agg, agg_key), *msgs;
-	uint64_t last = rec ? (uint64_t)json_integer_value(json_object_get(rec, "last")) : 0;
+	struct ent *rec = lru_get(&ec->agg, agg_key);
+	uint32_t i;
 
 	*combined = false;
-	if (!rec || now - last > K8S_EVC_SIMILAR_WINDOW_MS) {
+	if (!rec || now - rec->u.agg.last > K8S_EVC_SIMILAR_WINDOW_MS) {
 		rec = lru_put(ec, &ec->agg, agg_key);
-		if (!rec || json_object_set_new_nocheck(rec, "msgs", json_object()))
+		if (!rec)
 			return -ENOMEM;
 	}
-	msgs = json_object_get(rec, "msgs");
-	if (json_object_set_new_nocheck(msgs, msg, json_true()))
-		return -ENOMEM;
-	json_object_set_new_nocheck(rec, "last", json_integer((json_int_t)now));
-	*combined = json_object_size(msgs) >= K8S_EVC_SIMILAR_MAX;
+	for (i = 0; i < rec->u.agg.n_msgs && strcmp(rec->u.agg.msgs[i], msg); i++)
+		;
+	if (i == rec->u.agg.n_msgs && i < K8S_EVC_SIMILAR_MAX) {
+		char **v = realloc(rec->u.agg.msgs, (i + 1) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		rec->u.agg.msgs = v;
+		if (!(v[i] = strdup(msg)))
+			return -ENOMEM;
+		rec->u.agg.n_msgs++;
+	}
+	rec->u.agg.last = now;
+	*combined = rec->u.agg.n_msgs >= K8S_EVC_SIMILAR_MAX;
 	return 0;
 }
 
@@ -204,7 +314,7 @@ int k8s_evcorr_observe(struct k8s_evcorr *ec, const struct k8s_event_in *ev, uin
 {
 	char *src_key = NULL, *agg_key = NULL, *key = NULL;
 	const struct k8s_objref *o = &ev->obj;
-	json_t *rec;
+	struct ent *rec;
 	bool combined;
 	int rc = -ENOMEM;
 
@@ -236,24 +346,23 @@ int k8s_evcorr_observe(struct k8s_evcorr *ec, const struct k8s_event_in *ev, uin
 	rc = -ENOMEM;
 	if (!key)
 		goto out;
-	rec = lru_get(ec, &ec->log, key);
+	rec = lru_get(&ec->log, key);
 	if (rec) {
 		out->act = K8S_EVC_PATCH;
-		out->count = (uint32_t)json_integer_value(json_object_get(rec, "count")) + 1;
-		out->first_ms = (uint64_t)json_integer_value(json_object_get(rec, "first"));
-		copy_utf8(out->name, sizeof(out->name),
-		          json_string_value(json_object_get(rec, "name")));
+		out->count = rec->u.log.count + 1;
+		out->first_ms = rec->u.log.first;
+		copy_utf8(out->name, sizeof(out->name), nz(rec->u.log.name));
 	} else {
 		make_name(ec, o->name, now, out->name);
 		out->act = K8S_EVC_CREATE;
 		out->count = 1;
 		out->first_ms = now;
 		rec = lru_put(ec, &ec->log, key);
-		if (!rec || json_object_set_new_nocheck(rec, "name", json_string(out->name)) ||
-		    json_object_set_new_nocheck(rec, "first", json_integer((json_int_t)now)))
+		if (!rec || !(rec->u.log.name = strdup(out->name)))
 			goto out;
+		rec->u.log.first = now;
 	}
-	json_object_set_new_nocheck(rec, "count", json_integer(out->count));
+	rec->u.log.count = out->count;
 	if (!spam_ok(ec, src_key, now))
 		out->act = K8S_EVC_DROP;
 	rc = 0;

@@ -129,6 +129,12 @@ static void test_aggregate(void **state)
 		assert_int_equal(k8s_evcorr_observe(ec, &in, T0 + (uint64_t)i, &o), 0);
 		assert_int_equal(o.act, K8S_EVC_CREATE);
 	}
+	/* a repeat is no new message: it is counted, not combined */
+	in = ev("spk", "PeerDown", "peer 3 down");
+	assert_int_equal(k8s_evcorr_observe(ec, &in, T0 + 50, &o), 0);
+	assert_int_equal(o.act, K8S_EVC_PATCH);
+	assert_int_equal(o.count, 2);
+	assert_string_equal(o.message, "peer 3 down");
 	/* the 10th different message within 10 minutes is combined */
 	in = ev("spk", "PeerDown", "peer 9 down");
 	assert_int_equal(k8s_evcorr_observe(ec, &in, T0 + 100, &first_combined), 0);
