@@ -19,7 +19,9 @@
 
 struct speaker_store {
 	char node[256];
-	struct cfg_service *svc; /* owned, dense */
+	/* Owned, dense. Each one's name, namespace, uid and ingress share
+	 * one allocation (the name's): not for cfg_service_fini. */
+	struct cfg_service *svc;
 	size_t n_svc, cap_svc;
 	struct core_idx svc_ix;        /* (namespace, name) */
 	struct cfg_endpoint_slice *sl; /* owned, dense */
