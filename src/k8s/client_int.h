@@ -15,6 +15,12 @@
  * a big cluster stays far below; a runaway answer does not eat memory. */
 #define K8S_BODY_MAX   (256u * 1024 * 1024)
 #define K8S_STREAM_MAX (64u * 1024 * 1024)
+/* A stream's bytes waiting for on_data: past HIGH the transfer pauses
+ * until they are handed on (libcurl reads up to ~1.6 MB per socket action
+ * otherwise, and a burst of 10,000 watch events held 4 MB here); a buffer
+ * grown past KEEP is given back once drained. */
+#define K8S_STREAM_HIGH (128u * 1024)
+#define K8S_STREAM_KEEP (64u * 1024)
 
 struct k8s_sock {
 	ev_io io;
@@ -51,6 +57,7 @@ struct k8s_req {
 	char *body; /* owned request body (JSON), or NULL */
 	size_t body_len;
 	bool streaming;
+	bool paused;  /* on_write paused the transfer (K8S_STREAM_HIGH) */
 	bool discard; /* k8s_request_discard_body */
 	k8s_done_fn done;
 	k8s_data_fn on_data;

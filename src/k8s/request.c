@@ -75,7 +75,12 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->http_code);
 	if (r->streaming && r->http_code >= 200 && r->http_code < 300) {
 		/* Handed to on_data by k8s_client_process, after libcurl
-		 * returns: user code must not run inside libcurl callbacks. */
+		 * returns: user code must not run inside libcurl callbacks.
+		 * libcurl keeps a paused chunk and gives it again on resume. */
+		if (buf_len(&r->pend) >= K8S_STREAM_HIGH) {
+			r->paused = true;
+			return CURL_WRITEFUNC_PAUSE;
+		}
 		if (buf_append(&r->pend, p, n))
 			return 0;
 		return n;
@@ -171,6 +176,7 @@ static int req_submit(struct k8s_req *r)
 	r->http_code = 0;
 	buf_reset(&r->resp);
 	buf_reset(&r->pend);
+	r->paused = false;
 	r->errbuf[0] = '\0';
 	if (curl_multi_add_handle(r->c->multi, r->easy) != CURLM_OK)
 		return -EIO;
@@ -301,6 +307,10 @@ static bool dispatch(struct k8s_req *r)
 	rc = r->on_data((const char *)buf_head(&r->pend), buf_len(&r->pend), r->arg);
 	r->in_cb = false;
 	buf_reset(&r->pend);
+	if (r->pend.cap > K8S_STREAM_KEEP) {
+		buf_fini(&r->pend);
+		buf_init(&r->pend, K8S_STREAM_MAX);
+	}
 	if (r->cancelled) {
 		k8s_req_free(r);
 		return false;
@@ -310,6 +320,12 @@ static bool dispatch(struct k8s_req *r)
 		         strerror(-rc));
 		complete(r, rc, NULL, &st);
 		return false;
+	}
+	if (r->paused) {
+		/* May call on_write at once with the kept chunk (it only
+		 * appends); k8s_client_process then dispatches again. */
+		r->paused = false;
+		curl_easy_pause(r->easy, CURLPAUSE_CONT);
 	}
 	return true;
 }

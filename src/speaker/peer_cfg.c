@@ -13,11 +13,10 @@ uint32_t speaker_addr_v4(const struct bgp_addr *a)
 /* RFC 6286: any unique non-zero 32-bit value; OpenELB takes BgpConf
  * routerId, else the node's IPv4 address. A flag overrides both, since one
  * cluster-wide routerId would give every node the same identifier. */
-static uint32_t router_id(const struct speaker_opts *o, const struct cfg_bgp_conf *c,
-                          const struct cfg_node *node, uint32_t fallback)
+uint32_t speaker_router_id(const struct speaker_opts *o, const struct cfg_bgp_conf *c,
+                           const struct cfg_node *node)
 {
 	const struct bgp_addr *ip;
-
 	uint32_t id;
 
 	if (o->router_id.family == AF_INET)
@@ -26,7 +25,7 @@ static uint32_t router_id(const struct speaker_opts *o, const struct cfg_bgp_con
 		return id;
 	if (node && (ip = cfg_node_ip(node, "InternalIP", AF_INET)))
 		return speaker_addr_v4(ip);
-	return fallback;
+	return 0;
 }
 
 void speaker_peer_cfg(const struct speaker_opts *o, const struct cfg_bgp_conf *c,
@@ -52,7 +51,9 @@ void speaker_peer_cfg(const struct speaker_opts *o, const struct cfg_bgp_conf *c
 	bgp_fsm_config_defaults(f);
 	f->local_as = bp->conf.local_as ? bp->conf.local_as : cfg_bgp_conf_node_as(c, labels);
 	f->peer_as = bp->conf.peer_as;
-	f->router_id = router_id(o, c, node, fallback_router_id);
+	f->router_id = speaker_router_id(o, c, node);
+	if (!f->router_id)
+		f->router_id = fallback_router_id;
 	f->hold_time = (uint16_t)bp->timers.hold_time;
 	f->keepalive_time = (uint16_t)bp->timers.keepalive_interval;
 	f->retry_max_ms = bp->timers.connect_retry * 1000u;

@@ -8,6 +8,10 @@
 #include "config/config.h"
 #include "speaker/speaker.h"
 
+/* The BGP identifier from the flag, the BgpConf or the node's InternalIP,
+ * in that order; 0 when none gives one. */
+uint32_t speaker_router_id(const struct speaker_opts *o, const struct cfg_bgp_conf *c,
+                           const struct cfg_node *node);
 /*
  * Fills *pc for BgpPeer bp on this node (node may be NULL when the set has
  * no Node object for it). Decisions (see each comment in peer_cfg.c):

@@ -126,12 +126,17 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 			log_warn("node %s: BgpPeers present but no BgpConf 'default': no BGP",
 			         s->node);
 	} else {
+		/* Only when nothing else names one: getifaddrs lists every
+		 * address, the thousands on the LB interface too. */
+		uint32_t rid = speaker_router_id(&s->o, set->bgp_conf, node);
+
+		if (!rid)
+			rid = first_ipv4(s->lbif_name);
 		while ((bp = cfg_set_next_peer(set, labels, &it))) {
 			struct bgp_peer_cfg pc;
 			struct speaker_peer *old;
 
-			speaker_peer_cfg(&s->o, set->bgp_conf, node, bp, first_ipv4(s->lbif_name),
-			                 &pc);
+			speaker_peer_cfg(&s->o, set->bgp_conf, node, bp, rid, &pc);
 			if (n_next == cap) {
 				cap = cap ? cap * 2 : 8;
 				struct speaker_peer *nv = realloc(next, cap * sizeof(*nv));

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "../k8s/live.h"
+#include "k8s/client_int.h"
 #include "k8s/event.h"
 
 struct mut {
@@ -183,6 +184,102 @@ static void test_discard_body(void **state)
 	live_end(&l);
 }
 
+/* A watch that replays a burst of history: the bytes come to on_data in
+ * bounded pieces (the transfer pauses past K8S_STREAM_HIGH), all of them,
+ * in order, and the stream goes on after each resume. */
+#define BURST_N 200
+
+struct burst {
+	size_t lines, max_piece, len;
+	char *all; /* owned: every byte, in order */
+};
+
+static int burst_data(const char *data, size_t len, void *arg)
+{
+	struct burst *b = arg;
+	char *n = realloc(b->all, b->len + len + 1);
+
+	if (!n)
+		return -ENOMEM;
+	b->all = n;
+	memcpy(b->all + b->len, data, len);
+	b->len += len;
+	b->all[b->len] = 0;
+	if (len > b->max_piece)
+		b->max_piece = len;
+	for (size_t i = 0; i < len; i++)
+		if (data[i] == '\n')
+			b->lines++;
+	return 0;
+}
+
+/* The events name burst-0, burst-1, ... in creation order. */
+static bool burst_in_order(const struct burst *b)
+{
+	int next = 0;
+
+	for (const char *p = b->all; (p = strstr(p, "\"burst-")); next++) {
+		char *end;
+
+		if (strtol(p + 7, &end, 10) != next)
+			return false;
+		p = end;
+	}
+	return next == BURST_N;
+}
+
+static void burst_done(int rc, json_t *body, const struct k8s_status *st, void *arg)
+{
+	(void)rc, (void)body, (void)st, (void)arg;
+}
+
+static bool burst_all(void *arg)
+{
+	return ((struct burst *)arg)->lines >= BURST_N;
+}
+
+static void test_stream_burst_paused(void **state)
+{
+	struct live l;
+	struct burst b = {0};
+	struct k8s_req *req;
+	char path[K8S_PATH_MAX], rv[32], big[4001];
+	json_t *list = NULL;
+
+	live_begin(&l, "pause"); /* the namespace: not "burst-..." */
+	k8s_path(path, sizeof(path), &k8s_res_services, l.ns, NULL, NULL);
+	assert_int_equal(live_call(l.b, K8S_GET, path, NULL, &list, NULL), 0);
+	snprintf(rv, sizeof(rv), "%s", k8s_obj_rv(list));
+	json_decref(list);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	for (int i = 0; i < BURST_N; i++) {
+		char name[32];
+		json_t *svc;
+
+		snprintf(name, sizeof(name), "burst-%d", i);
+		svc = json_pack("{s:{s:s, s:{s:s}}, s:{s:[{s:i}]}}", "metadata", "name", name,
+		                "annotations", "pad", big, "spec", "ports", "port", 80);
+		assert_int_equal(live_call(l.b, K8S_POST, path, svc, NULL, NULL), 0);
+		json_decref(svc);
+	}
+	/* ~800 KB of ADDED events, replayed at once from rv. */
+	assert_int_equal(k8s_query_add(path, sizeof(path), "watch", "1"), 0);
+	assert_int_equal(k8s_query_add(path, sizeof(path), "resourceVersion", rv), 0);
+	assert_int_equal(k8s_stream(l.b, path, burst_data, burst_done, &b, &req), 0);
+	if (!live_run_until(l.loop_b, burst_all, &b, 40))
+		fail_msg("%zu of %d events, %zu bytes", b.lines, BURST_N, b.len);
+	k8s_request_cancel(req);
+	assert_int_equal(b.lines, BURST_N);
+	if (!burst_in_order(&b))
+		fail_msg("not all of burst-0..%d in order", BURST_N - 1);
+	assert_true(b.len > (size_t)BURST_N * 4000);
+	/* One pause threshold plus what libcurl hands over at once. */
+	assert_true(b.max_piece <= K8S_STREAM_HIGH + 64 * 1024);
+	free(b.all);
+	live_end(&l);
+}
+
 static bool recorder_idle(void *arg)
 {
 	return k8s_recorder_pending(arg) == 0;
@@ -265,6 +362,7 @@ int main(void)
 	    cmocka_unit_test(test_events),
 	    cmocka_unit_test(test_retry_after),
 	    cmocka_unit_test(test_discard_body),
+	    cmocka_unit_test(test_stream_burst_paused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
