@@ -49,10 +49,17 @@ static void schedule(struct k8s_elector *e)
 	ev_timer_start(loop_of(e), &e->tick);
 }
 
+/* Fires when the renew deadline of the last successful write passes.
+ * Computed from that write's time, not a fixed delay: libev counts from
+ * its cached loop time, so a timer can fire a little before the deadline
+ * on the monotonic clock, and re-arming it for a whole renew deadline
+ * then would let a leader that cannot renew lead ~2x too long. */
 static void arm_deadline(struct k8s_elector *e)
 {
+	uint64_t now = k8s_mono_ms(), end = e->fsm.last_renew + e->o.renew_deadline_ms;
+
 	ev_timer_stop(loop_of(e), &e->deadline);
-	ev_timer_set(&e->deadline, e->o.renew_deadline_ms / 1000.0, 0.);
+	ev_timer_set(&e->deadline, (end > now ? (double)(end - now) : 0.) / 1000.0 + 0.001, 0.);
 	ev_timer_start(loop_of(e), &e->deadline);
 }
 

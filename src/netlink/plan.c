@@ -93,11 +93,28 @@ static struct nl_want *nl_want_find(struct nl_want *w, size_t n, const struct bg
 	return bsearch(&key, w, n, sizeof(*w), nl_want_find_cmp);
 }
 
+/* Non-global addresses are the kernel's (IPv6 link-local) or someone
+ * else's: berth only ever adds global ones. */
+static bool plan_ours(const struct nl_addr *h, int ifindex)
+{
+	return h->ifindex == ifindex && h->scope == RT_SCOPE_UNIVERSE &&
+	       nl_family_len(h->addr.family) != 0;
+}
+
+/* An address of ours that stays: wanted, with this prefix length, and on
+ * no other interface (conflicts are marked before this is asked). */
+static bool plan_keeps(struct nl_want *w, size_t nw, const struct nl_addr *h)
+{
+	const struct nl_want *f = nl_want_find(w, nw, &h->addr);
+
+	return f && !f->conflict && f->prefixlen == h->prefixlen;
+}
+
 int nl_plan_compute(struct nl_plan *p, int ifindex, const struct nl_addr *want, size_t n_want,
                     const struct nl_addr *have, size_t n_have)
 {
 	struct nl_want *w = NULL;
-	size_t nw = 0;
+	size_t nw = 0, n_conf = 0, n_del = 0, n_add = 0;
 	int rc;
 
 	nl_plan_fini(p);
@@ -106,40 +123,40 @@ int nl_plan_compute(struct nl_plan *p, int ifindex, const struct nl_addr *want, 
 	rc = nl_want_build(want, n_want, &w, &nw);
 	if (rc < 0)
 		return rc;
-	p->add = calloc(nw ? nw : 1, sizeof(*p->add));
-	p->del = calloc(n_have ? n_have : 1, sizeof(*p->del));
-	p->conflict = calloc(n_have ? n_have : 1, sizeof(*p->conflict));
-	if (!p->add || !p->del || !p->conflict) {
-		rc = -ENOMEM;
-		goto out;
-	}
-
+	/* Count, then fill arrays of the exact size: with thousands of
+	 * addresses on the node, arrays sized for the worst case cost a
+	 * megabyte at every sync for the few entries a change has. */
 	/* Conflicts first: they decide what may stay on our interface. */
 	for (size_t i = 0; i < n_have; i++) {
 		struct nl_want *f;
 
-		if (have[i].ifindex == ifindex)
-			continue;
-		f = nl_want_find(w, nw, &have[i].addr);
-		if (!f)
+		if (have[i].ifindex == ifindex || !(f = nl_want_find(w, nw, &have[i].addr)))
 			continue;
 		f->conflict = true;
-		p->conflict[p->n_conflict++] = have[i];
+		n_conf++;
 	}
 	for (size_t i = 0; i < n_have; i++) {
-		struct nl_want *f;
-
-		/* Non-global addresses are the kernel's (IPv6 link-local)
-		 * or someone else's: berth only ever adds global ones. */
-		if (have[i].ifindex != ifindex || have[i].scope != RT_SCOPE_UNIVERSE ||
-		    nl_family_len(have[i].addr.family) == 0)
+		if (!plan_ours(&have[i], ifindex))
 			continue;
-		f = nl_want_find(w, nw, &have[i].addr);
-		if (f && !f->conflict && f->prefixlen == have[i].prefixlen) {
-			f->kept = true;
-			continue;
-		}
-		p->del[p->n_del++] = have[i];
+		if (plan_keeps(w, nw, &have[i]))
+			nl_want_find(w, nw, &have[i].addr)->kept = true;
+		else
+			n_del++;
+	}
+	for (size_t i = 0; i < nw; i++)
+		n_add += !w[i].kept && !w[i].conflict;
+	p->add = calloc(n_add ? n_add : 1, sizeof(*p->add));
+	p->del = calloc(n_del ? n_del : 1, sizeof(*p->del));
+	p->conflict = calloc(n_conf ? n_conf : 1, sizeof(*p->conflict));
+	if (!p->add || !p->del || !p->conflict) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n_have; i++) {
+		if (have[i].ifindex != ifindex && nl_want_find(w, nw, &have[i].addr))
+			p->conflict[p->n_conflict++] = have[i];
+		else if (plan_ours(&have[i], ifindex) && !plan_keeps(w, nw, &have[i]))
+			p->del[p->n_del++] = have[i];
 	}
 	for (size_t i = 0; i < nw; i++) {
 		struct nl_addr *a;

@@ -6,7 +6,7 @@ import threading
 import time
 import urllib.parse
 
-from . import discovery, errors, selectors, tables
+from . import discovery, errors, selectors, tables, jsonutil
 from .registry import Registry
 from .store import Store
 
@@ -44,7 +44,7 @@ class Response:
                  headers=None, stream=None):
         self.code = code
         self.obj = obj
-        self.body = body if body is not None else (json.dumps(obj).encode() if obj is not None
+        self.body = body if body is not None else (jsonutil.dumps(obj).encode() if obj is not None
                                                    else b"")
         self.content_type = content_type
         self.headers = list(headers or [])

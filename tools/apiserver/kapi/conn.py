@@ -23,7 +23,7 @@ import time
 import traceback
 import urllib.parse
 
-from . import errors
+from . import errors, jsonutil
 from .api import Request
 from .http1 import (ERROR_CTYPE, ERROR_PAGE, HANDSHAKE_TIMEOUT, MAX_BODY, METHODS, PROTOCOL,
                     RESPONSES, SERVER, NeedMore, Reader, TooLarge, http_date, read_headers)
@@ -644,4 +644,4 @@ def _may_wait(api, req):
 
 
 def _json(obj):
-    return json.dumps(obj).encode()
+    return jsonutil.dumps(obj).encode()

@@ -6,6 +6,8 @@ clients branch on reason/code, never on the message.
 """
 import json
 
+from . import jsonutil
+
 
 class ApiError(Exception):
     """An error answered to the client as a Status object."""
@@ -33,7 +35,7 @@ class ApiError(Exception):
         return st
 
     def body(self):
-        return json.dumps(self.status()).encode()
+        return jsonutil.dumps(self.status()).encode()
 
 
 def qualified(resource, group):

@@ -1,5 +1,14 @@
 """Helpers for JSON-shaped values (dicts, lists, str, int, float, bool, None)."""
 import copy
+import json
+
+# kube-apiserver writes compact JSON (Go's encoding/json): no spaces.
+_SEP = (",", ":")
+
+
+def dumps(obj):
+    """The wire encoding of a JSON value, as kube-apiserver writes it."""
+    return json.dumps(obj, separators=_SEP)
 
 _ATOMIC = frozenset((str, int, float, bool, type(None)))
 

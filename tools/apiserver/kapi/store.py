@@ -12,6 +12,8 @@ import collections
 import json
 import threading
 
+from . import jsonutil
+
 
 class Event:
     __slots__ = ("rv", "gr", "type", "obj", "prev")
@@ -67,7 +69,7 @@ class Store:
         ent = self._enc.get(id(obj))
         if ent is not None and ent[0] is obj:
             return ent[1]
-        data = json.dumps(obj).encode()
+        data = jsonutil.dumps(obj).encode()
         if len(self._enc) >= self._ENC_MAX:
             self._enc = {}
         self._enc[id(obj)] = (obj, data)

@@ -17,7 +17,7 @@ import json
 import random
 import time
 
-from . import errors, tables
+from . import errors, tables, jsonutil
 from .store import Watcher
 
 
@@ -108,13 +108,13 @@ class Stream:
             if not self.table:
                 # Event objects are never mutated: their encoding is shared
                 # with the write's response and the other watchers. The
-                # bytes are those of json.dumps({"type": ..., "object": ...}).
-                body = self.api.store.encoded(out) if out is obj else json.dumps(out).encode()
-                return b'{"type": "%s", "object": %s}\n' % (type_.encode(), body)
+                # bytes are those of jsonutil.dumps({"type": ..., "object": ...}).
+                body = self.api.store.encoded(out) if out is obj else jsonutil.dumps(out).encode()
+                return b'{"type":"%s","object":%s}\n' % (type_.encode(), body)
             obj = tables.table(self.t.rtype, self.t.version, [out], {
                 "resourceVersion": out["metadata"].get("resourceVersion", "")},
                 self.include, headers=True)
-        return (json.dumps({"type": type_, "object": obj}) + "\n").encode()
+        return (jsonutil.dumps({"type": type_, "object": obj}) + "\n").encode()
 
     def _bookmark(self, rv, annotations=None):
         md = {"resourceVersion": str(rv), "creationTimestamp": None}
@@ -153,7 +153,7 @@ class Stream:
         self.next_bm = time.monotonic() + self.api.config.bookmark_interval
         if self.expired_msg is not None:
             err = errors.expired(self.expired_msg)
-            return [[(json.dumps({"type": "ERROR", "object": err.status()}) + "\n").encode()]]
+            return [[(jsonutil.dumps({"type": "ERROR", "object": err.status()}) + "\n").encode()]]
         first, self.first = self.first, []
         out = [[self._line(type_, obj) for type_, obj in first[i:i + 256]]
                for i in range(0, len(first), 256)]
