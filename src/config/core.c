@@ -234,10 +234,8 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
-void cfg_service_fini(struct cfg_service *s)
+static void ports_free(struct cfg_service *s)
 {
-	cfg_meta_fini(&s->meta);
-	free(s->load_balancer_class);
 	for (size_t i = 0; i < s->n_ports; i++) {
 		free(s->ports[i].name);
 		free(s->ports[i].protocol);
@@ -245,6 +243,15 @@ void cfg_service_fini(struct cfg_service *s)
 		free(s->ports[i].app_protocol);
 	}
 	free(s->ports);
+	s->ports = NULL;
+	s->n_ports = 0;
+}
+
+void cfg_service_fini(struct cfg_service *s)
+{
+	cfg_meta_fini(&s->meta);
+	free(s->load_balancer_class);
+	ports_free(s);
 	free(s->ingress);
 	memset(s, 0, sizeof(*s));
 }
@@ -258,15 +265,7 @@ void cfg_service_trim(struct cfg_service *s)
 	s->meta.resource_version = s->meta.source = NULL;
 	free(s->load_balancer_class);
 	s->load_balancer_class = NULL;
-	for (size_t i = 0; i < s->n_ports; i++) {
-		free(s->ports[i].name);
-		free(s->ports[i].protocol);
-		free(s->ports[i].target_port);
-		free(s->ports[i].app_protocol);
-	}
-	free(s->ports);
-	s->ports = NULL;
-	s->n_ports = 0;
+	ports_free(s);
 }
 
 /* ---- Node ---- */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/strs.h"
 #include "k8s/event.h"
 
 /* Events waiting to be written (client-go's broadcaster holds 1000). A
@@ -27,13 +28,12 @@ enum { S_NS, S_TYPE, S_REASON, S_MSG, S_NOW, S_KIND, S_REF_NS, S_NAME, S_UID, S_
 struct ev_write {
 	struct ev_write *next;
 	enum k8s_evc_act act;
-	bool renamed;  /* once: a second clash is not chance */
-	bool has[S_N]; /* which optional strings were given (NULL otherwise) */
+	bool renamed; /* once: a second clash is not chance */
 	uint32_t count;
 	uint64_t first_ms;
 	char name[K8S_EVENT_NAME_MAX];
-	uint32_t off[S_N]; /* into str */
-	char str[];        /* owned */
+	char *s[S_N]; /* into str; NULL where not given */
+	char str[];   /* owned */
 };
 
 struct k8s_recorder {
@@ -51,11 +51,6 @@ struct k8s_recorder {
 static void write_free(struct ev_write *w)
 {
 	free(w);
-}
-
-static const char *w_str(const struct ev_write *w, int i)
-{
-	return w->has[i] ? w->str + w->off[i] : NULL;
 }
 
 static void start_next(struct k8s_recorder *r);
@@ -86,7 +81,7 @@ static void on_written(int rc, json_t *body, const struct k8s_status *st, void *
 		r->st.created++;
 	} else {
 		r->st.failed++;
-		log_warn("k8s: event %s/%s: %s", w_str(w, S_NS), w->name,
+		log_warn("k8s: event %s/%s: %s", w->s[S_NS], w->name,
 		         st->message[0] ? st->message : strerror(-rc));
 	}
 	r->head = w->next;
@@ -114,17 +109,16 @@ static json_t *build_event(const struct k8s_recorder *r, const struct ev_write *
 	ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{}, s:s, s:s, s:s, s:{}, s:s, s:s, s:i, s:n, "
 	               "s:s, s:s}",
 	               "apiVersion", "v1", "kind", "Event", "metadata", "name", w->name,
-	               "namespace", w_str(w, S_NS), "involvedObject", "reason", w_str(w, S_REASON),
-	               "message", w_str(w, S_MSG), "type", w_str(w, S_TYPE), "source",
-	               "firstTimestamp", first, "lastTimestamp", w_str(w, S_NOW), "count",
-	               (json_int_t)w->count, "eventTime", "reportingComponent", r->component,
-	               "reportingInstance", r->host ? r->host : "");
+	               "namespace", w->s[S_NS], "involvedObject", "reason", w->s[S_REASON],
+	               "message", w->s[S_MSG], "type", w->s[S_TYPE], "source", "firstTimestamp",
+	               first, "lastTimestamp", w->s[S_NOW], "count", (json_int_t)w->count,
+	               "eventTime", "reportingComponent", r->component, "reportingInstance",
+	               r->host ? r->host : "");
 	inv = json_object_get(ev, "involvedObject");
 	src = json_object_get(ev, "source");
-	if (!ev || set_opt(inv, "kind", w_str(w, S_KIND)) ||
-	    set_opt(inv, "namespace", w_str(w, S_REF_NS)) ||
-	    set_opt(inv, "name", w_str(w, S_NAME)) || set_opt(inv, "uid", w_str(w, S_UID)) ||
-	    set_opt(inv, "apiVersion", w_str(w, S_APIV)) ||
+	if (!ev || set_opt(inv, "kind", w->s[S_KIND]) ||
+	    set_opt(inv, "namespace", w->s[S_REF_NS]) || set_opt(inv, "name", w->s[S_NAME]) ||
+	    set_opt(inv, "uid", w->s[S_UID]) || set_opt(inv, "apiVersion", w->s[S_APIV]) ||
 	    set_opt(src, "component", r->component) || set_opt(src, "host", r->host)) {
 		json_decref(ev);
 		return NULL;
@@ -135,7 +129,7 @@ static json_t *build_event(const struct k8s_recorder *r, const struct ev_write *
 static json_t *build_patch(const struct ev_write *w)
 {
 	return json_pack("{s:i, s:s, s:s}", "count", (json_int_t)w->count, "lastTimestamp",
-	                 w_str(w, S_NOW), "message", w_str(w, S_MSG));
+	                 w->s[S_NOW], "message", w->s[S_MSG]);
 }
 
 /* One allocation for the write and its strings (NULL ones are absent). */
@@ -155,22 +149,12 @@ static struct ev_write *write_new(const struct k8s_objref *ref, const char *type
 	    [S_UID] = ref->uid,
 	    [S_APIV] = ref->api_version,
 	};
-	size_t len[S_N], total = 0;
-	struct ev_write *w;
+	size_t total = core_strs_size(s, S_N);
+	struct ev_write *w = calloc(1, sizeof(*w) + total);
 
-	for (int i = 0; i < S_N; i++) {
-		len[i] = s[i] ? strlen(s[i]) + 1 : 0;
-		total += len[i];
-	}
-	if (total > UINT32_MAX || !(w = calloc(1, sizeof(*w) + total)))
+	if (!w)
 		return NULL;
-	total = 0;
-	for (int i = 0; i < S_N; i++) {
-		w->has[i] = s[i] != NULL;
-		w->off[i] = (uint32_t)total;
-		memcpy(w->str + total, s[i] ? s[i] : "", len[i]);
-		total += len[i];
-	}
+	core_strs_copy(w->str, s, S_N, w->s);
 	w->act = co->act;
 	w->count = co->count;
 	w->first_ms = co->first_ms;
@@ -186,17 +170,16 @@ static void start_next(struct k8s_recorder *r)
 		int rc = -ENOMEM;
 
 		if (body && w->act == K8S_EVC_PATCH)
-			rc = k8s_patch(r->c, &k8s_res_events, w_str(w, S_NS), w->name, NULL, body,
+			rc = k8s_patch(r->c, &k8s_res_events, w->s[S_NS], w->name, NULL, body,
 			               on_written, r, &r->req);
 		else if (body)
-			rc = k8s_create(r->c, &k8s_res_events, w_str(w, S_NS), body, on_written, r,
+			rc = k8s_create(r->c, &k8s_res_events, w->s[S_NS], body, on_written, r,
 			                &r->req);
 		json_decref(body);
 		if (rc == 0)
 			return;
 		r->st.failed++;
-		log_warn("k8s: event %s/%s: cannot send: %s", w_str(w, S_NS), w->name,
-		         strerror(-rc));
+		log_warn("k8s: event %s/%s: cannot send: %s", w->s[S_NS], w->name, strerror(-rc));
 		r->head = w->next;
 		if (!r->head)
 			r->tail = NULL;

@@ -19,6 +19,9 @@ struct nl_want {
 	bool conflict; /* on another interface */
 };
 
+/* What becomes of one address of the node. */
+enum { PLAN_NONE = 0, PLAN_CONFLICT, PLAN_DEL };
+
 void nl_plan_init(struct nl_plan *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -93,27 +96,11 @@ static struct nl_want *nl_want_find(struct nl_want *w, size_t n, const struct bg
 	return bsearch(&key, w, n, sizeof(*w), nl_want_find_cmp);
 }
 
-/* Non-global addresses are the kernel's (IPv6 link-local) or someone
- * else's: berth only ever adds global ones. */
-static bool plan_ours(const struct nl_addr *h, int ifindex)
-{
-	return h->ifindex == ifindex && h->scope == RT_SCOPE_UNIVERSE &&
-	       nl_family_len(h->addr.family) != 0;
-}
-
-/* An address of ours that stays: wanted, with this prefix length, and on
- * no other interface (conflicts are marked before this is asked). */
-static bool plan_keeps(struct nl_want *w, size_t nw, const struct nl_addr *h)
-{
-	const struct nl_want *f = nl_want_find(w, nw, &h->addr);
-
-	return f && !f->conflict && f->prefixlen == h->prefixlen;
-}
-
 int nl_plan_compute(struct nl_plan *p, int ifindex, const struct nl_addr *want, size_t n_want,
                     const struct nl_addr *have, size_t n_have)
 {
 	struct nl_want *w = NULL;
+	uint8_t *cls = NULL; /* per address of the node: PLAN_* */
 	size_t nw = 0, n_conf = 0, n_del = 0, n_add = 0;
 	int rc;
 
@@ -123,9 +110,13 @@ int nl_plan_compute(struct nl_plan *p, int ifindex, const struct nl_addr *want, 
 	rc = nl_want_build(want, n_want, &w, &nw);
 	if (rc < 0)
 		return rc;
-	/* Count, then fill arrays of the exact size: with thousands of
-	 * addresses on the node, arrays sized for the worst case cost a
-	 * megabyte at every sync for the few entries a change has. */
+	/* Each address of the node is classified once, then arrays of the
+	 * exact size are filled: with thousands of addresses on the node,
+	 * arrays sized for the worst case cost a megabyte at every sync. */
+	if (!(cls = calloc(n_have ? n_have : 1, 1))) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	/* Conflicts first: they decide what may stay on our interface. */
 	for (size_t i = 0; i < n_have; i++) {
 		struct nl_want *f;
@@ -133,15 +124,24 @@ int nl_plan_compute(struct nl_plan *p, int ifindex, const struct nl_addr *want, 
 		if (have[i].ifindex == ifindex || !(f = nl_want_find(w, nw, &have[i].addr)))
 			continue;
 		f->conflict = true;
+		cls[i] = PLAN_CONFLICT;
 		n_conf++;
 	}
 	for (size_t i = 0; i < n_have; i++) {
-		if (!plan_ours(&have[i], ifindex))
+		struct nl_want *f;
+
+		/* Non-global addresses are the kernel's (IPv6 link-local)
+		 * or someone else's: berth only ever adds global ones. */
+		if (have[i].ifindex != ifindex || have[i].scope != RT_SCOPE_UNIVERSE ||
+		    nl_family_len(have[i].addr.family) == 0)
 			continue;
-		if (plan_keeps(w, nw, &have[i]))
-			nl_want_find(w, nw, &have[i].addr)->kept = true;
-		else
-			n_del++;
+		f = nl_want_find(w, nw, &have[i].addr);
+		if (f && !f->conflict && f->prefixlen == have[i].prefixlen) {
+			f->kept = true;
+			continue;
+		}
+		cls[i] = PLAN_DEL;
+		n_del++;
 	}
 	for (size_t i = 0; i < nw; i++)
 		n_add += !w[i].kept && !w[i].conflict;
@@ -153,9 +153,9 @@ int nl_plan_compute(struct nl_plan *p, int ifindex, const struct nl_addr *want, 
 		goto out;
 	}
 	for (size_t i = 0; i < n_have; i++) {
-		if (have[i].ifindex != ifindex && nl_want_find(w, nw, &have[i].addr))
+		if (cls[i] == PLAN_CONFLICT)
 			p->conflict[p->n_conflict++] = have[i];
-		else if (plan_ours(&have[i], ifindex) && !plan_keeps(w, nw, &have[i]))
+		else if (cls[i] == PLAN_DEL)
 			p->del[p->n_del++] = have[i];
 	}
 	for (size_t i = 0; i < nw; i++) {
@@ -172,6 +172,7 @@ int nl_plan_compute(struct nl_plan *p, int ifindex, const struct nl_addr *want, 
 	rc = 0;
 out:
 	free(w);
+	free(cls);
 	if (rc < 0)
 		nl_plan_fini(p);
 	return rc;

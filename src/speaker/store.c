@@ -3,6 +3,8 @@
  */
 #include "speaker/store.h"
 
+#include "core/strs.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,30 +55,27 @@ _Static_assert(_Alignof(struct bgp_addr) == 1, "ingress packed after the strings
 static int svc_pack(struct cfg_service *s)
 {
 	const char *str[3] = {s->meta.name, s->meta.ns, s->meta.uid};
-	size_t len[3], total = s->n_ingress * sizeof(*s->ingress);
+	char *copy[3];
+	size_t addrs = s->n_ingress * sizeof(*s->ingress);
 	char *blk, *p;
 
-	for (int i = 0; i < 3; i++) {
-		len[i] = str[i] ? strlen(str[i]) + 1 : 0;
-		total += len[i];
-	}
-	if (!(blk = malloc(total)))
+	/* The block is freed as the name: there must be one (the decoder
+	 * requires metadata.name). */
+	if (!s->meta.name)
+		return -EINVAL;
+	if (!(blk = malloc(core_strs_size(str, 3) + addrs)))
 		return -ENOMEM;
-	p = blk;
-	for (int i = 0; i < 3; i++) {
-		memcpy(p, str[i] ? str[i] : "", len[i]);
-		p += len[i];
-	}
-	if (s->n_ingress)
-		memcpy(p, s->ingress, s->n_ingress * sizeof(*s->ingress));
+	p = core_strs_copy(blk, str, 3, copy);
+	if (addrs)
+		memcpy(p, s->ingress, addrs);
 	free(s->meta.name);
 	free(s->meta.ns);
 	free(s->meta.uid);
 	free(s->ingress);
 	s->meta.name = blk;
-	s->meta.ns = str[1] ? blk + len[0] : NULL;
-	s->meta.uid = str[2] ? blk + len[0] + len[1] : NULL;
-	s->ingress = s->n_ingress ? (struct bgp_addr *)(void *)p : NULL;
+	s->meta.ns = copy[1];
+	s->meta.uid = copy[2];
+	s->ingress = addrs ? (struct bgp_addr *)(void *)p : NULL;
 	return 0;
 }
 
@@ -187,9 +186,9 @@ int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struc
 		return 0;
 	}
 	cfg_service_trim(&s);
-	if (svc_pack(&s) < 0) {
+	if ((rc = svc_pack(&s)) < 0) {
 		cfg_service_fini(&s);
-		return -ENOMEM;
+		return rc;
 	}
 	if (i >= 0) {
 		svc_fini(&st->svc[i]);
