@@ -289,19 +289,13 @@ int lb_ctrl_next_action(struct lb_ctrl *c, struct lb_action *out);
 int lb_cond_from_json(const json_t *svc, struct lb_cond *out);
 
 /*
- * Applies a SERVICE_STATUS or SERVICE_CLEAR action to a fresh Service
- * object (a k8s_mutate_fn body): ingress, LB_ANN_POOL annotation and the
- * condition (lastTransitionTime = now, an RFC 3339 string, when its status
- * changes; observedGeneration from metadata.generation). Metadata and
- * status are separate subresources: write the object and its "status"
- * with the same mutation (SET: object first, so that the marker is there
- * before the addresses; CLEAR: status first). Returns 0 when obj changed,
- * 1 when nothing needed changing, -EINVAL or -ENOMEM.
- */
-int lb_action_apply_service(json_t *svc, const struct lb_action *a, const char *now);
-/*
- * The same action as patches, for a daemon that holds no copy of the
- * object. Both set *out to a new object (caller owns), or to NULL when
+ * A SERVICE_STATUS or SERVICE_CLEAR action as patches (the daemon holds no
+ * copy of the object): the ingress, the LB_ANN_POOL and LB_ANN_SHARED
+ * annotations and berth's condition (lastTransitionTime = now, an RFC 3339
+ * string, when its status changes; observedGeneration from the action).
+ * Metadata and status are separate subresources: SET writes the object
+ * first, so that the marker is there before the addresses; CLEAR the status
+ * first. Both set *out to a new object (caller owns), or to NULL when
  * that part needs no write (write_meta / write_status); return 0, -EINVAL
  * or -ENOMEM.
  *
@@ -343,8 +337,5 @@ void lb_ctrl_eips_seen(const struct lb_ctrl *c,
 /* Has an enabled Eip marked as the default one been seen (by its spec,
  * whether or not it was accepted)? */
 bool lb_ctrl_default_eip_seen(const struct lb_ctrl *c);
-
-/* Applies an EIP_STATUS action to an Eip object's status. Same returns. */
-int lb_action_apply_eip(json_t *eip, const struct lb_action *a);
 
 #endif

@@ -208,16 +208,16 @@ static void test_json_glue_random(void **state)
 				json_object_set_new(o, rnd(2) ? "status" : "metadata", rnd_json(1));
 		r = lb_cond_from_json(o, &c);
 		assert_true(r >= -EINVAL && r <= 1);
-		r = lb_action_apply_service(o, rnd(2) ? &set : &clr, SIM_NOW);
+		r = sim_apply_service(o, rnd(2) ? &set : &clr, SIM_NOW);
 		assert_true(r == 0 || r == 1 || r == -EINVAL);
 		if (r == 0 && json_is_object(o) && rnd(2)) {
 			/* Applied once, the same action changes nothing more. */
 			struct lb_action *a = &set;
 
-			if (lb_action_apply_service(o, a, SIM_NOW) == 0)
-				assert_int_equal(lb_action_apply_service(o, a, SIM_NOW), 1);
+			if (sim_apply_service(o, a, SIM_NOW) == 0)
+				assert_int_equal(sim_apply_service(o, a, SIM_NOW), 1);
 		}
-		r = lb_action_apply_eip(o, &eip);
+		r = sim_apply_eip(o, &eip);
 		assert_true(r == 0 || r == 1 || r == -EINVAL);
 		json_decref(o);
 	}

@@ -304,15 +304,15 @@ static void test_json_glue(void **state)
 	a.u.svc.n_ingress = 1;
 	a.u.svc.ingress[0].family = AF_INET;
 	memcpy(a.u.svc.ingress[0].bytes, "\x0a\x00\x00\x01", 4);
-	assert_int_equal(lb_action_apply_service(o, &a, SIM_NOW), 0);
+	assert_int_equal(sim_apply_service(o, &a, SIM_NOW), 0);
 	cond = json_array_get(json_object_get(json_object_get(o, "status"), "conditions"), 0);
 	/* Status unchanged: the transition time stays. */
 	assert_string_equal(json_string_value(json_object_get(cond, "lastTransitionTime")),
 	                    "2020-01-01T00:00:00Z");
 	assert_int_equal(json_integer_value(json_object_get(cond, "observedGeneration")), 3);
-	assert_int_equal(lb_action_apply_service(o, &a, SIM_NOW), 1);
+	assert_int_equal(sim_apply_service(o, &a, SIM_NOW), 1);
 	a.u.svc.cond.ok = false;
-	assert_int_equal(lb_action_apply_service(o, &a, SIM_NOW), 0);
+	assert_int_equal(sim_apply_service(o, &a, SIM_NOW), 0);
 	assert_string_equal(json_string_value(json_object_get(cond, "lastTransitionTime")),
 	                    SIM_NOW);
 	assert_int_equal(lb_cond_from_json(o, &c), 1);
@@ -320,10 +320,10 @@ static void test_json_glue(void **state)
 	assert_string_equal(c.message, "new");
 	/* Hostile shapes are refused, not crashed on. */
 	a.type = LB_ACT_EVENT;
-	assert_int_equal(lb_action_apply_service(o, &a, SIM_NOW), -EINVAL);
+	assert_int_equal(sim_apply_service(o, &a, SIM_NOW), -EINVAL);
 	a.type = LB_ACT_SERVICE_STATUS;
 	json_object_set_new(o, "status", json_string("x"));
-	assert_int_equal(lb_action_apply_service(o, &a, SIM_NOW), -EINVAL);
+	assert_int_equal(sim_apply_service(o, &a, SIM_NOW), -EINVAL);
 	json_object_set_new(o, "status", json_pack("{s[{si}]}", "conditions", "type", 1));
 	assert_int_equal(lb_cond_from_json(o, &c), 0);
 	json_object_set_new(o, "status",

@@ -7,7 +7,7 @@
  * Service actions are applied as the patches the daemon sends (a JSON merge
  * patch of the metadata, a strategic merge patch of the status, under the
  * resourceVersion the engine last saw), and the result must equal the
- * whole-object lb_action_apply_service on the same object.
+ * whole-object model (test_lb_ctrl_model.h) on the same object.
  */
 #ifndef BERTH_TEST_LB_CTRL_UTIL_H
 #define BERTH_TEST_LB_CTRL_UTIL_H
@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "config/yaml.h"
 #include "lb/ctrl.h"
+#include "test_lb_ctrl_model.h"
 
 #define SIM_NOW "2024-05-01T10:00:00Z"
 
@@ -486,7 +487,7 @@ static inline json_t *sim_patch_svc(struct sim *s, const char *key, const json_t
 	int rc;
 
 	snprintf(rv, sizeof(rv), "%lld", (long long)json_integer_value(seen));
-	rc = lb_action_apply_service(want, a, SIM_NOW);
+	rc = sim_apply_service(want, a, SIM_NOW);
 	assert_true(rc == 0 || rc == 1);
 	assert_int_equal(lb_action_meta_patch(a, &mp), 0);
 	assert_int_equal(
@@ -539,11 +540,11 @@ static inline void sim_norm_eip(json_t *eip)
 }
 
 /* Applies an Eip action as the daemon's merge patch; returns the new
- * object (caller owns). It must equal the whole-status glue's result. */
+ * object (caller owns). It must equal the whole-status model's result. */
 static inline json_t *sim_patch_eip(const json_t *obj, const struct lb_action *a)
 {
 	json_t *got = json_deep_copy(obj), *want = json_deep_copy(obj), *p;
-	int rc = lb_action_apply_eip(want, a);
+	int rc = sim_apply_eip(want, a);
 
 	assert_true(rc == 0 || rc == 1);
 	assert_int_equal(lb_action_eip_patch(a, &p), 0);
