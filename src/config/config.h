@@ -455,14 +455,29 @@ bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, cons
 
 /* ---- A set of objects, and the manifest loader ---- */
 
+/* Caller storage for a Service shown by cfg_set_service_at: the Service,
+ * and the one annotation a compact store keeps (CFG_ANN_PROTOCOL). */
+struct cfg_service_view {
+	struct cfg_service svc;
+	struct cfg_kv ann;
+};
+
 struct cfg_set {
 	struct cfg_bgp_conf *bgp_conf; /* owned; NULL when no BgpConf "default" */
 	struct cfg_bgp_peer *peers;    /* owned array */
 	size_t n_peers;
 	struct cfg_eip *eips; /* owned array */
 	size_t n_eips;
-	struct cfg_service *services; /* owned array */
+	struct cfg_service *services; /* owned array; NULL when service_at */
 	size_t n_services;
+	/* A borrowed view may keep its Services in a compact form instead
+	 * (the cluster-mode speaker's store, where 10,000 cfg_service of 168
+	 * bytes each would be most of its memory): service_at then shows
+	 * Service i in *tmp, pointers borrowed from service_ctx. Read them
+	 * through cfg_set_service_at. */
+	const struct cfg_service *(*service_at)(const void *ctx, size_t i,
+	                                        struct cfg_service_view *tmp);
+	const void *service_ctx;
 	struct cfg_node *nodes; /* owned array */
 	size_t n_nodes;
 	size_t n_skipped;                  /* objects of harmless kinds that were skipped */
@@ -519,12 +534,17 @@ int cfg_set_add_json(struct cfg_set *set, const json_t *obj, struct cfg_error *e
 
 /* ---- Accessors for the speaker ---- */
 
-/* NULL when absent. Results are borrowed from s. ns may be NULL for "default". */
+/* NULL when absent. Results are borrowed from s. ns may be NULL for "default".
+ * cfg_set_service looks only in services[] (NULL with service_at). */
 const struct cfg_node *cfg_set_node(const struct cfg_set *s, const char *name);
 const struct cfg_bgp_peer *cfg_set_peer(const struct cfg_set *s, const char *name);
 const struct cfg_eip *cfg_set_eip(const struct cfg_set *s, const char *name);
 const struct cfg_service *cfg_set_service(const struct cfg_set *s, const char *ns,
                                           const char *name);
+/* Service i < n_services: &services[i], or shown in *tmp by service_at;
+ * valid until the set changes or tmp is used again. */
+const struct cfg_service *cfg_set_service_at(const struct cfg_set *s, size_t i,
+                                             struct cfg_service_view *tmp);
 
 /*
  * Iterates the BgpPeers whose nodeSelector matches node_labels (NULL: a
@@ -541,7 +561,8 @@ struct cfg_lb_iter {
 	size_t ip;
 };
 
-/* Returns true with *svc and *addr (borrowed) set, false at the end. */
+/* Returns true with *svc and *addr (borrowed) set, false at the end.
+ * Walks services[] (a set that owns its Services). */
 bool cfg_set_next_lb_addr(const struct cfg_set *s, struct cfg_lb_iter *it,
                           const struct cfg_service **svc, const struct bgp_addr **addr);
 

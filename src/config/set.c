@@ -584,11 +584,19 @@ const struct cfg_eip *cfg_set_eip(const struct cfg_set *s, const char *name)
 	return NULL;
 }
 
+const struct cfg_service *cfg_set_service_at(const struct cfg_set *s, size_t i,
+                                             struct cfg_service_view *tmp)
+{
+	return s->service_at ? s->service_at(s->service_ctx, i, tmp) : &s->services[i];
+}
+
+/* A linear scan, for manifest-sized sets; a compact store has its own
+ * index (speaker_store), so a set with service_at finds nothing here. */
 const struct cfg_service *cfg_set_service(const struct cfg_set *s, const char *ns, const char *name)
 {
 	if (!ns)
 		ns = "default";
-	for (size_t i = 0; i < s->n_services; i++)
+	for (size_t i = 0; !s->service_at && i < s->n_services; i++)
 		if (strcmp(s->services[i].meta.name, name) == 0 &&
 		    strcmp(s->services[i].meta.ns, ns) == 0)
 			return &s->services[i];

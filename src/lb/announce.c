@@ -109,7 +109,8 @@ int lb_announce_compute_opts(const struct cfg_set *set, const char *node,
 {
 	prefix_set_clear(out);
 	for (size_t i = 0; i < set->n_services; i++) {
-		const struct cfg_service *svc = &set->services[i];
+		struct cfg_service_view tmp;
+		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
 
 		if (lb_announce_service(set, node, o, svc) != LB_ANN_YES)
 			continue;

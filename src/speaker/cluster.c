@@ -153,7 +153,8 @@ static void rebuild(struct speaker_cluster *c)
 	if (c->small_dirty)
 		small_rebuild(c);
 	view = c->small;
-	view.services = c->store.svc;
+	view.service_at = speaker_store_service_at;
+	view.service_ctx = &c->store;
 	view.n_services = c->store.n_svc;
 	view.slices = c->store.sl;
 	view.n_slices = c->store.n_sl;

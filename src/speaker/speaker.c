@@ -344,7 +344,8 @@ static void conflict_report(struct speaker *s, const struct cfg_set *set,
 		log_warn("%s is already on interface %s of this node: not announced", str,
 		         c->ifname);
 	for (size_t i = 0; s->o.hooks.conflict && i < set->n_services; i++) {
-		const struct cfg_service *svc = &set->services[i];
+		struct cfg_service_view tmp;
+		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
 
 		if (addr_in(svc->ingress, svc->n_ingress, &c->addr))
 			s->o.hooks.conflict(svc, &c->addr, c->ifname, c->ipvs, s->o.hooks.arg);
@@ -439,7 +440,8 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 	if (set->n_services && !now)
 		return;
 	for (size_t i = 0; i < set->n_services; i++) {
-		const struct cfg_service *svc = &set->services[i];
+		struct cfg_service_view tmp;
+		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
 		bool any = false;
 
 		if (lb_announce_service(set, s->node, o, svc) != LB_ANN_YES)
@@ -459,7 +461,8 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 	}
 	/* Merge walk of two sorted lists: new ones, and the ones that left. */
 	for (size_t i = 0; i < n_now; i++) {
-		const struct cfg_service *svc = &set->services[now[i].i];
+		struct cfg_service_view tmp;
+		const struct cfg_service *svc = cfg_set_service_at(set, now[i].i, &tmp);
 
 		while (a < s->n_announced && s->announced[a] < now[i].h)
 			gone[n_gone++] = s->announced[a++];
@@ -479,7 +482,8 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 	 * one (manifest mode); a cluster-mode Service that left the store
 	 * was reported by speaker_service_gone. */
 	for (size_t i = 0; n_gone && i < set->n_services; i++) {
-		const struct cfg_service *svc = &set->services[i];
+		struct cfg_service_view tmp;
+		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
 
 		if (u64_has(gone, n_gone, svc_hash(svc->meta.ns, svc->meta.name)))
 			report_withdrawn(s, svc, lb_announce_service(set, s->node, o, svc));

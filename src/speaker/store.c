@@ -20,12 +20,18 @@ static const char *nz(const char *s)
 	return s ? s : "";
 }
 
+/* The namespace follows the name in a Service's block. */
+static const char *svc_ns(const struct speaker_svc *s)
+{
+	return s->blk + strlen(s->blk) + 1;
+}
+
 static int svc_eq(const void *ctx, uint32_t pos)
 {
 	const struct key *k = ctx;
-	const struct cfg_service *s = &((const struct cfg_service *)k->base)[pos];
+	const struct speaker_svc *s = &((const struct speaker_svc *)k->base)[pos];
 
-	return !strcmp(s->meta.name, k->name) && !strcmp(nz(s->meta.ns), k->ns);
+	return !strcmp(s->blk, k->name) && !strcmp(svc_ns(s), k->ns);
 }
 
 static int sl_eq(const void *ctx, uint32_t pos)
@@ -45,46 +51,63 @@ static int sl_svc_eq(const void *ctx, uint32_t pos)
 }
 
 /*
- * A kept Service's name, namespace, uid and ingress addresses share one
- * allocation, starting with the name: four small blocks a Service cost
- * some 50 bytes of malloc overhead and rounding each, half a megabyte
- * for 10,000 Services.
+ * The decoded Service, trimmed to what announcing and Events read, in one
+ * block: five small allocations a Service cost some 50 bytes of malloc
+ * overhead and rounding each.
  */
 _Static_assert(_Alignof(struct bgp_addr) == 1, "ingress packed after the strings");
 
-static int svc_pack(struct cfg_service *s)
+static int svc_pack(const struct cfg_service *s, struct speaker_svc *out)
 {
-	const char *str[3] = {s->meta.name, s->meta.ns, s->meta.uid};
-	char *copy[3];
+	const char *proto = cfg_meta_annotation(&s->meta, CFG_ANN_PROTOCOL);
+	const char *str[4] = {s->meta.name, nz(s->meta.ns), s->meta.uid, proto};
+	char *copy[4];
 	size_t addrs = s->n_ingress * sizeof(*s->ingress);
-	char *blk, *p;
+	char *p;
 
-	/* The block is freed as the name: there must be one (the decoder
-	 * requires metadata.name). */
-	if (!s->meta.name)
+	/* The decoder requires metadata.name. */
+	if (!s->meta.name || s->n_ingress > UINT32_MAX)
 		return -EINVAL;
-	if (!(blk = malloc(core_strs_size(str, 3) + addrs)))
+	memset(out, 0, sizeof(*out));
+	if (!(out->blk = malloc(core_strs_size(str, 4) + addrs)))
 		return -ENOMEM;
-	p = core_strs_copy(blk, str, 3, copy);
+	p = core_strs_copy(out->blk, str, 4, copy);
 	if (addrs)
 		memcpy(p, s->ingress, addrs);
-	free(s->meta.name);
-	free(s->meta.ns);
-	free(s->meta.uid);
-	free(s->ingress);
-	s->meta.name = blk;
-	s->meta.ns = copy[1];
-	s->meta.uid = copy[2];
-	s->ingress = addrs ? (struct bgp_addr *)(void *)p : NULL;
+	out->n_ingress = (uint32_t)s->n_ingress;
+	out->etp = (uint8_t)s->external_traffic_policy;
+	out->flags = (s->meta.uid ? SPEAKER_SVC_UID : 0) | (proto ? SPEAKER_SVC_PROTO : 0);
 	return 0;
 }
 
-/* cfg_service_fini of a packed Service: the block goes with the name. */
-static void svc_fini(struct cfg_service *s)
+const struct cfg_service *speaker_store_service_at(const void *ctx, size_t i,
+                                                   struct cfg_service_view *tmp)
 {
-	s->meta.ns = s->meta.uid = NULL;
-	s->ingress = NULL;
-	cfg_service_fini(s);
+	const struct speaker_svc *s = &((const struct speaker_store *)ctx)->svc[i];
+	struct cfg_service *v = &tmp->svc;
+	char *p = s->blk;
+
+	memset(tmp, 0, sizeof(*tmp));
+	v->type = CFG_SVC_LOAD_BALANCER;
+	v->external_traffic_policy = (enum cfg_traffic_policy)s->etp;
+	v->meta.name = p;
+	p += strlen(p) + 1;
+	v->meta.ns = p;
+	p += strlen(p) + 1;
+	if (s->flags & SPEAKER_SVC_UID) {
+		v->meta.uid = p;
+		p += strlen(p) + 1;
+	}
+	if (s->flags & SPEAKER_SVC_PROTO) {
+		tmp->ann.key = CFG_ANN_PROTOCOL;
+		tmp->ann.value = p;
+		v->meta.annotations.items = &tmp->ann;
+		v->meta.annotations.n = 1;
+		p += strlen(p) + 1;
+	}
+	v->n_ingress = s->n_ingress;
+	v->ingress = s->n_ingress ? (struct bgp_addr *)(void *)p : NULL;
+	return v;
 }
 
 int speaker_store_init(struct speaker_store *st, const char *node)
@@ -101,7 +124,7 @@ int speaker_store_init(struct speaker_store *st, const char *node)
 void speaker_store_fini(struct speaker_store *st)
 {
 	for (size_t i = 0; i < st->n_svc; i++)
-		svc_fini(&st->svc[i]);
+		free(st->svc[i].blk);
 	for (size_t i = 0; i < st->n_sl; i++)
 		cfg_endpoint_slice_fini(&st->sl[i]);
 	free(st->svc);
@@ -121,18 +144,21 @@ static int64_t svc_find(const struct speaker_store *st, const char *ns, const ch
 
 static void svc_remove_at(struct speaker_store *st, size_t i)
 {
-	struct cfg_service *s = &st->svc[i];
+	struct speaker_svc *s = &st->svc[i];
 	size_t last = st->n_svc - 1;
 
-	if (st->gone)
-		st->gone(s, st->arg);
-	core_idx_remove(&st->svc_ix, core_idx_hash2(nz(s->meta.ns), s->meta.name), (uint32_t)i);
-	svc_fini(s);
-	if (i != last) {
-		struct cfg_service *m = &st->svc[last];
+	if (st->gone) {
+		struct cfg_service_view tmp;
 
-		core_idx_move(&st->svc_ix, core_idx_hash2(nz(m->meta.ns), m->meta.name),
-		              (uint32_t)last, (uint32_t)i);
+		st->gone(speaker_store_service_at(st, i, &tmp), st->arg);
+	}
+	core_idx_remove(&st->svc_ix, core_idx_hash2(svc_ns(s), s->blk), (uint32_t)i);
+	free(s->blk);
+	if (i != last) {
+		struct speaker_svc *m = &st->svc[last];
+
+		core_idx_move(&st->svc_ix, core_idx_hash2(svc_ns(m), m->blk), (uint32_t)last,
+		              (uint32_t)i);
 		*s = *m;
 	}
 	st->n_svc--;
@@ -166,6 +192,7 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 
 int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struct cfg_error *err)
 {
+	struct speaker_svc v;
 	struct cfg_service s;
 	int64_t i;
 	int rc;
@@ -185,23 +212,22 @@ int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struc
 		cfg_service_fini(&s);
 		return 0;
 	}
-	cfg_service_trim(&s);
-	if ((rc = svc_pack(&s)) < 0) {
-		cfg_service_fini(&s);
+	rc = svc_pack(&s, &v);
+	cfg_service_fini(&s);
+	if (rc < 0)
 		return rc;
-	}
 	if (i >= 0) {
-		svc_fini(&st->svc[i]);
-		st->svc[i] = s;
+		free(st->svc[i].blk);
+		st->svc[i] = v;
 		return 0;
 	}
-	if (grow((void **)&st->svc, &st->cap_svc, st->n_svc, sizeof(s)) < 0 ||
-	    core_idx_insert(&st->svc_ix, core_idx_hash2(nz(s.meta.ns), s.meta.name),
-	                    (uint32_t)st->n_svc) < 0) {
-		svc_fini(&s);
+	if (grow((void **)&st->svc, &st->cap_svc, st->n_svc, sizeof(v)) < 0 ||
+	    core_idx_insert(&st->svc_ix, core_idx_hash2(svc_ns(&v), v.blk), (uint32_t)st->n_svc) <
+	        0) {
+		free(v.blk);
 		return -ENOMEM;
 	}
-	st->svc[st->n_svc++] = s;
+	st->svc[st->n_svc++] = v;
 	return 0;
 }
 

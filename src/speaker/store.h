@@ -13,15 +13,32 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "config/config.h"
 #include "core/idx.h"
 
+/*
+ * A kept Service: 16 bytes and one block, about 90 bytes a Service in all
+ * (a cfg_service alone is 168). Read it as a cfg_service through
+ * speaker_store_service_at.
+ */
+struct speaker_svc {
+	/* Owned: name, namespace, then uid and the protocol annotation when
+	 * present (flags), each with its NUL, then the n_ingress addresses
+	 * (status.loadBalancer.ingress[].ip). */
+	char *blk;
+	uint32_t n_ingress;
+	uint8_t etp;   /* enum cfg_traffic_policy */
+	uint8_t flags; /* SPEAKER_SVC_* */
+};
+
+#define SPEAKER_SVC_UID   0x01 /* metadata.uid present */
+#define SPEAKER_SVC_PROTO 0x02 /* CFG_ANN_PROTOCOL present */
+
 struct speaker_store {
 	char node[256];
-	/* Owned, dense. Each one's name, namespace, uid and ingress share
-	 * one allocation (the name's): not for cfg_service_fini. */
-	struct cfg_service *svc;
+	struct speaker_svc *svc; /* owned, dense */
 	size_t n_svc, cap_svc;
 	struct core_idx svc_ix;        /* (namespace, name) */
 	struct cfg_endpoint_slice *sl; /* owned, dense */
@@ -33,6 +50,11 @@ struct speaker_store {
 	void (*gone)(const struct cfg_service *old, void *arg);
 	void *arg;
 };
+
+/* Service i < n_svc, shown in *tmp (pointers into the store: valid until
+ * it changes). The signature of cfg_set.service_at, ctx a store. */
+const struct cfg_service *speaker_store_service_at(const void *ctx, size_t i,
+                                                   struct cfg_service_view *tmp);
 
 int speaker_store_init(struct speaker_store *st, const char *node);
 void speaker_store_fini(struct speaker_store *st);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "speaker/store.h"
 
@@ -22,13 +23,17 @@ static int same(const struct cfg_meta *a, const struct cfg_meta *b)
 static void check(const struct speaker_store *st)
 {
 	for (size_t i = 0; i < st->n_svc; i++) {
-		const struct cfg_service *s = &st->svc[i];
+		struct cfg_service_view a, b;
+		const struct cfg_service *s = speaker_store_service_at(st, i, &a);
 
 		if (s->type != CFG_SVC_LOAD_BALANCER || !s->n_ingress || s->n_ports ||
-		    s->meta.labels.n)
+		    s->meta.labels.n || s->meta.annotations.n > 1 || !s->meta.ns)
 			abort();
+		for (size_t k = 0; k < s->n_ingress; k++)
+			if (s->ingress[k].family != AF_INET && s->ingress[k].family != AF_INET6)
+				abort();
 		for (size_t k = i + 1; k < st->n_svc; k++)
-			if (same(&s->meta, &st->svc[k].meta))
+			if (same(&s->meta, &speaker_store_service_at(st, k, &b)->meta))
 				abort();
 	}
 	for (size_t i = 0; i < st->n_sl; i++) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -74,6 +75,14 @@ static int put_slice(struct speaker_store *st, json_t *o)
 	return rc;
 }
 
+/* Service i of the store, as the speaker reads it. */
+static const struct cfg_service *at(const struct speaker_store *st, size_t i)
+{
+	static struct cfg_service_view tmp;
+
+	return speaker_store_service_at(st, i, &tmp);
+}
+
 static void test_services(void **state)
 {
 	struct speaker_store st;
@@ -87,11 +96,18 @@ static void test_services(void **state)
 	assert_int_equal(put_svc(&st, svc("c", "LoadBalancer", NULL)), 0); /* no address yet */
 	assert_int_equal(st.n_svc, 1);
 	/* trimmed: the protocol annotation stays, the rest goes */
-	assert_string_equal(cfg_meta_annotation(&st.svc[0].meta, CFG_ANN_PROTOCOL), "bgp");
-	assert_null(cfg_meta_annotation(&st.svc[0].meta, "a"));
-	assert_int_equal(st.svc[0].meta.labels.n, 0);
-	assert_int_equal(st.svc[0].n_ports, 0);
-	assert_string_equal(st.svc[0].meta.uid, "u-1");
+	assert_string_equal(cfg_meta_annotation(&at(&st, 0)->meta, CFG_ANN_PROTOCOL), "bgp");
+	assert_null(cfg_meta_annotation(&at(&st, 0)->meta, "a"));
+	assert_int_equal(at(&st, 0)->meta.labels.n, 0);
+	assert_int_equal(at(&st, 0)->n_ports, 0);
+	assert_string_equal(at(&st, 0)->meta.uid, "u-1");
+	assert_string_equal(at(&st, 0)->meta.ns, "ns");
+	assert_string_equal(at(&st, 0)->meta.name, "a");
+	assert_int_equal(at(&st, 0)->type, CFG_SVC_LOAD_BALANCER);
+	assert_int_equal(at(&st, 0)->external_traffic_policy, CFG_ETP_CLUSTER);
+	assert_int_equal(at(&st, 0)->n_ingress, 1);
+	assert_int_equal(at(&st, 0)->ingress[0].family, AF_INET);
+	assert_memory_equal(at(&st, 0)->ingress[0].bytes, "\xc0\x00\x02\x01", 4);
 	/* the address arrives; then a replaces itself */
 	assert_int_equal(put_svc(&st, svc("c", "LoadBalancer", "192.0.2.3")), 0);
 	assert_int_equal(put_svc(&st, svc("a", "LoadBalancer", "192.0.2.9")), 0);
@@ -102,7 +118,7 @@ static void test_services(void **state)
 	assert_int_equal(st.n_svc, 1);
 	assert_int_equal(n_gone, 1);
 	assert_string_equal(last_gone, "ns/a");
-	assert_string_equal(st.svc[0].meta.name, "c");
+	assert_string_equal(at(&st, 0)->meta.name, "c");
 	/* a bad object drops the good one before it */
 	json_t *bad = svc("c", "LoadBalancer", "192.0.2.3");
 	json_object_set_new(json_object_get(bad, "spec"), "type", json_integer(3));
@@ -123,9 +139,53 @@ static void test_services(void **state)
 	for (size_t i = 0; i < st.n_svc; i++) {
 		int k;
 
-		assert_int_equal(sscanf(st.svc[i].meta.name, "s%d", &k), 1);
+		assert_int_equal(sscanf(at(&st, i)->meta.name, "s%d", &k), 1);
 		assert_int_equal(k % 2, 1);
 	}
+	speaker_store_fini(&st);
+}
+
+/* What the compact form keeps: optional uid and annotation (an empty
+ * one is not an absent one: it is not "bgp"), the policy, every address. */
+static void test_compact(void **state)
+{
+	struct speaker_store st;
+	const struct cfg_service *v;
+	struct cfg_error err;
+	json_t *o =
+	    json_loads("{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"x\","
+	               "\"annotations\":{\"protocol.openelb.kubesphere.io/v1alpha1\":\"\"}},"
+	               "\"spec\":{\"type\":\"LoadBalancer\",\"externalTrafficPolicy\":\"Local\"},"
+	               "\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"2001:db8::7\"},"
+	               "{\"hostname\":\"lb.example\"},{\"ip\":\"198.51.100.9\"}]}}}",
+	               0, NULL);
+
+	(void)state;
+	assert_non_null(o);
+	assert_int_equal(speaker_store_init(&st, "n1"), 0);
+	cfg_error_init(&err, NULL, NULL);
+	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
+	assert_int_equal(st.n_svc, 1);
+	v = at(&st, 0);
+	assert_string_equal(v->meta.name, "x");
+	assert_string_equal(v->meta.ns, "default");
+	assert_null(v->meta.uid);
+	assert_non_null(cfg_meta_annotation(&v->meta, CFG_ANN_PROTOCOL));
+	assert_string_equal(cfg_meta_annotation(&v->meta, CFG_ANN_PROTOCOL), "");
+	assert_int_equal(v->external_traffic_policy, CFG_ETP_LOCAL);
+	assert_int_equal(v->n_ingress, 2);
+	assert_int_equal(v->ingress[0].family, AF_INET6);
+	assert_memory_equal(v->ingress[0].bytes, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x07", 16);
+	assert_int_equal(v->ingress[1].family, AF_INET);
+	assert_memory_equal(v->ingress[1].bytes, "\xc6\x33\x64\x09", 4);
+	/* the annotation goes: absent, not empty */
+	json_object_del(json_object_get(json_object_get(o, "metadata"), "annotations"),
+	                CFG_ANN_PROTOCOL);
+	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
+	assert_int_equal(st.n_svc, 1);
+	assert_null(cfg_meta_annotation(&at(&st, 0)->meta, CFG_ANN_PROTOCOL));
+	assert_int_equal(at(&st, 0)->n_ingress, 2);
+	json_decref(o);
 	speaker_store_fini(&st);
 }
 
@@ -165,6 +225,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_services),
+	    cmocka_unit_test(test_compact),
 	    cmocka_unit_test(test_slices),
 	};
 
