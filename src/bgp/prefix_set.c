@@ -95,6 +95,11 @@ bool prefix_set_has(const struct prefix_set *s, const struct bgp_prefix *p)
 	return s->n && s->index[find_slot(s, p)] != 0;
 }
 
+long prefix_set_find(const struct prefix_set *s, const struct bgp_prefix *p)
+{
+	return s->n ? (long)s->index[find_slot(s, p)] - 1 : -1;
+}
+
 int prefix_set_add(struct prefix_set *s, const struct bgp_prefix *p)
 {
 	size_t i;

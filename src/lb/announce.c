@@ -104,10 +104,10 @@ bool lb_announce_addr_ok(const struct cfg_set *set, const struct lb_announce_opt
 	return in_bgp_eip;
 }
 
-int lb_announce_compute_opts(const struct cfg_set *set, const char *node,
-                             const struct lb_announce_opts *o, struct prefix_set *out)
+int lb_announce_foreach(const struct cfg_set *set, const char *node,
+                        const struct lb_announce_opts *o,
+                        int (*fn)(const struct bgp_prefix *p, void *arg), void *arg)
 {
-	prefix_set_clear(out);
 	for (size_t i = 0; i < set->n_services; i++) {
 		struct cfg_service_view tmp;
 		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
@@ -116,15 +116,28 @@ int lb_announce_compute_opts(const struct cfg_set *set, const char *node,
 			continue;
 		for (size_t k = 0; k < svc->n_ingress; k++) {
 			struct bgp_prefix p;
+			int r;
 
 			if (!lb_announce_addr_ok(set, o, &svc->ingress[k]))
 				continue;
 			lb_host_prefix(&svc->ingress[k], &p);
-			if (prefix_set_add(out, &p) < 0)
-				return -ENOMEM;
+			if ((r = fn(&p, arg)) < 0)
+				return r;
 		}
 	}
 	return 0;
+}
+
+static int add_to(const struct bgp_prefix *p, void *arg)
+{
+	return prefix_set_add(arg, p) < 0 ? -ENOMEM : 0;
+}
+
+int lb_announce_compute_opts(const struct cfg_set *set, const char *node,
+                             const struct lb_announce_opts *o, struct prefix_set *out)
+{
+	prefix_set_clear(out);
+	return lb_announce_foreach(set, node, o, add_to, out);
 }
 
 void lb_announce_opts_manifest(const struct cfg_set *set, struct lb_announce_opts *o)

@@ -72,6 +72,13 @@ enum lb_announce_why lb_announce_service(const struct cfg_set *set, const char *
 bool lb_announce_addr_ok(const struct cfg_set *set, const struct lb_announce_opts *o,
                          const struct bgp_addr *a);
 
+/* Calls fn with each prefix node announces by the rules above (a prefix
+ * twice when two Services share an address); stops at fn's first
+ * negative result and returns it, else 0. */
+int lb_announce_foreach(const struct cfg_set *set, const char *node,
+                        const struct lb_announce_opts *o,
+                        int (*fn)(const struct bgp_prefix *p, void *arg), void *arg);
+
 /* Fills out (cleared first) by the rules above. Returns 0 or -ENOMEM. */
 int lb_announce_compute_opts(const struct cfg_set *set, const char *node,
                              const struct lb_announce_opts *o, struct prefix_set *out);

@@ -8,6 +8,8 @@
 #     EndpointSlice moves to another node and the route follows;
 #   - announced addresses appear on kube-lb0 in each node;
 #   - a cordoned node withdraws (its session stays up);
+#   - an address already on another interface of a node: that node
+#     does not announce it, an Event says so;
 #   - BgpPeer status.nodesPeerStatus, Events, /metrics and /readyz;
 #   - SIGTERM withdraws and removes the addresses.
 set -u
@@ -178,6 +180,26 @@ check "n3 emptied kube-lb0" wait_until 5 "n3 addr" eval "! on_if n3 $VIP_C"
 k uncordon n3 >/dev/null || k patch node n3 -p '{"spec":{"unschedulable":false}}' >/dev/null
 check "uncordoned n3 announces again" \
 	wait_until 10 "uncordon" hops_are $VIP_C "192.0.2.11 192.0.2.12 192.0.2.13 "
+
+# ---- an address already on another interface of a node ----
+# Someone else's address on n1's lo: n1 neither takes it onto kube-lb0
+# nor announces it (the others do), says so in an Event, and never
+# touches lo. Gone from lo, the next change brings it back to n1.
+VIP_X=203.0.113.30
+nl_x n1 ip addr add $VIP_X/32 dev lo
+svc conflict Cluster $VIP_X
+check "conflict: n2 and n3 announce it, n1 does not" \
+	wait_until 10 "conflict hops" hops_are $VIP_X "192.0.2.12 192.0.2.13 "
+check "conflict: still on n1's lo, not on its kube-lb0" eval \
+	"nl_x n1 ip -o addr show dev lo | grep -q ' $VIP_X/32 ' && ! on_if n1 $VIP_X"
+check "conflict: an AddressConflict Event from n1" wait_until 10 "events" eval \
+	"events | grep -q '^AddressConflict conflict n1\$'"
+check "conflict: the other Services stay on n1" eval "on_if n1 $VIP_C"
+nl_x n1 ip addr del $VIP_X/32 dev lo
+k -n "$NS" annotate service conflict berth.test/touch=1 >/dev/null
+check "conflict gone: n1 announces it too" \
+	wait_until 10 "conflict gone" hops_are $VIP_X "192.0.2.11 192.0.2.12 192.0.2.13 "
+check "conflict gone: on n1's kube-lb0" wait_until 5 "n1 addr" on_if n1 $VIP_X
 
 # ---- SIGTERM ----
 spk_stop n2
