@@ -1,0 +1,66 @@
+/*
+ * Heap of one kube-lb0 sync with many addresses (run by hand, as root; not
+ * part of tests/run). One run is one speaker_lbif_sync, as the speaker does
+ * it, to N addresses of 198.18.0.0/15 (RFC 2544 benchmarking range) on
+ * kube-lb0 in the CURRENT network namespace: run it in a throwaway one.
+ *
+ *   gcc -std=c11 -D_GNU_SOURCE -O2 -Isrc bench/nl_sync_heap.c \
+ *       build/libberthlib.a -lmnl -lev -ljansson -lyaml -lmicrohttpd -lcurl \
+ *       -o /tmp/nl_sync_heap
+ *   unshare -n sh -c 'heaptrack /tmp/nl_sync_heap 10000'          # 10,000 adds
+ *   unshare -n sh -c '/tmp/nl_sync_heap 10000 &&
+ *                     heaptrack /tmp/nl_sync_heap 10000'          # all kept
+ *   unshare -n sh -c '/tmp/nl_sync_heap 10000 &&
+ *                     heaptrack /tmp/nl_sync_heap 0'              # 10,000 dels
+ *
+ * heaptrack_print's "peak heap memory consumption" minus the "baseline"
+ * printed here (mallinfo2 before the sync: the wanted prefix_set, the
+ * netlink socket and its receive buffer) is the transient heap of the sync.
+ */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "bgp/prefix_set.h"
+#include "core/log.h"
+#include "speaker/lbif.h"
+
+int main(int argc, char **argv)
+{
+	struct prefix_set want;
+	struct speaker_lbif *l = NULL;
+	struct speaker_conflict *conf = NULL;
+	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000, n_conf = 0;
+	struct mallinfo2 mi;
+	int rc = 1;
+
+	prefix_set_init(&want);
+	for (size_t i = 0; i < n && i < 131072; i++) {
+		struct bgp_prefix p = {.family = AF_INET, .len = 32};
+
+		p.addr[0] = 198;
+		p.addr[1] = (uint8_t)(18 + (i >> 16));
+		p.addr[2] = (uint8_t)(i >> 8);
+		p.addr[3] = (uint8_t)i;
+		if (prefix_set_add(&want, &p) < 0)
+			goto out;
+	}
+	if (speaker_lbif_open("kube-lb0", &l) < 0)
+		goto out;
+	/* hblkhd: blocks over the mmap threshold (128 KiB) are not in uordblks. */
+	mi = mallinfo2();
+	fprintf(stderr, "baseline: %zu addresses wanted, heap in use %zu bytes\n", want.n,
+	        mi.uordblks + mi.hblkhd);
+	rc = speaker_lbif_sync(l, &want, &conf, &n_conf);
+	mi = mallinfo2();
+	fprintf(stderr, "sync: rc %d, %zu conflicts, heap in use after %zu bytes\n", rc, n_conf,
+	        mi.uordblks + mi.hblkhd);
+	rc = rc < 0;
+	free(conf);
+out:
+	speaker_lbif_free(l);
+	prefix_set_fini(&want);
+	return rc;
+}
