@@ -13,9 +13,17 @@
  *   unshare -n sh -c '/tmp/nl_sync_heap 10000 &&
  *                     heaptrack /tmp/nl_sync_heap 0'              # 10,000 dels
  *
- * heaptrack_print's "peak heap memory consumption" minus the "baseline"
- * printed here (mallinfo2 before the sync: the wanted prefix_set, the
- * netlink socket and its receive buffer) is the transient heap of the sync.
+ * heaptrack_print's "peak heap memory consumption" minus what is held
+ * before the sync (heaptrack_print --print-peaks: the wanted prefix_set,
+ * 393 KB + 131 KB at 10,000; the socket's 32 KB receive buffer; libstdc++'s
+ * 73 KB pool that heaptrack itself loads) is the transient heap of the
+ * sync. "baseline" here is mallinfo2 before the sync, for runs without
+ * heaptrack.
+ *
+ * Seen here, 10,000 IPv4 /32, transient heap of the sync:
+ *                          fill     keep     empty
+ *   array planner         840 KB  1240 KB   854 KB  (dump vector, copies, sort)
+ *   streaming planner      10 KB    10 KB   524 KB  (state bytes; the dels)
  */
 #include <malloc.h>
 #include <stdio.h>

@@ -412,7 +412,7 @@ static long hook_find(const void *ctx, const struct bgp_addr *a)
 static void test_reconcile_many(void **state)
 {
 	struct nl_sock *s = *state;
-	struct nl_addr *want = calloc(MANY, sizeof(*want)), conflict;
+	struct nl_addr *want, conflict;
 	struct want_arr w;
 	struct hook_set h;
 	struct nl_want_set set;
@@ -420,6 +420,7 @@ static void test_reconcile_many(void **state)
 	int ours = 0, other = 0, rc;
 
 	LIVE_OR_SKIP(state);
+	want = calloc(MANY, sizeof(*want));
 	assert_non_null(want);
 	assert_true(ensure(s, "btlive3", kind(), &ours) >= 0);
 	assert_true(ensure(s, "btother", kind(), &other) >= 0);
