@@ -92,12 +92,15 @@ static int rehash(struct prefix_set *s, size_t slots)
 
 bool prefix_set_has(const struct prefix_set *s, const struct bgp_prefix *p)
 {
-	return s->n && s->index[find_slot(s, p)] != 0;
+	return prefix_set_find(s, p) >= 0;
 }
 
 long prefix_set_find(const struct prefix_set *s, const struct bgp_prefix *p)
 {
-	return s->n ? (long)s->index[find_slot(s, p)] - 1 : -1;
+	if (!s->n)
+		return -1;
+	/* The index stores position+1 (0 is an empty slot). */
+	return (long)s->index[find_slot(s, p)] - 1;
 }
 
 int prefix_set_add(struct prefix_set *s, const struct bgp_prefix *p)

@@ -27,7 +27,7 @@ int prefix_set_add(struct prefix_set *s, const struct bgp_prefix *p);
 /* 1 when removed, 0 when absent. Moves the last element into the hole. */
 int prefix_set_del(struct prefix_set *s, const struct bgp_prefix *p);
 bool prefix_set_has(const struct prefix_set *s, const struct bgp_prefix *p);
-/* Position of p in v, or -1. */
+/* The position of p in s->v, or -1: valid until the next add or del. */
 long prefix_set_find(const struct prefix_set *s, const struct bgp_prefix *p);
 void prefix_set_clear(struct prefix_set *s);
 /* Moves src into dst (dst is finalized first); src becomes empty. */

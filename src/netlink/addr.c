@@ -104,63 +104,62 @@ int nl_addr_dump(struct nl_sock *s, int ifindex, nl_addr_fn fn, void *arg)
 	return nl_sock_request(s, len, true, nl_addr_dump_cb, &c, "dump addresses");
 }
 
-struct nl_addr_vec {
-	struct nl_addr *v;
-	size_t n, cap;
-};
-
-static int nl_addr_vec_push(const struct nl_addr *a, void *arg)
+static int nl_plan_feed_cb(const struct nl_addr *a, void *arg)
 {
-	struct nl_addr_vec *vec = arg;
-
-	if (vec->n == vec->cap) {
-		size_t cap = vec->cap ? vec->cap * 2 : 64;
-		struct nl_addr *v = reallocarray(vec->v, cap, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		vec->v = v;
-		vec->cap = cap;
-	}
-	vec->v[vec->n++] = *a;
-	return 0;
+	return nl_plan_feed(arg, a);
 }
 
-int nl_reconcile(struct nl_sock *s, int ifindex, const struct nl_addr *want, size_t n_want,
+/* Keeps the first failure of a series of requests, with its text. */
+static void nl_keep_first(struct nl_sock *s, int r, int *first, char *first_err)
+{
+	if (r < 0 && *first == 0) {
+		*first = r;
+		memcpy(first_err, s->err, NL_ERR_LEN);
+	}
+}
+
+int nl_reconcile(struct nl_sock *s, int ifindex, const struct nl_want_set *want,
                  struct nl_plan *plan)
 {
-	struct nl_addr_vec have = {0};
 	char first_err[NL_ERR_LEN] = "";
+	struct nl_addr a;
+	size_t iter = 0;
 	int rc = 0, first = 0;
 
 	nl_plan_fini(plan);
+	/* The dump goes straight into the planner: with 10,000 addresses a
+	 * copy of it would be the largest allocation of the sync. */
 	for (int i = 0; i < NL_DUMP_TRIES; i++) {
-		have.n = 0;
-		rc = nl_addr_dump(s, 0, nl_addr_vec_push, &have);
+		rc = nl_plan_start(plan, ifindex, want);
+		if (rc < 0)
+			break;
+		rc = nl_addr_dump(s, 0, nl_plan_feed_cb, plan);
 		if (rc != -EINTR)
 			break;
 	}
-	if (rc < 0)
-		goto out;
-	rc = nl_plan_compute(plan, ifindex, want, n_want, have.v, have.n);
+	if (rc == 0)
+		rc = nl_plan_finish(plan);
 	if (rc < 0) {
-		nl_sock_seterr(s, "plan addresses of ifindex %d: %s", ifindex, strerror(-rc));
-		goto out;
+		/* The dump's own failures are described by nl_sock already. */
+		if (plan->err)
+			nl_sock_seterr(s, "plan addresses of ifindex %d: %s", ifindex,
+			               strerror(-rc));
+		nl_plan_fini(plan);
+		return rc;
 	}
 	/* Every del before any add: IPv6 refuses an address that is still
 	 * there with another prefix length. */
-	for (size_t i = 0; i < plan->n_del + plan->n_add; i++) {
-		bool add = i >= plan->n_del;
-		int r = nl_addr_change(s, add, add ? &plan->add[i - plan->n_del] : &plan->del[i]);
-
-		if (r < 0 && first == 0) {
-			first = r;
-			memcpy(first_err, s->err, sizeof(first_err));
+	for (size_t i = 0; i < plan->n_del; i++)
+		nl_keep_first(s, nl_addr_change(s, false, &plan->del[i]), &first, first_err);
+	while ((rc = nl_plan_next_add(plan, &iter, &a)) != 0) {
+		if (rc < 0) {
+			nl_sock_seterr(s, "plan addresses of ifindex %d: %s", ifindex,
+			               strerror(-rc));
+			nl_keep_first(s, rc, &first, first_err);
+			continue;
 		}
+		nl_keep_first(s, nl_addr_change(s, true, &a), &first, first_err);
 	}
-	rc = first;
 	memcpy(s->err, first_err, sizeof(s->err));
-out:
-	free(have.v);
-	return rc;
+	return first;
 }

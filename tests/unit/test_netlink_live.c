@@ -33,6 +33,7 @@
 #include <linux/rtnetlink.h>
 
 #include "netlink/nl.h"
+#include "test_netlink_want.h"
 
 static const char *kind(void)
 {
@@ -271,6 +272,7 @@ static void test_reconcile(void **state)
 {
 	struct nl_sock *s = *state;
 	struct nl_plan p;
+	struct want_arr w;
 	struct nl_addr want[4], other_addr, stale4, stale6;
 	struct list l;
 	int ours = 0, other = 0;
@@ -293,7 +295,8 @@ static void test_reconcile(void **state)
 	want[1] = parse("2001:db8::1/128", 0);
 	want[2] = parse("203.0.113.200/32", 0); /* the other interface has it */
 	want[3] = parse("192.0.2.99/24", 0);    /* there as /32: replaced */
-	assert_int_equal(nl_reconcile(s, ours, want, 4, &p), 0);
+	want_arr_init(&w, want, 4);
+	assert_int_equal(nl_reconcile(s, ours, &w.set, &p), 0);
 	assert_int_equal(p.n_conflict, 1);
 	assert_int_equal(p.conflict[0].ifindex, other);
 	assert_int_equal(p.n_del, 2);
@@ -315,12 +318,13 @@ static void test_reconcile(void **state)
 	assert_non_null(find(&l, &other_addr));
 
 	/* Idempotent: nothing to do the second time. */
-	assert_int_equal(nl_reconcile(s, ours, want, 4, &p), 0);
+	assert_int_equal(nl_reconcile(s, ours, &w.set, &p), 0);
 	assert_int_equal(p.n_add + p.n_del, 0);
 	assert_int_equal(p.n_conflict, 1);
 
 	/* Nothing wanted: our global addresses go, the other's stays. */
-	assert_int_equal(nl_reconcile(s, ours, NULL, 0, &p), 0);
+	want_arr_init(&w, NULL, 0);
+	assert_int_equal(nl_reconcile(s, ours, &w.set, &p), 0);
 	assert_int_equal(p.n_del, 3);
 	dump(s, ours, &l);
 	assert_int_equal(n_global(&l), 0);
@@ -330,11 +334,160 @@ static void test_reconcile(void **state)
 	/* One address with two lengths: refused before anything changes. */
 	want[0] = parse("192.0.2.1/32", 0);
 	want[1] = parse("192.0.2.1/31", 0);
-	assert_int_equal(nl_reconcile(s, ours, want, 2, &p), -EINVAL);
+	want_arr_init(&w, want, 2);
+	assert_int_equal(nl_reconcile(s, ours, &w.set, &p), -EINVAL);
+	assert_non_null(strstr(nl_error(s), "plan addresses"));
+	assert_int_equal(p.n_add + p.n_del + p.n_conflict, 0);
 	dump(s, ours, &l);
 	assert_int_equal(n_global(&l), 0);
 
 	nl_plan_fini(&p);
+	assert_int_equal(nl_link_delete(s, "btlive3", kind()), 1);
+	assert_int_equal(nl_link_delete(s, "btother", kind()), 1);
+}
+
+/* ---- many addresses, with the node's addresses changing meanwhile ---- */
+
+#define MANY 3000
+
+static int count_global(const struct nl_addr *a, void *arg)
+{
+	*(size_t *)arg += a->scope == RT_SCOPE_UNIVERSE;
+	return 0;
+}
+
+static size_t n_global_of(struct nl_sock *s, int ifindex)
+{
+	size_t n = 0;
+	int rc = -EINTR;
+
+	for (int i = 0; i < 8 && rc == -EINTR; i++) {
+		n = 0;
+		rc = nl_addr_dump(s, ifindex, count_global, &n);
+	}
+	assert_int_equal(rc, 0);
+	return n;
+}
+
+/* A change on another socket while a dump is being read: the dump's later
+ * parts carry NLM_F_DUMP_INTR. One IPv4 and one IPv6 address, whichever
+ * family the dump is in. */
+struct mid_change {
+	struct nl_sock *side;
+	struct nl_addr a4, a6; /* added on a4.ifindex when fired */
+	size_t calls, fire_at;
+	int fired;
+};
+
+static void mid_change_step(struct mid_change *m)
+{
+	if (++m->calls != m->fire_at)
+		return;
+	m->fired++;
+	assert_int_equal(nl_addr_add(m->side, m->a4.ifindex, &m->a4.addr, m->a4.prefixlen), 1);
+	assert_int_equal(nl_addr_add(m->side, m->a6.ifindex, &m->a6.addr, m->a6.prefixlen), 1);
+}
+
+static int change_in_dump(const struct nl_addr *a, void *arg)
+{
+	mid_change_step(arg);
+	return 0;
+}
+
+/* The wanted set of test_reconcile_many, whose find makes the change
+ * (find is called while the dump is fed to the planner). */
+struct hook_set {
+	struct want_arr w;
+	struct mid_change m;
+};
+
+static long hook_find(const void *ctx, const struct bgp_addr *a)
+{
+	const struct hook_set *h = ctx;
+
+	mid_change_step((struct mid_change *)&h->m);
+	return want_arr_find(&h->w, a);
+}
+
+static void test_reconcile_many(void **state)
+{
+	struct nl_sock *s = *state;
+	struct nl_addr *want, conflict;
+	struct want_arr w;
+	struct hook_set h;
+	struct nl_want_set set;
+	struct nl_plan p;
+	int ours = 0, other = 0, rc;
+
+	LIVE_OR_SKIP(state);
+	want = calloc(MANY, sizeof(*want));
+	assert_non_null(want);
+	assert_true(ensure(s, "btlive3", kind(), &ours) >= 0);
+	assert_true(ensure(s, "btother", kind(), &other) >= 0);
+	/* 198.18.0.0/15 (RFC 2544), one in three from 2001:db8:3::/64. */
+	for (size_t i = 0; i < MANY; i++) {
+		char t[64];
+
+		if (i % 3 == 2)
+			snprintf(t, sizeof(t), "2001:db8:3::%zx/128", i);
+		else
+			snprintf(t, sizeof(t), "198.18.%zu.%zu/32", i >> 8, i & 255);
+		want[i] = parse(t, 0);
+	}
+	conflict = want[5];
+	conflict.ifindex = other;
+	assert_int_equal(nl_addr_add(s, other, &conflict.addr, conflict.prefixlen), 1);
+	want_arr_init(&w, want, MANY);
+	nl_plan_init(&p);
+	assert_int_equal(nl_reconcile(s, ours, &w.set, &p), 0);
+	assert_int_equal(p.n_add, MANY - 1);
+	assert_int_equal(p.n_del, 0);
+	assert_int_equal(p.n_conflict, 1);
+	assert_int_equal(p.conflict[0].ifindex, other);
+	assert_int_equal(n_global_of(s, ours), MANY - 1);
+	assert_int_equal(nl_reconcile(s, ours, &w.set, &p), 0);
+	assert_int_equal(p.n_add + p.n_del, 0);
+
+	/* A change while a dump this long is read interrupts it... */
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(nl_open(&h.m.side), 0);
+	h.m.a4 = parse("203.0.113.201/32", other);
+	h.m.a6 = parse("2001:db8:4::1/128", other);
+	h.m.fire_at = 1;
+	assert_int_equal(nl_addr_dump(s, 0, change_in_dump, &h.m), -EINTR);
+	assert_int_equal(h.m.fired, 1);
+
+	/* ... and nl_reconcile plans again. Half of the addresses go, and
+	 * want[7], which the change puts on the other interface too (after
+	 * the planner was started), is a conflict. */
+	want_arr_init(&h.w, want, MANY / 2);
+	set = h.w.set;
+	set.find = hook_find;
+	set.ctx = &h;
+	h.m.a4 = want[7];
+	h.m.a4.ifindex = other;
+	h.m.a6 = parse("2001:db8:4::2/128", other);
+	h.m.calls = 0;
+	h.m.fire_at = MANY / 2 + 1; /* the first find of the first feed */
+	rc = nl_reconcile(s, ours, &set, &p);
+	if (rc < 0)
+		print_message("reconcile: %d %s\n", rc, nl_error(s));
+	assert_int_equal(rc, 0);
+	assert_int_equal(h.m.fired, 2);
+	assert_true(h.m.calls > 2 * (MANY / 2)); /* started twice */
+	assert_int_equal(p.n_del, MANY - MANY / 2 + 1);
+	assert_int_equal(p.n_add, 0);
+	assert_int_equal(p.n_conflict, 2);
+	for (size_t i = 0; i < p.n_conflict; i++)
+		assert_int_equal(p.conflict[i].ifindex, other);
+	assert_int_equal(n_global_of(s, ours), MANY / 2 - 2);
+	assert_int_equal(nl_reconcile(s, ours, &h.w.set, &p), 0);
+	assert_int_equal(p.n_add + p.n_del, 0);
+	assert_int_equal(p.n_conflict, 2);
+
+	nl_close(h.m.side);
+	nl_plan_fini(&p);
+	free(want);
 	assert_int_equal(nl_link_delete(s, "btlive3", kind()), 1);
 	assert_int_equal(nl_link_delete(s, "btother", kind()), 1);
 }
@@ -374,10 +527,11 @@ static void test_phase(void **state)
 		print_message("delete %s: %d %s\n", ifname(), rc, nl_error(s));
 		assert_int_equal(rc, expect && !strcmp(expect, "0") ? 0 : 1);
 	} else if (!strcmp(phase, "apply")) {
-		struct nl_addr want[32];
-		size_t n = 0;
+		struct nl_addr want[32], a;
+		size_t n = 0, iter = 0;
 		char buf[1024], *save = NULL;
 		struct nl_plan p;
+		struct want_arr w;
 		const char *conf = getenv("BERTH_NETLINK_EXPECT_CONFLICTS");
 
 		snprintf(buf, sizeof(buf), "%s",
@@ -389,14 +543,15 @@ static void test_phase(void **state)
 		assert_true(rc >= 0);
 		print_message("%s %s: ifindex %d\n", rc ? "created" : "found", ifname(), ifindex);
 		nl_plan_init(&p);
-		rc = nl_reconcile(s, ifindex, want, n, &p);
+		want_arr_init(&w, want, n);
+		rc = nl_reconcile(s, ifindex, &w.set, &p);
 		if (rc < 0)
 			print_message("reconcile: %d %s\n", rc, nl_error(s));
 		assert_int_equal(rc, 0);
 		for (size_t i = 0; i < p.n_del; i++)
 			print_message("del %s\n", fmt(&p.del[i], b, sizeof(b)));
-		for (size_t i = 0; i < p.n_add; i++)
-			print_message("add %s\n", fmt(&p.add[i], b, sizeof(b)));
+		while (nl_plan_next_add(&p, &iter, &a) == 1)
+			print_message("add %s\n", fmt(&a, b, sizeof(b)));
 		for (size_t i = 0; i < p.n_conflict; i++) {
 			print_message("conflict %s on ifindex %d\n",
 			              fmt(&p.conflict[i], b, sizeof(b)), p.conflict[i].ifindex);
@@ -426,6 +581,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_link_refuse, clean, clean),
 	    cmocka_unit_test_setup_teardown(test_addr_add_del, clean, clean),
 	    cmocka_unit_test_setup_teardown(test_reconcile, clean, clean),
+	    cmocka_unit_test_setup_teardown(test_reconcile_many, clean, clean),
 	};
 	const struct CMUnitTest phase[] = {
 	    cmocka_unit_test(test_phase),

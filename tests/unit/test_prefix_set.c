@@ -31,6 +31,18 @@ static void test_add_has_del(void **state)
 	assert_int_equal(prefix_set_add(&s, &a), 0);
 	assert_true(prefix_set_has(&s, &a));
 	assert_false(prefix_set_has(&s, &b));
+	assert_int_equal(prefix_set_find(&s, &a), 0);
+	assert_int_equal(prefix_set_find(&s, &b), -1);
+	assert_int_equal(prefix_set_add(&s, &b), 1);
+	assert_int_equal(prefix_set_find(&s, &b), 1);
+	/* The last element fills the hole: its position follows. */
+	assert_int_equal(prefix_set_del(&s, &a), 1);
+	assert_int_equal(prefix_set_find(&s, &b), 0);
+	assert_int_equal(prefix_set_find(&s, &a), -1);
+	assert_int_equal(prefix_set_add(&s, &a), 1);
+	prefix_set_clear(&s);
+	assert_int_equal(prefix_set_find(&s, &b), -1);
+	assert_int_equal(prefix_set_add(&s, &a), 1);
 	assert_int_equal(prefix_set_del(&s, &b), 0);
 	assert_int_equal(prefix_set_del(&s, &a), 1);
 	assert_false(prefix_set_has(&s, &a));
@@ -85,7 +97,16 @@ static void test_random_against_model(void **state)
 	for (uint32_t k = 0; k < N; k++) {
 		struct bgp_prefix p = v4(0xc6120000u + k, 32);
 
+		long pos = prefix_set_find(&s, &p);
+
 		assert_int_equal(prefix_set_has(&s, &p), model[k]);
+		if (!model[k]) {
+			assert_int_equal(pos, -1);
+			continue;
+		}
+		assert_true(pos >= 0 && (size_t)pos < s.n);
+		assert_int_equal(s.v[pos].len, 32);
+		assert_memory_equal(s.v[pos].addr, p.addr, sizeof(p.addr));
 	}
 	prefix_set_fini(&s);
 }
