@@ -456,10 +456,11 @@ bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, cons
 /* ---- A set of objects, and the manifest loader ---- */
 
 /* Caller storage for a Service shown by cfg_set_service_at: the Service,
- * and the one annotation a compact store keeps (CFG_ANN_PROTOCOL). */
+ * the one annotation a compact store keeps (CFG_ANN_PROTOCOL), its uid. */
 struct cfg_service_view {
 	struct cfg_service svc;
 	struct cfg_kv ann;
+	char uid[40]; /* a uid the store keeps as 16 bytes, as text again */
 };
 
 struct cfg_set {

@@ -6,6 +6,7 @@
 #include "core/strs.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,10 +58,55 @@ static int sl_svc_eq(const void *ctx, uint32_t pos)
  */
 _Static_assert(_Alignof(struct bgp_addr) == 1, "ingress packed after the strings");
 
+/* The API server's uids are UUIDs in canonical text (RFC 4122 section 3,
+ * lower case, as Go's google/uuid writes them): 16 bytes instead of 37.
+ * Anything else stays text, so that it reads back exactly as it came. */
+static bool uuid_parse(const char *s, uint8_t out[16])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+
+	if (!s || strlen(s) != 36)
+		return false;
+	for (size_t i = 0; i < 36; i++) {
+		const char *d;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+			continue;
+		}
+		if (!(d = strchr(hex, s[i])))
+			return false;
+		if (k % 2 == 0)
+			out[k / 2] = (uint8_t)((d - hex) << 4);
+		else
+			out[k / 2] |= (uint8_t)(d - hex);
+		k++;
+	}
+	return true;
+}
+
+static void uuid_format(const uint8_t u[16], char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[u[i] >> 4];
+		out[o++] = hex[u[i] & 15];
+	}
+	out[o] = 0;
+}
+
 static int svc_pack(const struct cfg_service *s, struct speaker_svc *out)
 {
 	const char *proto = cfg_meta_annotation(&s->meta, CFG_ANN_PROTOCOL);
-	const char *str[4] = {s->meta.name, nz(s->meta.ns), s->meta.uid, proto};
+	uint8_t uuid[16];
+	bool bin = uuid_parse(s->meta.uid, uuid);
+	const char *str[4] = {s->meta.name, nz(s->meta.ns), bin ? NULL : s->meta.uid, proto};
 	char *copy[4];
 	size_t addrs = s->n_ingress * sizeof(*s->ingress);
 	char *p;
@@ -69,14 +115,21 @@ static int svc_pack(const struct cfg_service *s, struct speaker_svc *out)
 	if (!s->meta.name || s->n_ingress > UINT32_MAX)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	if (!(out->blk = malloc(core_strs_size(str, 4) + addrs)))
+	if (!(out->blk = malloc(core_strs_size(str, 4) + (bin ? 16 : 0) + addrs)))
 		return -ENOMEM;
 	p = core_strs_copy(out->blk, str, 4, copy);
+	if (bin) {
+		memcpy(p, uuid, 16);
+		p += 16;
+	}
 	if (addrs)
 		memcpy(p, s->ingress, addrs);
 	out->n_ingress = (uint32_t)s->n_ingress;
 	out->etp = (uint8_t)s->external_traffic_policy;
-	out->flags = (s->meta.uid ? SPEAKER_SVC_UID : 0) | (proto ? SPEAKER_SVC_PROTO : 0);
+	out->flags = (uint8_t)((bin           ? SPEAKER_SVC_UUID
+	                        : s->meta.uid ? SPEAKER_SVC_UID
+	                                      : 0) |
+	                       (proto ? SPEAKER_SVC_PROTO : 0));
 	return 0;
 }
 
@@ -104,6 +157,11 @@ const struct cfg_service *speaker_store_service_at(const void *ctx, size_t i,
 		v->meta.annotations.items = &tmp->ann;
 		v->meta.annotations.n = 1;
 		p += strlen(p) + 1;
+	}
+	if (s->flags & SPEAKER_SVC_UUID) {
+		uuid_format((const uint8_t *)p, tmp->uid);
+		v->meta.uid = tmp->uid;
+		p += 16;
 	}
 	v->n_ingress = s->n_ingress;
 	v->ingress = s->n_ingress ? (struct bgp_addr *)(void *)p : NULL;

@@ -24,8 +24,9 @@
  * speaker_store_service_at.
  */
 struct speaker_svc {
-	/* Owned: name, namespace, then uid and the protocol annotation when
-	 * present (flags), each with its NUL, then the n_ingress addresses
+	/* Owned: name, namespace, then the uid and the protocol annotation
+	 * when present (flags), each with its NUL; then a uid of UUID form as
+	 * 16 bytes instead (SPEAKER_SVC_UUID); then the n_ingress addresses
 	 * (status.loadBalancer.ingress[].ip). */
 	char *blk;
 	uint32_t n_ingress;
@@ -33,8 +34,9 @@ struct speaker_svc {
 	uint8_t flags; /* SPEAKER_SVC_* */
 };
 
-#define SPEAKER_SVC_UID   0x01 /* metadata.uid present */
+#define SPEAKER_SVC_UID   0x01 /* metadata.uid present, as text */
 #define SPEAKER_SVC_PROTO 0x02 /* CFG_ANN_PROTOCOL present */
+#define SPEAKER_SVC_UUID  0x04 /* metadata.uid present, as 16 bytes */
 
 struct speaker_store {
 	char node[256];

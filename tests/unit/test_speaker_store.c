@@ -178,6 +178,29 @@ static void test_compact(void **state)
 	assert_memory_equal(v->ingress[0].bytes, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x07", 16);
 	assert_int_equal(v->ingress[1].family, AF_INET);
 	assert_memory_equal(v->ingress[1].bytes, "\xc6\x33\x64\x09", 4);
+	/* uids of UUID form are kept as 16 bytes and read back exactly;
+	 * others (upper case here) as they came */
+	json_object_set_new(json_object_get(o, "metadata"), "uid",
+	                    json_string("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"));
+	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
+	assert_true(st.svc[0].flags & SPEAKER_SVC_UUID);
+	assert_string_equal(at(&st, 0)->meta.uid, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+	assert_int_equal(at(&st, 0)->n_ingress, 2);
+	assert_int_equal(at(&st, 0)->ingress[1].family, AF_INET);
+	json_object_set_new(json_object_get(o, "metadata"), "uid",
+	                    json_string("0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0"));
+	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
+	assert_false(st.svc[0].flags & SPEAKER_SVC_UUID);
+	assert_string_equal(at(&st, 0)->meta.uid, "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0");
+	json_object_set_new(json_object_get(o, "metadata"), "uid",
+	                    json_string("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f"));
+	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
+	assert_string_equal(at(&st, 0)->meta.uid, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f");
+	json_object_set_new(json_object_get(o, "metadata"), "uid",
+	                    json_string("0f1e2d3c+4b5a-6978-8796-a5b4c3d2e1f0"));
+	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
+	assert_string_equal(at(&st, 0)->meta.uid, "0f1e2d3c+4b5a-6978-8796-a5b4c3d2e1f0");
+	json_object_del(json_object_get(o, "metadata"), "uid");
 	/* the annotation goes: absent, not empty */
 	json_object_del(json_object_get(json_object_get(o, "metadata"), "annotations"),
 	                CFG_ANN_PROTOCOL);
