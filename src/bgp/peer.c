@@ -21,6 +21,8 @@
 /* Keep this much queued for the socket; refill from the Adj-RIB-Out below it. */
 #define WBUF_HIGH (256 * 1024)
 #define RBUF_MAX  (4 * BGP_MAX_EXT_MSG_LEN)
+#define RBUF_READ 4096 /* bytes asked of one read() */
+#define BUF_KEEP  4096 /* what an idle connection keeps of each buffer */
 #define WBUF_MAX  (WBUF_HIGH + 2 * BGP_MAX_EXT_MSG_LEN)
 /* How long a graceful stop waits for the withdrawals to drain. */
 #define SHUTDOWN_MS 3000
@@ -487,10 +489,22 @@ static void conn_read(struct conn *c)
 	ssize_t n;
 	int r;
 
-	uint8_t *w = buf_reserve(&c->rbuf, BGP_MAX_EXT_MSG_LEN);
-	if (!w)
+	/* Room for what the pending message still lacks, else a page: most
+	 * of what a speaker reads is KEEPALIVEs. */
+	size_t room = RBUF_READ, have = buf_len(&c->rbuf);
+	const uint8_t *h = buf_head(&c->rbuf);
+	uint8_t *w;
+
+	if (have >= BGP_HEADER_LEN) {
+		/* RFC 4271 section 4.1: the length follows the 16-octet marker. */
+		size_t len = (size_t)h[16] << 8 | h[17];
+
+		if (len > have && len - have > room)
+			room = len - have;
+	}
+	if (!(w = buf_reserve(&c->rbuf, room)))
 		return;
-	n = read(c->fd, w, BGP_MAX_EXT_MSG_LEN);
+	n = read(c->fd, w, room);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -566,6 +580,7 @@ static void conn_read(struct conn *c)
 			if (c->fsm.state == BGP_FSM_ESTABLISHED)
 				conn_fill(c);
 	}
+	buf_trim(&c->rbuf, BUF_KEEP);
 }
 
 static void on_read(struct ev_loop *loop, ev_io *w, int revents)
@@ -647,6 +662,8 @@ static void conn_write(struct conn *c)
 			return; /* the socket is full: wait for the next writable */
 	}
 	ev_io_stop(p->loop, &c->wio);
+	/* A burst of UPDATEs grew it to a few hundred kB: drained, it goes. */
+	buf_trim(&c->wbuf, BUF_KEEP);
 	if (p->shutting_down && c == p->cur)
 		peer_rearm(p); /* the withdrawals are out: time to say goodbye */
 }

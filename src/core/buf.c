@@ -77,3 +77,12 @@ void buf_reset(struct buf *b)
 {
 	b->head = b->tail = 0;
 }
+
+void buf_trim(struct buf *b, size_t keep)
+{
+	if (buf_len(b) || b->cap <= keep)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->head = b->tail = b->cap = 0;
+}

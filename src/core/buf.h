@@ -32,5 +32,8 @@ void buf_commit(struct buf *b, size_t n);
 int buf_append(struct buf *b, const void *p, size_t n);
 void buf_consume(struct buf *b, size_t n);
 void buf_reset(struct buf *b);
+/* Frees the storage of an empty buffer of more than keep bytes: what a
+ * burst needed is not kept for the rest of a quiet connection's life. */
+void buf_trim(struct buf *b, size_t keep);
 
 #endif
