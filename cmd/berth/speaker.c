@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,13 @@ int cmd_speaker(int argc, char **argv)
 	};
 	const char *manifests[MAX_MANIFESTS];
 	struct speaker_opts o = {.max_received = 10000};
+
+	/* glibc raises its mmap threshold to the size of any mmapped block
+	 * freed (up to 32 MB): the transient arrays of a change (hundreds of
+	 * kB at 10,000 Services) then come from the heap and their pages stay
+	 * there. Fixed thresholds keep them mmapped, given back when freed. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 	const char *level = "info", *kubeconfig = NULL, *lb_if = NULL, *metrics = NULL;
 	struct speaker_cluster_opts co = {0};
 	struct obs_http *http = NULL;

@@ -398,18 +398,6 @@ static uint64_t svc_hash(const char *ns, const char *name)
 	return core_fnv_str(core_fnv_str(CORE_FNV_INIT, ns ? ns : "default"), name);
 }
 
-struct svc_pos {
-	uint64_t h;
-	size_t i; /* position in the set */
-};
-
-static int pos_cmp(const void *a, const void *b)
-{
-	uint64_t x = ((const struct svc_pos *)a)->h, y = ((const struct svc_pos *)b)->h;
-
-	return x < y ? -1 : x > y;
-}
-
 static int u64_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -430,67 +418,85 @@ static void report_withdrawn(struct speaker *s, const struct cfg_service *svc, i
 		s->o.hooks.announce(svc, false, why, s->o.hooks.arg);
 }
 
-/* The Services announced by this node, kept as a sorted array of hashes
- * (8 bytes each: a speaker may carry 10,000 of them); reports changes. */
+/* Whether this node announces svc now: some address of it passes. */
+static bool announces(const struct speaker *s, const struct cfg_set *set,
+                      const struct lb_announce_opts *o, const struct cfg_service *svc)
+{
+	if (lb_announce_service(set, s->node, o, svc) != LB_ANN_YES)
+		return false;
+	for (size_t k = 0; k < svc->n_ingress; k++)
+		if (lb_announce_addr_ok(set, o, &svc->ingress[k]))
+			return true;
+	return false;
+}
+
+/*
+ * The Services announced by this node, kept as a sorted array of hashes
+ * (8 bytes each: a speaker may carry 10,000 of them); reports changes.
+ * The new array is all a change costs besides the few that changed: the
+ * Services are visited again to name those, not remembered by position.
+ */
 static void services_report(struct speaker *s, const struct cfg_set *set,
                             const struct lb_announce_opts *o)
 {
-	struct svc_pos *now = set->n_services ? calloc(set->n_services, sizeof(*now)) : NULL;
-	uint64_t *next = NULL, *gone = NULL;
-	size_t n_now = 0, n_gone = 0, a = 0;
+	uint64_t *next = NULL, *fresh = NULL, *gone = NULL;
+	size_t n_next = 0, n_fresh = 0, n_gone = 0, i, a;
 
-	if (set->n_services && !now)
+	if (set->n_services && !(next = malloc(set->n_services * sizeof(*next))))
 		return;
-	for (size_t i = 0; i < set->n_services; i++) {
+	for (i = 0; i < set->n_services; i++) {
 		struct cfg_service_view tmp;
 		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
-		bool any = false;
 
-		if (lb_announce_service(set, s->node, o, svc) != LB_ANN_YES)
-			continue;
-		for (size_t k = 0; !any && k < svc->n_ingress; k++)
-			any = lb_announce_addr_ok(set, o, &svc->ingress[k]);
-		if (any)
-			now[n_now++] = (struct svc_pos){svc_hash(svc->meta.ns, svc->meta.name), i};
+		if (announces(s, set, o, svc))
+			next[n_next++] = svc_hash(svc->meta.ns, svc->meta.name);
 	}
-	if (n_now) /* qsort's base must not be NULL, even for 0 elements */
-		qsort(now, n_now, sizeof(*now), pos_cmp);
-	if ((n_now && !(next = malloc(n_now * sizeof(*next)))) ||
-	    (s->n_announced && !(gone = malloc(s->n_announced * sizeof(*gone))))) {
-		free(now);
-		free(next);
-		return;
-	}
-	/* Merge walk of two sorted lists: new ones, and the ones that left. */
-	for (size_t i = 0; i < n_now; i++) {
-		struct cfg_service_view tmp;
-		const struct cfg_service *svc = cfg_set_service_at(set, now[i].i, &tmp);
+	if (n_next) /* qsort's base must not be NULL, even for 0 elements */
+		qsort(next, n_next, sizeof(*next), u64_cmp);
+	/* Merge walk of two sorted lists, twice: count, then fill exactly. */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t nf = 0, ng = 0;
 
-		while (a < s->n_announced && s->announced[a] < now[i].h)
-			gone[n_gone++] = s->announced[a++];
-		next[i] = now[i].h;
-		if (a < s->n_announced && s->announced[a] == now[i].h) {
-			a++;
-			continue;
+		for (i = 0, a = 0; i < n_next || a < s->n_announced;) {
+			if (a == s->n_announced || (i < n_next && next[i] < s->announced[a])) {
+				if (pass)
+					fresh[nf] = next[i];
+				nf++, i++;
+			} else if (i == n_next || s->announced[a] < next[i]) {
+				if (pass)
+					gone[ng] = s->announced[a];
+				ng++, a++;
+			} else {
+				i++, a++;
+			}
 		}
-		log_info("Service %s/%s: announcing from node %s", svc->meta.ns, svc->meta.name,
-		         s->node);
-		if (s->o.hooks.announce)
-			s->o.hooks.announce(svc, true, LB_ANN_YES, s->o.hooks.arg);
+		if (!pass && ((nf && !(fresh = malloc(nf * sizeof(*fresh)))) ||
+		              (ng && !(gone = malloc(ng * sizeof(*gone)))))) {
+			free(next);
+			free(fresh);
+			return;
+		}
+		n_fresh = nf;
+		n_gone = ng;
 	}
-	while (a < s->n_announced)
-		gone[n_gone++] = s->announced[a++];
-	/* Those that left, found by hash in the new set, else in the last
-	 * one (manifest mode); a cluster-mode Service that left the store
-	 * was reported by speaker_service_gone. */
-	for (size_t i = 0; n_gone && i < set->n_services; i++) {
+	for (i = 0; (n_fresh || n_gone) && i < set->n_services; i++) {
 		struct cfg_service_view tmp;
 		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
+		uint64_t h = svc_hash(svc->meta.ns, svc->meta.name);
 
-		if (u64_has(gone, n_gone, svc_hash(svc->meta.ns, svc->meta.name)))
+		if (u64_has(fresh, n_fresh, h)) {
+			log_info("Service %s/%s: announcing from node %s", svc->meta.ns,
+			         svc->meta.name, s->node);
+			if (s->o.hooks.announce)
+				s->o.hooks.announce(svc, true, LB_ANN_YES, s->o.hooks.arg);
+		} else if (u64_has(gone, n_gone, h)) {
 			report_withdrawn(s, svc, lb_announce_service(set, s->node, o, svc));
+		}
 	}
-	for (size_t i = 0; n_gone && i < s->cfg.n_services; i++) {
+	/* Those that left the set: found in the last one (manifest mode); a
+	 * cluster-mode Service that left the store was reported by
+	 * speaker_service_gone. */
+	for (i = 0; n_gone && i < s->cfg.n_services; i++) {
 		const struct cfg_service *svc = &s->cfg.services[i];
 
 		if (u64_has(gone, n_gone, svc_hash(svc->meta.ns, svc->meta.name)) &&
@@ -498,10 +504,10 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 			report_withdrawn(s, svc, LB_ANN_NOT_LB);
 	}
 	free(gone);
-	free(now);
+	free(fresh);
 	free(s->announced);
 	s->announced = next;
-	s->n_announced = n_now;
+	s->n_announced = n_next;
 }
 
 void speaker_service_gone(struct speaker *s, const struct cfg_service *svc)
