@@ -118,15 +118,16 @@ static void nl_keep_first(struct nl_sock *s, int r, int *first, char *first_err)
 	}
 }
 
-int nl_reconcile(struct nl_sock *s, int ifindex, const struct nl_want_set *want,
-                 struct nl_plan *plan)
-{
-	char first_err[NL_ERR_LEN] = "";
-	struct nl_addr a;
-	size_t iter = 0;
-	int rc = 0, first = 0;
+/* Dels kept per round: emptying an interface of 10,000 addresses (a
+ * speaker's SIGTERM) would otherwise hold a list of all of them. */
+#define NL_RECONCILE_MAX_DEL 1024
 
-	nl_plan_fini(plan);
+/* One round: dump and plan (again when the dump was interrupted). */
+static int plan_round(struct nl_sock *s, int ifindex, const struct nl_want_set *want,
+                      struct nl_plan *plan)
+{
+	int rc = 0;
+
 	/* The dump goes straight into the planner: with 10,000 addresses a
 	 * copy of it would be the largest allocation of the sync. */
 	for (int i = 0; i < NL_DUMP_TRIES; i++) {
@@ -139,18 +140,43 @@ int nl_reconcile(struct nl_sock *s, int ifindex, const struct nl_want_set *want,
 	}
 	if (rc == 0)
 		rc = nl_plan_finish(plan);
-	if (rc < 0) {
+	if (rc < 0 && plan->err)
 		/* The dump's own failures are described by nl_sock already. */
-		if (plan->err)
-			nl_sock_seterr(s, "plan addresses of ifindex %d: %s", ifindex,
-			               strerror(-rc));
-		nl_plan_fini(plan);
-		return rc;
-	}
+		nl_sock_seterr(s, "plan addresses of ifindex %d: %s", ifindex, strerror(-rc));
+	return rc;
+}
+
+int nl_reconcile(struct nl_sock *s, int ifindex, const struct nl_want_set *want,
+                 struct nl_plan *plan)
+{
+	char first_err[NL_ERR_LEN] = "";
+	struct nl_addr a;
+	size_t iter = 0, done = 0;
+	int rc = 0, first = 0;
+
+	nl_plan_fini(plan);
+	plan->max_del = NL_RECONCILE_MAX_DEL;
 	/* Every del before any add: IPv6 refuses an address that is still
-	 * there with another prefix length. */
-	for (size_t i = 0; i < plan->n_del; i++)
-		nl_keep_first(s, nl_addr_change(s, false, &plan->del[i]), &first, first_err);
+	 * there with another prefix length. Rounds of dels until a plan
+	 * holds them all, or a round removes nothing (they keep failing). */
+	for (;;) {
+		size_t removed = 0;
+
+		if ((rc = plan_round(s, ifindex, want, plan)) < 0) {
+			nl_plan_fini(plan);
+			return rc;
+		}
+		for (size_t i = 0; i < plan->n_del; i++) {
+			int r = nl_addr_change(s, false, &plan->del[i]);
+
+			nl_keep_first(s, r, &first, first_err);
+			removed += r >= 0;
+		}
+		done += removed;
+		if (!plan->more_del || !removed)
+			break;
+	}
+	plan->n_del_done = done;
 	while ((rc = nl_plan_next_add(plan, &iter, &a)) != 0) {
 		if (rc < 0) {
 			nl_sock_seterr(s, "plan addresses of ifindex %d: %s", ifindex,

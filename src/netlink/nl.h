@@ -161,6 +161,12 @@ struct nl_plan {
 	                           * interface, as fed */
 	size_t n_conflict;
 	size_t n_add; /* set by nl_plan_finish; the adds come from nl_plan_next_add */
+	/* At most max_del dels are kept (0: no limit; the caller's, kept by
+	 * nl_plan_start); more_del says others were found and left for
+	 * another round. */
+	size_t max_del;
+	bool more_del;
+	size_t n_del_done; /* nl_reconcile: dels carried out over all rounds */
 
 	/* Private to plan.c. */
 	struct nl_want_set want; /* ctx borrowed */
@@ -250,11 +256,14 @@ int nl_addr_dump(struct nl_sock *s, int ifindex, nl_addr_fn fn, void *arg);
 /*
  * Makes ifindex hold exactly the wanted addresses: dumps all addresses
  * straight into the planner (planning again when the dump is interrupted),
- * removes, then adds. Every step is tried even when one fails; the first
- * error is returned and described by nl_error(). plan (caller storage,
- * finalized first) receives the plan that was carried out, conflicts
- * included, for the caller to report (its adds through nl_plan_next_add,
- * while want lives); it stays empty when the dump or the planning failed.
+ * removes, then adds. Dels go in rounds of at most 1,024 (dump, plan,
+ * remove, again while more were found), so emptying an interface of
+ * thousands costs a few dumps, not a list of them all. Every step is tried
+ * even when one fails; the first error is returned and described by
+ * nl_error(). plan (caller storage, finalized first) receives the last
+ * round's plan, conflicts included, for the caller to report (its adds
+ * through nl_plan_next_add, while want lives; n_del_done counts the dels
+ * of every round); it stays empty when the dump or the planning failed.
  */
 int nl_reconcile(struct nl_sock *s, int ifindex, const struct nl_want_set *want,
                  struct nl_plan *plan);

@@ -41,6 +41,7 @@ void nl_plan_fini(struct nl_plan *p)
 static int plan_fail(struct nl_plan *p, int err)
 {
 	p->n_del = p->n_conflict = p->n_add = 0;
+	p->more_del = false;
 	p->want.n = 0;
 	p->err = err;
 	return err;
@@ -105,9 +106,21 @@ static int push(struct nl_addr **v, size_t *n, size_t *cap, const struct nl_addr
 	return 0;
 }
 
+/* A del, unless max_del are kept already: then it waits for a round of
+ * its own (more_del). */
+static int push_del(struct nl_plan *p, const struct nl_addr *a)
+{
+	if (p->max_del && p->n_del >= p->max_del) {
+		p->more_del = true;
+		return 0;
+	}
+	return push(&p->del, &p->n_del, &p->cap_del, a);
+}
+
 int nl_plan_start(struct nl_plan *p, int ifindex, const struct nl_want_set *want)
 {
 	p->n_del = p->n_conflict = p->n_add = 0;
+	p->more_del = false;
 	p->err = 0;
 	p->ifindex = ifindex;
 	free(p->state);
@@ -178,7 +191,7 @@ int nl_plan_feed(struct nl_plan *p, const struct nl_addr *have)
 			                    .scope = RT_SCOPE_UNIVERSE,
 			                    .addr = key};
 
-			rc = push(&p->del, &p->n_del, &p->cap_del, &d);
+			rc = push_del(p, &d);
 		}
 		p->state[i] = WANT_CONFLICT;
 		return rc < 0 ? plan_fail(p, rc) : 0;
@@ -187,7 +200,7 @@ int nl_plan_feed(struct nl_plan *p, const struct nl_addr *have)
 		p->state[i] = WANT_KEPT;
 		return 0;
 	}
-	rc = push(&p->del, &p->n_del, &p->cap_del, have);
+	rc = push_del(p, have);
 	return rc < 0 ? plan_fail(p, rc) : 0;
 }
 

@@ -116,8 +116,8 @@ int speaker_lbif_sync(struct speaker_lbif *l, const struct prefix_set *want,
 	rc = nl_reconcile(l->nl, l->ifindex, &set, &plan);
 	if (rc < 0)
 		log_err("%s: %s", l->name, nl_error(l->nl));
-	if (plan.n_add || plan.n_del)
-		log_info("%s: +%zu -%zu addresses", l->name, plan.n_add, plan.n_del);
+	if (plan.n_add || plan.n_del_done)
+		log_info("%s: +%zu -%zu addresses", l->name, plan.n_add, plan.n_del_done);
 	if (plan.n_conflict) {
 		*conf = calloc(plan.n_conflict, sizeof(**conf));
 		if (!*conf) {

@@ -47,6 +47,7 @@ struct speaker {
 	bool configured;
 	char lbif_name[NL_IFNAME_LEN]; /* "" when none */
 	struct speaker_lbif *lbif;     /* NULL: no LB interface */
+	bool lbif_emptied;             /* by speaker_stopped, at shutdown */
 	uint64_t *announced;           /* owned, sorted: svc_hash of the Services announced */
 	size_t n_announced;
 	struct bgp_addr *conflicts; /* owned: addresses found on another interface */
@@ -741,18 +742,6 @@ void speaker_shutdown(struct speaker *s)
 	listeners_close(s);
 	for (size_t i = 0; i < s->n_peers; i++)
 		bgp_peer_shutdown(s->peers[i].peer);
-	/* Routes are withdrawn, so the node stops taking the traffic too.
-	 * (SIGKILL leaves the addresses for a graceful restart.) */
-	if (s->lbif) {
-		struct prefix_set none;
-		struct speaker_conflict *conf = NULL;
-		size_t n_conf = 0;
-
-		prefix_set_init(&none);
-		speaker_lbif_sync(s->lbif, &none, &conf, &n_conf);
-		free(conf);
-		prefix_set_fini(&none);
-	}
 }
 
 void speaker_foreach_peer(const struct speaker *s, speaker_peer_fn fn, void *arg)
@@ -771,10 +760,26 @@ bool speaker_configured(const struct speaker *s)
 	return s->configured;
 }
 
-bool speaker_stopped(const struct speaker *s)
+bool speaker_stopped(struct speaker *s)
 {
 	for (size_t i = 0; i < s->n_peers; i++)
 		if (!bgp_peer_stopped(s->peers[i].peer))
 			return false;
+	/* The withdrawals are out: now the node stops taking the traffic
+	 * too. Before, it would refuse what the routers still sent it while
+	 * they heard of the withdrawals (the addresses of 10,000 Services
+	 * take seconds to remove). SIGKILL leaves them for a graceful
+	 * restart. */
+	if (s->shutting_down && s->lbif && !s->lbif_emptied) {
+		struct prefix_set none;
+		struct speaker_conflict *conf = NULL;
+		size_t n_conf = 0;
+
+		prefix_set_init(&none);
+		speaker_lbif_sync(s->lbif, &none, &conf, &n_conf);
+		free(conf);
+		prefix_set_fini(&none);
+		s->lbif_emptied = true;
+	}
 	return true;
 }

@@ -91,8 +91,9 @@ size_t speaker_n_routes(const struct speaker *s);
 /* True once a configuration has been applied. */
 bool speaker_configured(const struct speaker *s);
 
-/* Withdraws everything and closes every session; poll speaker_stopped(). */
+/* Withdraws everything and closes every session; poll speaker_stopped(),
+ * which empties the LB interface once the withdrawals are out. */
 void speaker_shutdown(struct speaker *s);
-bool speaker_stopped(const struct speaker *s);
+bool speaker_stopped(struct speaker *s);
 
 #endif

@@ -129,6 +129,42 @@ static void test_conflicts(void **state)
 	assert_int_equal(orders, 24);
 }
 
+/* max_del keeps the first dels and flags the rest for another round;
+ * the adds and conflicts are planned as without it. */
+static void test_max_del(void **state)
+{
+	struct nl_addr want[] = {a4(2, 1, 32, 0, 0), a4(2, 2, 32, 0, 0)};
+	struct nl_addr have[] = {
+	    a4(2, 10, 32, OURS, RT_SCOPE_UNIVERSE), a4(2, 11, 32, OURS, RT_SCOPE_UNIVERSE),
+	    a4(2, 2, 32, OTHER, RT_SCOPE_UNIVERSE), a4(2, 12, 32, OURS, RT_SCOPE_UNIVERSE),
+	    a4(2, 13, 32, OURS, RT_SCOPE_UNIVERSE),
+	};
+	struct nl_addr add[ADD_CAP];
+	struct nl_plan p;
+	struct want_arr w;
+
+	(void)state;
+	nl_plan_init(&p);
+	p.max_del = 2;
+	assert_int_equal(plan(&p, &w, want, 2, have, 5, add), 0);
+	assert_int_equal(p.n_del, 2);
+	assert_true(p.more_del);
+	assert_true(same(&p.del[0], &have[0]));
+	assert_true(same(&p.del[1], &have[1]));
+	assert_int_equal(p.n_add, 1);
+	assert_int_equal(p.n_conflict, 1);
+	/* The next round, two gone: the rest fits. */
+	assert_int_equal(plan(&p, &w, want, 2, have + 2, 3, add), 0);
+	assert_int_equal(p.n_del, 2);
+	assert_false(p.more_del);
+	/* No limit: all four at once. */
+	p.max_del = 0;
+	assert_int_equal(plan(&p, &w, want, 2, have, 5, add), 0);
+	assert_int_equal(p.n_del, 4);
+	assert_false(p.more_del);
+	nl_plan_fini(&p);
+}
+
 /* The conflicting entry comes AFTER the address was seen, and kept, on
  * our interface: it must still be deleted there, once, however many
  * other interfaces hold it. */
@@ -404,6 +440,7 @@ int main(void)
 	    cmocka_unit_test(test_adds_keeps_dels),
 	    cmocka_unit_test(test_conflicts),
 	    cmocka_unit_test(test_conflict_after_kept),
+	    cmocka_unit_test(test_max_del),
 	    cmocka_unit_test(test_prefixlen_change),
 	    cmocka_unit_test(test_hostile_set),
 	    cmocka_unit_test(test_restart),
