@@ -77,7 +77,10 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 		/* Handed to on_data by k8s_client_process, after libcurl
 		 * returns: user code must not run inside libcurl callbacks.
 		 * libcurl keeps a paused chunk and gives it again on resume. */
-		if (buf_len(&r->pend) >= K8S_STREAM_HIGH) {
+		/* Before the append that would pass HIGH, not after: the
+		 * buffer then never doubles past it (a 256 kB buffer and its
+		 * 128 kB predecessor were the top of a speaker's heap). */
+		if (buf_len(&r->pend) && buf_len(&r->pend) + n > K8S_STREAM_HIGH) {
 			r->paused = true;
 			return CURL_WRITEFUNC_PAUSE;
 		}
@@ -111,6 +114,9 @@ static int setup_easy(struct k8s_req *r, const char *path)
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/* libcurl 7.88 gives every transfer a 64 kB upload buffer; the
+	 * bodies sent here are a few kB (the minimum is 16 kB). */
+	curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
