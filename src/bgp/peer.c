@@ -598,13 +598,17 @@ static void conn_fill(struct conn *c)
 		return;
 	for (int i = 0; i < BGP_AF_COUNT; i++)
 		af[i] = c->fsm.session.af[i];
+	/* Room for one message of the session's size: 64 kB only with
+	 * extended messages (RFC 8654), else 4 kB. */
+	size_t room = bgp_fsm_max_msg_len(&c->fsm);
+
 	while (buf_len(&c->wbuf) < WBUF_HIGH) {
-		uint8_t *w = buf_reserve(&c->wbuf, BGP_MAX_EXT_MSG_LEN);
+		uint8_t *w = buf_reserve(&c->wbuf, room);
 		ssize_t n;
 
 		if (!w)
 			break;
-		n = rib_out_next_update(p->rib, w, BGP_MAX_EXT_MSG_LEN, &c->fsm.session.params, af);
+		n = rib_out_next_update(p->rib, w, room, &c->fsm.session.params, af);
 		if (n <= 0) {
 			if (n < 0)
 				log_err("%s: cannot build UPDATE: %s", p->cfg.name,
