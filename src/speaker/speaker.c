@@ -431,54 +431,81 @@ static bool announces(const struct speaker *s, const struct cfg_set *set,
 	return false;
 }
 
+/* Adds h to v (its set, duplicate-free); 0 or -ENOMEM. */
+static int u64_push(uint64_t **v, size_t *n, size_t *cap, uint64_t h)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		uint64_t *nv = reallocarray(*v, c, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = h;
+	return 0;
+}
+
 /*
  * The Services announced by this node, kept as a sorted array of hashes
- * (8 bytes each: a speaker may carry 10,000 of them); reports changes.
- * The new array is all a change costs besides the few that changed: the
- * Services are visited again to name those, not remembered by position.
+ * (8 bytes each: a speaker may carry 10,000 of them), updated in place:
+ * a change costs a bit per announced Service and the lists of those that
+ * came and went, not a second array (and qsort's copy of it). Reports
+ * the changes; the Services are visited again to name them.
  */
 static void services_report(struct speaker *s, const struct cfg_set *set,
                             const struct lb_announce_opts *o)
 {
-	uint64_t *next = NULL, *fresh = NULL, *gone = NULL;
-	size_t n_next = 0, n_fresh = 0, n_gone = 0, i, a;
+	uint8_t *seen = calloc(s->n_announced / 8 + 1, 1);
+	uint64_t *fresh = NULL, *gone = NULL, *v;
+	size_t n_fresh = 0, cap_fresh = 0, n_gone = 0, cap_gone = 0, i, k, n;
 
-	if (set->n_services && !(next = malloc(set->n_services * sizeof(*next))))
+	if (!seen)
 		return;
 	for (i = 0; i < set->n_services; i++) {
 		struct cfg_service_view tmp;
 		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
+		uint64_t h, *p;
 
-		if (announces(s, set, o, svc))
-			next[n_next++] = svc_hash(svc->meta.ns, svc->meta.name);
+		if (!announces(s, set, o, svc))
+			continue;
+		h = svc_hash(svc->meta.ns, svc->meta.name);
+		p = s->n_announced ? bsearch(&h, s->announced, s->n_announced, sizeof(h), u64_cmp)
+		                   : NULL;
+		/* Out of memory, a new one is left for the next change. */
+		if (p)
+			seen[(p - s->announced) / 8] |= (uint8_t)(1u << ((p - s->announced) % 8));
+		else
+			(void)u64_push(&fresh, &n_fresh, &cap_fresh, h);
 	}
-	if (n_next) /* qsort's base must not be NULL, even for 0 elements */
-		qsort(next, n_next, sizeof(*next), u64_cmp);
-	/* Merge walk of two sorted lists, twice: count, then fill exactly. */
-	for (int pass = 0; pass < 2; pass++) {
-		size_t nf = 0, ng = 0;
-
-		for (i = 0, a = 0; i < n_next || a < s->n_announced;) {
-			if (a == s->n_announced || (i < n_next && next[i] < s->announced[a])) {
-				if (pass)
-					fresh[nf] = next[i];
-				nf++, i++;
-			} else if (i == n_next || s->announced[a] < next[i]) {
-				if (pass)
-					gone[ng] = s->announced[a];
-				ng++, a++;
+	/* Those not seen went: out of the array, which stays sorted (out of
+	 * memory, they go unreported). */
+	for (i = 0, k = 0; i < s->n_announced; i++) {
+		if (seen[i / 8] & (1u << (i % 8)))
+			s->announced[k++] = s->announced[i];
+		else
+			(void)u64_push(&gone, &n_gone, &cap_gone, s->announced[i]);
+	}
+	s->n_announced = k;
+	/* The new ones, sorted, merged in from the back. */
+	if (n_fresh) {
+		qsort(fresh, n_fresh, sizeof(*fresh), u64_cmp);
+		if (!(v = reallocarray(s->announced, k + n_fresh, sizeof(*v))))
+			n_fresh = 0;
+	}
+	if (n_fresh) {
+		s->announced = v;
+		for (i = k, n = n_fresh; n;) {
+			if (i && v[i - 1] > fresh[n - 1]) {
+				v[i + n - 1] = v[i - 1];
+				i--;
 			} else {
-				i++, a++;
+				v[i + n - 1] = fresh[n - 1];
+				n--;
 			}
 		}
-		if (!pass && ((nf && !(fresh = malloc(nf * sizeof(*fresh)))) ||
-		              (ng && !(gone = malloc(ng * sizeof(*gone)))))) {
-			free(next);
-			free(fresh);
-			return;
-		}
-		n_fresh = nf;
-		n_gone = ng;
+		s->n_announced = k + n_fresh;
 	}
 	for (i = 0; (n_fresh || n_gone) && i < set->n_services; i++) {
 		struct cfg_service_view tmp;
@@ -490,9 +517,16 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 			         svc->meta.name, s->node);
 			if (s->o.hooks.announce)
 				s->o.hooks.announce(svc, true, LB_ANN_YES, s->o.hooks.arg);
-		} else if (u64_has(gone, n_gone, h)) {
-			report_withdrawn(s, svc, lb_announce_service(set, s->node, o, svc));
 		}
+	}
+	if (n_gone)
+		qsort(gone, n_gone, sizeof(*gone), u64_cmp);
+	for (i = 0; n_gone && i < set->n_services; i++) {
+		struct cfg_service_view tmp;
+		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
+
+		if (u64_has(gone, n_gone, svc_hash(svc->meta.ns, svc->meta.name)))
+			report_withdrawn(s, svc, lb_announce_service(set, s->node, o, svc));
 	}
 	/* Those that left the set: found in the last one (manifest mode); a
 	 * cluster-mode Service that left the store was reported by
@@ -504,11 +538,9 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 		    !cfg_set_service(set, svc->meta.ns, svc->meta.name))
 			report_withdrawn(s, svc, LB_ANN_NOT_LB);
 	}
-	free(gone);
+	free(seen);
 	free(fresh);
-	free(s->announced);
-	s->announced = next;
-	s->n_announced = n_next;
+	free(gone);
 }
 
 void speaker_service_gone(struct speaker *s, const struct cfg_service *svc)
