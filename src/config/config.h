@@ -457,10 +457,14 @@ bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, cons
 
 /* Caller storage for a Service shown by cfg_set_service_at: the Service,
  * the one annotation a compact store keeps (CFG_ANN_PROTOCOL), its uid. */
+#define CFG_VIEW_INGRESS 4
 struct cfg_service_view {
 	struct cfg_service svc;
 	struct cfg_kv ann;
 	char uid[40]; /* a uid the store keeps as 16 bytes, as text again */
+	/* the addresses of a Service with few, which the store keeps in 5
+	 * bytes for IPv4 (a bgp_addr is 17) */
+	struct bgp_addr ingress[CFG_VIEW_INGRESS];
 };
 
 struct cfg_set {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct key {
 	const void *base;
@@ -101,6 +102,12 @@ static void uuid_format(const uint8_t u[16], char out[37])
 	out[o] = 0;
 }
 
+/* Bytes of a in the compact form: its family, then its address. */
+static size_t ip_len(const struct bgp_addr *a)
+{
+	return a->family == AF_INET ? 5 : 17;
+}
+
 static int svc_pack(const struct cfg_service *s, struct speaker_svc *out)
 {
 	const char *proto = cfg_meta_annotation(&s->meta, CFG_ANN_PROTOCOL);
@@ -108,8 +115,12 @@ static int svc_pack(const struct cfg_service *s, struct speaker_svc *out)
 	bool bin = uuid_parse(s->meta.uid, uuid);
 	const char *str[4] = {s->meta.name, nz(s->meta.ns), bin ? NULL : s->meta.uid, proto};
 	char *copy[4];
-	size_t addrs = s->n_ingress * sizeof(*s->ingress);
+	bool wide = s->n_ingress > CFG_VIEW_INGRESS;
+	size_t addrs = 0;
 	char *p;
+
+	for (size_t i = 0; i < s->n_ingress; i++)
+		addrs += wide ? sizeof(*s->ingress) : ip_len(&s->ingress[i]);
 
 	/* The decoder requires metadata.name. */
 	if (!s->meta.name || s->n_ingress > UINT32_MAX)
@@ -122,14 +133,19 @@ static int svc_pack(const struct cfg_service *s, struct speaker_svc *out)
 		memcpy(p, uuid, 16);
 		p += 16;
 	}
-	if (addrs)
+	if (wide)
 		memcpy(p, s->ingress, addrs);
+	for (size_t i = 0; !wide && i < s->n_ingress; i++) {
+		*p = (char)s->ingress[i].family;
+		memcpy(p + 1, s->ingress[i].bytes, ip_len(&s->ingress[i]) - 1);
+		p += ip_len(&s->ingress[i]);
+	}
 	out->n_ingress = (uint32_t)s->n_ingress;
 	out->etp = (uint8_t)s->external_traffic_policy;
 	out->flags = (uint8_t)((bin           ? SPEAKER_SVC_UUID
 	                        : s->meta.uid ? SPEAKER_SVC_UID
 	                                      : 0) |
-	                       (proto ? SPEAKER_SVC_PROTO : 0));
+	                       (proto ? SPEAKER_SVC_PROTO : 0) | (wide ? SPEAKER_SVC_WIDE : 0));
 	return 0;
 }
 
@@ -164,7 +180,18 @@ const struct cfg_service *speaker_store_service_at(const void *ctx, size_t i,
 		p += 16;
 	}
 	v->n_ingress = s->n_ingress;
-	v->ingress = s->n_ingress ? (struct bgp_addr *)(void *)p : NULL;
+	if (s->flags & SPEAKER_SVC_WIDE) {
+		v->ingress = (struct bgp_addr *)(void *)p;
+		return v;
+	}
+	for (size_t k = 0; k < s->n_ingress; k++) {
+		struct bgp_addr *a = &tmp->ingress[k];
+
+		a->family = (uint8_t)*p;
+		memcpy(a->bytes, p + 1, ip_len(a) - 1);
+		p += ip_len(a);
+	}
+	v->ingress = s->n_ingress ? tmp->ingress : NULL;
 	return v;
 }
 

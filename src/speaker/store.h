@@ -27,7 +27,9 @@ struct speaker_svc {
 	/* Owned: name, namespace, then the uid and the protocol annotation
 	 * when present (flags), each with its NUL; then a uid of UUID form as
 	 * 16 bytes instead (SPEAKER_SVC_UUID); then the n_ingress addresses
-	 * (status.loadBalancer.ingress[].ip). */
+	 * (status.loadBalancer.ingress[].ip): up to CFG_VIEW_INGRESS of them
+	 * as a family byte and 4 or 16 address bytes each, more as an array
+	 * of bgp_addr (SPEAKER_SVC_WIDE). */
 	char *blk;
 	uint32_t n_ingress;
 	uint8_t etp;   /* enum cfg_traffic_policy */
@@ -37,6 +39,7 @@ struct speaker_svc {
 #define SPEAKER_SVC_UID   0x01 /* metadata.uid present, as text */
 #define SPEAKER_SVC_PROTO 0x02 /* CFG_ANN_PROTOCOL present */
 #define SPEAKER_SVC_UUID  0x04 /* metadata.uid present, as 16 bytes */
+#define SPEAKER_SVC_WIDE  0x08 /* addresses as struct bgp_addr */
 
 struct speaker_store {
 	char node[256];

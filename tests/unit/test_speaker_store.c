@@ -208,6 +208,23 @@ static void test_compact(void **state)
 	assert_int_equal(st.n_svc, 1);
 	assert_null(cfg_meta_annotation(&at(&st, 0)->meta, CFG_ANN_PROTOCOL));
 	assert_int_equal(at(&st, 0)->n_ingress, 2);
+	assert_false(st.svc[0].flags & SPEAKER_SVC_WIDE);
+	/* more addresses than the view holds: kept whole, read in place */
+	json_t *ing = json_object_get(json_object_get(json_object_get(o, "status"), "loadBalancer"),
+	                              "ingress");
+	json_array_append_new(ing, json_pack("{s:s}", "ip", "198.51.100.10"));
+	json_array_append_new(ing, json_pack("{s:s}", "ip", "2001:db8::10"));
+	json_array_append_new(ing, json_pack("{s:s}", "ip", "203.0.113.10"));
+	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
+	assert_true(st.svc[0].flags & SPEAKER_SVC_WIDE);
+	v = at(&st, 0);
+	assert_int_equal(v->n_ingress, 5);
+	assert_int_equal(v->ingress[0].family, AF_INET6);
+	assert_memory_equal(v->ingress[1].bytes, "\xc6\x33\x64\x09", 4);
+	assert_memory_equal(v->ingress[2].bytes, "\xc6\x33\x64\x0a", 4);
+	assert_int_equal(v->ingress[3].family, AF_INET6);
+	assert_int_equal(v->ingress[3].bytes[15], 0x10);
+	assert_memory_equal(v->ingress[4].bytes, "\xcb\x00\x71\x0a", 4);
 	json_decref(o);
 	speaker_store_fini(&st);
 }
