@@ -89,7 +89,7 @@ static void on_change(enum k8s_change ch, const json_t *old, const json_t *cur, 
 /* List items come without kind and apiVersion; put them back so every
  * object the caller sees looks the same. metadata.managedFields (server-
  * side apply bookkeeping, often the bulk of an object) is dropped: the
- * cache would only carry it around. */
+ * cache would only carry it around. Then the caller's transform. */
 static void complete_type(struct k8s_informer *inf, json_t *obj)
 {
 	char av[128];
@@ -101,6 +101,8 @@ static void complete_type(struct k8s_informer *inf, json_t *obj)
 		json_object_set_new(obj, "kind", json_string(inf->o.res->kind));
 	if (!json_object_get(obj, "apiVersion") && k8s_api_version(inf->o.res, av, sizeof(av)) == 0)
 		json_object_set_new(obj, "apiVersion", json_string(av));
+	if (inf->o.transform)
+		inf->o.transform(obj, inf->o.arg);
 }
 
 /* 0 when obj may enter the cache; else logs why and counts it. */

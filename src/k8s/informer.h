@@ -68,6 +68,12 @@ struct k8s_informer_opts {
 	/* Optional: 0 keeps obj; else it is skipped, and why (NUL-terminated,
 	 * size bytes) goes to the log. E.g. a cfg_*_decode. */
 	int (*check)(const json_t *obj, char *why, size_t size, void *arg);
+	/* Optional, as client-go's SetTransform: trims each object as it
+	 * arrives, before check and the cache (drop what the caller never
+	 * reads: a status the controller rewrites at every allocation is
+	 * otherwise kept, and sent again, whole). It must leave kind,
+	 * apiVersion and metadata alone. */
+	void (*transform)(json_t *obj, void *arg);
 	void *arg;
 };
 

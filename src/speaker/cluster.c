@@ -208,9 +208,72 @@ static void on_small(const json_t *obj, void *arg)
 	changed(c);
 }
 
+static bool same_meta(const json_t *a, const json_t *b)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(a) || !json_is_object(b) || json_object_size(a) != json_object_size(b))
+		return json_equal(a, b);
+	json_object_foreach((json_t *)a, k, v)
+	{
+		if (strcmp(k, "resourceVersion") && !json_equal(v, json_object_get(b, k)))
+			return false;
+	}
+	return true;
+}
+
+/* Equal but for metadata.resourceVersion: a change of what was trimmed. */
+static bool same_but_rv(const json_t *a, const json_t *b)
+{
+	const char *k;
+	json_t *v;
+
+	if (json_object_size(a) != json_object_size(b))
+		return false;
+	json_object_foreach((json_t *)a, k, v)
+	{
+		const json_t *w = json_object_get(b, k);
+
+		if (strcmp(k, "metadata") ? !json_equal(v, w) : !same_meta(v, w))
+			return false;
+	}
+	return true;
+}
+
 static void on_small_update(const json_t *old, const json_t *cur, void *arg)
 {
+	if (old && same_but_rv(old, cur))
+		return;
 	on_small(cur, arg);
+}
+
+/*
+ * The speaker reads the spec of BgpConf, BgpPeer and Eip, and of its Node
+ * the labels, spec and status.conditions and addresses. The rest goes as
+ * it arrives: an Eip's status lists every address it gave (a megabyte of
+ * JSON at 10,000 Services, sent again at each allocation), a BgpPeer's
+ * the sessions of every node, a Node's its images.
+ */
+static void trim_small(json_t *obj, void *arg)
+{
+	json_t *st = json_object_get(obj, "status");
+	const char *k;
+	json_t *v;
+	void *tmp;
+
+	(void)arg;
+	if (!json_is_object(st))
+		return;
+	if (strcmp(k8s_obj_kind(obj) ? k8s_obj_kind(obj) : "", "Node")) {
+		json_object_del(obj, "status");
+		return;
+	}
+	json_object_foreach_safe(st, tmp, k, v)
+	{
+		if (strcmp(k, "conditions") && strcmp(k, "addresses"))
+			json_object_del(st, k);
+	}
 }
 
 static void on_svc_delete(const json_t *obj, void *arg)
@@ -515,6 +578,7 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 		    .check = i == INF_SVC     ? check_svc
 		             : i == INF_SLICE ? check_slice
 		                              : check_obj,
+		    .transform = lean ? NULL : trim_small,
 		    .arg = c,
 		};
 

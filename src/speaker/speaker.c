@@ -633,8 +633,14 @@ static int routes_apply(struct speaker *s, const struct cfg_set *set)
 	prefix_set_init(&d2);
 	prefix_set_init(&a2);
 	r = routes_pass(s, set, &d1, &a1);
-	if (!r && s->lbif && lbif_apply(s, set, &s->routes))
+	if (!r && s->lbif && lbif_apply(s, set, &s->routes)) {
 		r = routes_pass(s, set, &d2, &a2);
+		/* The interface follows the second pass too: an address whose
+		 * conflict went away goes on it now, not at the next change.
+		 * Conflicts this finds wait for the next change. */
+		if (!r)
+			(void)lbif_apply(s, set, &s->routes);
+	}
 	/* d1, a1 and d2, a2 are disjoint; what d1 lost a2 may bring back,
 	 * what a1 brought d2 may take away. */
 	for (size_t i = 0; i < d1.n + d2.n; i++) {

@@ -257,6 +257,66 @@ static void test_check_skips(void **state)
 	finish(&l, &m, inf);
 }
 
+static int g_trimmed;
+
+/* Drops spec.clusterIP (the server always sets one); kind is there
+ * already, list items included. */
+static void trim(json_t *obj, void *arg)
+{
+	json_t *spec = json_object_get(obj, "spec");
+
+	(void)arg;
+	assert_string_equal(k8s_obj_kind(obj), "Service");
+	g_trimmed += json_object_get(spec, "clusterIP") != NULL;
+	json_object_del(spec, "clusterIP");
+}
+
+static void (*g_add)(const json_t *obj, void *arg);
+static int g_seen;
+
+/* What the caller gets: trimmed. */
+static void add_trimmed(const json_t *obj, void *arg)
+{
+	assert_null(json_object_get(json_object_get(obj, "spec"), "clusterIP"));
+	assert_non_null(json_object_get(json_object_get(obj, "spec"), "ports"));
+	g_seen++;
+	g_add(obj, arg);
+}
+
+static void test_transform(void **state)
+{
+	struct live l;
+	struct mirror m;
+	struct k8s_informer_opts o;
+	struct k8s_informer *inf;
+
+	(void)state;
+	g_trimmed = 0;
+	live_begin(&l, "transform");
+	live_svc_create(&l, "listed");
+	mirror_init(&m, &l, &o);
+	lean_init(&m, &o);
+	o.transform = trim;
+	g_add = o.on_add;
+	o.on_add = add_trimmed;
+	g_seen = 0;
+	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
+	assert_int_equal(k8s_informer_start(inf), 0);
+	assert_true(live_run_until(l.loop_a, mirror_is_synced, &m, 20));
+	live_svc_create(&l, "watched");
+	live_run_for(l.loop_a, 1.0);
+	assert_int_equal(json_object_size(m.objs), 2);
+	assert_true(g_trimmed >= 2);
+	assert_int_equal(g_seen, 2);
+	if (!g_lean) {
+		const json_t *c = k8s_informer_get(inf, l.ns, "watched");
+
+		assert_non_null(c);
+		assert_null(json_object_get(json_object_get(c, "spec"), "clusterIP"));
+	}
+	finish(&l, &m, inf);
+}
+
 static int set_lean(void **state)
 {
 	g_lean = true;
@@ -268,7 +328,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_list_watch),        cmocka_unit_test(test_dropped_watches),
 	    cmocka_unit_test(test_compaction_relist), cmocka_unit_test(test_check_skips),
-	    cmocka_unit_test(test_server_restart),
+	    cmocka_unit_test(test_server_restart),    cmocka_unit_test(test_transform),
 	};
 
 	int failed = cmocka_run_group_tests_name("normal", tests, NULL, NULL);
