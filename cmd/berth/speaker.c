@@ -53,7 +53,6 @@ struct ctx {
 	struct obs_registry *reg;
 	ev_timer reload_timer;
 	ev_timer stop_timer;
-	ev_timer trim_timer;
 	ev_stat stats[MAX_MANIFESTS];
 	size_t n_stats;
 	bool stopping;
@@ -106,21 +105,6 @@ static void on_stop_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 	if (speaker_stopped(c->sp))
 		ev_break(loop, EVBREAK_ALL);
-}
-
-/*
- * Every change frees what it briefly needed (JSON of watch events, the
- * lists of a change) between what stays (a Service's few bytes): after a
- * thousand changes one after another, a megabyte of the heap was free
- * but still resident. malloc_trim hands whole free pages back; once a
- * second costs nothing measurable.
- */
-static void on_trim_timer(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)w;
-	(void)revents;
-	malloc_trim(0);
 }
 
 static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
@@ -389,8 +373,6 @@ int cmd_speaker(int argc, char **argv)
 	else
 		log_info("speaker started on node %s with %zu manifest(s)", o.node, o.n_manifests);
 
-	ev_timer_init(&c.trim_timer, on_trim_timer, 1.0, 1.0);
-	ev_timer_start(loop, &c.trim_timer);
 	ev_timer_init(&c.reload_timer, on_reload_timer, 0.2, 0.0);
 	c.reload_timer.data = &c;
 	for (size_t i = 0; i < o.n_manifests; i++) {
