@@ -31,7 +31,11 @@ struct ev_write {
 	bool renamed; /* once: a second clash is not chance */
 	uint32_t count;
 	uint64_t first_ms;
-	char name[K8S_EVENT_NAME_MAX];
+	/* Into str, with room for a rename (which changes only the hex
+	 * after the last dot): 300 bytes a queued write kept for a name of
+	 * some 40 were 60 kB with the queue full. */
+	char *name;
+	size_t name_cap;
 	char *s[S_N]; /* into str; NULL where not given */
 	char str[];   /* owned */
 };
@@ -59,6 +63,7 @@ static void on_written(int rc, json_t *body, const struct k8s_status *st, void *
 {
 	struct k8s_recorder *r = arg;
 	struct ev_write *w = r->head;
+	char fresh[K8S_EVENT_NAME_MAX];
 
 	r->req = NULL;
 	if (rc == -ENOENT && w->act == K8S_EVC_PATCH) {
@@ -69,8 +74,10 @@ static void on_written(int rc, json_t *body, const struct k8s_status *st, void *
 		return;
 	}
 	if (rc == -EEXIST && w->act == K8S_EVC_CREATE && !w->renamed &&
-	    !k8s_evcorr_rename(r->ec, w->name, k8s_wall_ms(), w->name)) {
+	    !k8s_evcorr_rename(r->ec, w->name, k8s_wall_ms(), fresh) &&
+	    strlen(fresh) < w->name_cap) {
 		/* Another process took the name (same object, same instant). */
+		memcpy(w->name, fresh, strlen(fresh) + 1);
 		w->renamed = true;
 		start_next(r);
 		return;
@@ -149,16 +156,17 @@ static struct ev_write *write_new(const struct k8s_objref *ref, const char *type
 	    [S_UID] = ref->uid,
 	    [S_APIV] = ref->api_version,
 	};
-	size_t total = core_strs_size(s, S_N);
-	struct ev_write *w = calloc(1, sizeof(*w) + total);
+	size_t total = core_strs_size(s, S_N), cap = strlen(co->name) + 1 + 16 + 1;
+	struct ev_write *w = calloc(1, sizeof(*w) + total + cap);
 
 	if (!w)
 		return NULL;
-	core_strs_copy(w->str, s, S_N, w->s);
+	w->name = core_strs_copy(w->str, s, S_N, w->s);
+	w->name_cap = cap;
+	memcpy(w->name, co->name, strlen(co->name) + 1);
 	w->act = co->act;
 	w->count = co->count;
 	w->first_ms = co->first_ms;
-	snprintf(w->name, sizeof(w->name), "%s", co->name);
 	return w;
 }
 
