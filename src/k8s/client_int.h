@@ -20,7 +20,7 @@
  * otherwise, and a burst of 10,000 watch events held 4 MB here); a buffer
  * grown past KEEP is given back once drained. */
 #define K8S_STREAM_HIGH (64u * 1024)
-#define K8S_STREAM_KEEP (64u * 1024)
+#define K8S_STREAM_KEEP (16u * 1024)
 
 struct k8s_sock {
 	ev_io io;

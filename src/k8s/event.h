@@ -15,10 +15,10 @@
  *    events beyond are dropped.
  * Each of the three tables holds at most K8S_EVC_CACHE entries (least
  * recently used ones go first): a quarter of client-go's 4096, since
- * each entry costs its key (object, source, reason, message: a few hundred
- * bytes) and a speaker with 10,000 Services must stay within a few
- * megabytes; what it costs is that a repeat more than 1024 distinct
- * events later is created anew instead of counted.
+ * each entry costs some 64 bytes (64 bits of its key, evcorr.c) plus the
+ * Event's name or messages, and a speaker with 10,000 Services must stay
+ * within a few megabytes; what it costs is that a repeat more than 1024
+ * distinct events later is created anew instead of counted.
  *
  * The recorder (impure) writes the results in order, one request at a
  * time; a patch of an Event that has meanwhile expired (404) becomes a
