@@ -42,7 +42,8 @@ static void speaker_usage(FILE *f)
 	       "  --nexthop6 ADDR          next hop for IPv6 routes on IPv4 sessions\n"
 	       "                           (default: an address of the session's interface)\n"
 	       "  --max-received N         prefixes a peer may send us (default 10000, 0 = any)\n"
-	       "  --synthetic-prefixes ADDR:N  also announce N host routes from ADDR (benchmarks)\n"
+	       "  --synthetic-prefixes ADDR:N  also announce N host routes from ADDR (benchmarks;\n"
+	       "                           on the LB interface too, like any announced address)\n"
 	       "  --log-level LEVEL        error, warn, info (default) or debug\n"
 	       "SIGHUP or a change of a manifest re-reads them; SIGTERM withdraws and exits.\n");
 }

@@ -47,7 +47,7 @@ struct speaker_opts {
 	struct bgp_addr nexthop4, nexthop6; /* family 0: automatic */
 	uint32_t max_received;              /* received prefixes per peer; 0 = no limit */
 	/* Benchmarks: n host routes from synthetic_start upwards, announced
-	 * beside the configured ones. */
+	 * beside the configured ones (and, like them, put on lb_interface). */
 	struct bgp_addr synthetic_start;
 	uint32_t n_synthetic;
 	/* Cluster mode: objects come from speaker_apply, not files (speaker_new
