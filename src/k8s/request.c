@@ -313,10 +313,7 @@ static bool dispatch(struct k8s_req *r)
 	rc = r->on_data((const char *)buf_head(&r->pend), buf_len(&r->pend), r->arg);
 	r->in_cb = false;
 	buf_reset(&r->pend);
-	if (r->pend.cap > K8S_STREAM_KEEP) {
-		buf_fini(&r->pend);
-		buf_init(&r->pend, K8S_STREAM_MAX);
-	}
+	buf_trim(&r->pend, K8S_STREAM_KEEP);
 	if (r->cancelled) {
 		k8s_req_free(r);
 		return false;

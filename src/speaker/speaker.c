@@ -399,6 +399,17 @@ static uint64_t svc_hash(const char *ns, const char *name)
 	return core_fnv_str(core_fnv_str(CORE_FNV_INIT, ns ? ns : "default"), name);
 }
 
+/* Bitmaps of "still wanted" over positions, one pass of a change. */
+static void bit_set(uint8_t *m, size_t i)
+{
+	m[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+static bool bit_get(const uint8_t *m, size_t i)
+{
+	return m[i / 8] & (1u << (i % 8));
+}
+
 static int u64_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -475,14 +486,14 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 		                   : NULL;
 		/* Out of memory, a new one is left for the next change. */
 		if (p)
-			seen[(p - s->announced) / 8] |= (uint8_t)(1u << ((p - s->announced) % 8));
+			bit_set(seen, (size_t)(p - s->announced));
 		else
 			(void)u64_push(&fresh, &n_fresh, &cap_fresh, h);
 	}
-	/* Those not seen went: out of the array, which stays sorted (out of
-	 * memory, they go unreported). */
+	/* Those not seen went: out of the array, which stays sorted, and
+	 * into gone in that order (out of memory, they go unreported). */
 	for (i = 0, k = 0; i < s->n_announced; i++) {
-		if (seen[i / 8] & (1u << (i % 8)))
+		if (bit_get(seen, i))
 			s->announced[k++] = s->announced[i];
 		else
 			(void)u64_push(&gone, &n_gone, &cap_gone, s->announced[i]);
@@ -519,8 +530,6 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 				s->o.hooks.announce(svc, true, LB_ANN_YES, s->o.hooks.arg);
 		}
 	}
-	if (n_gone)
-		qsort(gone, n_gone, sizeof(*gone), u64_cmp);
 	for (i = 0; n_gone && i < set->n_services; i++) {
 		struct cfg_service_view tmp;
 		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
@@ -566,7 +575,7 @@ static int pass_visit(const struct bgp_prefix *p, void *arg)
 	long pos = prefix_set_find(ps->routes, p);
 
 	if (pos >= 0) {
-		ps->seen[pos / 8] |= (uint8_t)(1u << (pos % 8));
+		bit_set(ps->seen, (size_t)pos);
 		return 0;
 	}
 	return prefix_set_add(ps->add, p) < 0 ? -ENOMEM : 0;
@@ -600,7 +609,7 @@ static int routes_pass(struct speaker *s, const struct cfg_set *set, struct pref
 	for (size_t i = n; !r && i-- > 0;) {
 		struct bgp_prefix p = s->routes.v[i];
 
-		if (ps.seen[i / 8] & (1u << (i % 8)))
+		if (bit_get(ps.seen, i))
 			continue;
 		if (prefix_set_add(del, &p) < 0)
 			r = -ENOMEM;

@@ -354,12 +354,55 @@ static void test_events(void **state)
 	live_end(&l);
 }
 
+/* A create whose name is taken (another speaker's Event of the same
+ * object in the same instant): the recorder renames it once and creates
+ * it, and a repeat then counts on the new name instead of creating a
+ * third. */
+static void test_event_renamed(void **state)
+{
+	struct live l;
+	struct k8s_recorder *rec;
+	struct k8s_recorder_stats st;
+	struct k8s_objref ref;
+	json_t *svc = NULL, *list = NULL, *ev;
+	char path[K8S_PATH_MAX * 2];
+
+	(void)state;
+	live_begin(&l, "rename");
+	live_svc_create(&l, "web");
+	k8s_path(path, sizeof(path), &k8s_res_services, l.ns, "web", NULL);
+	assert_int_equal(live_call(l.b, K8S_GET, path, NULL, &svc, NULL), 0);
+	assert_int_equal(k8s_objref_from(svc, &ref), 0);
+	assert_int_equal(k8s_recorder_new(l.a, "berth-speaker", "node-1", &rec), 0);
+	live_admin(&l, "fail",
+	           "code=409&reason=AlreadyExists&count=1&verbs=create&resource=events");
+	assert_int_equal(k8s_event_emit(rec, &ref, "Normal", "Announcing", "from %s", "n1"), 0);
+	assert_true(live_run_until(l.loop_a, recorder_idle, rec, 30));
+	assert_int_equal(k8s_event_emit(rec, &ref, "Normal", "Announcing", "from %s", "n1"), 0);
+	assert_true(live_run_until(l.loop_a, recorder_idle, rec, 30));
+	k8s_recorder_stats(rec, &st);
+	assert_int_equal(st.created, 1);
+	assert_int_equal(st.patched, 1);
+	assert_int_equal(st.failed, 0);
+	k8s_path(path, sizeof(path), &k8s_res_events, l.ns, NULL, NULL);
+	assert_int_equal(live_call(l.b, K8S_GET, path, NULL, &list, NULL), 0);
+	assert_int_equal(json_array_size(json_object_get(list, "items")), 1);
+	ev = json_array_get(json_object_get(list, "items"), 0);
+	assert_int_equal(json_integer_value(json_object_get(ev, "count")), 2);
+	assert_true(strncmp(k8s_obj_name(ev), "web.", 4) == 0);
+	json_decref(list);
+	k8s_recorder_free(rec);
+	json_decref(svc);
+	live_end(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_status_conflict_injected),
 	    cmocka_unit_test(test_status_conflict_real),
 	    cmocka_unit_test(test_events),
+	    cmocka_unit_test(test_event_renamed),
 	    cmocka_unit_test(test_retry_after),
 	    cmocka_unit_test(test_discard_body),
 	    cmocka_unit_test(test_stream_burst_paused),

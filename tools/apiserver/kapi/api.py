@@ -69,6 +69,7 @@ class Faults:
     def __init__(self):
         self.lock = threading.Lock()
         self.count, self.code, self.verbs, self.resource = 0, 0, None, None
+        self.reason = None
         self.latency_ms = 0
 
     def take(self, verb, gr):

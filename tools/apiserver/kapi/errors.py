@@ -139,8 +139,10 @@ def too_large_rv():
                      "retryAfterSeconds": 1})
 
 
-def injected(code, resource, group, name):
+def injected(code, resource, group, name, reason=None):
     """The error a test asked for with /_admin/fail, shaped like the real one."""
+    if code == 409 and reason == "AlreadyExists":
+        return already_exists(resource, group, name or "")
     if code == 409:
         return conflict(resource, group, name or "")
     if code == 500:

@@ -197,6 +197,7 @@ class Front:
                 verbs = req.q("verbs")
                 f.verbs = set(verbs.split(",")) if verbs else None
                 f.resource = req.q("resource") or None
+                f.reason = req.q("reason") or None
             return 200, {"count": f.count, "code": f.code}
         if op == "bookmark-interval":
             api.config.bookmark_interval = num("seconds", 60, float)

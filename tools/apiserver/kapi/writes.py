@@ -109,7 +109,8 @@ class Writer:
             raise errors.method_not_allowed()
         code = self.api.faults.take(verb, t.rtype.gr)
         if code:
-            raise errors.injected(code, t.rtype.resource, t.rtype.group, t.name)
+            raise errors.injected(code, t.rtype.resource, t.rtype.group, t.name,
+                                  self.api.faults.reason)
         dry = req.q("dryRun") == "All"
         if req.q("dryRun") not in (None, "", "All"):
             raise errors.bad_request(f'dryRun: Unsupported value: "{req.q("dryRun")}"')
