@@ -172,6 +172,15 @@ static int lean_apply(struct k8s_informer *inf, json_t *obj, bool present)
 
 	if (rc)
 		return rc;
+	if (inf->o.keyless) {
+		/* The caller's store tells new from known; the informer no
+		 * longer can. */
+		if (!present && inf->o.on_delete)
+			inf->o.on_delete(obj, inf->o.arg);
+		else if (present && inf->o.on_add)
+			inf->o.on_add(obj, inf->o.arg);
+		return 0;
+	}
 	if (!present) {
 		if (k8s_rvmap_del(&inf->keys, key) && inf->o.on_delete)
 			inf->o.on_delete(obj, inf->o.arg);
@@ -259,7 +268,10 @@ static void list_done(struct k8s_informer *inf, const char *rv)
 	if (inf->o.lean) {
 		/* The pages were delivered as they came: what the list did
 		 * not show is gone. */
-		k8s_rvmap_sweep(&inf->keys, lean_swept, inf);
+		if (!inf->o.keyless)
+			k8s_rvmap_sweep(&inf->keys, lean_swept, inf);
+		else if (inf->o.on_relist)
+			inf->o.on_relist(true, inf->o.arg);
 		list_synced(inf, rv);
 		return;
 	}
@@ -322,8 +334,12 @@ static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg
 		return;
 	}
 	if (inf->o.lean) {
-		if (!inf->cont)
-			k8s_rvmap_begin(&inf->keys); /* first page */
+		if (inf->cont) /* not the first page */
+			;
+		else if (!inf->o.keyless)
+			k8s_rvmap_begin(&inf->keys);
+		else if (inf->o.on_relist)
+			inf->o.on_relist(false, inf->o.arg);
 		json_array_foreach(items, i, obj)
 		{
 			complete_type(inf, (json_t *)obj);
@@ -535,11 +551,12 @@ int k8s_informer_new(struct k8s_client *c, const struct k8s_informer_opts *o,
 		return -ENOMEM;
 	inf->c = c;
 	inf->o = *o;
+	inf->o.lean = o->lean || o->keyless;
 	inf->o.ns = dup_opt(o->ns, &oom);
 	inf->o.label_selector = dup_opt(o->label_selector, &oom);
 	inf->o.field_selector = dup_opt(o->field_selector, &oom);
 	if (!inf->o.page_size)
-		inf->o.page_size = o->lean ? 100 : 500;
+		inf->o.page_size = inf->o.lean ? 100 : 500;
 	k8s_rvmap_init(&inf->keys);
 	k8s_backoff_init(&inf->bo, o->backoff_initial_ms ? o->backoff_initial_ms : 800,
 	                 o->backoff_max_ms ? o->backoff_max_ms : 30000, 2, 100);

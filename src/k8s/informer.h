@@ -58,6 +58,20 @@ struct k8s_informer_opts {
 	 * The default page size becomes 100.
 	 */
 	bool lean;
+	/*
+	 * Keyless: lean, and the informer keeps nothing per object, for a
+	 * caller whose store already holds every key it cares about (the
+	 * speaker: 10,000 Services would otherwise be keyed twice). on_add
+	 * gets every object listed, ADDED or MODIFIED (on_update is never
+	 * called); on_delete every DELETED event's object and every object
+	 * the check refused; on_relist(false) comes before the first page
+	 * of each list and on_relist(true) after its last, when the caller
+	 * removes what it holds and that list did not show (a delete missed
+	 * while the watch was down). k8s_informer_size returns 0 and
+	 * k8s_informer_rv_of NULL.
+	 */
+	bool keyless;
+	void (*on_relist)(bool done, void *arg);
 
 	void (*on_add)(const json_t *obj, void *arg);
 	void (*on_update)(const json_t *old, const json_t *cur, void *arg);
@@ -98,10 +112,10 @@ bool k8s_informer_synced(const struct k8s_informer *inf);
 const char *k8s_informer_rv(const struct k8s_informer *inf);
 /* Cached object (borrowed) or NULL; ns NULL for cluster-scoped. */
 const json_t *k8s_informer_get(const struct k8s_informer *inf, const char *ns, const char *name);
-/* Number of objects cached (either mode). */
+/* Number of objects cached (0 when keyless). */
 size_t k8s_informer_size(const struct k8s_informer *inf);
 /* resourceVersion of the cached object (borrowed until the next change of
- * that object), NULL if not cached. Either mode. */
+ * that object), NULL if not cached (always when keyless). */
 const char *k8s_informer_rv_of(const struct k8s_informer *inf, const char *ns, const char *name);
 /* The whole cache (borrowed; iterate cache->objs with json_object_foreach). */
 const struct k8s_cache *k8s_informer_cache(const struct k8s_informer *inf);

@@ -34,7 +34,7 @@ struct speaker_cluster {
 	json_t *times;   /* owned: BgpPeer name -> {"up": ms, "down": ms}, wall clock */
 	unsigned writes; /* status patches in flight */
 	bool started, stopped;
-	/* Services and EndpointSlices (lean informers) are decoded into the
+	/* Services and EndpointSlices (keyless informers) are decoded into the
 	 * store as they come; the few other objects are decoded again from
 	 * their informers' caches into small when one of them changes. */
 	struct speaker_store store;
@@ -65,7 +65,7 @@ static int check_obj(const json_t *obj, char *why, size_t size, void *arg)
 	return rc;
 }
 
-/* The check of the lean informers stores the object: one decode. */
+/* The check of the keyless informers stores the object: one decode. */
 static int store_check(int (*put)(struct speaker_store *, const json_t *, struct cfg_error *),
                        struct speaker_cluster *c, const json_t *obj, char *why, size_t size)
 {
@@ -189,11 +189,6 @@ static void on_add(const json_t *obj, void *arg)
 	changed(arg);
 }
 
-static void on_update(const json_t *old, const json_t *cur, void *arg)
-{
-	changed(arg);
-}
-
 static void on_synced(void *arg)
 {
 	changed(arg);
@@ -290,6 +285,34 @@ static void on_slice_delete(const json_t *obj, void *arg)
 
 	speaker_store_slice_del(&c->store, k8s_obj_namespace(obj), k8s_obj_name(obj));
 	changed(c);
+}
+
+/* The informers of Services and EndpointSlices are keyless: the store
+ * alone knows what the speaker holds, and what a re-list left out. */
+static void relisted(struct speaker_cluster *c, bool slices, bool done)
+{
+	size_t n;
+
+	if (!done) {
+		speaker_store_begin(&c->store, slices);
+		return;
+	}
+	if ((n = speaker_store_sweep(&c->store, slices)) > 0) {
+		log_info(
+		    "cluster: the re-list of %s removed %zu (deleted while the watch was down)",
+		    slices ? "EndpointSlices" : "Services", n);
+		changed(c);
+	}
+}
+
+static void on_svc_relist(bool done, void *arg)
+{
+	relisted(arg, false, done);
+}
+
+static void on_slice_relist(bool done, void *arg)
+{
+	relisted(arg, true, done);
 }
 
 /* ---- BgpPeer status ---- */
@@ -564,13 +587,16 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 	/* Only this node's Node matters: its labels, readiness and cordon. */
 	snprintf(fs, sizeof(fs), "metadata.name=%s", c->node);
 	for (int i = 0; i < N_INF; i++) {
-		bool lean = i == INF_SVC || i == INF_SLICE;
+		bool keyless = i == INF_SVC || i == INF_SLICE;
 		struct k8s_informer_opts o = {
 		    .res = res[i],
 		    .field_selector = i == INF_NODE ? fs : NULL,
-		    .lean = lean,
-		    .on_add = lean ? on_add : on_small,
-		    .on_update = lean ? on_update : on_small_update,
+		    .keyless = keyless,
+		    .on_relist = i == INF_SVC     ? on_svc_relist
+		                 : i == INF_SLICE ? on_slice_relist
+		                                  : NULL,
+		    .on_add = keyless ? on_add : on_small,
+		    .on_update = keyless ? NULL : on_small_update,
 		    .on_delete = i == INF_SVC     ? on_svc_delete
 		                 : i == INF_SLICE ? on_slice_delete
 		                                  : on_small,
@@ -578,7 +604,7 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 		    .check = i == INF_SVC     ? check_svc
 		             : i == INF_SLICE ? check_slice
 		                              : check_obj,
-		    .transform = lean ? NULL : trim_small,
+		    .transform = keyless ? NULL : trim_small,
 		    .arg = c,
 		};
 

@@ -11,6 +11,8 @@
 #   - an address already on another interface of a node: that node
 #     does not announce it, an Event says so;
 #   - BgpPeer status.nodesPeerStatus, Events, /metrics and /readyz;
+#   - a node cut off from the API server while a Service is deleted and
+#     another re-created: its re-list withdraws the one, keeps the other;
 #   - SIGTERM withdraws and removes the addresses.
 set -u
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
@@ -29,6 +31,9 @@ NS="$NL_RUN-apps" # this test's own namespace
 nl_host r
 nl_bridge r br0
 nl_addr r br0 192.0.2.1/24
+# The API server has an address of its own, so that a node can be cut off
+# from it alone (the section on missed changes) with its session kept.
+nl_addr r br0 192.0.2.2/24
 nl_forwarding r
 for ((i = 1; i <= N; i++)); do
 	nl_host "n$i"
@@ -41,7 +46,7 @@ done
 peer_start bird r 65000 192.0.2.1 fib=1
 
 api=$NL_DIR/api
-nl_x r "$root/tools/apiserver/run" --dir "$api" --bind 192.0.2.1 --port 6443 --daemon \
+nl_x r "$root/tools/apiserver/run" --dir "$api" --bind 192.0.2.2 --port 6443 --daemon \
 	--bookmark-interval 5 >"$NL_DIR/api.out" 2>&1 || die "API server: $(cat "$NL_DIR/api.out")"
 KC=$api/kubeconfig
 k() { nl_x r kubectl --kubeconfig "$KC" "$@"; }
@@ -200,6 +205,35 @@ k -n "$NS" annotate service conflict berth.test/touch=1 >/dev/null
 check "conflict gone: n1 announces it too" \
 	wait_until 10 "conflict gone" hops_are $VIP_X "192.0.2.11 192.0.2.12 192.0.2.13 "
 check "conflict gone: on n1's kube-lb0" wait_until 5 "n1 addr" on_if n1 $VIP_X
+
+# ---- changes missed while the watch was down ----
+# n1 alone is cut off from the API server (its BGP session stays up) while
+# the conflict Service is deleted and the cluster Service deleted and
+# created again under its name (a new uid); then the history is compacted,
+# so n1's watches resume with 410 Expired and re-list. The re-list must
+# withdraw what was deleted and keep announcing what was re-created.
+api_admin() { nl_x r "$root/tools/apiserver/run" admin --dir "$api" "$@" >/dev/null; }
+uid_of() { k -n "$NS" get service "$1" -o jsonpath='{.metadata.uid}'; }
+uid0=$(uid_of cluster)
+nl_x n1 ip route add prohibit 192.0.2.2/32
+api_admin drop-watches abrupt=1
+k -n "$NS" delete service conflict cluster >/dev/null || die "delete"
+svc cluster Cluster $VIP_C
+check "the re-created cluster Service has a new uid" eval '[ "$(uid_of cluster)" != "$uid0" ]'
+api_admin compact
+check "cut off, n1 missed the delete: it alone still announces it" \
+	wait_until 10 "missed" hops_are $VIP_X "192.0.2.11 "
+check "cut off, n1 keeps announcing the cluster Service" \
+	eval 'hops $VIP_C | grep -q "192.0.2.11 "'
+nl_x n1 ip route del prohibit 192.0.2.2/32
+check "back, n1 re-lists and withdraws the deleted Service" \
+	wait_until 45 "swept" eval "[ -z \"\$(hops $VIP_X)\" ]"
+check "n1 logged what it swept" \
+	wait_until 5 "log" grep -q "the re-list of Services removed 1 " "$(spk_log n1)"
+check "the re-created cluster Service: three next hops" \
+	wait_until 10 "recreated" hops_are $VIP_C "192.0.2.11 192.0.2.12 192.0.2.13 "
+check "n1's kube-lb0: the deleted address gone, the re-created one kept" \
+	eval "! on_if n1 $VIP_X && on_if n1 $VIP_C"
 
 # ---- SIGTERM ----
 spk_stop n2

@@ -250,6 +250,10 @@ struct mirror {
 	char violation[256];
 	bool synced;
 	bool lean; /* the informer runs in lean mode */
+	/* ...keyless (informer.h): the mirror is the only record, so it
+	 * tells adds from updates and sweeps after a re-list itself. */
+	bool keyless;
+	json_t *seen; /* owned: names put during the current re-list */
 	struct live *l;
 };
 
@@ -271,6 +275,17 @@ LIVE_FN void mirror_add(const json_t *o, void *arg)
 {
 	struct mirror *m = arg;
 
+	if (m->seen)
+		json_object_set_new(m->seen, k8s_obj_name(o), json_true());
+	if (m->keyless && json_object_get(m->objs, k8s_obj_name(o))) {
+		const char *had = json_string_value(json_object_get(m->objs, k8s_obj_name(o)));
+
+		if (strcmp(had, k8s_obj_rv(o)) == 0)
+			return; /* a re-list shows it unchanged */
+		json_object_set_new(m->objs, k8s_obj_name(o), json_string(k8s_obj_rv(o)));
+		mirror_log(m, "update", o);
+		return;
+	}
 	if (json_object_get(m->objs, k8s_obj_name(o)))
 		mirror_bad(m, "duplicate add", o);
 	json_object_set_new(m->objs, k8s_obj_name(o), json_string(k8s_obj_rv(o)));
@@ -298,12 +313,42 @@ LIVE_FN void mirror_delete(const json_t *o, void *arg)
 	struct mirror *m = arg;
 	const char *had = json_string_value(json_object_get(m->objs, k8s_obj_name(o)));
 
+	/* Keyless: also the objects the check refused, never added. */
+	if (m->keyless && !had)
+		return;
 	/* Lean: o is the DELETED event's object (its own version) or a
 	 * stub; only its presence can be checked. */
 	if (!had || (!m->lean && strcmp(had, k8s_obj_rv(o)) != 0))
 		mirror_bad(m, "delete of an unknown state", o);
 	json_object_del(m->objs, k8s_obj_name(o));
 	mirror_log(m, "delete", o);
+}
+
+/* Keyless: what a complete re-list did not put is gone. */
+LIVE_FN void mirror_relist(bool done, void *arg)
+{
+	struct mirror *m = arg;
+	const char *name;
+	json_t *rv;
+	void *tmp;
+
+	if (!done) {
+		json_decref(m->seen);
+		m->seen = json_object();
+		return;
+	}
+	json_object_foreach_safe(m->objs, tmp, name, rv)
+	{
+		if (!json_object_get(m->seen, name)) {
+			json_t *stub = json_pack("{s{ss}}", "metadata", "name", name);
+
+			mirror_log(m, "delete", stub);
+			json_decref(stub);
+			json_object_del(m->objs, name);
+		}
+	}
+	json_decref(m->seen);
+	m->seen = NULL;
 }
 
 LIVE_FN void mirror_synced(void *arg)

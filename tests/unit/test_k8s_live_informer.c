@@ -15,13 +15,16 @@
 
 #include "../k8s/live.h"
 
-/* Every test runs twice: normal informer, then lean (informer.h). */
-static bool g_lean;
+/* Every test runs three times: normal informer, lean, keyless
+ * (informer.h). */
+static bool g_lean, g_keyless;
 
 static void lean_init(struct mirror *m, struct k8s_informer_opts *o)
 {
 	m->lean = g_lean;
 	o->lean = g_lean;
+	m->keyless = o->keyless = g_keyless;
+	o->on_relist = g_keyless ? mirror_relist : NULL;
 }
 
 static void finish(struct live *l, struct mirror *m, struct k8s_informer *inf)
@@ -30,6 +33,7 @@ static void finish(struct live *l, struct mirror *m, struct k8s_informer *inf)
 		fail_msg("%d violations, first: %s", m->violations, m->violation);
 	k8s_informer_free(inf);
 	json_decref(m->objs);
+	json_decref(m->seen);
 	live_end(l);
 }
 
@@ -55,8 +59,11 @@ static void test_list_watch(void **state)
 	assert_true(k8s_informer_synced(inf));
 	assert_int_equal(m.n_log, 3);
 	assert_true(mirror_matches_server(&m));
-	assert_int_equal(k8s_informer_size(inf), 3);
-	assert_non_null(k8s_informer_rv_of(inf, l.ns, "a"));
+	assert_int_equal(k8s_informer_size(inf), g_keyless ? 0 : 3);
+	if (g_keyless)
+		assert_null(k8s_informer_rv_of(inf, l.ns, "a"));
+	else
+		assert_non_null(k8s_informer_rv_of(inf, l.ns, "a"));
 	assert_null(k8s_informer_rv_of(inf, l.ns, "zz"));
 	/* list items get kind and apiVersion back */
 	cached = k8s_informer_get(inf, l.ns, "a");
@@ -77,8 +84,9 @@ static void test_list_watch(void **state)
 	assert_string_equal(m.log[5], "delete b");
 	assert_null(k8s_informer_get(inf, l.ns, "b"));
 	assert_null(k8s_informer_rv_of(inf, l.ns, "b"));
-	assert_string_equal(k8s_informer_rv_of(inf, l.ns, "a"),
-	                    json_string_value(json_object_get(m.objs, "a")));
+	if (!g_keyless)
+		assert_string_equal(k8s_informer_rv_of(inf, l.ns, "a"),
+		                    json_string_value(json_object_get(m.objs, "a")));
 	if (!g_lean)
 		assert_string_equal(
 		    json_string_value(json_object_get(
@@ -323,6 +331,12 @@ static int set_lean(void **state)
 	return 0;
 }
 
+static int set_keyless(void **state)
+{
+	g_lean = g_keyless = true;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,5 +347,6 @@ int main(void)
 
 	int failed = cmocka_run_group_tests_name("normal", tests, NULL, NULL);
 
-	return failed + cmocka_run_group_tests_name("lean", tests, set_lean, NULL);
+	failed += cmocka_run_group_tests_name("lean", tests, set_lean, NULL);
+	return failed + cmocka_run_group_tests_name("keyless", tests, set_keyless, NULL);
 }
