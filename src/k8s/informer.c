@@ -97,6 +97,8 @@ static void complete_type(struct k8s_informer *inf, json_t *obj)
 	if (!json_is_object(obj))
 		return;
 	json_object_del(json_object_get(obj, "metadata"), "managedFields");
+	if (inf->o.drop_status)
+		json_object_del(obj, "status"); /* null by now (jcut) */
 	if (!json_object_get(obj, "kind") && inf->o.res->kind)
 		json_object_set_new(obj, "kind", json_string(inf->o.res->kind));
 	if (!json_object_get(obj, "apiVersion") && k8s_api_version(inf->o.res, av, sizeof(av)) == 0)
@@ -230,6 +232,8 @@ static int list_page(struct k8s_informer *inf)
 		rc = add_selectors(inf, path, sizeof(path));
 	if (!rc)
 		rc = k8s_request(inf->c, K8S_GET, path, NULL, on_list, inf, &inf->req);
+	if (!rc && inf->o.drop_status)
+		k8s_request_cut_items(inf->req, "status");
 	return rc;
 }
 
@@ -496,6 +500,7 @@ static int watch_start(struct k8s_informer *inf)
 	if (rc)
 		return rc;
 	k8s_wstream_reset(&inf->ws);
+	inf->ws.cut = inf->o.drop_status ? "status" : NULL;
 	inf->watch_start = k8s_mono_ms();
 	inf->watch_events = 0;
 	inf->gone = false;

@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "k8s/client_int.h"
+#include "k8s/jcut.h"
 
 static const char *const method_names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "PATCH"};
 
@@ -96,6 +97,27 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 void k8s_request_discard_body(struct k8s_req *r)
 {
 	r->discard = true;
+}
+
+void k8s_request_cut_items(struct k8s_req *r, const char *member)
+{
+	r->cut = member;
+}
+
+/* The answer, with k8s_request_cut_items's members read as null. */
+static json_t *decode_body(const struct k8s_req *r, json_error_t *jerr)
+{
+	const char *p = (const char *)buf_head(&r->resp);
+	size_t n = buf_len(&r->resp);
+	struct k8s_jcut jc;
+	json_t *body;
+
+	k8s_jcut_init(&jc);
+	if (r->cut && k8s_jcut_scan(&jc, p, n, K8S_JCUT_LIST, r->cut) < 0)
+		jc.n = 0;
+	body = k8s_jcut_load(&jc, p, n, 0, jerr);
+	k8s_jcut_fini(&jc);
+	return body;
 }
 
 static int setup_easy(struct k8s_req *r, const char *path)
@@ -410,7 +432,7 @@ static void finish(struct k8s_req *r, CURLcode res)
 	if (!r->streaming && buf_len(&r->resp)) {
 		json_error_t jerr;
 
-		body = json_loadb((const char *)buf_head(&r->resp), buf_len(&r->resp), 0, &jerr);
+		body = decode_body(r, &jerr);
 		if (!body) {
 			st.code = (int)code;
 			snprintf(st.message, sizeof(st.message), "answer is not JSON: %s",

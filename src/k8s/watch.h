@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "k8s/jcut.h"
+
 /* Largest event line accepted: far above the apiserver's own 3 MiB
  * object limit (etcd's request size), far below memory trouble. */
 #define K8S_WSTREAM_MAX_LINE (16u * 1024 * 1024)
@@ -45,6 +47,10 @@ struct k8s_wstream {
 	size_t max_line;       /* longest line accepted */
 	int error;             /* sticky: once set, every feed returns it */
 	char why[K8S_WHY_MAX]; /* what was wrong, set with error */
+	/* Borrowed, NULL or a member of each event's object to read as null
+	 * (k8s/jcut.h): what the caller never reads is not decoded. */
+	const char *cut;
+	struct k8s_jcut jc;
 };
 
 /* max_line 0 means K8S_WSTREAM_MAX_LINE. */

@@ -23,11 +23,13 @@ void k8s_wstream_init(struct k8s_wstream *ws, size_t max_line)
 {
 	memset(ws, 0, sizeof(*ws));
 	ws->max_line = max_line ? max_line : K8S_WSTREAM_MAX_LINE;
+	k8s_jcut_init(&ws->jc);
 }
 
 void k8s_wstream_fini(struct k8s_wstream *ws)
 {
 	free(ws->buf);
+	k8s_jcut_fini(&ws->jc);
 	memset(ws, 0, sizeof(*ws));
 }
 
@@ -103,7 +105,11 @@ static int one_line(struct k8s_wstream *ws, const char *p, size_t n, k8s_wev_fn 
 
 	if (blank(p, n))
 		return 0;
-	ev = json_loadb(p, n, 0, &jerr);
+	/* Without ranges (none found, or no memory for them) the line is
+	 * decoded whole. */
+	if (!ws->cut || k8s_jcut_scan(&ws->jc, p, n, K8S_JCUT_EVENT, ws->cut) < 0)
+		ws->jc.n = 0;
+	ev = k8s_jcut_load(&ws->jc, p, n, 0, &jerr);
 	if (!ev)
 		return fail(ws, -EBADMSG, "event is not JSON: %s (column %d)", jerr.text,
 		            jerr.column);

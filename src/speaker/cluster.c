@@ -605,6 +605,8 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 		             : i == INF_SLICE ? check_slice
 		                              : check_obj,
 		    .transform = keyless ? NULL : trim_small,
+		    /* Of these the speaker reads the spec alone. */
+		    .drop_status = i == INF_CONF || i == INF_PEER || i == INF_EIP,
 		    .arg = c,
 		};
 

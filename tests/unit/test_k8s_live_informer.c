@@ -325,6 +325,51 @@ static void test_transform(void **state)
 	finish(&l, &m, inf);
 }
 
+static int g_with_status, g_without;
+
+static void add_count_status(const json_t *obj, void *arg)
+{
+	if (json_object_get(obj, "status"))
+		g_with_status++;
+	else
+		g_without++;
+	g_add(obj, arg);
+}
+
+/* drop_status: the Services' status (the server always writes one) is
+ * not decoded, in lists and watches; without it, it is there. */
+static void test_drop_status(void **state)
+{
+	for (int drop = 0; drop < 2; drop++) {
+		struct live l;
+		struct mirror m;
+		struct k8s_informer_opts o;
+		struct k8s_informer *inf;
+
+		g_with_status = g_without = 0;
+		live_begin(&l, drop ? "drop" : "keep");
+		live_svc_create(&l, "listed");
+		mirror_init(&m, &l, &o);
+		lean_init(&m, &o);
+		o.drop_status = drop;
+		g_add = o.on_add;
+		o.on_add = add_count_status;
+		assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
+		assert_int_equal(k8s_informer_start(inf), 0);
+		assert_true(live_run_until(l.loop_a, mirror_is_synced, &m, 20));
+		live_run_for(l.loop_a, 0.3); /* the watch is up */
+		live_svc_create(&l, "watched");
+		assert_true(mirror_converge(&m, 20));
+		assert_int_equal(g_with_status, drop ? 0 : 2);
+		assert_int_equal(g_without, drop ? 2 : 0);
+		if (!g_lean)
+			assert_int_equal(json_object_get(k8s_informer_get(inf, l.ns, "watched"),
+			                                 "status") != NULL,
+			                 !drop);
+		finish(&l, &m, inf);
+	}
+}
+
 static int set_lean(void **state)
 {
 	g_lean = true;
@@ -343,6 +388,7 @@ int main(void)
 	    cmocka_unit_test(test_list_watch),        cmocka_unit_test(test_dropped_watches),
 	    cmocka_unit_test(test_compaction_relist), cmocka_unit_test(test_check_skips),
 	    cmocka_unit_test(test_server_restart),    cmocka_unit_test(test_transform),
+	    cmocka_unit_test(test_drop_status),
 	};
 
 	int failed = cmocka_run_group_tests_name("normal", tests, NULL, NULL);
