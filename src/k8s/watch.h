@@ -24,6 +24,8 @@
  * object limit (etcd's request size), far below memory trouble. */
 #define K8S_WSTREAM_MAX_LINE (16u * 1024 * 1024)
 #define K8S_WHY_MAX          256
+/* A line buffer above this is freed once its line is decoded. */
+#define K8S_WSTREAM_KEEP (16u * 1024)
 
 enum k8s_wev {
 	K8S_WEV_ADDED = 0,

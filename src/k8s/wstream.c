@@ -167,6 +167,13 @@ int k8s_wstream_feed(struct k8s_wstream *ws, const char *data, size_t len, k8s_w
 			rc = one_line(ws, ws->buf, ws->len, cb, arg);
 			if (!ws->error)
 				ws->len = 0;
+			/* A long line (an Eip listing 10,000 addresses) is
+			 * rare: its buffer is not kept for the next. */
+			if (!ws->error && ws->cap > K8S_WSTREAM_KEEP) {
+				free(ws->buf);
+				ws->buf = NULL;
+				ws->cap = 0;
+			}
 		}
 		if (rc)
 			return rc;

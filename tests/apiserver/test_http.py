@@ -72,6 +72,21 @@ class Discovery(ServerTest):
 
 
 class Crud(ServerTest):
+    def test_node_ports_run_out(self):
+        def many(name, first, n=700):
+            s = svc(name, type="NodePort")
+            s["spec"]["ports"] = [{"name": f"p{i}", "port": first + i, "protocol": "TCP"}
+                                  for i in range(n)]
+            return s
+        for k in range(3):  # 2,100 of 30000-32767's 2,768
+            self.ok("POST", SVCS, many(f"np{k}", 1000 + k * 700), want=201)
+        obj = self.assertStatus(self.req("POST", SVCS, many("np3", 4000)), 500, "InternalError")
+        self.assertEqual(obj["message"],
+                         "Internal error occurred: failed to allocate a nodePort: range is full")
+        self.assertEqual(self.req("GET", f"{SVCS}/np3")[0], 404)
+        # what the failed create had taken is free again
+        self.ok("POST", SVCS, many("np4", 5000, 600), want=201)
+
     def test_create_get_conflicts_delete(self):
         created = self.ok("POST", SVCS, svc("web", type="LoadBalancer"), want=201)
         md = created["metadata"]

@@ -93,6 +93,10 @@ class Writer:
                 break
         else:
             free = [p for p in range(30000, 32768) if not used.get(p) and p not in pending]
+            if not free:
+                # kube-apiserver's words (pkg/registry/core/service/
+                # storage/alloc.go): an InternalError, not a field error.
+                raise errors.internal("failed to allocate a nodePort: range is full")
             port = random.choice(free)
         pending.add(port)
         return port
