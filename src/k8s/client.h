@@ -99,9 +99,9 @@ int k8s_stream(struct k8s_client *c, const char *path, k8s_data_fn on_data, k8s_
  * status lists every address it gave: hundreds of KB at 10,000 Services).
  * Error answers still carry their Status. */
 void k8s_request_discard_body(struct k8s_req *r);
-/* The answer is a list: member (borrowed, must outlive r; no escapes) of
- * each item is read as null, not decoded (k8s/jcut.h). */
-void k8s_request_cut_items(struct k8s_req *r, const char *member);
+/* The answer is a list: members (borrowed, must outlive r; k8s/jcut.h)
+ * of each item are read as null, not decoded. */
+void k8s_request_cut_items(struct k8s_req *r, const char *const *members, size_t n);
 
 /* Stops a request; its callbacks are not called. Allowed from any
  * callback, also the request's own on_data. */

@@ -57,9 +57,10 @@ struct k8s_req {
 	char *body; /* owned request body (JSON), or NULL */
 	size_t body_len;
 	bool streaming;
-	bool paused;     /* on_write paused the transfer (K8S_STREAM_HIGH) */
-	bool discard;    /* k8s_request_discard_body */
-	const char *cut; /* borrowed: k8s_request_cut_items */
+	bool paused;            /* on_write paused the transfer (K8S_STREAM_HIGH) */
+	bool discard;           /* k8s_request_discard_body */
+	const char *const *cut; /* borrowed: k8s_request_cut_items */
+	size_t n_cut;
 	k8s_done_fn done;
 	k8s_data_fn on_data;
 	void *arg;

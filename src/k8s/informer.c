@@ -96,7 +96,7 @@ static void complete_type(struct k8s_informer *inf, json_t *obj)
 
 	if (!json_is_object(obj))
 		return;
-	json_object_del(json_object_get(obj, "metadata"), "managedFields");
+	json_object_del(json_object_get(obj, "metadata"), "managedFields"); /* null (jcut) */
 	if (inf->o.drop_status)
 		json_object_del(obj, "status"); /* null by now (jcut) */
 	if (!json_object_get(obj, "kind") && inf->o.res->kind)
@@ -205,6 +205,16 @@ static int lean_apply(struct k8s_informer *inf, json_t *obj, bool present)
 
 /* ---- list ---- */
 
+/* Never decoded: managedFields (server-side apply bookkeeping, as large as
+ * the fields it records: an Eip's lists every address in its status) is
+ * dropped by complete_type anyway; status with drop_status. */
+static const char *const cut_members[] = {"metadata.managedFields", "status"};
+
+static size_t n_cut(const struct k8s_informer *inf)
+{
+	return inf->o.drop_status ? 2 : 1;
+}
+
 static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg);
 
 static int add_selectors(struct k8s_informer *inf, char *path, size_t size)
@@ -232,8 +242,8 @@ static int list_page(struct k8s_informer *inf)
 		rc = add_selectors(inf, path, sizeof(path));
 	if (!rc)
 		rc = k8s_request(inf->c, K8S_GET, path, NULL, on_list, inf, &inf->req);
-	if (!rc && inf->o.drop_status)
-		k8s_request_cut_items(inf->req, "status");
+	if (!rc)
+		k8s_request_cut_items(inf->req, cut_members, n_cut(inf));
 	return rc;
 }
 
@@ -500,7 +510,8 @@ static int watch_start(struct k8s_informer *inf)
 	if (rc)
 		return rc;
 	k8s_wstream_reset(&inf->ws);
-	inf->ws.cut = inf->o.drop_status ? "status" : NULL;
+	inf->ws.cut = cut_members;
+	inf->ws.n_cut = n_cut(inf);
 	inf->watch_start = k8s_mono_ms();
 	inf->watch_events = 0;
 	inf->gone = false;

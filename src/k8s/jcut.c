@@ -22,7 +22,8 @@ struct scan {
 	size_t n;
 	const char *steps[MAX_STEPS];
 	size_t n_steps;
-	const char *name;
+	const char *const *members; /* "a" or "a.b", relative to the target */
+	size_t n_members;
 	struct k8s_jcut *c;
 };
 
@@ -101,10 +102,40 @@ static int add(struct k8s_jcut *c, size_t start, size_t end)
 
 static int walk(struct scan *s, size_t i, size_t step, size_t *end);
 
-/* The members of the object at i; *end after its '}'. */
-static int walk_object(struct scan *s, size_t i, size_t step, size_t *end)
+static bool key_is(const struct scan *s, size_t k, size_t ke, const char *w, size_t wl)
 {
-	const char *want = step < s->n_steps ? s->steps[step] : s->name;
+	return ke - k - 2 == wl && !memcmp(s->p + k + 1, w, wl);
+}
+
+/* What to do with the value of the key at [k, ke) of an object that is
+ * the target (parent NULL) or its member parent (a "parent.name"). */
+enum act { SKIP, CUT, INTO };
+
+static enum act member_act(const struct scan *s, size_t k, size_t ke, const char *parent)
+{
+	for (size_t m = 0; m < s->n_members; m++) {
+		const char *w = s->members[m], *dot = strchr(w, '.');
+
+		if (parent) {
+			size_t pl = strlen(parent);
+
+			if (dot && (size_t)(dot - w) == pl && !memcmp(w, parent, pl) &&
+			    key_is(s, k, ke, dot + 1, strlen(dot + 1)))
+				return CUT;
+		} else if (!dot && key_is(s, k, ke, w, strlen(w))) {
+			return CUT;
+		} else if (dot && key_is(s, k, ke, w, (size_t)(dot - w))) {
+			return INTO;
+		}
+	}
+	return SKIP;
+}
+
+/* The members of the object at i; *end after its '}'. Before the target
+ * (step < n_steps) the key of the next step is followed; in the target,
+ * member_act decides (parent: the target's member this object is). */
+static int walk_object(struct scan *s, size_t i, size_t step, const char *parent, size_t *end)
+{
 	bool first = true;
 	int rc;
 
@@ -115,6 +146,7 @@ static int walk_object(struct scan *s, size_t i, size_t step, size_t *end)
 	}
 	for (;;) {
 		size_t k, ke, v, ve;
+		enum act a;
 
 		if (!first && (i >= s->n || s->p[i++] != ','))
 			return -EBADMSG;
@@ -122,20 +154,38 @@ static int walk_object(struct scan *s, size_t i, size_t step, size_t *end)
 		k = skip_ws(s, i);
 		if (k >= s->n || s->p[k] != '"' || !(ke = skip_string(s, k)))
 			return -EBADMSG;
-		/* A key with escapes may spell the wanted one: give up. */
+		/* A key with escapes may spell a wanted one: give up. */
 		if (memchr(s->p + k + 1, '\\', ke - k - 2))
 			return -EBADMSG;
 		v = skip_ws(s, ke);
 		if (v >= s->n || s->p[v] != ':')
 			return -EBADMSG;
 		v = skip_ws(s, v + 1);
-		if (ke - k - 2 != strlen(want) || memcmp(s->p + k + 1, want, ke - k - 2))
+		if (step < s->n_steps)
+			a = key_is(s, k, ke, s->steps[step], strlen(s->steps[step])) ? INTO : SKIP;
+		else
+			a = member_act(s, k, ke, parent);
+		if (a == SKIP) {
 			ve = skip_value(s, v);
-		else if (step == s->n_steps) {
+		} else if (a == CUT) {
 			if ((ve = skip_value(s, v)) && (rc = add(s->c, v, ve)) < 0)
 				return rc;
-		} else if ((rc = walk(s, v, step + 1, &ve)) < 0) {
-			return rc;
+		} else if (step < s->n_steps) {
+			if ((rc = walk(s, v, step + 1, &ve)) < 0)
+				return rc;
+		} else if (v < s->n && s->p[v] == '{') {
+			/* "metadata" of "metadata.managedFields": its key,
+			 * borrowed from the text, ends at the member's dot. */
+			char key[64];
+
+			if (ke - k - 2 >= sizeof(key))
+				return -EBADMSG;
+			memcpy(key, s->p + k + 1, ke - k - 2);
+			key[ke - k - 2] = '\0';
+			if ((rc = walk_object(s, v, step, key, &ve)) < 0)
+				return rc;
+		} else {
+			ve = skip_value(s, v);
 		}
 		if (!ve)
 			return -EBADMSG;
@@ -184,7 +234,7 @@ static int walk(struct scan *s, size_t i, size_t step, size_t *end)
 	if (i < s->n && s->p[i] == '[' && any)
 		return walk_array(s, i, step, end);
 	if (i < s->n && s->p[i] == '{' && !any)
-		return walk_object(s, i, step, end);
+		return walk_object(s, i, step, NULL, end);
 	*end = skip_value(s, i);
 	return *end ? 0 : -EBADMSG;
 }
@@ -201,9 +251,9 @@ void k8s_jcut_fini(struct k8s_jcut *c)
 }
 
 int k8s_jcut_scan(struct k8s_jcut *c, const char *p, size_t n, enum k8s_jcut_shape shape,
-                  const char *name)
+                  const char *const *members, size_t n_members)
 {
-	struct scan s = {.p = p, .n = n, .name = name, .c = c};
+	struct scan s = {.p = p, .n = n, .members = members, .n_members = n_members, .c = c};
 	size_t end;
 	int rc;
 
@@ -220,7 +270,7 @@ int k8s_jcut_scan(struct k8s_jcut *c, const char *p, size_t n, enum k8s_jcut_sha
 	end = skip_ws(&s, 0);
 	if (end >= n || p[end] != '{')
 		return 0;
-	rc = walk_object(&s, end, 0, &end);
+	rc = walk_object(&s, end, 0, NULL, &end);
 	if (rc == -ENOMEM) {
 		c->n = 0;
 		return rc;

@@ -2,11 +2,12 @@
  * Members left out of a JSON text as it is decoded. Pure.
  *
  * An Eip's status lists every address it has handed out: some 400 kB of
- * JSON at 10,000 Services, sent to every speaker again at each allocation.
- * A speaker never reads it, and decoding it only to drop it (the
- * informer's transform) costs a megabyte and a half of heap per event.
- * So the bytes are scanned first for where the status values lie, and
- * jansson reads them as null.
+ * JSON at 10,000 Services, sent to every speaker again at each allocation,
+ * and its metadata.managedFields as much again (the API server records
+ * each of those fields for the manager that set it). A speaker reads
+ * neither, and decoding them only to drop them costs megabytes of heap
+ * per event. So the bytes are scanned first for where those values lie,
+ * and jansson reads them as null.
  *
  * The scan reads only what leads to those members and skips the rest by
  * brackets and strings; it validates nothing, jansson does. A text it
@@ -36,12 +37,13 @@ struct k8s_jcut {
 void k8s_jcut_init(struct k8s_jcut *c);
 void k8s_jcut_fini(struct k8s_jcut *c);
 
-/* Finds in the n bytes at p the values of the members called name (no
- * escapes in it) of the event's object or of each list item. Replaces
- * what c held. Returns how many, 0 when the text cannot be followed, or
- * -ENOMEM (c then empty). */
+/* Finds in the n bytes at p the values of members (each "name" or
+ * "parent.name", names without escapes or further dots, parents under 64
+ * bytes) of the event's object or of each list item. Replaces what c
+ * held. Returns how many, 0 when the text cannot be followed, or -ENOMEM
+ * (c then empty). */
 int k8s_jcut_scan(struct k8s_jcut *c, const char *p, size_t n, enum k8s_jcut_shape shape,
-                  const char *name);
+                  const char *const *members, size_t n_members);
 
 /* json_loadb(p, n, flags, err), with each range of c read as null. */
 json_t *k8s_jcut_load(const struct k8s_jcut *c, const char *p, size_t n, size_t flags,

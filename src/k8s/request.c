@@ -99,9 +99,10 @@ void k8s_request_discard_body(struct k8s_req *r)
 	r->discard = true;
 }
 
-void k8s_request_cut_items(struct k8s_req *r, const char *member)
+void k8s_request_cut_items(struct k8s_req *r, const char *const *members, size_t n)
 {
-	r->cut = member;
+	r->cut = members;
+	r->n_cut = n;
 }
 
 /* The answer, with k8s_request_cut_items's members read as null. */
@@ -113,7 +114,7 @@ static json_t *decode_body(const struct k8s_req *r, json_error_t *jerr)
 	json_t *body;
 
 	k8s_jcut_init(&jc);
-	if (r->cut && k8s_jcut_scan(&jc, p, n, K8S_JCUT_LIST, r->cut) < 0)
+	if (r->n_cut && k8s_jcut_scan(&jc, p, n, K8S_JCUT_LIST, r->cut, r->n_cut) < 0)
 		jc.n = 0;
 	body = k8s_jcut_load(&jc, p, n, 0, jerr);
 	k8s_jcut_fini(&jc);

@@ -49,9 +49,10 @@ struct k8s_wstream {
 	size_t max_line;       /* longest line accepted */
 	int error;             /* sticky: once set, every feed returns it */
 	char why[K8S_WHY_MAX]; /* what was wrong, set with error */
-	/* Borrowed, NULL or a member of each event's object to read as null
+	/* Borrowed: members of each event's object to read as null
 	 * (k8s/jcut.h): what the caller never reads is not decoded. */
-	const char *cut;
+	const char *const *cut;
+	size_t n_cut;
 	struct k8s_jcut jc;
 };
 

@@ -107,7 +107,7 @@ static int one_line(struct k8s_wstream *ws, const char *p, size_t n, k8s_wev_fn 
 		return 0;
 	/* Without ranges (none found, or no memory for them) the line is
 	 * decoded whole. */
-	if (!ws->cut || k8s_jcut_scan(&ws->jc, p, n, K8S_JCUT_EVENT, ws->cut) < 0)
+	if (!ws->n_cut || k8s_jcut_scan(&ws->jc, p, n, K8S_JCUT_EVENT, ws->cut, ws->n_cut) < 0)
 		ws->jc.n = 0;
 	ev = k8s_jcut_load(&ws->jc, p, n, 0, &jerr);
 	if (!ev)

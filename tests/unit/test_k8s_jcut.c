@@ -16,6 +16,8 @@
 
 #include "k8s/jcut.h"
 
+static const char *const members[] = {"status", "metadata.managedFields"};
+
 /* Scans t, checks the count, decodes with the ranges; the caller frees. */
 static json_t *cut(const char *t, enum k8s_jcut_shape shape, int want)
 {
@@ -24,7 +26,7 @@ static json_t *cut(const char *t, enum k8s_jcut_shape shape, int want)
 	json_t *o;
 
 	k8s_jcut_init(&c);
-	assert_int_equal(k8s_jcut_scan(&c, t, strlen(t), shape, "status"), want);
+	assert_int_equal(k8s_jcut_scan(&c, t, strlen(t), shape, members, 2), want);
 	o = k8s_jcut_load(&c, t, strlen(t), 0, &err);
 	k8s_jcut_fini(&c);
 	return o;
@@ -57,6 +59,28 @@ static void test_event(void **state)
 	o = cut(" \n{ \"object\" :\t{ \"status\" : 7 , \"x\" : [ ] } }\r\n", K8S_JCUT_EVENT, 1);
 	assert_true(json_is_null(json_object_get(json_object_get(o, "object"), "status")));
 	assert_true(json_is_array(json_object_get(json_object_get(o, "object"), "x")));
+	json_decref(o);
+}
+
+/* "parent.name": only in the target's member parent, nowhere else. */
+static void test_nested(void **state)
+{
+	const char *t = "{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"name\":\"a\","
+	                "\"managedFields\":[{\"manager\":\"m\",\"fieldsV1\":{\"f:status\":{}}}]},"
+	                "\"spec\":{\"managedFields\":1,\"metadata\":{\"managedFields\":2}},"
+	                "\"managedFields\":3}}";
+	json_t *o = cut(t, K8S_JCUT_EVENT, 1), *obj = json_object_get(o, "object");
+
+	assert_true(
+	    json_is_null(json_object_get(json_object_get(obj, "metadata"), "managedFields")));
+	assert_string_equal(str_at(json_object_get(obj, "metadata"), "name"), "a");
+	assert_int_equal(json_integer_value(json_object_get(obj, "managedFields")), 3);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(obj, "spec"), "managedFields")), 1);
+	json_decref(o);
+	/* metadata that is no object is skipped */
+	o = cut("{\"object\":{\"metadata\":[1],\"status\":{}}}", K8S_JCUT_EVENT, 1);
+	assert_non_null(o);
 	json_decref(o);
 }
 
@@ -142,9 +166,9 @@ static void test_hostile(void **state)
 		json_t *o;
 
 		assert_int_equal(
-		    k8s_jcut_scan(&c, bad[i], strlen(bad[i]), K8S_JCUT_EVENT, "status"), 0);
-		assert_int_equal(k8s_jcut_scan(&c, bad[i], strlen(bad[i]), K8S_JCUT_LIST, "status"),
-		                 0);
+		    k8s_jcut_scan(&c, bad[i], strlen(bad[i]), K8S_JCUT_EVENT, members, 2), 0);
+		assert_int_equal(
+		    k8s_jcut_scan(&c, bad[i], strlen(bad[i]), K8S_JCUT_LIST, members, 2), 0);
 		o = k8s_jcut_load(&c, bad[i], strlen(bad[i]), 0, &err);
 		if (strcmp(bad[i], "[]"))
 			assert_null(o);
@@ -161,7 +185,7 @@ static void test_hostile(void **state)
 	json_decref(o);
 	/* a truncated line is refused as before, cut or not */
 	const char *t = "{\"type\":\"ADDED\",\"object\":{\"status\":{\"a\":1},\"spec\":{";
-	assert_int_equal(k8s_jcut_scan(&c, t, strlen(t), K8S_JCUT_EVENT, "status"), 0);
+	assert_int_equal(k8s_jcut_scan(&c, t, strlen(t), K8S_JCUT_EVENT, members, 2), 0);
 	assert_null(k8s_jcut_load(&c, t, strlen(t), 0, &err));
 	k8s_jcut_fini(&c);
 }
@@ -169,9 +193,8 @@ static void test_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_event),
-	    cmocka_unit_test(test_list),
-	    cmocka_unit_test(test_many),
+	    cmocka_unit_test(test_event),   cmocka_unit_test(test_nested),
+	    cmocka_unit_test(test_list),    cmocka_unit_test(test_many),
 	    cmocka_unit_test(test_hostile),
 	};
 
