@@ -348,11 +348,9 @@ static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg
 		return;
 	}
 	if (inf->o.lean) {
-		if (inf->cont) /* not the first page */
-			;
-		else if (!inf->o.keyless)
+		if (!inf->cont && !inf->o.keyless) /* the first page */
 			k8s_rvmap_begin(&inf->keys);
-		else if (inf->o.on_relist)
+		else if (!inf->cont && inf->o.on_relist)
 			inf->o.on_relist(false, inf->o.arg);
 		json_array_foreach(items, i, obj)
 		{

@@ -315,3 +315,11 @@ json_t *k8s_jcut_load(const struct k8s_jcut *c, const char *p, size_t n, size_t 
 		return json_loadb(p, n, flags, err);
 	return json_load_callback(read_cb, &r, flags, err);
 }
+
+json_t *k8s_jcut_decode(struct k8s_jcut *c, const char *p, size_t n, enum k8s_jcut_shape shape,
+                        const char *const *members, size_t n_members, json_error_t *err)
+{
+	if (!n_members || k8s_jcut_scan(c, p, n, shape, members, n_members) < 0)
+		c->n = 0;
+	return k8s_jcut_load(c, p, n, 0, err);
+}

@@ -49,4 +49,9 @@ int k8s_jcut_scan(struct k8s_jcut *c, const char *p, size_t n, enum k8s_jcut_sha
 json_t *k8s_jcut_load(const struct k8s_jcut *c, const char *p, size_t n, size_t flags,
                       json_error_t *err);
 
+/* Scan, then load: what the callers want. Without ranges (none found, or
+ * no memory for them) the text is decoded whole. c is scratch. */
+json_t *k8s_jcut_decode(struct k8s_jcut *c, const char *p, size_t n, enum k8s_jcut_shape shape,
+                        const char *const *members, size_t n_members, json_error_t *err);
+
 #endif

@@ -108,15 +108,12 @@ void k8s_request_cut_items(struct k8s_req *r, const char *const *members, size_t
 /* The answer, with k8s_request_cut_items's members read as null. */
 static json_t *decode_body(const struct k8s_req *r, json_error_t *jerr)
 {
-	const char *p = (const char *)buf_head(&r->resp);
-	size_t n = buf_len(&r->resp);
 	struct k8s_jcut jc;
 	json_t *body;
 
 	k8s_jcut_init(&jc);
-	if (r->n_cut && k8s_jcut_scan(&jc, p, n, K8S_JCUT_LIST, r->cut, r->n_cut) < 0)
-		jc.n = 0;
-	body = k8s_jcut_load(&jc, p, n, 0, jerr);
+	body = k8s_jcut_decode(&jc, (const char *)buf_head(&r->resp), buf_len(&r->resp),
+	                       K8S_JCUT_LIST, r->cut, r->n_cut, jerr);
 	k8s_jcut_fini(&jc);
 	return body;
 }

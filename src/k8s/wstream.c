@@ -105,11 +105,7 @@ static int one_line(struct k8s_wstream *ws, const char *p, size_t n, k8s_wev_fn 
 
 	if (blank(p, n))
 		return 0;
-	/* Without ranges (none found, or no memory for them) the line is
-	 * decoded whole. */
-	if (!ws->n_cut || k8s_jcut_scan(&ws->jc, p, n, K8S_JCUT_EVENT, ws->cut, ws->n_cut) < 0)
-		ws->jc.n = 0;
-	ev = k8s_jcut_load(&ws->jc, p, n, 0, &jerr);
+	ev = k8s_jcut_decode(&ws->jc, p, n, K8S_JCUT_EVENT, ws->cut, ws->n_cut, &jerr);
 	if (!ev)
 		return fail(ws, -EBADMSG, "event is not JSON: %s (column %d)", jerr.text,
 		            jerr.column);

@@ -244,13 +244,12 @@ static void on_small_update(const json_t *old, const json_t *cur, void *arg)
 }
 
 /*
- * The speaker reads the spec of BgpConf, BgpPeer and Eip, and of its Node
- * the labels, spec and status.conditions and addresses. The rest goes as
- * it arrives: an Eip's status lists every address it gave (a megabyte of
- * JSON at 10,000 Services, sent again at each allocation), a BgpPeer's
- * the sessions of every node, a Node's its images.
+ * Of its Node the speaker reads the labels, spec and status.conditions
+ * and addresses; the rest of the status (images, capacity...) goes as it
+ * arrives. Of BgpConf, BgpPeer and Eip it reads the spec alone: their
+ * status is not even decoded (drop_status).
  */
-static void trim_small(json_t *obj, void *arg)
+static void trim_node(json_t *obj, void *arg)
 {
 	json_t *st = json_object_get(obj, "status");
 	const char *k;
@@ -258,12 +257,6 @@ static void trim_small(json_t *obj, void *arg)
 	void *tmp;
 
 	(void)arg;
-	if (!json_is_object(st))
-		return;
-	if (strcmp(k8s_obj_kind(obj) ? k8s_obj_kind(obj) : "", "Node")) {
-		json_object_del(obj, "status");
-		return;
-	}
 	json_object_foreach_safe(st, tmp, k, v)
 	{
 		if (strcmp(k, "conditions") && strcmp(k, "addresses"))
@@ -604,8 +597,7 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 		    .check = i == INF_SVC     ? check_svc
 		             : i == INF_SLICE ? check_slice
 		                              : check_obj,
-		    .transform = keyless ? NULL : trim_small,
-		    /* Of these the speaker reads the spec alone. */
+		    .transform = i == INF_NODE ? trim_node : NULL,
 		    .drop_status = i == INF_CONF || i == INF_PEER || i == INF_EIP,
 		    .arg = c,
 		};
