@@ -266,7 +266,8 @@ static void listener_open(struct speaker *s, const struct bgp_addr *a, uint16_t 
  * whose key changed (ops) are closed, so that a password that was just
  * replaced or removed opens no session; the router connects again, with
  * the key configured now. The others go to their peer as on_accept would
- * hand them (those of no peer are closed; on_accept logs such refusals).
+ * hand them; one of no peer is closed without the log line on_accept
+ * writes (it came in at the very moment of a key change).
  */
 static void listener_flush(struct speaker *s, struct listener *l, const struct bgp_md5_key *ops,
                            size_t n_ops)
