@@ -39,6 +39,12 @@ int bgp_addr_parse(const char *s, struct bgp_addr *a)
 	return 0;
 }
 
+bool bgp_addr_equal(const struct bgp_addr *a, const struct bgp_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : sizeof(a->bytes));
+}
+
 /* Strict decimal 0..max, digits only: "/024" is fine, "/+24", "/ 24", "/" are not. */
 static int parse_len(const char *s, unsigned max, unsigned *out)
 {

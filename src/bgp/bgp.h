@@ -432,6 +432,8 @@ int bgp_af_from_afi(uint16_t afi, uint8_t safi, enum bgp_af *af);
 int bgp_prefix_parse(const char *s, struct bgp_prefix *p);
 /* IPv4 or IPv6 literal (inet_pton); -EINVAL otherwise. */
 int bgp_addr_parse(const char *s, struct bgp_addr *a);
+/* Same family and the same address bytes (4 of them for IPv4). */
+bool bgp_addr_equal(const struct bgp_addr *a, const struct bgp_addr *b);
 /* Room for "ffff:...:ffff/128" plus NUL. */
 #define BGP_PREFIX_STRLEN 50
 /* "addr/len" into buf (caller-owned) and returns buf; "?" when p is invalid

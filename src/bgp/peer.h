@@ -69,7 +69,10 @@ int bgp_peer_route_del(struct bgp_peer *p, const struct bgp_prefix *pfx);
 /*
  * New configuration. Changes that the session negotiated (AS numbers,
  * router id, timers, capabilities, transport) restart it with Cease/6;
- * the rest (limits) apply in place.
+ * the rest (limits) apply in place. A changed, new or removed TCP-MD5
+ * key restarts it too, as FRR and BIRD do: the open connection keeps the
+ * key it was made with; only the next one (bgp_sock_connect, or the
+ * owner's listener) proves the new one.
  */
 int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg);
 

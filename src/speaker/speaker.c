@@ -1,5 +1,6 @@
 #include "speaker/speaker.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bgp/md5_keys.h"
 #include "bgp/peer.h"
 #include "bgp/prefix_set.h"
 #include "bgp/sock.h"
@@ -28,6 +30,7 @@ struct listener {
 	int fd;
 	struct bgp_addr addr;
 	uint16_t port;
+	struct bgp_md5_keys keys; /* RFC 2385 keys installed on fd */
 	ev_io io;
 	struct speaker *s;
 };
@@ -226,6 +229,7 @@ static void listeners_close(struct speaker *s)
 	for (size_t i = 0; i < s->n_ls; i++) {
 		ev_io_stop(s->loop, &s->ls[i].io);
 		close(s->ls[i].fd);
+		bgp_md5_keys_fini(&s->ls[i].keys);
 	}
 	s->n_ls = 0;
 }
@@ -248,10 +252,107 @@ static void listener_open(struct speaker *s, const struct bgp_addr *a, uint16_t 
 	l->fd = fd;
 	l->addr = *a;
 	l->port = port;
+	bgp_md5_keys_init(&l->keys);
 	l->s = s;
 	ev_io_init(&l->io, on_accept, fd, EV_READ);
 	l->io.data = l;
 	ev_io_start(s->loop, &l->io);
+}
+
+/*
+ * Connections that the kernel completed on l before its keys changed were
+ * signed with the keys of then: it copies the listener's key for the
+ * address into each connection at the handshake. Those from an address
+ * whose key changed (ops) are closed, so that a password that was just
+ * replaced or removed opens no session; the router connects again, with
+ * the key configured now. The others go to their peer as on_accept would
+ * hand them; one of no peer is closed without the log line on_accept
+ * writes (it came in at the very moment of a key change).
+ */
+static void listener_flush(struct speaker *s, struct listener *l, const struct bgp_md5_key *ops,
+                           size_t n_ops)
+{
+	struct bgp_addr remote;
+	struct speaker_peer *sp;
+	char str[INET6_ADDRSTRLEN];
+	int fd;
+
+	for (;;) {
+		bool changed = false;
+
+		fd = bgp_sock_accept(l->fd, &remote, NULL);
+		/* A connection reset while queued, or of an unknown family
+		 * (closed by bgp_sock_accept): the next one. Else empty. */
+		if (fd == -ECONNABORTED || fd == -EINTR || fd == -EAFNOSUPPORT)
+			continue;
+		if (fd < 0)
+			break;
+		for (size_t i = 0; i < n_ops && !changed; i++)
+			changed = bgp_addr_equal(&ops[i].addr, &remote);
+		sp = changed ? NULL : peer_by_addr(s, &remote);
+		if (changed)
+			log_info("closed a BGP connection from %s accepted before its TCP-MD5 key "
+			         "changed",
+			         inet_ntop(remote.family, remote.bytes, str, sizeof(str)));
+		if (sp)
+			bgp_peer_accept(sp->peer, fd);
+		else
+			close(fd);
+	}
+}
+
+/*
+ * RFC 2385 keys of a listening socket: those of the peers of its family,
+ * no other (a key left behind would keep a removed or replaced password
+ * working, and refuse a router that no longer signs). IPv6 listeners are
+ * v6-only (bgp_sock_listen), so an IPv4 peer only ever arrives on an IPv4
+ * listener: its key goes there, never as a v4-mapped address. Two
+ * BgpPeers with one address: the first one's key, as peer_by_addr finds
+ * the first one. Unchanged keys cost no system call.
+ */
+static void listener_keys(struct speaker *s, struct listener *l)
+{
+	struct bgp_md5_keys want;
+	struct bgp_md5_key *ops = NULL;
+	size_t n_ops = 0;
+	char str[INET6_ADDRSTRLEN];
+	int r = 0;
+
+	bgp_md5_keys_init(&want);
+	for (size_t i = 0; i < s->n_peers && !r; i++) {
+		const struct bgp_peer_cfg *pc = bgp_peer_config(s->peers[i].peer);
+
+		if (pc->remote.family == l->addr.family && *pc->md5_key &&
+		    !bgp_md5_keys_find(&want, &pc->remote))
+			r = bgp_md5_keys_set(&want, &pc->remote, pc->md5_key);
+	}
+	if (!r)
+		r = bgp_md5_keys_diff(&want, &l->keys, &ops, &n_ops);
+	if (r < 0)
+		log_err("BgpConf default: TCP-MD5 keys of the listening socket left as they "
+		        "were: %s",
+		        strerror(-r));
+	for (size_t i = 0; i < n_ops; i++) {
+		const struct bgp_md5_key *op = &ops[i];
+
+		inet_ntop(op->addr.family, op->addr.bytes, str, sizeof(str));
+		r = bgp_sock_set_md5(l->fd, &op->addr, op->key);
+		/* Recorded as installed only when the kernel took it: what
+		 * failed is tried again at the next change. */
+		if (r < 0)
+			log_err("BgpConf default: cannot %s the TCP-MD5 key for %s on port %u: %s",
+			        *op->key ? "install" : "remove", str, l->port, strerror(-r));
+		else if (bgp_md5_keys_set(&l->keys, &op->addr, op->key) < 0)
+			/* Kept in the kernel, forgotten here: set again next time. */
+			log_warn("TCP-MD5 key for %s: out of memory", str);
+		else
+			log_info("TCP-MD5 key for %s %s on the listening socket (port %u)", str,
+			         *op->key ? "installed" : "removed", l->port);
+	}
+	if (n_ops)
+		listener_flush(s, l, ops, n_ops);
+	free(ops);
+	bgp_md5_keys_fini(&want);
 }
 
 static void listeners_apply(struct speaker *s, const struct cfg_bgp_conf *c)
@@ -275,14 +376,8 @@ static void listeners_apply(struct speaker *s, const struct cfg_bgp_conf *c)
 		for (size_t i = 0; port > 0 && i < n; i++)
 			listener_open(s, &addrs[i], (uint16_t)port);
 	}
-	/* RFC 2385 keys live on the listening socket, one per peer address. */
 	for (size_t i = 0; i < s->n_ls; i++)
-		for (size_t k = 0; k < s->n_peers; k++) {
-			const struct bgp_peer_cfg *pc = bgp_peer_config(s->peers[k].peer);
-
-			if (pc->remote.family == s->ls[i].addr.family && *pc->md5_key)
-				bgp_sock_set_md5(s->ls[i].fd, &pc->remote, pc->md5_key);
-		}
+		listener_keys(s, &s->ls[i]);
 }
 
 /* ---- routes ---- */
