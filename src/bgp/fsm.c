@@ -222,8 +222,8 @@ static uint64_t idle_hold_delay(struct bgp_fsm *f)
 /*
  * RFC 4486 section 4 / RFC 4271 8.1.1: the peer sent more prefixes than
  * we keep. Reconnecting at once would only make it send its whole table
- * again, so the FSM stays Idle for the idle hold (doubling on repeats, as
- * BIRD's error wait time and FRR's maximum-prefix restart do); Idle
+ * again, so the FSM stays Idle for the idle hold (FRR's maximum-prefix
+ * restart; doubling on repeats as BIRD's error wait time does); Idle
  * refuses the peer's connections meanwhile (bgp_fsm_accept).
  */
 static int prefix_limit(struct bgp_fsm *f, const struct bgp_error *e, uint64_t now, uint32_t rand,
