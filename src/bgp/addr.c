@@ -22,6 +22,11 @@ int bgp_af_from_afi(uint16_t afi, uint8_t safi, enum bgp_af *af)
 	return 0;
 }
 
+uint16_t bgp_af_to_afi(enum bgp_af af)
+{
+	return af == BGP_AF_IPV6 ? BGP_AFI_IPV6 : BGP_AFI_IPV4;
+}
+
 int bgp_addr_parse(const char *s, struct bgp_addr *a)
 {
 	struct bgp_addr tmp;

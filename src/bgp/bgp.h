@@ -337,6 +337,13 @@ ssize_t bgp_keepalive_encode(uint8_t *buf, size_t cap);
 ssize_t bgp_notification_encode(uint8_t *buf, size_t cap, uint8_t code, uint8_t subcode,
                                 const uint8_t *data, size_t data_len);
 ssize_t bgp_route_refresh_encode(uint8_t *buf, size_t cap, uint16_t afi, uint8_t safi);
+/*
+ * The NOTIFICATION for a peer past our limit for family af (RFC 4486
+ * section 4): Cease / Maximum Number of Prefixes Reached, data AFI (2
+ * octets), SAFI (1 octet), upper bound max (4 octets). Fills *err, the
+ * form the FSM's PREFIX_LIMIT event takes.
+ */
+void bgp_cease_max_prefix(struct bgp_error *err, enum bgp_af af, uint32_t max);
 
 /*
  * Attributes that berth originates for its routes. Encoded once per
@@ -423,6 +430,8 @@ size_t bgp_update_overhead(enum bgp_af af, const struct bgp_out_attrs *out, bool
 
 /* 0, or -EAFNOSUPPORT for anything but IPv4/IPv6 unicast. */
 int bgp_af_from_afi(uint16_t afi, uint8_t safi, enum bgp_af *af);
+/* The reverse: BGP_AFI_IPV4 or BGP_AFI_IPV6 (the SAFI is unicast). */
+uint16_t bgp_af_to_afi(enum bgp_af af);
 /*
  * "192.0.2.1/32", "2001:db8::/32"; without "/len" a host route. -EINVAL for
  * bad syntax, a length past 32/128, or bits set past the length

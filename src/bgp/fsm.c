@@ -6,7 +6,8 @@
  * Simplifications against the RFC's full event list: no DelayOpen, no
  * collision detection inside one FSM (see fsm_collision.c), automatic
  * restart with backoff instead of AutomaticStart events, and
- * DampPeerOscillations reduced to the doubling backoff.
+ * DampPeerOscillations reduced to the doubling backoff plus a doubling
+ * IdleHoldTimer after a prefix-limit Cease (see prefix_limit below).
  */
 #include "bgp/fsm_int.h"
 
@@ -27,6 +28,9 @@ void bgp_fsm_config_defaults(struct bgp_fsm_config *cfg)
 	cfg->retry_start_ms = BGP_FSM_RETRY_START_MS;
 	cfg->retry_max_ms = BGP_FSM_RETRY_MAX_MS;
 	cfg->backoff_reset_ms = BGP_FSM_BACKOFF_RESET_MS;
+	cfg->idle_hold_ms = BGP_FSM_IDLE_HOLD_MS;
+	cfg->idle_hold_max_ms = BGP_FSM_IDLE_HOLD_MAX_MS;
+	cfg->idle_hold_reset_ms = BGP_FSM_IDLE_HOLD_RESET_MS;
 }
 
 static void timers_off(struct bgp_fsm *f)
@@ -114,6 +118,7 @@ static void do_connect(struct bgp_fsm *f, uint64_t now, struct bgp_fsm_actions *
 static void start(struct bgp_fsm *f, uint64_t now, struct bgp_fsm_actions *out)
 {
 	timers_off(f);
+	f->idle_hold = false;
 	if (f->cfg.passive) {
 		/* RFC 4271 8.1.1: passive peers only listen, in Active. */
 		f->state = BGP_FSM_ACTIVE;
@@ -137,6 +142,8 @@ static void conn_end(struct bgp_fsm *f, uint64_t now, uint32_t rand, struct bgp_
 		out->flags |= BGP_FSM_ACT_SESSION_DOWN;
 		if (now - f->established_at >= f->cfg.backoff_reset_ms)
 			f->failures = 0;
+		if (now - f->established_at >= f->cfg.idle_hold_reset_ms)
+			f->overflows = 0;
 	}
 	out->flags |= BGP_FSM_ACT_CLOSE;
 	set_down(f, out, r, code, subcode);
@@ -192,7 +199,70 @@ static void shut(struct bgp_fsm *f, struct bgp_fsm_actions *out, enum bgp_fsm_re
 	if (f->state != BGP_FSM_IDLE)
 		set_down(f, out, r, notified ? BGP_ERR_CEASE : 0, notified ? cease_subcode : 0);
 	f->state = BGP_FSM_IDLE;
+	f->idle_hold = false;
 	timers_off(f);
+}
+
+/* idle_hold_ms doubled per earlier consecutive overflow, capped. */
+static uint64_t idle_hold_delay(struct bgp_fsm *f)
+{
+	uint64_t d = f->cfg.idle_hold_ms, cap = f->cfg.idle_hold_max_ms;
+
+	if (cap < d)
+		cap = d;
+	for (uint32_t i = 0; i < f->overflows && d < cap; i++)
+		d <<= 1;
+	if (d > cap)
+		d = cap;
+	if (f->overflows < UINT32_MAX)
+		f->overflows++;
+	return d;
+}
+
+/*
+ * RFC 4486 section 4 / RFC 4271 8.1.1: the peer sent more prefixes than
+ * we keep. Reconnecting at once would only make it send its whole table
+ * again, so the FSM stays Idle for the idle hold (FRR's maximum-prefix
+ * restart; doubling on repeats as BIRD's error wait time does); Idle
+ * refuses the peer's connections meanwhile (bgp_fsm_accept).
+ */
+static int prefix_limit(struct bgp_fsm *f, const struct bgp_error *e, uint64_t now, uint32_t rand,
+                        struct bgp_fsm_actions *out)
+{
+	uint64_t hold;
+
+	if (!e)
+		return -EINVAL;
+	/* Received routes are counted only while Established. */
+	if (f->state != BGP_FSM_ESTABLISHED)
+		return 0;
+	notify(out, e->code, e->subcode, e->data,
+	       e->data_len < sizeof(e->data) ? e->data_len : sizeof(e->data));
+	conn_end(f, now, rand, out, BGP_FSM_R_PREFIX_LIMIT, e->code, e->subcode, false);
+	if (f->oneshot || !f->cfg.idle_hold_ms)
+		return 0;
+	hold = idle_hold_delay(f);
+	f->retry_at = now + hold;
+	f->idle_hold = true;
+	out->idle_hold_ms = (uint32_t)hold;
+	return 0;
+}
+
+/* The operator acted on the limit: forgive, and end a hold at once. */
+static int limits_changed(struct bgp_fsm *f, const struct bgp_fsm_config *cfg, uint64_t now,
+                          struct bgp_fsm_actions *out)
+{
+	if (!cfg)
+		return -EINVAL;
+	f->cfg.idle_hold_ms = cfg->idle_hold_ms;
+	f->cfg.idle_hold_max_ms = cfg->idle_hold_max_ms;
+	f->cfg.idle_hold_reset_ms = cfg->idle_hold_reset_ms;
+	f->overflows = 0;
+	if (f->state == BGP_FSM_IDLE && f->idle_hold && !f->oneshot && !f->cfg.admin_down) {
+		f->failures = 0;
+		start(f, now, out);
+	}
+	return 0;
 }
 
 static void open_sent(struct bgp_fsm *f, uint64_t now, bool outgoing, struct bgp_fsm_actions *out)
@@ -353,9 +423,14 @@ static int ev_config(struct bgp_fsm *f, const struct bgp_fsm_config *cfg, uint64
 			shut(f, out, BGP_FSM_R_ADMIN_STOP, BGP_ERR_CEASE_ADMIN_SHUTDOWN);
 		f->cfg = *cfg;
 		f->failures = 0;
+		f->overflows = 0;
 		return 0;
 	}
-	/* Waiting out a backoff: the new config applies on the restart. */
+	/*
+	 * Waiting out a backoff or an idle hold: the new config applies on
+	 * the restart (new AS numbers or timers do not make the peer send
+	 * fewer prefixes; LIMITS_CHANGED and admin actions end a hold).
+	 */
 	if (f->state == BGP_FSM_IDLE && !was_down) {
 		f->cfg = *cfg;
 		return 0;
@@ -380,9 +455,11 @@ int bgp_fsm_handle(struct bgp_fsm *fsm, const struct bgp_fsm_event *ev, uint64_t
 
 	switch (ev->type) {
 	case BGP_FSM_EV_MANUAL_START:
+		/* An operator's start (admin up) also ends an idle hold. */
 		fsm->cfg.admin_down = false;
 		if (fsm->state == BGP_FSM_IDLE && !fsm->oneshot) {
 			fsm->failures = 0;
+			fsm->overflows = 0;
 			start(fsm, now_ms, out);
 		}
 		return 0;
@@ -390,6 +467,7 @@ int bgp_fsm_handle(struct bgp_fsm *fsm, const struct bgp_fsm_event *ev, uint64_t
 		/* RFC 4271 8.2.2: ManualStop zeroes the ConnectRetryCounter. */
 		fsm->cfg.admin_down = true;
 		fsm->failures = 0;
+		fsm->overflows = 0;
 		shut(fsm, out, BGP_FSM_R_ADMIN_STOP, BGP_ERR_CEASE_ADMIN_SHUTDOWN);
 		return 0;
 	case BGP_FSM_EV_PEER_UNCONFIGURED:
@@ -428,6 +506,10 @@ int bgp_fsm_handle(struct bgp_fsm *fsm, const struct bgp_fsm_event *ev, uint64_t
 	case BGP_FSM_EV_TIMER:
 		ev_timer(fsm, now_ms, ev->rand, out);
 		return 0;
+	case BGP_FSM_EV_PREFIX_LIMIT:
+		return prefix_limit(fsm, ev->err, now_ms, ev->rand, out);
+	case BGP_FSM_EV_LIMITS_CHANGED:
+		return limits_changed(fsm, ev->cfg, now_ms, out);
 	}
 	return -EINVAL;
 }
@@ -475,6 +557,7 @@ const char *bgp_fsm_reason_name(enum bgp_fsm_reason r)
 	    "notification received",
 	    "protocol error",
 	    "connection collision",
+	    "maximum number of prefixes reached",
 	};
 
 	if ((unsigned)r < sizeof(names) / sizeof(names[0]))

@@ -56,11 +56,14 @@ enum bgp_fsm_state {
 };
 
 /* Defaults filled by bgp_fsm_config_defaults(). */
-#define BGP_FSM_HOLD_DEFAULT     90     /* seconds, RFC 4271 section 10 */
-#define BGP_FSM_OPEN_HOLD_MS     240000 /* OpenSent hold, RFC 4271 8.2.2 */
-#define BGP_FSM_RETRY_START_MS   1000
-#define BGP_FSM_RETRY_MAX_MS     30000
-#define BGP_FSM_BACKOFF_RESET_MS 60000
+#define BGP_FSM_HOLD_DEFAULT       90     /* seconds, RFC 4271 section 10 */
+#define BGP_FSM_OPEN_HOLD_MS       240000 /* OpenSent hold, RFC 4271 8.2.2 */
+#define BGP_FSM_RETRY_START_MS     1000
+#define BGP_FSM_RETRY_MAX_MS       30000
+#define BGP_FSM_BACKOFF_RESET_MS   60000
+#define BGP_FSM_IDLE_HOLD_MS       60000  /* after a prefix limit, RFC 4271 8.1.1 */
+#define BGP_FSM_IDLE_HOLD_MAX_MS   900000 /* the doubling stops at 15 min */
+#define BGP_FSM_IDLE_HOLD_RESET_MS 900000 /* Established this long: start over */
 
 struct bgp_fsm_config {
 	uint32_t local_as;       /* 4-octet; > 65535 needs caps.as4 */
@@ -81,6 +84,19 @@ struct bgp_fsm_config {
 	uint32_t retry_start_ms;
 	uint32_t retry_max_ms;
 	uint32_t backoff_reset_ms;
+	/*
+	 * IdleHoldTime (RFC 4271 section 8.1.1, DampPeerOscillations) for the
+	 * one failure a reconnect cannot cure: after we end a session with
+	 * Cease/1 (RFC 4486, maximum number of prefixes reached) the FSM
+	 * stays Idle -- no connect, incoming connections refused -- for
+	 * idle_hold_ms, doubled per consecutive overflow up to
+	 * idle_hold_max_ms (or idle_hold_ms when that is larger); 0 means no
+	 * hold beyond the retry backoff. The count starts over once a session
+	 * stayed Established for idle_hold_reset_ms, and on any admin action.
+	 */
+	uint32_t idle_hold_ms;
+	uint32_t idle_hold_max_ms;
+	uint32_t idle_hold_reset_ms;
 	/* Capabilities we offer. as4_asn is overwritten with local_as. */
 	struct bgp_caps caps;
 };
@@ -98,13 +114,20 @@ enum bgp_fsm_event_type {
 	BGP_FSM_EV_PEER_UNCONFIGURED, /* peer removed: Cease/3, stays Idle */
 	BGP_FSM_EV_CONFIG_CHANGED,    /* ev.cfg replaces the config: Cease/6 */
 	BGP_FSM_EV_COLLISION_LOST,    /* bgp_fsm_collision() chose this one */
+	/* The peer went past our prefix limit: send ev.err (Cease/1, see
+	 * bgp_cease_max_prefix), close, hold Idle. Established only. */
+	BGP_FSM_EV_PREFIX_LIMIT,
+	/* The operator changed the prefix limit or the idle hold: ev.cfg's
+	 * idle_hold_* apply in place (nothing else of it), the overflow count
+	 * starts over and an idle hold in progress ends now. */
+	BGP_FSM_EV_LIMITS_CHANGED,
 };
 
 struct bgp_fsm_event {
 	enum bgp_fsm_event_type type;
 	const struct bgp_msg *msg;        /* MSG: borrowed for the call */
-	const struct bgp_error *err;      /* MSG_ERROR: borrowed for the call */
-	const struct bgp_fsm_config *cfg; /* CONFIG_CHANGED: copied */
+	const struct bgp_error *err;      /* MSG_ERROR, PREFIX_LIMIT: borrowed */
+	const struct bgp_fsm_config *cfg; /* CONFIG_CHANGED, LIMITS_CHANGED: copied */
 	/*
 	 * Any uniformly random value, fresh for every event: the FSM draws
 	 * the retry jitter from it so that it needs no random source itself.
@@ -125,6 +148,7 @@ enum bgp_fsm_reason {
 	BGP_FSM_R_NOTIF_RECEIVED,  /* code/subcode: what the peer sent */
 	BGP_FSM_R_PROTOCOL_ERROR,  /* code/subcode: what we sent */
 	BGP_FSM_R_COLLISION,       /* lost a collision, sent 6/7 */
+	BGP_FSM_R_PREFIX_LIMIT,    /* the peer sent too many prefixes, sent 6/1 */
 };
 
 struct bgp_fsm_down {
@@ -168,6 +192,8 @@ struct bgp_fsm_actions {
 	/* Set whenever a connection attempt or session ended, not only with
 	 * SESSION_DOWN: log it when reason != NONE. */
 	struct bgp_fsm_down down;
+	/* PREFIX_LIMIT: how long the FSM now stays Idle, 0 = no idle hold. */
+	uint32_t idle_hold_ms;
 };
 
 /*
@@ -177,10 +203,12 @@ struct bgp_fsm_actions {
 struct bgp_fsm {
 	struct bgp_fsm_config cfg;
 	enum bgp_fsm_state state;
-	bool outgoing;     /* the current connection was initiated by us */
-	bool oneshot;      /* second FSM of a collision: never restarts */
-	uint32_t failures; /* consecutive failures, drives the backoff */
-	uint64_t retry_at; /* Idle: restart; Active: connect; Connect: timeout */
+	bool outgoing;      /* the current connection was initiated by us */
+	bool oneshot;       /* second FSM of a collision: never restarts */
+	uint32_t failures;  /* consecutive failures, drives the backoff */
+	uint32_t overflows; /* consecutive prefix-limit resets: the idle hold */
+	bool idle_hold;     /* Idle until retry_at because of a prefix limit */
+	uint64_t retry_at;  /* Idle: restart; Active: connect; Connect: timeout */
 	uint64_t hold_at;
 	uint64_t keepalive_at;
 	uint64_t established_at;
@@ -236,7 +264,8 @@ enum bgp_fsm_collision {
  */
 enum bgp_fsm_collision bgp_fsm_collision(const struct bgp_fsm *a, const struct bgp_fsm *b);
 
-/* Makes the collision survivor the main FSM, keeping main's backoff. */
+/* Makes the collision survivor the main FSM, keeping main's backoff and
+ * overflow count. */
 void bgp_fsm_adopt(struct bgp_fsm *main_fsm, const struct bgp_fsm *survivor);
 
 const char *bgp_fsm_state_name(enum bgp_fsm_state s);

@@ -90,7 +90,7 @@ enum bgp_fsm_collision bgp_fsm_collision(const struct bgp_fsm *a, const struct b
 void bgp_fsm_adopt(struct bgp_fsm *main_fsm, const struct bgp_fsm *survivor)
 {
 	struct bgp_fsm_config cfg = main_fsm->cfg;
-	uint32_t failures = main_fsm->failures;
+	uint32_t failures = main_fsm->failures, overflows = main_fsm->overflows;
 
 	if (main_fsm == survivor)
 		return;
@@ -98,5 +98,6 @@ void bgp_fsm_adopt(struct bgp_fsm *main_fsm, const struct bgp_fsm *survivor)
 	/* The admin state lives in main's config: the loser's Cease set none. */
 	main_fsm->cfg = cfg;
 	main_fsm->failures = failures;
+	main_fsm->overflows = overflows;
 	main_fsm->oneshot = false;
 }

@@ -181,6 +181,19 @@ ssize_t bgp_notification_encode(uint8_t *buf, size_t cap, uint8_t code, uint8_t 
 	return (ssize_t)len;
 }
 
+void bgp_cease_max_prefix(struct bgp_error *err, enum bgp_af af, uint32_t max)
+{
+	bgp_err_clear(err);
+	err->action = BGP_UPD_SESSION_RESET;
+	err->code = BGP_ERR_CEASE;
+	err->subcode = BGP_ERR_CEASE_MAX_PREFIX;
+	err->data_len = 7;
+	bgp_put16(err->data, bgp_af_to_afi(af));
+	err->data[2] = BGP_SAFI_UNICAST;
+	bgp_put32(err->data + 3, max);
+	err->reason = "maximum number of prefixes reached";
+}
+
 ssize_t bgp_route_refresh_encode(uint8_t *buf, size_t cap, uint16_t afi, uint8_t safi)
 {
 	if (cap < 23)

@@ -336,9 +336,10 @@ static void log_malformed(struct bgp_peer *p, const struct bgp_error *err)
 	         p->cfg.name, t, err->reason ? err->reason : "?", action[err->action]);
 }
 
-/* Returns -EOVERFLOW when the peer went past the maximum. */
+/* Returns -EOVERFLOW when the peer went past the maximum of family *over. */
 static int account_update(struct bgp_peer *p, const struct bgp_update *u,
-                          const struct bgp_error *err, const struct bgp_session_params *sp)
+                          const struct bgp_error *err, const struct bgp_session_params *sp,
+                          enum bgp_af *over)
 {
 	bool withdraw_all = err->action >= BGP_UPD_TREAT_AS_WITHDRAW;
 	const struct bgp_attrs *a = &u->attrs;
@@ -363,8 +364,12 @@ static int account_update(struct bgp_peer *p, const struct bgp_update *u,
 			                af ? AF_INET6 : AF_INET, sp->addpath_rx[af], !withdraw_all);
 	}
 	(void)r; /* the decoder validated the NLRI already */
-	if (p->cfg.max_prefixes && p->received.n > p->cfg.max_prefixes)
-		return -EOVERFLOW;
+	for (int af = 0; af < BGP_AF_COUNT; af++) {
+		if (p->cfg.max_prefixes[af] && p->st.received[af] > p->cfg.max_prefixes[af]) {
+			*over = (enum bgp_af)af;
+			return -EOVERFLOW;
+		}
+	}
 	return 0;
 }
 
@@ -410,6 +415,10 @@ static void conn_exec(struct conn *c, const struct bgp_fsm_actions *a)
 		         bgp_fsm_reason_name(a->down.reason), a->down.code ? ", " : "",
 		         a->down.code ? bgp_err_name(a->down.code, a->down.subcode) : "");
 	}
+	if (a->idle_hold_ms)
+		log_warn("%s: staying idle for %u.%03u s, refusing the peer's connections (idle "
+		         "hold: doubles on each repeat)",
+		         p->cfg.name, a->idle_hold_ms / 1000, a->idle_hold_ms % 1000);
 	if (a->flags & BGP_FSM_ACT_CONNECT)
 		conn_connect(c);
 	if (a->flags & BGP_FSM_ACT_SESSION_UP) {
@@ -477,6 +486,22 @@ static void conn_event(struct conn *c, struct bgp_fsm_event *ev)
 	peer_rearm(p);
 }
 
+/*
+ * The peer went past our limit for family af: Cease/1 naming that family
+ * and the limit (RFC 4486 section 4); the FSM then holds the session Idle.
+ */
+static void conn_prefix_limit(struct conn *c, enum bgp_af af)
+{
+	struct bgp_peer *p = c->peer;
+	struct bgp_error cease;
+	struct bgp_fsm_event ev = {.type = BGP_FSM_EV_PREFIX_LIMIT, .err = &cease};
+
+	bgp_cease_max_prefix(&cease, af, p->cfg.max_prefixes[af]);
+	log_warn("%s: peer sent more than %u %s prefixes", p->cfg.name, p->cfg.max_prefixes[af],
+	         af == BGP_AF_IPV6 ? "IPv6" : "IPv4");
+	conn_event(c, &ev);
+}
+
 /* ---- socket callbacks ---- */
 
 static void conn_read(struct conn *c)
@@ -523,26 +548,10 @@ static void conn_read(struct conn *c)
 		p->st.msgs_in++;
 		if (msg.type == BGP_MSG_UPDATE && c->fsm.state == BGP_FSM_ESTABLISHED) {
 			p->st.updates_in++;
-			if (account_update(p, &msg.u.update, &err, &c->fsm.session.params) < 0) {
-				/* RFC 4486 section 4: Cease/1 carries AFI, SAFI and the limit. */
-				struct bgp_error cease = {.action = BGP_UPD_SESSION_RESET,
-				                          .code = BGP_ERR_CEASE,
-				                          .subcode = BGP_ERR_CEASE_MAX_PREFIX,
-				                          .data_len = 7,
-				                          .reason =
-				                              "maximum number of prefixes reached"};
-				uint32_t max = p->cfg.max_prefixes;
+			enum bgp_af af;
 
-				cease.data[1] = BGP_AFI_IPV4;
-				cease.data[2] = BGP_SAFI_UNICAST;
-				cease.data[3] = (uint8_t)(max >> 24);
-				cease.data[4] = (uint8_t)(max >> 16);
-				cease.data[5] = (uint8_t)(max >> 8);
-				cease.data[6] = (uint8_t)max;
-				log_warn("%s: peer sent more than %u prefixes", p->cfg.name, max);
-				ev.type = BGP_FSM_EV_MSG_ERROR;
-				ev.err = &cease;
-				conn_event(c, &ev);
+			if (account_update(p, &msg.u.update, &err, &c->fsm.session.params, &af)) {
+				conn_prefix_limit(c, af);
 				return;
 			}
 		}
@@ -732,6 +741,8 @@ void bgp_peer_accept(struct bgp_peer *p, int fd)
 		conn_event(p->alt, &ev);
 		break;
 	default:
+		log_debug("%s: refused a connection: %s", p->cfg.name,
+		          p->cur->fsm.idle_hold ? "idle hold after the prefix limit" : "Idle");
 		close(fd);
 		break;
 	}
@@ -869,15 +880,27 @@ static bool session_cfg_equal(const struct bgp_peer_cfg *a, const struct bgp_pee
 	struct bgp_peer_cfg x = *a, y = *b;
 
 	/* Fields that apply without a new session. */
-	x.max_prefixes = y.max_prefixes = 0;
+	memset(x.max_prefixes, 0, sizeof(x.max_prefixes));
+	memset(y.max_prefixes, 0, sizeof(y.max_prefixes));
+	x.fsm.idle_hold_ms = y.fsm.idle_hold_ms = 0;
+	x.fsm.idle_hold_max_ms = y.fsm.idle_hold_max_ms = 0;
+	x.fsm.idle_hold_reset_ms = y.fsm.idle_hold_reset_ms = 0;
 	memcpy(x.name, y.name, sizeof(x.name));
 	x.fsm.admin_down = y.fsm.admin_down = false;
 	return !memcmp(&x, &y, sizeof(x));
 }
 
+static bool limits_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg *b)
+{
+	return !memcmp(a->max_prefixes, b->max_prefixes, sizeof(a->max_prefixes)) &&
+	       a->fsm.idle_hold_ms == b->fsm.idle_hold_ms &&
+	       a->fsm.idle_hold_max_ms == b->fsm.idle_hold_max_ms &&
+	       a->fsm.idle_hold_reset_ms == b->fsm.idle_hold_reset_ms;
+}
+
 int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg)
 {
-	bool was_down = p->cfg.fsm.admin_down;
+	bool was_down = p->cfg.fsm.admin_down, limits = !limits_equal(&p->cfg, cfg);
 
 	if (!session_cfg_equal(&p->cfg, cfg)) {
 		struct bgp_fsm_event ev = {.type = BGP_FSM_EV_CONFIG_CHANGED, .cfg = &cfg->fsm};
@@ -889,15 +912,21 @@ int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg)
 			p->alt->in_use = false;
 		}
 		conn_event(p->cur, &ev);
-		return 0;
-	}
-	p->cfg.max_prefixes = cfg->max_prefixes;
-	p->cfg.fsm.admin_down = cfg->fsm.admin_down;
-	if (was_down != cfg->fsm.admin_down) {
+	} else if (was_down != cfg->fsm.admin_down) {
 		struct bgp_fsm_event ev = {.type = cfg->fsm.admin_down ? BGP_FSM_EV_MANUAL_STOP
 		                                                       : BGP_FSM_EV_MANUAL_START};
 
+		p->cfg.fsm.admin_down = cfg->fsm.admin_down;
 		log_info("%s: admin %s", cfg->name, cfg->fsm.admin_down ? "down" : "up");
+		conn_event(p->cur, &ev);
+	}
+	/* After a config change (which waits out an idle hold): the limits
+	 * end the hold, with the new config. */
+	if (limits) {
+		struct bgp_fsm_event ev = {.type = BGP_FSM_EV_LIMITS_CHANGED, .cfg = &cfg->fsm};
+
+		log_info("%s: prefix limit or idle hold changed", cfg->name);
+		p->cfg = *cfg;
 		conn_event(p->cur, &ev);
 	}
 	return 0;

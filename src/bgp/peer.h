@@ -6,7 +6,7 @@
  * speaker) keeps: at session start it loads the whole set into its
  * Adj-RIB-Out, afterwards the owner reports each change with
  * bgp_peer_route_add/del. Routes received from the peer are validated
- * (RFC 7606), counted against a maximum and never installed.
+ * (RFC 7606), counted against a maximum per family and never installed.
  */
 #ifndef BERTH_BGP_PEER_H
 #define BERTH_BGP_PEER_H
@@ -29,7 +29,9 @@ struct bgp_peer_cfg {
 	int tcp_mss;           /* 0: kernel default */
 	struct bgp_fsm_config fsm;
 	bool ebgp;
-	uint32_t max_prefixes; /* received routes kept in count; 0 = no limit */
+	/* Received routes kept in count, per family (BGP_AF_*); past one the
+	 * session ends with Cease/1 and the FSM's idle hold. 0 = no limit. */
+	uint32_t max_prefixes[BGP_AF_COUNT];
 	/* Next hops for the family that is not the session's own; family 0
 	 * means: a global address of the interface that carries the session. */
 	struct bgp_addr nexthop4;
@@ -69,10 +71,12 @@ int bgp_peer_route_del(struct bgp_peer *p, const struct bgp_prefix *pfx);
 /*
  * New configuration. Changes that the session negotiated (AS numbers,
  * router id, timers, capabilities, transport) restart it with Cease/6;
- * the rest (limits) apply in place. A changed, new or removed TCP-MD5
- * key restarts it too, as FRR and BIRD do: the open connection keeps the
- * key it was made with; only the next one (bgp_sock_connect, or the
- * owner's listener) proves the new one.
+ * the rest (limits) apply in place; a change of the prefix limits or the
+ * idle hold ends an idle hold in progress (the operator acted on the
+ * cause). A changed, new or removed TCP-MD5 key restarts it too, as FRR
+ * and BIRD do: the open connection keeps the key it was made with; only
+ * the next one (bgp_sock_connect, or the owner's listener) proves the
+ * new one.
  */
 int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg);
 

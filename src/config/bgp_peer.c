@@ -23,7 +23,13 @@ static const char *const conf_known[] = {
 static const char *const multihop_known[] = {"enabled", "multihopTtl", NULL};
 static const char *const timers_known[] = {"config", NULL};
 static const char *const timers_config_known[] = {
-    "connectRetry", "holdTime", "keepaliveInterval", "minimumAdvertisementInterval", NULL,
+    "connectRetry",
+    "holdTime",
+    "keepaliveInterval",
+    "minimumAdvertisementInterval",
+    /* berth extension (GoBGP TimersConfig.IdleHoldTimeAfterReset) */
+    "idleHoldTimeAfterReset",
+    NULL,
 };
 static const char *const transport_known[] = {
     "mtuDiscovery",
@@ -35,7 +41,15 @@ static const char *const transport_known[] = {
     "localAddress",
     NULL,
 };
-static const char *const afi_safi_known[] = {"mpGracefulRestart", "config", "addPaths", NULL};
+static const char *const afi_safi_known[] = {
+    "mpGracefulRestart",
+    "config",
+    "addPaths",
+    /* berth extension (GoBGP AfiSafi.PrefixLimits) */
+    "prefixLimits",
+    NULL,
+};
+static const char *const prefix_limits_known[] = {"maxPrefixes", NULL};
 static const char *const config_only[] = {"config", NULL};
 static const char *const enabled_only[] = {"enabled", NULL};
 static const char *const afi_safi_config_known[] = {"family", "enabled", NULL};
@@ -177,7 +191,11 @@ static int cfg_dec_timers(struct cfg_dec *d, const json_t *c, struct cfg_timers 
 		                       "must not be 0 unless holdTime is 0");
 	else if (!t->hold_time && t->keepalive_interval)
 		return cfg_dec_fail_at(d, c, "keepaliveInterval", "must be 0 when holdTime is 0");
-	return timer(d, c, "minimumAdvertisementInterval", 0, 65535, &t->min_adv_interval);
+	if ((rc = timer(d, c, "minimumAdvertisementInterval", 0, 65535, &t->min_adv_interval)) < 0)
+		return rc;
+	/* 0 would reconnect at once into the same flood of prefixes. */
+	rc = timer(d, c, "idleHoldTimeAfterReset", 1, 65535, &t->idle_hold_after_reset);
+	return rc < 0 ? rc : 0;
 }
 
 static int cfg_dec_transport(struct cfg_dec *d, const json_t *o, struct cfg_transport *t)
@@ -243,6 +261,15 @@ static int cfg_dec_afi_safi(struct cfg_dec *d, const json_t *item, struct cfg_af
 	if (rc) {
 		if ((rc = cfg_dec_bool(d, cfg, "receive", &a->add_paths_receive)) >= 0)
 			rc = u32(d, cfg, "sendMax", 0, UINT32_MAX, &a->add_paths_send_max);
+		cfg_dec_pop(d, mark);
+		if (rc < 0)
+			return rc;
+	}
+	rc = enter(d, item, "prefixLimits", prefix_limits_known, &cfg, &mark);
+	if (rc < 0)
+		return rc;
+	if (rc) {
+		rc = u32(d, cfg, "maxPrefixes", 0, UINT32_MAX, &a->max_prefixes);
 		cfg_dec_pop(d, mark);
 		if (rc < 0)
 			return rc;

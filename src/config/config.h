@@ -241,6 +241,11 @@ struct cfg_timers {
 	uint32_t hold_time;          /* holdTime, 0 or 3..65535 (RFC 4271 section 4.2) */
 	uint32_t keepalive_interval; /* keepaliveInterval, < holdTime; holdTime / 3 if absent */
 	uint32_t min_adv_interval;   /* minimumAdvertisementInterval, 0 = speaker default */
+	/* idleHoldTimeAfterReset, 1..65535: berth extension (GoBGP's
+	 * TimersConfig name): how long the session stays Idle after berth
+	 * ended it for too many prefixes, doubling on repeats; 0 = absent,
+	 * the speaker's default (60 s). */
+	uint32_t idle_hold_after_reset;
 };
 
 /* Transport */
@@ -263,6 +268,9 @@ struct cfg_afi_safi {
 	bool mp_graceful_restart;    /* mpGracefulRestart.config.enabled */
 	bool add_paths_receive;      /* addPaths.config.receive */
 	uint32_t add_paths_send_max; /* addPaths.config.sendMax */
+	/* prefixLimits.maxPrefixes: berth extension (GoBGP's AfiSafi.PrefixLimits):
+	 * routes of this family the peer may send; 0 = absent, --max-received */
+	uint32_t max_prefixes;
 };
 
 struct cfg_bgp_peer {

@@ -66,7 +66,13 @@ void speaker_peer_cfg(const struct speaker_opts *o, const struct cfg_bgp_conf *c
 		pc->ttl = (int)bp->ebgp_multihop.multihop_ttl;
 	else if (pc->ebgp)
 		pc->ttl = 1;
-	pc->max_prefixes = o->max_received;
+	/* --max-received per family, unless afiSafis[].prefixLimits says
+	 * otherwise (below); the idle hold after an overflow from the BgpPeer,
+	 * else the FSM's default. */
+	for (int af = 0; af < BGP_AF_COUNT; af++)
+		pc->max_prefixes[af] = o->max_received;
+	if (bp->timers.idle_hold_after_reset)
+		f->idle_hold_ms = bp->timers.idle_hold_after_reset * 1000u;
 	pc->nexthop4 = o->nexthop4;
 	pc->nexthop6 = o->nexthop6;
 	if (node && !pc->nexthop6.family) {
@@ -81,6 +87,8 @@ void speaker_peer_cfg(const struct speaker_opts *o, const struct cfg_bgp_conf *c
 	for (size_t i = 0; i < bp->n_afi_safis; i++) {
 		const struct cfg_afi_safi *as = &bp->afi_safis[i];
 
+		if (as->max_prefixes)
+			pc->max_prefixes[as->af] = as->max_prefixes;
 		if (!as->enabled)
 			continue;
 		n_enabled++;

@@ -45,7 +45,7 @@ struct speaker_opts {
 	size_t n_manifests;
 	struct bgp_addr router_id;          /* family 0: BgpConf, Node or interface */
 	struct bgp_addr nexthop4, nexthop6; /* family 0: automatic */
-	uint32_t max_received;              /* received prefixes per peer; 0 = no limit */
+	uint32_t max_received; /* received prefixes per peer and family; 0 = no limit */
 	/* Benchmarks: n host routes from synthetic_start upwards, announced
 	 * beside the configured ones (and, like them, put on lb_interface). */
 	struct bgp_addr synthetic_start;

@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int rc;
 
 		now += (op >> 4) * 1000u;
-		switch (op % 14) {
+		switch (op % 16) {
 		case 0:
 			ev.type = BGP_FSM_EV_MANUAL_START;
 			break;
@@ -82,6 +82,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 8:
 			ev.type = BGP_FSM_EV_COLLISION_LOST;
+			break;
+		case 14:
+			/* The peer layer's prefix limit, for either family. */
+			bgp_cease_max_prefix(&e, (op & 0x10) ? BGP_AF_IPV6 : BGP_AF_IPV4, op);
+			ev.type = BGP_FSM_EV_PREFIX_LIMIT;
+			ev.err = &e;
+			break;
+		case 15:
+			ncfg = f.cfg;
+			ncfg.idle_hold_ms = (op >> 5) * 1000u;
+			ev.type = BGP_FSM_EV_LIMITS_CHANGED;
+			ev.cfg = &ncfg;
 			break;
 		case 9:
 		case 10:
@@ -144,6 +156,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(bgp_fsm_next_deadline(&f) > now);
 		if (f.state == BGP_FSM_ACTIVE && f.cfg.passive)
 			CHECK(bgp_fsm_next_deadline(&f) == BGP_FSM_NEVER);
+		/* An idle hold: Idle, refusing, restart due after the hold, which
+		 * is never longer than the larger of the configured hold and cap. */
+		if (a.idle_hold_ms) {
+			CHECK(ev.type == BGP_FSM_EV_PREFIX_LIMIT && before == BGP_FSM_ESTABLISHED);
+			CHECK(a.flags & BGP_FSM_ACT_SEND_NOTIFICATION);
+			CHECK(bgp_fsm_next_deadline(&f) == now + a.idle_hold_ms);
+			CHECK(a.idle_hold_ms <= f.cfg.idle_hold_max_ms ||
+			      a.idle_hold_ms == f.cfg.idle_hold_ms);
+		}
+		if (f.idle_hold)
+			CHECK(f.state == BGP_FSM_IDLE &&
+			      bgp_fsm_accept(&f) == BGP_FSM_ACCEPT_REFUSE &&
+			      bgp_fsm_next_deadline(&f) != BGP_FSM_NEVER);
 	}
 	return 0;
 }

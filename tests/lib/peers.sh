@@ -8,6 +8,8 @@
 #   peer_start TYPE HOST ASN ROUTER_ID [fib=1]    TYPE is bird, frr or gobgp;
 #       fib=1 (BIRD only) installs the best routes, merging equal ones into
 #       one ECMP route, into HOST's kernel FIB.
+#       BIRD also includes $NL_DIR/HOST/bird.extra.conf when that exists
+#       (more protocols, e.g. static routes to flood a speaker with).
 #   peer_state HOST ADDR          prints the session state ("Established" ...)
 #   peer_established HOST ADDR    true when Established
 #   peer_ups HOST ADDR            how many times that session came up
@@ -101,6 +103,7 @@ _bird_conf() {
 		echo "protocol direct { ipv4; ipv6; }"
 		echo "protocol static st4 { ipv4; route 203.0.113.128/25 blackhole; }"
 		echo "protocol static st6 { ipv6; route 2001:db8:ffff::/48 blackhole; }"
+		[ -f "$d/bird.extra.conf" ] && echo "include \"$d/bird.extra.conf\";"
 		if [ "$fib" = fib=1 ]; then
 			# merge paths: equal best routes become one multipath
 			# route in the kernel (ECMP).

@@ -15,6 +15,8 @@
 #   mf_bgpconf FILE AS PORT [routerId=A] [gr=RESTART_TIME]
 #   mf_peer FILE NAME ADDR PEER_AS [password=S] [hold=S] [multihop=TTL]
 #           [passive=1] [port=N] [node=NAME] [families=4,6]
+#           [idlehold=S] (timers.config.idleHoldTimeAfterReset)
+#           [maxpfx6=N] (prefixLimits.maxPrefixes of the IPv6 family)
 #   mf_service FILE NAME IP...       a LoadBalancer Service whose
 #                                    status.loadBalancer.ingress lists IP...
 # Each appends one YAML document to FILE.
@@ -150,7 +152,7 @@ mf_bgpconf() {
 }
 
 mf_peer() {
-	local f=$1 name=$2 addr=$3 pas=$4 pw hold mh passive port node fams fam
+	local f=$1 name=$2 addr=$3 pas=$4 pw hold mh passive port node fams fam idlehold maxpfx6
 	shift 4
 	pw=$(_mf_opt password "" "$@")
 	hold=$(_mf_opt hold 3 "$@")
@@ -159,6 +161,8 @@ mf_peer() {
 	port=$(_mf_opt port 179 "$@")
 	node=$(_mf_opt node "" "$@")
 	fams=$(_mf_opt families 4,6 "$@")
+	idlehold=$(_mf_opt idlehold "" "$@")
+	maxpfx6=$(_mf_opt maxpfx6 "" "$@")
 	{
 		echo "---"
 		echo "apiVersion: network.kubesphere.io/v1alpha2"
@@ -181,6 +185,7 @@ mf_peer() {
 		echo "      holdTime: \"$hold\""
 		echo "      keepaliveInterval: \"$((hold / 3 > 0 ? hold / 3 : 1))\""
 		echo "      connectRetry: \"2\""
+		[ -n "$idlehold" ] && echo "      idleHoldTimeAfterReset: \"$idlehold\""
 		echo "  transport:"
 		if [ "$passive" = 1 ]; then
 			echo "    passiveMode: true"
@@ -195,6 +200,10 @@ mf_peer() {
 			if [ "$fam" = 4 ]; then echo "        afi: AFI_IP"; else echo "        afi: AFI_IP6"; fi
 			echo "        safi: SAFI_UNICAST"
 			echo "      enabled: true"
+			if [ "$fam" = 6 ] && [ -n "$maxpfx6" ]; then
+				echo "    prefixLimits:"
+				echo "      maxPrefixes: $maxpfx6"
+			fi
 		done
 		if [ -n "$node" ]; then
 			echo "  nodeSelector:"

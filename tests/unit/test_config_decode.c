@@ -122,6 +122,31 @@ static const struct bad_case bad_cases[] = {
      "is 0"},
     {"peers.yaml", PEER CONF_OK "  timers:\n    holdTime: 90\n",
      "peers.yaml:10: BgpPeer tor1: spec.timers.holdTime: unknown field"},
+    /* idleHoldTimeAfterReset: 0 would reconnect into the same flood */
+    {"peers.yaml", PEER CONF_OK "  timers:\n    config:\n      idleHoldTimeAfterReset: \"0\"\n",
+     "peers.yaml:11: BgpPeer tor1: spec.timers.config.idleHoldTimeAfterReset: must be 1..65535"},
+    {"peers.yaml", PEER CONF_OK "  timers:\n    config:\n      idleHoldTimeAfterReset: 0\n",
+     "peers.yaml:11: BgpPeer tor1: spec.timers.config.idleHoldTimeAfterReset: must be 1..65535"},
+    {"peers.yaml", PEER CONF_OK "  timers:\n    config:\n      idleHoldTimeAfterReset: \"65536\"\n",
+     "peers.yaml:11: BgpPeer tor1: spec.timers.config.idleHoldTimeAfterReset: must be 1..65535"},
+    {"peers.yaml",
+     PEER CONF_OK
+     "  timers:\n    config:\n      idleHoldTimeAfterReset: \"99999999999999999999999\"\n",
+     "peers.yaml:11: BgpPeer tor1: spec.timers.config.idleHoldTimeAfterReset: must be 1..65535"},
+    {"peers.yaml", PEER CONF_OK "  timers:\n    config:\n      idleHoldTimeAfterReset: -60\n",
+     "peers.yaml:11: BgpPeer tor1: spec.timers.config.idleHoldTimeAfterReset: must be 1..65535"},
+    {"peers.yaml", PEER CONF_OK "  timers:\n    config:\n      idleHoldTimeAfterReset: 1m\n",
+     "peers.yaml:11: BgpPeer tor1: spec.timers.config.idleHoldTimeAfterReset: must be a whole "
+     "number of seconds"},
+    {"peers.yaml", PEER CONF_OK "  timers:\n    config:\n      idleHoldTimeAfterReset: \" 60\"\n",
+     "peers.yaml:11: BgpPeer tor1: spec.timers.config.idleHoldTimeAfterReset: must be a whole "
+     "number of seconds"},
+    {"peers.yaml", PEER CONF_OK "  timers:\n    config:\n      idleHoldTimeAfterReset: 1.5\n",
+     "peers.yaml:11: BgpPeer tor1: spec.timers.config.idleHoldTimeAfterReset: must be an integer"},
+    {"peers.yaml", PEER CONF_OK "  timers:\n    config:\n      idleHoldTimeAfterReset: [60]\n",
+     "peers.yaml:11: BgpPeer tor1: spec.timers.config.idleHoldTimeAfterReset: must be an integer"},
+    {"peers.yaml", PEER CONF_OK "  timers:\n    config:\n      idleHoldTime: \"60\"\n",
+     "peers.yaml:11: BgpPeer tor1: spec.timers.config.idleHoldTime: unknown field"},
     {"peers.yaml", PEER CONF_OK "  transport:\n    remotePort: 0\n",
      "peers.yaml:10: BgpPeer tor1: spec.transport.remotePort: must be 1..65535"},
     {"peers.yaml", PEER CONF_OK "  transport:\n    remotePort: 65536\n",
@@ -158,6 +183,35 @@ static const struct bad_case bad_cases[] = {
                   "      addPaths:\n        config:\n          sendMax: -1\n",
      "peers.yaml:14: BgpPeer tor1: spec.afiSafis[0].addPaths.config.sendMax: must be "
      "0..4294967295"},
+    /* prefixLimits: GoBGP's API shape (no config wrapper), maxPrefixes only */
+    {"peers.yaml",
+     PEER CONF_OK "  afiSafis:\n    - config:\n        family: {afi: AFI_IP, safi: SAFI_UNICAST}\n"
+                  "      prefixLimits:\n        maxPrefixes: -1\n",
+     "peers.yaml:13: BgpPeer tor1: spec.afiSafis[0].prefixLimits.maxPrefixes: must be "
+     "0..4294967295"},
+    {"peers.yaml",
+     PEER CONF_OK "  afiSafis:\n    - config:\n        family: {afi: AFI_IP, safi: SAFI_UNICAST}\n"
+                  "      prefixLimits:\n        maxPrefixes: 4294967296\n",
+     "peers.yaml:13: BgpPeer tor1: spec.afiSafis[0].prefixLimits.maxPrefixes: must be "
+     "0..4294967295"},
+    {"peers.yaml",
+     PEER CONF_OK "  afiSafis:\n    - config:\n        family: {afi: AFI_IP, safi: SAFI_UNICAST}\n"
+                  "      prefixLimits:\n        maxPrefixes: \"100\"\n",
+     "peers.yaml:13: BgpPeer tor1: spec.afiSafis[0].prefixLimits.maxPrefixes: must be an "
+     "integer"},
+    {"peers.yaml",
+     PEER CONF_OK "  afiSafis:\n    - config:\n        family: {afi: AFI_IP, safi: SAFI_UNICAST}\n"
+                  "      prefixLimits:\n        config: {maxPrefixes: 100}\n",
+     "peers.yaml:13: BgpPeer tor1: spec.afiSafis[0].prefixLimits.config: unknown field"},
+    {"peers.yaml",
+     PEER CONF_OK "  afiSafis:\n    - config:\n        family: {afi: AFI_IP, safi: SAFI_UNICAST}\n"
+                  "      prefixLimits:\n        shutdownThresholdPct: 80\n",
+     "peers.yaml:13: BgpPeer tor1: spec.afiSafis[0].prefixLimits.shutdownThresholdPct: unknown "
+     "field"},
+    {"peers.yaml",
+     PEER CONF_OK "  afiSafis:\n    - config:\n        family: {afi: AFI_IP, safi: SAFI_UNICAST}\n"
+                  "      prefixLimits: 100\n",
+     "peers.yaml:12: BgpPeer tor1: spec.afiSafis[0].prefixLimits: must be a mapping"},
     {"peers.yaml", PEER CONF_OK "  gracefulRestart:\n    enabled: true\n    restartTime: 4096\n",
      "peers.yaml:11: BgpPeer tor1: spec.gracefulRestart.restartTime: must be 0..4095"},
     {"peers.yaml",
@@ -390,6 +444,31 @@ static void test_peer_defaults_and_limits(void **state)
 	assert_int_equal(p->timers.connect_retry, 65535);
 	assert_int_equal(p->transport.remote_port, 65535);
 	assert_int_equal(p->transport.tcp_mss, 1400);
+	cfg_set_fini(&s);
+
+	/* idleHoldTimeAfterReset: a string like the other timers, or an
+	 * integer; its edges; "" is absent, 0 (the speaker's default) */
+	load_ok(PEER CONF_OK "  timers:\n    config:\n      idleHoldTimeAfterReset: \"65535\"\n",
+	        &s);
+	assert_int_equal(s.peers[0].timers.idle_hold_after_reset, 65535);
+	cfg_set_fini(&s);
+	load_ok(PEER CONF_OK "  timers:\n    config:\n      idleHoldTimeAfterReset: 1\n", &s);
+	assert_int_equal(s.peers[0].timers.idle_hold_after_reset, 1);
+	cfg_set_fini(&s);
+	load_ok(PEER CONF_OK "  timers:\n    config:\n      idleHoldTimeAfterReset: \"\"\n", &s);
+	assert_int_equal(s.peers[0].timers.idle_hold_after_reset, 0);
+	cfg_set_fini(&s);
+
+	/* prefixLimits per family; 0 is absent (Go's omitempty) */
+	load_ok(PEER CONF_OK
+	        "  afiSafis:\n    - config:\n        family: {afi: AFI_IP6, safi: SAFI_UNICAST}\n"
+	        "      prefixLimits:\n        maxPrefixes: 4294967295\n"
+	        "    - config:\n        family: {afi: AFI_IP, safi: SAFI_UNICAST}\n"
+	        "      prefixLimits: {maxPrefixes: 0}\n",
+	        &s);
+	assert_int_equal(s.peers[0].afi_safis[0].af, BGP_AF_IPV6);
+	assert_int_equal(s.peers[0].afi_safis[0].max_prefixes, 4294967295u);
+	assert_int_equal(s.peers[0].afi_safis[1].max_prefixes, 0);
 	cfg_set_fini(&s);
 
 	/* holdTime 0: no keepalives; "" is OpenELB's omitted value */

@@ -350,6 +350,13 @@ static void test_session_equal(void **state)
 	snprintf(x, sizeof(x), "  afiSafis:\n%s%s", fam4, fam6);
 	snprintf(y, sizeof(y), "  afiSafis:\n%s%s", fam6, fam4);
 	assert_true(same_session(x, y));
+	/* limits apply in place (the speaker ends an idle hold instead) */
+	assert_true(
+	    same_session("", "  timers:\n    config:\n      idleHoldTimeAfterReset: \"10\"\n"));
+	snprintf(x, sizeof(x), "  afiSafis:\n%s", fam4);
+	snprintf(y, sizeof(y), "  afiSafis:\n%s      prefixLimits: {maxPrefixes: 5}\n", fam4);
+	assert_true(same_session(x, y));
+	snprintf(y, sizeof(y), "  afiSafis:\n%s%s", fam6, fam4);
 
 	/* session-affecting */
 	assert_false(same_session("", "    authPassword: x\n"));

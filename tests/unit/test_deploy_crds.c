@@ -174,8 +174,11 @@ static int decode(enum kind k, const json_t *obj, struct cfg_error *err)
 
 /* Strings whose schema (pattern, anyOf of formats) a plain "x" fails. */
 static const char *const sample_strings[][2] = {
-    {"holdTime", "90"},          {"keepaliveInterval", "30"},
-    {"connectRetry", "10"},      {"minimumAdvertisementInterval", "5"},
+    {"holdTime", "90"},
+    {"keepaliveInterval", "30"},
+    {"connectRetry", "10"},
+    {"minimumAdvertisementInterval", "5"},
+    {"idleHoldTimeAfterReset", "60"},
     {"address", "192.0.2.0/24"},
 };
 
@@ -493,8 +496,8 @@ static const json_t *schema_at(const json_t *s, const char *const *keys)
 /* The timers are strings of seconds: pattern match == decoder accepts. */
 static void test_timer_patterns(void **state)
 {
-	static const char *const timers[] = {"connectRetry", "holdTime",
-	                                     "minimumAdvertisementInterval"};
+	static const char *const timers[] = {
+	    "connectRetry", "holdTime", "minimumAdvertisementInterval", "idleHoldTimeAfterReset"};
 	static const char *const odd[] = {"", "-1", "+5", " 5", "5 ", "1e3", "0x10", "abc", "9.5"};
 	const char *keys[] = {"spec", "timers", "config", NULL, NULL};
 
@@ -565,7 +568,8 @@ static const char *const decoder_fields[K_COUNT] = {
                " 'adminDown': true},"
                " 'ebgpMultihop': {'enabled': true, 'multihopTtl': 2},"
                " 'timers': {'config': {'connectRetry': '1', 'holdTime': '9',"
-               " 'keepaliveInterval': '3', 'minimumAdvertisementInterval': '1'}},"
+               " 'keepaliveInterval': '3', 'minimumAdvertisementInterval': '1',"
+               " 'idleHoldTimeAfterReset': '5'}},"
                " 'transport': {'mtuDiscovery': true, 'passiveMode': true,"
                " 'remoteAddress': '192.0.2.2', 'remotePort': 1, 'tcpMss': 1},"
                " 'gracefulRestart': {'enabled': true, 'restartTime': 1, 'helperOnly': true,"
@@ -574,7 +578,8 @@ static const char *const decoder_fields[K_COUNT] = {
                " 'localRestarting': true, 'mode': 'm'},"
                " 'afiSafis': [{'config': {'family': {'afi': 'AFI_IP', 'safi': 'SAFI_UNICAST'},"
                " 'enabled': true}, 'mpGracefulRestart': {'config': {'enabled': true}},"
-               " 'addPaths': {'config': {'receive': true, 'sendMax': 1}}}],"
+               " 'addPaths': {'config': {'receive': true, 'sendMax': 1}},"
+               " 'prefixLimits': {'maxPrefixes': 100}}],"
                " 'nodeSelector': {'matchLabels': {'a': 'b'}, 'matchExpressions':"
                " [{'key': 'k', 'operator': 'In', 'values': ['v']}]}}, 'status': {}}",
 };

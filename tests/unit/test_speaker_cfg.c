@@ -155,6 +155,50 @@ static void test_as_per_rack(void **state)
 	cfg_set_fini(&set);
 }
 
+/*
+ * Prefix limits per family: --max-received for each, an afiSafis entry's
+ * prefixLimits.maxPrefixes for its own (0 is absent); the idle hold after
+ * an overflow from timers.config.idleHoldTimeAfterReset, else 60 s.
+ */
+static void test_prefix_limits_idle_hold(void **state)
+{
+	const char *peers =
+	    "apiVersion: network.kubesphere.io/v1alpha2\n"
+	    "kind: BgpPeer\n"
+	    "metadata: {name: tor}\n"
+	    "spec:\n"
+	    "  conf: {peerAs: 64512, neighborAddress: 192.0.2.254}\n"
+	    "  timers: {config: {idleHoldTimeAfterReset: \"7\"}}\n"
+	    "  afiSafis:\n"
+	    "  - config: {family: {afi: AFI_IP6, safi: SAFI_UNICAST}, enabled: true}\n"
+	    "    prefixLimits: {maxPrefixes: 50}\n"
+	    "  - config: {family: {afi: AFI_IP, safi: SAFI_UNICAST}, enabled: true}\n"
+	    "    prefixLimits: {maxPrefixes: 0}\n";
+	struct speaker_opts o = {.max_received = 10000};
+	struct bgp_peer_cfg pc;
+	struct cfg_set set;
+
+	load(&set, "", peer_ebgp);
+	build(&set, &o, "n1", &pc);
+	assert_int_equal(pc.max_prefixes[BGP_AF_IPV4], 10000);
+	assert_int_equal(pc.max_prefixes[BGP_AF_IPV6], 10000);
+	assert_int_equal(pc.fsm.idle_hold_ms, BGP_FSM_IDLE_HOLD_MS);
+	assert_int_equal(pc.fsm.idle_hold_max_ms, BGP_FSM_IDLE_HOLD_MAX_MS);
+	assert_int_equal(pc.fsm.idle_hold_reset_ms, BGP_FSM_IDLE_HOLD_RESET_MS);
+	cfg_set_fini(&set);
+
+	load(&set, "", peers);
+	build(&set, &o, "n1", &pc);
+	assert_int_equal(pc.max_prefixes[BGP_AF_IPV4], 10000);
+	assert_int_equal(pc.max_prefixes[BGP_AF_IPV6], 50);
+	assert_int_equal(pc.fsm.idle_hold_ms, 7000);
+	o.max_received = 0; /* no limit, but where the BgpPeer sets one */
+	build(&set, &o, "n1", &pc);
+	assert_int_equal(pc.max_prefixes[BGP_AF_IPV4], 0);
+	assert_int_equal(pc.max_prefixes[BGP_AF_IPV6], 50);
+	cfg_set_fini(&set);
+}
+
 static void test_announce_set(void **state)
 {
 	const char *svcs =
@@ -191,6 +235,7 @@ int main(void)
 	    cmocka_unit_test(test_router_id_precedence),
 	    cmocka_unit_test(test_multihop_ibgp_families_gr),
 	    cmocka_unit_test(test_as_per_rack),
+	    cmocka_unit_test(test_prefix_limits_idle_hold),
 	    cmocka_unit_test(test_announce_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
