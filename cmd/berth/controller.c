@@ -18,7 +18,8 @@
 #include "lb/ctrl.h"
 #include "main.h"
 
-#define DEFAULT_METRICS ":9443"
+/* Loopback unless told: the manifests pass what the pod needs. */
+#define DEFAULT_METRICS "127.0.0.1:9443"
 
 static void controller_usage(FILE *f)
 {
@@ -36,8 +37,10 @@ static void controller_usage(FILE *f)
 	        "                           hostname-pid)\n"
 	        "  --lease-duration S       seconds (default 15); --renew-deadline S (10),\n"
 	        "                           --retry-period S (2)\n"
-	        "  --metrics-address ADDR   /metrics /healthz /readyz, e.g. 127.0.0.1:9443 or\n"
-	        "                           :9443 (default %s); 'none' to disable\n"
+	        "  --metrics-address ADDR   /metrics /healthz /readyz, e.g. :9443 (default\n"
+	        "                           %s); 'none' to disable\n"
+	        "  --health-address ADDR    only /healthz /readyz, for the kubelet, e.g. :9442\n"
+	        "                           (default: none)\n"
 	        "  --max-inflight N         objects written at once (default 16)\n"
 	        "  --log-level LEVEL        error, warn, info (default) or debug\n"
 	        "SIGTERM or SIGINT releases the Lease and exits.\n",
@@ -114,6 +117,7 @@ int cmd_controller(int argc, char **argv)
 	    {"renew-deadline", required_argument, NULL, 'R'},
 	    {"retry-period", required_argument, NULL, 'P'},
 	    {"metrics-address", required_argument, NULL, 'm'},
+	    {"health-address", required_argument, NULL, 'H'},
 	    {"max-inflight", required_argument, NULL, 'x'},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
@@ -165,6 +169,9 @@ int cmd_controller(int argc, char **argv)
 			break;
 		case 'm':
 			o.metrics_address = optarg;
+			break;
+		case 'H':
+			o.health_address = optarg;
 			break;
 		case 'x': {
 			char *end;

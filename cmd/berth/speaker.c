@@ -35,7 +35,10 @@ static void speaker_usage(FILE *f)
 	       "                           Eip, Service, Node, EndpointSlice\n"
 	       "  --lb-interface NAME      put announced addresses on NAME (default kube-lb0 in\n"
 	       "                           cluster mode, none with --manifests); none: do not\n"
-	       "  --metrics-address ADDR   serve /metrics /healthz /readyz on ADDR (\":9444\")\n"
+	       "  --metrics-address ADDR   serve /metrics /healthz /readyz on ADDR, e.g.\n"
+	       "                           [$(POD_IP)]:9444 (default: none)\n"
+	       "  --health-address ADDR    serve only /healthz /readyz, for the kubelet, on ADDR,\n"
+	       "                           e.g. 127.0.0.1:9445 (default: none)\n"
 	       "  --router-id A.B.C.D      BGP identifier (default: BgpConf spec.routerId,\n"
 	       "                           the Node's InternalIP, or the first IPv4 address)\n"
 	       "  --nexthop4 ADDR          next hop for IPv4 routes on IPv6 sessions\n"
@@ -53,6 +56,8 @@ struct ctx {
 	struct speaker *sp;
 	struct speaker_cluster *cluster; /* NULL in manifest mode */
 	struct obs_registry *reg;
+	struct obs_http *http;   /* --metrics-address, or NULL */
+	struct obs_http *probes; /* --health-address, or NULL */
 	ev_timer reload_timer;
 	ev_timer stop_timer;
 	ev_stat stats[MAX_MANIFESTS];
@@ -158,6 +163,7 @@ static int on_metrics(struct buf *out, void *arg)
 	obs_family_reset(c->reg, OBS_BGP_UPDATES_SENT);
 	obs_family_reset(c->reg, OBS_BGP_MALFORMED_UPDATES);
 	speaker_foreach_peer(c->sp, peer_metrics, c->reg);
+	obs_http_report(c->reg, c->http, c->probes);
 	if (c->cluster)
 		speaker_cluster_metrics(c->cluster);
 	return obs_render(c->reg, out);
@@ -211,6 +217,7 @@ int cmd_speaker(int argc, char **argv)
 	    {"kubeconfig", required_argument, NULL, 'k'},
 	    {"lb-interface", required_argument, NULL, 'i'},
 	    {"metrics-address", required_argument, NULL, 'M'},
+	    {"health-address", required_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -223,9 +230,9 @@ int cmd_speaker(int argc, char **argv)
 	 * there. Fixed thresholds keep them mmapped, given back when freed. */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
-	const char *level = "info", *kubeconfig = NULL, *lb_if = NULL, *metrics = NULL;
+	const char *level = "info", *kubeconfig = NULL, *lb_if = NULL, *metrics = NULL,
+	           *health = NULL;
 	struct speaker_cluster_opts co = {0};
-	struct obs_http *http = NULL;
 	char why[256];
 	int rc = 1;
 	struct ev_loop *loop = EV_DEFAULT;
@@ -308,6 +315,9 @@ int cmd_speaker(int argc, char **argv)
 		case 'M':
 			metrics = optarg;
 			break;
+		case 'H':
+			health = optarg;
+			break;
 		case 'h':
 			speaker_usage(stdout);
 			return 0;
@@ -361,12 +371,24 @@ int cmd_speaker(int argc, char **argv)
 	}
 	if (c.cluster && speaker_cluster_start(c.cluster, c.sp) < 0)
 		goto out;
+	/* Two servers: the liveness probe gets one of its own, which no
+	 * scraper or client of the metrics port competes with (obs/http.h). */
 	if (metrics) {
 		static const struct obs_http_cbs cbs = {on_metrics, on_ready};
 
-		http = obs_http_start(loop, metrics, &cbs, &c, NULL, why, sizeof(why));
-		if (!http) {
+		c.http = obs_http_start(loop, metrics, &cbs, &c, NULL, why, sizeof(why));
+		if (!c.http) {
 			fprintf(stderr, "berth speaker: --metrics-address %s: %s\n", metrics, why);
+			goto out;
+		}
+	}
+	if (health) {
+		static const struct obs_http_cbs cbs = {NULL, on_ready};
+		static const struct obs_http_opts probes = {.probes_only = true};
+
+		c.probes = obs_http_start(loop, health, &cbs, &c, &probes, why, sizeof(why));
+		if (!c.probes) {
+			fprintf(stderr, "berth speaker: --health-address %s: %s\n", health, why);
 			goto out;
 		}
 	}
@@ -395,7 +417,8 @@ int cmd_speaker(int argc, char **argv)
 	log_info("speaker stopped");
 	rc = 0;
 out:
-	obs_http_stop(http);
+	obs_http_stop(c.probes);
+	obs_http_stop(c.http);
 	speaker_free(c.sp);
 	speaker_cluster_free(c.cluster);
 	obs_registry_free(c.reg);

@@ -507,7 +507,7 @@ void cfg_set_fini(struct cfg_set *s);
  * typical application manifests carry them next to the objects berth
  * reads: Namespace, ConfigMap, Secret, ServiceAccount, Role, ClusterRole,
  * RoleBinding, ClusterRoleBinding, Deployment, DaemonSet, StatefulSet,
- * Job, Pod, Endpoints, CustomResourceDefinition,
+ * Job, Pod, Endpoints, NetworkPolicy, CustomResourceDefinition,
  * ValidatingWebhookConfiguration, MutatingWebhookConfiguration. Any other
  * kind (OpenELB's DefinedSet included, whose meaning berth would drop) is
  * an error. "List" and "<Kind>List" objects are unpacked: their items are

@@ -28,6 +28,7 @@ static const char *const skipped_kinds[] = {
     "Job",
     "Pod",
     "Endpoints",
+    "NetworkPolicy",
     "CustomResourceDefinition",
     "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration",

@@ -299,7 +299,7 @@ int controller_new(struct ev_loop *loop, const struct k8s_config *cfg,
 	}
 	if ((rc = ctl_obs_init(c, err, errlen)))
 		goto out;
-	c->o.metrics_address = NULL;
+	c->o.metrics_address = c->o.health_address = NULL;
 	if ((rc = make_informers(c, err, errlen)))
 		goto out;
 	if (!(c->engine = engine_new(c))) {

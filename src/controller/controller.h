@@ -48,6 +48,7 @@ struct controller_opts {
 	uint32_t renew_deadline_ms; /*    10000, 2000) */
 	uint32_t retry_period_ms;
 	const char *metrics_address; /* NULL or "none": no HTTP endpoint */
+	const char *health_address;  /* NULL or "none": probes on metrics_address only */
 	unsigned max_inflight;       /* objects written at once; 0: 16 */
 	const char *version;         /* berth_build_info; NULL: "unknown" */
 };

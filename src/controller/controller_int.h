@@ -64,6 +64,7 @@ struct controller {
 	struct k8s_recorder *rec;
 	struct obs_registry *reg;
 	struct obs_http *http;
+	struct obs_http *probes; /* /healthz and /readyz only (obs/http.h) */
 
 	char *lb_class;
 	char *identity;

@@ -10,6 +10,8 @@ static const char *const l_result[] = {"result"};
 static const char *const l_pool[] = {"pool"};
 static const char *const l_resource[] = {"resource"};
 static const char *const l_version[] = {"version"};
+static const char *const l_server[] = {"server"};
+static const char *const l_server_reason[] = {"server", "reason"};
 
 /* Allocation runs in memory: tens of microseconds normally, up to a
  * second for a scan of a huge, fragmented pool. */
@@ -38,6 +40,11 @@ static const struct obs_desc families[] = {
      N(l_resource), NULL, 0},
     {OBS_K8S_RELISTS, "Kubernetes full re-lists (after 410 Gone or a failed watch).", OBS_COUNTER,
      l_resource, N(l_resource), NULL, 0},
+    {OBS_HTTP_REFUSED,
+     "Connections to the HTTP endpoint closed unserved (per_ip) or not taken (accept_error).",
+     OBS_COUNTER, l_server_reason, N(l_server_reason), NULL, 0},
+    {OBS_HTTP_CONNECTIONS, "Connections open on the HTTP endpoint.", OBS_GAUGE, l_server,
+     N(l_server), NULL, 0},
     {OBS_IS_LEADER, "1 while this process holds the leader Lease.", OBS_GAUGE, NULL, 0, NULL, 0},
     {OBS_BUILD_INFO, "Always 1; the version label says which build runs.", OBS_GAUGE, l_version,
      N(l_version), NULL, 0},

@@ -29,6 +29,12 @@
 /* Counters {resource}: "services", "eips", ... */
 #define OBS_K8S_WATCH_RESTARTS "berth_k8s_watch_restarts_total"
 #define OBS_K8S_RELISTS        "berth_k8s_relists_total"
+/* Counter {server,reason}: connections the HTTP endpoint closed unserved
+ * or could not take; server "metrics" or "probes", reason "per_ip" (over
+ * the per-address limit) or "accept_error" (no descriptors or memory).
+ * Gauge {server}: connections open. Set with obs_http_report(). */
+#define OBS_HTTP_REFUSED     "berth_http_connections_refused_total"
+#define OBS_HTTP_CONNECTIONS "berth_http_connections"
 /* Gauge {}: 1 while this process holds the Lease. */
 #define OBS_IS_LEADER "berth_is_leader"
 /* Gauge {version}: always 1; obs_register_berth() sets it. */

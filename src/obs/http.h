@@ -12,9 +12,25 @@
  *                      the reason
  *   other paths        404; other methods 405 with Allow: GET, HEAD
  *
- * A slow or idle client cannot hold the daemon: connections are capped,
- * idle ones closed after timeout_s, and request headers bounded by
- * MHD's per-connection memory limit.
+ * Slow, idle or many clients cannot take the endpoint away from others:
+ * the server accepts connections itself and hands them to MHD
+ * (MHD_add_connection) under three limits: connections in all, from one
+ * address, and idle seconds; request headers are bounded by MHD's
+ * per-connection memory. A connection past the per-address limit is
+ * closed at once, so one address holding a thousand connections uses
+ * per_ip descriptors and never fills the kernel's accept queue in front
+ * of other clients. At the total limit accepting stops (the others wait
+ * in the accept queue, not refused) until a connection ends. When the
+ * process is out of descriptors (EMFILE, ENFILE) or memory, accepting
+ * pauses for 100 ms instead of spinning, and resumes by itself.
+ *
+ * Per-address limits do not stop an attacker with many addresses (an
+ * IPv6 /64 is 2^64 of them): that is what probes_only is for. A daemon
+ * runs a second, probes-only server (/healthz, /readyz; no /metrics)
+ * on an address only the kubelet reaches (the speaker: 127.0.0.1 on the
+ * host network; the controller: its pod port that a NetworkPolicy keeps
+ * to the node), so scrapers and attackers on the metrics port never
+ * compete with the liveness probe. See README.md "Metrics and probes".
  */
 #ifndef BERTH_OBS_HTTP_H
 #define BERTH_OBS_HTTP_H
@@ -40,11 +56,24 @@ struct obs_http_cbs {
 	bool (*ready)(char *reason, size_t len, void *arg);
 };
 
+/* Zero fields take the defaults of the kind of server (metrics or
+ * probes_only), from the table in http.c. */
 struct obs_http_opts {
-	unsigned max_conns; /* default 16 */
-	unsigned timeout_s; /* idle time before a connection is closed; default 10 */
+	bool probes_only;   /* /healthz and /readyz only: /metrics answers 404 */
+	unsigned max_conns; /* connections at once; default 64, probes 16 */
+	unsigned per_ip;    /* from one address; default 4 (the kubelet uses 2) */
+	unsigned timeout_s; /* idle seconds before a connection is closed; 5, probes 2 */
 	size_t max_metrics; /* largest /metrics body, bytes; default 16 MiB */
 	size_t conn_memory; /* per connection, bounds request headers; default 32 KiB */
+};
+
+/* Counters since start, for tests and for the daemons' metrics. */
+struct obs_http_stats {
+	uint64_t accepted;      /* handed to MHD */
+	uint64_t refused;       /* closed at once: over per_ip (or MHD out of memory) */
+	uint64_t accept_errors; /* accept() failed: no descriptors or memory (paused 100 ms) */
+	uint64_t at_limit;      /* times accepting stopped at max_conns */
+	unsigned conns;         /* connections open now */
 };
 
 struct obs_http;
@@ -62,5 +91,13 @@ struct obs_http *obs_http_start(struct ev_loop *loop, const char *listen,
 void obs_http_stop(struct obs_http *h);
 /* The port actually bound (useful with port 0). */
 uint16_t obs_http_port(const struct obs_http *h);
+/* h may be NULL (all zero). */
+void obs_http_get_stats(const struct obs_http *h, struct obs_http_stats *out);
+/* Sets berth_http_connections_refused_total and berth_http_connections
+ * (obs/families.h) from both servers' counters; either may be NULL (not
+ * running: no series). For the daemons' metrics callbacks. */
+struct obs_registry;
+void obs_http_report(struct obs_registry *r, const struct obs_http *metrics,
+                     const struct obs_http *probes);
 
 #endif

@@ -57,7 +57,10 @@ int obs_listen_parse(const char *s, struct obs_listen *out)
 		return -EINVAL;
 	memcpy(host, hs, hlen);
 	host[hlen] = 0;
-	if (s[0] == '[' || hlen == 0) {
+	/* In brackets an IPv4 address is taken too (as Go's SplitHostPort
+	 * does): "[$(POD_IP)]:9444" then works for a pod of either family,
+	 * and the downward API cannot add brackets of its own. */
+	if (hlen == 0 || (s[0] == '[' && strchr(host, ':'))) {
 		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&l.addr;
 
 		a6->sin6_family = AF_INET6;

@@ -1,7 +1,9 @@
 /*
  * Listen addresses for the metrics endpoint: "127.0.0.1:9443",
  * "[::1]:9443", or ":9443" for every address (IPv6 and IPv4 where the
- * host has IPv6, else IPv4). Numeric addresses only: no host names (a
+ * host has IPv6, else IPv4). Brackets may hold an IPv4 address too
+ * ("[192.0.2.1]:9443"), so that "[$(POD_IP)]:PORT" in a manifest fits
+ * either family. Numeric addresses only: no host names (a
  * listen address must not depend on DNS) and no IPv6 zone ids. Port 0
  * asks the kernel for a free port. Pure.
  */

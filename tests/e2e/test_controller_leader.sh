@@ -2,16 +2,22 @@
 # Two berth controllers with --leader-elect: only the leader writes; when
 # it dies the other takes over and completes the pending work; a leader
 # stopped with SIGTERM releases the Lease so the standby takes over at
-# once. Exits 0 when every check passes.
+# once. One of them also serves /healthz and /readyz alone on
+# --health-address. Exits 0 when every check passes.
 . "$(dirname "$0")/../controller/lib.sh"
 
 api_start
 eip pool 192.0.2.0/27 default
 le=(--leader-elect --lease-namespace default --lease-duration 4 --renew-deadline 3 --retry-period 0.5)
-ctl_start c1 "${le[@]}" --identity c1
+# c1 also serves the probes alone, as deploy/controller.yaml runs it.
+ctl_start c1 "${le[@]}" --identity c1 --health-address 127.0.0.1:0
 ctl_start c2 "${le[@]}" --identity c2
 both_ready() { ready c1 && ready c2; }
 check "both ready (the standby too)" wait_for 15 both_ready
+probes=$(grep -o 'probes (/healthz, /readyz) on [^ ]* (port [0-9]*' "$work/c1.log" | grep -o '[0-9]*$')
+code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$probes$1"; }
+check "c1's probes server: /readyz and /healthz 200, no /metrics" eval \
+	'[ -n "$probes" ] && [ "$(code /readyz)/$(code /healthz)/$(code /metrics)" = 200/200/404 ]'
 holder() { k get lease -n default berth-controller -o jsonpath='{.spec.holderIdentity}'; }
 has_holder() { [ -n "$(holder)" ]; }
 check "one holds the Lease" wait_for 15 has_holder

@@ -131,7 +131,7 @@ eip() { obj Eip "$1" "$2"; }
 # for what a real API server would need and for berth's design rules.
 check_rendered() {
 	$py - "$1" <<'EOF'
-import json, sys
+import json, re, sys
 
 text = open(sys.argv[1]).read()
 dec, objs, i = json.JSONDecoder(), [], 0
@@ -151,7 +151,7 @@ for o in objs:
     by.setdefault(o["kind"], {})[o["metadata"]["name"]] = o
 want_kinds = {"Namespace": 1, "CustomResourceDefinition": 3, "ServiceAccount": 2,
               "ClusterRole": 2, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1,
-              "Deployment": 1, "DaemonSet": 1}
+              "Deployment": 1, "DaemonSet": 1, "NetworkPolicy": 1}
 got_kinds = {k: len(v) for k, v in by.items()}
 if got_kinds != want_kinds:
     err(f"kinds: {got_kinds}, want {want_kinds}")
@@ -233,6 +233,7 @@ KNOWN = {
                   "securityContext", "volumeMounts"},
     "probe": {"httpGet", "initialDelaySeconds", "periodSeconds", "timeoutSeconds",
               "failureThreshold", "successThreshold"},
+    "httpGet": {"path", "port", "host", "scheme", "httpHeaders"},
     "csc": {"runAsUser", "runAsGroup", "runAsNonRoot", "allowPrivilegeEscalation",
             "readOnlyRootFilesystem", "capabilities", "seccompProfile", "privileged"},
     "psc": {"runAsUser", "runAsGroup", "runAsNonRoot", "seccompProfile", "fsGroup"},
@@ -246,7 +247,7 @@ def workload(kind, name, sa, first_arg):
     w = by.get(kind, {}).get(name)
     if not w:
         err(f"no {kind}/{name}")
-        return None, None, None
+        return None, None, None, None
     spec = w["spec"]["template"]["spec"]
     labels = w["spec"]["template"]["metadata"]["labels"]
     for k, v in w["spec"]["selector"]["matchLabels"].items():
@@ -268,7 +269,11 @@ def workload(kind, name, sa, first_arg):
             err(f"{name}: no {probe}")
             continue
         known("probe", p, f"{name}.{probe}")
-        if p["httpGet"]["path"] != path or p["httpGet"]["port"] not in ports:
+        known("httpGet", p["httpGet"], f"{name}.{probe}.httpGet")
+        # Probes go to the probes-only server (--health-address), which
+        # no client of the metrics port competes with.
+        if p["httpGet"]["path"] != path or p["httpGet"]["port"] != "health" or \
+                "health" not in ports:
             err(f"{name}.{probe}: {p['httpGet']} (ports {ports})")
     for r in ("requests", "limits"):
         if not {"cpu", "memory"} <= set(c.get("resources", {}).get(r, {})):
@@ -283,12 +288,34 @@ def workload(kind, name, sa, first_arg):
     env = {e["name"]: e.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
            for e in c.get("env", [])}
     for a in c["args"]:
-        if a.startswith("$(") and a[2:-1] not in env:
-            err(f"{name}: {a} is not an env var of the container")
-    return spec, c, env
+        for var in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", a):
+            if var not in env:
+                err(f"{name}: $({var}) in {a} is not an env var of the container")
+    return spec, c, env, ports
 
-spec, c, env = workload("Deployment", "berth-controller", "berth-controller", "controller")
+def flag(args, name):
+    return args[args.index(name) + 1] if name in args else None
+
+spec, c, env, ports = workload("Deployment", "berth-controller", "berth-controller", "controller")
 if spec:
+    # In the pod's own network namespace: every address is the pod IP or
+    # loopback. The probes port is kept to the node by the NetworkPolicy.
+    if flag(c["args"], "--metrics-address") != f":{ports.get('metrics')}" or \
+            flag(c["args"], "--health-address") != f":{ports.get('health')}":
+        err(f"controller: metrics/health addresses vs ports: {c['args']} {ports}")
+    for probe in ("livenessProbe", "readinessProbe"):
+        if "host" in c[probe]["httpGet"]:
+            err(f"controller.{probe}: no host: the kubelet probes the pod IP")
+    np = by.get("NetworkPolicy", {}).get("berth-controller")
+    tlabels = by["Deployment"]["berth-controller"]["spec"]["template"]["metadata"]["labels"]
+    if not np:
+        err("no NetworkPolicy berth-controller")
+    elif any(tlabels.get(k) != v for k, v in np["spec"]["podSelector"]["matchLabels"].items()) or \
+            np["spec"].get("policyTypes") != ["Ingress"] or \
+            [p.get("port") for r in np["spec"].get("ingress", []) for p in r.get("ports", [])] != \
+            ["metrics"] or any("ports" not in r for r in np["spec"].get("ingress", [])):
+        err(f"NetworkPolicy berth-controller must select the controller and open only "
+            f"its metrics port: {np['spec']}")
     d = by["Deployment"]["berth-controller"]
     if d["spec"].get("replicas") != 2:
         err("controller: 2 replicas expected")
@@ -305,8 +332,18 @@ if spec:
     if spec.get("hostNetwork"):
         err("controller must not use the host network")
 
-spec, c, env = workload("DaemonSet", "berth-speaker", "berth-speaker", "speaker")
+spec, c, env, ports = workload("DaemonSet", "berth-speaker", "berth-speaker", "speaker")
 if spec:
+    # Metrics on the node's address only (status.podIP on the host
+    # network), probes on loopback where only the node reaches them.
+    if flag(c["args"], "--metrics-address") != f"[$(POD_IP)]:{ports.get('metrics')}" or \
+            env.get("POD_IP") != "status.podIP":
+        err(f"speaker: --metrics-address must be [$(POD_IP)]:<metrics port>: {c['args']} {env}")
+    if flag(c["args"], "--health-address") != f"127.0.0.1:{ports.get('health')}":
+        err(f"speaker: --health-address must be 127.0.0.1:<health port>: {c['args']}")
+    for probe in ("livenessProbe", "readinessProbe"):
+        if c[probe]["httpGet"].get("host") != "127.0.0.1":
+            err(f"speaker.{probe}: host must be 127.0.0.1 (the health address)")
     a = c["args"]
     if a[a.index("--node") + 1] != "$(NODE_NAME)" or env.get("NODE_NAME") != "spec.nodeName":
         err(f"speaker: --node must be the downward API's spec.nodeName: {a} {env}")

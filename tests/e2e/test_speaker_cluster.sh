@@ -10,7 +10,8 @@
 #   - a cordoned node withdraws (its session stays up);
 #   - an address already on another interface of a node: that node
 #     does not announce it, an Event says so;
-#   - BgpPeer status.nodesPeerStatus, Events, /metrics and /readyz;
+#   - BgpPeer status.nodesPeerStatus, Events, /metrics and /readyz (n1 as
+#     deploy/ runs it: metrics on its node address, probes on loopback);
 #   - a node cut off from the API server while a Service is deleted and
 #     another re-created: its re-list withdraws the one, keeps the other;
 #   - SIGTERM withdraws and removes the addresses.
@@ -122,7 +123,9 @@ slice n1
 
 for ((i = 1; i <= N; i++)); do
 	extra=()
-	[ $i = 1 ] && extra=(--metrics-address 127.0.0.1:9444)
+	# n1 as deploy/speaker.yaml runs it: metrics on the node's address
+	# ("[$(POD_IP)]:9444"), the probes alone on loopback.
+	[ $i = 1 ] && extra=(--metrics-address "[192.0.2.11]:9444" --health-address 127.0.0.1:9445)
 	cmd=$(spk_cmd)
 	argv=($cmd speaker --node "n$i" --kubeconfig "$KC" --log-level debug "${extra[@]}")
 	printf '%q ' "${argv[@]}" >"$NL_DIR/n$i/speaker.cmd"
@@ -170,8 +173,19 @@ check "Events: n1 and n2 announce the Cluster Service" wait_until 10 "events" ev
 	'events | grep -q "^Announcing cluster n1" && events | grep -q "^Announcing cluster n2"'
 check "Events: n1 withdrew the Local Service" wait_until 10 "events" eval \
 	'events | grep -q "^Withdrawn local n1"'
-check "/readyz answers 200 on n1" nl_x n1 curl -sf -o /dev/null http://127.0.0.1:9444/readyz
-metrics=$(nl_x n1 curl -s http://127.0.0.1:9444/metrics)
+check "/readyz answers 200 on n1's health address" \
+	nl_x n1 curl -sf -o /dev/null http://127.0.0.1:9445/readyz
+check "/healthz answers 200 on n1's health address" \
+	nl_x n1 curl -sf -o /dev/null http://127.0.0.1:9445/healthz
+check "no /metrics on the health address" eval \
+	'[ "$(nl_x n1 curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:9445/metrics)" = 404 ]'
+check "/readyz answers 200 on n1's metrics address too" \
+	nl_x n1 curl -sf -o /dev/null http://192.0.2.11:9444/readyz
+check "metrics bound to the node's address only" eval \
+	'! nl_x n1 curl -s -o /dev/null --max-time 2 http://127.0.0.1:9444/metrics'
+metrics=$(nl_x n1 curl -s http://192.0.2.11:9444/metrics)
+check "/metrics: the HTTP servers' counters" \
+	grep -q '^berth_http_connections_refused_total{server="probes",reason="per_ip"} 0' <<<"$metrics"
 check "/metrics: session up" grep -q '^berth_bgp_sessions_up{peer="router"} 1' <<<"$metrics"
 check "/metrics: n1 announces one prefix after the move" \
 	grep -q '^berth_bgp_prefixes_announced{peer="router",family="ipv4"} 1' <<<"$metrics"

@@ -203,8 +203,8 @@ static void test_install_manifests_skipped(void **state)
 	size_t n_crds = list_yaml("crds", crds, MAX_FILES);
 	struct cfg_set s;
 
-	/* namespace, rbac, controller, speaker; three CRDs */
-	assert_true(n_top >= 4);
+	/* namespace, rbac, controller, networkpolicy, speaker; three CRDs */
+	assert_true(n_top >= 5);
 	assert_int_equal(n_crds, 3);
 	cfg_set_init(&s);
 	for (size_t i = 0; i < n_top; i++)
@@ -212,8 +212,8 @@ static void test_install_manifests_skipped(void **state)
 	for (size_t i = 0; i < n_crds; i++)
 		load_one(crds[i], &s);
 	/* Namespace, 2 ServiceAccounts, 2 ClusterRoles, 2 ClusterRoleBindings,
-	 * Role, RoleBinding, Deployment, DaemonSet, 3 CRDs */
-	assert_int_equal(s.n_skipped, 14);
+	 * Role, RoleBinding, Deployment, NetworkPolicy, DaemonSet, 3 CRDs */
+	assert_int_equal(s.n_skipped, 15);
 	assert_null(s.bgp_conf);
 	assert_int_equal(s.n_eips + s.n_peers + s.n_services + s.n_nodes, 0);
 	cfg_set_fini(&s);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -566,6 +567,283 @@ static void test_huge_headers(void **state)
 	free(r);
 }
 
+/* ---- abuse: many slow or idle clients, and the fd limit ---- */
+
+#define ATTACK_N 1000
+
+/* One address's worth of hostile clients, run from the test's own loop:
+ * ATTACK_N connections to port, each reopened (on the next tick) when the
+ * server closes it. slow: each sends half a request, then one header byte
+ * per tick (a slowloris, resetting the server's idle timer); else they
+ * send nothing. */
+struct attack {
+	struct ev_loop *loop;
+	ev_timer tick;
+	uint16_t port;
+	const char *src;
+	bool slow;
+	int fd[ATTACK_N];
+	unsigned opened, closed_by_server;
+};
+
+static void attack_open(struct attack *a, size_t i)
+{
+	struct sockaddr_in src = {.sin_family = AF_INET}, dst = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	a->fd[i] = -1;
+	if (fd < 0)
+		return; /* out of descriptors: tried again on the next tick */
+	inet_pton(AF_INET, a->src, &src.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
+	dst.sin_port = htons(a->port);
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
+	    (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 && errno != EINPROGRESS)) {
+		close(fd);
+		return;
+	}
+	a->fd[i] = fd;
+	a->opened++;
+	if (a->slow)
+		send(fd, "GET /metrics HTTP/1.1\r\nHost: x\r\n", 31, MSG_NOSIGNAL);
+}
+
+static void attack_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct attack *a = w->data;
+
+	for (size_t i = 0; i < ATTACK_N; i++) {
+		if (a->fd[i] >= 0 && raw_closed(a->fd[i])) {
+			close(a->fd[i]);
+			a->fd[i] = -1;
+			a->closed_by_server++;
+		} else if (a->fd[i] >= 0 && a->slow) {
+			send(a->fd[i], "X", 1, MSG_NOSIGNAL);
+		}
+		if (a->fd[i] < 0)
+			attack_open(a, i);
+	}
+}
+
+static void attack_start(struct attack *a, struct ev_loop *loop, uint16_t port, const char *src,
+                         bool slow)
+{
+	memset(a, 0, sizeof(*a));
+	a->loop = loop;
+	a->port = port;
+	a->src = src;
+	a->slow = slow;
+	for (size_t i = 0; i < ATTACK_N; i++)
+		attack_open(a, i);
+	assert_int_equal(a->opened, ATTACK_N);
+	ev_timer_init(&a->tick, attack_tick, 0.1, 0.1);
+	a->tick.data = a;
+	ev_timer_start(loop, &a->tick);
+}
+
+static void attack_stop(struct attack *a)
+{
+	ev_timer_stop(a->loop, &a->tick);
+	for (size_t i = 0; i < ATTACK_N; i++)
+		if (a->fd[i] >= 0)
+			close(a->fd[i]);
+}
+
+/* The test holds ATTACK_N sockets itself, next to the server's. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur >= 4 * ATTACK_N)
+		return;
+	if (rl.rlim_max < 2 * ATTACK_N)
+		fail_msg("RLIMIT_NOFILE hard limit %lu: need %d", (unsigned long)rl.rlim_max,
+		         2 * ATTACK_N);
+	rl.rlim_cur = rl.rlim_max < 4 * ATTACK_N ? rl.rlim_max : 4 * ATTACK_N;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+}
+
+/* GET /healthz and /readyz on port, as the kubelet does, every 50 ms for
+ * sec seconds while the loop (and the attack on it) runs: every answer is
+ * a 200 within a second. Returns the slowest, in seconds. */
+static double probe_for(struct fixture *f, uint16_t port, double sec)
+{
+	static const char *const paths[] = {"/healthz", "/readyz"};
+	struct resp *r = malloc(sizeof(*r));
+	double worst = 0, t0, dt;
+	ev_tstamp end;
+	char url[96];
+
+	assert_non_null(r);
+	f->ready = true;
+	ev_now_update(f->loop);
+	end = ev_now(f->loop) + sec;
+	do {
+		for (size_t i = 0; i < 2; i++) {
+			snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, paths[i]);
+			t0 = ev_time();
+			fetch_url(f->loop, "GET", url, NULL, 5000, r);
+			dt = ev_time() - t0;
+			if (r->cc != CURLE_OK || r->status != 200 || dt >= 1.0)
+				fail_msg("%s: curl %d, status %ld after %.3f s", url, r->cc,
+				         r->status, dt);
+			worst = dt > worst ? dt : worst;
+		}
+		pump(f->loop, 0.05);
+	} while (ev_now(f->loop) < end);
+	free(r);
+	return worst;
+}
+
+static void restart(struct fixture *f, const struct obs_http_opts *o)
+{
+	obs_http_stop(f->http);
+	f->http = start(f, "127.0.0.1:0", o);
+	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%u", obs_http_port(f->http));
+}
+
+/* One address with ATTACK_N connections to the port the probes use: the
+ * per-address limit closes all but per_ip of them at once, so the
+ * kubelet (another address) is served at once, during and right after. */
+static void attack_same_port(struct fixture *f, bool slow)
+{
+	struct obs_http_stats st;
+	struct attack *a = malloc(sizeof(*a));
+	double during, after;
+
+	assert_non_null(a);
+	raise_nofile();
+	restart(f, NULL);
+	attack_start(a, f->loop, obs_http_port(f->http), "127.0.0.2", slow);
+	during = probe_for(f, obs_http_port(f->http), 2.0);
+	obs_http_get_stats(f->http, &st);
+	/* The attacker kept trying; one address never held more than per_ip. */
+	assert_true(a->closed_by_server >= ATTACK_N - 4);
+	assert_true(st.refused >= ATTACK_N - 4);
+	assert_true(st.conns <= 4 + 2);
+	attack_stop(a);
+	after = probe_for(f, obs_http_port(f->http), 0.5);
+	print_message("%s attack, %u connections opened: slowest probe %.1f ms during, %.1f ms "
+	              "after\n",
+	              slow ? "slowloris" : "idle", a->opened, during * 1000, after * 1000);
+	free(a);
+}
+
+static void test_abuse_idle(void **state)
+{
+	attack_same_port(*state, false);
+}
+
+static void test_abuse_slowloris(void **state)
+{
+	attack_same_port(*state, true);
+}
+
+/* The deployed layout: a probes-only server beside the metrics one. The
+ * attacker shares the kubelet's address (127.0.0.1, as any process on a
+ * host-network node can) and fills the metrics port: the probes port
+ * does not notice. */
+static void test_abuse_probes_server(void **state)
+{
+	struct fixture *f = *state;
+	struct obs_http_cbs cbs = {.metrics = metrics_cb, .ready = ready_cb};
+	struct obs_http *probes;
+	struct attack *a = malloc(sizeof(*a));
+	struct resp *r = malloc(sizeof(*r));
+	char url[96], err[256];
+	double during, after;
+
+	assert_non_null(a);
+	assert_non_null(r);
+	raise_nofile();
+	probes = obs_http_start(f->loop, "127.0.0.1:0", &cbs, f,
+	                        &(struct obs_http_opts){.probes_only = true}, err, sizeof(err));
+	assert_non_null(probes);
+	/* Probes only: no /metrics there, whatever the callbacks. */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/metrics", obs_http_port(probes));
+	fetch_url(f->loop, "GET", url, NULL, 5000, r);
+	assert_int_equal(r->status, 404);
+	attack_start(a, f->loop, obs_http_port(f->http), "127.0.0.1", true);
+	during = probe_for(f, obs_http_port(probes), 2.0);
+	attack_stop(a);
+	after = probe_for(f, obs_http_port(probes), 0.5);
+	print_message("probes server beside a slowloris on the metrics port: slowest probe %.1f ms "
+	              "during, %.1f ms after\n",
+	              during * 1000, after * 1000);
+	obs_http_stop(probes);
+	free(a);
+	free(r);
+}
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/*
+ * The process out of descriptors while connections wait: accept fails
+ * with EMFILE. The server must not spin on its still-readable listener
+ * (a second of loop uses little CPU and few accept attempts), must not
+ * crash, and must serve again as soon as descriptors are free.
+ */
+static void test_fd_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct obs_http_stats st;
+	struct rlimit old, rl;
+	struct attack *a = malloc(sizeof(*a));
+	double cpu;
+	size_t i;
+	int fd;
+
+	assert_non_null(a);
+	restart(f, NULL);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	/* Room for about 64 more descriptors, then fill them all with
+	 * connections that the server cannot accept. */
+	fd = dup(0);
+	assert_true(fd >= 0);
+	close(fd);
+	rl = old;
+	rl.rlim_cur = (rlim_t)fd + 64;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	memset(a, 0, sizeof(*a));
+	a->loop = f->loop;
+	a->port = obs_http_port(f->http);
+	a->src = "127.0.0.2";
+	for (i = 0; i < ATTACK_N; i++)
+		attack_open(a, i);
+	assert_true(a->opened > 10 && a->opened < 64);
+	ev_now_update(f->loop);
+	cpu = cpu_seconds();
+	pump(f->loop, 1.0);
+	cpu = cpu_seconds() - cpu;
+	obs_http_get_stats(f->http, &st);
+	print_message("at the fd limit: %.0f ms CPU in 1 s, %llu accept errors, %llu accepted\n",
+	              cpu * 1000, (unsigned long long)st.accept_errors,
+	              (unsigned long long)st.accepted);
+	/* It accepted what it could, then paused instead of spinning. */
+	assert_true(st.accept_errors >= 1);
+	assert_true(st.accept_errors <= 15);
+	assert_true(cpu < 0.3);
+	/* Descriptors back: the queued connections are taken (all but
+	 * per_ip closed at once), and the kubelet is served again. */
+	for (i = 0; i < ATTACK_N; i++)
+		if (a->fd[i] >= 0 && i % 2)
+			close(a->fd[i]), a->fd[i] = -1;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	probe_for(f, obs_http_port(f->http), 0.3);
+	for (i = 0; i < ATTACK_N; i++)
+		if (a->fd[i] >= 0)
+			close(a->fd[i]);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -579,6 +857,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_connection_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_huge_headers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_abuse_idle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_abuse_slowloris, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_abuse_probes_server, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fd_limit, setup, teardown),
 	};
 	int rc;
 
