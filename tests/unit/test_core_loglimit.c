@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -359,6 +360,84 @@ static void test_text(void **state)
 	core_loglimit_free(l2);
 }
 
+/* Every line starts with its count ({n} first in every template). */
+struct sum {
+	uint64_t counted, lines;
+};
+
+static void add_up(enum log_level lvl, const char *line, void *arg)
+{
+	struct sum *sm = arg;
+	uint64_t n = 0;
+
+	for (; (*line >= '0' && *line <= '9') || *line == ','; line++)
+		if (*line != ',')
+			n = n * 10 + (uint64_t)(*line - '0');
+	sm->counted += n;
+	sm->lines++;
+}
+
+/*
+ * Random floods (keys from pools of 1 to 10,000, ten kinds with most
+ * hits on one, time in jumps up to three windows, flushes now and then):
+ * every occurrence is either shown or counted in exactly one summary
+ * line, none twice, none lost. And the summaries stay bounded, whatever
+ * the number of keys.
+ */
+static void test_conservation(void **state)
+{
+	static const size_t slots[] = {1, 2, 4, 16};
+	static const uint64_t windows[] = {0, 10, 1000};
+	static const unsigned pools[] = {1, 5, 100, 10000};
+	static struct core_loglimit_kind kinds[10];
+	unsigned seed = 1;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		kinds[i] =
+		    (struct core_loglimit_kind){LOG_LVL_INFO, "{n} for {a} {b}", "{n} others"};
+	for (size_t si = 0; si < 4; si++)
+		for (size_t wi = 0; wi < 3; wi++)
+			for (size_t pi = 0; pi < 4; pi++) {
+				struct core_loglimit *l = core_loglimit_new(slots[si], windows[wi]);
+				struct sum sm = {0, 0};
+				uint64_t now = 0, shown = 0, hits = 20000, start = 0, wlines = 0;
+				char a[16];
+
+				for (uint64_t h = 0; h < hits; h++) {
+					unsigned r = (unsigned)rand_r(&seed);
+					uint64_t before = sm.lines;
+
+					if (r % 997 == 0)
+						now +=
+						    (uint64_t)rand_r(&seed) % (3 * windows[wi] + 1);
+					else if (r % 8 == 0)
+						now++;
+					snprintf(a, sizeof(a), "%u",
+					         (unsigned)rand_r(&seed) % pools[pi]);
+					shown += core_loglimit_hit(
+					             l, &kinds[r % 10 < 8 ? 0 : r % 10], a, NULL,
+					             now, add_up, &sm) == CORE_LOGLIMIT_SHOW;
+					if (r % 101 == 0)
+						core_loglimit_flush(l, now, false, add_up, &sm);
+					/* Summaries in any span shorter than a window:
+					 * at most one per slot, per kind's others and
+					 * the shared one (windows of 1000 only: 10 is
+					 * shorter than most steps of the clock). */
+					if (windows[wi] == 1000 && now - start >= windows[wi]) {
+						assert_true(wlines <=
+						            slots[si] + CORE_LOGLIMIT_KINDS + 1);
+						start = now;
+						wlines = 0;
+					}
+					wlines += sm.lines - before;
+				}
+				core_loglimit_flush(l, now, true, add_up, &sm);
+				assert_int_equal(shown + sm.counted, hits);
+				core_loglimit_free(l);
+			}
+}
+
 /* ---- through the log ---- */
 
 static struct lines sunk;
@@ -418,6 +497,7 @@ int main(void)
 	    cmocka_unit_test(test_no_window),
 	    cmocka_unit_test(test_many_kinds),
 	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_conservation),
 	    cmocka_unit_test(test_log_limited),
 	};
 
