@@ -18,6 +18,7 @@
 #include "bgp/sock.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/loglimit.h"
 
 /* Keep this much queued for the socket; refill from the Adj-RIB-Out below it. */
 #define WBUF_HIGH (256 * 1024)
@@ -59,6 +60,37 @@ struct bgp_peer {
 	bool shutting_down, stopped;
 	uint64_t shutdown_deadline;
 	unsigned rand_state;
+};
+
+/*
+ * Lines that a broken or hostile neighbour can repeat as fast as it
+ * connects (on the collision slot, or in Active while passive): the
+ * first of each peer and reason at once, then a count per window.
+ */
+static const struct core_loglimit_kind ll_malformed = {
+    .lvl = LOG_LVL_WARN,
+    .summary = "{a}: {n} more malformed messages in the last {s}: {b}",
+    .others = "{n} more malformed messages from BGP peers in the last {s}",
+};
+static const struct core_loglimit_kind ll_notif_sent = {
+    .lvl = LOG_LVL_WARN,
+    .summary = "{a}: sent {n} more NOTIFICATIONs {b} in the last {s}",
+    .others = "sent {n} more NOTIFICATIONs to BGP peers in the last {s}",
+};
+static const struct core_loglimit_kind ll_notif_rcvd = {
+    .lvl = LOG_LVL_WARN,
+    .summary = "{a}: received {n} more NOTIFICATIONs {b} in the last {s}",
+    .others = "received {n} more NOTIFICATIONs from BGP peers in the last {s}",
+};
+static const struct core_loglimit_kind ll_ended = {
+    .lvl = LOG_LVL_INFO,
+    .summary = "{a}: {n} more connections ended in the last {s}: {b}",
+    .others = "{n} more connections to BGP peers ended in the last {s}",
+};
+static const struct core_loglimit_kind ll_connect = {
+    .lvl = LOG_LVL_WARN,
+    .summary = "{a}: {n} more attempts to connect failed in the last {s}: {b}",
+    .others = "{n} more attempts to connect to BGP peers failed in the last {s}",
 };
 
 uint64_t bgp_now_ms(void)
@@ -383,10 +415,34 @@ static void peer_state_changed(struct bgp_peer *p, enum bgp_fsm_state old)
 		p->state_fn(p, old, p->cur->fsm.state, p->state_arg);
 }
 
+/* "code/subcode (name)": the NOTIFICATION as logged, and its key. */
+static const char *notif_str(uint8_t code, uint8_t subcode, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u/%u (%s)", code, subcode, bgp_err_name(code, subcode));
+	return buf;
+}
+
+static void log_notif_rcvd(struct bgp_peer *p, const struct bgp_notification *n)
+{
+	char why[128];
+
+	notif_str(n->code, n->subcode, why, sizeof(why));
+	log_limited(p->cfg.loglimit, &ll_notif_rcvd, p->cfg.name, why, bgp_now_ms(),
+	            "%s: received NOTIFICATION %s", p->cfg.name, why);
+}
+
+static void log_bad_message(struct bgp_peer *p, const struct bgp_error *err)
+{
+	const char *why = err->reason ? err->reason : bgp_err_name(err->code, err->subcode);
+
+	log_limited(p->cfg.loglimit, &ll_malformed, p->cfg.name, why, bgp_now_ms(),
+	            "%s: malformed message: %s", p->cfg.name, why);
+}
+
 static void conn_exec(struct conn *c, const struct bgp_fsm_actions *a)
 {
 	struct bgp_peer *p = c->peer;
-	char s[64];
+	char s[64], why[128];
 
 	if (a->flags & BGP_FSM_ACT_SEND_OPEN)
 		conn_queue(c, enc_open, &a->open);
@@ -394,8 +450,9 @@ static void conn_exec(struct conn *c, const struct bgp_fsm_actions *a)
 		conn_queue(c, enc_keepalive, NULL);
 	if (a->flags & BGP_FSM_ACT_SEND_NOTIFICATION) {
 		conn_queue(c, enc_notification, a);
-		log_warn("%s: sent NOTIFICATION %u/%u (%s)", p->cfg.name, a->notif_code,
-		         a->notif_subcode, bgp_err_name(a->notif_code, a->notif_subcode));
+		notif_str(a->notif_code, a->notif_subcode, why, sizeof(why));
+		log_limited(p->cfg.loglimit, &ll_notif_sent, p->cfg.name, why, bgp_now_ms(),
+		            "%s: sent NOTIFICATION %s", p->cfg.name, why);
 	}
 	if (a->flags & BGP_FSM_ACT_CLOSE)
 		conn_close(c);
@@ -410,10 +467,12 @@ static void conn_exec(struct conn *c, const struct bgp_fsm_actions *a)
 		         a->down.code ? bgp_err_name(a->down.code, a->down.subcode) : "");
 	} else if (a->down.reason != BGP_FSM_R_NONE) {
 		p->st.last_down = a->down;
-		log_info("%s: connection to %s ended: %s%s%s", p->cfg.name,
-		         addr_str(&p->cfg.remote, s, sizeof(s)),
-		         bgp_fsm_reason_name(a->down.reason), a->down.code ? ", " : "",
+		snprintf(why, sizeof(why), "%s%s%s", bgp_fsm_reason_name(a->down.reason),
+		         a->down.code ? ", " : "",
 		         a->down.code ? bgp_err_name(a->down.code, a->down.subcode) : "");
+		log_limited(p->cfg.loglimit, &ll_ended, p->cfg.name, why, bgp_now_ms(),
+		            "%s: connection to %s ended: %s", p->cfg.name,
+		            addr_str(&p->cfg.remote, s, sizeof(s)), why);
 	}
 	if (a->idle_hold_ms)
 		log_warn("%s: staying idle for %u.%03u s, refusing the peer's connections (idle "
@@ -538,8 +597,7 @@ static void conn_read(struct conn *c)
 		if (r == 0)
 			r = bgp_msg_decode(m, mlen, &c->fsm.session.params, &msg, &err);
 		if (r < 0) {
-			log_warn("%s: malformed message: %s", p->cfg.name,
-			         err.reason ? err.reason : bgp_err_name(err.code, err.subcode));
+			log_bad_message(p, &err);
 			ev.type = BGP_FSM_EV_MSG_ERROR;
 			ev.err = &err;
 			conn_event(c, &ev);
@@ -556,9 +614,7 @@ static void conn_read(struct conn *c)
 			}
 		}
 		if (msg.type == BGP_MSG_NOTIFICATION)
-			log_warn("%s: received NOTIFICATION %u/%u (%s)", p->cfg.name,
-			         msg.u.notification.code, msg.u.notification.subcode,
-			         bgp_err_name(msg.u.notification.code, msg.u.notification.subcode));
+			log_notif_rcvd(p, &msg.u.notification);
 		if (msg.type == BGP_MSG_ROUTE_REFRESH && c->fsm.state == BGP_FSM_ESTABLISHED) {
 			enum bgp_af af;
 
@@ -701,7 +757,8 @@ static void conn_connect(struct conn *c)
 	if (fd < 0) {
 		struct bgp_fsm_event ev = {.type = BGP_FSM_EV_TCP_FAILED};
 
-		log_warn("%s: cannot connect: %s", p->cfg.name, strerror(-fd));
+		log_limited(p->cfg.loglimit, &ll_connect, p->cfg.name, strerror(-fd), bgp_now_ms(),
+		            "%s: cannot connect: %s", p->cfg.name, strerror(-fd));
 		conn_event(c, &ev);
 		return;
 	}

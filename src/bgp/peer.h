@@ -36,6 +36,11 @@ struct bgp_peer_cfg {
 	 * means: a global address of the interface that carries the session. */
 	struct bgp_addr nexthop4;
 	struct bgp_addr nexthop6;
+	/* Lines a loop can repeat (malformed messages, NOTIFICATIONs,
+	 * connections that end, failed connects) go through it, keyed by
+	 * name and reason (core/loglimit.h); the owner flushes it. Borrowed,
+	 * may be shared by peers, must outlive them; NULL: all logged. */
+	struct core_loglimit *loglimit;
 };
 
 struct bgp_peer_stats {

@@ -14,12 +14,32 @@
 #include "bgp/sock.h"
 #include "core/idx.h"
 #include "core/log.h"
+#include "core/loglimit.h"
 #include "lb/announce.h"
 #include "netlink/nl.h"
 #include "speaker/lbif.h"
 #include "speaker/peer_cfg.h"
 
 #define MAX_LISTENERS 8
+
+/* Repeated log lines (core/loglimit.h): counted per key for this long,
+ * then summarised; the flush runs each second. Keys followed at once:
+ * 16 source addresses of refused connections (the rest of a flood from
+ * many addresses shares one line per window), and 64 peer name + reason
+ * pairs for the peers' lines. */
+#define LOG_WINDOW_MS     10000
+#define LOG_FLUSH_S       1.0
+#define LOG_REFUSED_SLOTS 16
+#define LOG_PEER_SLOTS    64
+
+/* A client that is no BgpPeer may connect in a loop. */
+static const struct core_loglimit_kind ll_refused = {
+    .lvl = LOG_LVL_INFO,
+    .summary = "refused {n} more BGP connections from {a} in the last {s}: no BgpPeer with "
+               "that address",
+    .others = "refused {n} BGP connections from other addresses in the last {s}: no BgpPeer "
+              "with those addresses",
+};
 
 struct speaker_peer {
 	char key[256]; /* BgpPeer name */
@@ -55,6 +75,8 @@ struct speaker {
 	size_t n_announced;
 	struct bgp_addr *conflicts; /* owned: addresses found on another interface */
 	size_t n_conflicts;
+	struct core_loglimit *ll_refused, *ll_peers; /* owned; NULL: not limited */
+	ev_timer ll_timer;                           /* their flush */
 };
 
 /* ---- router id and peer configuration ---- */
@@ -141,6 +163,7 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 			struct speaker_peer *old;
 
 			speaker_peer_cfg(&s->o, set->bgp_conf, node, bp, rid, &pc);
+			pc.loglimit = s->ll_peers;
 			if (n_next == cap) {
 				cap = cap ? cap * 2 : 8;
 				struct speaker_peer *nv = realloc(next, cap * sizeof(*nv));
@@ -216,8 +239,9 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		struct bgp_prefix p;
 
 		lb_host_prefix(&remote, &p);
-		log_info("refused a BGP connection from %s: no BgpPeer with that address",
-		         bgp_prefix_format(&p, str, sizeof(str)));
+		bgp_prefix_format(&p, str, sizeof(str));
+		log_limited(l->s->ll_refused, &ll_refused, str, NULL, bgp_now_ms(),
+		            "refused a BGP connection from %s: no BgpPeer with that address", str);
 		close(fd);
 		return;
 	}
@@ -780,6 +804,15 @@ static int routes_apply(struct speaker *s, const struct cfg_set *set)
 
 /* ---- lifecycle ---- */
 
+static void on_ll_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct speaker *s = w->data;
+	uint64_t now = bgp_now_ms();
+
+	log_limited_flush(s->ll_refused, now, false);
+	log_limited_flush(s->ll_peers, now, false);
+}
+
 int speaker_apply_view(struct speaker *s, const struct cfg_set *set)
 {
 	int r;
@@ -838,6 +871,12 @@ struct speaker *speaker_new(struct ev_loop *loop, const struct speaker_opts *o,
 	s->o.node = s->node;
 	cfg_set_init(&s->cfg);
 	prefix_set_init(&s->routes);
+	/* Out of memory, the lines are just not limited. */
+	s->ll_refused = core_loglimit_new(LOG_REFUSED_SLOTS, LOG_WINDOW_MS);
+	s->ll_peers = core_loglimit_new(LOG_PEER_SLOTS, LOG_WINDOW_MS);
+	ev_timer_init(&s->ll_timer, on_ll_timer, LOG_FLUSH_S, LOG_FLUSH_S);
+	s->ll_timer.data = s;
+	ev_timer_start(loop, &s->ll_timer);
 	s->manifests = calloc(o->n_manifests + 1, sizeof(char *));
 	if (!s->manifests)
 		goto fail;
@@ -872,6 +911,12 @@ void speaker_free(struct speaker *s)
 	speaker_lbif_free(s->lbif);
 	free(s->announced);
 	free(s->conflicts);
+	/* What the last window counted is not lost at exit. */
+	ev_timer_stop(s->loop, &s->ll_timer);
+	log_limited_flush(s->ll_refused, bgp_now_ms(), true);
+	log_limited_flush(s->ll_peers, bgp_now_ms(), true);
+	core_loglimit_free(s->ll_refused);
+	core_loglimit_free(s->ll_peers);
 	for (size_t i = 0; s->manifests && s->manifests[i]; i++)
 		free(s->manifests[i]);
 	free(s->manifests);
