@@ -17,8 +17,9 @@
  *           re-arm one timer at bgp_fsm_next_deadline(&f).
  *   when the timer fires: bgp_fsm_handle(Timer).
  *
- * Decode received bytes with bgp_header_check(.., bgp_fsm_max_msg_len(&f), ..)
- * and bgp_msg_decode(.., &f.session.params, ..) and feed the result as
+ * Cut received bytes into whole messages with bgp_framer_next(..,
+ * bgp_fsm_max_msg_len(&f), ..) (frame.h), decode each with
+ * bgp_msg_decode(.., &f.session.params, ..) and feed the result as
  * MSG (success, including RFC 7606 UPDATE actions ATTR_DISCARD and
  * TREAT_AS_WITHDRAW) or MSG_ERROR.
  *
@@ -92,7 +93,7 @@ enum bgp_fsm_event_type {
 	BGP_FSM_EV_TCP_FAILED,        /* our outgoing connect failed */
 	BGP_FSM_EV_TCP_CLOSED,        /* EOF or error on the connection */
 	BGP_FSM_EV_MSG,               /* ev.msg decoded without session error */
-	BGP_FSM_EV_MSG_ERROR,         /* ev.err from bgp_header_check/msg_decode */
+	BGP_FSM_EV_MSG_ERROR,         /* ev.err from bgp_framer_next/msg_decode */
 	BGP_FSM_EV_TIMER,             /* now >= bgp_fsm_next_deadline() */
 	BGP_FSM_EV_PEER_UNCONFIGURED, /* peer removed: Cease/3, stays Idle */
 	BGP_FSM_EV_CONFIG_CHANGED,    /* ev.cfg replaces the config: Cease/6 */

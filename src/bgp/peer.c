@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bgp/frame.h"
 #include "bgp/rib_out.h"
 #include "bgp/sock.h"
 #include "core/buf.h"
@@ -20,9 +21,7 @@
 
 /* Keep this much queued for the socket; refill from the Adj-RIB-Out below it. */
 #define WBUF_HIGH (256 * 1024)
-#define RBUF_MAX  (4 * BGP_MAX_EXT_MSG_LEN)
-#define RBUF_READ 4096 /* bytes asked of one read() */
-#define BUF_KEEP  4096 /* what an idle connection keeps of each buffer */
+#define BUF_KEEP  4096 /* what an idle connection keeps of its write buffer */
 #define WBUF_MAX  (WBUF_HIGH + 2 * BGP_MAX_EXT_MSG_LEN)
 /* How long a graceful stop waits for the withdrawals to drain. */
 #define SHUTDOWN_MS 3000
@@ -32,7 +31,8 @@ struct conn {
 	int fd;
 	bool connecting; /* outgoing connect not completed yet */
 	ev_io rio, wio;
-	struct buf rbuf, wbuf;
+	struct bgp_framer rx; /* received bytes, cut into whole messages */
+	struct buf wbuf;
 	struct bgp_fsm fsm;
 	bool in_use; /* the second slot is used only during a collision */
 };
@@ -78,7 +78,7 @@ static void conn_init(struct conn *c, struct bgp_peer *p)
 	memset(c, 0, sizeof(*c));
 	c->peer = p;
 	c->fd = -1;
-	buf_init(&c->rbuf, RBUF_MAX);
+	bgp_framer_init(&c->rx);
 	buf_init(&c->wbuf, WBUF_MAX);
 }
 
@@ -97,14 +97,14 @@ static void conn_close(struct conn *c)
 	}
 	c->fd = -1;
 	c->connecting = false;
-	buf_reset(&c->rbuf);
+	bgp_framer_reset(&c->rx);
 	buf_reset(&c->wbuf);
 }
 
 static void conn_fini(struct conn *c)
 {
 	conn_close(c);
-	buf_fini(&c->rbuf);
+	bgp_framer_fini(&c->rx);
 	buf_fini(&c->wbuf);
 }
 
@@ -485,24 +485,13 @@ static void conn_read(struct conn *c)
 	struct bgp_fsm_event ev;
 	struct bgp_error err;
 	struct bgp_msg msg;
-	size_t mlen;
+	const uint8_t *m;
+	size_t mlen, room;
+	uint8_t *w;
 	ssize_t n;
 	int r;
 
-	/* Room for what the pending message still lacks, else a page: most
-	 * of what a speaker reads is KEEPALIVEs. */
-	size_t room = RBUF_READ, have = buf_len(&c->rbuf);
-	const uint8_t *h = buf_head(&c->rbuf);
-	uint8_t *w;
-
-	if (have >= BGP_HEADER_LEN) {
-		/* RFC 4271 section 4.1: the length follows the 16-octet marker. */
-		size_t len = (size_t)h[16] << 8 | h[17];
-
-		if (len > have && len - have > room)
-			room = len - have;
-	}
-	if (!(w = buf_reserve(&c->rbuf, room)))
+	if (!(w = bgp_framer_room(&c->rx, &room)))
 		return;
 	n = read(c->fd, w, room);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -512,14 +501,12 @@ static void conn_read(struct conn *c)
 		conn_event(c, &ev);
 		return;
 	}
-	buf_commit(&c->rbuf, (size_t)n);
+	bgp_framer_commit(&c->rx, (size_t)n);
 
 	while (c->fd >= 0) {
-		const uint8_t *m = buf_head(&c->rbuf);
-
 		memset(&err, 0, sizeof(err));
-		r = bgp_header_check(m, buf_len(&c->rbuf), bgp_fsm_max_msg_len(&c->fsm), &mlen,
-		                     &err);
+		/* Only whole messages reach the decoder (frame.h). */
+		r = bgp_framer_next(&c->rx, bgp_fsm_max_msg_len(&c->fsm), &m, &mlen, &err);
 		if (r == -EAGAIN)
 			break;
 		memset(&ev, 0, sizeof(ev));
@@ -574,13 +561,10 @@ static void conn_read(struct conn *c)
 		ev.type = BGP_FSM_EV_MSG;
 		ev.msg = &msg;
 		conn_event(c, &ev);
-		if (c->fd >= 0)
-			buf_consume(&c->rbuf, mlen);
 		if (msg.type == BGP_MSG_ROUTE_REFRESH || msg.type == BGP_MSG_UPDATE)
 			if (c->fsm.state == BGP_FSM_ESTABLISHED)
 				conn_fill(c);
 	}
-	buf_trim(&c->rbuf, BUF_KEEP);
 }
 
 static void on_read(struct ev_loop *loop, ev_io *w, int revents)

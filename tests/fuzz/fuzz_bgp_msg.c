@@ -1,9 +1,11 @@
 /*
  * libFuzzer target for the BGP wire codec.
  *
- * Input: one byte of session parameters, then a byte stream framed the way
- * the peer layer frames it (bgp_header_check, then bgp_msg_decode on an
- * exact-size heap copy so ASan sees any read past the message).
+ * Input: one byte of session parameters, then a byte stream cut by the
+ * headers' lengths (bgp_header_check, then bgp_msg_decode on an exact-size
+ * heap copy so ASan sees any read past the message); truncated messages
+ * are decoded too, to prove they are refused. The framing of a stream in
+ * arbitrary chunks is fuzz_bgp_frame's.
  * Parameter bits: 1 as4, 2 ext_msg, 4 ADD-PATH IPv4, 8 ADD-PATH IPv6.
  *
  * Beyond "no crash" it checks invariants and aborts when one breaks:

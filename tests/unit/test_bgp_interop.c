@@ -68,32 +68,6 @@ struct seen {
 	bool attr_checked, nh6_checked;
 };
 
-static uint8_t *load(const char *name, size_t *len)
-{
-	const char *dir = getenv("BERTH_TESTDATA");
-	char path[1024];
-	uint8_t *buf;
-	FILE *f;
-	long n;
-
-	if (!dir)
-		dir = "tests/data";
-	snprintf(path, sizeof(path), "%s/bgp/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (set BERTH_TESTDATA)", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	buf = malloc((size_t)n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void check_attrs(const struct capture *c, const struct bgp_attrs *a)
 {
 	const struct attr_check *x = &c->attr;
@@ -170,7 +144,7 @@ static void run_capture(void **state)
 	struct bgp_session_params sp = {0};
 	struct seen s;
 	size_t len, off = 0, mlen, n_open = 0;
-	uint8_t *buf = load(c->file, &len);
+	uint8_t *buf = load_capture(c->file, &len);
 
 	memset(&s, 0, sizeof(s));
 	while (off < len) {

@@ -145,4 +145,31 @@ static inline void assert_open_equal(const struct bgp_open *a, const struct bgp_
 	}
 }
 
+/* A recorded byte stream from tests/data/bgp (BERTH_TESTDATA); owned by the caller. */
+static inline uint8_t *load_capture(const char *name, size_t *len)
+{
+	const char *dir = getenv("BERTH_TESTDATA");
+	char path[1024];
+	uint8_t *buf;
+	FILE *f;
+	long n;
+
+	if (!dir)
+		dir = "tests/data";
+	snprintf(path, sizeof(path), "%s/bgp/%s", dir, name);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s (set BERTH_TESTDATA)", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
 #endif
