@@ -20,7 +20,8 @@
 # Every peer also originates 203.0.113.128/25 and 2001:db8:ffff::/48, so the
 # speaker under test receives (and must cope with) UPDATEs as well
 # (E2E_PEER_ORIGINATE=0 turns that off, to tell problems apart or to count
-# exactly what a peer sends). Bulk routes, many of them, quickly:
+# exactly what a peer sends; E2E_GOBGP_LOG sets gobgpd's log level, debug
+# by default). Bulk routes, many of them, quickly:
 #
 #   peer_bulk HOST N4 N6          (before peer_start) HOST also originates
 #                                 N4 IPv4 and N6 IPv6 prefixes (routegen.py),
@@ -406,7 +407,7 @@ _gobgp_start() {
 	local h=$1 d=$NL_DIR/$1
 	_gobgp_conf "$h"
 	nl_bg "$h" "$d/gobgpd.log" gobgpd -f "$d/gobgpd.toml" -t toml \
-		--api-hosts "127.0.0.1:$GOBGP_API_PORT" --pprof-disable -p -l debug
+		--api-hosts "127.0.0.1:$GOBGP_API_PORT" --pprof-disable -p -l "${E2E_GOBGP_LOG:-debug}"
 	echo "$NL_BG_PID" >"$d/gobgpd.pid"
 	wait_until 10 "gobgpd in $h" gobgp_cli "$h" global || die "gobgpd did not start in $h"
 	if [ "${E2E_PEER_ORIGINATE:-1}" = 1 ]; then
@@ -416,12 +417,20 @@ _gobgp_start() {
 	[ -f "$d/bulk" ] && { _gobgp_bulk "$h" announce || die "gobgpd in $h: bulk routes not loaded"; }
 }
 
-_gobgp_rib_count() { # HOST AF: destinations in the global RIB
-	gobgp_cli "$1" global rib summary -a "ipv$2" 2>/dev/null |
-		awk -F'[ ,]+' '$1 == "Destination:" { print $2 }'
+# HOST AF: paths of the global RIB that no neighbor sent (all paths less
+# those accepted from neighbors): the ones this router originates.
+_gobgp_local_paths() {
+	local all acc
+	all=$(gobgp_cli "$1" global rib summary -a "ipv$2" 2>/dev/null |
+		awk -F'[ ,]+' '$1 == "Destination:" { print $4 }')
+	acc=$(gobgp_cli "$1" neighbor -j 2>/dev/null | python3 -c 'import json,sys
+print(sum(a.get("state",{}).get("accepted",0) for n in json.load(sys.stdin) or []
+          for a in n.get("afi_safis") or [] if a.get("config",{}).get("family",{}) ==
+          {"afi": int(sys.argv[1]), "safi": 1}))' "$(($2 == 4 ? 1 : 2))") || return 1
+	echo $((${all:-0} - acc))
 }
 
-_gobgp_rib_has() { [ "$(_gobgp_rib_count "$1" 4) $(_gobgp_rib_count "$1" 6)" = "$2 $3" ]; }
+_gobgp_rib_has() { [ "$(_gobgp_local_paths "$1" 4) $(_gobgp_local_paths "$1" 6)" = "$2 $3" ]; }
 
 # The fastest way into GoBGP's RIB: an MRT table through `mrt inject`.
 # Its neighbors' next hops: their own addresses (eBGP: next hop self).
