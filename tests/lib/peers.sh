@@ -126,7 +126,7 @@ _bird_conf() {
 		fi
 		# Bulk routes: two static protocols, switched off and on by
 		# peer_bulk_withdraw/announce (one birdc command each).
-		[ -f "$d/bulk" ] && echo "include \"$d/bulk.conf\";"
+		if [ -f "$d/bulk" ]; then echo "include \"$d/bulk.conf\";"; fi
 		if [ "$fib" = fib=1 ]; then
 			# merge paths: equal best routes become one multipath
 			# route in the kernel (ECMP).
@@ -164,7 +164,9 @@ _bird_conf() {
 _bird_start() {
 	local h=$1 d=$NL_DIR/$1
 	# shellcheck disable=SC2046
-	[ -f "$d/bulk" ] && python3 "$PEER_ROUTEGEN" bird $(cat "$d/bulk") >"$d/bulk.conf"
+	if [ -f "$d/bulk" ]; then
+		python3 "$PEER_ROUTEGEN" bird $(cat "$d/bulk") >"$d/bulk.conf" || die "routegen.py bird"
+	fi
 	_bird_conf "$h"
 	nl_bg "$h" "$d/bird.out" bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid"
 	wait_until 10 "bird in $h" bird_cli "$h" show status || die "bird did not start in $h"
@@ -260,14 +262,16 @@ _frr_conf() {
 		done
 		# Bulk routes: "network" lines (import-check is off), loaded
 		# with the config at start, then by vtysh -f.
-		[ -f "$d/bulk" ] && cat "$d/bulk.frr"
+		if [ -f "$d/bulk" ]; then cat "$d/bulk.frr"; fi
 	} >"$d/frr.conf"
 }
 
 _frr_start() {
 	local h=$1 d=$NL_DIR/$1
 	# shellcheck disable=SC2046
-	[ -f "$d/bulk" ] && python3 "$PEER_ROUTEGEN" frr $(cat "$d/bulk") >"$d/bulk.frr"
+	if [ -f "$d/bulk" ]; then
+		python3 "$PEER_ROUTEGEN" frr $(cat "$d/bulk") >"$d/bulk.frr" || die "routegen.py frr"
+	fi
 	_frr_conf "$h"
 	# vtysh asks PAM for a password unless its config says otherwise.
 	echo "username root nopassword" >"$d/vtysh.conf"
@@ -414,7 +418,9 @@ _gobgp_start() {
 		gobgp_cli "$h" global rib add -a ipv4 203.0.113.128/25 >/dev/null
 		gobgp_cli "$h" global rib add -a ipv6 2001:db8:ffff::/48 >/dev/null
 	fi
-	[ -f "$d/bulk" ] && { _gobgp_bulk "$h" announce || die "gobgpd in $h: bulk routes not loaded"; }
+	if [ -f "$d/bulk" ]; then
+		_gobgp_bulk "$h" announce || die "gobgpd in $h: bulk routes not loaded"
+	fi
 }
 
 # HOST AF: paths of the global RIB that no neighbor sent (all paths less
