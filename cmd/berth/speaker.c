@@ -147,6 +147,10 @@ static void peer_metrics(const char *peer, const struct bgp_peer *p, void *arg)
 	              (double)st.announced[BGP_AF_IPV4]);
 	obs_gauge_set(r, OBS_BGP_PREFIXES_ANNOUNCED, OBS_LV(peer, "ipv6"),
 	              (double)st.announced[BGP_AF_IPV6]);
+	obs_gauge_set(r, OBS_BGP_PREFIXES_RECEIVED, OBS_LV(peer, "ipv4"),
+	              (double)st.received[BGP_AF_IPV4]);
+	obs_gauge_set(r, OBS_BGP_PREFIXES_RECEIVED, OBS_LV(peer, "ipv6"),
+	              (double)st.received[BGP_AF_IPV6]);
 	obs_counter_add(r, OBS_BGP_UPDATES_SENT, OBS_LV(peer), (double)st.updates_out);
 	obs_counter_add(r, OBS_BGP_MALFORMED_UPDATES, OBS_LV(peer), (double)st.malformed_updates);
 }
@@ -160,6 +164,7 @@ static int on_metrics(struct buf *out, void *arg)
 	obs_family_reset(c->reg, OBS_BGP_SESSIONS_UP);
 	obs_family_reset(c->reg, OBS_BGP_SESSION_STATE);
 	obs_family_reset(c->reg, OBS_BGP_PREFIXES_ANNOUNCED);
+	obs_family_reset(c->reg, OBS_BGP_PREFIXES_RECEIVED);
 	obs_family_reset(c->reg, OBS_BGP_UPDATES_SENT);
 	obs_family_reset(c->reg, OBS_BGP_MALFORMED_UPDATES);
 	speaker_foreach_peer(c->sp, peer_metrics, c->reg);

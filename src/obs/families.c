@@ -26,6 +26,8 @@ static const struct obs_desc families[] = {
      OBS_GAUGE, l_peer_state, N(l_peer_state), NULL, 0},
     {OBS_BGP_PREFIXES_ANNOUNCED, "Prefixes currently announced to the peer.", OBS_GAUGE,
      l_peer_family, N(l_peer_family), NULL, 0},
+    {OBS_BGP_PREFIXES_RECEIVED, "Prefixes the peer currently announces to us.", OBS_GAUGE,
+     l_peer_family, N(l_peer_family), NULL, 0},
     {OBS_BGP_UPDATES_SENT, "BGP UPDATE messages sent to the peer.", OBS_COUNTER, l_peer, N(l_peer),
      NULL, 0},
     {OBS_BGP_MALFORMED_UPDATES, "Malformed BGP UPDATE messages received from the peer.",
@@ -90,9 +92,9 @@ int obs_bgp_session_state_set(struct obs_registry *r, const char *peer, const ch
 
 void obs_bgp_peer_forget(struct obs_registry *r, const char *peer)
 {
-	static const char *const fams[] = {OBS_BGP_SESSIONS_UP, OBS_BGP_SESSION_STATE,
-	                                   OBS_BGP_PREFIXES_ANNOUNCED, OBS_BGP_UPDATES_SENT,
-	                                   OBS_BGP_MALFORMED_UPDATES};
+	static const char *const fams[] = {OBS_BGP_SESSIONS_UP,        OBS_BGP_SESSION_STATE,
+	                                   OBS_BGP_PREFIXES_ANNOUNCED, OBS_BGP_PREFIXES_RECEIVED,
+	                                   OBS_BGP_UPDATES_SENT,       OBS_BGP_MALFORMED_UPDATES};
 	size_t i;
 
 	for (i = 0; i < N(fams); i++)

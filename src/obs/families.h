@@ -16,6 +16,9 @@
 #define OBS_BGP_SESSION_STATE "berth_bgp_session_state"
 /* {peer,family}: prefixes in the Adj-RIB-Out; family "ipv4" or "ipv6". */
 #define OBS_BGP_PREFIXES_ANNOUNCED "berth_bgp_prefixes_announced"
+/* {peer,family}: prefixes the peer announces to us now (validated and
+ * counted against --max-received, never installed). */
+#define OBS_BGP_PREFIXES_RECEIVED "berth_bgp_prefixes_received"
 /* Counters {peer}. */
 #define OBS_BGP_UPDATES_SENT      "berth_bgp_updates_sent_total"
 #define OBS_BGP_MALFORMED_UPDATES "berth_bgp_malformed_updates_total"

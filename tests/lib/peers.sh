@@ -21,7 +21,18 @@
 #
 # Every peer also originates 203.0.113.128/25 and 2001:db8:ffff::/48, so the
 # speaker under test receives (and must cope with) UPDATEs as well
-# (E2E_PEER_ORIGINATE=0 turns that off for GoBGP, to tell problems apart).
+# (E2E_PEER_ORIGINATE=0 turns that off, to tell problems apart or to count
+# exactly what a peer sends; E2E_GOBGP_LOG sets gobgpd's log level, debug
+# by default). Bulk routes, many of them, quickly:
+#
+#   peer_bulk HOST N4 N6          (before peer_start) HOST also originates
+#                                 N4 IPv4 and N6 IPv6 prefixes (routegen.py),
+#                                 to every neighbor, from its start on
+#   peer_bulk_withdraw HOST       withdraws all of them; GoBGP: every route
+#                                 of its global RIB
+#   peer_bulk_announce HOST       announces them again
+#   peer_sent HOST ADDR AF        prefixes of family AF (4 or 6) the router
+#                                 says it sent to ADDR
 
 
 peer_neighbor() {
@@ -29,6 +40,16 @@ peer_neighbor() {
 	shift 3
 	echo "$addr $asn $*" >>"$NL_DIR/$h/neighbors"
 }
+
+PEER_ROUTEGEN=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/routegen.py
+
+peer_bulk() {
+	echo "$2 $3" >"$NL_DIR/$1/bulk"
+}
+
+peer_bulk_withdraw() { "_$(_peer_type "$1")_bulk" "$1" withdraw; }
+peer_bulk_announce() { "_$(_peer_type "$1")_bulk" "$1" announce; }
+peer_sent() { "_$(_peer_type "$1")_sent" "$1" "$2" "$3"; }
 
 peer_unneighbor() {
 	local h=$1 addr=$2
@@ -101,9 +122,14 @@ _bird_conf() {
 		echo "timeformat route iso long;"
 		echo "protocol device { scan time 1; }"
 		echo "protocol direct { ipv4; ipv6; }"
-		echo "protocol static st4 { ipv4; route 203.0.113.128/25 blackhole; }"
-		echo "protocol static st6 { ipv6; route 2001:db8:ffff::/48 blackhole; }"
-		[ -f "$d/bird.extra.conf" ] && echo "include \"$d/bird.extra.conf\";"
+		if [ "${E2E_PEER_ORIGINATE:-1}" = 1 ]; then
+			echo "protocol static st4 { ipv4; route 203.0.113.128/25 blackhole; }"
+			echo "protocol static st6 { ipv6; route 2001:db8:ffff::/48 blackhole; }"
+		fi
+		# Bulk routes: two static protocols, switched off and on by
+		# peer_bulk_withdraw/announce (one birdc command each).
+		if [ -f "$d/bulk" ]; then echo "include \"$d/bulk.conf\";"; fi
+		if [ -f "$d/bird.extra.conf" ]; then echo "include \"$d/bird.extra.conf\";"; fi
 		if [ "$fib" = fib=1 ]; then
 			# merge paths: equal best routes become one multipath
 			# route in the kernel (ECMP).
@@ -140,6 +166,10 @@ _bird_conf() {
 
 _bird_start() {
 	local h=$1 d=$NL_DIR/$1
+	# shellcheck disable=SC2046
+	if [ -f "$d/bulk" ]; then
+		python3 "$PEER_ROUTEGEN" bird $(cat "$d/bulk") >"$d/bulk.conf" || die "routegen.py bird"
+	fi
 	_bird_conf "$h"
 	nl_bg "$h" "$d/bird.out" bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid"
 	wait_until 10 "bird in $h" bird_cli "$h" show status || die "bird did not start in $h"
@@ -152,6 +182,22 @@ _bird_state() {
 
 _bird_ups() {
 	grep -c "$(_bird_name "$2"): State changed to up" "$NL_DIR/$1/bird.log"
+}
+
+_bird_bulk() {
+	local p cmd=enable
+	[ "$2" = withdraw ] && cmd=disable
+	for p in bulk4 bulk6; do
+		bird_cli "$1" "$cmd" "$p" >/dev/null || return 1
+	done
+}
+
+# "show protocols all": each channel has a "Routes: I imported, E exported,
+# P preferred" line.
+_bird_sent() {
+	bird_cli "$1" show protocols all "$(_bird_name "$2")" 2>/dev/null |
+		awk -v c="ipv$3" '$1 == "Channel" { in_c = $2 == c }
+			in_c && $1 == "Routes:" { for (i = 2; i < NF; i++) if ($(i + 1) ~ /^exported/) print $i }'
 }
 
 # BIRD's "show route ... all" lists a route's first line (prefix first,
@@ -205,17 +251,30 @@ _frr_conf() {
 		done <"$d/neighbors"
 		for af in ipv4 ipv6; do
 			echo " address-family $af unicast"
-			if [ $af = ipv4 ]; then echo "  network 203.0.113.128/25"; else echo "  network 2001:db8:ffff::/48"; fi
+			if [ "${E2E_PEER_ORIGINATE:-1}" != 1 ]; then
+				:
+			elif [ $af = ipv4 ]; then
+				echo "  network 203.0.113.128/25"
+			else
+				echo "  network 2001:db8:ffff::/48"
+			fi
 			while read -r addr pasn line; do
 				[ -n "$addr" ] && echo "  neighbor $addr activate"
 			done <"$d/neighbors"
 			echo " exit-address-family"
 		done
+		# Bulk routes: "network" lines (import-check is off), loaded
+		# with the config at start, then by vtysh -f.
+		if [ -f "$d/bulk" ]; then cat "$d/bulk.frr"; fi
 	} >"$d/frr.conf"
 }
 
 _frr_start() {
 	local h=$1 d=$NL_DIR/$1
+	# shellcheck disable=SC2046
+	if [ -f "$d/bulk" ]; then
+		python3 "$PEER_ROUTEGEN" frr $(cat "$d/bulk") >"$d/bulk.frr" || die "routegen.py frr"
+	fi
 	_frr_conf "$h"
 	# vtysh asks PAM for a password unless its config says otherwise.
 	echo "username root nopassword" >"$d/vtysh.conf"
@@ -248,6 +307,26 @@ _frr_sync() {
 		-c "configure terminal" -c "router bgp $asn" "${cmds[@]}" >/dev/null
 	cp "$d/neighbors" "$d/neighbors.applied"
 	_frr_conf "$h"
+}
+
+_frr_bulk() {
+	local h=$1 d=$NL_DIR/$1 asn no=""
+	read -r asn _ <"$d/peer.args"
+	[ "$2" = withdraw ] && no=no
+	if [ ! -f "$d/bulk.$2" ]; then
+		{
+			echo "router bgp $asn"
+			# shellcheck disable=SC2046
+			python3 "$PEER_ROUTEGEN" frr $(cat "$d/bulk") $no
+		} >"$d/bulk.$2"
+	fi
+	nl_x "$h" vtysh --config_dir "$d" --vty_socket "$d" -f "$d/bulk.$2" >/dev/null
+}
+
+_frr_sent() {
+	_frr_json "$1" "$2" | python3 -c 'import json,sys
+d=json.load(sys.stdin).get(sys.argv[1],{}).get("addressFamilyInfo",{})
+print(d.get(sys.argv[2],{}).get("sentPrefixCounter",0))' "$2" "ipv$3Unicast" 2>/dev/null
 }
 
 _frr_json() { vty "$1" "show bgp neighbors $2 json" 2>/dev/null; }
@@ -335,13 +414,59 @@ _gobgp_start() {
 	local h=$1 d=$NL_DIR/$1
 	_gobgp_conf "$h"
 	nl_bg "$h" "$d/gobgpd.log" gobgpd -f "$d/gobgpd.toml" -t toml \
-		--api-hosts "127.0.0.1:$GOBGP_API_PORT" --pprof-disable -p -l debug
+		--api-hosts "127.0.0.1:$GOBGP_API_PORT" --pprof-disable -p -l "${E2E_GOBGP_LOG:-debug}"
 	echo "$NL_BG_PID" >"$d/gobgpd.pid"
 	wait_until 10 "gobgpd in $h" gobgp_cli "$h" global || die "gobgpd did not start in $h"
 	if [ "${E2E_PEER_ORIGINATE:-1}" = 1 ]; then
 		gobgp_cli "$h" global rib add -a ipv4 203.0.113.128/25 >/dev/null
 		gobgp_cli "$h" global rib add -a ipv6 2001:db8:ffff::/48 >/dev/null
 	fi
+	if [ -f "$d/bulk" ]; then
+		_gobgp_bulk "$h" announce || die "gobgpd in $h: bulk routes not loaded"
+	fi
+}
+
+# HOST AF: paths of the global RIB that no neighbor sent (all paths less
+# those accepted from neighbors): the ones this router originates.
+_gobgp_local_paths() {
+	local all acc
+	all=$(gobgp_cli "$1" global rib summary -a "ipv$2" 2>/dev/null |
+		awk -F'[ ,]+' '$1 == "Destination:" { print $4 }')
+	acc=$(gobgp_cli "$1" neighbor -j 2>/dev/null | python3 -c 'import json,sys
+print(sum(a.get("state",{}).get("accepted",0) for n in json.load(sys.stdin) or []
+          for a in n.get("afi_safis") or [] if a.get("config",{}).get("family",{}) ==
+          {"afi": int(sys.argv[1]), "safi": 1}))' "$(($2 == 4 ? 1 : 2))") || return 1
+	echo $((${all:-0} - acc))
+}
+
+_gobgp_rib_has() { [ "$(_gobgp_local_paths "$1" 4) $(_gobgp_local_paths "$1" 6)" = "$2 $3" ]; }
+
+# The fastest way into GoBGP's RIB: an MRT table through `mrt inject`.
+# Its neighbors' next hops: their own addresses (eBGP: next hop self).
+_gobgp_bulk() {
+	local h=$1 d=$NL_DIR/$1 n4 n6 af base4=0 base6=0
+	read -r n4 n6 <"$d/bulk"
+	if [ "$2" = withdraw ]; then
+		for af in ipv4 ipv6; do
+			gobgp_cli "$h" global rib del all -a $af >/dev/null || return 1
+		done
+		wait_until 30 "gobgpd in $h: RIB empty" _gobgp_rib_has "$h" 0 0
+		return
+	fi
+	[ -f "$d/bulk.mrt" ] ||
+		python3 "$PEER_ROUTEGEN" mrt "$n4" "$n6" 192.0.2.1 2001:db8::1 "$d/bulk.mrt" || return 1
+	if [ "${E2E_PEER_ORIGINATE:-1}" = 1 ]; then base4=1 base6=1; fi
+	gobgp_cli "$h" mrt inject global "$d/bulk.mrt" >/dev/null || return 1
+	wait_until 30 "gobgpd in $h: $n4 + $n6 routes" _gobgp_rib_has "$h" $((n4 + base4)) $((n6 + base6))
+}
+
+_gobgp_sent() {
+	_gobgp_json "$1" "$2" | python3 -c 'import json,sys
+n=json.load(sys.stdin)
+for a in n.get("afi_safis", []):
+    f=a.get("config",{}).get("family",{})
+    if f.get("afi") == int(sys.argv[1]) and f.get("safi") == 1:
+        print(a.get("state",{}).get("advertised",0))' "$([ "$3" = 4 ] && echo 1 || echo 2)" 2>/dev/null
 }
 
 _gobgp_json() { gobgp_cli "$1" neighbor "$2" -j 2>/dev/null; }

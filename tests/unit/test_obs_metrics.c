@@ -464,6 +464,8 @@ static void test_berth_families(void **state)
 	assert_int_equal(obs_bgp_session_state_set(r, "192.0.2.2", "Idle"), 0);
 	assert_int_equal(
 	    obs_gauge_set(r, OBS_BGP_PREFIXES_ANNOUNCED, OBS_LV("192.0.2.1", "ipv4"), 3), 0);
+	assert_int_equal(
+	    obs_gauge_set(r, OBS_BGP_PREFIXES_RECEIVED, OBS_LV("192.0.2.1", "ipv6"), 7), 0);
 	assert_int_equal(obs_counter_add(r, OBS_BGP_UPDATES_SENT, OBS_LV("192.0.2.1"), 5), 0);
 	assert_int_equal(obs_counter_add(r, OBS_ALLOCATIONS, OBS_LV("allocated"), 1), 0);
 	assert_int_equal(obs_histogram_observe(r, OBS_ALLOCATION_DURATION, NULL, 0.0002), 0);
@@ -483,6 +485,8 @@ static void test_berth_families(void **state)
 	                       "berth_allocation_duration_seconds_bucket{le=\"0.0001\"} 0\n"
 	                       "berth_allocation_duration_seconds_bucket{le=\"0.0005\"} 1\n"));
 	assert_non_null(strstr(text, "# TYPE berth_bgp_updates_sent_total counter\n"));
+	assert_non_null(strstr(text, "berth_bgp_prefixes_received{peer=\"192.0.2.1\",family="
+	                             "\"ipv6\"} 7\n"));
 	assert_non_null(strstr(text, "berth_is_leader 1\n"));
 	free(text);
 	/* A removed peer disappears from every BGP family, others stay. */
@@ -490,6 +494,7 @@ static void test_berth_families(void **state)
 	assert_int_equal(obs_series_count(r, OBS_BGP_SESSION_STATE), 6);
 	assert_int_equal(obs_series_count(r, OBS_BGP_SESSIONS_UP), 1);
 	assert_int_equal(obs_series_count(r, OBS_BGP_PREFIXES_ANNOUNCED), 0);
+	assert_int_equal(obs_series_count(r, OBS_BGP_PREFIXES_RECEIVED), 0);
 	assert_int_equal(obs_series_count(r, OBS_BGP_UPDATES_SENT), 0);
 	assert_int_equal(obs_series_del_where(r, OBS_BGP_SESSIONS_UP, "nolabel", "x"), -ENOENT);
 	text = render(r);
