@@ -31,8 +31,8 @@
  *   CFG_YAML_MAX_NODES    nodes in one document's tree (a List item handed
  *                         out and dropped no longer counts), an alias
  *                         counted at the size of the tree it names: a tree
- *                         costs up to ~220 bytes a node (a jansson container
- *                         and its line entry), so at most ~29 MB;
+ *                         costs up to ~200 bytes a node (a jansson container
+ *                         and its line entry), so at most ~26 MB;
  *   CFG_YAML_MAX_ALIASED  nodes that aliases repeat, over the whole stream:
  *                         aliases share trees, so the tree does not grow,
  *                         but decoders copy what they read ("billion
