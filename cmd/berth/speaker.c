@@ -74,6 +74,11 @@ static void do_reload(struct ctx *c)
 		log_err("reload failed, keeping the running configuration: %s", err.msg);
 	else
 		log_info("configuration reloaded");
+	/* The set a reload replaced (or the one it refused) was thousands of
+	 * small blocks among the ones that stay: free pages inside the heap
+	 * go back only when asked (45,000 Services: 62 MB RSS after a reload
+	 * without this, 40 with). */
+	malloc_trim(0);
 }
 
 static void on_reload_timer(struct ev_loop *loop, ev_timer *w, int revents)

@@ -534,6 +534,14 @@ int cfg_manifest_load_buf(const char *name, const char *buf, size_t len, struct 
                           struct cfg_error *err);
 
 /*
+ * Same, from any input (config/yaml.h): one document, or one item of a
+ * List with in->items, decoded at a time, its tree freed before the next
+ * is read. The two above read their input so, with in->items.
+ */
+int cfg_manifest_load_stream(const char *name, const struct cfg_yaml_input *in, struct cfg_set *set,
+                             struct cfg_error *err);
+
+/*
  * Loads several files into a fresh set and, only when all of them load,
  * replaces *set with it (the old contents are freed). On error *set, the
  * running configuration, is untouched.

@@ -16,11 +16,16 @@
 
 #define SELF_IDX SIZE_MAX
 
+/* 24 bytes: there is one for every node of a tree, so it is a good part
+ * of what a document costs in memory. */
 struct line_ent {
 	const json_t *c; /* NULL: empty slot */
-	const char *key; /* NULL for an index or self */
-	size_t idx;
+	union {
+		const char *key; /* is_key */
+		size_t idx;      /* an index, or SELF_IDX */
+	} u;
 	unsigned line;
+	bool is_key;
 };
 
 struct cfg_lines {
@@ -58,11 +63,19 @@ static uint64_t ent_hash(const json_t *c, const char *key, size_t idx)
 
 static bool ent_eq(const struct line_ent *e, const json_t *c, const char *key, size_t idx)
 {
-	if (e->c != c)
+	if (e->c != c || e->is_key != (key != NULL))
 		return false;
-	if (key)
-		return e->key && strcmp(e->key, key) == 0;
-	return !e->key && e->idx == idx;
+	return key ? strcmp(e->u.key, key) == 0 : e->u.idx == idx;
+}
+
+static const char *ent_key(const struct line_ent *e)
+{
+	return e->is_key ? e->u.key : NULL;
+}
+
+static size_t ent_idx(const struct line_ent *e)
+{
+	return e->is_key ? 0 : e->u.idx;
 }
 
 struct cfg_lines *cfg_lines_new(void)
@@ -81,10 +94,10 @@ void cfg_lines_free(struct cfg_lines *l)
 /* Returns true when the slot was empty (a new entry). */
 static bool put(struct line_ent *ents, size_t cap, const struct line_ent *e)
 {
-	size_t i = ent_hash(e->c, e->key, e->idx) & (cap - 1);
+	size_t i = ent_hash(e->c, ent_key(e), ent_idx(e)) & (cap - 1);
 	bool fresh;
 
-	while (ents[i].c && !ent_eq(&ents[i], e->c, e->key, e->idx))
+	while (ents[i].c && !ent_eq(&ents[i], e->c, ent_key(e), ent_idx(e)))
 		i = (i + 1) & (cap - 1);
 	fresh = !ents[i].c;
 	ents[i] = *e;
@@ -109,10 +122,14 @@ static int grow(struct cfg_lines *l)
 
 static int add(struct cfg_lines *l, const json_t *c, const char *key, size_t idx, unsigned line)
 {
-	struct line_ent e = {.c = c, .key = key, .idx = idx, .line = line};
+	struct line_ent e = {.c = c, .line = line, .is_key = key != NULL};
 
-	/* keep the load under 1/2 so probes stay short */
-	if ((l->n + 1) * 2 > l->cap) {
+	if (key)
+		e.u.key = key;
+	else
+		e.u.idx = idx;
+	/* keep the load under 2/3 so probes stay short (about 5 for a miss) */
+	if ((l->n + 1) * 3 > l->cap * 2) {
 		int rc = grow(l);
 
 		if (rc < 0)
@@ -120,6 +137,34 @@ static int add(struct cfg_lines *l, const json_t *c, const char *key, size_t idx
 	}
 	if (put(l->ents, l->cap, &e))
 		l->n++;
+	return 0;
+}
+
+void cfg_lines_clear(struct cfg_lines *l)
+{
+	/* a large table goes: the next document is usually small */
+	if (l->cap > 1024) {
+		free(l->ents);
+		l->ents = NULL;
+		l->cap = 0;
+	} else if (l->cap) {
+		memset(l->ents, 0, l->cap * sizeof(*l->ents));
+	}
+	l->n = 0;
+}
+
+int cfg_lines_merge(struct cfg_lines *dst, const struct cfg_lines *src)
+{
+	for (size_t i = 0; i < src->cap; i++) {
+		const struct line_ent *e = &src->ents[i];
+		int rc;
+
+		if (!e->c)
+			continue;
+		rc = add(dst, e->c, ent_key(e), ent_idx(e), e->line);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
 }
 

@@ -12,6 +12,10 @@
 
 struct cfg_lines *cfg_lines_new(void);
 void cfg_lines_free(struct cfg_lines *l);
+/* Forgets every entry (the tree they cite is going away). */
+void cfg_lines_clear(struct cfg_lines *l);
+/* Copies every entry of src into dst. Returns 0 or -ENOMEM. */
+int cfg_lines_merge(struct cfg_lines *dst, const struct cfg_lines *src);
 
 /* Records where obj[key] (already set in obj), arr[idx] or the container c
  * starts. Return 0 or -ENOMEM. A later record for the same slot wins. */

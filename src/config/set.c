@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +37,53 @@ static const char *const skipped_kinds[] = {
     NULL,
 };
 
+/* Kinds whose objects have distinct names, and where a cfg_set keeps them. */
+enum named { NAMED_PEER, NAMED_EIP, NAMED_SERVICE, NAMED_NODE, NAMED_SLICE, NAMED_COUNT };
+
+#define NAMED(arr_, n_, type_)                                                                     \
+	{                                                                                          \
+		offsetof(struct cfg_set, arr_), offsetof(struct cfg_set, n_), sizeof(type_),       \
+		    offsetof(type_, meta)                                                          \
+	}
+
+static const struct named_arr {
+	size_t arr, n, size, meta; /* offsets in cfg_set, element size, offset of its meta */
+} named_arrs[NAMED_COUNT] = {
+    [NAMED_PEER] = NAMED(peers, n_peers, struct cfg_bgp_peer),
+    [NAMED_EIP] = NAMED(eips, n_eips, struct cfg_eip),
+    [NAMED_SERVICE] = NAMED(services, n_services, struct cfg_service),
+    [NAMED_NODE] = NAMED(nodes, n_nodes, struct cfg_node),
+    [NAMED_SLICE] = NAMED(slices, n_slices, struct cfg_endpoint_slice),
+};
+
+/* A hash of the names in a load and its base: a manifest of 45,000
+ * Services compared each new one with all before it (10^9 strcmp). */
+struct name_ent {
+	size_t idx;
+	uint32_t hash;
+	uint8_t kind; /* enum named */
+	bool used;
+	bool in_base;
+};
+
+/* A linear scan below this many objects of a kind (cfg_set_add_json adds
+ * one object to a small set at a time). */
+#define NAME_INDEX_MIN 32
+
 /* Objects of one load, with capacities, before they join the caller's set. */
 struct builder {
 	struct cfg_set s;
 	const struct cfg_set *base; /* the caller's set, for duplicate checks */
 	size_t cap_peers, cap_eips, cap_services, cap_nodes, cap_slices;
 	struct cfg_error *err;
+	struct name_ent *names; /* owned; NULL until a kind has NAME_INDEX_MIN objects */
+	size_t cap_names, n_names;
+};
+
+/* How far the builder had got: what a List whose kind came too late undoes. */
+struct mark {
+	size_t n_peers, n_eips, n_services, n_nodes, n_slices, n_skipped;
+	bool bgp_conf;
 };
 
 void cfg_set_init(struct cfg_set *s)
@@ -128,17 +171,123 @@ static bool same_name(const struct cfg_meta *a, const struct cfg_meta *b)
 	return strcmp(a->name, b->name) == 0 && cfg_str_eq(a->ns, b->ns);
 }
 
-/* Finds an object named like m among the items of kind in b's new set and its base. */
-#define FIND_DUP(b, arr, n, m, out)                                                                \
-	do {                                                                                       \
-		(out) = NULL;                                                                      \
-		for (size_t i_ = 0; !(out) && i_ < (b)->s.n; i_++)                                 \
-			if (same_name(&(b)->s.arr[i_].meta, (m)))                                  \
-				(out) = &(b)->s.arr[i_].meta;                                      \
-		for (size_t i_ = 0; !(out) && (b)->base && i_ < (b)->base->n; i_++)                \
-			if (same_name(&(b)->base->arr[i_].meta, (m)))                              \
-				(out) = &(b)->base->arr[i_].meta;                                  \
-	} while (0)
+static size_t named_n(const struct cfg_set *s, enum named k)
+{
+	return s ? *(const size_t *)((const char *)s + named_arrs[k].n) : 0;
+}
+
+static const struct cfg_meta *named_meta(const struct cfg_set *s, enum named k, size_t i)
+{
+	const char *arr = *(const char *const *)((const char *)s + named_arrs[k].arr);
+
+	return (const struct cfg_meta *)(arr + i * named_arrs[k].size + named_arrs[k].meta);
+}
+
+static uint32_t name_hash(enum named k, const struct cfg_meta *m)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)k; /* FNV-1a */
+
+	for (const char *p = m->ns ? m->ns : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ (m->ns ? '/' : 0xff)) * 16777619u;
+	for (const char *p = m->name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+static const struct cfg_meta *name_meta(const struct builder *b, const struct name_ent *e)
+{
+	return named_meta(e->in_base ? b->base : &b->s, (enum named)e->kind, e->idx);
+}
+
+static void names_free(struct builder *b)
+{
+	free(b->names);
+	b->names = NULL;
+	b->cap_names = b->n_names = 0;
+}
+
+static void names_put(struct name_ent *ents, size_t cap, const struct name_ent *e)
+{
+	size_t i = e->hash & (cap - 1);
+
+	while (ents[i].used)
+		i = (i + 1) & (cap - 1);
+	ents[i] = *e;
+}
+
+static int names_add(struct builder *b, enum named k, bool in_base, size_t idx)
+{
+	struct name_ent e = {.idx = idx, .kind = (uint8_t)k, .used = true, .in_base = in_base};
+
+	if ((b->n_names + 1) * 2 > b->cap_names) {
+		size_t cap = b->cap_names ? b->cap_names * 2 : 256;
+		struct name_ent *ents = calloc(cap, sizeof(*ents));
+
+		if (!ents)
+			return -ENOMEM;
+		for (size_t i = 0; i < b->cap_names; i++)
+			if (b->names[i].used)
+				names_put(ents, cap, &b->names[i]);
+		free(b->names);
+		b->names = ents;
+		b->cap_names = cap;
+	}
+	e.hash = name_hash(k, name_meta(b, &e));
+	names_put(b->names, b->cap_names, &e);
+	b->n_names++;
+	return 0;
+}
+
+/* Every object of the load and its base, of every kind. */
+static int names_build(struct builder *b)
+{
+	for (int base = 0; base < 2; base++) {
+		const struct cfg_set *s = base ? b->base : &b->s;
+
+		for (enum named k = 0; k < NAMED_COUNT; k++)
+			for (size_t i = 0; i < named_n(s, k); i++)
+				if (names_add(b, k, base, i) < 0) {
+					names_free(b);
+					return -ENOMEM;
+				}
+	}
+	return 0;
+}
+
+/* The object of kind k named like m in b's new set or its base, or NULL. */
+static const struct cfg_meta *find_dup(struct builder *b, enum named k, const struct cfg_meta *m)
+{
+	if (!b->names && named_n(&b->s, k) + named_n(b->base, k) >= NAME_INDEX_MIN)
+		(void)names_build(b); /* without memory for it: the scan below */
+	if (b->names) {
+		uint32_t h = name_hash(k, m);
+
+		for (size_t i = h & (b->cap_names - 1); b->names[i].used;
+		     i = (i + 1) & (b->cap_names - 1)) {
+			const struct name_ent *e = &b->names[i];
+
+			if (e->hash == h && e->kind == k && same_name(name_meta(b, e), m))
+				return name_meta(b, e);
+		}
+		return NULL;
+	}
+	for (int base = 0; base < 2; base++) {
+		const struct cfg_set *s = base ? b->base : &b->s;
+
+		for (size_t i = 0; i < named_n(s, k); i++)
+			if (same_name(named_meta(s, k, i), m))
+				return named_meta(s, k, i);
+	}
+	return NULL;
+}
+
+/* The object just appended to b's set of kind k joins the index. */
+static void names_note(struct builder *b, enum named k)
+{
+	if (b->names && names_add(b, k, false, named_n(&b->s, k) - 1) < 0)
+		names_free(b); /* scans again */
+}
 
 static int dup_fail(struct builder *b, const char *kind, const struct cfg_meta *m,
                     const struct cfg_meta *other)
@@ -216,7 +365,7 @@ static int add_peer(struct builder *b, const json_t *obj)
 
 	if (rc < 0)
 		return rc;
-	FIND_DUP(b, peers, n_peers, &p.meta, dup);
+	dup = find_dup(b, NAMED_PEER, &p.meta);
 	if (dup)
 		rc = dup_fail(b, "BgpPeer", &p.meta, dup);
 	else
@@ -226,6 +375,7 @@ static int add_peer(struct builder *b, const json_t *obj)
 		return rc;
 	}
 	b->s.peers[b->s.n_peers++] = p;
+	names_note(b, NAMED_PEER);
 	return 0;
 }
 
@@ -237,7 +387,7 @@ static int add_eip(struct builder *b, const json_t *obj)
 
 	if (rc < 0)
 		return rc;
-	FIND_DUP(b, eips, n_eips, &e.meta, dup);
+	dup = find_dup(b, NAMED_EIP, &e.meta);
 	if (dup)
 		rc = dup_fail(b, "Eip", &e.meta, dup);
 	else if ((rc = eip_rules(b, &e)) == 0)
@@ -247,6 +397,7 @@ static int add_eip(struct builder *b, const json_t *obj)
 		return rc;
 	}
 	b->s.eips[b->s.n_eips++] = e;
+	names_note(b, NAMED_EIP);
 	return 0;
 }
 
@@ -258,7 +409,7 @@ static int add_service(struct builder *b, const json_t *obj)
 
 	if (rc < 0)
 		return rc;
-	FIND_DUP(b, services, n_services, &s.meta, dup);
+	dup = find_dup(b, NAMED_SERVICE, &s.meta);
 	if (dup)
 		rc = dup_fail(b, "Service", &s.meta, dup);
 	else
@@ -268,6 +419,7 @@ static int add_service(struct builder *b, const json_t *obj)
 		return rc;
 	}
 	b->s.services[b->s.n_services++] = s;
+	names_note(b, NAMED_SERVICE);
 	return 0;
 }
 
@@ -279,7 +431,7 @@ static int add_node(struct builder *b, const json_t *obj)
 
 	if (rc < 0)
 		return rc;
-	FIND_DUP(b, nodes, n_nodes, &n.meta, dup);
+	dup = find_dup(b, NAMED_NODE, &n.meta);
 	if (dup)
 		rc = dup_fail(b, "Node", &n.meta, dup);
 	else
@@ -289,6 +441,7 @@ static int add_node(struct builder *b, const json_t *obj)
 		return rc;
 	}
 	b->s.nodes[b->s.n_nodes++] = n;
+	names_note(b, NAMED_NODE);
 	return 0;
 }
 
@@ -300,7 +453,7 @@ static int add_slice(struct builder *b, const json_t *obj)
 
 	if (rc < 0)
 		return rc;
-	FIND_DUP(b, slices, n_slices, &e.meta, dup);
+	dup = find_dup(b, NAMED_SLICE, &e.meta);
 	if (dup)
 		rc = dup_fail(b, "EndpointSlice", &e.meta, dup);
 	else
@@ -310,6 +463,7 @@ static int add_slice(struct builder *b, const json_t *obj)
 		return rc;
 	}
 	b->s.slices[b->s.n_slices++] = e;
+	names_note(b, NAMED_SLICE);
 	return 0;
 }
 
@@ -318,6 +472,57 @@ static bool ends_with(const char *s, const char *suffix)
 	size_t ls = strlen(s), lx = strlen(suffix);
 
 	return ls > lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+static bool is_list_kind(const char *kind)
+{
+	return strcmp(kind, "List") == 0 || ends_with(kind, "List");
+}
+
+/* What the items of a List of kind are when they have no kind of their
+ * own: "Service" in a "ServiceList", nothing ("") in a "List". */
+static void list_item_kind(const char *kind, char *buf, size_t size)
+{
+	if (strcmp(kind, "List") == 0)
+		snprintf(buf, size, "%s", "");
+	else
+		snprintf(buf, size, "%.*s", (int)(strlen(kind) - 4), kind);
+}
+
+static void builder_mark(const struct builder *b, struct mark *m)
+{
+	*m = (struct mark){
+	    .n_peers = b->s.n_peers,
+	    .n_eips = b->s.n_eips,
+	    .n_services = b->s.n_services,
+	    .n_nodes = b->s.n_nodes,
+	    .n_slices = b->s.n_slices,
+	    .n_skipped = b->s.n_skipped,
+	    .bgp_conf = b->s.bgp_conf != NULL,
+	};
+}
+
+#define TRUNCATE(b, arr, n, fini, to)                                                              \
+	do {                                                                                       \
+		while ((b)->s.n > (to))                                                            \
+			fini(&(b)->s.arr[--(b)->s.n]);                                             \
+	} while (0)
+
+/* Frees what was added since m. */
+static void builder_rollback(struct builder *b, const struct mark *m)
+{
+	TRUNCATE(b, peers, n_peers, cfg_bgp_peer_fini, m->n_peers);
+	TRUNCATE(b, eips, n_eips, cfg_eip_fini, m->n_eips);
+	TRUNCATE(b, services, n_services, cfg_service_fini, m->n_services);
+	TRUNCATE(b, nodes, n_nodes, cfg_node_fini, m->n_nodes);
+	TRUNCATE(b, slices, n_slices, cfg_endpoint_slice_fini, m->n_slices);
+	if (!m->bgp_conf && b->s.bgp_conf) {
+		cfg_bgp_conf_fini(b->s.bgp_conf);
+		free(b->s.bgp_conf);
+		b->s.bgp_conf = NULL;
+	}
+	b->s.n_skipped = m->n_skipped;
+	names_free(b); /* built again when needed */
 }
 
 static int add_object(struct builder *b, const json_t *obj, const char *list_kind, int depth);
@@ -334,8 +539,7 @@ static int add_list(struct builder *b, const json_t *obj, const char *kind, int 
 	cfg_dec_init(&d, b->err, NULL, false);
 	if (depth > 0)
 		return cfg_dec_fail_here(&d, obj, "lists inside lists are not supported");
-	if (strcmp(kind, "List") != 0)
-		snprintf(item_kind, sizeof(item_kind), "%.*s", (int)(strlen(kind) - 4), kind);
+	list_item_kind(kind, item_kind, sizeof(item_kind));
 	items = cfg_dec_get(obj, "items");
 	if (items && !json_is_array(items))
 		return cfg_dec_fail_at(&d, obj, "items", "must be a list");
@@ -376,7 +580,7 @@ static int add_object(struct builder *b, const json_t *obj, const char *list_kin
 		return add_node(b, obj);
 	if (strcmp(kind, "EndpointSlice") == 0)
 		return add_slice(b, obj);
-	if (strcmp(kind, "List") == 0 || ends_with(kind, "List"))
+	if (is_list_kind(kind))
 		return add_list(b, obj, kind, depth);
 	if (cfg_kind_is_skipped(kind)) {
 		b->s.n_skipped++;
@@ -385,10 +589,12 @@ static int add_object(struct builder *b, const json_t *obj, const char *list_kin
 	return cfg_dec_fail_at(&d, obj, "kind", "\"%s\" is not supported", kind);
 }
 
-/* Moves everything in b into *set, or fails (-ENOMEM) leaving *set as it was. */
+/* Moves everything in b into *set, or fails (-ENOMEM) leaving *set as it was.
+ * Into an empty set the array itself moves (cut to size): no second copy of
+ * a large load at once. */
 #define GROW(set, b, arr, n)                                                                       \
 	do {                                                                                       \
-		if ((b)->s.n) {                                                                    \
+		if ((b)->s.n && (set)->n) {                                                        \
 			void *p_ =                                                                 \
 			    realloc((set)->arr, ((set)->n + (b)->s.n) * sizeof(*(set)->arr));      \
 			if (!p_)                                                                   \
@@ -399,10 +605,17 @@ static int add_object(struct builder *b, const json_t *obj, const char *list_kin
 
 #define MOVE(set, b, arr, n)                                                                       \
 	do {                                                                                       \
-		if ((b)->s.n)                                                                      \
+		if (!(set)->n && (b)->s.n) {                                                       \
+			void *p_ = realloc((b)->s.arr, (b)->s.n * sizeof(*(set)->arr));            \
+			free((set)->arr);                                                          \
+			(set)->arr = p_ ? p_ : (b)->s.arr;                                         \
+		} else if ((b)->s.n) {                                                             \
 			memcpy((set)->arr + (set)->n, (b)->s.arr, (b)->s.n * sizeof(*(set)->arr)); \
+			free((b)->s.arr);                                                          \
+		} else {                                                                           \
+			free((b)->s.arr);                                                          \
+		}                                                                                  \
 		(set)->n += (b)->s.n;                                                              \
-		free((b)->s.arr);                                                                  \
 		(b)->s.arr = NULL;                                                                 \
 		(b)->s.n = 0;                                                                      \
 	} while (0)
@@ -435,6 +648,7 @@ static int finish(struct builder *b, struct cfg_set *set, int rc)
 	if (rc == -ENOMEM)
 		cfg_err_set(b->err, rc, 0, NULL, NULL, "out of memory");
 	cfg_set_fini(&b->s);
+	names_free(b);
 	return rc;
 }
 
@@ -445,99 +659,168 @@ int cfg_set_add_json(struct cfg_set *set, const json_t *obj, struct cfg_error *e
 	return finish(&b, set, add_object(&b, obj, NULL, 0));
 }
 
-int cfg_manifest_load_buf(const char *name, const char *buf, size_t len, struct cfg_set *set,
-                          struct cfg_error *err)
+/*
+ * A List's items come one by one (cfg_yaml_unit), often before the List's
+ * own kind: kubectl writes keys in order, "items" before "kind". An item
+ * with a kind is decoded at once, provisionally until the document ends:
+ * if it is no List after all, what its items added is undone (as if they
+ * had never been read, which is what the whole document means then). An
+ * item without a kind, under a List without one so far, stays in the
+ * document and is decoded with it.
+ */
+struct loader {
+	struct builder *b;
+	bool provisional; /* items were decoded before the List's kind was known */
+	struct mark mark; /* the builder before them */
+	int stash_rc;     /* the first of them that failed, reported if it is a List */
+	struct cfg_error stash;
+};
+
+static int load_item(struct loader *l, const struct cfg_yaml_unit *u, bool *keep)
 {
-	struct builder b = {.base = set, .err = err};
-	struct cfg_yaml y;
+	const json_t *lk = cfg_dec_get(u->list, "kind");
+	char item_kind[128] = "";
 	int rc;
 
-	cfg_error_init(err, name, NULL);
-	rc = cfg_yaml_parse(buf, len, &y, err);
-	if (rc < 0)
-		return rc;
-	err->lines = y.lines;
-	for (size_t i = 0; rc == 0 && i < y.n_docs; i++)
-		/* empty documents ("---" alone, comments only) hold nothing */
-		if (!json_is_null(y.docs[i].root))
-			rc = add_object(&b, y.docs[i].root, NULL, 0);
-	rc = finish(&b, set, rc);
-	err->lines = NULL; /* they die with the tree */
-	cfg_yaml_fini(&y);
+	*keep = false;
+	if (lk) {
+		const char *kind = json_string_value(lk);
+
+		/* not a List: the document decides, as a whole */
+		if (!kind || !is_list_kind(kind)) {
+			*keep = true;
+			return 0;
+		}
+		list_item_kind(kind, item_kind, sizeof(item_kind));
+		return add_object(l->b, u->root, *item_kind ? item_kind : NULL, 1);
+	}
+	if (!cfg_dec_get(u->root, "kind")) {
+		*keep = true; /* its kind may come from the List's */
+		return 0;
+	}
+	if (!l->provisional) {
+		builder_mark(l->b, &l->mark);
+		l->provisional = true;
+	}
+	if (l->stash_rc)
+		return 0;
+	rc = add_object(l->b, u->root, NULL, 1);
+	if (rc < 0) {
+		l->stash_rc = rc;
+		l->stash = *l->b->err;
+	}
+	return 0;
+}
+
+static int load_doc(struct loader *l, const json_t *root)
+{
+	const char *kind = json_string_value(cfg_dec_get(root, "kind"));
+	int rc = 0, stash_rc = l->stash_rc;
+
+	if (l->provisional && !(kind && is_list_kind(kind))) {
+		builder_rollback(l->b, &l->mark);
+		stash_rc = 0;
+	}
+	l->provisional = false;
+	l->stash_rc = 0;
+	/* empty documents ("---" alone, comments only) hold nothing */
+	if (!json_is_null(root))
+		rc = add_object(l->b, root, NULL, 0);
+	if (rc == 0 && stash_rc) {
+		/* the List's first item that failed, of those decoded early */
+		rc = stash_rc;
+		*l->b->err = l->stash;
+		l->b->err->lines = NULL; /* went with its item */
+	}
 	return rc;
 }
 
-static int read_file(const char *path, char **buf, size_t *len, struct cfg_error *err)
+int cfg_manifest_load_stream(const char *name, const struct cfg_yaml_input *in, struct cfg_set *set,
+                             struct cfg_error *err)
 {
-	struct stat st;
-	size_t off = 0;
-	int fd, rc = 0;
+	struct builder b = {.base = set, .err = err};
+	struct loader l = {.b = &b};
+	struct cfg_yaml_stream *ys;
+	struct cfg_yaml_unit u;
+	bool keep = false;
+	int rc;
 
-	*buf = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		cfg_err_set(err, rc, 0, NULL, NULL, "not a regular file");
-		goto out;
-	}
-	if ((uint64_t)st.st_size > CFG_YAML_MAX_BYTES) {
-		rc = -E2BIG;
-		cfg_err_set(err, rc, 0, NULL, NULL, "larger than %u bytes", CFG_YAML_MAX_BYTES);
-		goto out;
-	}
-	/* one byte more than stat says: a file that grew is caught below */
-	*buf = malloc((size_t)st.st_size + 1);
-	if (!*buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, *buf + off, (size_t)st.st_size + 1 - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (n == 0)
+	cfg_error_init(err, name, NULL);
+	rc = cfg_yaml_stream_new(in, err, &ys);
+	if (rc < 0)
+		return rc;
+	/* one document (or List item) at a time: its tree goes before the next */
+	while ((rc = cfg_yaml_stream_next(ys, keep, &u)) > 0) {
+		err->lines = u.lines;
+		rc = u.list ? load_item(&l, &u, &keep) : load_doc(&l, u.root);
+		if (rc < 0)
 			break;
-		off += (size_t)n;
-		if (off > (size_t)st.st_size) {
-			rc = -EAGAIN;
-			cfg_err_set(err, rc, 0, NULL, NULL, "file changed while being read");
-			goto out;
-		}
 	}
-	*len = off;
-out:
-	if (rc < 0 && !err->msg[0])
-		cfg_err_set(err, rc, 0, NULL, NULL, "%s", strerror(-rc));
-	if (rc < 0) {
-		free(*buf);
-		*buf = NULL;
-	}
-	if (fd >= 0)
-		close(fd);
+	rc = finish(&b, set, rc);
+	err->lines = NULL; /* they die with the stream */
+	cfg_yaml_stream_free(ys);
 	return rc;
+}
+
+int cfg_manifest_load_buf(const char *name, const char *buf, size_t len, struct cfg_set *set,
+                          struct cfg_error *err)
+{
+	const struct cfg_yaml_input in = {.buf = buf, .len = len, .items = true};
+
+	return cfg_manifest_load_stream(name, &in, set, err);
+}
+
+struct file_input {
+	int fd;
+	uint64_t size; /* what fstat said */
+	uint64_t got;
+};
+
+static int file_read(void *arg, unsigned char *buf, size_t size, size_t *got, struct cfg_error *err)
+{
+	struct file_input *f = arg;
+	ssize_t n;
+
+	do
+		n = read(f->fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int e = errno;
+
+		return cfg_err_set(err, -e, 0, NULL, NULL, "%s", strerror(e));
+	}
+	f->got += (uint64_t)n;
+	if (f->got > f->size)
+		return cfg_err_set(err, -EAGAIN, 0, NULL, NULL, "file changed while being read");
+	*got = (size_t)n;
+	return 0;
 }
 
 int cfg_manifest_load(const char *path, struct cfg_set *set, struct cfg_error *err)
 {
-	char *buf = NULL;
-	size_t len = 0;
+	struct file_input f = {.fd = -1};
+	const struct cfg_yaml_input in = {.read = file_read, .arg = &f, .items = true};
+	struct stat st;
 	int rc;
 
 	cfg_error_init(err, path, NULL);
-	rc = read_file(path, &buf, &len, err);
-	if (rc < 0)
-		return rc;
-	rc = cfg_manifest_load_buf(path, buf, len, set, err);
-	free(buf);
+	f.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f.fd < 0 || fstat(f.fd, &st) < 0) {
+		rc = -errno;
+		cfg_err_set(err, rc, 0, NULL, NULL, "%s", strerror(-rc));
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = cfg_err_set(err, -EINVAL, 0, NULL, NULL, "not a regular file");
+	} else if ((uint64_t)st.st_size > CFG_YAML_MAX_BYTES) {
+		/* refused before a byte is read; one that grows is refused while read */
+		rc = cfg_err_set(err, -E2BIG, 0, NULL, NULL,
+		                 "%ju bytes, larger than the limit of %u bytes",
+		                 (uintmax_t)st.st_size, CFG_YAML_MAX_BYTES);
+	} else {
+		f.size = (uint64_t)st.st_size;
+		rc = cfg_manifest_load_stream(path, &in, set, err);
+	}
+	if (f.fd >= 0)
+		close(f.fd);
 	return rc;
 }
 

@@ -19,7 +19,8 @@
 struct frame {
 	json_t *node; /* object or array (owned reference) */
 	bool is_map;
-	char *key; /* mapping: key waiting for its value (owned) */
+	bool is_items; /* the sequence under a document's top-level "items" */
+	char *key;     /* mapping: key waiting for its value (owned) */
 	unsigned key_line;
 	bool key_is_merge;
 	json_t *merges; /* "<<" sources, an array of objects, or NULL */
@@ -34,27 +35,57 @@ struct anchor {
 	size_t size;  /* nodes in the tree, for the expansion bound */
 };
 
-struct yst {
-	const char *buf;
-	size_t len;
+/* What the last cfg_yaml_stream_next handed out. */
+enum out { OUT_NONE, OUT_DOC, OUT_ITEM };
+
+/* The last bytes read, to give a reader error (which libyaml reports as a
+ * byte offset) its line: libyaml asks for at most 16 kB at a time and
+ * decodes all of it before asking again, so the offset lies in them. */
+#define WIN_BYTES (32u * 1024)
+
+struct cfg_yaml_stream {
 	struct cfg_error *err;
-	struct cfg_lines *lines;
+	yaml_parser_t parser;
+	bool parser_ok;
+	/* input */
+	struct cfg_yaml_input in;
+	size_t pos;        /* in memory: bytes handed to libyaml */
+	size_t total;      /* bytes handed to libyaml */
+	int read_rc;       /* why the input failed (err filled), or 0 */
+	unsigned win_line; /* line of win[0] */
+	size_t win_off;    /* offset of win[0] */
+	size_t win_len;
+	unsigned char win[WIN_BYTES];
+	/* what cfg_yaml_parse wants: lines and keep for all documents at once */
+	bool collect;
+	int rc;   /* sticky failure */
+	bool end; /* stream end seen */
+	enum out out;
+	/* the document being read */
+	struct cfg_lines *lines;      /* of the document */
+	struct cfg_lines *item_lines; /* of the List item being read */
+	struct cfg_lines *cur;        /* where new entries go: one of the two */
 	struct frame frames[CFG_YAML_MAX_DEPTH];
 	size_t depth;
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
-	size_t nodes;
-	json_t *root; /* of the current document */
+	size_t nodes;   /* held by the document's tree */
+	size_t aliased; /* repeated by aliases, in the whole stream */
+	json_t *root;
 	unsigned doc_line;
-	struct cfg_yaml_doc *docs;
-	size_t n_docs, cap_docs;
 	json_t *keep; /* containers out of every tree that the line table still cites */
+	/* the List item handed out (OUT_ITEM) */
+	json_t *item;
+	unsigned item_line;
+	size_t item_start;   /* node count before it */
+	size_t item_anchors; /* anchors before it */
+	size_t item_keep;    /* size of keep before it */
 };
 
-static int fail(struct yst *st, int rc, unsigned line, const char *fmt, ...)
+static int fail(struct cfg_yaml_stream *st, int rc, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static int fail(struct yst *st, int rc, unsigned line, const char *fmt, ...)
+static int fail(struct cfg_yaml_stream *st, int rc, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -69,16 +100,22 @@ static unsigned mark_line(const yaml_mark_t *m)
 	return (unsigned)m->line + 1;
 }
 
-static int count(struct yst *st, size_t n, unsigned line)
+/* n more nodes in the document's tree; alias: they are an alias's. */
+static int count(struct cfg_yaml_stream *st, size_t n, unsigned line, bool alias)
 {
+	if (alias && n > CFG_YAML_MAX_ALIASED - st->aliased)
+		return fail(st, -E2BIG, line, "aliases repeat more than %u nodes",
+		            CFG_YAML_MAX_ALIASED);
 	if (n > CFG_YAML_MAX_NODES - st->nodes)
-		return fail(st, -E2BIG, line, "more than %u nodes after alias expansion",
-		            CFG_YAML_MAX_NODES);
+		return fail(st, -E2BIG, line, "more than %u nodes in one document%s",
+		            CFG_YAML_MAX_NODES, alias ? " after alias expansion" : "");
 	st->nodes += n;
+	if (alias)
+		st->aliased += n;
 	return 0;
 }
 
-static void anchors_clear(struct yst *st)
+static void anchors_clear(struct cfg_yaml_stream *st)
 {
 	for (size_t i = 0; i < st->n_anchors; i++) {
 		free(st->anchors[i].name);
@@ -87,7 +124,7 @@ static void anchors_clear(struct yst *st)
 	st->n_anchors = 0;
 }
 
-static int anchor_add(struct yst *st, const char *name, json_t *node, size_t size)
+static int anchor_add(struct cfg_yaml_stream *st, const char *name, json_t *node, size_t size)
 {
 	struct anchor *a;
 
@@ -111,7 +148,7 @@ static int anchor_add(struct yst *st, const char *name, json_t *node, size_t siz
 }
 
 /* The latest definition wins (YAML 1.2 section 3.2.2.2: anchors may be redefined). */
-static const struct anchor *anchor_find(const struct yst *st, const char *name)
+static const struct anchor *anchor_find(const struct cfg_yaml_stream *st, const char *name)
 {
 	for (size_t i = st->n_anchors; i-- > 0;)
 		if (strcmp(st->anchors[i].name, name) == 0)
@@ -128,8 +165,33 @@ static void frame_fini(struct frame *f)
 	memset(f, 0, sizeof(*f));
 }
 
+static size_t keep_size(const struct cfg_yaml_stream *st)
+{
+	return json_array_size(st->keep);
+}
+
+/* In the sequence of a document's top-level "items". */
+static bool in_items(const struct cfg_yaml_stream *st)
+{
+	return st->in.items && st->depth == 2 && st->frames[1].is_items;
+}
+
+/* A mapping (or an alias of one) that ends there: a List item. */
+static bool is_list_item(const struct cfg_yaml_stream *st, const json_t *v)
+{
+	return in_items(st) && json_is_object(v);
+}
+
+/* What a List item that starts here may give back when it is dropped. */
+static void item_begin(struct cfg_yaml_stream *st)
+{
+	st->item_start = st->nodes;
+	st->item_anchors = st->n_anchors;
+	st->item_keep = keep_size(st);
+}
+
 /* Hands a finished node (reference consumed) to its parent, or makes it the root. */
-static int emit(struct yst *st, json_t *v, unsigned line)
+static int emit(struct cfg_yaml_stream *st, json_t *v, unsigned line)
 {
 	struct frame *p;
 	int rc;
@@ -139,13 +201,20 @@ static int emit(struct yst *st, json_t *v, unsigned line)
 		st->root = v;
 		return 0;
 	}
+	if (is_list_item(st, v)) {
+		/* handed out by cfg_yaml_stream_next; kept or dropped after */
+		st->item = v;
+		st->item_line = line;
+		st->out = OUT_ITEM;
+		return 0;
+	}
 	p = &st->frames[st->depth - 1];
 	if (!p->is_map) {
 		size_t idx = json_array_size(p->node);
 
 		if (json_array_append_new(p->node, v) < 0)
 			return -ENOMEM;
-		return cfg_lines_add_index(st->lines, p->node, idx, line);
+		return cfg_lines_add_index(st->cur, p->node, idx, line);
 	}
 	if (p->key_is_merge) {
 		/* YAML 1.1 merge key: a mapping or a sequence of mappings */
@@ -176,14 +245,23 @@ static int emit(struct yst *st, json_t *v, unsigned line)
 	}
 	if (json_object_set_new(p->node, p->key, v) < 0)
 		return -ENOMEM;
-	rc = cfg_lines_add_key(st->lines, p->node, p->key, p->key_line);
+	rc = cfg_lines_add_key(st->cur, p->node, p->key, p->key_line);
 	free(p->key);
 	p->key = NULL;
 	return rc;
 }
 
+/* Where src[k] was written: a merge source may be outside the List item
+ * being read (an anchor earlier in the document). */
+static unsigned src_line(const struct cfg_yaml_stream *st, const json_t *src, const char *k)
+{
+	unsigned line = cfg_lines_key(st->cur, src, k);
+
+	return line || st->cur == st->lines ? line : cfg_lines_key(st->lines, src, k);
+}
+
 /* Keys set explicitly win over merged ones; earlier merge sources win over later ones. */
-static int merge_one(struct yst *st, json_t *dst, json_t *src)
+static int merge_one(struct cfg_yaml_stream *st, json_t *dst, json_t *src)
 {
 	const char *k;
 	json_t *v;
@@ -194,13 +272,13 @@ static int merge_one(struct yst *st, json_t *dst, json_t *src)
 			continue;
 		if (json_object_set(dst, k, v) < 0)
 			return -ENOMEM;
-		if (cfg_lines_add_key(st->lines, dst, k, cfg_lines_key(st->lines, src, k)) < 0)
+		if (cfg_lines_add_key(st->cur, dst, k, src_line(st, src, k)) < 0)
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-static int apply_merges(struct yst *st, struct frame *f)
+static int apply_merges(struct cfg_yaml_stream *st, struct frame *f)
 {
 	size_t i;
 	json_t *m;
@@ -224,14 +302,14 @@ static int apply_merges(struct yst *st, struct frame *f)
 	return 0;
 }
 
-static bool key_waiting(const struct yst *st)
+static bool key_waiting(const struct cfg_yaml_stream *st)
 {
 	const struct frame *p = st->depth ? &st->frames[st->depth - 1] : NULL;
 
 	return p && p->is_map && !p->key && !p->key_is_merge;
 }
 
-static int on_start(struct yst *st, const yaml_event_t *ev, bool is_map)
+static int on_start(struct cfg_yaml_stream *st, const yaml_event_t *ev, bool is_map)
 {
 	const char *tag =
 	    (const char *)(is_map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag);
@@ -253,7 +331,15 @@ static int on_start(struct yst *st, const yaml_event_t *ev, bool is_map)
 	f->is_map = is_map;
 	f->line = line;
 	f->start = st->nodes;
-	rc = count(st, 1, line);
+	/* a List's items: "items:" right in the document's top-level mapping */
+	f->is_items = st->in.items && !is_map && st->depth == 1 && st->frames[0].is_map &&
+	              st->frames[0].key && strcmp(st->frames[0].key, "items") == 0;
+	if (is_map && in_items(st)) {
+		/* a List item: its lines go to a table of its own, dropped with it */
+		item_begin(st);
+		st->cur = st->item_lines;
+	}
+	rc = count(st, 1, line, false);
 	if (rc < 0)
 		return rc;
 	f->node = is_map ? json_object() : json_array();
@@ -262,10 +348,10 @@ static int on_start(struct yst *st, const yaml_event_t *ev, bool is_map)
 	st->depth++;
 	if (anchor && !(f->anchor = strdup(anchor)))
 		return -ENOMEM;
-	return cfg_lines_add_self(st->lines, f->node, line);
+	return cfg_lines_add_self(st->cur, f->node, line);
 }
 
-static int on_end(struct yst *st)
+static int on_end(struct cfg_yaml_stream *st)
 {
 	struct frame *f = &st->frames[st->depth - 1];
 	json_t *node;
@@ -290,7 +376,7 @@ static int on_end(struct yst *st)
 	return emit(st, node, line);
 }
 
-static int on_scalar(struct yst *st, const yaml_event_t *ev)
+static int on_scalar(struct cfg_yaml_stream *st, const yaml_event_t *ev)
 {
 	const char *v = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
@@ -302,7 +388,10 @@ static int on_scalar(struct yst *st, const yaml_event_t *ev)
 	json_t *node;
 	int rc;
 
-	rc = count(st, 1, line);
+	if (len > CFG_YAML_MAX_SCALAR)
+		return fail(st, -E2BIG, line, "a scalar of %zu bytes, more than %u", len,
+		            CFG_YAML_MAX_SCALAR);
+	rc = count(st, 1, line, false);
 	if (rc < 0)
 		return rc;
 	if (key_waiting(st)) {
@@ -337,7 +426,7 @@ static int on_scalar(struct yst *st, const yaml_event_t *ev)
 	return emit(st, node, line);
 }
 
-static int on_alias(struct yst *st, const yaml_event_t *ev)
+static int on_alias(struct cfg_yaml_stream *st, const yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
 	unsigned line = mark_line(&ev->start_mark);
@@ -350,47 +439,85 @@ static int on_alias(struct yst *st, const yaml_event_t *ev)
 	a = anchor_find(st, name);
 	if (!a)
 		return fail(st, -EINVAL, line, "unknown alias *%s", name);
-	rc = count(st, a->size, line);
+	if (in_items(st))
+		item_begin(st); /* an alias of a mapping is an item too */
+	rc = count(st, a->size, line, true);
 	if (rc < 0)
 		return rc;
 	return emit(st, json_incref(a->node), line);
 }
 
-static int doc_end(struct yst *st)
+static int doc_start(struct cfg_yaml_stream *st, const yaml_event_t *ev)
 {
-	struct cfg_yaml_doc *d;
-
-	if (st->n_docs == st->cap_docs) {
-		size_t cap = st->cap_docs ? st->cap_docs * 2 : 8;
-
-		d = realloc(st->docs, cap * sizeof(*d));
-		if (!d)
-			return -ENOMEM;
-		st->docs = d;
-		st->cap_docs = cap;
-	}
-	d = &st->docs[st->n_docs++];
-	d->root = st->root ? st->root : json_null();
-	d->line = st->doc_line;
-	st->root = NULL;
-	anchors_clear(st); /* anchors do not cross documents */
+	st->doc_line = mark_line(&ev->start_mark);
+	st->nodes = 0;
 	return 0;
 }
 
-/* libyaml reader errors carry a byte offset, not a line. */
-static unsigned offset_line(const struct yst *st, size_t off)
+static int doc_end(struct cfg_yaml_stream *st)
 {
-	unsigned line = 1;
+	if (!st->root)
+		st->root = json_null();
+	anchors_clear(st); /* anchors do not cross documents */
+	st->out = OUT_DOC;
+	return 0;
+}
 
-	for (size_t i = 0; i < off && i < st->len; i++)
-		line += st->buf[i] == '\n';
+/* The caller is done with the document handed out. */
+static void doc_release(struct cfg_yaml_stream *st)
+{
+	json_decref(st->root);
+	st->root = NULL;
+	if (st->collect)
+		return; /* cfg_yaml_parse keeps every document's lines */
+	cfg_lines_clear(st->lines);
+	json_decref(st->keep);
+	st->keep = NULL;
+}
+
+/* The caller is done with the List item handed out: it joins its document's
+ * items (keep), or goes. */
+static int item_release(struct cfg_yaml_stream *st, bool keep)
+{
+	json_t *items = st->frames[1].node;
+	json_t *item = st->item;
+	int rc = 0;
+
+	st->item = NULL;
+	st->cur = st->lines;
+	if (keep) {
+		size_t idx = json_array_size(items);
+
+		if (json_array_append_new(items, item) < 0)
+			rc = -ENOMEM;
+		else if ((rc = cfg_lines_add_index(st->lines, items, idx, st->item_line)) == 0)
+			rc = cfg_lines_merge(st->lines, st->item_lines);
+	} else {
+		json_decref(item);
+		/* its nodes are gone, unless an anchor or a merge source holds some */
+		if (st->n_anchors == st->item_anchors && keep_size(st) == st->item_keep)
+			st->nodes = st->item_start;
+	}
+	cfg_lines_clear(st->item_lines);
+	return rc;
+}
+
+/* libyaml reader errors carry a byte offset, not a line. */
+static unsigned offset_line(const struct cfg_yaml_stream *st, size_t off)
+{
+	unsigned line = st->win_line;
+
+	for (size_t i = 0; off > st->win_off && i < off - st->win_off && i < st->win_len; i++)
+		line += st->win[i] == '\n';
 	return line;
 }
 
-static int parser_fail(struct yst *st, const yaml_parser_t *p)
+static int parser_fail(struct cfg_yaml_stream *st, const yaml_parser_t *p)
 {
 	unsigned line;
 
+	if (st->read_rc)
+		return st->read_rc; /* err says why already */
 	if (p->error == YAML_MEMORY_ERROR)
 		return -ENOMEM;
 	if (p->error == YAML_READER_ERROR)
@@ -403,18 +530,67 @@ static int parser_fail(struct yst *st, const yaml_parser_t *p)
 	return fail(st, -EINVAL, line, "%s", p->problem ? p->problem : "invalid YAML");
 }
 
-static int run(struct yst *st, yaml_parser_t *p)
+/* Keeps the last WIN_BYTES bytes handed to libyaml, and the line of the first. */
+static void window_add(struct cfg_yaml_stream *st, const unsigned char *b, size_t n)
 {
-	for (;;) {
+	if (n > WIN_BYTES) {
+		window_add(st, b, n - WIN_BYTES);
+		b += n - WIN_BYTES;
+		n = WIN_BYTES;
+	}
+	if (st->win_len + n > WIN_BYTES) {
+		size_t drop = st->win_len + n - WIN_BYTES;
+
+		for (size_t i = 0; i < drop; i++)
+			st->win_line += st->win[i] == '\n';
+		memmove(st->win, st->win + drop, st->win_len - drop);
+		st->win_len -= drop;
+		st->win_off += drop;
+	}
+	memcpy(st->win + st->win_len, b, n);
+	st->win_len += n;
+}
+
+/* libyaml's read handler: returns 1 on success, 0 on failure (st->read_rc). */
+static int on_read(void *data, unsigned char *buf, size_t size, size_t *got)
+{
+	struct cfg_yaml_stream *st = data;
+	int rc = 0;
+
+	*got = 0;
+	if (!st->in.read) {
+		*got = st->in.len - st->pos < size ? st->in.len - st->pos : size;
+		if (*got)
+			memcpy(buf, st->in.buf + st->pos, *got);
+		st->pos += *got;
+	} else {
+		rc = st->in.read(st->in.arg, buf, size, got, st->err);
+		if (rc == 0 && *got > size)
+			rc = fail(st, -EIO, 0, "read more than asked for");
+	}
+	if (rc == 0 && *got > CFG_YAML_MAX_BYTES - st->total)
+		rc = fail(st, -E2BIG, 0, "larger than the limit of %u bytes", CFG_YAML_MAX_BYTES);
+	if (rc < 0) {
+		st->read_rc = rc;
+		return 0;
+	}
+	st->total += *got;
+	window_add(st, buf, *got);
+	return 1;
+}
+
+/* Reads events until something can be handed out, or the stream ends. */
+static int run(struct cfg_yaml_stream *st)
+{
+	while (st->out == OUT_NONE && !st->end) {
 		yaml_event_t ev;
 		int rc = 0;
-		bool done = false;
 
-		if (!yaml_parser_parse(p, &ev))
-			return parser_fail(st, p);
+		if (!yaml_parser_parse(&st->parser, &ev))
+			return parser_fail(st, &st->parser);
 		switch (ev.type) {
 		case YAML_DOCUMENT_START_EVENT:
-			st->doc_line = mark_line(&ev.start_mark);
+			rc = doc_start(st, &ev);
 			break;
 		case YAML_DOCUMENT_END_EVENT:
 			rc = doc_end(st);
@@ -436,20 +612,96 @@ static int run(struct yst *st, yaml_parser_t *p)
 			rc = on_alias(st, &ev);
 			break;
 		case YAML_STREAM_END_EVENT:
-			done = true;
+			st->end = true;
 			break;
 		default:
 			break;
 		}
 		yaml_event_delete(&ev);
-		if (rc < 0) {
-			if (rc == -ENOMEM)
-				fail(st, rc, 0, "out of memory");
+		if (rc < 0)
 			return rc;
-		}
-		if (done)
-			return 0;
 	}
+	return 0;
+}
+
+int cfg_yaml_stream_next(struct cfg_yaml_stream *st, bool keep, struct cfg_yaml_unit *u)
+{
+	int rc = st->rc;
+
+	memset(u, 0, sizeof(*u));
+	if (rc < 0)
+		return rc;
+	if (st->out == OUT_DOC)
+		doc_release(st);
+	else if (st->out == OUT_ITEM)
+		rc = item_release(st, keep);
+	st->out = OUT_NONE;
+	if (rc == 0)
+		rc = run(st);
+	if (rc < 0) {
+		if (rc == -ENOMEM)
+			fail(st, rc, 0, "out of memory");
+		st->rc = rc;
+		return rc;
+	}
+	if (st->out == OUT_DOC) {
+		u->root = st->root;
+		u->line = st->doc_line;
+		u->lines = st->lines;
+	} else if (st->out == OUT_ITEM) {
+		u->root = st->item;
+		u->line = st->item_line;
+		u->list = st->frames[0].node;
+		u->lines = st->cur; /* an alias item's lines are the document's */
+	}
+	return st->out != OUT_NONE;
+}
+
+int cfg_yaml_stream_new(const struct cfg_yaml_input *in, struct cfg_error *err,
+                        struct cfg_yaml_stream **out)
+{
+	struct cfg_yaml_stream *st;
+
+	*out = NULL;
+	if (!in->read && in->len > CFG_YAML_MAX_BYTES)
+		return cfg_err_set(err, -E2BIG, 0, NULL, NULL, "larger than the limit of %u bytes",
+		                   CFG_YAML_MAX_BYTES);
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		goto nomem;
+	st->err = err;
+	st->in = *in;
+	st->win_line = 1;
+	st->lines = cfg_lines_new();
+	st->item_lines = cfg_lines_new();
+	st->cur = st->lines;
+	if (!st->lines || !st->item_lines || !yaml_parser_initialize(&st->parser))
+		goto nomem;
+	st->parser_ok = true;
+	yaml_parser_set_input(&st->parser, on_read, st);
+	*out = st;
+	return 0;
+nomem:
+	cfg_yaml_stream_free(st);
+	return cfg_err_set(err, -ENOMEM, 0, NULL, NULL, "out of memory");
+}
+
+void cfg_yaml_stream_free(struct cfg_yaml_stream *st)
+{
+	if (!st)
+		return;
+	if (st->parser_ok)
+		yaml_parser_delete(&st->parser);
+	while (st->depth)
+		frame_fini(&st->frames[--st->depth]);
+	anchors_clear(st);
+	free(st->anchors);
+	json_decref(st->root);
+	json_decref(st->item);
+	cfg_lines_free(st->lines);
+	cfg_lines_free(st->item_lines);
+	json_decref(st->keep);
+	free(st);
 }
 
 void cfg_yaml_fini(struct cfg_yaml *y)
@@ -464,58 +716,42 @@ void cfg_yaml_fini(struct cfg_yaml *y)
 
 int cfg_yaml_parse(const char *buf, size_t len, struct cfg_yaml *out, struct cfg_error *err)
 {
-	struct yst *st = NULL;
-	yaml_parser_t parser;
-	bool parser_ok = false;
+	const struct cfg_yaml_input in = {.buf = buf, .len = len};
+	struct cfg_yaml_stream *s;
+	struct cfg_yaml_unit u;
+	struct cfg_yaml y = {0};
+	size_t cap = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (len > CFG_YAML_MAX_BYTES)
-		return cfg_err_set(err, -E2BIG, 0, NULL, NULL, "larger than %u bytes",
-		                   CFG_YAML_MAX_BYTES);
-	st = calloc(1, sizeof(*st));
-	if (!st) {
-		rc = -ENOMEM;
-		goto out;
+	rc = cfg_yaml_stream_new(&in, err, &s);
+	if (rc < 0)
+		return rc;
+	s->collect = true;
+	while ((rc = cfg_yaml_stream_next(s, false, &u)) > 0) {
+		if (y.n_docs == cap) {
+			size_t c = cap ? cap * 2 : 8;
+			struct cfg_yaml_doc *d = realloc(y.docs, c * sizeof(*d));
+
+			if (!d) {
+				rc = cfg_err_set(err, -ENOMEM, 0, NULL, NULL, "out of memory");
+				break;
+			}
+			y.docs = d;
+			cap = c;
+		}
+		y.docs[y.n_docs].root = json_incref((json_t *)u.root);
+		y.docs[y.n_docs++].line = u.line;
 	}
-	st->buf = buf;
-	st->len = len;
-	st->err = err;
-	st->lines = cfg_lines_new();
-	if (!st->lines || !yaml_parser_initialize(&parser)) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	parser_ok = true;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	rc = run(st, &parser);
 	if (rc == 0) {
-		out->docs = st->docs;
-		out->n_docs = st->n_docs;
-		out->lines = st->lines;
-		out->keep = st->keep;
-		st->docs = NULL;
-		st->n_docs = 0;
-		st->lines = NULL;
-		st->keep = NULL;
+		y.lines = s->lines;
+		y.keep = s->keep;
+		s->lines = NULL;
+		s->keep = NULL;
+		*out = y;
+	} else {
+		cfg_yaml_fini(&y);
 	}
-out:
-	if (rc == -ENOMEM)
-		cfg_err_set(err, rc, 0, NULL, NULL, "out of memory");
-	if (parser_ok)
-		yaml_parser_delete(&parser);
-	if (st) {
-		while (st->depth)
-			frame_fini(&st->frames[--st->depth]);
-		anchors_clear(st);
-		free(st->anchors);
-		json_decref(st->root);
-		for (size_t i = 0; i < st->n_docs; i++)
-			json_decref(st->docs[i].root);
-		free(st->docs);
-		cfg_lines_free(st->lines);
-		json_decref(st->keep);
-		free(st);
-	}
-	return rc;
+	cfg_yaml_stream_free(s);
+	return rc < 0 ? rc : 0;
 }

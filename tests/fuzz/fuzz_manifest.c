@@ -3,7 +3,18 @@
  * accessors the speaker calls on what loads. Checks the all-or-nothing
  * contract (a failed load leaves the set empty) and that a peer always
  * equals itself; ASan/UBSan catch the rest, leaks included.
+ *
+ * The loader reads one document (or List item) at a time. The same bytes
+ * go in three ways: from memory (as cfg_manifest_load_buf), through a
+ * reader that hands out a few bytes at a time (the same outcome and
+ * objects; the same message too when every byte is one libyaml reads,
+ * since libyaml refuses a bad byte as soon as it has read it, which in
+ * pieces can come after an error earlier in the text), and with each
+ * document read whole (the same outcome and objects, unless a whole List
+ * is too big).
  */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,11 +92,76 @@ static void use_set(const struct cfg_set *s)
 			abort();
 }
 
+/* Hands out 1..step bytes at a time. */
+struct pieces {
+	const uint8_t *data;
+	size_t len, pos, n, step;
+};
+
+static int read_pieces(void *arg, unsigned char *buf, size_t size, size_t *got,
+                       struct cfg_error *err)
+{
+	struct pieces *p = arg;
+	size_t want = 1 + p->n++ % p->step;
+
+	(void)err;
+	if (want > size)
+		want = size;
+	if (want > p->len - p->pos)
+		want = p->len - p->pos;
+	memcpy(buf, p->data + p->pos, want);
+	p->pos += want;
+	*got = want;
+	return 0;
+}
+
+/* Valid UTF-8 of YAML's printable characters (YAML 1.2.2 section 5.1),
+ * which libyaml's reader accepts whichever way it is cut. */
+static bool printable_utf8(const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		uint32_t c = d[i];
+		size_t len = c < 0x80             ? 1
+		             : (c & 0xe0) == 0xc0 ? 2
+		             : (c & 0xf0) == 0xe0 ? 3
+		             : (c & 0xf8) == 0xf0 ? 4
+		                                  : 0;
+
+		if (!len || i + len > n)
+			return false;
+		if (len > 1)
+			c &= 0xff >> (len + 1);
+		for (size_t k = 1; k < len; k++) {
+			if ((d[i + k] & 0xc0) != 0x80)
+				return false;
+			c = c << 6 | (d[i + k] & 0x3f);
+		}
+		/* shortest form only, no surrogates, YAML's printable set */
+		if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
+		    (len == 4 && c < 0x10000) || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff ||
+		    c == 0xfffe || c == 0xffff ||
+		    (c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+		    (c >= 0x7f && c < 0xa0 && c != 0x85))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+static bool same_counts(const struct cfg_set *a, const struct cfg_set *b)
+{
+	return !a->bgp_conf == !b->bgp_conf && a->n_peers == b->n_peers && a->n_eips == b->n_eips &&
+	       a->n_services == b->n_services && a->n_nodes == b->n_nodes &&
+	       a->n_slices == b->n_slices && a->n_skipped == b->n_skipped;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cfg_set s;
-	struct cfg_error err;
-	int rc;
+	struct pieces p = {.data = data, .len = size, .step = size ? 1 + data[0] % 16 : 1};
+	struct cfg_yaml_input in = {.read = read_pieces, .arg = &p, .items = true};
+	struct cfg_set s, s2;
+	struct cfg_error err, err2;
+	int rc, rc2;
 
 	cfg_set_init(&s);
 	rc = cfg_manifest_load_buf("fuzz.yaml", (const char *)data, size, &s, &err);
@@ -96,6 +172,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		use_set(&s);
 	}
+
+	/* read piece by piece */
+	cfg_set_init(&s2);
+	rc2 = cfg_manifest_load_stream("fuzz.yaml", &in, &s2, &err2);
+	if ((rc < 0) != (rc2 < 0) || !same_counts(&s, &s2))
+		abort();
+	if (printable_utf8(data, size) && (rc != rc2 || strcmp(err.msg, err2.msg) != 0))
+		abort();
+	cfg_set_fini(&s2);
+
+	/* each document whole: Lists are not read item by item */
+	in = (struct cfg_yaml_input){.buf = (const char *)data, .len = size};
+	cfg_set_init(&s2);
+	rc2 = cfg_manifest_load_stream("fuzz.yaml", &in, &s2, &err2);
+	if (rc2 != -E2BIG && (rc < 0) != (rc2 < 0))
+		abort();
+	if (rc == 0 && rc2 == 0 && !same_counts(&s, &s2))
+		abort();
+	cfg_set_fini(&s2);
 	cfg_set_fini(&s);
 	decode_all((const char *)data, size);
 	return 0;

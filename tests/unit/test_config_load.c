@@ -14,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "test_config_util.h"
 
 static char paths[16][512];
 
@@ -501,6 +503,345 @@ static void test_singleton_and_lists(void **state)
 	assert_false(cfg_kind_is_skipped("Eip"));
 }
 
+/* ---- Large manifests, one document (or List item) at a time ---- */
+
+enum form {
+	FORM_DOCS,      /* one document a Service */
+	FORM_LIST,      /* one List, "kind" first */
+	FORM_LIST_LAST, /* one List, "kind" last, as kubectl writes it */
+	FORM_SVC_LIST,  /* a ServiceList, "kind" last, items without kind */
+};
+
+/* Services svc-0..n-1, each with one address in 2001:db8::/32. */
+static char *services_text(enum form form, int n, size_t *len)
+{
+	static const char *const head[] = {
+	    [FORM_DOCS] = "",
+	    [FORM_LIST] = "apiVersion: v1\nkind: List\nitems:\n",
+	    [FORM_LIST_LAST] = "apiVersion: v1\nitems:\n",
+	    [FORM_SVC_LIST] = "apiVersion: v1\nitems:\n",
+	};
+	static const char *const tail[] = {
+	    [FORM_DOCS] = "",
+	    [FORM_LIST] = "",
+	    [FORM_LIST_LAST] = "kind: List\n",
+	    [FORM_SVC_LIST] = "kind: ServiceList\n",
+	};
+	/* the item's lines, indented for a List */
+	static const char *const lines[] = {
+	    "apiVersion: v1", "kind: Service",
+	    "metadata:",      "  name: svc-%d",
+	    "  annotations:", "    " CFG_ANN_PROTOCOL ": bgp",
+	    "spec:",          "  type: LoadBalancer",
+	    "  ports:",       "  - {port: 80, targetPort: 8080}",
+	    "status:",        "  loadBalancer:",
+	    "    ingress:",   "    - ip: 2001:db8::%x",
+	};
+	size_t cap = (size_t)n * 400 + 256, off;
+	char *t = malloc(cap);
+
+	assert_non_null(t);
+	off = (size_t)snprintf(t, cap, "%s", head[form]);
+	for (int i = 0; i < n; i++) {
+		if (form == FORM_DOCS)
+			off += (size_t)snprintf(t + off, cap - off, "---\n");
+		for (size_t l = 0; l < sizeof(lines) / sizeof(lines[0]); l++) {
+			const char *indent = form == FORM_DOCS ? "" : l ? "  " : "- ";
+
+			if (form == FORM_SVC_LIST && l == 1)
+				continue;
+			off += (size_t)snprintf(t + off, cap - off, "%s", indent);
+			off += (size_t)snprintf(t + off, cap - off, lines[l], l == 3 ? i : i + 1);
+			off += (size_t)snprintf(t + off, cap - off, "\n");
+		}
+	}
+	off += (size_t)snprintf(t + off, cap - off, "%s", tail[form]);
+	*len = off;
+	return t;
+}
+
+/* s holds what services_text wrote, in order. */
+static void services_are(const struct cfg_set *s, int n)
+{
+	char name[32], ip[32];
+
+	assert_int_equal(s->n_services, n);
+	for (int i = 0; i < n; i++) {
+		const struct cfg_service *v = &s->services[i];
+
+		snprintf(name, sizeof(name), "svc-%d", i);
+		snprintf(ip, sizeof(ip), "2001:db8::%x", i + 1);
+		assert_string_equal(v->meta.name, name);
+		assert_string_equal(v->meta.ns, "default");
+		assert_int_equal(v->type, CFG_SVC_LOAD_BALANCER);
+		assert_string_equal(cfg_meta_annotation(&v->meta, CFG_ANN_PROTOCOL), "bgp");
+		assert_int_equal(v->n_ports, 1);
+		assert_int_equal(v->ports[0].port, 80);
+		assert_int_equal(v->n_ingress, 1);
+		addr_is(&v->ingress[0], ip);
+	}
+}
+
+/* A file in $TMPDIR with text (len bytes); its path in path. */
+static void temp_file(char *path, size_t size, const char *text, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	snprintf(path, size, "%s/berth-manifest-XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+/* Reads a buffer in pieces of 1 to 13 bytes. */
+struct pieces {
+	const char *text;
+	size_t len, pos, n;
+};
+
+static int read_pieces(void *arg, unsigned char *buf, size_t size, size_t *got,
+                       struct cfg_error *err)
+{
+	struct pieces *p = arg;
+	size_t want = 1 + p->n++ % 13;
+
+	if (want > size)
+		want = size;
+	if (want > p->len - p->pos)
+		want = p->len - p->pos;
+	memcpy(buf, p->text + p->pos, want);
+	p->pos += want;
+	*got = want;
+	return 0;
+}
+
+static void test_many_documents(void **state)
+{
+	enum { N = 2000 };
+	struct cfg_set s;
+	struct cfg_error err;
+	size_t len, whole, one;
+	char *t, path[512], src[600];
+	struct pieces p;
+	struct cfg_yaml_input in;
+	struct cfg_yaml y;
+
+	/* what the loader held before: every document's tree at once */
+	t = services_text(FORM_DOCS, N, &len);
+	tjson_reset();
+	cfg_error_init(&err, "many.yaml", NULL);
+	assert_int_equal(cfg_yaml_parse(t, len, &y, &err), 0);
+	whole = tjson_grew();
+	assert_int_equal(y.n_docs, N);
+	cfg_yaml_fini(&y);
+
+	/* one document at a time: one tree at a time */
+	cfg_set_init(&s);
+	tjson_reset();
+	assert_int_equal(cfg_manifest_load_buf("many.yaml", t, len, &s, &err), 0);
+	one = tjson_grew();
+	services_are(&s, N);
+	/* each object knows where it was written: document i starts at line 15i + 2 */
+	snprintf(src, sizeof(src), "many.yaml:%d", 15 * 1234 + 2);
+	assert_string_equal(s.services[1234].meta.source, src);
+	cfg_set_fini(&s);
+	/* a Service's tree is a few kB; every document's tree at once is not */
+	assert_in_range(one, 1024, 16 * 1024);
+	assert_true(whole > N * (one / 2));
+
+	/* from a file, and from a reader that hands out a few bytes at a time */
+	temp_file(path, sizeof(path), t, len);
+	tjson_reset();
+	assert_int_equal(cfg_manifest_load(path, &s, &err), 0);
+	assert_in_range(tjson_grew(), 1024, 16 * 1024);
+	services_are(&s, N);
+	cfg_set_fini(&s);
+	unlink(path);
+	p = (struct pieces){.text = t, .len = len};
+	in = (struct cfg_yaml_input){.read = read_pieces, .arg = &p, .items = true};
+	assert_int_equal(cfg_manifest_load_stream("many.yaml", &in, &s, &err), 0);
+	services_are(&s, N);
+	cfg_set_fini(&s);
+	free(t);
+
+	/* A List: the same objects, whichever of "kind" and "items" comes
+	 * first, and the same as when it was read whole; it costs one item's
+	 * tree at a time, unless its items need its kind before it is known
+	 * (ServiceList, kind last). */
+	for (enum form f = FORM_LIST; f <= FORM_SVC_LIST; f++) {
+		t = services_text(f, N, &len);
+		in = (struct cfg_yaml_input){.buf = t, .len = len};
+		assert_int_equal(cfg_manifest_load_stream("list.yaml", &in, &s, &err), 0);
+		services_are(&s, N);
+		cfg_set_fini(&s);
+		tjson_reset();
+		assert_int_equal(cfg_manifest_load_buf("list.yaml", t, len, &s, &err), 0);
+		if (f != FORM_SVC_LIST)
+			assert_in_range(tjson_grew(), 1024, 16 * 1024);
+		else
+			assert_true(tjson_grew() > N * (one / 2));
+		services_are(&s, N);
+		/* item i starts after the List's head (2 or 3 lines) and i items
+		 * (14 lines, 13 without kind) */
+		snprintf(src, sizeof(src), "list.yaml:%d",
+		         (f == FORM_SVC_LIST ? 13 : 14) * 1234 + (f == FORM_LIST ? 3 : 2) + 1);
+		assert_string_equal(s.services[1234].meta.source, src);
+		cfg_set_fini(&s);
+		free(t);
+	}
+}
+
+static void test_size_limit(void **state)
+{
+	static const char svc[] = "kind: Service\nmetadata: {name: a}\n";
+	const char *dir = getenv("TMPDIR");
+	char path[512], want[700];
+	struct cfg_set s;
+	struct cfg_error err;
+	char *big;
+	int fd;
+
+	cfg_set_init(&s);
+	assert_int_equal(cfg_manifest_load_buf("a.yaml", svc, strlen(svc), &s, &err), 0);
+
+	/* refused before a byte is read (a sparse file: it costs no disk) */
+	snprintf(path, sizeof(path), "%s/berth-big-XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, CFG_YAML_MAX_BYTES + 1), 0);
+	close(fd);
+	assert_int_equal(cfg_manifest_load(path, &s, &err), -E2BIG);
+	snprintf(want, sizeof(want), "%s: 16777217 bytes, larger than the limit of 16777216 bytes",
+	         path);
+	assert_string_equal(err.msg, want);
+	/* the running set stays */
+	assert_int_equal(s.n_services, 1);
+	unlink(path);
+
+	/* exactly the limit is read, as it comes: its bytes are never all
+	 * in memory at once */
+	big = malloc(CFG_YAML_MAX_BYTES);
+	assert_non_null(big);
+	memset(big, '#', CFG_YAML_MAX_BYTES);
+	for (size_t i = 4095; i < CFG_YAML_MAX_BYTES; i += 4096)
+		big[i] = '\n';
+	memcpy(big, "kind: Service\nmetadata: {name: b}\n", 34);
+	temp_file(path, sizeof(path), big, CFG_YAML_MAX_BYTES);
+	free(big);
+	{
+		bool measured = tproc_hwm_reset();
+		long rss = tproc_kb("VmRSS");
+
+		assert_int_equal(cfg_manifest_load(path, &s, &err), 0);
+		if (measured)
+			assert_in_range(tproc_kb("VmHWM") - rss, 0, 2048);
+	}
+	assert_int_equal(s.n_services, 2);
+	unlink(path);
+	cfg_set_fini(&s);
+}
+
+/* Loads text as l.yaml into a fresh set; returns the rc. */
+static int load_text(const char *text, struct cfg_set *s, struct cfg_error *err)
+{
+	cfg_set_init(s);
+	return cfg_manifest_load_buf("l.yaml", text, strlen(text), s, err);
+}
+
+static void test_list_kind_last(void **state)
+{
+	struct cfg_set s;
+	struct cfg_error err;
+	char msg[CFG_ERR_MSG_MAX];
+
+	/* items read before a kind that makes no List: as if never read */
+	assert_int_equal(
+	    load_text("apiVersion: v1\nitems:\n"
+	              "- {kind: Service, metadata: {name: a}}\n"
+	              "- {kind: BgpConf, apiVersion: network.kubesphere.io/v1alpha2, "
+	              "metadata: {name: default}, spec: {as: 1}}\n"
+	              "- {kind: Eip, metadata: {name: e}, spec: {address: 192.0.2.0/28}}\n"
+	              "kind: Secret\nmetadata: {name: s}\n"
+	              "---\n"
+	              "kind: BgpConf\napiVersion: network.kubesphere.io/v1alpha2\n"
+	              "metadata: {name: default}\nspec: {as: 2}\n"
+	              "---\n"
+	              "kind: Eip\nmetadata: {name: e}\nspec: {address: 192.0.2.0/28}\n",
+	              &s, &err),
+	    0);
+	assert_int_equal(s.n_services, 0);
+	assert_int_equal(s.n_skipped, 1);
+	assert_int_equal(s.bgp_conf->as, 2);
+	assert_int_equal(s.n_eips, 1);
+	cfg_set_fini(&s);
+	/* ... a Service that happens to have "items" is one Service */
+	assert_int_equal(load_text("apiVersion: v1\nitems:\n"
+	                           "- {kind: Service, metadata: {name: a}}\n"
+	                           "kind: Service\nmetadata: {name: top}\n",
+	                           &s, &err),
+	                 0);
+	assert_int_equal(s.n_services, 1);
+	assert_string_equal(s.services[0].meta.name, "top");
+	cfg_set_fini(&s);
+	/* ... and a bad item of what is no List is no error, as before */
+	assert_int_equal(load_text("items:\n- {kind: Service, metadata: {name: b}, spec: {ports: "
+	                           "[{port: 0}]}}\nkind: ConfigMap\n",
+	                           &s, &err),
+	                 0);
+	assert_int_equal(s.n_skipped, 1);
+	cfg_set_fini(&s);
+
+	/* a bad item: the same message, "kind" first or last */
+	assert_int_equal(load_text("kind: List\nitems:\n- {kind: Service, metadata: {name: a}}\n"
+	                           "- {kind: Service, metadata: {name: b}, spec: {ports: "
+	                           "[{port: 0}]}}\n",
+	                           &s, &err),
+	                 -EINVAL);
+	assert_string_equal(err.msg, "l.yaml:4: Service default/b: spec.ports[0].port: must be "
+	                             "1..65535");
+	snprintf(msg, sizeof(msg), "%s", err.msg);
+	assert_int_equal(
+	    load_text("apiVersion: v1\nitems:\n- {kind: Service, metadata: {name: a}}\n"
+	              "- {kind: Service, metadata: {name: b}, spec: {ports: "
+	              "[{port: 0}]}}\nkind: List\n",
+	              &s, &err),
+	    -EINVAL);
+	assert_string_equal(err.msg, msg);
+	assert_int_equal(s.n_services, 0);
+	/* ... also after an item kept for the List's kind, which loads */
+	assert_int_equal(load_text("apiVersion: v1\nitems:\n- {metadata: {name: a}}\n"
+	                           "- {kind: Service, metadata: {name: b}, spec: {ports: "
+	                           "[{port: 0}]}}\nkind: ServiceList\n",
+	                           &s, &err),
+	                 -EINVAL);
+	assert_string_equal(err.msg, msg);
+	/* ... and a kept item's own error comes first */
+	assert_int_equal(load_text("apiVersion: v1\nitems:\n- {metadata: {name: a}, spec: {type: "
+	                           "Nope}}\n- {kind: Service, metadata: {name: b}, spec: {ports: "
+	                           "[{port: 0}]}}\nkind: ServiceList\n",
+	                           &s, &err),
+	                 -EINVAL);
+	assert_string_equal(err.msg, "l.yaml:3: Service default/a: spec.type: must be ClusterIP, "
+	                             "NodePort, LoadBalancer or ExternalName");
+
+	/* duplicates across documents and items, both places named */
+	assert_int_equal(load_text("kind: Service\nmetadata: {name: a}\n---\napiVersion: v1\n"
+	                           "items:\n- {kind: Service, metadata: {name: a}}\nkind: List\n",
+	                           &s, &err),
+	                 -EINVAL);
+	assert_string_equal(err.msg, "l.yaml:6: Service default/a: duplicate object (also defined "
+	                             "at l.yaml:1)");
+	/* lists inside lists, either way */
+	assert_int_equal(load_text("items:\n- {kind: List, items: []}\nkind: List\n", &s, &err),
+	                 -EINVAL);
+	assert_string_equal(err.msg, "l.yaml:2: lists inside lists are not supported");
+	assert_int_equal(load_text("kind: List\nitems:\n- {kind: List, items: []}\n", &s, &err),
+	                 -EINVAL);
+	assert_string_equal(err.msg, "l.yaml:3: lists inside lists are not supported");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,7 +851,11 @@ int main(void)
 	    cmocka_unit_test(test_session_equal),
 	    cmocka_unit_test(test_all_or_nothing),
 	    cmocka_unit_test(test_singleton_and_lists),
+	    cmocka_unit_test(test_many_documents),
+	    cmocka_unit_test(test_size_limit),
+	    cmocka_unit_test(test_list_kind_last),
 	};
 
+	tjson_count();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

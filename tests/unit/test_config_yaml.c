@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 
 #include "config/config.h"
 #include "config/yaml.h"
+#include "test_config_util.h"
 
 /* Parses text as "t.yaml"; returns the rc and leaves *y / *err filled. */
 static int parse(const char *text, struct cfg_yaml *y, struct cfg_error *err)
@@ -352,8 +354,8 @@ static void test_bad_bytes(void **state)
 
 static void test_alias_bomb(void **state)
 {
-	/* "billion laughs": 10^9 leaves if expanded; level f (line 6) is the
-	 * first past the limit, at 1111111 nodes */
+	/* "billion laughs": 10^9 leaves if expanded; level f (line 6), which
+	 * names 111111, is the first past the limit */
 	const char *bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
 	                   "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
 	                   "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
@@ -365,12 +367,57 @@ static void test_alias_bomb(void **state)
 	                   "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
 	struct cfg_yaml y;
 	struct cfg_error err;
+	bool measured;
+	long rss;
 
+	/* the trees it builds are a few kB: aliases share them */
+	measured = tproc_hwm_reset();
+	rss = tproc_kb("VmRSS");
 	assert_int_equal(parse(bomb, &y, &err), -E2BIG);
-	assert_string_equal(err.msg, "t.yaml:6: more than 1048576 nodes after alias expansion");
+	assert_string_equal(
+	    err.msg, "t.yaml:6: more than 131072 nodes in one document after alias expansion");
+	if (measured)
+		assert_in_range(tproc_kb("VmHWM") - rss, 0, 2048);
 	/* a few levels stay well within the limit */
 	assert_int_equal(parse("a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b]\n", &y, &err), 0);
 	cfg_yaml_fini(&y);
+}
+
+/* n documents, each of which repeats the 18-node tree "a" k times. */
+static char *alias_docs(size_t n, size_t k)
+{
+	size_t cap = n * (128 + 4 * k), off = 0;
+	char *s = malloc(cap);
+
+	assert_non_null(s);
+	for (size_t d = 0; d < n; d++) {
+		off += (size_t)snprintf(
+		    s + off, cap - off,
+		    "---\na: &a [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x]"
+		    "\nb: [");
+		for (size_t i = 0; i < k; i++)
+			off += (size_t)snprintf(s + off, cap - off, "%s*a", i ? ", " : "");
+		off += (size_t)snprintf(s + off, cap - off, "]\n");
+	}
+	return s;
+}
+
+static void test_aliases_per_stream(void **state)
+{
+	/* 4 documents of 4,000 aliases * 18 nodes = 72,000 each: every one
+	 * within CFG_YAML_MAX_NODES, all four past CFG_YAML_MAX_ALIASED */
+	char *s = alias_docs(3, 4000);
+	struct cfg_yaml y;
+	struct cfg_error err;
+
+	assert_int_equal(parse(s, &y, &err), 0);
+	assert_int_equal(y.n_docs, 3);
+	cfg_yaml_fini(&y);
+	free(s);
+	s = alias_docs(4, 4000);
+	assert_int_equal(parse(s, &y, &err), -E2BIG);
+	assert_string_equal(err.msg, "t.yaml:12: aliases repeat more than 262144 nodes");
+	free(s);
 }
 
 static char *nested(size_t levels, const char *open, const char *close)
@@ -393,9 +440,14 @@ static void test_depth(void **state)
 {
 	struct cfg_yaml y;
 	struct cfg_error err;
-	char *s = nested(10000, "[", "]");
+	char *s = nested(1000000, "[", "]");
+	bool measured = tproc_hwm_reset();
+	long rss = tproc_kb("VmRSS");
 
+	/* refused at level 101, before libyaml reads much of its 2 MB */
 	assert_int_equal(parse(s, &y, &err), -E2BIG);
+	if (measured)
+		assert_in_range(tproc_kb("VmHWM") - rss, 0, 1024);
 	assert_string_equal(err.msg, "t.yaml:1: nested deeper than 100 levels");
 	free(s);
 	s = nested(10000, "{a: ", "}");
@@ -422,7 +474,48 @@ static void test_size_limit(void **state)
 	memset(s, ' ', len);
 	cfg_error_init(&err, "big.yaml", NULL);
 	assert_int_equal(cfg_yaml_parse(s, len, &y, &err), -E2BIG);
-	assert_string_equal(err.msg, "big.yaml: larger than 16777216 bytes");
+	assert_string_equal(err.msg, "big.yaml: larger than the limit of 16777216 bytes");
+	free(s);
+}
+
+static void test_scalar_limit(void **state)
+{
+	size_t len = CFG_YAML_MAX_SCALAR + 16;
+	char *s = malloc(15u * 1024 * 1024);
+	struct cfg_yaml y;
+	struct cfg_error err;
+	bool measured;
+	long rss;
+
+	assert_non_null(s);
+	/* exactly the limit is fine, one byte more is not; keys alike */
+	memcpy(s, "a: ", 3);
+	memset(s + 3, 'x', CFG_YAML_MAX_SCALAR);
+	strcpy(s + 3 + CFG_YAML_MAX_SCALAR, "\n");
+	assert_int_equal(parse(s, &y, &err), 0);
+	assert_int_equal(json_string_length(json_object_get(y.docs[0].root, "a")),
+	                 CFG_YAML_MAX_SCALAR);
+	cfg_yaml_fini(&y);
+	strcpy(s + 3 + CFG_YAML_MAX_SCALAR, "y\n");
+	assert_int_equal(parse(s, &y, &err), -E2BIG);
+	assert_string_equal(err.msg, "t.yaml:1: a scalar of 1048577 bytes, more than 1048576");
+	memset(s, 'k', len);
+	strcpy(s + len, ": 1\n");
+	assert_int_equal(parse(s, &y, &err), -E2BIG);
+	assert_string_equal(err.msg, "t.yaml:1: a scalar of 1048592 bytes, more than 1048576");
+
+	/* a 14 MiB scalar: libyaml holds it whole before it is refused,
+	 * which costs about twice its size, and nothing more */
+	len = 14u * 1024 * 1024;
+	memcpy(s, "a: \"", 4);
+	memset(s + 4, 'x', len);
+	strcpy(s + 4 + len, "\"\n");
+	measured = tproc_hwm_reset();
+	rss = tproc_kb("VmRSS");
+	assert_int_equal(parse(s, &y, &err), -E2BIG);
+	assert_string_equal(err.msg, "t.yaml:1: a scalar of 14680064 bytes, more than 1048576");
+	if (measured)
+		assert_in_range(tproc_kb("VmHWM") - rss, 0, 3 * 14 * 1024);
 	free(s);
 }
 
@@ -442,9 +535,293 @@ static void test_many_nodes(void **state)
 	}
 	s[2 * n] = ']';
 	s[2 * n + 1] = '\0';
+	tjson_reset();
 	assert_int_equal(parse(s, &y, &err), -E2BIG);
-	assert_non_null(strstr(err.msg, "more than 1048576 nodes"));
+	assert_string_equal(err.msg, "t.yaml:1: more than 131072 nodes in one document");
+	/* what a tree can cost: at most 131072 integers of 32 bytes and an
+	 * array of pointers to them */
+	assert_in_range(tjson_grew(), CFG_YAML_MAX_NODES * 32, CFG_YAML_MAX_NODES * 48);
 	free(s);
+
+	/* the limit is per document: the same nodes in two documents load */
+	s = malloc(n * 2 + 16);
+	assert_non_null(s);
+	for (int d = 0, off = 0; d < 2; d++) {
+		off += sprintf(s + off, "---\n[");
+		for (size_t i = 0; i < n / 2; i++)
+			off += sprintf(s + off, "1,");
+		off += sprintf(s + off, "1]\n");
+	}
+	assert_int_equal(parse(s, &y, &err), 0);
+	assert_int_equal(y.n_docs, 2);
+	assert_int_equal(json_array_size(y.docs[1].root), n / 2 + 1);
+	cfg_yaml_fini(&y);
+	free(s);
+}
+
+/* The stream over text in memory. */
+static struct cfg_yaml_stream *stream(const char *text, bool items, struct cfg_error *err)
+{
+	const struct cfg_yaml_input in = {.buf = text, .len = strlen(text), .items = items};
+	struct cfg_yaml_stream *s;
+
+	cfg_error_init(err, "t.yaml", NULL);
+	assert_int_equal(cfg_yaml_stream_new(&in, err, &s), 0);
+	return s;
+}
+
+static void test_stream_documents(void **state)
+{
+	enum { N = 2000 };
+	char *text = malloc(N * 32);
+	struct cfg_yaml_stream *s;
+	struct cfg_yaml_unit u;
+	struct cfg_error err;
+	size_t off = 0, most = 0, live;
+	struct cfg_yaml y;
+	int i = 0;
+
+	assert_non_null(text);
+	for (int d = 0; d < N; d++)
+		off += (size_t)sprintf(text + off, "---\nk: %d\nv: [a, b, c]\n", d);
+	/* one document at a time: jansson holds one tree, never two */
+	live = tjson_live;
+	s = stream(text, false, &err);
+	while (cfg_yaml_stream_next(s, false, &u) > 0) {
+		assert_null(u.list);
+		assert_int_equal(u.line, 3 * i + 1);
+		assert_int_equal(json_integer_value(json_object_get(u.root, "k")), i);
+		assert_int_equal(cfg_lines_key(u.lines, u.root, "v"), 3 * i + 3);
+		if (tjson_live - live > most)
+			most = tjson_live - live;
+		i++;
+	}
+	assert_int_equal(i, N);
+	assert_int_equal(cfg_yaml_stream_next(s, false, &u), 0); /* and stays at the end */
+	cfg_yaml_stream_free(s);
+	assert_int_equal(tjson_live, live);
+	assert_in_range(most, 64, 1024);
+	/* cfg_yaml_parse holds them all */
+	assert_int_equal(parse(text, &y, &err), 0);
+	assert_int_equal(y.n_docs, N);
+	assert_true(tjson_live - live > N * most / 2);
+	cfg_yaml_fini(&y);
+	free(text);
+
+	/* a failure stays */
+	s = stream("a: 1\n---\nb: *x\n---\nc: 1\n", false, &err);
+	assert_int_equal(cfg_yaml_stream_next(s, false, &u), 1);
+	assert_int_equal(cfg_yaml_stream_next(s, false, &u), -EINVAL);
+	assert_string_equal(err.msg, "t.yaml:3: unknown alias *x");
+	assert_int_equal(cfg_yaml_stream_next(s, false, &u), -EINVAL);
+	cfg_yaml_stream_free(s);
+}
+
+static void test_stream_list_items(void **state)
+{
+	static const char list[] = "apiVersion: v1\n"
+	                           "items:\n"
+	                           "- {kind: A, n: 1}\n"
+	                           "- n: 2\n"
+	                           "  m: x\n"
+	                           "- 3\n"
+	                           "- kind: B\n"
+	                           "kind: List\n"
+	                           "spec:\n"
+	                           "  items:\n"
+	                           "  - {a: 1}\n";
+	struct cfg_yaml_stream *s;
+	struct cfg_yaml_unit u;
+	struct cfg_error err;
+	const json_t *items, *it;
+	enum { N = 2000, G = 6000 };
+	char *text;
+	size_t off, most = 0, live, units = 0;
+	bool keep = false;
+	int rc;
+
+	s = stream(list, true, &err);
+	/* items as they end; the List so far beside them */
+	assert_int_equal(cfg_yaml_stream_next(s, false, &u), 1);
+	assert_string_equal(json_string_value(json_object_get(u.root, "kind")), "A");
+	assert_int_equal(u.line, 3);
+	assert_int_equal(cfg_lines_key(u.lines, u.root, "n"), 3);
+	assert_non_null(u.list);
+	assert_string_equal(json_string_value(json_object_get(u.list, "apiVersion")), "v1");
+	assert_null(json_object_get(u.list, "kind")); /* written after "items" */
+	assert_int_equal(cfg_yaml_stream_next(s, false, &u), 1);
+	assert_int_equal(u.line, 4);
+	assert_int_equal(cfg_lines_key(u.lines, u.root, "m"), 5);
+	/* kept: it stays in the document; the scalar 3 is no item */
+	assert_int_equal(cfg_yaml_stream_next(s, true, &u), 1);
+	assert_string_equal(json_string_value(json_object_get(u.root, "kind")), "B");
+	assert_int_equal(u.line, 7);
+	/* the document: the kept item, with its lines, and what is not an item */
+	assert_int_equal(cfg_yaml_stream_next(s, false, &u), 1);
+	assert_null(u.list);
+	items = json_object_get(u.root, "items");
+	assert_int_equal(json_array_size(items), 2);
+	it = json_array_get(items, 0);
+	assert_int_equal(json_integer_value(json_object_get(it, "n")), 2);
+	assert_int_equal(cfg_lines_index(u.lines, items, 0), 4);
+	assert_int_equal(cfg_lines_key(u.lines, it, "m"), 5);
+	assert_int_equal(json_integer_value(json_array_get(items, 1)), 3);
+	assert_int_equal(cfg_lines_index(u.lines, items, 1), 6);
+	assert_string_equal(json_string_value(json_object_get(u.root, "kind")), "List");
+	/* only the top level's "items" */
+	assert_int_equal(json_array_size(json_object_get(json_object_get(u.root, "spec"), "items")),
+	                 1);
+	assert_int_equal(cfg_yaml_stream_next(s, false, &u), 0);
+	cfg_yaml_stream_free(s);
+
+	/* without input.items, the document comes whole */
+	s = stream(list, false, &err);
+	assert_int_equal(cfg_yaml_stream_next(s, false, &u), 1);
+	assert_null(u.list);
+	assert_int_equal(json_array_size(json_object_get(u.root, "items")), 4);
+	cfg_yaml_stream_free(s);
+
+	/* An alias of a mapping is an item too, and dropping it gives back
+	 * what it counted, not what the item kept before it did: kept items
+	 * stay counted, so a List cannot pass the limit that way. */
+	text = malloc(G * 80 + 256);
+	assert_non_null(text);
+	off = (size_t)sprintf(text, "x: &x {kind: A}\nitems:\n");
+	for (int i = 0; i < G; i++)
+		off +=
+		    (size_t)sprintf(text + off, "- [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n"
+		                                "- {a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}\n- *x\n");
+	s = stream(text, true, &err);
+	/* keep the mappings, drop the aliases: 24 nodes a line group stay */
+	while ((rc = cfg_yaml_stream_next(s, keep, &u)) == 1) {
+		keep = !json_object_get(u.root, "kind");
+		units++;
+	}
+	assert_int_equal(rc, -E2BIG);
+	assert_non_null(strstr(err.msg, "more than 131072 nodes in one document"));
+	assert_in_range(units, 2 * (CFG_YAML_MAX_NODES / 24 - 1), 2 * (CFG_YAML_MAX_NODES / 24));
+	cfg_yaml_stream_free(s);
+	free(text);
+
+	/* items dropped as they come: a List costs one item at a time */
+	text = malloc(N * 128 + 256);
+	assert_non_null(text);
+	off = (size_t)sprintf(text, "apiVersion: v1\nitems:\n");
+	for (int i = 0; i < N; i++)
+		off += (size_t)sprintf(
+		    text + off,
+		    "- {kind: A, metadata: {name: n%d}, v: [1, 2, 3, 4, 5, 6, 7, 8, "
+		    "9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]}\n",
+		    i);
+	sprintf(text + off, "kind: List\n");
+	live = tjson_live;
+	s = stream(text, true, &err);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(cfg_yaml_stream_next(s, false, &u), 1);
+		assert_int_equal(u.line, i + 3);
+		if (tjson_live - live > most)
+			most = tjson_live - live;
+	}
+	assert_int_equal(cfg_yaml_stream_next(s, false, &u), 1);
+	assert_int_equal(json_array_size(json_object_get(u.root, "items")), 0);
+	cfg_yaml_stream_free(s);
+	assert_in_range(most, 256, 4096);
+	free(text);
+}
+
+/* Reads text in pieces of 1 to 7 bytes, then larger ones, as a file might. */
+struct pieces {
+	const char *text;
+	size_t len, pos, n;
+};
+
+static int read_pieces(void *arg, unsigned char *buf, size_t size, size_t *got,
+                       struct cfg_error *err)
+{
+	struct pieces *p = arg;
+	size_t want = p->n < 1000 ? 1 + p->n % 7 : 4093;
+
+	p->n++;
+	if (want > size)
+		want = size;
+	if (want > p->len - p->pos)
+		want = p->len - p->pos;
+	memcpy(buf, p->text + p->pos, want);
+	p->pos += want;
+	*got = want;
+	return 0;
+}
+
+static int read_fails(void *arg, unsigned char *buf, size_t size, size_t *got,
+                      struct cfg_error *err)
+{
+	snprintf(err->msg, sizeof(err->msg), "t.yaml: disk on fire");
+	return -EIO;
+}
+
+/* An endless stream of comments. */
+static int read_endless(void *arg, unsigned char *buf, size_t size, size_t *got,
+                        struct cfg_error *err)
+{
+	for (size_t i = 0; i < size; i++)
+		buf[i] = i % 64 == 63 ? '\n' : '#';
+	*got = size;
+	return 0;
+}
+
+static int stream_all(struct cfg_yaml_input *in, struct cfg_error *err, size_t *n)
+{
+	struct cfg_yaml_stream *s;
+	struct cfg_yaml_unit u;
+	int rc;
+
+	cfg_error_init(err, "t.yaml", NULL);
+	assert_int_equal(cfg_yaml_stream_new(in, err, &s), 0);
+	*n = 0;
+	while ((rc = cfg_yaml_stream_next(s, false, &u)) > 0)
+		(*n)++;
+	cfg_yaml_stream_free(s);
+	return rc;
+}
+
+static void test_stream_reader(void **state)
+{
+	enum { LINES = 20000 };
+	char *text = malloc(LINES * 16 + 64);
+	struct pieces p = {.text = text};
+	struct cfg_yaml_input in = {.read = read_pieces, .arg = &p};
+	struct cfg_error err;
+	size_t off = 0, n;
+
+	assert_non_null(text);
+	for (int i = 1; i <= LINES; i++)
+		off += (size_t)sprintf(text + off, "---\nk: %d\n", i);
+	p.len = off;
+	assert_int_equal(stream_all(&in, &err, &n), 0);
+	assert_int_equal(n, LINES);
+
+	/* a bad byte far into the input, after many reads: the right line */
+	memcpy(text + off, "x: \xff\n", 5);
+	p.len = off + 5;
+	p.pos = p.n = 0;
+	assert_int_equal(stream_all(&in, &err, &n), -EINVAL);
+	assert_string_equal(err.msg, "t.yaml:40001: invalid leading UTF-8 octet");
+	/* and early, while the pieces are small */
+	memcpy(text + 20, "\xff", 1); /* in the third "---", line 5 */
+	p.pos = p.n = 0;
+	assert_int_equal(stream_all(&in, &err, &n), -EINVAL);
+	assert_int_equal(err.line, 5);
+
+	/* the reader's failure is the stream's */
+	in.read = read_fails;
+	assert_int_equal(stream_all(&in, &err, &n), -EIO);
+	assert_string_equal(err.msg, "t.yaml: disk on fire");
+
+	/* input that does not end is cut at the limit, read 16 kB at a time */
+	in.read = read_endless;
+	assert_int_equal(stream_all(&in, &err, &n), -E2BIG);
+	assert_string_equal(err.msg, "t.yaml: larger than the limit of 16777216 bytes");
+	free(text);
 }
 
 int main(void)
@@ -464,7 +841,13 @@ int main(void)
 	    cmocka_unit_test(test_depth),
 	    cmocka_unit_test(test_size_limit),
 	    cmocka_unit_test(test_many_nodes),
+	    cmocka_unit_test(test_aliases_per_stream),
+	    cmocka_unit_test(test_scalar_limit),
+	    cmocka_unit_test(test_stream_documents),
+	    cmocka_unit_test(test_stream_list_items),
+	    cmocka_unit_test(test_stream_reader),
 	};
 
+	tjson_count();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
