@@ -219,8 +219,6 @@ static size_t put_cap(uint8_t *w, uint8_t code, const uint8_t *val, uint8_t vlen
 	return 4u + vlen;
 }
 
-static const uint16_t af_afi[BGP_AF_COUNT] = {BGP_AFI_IPV4, BGP_AFI_IPV6};
-
 static size_t put_caps(uint8_t *w, const struct bgp_caps *c)
 {
 	uint8_t v[4 * BGP_AF_COUNT + 2];
@@ -229,7 +227,7 @@ static size_t put_caps(uint8_t *w, const struct bgp_caps *c)
 	for (int af = 0; af < BGP_AF_COUNT; af++) {
 		if (!c->mp[af])
 			continue;
-		bgp_put16(v, af_afi[af]);
+		bgp_put16(v, bgp_af_to_afi((enum bgp_af)af));
 		v[2] = 0;
 		v[3] = BGP_SAFI_UNICAST;
 		o += put_cap(w + o, CAP_MP, v, 4);
@@ -245,7 +243,7 @@ static size_t put_caps(uint8_t *w, const struct bgp_caps *c)
 		for (int af = 0; af < BGP_AF_COUNT; af++) {
 			if (!c->gr_af[af].present)
 				continue;
-			bgp_put16(v + n, af_afi[af]);
+			bgp_put16(v + n, bgp_af_to_afi((enum bgp_af)af));
 			v[n + 2] = BGP_SAFI_UNICAST;
 			v[n + 3] = c->gr_af[af].forwarding_preserved ? GR_AF_FORWARDING : 0;
 			n += 4;
@@ -260,7 +258,7 @@ static size_t put_caps(uint8_t *w, const struct bgp_caps *c)
 	for (int af = 0; af < BGP_AF_COUNT; af++) {
 		if (!c->addpath[af])
 			continue;
-		bgp_put16(v + n, af_afi[af]);
+		bgp_put16(v + n, bgp_af_to_afi((enum bgp_af)af));
 		v[n + 2] = BGP_SAFI_UNICAST;
 		v[n + 3] = c->addpath[af];
 		n += 4;

@@ -87,7 +87,6 @@ static bool offers_af(const struct bgp_caps *c, enum bgp_af af)
 /* RFC 5492 section 3: Unsupported Capability lists the capabilities. */
 static int reject_no_family(const struct bgp_fsm_config *cfg, struct bgp_fsm_actions *out)
 {
-	static const uint16_t afi[BGP_AF_COUNT] = {BGP_AFI_IPV4, BGP_AFI_IPV6};
 	uint8_t data[6 * BGP_AF_COUNT];
 	size_t n = 0;
 
@@ -96,8 +95,8 @@ static int reject_no_family(const struct bgp_fsm_config *cfg, struct bgp_fsm_act
 			continue;
 		data[n++] = 1; /* capability code: multiprotocol, RFC 4760 */
 		data[n++] = 4;
-		data[n++] = (uint8_t)(afi[af] >> 8);
-		data[n++] = (uint8_t)afi[af];
+		data[n++] = (uint8_t)(bgp_af_to_afi((enum bgp_af)af) >> 8);
+		data[n++] = (uint8_t)bgp_af_to_afi((enum bgp_af)af);
 		data[n++] = 0;
 		data[n++] = BGP_SAFI_UNICAST;
 	}
