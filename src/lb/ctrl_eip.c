@@ -3,7 +3,7 @@
  * EipStatus, api/v1alpha2/eip_types.go).
  */
 #include "lb/ctrl_int.h"
-#include "core/idx.h"
+#include "core/hash.h"
 
 #include <errno.h>
 #include <stdio.h>
