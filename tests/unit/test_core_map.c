@@ -19,7 +19,8 @@ struct kv {
 	int present;
 };
 
-/* Random put/del against an array; exercises backward-shift deletion. */
+/* Random put/del against an array; exercises backward-shift deletion.
+ * (Moved from test_ipam_addr: ipam's map was the model of this one.) */
 static void test_map_model(void **state)
 {
 	enum { K = 500 };
