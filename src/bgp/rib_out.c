@@ -487,8 +487,7 @@ void rib_out_stats(const struct rib_out *r, struct rib_out_stats *st)
 	if (!r)
 		return;
 	st->mem_bytes = sizeof(*r) + (size_t)r->cap_attrs * sizeof(*r->attrs) +
-	                (size_t)r->n_abuckets * sizeof(*r->abuckets) +
-	                r->scratch_cap * sizeof(*r->scratch);
+	                r->aix.cap * sizeof(*r->aix.slots) + r->scratch_cap * sizeof(*r->scratch);
 	for (int af = 0; af < BGP_AF_COUNT; af++) {
 		const struct ro_table *t = &r->tab[af];
 
@@ -497,5 +496,5 @@ void rib_out_stats(const struct rib_out *r, struct rib_out_stats *st)
 		st->pending[af] = t->n_pending;
 		st->mem_bytes += (size_t)t->cap * t->stride + (size_t)t->nbuckets * 4;
 	}
-	st->attr_sets = r->live_attrs;
+	st->attr_sets = r->aix.n;
 }

@@ -13,6 +13,7 @@
 #define BERTH_BGP_RIB_OUT_INT_H
 
 #include "bgp/rib_out.h"
+#include "core/idx.h"
 
 #define RO_NIL UINT32_MAX
 
@@ -60,8 +61,8 @@ struct ro_table {
 struct ro_attrs {
 	struct bgp_out_attrs a; /* deep copy; its arrays are owned */
 	uint32_t hash;
-	uint32_t refs;  /* 0 = free slot */
-	uint32_t hnext; /* intern chain, or free list */
+	uint32_t refs;      /* 0 = free slot */
+	uint32_t free_next; /* free list, when unused */
 	struct ro_list pend[BGP_AF_COUNT];
 	uint32_t act_prev[BGP_AF_COUNT], act_next[BGP_AF_COUNT];
 	bool active[BGP_AF_COUNT];
@@ -76,9 +77,7 @@ struct rib_out {
 	uint32_t n_attrs;       /* slots in use incl. 0 */
 	uint32_t cap_attrs;
 	uint32_t attrs_free;
-	uint32_t live_attrs;
-	uint32_t *abuckets; /* owned; intern hash */
-	uint32_t n_abuckets;
+	struct core_idx aix;        /* interned content -> id */
 	struct bgp_prefix *scratch; /* owned; prefixes of the message in build */
 	size_t scratch_cap;
 	unsigned af_next; /* round robin between families */
