@@ -3,7 +3,7 @@
  * rib_out_attrs.c (attribute sets) and rib_out_update.c (UPDATE builder).
  *
  * Routes live in one slab per family (fixed stride, index-linked), found
- * through a chained hash on (address, length, path id). A route is queued
+ * through a core_idx on (address, length, path id). A route is queued
  * iff it is pending (want != sent, or forced by a refresh); the queue is
  * the withdraw list of its family when want == 0, else the pending list of
  * its wanted attribute set. Attribute sets with pending routes sit on a
@@ -24,8 +24,7 @@
 #define RO_F_INITIAL 0x08 /* counted in initial_left until sent or dropped */
 
 struct ro_ent {
-	uint32_t hnext;      /* hash chain, or free list when unused */
-	uint32_t prev, next; /* queue links */
+	uint32_t prev, next; /* queue links; next: the free list when unused */
 	uint32_t want;       /* attribute set the peer should have, 0 = none */
 	uint32_t sent;       /* attribute set the peer has, 0 = none */
 	uint32_t path_id;
@@ -46,9 +45,7 @@ struct ro_table {
 	uint32_t n_slots; /* high-water mark */
 	uint32_t cap;
 	uint32_t free_head;
-	uint32_t *buckets; /* owned; nbuckets, a power of two */
-	uint32_t nbuckets;
-	uint32_t count; /* used entries */
+	struct core_idx ix; /* route -> slab index; ix.n: used entries */
 	struct ro_list withdraw;
 	uint32_t act_head, act_tail; /* attribute sets with pending routes */
 	uint64_t n_want, n_sent;
