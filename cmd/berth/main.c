@@ -2,9 +2,14 @@
  * berth: load balancer for bare-metal Kubernetes.
  * Subcommands are wired here; this is the only place that exits.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "main.h"
 
@@ -17,8 +22,21 @@ static void usage(FILE *f)
 	           "Run 'berth <command> --help' for the command's options.\n");
 }
 
+/* Hash tables place keys with a per-process seed: some keys come from BGP
+ * peers (core/hash.h). Without entropy yet (early boot), the pid, the
+ * time and where the stack is still differ from run to run. */
+static void seed_tables(void)
+{
+	uint64_t seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^ (uintptr_t)&seed;
+	core_hash_seed(seed);
+}
+
 int main(int argc, char **argv)
 {
+	seed_tables();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

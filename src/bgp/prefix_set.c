@@ -1,3 +1,7 @@
+/*
+ * A set of prefixes: a dense array and a core_idx over it (see
+ * prefix_set.h); prefix_canon, the one form a prefix is kept in.
+ */
 #include "bgp/prefix_set.h"
 
 #include <errno.h>
@@ -22,72 +26,60 @@ static bool prefix_eq(const struct bgp_prefix *a, const struct bgp_prefix *b)
 	       !memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
-/* FNV-1a over the identifying fields, then a final mix so that sequential
- * /32s spread over the table. */
-static uint64_t prefix_hash(const struct bgp_prefix *p)
+/* Over the identifying fields. Prefixes a peer announces land here too:
+ * core_hash_mix is keyed for them (core/hash.h). */
+static uint32_t prefix_hash(const struct bgp_prefix *p)
 {
-	uint64_t h = 1469598103934665603ull;
-	const uint8_t *b = p->addr;
+	uint64_t h = core_fnv(CORE_FNV_INIT, p->addr, sizeof(p->addr));
 
-	for (size_t i = 0; i < sizeof(p->addr); i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	h = (h ^ p->family) * 1099511628211ull;
-	h = (h ^ p->len) * 1099511628211ull;
-	h = (h ^ p->path_id) * 1099511628211ull;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h;
+	h = core_fnv(h, &p->family, sizeof(p->family));
+	h = core_fnv(h, &p->len, sizeof(p->len));
+	return core_hash_mix(core_fnv(h, &p->path_id, sizeof(p->path_id)));
+}
+
+struct lookup {
+	const struct prefix_set *s;
+	const struct bgp_prefix *p;
+};
+
+static int pos_eq(const void *ctx, uint32_t pos)
+{
+	const struct lookup *l = ctx;
+
+	return prefix_eq(&l->s->v[pos], l->p);
+}
+
+static long find(const struct prefix_set *s, const struct bgp_prefix *p, uint32_t h)
+{
+	struct lookup l = {s, p};
+
+	return (long)core_idx_find(&s->ix, h, pos_eq, &l);
 }
 
 void prefix_set_init(struct prefix_set *s)
 {
 	memset(s, 0, sizeof(*s));
+	core_idx_init(&s->ix);
 }
 
 void prefix_set_fini(struct prefix_set *s)
 {
 	free(s->v);
-	free(s->index);
-	memset(s, 0, sizeof(*s));
+	core_idx_fini(&s->ix);
+	prefix_set_init(s);
 }
 
 void prefix_set_clear(struct prefix_set *s)
 {
 	s->n = 0;
-	if (s->index)
-		memset(s->index, 0, s->slots * sizeof(*s->index));
+	core_idx_clear(&s->ix);
 }
 
 void prefix_set_move(struct prefix_set *dst, struct prefix_set *src)
 {
 	prefix_set_fini(dst);
 	*dst = *src;
-	memset(src, 0, sizeof(*src));
-}
-
-/* Slot holding p, or the empty slot where it would go. */
-static size_t find_slot(const struct prefix_set *s, const struct bgp_prefix *p)
-{
-	size_t mask = s->slots - 1, i = prefix_hash(p) & mask;
-
-	while (s->index[i] && !prefix_eq(&s->v[s->index[i] - 1], p))
-		i = (i + 1) & mask;
-	return i;
-}
-
-static int rehash(struct prefix_set *s, size_t slots)
-{
-	uint32_t *idx = calloc(slots, sizeof(*idx));
-
-	if (!idx)
-		return -ENOMEM;
-	free(s->index);
-	s->index = idx;
-	s->slots = slots;
-	for (size_t k = 0; k < s->n; k++)
-		s->index[find_slot(s, &s->v[k])] = (uint32_t)(k + 1);
-	return 0;
+	prefix_set_init(src);
 }
 
 bool prefix_set_has(const struct prefix_set *s, const struct bgp_prefix *p)
@@ -97,29 +89,17 @@ bool prefix_set_has(const struct prefix_set *s, const struct bgp_prefix *p)
 
 long prefix_set_find(const struct prefix_set *s, const struct bgp_prefix *p)
 {
-	if (!s->n)
-		return -1;
-	/* The index stores position+1 (0 is an empty slot). */
-	return (long)s->index[find_slot(s, p)] - 1;
+	return find(s, p, prefix_hash(p));
 }
 
 int prefix_set_add(struct prefix_set *s, const struct bgp_prefix *p)
 {
-	size_t i;
-	int r;
+	uint32_t h = prefix_hash(p);
 
+	if (find(s, p, h) >= 0)
+		return 0;
 	if (s->n >= UINT32_MAX - 1)
 		return -ENOMEM;
-	/* Load factor at most 3/4: probes stay short (linear probing, a good
-	 * hash), and the index of a speaker's 10,000 routes is 64 kB, not 128. */
-	if ((s->n + 1) * 4 > s->slots * 3) {
-		r = rehash(s, s->slots ? s->slots * 2 : 64);
-		if (r < 0)
-			return r;
-	}
-	i = find_slot(s, p);
-	if (s->index[i])
-		return 0;
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 64;
 		struct bgp_prefix *nv = realloc(s->v, ncap * sizeof(*nv));
@@ -129,44 +109,26 @@ int prefix_set_add(struct prefix_set *s, const struct bgp_prefix *p)
 		s->v = nv;
 		s->cap = ncap;
 	}
-	s->v[s->n] = *p;
-	s->index[i] = (uint32_t)(++s->n);
+	if (core_idx_insert(&s->ix, h, (uint32_t)s->n) < 0)
+		return -ENOMEM;
+	s->v[s->n++] = *p;
 	return 1;
 }
 
 int prefix_set_del(struct prefix_set *s, const struct bgp_prefix *p)
 {
-	size_t mask, i, j, pos, last;
+	uint32_t h = prefix_hash(p);
+	long at = find(s, p, h);
+	size_t last = s->n - 1;
 
-	if (!s->n)
+	if (at < 0)
 		return 0;
-	mask = s->slots - 1;
-	i = find_slot(s, p);
-	if (!s->index[i])
-		return 0;
-	pos = s->index[i] - 1;
-	last = s->n - 1;
-	if (pos != last) {
-		/* The last element moves into the hole; repoint its slot. */
-		s->index[find_slot(s, &s->v[last])] = (uint32_t)(pos + 1);
-		s->v[pos] = s->v[last];
+	/* Swap-remove: the last element moves into the hole. */
+	core_idx_remove(&s->ix, h, (uint32_t)at);
+	if ((size_t)at != last) {
+		core_idx_move(&s->ix, prefix_hash(&s->v[last]), (uint32_t)last, (uint32_t)at);
+		s->v[at] = s->v[last];
 	}
 	s->n--;
-	/* Backward-shift deletion keeps probe chains intact without tombstones. */
-	s->index[i] = 0;
-	j = i;
-	for (;;) {
-		size_t home;
-
-		j = (j + 1) & mask;
-		if (!s->index[j])
-			break;
-		home = prefix_hash(&s->v[s->index[j] - 1]) & mask;
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			s->index[i] = s->index[j];
-			s->index[j] = 0;
-			i = j;
-		}
-	}
 	return 1;
 }

@@ -1,7 +1,8 @@
 /*
  * A set of prefixes (family, length, address, path id): dense storage plus
- * an open-addressing index, so a million /32s cost about 32 bytes each and
- * iteration is a plain array walk. Pure; the set owns its memory.
+ * the one hash table (core/idx.h) over it, so a million /32s cost about
+ * 40 bytes each and iteration is a plain array walk. Pure; the set owns
+ * its memory.
  */
 #ifndef BERTH_PREFIX_SET_H
 #define BERTH_PREFIX_SET_H
@@ -11,13 +12,13 @@
 #include <stdint.h>
 
 #include "bgp/bgp.h"
+#include "core/idx.h"
 
 struct prefix_set {
 	struct bgp_prefix *v; /* owned; dense, unordered */
 	size_t n;
 	size_t cap;
-	uint32_t *index; /* owned; slot -> position+1, 0 = empty */
-	size_t slots;    /* power of two */
+	struct core_idx ix; /* prefix -> position in v */
 };
 
 void prefix_set_init(struct prefix_set *s);

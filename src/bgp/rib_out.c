@@ -1,6 +1,7 @@
 /*
- * Adj-RIB-Out route table: per-family slab + hash, pending queues, and the
- * state changes behind announce/withdraw/session down/refresh. Pure.
+ * Adj-RIB-Out route table: per-family slab and a core_idx over it, pending
+ * queues, and the state changes behind announce/withdraw/session
+ * down/refresh. Pure.
  */
 #include "bgp/rib_out_int.h"
 
@@ -10,8 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define RO_MIN_SLOTS   64
-#define RO_MIN_BUCKETS 64
+#define RO_MIN_SLOTS 64
 
 static void table_init(struct ro_table *t, uint32_t keylen)
 {
@@ -42,7 +42,7 @@ void rib_out_free(struct rib_out *r)
 		return;
 	for (int af = 0; af < BGP_AF_COUNT; af++) {
 		free(r->tab[af].slab);
-		free(r->tab[af].buckets);
+		core_idx_fini(&r->tab[af].ix);
 	}
 	ro_attrs_free_all(r);
 	free(r->scratch);
@@ -79,21 +79,14 @@ static int prefix_check(const struct bgp_prefix *p, enum bgp_af *af)
 	return 0;
 }
 
+/* Over (address, length, path id); the key's octets are those of the
+ * family only. */
 static uint32_t key_hash(const uint8_t *key, uint32_t keylen, uint8_t len, uint32_t path_id)
 {
-	uint64_t h = ((uint64_t)path_id << 8 | len) * 0x9e3779b97f4a7c15ull;
+	uint64_t h = core_fnv(CORE_FNV_INIT, key, keylen);
 
-	for (uint32_t i = 0; i < keylen; i += 4) {
-		uint32_t w;
-
-		memcpy(&w, key + i, 4);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	h ^= h >> 29;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 32;
-	return (uint32_t)h;
+	h = core_fnv(h, &len, sizeof(len));
+	return core_hash_mix(core_fnv(h, &path_id, sizeof(path_id)));
 }
 
 static uint32_t ent_hash(const struct ro_table *t, const struct ro_ent *e)
@@ -101,60 +94,37 @@ static uint32_t ent_hash(const struct ro_table *t, const struct ro_ent *e)
 	return key_hash(e->key, t->keylen, e->len, e->path_id);
 }
 
-static uint32_t table_find(const struct ro_table *t, const struct bgp_prefix *p)
+struct lookup {
+	const struct ro_table *t;
+	const struct bgp_prefix *p;
+};
+
+static int ent_eq(const void *ctx, uint32_t idx)
 {
-	uint32_t idx;
+	const struct lookup *l = ctx;
+	const struct ro_ent *e = ro_ent(l->t, idx);
 
-	if (!t->nbuckets)
-		return RO_NIL;
-	idx = t->buckets[key_hash(p->addr, t->keylen, p->len, p->path_id) & (t->nbuckets - 1)];
-	for (; idx != RO_NIL; idx = ro_ent(t, idx)->hnext) {
-		const struct ro_ent *e = ro_ent(t, idx);
-
-		if (e->len == p->len && e->path_id == p->path_id &&
-		    memcmp(e->key, p->addr, t->keylen) == 0)
-			return idx;
-	}
-	return RO_NIL;
+	return e->len == l->p->len && e->path_id == l->p->path_id &&
+	       memcmp(e->key, l->p->addr, l->t->keylen) == 0;
 }
 
-static int table_rehash(struct ro_table *t, uint32_t nbuckets)
+static uint32_t table_find(const struct ro_table *t, const struct bgp_prefix *p)
 {
-	uint32_t *b = malloc((size_t)nbuckets * sizeof(*b));
+	struct lookup l = {t, p};
+	int64_t idx =
+	    core_idx_find(&t->ix, key_hash(p->addr, t->keylen, p->len, p->path_id), ent_eq, &l);
 
-	if (!b)
-		return -ENOMEM;
-	memset(b, 0xff, (size_t)nbuckets * sizeof(*b));
-	for (uint32_t i = 0; i < t->n_slots; i++) {
-		struct ro_ent *e = ro_ent(t, i);
-		uint32_t h;
-
-		if (!(e->flags & RO_F_USED))
-			continue;
-		h = ent_hash(t, e) & (nbuckets - 1);
-		e->hnext = b[h];
-		b[h] = i;
-	}
-	free(t->buckets);
-	t->buckets = b;
-	t->nbuckets = nbuckets;
-	return 0;
+	return idx < 0 ? RO_NIL : (uint32_t)idx;
 }
 
 static uint32_t table_insert(struct ro_table *t, const struct bgp_prefix *p)
 {
 	struct ro_ent *e;
-	uint32_t idx, h;
+	uint32_t idx;
 
-	if (t->count >= t->nbuckets) {
-		uint32_t nb = t->nbuckets ? t->nbuckets * 2 : RO_MIN_BUCKETS;
-
-		if (nb < t->nbuckets || table_rehash(t, nb) < 0)
-			return RO_NIL;
-	}
 	if (t->free_head != RO_NIL) {
 		idx = t->free_head;
-		t->free_head = ro_ent(t, idx)->hnext;
+		t->free_head = ro_ent(t, idx)->next;
 	} else {
 		if (t->n_slots == t->cap) {
 			uint32_t ncap = t->cap ? t->cap * 2 : RO_MIN_SLOTS;
@@ -173,30 +143,27 @@ static uint32_t table_insert(struct ro_table *t, const struct bgp_prefix *p)
 	}
 	e = ro_ent(t, idx);
 	memset(e, 0, t->stride);
-	e->prev = e->next = RO_NIL;
 	e->path_id = p->path_id;
 	e->len = p->len;
-	e->flags = RO_F_USED;
 	memcpy(e->key, p->addr, t->keylen);
-	h = ent_hash(t, e) & (t->nbuckets - 1);
-	e->hnext = t->buckets[h];
-	t->buckets[h] = idx;
-	t->count++;
+	if (core_idx_insert(&t->ix, ent_hash(t, e), idx) < 0) {
+		e->next = t->free_head;
+		t->free_head = idx;
+		return RO_NIL;
+	}
+	e->prev = e->next = RO_NIL;
+	e->flags = RO_F_USED;
 	return idx;
 }
 
 static void table_remove(struct ro_table *t, uint32_t idx)
 {
 	struct ro_ent *e = ro_ent(t, idx);
-	uint32_t *link = &t->buckets[ent_hash(t, e) & (t->nbuckets - 1)];
 
-	while (*link != idx)
-		link = &ro_ent(t, *link)->hnext;
-	*link = e->hnext;
+	core_idx_remove(&t->ix, ent_hash(t, e), idx);
 	e->flags = 0;
-	e->hnext = t->free_head;
+	e->next = t->free_head;
 	t->free_head = idx;
-	t->count--;
 }
 
 /* ---- queues ---- */
@@ -487,15 +454,14 @@ void rib_out_stats(const struct rib_out *r, struct rib_out_stats *st)
 	if (!r)
 		return;
 	st->mem_bytes = sizeof(*r) + (size_t)r->cap_attrs * sizeof(*r->attrs) +
-	                (size_t)r->n_abuckets * sizeof(*r->abuckets) +
-	                r->scratch_cap * sizeof(*r->scratch);
+	                r->aix.cap * sizeof(*r->aix.slots) + r->scratch_cap * sizeof(*r->scratch);
 	for (int af = 0; af < BGP_AF_COUNT; af++) {
 		const struct ro_table *t = &r->tab[af];
 
 		st->wanted[af] = t->n_want;
 		st->sent[af] = t->n_sent;
 		st->pending[af] = t->n_pending;
-		st->mem_bytes += (size_t)t->cap * t->stride + (size_t)t->nbuckets * 4;
+		st->mem_bytes += (size_t)t->cap * t->stride + t->ix.cap * sizeof(*t->ix.slots);
 	}
-	st->attr_sets = r->live_attrs;
+	st->attr_sets = r->aix.n;
 }

@@ -30,8 +30,8 @@
  * right after the last route that was wanted when that family's first
  * rib_out_next_update() of the session ran (later changes may follow it).
  *
- * Memory: 32 bytes per IPv4 route (44 for IPv6) plus 4-8 bytes of hash
- * buckets; no allocation per route.
+ * Memory: 28 bytes per IPv4 route (40 for IPv6) plus 11-21 bytes of
+ * index (core/idx.h); no allocation per route.
  */
 #ifndef BERTH_BGP_RIB_OUT_H
 #define BERTH_BGP_RIB_OUT_H

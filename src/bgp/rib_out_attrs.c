@@ -98,36 +98,25 @@ static int attrs_norm(struct bgp_out_attrs *n, const struct bgp_out_attrs *a)
 	return 0;
 }
 
-static uint32_t mix(uint32_t h, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	/* FNV-1a: attribute sets are few and interned once. */
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h;
-}
-
 static uint32_t attrs_hash(const struct bgp_out_attrs *n)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = core_fnv(CORE_FNV_INIT, &n->origin, 1);
 
-	h = mix(h, &n->origin, 1);
-	h = mix(h, n->as_path, n->as_path_len * sizeof(n->as_path[0]));
-	h = mix(h, &n->as_path_len, 1);
-	h = mix(h, &n->next_hop, sizeof(n->next_hop));
-	h = mix(h, &n->next_hop6, sizeof(n->next_hop6));
-	h = mix(h, &n->next_hop6_ll, sizeof(n->next_hop6_ll));
-	h = mix(h, &n->med, sizeof(n->med));
-	h = mix(h, &n->local_pref, sizeof(n->local_pref));
-	h = mix(h, &n->has_med, 1);
-	h = mix(h, &n->has_local_pref, 1);
-	h = mix(h, n->communities, n->n_communities * 4);
-	h = mix(h, &n->n_communities, sizeof(n->n_communities));
-	h = mix(h, n->large_communities, n->n_large_communities * 12);
-	h = mix(h, &n->n_large_communities, sizeof(n->n_large_communities));
-	h = mix(h, n->ext_communities, n->n_ext_communities * 8);
-	return mix(h, &n->n_ext_communities, sizeof(n->n_ext_communities));
+	h = core_fnv(h, n->as_path, n->as_path_len * sizeof(n->as_path[0]));
+	h = core_fnv(h, &n->as_path_len, 1);
+	h = core_fnv(h, &n->next_hop, sizeof(n->next_hop));
+	h = core_fnv(h, &n->next_hop6, sizeof(n->next_hop6));
+	h = core_fnv(h, &n->next_hop6_ll, sizeof(n->next_hop6_ll));
+	h = core_fnv(h, &n->med, sizeof(n->med));
+	h = core_fnv(h, &n->local_pref, sizeof(n->local_pref));
+	h = core_fnv(h, &n->has_med, 1);
+	h = core_fnv(h, &n->has_local_pref, 1);
+	h = core_fnv(h, n->communities, n->n_communities * 4);
+	h = core_fnv(h, &n->n_communities, sizeof(n->n_communities));
+	h = core_fnv(h, n->large_communities, n->n_large_communities * 12);
+	h = core_fnv(h, &n->n_large_communities, sizeof(n->n_large_communities));
+	h = core_fnv(h, n->ext_communities, n->n_ext_communities * 8);
+	return core_hash_mix(core_fnv(h, &n->n_ext_communities, sizeof(n->n_ext_communities)));
 }
 
 static bool arr_eq(const void *x, const void *y, size_t n)
@@ -176,33 +165,11 @@ static void slot_release(struct ro_attrs *A)
 		free(A->enc[af]);
 }
 
-static int abuckets_grow(struct rib_out *r)
-{
-	uint32_t nb = r->n_abuckets ? r->n_abuckets * 2 : 16;
-	uint32_t *b = malloc((size_t)nb * sizeof(*b));
-
-	if (!b)
-		return -ENOMEM;
-	memset(b, 0xff, (size_t)nb * sizeof(*b));
-	for (uint32_t id = 1; id < r->n_attrs; id++) {
-		struct ro_attrs *A = &r->attrs[id];
-
-		if (!A->refs)
-			continue;
-		A->hnext = b[A->hash & (nb - 1)];
-		b[A->hash & (nb - 1)] = id;
-	}
-	free(r->abuckets);
-	r->abuckets = b;
-	r->n_abuckets = nb;
-	return 0;
-}
-
 static int slot_alloc(struct rib_out *r, uint32_t *id)
 {
 	if (r->attrs_free != RO_NIL) {
 		*id = r->attrs_free;
-		r->attrs_free = r->attrs[*id].hnext;
+		r->attrs_free = r->attrs[*id].free_next;
 		return 0;
 	}
 	if (r->n_attrs == 0)
@@ -223,11 +190,36 @@ static int slot_alloc(struct rib_out *r, uint32_t *id)
 	return 0;
 }
 
+struct lookup {
+	const struct rib_out *r;
+	const struct bgp_out_attrs *a;
+};
+
+static int attrs_eq(const void *ctx, uint32_t id)
+{
+	const struct lookup *l = ctx;
+
+	return attrs_equal(&l->r->attrs[id].a, l->a);
+}
+
+/* Back on the free list, its arrays freed. */
+static void slot_free(struct rib_out *r, uint32_t id)
+{
+	struct ro_attrs *A = &r->attrs[id];
+
+	slot_release(A);
+	memset(A, 0, sizeof(*A));
+	A->free_next = r->attrs_free;
+	r->attrs_free = id;
+}
+
 int rib_out_attrs_add(struct rib_out *r, const struct bgp_out_attrs *a, uint32_t *id)
 {
 	struct bgp_out_attrs n;
+	struct lookup l = {r, &n};
 	struct ro_attrs *A;
 	uint32_t h, slot;
+	int64_t at;
 	int rc;
 
 	if (!r || !a || !id)
@@ -236,18 +228,11 @@ int rib_out_attrs_add(struct rib_out *r, const struct bgp_out_attrs *a, uint32_t
 	if (rc < 0)
 		return rc;
 	h = attrs_hash(&n);
-	if (r->n_abuckets) {
-		for (slot = r->abuckets[h & (r->n_abuckets - 1)]; slot != RO_NIL;
-		     slot = r->attrs[slot].hnext) {
-			if (r->attrs[slot].hash == h && attrs_equal(&r->attrs[slot].a, &n)) {
-				r->attrs[slot].refs++;
-				*id = slot;
-				return 0;
-			}
-		}
+	if ((at = core_idx_find(&r->aix, h, attrs_eq, &l)) >= 0) {
+		r->attrs[at].refs++;
+		*id = (uint32_t)at;
+		return 0;
 	}
-	if (r->live_attrs >= r->n_abuckets && (rc = abuckets_grow(r)) < 0)
-		return rc;
 	rc = slot_alloc(r, &slot);
 	if (rc < 0)
 		return rc;
@@ -257,10 +242,8 @@ int rib_out_attrs_add(struct rib_out *r, const struct bgp_out_attrs *a, uint32_t
 	A->a.communities = dup_arr(n.communities, n.n_communities * 4, &rc);
 	A->a.large_communities = dup_arr(n.large_communities, n.n_large_communities * 12, &rc);
 	A->a.ext_communities = dup_arr(n.ext_communities, n.n_ext_communities * 8, &rc);
-	if (rc < 0) {
-		slot_release(A);
-		A->hnext = r->attrs_free;
-		r->attrs_free = slot;
+	if (rc < 0 || (rc = core_idx_insert(&r->aix, h, slot)) < 0) {
+		slot_free(r, slot);
 		return rc;
 	}
 	for (int af = 0; af < BGP_AF_COUNT; af++) {
@@ -269,9 +252,6 @@ int rib_out_attrs_add(struct rib_out *r, const struct bgp_out_attrs *a, uint32_t
 	}
 	A->hash = h;
 	A->refs = 1;
-	A->hnext = r->abuckets[h & (r->n_abuckets - 1)];
-	r->abuckets[h & (r->n_abuckets - 1)] = slot;
-	r->live_attrs++;
 	*id = slot;
 	return 0;
 }
@@ -284,20 +264,12 @@ void ro_attrs_ref(struct rib_out *r, uint32_t id)
 void ro_attrs_unref(struct rib_out *r, uint32_t id)
 {
 	struct ro_attrs *A = &r->attrs[id];
-	uint32_t *link;
 
 	if (--A->refs)
 		return;
 	/* Unreferenced means no route wants it: its queues are empty. */
-	link = &r->abuckets[A->hash & (r->n_abuckets - 1)];
-	while (*link != id)
-		link = &r->attrs[*link].hnext;
-	*link = A->hnext;
-	slot_release(A);
-	memset(A, 0, sizeof(*A));
-	A->hnext = r->attrs_free;
-	r->attrs_free = id;
-	r->live_attrs--;
+	core_idx_remove(&r->aix, A->hash, id);
+	slot_free(r, id);
 }
 
 void rib_out_attrs_put(struct rib_out *r, uint32_t id)
@@ -313,7 +285,7 @@ void ro_attrs_free_all(struct rib_out *r)
 		if (r->attrs[id].refs)
 			slot_release(&r->attrs[id]);
 	free(r->attrs);
-	free(r->abuckets);
+	core_idx_fini(&r->aix);
 }
 
 int ro_attrs_encoded(struct rib_out *r, uint32_t id, enum bgp_af af,

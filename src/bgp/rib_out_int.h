@@ -3,7 +3,7 @@
  * rib_out_attrs.c (attribute sets) and rib_out_update.c (UPDATE builder).
  *
  * Routes live in one slab per family (fixed stride, index-linked), found
- * through a chained hash on (address, length, path id). A route is queued
+ * through a core_idx on (address, length, path id). A route is queued
  * iff it is pending (want != sent, or forced by a refresh); the queue is
  * the withdraw list of its family when want == 0, else the pending list of
  * its wanted attribute set. Attribute sets with pending routes sit on a
@@ -13,6 +13,7 @@
 #define BERTH_BGP_RIB_OUT_INT_H
 
 #include "bgp/rib_out.h"
+#include "core/idx.h"
 
 #define RO_NIL UINT32_MAX
 
@@ -23,8 +24,7 @@
 #define RO_F_INITIAL 0x08 /* counted in initial_left until sent or dropped */
 
 struct ro_ent {
-	uint32_t hnext;      /* hash chain, or free list when unused */
-	uint32_t prev, next; /* queue links */
+	uint32_t prev, next; /* queue links; next: the free list when unused */
 	uint32_t want;       /* attribute set the peer should have, 0 = none */
 	uint32_t sent;       /* attribute set the peer has, 0 = none */
 	uint32_t path_id;
@@ -45,9 +45,7 @@ struct ro_table {
 	uint32_t n_slots; /* high-water mark */
 	uint32_t cap;
 	uint32_t free_head;
-	uint32_t *buckets; /* owned; nbuckets, a power of two */
-	uint32_t nbuckets;
-	uint32_t count; /* used entries */
+	struct core_idx ix; /* route -> slab index; ix.n: used entries */
 	struct ro_list withdraw;
 	uint32_t act_head, act_tail; /* attribute sets with pending routes */
 	uint64_t n_want, n_sent;
@@ -60,8 +58,8 @@ struct ro_table {
 struct ro_attrs {
 	struct bgp_out_attrs a; /* deep copy; its arrays are owned */
 	uint32_t hash;
-	uint32_t refs;  /* 0 = free slot */
-	uint32_t hnext; /* intern chain, or free list */
+	uint32_t refs;      /* 0 = free slot */
+	uint32_t free_next; /* free list, when unused */
 	struct ro_list pend[BGP_AF_COUNT];
 	uint32_t act_prev[BGP_AF_COUNT], act_next[BGP_AF_COUNT];
 	bool active[BGP_AF_COUNT];
@@ -76,9 +74,7 @@ struct rib_out {
 	uint32_t n_attrs;       /* slots in use incl. 0 */
 	uint32_t cap_attrs;
 	uint32_t attrs_free;
-	uint32_t live_attrs;
-	uint32_t *abuckets; /* owned; intern hash */
-	uint32_t n_abuckets;
+	struct core_idx aix;        /* interned content -> id */
 	struct bgp_prefix *scratch; /* owned; prefixes of the message in build */
 	size_t scratch_cap;
 	unsigned af_next; /* round robin between families */

@@ -46,20 +46,16 @@ void ipam_free(struct ipam *ipam)
 {
 	if (!ipam)
 		return;
-	for (size_t i = 0; i < ipam->svcs.cap; i++) {
-		if (ipam->svcs.slots[i].key)
-			svc_destroy(ipam->svcs.slots[i].val);
-	}
-	for (size_t i = 0; i < ipam->holds.cap; i++) {
-		if (ipam->holds.slots[i].key)
-			hold_destroy(ipam->holds.slots[i].val);
-	}
+	for (size_t i = 0; i < ipam->svcs.n; i++)
+		svc_destroy(ipam->svcs.v[i].val);
+	for (size_t i = 0; i < ipam->holds.n; i++)
+		hold_destroy(ipam->holds.v[i].val);
 	for (size_t i = 0; i < ipam->n_pools; i++)
 		ipam_pool_destroy(ipam->pools[i]);
 	free(ipam->pools);
-	ipam_map_fini(&ipam->svcs);
-	ipam_map_fini(&ipam->holds);
-	ipam_map_fini(&ipam->groups);
+	core_map_fini(&ipam->svcs);
+	core_map_fini(&ipam->holds);
+	core_map_fini(&ipam->groups);
 	for (int f = 0; f < IPAM_NFAM; f++)
 		ipam_iset_fini(&ipam->used[f]);
 	free(ipam);
@@ -79,25 +75,26 @@ struct ipam_hold *ipam_hold_find(const struct ipam *ipam, int f, struct u128 v)
 	struct ipam_hold k = {.fam = f, .val = v};
 
 	ipam_hold_keyfill(&k);
-	return ipam_map_get(&ipam->holds, k.key, sizeof(k.key));
+	return core_map_get(&ipam->holds, k.key, sizeof(k.key));
 }
 
 struct ipam_svc *ipam_svc_find(const struct ipam *ipam, const char *key)
 {
-	return ipam_map_get(&ipam->svcs, key, strlen(key));
+	return core_map_get(&ipam->svcs, key, strlen(key));
 }
 
 /* ---- Sharing groups: intrusive lists headed from ipam->groups ---- */
 
+/* Needs one reserved entry in ipam->groups. */
 static void group_add(struct ipam *ipam, struct ipam_hold *h)
 {
 	size_t len = strlen(h->skey);
-	struct ipam_hold *head = ipam_map_get(&ipam->groups, h->skey, len);
+	struct ipam_hold *head = core_map_get(&ipam->groups, h->skey, len);
 
 	h->grp_prev = NULL;
 	h->grp_next = NULL;
 	if (!head) {
-		ipam_map_put(&ipam->groups, h->skey, len, h);
+		core_map_put(&ipam->groups, h->skey, len, h);
 		return;
 	}
 	h->grp_prev = head;
@@ -118,9 +115,9 @@ static void group_del(struct ipam *ipam, struct ipam_hold *h)
 	} else if (h->grp_next) {
 		/* The map key points into the head: move it to the new head. */
 		h->grp_next->grp_prev = NULL;
-		ipam_map_rekey(&ipam->groups, h->skey, len, h->grp_next->skey, h->grp_next);
+		core_map_replace(&ipam->groups, h->grp_next->skey, len, h->grp_next);
 	} else {
-		ipam_map_del(&ipam->groups, h->skey, len);
+		core_map_del(&ipam->groups, h->skey, len);
 	}
 	h->grp_prev = NULL;
 	h->grp_next = NULL;
@@ -141,7 +138,7 @@ static void hold_detach(struct ipam *ipam, struct ipam_hold *h, struct ipam_svc 
 		return;
 	if (h->skey)
 		group_del(ipam, h);
-	ipam_map_del(&ipam->holds, h->key, sizeof(h->key));
+	core_map_del(&ipam->holds, h->key, sizeof(h->key));
 	ipam_iset_del(&ipam->used[h->fam], h->val);
 	hold_destroy(h);
 }
@@ -240,8 +237,8 @@ static int prepare(struct ipam *ipam, struct ipam_svc *svc, const struct ipam_no
 		if (fail || ipam_iset_reserve(&ipam->used[f], 2) < 0)
 			return -ENOMEM;
 	}
-	if (ipam_map_reserve(&ipam->svcs, 1) < 0 || ipam_map_reserve(&ipam->holds, 2) < 0 ||
-	    ipam_map_reserve(&ipam->groups, 2) < 0)
+	if (core_map_reserve(&ipam->svcs, 1) < 0 || core_map_reserve(&ipam->holds, 2) < 0 ||
+	    core_map_reserve(&ipam->groups, 2) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -264,7 +261,7 @@ int ipam_commit(struct ipam *ipam, const struct ipam_norm *n, const struct ipam_
 	if (!svc) {
 		svc = pa.svc;
 		pa.svc = NULL;
-		ipam_map_put(&ipam->svcs, svc->key, strlen(svc->key), svc);
+		core_map_put(&ipam->svcs, svc->key, strlen(svc->key), svc);
 	}
 	for (int f = 0; f < IPAM_NFAM; f++) {
 		struct ipam_hold *h = svc->hold[f];
@@ -292,7 +289,7 @@ int ipam_commit(struct ipam *ipam, const struct ipam_norm *n, const struct ipam_
 			if (!(h = pl->join[f])) {
 				h = pa.fresh[f];
 				pa.fresh[f] = NULL;
-				ipam_map_put(&ipam->holds, h->key, sizeof(h->key), h);
+				core_map_put(&ipam->holds, h->key, sizeof(h->key), h);
 				ipam_iset_add(&ipam->used[f], h->val);
 				if (h->skey)
 					group_add(ipam, h);
@@ -313,7 +310,7 @@ int ipam_commit(struct ipam *ipam, const struct ipam_norm *n, const struct ipam_
 	svc->n_ports = n->n_ports;
 	if (!svc->hold[IPAM_F4] && !svc->hold[IPAM_F6]) {
 		/* Everything dropped: a Service exists only while it holds. */
-		ipam_map_del(&ipam->svcs, svc->key, strlen(svc->key));
+		core_map_del(&ipam->svcs, svc->key, strlen(svc->key));
 		svc_destroy(svc);
 	}
 	prealloc_free(&pa);
@@ -366,7 +363,7 @@ int ipam_service_get(const struct ipam *ipam, const char *service, struct ipam_r
 
 size_t ipam_service_count(const struct ipam *ipam)
 {
-	return ipam ? ipam->svcs.len : 0;
+	return ipam ? ipam->svcs.n : 0;
 }
 
 int ipam_release(struct ipam *ipam, const char *service)
@@ -385,7 +382,7 @@ int ipam_release(struct ipam *ipam, const char *service)
 		if (svc->hold[f])
 			hold_detach(ipam, svc->hold[f], svc);
 	}
-	ipam_map_del(&ipam->svcs, svc->key, strlen(svc->key));
+	core_map_del(&ipam->svcs, svc->key, strlen(svc->key));
 	svc_destroy(svc);
 	return 0;
 }

@@ -103,7 +103,7 @@ static struct ipam_hold *shareable(const struct ipam *ipam, const struct ipam_sv
 {
 	struct ipam_hold *best = NULL;
 
-	for (struct ipam_hold *h = ipam_map_get(&ipam->groups, n->skey, strlen(n->skey)); h;
+	for (struct ipam_hold *h = core_map_get(&ipam->groups, n->skey, strlen(n->skey)); h;
 	     h = h->grp_next) {
 		if (h->fam != f || !ipam_pool_has(p, f, h->val) ||
 		    (p->avoid_buggy && ipam_buggy(f, h->val)) ||

@@ -8,6 +8,7 @@
 #ifndef BERTH_IPAM_INT_H
 #define BERTH_IPAM_INT_H
 
+#include "core/map.h"
 #include "ipam/ipam.h"
 
 #include <stdbool.h>
@@ -103,31 +104,6 @@ size_t ipam_iset_lower(const struct ipam_iset *s, struct u128 x);
 /* Number of members in [from, to]. */
 uint64_t ipam_iset_count(const struct ipam_iset *s, struct u128 from, struct u128 to);
 
-/* ---- Open-addressing hash map, keys borrowed from the values ---- */
-
-/* 24 bytes: two are kept per Service (svcs, holds). */
-struct ipam_map_slot {
-	const void *key; /* NULL = empty slot; points into val */
-	void *val;
-	uint32_t hash;
-	uint32_t klen; /* keys are names and addresses: far below 4 GiB */
-};
-
-struct ipam_map {
-	struct ipam_map_slot *slots; /* owned; the values are not */
-	size_t cap, len;
-};
-
-void ipam_map_fini(struct ipam_map *m);
-int ipam_map_reserve(struct ipam_map *m, size_t extra);
-void *ipam_map_get(const struct ipam_map *m, const void *key, size_t klen);
-/* key must not be present; needs one reserved entry. */
-void ipam_map_put(struct ipam_map *m, const void *key, size_t klen, void *val);
-/* Re-points an existing key's entry at new storage for the same bytes. */
-void ipam_map_rekey(struct ipam_map *m, const void *key, size_t klen, const void *newkey,
-                    void *newval);
-void *ipam_map_del(struct ipam_map *m, const void *key, size_t klen);
-
 /* ---- Allocator objects ---- */
 
 struct ipam_span {
@@ -171,9 +147,9 @@ struct ipam_svc {
 struct ipam {
 	struct ipam_pool **pools; /* owned, sorted by (priority, name) */
 	size_t n_pools, cap_pools;
-	struct ipam_map svcs;   /* key -> struct ipam_svc, owned */
-	struct ipam_map holds;  /* 17-byte key -> struct ipam_hold, owned */
-	struct ipam_map groups; /* sharing key -> first struct ipam_hold of the group */
+	struct core_map svcs;   /* key -> struct ipam_svc, owned */
+	struct core_map holds;  /* 17-byte key -> struct ipam_hold, owned */
+	struct core_map groups; /* sharing key -> first struct ipam_hold of the group */
 	struct ipam_iset used[IPAM_NFAM];
 };
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/idx.h"
+#include "core/hash.h"
 #include "k8s/api.h"
 #include "k8s/event.h"
 

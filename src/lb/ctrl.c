@@ -119,21 +119,15 @@ void lb_ctrl_free(struct lb_ctrl *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->svcs.cap; i++) {
-		if (c->svcs.slots[i].key)
-			lb_svc_destroy(c->svcs.slots[i].val);
-	}
-	for (size_t i = 0; i < c->eips.cap; i++) {
-		if (c->eips.slots[i].key)
-			lb_eip_destroy(c->eips.slots[i].val);
-	}
-	for (size_t i = 0; i < c->nss.cap; i++) {
-		if (c->nss.slots[i].key)
-			ns_destroy(c->nss.slots[i].val);
-	}
-	lb_map_fini(&c->svcs);
-	lb_map_fini(&c->eips);
-	lb_map_fini(&c->nss);
+	for (size_t i = 0; i < c->svcs.n; i++)
+		lb_svc_destroy(c->svcs.v[i].val);
+	for (size_t i = 0; i < c->eips.n; i++)
+		lb_eip_destroy(c->eips.v[i].val);
+	for (size_t i = 0; i < c->nss.n; i++)
+		ns_destroy(c->nss.v[i].val);
+	core_map_fini(&c->svcs);
+	core_map_fini(&c->eips);
+	core_map_fini(&c->nss);
 	lb_queue_fini(c);
 	ipam_free(c->ipam);
 	free(c->lb_class);
@@ -144,20 +138,19 @@ void lb_ctrl_eips_seen(const struct lb_ctrl *c,
                        void (*fn)(const char *name, const struct cfg_eip_status *st, void *arg),
                        void *arg)
 {
-	for (size_t i = 0; i < c->eips.cap; i++) {
-		const struct lb_eip *e = c->eips.slots[i].val;
+	for (size_t i = 0; i < c->eips.n; i++) {
+		const struct lb_eip *e = c->eips.v[i].val;
 
-		if (c->eips.slots[i].key)
-			fn(e->name, &e->obs, arg);
+		fn(e->name, &e->obs, arg);
 	}
 }
 
 bool lb_ctrl_default_eip_seen(const struct lb_ctrl *c)
 {
-	for (size_t i = 0; i < c->eips.cap; i++) {
-		const struct lb_eip *e = c->eips.slots[i].val;
+	for (size_t i = 0; i < c->eips.n; i++) {
+		const struct lb_eip *e = c->eips.v[i].val;
 
-		if (c->eips.slots[i].key && e->is_default && !e->disable)
+		if (e->is_default && !e->disable)
 			return true;
 	}
 	return false;
@@ -241,7 +234,7 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 	uid = lb_strdup(in->meta.uid, &err);
 	if (cond && !(cval = lb_cond_pack(cond)))
 		err = -ENOMEM;
-	s = lb_map_get(&c->svcs, key);
+	s = core_map_get(&c->svcs, key, strlen(key));
 	if (!s && !err) {
 		if (!(s = calloc(1, sizeof(*s)))) {
 			err = -ENOMEM;
@@ -250,7 +243,7 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 			key = NULL;
 			s->ns = s->key + strlen(s->key) + 1;
 			s->name = s->ns + strlen(s->ns) + 1;
-			if ((err = lb_map_put(&c->svcs, s->key, s)) < 0) {
+			if ((err = core_map_put(&c->svcs, s->key, strlen(s->key), s)) < 0) {
 				lb_svc_destroy(s);
 				s = NULL;
 			}
@@ -341,12 +334,12 @@ int lb_ctrl_service_delete(struct lb_ctrl *c, const char *ns, const char *name)
 		ns = "default";
 	if ((size_t)snprintf(key, sizeof(key), "%s/%s", ns, name) >= sizeof(key))
 		return 0; /* longer than any name we could have stored */
-	if (!(s = lb_map_get(&c->svcs, key)))
+	if (!(s = core_map_get(&c->svcs, key, strlen(key))))
 		return 0;
 	/* No Events: the object is gone. */
 	if (c->synced && s->owned && (ret = lb_svc_release(c, s, NULL, false)) < 0)
 		return ret;
-	lb_map_del(&c->svcs, key);
+	core_map_del(&c->svcs, key, strlen(key));
 	lb_svc_destroy(s);
 	return c->synced ? lb_retry_pending(c) : 0;
 }
@@ -384,9 +377,9 @@ int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 		lb_eip_destroy(tmp);
 		return ret;
 	}
-	e = lb_map_get(&c->eips, tmp->name);
+	e = core_map_get(&c->eips, tmp->name, strlen(tmp->name));
 	if (!e) {
-		if ((ret = lb_map_put(&c->eips, tmp->name, tmp)) < 0) {
+		if ((ret = core_map_put(&c->eips, tmp->name, strlen(tmp->name), tmp)) < 0) {
 			lb_eip_destroy(tmp);
 			return ret;
 		}
@@ -409,7 +402,7 @@ int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 		tmp->has_sent = e->has_sent;
 		tmp->sent_hash = e->sent_hash;
 	}
-	lb_map_replace(&c->eips, tmp->name, tmp);
+	core_map_replace(&c->eips, tmp->name, strlen(tmp->name), tmp);
 	lb_eip_destroy(e);
 	if (!c->synced)
 		return 0;
@@ -426,7 +419,7 @@ int lb_ctrl_eip_delete(struct lb_ctrl *c, const char *name)
 
 	if (!c || !name)
 		return -EINVAL;
-	if (!(e = lb_map_del(&c->eips, name)))
+	if (!(e = core_map_del(&c->eips, name, strlen(name))))
 		return 0;
 	/* Holdings stay with their Services (ipam.h). */
 	if (e->accepted)
@@ -445,14 +438,14 @@ int lb_ctrl_namespace_upsert(struct lb_ctrl *c, const char *name, const struct c
 
 	if (!c || !name || !*name)
 		return -EINVAL;
-	n = lb_map_get(&c->nss, name);
+	n = core_map_get(&c->nss, name, strlen(name));
 	if (n && lb_cfg_map_equal(&n->labels, labels))
 		return 0;
 	if ((ret = lb_map_copy(&copy, labels)) < 0)
 		return ret;
 	if (!n) {
 		if (!(n = calloc(1, sizeof(*n))) || !(n->name = lb_strdup(name, &err)) ||
-		    lb_map_put(&c->nss, n->name, n) < 0) {
+		    core_map_put(&c->nss, n->name, strlen(n->name), n) < 0) {
 			ns_destroy(n);
 			lb_map_copy_fini(&copy);
 			return -ENOMEM;
@@ -469,7 +462,7 @@ int lb_ctrl_namespace_delete(struct lb_ctrl *c, const char *name)
 {
 	if (!c || !name)
 		return -EINVAL;
-	ns_destroy(lb_map_del(&c->nss, name));
+	ns_destroy(core_map_del(&c->nss, name, strlen(name)));
 	return 0;
 }
 
@@ -521,7 +514,7 @@ int lb_ctrl_synced(struct lb_ctrl *c)
 	if (c->synced)
 		return 0;
 	c->synced = true;
-	if ((ret = lb_map_sorted(&c->eips, &v, &n)) < 0)
+	if ((ret = lb_sorted(&c->eips, &v, &n)) < 0)
 		return ret;
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_eip_sync);
@@ -531,7 +524,7 @@ int lb_ctrl_synced(struct lb_ctrl *c)
 	if (ret < 0 || (ret = lb_eip_retry_refused(c)) < 0)
 		return ret;
 	lb_update_default(c);
-	if ((ret = lb_map_sorted(&c->svcs, &v, &n)) < 0)
+	if ((ret = lb_sorted(&c->svcs, &v, &n)) < 0)
 		return ret;
 	if (n && !(rs = malloc(n * sizeof(*rs)))) {
 		free(v);
@@ -568,7 +561,7 @@ int lb_ctrl_service_unsent(struct lb_ctrl *c, const char *ns, const char *name, 
 		return -EINVAL;
 	if ((size_t)snprintf(key, sizeof(key), "%s/%s", ns ? ns : "default", name) >= sizeof(key))
 		return 0;
-	if (!c->synced || !(s = lb_map_get(&c->svcs, key)))
+	if (!c->synced || !(s = core_map_get(&c->svcs, key, strlen(key))))
 		return 0;
 	lb_svc_unsend(s);
 	return recheck ? lb_queue_svc(c, s) : 0;
@@ -584,7 +577,7 @@ int lb_ctrl_resync(struct lb_ctrl *c)
 		return -EINVAL;
 	if (!c->synced)
 		return 0;
-	if ((ret = lb_map_sorted(&c->svcs, &v, &n)) < 0)
+	if ((ret = lb_sorted(&c->svcs, &v, &n)) < 0)
 		return ret;
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct lb_svc *s = v[i];
@@ -593,7 +586,7 @@ int lb_ctrl_resync(struct lb_ctrl *c)
 		ret = lb_queue_svc(c, s);
 	}
 	free(v);
-	if (ret < 0 || (ret = lb_map_sorted(&c->eips, &v, &n)) < 0)
+	if (ret < 0 || (ret = lb_sorted(&c->eips, &v, &n)) < 0)
 		return ret;
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct lb_eip *e = v[i];

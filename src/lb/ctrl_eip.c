@@ -3,7 +3,7 @@
  * EipStatus, api/v1alpha2/eip_types.go).
  */
 #include "lb/ctrl_int.h"
-#include "core/idx.h"
+#include "core/hash.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -276,7 +276,7 @@ int lb_eip_retry_refused(struct lb_ctrl *c)
 	size_t n;
 	int ret;
 
-	if ((ret = lb_map_sorted(&c->eips, &v, &n)) < 0)
+	if ((ret = lb_sorted(&c->eips, &v, &n)) < 0)
 		return ret;
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct lb_eip *e = v[i];
@@ -291,10 +291,10 @@ int lb_eip_retry_refused(struct lb_ctrl *c)
 void lb_update_default(struct lb_ctrl *c)
 {
 	c->has_default = false;
-	for (size_t i = 0; i < c->eips.cap; i++) {
-		const struct lb_eip *e = c->eips.slots[i].val;
+	for (size_t i = 0; i < c->eips.n; i++) {
+		const struct lb_eip *e = c->eips.v[i].val;
 
-		if (c->eips.slots[i].key && e->accepted && e->app_default && !e->app_disable)
+		if (e->accepted && e->app_default && !e->app_disable)
 			c->has_default = true;
 	}
 }
@@ -302,8 +302,8 @@ void lb_update_default(struct lb_ctrl *c)
 bool lb_ns_match(const char *pool, void *arg)
 {
 	const struct lb_nsarg *a = arg;
-	const struct lb_eip *e = lb_map_get(&a->c->eips, pool);
-	const struct lb_ns *ns = lb_map_get(&a->c->nss, a->ns);
+	const struct lb_eip *e = core_map_get(&a->c->eips, pool, strlen(pool));
+	const struct lb_ns *ns = core_map_get(&a->c->nss, a->ns, strlen(a->ns));
 
 	if (!e || !e->selector.n || !ns)
 		return false;
@@ -329,10 +329,10 @@ static bool in_range(const struct ipam_addr *a, const struct bgp_addr *f, const 
 
 bool lb_in_eips(const struct lb_ctrl *c, const struct ipam_addr *a)
 {
-	for (size_t i = 0; i < c->eips.cap; i++) {
-		const struct lb_eip *e = c->eips.slots[i].val;
+	for (size_t i = 0; i < c->eips.n; i++) {
+		const struct lb_eip *e = c->eips.v[i].val;
 
-		if (c->eips.slots[i].key && e->accepted && in_range(a, &e->first, &e->last))
+		if (e->accepted && in_range(a, &e->first, &e->last))
 			return true;
 	}
 	return false;

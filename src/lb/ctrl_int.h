@@ -4,6 +4,7 @@
 #ifndef BERTH_LB_CTRL_INT_H
 #define BERTH_LB_CTRL_INT_H
 
+#include "core/map.h"
 #include "ipam/ipam.h"
 #include "lb/ctrl.h"
 
@@ -11,28 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- String-keyed hash map (keys borrowed from the values) ---- */
+/* ---- The engine's maps: core_map, keyed by strings in the values ---- */
 
-struct lb_map_slot {
-	const char *key; /* NULL = empty */
-	uint64_t hash;
-	void *val;
-};
-
-struct lb_map {
-	struct lb_map_slot *slots; /* owned; values are not */
-	size_t cap, len;
-};
-
-void lb_map_fini(struct lb_map *m);
-void *lb_map_get(const struct lb_map *m, const char *key);
-/* key must not be present and must live as long as the entry. */
-int lb_map_put(struct lb_map *m, const char *key, void *val);
-void *lb_map_del(struct lb_map *m, const char *key);
-/* key must be present; the entry takes key (same text) and val. */
-void lb_map_replace(struct lb_map *m, const char *key, void *val);
-/* Values into a new array sorted by key (caller frees); *n its length. */
-int lb_map_sorted(const struct lb_map *m, void ***out, size_t *n);
+/* Values of m into a new array sorted by key (caller frees); *n its
+ * length. */
+int lb_sorted(const struct core_map *m, void ***out, size_t *n);
 
 /* ---- Services ---- */
 
@@ -154,12 +138,12 @@ struct lb_ctrl {
 	int default_family;
 	bool synced;
 	struct ipam *ipam;
-	struct lb_map svcs; /* key -> struct lb_svc, owned */
-	struct lb_map eips; /* name -> struct lb_eip, owned */
-	struct lb_map nss;  /* name -> struct lb_ns, owned */
-	bool has_default;   /* an accepted, enabled default Eip exists */
-	bool retry;         /* something that may help pending Services happened */
-	struct lb_qitem *q; /* owned ring of cap items */
+	struct core_map svcs; /* key -> struct lb_svc, owned */
+	struct core_map eips; /* name -> struct lb_eip, owned */
+	struct core_map nss;  /* name -> struct lb_ns, owned */
+	bool has_default;     /* an accepted, enabled default Eip exists */
+	bool retry;           /* something that may help pending Services happened */
+	struct lb_qitem *q;   /* owned ring of cap items */
 	size_t q_head, q_len, q_cap;
 	size_t q_events;         /* events in the ring, at most LB_EVENTS_MAX */
 	uint64_t events_dropped; /* events not queued since the ring held the most */

@@ -1,6 +1,6 @@
 /*
- * lb_ctrl helpers: a string-keyed hash map, and copies and comparisons of
- * config maps.
+ * lb_ctrl helpers: the engine's maps walked in key order, and copies and
+ * comparisons of config maps.
  */
 #include "lb/ctrl_int.h"
 
@@ -95,144 +95,37 @@ bool lb_cfg_map_equal(const struct cfg_map *a, const struct cfg_map *b)
 	return eq;
 }
 
-/* ---- String-keyed map: linear probing, backward-shift deletion ---- */
+/* ---- The engine's maps (core_map, keys are strings) in key order ---- */
 
-static uint64_t hash_str(const char *s)
+static int cmp_ent_key(const void *a, const void *b)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
+	return strcmp((*(const struct core_map_ent *const *)a)->key,
+	              (*(const struct core_map_ent *const *)b)->key);
 }
 
-void lb_map_fini(struct lb_map *m)
+int lb_sorted(const struct core_map *m, void ***out, size_t *n)
 {
-	free(m->slots);
-	memset(m, 0, sizeof(*m));
-}
-
-static size_t map_find(const struct lb_map *m, const char *key, uint64_t h)
-{
-	size_t i = h & (m->cap - 1);
-
-	while (m->slots[i].key && (m->slots[i].hash != h || strcmp(m->slots[i].key, key) != 0))
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-void *lb_map_get(const struct lb_map *m, const char *key)
-{
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	i = map_find(m, key, hash_str(key));
-	return m->slots[i].key ? m->slots[i].val : NULL;
-}
-
-static int map_grow(struct lb_map *m)
-{
-	size_t cap = m->cap ? 2 * m->cap : 16;
-	struct lb_map_slot *old = m->slots, *s = calloc(cap, sizeof(*s));
-	size_t ocap = m->cap;
-
-	if (!s)
-		return -ENOMEM;
-	m->slots = s;
-	m->cap = cap;
-	for (size_t i = 0; i < ocap; i++) {
-		if (old[i].key)
-			m->slots[map_find(m, old[i].key, old[i].hash)] = old[i];
-	}
-	free(old);
-	return 0;
-}
-
-int lb_map_put(struct lb_map *m, const char *key, void *val)
-{
-	uint64_t h = hash_str(key);
-	size_t i;
-
-	/* Load factor at most 3/4: probes stay short (the stored hash makes
-	 * each cheap), and 10,000 Services take 16,384 slots, not 32,768. */
-	if (4 * (m->len + 1) > 3 * m->cap && map_grow(m) < 0)
-		return -ENOMEM;
-	i = map_find(m, key, h);
-	m->slots[i].key = key;
-	m->slots[i].hash = h;
-	m->slots[i].val = val;
-	m->len++;
-	return 0;
-}
-
-void lb_map_replace(struct lb_map *m, const char *key, void *val)
-{
-	size_t i = map_find(m, key, hash_str(key));
-
-	m->slots[i].key = key;
-	m->slots[i].val = val;
-}
-
-void *lb_map_del(struct lb_map *m, const char *key)
-{
-	size_t i, j, mask = m->cap - 1;
-	void *val;
-
-	if (!m->cap)
-		return NULL;
-	i = map_find(m, key, hash_str(key));
-	if (!m->slots[i].key)
-		return NULL;
-	val = m->slots[i].val;
-	/* Shift later members of the probe run back into the hole. */
-	for (j = (i + 1) & mask; m->slots[j].key; j = (j + 1) & mask) {
-		size_t home = m->slots[j].hash & mask;
-
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			m->slots[i] = m->slots[j];
-			i = j;
-		}
-	}
-	memset(&m->slots[i], 0, sizeof(m->slots[i]));
-	m->len--;
-	return val;
-}
-
-static int cmp_slot_key(const void *a, const void *b)
-{
-	return strcmp((*(const struct lb_map_slot *const *)a)->key,
-	              (*(const struct lb_map_slot *const *)b)->key);
-}
-
-int lb_map_sorted(const struct lb_map *m, void ***out, size_t *n)
-{
-	const struct lb_map_slot **tmp;
+	const struct core_map_ent **tmp;
 	void **vals;
-	size_t k = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!m->len)
+	if (!m->n)
 		return 0;
-	tmp = malloc(m->len * sizeof(*tmp));
-	vals = malloc(m->len * sizeof(*vals));
+	tmp = malloc(m->n * sizeof(*tmp));
+	vals = malloc(m->n * sizeof(*vals));
 	if (!tmp || !vals) {
 		free(tmp);
 		free(vals);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < m->cap; i++) {
-		if (m->slots[i].key)
-			tmp[k++] = &m->slots[i];
-	}
-	qsort(tmp, k, sizeof(*tmp), cmp_slot_key);
-	for (size_t i = 0; i < k; i++)
+	for (size_t i = 0; i < m->n; i++)
+		tmp[i] = &m->v[i];
+	qsort(tmp, m->n, sizeof(*tmp), cmp_ent_key);
+	for (size_t i = 0; i < m->n; i++)
 		vals[i] = tmp[i]->val;
 	free(tmp);
 	*out = vals;
-	*n = k;
+	*n = m->n;
 	return 0;
 }

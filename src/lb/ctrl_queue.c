@@ -136,7 +136,8 @@ int lb_queue_pools_of(struct lb_ctrl *c, const struct ipam_result *r)
 		struct lb_eip *e;
 		int ret;
 
-		if (r->a[i].orphaned || !(e = lb_map_get(&c->eips, r->a[i].pool)))
+		if (r->a[i].orphaned ||
+		    !(e = core_map_get(&c->eips, r->a[i].pool, strlen(r->a[i].pool))))
 			continue;
 		if ((ret = lb_queue_eip(c, e)) < 0)
 			return ret;
@@ -491,13 +492,13 @@ int lb_ctrl_next_action(struct lb_ctrl *c, struct lb_action *out)
 			return 0;
 		case LB_ACT_SERVICE_STATUS:
 			/* Gone meanwhile: nothing to write. */
-			if ((s = lb_map_get(&c->svcs, it.u.key))) {
+			if ((s = core_map_get(&c->svcs, it.u.key, strlen(it.u.key)))) {
 				s->queued = false;
 				ret = svc_action(c, s, out);
 			}
 			break;
 		case LB_ACT_EIP_STATUS:
-			if ((e = lb_map_get(&c->eips, it.u.key))) {
+			if ((e = core_map_get(&c->eips, it.u.key, strlen(it.u.key)))) {
 				e->queued = false;
 				ret = eip_action(c, e, out);
 			}

@@ -122,7 +122,7 @@ static int holder_cb(const struct ipam_addr *addr, const char *service, void *ar
 	const struct lb_svc *o;
 
 	if (ipam_addr_cmp(addr, h->addr) != 0 || strcmp(service, h->self->key) == 0 ||
-	    !(o = lb_map_get(&h->c->svcs, service)))
+	    !(o = core_map_get(&h->c->svcs, service, strlen(service))))
 		return 0;
 	if ((h->err = add_ports(h, o->req.ports, o->req.n_ports)) < 0)
 		return 1;
@@ -131,11 +131,11 @@ static int holder_cb(const struct ipam_addr *addr, const char *service, void *ar
 
 static const struct lb_eip *eip_containing(const struct lb_ctrl *c, const struct ipam_addr *a)
 {
-	for (size_t i = 0; i < c->eips.cap; i++) {
-		const struct lb_eip *e = c->eips.slots[i].val;
+	for (size_t i = 0; i < c->eips.n; i++) {
+		const struct lb_eip *e = c->eips.v[i].val;
 		struct ipam_addr f, l;
 
-		if (!c->eips.slots[i].key || !e->accepted)
+		if (!e->accepted)
 			continue;
 		lb_addr_to_ipam(&e->first, &f);
 		lb_addr_to_ipam(&e->last, &l);

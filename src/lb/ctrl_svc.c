@@ -394,7 +394,7 @@ static int for_each_svc(struct lb_ctrl *c,
 	size_t n;
 	int ret;
 
-	if ((ret = lb_map_sorted(&c->svcs, &v, &n)) < 0)
+	if ((ret = lb_sorted(&c->svcs, &v, &n)) < 0)
 		return ret;
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		if (sel(c, v[i]))
@@ -411,10 +411,10 @@ static bool sel_pending(const struct lb_ctrl *c, const struct lb_svc *s)
 
 static bool any_pending(const struct lb_ctrl *c)
 {
-	for (size_t i = 0; i < c->svcs.cap; i++) {
-		const struct lb_svc *s = c->svcs.slots[i].val;
+	for (size_t i = 0; i < c->svcs.n; i++) {
+		const struct lb_svc *s = c->svcs.v[i].val;
 
-		if (c->svcs.slots[i].key && s->owned && s->pending)
+		if (s->owned && s->pending)
 			return true;
 	}
 	return false;

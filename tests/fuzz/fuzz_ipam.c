@@ -83,11 +83,9 @@ static void check(const struct ipam *ipam)
 {
 	size_t pairs = 0, svc_pairs = 0;
 
-	for (size_t i = 0; i < ipam->holds.cap; i++) {
-		const struct ipam_hold *h = ipam->holds.slots[i].val;
+	for (size_t i = 0; i < ipam->holds.n; i++) {
+		const struct ipam_hold *h = ipam->holds.v[i].val;
 
-		if (!ipam->holds.slots[i].key)
-			continue;
 		if (!h->n_holders || !ipam_iset_has(&ipam->used[h->fam], h->val))
 			abort();
 		for (size_t k = 0; k < h->n_holders; k++) {
@@ -106,11 +104,9 @@ static void check(const struct ipam *ipam)
 		}
 		pairs += h->n_holders;
 	}
-	for (size_t i = 0; i < ipam->svcs.cap; i++) {
-		const struct ipam_svc *s = ipam->svcs.slots[i].val;
+	for (size_t i = 0; i < ipam->svcs.n; i++) {
+		const struct ipam_svc *s = ipam->svcs.v[i].val;
 
-		if (!ipam->svcs.slots[i].key)
-			continue;
 		if (!s->hold[0] && !s->hold[1])
 			abort();
 		svc_pairs += (s->hold[0] != NULL) + (s->hold[1] != NULL);
@@ -119,7 +115,7 @@ static void check(const struct ipam *ipam)
 		abort();
 	if (ipam_iset_count(&ipam->used[0], (struct u128){0, 0}, ipam_fam_max(0)) +
 	        ipam_iset_count(&ipam->used[1], (struct u128){0, 0}, ipam_fam_max(1)) !=
-	    ipam->holds.len)
+	    ipam->holds.n)
 		abort();
 }
 

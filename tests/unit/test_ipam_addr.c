@@ -1,6 +1,7 @@
 /*
- * IPAM address parsing and formatting, 128-bit helpers, and the two data
- * structures (interval set, hash map) checked against brute-force models.
+ * IPAM address parsing and formatting, 128-bit helpers, and the interval
+ * set checked against a brute-force model (the hash map's model test is
+ * test_core_map's, as the map is core_map now).
  */
 #include "test_ipam_util.h"
 
@@ -257,49 +258,6 @@ static void test_iset_edges(void **state)
 	ipam_iset_fini(&s);
 }
 
-struct kv {
-	char key[16];
-	int present;
-};
-
-/* Random put/del against an array; exercises backward-shift deletion. */
-static void test_map_model(void **state)
-{
-	enum { K = 500 };
-	static struct kv kv[K];
-	struct ipam_map m = {0};
-	uint32_t rng = 99;
-
-	for (int i = 0; i < K; i++)
-		snprintf(kv[i].key, sizeof(kv[i].key), "k%d", i * 7919);
-	for (int step = 0; step < 50000; step++) {
-		rng = rng * 1103515245u + 12345u;
-		int i = (int)((rng >> 8) % K);
-		size_t len = strlen(kv[i].key);
-
-		if (kv[i].present) {
-			assert_ptr_equal(ipam_map_del(&m, kv[i].key, len), &kv[i]);
-			kv[i].present = 0;
-		} else {
-			assert_int_equal(ipam_map_reserve(&m, 1), 0);
-			ipam_map_put(&m, kv[i].key, len, &kv[i]);
-			kv[i].present = 1;
-		}
-		if (step % 501)
-			continue;
-		size_t n = 0;
-		for (int j = 0; j < K; j++) {
-			void *v = ipam_map_get(&m, kv[j].key, strlen(kv[j].key));
-			assert_ptr_equal(v, kv[j].present ? &kv[j] : NULL);
-			n += kv[j].present;
-		}
-		assert_int_equal(m.len, n);
-	}
-	assert_null(ipam_map_del(&m, "absent", 6));
-	ipam_map_fini(&m);
-	assert_null(ipam_map_get(&m, "k0", 2));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,7 +269,6 @@ int main(void)
 	    cmocka_unit_test(test_u128_dec),
 	    cmocka_unit_test(test_iset_model),
 	    cmocka_unit_test(test_iset_edges),
-	    cmocka_unit_test(test_map_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -236,12 +236,10 @@ static void check(const struct ipam *ipam)
 			assert_true(self);
 		}
 	}
-	assert_int_equal(ipam->svcs.len, live);
-	for (size_t i = 0; i < ipam->holds.cap; i++) {
-		const struct ipam_hold *h = ipam->holds.slots[i].val;
+	assert_int_equal(ipam->svcs.n, live);
+	for (size_t i = 0; i < ipam->holds.n; i++) {
+		const struct ipam_hold *h = ipam->holds.v[i].val;
 
-		if (!ipam->holds.slots[i].key)
-			continue;
 		assert_true(h->n_holders > 0);
 		assert_true(ipam_iset_has(&ipam->used[h->fam], h->val));
 		pairs += h->n_holders;
@@ -249,7 +247,7 @@ static void check(const struct ipam *ipam)
 	assert_int_equal(pairs, model_pairs);
 	assert_int_equal(ipam_iset_count(&ipam->used[0], (struct u128){0, 0}, ipam_fam_max(0)) +
 	                     ipam_iset_count(&ipam->used[1], (struct u128){0, 0}, ipam_fam_max(1)),
-	                 ipam->holds.len);
+	                 ipam->holds.n);
 }
 
 static int count_cb(const struct ipam_addr *a, const char *svc, void *arg)
