@@ -87,22 +87,21 @@ static int plan_addr(struct nl_plan *p, int ifindex, const struct nl_addr *w,
 		elsewhere |= h[k].ifindex != ifindex;
 	for (size_t k = 0; k < nh && rc == 0; k++) {
 		const struct nl_addr *a = &h[k];
+		bool ours = a->ifindex == ifindex;
 
 		if (nl_family_len(a->addr.family) == 0)
 			continue;
-		if (a->ifindex != ifindex) {
-			if (w)
-				rc =
-				    nl_addr_push(&p->conflict, &p->n_conflict, &p->cap_conflict, a);
-		} else if (a->scope == RT_SCOPE_UNIVERSE) {
-			/* Non-global addresses are the kernel's (IPv6
-			 * link-local) or someone else's: berth only ever
-			 * adds global ones. */
-			if (w && !elsewhere && a->prefixlen == w->prefixlen)
-				kept = true;
-			else
-				rc = nl_addr_push(&p->del, &p->n_del, &p->cap_del, a);
-		}
+		if (!ours && w)
+			rc = nl_addr_push(&p->conflict, &p->n_conflict, &p->cap_conflict, a);
+		/* Non-global addresses of ours are the kernel's (IPv6
+		 * link-local) or someone else's: berth only ever adds global
+		 * ones. */
+		if (!ours || a->scope != RT_SCOPE_UNIVERSE)
+			continue;
+		if (w && !elsewhere && a->prefixlen == w->prefixlen)
+			kept = true;
+		else
+			rc = nl_addr_push(&p->del, &p->n_del, &p->cap_del, a);
 	}
 	if (rc == 0 && w && !elsewhere && !kept) {
 		struct nl_addr add = {
@@ -127,17 +126,16 @@ int nl_plan_compute(struct nl_plan *p, int ifindex, const struct nl_addr *want, 
 	if (check_input(want, n_want, true) < 0 || check_input(have, n_have, false) < 0)
 		return -EINVAL;
 	while (rc == 0 && (i < n_want || j < n_have)) {
-		/* The lower address of the two lists, with all its entries. */
-		const struct bgp_addr *key =
-		    j == n_have || (i < n_want && nl_addr_cmp(&want[i].addr, &have[j].addr) <= 0)
-		        ? &want[i].addr
-		        : &have[j].addr;
-		const struct nl_addr *w =
-		    i < n_want && !nl_addr_cmp(&want[i].addr, key) ? &want[i] : NULL;
+		/* The lower address at the heads of the two lists, with all
+		 * its entries in both (one prefix length in want). */
+		bool in_want =
+		    i < n_want && (j == n_have || nl_addr_cmp(&want[i].addr, &have[j].addr) <= 0);
+		const struct bgp_addr *key = in_want ? &want[i].addr : &have[j].addr;
+		const struct nl_addr *w = NULL;
 		size_t j0 = j;
 
 		while (i < n_want && !nl_addr_cmp(&want[i].addr, key))
-			i++;
+			w = &want[i++];
 		while (j < n_have && !nl_addr_cmp(&have[j].addr, key))
 			j++;
 		rc = plan_addr(p, ifindex, w, have + j0, j - j0);
