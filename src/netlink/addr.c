@@ -104,9 +104,20 @@ int nl_addr_dump(struct nl_sock *s, int ifindex, nl_addr_fn fn, void *arg)
 	return nl_sock_request(s, len, true, nl_addr_dump_cb, &c, "dump addresses");
 }
 
-static int nl_plan_feed_cb(const struct nl_addr *a, void *arg)
+/* The node's addresses, as nl_reconcile collects them. */
+struct nl_addr_vec {
+	struct nl_sock *s;
+	struct nl_addr *v; /* owned */
+	size_t n, cap;
+};
+
+static int nl_addr_vec_push(const struct nl_addr *a, void *arg)
 {
-	return nl_plan_feed(arg, a);
+	struct nl_addr_vec *h = arg;
+
+	if (h->s->dump_spy)
+		(void)h->s->dump_spy(a, h->s->dump_spy_arg);
+	return nl_addr_push(&h->v, &h->n, &h->cap, a);
 }
 
 /* Keeps the first failure of a series of requests, with its text. */
@@ -118,74 +129,44 @@ static void nl_keep_first(struct nl_sock *s, int r, int *first, char *first_err)
 	}
 }
 
-/* Dels kept per round: emptying an interface of 10,000 addresses (a
- * speaker's SIGTERM) would otherwise hold a list of all of them. */
-#define NL_RECONCILE_MAX_DEL 1024
-
-/* One round: dump and plan (again when the dump was interrupted). */
-static int plan_round(struct nl_sock *s, int ifindex, const struct nl_want_set *want,
-                      struct nl_plan *plan)
+/* Dump and plan: all interfaces, for the conflicts. */
+static int nl_reconcile_plan(struct nl_sock *s, int ifindex, const struct nl_addr *want,
+                             size_t n_want, struct nl_plan *plan)
 {
-	int rc = 0;
+	struct nl_addr_vec have = {.s = s};
+	int rc = -EINTR;
 
-	/* The dump goes straight into the planner: with 10,000 addresses a
-	 * copy of it would be the largest allocation of the sync. */
-	for (int i = 0; i < NL_DUMP_TRIES; i++) {
-		rc = nl_plan_start(plan, ifindex, want);
-		if (rc < 0)
-			break;
-		rc = nl_addr_dump(s, 0, nl_plan_feed_cb, plan);
-		if (rc != -EINTR)
-			break;
+	for (int i = 0; i < NL_DUMP_TRIES && rc == -EINTR; i++) {
+		have.n = 0;
+		rc = nl_addr_dump(s, 0, nl_addr_vec_push, &have);
 	}
-	if (rc == 0)
-		rc = nl_plan_finish(plan);
-	if (rc < 0 && plan->err)
-		/* The dump's own failures are described by nl_sock already. */
-		nl_sock_seterr(s, "plan addresses of ifindex %d: %s", ifindex, strerror(-rc));
+	if (rc == 0) {
+		nl_addr_sort(have.v, have.n);
+		rc = nl_plan_compute(plan, ifindex, want, n_want, have.v, have.n);
+		if (rc < 0)
+			nl_sock_seterr(s, "plan addresses of ifindex %d: %s", ifindex,
+			               strerror(-rc));
+	}
+	free(have.v);
 	return rc;
 }
 
-int nl_reconcile(struct nl_sock *s, int ifindex, const struct nl_want_set *want,
+int nl_reconcile(struct nl_sock *s, int ifindex, const struct nl_addr *want, size_t n_want,
                  struct nl_plan *plan)
 {
 	char first_err[NL_ERR_LEN] = "";
-	struct nl_addr a;
-	size_t iter = 0, done = 0;
-	int rc = 0, first = 0;
+	int rc, first = 0;
 
 	nl_plan_fini(plan);
-	plan->max_del = NL_RECONCILE_MAX_DEL;
+	rc = nl_reconcile_plan(s, ifindex, want, n_want, plan);
+	if (rc < 0)
+		return rc;
 	/* Every del before any add: IPv6 refuses an address that is still
-	 * there with another prefix length. Rounds of dels until a plan
-	 * holds them all, or a round removes nothing (they keep failing). */
-	for (;;) {
-		size_t removed = 0;
-
-		if ((rc = plan_round(s, ifindex, want, plan)) < 0) {
-			nl_plan_fini(plan);
-			return rc;
-		}
-		for (size_t i = 0; i < plan->n_del; i++) {
-			int r = nl_addr_change(s, false, &plan->del[i]);
-
-			nl_keep_first(s, r, &first, first_err);
-			removed += r >= 0;
-		}
-		done += removed;
-		if (!plan->more_del || !removed)
-			break;
-	}
-	plan->n_del_done = done;
-	while ((rc = nl_plan_next_add(plan, &iter, &a)) != 0) {
-		if (rc < 0) {
-			nl_sock_seterr(s, "plan addresses of ifindex %d: %s", ifindex,
-			               strerror(-rc));
-			nl_keep_first(s, rc, &first, first_err);
-			continue;
-		}
-		nl_keep_first(s, nl_addr_change(s, true, &a), &first, first_err);
-	}
+	 * there with another prefix length. */
+	for (size_t i = 0; i < plan->n_del; i++)
+		nl_keep_first(s, nl_addr_change(s, false, &plan->del[i]), &first, first_err);
+	for (size_t i = 0; i < plan->n_add; i++)
+		nl_keep_first(s, nl_addr_change(s, true, &plan->add[i]), &first, first_err);
 	memcpy(s->err, first_err, sizeof(s->err));
 	return first;
 }

@@ -7,9 +7,9 @@
  *
  *  - pure (encode.c, decode.c, plan.c): requests are encoded into
  *    caller-owned buffers; replies are decoded from caller-owned buffers,
- *    validate-then-read, never outside [buf, buf+len); the nl_plan_*
- *    planner turns (wanted addresses, addresses present on the node, fed
- *    one at a time) into adds, dels and conflicts. No sockets, clocks,
+ *    validate-then-read, never outside [buf, buf+len); the planner
+ *    (nl_plan_compute) turns (wanted addresses, addresses present on the
+ *    node), both sorted, into adds, dels and conflicts. No sockets, clocks,
  *    globals or logging.
  *
  *  - I/O (sock.c, link.c, addr.c): one blocking NETLINK_ROUTE socket with
@@ -126,54 +126,20 @@ int nl_addr_decode(const struct nlmsghdr *nlh, struct nl_addr *a);
 
 /* ---- Pure: reconcile planner ---- */
 
-/*
- * The wanted addresses, as an indexed set the caller owns: the planner
- * reads it in place instead of copying it (with 10,000 Services every copy
- * is a few hundred KB at each sync).
- *
- * get: entry i (0 <= i < n): its address (family AF_INET/AF_INET6, bytes
- *   past the family's length ignored) and prefix length; 0 or a negative
- *   errno. find: the index of the entry holding address a (canonical:
- *   unused bytes zero), or -1.
- *
- * One address is meant to be in the set once (a set cannot hold it
- * twice). The planner checks at nl_plan_start that find(get(i)) names an
- * entry of that address for every i: a second entry with the same prefix
- * length is then ignored, one with another prefix length refuses the
- * plan (-EINVAL). The set must not change from nl_plan_start until the
- * last nl_plan_next_add.
- */
-struct nl_want_set {
-	size_t n;
-	int (*get)(const void *ctx, size_t i, struct bgp_addr *a, uint8_t *prefixlen);
-	long (*find)(const void *ctx, const struct bgp_addr *a);
-	const void *ctx; /* borrowed */
-};
+/* Sorts v by address (family, then the family's bytes), then ifindex,
+ * then prefix length: the order nl_plan_compute wants. */
+void nl_addr_sort(struct nl_addr *v, size_t n);
 
 struct nl_plan {
-	/* Filled by nl_plan_feed, in the order addresses were fed. */
-	struct nl_addr *del; /* owned: to remove from the interface, as fed
-	                      * (an address first kept, then found on another
-	                      * interface, is rebuilt from the wanted entry:
-	                      * flags 0) */
+	struct nl_addr *add; /* owned: to add on the interface (ifindex set,
+	                      * scope global, canonical address) */
+	size_t n_add;
+	struct nl_addr *del; /* owned: to remove from it, as listed */
 	size_t n_del;
 	struct nl_addr *conflict; /* owned: wanted addresses found on ANOTHER
-	                           * interface, as fed */
+	                           * interface, as listed there */
 	size_t n_conflict;
-	size_t n_add; /* set by nl_plan_finish; the adds come from nl_plan_next_add */
-	/* At most max_del dels are kept (0: no limit; the caller's, kept by
-	 * nl_plan_start); more_del says others were found and left for
-	 * another round. */
-	size_t max_del;
-	bool more_del;
-	size_t n_del_done; /* nl_reconcile: dels carried out over all rounds */
-
-	/* Private to plan.c. */
-	struct nl_want_set want; /* ctx borrowed */
-	uint8_t *state;          /* owned: one byte per wanted entry */
-	size_t cap_del, cap_conflict;
-	int ifindex;
-	int err; /* sticky: the first error of start or feed */
+	size_t cap_add, cap_del, cap_conflict; /* private to plan.c */
 };
 
 void nl_plan_init(struct nl_plan *p);
@@ -181,38 +147,26 @@ void nl_plan_fini(struct nl_plan *p);
 
 /*
  * What to change so that interface ifindex holds exactly the wanted
- * addresses, planned while the node's addresses (a dump of all interfaces)
- * are fed one at a time, in any order:
+ * addresses. want: the addresses (addr, prefixlen; other fields ignored),
+ * duplicates allowed. have: every address of the node (a dump of all
+ * interfaces). Both sorted by address (nl_addr_sort); one pass merges
+ * them.
  *
  * - Only global-scope addresses of ifindex are berth's: link- and
  *   host-scope ones (the kernel's IPv6 link-local) are left alone.
  * - A wanted address present on another interface is a conflict: it is
- *   not added, is removed from ifindex if there (also when it was seen
- *   there before the other interface's entry), and the other interface
+ *   not added, is removed from ifindex if there, and the other interface
  *   is never touched.
  * - The same address with another prefix length is deleted and added
  *   again; apply every del before any add (IPv6 refuses a second prefix
  *   length for one address).
  *
- * Memory: one byte per wanted entry, plus the dels and conflicts found;
- * the adds are never materialized.
- *
- * nl_plan_start empties p and reads the whole set once to check it (call
- * it again to start over, e.g. after an interrupted dump): 0, -EINVAL
- * (bad family or prefix length from get, an address wanted with two
- * prefix lengths, find inconsistent with get, ifindex <= 0, no get or
- * find) or -ENOMEM. nl_plan_feed: 0, -EINVAL (find inconsistent) or
- * -ENOMEM. nl_plan_finish counts the adds: 0 or the first error of start
- * or feed (a failed plan must not be applied; it is emptied).
+ * p is finalized first. 0, -EINVAL (want or have not sorted by address,
+ * bad family or prefix length in want, one address wanted with two prefix
+ * lengths, ifindex <= 0) or -ENOMEM; p is empty after a failure.
  */
-int nl_plan_start(struct nl_plan *p, int ifindex, const struct nl_want_set *want);
-int nl_plan_feed(struct nl_plan *p, const struct nl_addr *have);
-int nl_plan_finish(struct nl_plan *p);
-
-/* The adds of a finished plan, one per call: *iter starts at 0. 1 with
- * *out set (ifindex, prefixlen, scope global, address), 0 after the last,
- * or the error of the set's get (it changed since nl_plan_start). */
-int nl_plan_next_add(const struct nl_plan *p, size_t *iter, struct nl_addr *out);
+int nl_plan_compute(struct nl_plan *p, int ifindex, const struct nl_addr *want, size_t n_want,
+                    const struct nl_addr *have, size_t n_have);
 
 /* ---- I/O ---- */
 
@@ -254,18 +208,15 @@ typedef int (*nl_addr_fn)(const struct nl_addr *a, void *arg);
 int nl_addr_dump(struct nl_sock *s, int ifindex, nl_addr_fn fn, void *arg);
 
 /*
- * Makes ifindex hold exactly the wanted addresses: dumps all addresses
- * straight into the planner (planning again when the dump is interrupted),
- * removes, then adds. Dels go in rounds of at most 1,024 (dump, plan,
- * remove, again while more were found), so emptying an interface of
- * thousands costs a few dumps, not a list of them all. Every step is tried
- * even when one fails; the first error is returned and described by
- * nl_error(). plan (caller storage, finalized first) receives the last
- * round's plan, conflicts included, for the caller to report (its adds
- * through nl_plan_next_add, while want lives; n_del_done counts the dels
- * of every round); it stays empty when the dump or the planning failed.
+ * Makes ifindex hold exactly the wanted addresses (sorted by address, see
+ * nl_plan_compute): dumps every address of the node (again when the dump
+ * is interrupted), plans, removes, then adds. Every change is tried even
+ * when one fails; the first error is returned and described by nl_error().
+ * plan (caller storage, finalized first) receives the plan, conflicts
+ * included, for the caller to report; it stays empty when the dump or the
+ * planning failed.
  */
-int nl_reconcile(struct nl_sock *s, int ifindex, const struct nl_want_set *want,
+int nl_reconcile(struct nl_sock *s, int ifindex, const struct nl_addr *want, size_t n_want,
                  struct nl_plan *plan);
 
 #endif

@@ -16,6 +16,9 @@ size_t nl_family_len(uint8_t family);
 int nl_addr_check(const struct bgp_addr *a, uint8_t prefixlen);
 /* Orders by family then address bytes (only the family's bytes count). */
 int nl_addr_cmp(const struct bgp_addr *a, const struct bgp_addr *b);
+/* Appends a to the growable array *v (*n used, *cap allocated): 0 or
+ * -ENOMEM. */
+int nl_addr_push(struct nl_addr **v, size_t *n, size_t *cap, const struct nl_addr *a);
 /* 0 when the kernel would take name as an interface name (dev_valid_name),
  * else -EINVAL. */
 int nl_name_check(const char *name);
@@ -34,6 +37,11 @@ struct nl_sock {
 	void *rbuf;                   /* owned: receive buffer, rbuf_len bytes */
 	size_t rbuf_len;
 	char err[NL_ERR_LEN];
+	/* Test seam: called for each address nl_reconcile's dump reads, so
+	 * that test_netlink_live can change the node's addresses halfway
+	 * through that dump. NULL in the daemons. */
+	nl_addr_fn dump_spy;
+	void *dump_spy_arg;
 };
 
 uint32_t nl_sock_seq(struct nl_sock *s);

@@ -1,3 +1,8 @@
+/*
+ * The speaker's LB interface (kube-lb0): created at start, then made to
+ * hold exactly the announced addresses at each sync, through
+ * src/netlink's reconcile (dump, sort, diff, apply).
+ */
 #include "speaker/lbif.h"
 
 #include <errno.h>
@@ -8,7 +13,6 @@
 #include <sys/socket.h>
 
 #include "core/log.h"
-#include "lb/announce.h"
 #include "netlink/nl.h"
 
 /* Fallback when the kernel lacks the dummy driver: ifb is another
@@ -74,50 +78,54 @@ void speaker_lbif_free(struct speaker_lbif *l)
 	free(l);
 }
 
-/* The wanted prefix_set read in place by the planner (no copy: at 10,000
- * Services a copy is 300 KB at every sync). Its entries are host routes
- * (lb_host_prefix): anything else cannot be found by address and is
- * refused rather than added again at every sync. */
-static int want_get(const void *ctx, size_t i, struct bgp_addr *a, uint8_t *prefixlen)
+/* want as the planner takes it: addresses, sorted. Its entries are host
+ * routes (lb_host_prefix): anything else is refused rather than put on
+ * the interface with a prefix length nobody asked for. */
+static int want_addrs(const struct prefix_set *want, struct nl_addr **out)
 {
-	const struct bgp_prefix *p = &((const struct prefix_set *)ctx)->v[i];
-	size_t bytes = p->family == AF_INET ? 4 : p->family == AF_INET6 ? 16 : 0;
+	struct nl_addr *v = calloc(want->n ? want->n : 1, sizeof(*v));
 
-	if (!bytes || p->len != bytes * 8 || p->path_id)
-		return -EINVAL;
-	memset(a, 0, sizeof(*a));
-	a->family = p->family;
-	memcpy(a->bytes, p->addr, bytes);
-	*prefixlen = p->len;
+	*out = NULL;
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < want->n; i++) {
+		const struct bgp_prefix *p = &want->v[i];
+		size_t bytes = p->family == AF_INET ? 4 : p->family == AF_INET6 ? 16 : 0;
+
+		if (!bytes || p->len != bytes * 8 || p->path_id) {
+			free(v);
+			return -EINVAL;
+		}
+		v[i].addr.family = p->family;
+		memcpy(v[i].addr.bytes, p->addr, bytes);
+		v[i].prefixlen = p->len;
+	}
+	nl_addr_sort(v, want->n);
+	*out = v;
 	return 0;
-}
-
-static long want_find(const void *ctx, const struct bgp_addr *a)
-{
-	struct bgp_prefix p;
-
-	if (a->family != AF_INET && a->family != AF_INET6)
-		return -1;
-	lb_host_prefix(a, &p);
-	return prefix_set_find(ctx, &p);
 }
 
 int speaker_lbif_sync(struct speaker_lbif *l, const struct prefix_set *want,
                       struct speaker_conflict **conf, size_t *n_conf)
 {
-	const struct nl_want_set set = {
-	    .n = want->n, .get = want_get, .find = want_find, .ctx = want};
+	struct nl_addr *addrs = NULL;
 	struct nl_plan plan;
 	int rc;
 
 	*conf = NULL;
 	*n_conf = 0;
 	nl_plan_init(&plan);
-	rc = nl_reconcile(l->nl, l->ifindex, &set, &plan);
+	rc = want_addrs(want, &addrs);
+	if (rc < 0) {
+		log_err("%s: wanted addresses: %s", l->name, strerror(-rc));
+		return rc;
+	}
+	rc = nl_reconcile(l->nl, l->ifindex, addrs, want->n, &plan);
+	free(addrs);
 	if (rc < 0)
 		log_err("%s: %s", l->name, nl_error(l->nl));
-	if (plan.n_add || plan.n_del_done)
-		log_info("%s: +%zu -%zu addresses", l->name, plan.n_add, plan.n_del_done);
+	if (plan.n_add || plan.n_del)
+		log_info("%s: +%zu -%zu addresses", l->name, plan.n_add, plan.n_del);
 	if (plan.n_conflict) {
 		*conf = calloc(plan.n_conflict, sizeof(**conf));
 		if (!*conf) {

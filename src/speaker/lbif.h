@@ -34,9 +34,9 @@ int speaker_lbif_open(const char *name, struct speaker_lbif **out);
 void speaker_lbif_free(struct speaker_lbif *l);
 
 /*
- * Makes the interface hold exactly the host routes in want (borrowed, read
- * in place; entries other than /32 and /128 with path id 0 fail the sync
- * with -EINVAL before anything changes). Conflicts go to *conf (owned
+ * Makes the interface hold exactly the host routes in want (borrowed;
+ * entries other than /32 and /128 with path id 0 fail the sync with
+ * -EINVAL before anything changes). Conflicts go to *conf (owned
  * array, free()) / *n_conf. Returns 0 or a negative errno (logged; *conf
  * is then NULL).
  */

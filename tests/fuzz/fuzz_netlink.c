@@ -4,18 +4,18 @@
  * little-endian length and that many bytes, fed to nl_reply_decode until
  * the reply ends. Every data message goes through nl_link_decode and
  * nl_addr_decode; the addresses found are planned against each other
- * (nl_plan_start/feed/finish/next_add), through a wanted set that the
- * flags may make hostile. Each datagram sits in its own exact-size heap
- * buffer, so ASan sees any read past it. A decoded value out of its
- * documented range, or a plan that breaks the planner's promises,
+ * (nl_plan_compute), as the flags arrange them. Each datagram sits in its
+ * own exact-size heap buffer, so ASan sees any read past it. A decoded
+ * value out of its documented range, or a plan that breaks the planner's
+ * promises (checked against a brute-force reading of the same input),
  * aborts.
  *
  * flags: bit 0 dump, bit 1 check portid 4242 (else any), bit 2 seq 7
- * (else 1); bits 3-4 the set's find: 0 honest, 1 an index derived from
- * the address (any, also out of range), 2 always 0, 3 honest but -1 for
- * IPv6; bit 5 get reports a bad entry (prefix length 129+, or family 0)
- * for the entry of the last seen address; bit 6 the feed starts over
- * halfway (an interrupted dump); bit 7 every address is wanted.
+ * (else 1); bit 3 want stays in the order seen, bit 4 have does (else
+ * each is sorted: the planner must refuse what is not sorted by address);
+ * bit 5 the last wanted entry is bad (prefix length 129+, or family 0);
+ * bit 6 a plan of the first half of have comes first (planning again
+ * forgets it); bit 7 every address is wanted (else every other one).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -79,70 +79,130 @@ static int on_msg(const struct nlmsghdr *nlh, void *arg)
 	return ++s->calls % 13 == 0 ? -ECANCELED : 0;
 }
 
-/* The wanted set: addresses seen, read in place. */
-struct fz_set {
-	const struct nl_addr *v;
-	size_t n;
-	unsigned find_mode;
-	size_t bad; /* get lies for this index (n: none) */
-};
-
-static int fz_get(const void *ctx, size_t i, struct bgp_addr *a, uint8_t *prefixlen)
+static size_t fz_len(const struct nl_addr *a)
 {
-	const struct fz_set *f = ctx;
+	return a->addr.family == AF_INET ? 4 : a->addr.family == AF_INET6 ? 16 : 0;
+}
 
-	if (i >= f->n)
-		abort(); /* the planner asked outside the set */
-	*a = f->v[i].addr;
-	*prefixlen = f->v[i].prefixlen;
-	if (i == f->bad) {
-		if (a->family == AF_INET6)
-			*prefixlen = (uint8_t)(129 + *prefixlen % 127);
-		else
-			a->family = 0;
+static bool fz_same_addr(const struct nl_addr *x, const struct nl_addr *y)
+{
+	return x->addr.family == y->addr.family && !memcmp(x->addr.bytes, y->addr.bytes, fz_len(x));
+}
+
+static bool fz_sorted(const struct nl_addr *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		int c = (int)v[i - 1].addr.family - (int)v[i].addr.family;
+
+		if (!c)
+			c = memcmp(v[i - 1].addr.bytes, v[i].addr.bytes, fz_len(&v[i]));
+		if (c > 0)
+			return false;
+	}
+	return true;
+}
+
+/* What nl_plan_compute must answer, read by brute force. */
+static int fz_expected(const struct nl_addr *want, size_t nw, const struct nl_addr *have, size_t nh)
+{
+	if (!fz_sorted(want, nw) || !fz_sorted(have, nh))
+		return -EINVAL;
+	for (size_t i = 0; i < nw; i++) {
+		size_t len = fz_len(&want[i]);
+
+		if (len == 0 || want[i].prefixlen > len * 8)
+			return -EINVAL;
+		for (size_t j = 0; j < i; j++)
+			if (fz_same_addr(&want[i], &want[j]) &&
+			    want[i].prefixlen != want[j].prefixlen)
+				return -EINVAL;
 	}
 	return 0;
 }
 
-static long fz_find(const void *ctx, const struct bgp_addr *a)
+/* Every field equal (not memcmp: padding). */
+static bool fz_in(const struct nl_addr *v, size_t n, const struct nl_addr *a)
 {
-	const struct fz_set *f = ctx;
-	size_t len = a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;
-	unsigned h = a->family;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].ifindex == a->ifindex && v[i].prefixlen == a->prefixlen &&
+		    v[i].scope == a->scope && v[i].flags == a->flags && fz_same_addr(&v[i], a))
+			return true;
+	return false;
+}
 
-	if (len == 0)
-		abort(); /* the planner looks up only IPv4/IPv6 */
-	for (size_t i = len; i < sizeof(a->bytes); i++)
-		if (a->bytes[i])
-			abort(); /* ... canonical */
-	switch (f->find_mode) {
-	case 1:
-		for (size_t i = 0; i < len; i++)
-			h = h * 31 + a->bytes[i];
-		return (long)(h % (f->n + 3)) - 2;
-	case 2:
-		return 0;
-	case 3:
-		if (a->family == AF_INET6)
-			return -1;
-		/* fall through */
-	default:
-		for (size_t i = 0; i < f->n; i++)
-			if (f->v[i].addr.family == a->family &&
-			    !memcmp(f->v[i].addr.bytes, a->bytes, len))
-				return (long)i;
-		return -1;
+/* A successful plan against the brute-force reading of want and have. */
+static void fz_check(const struct nl_plan *p, int ifindex, const struct nl_addr *want, size_t nw,
+                     const struct nl_addr *have, size_t nh)
+{
+	size_t n_conflict = 0, n_del = 0, n_add = 0;
+
+	for (size_t i = 0; i < p->n_conflict; i++)
+		if (p->conflict[i].ifindex == ifindex || !fz_in(have, nh, &p->conflict[i]))
+			abort();
+	for (size_t i = 0; i < p->n_del; i++)
+		if (p->del[i].ifindex != ifindex || p->del[i].scope != 0 ||
+		    !fz_in(have, nh, &p->del[i]))
+			abort();
+	for (size_t j = 0; j < nh; j++) {
+		const struct nl_addr *h = &have[j];
+		const struct nl_addr *w = NULL;
+		bool elsewhere = false;
+
+		for (size_t i = 0; i < nw && !w; i++)
+			w = fz_same_addr(&want[i], h) ? &want[i] : NULL;
+		for (size_t k = 0; k < nh; k++)
+			elsewhere |= have[k].ifindex != ifindex && fz_same_addr(&have[k], h);
+		bool conflict = h->ifindex != ifindex && w;
+		bool del = h->ifindex == ifindex && h->scope == 0 &&
+		           !(w && !elsewhere && w->prefixlen == h->prefixlen);
+
+		/* Listed as a conflict: exactly the wanted ones elsewhere.
+		 * Deleted: exactly our global ones not wanted as they are. */
+		if (conflict != fz_in(p->conflict, p->n_conflict, h) ||
+		    del != fz_in(p->del, p->n_del, h))
+			abort();
+		n_conflict += conflict;
+		n_del += del;
 	}
+	if (n_conflict != p->n_conflict || n_del != p->n_del)
+		abort();
+	for (size_t i = 0; i < p->n_add; i++) {
+		const struct nl_addr *a = &p->add[i];
+		size_t len = fz_len(a);
+
+		if (a->ifindex != ifindex || a->scope != 0 || len == 0 || a->prefixlen > len * 8)
+			abort();
+		for (size_t k = len; k < sizeof(a->addr.bytes); k++)
+			if (a->addr.bytes[k])
+				abort(); /* canonical */
+	}
+	/* Added: exactly the wanted ones nowhere else and not there. */
+	for (size_t i = 0; i < nw; i++) {
+		bool skip = false, added = false, first = true;
+
+		for (size_t k = 0; k < nh; k++)
+			skip |= fz_same_addr(&have[k], &want[i]) &&
+			        (have[k].ifindex != ifindex ||
+			         (have[k].scope == 0 && have[k].prefixlen == want[i].prefixlen));
+		for (size_t k = 0; k < p->n_add; k++)
+			added |= fz_same_addr(&p->add[k], &want[i]) &&
+			         p->add[k].prefixlen == want[i].prefixlen;
+		if (skip == added)
+			abort();
+		for (size_t k = 0; k < i; k++)
+			first &= !fz_same_addr(&want[k], &want[i]);
+		n_add += first && added; /* a duplicate entry is added once */
+	}
+	if (n_add != p->n_add)
+		abort();
 }
 
 static void plan(const struct seen *s, uint8_t flags)
 {
-	struct nl_addr want[MAX_ADDRS], a;
-	struct fz_set f = {.v = want, .find_mode = (flags >> 3) & 3};
-	struct nl_want_set set = {.get = fz_get, .find = fz_find, .ctx = &f};
+	struct nl_addr want[MAX_ADDRS], have[MAX_ADDRS];
 	struct nl_plan p;
-	size_t nw = 0, iter = 0, n_add = 0, from = 0; /* fed since the last start */
-	int ifindex, rc;
+	size_t nw = 0, nh = s->n;
+	int ifindex, rc, expect;
 
 	if (s->n == 0)
 		return;
@@ -150,61 +210,34 @@ static void plan(const struct seen *s, uint8_t flags)
 	/* want: every other address seen (or all); have: all of them */
 	for (size_t i = 0; i < s->n; i += (flags & 0x80) ? 1 : 2)
 		want[nw++] = s->a[i];
-	f.n = set.n = nw;
-	f.bad = (flags & 0x20) ? nw - 1 : nw;
-	nl_plan_init(&p);
-	rc = nl_plan_start(&p, ifindex, &set);
-	for (size_t i = 0; rc == 0 && i < s->n; i++) {
-		rc = nl_plan_feed(&p, &s->a[i]);
-		if (rc == 0 && (flags & 0x40) && i == s->n / 2) {
-			rc = nl_plan_start(&p, ifindex, &set);
-			from = i + 1;
-			if (rc == 0 && (p.n_del || p.n_conflict))
-				abort(); /* starting over forgets */
-		}
+	memcpy(have, s->a, nh * sizeof(*have));
+	if (flags & 0x20) {
+		struct nl_addr *b = &want[nw - 1];
+
+		if (b->addr.family == AF_INET6)
+			b->prefixlen = (uint8_t)(129 + b->prefixlen % 127);
+		else
+			b->addr.family = 0;
 	}
-	if (rc == 0)
-		rc = nl_plan_finish(&p);
-	if (rc != 0 && rc != -EINVAL)
+	if (!(flags & 0x08))
+		nl_addr_sort(want, nw);
+	if (!(flags & 0x10))
+		nl_addr_sort(have, nh);
+	nl_plan_init(&p);
+	if ((flags & 0x40) && nl_plan_compute(&p, ifindex, want, nw, have, nh / 2) == 0)
+		fz_check(&p, ifindex, want, nw, have, nh / 2);
+	expect = fz_expected(want, nw, have, nh);
+	rc = nl_plan_compute(&p, ifindex, want, nw, have, nh);
+	if (rc != expect && rc != -ENOMEM)
 		abort();
 	if (rc == 0 && (flags & 0x20))
 		abort(); /* a bad entry always fails the plan */
 	if (rc != 0) {
-		if (p.n_del || p.n_conflict || p.n_add || nl_plan_next_add(&p, &iter, &a) != 0)
+		if (p.n_del || p.n_conflict || p.n_add || p.add || p.del || p.conflict)
 			abort(); /* a failed plan is empty */
-		if (nl_plan_feed(&p, &s->a[0]) != rc || nl_plan_finish(&p) != rc)
-			abort(); /* and stays failed */
-		nl_plan_fini(&p);
-		return;
+	} else {
+		fz_check(&p, ifindex, want, nw, have, nh);
 	}
-	if (p.n_del > s->n || p.n_conflict > s->n || p.n_add > nw)
-		abort();
-	for (size_t i = 0; i < p.n_del; i++)
-		if (p.del[i].ifindex != ifindex || p.del[i].scope != 0)
-			abort();
-	for (size_t i = 0; i < p.n_conflict; i++)
-		if (p.conflict[i].ifindex == ifindex)
-			abort();
-	while ((rc = nl_plan_next_add(&p, &iter, &a)) == 1) {
-		size_t len = a.addr.family == AF_INET ? 4 : a.addr.family == AF_INET6 ? 16 : 0;
-
-		if (a.ifindex != ifindex || a.scope != 0 || len == 0 || a.prefixlen > len * 8)
-			abort();
-		/* With an honest set: never an address in conflict, nor one
-		 * that is there already. */
-		for (size_t i = from; f.find_mode == 0 && i < s->n; i++) {
-			const struct nl_addr *h = &s->a[i];
-
-			if (h->addr.family != a.addr.family ||
-			    memcmp(h->addr.bytes, a.addr.bytes, len))
-				continue;
-			if (h->ifindex != ifindex || (h->scope == 0 && h->prefixlen == a.prefixlen))
-				abort();
-		}
-		n_add++;
-	}
-	if (rc != 0 || n_add != p.n_add)
-		abort();
 	nl_plan_fini(&p);
 }
 

@@ -1,17 +1,18 @@
 /*
  * For the planner tests (test_netlink_plan*.c; include after cmocka.h):
- * addresses of the documentation ranges and a planner run over arrays.
+ * addresses of the documentation ranges and a planner run over arrays in
+ * any order.
  */
 #ifndef BERTH_TEST_NETLINK_PLAN_UTIL_H
 #define BERTH_TEST_NETLINK_PLAN_UTIL_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "netlink/nl.h"
-#include "test_netlink_want.h"
 
 #define OURS  5
 #define OTHER 2
@@ -56,19 +57,63 @@ static inline bool in(const struct nl_addr *v, size_t n, const struct nl_addr *x
 	return false;
 }
 
-#define ADD_CAP 64
+/* Sorts v by address only, entries of one address kept in the order
+ * given: the planner must decide the same whatever that order is (a dump
+ * lists interfaces in any order). */
+struct pos_addr {
+	struct nl_addr a;
+	size_t pos;
+};
 
-/* The plan of want against have, fed in order; its adds go to add[]
- * (ADD_CAP entries), checked against n_add. w must live as long as p. */
-static inline int plan(struct nl_plan *p, struct want_arr *w, const struct nl_addr *want, size_t nw,
-                       const struct nl_addr *have, size_t nh, struct nl_addr *add)
+static inline int pos_addr_cmp(const void *x, const void *y)
 {
-	int rc;
+	const struct pos_addr *a = x, *b = y;
+	size_t n = a->a.addr.family == AF_INET ? 4 : 16;
+	int c = (int)a->a.addr.family - (int)b->a.addr.family;
 
-	want_arr_init(w, want, nw);
-	rc = plan_run(p, OURS, &w->set, have, nh);
-	if (rc == 0)
-		assert_int_equal(plan_adds(p, add, ADD_CAP), p->n_add);
+	if (!c)
+		c = memcmp(a->a.addr.bytes, b->a.addr.bytes, n);
+	return c ? c : a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+static inline void sort_by_addr(struct nl_addr *v, size_t n)
+{
+	struct pos_addr *t = malloc((n ? n : 1) * sizeof(*t));
+
+	assert_non_null(t);
+	for (size_t i = 0; i < n; i++) {
+		t[i].a = v[i];
+		t[i].pos = i;
+	}
+	qsort(t, n, sizeof(*t), pos_addr_cmp);
+	for (size_t i = 0; i < n; i++)
+		v[i] = t[i].a;
+	free(t);
+}
+
+/* A copy of v[0..n) (free()), sorted by sort_by_addr. */
+static inline struct nl_addr *sorted_copy(const struct nl_addr *v, size_t n)
+{
+	struct nl_addr *c = malloc((n ? n : 1) * sizeof(*c));
+
+	assert_non_null(c);
+	if (n)
+		memcpy(c, v, n * sizeof(*c));
+	sort_by_addr(c, n);
+	return c;
+}
+
+/* The plan of want against have, both in any order: the planner gets
+ * copies sorted by address, have's entries of one address in the order
+ * given. */
+static inline int plan(struct nl_plan *p, const struct nl_addr *want, size_t nw,
+                       const struct nl_addr *have, size_t nh)
+{
+	struct nl_addr *w = sorted_copy(want, nw), *h = sorted_copy(have, nh);
+	int rc = nl_plan_compute(p, OURS, w, nw, h, nh);
+
+	free(w);
+	free(h);
 	return rc;
 }
 
