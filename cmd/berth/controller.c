@@ -26,7 +26,7 @@ static void controller_usage(FILE *f)
 	fprintf(f,
 	        "usage: berth controller [options]\n"
 	        "  --kubeconfig PATH        kubeconfig file (default: $KUBECONFIG, else the\n"
-	        "                           in-cluster service account)\n"
+	        "                           in-cluster service account, else ~/.kube/config)\n"
 	        "  --context NAME           kubeconfig context (default: current-context)\n"
 	        "  --lb-class NAME          spec.loadBalancerClass served (default %s)\n"
 	        "  --leader-elect           only the holder of a Lease acts (several replicas)\n"
@@ -45,29 +45,6 @@ static void controller_usage(FILE *f)
 	        "  --log-level LEVEL        error, warn, info (default) or debug\n"
 	        "SIGTERM or SIGINT releases the Lease and exits.\n",
 	        LB_DEFAULT_CLASS, CONTROLLER_LEASE_NAME, DEFAULT_METRICS);
-}
-
-static int load_config(const char *kubeconfig, const char *context, struct k8s_config *cfg)
-{
-	struct k8s_err err = {{0}};
-	const char *env = getenv("KUBECONFIG");
-	int rc;
-
-	if (kubeconfig || (env && env[0])) {
-		rc = k8s_kubeconfig_load(kubeconfig, context, false, cfg, &err);
-		if (rc)
-			fprintf(stderr, "berth controller: kubeconfig %s: %s\n",
-			        kubeconfig ? kubeconfig : env,
-			        err.msg[0] ? err.msg : strerror(-rc));
-		return rc;
-	}
-	rc = k8s_incluster_load(&(struct k8s_incluster){0}, cfg, &err);
-	if (rc)
-		fprintf(stderr,
-		        "berth controller: no --kubeconfig, no KUBECONFIG, and not in a cluster: "
-		        "%s\n",
-		        err.msg[0] ? err.msg : strerror(-rc));
-	return rc;
 }
 
 static int parse_seconds(const char *flag, const char *s, uint32_t *ms)
@@ -214,8 +191,18 @@ int cmd_controller(int argc, char **argv)
 		o.identity = identity;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (load_config(kubeconfig, context, &cfg) < 0)
-		return 1;
+	{
+		struct k8s_config_discover d = {.kubeconfig = kubeconfig, .context = context};
+		enum k8s_config_source src;
+		struct k8s_err kerr;
+
+		if (k8s_config_discover(&d, &cfg, &src, &kerr) < 0) {
+			fprintf(stderr, "berth controller: Kubernetes API: %s\n", kerr.msg);
+			return 1;
+		}
+		log_info("controller: API server %s (from %s)", cfg.server,
+		         k8s_config_source_name(src));
+	}
 	if (controller_new(loop, &cfg, &o, &c, err, sizeof(err)) < 0) {
 		fprintf(stderr, "berth controller: %s\n", err);
 		goto out;

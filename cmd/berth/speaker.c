@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "core/log.h"
+#include "k8s/config.h"
 #include "main.h"
 #include "obs/families.h"
 #include "obs/http.h"
@@ -29,8 +30,8 @@ static void speaker_usage(FILE *f)
 	       "  --node NAME              this node's name (matches BgpPeer nodeSelector\n"
 	       "                           through the Node object of that name, if any)\n"
 	       "  --kubeconfig PATH        cluster mode with this kubeconfig; without it and\n"
-	       "                           without --manifests: the in-cluster service account,\n"
-	       "                           else $KUBECONFIG or ~/.kube/config\n"
+	       "                           without --manifests: $KUBECONFIG, else the in-cluster\n"
+	       "                           service account, else ~/.kube/config\n"
 	       "  --manifests FILE...      manifest mode: YAML/JSON files with BgpConf, BgpPeer,\n"
 	       "                           Eip, Service, Node, EndpointSlice\n"
 	       "  --lb-interface NAME      put announced addresses on NAME (default kube-lb0 in\n"
@@ -238,6 +239,7 @@ int cmd_speaker(int argc, char **argv)
 	const char *level = "info", *kubeconfig = NULL, *lb_if = NULL, *metrics = NULL,
 	           *health = NULL;
 	struct speaker_cluster_opts co = {0};
+	struct k8s_config cfg = {0};
 	char why[256];
 	int rc = 1;
 	struct ev_loop *loop = EV_DEFAULT;
@@ -357,8 +359,18 @@ int cmd_speaker(int argc, char **argv)
 		goto out;
 	}
 	if (o.cluster) {
+		struct k8s_config_discover d = {.kubeconfig = kubeconfig};
+		enum k8s_config_source src;
+		struct k8s_err kerr;
+
+		if (k8s_config_discover(&d, &cfg, &src, &kerr) < 0) {
+			fprintf(stderr, "berth speaker: Kubernetes API: %s\n", kerr.msg);
+			goto out;
+		}
+		log_info("speaker: API server %s (from %s)", cfg.server,
+		         k8s_config_source_name(src));
 		co.node = o.node;
-		co.kubeconfig = kubeconfig;
+		co.cfg = &cfg;
 		co.metrics = c.reg;
 		if (speaker_cluster_new(loop, &co, &c.cluster, why, sizeof(why)) < 0) {
 			fprintf(stderr, "berth speaker: Kubernetes API: %s\n", why);
@@ -427,5 +439,6 @@ out:
 	speaker_free(c.sp);
 	speaker_cluster_free(c.cluster);
 	obs_registry_free(c.reg);
+	k8s_config_fini(&cfg);
 	return rc;
 }
