@@ -67,17 +67,12 @@ static void on_stopped(void *arg)
 	ev_break(arg, EVBREAK_ALL);
 }
 
-static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
+static void on_term(struct ev_loop *loop, int signum, void *arg)
 {
-	static bool again;
+	struct controller *c = arg;
 
-	if (again) {
-		ev_break(loop, EVBREAK_ALL);
-		return;
-	}
-	again = true;
-	log_info("signal %d: stopping", w->signum);
-	controller_shutdown(w->data, on_stopped, loop);
+	log_info("signal %d: stopping", signum);
+	controller_shutdown(c, on_stopped, loop);
 }
 
 int cmd_controller(int argc, char **argv)
@@ -106,7 +101,7 @@ int cmd_controller(int argc, char **argv)
 	struct k8s_config cfg = {0};
 	struct controller *c = NULL;
 	char identity[300], err[512];
-	ev_signal sig_term, sig_int;
+	struct cmd_stop sig;
 	int ch, rc = 1;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -214,14 +209,9 @@ int cmd_controller(int argc, char **argv)
 	}
 	log_info("controller %s started (identity %s, class %s, server %s)", BERTH_VERSION,
 	         o.identity, o.lb_class ? o.lb_class : LB_DEFAULT_CLASS, cfg.server);
-	ev_signal_init(&sig_term, on_term, SIGTERM);
-	ev_signal_init(&sig_int, on_term, SIGINT);
-	sig_term.data = sig_int.data = c;
-	ev_signal_start(loop, &sig_term);
-	ev_signal_start(loop, &sig_int);
+	cmd_stop_start(loop, &sig, on_term, c);
 	ev_run(loop, 0);
-	ev_signal_stop(loop, &sig_term);
-	ev_signal_stop(loop, &sig_int);
+	cmd_stop_fini(loop, &sig);
 	log_info("controller stopped");
 	rc = 0;
 out:

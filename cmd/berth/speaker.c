@@ -63,7 +63,7 @@ struct ctx {
 	ev_timer stop_timer;
 	ev_stat stats[MAX_MANIFESTS];
 	size_t n_stats;
-	bool stopping;
+	struct cmd_stop sig;
 };
 
 static void do_reload(struct ctx *c)
@@ -115,16 +115,11 @@ static void on_stop_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 }
 
-static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
+static void on_term(struct ev_loop *loop, int signum, void *arg)
 {
-	struct ctx *c = w->data;
+	struct ctx *c = arg;
 
-	if (c->stopping) {
-		ev_break(loop, EVBREAK_ALL);
-		return;
-	}
-	log_info("signal %d: withdrawing routes and closing sessions", w->signum);
-	c->stopping = true;
+	log_info("signal %d: withdrawing routes and closing sessions", signum);
 	for (size_t i = 0; i < c->n_stats; i++)
 		ev_stat_stop(loop, &c->stats[i]);
 	if (c->cluster)
@@ -179,7 +174,7 @@ static bool on_ready(char *reason, size_t len, void *arg)
 {
 	struct ctx *c = arg;
 
-	if (c->stopping) {
+	if (c->sig.stopping) {
 		snprintf(reason, len, "shutting down");
 		return false;
 	}
@@ -245,7 +240,7 @@ int cmd_speaker(int argc, char **argv)
 	struct ev_loop *loop = EV_DEFAULT;
 	struct cfg_error err;
 	struct ctx c = {0};
-	ev_signal sig_hup, sig_term, sig_int;
+	ev_signal sig_hup;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "n:m:h", opts, NULL)) != -1) {
@@ -423,14 +418,13 @@ int cmd_speaker(int argc, char **argv)
 	}
 	c.n_stats = o.n_manifests;
 	ev_signal_init(&sig_hup, on_hup, SIGHUP);
-	ev_signal_init(&sig_term, on_term, SIGTERM);
-	ev_signal_init(&sig_int, on_term, SIGINT);
-	sig_hup.data = sig_term.data = sig_int.data = &c;
+	sig_hup.data = &c;
 	ev_signal_start(loop, &sig_hup);
-	ev_signal_start(loop, &sig_term);
-	ev_signal_start(loop, &sig_int);
+	cmd_stop_start(loop, &c.sig, on_term, &c);
 
 	ev_run(loop, 0);
+	cmd_stop_fini(loop, &c.sig);
+	ev_signal_stop(loop, &sig_hup);
 	log_info("speaker stopped");
 	rc = 0;
 out:
