@@ -383,7 +383,7 @@ void controller_free(struct controller *c)
 
 uint16_t controller_metrics_port(const struct controller *c)
 {
-	return c->http ? obs_http_port(c->http) : 0;
+	return c->srv.metrics ? obs_http_port(c->srv.metrics) : 0;
 }
 
 bool controller_active(const struct controller *c)

@@ -63,8 +63,7 @@ struct controller {
 	struct k8s_elector *elector; /* NULL without --leader-elect */
 	struct k8s_recorder *rec;
 	struct obs_registry *reg;
-	struct obs_http *http;
-	struct obs_http *probes; /* /healthz and /readyz only (obs/http.h) */
+	struct obs_http_pair srv; /* metrics, and probes alone (obs/http.h) */
 
 	char *lb_class;
 	char *identity;
