@@ -317,6 +317,7 @@ int cmd_speaker(int argc, char **argv)
 		co.node = o.node;
 		co.cfg = &cfg;
 		co.metrics = speaker_obs_registry(c.obs);
+		co.served = speaker_obs_served(c.obs);
 		if (speaker_cluster_new(loop, &co, &c.cluster, why, sizeof(why)) < 0) {
 			fprintf(stderr, "berth speaker: Kubernetes API: %s\n", why);
 			goto out;

@@ -90,6 +90,9 @@ struct controller {
 	void *stop_arg;
 	ev_timer stop_timer;
 
+	/* Resources the server does not serve (k8s/served.h), for /readyz. */
+	struct k8s_served served;
+
 	/* Last informer stats turned into counters. */
 	struct k8s_informer_stats seen[CTL_INF_N];
 };

@@ -101,6 +101,8 @@ static bool ready_cb(char *reason, size_t len, void *arg)
 		snprintf(reason, len, "stopping");
 		return false;
 	}
+	if (!k8s_served_ok(&c->served, reason, len))
+		return false;
 	for (int i = 0; i < CTL_INF_N; i++) {
 		if (!k8s_informer_synced(c->inf[i])) {
 			snprintf(reason, len, "%s not synced yet", ctl_inf_res[i]->resource);

@@ -27,6 +27,7 @@ struct speaker_cluster {
 	struct k8s_informer_stats seen[N_INF]; /* what the metrics already counted */
 	struct speaker *sp;                    /* borrowed */
 	struct obs_registry *reg;              /* borrowed, may be NULL */
+	struct k8s_served *served;             /* borrowed, may be NULL */
 	ev_timer debounce, status;
 	double debounce_s;
 	json_t *dirty;   /* owned: BgpPeer name -> true, status to look at */
@@ -517,6 +518,7 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
 		return -ENOMEM;
 	c->loop = loop;
 	c->reg = o->metrics;
+	c->served = o->served;
 	snprintf(c->node, sizeof(c->node), "%s", o->node);
 	c->debounce_s = (o->debounce_ms ? o->debounce_ms : 5) / 1000.0;
 	ev_timer_init(&c->debounce, on_debounce, c->debounce_s, 0.0);
@@ -581,6 +583,7 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 		                              : check_obj,
 		    .transform = i == INF_NODE ? trim_node : NULL,
 		    .drop_status = i == INF_CONF || i == INF_PEER || i == INF_EIP,
+		    .served = c->served,
 		    .arg = c,
 		};
 

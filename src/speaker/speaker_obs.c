@@ -20,6 +20,7 @@ struct speaker_obs {
 	const char *metrics, *health;    /* borrowed: the flags */
 	struct speaker *sp;              /* borrowed */
 	struct speaker_cluster *cluster; /* borrowed, NULL in manifest mode */
+	struct k8s_served served;
 	bool stopping;
 };
 
@@ -69,6 +70,8 @@ static bool ready_cb(char *reason, size_t len, void *arg)
 		snprintf(reason, len, "shutting down");
 		return false;
 	}
+	if (so->cluster && !k8s_served_ok(&so->served, reason, len))
+		return false;
 	if (so->cluster)
 		return speaker_cluster_ready(so->cluster, reason, len);
 	return true; /* manifest mode: speaker_new loaded them */
@@ -87,6 +90,7 @@ int speaker_obs_new(struct ev_loop *loop, const struct speaker_obs_opts *o,
 		return -ENOMEM;
 	}
 	so->loop = loop;
+	k8s_served_init(&so->served);
 	so->metrics = o->metrics_address;
 	so->health = o->health_address;
 	*out = so;
@@ -96,6 +100,11 @@ int speaker_obs_new(struct ev_loop *loop, const struct speaker_obs_opts *o,
 struct obs_registry *speaker_obs_registry(struct speaker_obs *so)
 {
 	return so->reg;
+}
+
+struct k8s_served *speaker_obs_served(struct speaker_obs *so)
+{
+	return &so->served;
 }
 
 int speaker_obs_start(struct speaker_obs *so, struct speaker *sp, struct speaker_cluster *cluster,

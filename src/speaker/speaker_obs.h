@@ -9,7 +9,8 @@
  *
  * Ready: in manifest mode once started (speaker_new loaded them); in
  * cluster mode once every informer synced and the first configuration
- * was applied (speaker_cluster_ready); never after speaker_obs_stopping.
+ * was applied (speaker_cluster_ready), and not while a resource it lists
+ * is not served (k8s/served.h); never after speaker_obs_stopping.
  */
 #ifndef BERTH_SPEAKER_OBS_H
 #define BERTH_SPEAKER_OBS_H
@@ -17,6 +18,7 @@
 #include <ev.h>
 #include <stddef.h>
 
+#include "k8s/served.h"
 #include "obs/metrics.h"
 #include "speaker/cluster.h"
 #include "speaker/speaker.h"
@@ -36,6 +38,9 @@ int speaker_obs_new(struct ev_loop *loop, const struct speaker_obs_opts *o,
                     struct speaker_obs **out, char *err, size_t errlen);
 /* The registry (owned by so) for speaker_cluster_opts.metrics. */
 struct obs_registry *speaker_obs_registry(struct speaker_obs *so);
+/* The tracker of resources the API server does not serve (owned by so),
+ * for speaker_cluster_opts.served: /readyz gives its reason. */
+struct k8s_served *speaker_obs_served(struct speaker_obs *so);
 /* Starts the servers. sp and cluster (NULL in manifest mode): borrowed,
  * read by the servers' callbacks, which run only from the loop: once the
  * loop no longer runs they may go before so (whose registry the
