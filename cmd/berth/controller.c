@@ -26,7 +26,7 @@ static void controller_usage(FILE *f)
 	fprintf(f,
 	        "usage: berth controller [options]\n"
 	        "  --kubeconfig PATH        kubeconfig file (default: $KUBECONFIG, else the\n"
-	        "                           in-cluster service account)\n"
+	        "                           in-cluster service account, else ~/.kube/config)\n"
 	        "  --context NAME           kubeconfig context (default: current-context)\n"
 	        "  --lb-class NAME          spec.loadBalancerClass served (default %s)\n"
 	        "  --leader-elect           only the holder of a Lease acts (several replicas)\n"
@@ -45,29 +45,6 @@ static void controller_usage(FILE *f)
 	        "  --log-level LEVEL        error, warn, info (default) or debug\n"
 	        "SIGTERM or SIGINT releases the Lease and exits.\n",
 	        LB_DEFAULT_CLASS, CONTROLLER_LEASE_NAME, DEFAULT_METRICS);
-}
-
-static int load_config(const char *kubeconfig, const char *context, struct k8s_config *cfg)
-{
-	struct k8s_err err = {{0}};
-	const char *env = getenv("KUBECONFIG");
-	int rc;
-
-	if (kubeconfig || (env && env[0])) {
-		rc = k8s_kubeconfig_load(kubeconfig, context, false, cfg, &err);
-		if (rc)
-			fprintf(stderr, "berth controller: kubeconfig %s: %s\n",
-			        kubeconfig ? kubeconfig : env,
-			        err.msg[0] ? err.msg : strerror(-rc));
-		return rc;
-	}
-	rc = k8s_incluster_load(&(struct k8s_incluster){0}, cfg, &err);
-	if (rc)
-		fprintf(stderr,
-		        "berth controller: no --kubeconfig, no KUBECONFIG, and not in a cluster: "
-		        "%s\n",
-		        err.msg[0] ? err.msg : strerror(-rc));
-	return rc;
 }
 
 static int parse_seconds(const char *flag, const char *s, uint32_t *ms)
@@ -90,17 +67,12 @@ static void on_stopped(void *arg)
 	ev_break(arg, EVBREAK_ALL);
 }
 
-static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
+static void on_term(struct ev_loop *loop, int signum, void *arg)
 {
-	static bool again;
+	struct controller *c = arg;
 
-	if (again) {
-		ev_break(loop, EVBREAK_ALL);
-		return;
-	}
-	again = true;
-	log_info("signal %d: stopping", w->signum);
-	controller_shutdown(w->data, on_stopped, loop);
+	log_info("signal %d: stopping", signum);
+	controller_shutdown(c, on_stopped, loop);
 }
 
 int cmd_controller(int argc, char **argv)
@@ -129,7 +101,7 @@ int cmd_controller(int argc, char **argv)
 	struct k8s_config cfg = {0};
 	struct controller *c = NULL;
 	char identity[300], err[512];
-	ev_signal sig_term, sig_int;
+	struct cmd_stop sig;
 	int ch, rc = 1;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -214,8 +186,18 @@ int cmd_controller(int argc, char **argv)
 		o.identity = identity;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (load_config(kubeconfig, context, &cfg) < 0)
-		return 1;
+	{
+		struct k8s_config_discover d = {.kubeconfig = kubeconfig, .context = context};
+		enum k8s_config_source src;
+		struct k8s_err kerr;
+
+		if (k8s_config_discover(&d, &cfg, &src, &kerr) < 0) {
+			fprintf(stderr, "berth controller: Kubernetes API: %s\n", kerr.msg);
+			return 1;
+		}
+		log_info("controller: API server %s (from %s)", cfg.server,
+		         k8s_config_source_name(src));
+	}
 	if (controller_new(loop, &cfg, &o, &c, err, sizeof(err)) < 0) {
 		fprintf(stderr, "berth controller: %s\n", err);
 		goto out;
@@ -227,14 +209,9 @@ int cmd_controller(int argc, char **argv)
 	}
 	log_info("controller %s started (identity %s, class %s, server %s)", BERTH_VERSION,
 	         o.identity, o.lb_class ? o.lb_class : LB_DEFAULT_CLASS, cfg.server);
-	ev_signal_init(&sig_term, on_term, SIGTERM);
-	ev_signal_init(&sig_int, on_term, SIGINT);
-	sig_term.data = sig_int.data = c;
-	ev_signal_start(loop, &sig_term);
-	ev_signal_start(loop, &sig_int);
+	cmd_stop_start(loop, &sig, on_term, c);
 	ev_run(loop, 0);
-	ev_signal_stop(loop, &sig_term);
-	ev_signal_stop(loop, &sig_int);
+	cmd_stop_fini(loop, &sig);
 	log_info("controller stopped");
 	rc = 0;
 out:

@@ -17,6 +17,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: berth <command> [options]\n"
 	           "commands:\n"
+	           "  controller  give Services of type LoadBalancer addresses from Eip pools\n"
 	           "  speaker     announce service addresses over BGP\n"
 	           "  version     print the version\n"
 	           "Run 'berth <command> --help' for the command's options.\n");

@@ -1,6 +1,8 @@
 /*
  * berth speaker: announces service addresses of this node over BGP.
- * Flags and process wiring only; the work is in src/speaker.
+ * Flags and process wiring only; the work is in src/speaker (the daemon's
+ * metrics and probes in speaker_obs.c, as the controller's in
+ * src/controller/controller_obs.c).
  */
 #include <errno.h>
 #include <ev.h>
@@ -13,11 +15,11 @@
 #include <sys/socket.h>
 
 #include "core/log.h"
+#include "k8s/config.h"
 #include "main.h"
-#include "obs/families.h"
-#include "obs/http.h"
 #include "speaker/cluster.h"
 #include "speaker/speaker.h"
+#include "speaker/speaker_obs.h"
 
 #define MAX_MANIFESTS 64
 
@@ -29,8 +31,8 @@ static void speaker_usage(FILE *f)
 	       "  --node NAME              this node's name (matches BgpPeer nodeSelector\n"
 	       "                           through the Node object of that name, if any)\n"
 	       "  --kubeconfig PATH        cluster mode with this kubeconfig; without it and\n"
-	       "                           without --manifests: the in-cluster service account,\n"
-	       "                           else $KUBECONFIG or ~/.kube/config\n"
+	       "                           without --manifests: $KUBECONFIG, else the in-cluster\n"
+	       "                           service account, else ~/.kube/config\n"
 	       "  --manifests FILE...      manifest mode: YAML/JSON files with BgpConf, BgpPeer,\n"
 	       "                           Eip, Service, Node, EndpointSlice\n"
 	       "  --lb-interface NAME      put announced addresses on NAME (default kube-lb0 in\n"
@@ -55,14 +57,12 @@ static void speaker_usage(FILE *f)
 struct ctx {
 	struct speaker *sp;
 	struct speaker_cluster *cluster; /* NULL in manifest mode */
-	struct obs_registry *reg;
-	struct obs_http *http;   /* --metrics-address, or NULL */
-	struct obs_http *probes; /* --health-address, or NULL */
+	struct speaker_obs *obs;
 	ev_timer reload_timer;
 	ev_timer stop_timer;
 	ev_stat stats[MAX_MANIFESTS];
 	size_t n_stats;
-	bool stopping;
+	struct cmd_stop sig;
 };
 
 static void do_reload(struct ctx *c)
@@ -119,16 +119,12 @@ static void on_stop_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 }
 
-static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
+static void on_term(struct ev_loop *loop, int signum, void *arg)
 {
-	struct ctx *c = w->data;
+	struct ctx *c = arg;
 
-	if (c->stopping) {
-		ev_break(loop, EVBREAK_ALL);
-		return;
-	}
-	log_info("signal %d: withdrawing routes and closing sessions", w->signum);
-	c->stopping = true;
+	log_info("signal %d: withdrawing routes and closing sessions", signum);
+	speaker_obs_stopping(c->obs);
 	for (size_t i = 0; i < c->n_stats; i++)
 		ev_stat_stop(loop, &c->stats[i]);
 	if (c->cluster)
@@ -137,59 +133,6 @@ static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_timer_init(&c->stop_timer, on_stop_timer, 0.0, 0.05);
 	c->stop_timer.data = c;
 	ev_timer_start(loop, &c->stop_timer);
-}
-
-/* ---- /metrics and /readyz ---- */
-
-static void peer_metrics(const char *peer, const struct bgp_peer *p, void *arg)
-{
-	struct obs_registry *r = arg;
-	struct bgp_peer_stats st;
-
-	bgp_peer_get_stats(p, &st);
-	obs_bgp_session_state_set(r, peer, bgp_fsm_state_name(st.state));
-	obs_gauge_set(r, OBS_BGP_PREFIXES_ANNOUNCED, OBS_LV(peer, "ipv4"),
-	              (double)st.announced[BGP_AF_IPV4]);
-	obs_gauge_set(r, OBS_BGP_PREFIXES_ANNOUNCED, OBS_LV(peer, "ipv6"),
-	              (double)st.announced[BGP_AF_IPV6]);
-	obs_gauge_set(r, OBS_BGP_PREFIXES_RECEIVED, OBS_LV(peer, "ipv4"),
-	              (double)st.received[BGP_AF_IPV4]);
-	obs_gauge_set(r, OBS_BGP_PREFIXES_RECEIVED, OBS_LV(peer, "ipv6"),
-	              (double)st.received[BGP_AF_IPV6]);
-	obs_counter_add(r, OBS_BGP_UPDATES_SENT, OBS_LV(peer), (double)st.updates_out);
-	obs_counter_add(r, OBS_BGP_MALFORMED_UPDATES, OBS_LV(peer), (double)st.malformed_updates);
-}
-
-static int on_metrics(struct buf *out, void *arg)
-{
-	struct ctx *c = arg;
-
-	/* The peers' counters are totals: rebuild those families from them,
-	 * which also drops peers that went away. */
-	obs_family_reset(c->reg, OBS_BGP_SESSIONS_UP);
-	obs_family_reset(c->reg, OBS_BGP_SESSION_STATE);
-	obs_family_reset(c->reg, OBS_BGP_PREFIXES_ANNOUNCED);
-	obs_family_reset(c->reg, OBS_BGP_PREFIXES_RECEIVED);
-	obs_family_reset(c->reg, OBS_BGP_UPDATES_SENT);
-	obs_family_reset(c->reg, OBS_BGP_MALFORMED_UPDATES);
-	speaker_foreach_peer(c->sp, peer_metrics, c->reg);
-	obs_http_report(c->reg, c->http, c->probes);
-	if (c->cluster)
-		speaker_cluster_metrics(c->cluster);
-	return obs_render(c->reg, out);
-}
-
-static bool on_ready(char *reason, size_t len, void *arg)
-{
-	struct ctx *c = arg;
-
-	if (c->stopping) {
-		snprintf(reason, len, "shutting down");
-		return false;
-	}
-	if (c->cluster)
-		return speaker_cluster_ready(c->cluster, reason, len);
-	return true; /* manifest mode: speaker_new loaded them */
 }
 
 static int parse_synthetic(const char *arg, struct speaker_opts *o)
@@ -243,12 +186,13 @@ int cmd_speaker(int argc, char **argv)
 	const char *level = "info", *kubeconfig = NULL, *lb_if = NULL, *metrics = NULL,
 	           *health = NULL;
 	struct speaker_cluster_opts co = {0};
+	struct k8s_config cfg = {0};
 	char why[256];
 	int rc = 1;
 	struct ev_loop *loop = EV_DEFAULT;
 	struct cfg_error err;
 	struct ctx c = {0};
-	ev_signal sig_hup, sig_term, sig_int;
+	ev_signal sig_hup;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "n:m:h", opts, NULL)) != -1) {
@@ -356,15 +300,29 @@ int cmd_speaker(int argc, char **argv)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 
-	c.reg = obs_registry_new(0);
-	if (!c.reg || obs_register_berth(c.reg, BERTH_VERSION) < 0) {
-		fprintf(stderr, "berth speaker: out of memory\n");
+	if (speaker_obs_new(loop,
+	                    &(struct speaker_obs_opts){.metrics_address = metrics,
+	                                               .health_address = health,
+	                                               .version = BERTH_VERSION},
+	                    &c.obs, why, sizeof(why)) < 0) {
+		fprintf(stderr, "berth speaker: %s\n", why);
 		goto out;
 	}
 	if (o.cluster) {
+		struct k8s_config_discover d = {.kubeconfig = kubeconfig};
+		enum k8s_config_source src;
+		struct k8s_err kerr;
+
+		if (k8s_config_discover(&d, &cfg, &src, &kerr) < 0) {
+			fprintf(stderr, "berth speaker: Kubernetes API: %s\n", kerr.msg);
+			goto out;
+		}
+		log_info("speaker: API server %s (from %s)", cfg.server,
+		         k8s_config_source_name(src));
 		co.node = o.node;
-		co.kubeconfig = kubeconfig;
-		co.metrics = c.reg;
+		co.cfg = &cfg;
+		co.metrics = speaker_obs_registry(c.obs);
+		co.served = speaker_obs_served(c.obs);
 		if (speaker_cluster_new(loop, &co, &c.cluster, why, sizeof(why)) < 0) {
 			fprintf(stderr, "berth speaker: Kubernetes API: %s\n", why);
 			goto out;
@@ -381,26 +339,9 @@ int cmd_speaker(int argc, char **argv)
 	}
 	if (c.cluster && speaker_cluster_start(c.cluster, c.sp) < 0)
 		goto out;
-	/* Two servers: the liveness probe gets one of its own, which no
-	 * scraper or client of the metrics port competes with (obs/http.h). */
-	if (metrics) {
-		static const struct obs_http_cbs cbs = {on_metrics, on_ready};
-
-		c.http = obs_http_start(loop, metrics, &cbs, &c, NULL, why, sizeof(why));
-		if (!c.http) {
-			fprintf(stderr, "berth speaker: --metrics-address %s: %s\n", metrics, why);
-			goto out;
-		}
-	}
-	if (health) {
-		static const struct obs_http_cbs cbs = {NULL, on_ready};
-		static const struct obs_http_opts probes = {.probes_only = true};
-
-		c.probes = obs_http_start(loop, health, &cbs, &c, &probes, why, sizeof(why));
-		if (!c.probes) {
-			fprintf(stderr, "berth speaker: --health-address %s: %s\n", health, why);
-			goto out;
-		}
+	if (speaker_obs_start(c.obs, c.sp, c.cluster, why, sizeof(why)) < 0) {
+		fprintf(stderr, "berth speaker: %s\n", why);
+		goto out;
 	}
 	if (o.cluster)
 		log_info("speaker started on node %s from the Kubernetes API", o.node);
@@ -416,21 +357,20 @@ int cmd_speaker(int argc, char **argv)
 	}
 	c.n_stats = o.n_manifests;
 	ev_signal_init(&sig_hup, on_hup, SIGHUP);
-	ev_signal_init(&sig_term, on_term, SIGTERM);
-	ev_signal_init(&sig_int, on_term, SIGINT);
-	sig_hup.data = sig_term.data = sig_int.data = &c;
+	sig_hup.data = &c;
 	ev_signal_start(loop, &sig_hup);
-	ev_signal_start(loop, &sig_term);
-	ev_signal_start(loop, &sig_int);
+	cmd_stop_start(loop, &c.sig, on_term, &c);
 
 	ev_run(loop, 0);
+	cmd_stop_fini(loop, &c.sig);
+	ev_signal_stop(loop, &sig_hup);
 	log_info("speaker stopped");
 	rc = 0;
 out:
-	obs_http_stop(c.probes);
-	obs_http_stop(c.http);
+	/* The registry last: the speaker's hooks write to it until freed. */
 	speaker_free(c.sp);
 	speaker_cluster_free(c.cluster);
-	obs_registry_free(c.reg);
+	speaker_obs_free(c.obs);
+	k8s_config_fini(&cfg);
 	return rc;
 }

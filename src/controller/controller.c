@@ -66,6 +66,7 @@ static int make_informer(struct controller *c, enum ctl_inf i)
 	    .on_update = inf_update,
 	    .on_delete = inf_delete,
 	    .on_synced = inf_synced,
+	    .served = &c->served,
 	    .arg = &c->inf_arg[i],
 	};
 
@@ -271,6 +272,7 @@ int controller_new(struct ev_loop *loop, const struct k8s_config *cfg,
 	}
 	c->loop = loop;
 	c->o = *o;
+	k8s_served_init(&c->served);
 	if (!c->o.max_inflight)
 		c->o.max_inflight = DEFAULT_INFLIGHT;
 	ev_init(&c->stop_timer, stop_cb);
@@ -383,7 +385,7 @@ void controller_free(struct controller *c)
 
 uint16_t controller_metrics_port(const struct controller *c)
 {
-	return c->http ? obs_http_port(c->http) : 0;
+	return c->srv.metrics ? obs_http_port(c->srv.metrics) : 0;
 }
 
 bool controller_active(const struct controller *c)

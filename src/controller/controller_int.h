@@ -63,8 +63,7 @@ struct controller {
 	struct k8s_elector *elector; /* NULL without --leader-elect */
 	struct k8s_recorder *rec;
 	struct obs_registry *reg;
-	struct obs_http *http;
-	struct obs_http *probes; /* /healthz and /readyz only (obs/http.h) */
+	struct obs_http_pair srv; /* metrics, and probes alone (obs/http.h) */
 
 	char *lb_class;
 	char *identity;
@@ -90,6 +89,9 @@ struct controller {
 	void (*stop_done)(void *arg);
 	void *stop_arg;
 	ev_timer stop_timer;
+
+	/* Resources the server does not serve (k8s/served.h), for /readyz. */
+	struct k8s_served served;
 
 	/* Last informer stats turned into counters. */
 	struct k8s_informer_stats seen[CTL_INF_N];

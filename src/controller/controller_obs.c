@@ -84,7 +84,7 @@ static int metrics_cb(struct buf *out, void *arg)
 	struct controller *c = arg;
 
 	obs_gauge_set(c->reg, OBS_IS_LEADER, NULL, c->active ? 1 : 0);
-	obs_http_report(c->reg, c->http, c->probes);
+	obs_http_report(c->reg, c->srv.metrics, c->srv.probes);
 	refresh_pools(c);
 	refresh_informers(c);
 	return obs_render(c->reg, out);
@@ -101,6 +101,8 @@ static bool ready_cb(char *reason, size_t len, void *arg)
 		snprintf(reason, len, "stopping");
 		return false;
 	}
+	if (!k8s_served_ok(&c->served, reason, len))
+		return false;
 	for (int i = 0; i < CTL_INF_N; i++) {
 		if (!k8s_informer_synced(c->inf[i])) {
 			snprintf(reason, len, "%s not synced yet", ctl_inf_res[i]->resource);
@@ -114,32 +116,9 @@ static bool ready_cb(char *reason, size_t len, void *arg)
 	return true;
 }
 
-/* One server on addr unless it is NULL or "none"; err names the flag. */
-static int serve(struct controller *c, const char *flag, const char *addr,
-                 const struct obs_http_cbs *cbs, const struct obs_http_opts *o,
-                 struct obs_http **out, char *err, size_t errlen)
-{
-	char why[256];
-
-	if (!addr || !strcmp(addr, "none"))
-		return 0;
-	*out = obs_http_start(c->loop, addr, cbs, c, o, why, sizeof(why));
-	if (!*out) {
-		snprintf(err, errlen, "%s %s: %s", flag, addr, why);
-		return -EINVAL;
-	}
-	log_info("controller: %s on %s (port %u)",
-	         o && o->probes_only ? "probes (/healthz, /readyz)"
-	                             : "metrics, /healthz and /readyz",
-	         addr, (unsigned)obs_http_port(*out));
-	return 0;
-}
-
 int ctl_obs_init(struct controller *c, char *err, size_t errlen)
 {
 	static const struct obs_http_cbs cbs = {.metrics = metrics_cb, .ready = ready_cb};
-	static const struct obs_http_cbs probe_cbs = {.ready = ready_cb};
-	static const struct obs_http_opts probe_opts = {.probes_only = true};
 	int rc;
 
 	if (!(c->reg = obs_registry_new(0))) {
@@ -154,21 +133,13 @@ int ctl_obs_init(struct controller *c, char *err, size_t errlen)
 		return rc;
 	}
 	obs_gauge_set(c->reg, OBS_IS_LEADER, NULL, 0);
-	/* The liveness probe gets a server of its own, which no scraper or
-	 * other client of the metrics port competes with (obs/http.h). */
-	rc = serve(c, "--metrics-address", c->o.metrics_address, &cbs, NULL, &c->http, err, errlen);
-	if (!rc)
-		rc = serve(c, "--health-address", c->o.health_address, &probe_cbs, &probe_opts,
-		           &c->probes, err, errlen);
-	return rc;
+	return obs_http_pair_start(&c->srv, c->loop, "controller", c->o.metrics_address,
+	                           c->o.health_address, &cbs, c, err, errlen);
 }
 
 void ctl_obs_fini(struct controller *c)
 {
-	obs_http_stop(c->probes);
-	c->probes = NULL;
-	obs_http_stop(c->http);
-	c->http = NULL;
+	obs_http_pair_stop(&c->srv);
 	obs_registry_free(c->reg);
 	c->reg = NULL;
 }

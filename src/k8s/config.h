@@ -3,8 +3,9 @@
  * (client-go's clientcmd semantics) and the in-cluster service account.
  *
  * k8s_kubeconfig_merge / _decode / _parse and k8s_b64_decode are pure;
- * k8s_kubeconfig_load, k8s_incluster_load and k8s_read_file read files
- * and the environment.
+ * k8s_kubeconfig_load, k8s_incluster_load, k8s_config_discover (the one
+ * order both daemons look in) and k8s_read_file read files and the
+ * environment.
  *
  * Ownership: every pointer in struct k8s_config is owned by it and freed
  * by k8s_config_fini, which leaves it zeroed. Loaders zero *out first and
@@ -93,6 +94,40 @@ struct k8s_incluster {
  * are unset (not in a cluster) or the token cannot be read. The token
  * file stays the credential (bound tokens rotate; the client re-reads). */
 int k8s_incluster_load(const struct k8s_incluster *p, struct k8s_config *out, struct k8s_err *err);
+
+/*
+ * Where a daemon finds its API server. Both berth daemons use this one
+ * order, controller-runtime's (sigs.k8s.io/controller-runtime/pkg/client/
+ * config, GetConfig), the first that applies wins:
+ *   1. the --kubeconfig flag (d->kubeconfig), when given;
+ *   2. $KUBECONFIG, when set (a ':'-separated list, clientcmd's merge);
+ *   3. in-cluster: $KUBERNETES_SERVICE_HOST and _PORT with the service
+ *      account's token (d->root K8S_SA_DIR "/token");
+ *   4. ~/.kube/config ($HOME, else the user's home directory).
+ * A kubeconfig named by 1 or 2 that fails is the answer (no fallback: the
+ * operator asked for it). In-cluster is tried when the service variables
+ * are set; if it fails, ~/.kube/config is tried, and if that fails too
+ * the error names both. context applies to 1, 2 and 4.
+ */
+enum k8s_config_source {
+	K8S_CONFIG_FLAG = 0, /* --kubeconfig */
+	K8S_CONFIG_ENV,      /* $KUBECONFIG */
+	K8S_CONFIG_INCLUSTER,
+	K8S_CONFIG_HOME, /* ~/.kube/config */
+};
+
+struct k8s_config_discover {
+	const char *kubeconfig; /* borrowed; NULL or "": not given */
+	const char *context;    /* borrowed; NULL: current-context */
+	const char *root;       /* borrowed; prefix of K8S_SA_DIR (tests); NULL: "" */
+};
+
+/* Returns 0 with *out filled and *src (may be NULL) saying which step
+ * gave it, or a negative errno with err saying why. */
+int k8s_config_discover(const struct k8s_config_discover *d, struct k8s_config *out,
+                        enum k8s_config_source *src, struct k8s_err *err);
+/* "--kubeconfig", "$KUBECONFIG", "in-cluster", "~/.kube/config" (static). */
+const char *k8s_config_source_name(enum k8s_config_source s);
 
 /* Whole file into a NUL-terminated owned buffer (*out, *len); at most max
  * bytes (-EFBIG above). Returns 0 or a negative errno. */

@@ -1,11 +1,13 @@
 /*
  * Reading kubeconfig files and the in-cluster service account: the small
- * I/O around the pure kubeconfig decoder.
+ * I/O around the pure kubeconfig decoder, and the one order in which both
+ * daemons look for their API server (k8s_config_discover).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,6 +240,110 @@ out:
 	if (rc) {
 		fail(err, rc, "out of memory");
 		k8s_config_fini(out);
+	}
+	return rc;
+}
+
+/* ---- discovery: the one order both daemons use (config.h) ---- */
+
+const char *k8s_config_source_name(enum k8s_config_source s)
+{
+	static const char *const names[] = {
+	    [K8S_CONFIG_FLAG] = "--kubeconfig",
+	    [K8S_CONFIG_ENV] = "$KUBECONFIG",
+	    [K8S_CONFIG_INCLUSTER] = "in-cluster",
+	    [K8S_CONFIG_HOME] = "~/.kube/config",
+	};
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+/* As client-go's homedir.HomeDir on Linux: $HOME, else the passwd entry. */
+static int home_kubeconfig(char *buf, size_t size)
+{
+	const char *home = getenv("HOME");
+	struct passwd pw, *res = NULL;
+	char pwbuf[1024];
+
+	if ((!home || !home[0]) && getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0 &&
+	    res)
+		home = res->pw_dir;
+	if (!home || !home[0])
+		return -ENOENT;
+	if ((size_t)snprintf(buf, size, "%s/.kube/config", home) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int discover_incluster(const char *root, struct k8s_config *out, struct k8s_err *err)
+{
+	char tok[PATH_MAX], ca[PATH_MAX], ns[PATH_MAX];
+	struct k8s_incluster ic = {.token_file = tok, .ca_file = ca, .ns_file = ns};
+
+	if (!root)
+		root = "";
+	if ((size_t)snprintf(tok, sizeof(tok), "%s" K8S_SA_DIR "/token", root) >= sizeof(tok) ||
+	    (size_t)snprintf(ca, sizeof(ca), "%s" K8S_SA_DIR "/ca.crt", root) >= sizeof(ca) ||
+	    (size_t)snprintf(ns, sizeof(ns), "%s" K8S_SA_DIR "/namespace", root) >= sizeof(ns))
+		return fail(err, -ENAMETOOLONG, "service account directory: name too long");
+	return k8s_incluster_load(&ic, out, err);
+}
+
+int k8s_config_discover(const struct k8s_config_discover *d, struct k8s_config *out,
+                        enum k8s_config_source *src, struct k8s_err *err)
+{
+	const char *env = getenv("KUBECONFIG"), *host = getenv("KUBERNETES_SERVICE_HOST"),
+	           *port = getenv("KUBERNETES_SERVICE_PORT");
+	enum k8s_config_source dummy;
+	char home[PATH_MAX], ic_why[K8S_ERR_MAX] = "";
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	err->msg[0] = '\0';
+	if (!src)
+		src = &dummy;
+	if (d->kubeconfig && d->kubeconfig[0]) {
+		*src = K8S_CONFIG_FLAG;
+		return k8s_kubeconfig_load(d->kubeconfig, d->context, false, out, err);
+	}
+	if (env && env[0]) {
+		*src = K8S_CONFIG_ENV;
+		rc = k8s_kubeconfig_load(env, d->context, false, out, err);
+		if (rc) {
+			char why[K8S_ERR_MAX];
+
+			snprintf(why, sizeof(why), "%s", err->msg);
+			fail(err, rc, "$KUBECONFIG: %s", why);
+		}
+		return rc;
+	}
+	if (host && host[0] && port && port[0]) {
+		*src = K8S_CONFIG_INCLUSTER;
+		if ((rc = discover_incluster(d->root, out, err)) == 0)
+			return 0;
+		/* As controller-runtime: a broken service account still lets
+		 * ~/.kube/config be used; the reason is kept for the error. */
+		snprintf(ic_why, sizeof(ic_why), "%s", err->msg);
+	}
+	*src = K8S_CONFIG_HOME;
+	rc = home_kubeconfig(home, sizeof(home));
+	if (rc == 0)
+		rc = k8s_kubeconfig_load(home, d->context, false, out, err);
+	else
+		fail(err, rc, "no home directory for ~/.kube/config");
+	if (rc && ic_why[0]) {
+		char why[K8S_ERR_MAX];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		fail(err, rc, "in-cluster: %.100s; and %.130s", ic_why, why);
+	} else if (rc == -ENOENT) {
+		char why[K8S_ERR_MAX];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		fail(err, rc,
+		     "no --kubeconfig, no $KUBECONFIG, not in a cluster "
+		     "(KUBERNETES_SERVICE_HOST unset), and %.150s",
+		     why);
 	}
 	return rc;
 }

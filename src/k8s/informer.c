@@ -250,7 +250,9 @@ static int list_page(struct k8s_informer *inf)
 static void list_fail(struct k8s_informer *inf, int rc, const char *why)
 {
 	inf->st.errors++;
-	log_warn("k8s: list %s: %s (%s); retrying", kind_of(inf), why, strerror(-rc));
+	/* A 404 is explained by the tracker, not repeated at each retry. */
+	log_msg(rc == -ENOENT && inf->o.served ? LOG_LVL_DEBUG : LOG_LVL_WARN,
+	        "k8s: list %s: %s (%s); retrying", kind_of(inf), why, strerror(-rc));
 	json_decref(inf->pending);
 	inf->pending = NULL;
 	free(inf->cont);
@@ -262,6 +264,7 @@ static void list_synced(struct k8s_informer *inf, const char *rv)
 {
 	set_rv(inf, rv);
 	inf->st.lists++;
+	k8s_served_report(inf->o.served, inf->o.res, 200);
 	k8s_backoff_reset(&inf->bo);
 	log_debug("k8s: listed %zu %s at resourceVersion %s", k8s_informer_size(inf), kind_of(inf),
 	          inf->rv ? inf->rv : "?");
@@ -335,6 +338,7 @@ static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg
 			later(inf, STEP_LIST, false);
 			return;
 		}
+		k8s_served_report(inf->o.served, inf->o.res, st->code);
 		list_fail(inf, rc, st->message[0] ? st->message : st->reason);
 		return;
 	}
@@ -469,6 +473,7 @@ static void on_watch_done(int rc, json_t *body, const struct k8s_status *st, voi
 		return;
 	}
 	if (rc == 0) {
+		k8s_served_report(inf->o.served, inf->o.res, 200);
 		/* The server ended the watch (timeoutSeconds, shutdown):
 		 * resume at once unless it keeps ending them empty. */
 		if (!quick)
@@ -478,12 +483,16 @@ static void on_watch_done(int rc, json_t *body, const struct k8s_status *st, voi
 	}
 	inf->st.errors++;
 	if (rc != -EBADMSG && rc != -EMSGSIZE)
-		log_warn("k8s: watch %s: %s (%s); resuming from %s", kind_of(inf),
-		         st->message[0] ? st->message : st->reason, strerror(-rc),
-		         inf->rv ? inf->rv : "?");
+		log_msg(k8s_served_report(inf->o.served, inf->o.res, st->code) ? LOG_LVL_DEBUG
+		                                                               : LOG_LVL_WARN,
+		        "k8s: watch %s: %s (%s); resuming from %s", kind_of(inf),
+		        st->message[0] ? st->message : st->reason, strerror(-rc),
+		        inf->rv ? inf->rv : "?");
 	if (inf->watch_events)
 		k8s_backoff_reset(&inf->bo);
-	later(inf, inf->rv ? STEP_WATCH : STEP_LIST, true);
+	/* A 404: the resource is no longer served (its CRD deleted); list
+	 * again, as client-go's reflector does, until it is served again. */
+	later(inf, inf->rv && st->code != 404 ? STEP_WATCH : STEP_LIST, true);
 }
 
 static int watch_start(struct k8s_informer *inf)

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "k8s/client.h"
+#include "k8s/served.h"
 #include "k8s/watch.h"
 
 struct k8s_informer;
@@ -79,6 +80,12 @@ struct k8s_informer_opts {
 	 * allocation); a transform would drop it only after decoding it.
 	 */
 	bool drop_status;
+
+	/* Optional, borrowed: told the HTTP code of every list and watch
+	 * (k8s/served.h), which explains a 404 (a group/version not served,
+	 * a CRD not installed) instead of the informer repeating it at each
+	 * retry. */
+	struct k8s_served *served;
 
 	void (*on_add)(const json_t *obj, void *arg);
 	void (*on_update)(const json_t *old, const json_t *cur, void *arg);

@@ -500,3 +500,49 @@ void obs_http_report(struct obs_registry *r, const struct obs_http *metrics,
 		obs_gauge_set(r, OBS_HTTP_CONNECTIONS, OBS_LV(servers[i].name), (double)st.conns);
 	}
 }
+
+/* One server on addr unless it is NULL or "none". */
+static int pair_one(struct ev_loop *loop, const char *who, const char *flag, const char *addr,
+                    const struct obs_http_cbs *cbs, void *arg, const struct obs_http_opts *o,
+                    struct obs_http **out, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (!addr || !strcmp(addr, "none"))
+		return 0;
+	*out = obs_http_start(loop, addr, cbs, arg, o, why, sizeof(why));
+	if (!*out) {
+		snprintf(err, errlen, "%s %s: %s", flag, addr, why);
+		return -EINVAL;
+	}
+	log_info("%s: %s on %s (port %u)", who,
+	         o && o->probes_only ? "probes (/healthz, /readyz)"
+	                             : "metrics, /healthz and /readyz",
+	         addr, (unsigned)obs_http_port(*out));
+	return 0;
+}
+
+int obs_http_pair_start(struct obs_http_pair *p, struct ev_loop *loop, const char *who,
+                        const char *metrics_addr, const char *health_addr,
+                        const struct obs_http_cbs *cbs, void *arg, char *err, size_t errlen)
+{
+	/* The liveness probe gets a server of its own, which no scraper or
+	 * other client of the metrics port competes with. */
+	const struct obs_http_cbs probe_cbs = {.ready = cbs->ready};
+	static const struct obs_http_opts probe_opts = {.probes_only = true};
+	int rc;
+
+	rc = pair_one(loop, who, "--metrics-address", metrics_addr, cbs, arg, NULL, &p->metrics,
+	              err, errlen);
+	if (!rc)
+		rc = pair_one(loop, who, "--health-address", health_addr, &probe_cbs, arg,
+		              &probe_opts, &p->probes, err, errlen);
+	return rc;
+}
+
+void obs_http_pair_stop(struct obs_http_pair *p)
+{
+	obs_http_stop(p->probes);
+	obs_http_stop(p->metrics);
+	p->probes = p->metrics = NULL;
+}

@@ -93,6 +93,25 @@ void obs_http_stop(struct obs_http *h);
 uint16_t obs_http_port(const struct obs_http *h);
 /* h may be NULL (all zero). */
 void obs_http_get_stats(const struct obs_http *h, struct obs_http_stats *out);
+/*
+ * A daemon's two servers (README.md "Metrics and probes"), started and
+ * stopped the same way by both daemons: metrics (/metrics, /healthz,
+ * /readyz; cbs) on metrics_addr and the probes-only server (cbs->ready)
+ * on health_addr. An address that is NULL or "none" starts no server.
+ * Logs where each listens, prefixed by who ("speaker"). Returns 0, or a
+ * negative errno with err naming the flag (--metrics-address or
+ * --health-address); what started stays until obs_http_pair_stop.
+ */
+struct obs_http_pair {
+	struct obs_http *metrics; /* owned, or NULL */
+	struct obs_http *probes;  /* owned, or NULL */
+};
+int obs_http_pair_start(struct obs_http_pair *p, struct ev_loop *loop, const char *who,
+                        const char *metrics_addr, const char *health_addr,
+                        const struct obs_http_cbs *cbs, void *arg, char *err, size_t errlen);
+/* Stops both (NULL fields allowed) and zeroes p. */
+void obs_http_pair_stop(struct obs_http_pair *p);
+
 /* Sets berth_http_connections_refused_total and berth_http_connections
  * (obs/families.h) from both servers' counters; either may be NULL (not
  * running: no series). For the daemons' metrics callbacks. */

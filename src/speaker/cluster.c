@@ -27,6 +27,7 @@ struct speaker_cluster {
 	struct k8s_informer_stats seen[N_INF]; /* what the metrics already counted */
 	struct speaker *sp;                    /* borrowed */
 	struct obs_registry *reg;              /* borrowed, may be NULL */
+	struct k8s_served *served;             /* borrowed, may be NULL */
 	ev_timer debounce, status;
 	double debounce_s;
 	json_t *dirty;   /* owned: BgpPeer name -> true, status to look at */
@@ -504,25 +505,10 @@ void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h)
 
 /* ---- lifecycle ---- */
 
-static int load_config(const char *kubeconfig, struct k8s_config *cfg, struct k8s_err *kerr)
-{
-	int rc;
-
-	if (kubeconfig)
-		return k8s_kubeconfig_load(kubeconfig, NULL, false, cfg, kerr);
-	/* The DaemonSet: the service account; outside a cluster, $KUBECONFIG
-	 * or ~/.kube/config as kubectl. */
-	rc = k8s_incluster_load(NULL, cfg, kerr);
-	if (rc != -ENOENT)
-		return rc;
-	return k8s_kubeconfig_load(NULL, NULL, false, cfg, kerr);
-}
-
 int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts *o,
                         struct speaker_cluster **out, char *err, size_t errlen)
 {
 	struct speaker_cluster *c = calloc(1, sizeof(*c));
-	struct k8s_config cfg = {0};
 	struct k8s_err kerr = {{0}};
 	int rc = -ENOMEM;
 
@@ -532,6 +518,7 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
 		return -ENOMEM;
 	c->loop = loop;
 	c->reg = o->metrics;
+	c->served = o->served;
 	snprintf(c->node, sizeof(c->node), "%s", o->node);
 	c->debounce_s = (o->debounce_ms ? o->debounce_ms : 5) / 1000.0;
 	ev_timer_init(&c->debounce, on_debounce, c->debounce_s, 0.0);
@@ -547,9 +534,7 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
 	if (!(c->dirty = json_object()) || !(c->sent = json_object()) ||
 	    !(c->times = json_object()))
 		goto out;
-	rc = load_config(o->kubeconfig, &cfg, &kerr);
-	if (rc == 0)
-		rc = k8s_client_new(loop, &cfg, NULL, &c->cl, &kerr);
+	rc = k8s_client_new(loop, o->cfg, NULL, &c->cl, &kerr);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", kerr.msg[0] ? kerr.msg : strerror(-rc));
 		goto out;
@@ -561,7 +546,6 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
 	}
 	*out = c;
 out:
-	k8s_config_fini(&cfg);
 	if (rc < 0)
 		speaker_cluster_free(c);
 	return rc;
@@ -599,6 +583,7 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 		                              : check_obj,
 		    .transform = i == INF_NODE ? trim_node : NULL,
 		    .drop_status = i == INF_CONF || i == INF_PEER || i == INF_EIP,
+		    .served = c->served,
 		    .arg = c,
 		};
 

@@ -16,13 +16,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "k8s/config.h"
+#include "k8s/served.h"
 #include "obs/metrics.h"
 #include "speaker/speaker.h"
 
 struct speaker_cluster_opts {
 	const char *node;             /* borrowed during _new (copied) */
-	const char *kubeconfig;       /* NULL: in-cluster, else $KUBECONFIG / ~/.kube/config */
+	const struct k8s_config *cfg; /* borrowed during _new (k8s_config_discover) */
 	struct obs_registry *metrics; /* borrowed, may be NULL */
+	struct k8s_served *served;    /* borrowed, may be NULL: the informers report to it */
 	uint32_t debounce_ms;         /* default 5: a change costs one pass, not a rebuild */
 	uint32_t status_interval_ms;  /* default 1000 */
 };

@@ -127,6 +127,50 @@ class DropAndRestart(ServerTest):
         w.close()
 
 
+class RuntimeConfig(ServerTest):
+    """--runtime-config G/V=false (and the admin op): what kube-apiserver
+    shows for a built-in group/version it does not serve."""
+    server_args = ("--runtime-config", "discovery.k8s.io/v1=false")
+    SLICES = "/apis/discovery.k8s.io/v1/endpointslices"
+    OFF = {"discovery.k8s.io/v1": "false"}
+    ON = {"discovery.k8s.io/v1": "true"}
+
+    def assertUnserved(self):
+        for path in (self.SLICES + "?limit=500", self.SLICES + "?watch=1",
+                     "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/x",
+                     "/apis/discovery.k8s.io/v1", "/apis/discovery.k8s.io"):
+            obj = self.assertStatus(self.req("GET", path), 404, "NotFound")
+            self.assertEqual(obj["message"], "the server could not find the requested resource")
+            self.assertEqual(obj["details"], {})
+        groups = [g["name"] for g in self.ok("GET", "/apis")["groups"]]
+        self.assertNotIn("discovery.k8s.io", groups)
+        self.assertIn("coordination.k8s.io", groups)
+        self.assertNotIn("/apis/discovery.k8s.io/v1", self.ok("GET", "/")["paths"])
+
+    def test_off_and_on(self):
+        self.assertUnserved()
+        self.assertStatus(self.req("POST", self.SLICES, {"metadata": {"name": "x"}}), 404,
+                          "NotFound")
+        code, out, _ = self.srv.admin("runtime-config", **self.ON)
+        self.assertEqual((code, out["disabled"]), (200, []))
+        self.assertEqual(self.ok("GET", self.SLICES)["kind"], "EndpointSliceList")
+        self.assertIn("discovery.k8s.io", [g["name"] for g in self.ok("GET", "/apis")["groups"]])
+        # turned off again: open watches of the resource end, as at a restart
+        sock = raw_get(self.srv, f"{self.SLICES}?watch=1&timeoutSeconds=30")
+        time.sleep(0.3)
+        code, out, _ = self.srv.admin("runtime-config", **self.OFF)
+        self.assertEqual((code, out["disabled"]), (200, ["discovery.k8s.io/v1"]))
+        self.assertTrue(read_until_closed(sock).endswith(b"\r\n0\r\n\r\n"))
+        self.assertUnserved()
+        # only built-in group/versions, only true or false
+        for bad in ({"nope.example.com/v1": "false"}, {"discovery.k8s.io/v9": "false"},
+                    {"discovery.k8s.io/v1": "maybe"}):
+            code, out, _ = self.srv.admin("runtime-config", **bad)
+            self.assertEqual(code, 400, out)
+        self.srv.admin("runtime-config", **self.ON)
+        self.ok("GET", self.SLICES)
+
+
 def _up(srv):
     try:
         return srv.request("GET", "/version", timeout=2)[0] == 200

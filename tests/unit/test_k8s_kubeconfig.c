@@ -1,6 +1,7 @@
 /*
  * kubeconfig and in-cluster configuration: contexts, credentials, path
- * resolution, merge rules of a KUBECONFIG list, refusals, hostile input.
+ * resolution, merge rules of a KUBECONFIG list, refusals, hostile input,
+ * and the order in which the daemons look for their API server.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -361,6 +363,176 @@ static void test_incluster(void **state)
 	rmdir(dir);
 }
 
+/* A one-cluster kubeconfig whose server names where it came from. */
+static void write_kc(const char *path, const char *server)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+	         "clusters:\n- name: c\n  cluster: {server: \"%s\"}\n"
+	         "users:\n- name: u\n  user: {token: t}\n"
+	         "contexts:\n- name: x\n  context: {cluster: c, user: u}\n"
+	         "- name: other\n  context: {cluster: c, user: u, namespace: other}\n"
+	         "current-context: x\n",
+	         server);
+	write_file(path, text);
+}
+
+static void mkdir_p(const char *path)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		mkdir(buf, 0700);
+		*p = '/';
+	}
+	mkdir(buf, 0700);
+}
+
+/* One discovery, its source and server; "" when it fails (err kept). */
+static int discover(const char *flag, const char *root, const char *context,
+                    enum k8s_config_source *src, char *server, size_t size, struct k8s_err *err)
+{
+	struct k8s_config_discover d = {.kubeconfig = flag, .context = context, .root = root};
+	struct k8s_config c;
+	int rc = k8s_config_discover(&d, &c, src, err);
+
+	snprintf(server, size, "%s", rc ? "" : c.server);
+	if (!rc && context)
+		snprintf(server + strlen(server), size - strlen(server), " ns=%s", c.ns);
+	k8s_config_fini(&c);
+	return rc;
+}
+
+/* controller-runtime's order: --kubeconfig, $KUBECONFIG, in-cluster,
+ * ~/.kube/config; each step taken away in turn shows the next. */
+static void test_discover_order(void **state)
+{
+	char dir[] = "/tmp/k8s_disc_XXXXXX", flag[128], env[128], home[128], kube[160], sa[256],
+	     tok[300], server[256], missing[160];
+	enum k8s_config_source src;
+	struct k8s_err err;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(flag, sizeof(flag), "%s/flag.kc", dir);
+	snprintf(env, sizeof(env), "%s/env.kc", dir);
+	snprintf(home, sizeof(home), "%s/home", dir);
+	snprintf(kube, sizeof(kube), "%s/.kube", home);
+	snprintf(sa, sizeof(sa), "%s%s", dir, K8S_SA_DIR);
+	snprintf(tok, sizeof(tok), "%s/token", sa);
+	snprintf(missing, sizeof(missing), "%s/missing.kc", dir);
+	mkdir_p(kube);
+	mkdir_p(sa);
+	write_kc(flag, "https://flag.example");
+	write_kc(env, "https://env.example");
+	write_file(tok, "eyJhbGciOi.x.y\n");
+	{
+		char p[200];
+
+		snprintf(p, sizeof(p), "%s/config", kube);
+		write_kc(p, "https://home.example");
+	}
+	setenv("KUBECONFIG", env, 1);
+	setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+	setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+	setenv("HOME", home, 1);
+
+	/* 1. the flag, over everything else */
+	assert_int_equal(discover(flag, dir, NULL, &src, server, sizeof(server), &err), 0);
+	assert_int_equal(src, K8S_CONFIG_FLAG);
+	assert_string_equal(server, "https://flag.example");
+	assert_string_equal(k8s_config_source_name(src), "--kubeconfig");
+	/* with its context */
+	assert_int_equal(discover(flag, dir, "other", &src, server, sizeof(server), &err), 0);
+	assert_string_equal(server, "https://flag.example ns=other");
+	/* a flag naming a missing file fails: no fallback to what it overrides */
+	assert_int_equal(discover(missing, dir, NULL, &src, server, sizeof(server), &err), -ENOENT);
+	assert_int_equal(src, K8S_CONFIG_FLAG);
+	assert_non_null(strstr(err.msg, "missing.kc"));
+
+	/* 2. $KUBECONFIG, over in-cluster */
+	assert_int_equal(discover(NULL, dir, NULL, &src, server, sizeof(server), &err), 0);
+	assert_int_equal(src, K8S_CONFIG_ENV);
+	assert_string_equal(server, "https://env.example");
+	assert_int_equal(discover("", dir, "other", &src, server, sizeof(server), &err), 0);
+	assert_string_equal(server, "https://env.example ns=other");
+	/* a list, with a missing file skipped as clientcmd does */
+	{
+		char list[300];
+
+		snprintf(list, sizeof(list), "%s:%s", missing, env);
+		setenv("KUBECONFIG", list, 1);
+		assert_int_equal(discover(NULL, dir, NULL, &src, server, sizeof(server), &err), 0);
+		assert_string_equal(server, "https://env.example");
+	}
+	setenv("KUBECONFIG", missing, 1);
+	assert_int_equal(discover(NULL, dir, NULL, &src, server, sizeof(server), &err), -ENOENT);
+	assert_int_equal(src, K8S_CONFIG_ENV);
+	assert_non_null(strstr(err.msg, "$KUBECONFIG"));
+
+	/* 3. in-cluster, over ~/.kube/config; the service account's files
+	 * under the root */
+	setenv("KUBECONFIG", "", 1); /* empty counts as unset */
+	{
+		struct k8s_config_discover d = {.root = dir};
+		struct k8s_config c;
+
+		assert_int_equal(k8s_config_discover(&d, &c, &src, &err), 0);
+		assert_int_equal(src, K8S_CONFIG_INCLUSTER);
+		assert_string_equal(c.server, "https://10.96.0.1:443");
+		assert_string_equal(c.token_file, tok);
+		assert_string_equal(c.ns, "default");
+		k8s_config_fini(&c);
+	}
+	unsetenv("KUBECONFIG");
+
+	/* 4. ~/.kube/config: outside a cluster ... */
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	assert_int_equal(discover(NULL, dir, NULL, &src, server, sizeof(server), &err), 0);
+	assert_int_equal(src, K8S_CONFIG_HOME);
+	assert_string_equal(server, "https://home.example");
+	assert_int_equal(discover(NULL, dir, "other", &src, server, sizeof(server), &err), 0);
+	assert_string_equal(server, "https://home.example ns=other");
+	/* ... and in one whose service account is unreadable */
+	setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+	unlink(tok);
+	assert_int_equal(discover(NULL, dir, NULL, &src, server, sizeof(server), &err), 0);
+	assert_int_equal(src, K8S_CONFIG_HOME);
+	assert_string_equal(server, "https://home.example");
+
+	/* nothing left: the error names each place looked in */
+	{
+		char p[200];
+
+		snprintf(p, sizeof(p), "%s/config", kube);
+		unlink(p);
+	}
+	assert_int_equal(discover(NULL, dir, NULL, &src, server, sizeof(server), &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "in-cluster"));
+	assert_non_null(strstr(err.msg, "token"));
+	assert_non_null(strstr(err.msg, ".kube/config"));
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	assert_int_equal(discover(NULL, dir, NULL, &src, server, sizeof(server), &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "not in a cluster"));
+	assert_non_null(strstr(err.msg, ".kube/config"));
+
+	unsetenv("KUBERNETES_SERVICE_PORT");
+	unlink(flag);
+	unlink(env);
+	rmdir(kube);
+	rmdir(home);
+	/* the service account directory and its parents under dir */
+	while (strlen(sa) > strlen(dir)) {
+		rmdir(sa);
+		*strrchr(sa, '/') = 0;
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +544,7 @@ int main(void)
 	    cmocka_unit_test(test_merge),
 	    cmocka_unit_test(test_load_files),
 	    cmocka_unit_test(test_incluster),
+	    cmocka_unit_test(test_discover_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

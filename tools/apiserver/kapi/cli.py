@@ -71,6 +71,11 @@ def serve(args):
                  min_request_timeout=args.min_request_timeout,
                  service_cidr=args.service_cidr)
     api = Api(store=store, config=cfg)
+    for spec in args.runtime_config or []:
+        err = api.registry.runtime_config(spec)
+        if err:
+            print(f"--runtime-config: {err}", file=sys.stderr)
+            return 2
     front = Front(api, host, args.port, tls_ctx, tokens, args.insecure_port, log, args.state)
     front.start()
     cfg.server_address = f"{url_host}:{front.port}"
@@ -182,7 +187,7 @@ def main(argv=None):
         p.add_argument("--dir", required=True)
         if cmd == "admin":
             p.add_argument("op", help="state|compact|drop-watches|restart|latency|fail|"
-                           "bookmark-interval|save")
+                           "runtime-config|bookmark-interval|save")
             p.add_argument("params", nargs="*", help="key=value query parameters")
             return admin(p.parse_args(argv))
         return stop(p.parse_args(argv))
@@ -207,6 +212,9 @@ def main(argv=None):
     p.add_argument("--bookmark-interval", type=float, default=60.0)
     p.add_argument("--min-request-timeout", type=float, default=1800.0)
     p.add_argument("--service-cidr", default="10.96.0.0/12")
+    p.add_argument("--runtime-config", action="append",
+                   help="as kube-apiserver: G/V=false turns a built-in group/version off "
+                   "(e.g. discovery.k8s.io/v1=false: a server before 1.21)")
     p.add_argument("--quiet", action="store_true", help="no access log")
     p.add_argument("--daemon", action="store_true",
                    help="run in the background once listening")

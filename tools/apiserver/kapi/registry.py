@@ -14,10 +14,18 @@ class Registry:
         self.static = list(builtins.BUILTIN_TYPES) + [CRDS]
         self.custom = {}   # crd name -> CustomResourceType
         self._lookups = {}  # (group, version, resource) -> type or None; reset on CRD changes
+        # Built-in group/versions turned off, as kube-apiserver's
+        # --runtime-config=G/V=false (or a server too old to have them):
+        # absent from discovery, their paths 404.
+        self.disabled = set()
 
     def all(self):
         with self.lock:
-            return self.static + list(self.custom.values())
+            static = self.static
+            if self.disabled:
+                static = [t for t in static
+                          if any((t.group, v) not in self.disabled for v in t.versions)]
+            return static + list(self.custom.values())
 
     def lookup(self, group, version, resource):
         key = (group, version, resource)
@@ -26,12 +34,38 @@ class Registry:
             return cache[key]
         found = None
         for t in self.all():
-            if t.group == group and t.resource == resource and version in t.versions:
+            if t.group == group and t.resource == resource and version in t.versions and \
+                    (t in self.custom.values() or (group, version) not in self.disabled):
                 found = t
                 break
         if len(cache) < 4096:   # URLs carry arbitrary names: bounded
             cache[key] = found
         return found
+
+    def builtin_group_versions(self):
+        return {(t.group, v) for t in self.static if t.group for v in t.versions}
+
+    def runtime_config(self, spec):
+        """Applies kube-apiserver's --runtime-config syntax,
+        "G/V=false,G/V=true" ("G/V" alone means true), to the built-in
+        groups (the core group stays). Returns an error message or None."""
+        known = self.builtin_group_versions()
+        changes = []
+        for item in filter(None, (x.strip() for x in spec.split(","))):
+            gv, _, val = item.partition("=")
+            group, _, version = gv.partition("/")
+            val = val.strip().lower() or "true"
+            if (group, version) not in known:
+                return f"unknown api group version {gv!r} (built-in: " + \
+                    ", ".join(sorted(f"{g}/{v}" for g, v in known)) + ")"
+            if val not in ("true", "false"):
+                return f"{gv}: {val!r} is not true or false"
+            changes.append(((group, version), val == "false"))
+        with self.lock:
+            for gv, off in changes:
+                (self.disabled.add if off else self.disabled.discard)(gv)
+            self._lookups = {}
+        return None
 
     def by_gr(self, gr):
         for t in self.all():

@@ -199,6 +199,18 @@ class Front:
                 f.resource = req.q("resource") or None
                 f.reason = req.q("reason") or None
             return 200, {"count": f.count, "code": f.code}
+        if op == "runtime-config":
+            # What restarting kube-apiserver with another --runtime-config
+            # shows clients: the group/versions turned off answer 404 and
+            # their watches end.
+            spec = ",".join(f"{k}={v}" if v else k for k, v in req.query.items())
+            err = api.registry.runtime_config(spec)
+            if err:
+                return 400, {"error": err}
+            for t in api.registry.static:
+                if any((t.group, v) in api.registry.disabled for v in t.versions):
+                    store.close_watchers(t.gr, "dropped")
+            return 200, {"disabled": sorted(f"{g}/{v}" for g, v in api.registry.disabled)}
         if op == "bookmark-interval":
             api.config.bookmark_interval = num("seconds", 60, float)
             return 200, {"bookmark_interval": api.config.bookmark_interval}

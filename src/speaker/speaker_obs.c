@@ -1,0 +1,133 @@
+/*
+ * The speaker's /metrics and /readyz: the peers' counters are turned into
+ * families when scraped (they are totals kept by the BGP sessions), and
+ * readiness asks the cluster mode what it still waits for.
+ */
+#include "speaker/speaker_obs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obs/families.h"
+#include "obs/http.h"
+
+struct speaker_obs {
+	struct ev_loop *loop;            /* borrowed */
+	struct obs_registry *reg;        /* owned */
+	struct obs_http_pair srv;        /* owned */
+	const char *metrics, *health;    /* borrowed: the flags */
+	struct speaker *sp;              /* borrowed */
+	struct speaker_cluster *cluster; /* borrowed, NULL in manifest mode */
+	struct k8s_served served;
+	bool stopping;
+};
+
+static void peer_metrics(const char *peer, const struct bgp_peer *p, void *arg)
+{
+	struct obs_registry *r = arg;
+	struct bgp_peer_stats st;
+
+	bgp_peer_get_stats(p, &st);
+	obs_bgp_session_state_set(r, peer, bgp_fsm_state_name(st.state));
+	obs_gauge_set(r, OBS_BGP_PREFIXES_ANNOUNCED, OBS_LV(peer, "ipv4"),
+	              (double)st.announced[BGP_AF_IPV4]);
+	obs_gauge_set(r, OBS_BGP_PREFIXES_ANNOUNCED, OBS_LV(peer, "ipv6"),
+	              (double)st.announced[BGP_AF_IPV6]);
+	obs_gauge_set(r, OBS_BGP_PREFIXES_RECEIVED, OBS_LV(peer, "ipv4"),
+	              (double)st.received[BGP_AF_IPV4]);
+	obs_gauge_set(r, OBS_BGP_PREFIXES_RECEIVED, OBS_LV(peer, "ipv6"),
+	              (double)st.received[BGP_AF_IPV6]);
+	obs_counter_add(r, OBS_BGP_UPDATES_SENT, OBS_LV(peer), (double)st.updates_out);
+	obs_counter_add(r, OBS_BGP_MALFORMED_UPDATES, OBS_LV(peer), (double)st.malformed_updates);
+}
+
+static int metrics_cb(struct buf *out, void *arg)
+{
+	static const char *const from_peers[] = {
+	    OBS_BGP_SESSIONS_UP,       OBS_BGP_SESSION_STATE, OBS_BGP_PREFIXES_ANNOUNCED,
+	    OBS_BGP_PREFIXES_RECEIVED, OBS_BGP_UPDATES_SENT,  OBS_BGP_MALFORMED_UPDATES,
+	};
+	struct speaker_obs *so = arg;
+
+	/* The peers' counters are totals: rebuild those families from them,
+	 * which also drops peers that went away. */
+	for (size_t i = 0; i < sizeof(from_peers) / sizeof(from_peers[0]); i++)
+		obs_family_reset(so->reg, from_peers[i]);
+	speaker_foreach_peer(so->sp, peer_metrics, so->reg);
+	obs_http_report(so->reg, so->srv.metrics, so->srv.probes);
+	if (so->cluster)
+		speaker_cluster_metrics(so->cluster);
+	return obs_render(so->reg, out);
+}
+
+static bool ready_cb(char *reason, size_t len, void *arg)
+{
+	struct speaker_obs *so = arg;
+
+	if (so->stopping) {
+		snprintf(reason, len, "shutting down");
+		return false;
+	}
+	if (so->cluster && !k8s_served_ok(&so->served, reason, len))
+		return false;
+	if (so->cluster)
+		return speaker_cluster_ready(so->cluster, reason, len);
+	return true; /* manifest mode: speaker_new loaded them */
+}
+
+int speaker_obs_new(struct ev_loop *loop, const struct speaker_obs_opts *o,
+                    struct speaker_obs **out, char *err, size_t errlen)
+{
+	struct speaker_obs *so = calloc(1, sizeof(*so));
+
+	*out = NULL;
+	if (!so || !(so->reg = obs_registry_new(0)) ||
+	    obs_register_berth(so->reg, o->version ? o->version : "unknown") < 0) {
+		snprintf(err, errlen, "metrics: %s", strerror(ENOMEM));
+		speaker_obs_free(so);
+		return -ENOMEM;
+	}
+	so->loop = loop;
+	k8s_served_init(&so->served);
+	so->metrics = o->metrics_address;
+	so->health = o->health_address;
+	*out = so;
+	return 0;
+}
+
+struct obs_registry *speaker_obs_registry(struct speaker_obs *so)
+{
+	return so->reg;
+}
+
+struct k8s_served *speaker_obs_served(struct speaker_obs *so)
+{
+	return &so->served;
+}
+
+int speaker_obs_start(struct speaker_obs *so, struct speaker *sp, struct speaker_cluster *cluster,
+                      char *err, size_t errlen)
+{
+	static const struct obs_http_cbs cbs = {.metrics = metrics_cb, .ready = ready_cb};
+
+	so->sp = sp;
+	so->cluster = cluster;
+	return obs_http_pair_start(&so->srv, so->loop, "speaker", so->metrics, so->health, &cbs, so,
+	                           err, errlen);
+}
+
+void speaker_obs_stopping(struct speaker_obs *so)
+{
+	so->stopping = true;
+}
+
+void speaker_obs_free(struct speaker_obs *so)
+{
+	if (!so)
+		return;
+	obs_http_pair_stop(&so->srv);
+	obs_registry_free(so->reg);
+	free(so);
+}
