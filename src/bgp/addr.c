@@ -27,29 +27,6 @@ uint16_t bgp_af_to_afi(enum bgp_af af)
 	return af == BGP_AF_IPV6 ? BGP_AFI_IPV6 : BGP_AFI_IPV4;
 }
 
-int bgp_addr_parse(const char *s, struct bgp_addr *a)
-{
-	struct bgp_addr tmp;
-
-	if (!s || !a)
-		return -EINVAL;
-	memset(&tmp, 0, sizeof(tmp));
-	if (inet_pton(AF_INET, s, tmp.bytes) == 1)
-		tmp.family = AF_INET;
-	else if (inet_pton(AF_INET6, s, tmp.bytes) == 1)
-		tmp.family = AF_INET6;
-	else
-		return -EINVAL;
-	*a = tmp;
-	return 0;
-}
-
-bool bgp_addr_equal(const struct bgp_addr *a, const struct bgp_addr *b)
-{
-	return a->family == b->family &&
-	       !memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : sizeof(a->bytes));
-}
-
 /* Strict decimal 0..max, digits only: "/024" is fine, "/+24", "/ 24", "/" are not. */
 static int parse_len(const char *s, unsigned max, unsigned *out)
 {

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/addr.h"
+
 /* RFC 4271 section 4.1 */
 #define BGP_HEADER_LEN  19
 #define BGP_MARKER_LEN  16
@@ -122,11 +124,7 @@ enum bgp_attr_type {
 
 enum bgp_origin { BGP_ORIGIN_IGP = 0, BGP_ORIGIN_EGP = 1, BGP_ORIGIN_INCOMPLETE = 2 };
 
-/* An IPv4 or IPv6 address; family is AF_INET or AF_INET6. */
-struct bgp_addr {
-	uint8_t family;
-	uint8_t bytes[16]; /* IPv4 uses the first 4 */
-};
+#define bgp_addr core_addr /* old name: tools/rename_addr.sh */
 
 /* A unicast prefix, with the RFC 7911 path identifier (0 without ADD-PATH). */
 struct bgp_prefix {
@@ -439,10 +437,8 @@ uint16_t bgp_af_to_afi(enum bgp_af af);
  * path_id is 0.
  */
 int bgp_prefix_parse(const char *s, struct bgp_prefix *p);
-/* IPv4 or IPv6 literal (inet_pton); -EINVAL otherwise. */
-int bgp_addr_parse(const char *s, struct bgp_addr *a);
-/* Same family and the same address bytes (4 of them for IPv4). */
-bool bgp_addr_equal(const struct bgp_addr *a, const struct bgp_addr *b);
+#define bgp_addr_parse core_addr_parse /* old name: tools/rename_addr.sh */
+#define bgp_addr_equal core_addr_equal /* old name: tools/rename_addr.sh */
 /* Room for "ffff:...:ffff/128" plus NUL. */
 #define BGP_PREFIX_STRLEN 50
 /* "addr/len" into buf (caller-owned) and returns buf; "?" when p is invalid

@@ -8,58 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-socklen_t bgp_addr_to_sockaddr(const struct bgp_addr *a, uint16_t port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->bytes, 4);
-		return sizeof(*sin);
-	}
-	if (a->family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, a->bytes, 16);
-		return sizeof(*sin6);
-	}
-	return 0;
-}
-
-int bgp_addr_from_sockaddr(const struct sockaddr_storage *ss, struct bgp_addr *a, uint16_t *port)
-{
-	memset(a, 0, sizeof(*a));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		a->family = AF_INET;
-		memcpy(a->bytes, &sin->sin_addr, 4);
-		if (port)
-			*port = ntohs(sin->sin_port);
-		return 0;
-	}
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-		/* A v4-mapped peer is an IPv4 peer. */
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			a->family = AF_INET;
-			memcpy(a->bytes, sin6->sin6_addr.s6_addr + 12, 4);
-		} else {
-			a->family = AF_INET6;
-			memcpy(a->bytes, &sin6->sin6_addr, 16);
-		}
-		if (port)
-			*port = ntohs(sin6->sin6_port);
-		return 0;
-	}
-	return -EAFNOSUPPORT;
-}
-
 int bgp_sock_set_ttl(int fd, int family, int ttl)
 {
 	int r;

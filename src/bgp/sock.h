@@ -46,9 +46,7 @@ int bgp_sock_set_ttl(int fd, int family, int ttl);
 int bgp_sock_local(int fd, struct bgp_addr *a, uint16_t *port);
 int bgp_sock_remote(int fd, struct bgp_addr *a, uint16_t *port);
 
-/* Conversions between bgp_addr and sockaddr. */
-socklen_t bgp_addr_to_sockaddr(const struct bgp_addr *a, uint16_t port,
-                               struct sockaddr_storage *ss);
-int bgp_addr_from_sockaddr(const struct sockaddr_storage *ss, struct bgp_addr *a, uint16_t *port);
+#define bgp_addr_to_sockaddr   core_addr_to_sockaddr   /* old name: tools/rename_addr.sh */
+#define bgp_addr_from_sockaddr core_addr_from_sockaddr /* old name: tools/rename_addr.sh */
 
 #endif

@@ -84,10 +84,6 @@ int bgp_nlri_count(const uint8_t *nlri, size_t len, uint8_t family, bool addpath
  * bgp_prefix_wire_len() bytes. Returns the bytes written. */
 size_t bgp_prefix_put(uint8_t *w, const struct bgp_prefix *p, bool addpath);
 
-/* Maximum prefix length for AF_INET / AF_INET6, 0 for anything else. */
-static inline unsigned bgp_family_max_len(uint8_t family)
-{
-	return family == AF_INET ? 32 : family == AF_INET6 ? 128 : 0;
-}
+#define bgp_family_max_len core_af_bits /* old name: tools/rename_addr.sh */
 
 #endif

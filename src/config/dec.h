@@ -123,8 +123,8 @@ void cfg_strings_free(char **v, size_t n);
  * text); *a is zeroed on failure. Eip CIDRs are parsed in eip.c, since
  * bgp_prefix_parse refuses host bits that OpenELB accepts. */
 int cfg_addr_parse(const char *s, struct bgp_addr *a);
-int cfg_addr_cmp(const struct bgp_addr *a, const struct bgp_addr *b);
-bool cfg_addr_eq(const struct bgp_addr *a, const struct bgp_addr *b);
+#define cfg_addr_cmp core_addr_cmp   /* old name: tools/rename_addr.sh */
+#define cfg_addr_eq  core_addr_equal /* old name: tools/rename_addr.sh */
 
 /* Both NULL, or equal strings. */
 bool cfg_str_eq(const char *a, const char *b);

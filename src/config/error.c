@@ -89,18 +89,6 @@ int cfg_addr_parse(const char *s, struct bgp_addr *a)
 	return rc;
 }
 
-int cfg_addr_cmp(const struct bgp_addr *a, const struct bgp_addr *b)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
-}
-
-bool cfg_addr_eq(const struct bgp_addr *a, const struct bgp_addr *b)
-{
-	return cfg_addr_cmp(a, b) == 0;
-}
-
 bool cfg_str_eq(const char *a, const char *b)
 {
 	if (!a || !b)

@@ -92,22 +92,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/addr.h"
+
 /* Kubernetes object names are at most 253 bytes (DNS subdomain). */
 #define IPAM_NAME_MAX 253
 /* Service keys, sharing and compat keys, namespaces: bounded to bound memory. */
-#define IPAM_STR_MAX   1024
-#define IPAM_MAX_SPECS 64
-#define IPAM_MAX_NS    4096
-#define IPAM_MAX_PORTS 4096
-/* Enough for any IPv6 text form, with NUL (INET6_ADDRSTRLEN). */
-#define IPAM_ADDR_STRLEN 46
+#define IPAM_STR_MAX     1024
+#define IPAM_MAX_SPECS   64
+#define IPAM_MAX_NS      4096
+#define IPAM_MAX_PORTS   4096
+#define IPAM_ADDR_STRLEN CORE_ADDR_STRLEN /* old name: tools/rename_addr.sh */
 #define IPAM_MSG_MAX     512
 
-/* An IPv4 or IPv6 address, network byte order; same layout as bgp_addr. */
-struct ipam_addr {
-	uint8_t family;    /* AF_INET or AF_INET6 */
-	uint8_t bytes[16]; /* IPv4 uses the first 4, the rest is zero */
-};
+#define ipam_addr core_addr /* old name: tools/rename_addr.sh */
 
 /* An inclusive address range of one family. */
 struct ipam_range {
@@ -147,10 +144,8 @@ const char *ipam_err_name(enum ipam_err code);
 /* Parses one address (inet_pton). IPv4-mapped IPv6 (::ffff:0:0/96) is
  * refused: it would let one address sit in both families. */
 int ipam_addr_parse(const char *s, struct ipam_addr *out);
-/* buf: caller's, at least IPAM_ADDR_STRLEN bytes to always fit. */
-int ipam_addr_format(const struct ipam_addr *a, char *buf, size_t len);
-/* Orders by family (v4 first), then numerically. */
-int ipam_addr_cmp(const struct ipam_addr *a, const struct ipam_addr *b);
+#define ipam_addr_format core_addr_format /* old name: tools/rename_addr.sh */
+#define ipam_addr_cmp    core_addr_cmp    /* old name: tools/rename_addr.sh */
 /* Parses "addr", "addr/len" or "first-last" (spaces allowed around '-' and
  * at the ends). Returns -EINVAL for anything else. */
 int ipam_range_parse(const char *spec, struct ipam_range *out);

@@ -165,22 +165,6 @@ int ipam_addr_parse(const char *s, struct ipam_addr *out)
 	return 0;
 }
 
-int ipam_addr_format(const struct ipam_addr *a, char *buf, size_t len)
-{
-	if (!a || !buf || len == 0 || (a->family != AF_INET && a->family != AF_INET6))
-		return -EINVAL;
-	if (!inet_ntop(a->family, a->bytes, buf, (socklen_t)(len > 1024 ? 1024 : len)))
-		return -ENOSPC;
-	return 0;
-}
-
-int ipam_addr_cmp(const struct ipam_addr *a, const struct ipam_addr *b)
-{
-	if (a->family != b->family)
-		return a->family == AF_INET ? -1 : 1;
-	return memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
-}
-
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t';

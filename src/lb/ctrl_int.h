@@ -249,7 +249,7 @@ void lb_queue_fini(struct lb_ctrl *c);
 /* ctrl_addr.c: conversions */
 void lb_addr_to_ipam(const struct bgp_addr *in, struct ipam_addr *out);
 void lb_addr_from_ipam(const struct ipam_addr *in, struct bgp_addr *out);
-const char *lb_addr_str(const struct ipam_addr *a, char buf[IPAM_ADDR_STRLEN]);
+#define lb_addr_str core_addr_str /* old name: tools/rename_addr.sh */
 int lb_fam_bit(uint8_t family);
 
 #endif

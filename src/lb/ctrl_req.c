@@ -26,13 +26,6 @@ void lb_addr_from_ipam(const struct ipam_addr *in, struct bgp_addr *out)
 	memcpy(out->bytes, in->bytes, in->family == AF_INET ? 4 : 16);
 }
 
-const char *lb_addr_str(const struct ipam_addr *a, char buf[IPAM_ADDR_STRLEN])
-{
-	if (ipam_addr_format(a, buf, IPAM_ADDR_STRLEN) < 0)
-		snprintf(buf, IPAM_ADDR_STRLEN, "?");
-	return buf;
-}
-
 int lb_fam_bit(uint8_t family)
 {
 	return family == AF_INET6 ? 2 : 1;

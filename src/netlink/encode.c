@@ -16,15 +16,6 @@
 
 _Static_assert(NL_IFNAME_LEN == IFNAMSIZ, "NL_IFNAME_LEN must be IFNAMSIZ");
 
-size_t nl_family_len(uint8_t family)
-{
-	if (family == AF_INET)
-		return 4;
-	if (family == AF_INET6)
-		return 16;
-	return 0;
-}
-
 int nl_addr_check(const struct bgp_addr *a, uint8_t prefixlen)
 {
 	size_t alen = nl_family_len(a->family);
@@ -32,13 +23,6 @@ int nl_addr_check(const struct bgp_addr *a, uint8_t prefixlen)
 	if (alen == 0 || prefixlen > alen * 8)
 		return -EINVAL;
 	return 0;
-}
-
-int nl_addr_cmp(const struct bgp_addr *a, const struct bgp_addr *b)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return memcmp(a->bytes, b->bytes, nl_family_len(a->family));
 }
 
 int nl_name_check(const char *name)

@@ -10,12 +10,10 @@
 
 #include "netlink/nl.h"
 
-/* Address bytes of a family: 4, 16, or 0 for anything else. */
-size_t nl_family_len(uint8_t family);
+#define nl_family_len core_af_len /* old name: tools/rename_addr.sh */
 /* 0 when a->family is IPv4/IPv6 and prefixlen fits it, else -EINVAL. */
 int nl_addr_check(const struct bgp_addr *a, uint8_t prefixlen);
-/* Orders by family then address bytes (only the family's bytes count). */
-int nl_addr_cmp(const struct bgp_addr *a, const struct bgp_addr *b);
+#define nl_addr_cmp core_addr_cmp /* old name: tools/rename_addr.sh */
 /* Appends a to the growable array *v (*n used, *cap allocated): 0 or
  * -ENOMEM. */
 int nl_addr_push(struct nl_addr **v, size_t *n, size_t *cap, const struct nl_addr *a);
