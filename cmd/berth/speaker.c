@@ -150,7 +150,7 @@ static int parse_synthetic(const char *arg, struct speaker_opts *o)
 	n = strtoul(colon + 1, &end, 10);
 	if (errno || *end || n == 0 || n > 16000000)
 		return -EINVAL;
-	if (bgp_addr_parse(buf, &o->synthetic_start) < 0)
+	if (core_addr_parse(buf, &o->synthetic_start) < 0)
 		return -EINVAL;
 	o->n_synthetic = (uint32_t)n;
 	return 0;
@@ -213,7 +213,7 @@ int cmd_speaker(int argc, char **argv)
 			}
 			break;
 		case 'r':
-			if (bgp_addr_parse(optarg, &o.router_id) < 0 ||
+			if (core_addr_parse(optarg, &o.router_id) < 0 ||
 			    o.router_id.family != AF_INET) {
 				fprintf(stderr,
 				        "berth speaker: --router-id: '%s' is not an IPv4 "
@@ -224,7 +224,7 @@ int cmd_speaker(int argc, char **argv)
 			break;
 		case '4':
 		case '6':
-			if (bgp_addr_parse(optarg, ch == '4' ? &o.nexthop4 : &o.nexthop6) < 0 ||
+			if (core_addr_parse(optarg, ch == '4' ? &o.nexthop4 : &o.nexthop6) < 0 ||
 			    (ch == '4' ? o.nexthop4.family != AF_INET
 			               : o.nexthop6.family != AF_INET6)) {
 				fprintf(stderr,

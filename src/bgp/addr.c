@@ -49,7 +49,7 @@ int bgp_prefix_parse(const char *s, struct bgp_prefix *p)
 {
 	char addr[INET6_ADDRSTRLEN];
 	const char *slash;
-	struct bgp_addr a;
+	struct core_addr a;
 	unsigned max, len;
 	size_t n;
 	int rc;
@@ -62,10 +62,10 @@ int bgp_prefix_parse(const char *s, struct bgp_prefix *p)
 		return -EINVAL;
 	memcpy(addr, s, n);
 	addr[n] = '\0';
-	rc = bgp_addr_parse(addr, &a);
+	rc = core_addr_parse(addr, &a);
 	if (rc < 0)
 		return rc;
-	max = bgp_family_max_len(a.family);
+	max = core_af_bits(a.family);
 	len = max; /* no "/len": a host route */
 	if (slash && parse_len(slash + 1, max, &len) < 0)
 		return -EINVAL;
@@ -90,8 +90,7 @@ const char *bgp_prefix_format(const struct bgp_prefix *p, char *buf, size_t len)
 
 	if (!buf || len == 0)
 		return "";
-	if (!p || !bgp_family_max_len(p->family) ||
-	    !inet_ntop(p->family, p->addr, addr, sizeof(addr))) {
+	if (!p || !core_af_bits(p->family) || !inet_ntop(p->family, p->addr, addr, sizeof(addr))) {
 		snprintf(buf, len, "?");
 		return buf;
 	}

@@ -124,8 +124,6 @@ enum bgp_attr_type {
 
 enum bgp_origin { BGP_ORIGIN_IGP = 0, BGP_ORIGIN_EGP = 1, BGP_ORIGIN_INCOMPLETE = 2 };
 
-#define bgp_addr core_addr /* old name: tools/rename_addr.sh */
-
 /* A unicast prefix, with the RFC 7911 path identifier (0 without ADD-PATH). */
 struct bgp_prefix {
 	uint8_t family; /* AF_INET or AF_INET6 */
@@ -200,9 +198,9 @@ struct bgp_route_refresh {
 struct bgp_mp_nlri {
 	uint16_t afi;
 	uint8_t safi;
-	struct bgp_addr nexthop;    /* MP_REACH only */
-	struct bgp_addr nexthop_ll; /* IPv6 link-local, family 0 if absent */
-	const uint8_t *nlri;        /* view: encoded prefixes */
+	struct core_addr nexthop;    /* MP_REACH only */
+	struct core_addr nexthop_ll; /* IPv6 link-local, family 0 if absent */
+	const uint8_t *nlri;         /* view: encoded prefixes */
 	size_t nlri_len;
 };
 
@@ -213,7 +211,7 @@ struct bgp_attrs {
 	size_t as_path_len;
 	const uint8_t *as4_path; /* view: raw segments, 4-octet ASNs (RFC 6793) */
 	size_t as4_path_len;
-	struct bgp_addr next_hop; /* NEXT_HOP attribute, AF_INET */
+	struct core_addr next_hop; /* NEXT_HOP attribute, AF_INET */
 	uint32_t med;
 	uint32_t local_pref;
 	const uint8_t *communities; /* view */
@@ -351,9 +349,9 @@ struct bgp_out_attrs {
 	uint8_t origin;
 	uint32_t as_path[8]; /* one AS_SEQUENCE; empty for iBGP */
 	uint8_t as_path_len;
-	struct bgp_addr next_hop;     /* for IPv4 NLRI: the NEXT_HOP attribute */
-	struct bgp_addr next_hop6;    /* for IPv6 NLRI: MP_REACH next hop */
-	struct bgp_addr next_hop6_ll; /* optional link-local, family 0 if absent */
+	struct core_addr next_hop;     /* for IPv4 NLRI: the NEXT_HOP attribute */
+	struct core_addr next_hop6;    /* for IPv6 NLRI: MP_REACH next hop */
+	struct core_addr next_hop6_ll; /* optional link-local, family 0 if absent */
 	bool has_med;
 	uint32_t med;
 	bool has_local_pref;
@@ -437,8 +435,6 @@ uint16_t bgp_af_to_afi(enum bgp_af af);
  * path_id is 0.
  */
 int bgp_prefix_parse(const char *s, struct bgp_prefix *p);
-#define bgp_addr_parse core_addr_parse /* old name: tools/rename_addr.sh */
-#define bgp_addr_equal core_addr_equal /* old name: tools/rename_addr.sh */
 /* Room for "ffff:...:ffff/128" plus NUL. */
 #define BGP_PREFIX_STRLEN 50
 /* "addr/len" into buf (caller-owned) and returns buf; "?" when p is invalid

@@ -203,7 +203,7 @@ static int prefixes_len(const struct bgp_prefix *p, size_t n, uint8_t family, bo
 	if (n && !p)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		if (p[i].family != family || p[i].len > bgp_family_max_len(family))
+		if (p[i].family != family || p[i].len > core_af_bits(family))
 			return -EINVAL;
 		sum += bgp_prefix_wire_len(&p[i], addpath);
 	}

@@ -21,22 +21,22 @@ void bgp_md5_keys_fini(struct bgp_md5_keys *k)
 	bgp_md5_keys_init(k);
 }
 
-static long keys_pos(const struct bgp_md5_keys *k, const struct bgp_addr *a)
+static long keys_pos(const struct bgp_md5_keys *k, const struct core_addr *a)
 {
 	for (size_t i = 0; i < k->n; i++)
-		if (bgp_addr_equal(&k->v[i].addr, a))
+		if (core_addr_equal(&k->v[i].addr, a))
 			return (long)i;
 	return -1;
 }
 
-const struct bgp_md5_key *bgp_md5_keys_find(const struct bgp_md5_keys *k, const struct bgp_addr *a)
+const struct bgp_md5_key *bgp_md5_keys_find(const struct bgp_md5_keys *k, const struct core_addr *a)
 {
 	long i = keys_pos(k, a);
 
 	return i < 0 ? NULL : &k->v[i];
 }
 
-int bgp_md5_keys_set(struct bgp_md5_keys *k, const struct bgp_addr *a, const char *key)
+int bgp_md5_keys_set(struct bgp_md5_keys *k, const struct core_addr *a, const char *key)
 {
 	size_t len = key ? strlen(key) : 0;
 	long i = keys_pos(k, a);

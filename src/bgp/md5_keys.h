@@ -16,7 +16,7 @@
 
 /* One key; as an operation, key "" means: remove the address's key. */
 struct bgp_md5_key {
-	struct bgp_addr addr;
+	struct core_addr addr;
 	char key[TCP_MD5SIG_MAXKEYLEN + 1];
 };
 
@@ -29,14 +29,15 @@ struct bgp_md5_keys {
 void bgp_md5_keys_init(struct bgp_md5_keys *k);
 void bgp_md5_keys_fini(struct bgp_md5_keys *k);
 /* The entry for a, or NULL; valid until the next change of k. */
-const struct bgp_md5_key *bgp_md5_keys_find(const struct bgp_md5_keys *k, const struct bgp_addr *a);
+const struct bgp_md5_key *bgp_md5_keys_find(const struct bgp_md5_keys *k,
+                                            const struct core_addr *a);
 /*
  * Installs (key non-empty: added, or replaces the address's key) or
  * removes (key NULL or "") the key for a. 0, -EINVAL for a key longer
  * than TCP_MD5SIG_MAXKEYLEN or an address that is neither IPv4 nor IPv6,
  * -ENOMEM.
  */
-int bgp_md5_keys_set(struct bgp_md5_keys *k, const struct bgp_addr *a, const char *key);
+int bgp_md5_keys_set(struct bgp_md5_keys *k, const struct core_addr *a, const char *key);
 /*
  * The operations that turn a socket holding have into one holding want:
  * first a removal (key "") for each address of have that want lacks, then

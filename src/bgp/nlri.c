@@ -10,7 +10,7 @@
 int bgp_nlri_next(const uint8_t *nlri, size_t len, size_t *off, uint8_t family, bool addpath,
                   struct bgp_prefix *p)
 {
-	unsigned max = bgp_family_max_len(family);
+	unsigned max = core_af_bits(family);
 	size_t o = *off, nbytes;
 	uint32_t path_id = 0;
 	uint8_t plen;

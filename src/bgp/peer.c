@@ -140,7 +140,7 @@ static void conn_fini(struct conn *c)
 	buf_fini(&c->wbuf);
 }
 
-static const char *addr_str(const struct bgp_addr *a, char *buf, size_t len)
+static const char *addr_str(const struct core_addr *a, char *buf, size_t len)
 {
 	struct bgp_prefix pfx = {.family = a->family, .len = a->family == AF_INET ? 32 : 128};
 
@@ -197,7 +197,7 @@ static ssize_t enc_notification(uint8_t *b, size_t cap, const void *arg)
 /* ---- next hops and the per-session attribute set ---- */
 
 /* A global address of family fam on the interface that holds local. */
-static int iface_sibling(const struct bgp_addr *local, int fam, struct bgp_addr *out)
+static int iface_sibling(const struct core_addr *local, int fam, struct core_addr *out)
 {
 	struct ifaddrs *ifa, *i;
 	char ifname[IF_NAMESIZE] = "";
@@ -206,11 +206,11 @@ static int iface_sibling(const struct bgp_addr *local, int fam, struct bgp_addr 
 	if (getifaddrs(&ifa) < 0)
 		return -errno;
 	for (i = ifa; i; i = i->ifa_next) {
-		struct bgp_addr a;
+		struct core_addr a;
 
 		if (!i->ifa_addr || i->ifa_addr->sa_family != local->family)
 			continue;
-		if (bgp_addr_from_sockaddr((struct sockaddr_storage *)i->ifa_addr, &a, NULL) < 0)
+		if (core_addr_from_sockaddr((struct sockaddr_storage *)i->ifa_addr, &a, NULL) < 0)
 			continue;
 		if (!memcmp(a.bytes, local->bytes, local->family == AF_INET ? 4 : 16)) {
 			snprintf(ifname, sizeof(ifname), "%s", i->ifa_name);
@@ -218,11 +218,11 @@ static int iface_sibling(const struct bgp_addr *local, int fam, struct bgp_addr 
 		}
 	}
 	for (i = ifa; i && *ifname; i = i->ifa_next) {
-		struct bgp_addr a;
+		struct core_addr a;
 
 		if (!i->ifa_addr || i->ifa_addr->sa_family != fam || strcmp(i->ifa_name, ifname))
 			continue;
-		if (bgp_addr_from_sockaddr((struct sockaddr_storage *)i->ifa_addr, &a, NULL) < 0)
+		if (core_addr_from_sockaddr((struct sockaddr_storage *)i->ifa_addr, &a, NULL) < 0)
 			continue;
 		/* Link-local IPv6 (fe80::/10) cannot be a global next hop. */
 		if (fam == AF_INET6 && a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80)
@@ -238,7 +238,7 @@ static int iface_sibling(const struct bgp_addr *local, int fam, struct bgp_addr 
 static void peer_setup_attrs(struct bgp_peer *p, int fd)
 {
 	struct bgp_out_attrs a;
-	struct bgp_addr local;
+	struct core_addr local;
 	char s[64];
 	int r;
 

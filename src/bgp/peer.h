@@ -21,12 +21,12 @@
 
 struct bgp_peer_cfg {
 	char name[160]; /* for logs: "BgpPeer ns/name" */
-	struct bgp_addr remote;
+	struct core_addr remote;
 	uint16_t remote_port;
-	struct bgp_addr local; /* family 0: the kernel chooses */
-	char md5_key[81];      /* RFC 2385 key, "" for none */
-	int ttl;               /* 0: kernel default */
-	int tcp_mss;           /* 0: kernel default */
+	struct core_addr local; /* family 0: the kernel chooses */
+	char md5_key[81];       /* RFC 2385 key, "" for none */
+	int ttl;                /* 0: kernel default */
+	int tcp_mss;            /* 0: kernel default */
 	struct bgp_fsm_config fsm;
 	bool ebgp;
 	/* Received routes kept in count, per family (BGP_AF_*); past one the
@@ -34,8 +34,8 @@ struct bgp_peer_cfg {
 	uint32_t max_prefixes[BGP_AF_COUNT];
 	/* Next hops for the family that is not the session's own; family 0
 	 * means: a global address of the interface that carries the session. */
-	struct bgp_addr nexthop4;
-	struct bgp_addr nexthop6;
+	struct core_addr nexthop4;
+	struct core_addr nexthop6;
 	/* Lines a loop can repeat (malformed messages, NOTIFICATIONs,
 	 * connections that end, failed connects) go through it, keyed by
 	 * name and reason (core/loglimit.h); the owner flushes it. Borrowed,

@@ -25,7 +25,7 @@ static size_t attrs_size_bound(const struct bgp_out_attrs *a)
 }
 
 /* Optional address of one family, with the unused octets zeroed. */
-static int addr_norm(struct bgp_addr *dst, const struct bgp_addr *src, uint8_t family)
+static int addr_norm(struct core_addr *dst, const struct core_addr *src, uint8_t family)
 {
 	memset(dst, 0, sizeof(*dst));
 	if (src->family == 0)
@@ -42,7 +42,7 @@ static int addr_norm(struct bgp_addr *dst, const struct bgp_addr *src, uint8_t f
  * peer treats the routes as withdrawn (RFC 7606 section 7.3). Refuse the
  * obvious non-unicast ones here rather than send them.
  */
-static bool nh_ok(const struct bgp_addr *a, bool link_local)
+static bool nh_ok(const struct core_addr *a, bool link_local)
 {
 	static const uint8_t zero[16], loop6[16] = {[15] = 1};
 	const uint8_t *b = a->bytes;

@@ -21,7 +21,7 @@ int bgp_sock_set_ttl(int fd, int family, int ttl)
 	return r < 0 ? -errno : 0;
 }
 
-int bgp_sock_set_md5(int fd, const struct bgp_addr *remote, const char *key)
+int bgp_sock_set_md5(int fd, const struct core_addr *remote, const char *key)
 {
 	struct tcp_md5sig sig;
 	size_t klen = key ? strlen(key) : 0;
@@ -29,7 +29,7 @@ int bgp_sock_set_md5(int fd, const struct bgp_addr *remote, const char *key)
 	if (klen > TCP_MD5SIG_MAXKEYLEN)
 		return -EINVAL;
 	memset(&sig, 0, sizeof(sig));
-	bgp_addr_to_sockaddr(remote, 0, (struct sockaddr_storage *)&sig.tcpm_addr);
+	core_addr_to_sockaddr(remote, 0, (struct sockaddr_storage *)&sig.tcpm_addr);
 	sig.tcpm_keylen = (uint16_t)klen;
 	if (klen)
 		memcpy(sig.tcpm_key, key, klen);
@@ -55,7 +55,7 @@ static int sock_new(int family)
 	return fd;
 }
 
-int bgp_sock_connect(const struct bgp_addr *remote, uint16_t port, const struct bgp_sock_opts *o)
+int bgp_sock_connect(const struct core_addr *remote, uint16_t port, const struct bgp_sock_opts *o)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -77,17 +77,17 @@ int bgp_sock_connect(const struct bgp_addr *remote, uint16_t port, const struct 
 		goto fail;
 	}
 	if (o->local || o->local_port) {
-		struct bgp_addr any = {.family = remote->family};
+		struct core_addr any = {.family = remote->family};
 		int one = 1;
 
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		sl = bgp_addr_to_sockaddr(o->local ? o->local : &any, o->local_port, &ss);
+		sl = core_addr_to_sockaddr(o->local ? o->local : &any, o->local_port, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 			r = -errno;
 			goto fail;
 		}
 	}
-	sl = bgp_addr_to_sockaddr(remote, port, &ss);
+	sl = core_addr_to_sockaddr(remote, port, &ss);
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
 		r = -errno;
 		goto fail;
@@ -108,7 +108,7 @@ int bgp_sock_connect_result(int fd)
 	return -err;
 }
 
-int bgp_sock_listen(const struct bgp_addr *bind_addr, uint16_t port)
+int bgp_sock_listen(const struct core_addr *bind_addr, uint16_t port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -120,7 +120,7 @@ int bgp_sock_listen(const struct bgp_addr *bind_addr, uint16_t port)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind_addr->family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	sl = bgp_addr_to_sockaddr(bind_addr, port, &ss);
+	sl = core_addr_to_sockaddr(bind_addr, port, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 64) < 0) {
 		r = -errno;
 		close(fd);
@@ -129,7 +129,7 @@ int bgp_sock_listen(const struct bgp_addr *bind_addr, uint16_t port)
 	return fd;
 }
 
-int bgp_sock_accept(int lfd, struct bgp_addr *remote, uint16_t *remote_port)
+int bgp_sock_accept(int lfd, struct core_addr *remote, uint16_t *remote_port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -139,14 +139,14 @@ int bgp_sock_accept(int lfd, struct bgp_addr *remote, uint16_t *remote_port)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (bgp_addr_from_sockaddr(&ss, remote, remote_port) < 0) {
+	if (core_addr_from_sockaddr(&ss, remote, remote_port) < 0) {
 		close(fd);
 		return -EAFNOSUPPORT;
 	}
 	return fd;
 }
 
-static int sock_name(int fd, bool local, struct bgp_addr *a, uint16_t *port)
+static int sock_name(int fd, bool local, struct core_addr *a, uint16_t *port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -155,15 +155,15 @@ static int sock_name(int fd, bool local, struct bgp_addr *a, uint16_t *port)
 
 	if (r < 0)
 		return -errno;
-	return bgp_addr_from_sockaddr(&ss, a, port);
+	return core_addr_from_sockaddr(&ss, a, port);
 }
 
-int bgp_sock_local(int fd, struct bgp_addr *a, uint16_t *port)
+int bgp_sock_local(int fd, struct core_addr *a, uint16_t *port)
 {
 	return sock_name(fd, true, a, port);
 }
 
-int bgp_sock_remote(int fd, struct bgp_addr *a, uint16_t *port)
+int bgp_sock_remote(int fd, struct core_addr *a, uint16_t *port)
 {
 	return sock_name(fd, false, a, port);
 }

@@ -84,6 +84,4 @@ int bgp_nlri_count(const uint8_t *nlri, size_t len, uint8_t family, bool addpath
  * bgp_prefix_wire_len() bytes. Returns the bytes written. */
 size_t bgp_prefix_put(uint8_t *w, const struct bgp_prefix *p, bool addpath);
 
-#define bgp_family_max_len core_af_bits /* old name: tools/rename_addr.sh */
-
 #endif

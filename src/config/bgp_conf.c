@@ -261,7 +261,7 @@ bool cfg_bgp_conf_session_equal(const struct cfg_bgp_conf *a, const struct cfg_b
 		    a->as_per_rack[i].as != b->as_per_rack[i].as)
 			return false;
 	for (size_t i = 0; i < a->n_listen_addresses; i++)
-		if (!cfg_addr_eq(&a->listen_addresses[i], &b->listen_addresses[i]))
+		if (!core_addr_equal(&a->listen_addresses[i], &b->listen_addresses[i]))
 			return false;
 	for (size_t i = 0; i < a->n_families; i++)
 		if (a->families[i] != b->families[i])

@@ -465,7 +465,7 @@ bool cfg_bgp_peer_session_equal(const struct cfg_bgp_peer *a, const struct cfg_b
 	const struct cfg_peer_conf *ca = &a->conf, *cb = &b->conf;
 	const struct cfg_transport *ta = &a->transport, *tb = &b->transport;
 
-	return cfg_addr_eq(&ca->neighbor_address, &cb->neighbor_address) &&
+	return core_addr_equal(&ca->neighbor_address, &cb->neighbor_address) &&
 	       ca->peer_as == cb->peer_as && ca->local_as == cb->local_as &&
 	       cfg_str_eq(ca->auth_password, cb->auth_password) && ca->peer_type == cb->peer_type &&
 	       ca->admin_down == cb->admin_down &&
@@ -477,9 +477,11 @@ bool cfg_bgp_peer_session_equal(const struct cfg_bgp_peer *a, const struct cfg_b
 	       a->timers.keepalive_interval == b->timers.keepalive_interval &&
 	       ta->mtu_discovery == tb->mtu_discovery && ta->passive_mode == tb->passive_mode &&
 	       ta->has_remote_address == tb->has_remote_address &&
-	       (!ta->has_remote_address || cfg_addr_eq(&ta->remote_address, &tb->remote_address)) &&
+	       (!ta->has_remote_address ||
+	        core_addr_equal(&ta->remote_address, &tb->remote_address)) &&
 	       ta->has_local_address == tb->has_local_address &&
-	       (!ta->has_local_address || cfg_addr_eq(&ta->local_address, &tb->local_address)) &&
+	       (!ta->has_local_address ||
+	        core_addr_equal(&ta->local_address, &tb->local_address)) &&
 	       ta->remote_port == tb->remote_port && ta->tcp_mss == tb->tcp_mss &&
 	       cfg_graceful_restart_equal(&a->graceful_restart, &b->graceful_restart) &&
 	       afi_safis_equal(a, b);

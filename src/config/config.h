@@ -166,10 +166,10 @@ struct cfg_bgp_conf {
 	struct cfg_as_rack *as_per_rack; /* asPerRack: map[string]uint32, owned */
 	size_t n_as_per_rack;
 	bool has_router_id;
-	uint32_t router_id;                /* routerId: IPv4, host byte order */
-	int32_t listen_port;               /* listenPort: 1..65535, CFG_DEFAULT_BGP_PORT when
-	                                      absent, -1 = do not listen (GoBGP) */
-	struct bgp_addr *listen_addresses; /* listenAddresses, owned */
+	uint32_t router_id;                 /* routerId: IPv4, host byte order */
+	int32_t listen_port;                /* listenPort: 1..65535, CFG_DEFAULT_BGP_PORT when
+	                                       absent, -1 = do not listen (GoBGP) */
+	struct core_addr *listen_addresses; /* listenAddresses, owned */
 	size_t n_listen_addresses;
 	uint32_t *families; /* families: CFG_FAMILY_*, owned */
 	size_t n_families;
@@ -207,21 +207,21 @@ bool cfg_graceful_restart_equal(const struct cfg_graceful_restart *a,
 
 /* PeerConf */
 struct cfg_peer_conf {
-	char *auth_password;              /* authPassword, at most CFG_MD5_KEY_MAX bytes */
-	char *description;                /* description */
-	uint32_t local_as;                /* localAs, 0 = BgpConf's */
-	struct bgp_addr neighbor_address; /* neighborAddress, required */
-	uint32_t peer_as;                 /* peerAs, required, 1..2^32-1 */
-	char *peer_group;                 /* peerGroup */
-	uint32_t peer_type;               /* peerType: GoBGP PeerType, 0 INTERNAL, 1 EXTERNAL */
-	char *remove_private_as;          /* removePrivateAs: NONE, ALL or REPLACE (GoBGP enum) */
-	bool route_flap_damping;          /* routeFlapDamping */
-	uint32_t send_community;          /* sendCommunity */
-	char *neighbor_interface;         /* neighborInterface */
-	char *vrf;                        /* vrf */
-	uint32_t allow_own_as;            /* allowOwnAs, 0..255 */
-	bool replace_peer_as;             /* replacePeerAs */
-	bool admin_down;                  /* adminDown */
+	char *auth_password;               /* authPassword, at most CFG_MD5_KEY_MAX bytes */
+	char *description;                 /* description */
+	uint32_t local_as;                 /* localAs, 0 = BgpConf's */
+	struct core_addr neighbor_address; /* neighborAddress, required */
+	uint32_t peer_as;                  /* peerAs, required, 1..2^32-1 */
+	char *peer_group;                  /* peerGroup */
+	uint32_t peer_type;                /* peerType: GoBGP PeerType, 0 INTERNAL, 1 EXTERNAL */
+	char *remove_private_as;           /* removePrivateAs: NONE, ALL or REPLACE (GoBGP enum) */
+	bool route_flap_damping;           /* routeFlapDamping */
+	uint32_t send_community;           /* sendCommunity */
+	char *neighbor_interface;          /* neighborInterface */
+	char *vrf;                         /* vrf */
+	uint32_t allow_own_as;             /* allowOwnAs, 0..255 */
+	bool replace_peer_as;              /* replacePeerAs */
+	bool admin_down;                   /* adminDown */
 };
 
 /* EbgpMultihop */
@@ -253,12 +253,12 @@ struct cfg_transport {
 	bool mtu_discovery; /* mtuDiscovery */
 	bool passive_mode;  /* passiveMode */
 	bool has_remote_address;
-	struct bgp_addr remote_address; /* remoteAddress */
+	struct core_addr remote_address; /* remoteAddress */
 	bool has_local_address;
-	struct bgp_addr local_address; /* localAddress: berth extension, the source
+	struct core_addr local_address; /* localAddress: berth extension, the source
 	                                  address of outgoing sessions (GoBGP's name) */
-	uint32_t remote_port;          /* remotePort, 1..65535, CFG_DEFAULT_BGP_PORT if absent */
-	uint32_t tcp_mss;              /* tcpMss, 0..65535, 0 = kernel default */
+	uint32_t remote_port;           /* remotePort, 1..65535, CFG_DEFAULT_BGP_PORT if absent */
+	uint32_t tcp_mss;               /* tcpMss, 0..65535, 0 = kernel default */
 };
 
 /* AfiSafi: one entry of afiSafis. */
@@ -319,8 +319,8 @@ struct cfg_eip_status {
 struct cfg_eip {
 	struct cfg_meta meta;
 	char *address;                  /* spec.address as written, required */
-	struct bgp_addr first;          /* first address of spec.address */
-	struct bgp_addr last;           /* last address, inclusive; same family */
+	struct core_addr first;         /* first address of spec.address */
+	struct core_addr last;          /* last address, inclusive; same family */
 	enum cfg_eip_protocol protocol; /* spec.protocol: bgp (default), layer2, vip */
 	char *interface;                /* spec.interface, required for layer2 */
 	bool disable;                   /* spec.disable */
@@ -340,7 +340,7 @@ void cfg_eip_fini(struct cfg_eip *e);
  * net.ParseCIDR allows; the range is the whole network) or "first-last".
  * Returns 0 or -EINVAL; *why (static string) says what is wrong.
  */
-int cfg_eip_parse_address(const char *s, struct bgp_addr *first, struct bgp_addr *last,
+int cfg_eip_parse_address(const char *s, struct core_addr *first, struct core_addr *last,
                           const char **why);
 
 /* ---- Service (core v1) ---- */
@@ -375,14 +375,14 @@ struct cfg_service {
 	enum cfg_svc_type type;    /* spec.type */
 	char *load_balancer_class; /* spec.loadBalancerClass */
 	bool has_load_balancer_ip;
-	struct bgp_addr load_balancer_ip; /* spec.loadBalancerIP (deprecated, still used) */
+	struct core_addr load_balancer_ip; /* spec.loadBalancerIP (deprecated, still used) */
 	enum cfg_traffic_policy external_traffic_policy; /* spec.externalTrafficPolicy */
 	enum bgp_af ip_families[BGP_AF_COUNT];           /* spec.ipFamilies */
 	size_t n_ip_families;
 	enum cfg_family_policy ip_family_policy; /* spec.ipFamilyPolicy */
 	struct cfg_service_port *ports;          /* spec.ports, owned */
 	size_t n_ports;
-	struct bgp_addr *ingress; /* status.loadBalancer.ingress[].ip, owned; entries with
+	struct core_addr *ingress; /* status.loadBalancer.ingress[].ip, owned; entries with
 	                             only a hostname are skipped */
 	size_t n_ingress;
 };
@@ -402,7 +402,7 @@ struct cfg_node_address {
 	char *type;    /* InternalIP, ExternalIP, Hostname, InternalDNS, ExternalDNS */
 	char *address; /* as written */
 	bool is_ip;    /* address parsed as an IP */
-	struct bgp_addr ip;
+	struct core_addr ip;
 };
 
 struct cfg_node {
@@ -418,7 +418,7 @@ void cfg_node_fini(struct cfg_node *n);
 
 /* First address of the given type ("InternalIP") that is an IP of family
  * (AF_INET, AF_INET6, or 0 for any); NULL if none. Borrowed from n. */
-const struct bgp_addr *cfg_node_ip(const struct cfg_node *n, const char *type, int family);
+const struct core_addr *cfg_node_ip(const struct cfg_node *n, const char *type, int family);
 
 /* ---- EndpointSlice (discovery.k8s.io/v1) ---- */
 
@@ -471,8 +471,8 @@ struct cfg_service_view {
 	struct cfg_kv ann;
 	char uid[40]; /* a uid the store keeps as 16 bytes, as text again */
 	/* the addresses of a Service with few, which the store keeps in 5
-	 * bytes for IPv4 (a bgp_addr is 17) */
-	struct bgp_addr ingress[CFG_VIEW_INGRESS];
+	 * bytes for IPv4 (a core_addr is 17) */
+	struct core_addr ingress[CFG_VIEW_INGRESS];
 };
 
 struct cfg_set {
@@ -585,6 +585,6 @@ struct cfg_lb_iter {
 /* Returns true with *svc and *addr (borrowed) set, false at the end.
  * Walks services[] (a set that owns its Services). */
 bool cfg_set_next_lb_addr(const struct cfg_set *s, struct cfg_lb_iter *it,
-                          const struct cfg_service **svc, const struct bgp_addr **addr);
+                          const struct cfg_service **svc, const struct core_addr **addr);
 
 #endif

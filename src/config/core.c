@@ -384,7 +384,7 @@ void cfg_node_fini(struct cfg_node *n)
 	memset(n, 0, sizeof(*n));
 }
 
-const struct bgp_addr *cfg_node_ip(const struct cfg_node *n, const char *type, int family)
+const struct core_addr *cfg_node_ip(const struct cfg_node *n, const char *type, int family)
 {
 	for (size_t i = 0; i < n->n_addresses; i++) {
 		const struct cfg_node_address *a = &n->addresses[i];

@@ -327,7 +327,7 @@ int cfg_dec_enum(struct cfg_dec *d, const json_t *obj, const char *key, const ch
 	return cfg_dec_fail_at(d, obj, key, "must be %s", list);
 }
 
-int cfg_dec_addr(struct cfg_dec *d, const json_t *obj, const char *key, struct bgp_addr *out)
+int cfg_dec_addr(struct cfg_dec *d, const json_t *obj, const char *key, struct core_addr *out)
 {
 	const char *s = NULL;
 	int rc = cfg_dec_cstr(d, obj, key, &s);

@@ -79,7 +79,7 @@ int cfg_dec_uint_or_string(struct cfg_dec *d, const json_t *obj, const char *key
 int cfg_dec_enum(struct cfg_dec *d, const json_t *obj, const char *key, const char *const *names,
                  unsigned *out);
 /* An IP address. */
-int cfg_dec_addr(struct cfg_dec *d, const json_t *obj, const char *key, struct bgp_addr *out);
+int cfg_dec_addr(struct cfg_dec *d, const json_t *obj, const char *key, struct core_addr *out);
 /* map[string]string */
 int cfg_dec_map(struct cfg_dec *d, const json_t *obj, const char *key, struct cfg_map *out);
 /* []string */
@@ -119,12 +119,10 @@ void cfg_map_fini(struct cfg_map *m);
 void cfg_selector_fini(struct cfg_selector *s);
 void cfg_strings_free(char **v, size_t n);
 
-/* IP parsing: bgp_addr_parse (inet_pton: strict dotted quad, RFC 4291
+/* IP parsing: core_addr_parse (inet_pton: strict dotted quad, RFC 4291
  * text); *a is zeroed on failure. Eip CIDRs are parsed in eip.c, since
  * bgp_prefix_parse refuses host bits that OpenELB accepts. */
-int cfg_addr_parse(const char *s, struct bgp_addr *a);
-#define cfg_addr_cmp core_addr_cmp   /* old name: tools/rename_addr.sh */
-#define cfg_addr_eq  core_addr_equal /* old name: tools/rename_addr.sh */
+int cfg_addr_parse(const char *s, struct core_addr *a);
 
 /* Both NULL, or equal strings. */
 bool cfg_str_eq(const char *a, const char *b);

@@ -40,7 +40,7 @@ static int parse_prefix_len(const char *s, unsigned max, unsigned *out)
 	return 0;
 }
 
-int cfg_eip_parse_address(const char *s, struct bgp_addr *first, struct bgp_addr *last,
+int cfg_eip_parse_address(const char *s, struct core_addr *first, struct core_addr *last,
                           const char **why)
 {
 	char buf[ADDR_TEXT_MAX];
@@ -84,7 +84,7 @@ int cfg_eip_parse_address(const char *s, struct bgp_addr *first, struct bgp_addr
 			*why = "mixes IPv4 and IPv6";
 			return -EINVAL;
 		}
-		if (cfg_addr_cmp(first, last) > 0) {
+		if (core_addr_cmp(first, last) > 0) {
 			*why = "starts after its end";
 			return -EINVAL;
 		}

@@ -80,9 +80,9 @@ const char *cfg_obj_label(char *buf, size_t len, const char *kind, const char *n
 	return buf;
 }
 
-int cfg_addr_parse(const char *s, struct bgp_addr *a)
+int cfg_addr_parse(const char *s, struct core_addr *a)
 {
-	int rc = bgp_addr_parse(s, a);
+	int rc = core_addr_parse(s, a);
 
 	if (rc < 0)
 		memset(a, 0, sizeof(*a));

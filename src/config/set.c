@@ -298,8 +298,8 @@ static int dup_fail(struct builder *b, const char *kind, const struct cfg_meta *
 
 static bool overlaps(const struct cfg_eip *a, const struct cfg_eip *b)
 {
-	return a->first.family == b->first.family && cfg_addr_cmp(&a->first, &b->last) <= 0 &&
-	       cfg_addr_cmp(&b->first, &a->last) <= 0;
+	return a->first.family == b->first.family && core_addr_cmp(&a->first, &b->last) <= 0 &&
+	       core_addr_cmp(&b->first, &a->last) <= 0;
 }
 
 static bool is_default_eip(const struct cfg_eip *e)
@@ -900,7 +900,7 @@ const struct cfg_bgp_peer *cfg_set_next_peer(const struct cfg_set *s,
 }
 
 bool cfg_set_next_lb_addr(const struct cfg_set *s, struct cfg_lb_iter *it,
-                          const struct cfg_service **svc, const struct bgp_addr **addr)
+                          const struct cfg_service **svc, const struct core_addr **addr)
 {
 	for (; it->svc < s->n_services; it->svc++, it->ip = 0) {
 		const struct cfg_service *v = &s->services[it->svc];

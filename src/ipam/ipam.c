@@ -387,7 +387,7 @@ int ipam_release(struct ipam *ipam, const char *service)
 	return 0;
 }
 
-int ipam_restore(struct ipam *ipam, const struct ipam_request *req, const struct ipam_addr *addrs,
+int ipam_restore(struct ipam *ipam, const struct ipam_request *req, const struct core_addr *addrs,
                  size_t n_addrs, struct ipam_result *out, struct ipam_error *err)
 {
 	struct ipam_norm n;
@@ -395,7 +395,7 @@ int ipam_restore(struct ipam *ipam, const struct ipam_request *req, const struct
 	struct ipam_svc *svc;
 	struct ipam_error first = {IPAM_OK, ""};
 	int ret, fail = 0;
-	char a[IPAM_ADDR_STRLEN], b[IPAM_ADDR_STRLEN];
+	char a[CORE_ADDR_STRLEN], b[CORE_ADDR_STRLEN];
 
 	if (!ipam)
 		return ipam_set_err(err, IPAM_ERR_INVALID, "no allocator");

@@ -97,19 +97,16 @@
 /* Kubernetes object names are at most 253 bytes (DNS subdomain). */
 #define IPAM_NAME_MAX 253
 /* Service keys, sharing and compat keys, namespaces: bounded to bound memory. */
-#define IPAM_STR_MAX     1024
-#define IPAM_MAX_SPECS   64
-#define IPAM_MAX_NS      4096
-#define IPAM_MAX_PORTS   4096
-#define IPAM_ADDR_STRLEN CORE_ADDR_STRLEN /* old name: tools/rename_addr.sh */
-#define IPAM_MSG_MAX     512
-
-#define ipam_addr core_addr /* old name: tools/rename_addr.sh */
+#define IPAM_STR_MAX   1024
+#define IPAM_MAX_SPECS 64
+#define IPAM_MAX_NS    4096
+#define IPAM_MAX_PORTS 4096
+#define IPAM_MSG_MAX   512
 
 /* An inclusive address range of one family. */
 struct ipam_range {
-	struct ipam_addr first;
-	struct ipam_addr last;
+	struct core_addr first;
+	struct core_addr last;
 };
 
 enum ipam_err {
@@ -143,9 +140,7 @@ const char *ipam_err_name(enum ipam_err code);
 
 /* Parses one address (inet_pton). IPv4-mapped IPv6 (::ffff:0:0/96) is
  * refused: it would let one address sit in both families. */
-int ipam_addr_parse(const char *s, struct ipam_addr *out);
-#define ipam_addr_format core_addr_format /* old name: tools/rename_addr.sh */
-#define ipam_addr_cmp    core_addr_cmp    /* old name: tools/rename_addr.sh */
+int ipam_addr_parse(const char *s, struct core_addr *out);
 /* Parses "addr", "addr/len" or "first-last" (spaces allowed around '-' and
  * at the ends). Returns -EINVAL for anything else. */
 int ipam_range_parse(const char *spec, struct ipam_range *out);
@@ -192,8 +187,8 @@ struct ipam_pool_stats {
 	char size_dec[48];      /* the same, exact, in decimal (up to 2^128 + 2^32) */
 	uint64_t used;          /* held addresses inside the pool (Eip usage) */
 	uint64_t holders;       /* (address, Service) pairs: > used when shared */
-	struct ipam_addr first; /* lowest address (IPv4 before IPv6) */
-	struct ipam_addr last;  /* highest address */
+	struct core_addr first; /* lowest address (IPv4 before IPv6) */
+	struct core_addr last;  /* highest address */
 	bool v4, v6;            /* families present */
 	bool ready;             /* accepted and enabled */
 	bool occupied;          /* no free allocatable address left */
@@ -203,7 +198,7 @@ int ipam_pool_stats(const struct ipam *ipam, const char *name, struct ipam_pool_
 
 /* Called per (address, Service); both borrowed for the call. A non-zero
  * return stops the walk and is returned. Order: by address, then Service. */
-typedef int (*ipam_walk_fn)(const struct ipam_addr *addr, const char *service, void *arg);
+typedef int (*ipam_walk_fn)(const struct core_addr *addr, const char *service, void *arg);
 
 /* Held addresses inside the pool (the Eip status "used" map). */
 int ipam_pool_walk(const struct ipam *ipam, const char *name, ipam_walk_fn fn, void *arg);
@@ -233,7 +228,7 @@ struct ipam_request {
 	const char *service;           /* "namespace/name" */
 	const char *ns;                /* NULL: the part of service before '/' */
 	enum ipam_policy policy;       /* ignored by ipam_restore, as are pool, ns_match */
-	const struct ipam_addr *addrs; /* specific addresses, <= 1 per family */
+	const struct core_addr *addrs; /* specific addresses, <= 1 per family */
 	size_t n_addrs;                /* 0..2 */
 	const char *pool;              /* specific pool, NULL = automatic */
 	const char *sharing_key;       /* NULL or "" = exclusive */
@@ -245,7 +240,7 @@ struct ipam_request {
 };
 
 struct ipam_held {
-	struct ipam_addr addr;
+	struct core_addr addr;
 	char pool[IPAM_NAME_MAX + 1]; /* containing pool, "" if orphaned */
 	bool orphaned;                /* in no pool */
 	bool shared;                  /* another Service holds it too */
@@ -272,7 +267,7 @@ int ipam_allocate(struct ipam *ipam, const struct ipam_request *req, struct ipam
  * (IPAM_ERR_CONFLICT). Not atomic on purpose: every claimable address is
  * claimed even if another is refused, so that no address a Service holds is
  * left free for someone else. out lists what the Service holds afterwards. */
-int ipam_restore(struct ipam *ipam, const struct ipam_request *req, const struct ipam_addr *addrs,
+int ipam_restore(struct ipam *ipam, const struct ipam_request *req, const struct core_addr *addrs,
                  size_t n_addrs, struct ipam_result *out, struct ipam_error *err);
 
 /* Gives up every address of the Service. -ENOENT if it holds nothing. */

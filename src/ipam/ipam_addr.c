@@ -52,7 +52,7 @@ static void put_be64(uint8_t *p, uint64_t v)
 	}
 }
 
-struct u128 ipam_addr_val(const struct ipam_addr *a)
+struct u128 ipam_addr_val(const struct core_addr *a)
 {
 	struct u128 v = {0, 0};
 
@@ -66,7 +66,7 @@ struct u128 ipam_addr_val(const struct ipam_addr *a)
 	return v;
 }
 
-void ipam_val_addr(int f, struct u128 v, struct ipam_addr *out)
+void ipam_val_addr(int f, struct u128 v, struct core_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->family = ipam_af_of(f);
@@ -128,23 +128,23 @@ void dec_add_u64(char *dec, size_t cap, uint64_t v)
 
 const char *ipam_val_str(int f, struct u128 v, char *buf)
 {
-	struct ipam_addr a;
+	struct core_addr a;
 
 	ipam_val_addr(f, v, &a);
-	if (ipam_addr_format(&a, buf, IPAM_ADDR_STRLEN) < 0)
-		snprintf(buf, IPAM_ADDR_STRLEN, "?");
+	if (core_addr_format(&a, buf, CORE_ADDR_STRLEN) < 0)
+		snprintf(buf, CORE_ADDR_STRLEN, "?");
 	return buf;
 }
 
-int ipam_addr_parse(const char *s, struct ipam_addr *out)
+int ipam_addr_parse(const char *s, struct core_addr *out)
 {
-	struct ipam_addr a;
+	struct core_addr a;
 	size_t n;
 
 	if (!s || !out)
 		return -EINVAL;
-	n = strnlen(s, IPAM_ADDR_STRLEN);
-	if (n == 0 || n >= IPAM_ADDR_STRLEN)
+	n = strnlen(s, CORE_ADDR_STRLEN);
+	if (n == 0 || n >= CORE_ADDR_STRLEN)
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
 	if (strchr(s, ':')) {
@@ -207,7 +207,7 @@ static int parse_prefix_len(const char *s, unsigned max, unsigned *out)
 
 static int parse_cidr(const char *addr, const char *len, struct ipam_range *out)
 {
-	struct ipam_addr a;
+	struct core_addr a;
 	unsigned plen, bits;
 	int f;
 
@@ -218,7 +218,7 @@ static int parse_cidr(const char *addr, const char *len, struct ipam_range *out)
 	if (parse_prefix_len(len, bits, &plen) < 0)
 		return -EINVAL;
 	/* Host bits must be zero: "10.0.0.5/24" is ambiguous, refuse it. */
-	struct ipam_addr last = a;
+	struct core_addr last = a;
 	for (unsigned b = plen; b < bits; b++) {
 		uint8_t m = (uint8_t)(0x80u >> (b % 8));
 		if (a.bytes[b / 8] & m)
@@ -232,7 +232,7 @@ static int parse_cidr(const char *addr, const char *len, struct ipam_range *out)
 
 int ipam_range_parse(const char *spec, struct ipam_range *out)
 {
-	char buf[2 * IPAM_ADDR_STRLEN + 16], lhs[IPAM_ADDR_STRLEN + 8], rhs[IPAM_ADDR_STRLEN + 8];
+	char buf[2 * CORE_ADDR_STRLEN + 16], lhs[CORE_ADDR_STRLEN + 8], rhs[CORE_ADDR_STRLEN + 8];
 	const char *sep;
 	struct ipam_range r;
 
@@ -251,7 +251,7 @@ int ipam_range_parse(const char *spec, struct ipam_range *out)
 		    trimmed(sep + 1, strlen(sep + 1), rhs, sizeof(rhs)) < 0 ||
 		    ipam_addr_parse(lhs, &r.first) < 0 || ipam_addr_parse(rhs, &r.last) < 0)
 			return -EINVAL;
-		if (r.first.family != r.last.family || ipam_addr_cmp(&r.first, &r.last) > 0)
+		if (r.first.family != r.last.family || core_addr_cmp(&r.first, &r.last) > 0)
 			return -EINVAL;
 	} else {
 		if (ipam_addr_parse(buf, &r.first) < 0)

@@ -61,7 +61,7 @@ static int plan_specific(const struct ipam *ipam, const struct ipam_svc *svc,
 	struct u128 v = n->spec[f];
 	const struct ipam_pool *p;
 	struct ipam_hold *h;
-	char a[IPAM_ADDR_STRLEN];
+	char a[CORE_ADDR_STRLEN];
 	int ret;
 
 	ipam_val_str(f, v, a);
@@ -203,7 +203,7 @@ int ipam_allocate(struct ipam *ipam, const struct ipam_request *req, struct ipam
 	const struct ipam_pool **cands = NULL;
 	size_t nc = 0, released = 0;
 	int ret, rc[IPAM_NFAM] = {0, 0}, partial = -1;
-	char a[IPAM_ADDR_STRLEN];
+	char a[CORE_ADDR_STRLEN];
 
 	if (!ipam)
 		return ipam_set_err(err, IPAM_ERR_INVALID, "no allocator");

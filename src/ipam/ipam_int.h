@@ -62,13 +62,13 @@ static inline bool u128_is_max(struct u128 a)
 struct u128 ipam_fam_max(int f);
 int ipam_fam_of(uint8_t af); /* AF_INET -> IPAM_F4, AF_INET6 -> IPAM_F6, else -1 */
 uint8_t ipam_af_of(int f);
-struct u128 ipam_addr_val(const struct ipam_addr *a);
-void ipam_val_addr(int f, struct u128 v, struct ipam_addr *out);
+struct u128 ipam_addr_val(const struct core_addr *a);
+void ipam_val_addr(int f, struct u128 v, struct core_addr *out);
 /* Writes the decimal form of v (at most 39 digits + NUL) into buf[40]. */
 void u128_to_dec(struct u128 v, char buf[40]);
 /* dec += v, both decimal; dec must have room for one more digit. */
 void dec_add_u64(char *dec, size_t cap, uint64_t v);
-/* Text of address (f, v) for messages, into buf[IPAM_ADDR_STRLEN]. */
+/* Text of address (f, v) for messages, into buf[CORE_ADDR_STRLEN]. */
 const char *ipam_val_str(int f, struct u128 v, char *buf);
 
 /* MetalLB's avoidBuggyIPs: IPv4 .0 and .255 confuse some client firmware. */
@@ -186,7 +186,7 @@ struct ipam_norm {
 
 int ipam_norm_init(struct ipam_norm *n, const struct ipam_request *req, struct ipam_error *err);
 /* Adds specific addresses (allocate: req->addrs; restore: the held ones). */
-int ipam_norm_addrs(struct ipam_norm *n, const struct ipam_addr *addrs, size_t n_addrs,
+int ipam_norm_addrs(struct ipam_norm *n, const struct core_addr *addrs, size_t n_addrs,
                     struct ipam_error *err);
 void ipam_norm_fini(struct ipam_norm *n);
 

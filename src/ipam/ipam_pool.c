@@ -101,7 +101,7 @@ static int pool_build(const struct ipam_pool_cfg *cfg, struct ipam_pool **out,
                       struct ipam_error *err)
 {
 	struct ipam_pool *p = NULL;
-	char a[IPAM_ADDR_STRLEN], b[IPAM_ADDR_STRLEN];
+	char a[CORE_ADDR_STRLEN], b[CORE_ADDR_STRLEN];
 	int ret;
 
 	if (!cfg || !valid_name(cfg->name))
@@ -178,7 +178,7 @@ out:
  * replaces and is skipped). */
 static int pool_check(const struct ipam *ipam, const struct ipam_pool *p, struct ipam_error *err)
 {
-	char a[IPAM_ADDR_STRLEN], b[IPAM_ADDR_STRLEN], c[IPAM_ADDR_STRLEN], d[IPAM_ADDR_STRLEN];
+	char a[CORE_ADDR_STRLEN], b[CORE_ADDR_STRLEN], c[CORE_ADDR_STRLEN], d[CORE_ADDR_STRLEN];
 
 	for (size_t i = 0; i < ipam->n_pools; i++) {
 		const struct ipam_pool *q = ipam->pools[i];
@@ -334,7 +334,7 @@ static int walk_range(const struct ipam *ipam, int f, struct u128 from, struct u
 			break;
 		for (;;) {
 			const struct ipam_hold *h = ipam_hold_find(ipam, f, x);
-			struct ipam_addr a;
+			struct core_addr a;
 
 			ipam_val_addr(f, x, &a);
 			if (h && !(orphans_only && ipam_pool_containing(ipam, f, x))) {
@@ -353,7 +353,7 @@ static int walk_range(const struct ipam *ipam, int f, struct u128 from, struct u
 	return 0;
 }
 
-static int count_holders(const struct ipam_addr *addr, const char *service, void *arg)
+static int count_holders(const struct core_addr *addr, const char *service, void *arg)
 {
 	(*(uint64_t *)arg)++;
 	return 0;

@@ -97,7 +97,7 @@ int ipam_norm_init(struct ipam_norm *n, const struct ipam_request *req, struct i
 	return 0;
 }
 
-int ipam_norm_addrs(struct ipam_norm *n, const struct ipam_addr *addrs, size_t n_addrs,
+int ipam_norm_addrs(struct ipam_norm *n, const struct core_addr *addrs, size_t n_addrs,
                     struct ipam_error *err)
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -157,7 +157,7 @@ static const struct ipam_port *ports_common(const struct ipam_port *a, size_t na
 int ipam_share_check(const struct ipam_hold *h, const struct ipam_svc *self,
                      const struct ipam_norm *n, struct ipam_error *err)
 {
-	char a[IPAM_ADDR_STRLEN];
+	char a[CORE_ADDR_STRLEN];
 
 	for (size_t i = 0; i < h->n_holders; i++) {
 		const struct ipam_svc *o = h->holders[i];

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-void lb_host_prefix(const struct bgp_addr *a, struct bgp_prefix *p)
+void lb_host_prefix(const struct core_addr *a, struct bgp_prefix *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->family = a->family;
@@ -37,13 +37,13 @@ static bool bgp_protocol(const struct cfg_service *svc)
 	return !proto || !strcmp(proto, "bgp");
 }
 
-static bool same_addr(const struct bgp_addr *a, const struct bgp_addr *b)
+static bool same_addr(const struct core_addr *a, const struct core_addr *b)
 {
 	return a->family == b->family && !memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
 }
 
 /* Byte order comparison, equal families only. */
-static int addr_cmp(const struct bgp_addr *a, const struct bgp_addr *b)
+static int addr_cmp(const struct core_addr *a, const struct core_addr *b)
 {
 	return memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
 }
@@ -85,7 +85,7 @@ enum lb_announce_why lb_announce_service(const struct cfg_set *set, const char *
 }
 
 bool lb_announce_addr_ok(const struct cfg_set *set, const struct lb_announce_opts *o,
-                         const struct bgp_addr *a)
+                         const struct core_addr *a)
 {
 	bool in_bgp_eip = set->n_eips == 0;
 

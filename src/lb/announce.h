@@ -37,7 +37,7 @@ struct lb_announce_opts {
 	 * announce (manifest mode, where Nodes are optional) or not (cluster
 	 * mode: a node unknown to the API server gets no traffic). */
 	bool missing_node_announces;
-	const struct bgp_addr *exclude; /* borrowed; addresses never announced */
+	const struct core_addr *exclude; /* borrowed; addresses never announced */
 	size_t n_exclude;
 	/* Optional, with endpoints_known: whether Service ns/name has a ready
 	 * endpoint on the node, from the caller's index, instead of a scan of
@@ -70,7 +70,7 @@ enum lb_announce_why lb_announce_service(const struct cfg_set *set, const char *
 
 /* Address rules: inside a bgp Eip (or no Eips), not excluded. */
 bool lb_announce_addr_ok(const struct cfg_set *set, const struct lb_announce_opts *o,
-                         const struct bgp_addr *a);
+                         const struct core_addr *a);
 
 /* Calls fn with each prefix node announces by the rules above (a prefix
  * twice when two Services share an address); stops at fn's first
@@ -93,6 +93,6 @@ void lb_announce_opts_manifest(const struct cfg_set *set, struct lb_announce_opt
 int lb_announce_compute(const struct cfg_set *set, const char *node, struct prefix_set *out);
 
 /* A host route for an address. */
-void lb_host_prefix(const struct bgp_addr *a, struct bgp_prefix *p);
+void lb_host_prefix(const struct core_addr *a, struct bgp_prefix *p);
 
 #endif

@@ -169,7 +169,7 @@ bool lb_ctrl_is_synced(const struct lb_ctrl *c)
 /* ---- Services ---- */
 
 /* The observed parts of a Service, compared to see whether it changed. */
-static int obs_read(const struct cfg_service *in, struct ipam_addr **obs, size_t *n)
+static int obs_read(const struct cfg_service *in, struct core_addr **obs, size_t *n)
 {
 	*obs = NULL;
 	*n = 0;
@@ -209,7 +209,7 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 	const char *openelb = cfg_meta_label(&in->meta, LB_LABEL_OPENELB_EIP);
 	const char *shared = cfg_meta_annotation(&in->meta, LB_ANN_SHARED);
 	struct lb_req req;
-	struct ipam_addr *obs;
+	struct core_addr *obs;
 	size_t n_obs;
 	struct lb_svc *s;
 	bool is_new = false, req_changed, obs_changed;

@@ -152,7 +152,7 @@ struct lb_svc_status {
 	char *ns;   /* owned */
 	char *name; /* owned */
 	/* SERVICE_STATUS: the ingress list; SERVICE_CLEAR: addresses to remove. */
-	struct bgp_addr ingress[2];
+	struct core_addr ingress[2];
 	size_t n_ingress;
 	char *pool;          /* owned; SERVICE_STATUS: LB_ANN_POOL's value; CLEAR: NULL */
 	char *shared;        /* owned; SERVICE_STATUS: LB_ANN_SHARED's value, NULL =
@@ -164,13 +164,13 @@ struct lb_svc_status {
 	 * parts that differ from the object as the engine last saw it, or
 	 * that an earlier action may still be changing.
 	 */
-	bool write_meta;       /* the annotations LB_ANN_POOL and LB_ANN_SHARED */
-	bool write_status;     /* the status subresource */
-	bool keep_time;        /* SERVICE_STATUS: the condition seen has the same status,
-	                          so its lastTransitionTime stays */
-	bool clear_ingress;    /* SERVICE_CLEAR: the ingress becomes keep[] */
-	bool clear_cond;       /* SERVICE_CLEAR: the condition goes */
-	struct bgp_addr *keep; /* owned; SERVICE_CLEAR: the ingress seen without the
+	bool write_meta;        /* the annotations LB_ANN_POOL and LB_ANN_SHARED */
+	bool write_status;      /* the status subresource */
+	bool keep_time;         /* SERVICE_STATUS: the condition seen has the same status,
+	                           so its lastTransitionTime stays */
+	bool clear_ingress;     /* SERVICE_CLEAR: the ingress becomes keep[] */
+	bool clear_cond;        /* SERVICE_CLEAR: the condition goes */
+	struct core_addr *keep; /* owned; SERVICE_CLEAR: the ingress seen without the
 	                          addresses to remove (another controller's) */
 	size_t n_keep;
 };

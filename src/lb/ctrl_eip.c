@@ -157,8 +157,8 @@ void lb_eip_destroy(struct lb_eip *e)
 
 int lb_eip_set(struct lb_eip *e, const struct cfg_eip *in)
 {
-	struct ipam_addr f, l;
-	char a[IPAM_ADDR_STRLEN], b[IPAM_ADDR_STRLEN];
+	struct core_addr f, l;
+	char a[CORE_ADDR_STRLEN], b[CORE_ADDR_STRLEN];
 	const char *def = cfg_meta_annotation(&in->meta, CFG_ANN_DEFAULT_EIP);
 	size_t len;
 	int err = 0;
@@ -172,8 +172,8 @@ int lb_eip_set(struct lb_eip *e, const struct cfg_eip *in)
 	 * may have host bits set): hand the allocator that exact range. */
 	lb_addr_to_ipam(&in->first, &f);
 	lb_addr_to_ipam(&in->last, &l);
-	lb_addr_str(&f, a);
-	lb_addr_str(&l, b);
+	core_addr_str(&f, a);
+	core_addr_str(&l, b);
 	len = strlen(a) + strlen(b) + 2;
 	if ((e->range = malloc(len)))
 		snprintf(e->range, len, "%s-%s", a, b);
@@ -318,16 +318,17 @@ bool lb_ns_match(const char *pool, void *arg)
 	return true;
 }
 
-static bool in_range(const struct ipam_addr *a, const struct bgp_addr *f, const struct bgp_addr *l)
+static bool in_range(const struct core_addr *a, const struct core_addr *f,
+                     const struct core_addr *l)
 {
-	struct ipam_addr x, y;
+	struct core_addr x, y;
 
 	lb_addr_to_ipam(f, &x);
 	lb_addr_to_ipam(l, &y);
-	return ipam_addr_cmp(&x, a) <= 0 && ipam_addr_cmp(a, &y) <= 0;
+	return core_addr_cmp(&x, a) <= 0 && core_addr_cmp(a, &y) <= 0;
 }
 
-bool lb_in_eips(const struct lb_ctrl *c, const struct ipam_addr *a)
+bool lb_in_eips(const struct lb_ctrl *c, const struct core_addr *a)
 {
 	for (size_t i = 0; i < c->eips.n; i++) {
 		const struct lb_eip *e = c->eips.v[i].val;
@@ -343,18 +344,18 @@ bool lb_in_eips(const struct lb_ctrl *c, const struct ipam_addr *a)
 struct used_walk {
 	struct cfg_map *m;
 	size_t cap;
-	struct ipam_addr last;
+	struct core_addr last;
 	bool have_last;
 };
 
 /* OpenELB's used map: address -> "ns/a;ns/b" for shared addresses. */
-static int used_add(const struct ipam_addr *addr, const char *service, void *arg)
+static int used_add(const struct core_addr *addr, const char *service, void *arg)
 {
 	struct used_walk *w = arg;
 	struct cfg_map *m = w->m;
-	char a[IPAM_ADDR_STRLEN];
+	char a[CORE_ADDR_STRLEN];
 
-	if (w->have_last && ipam_addr_cmp(addr, &w->last) == 0) {
+	if (w->have_last && core_addr_cmp(addr, &w->last) == 0) {
 		struct cfg_kv *kv = &m->items[m->n - 1];
 		size_t ol = strlen(kv->value), sl = strlen(service);
 		char *v = realloc(kv->value, ol + sl + 2);
@@ -375,7 +376,7 @@ static int used_add(const struct ipam_addr *addr, const char *service, void *arg
 		m->items = items;
 		w->cap = cap;
 	}
-	m->items[m->n].key = strdup(lb_addr_str(addr, a));
+	m->items[m->n].key = strdup(core_addr_str(addr, a));
 	m->items[m->n].value = strdup(service);
 	if (!m->items[m->n].key || !m->items[m->n].value) {
 		free(m->items[m->n].key);
@@ -397,7 +398,7 @@ int lb_eip_status(struct lb_ctrl *c, const struct lb_eip *e, struct cfg_eip_stat
 {
 	struct ipam_pool_stats st;
 	struct used_walk w = {0};
-	char buf[IPAM_ADDR_STRLEN];
+	char buf[CORE_ADDR_STRLEN];
 	int err = 0, ret;
 
 	memset(out, 0, sizeof(*out));
@@ -411,8 +412,8 @@ int lb_eip_status(struct lb_ctrl *c, const struct lb_eip *e, struct cfg_eip_stat
 	out->pool_size = clamp64(st.size);
 	out->ready = st.ready;
 	out->v4 = st.v4;
-	out->first_ip = lb_strdup(lb_addr_str(&st.first, buf), &err);
-	out->last_ip = lb_strdup(lb_addr_str(&st.last, buf), &err);
+	out->first_ip = lb_strdup(core_addr_str(&st.first, buf), &err);
+	out->last_ip = lb_strdup(core_addr_str(&st.last, buf), &err);
 	w.m = &out->used;
 	if (!err && (ret = ipam_pool_walk(c->ipam, e->name, used_add, &w)) < 0)
 		err = ret;

@@ -30,7 +30,7 @@ enum lb_claim {
 struct lb_req {
 	enum ipam_policy policy;
 	int primary; /* AF_INET or AF_INET6: first in the ingress list */
-	struct ipam_addr addrs[2];
+	struct core_addr addrs[2];
 	uint8_t n_addrs;         /* at most 2 */
 	const char *addr_field;  /* static: where the addresses came from */
 	char *pool;              /* owned or NULL */
@@ -45,7 +45,7 @@ struct lb_req {
 /* What berth last sent for an object (to send nothing twice). */
 struct lb_sent {
 	enum lb_action_type type; /* SERVICE_STATUS or SERVICE_CLEAR */
-	struct ipam_addr addrs[2];
+	struct core_addr addrs[2];
 	size_t n;
 	char *pool;   /* owned */
 	char *shared; /* owned */
@@ -62,7 +62,7 @@ struct lb_svc {
 	char *uid;        /* owned, may be NULL */
 	struct lb_req req;
 	/* Observed status. */
-	struct ipam_addr *obs; /* owned: status.loadBalancer.ingress IPs */
+	struct core_addr *obs; /* owned: status.loadBalancer.ingress IPs */
 	size_t n_obs;
 	char *obs_shared;     /* owned: LB_ANN_SHARED's value, or NULL */
 	char *obs_marker_val; /* owned: LB_ANN_POOL's value, or NULL */
@@ -81,7 +81,7 @@ struct lb_svc {
 	struct lb_sent *sent;      /* owned: what berth last sent, until the object
 	                              changes; NULL: nothing (most Services, most of
 	                              the time) */
-	struct ipam_addr clear[2]; /* what it held when it stopped being ours */
+	struct core_addr clear[2]; /* what it held when it stopped being ours */
 	uint8_t n_clear;
 	uint8_t orphan_rep, mismatch_rep; /* per family (bit 0 v4), reported */
 	enum lb_claim claim;
@@ -104,7 +104,7 @@ struct lb_eip {
 	char *uid;     /* owned or NULL */
 	char *address; /* owned: spec.address as written */
 	char *range;   /* owned: "first-last" for the allocator */
-	struct bgp_addr first, last;
+	struct core_addr first, last;
 	bool disable, is_default;
 	int32_t priority;
 	char **namespaces; /* owned */
@@ -201,7 +201,7 @@ int lb_eff_record(struct lb_svc *s, const struct ipam_request *r);
 bool lb_eff_equal(const struct lb_svc *s, const struct ipam_request *r);
 /* ipam_restore with the parameters in effect before the restart. */
 int lb_share_restore(struct lb_ctrl *c, struct lb_svc *s, const struct ipam_request *r,
-                     const struct ipam_addr *addrs, size_t n, struct ipam_result *res,
+                     const struct core_addr *addrs, size_t n, struct ipam_result *res,
                      struct ipam_error *err);
 /* After a refused allocation of a Service that holds addresses. */
 int lb_share_settle(struct lb_ctrl *c, struct lb_svc *s);
@@ -234,7 +234,7 @@ void lb_eip_status_fini(struct cfg_eip_status *s);
 int lb_eip_status_copy(struct cfg_eip_status *dst, const struct cfg_eip_status *src);
 bool lb_ns_match(const char *pool, void *arg);
 /* Is a inside the range of an accepted Eip? */
-bool lb_in_eips(const struct lb_ctrl *c, const struct ipam_addr *a);
+bool lb_in_eips(const struct lb_ctrl *c, const struct core_addr *a);
 
 /* ctrl_queue.c */
 int lb_queue_event(struct lb_ctrl *c, const char *kind, const char *ns, const char *name,
@@ -247,9 +247,8 @@ int lb_queue_pools_of(struct lb_ctrl *c, const struct ipam_result *r);
 void lb_queue_fini(struct lb_ctrl *c);
 
 /* ctrl_addr.c: conversions */
-void lb_addr_to_ipam(const struct bgp_addr *in, struct ipam_addr *out);
-void lb_addr_from_ipam(const struct ipam_addr *in, struct bgp_addr *out);
-#define lb_addr_str core_addr_str /* old name: tools/rename_addr.sh */
+void lb_addr_to_ipam(const struct core_addr *in, struct core_addr *out);
+void lb_addr_from_ipam(const struct core_addr *in, struct core_addr *out);
 int lb_fam_bit(uint8_t family);
 
 #endif

@@ -48,7 +48,7 @@ int lb_cond_from_json(const json_t *svc, struct lb_cond *out)
 	return 0;
 }
 
-static const char *addr_text(const struct bgp_addr *a, char buf[INET6_ADDRSTRLEN])
+static const char *addr_text(const struct core_addr *a, char buf[INET6_ADDRSTRLEN])
 {
 	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET, a->bytes, buf, INET6_ADDRSTRLEN))
 		buf[0] = '\0';
@@ -83,7 +83,7 @@ int lb_action_meta_patch(const struct lb_action *a, json_t **out)
 }
 
 /* [{"ip": ...}, ...], or null for none (the key is removed). */
-static json_t *ingress_json(const struct bgp_addr *list, size_t n)
+static json_t *ingress_json(const struct core_addr *list, size_t n)
 {
 	char buf[INET6_ADDRSTRLEN];
 	json_t *arr;

@@ -199,13 +199,13 @@ static void cond_set(struct lb_cond *c, bool ok, const char *reason, const char 
 /* "a (Eip x), b (Eip y)" into buf. */
 static void held_list(const struct ipam_result *r, char *buf, size_t size)
 {
-	char a[IPAM_ADDR_STRLEN];
+	char a[CORE_ADDR_STRLEN];
 	size_t used = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < r->n && used < size; i++) {
 		int w = snprintf(buf + used, size - used, "%s%s (%s%s)", i ? ", " : "",
-		                 lb_addr_str(&r->a[i].addr, a), r->a[i].orphaned ? "" : "Eip ",
+		                 core_addr_str(&r->a[i].addr, a), r->a[i].orphaned ? "" : "Eip ",
 		                 r->a[i].orphaned ? "in no Eip" : r->a[i].pool);
 		used = w < 0 ? size : used + (size_t)w;
 	}
@@ -214,7 +214,7 @@ static void held_list(const struct ipam_result *r, char *buf, size_t size)
 /* The condition LB_COND_TYPE: the worst problem first. */
 static void svc_cond(const struct lb_svc *s, const struct ipam_result *r, struct lb_cond *out)
 {
-	char list[LB_MSG_MAX / 2], a[IPAM_ADDR_STRLEN];
+	char list[LB_MSG_MAX / 2], a[CORE_ADDR_STRLEN];
 
 	memset(out, 0, sizeof(*out));
 	held_list(r, list, sizeof(list));
@@ -229,7 +229,7 @@ static void svc_cond(const struct lb_svc *s, const struct ipam_result *r, struct
 		if (r->a[i].orphaned) {
 			cond_set(out, false, "AddressOrphaned",
 			         "%s is outside every Eip: kept, and given to no other Service",
-			         lb_addr_str(&r->a[i].addr, a));
+			         core_addr_str(&r->a[i].addr, a));
 			return;
 		}
 	}
@@ -237,7 +237,7 @@ static void svc_cond(const struct lb_svc *s, const struct ipam_result *r, struct
 		if (s->req.pool && strcmp(r->a[i].pool, s->req.pool) != 0) {
 			cond_set(out, false, "PoolMismatch",
 			         "%s is in Eip %s, not in the requested Eip %s",
-			         lb_addr_str(&r->a[i].addr, a), r->a[i].pool, s->req.pool);
+			         core_addr_str(&r->a[i].addr, a), r->a[i].pool, s->req.pool);
 			return;
 		}
 	}
@@ -272,12 +272,12 @@ static bool str_eq(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static bool addrs_equal(const struct ipam_addr *a, size_t na, const struct ipam_addr *b, size_t nb)
+static bool addrs_equal(const struct core_addr *a, size_t na, const struct core_addr *b, size_t nb)
 {
 	if (na != nb)
 		return false;
 	for (size_t i = 0; i < na; i++) {
-		if (ipam_addr_cmp(&a[i], &b[i]) != 0)
+		if (core_addr_cmp(&a[i], &b[i]) != 0)
 			return false;
 	}
 	return true;
@@ -291,7 +291,7 @@ static bool sent_meta_eq(const struct lb_sent *t, const char *pool, const char *
 static int svc_set_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action *out)
 {
 	struct ipam_result r;
-	struct ipam_addr want[2];
+	struct core_addr want[2];
 	struct lb_cond cond;
 	char *pool, *shared;
 	size_t n;
@@ -372,10 +372,10 @@ same:
 	return 0;
 }
 
-static bool addr_listed(const struct ipam_addr *a, const struct ipam_addr *list, size_t n)
+static bool addr_listed(const struct core_addr *a, const struct core_addr *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (ipam_addr_cmp(a, &list[i]) == 0)
+		if (core_addr_cmp(a, &list[i]) == 0)
 			return true;
 	}
 	return false;

@@ -12,14 +12,14 @@
 
 /* ---- Addresses ---- */
 
-void lb_addr_to_ipam(const struct bgp_addr *in, struct ipam_addr *out)
+void lb_addr_to_ipam(const struct core_addr *in, struct core_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->family = in->family;
 	memcpy(out->bytes, in->bytes, in->family == AF_INET ? 4 : 16);
 }
 
-void lb_addr_from_ipam(const struct ipam_addr *in, struct bgp_addr *out)
+void lb_addr_from_ipam(const struct core_addr *in, struct core_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->family = in->family;
@@ -74,7 +74,7 @@ static int set_invalid(struct lb_req *r, const char *fmt, const char *field, con
 /* "a" or "a,b", spaces allowed around each: at most one address per family. */
 static int parse_addr_list(const char *s, struct lb_req *r, const char *field)
 {
-	char buf[2 * IPAM_ADDR_STRLEN + 8], *p, *save = NULL;
+	char buf[2 * CORE_ADDR_STRLEN + 8], *p, *save = NULL;
 	size_t n = 0;
 
 	if (strlen(s) >= sizeof(buf))
@@ -83,7 +83,7 @@ static int parse_addr_list(const char *s, struct lb_req *r, const char *field)
 	strcpy(buf, s);
 	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
 		char *end = p + strlen(p);
-		struct ipam_addr a;
+		struct core_addr a;
 
 		while (*p == ' ')
 			p++;

@@ -93,7 +93,7 @@ char *lb_shared_value(const struct lb_svc *s, int *err)
 struct holders {
 	struct lb_ctrl *c;
 	const struct lb_svc *self;
-	const struct ipam_addr *addr;
+	const struct core_addr *addr;
 	struct ipam_port *ports; /* owned: the union */
 	size_t n, cap;
 	int err;
@@ -116,12 +116,12 @@ static int add_ports(struct holders *h, const struct ipam_port *ports, size_t n)
 	return 0;
 }
 
-static int holder_cb(const struct ipam_addr *addr, const char *service, void *arg)
+static int holder_cb(const struct core_addr *addr, const char *service, void *arg)
 {
 	struct holders *h = arg;
 	const struct lb_svc *o;
 
-	if (ipam_addr_cmp(addr, h->addr) != 0 || strcmp(service, h->self->key) == 0 ||
+	if (core_addr_cmp(addr, h->addr) != 0 || strcmp(service, h->self->key) == 0 ||
 	    !(o = core_map_get(&h->c->svcs, service, strlen(service))))
 		return 0;
 	if ((h->err = add_ports(h, o->req.ports, o->req.n_ports)) < 0)
@@ -129,17 +129,17 @@ static int holder_cb(const struct ipam_addr *addr, const char *service, void *ar
 	return 0;
 }
 
-static const struct lb_eip *eip_containing(const struct lb_ctrl *c, const struct ipam_addr *a)
+static const struct lb_eip *eip_containing(const struct lb_ctrl *c, const struct core_addr *a)
 {
 	for (size_t i = 0; i < c->eips.n; i++) {
 		const struct lb_eip *e = c->eips.v[i].val;
-		struct ipam_addr f, l;
+		struct core_addr f, l;
 
 		if (!e->accepted)
 			continue;
 		lb_addr_to_ipam(&e->first, &f);
 		lb_addr_to_ipam(&e->last, &l);
-		if (ipam_addr_cmp(&f, a) <= 0 && ipam_addr_cmp(a, &l) <= 0)
+		if (core_addr_cmp(&f, a) <= 0 && core_addr_cmp(a, &l) <= 0)
 			return e;
 	}
 	return NULL;
@@ -158,7 +158,7 @@ static bool port_in(const struct ipam_port *p, const struct ipam_port *v, size_t
  * for: into *out (caller frees), *n. Walks the holdings: only for Services
  * in conflict. */
 static int ports_minus_holders(struct lb_ctrl *c, const struct lb_svc *s,
-                               const struct ipam_request *r, const struct ipam_addr *addrs,
+                               const struct ipam_request *r, const struct core_addr *addrs,
                                size_t n_addrs, struct ipam_port **out, size_t *n)
 {
 	struct holders h = {.c = c, .self = s};
@@ -188,7 +188,7 @@ static int ports_minus_holders(struct lb_ctrl *c, const struct lb_svc *s,
 
 /* ipam_restore, and on a port collision again with the ports that fit. */
 static int restore_fit(struct lb_ctrl *c, struct lb_svc *s, struct ipam_request *r,
-                       const struct ipam_addr *addrs, size_t n, struct ipam_result *res,
+                       const struct core_addr *addrs, size_t n, struct ipam_result *res,
                        struct ipam_error *err)
 {
 	struct ipam_error e = {IPAM_OK, ""};
@@ -216,7 +216,7 @@ static int restore_fit(struct lb_ctrl *c, struct lb_svc *s, struct ipam_request 
 }
 
 int lb_share_restore(struct lb_ctrl *c, struct lb_svc *s, const struct ipam_request *r,
-                     const struct ipam_addr *addrs, size_t n, struct ipam_result *res,
+                     const struct core_addr *addrs, size_t n, struct ipam_result *res,
                      struct ipam_error *err)
 {
 	struct ipam_request r2 = *r;
@@ -242,7 +242,7 @@ int lb_share_restore(struct lb_ctrl *c, struct lb_svc *s, const struct ipam_requ
 int lb_share_settle(struct lb_ctrl *c, struct lb_svc *s)
 {
 	struct ipam_result res;
-	struct ipam_addr addrs[2];
+	struct core_addr addrs[2];
 	struct ipam_request r;
 	struct ipam_port *ports;
 	struct lb_nsarg na;

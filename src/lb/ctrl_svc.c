@@ -103,12 +103,12 @@ static const char *fam_name(uint8_t family)
 
 int lb_svc_restore(struct lb_ctrl *c, struct lb_svc *s)
 {
-	struct ipam_addr addrs[2];
+	struct core_addr addrs[2];
 	struct ipam_request r;
 	struct ipam_result res;
 	struct ipam_error e = {IPAM_OK, ""};
 	struct lb_nsarg na;
-	char a[IPAM_ADDR_STRLEN], b[IPAM_ADDR_STRLEN];
+	char a[CORE_ADDR_STRLEN], b[CORE_ADDR_STRLEN];
 	size_t n = 0;
 	int seen = 0, ret;
 
@@ -120,14 +120,14 @@ int lb_svc_restore(struct lb_ctrl *c, struct lb_svc *s)
 		if (!s->obs_marker && !s->obs_openelb && !lb_in_eips(c, &s->obs[i]))
 			continue;
 		if (seen & bit) {
-			const struct ipam_addr *kept =
+			const struct core_addr *kept =
 			    addrs[0].family == s->obs[i].family ? &addrs[0] : &addrs[1];
 
 			ret = EV_SVC(c, s, true, "AddressDropped",
 			             "status.loadBalancer.ingress: %s is a second %s address; the "
 			             "Service keeps %s",
-			             lb_addr_str(&s->obs[i], a), fam_name(s->obs[i].family),
-			             lb_addr_str(kept, b));
+			             core_addr_str(&s->obs[i], a), fam_name(s->obs[i].family),
+			             core_addr_str(kept, b));
 			if (ret < 0)
 				return ret;
 			continue;
@@ -178,25 +178,25 @@ static const struct ipam_held *held_of(const struct ipam_result *r, uint8_t fami
 static int alloc_events(struct lb_ctrl *c, struct lb_svc *s, const struct ipam_result *before,
                         const struct ipam_result *after)
 {
-	char a[IPAM_ADDR_STRLEN], b[IPAM_ADDR_STRLEN];
+	char a[CORE_ADDR_STRLEN], b[CORE_ADDR_STRLEN];
 	int ret;
 
 	for (size_t i = 0; i < before->n; i++) {
 		const struct ipam_held *o = &before->a[i];
 		const struct ipam_held *n = held_of(after, o->addr.family);
 
-		if (n && ipam_addr_cmp(&n->addr, &o->addr) == 0)
+		if (n && core_addr_cmp(&n->addr, &o->addr) == 0)
 			continue;
 		if (n)
 			ret =
 			    EV_SVC(c, s, false, "IPReleased", "released %s: moved to %s as %s asks",
-			           lb_addr_str(&o->addr, a), lb_addr_str(&n->addr, b),
+			           core_addr_str(&o->addr, a), core_addr_str(&n->addr, b),
 			           s->req.addr_field ? s->req.addr_field : "the request");
 		else
 			ret = EV_SVC(c, s, false, "IPReleased",
 			             "released %s: %s is no longer requested (spec.ipFamilyPolicy, "
 			             "spec.ipFamilies)",
-			             lb_addr_str(&o->addr, a), fam_name(o->addr.family));
+			             core_addr_str(&o->addr, a), fam_name(o->addr.family));
 		if (ret < 0)
 			return ret;
 	}
@@ -208,11 +208,11 @@ static int alloc_events(struct lb_ctrl *c, struct lb_svc *s, const struct ipam_r
 		if (n->shared)
 			ret = EV_SVC(c, s, false, "IPAllocated",
 			             "allocated %s from Eip %s, shared under sharing key \"%s\"",
-			             lb_addr_str(&n->addr, a), n->pool,
+			             core_addr_str(&n->addr, a), n->pool,
 			             s->req.skey ? s->req.skey : "");
 		else
 			ret = EV_SVC(c, s, false, "IPAllocated", "allocated %s from Eip %s",
-			             lb_addr_str(&n->addr, a), n->pool);
+			             core_addr_str(&n->addr, a), n->pool);
 		if (ret < 0)
 			return ret;
 	}
@@ -289,7 +289,7 @@ static void clear_from_obs(struct lb_svc *s)
 int lb_svc_release(struct lb_ctrl *c, struct lb_svc *s, const char *why, bool events)
 {
 	struct ipam_result res;
-	char a[IPAM_ADDR_STRLEN];
+	char a[CORE_ADDR_STRLEN];
 	int ret;
 
 	s->n_clear = 0;
@@ -299,7 +299,7 @@ int lb_svc_release(struct lb_ctrl *c, struct lb_svc *s, const char *why, bool ev
 		for (size_t i = 0; i < res.n; i++) {
 			s->clear[s->n_clear++] = res.a[i].addr;
 			if (events && (ret = EV_SVC(c, s, false, "IPReleased", "released %s: %s",
-			                            lb_addr_str(&res.a[i].addr, a), why)) < 0)
+			                            core_addr_str(&res.a[i].addr, a), why)) < 0)
 				return ret;
 		}
 		if ((ret = lb_queue_pools_of(c, &res)) < 0)
@@ -319,7 +319,7 @@ int lb_svc_release(struct lb_ctrl *c, struct lb_svc *s, const char *why, bool ev
 int lb_svc_report(struct lb_ctrl *c, struct lb_svc *s)
 {
 	struct ipam_result res;
-	char a[IPAM_ADDR_STRLEN];
+	char a[CORE_ADDR_STRLEN];
 	uint8_t orphan = 0, mismatch = 0;
 	int ret;
 
@@ -335,7 +335,7 @@ int lb_svc_report(struct lb_ctrl *c, struct lb_svc *s)
 			    (ret = EV_SVC(c, s, true, "AddressOrphaned",
 			                  "%s is outside every Eip: the Service keeps it and no "
 			                  "other Service gets it",
-			                  lb_addr_str(&h->addr, a))) < 0)
+			                  core_addr_str(&h->addr, a))) < 0)
 				return ret;
 		} else if (s->req.pool && strcmp(h->pool, s->req.pool) != 0) {
 			mismatch |= bit;
@@ -345,7 +345,7 @@ int lb_svc_report(struct lb_ctrl *c, struct lb_svc *s)
 			         "%s is in Eip %s, not in Eip %s that annotation " CFG_ANN_EIP
 			         " asks for: berth never renumbers a Service, recreate it "
 			         "to move it",
-			         lb_addr_str(&h->addr, a), h->pool, s->req.pool)) < 0)
+			         core_addr_str(&h->addr, a), h->pool, s->req.pool)) < 0)
 				return ret;
 		}
 	}

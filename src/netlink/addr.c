@@ -17,7 +17,7 @@ static void nl_addr_what(const char *verb, const struct nl_addr *a, char *out, s
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
 
-	if (nl_family_len(a->addr.family))
+	if (core_af_len(a->addr.family))
 		inet_ntop(a->addr.family, a->addr.bytes, ip, sizeof(ip));
 	snprintf(out, cap, "%s %s/%u on ifindex %d", verb, ip, a->prefixlen, a->ifindex);
 }
@@ -42,7 +42,7 @@ static int nl_addr_change(struct nl_sock *s, bool add, const struct nl_addr *a)
 	return rc < 0 ? rc : 1;
 }
 
-static int nl_addr_one(struct nl_sock *s, bool add, int ifindex, const struct bgp_addr *a,
+static int nl_addr_one(struct nl_sock *s, bool add, int ifindex, const struct core_addr *a,
                        uint8_t prefixlen)
 {
 	struct nl_addr x = {.ifindex = ifindex, .prefixlen = prefixlen};
@@ -55,12 +55,12 @@ static int nl_addr_one(struct nl_sock *s, bool add, int ifindex, const struct bg
 	return nl_addr_change(s, add, &x);
 }
 
-int nl_addr_add(struct nl_sock *s, int ifindex, const struct bgp_addr *a, uint8_t prefixlen)
+int nl_addr_add(struct nl_sock *s, int ifindex, const struct core_addr *a, uint8_t prefixlen)
 {
 	return nl_addr_one(s, true, ifindex, a, prefixlen);
 }
 
-int nl_addr_del(struct nl_sock *s, int ifindex, const struct bgp_addr *a, uint8_t prefixlen)
+int nl_addr_del(struct nl_sock *s, int ifindex, const struct core_addr *a, uint8_t prefixlen)
 {
 	return nl_addr_one(s, false, ifindex, a, prefixlen);
 }

@@ -318,7 +318,7 @@ int nl_addr_decode(const struct nlmsghdr *nlh, struct nl_addr *a)
 		return -EBADMSG;
 	plen = nlh->nlmsg_len - NLMSG_HDRLEN;
 	memcpy(&ifa, (const char *)nlh + NLMSG_HDRLEN, sizeof(ifa));
-	d.alen = nl_family_len(ifa.ifa_family);
+	d.alen = core_af_len(ifa.ifa_family);
 	if (d.alen == 0)
 		return -EAFNOSUPPORT;
 	if (ifa.ifa_prefixlen > d.alen * 8 || ifa.ifa_index == 0 || ifa.ifa_index > INT32_MAX)

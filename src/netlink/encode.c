@@ -16,9 +16,9 @@
 
 _Static_assert(NL_IFNAME_LEN == IFNAMSIZ, "NL_IFNAME_LEN must be IFNAMSIZ");
 
-int nl_addr_check(const struct bgp_addr *a, uint8_t prefixlen)
+int nl_addr_check(const struct core_addr *a, uint8_t prefixlen)
 {
-	size_t alen = nl_family_len(a->family);
+	size_t alen = core_af_len(a->family);
 
 	if (alen == 0 || prefixlen > alen * 8)
 		return -EINVAL;
@@ -159,7 +159,7 @@ static int nl_addr_encode(void *buf, size_t len, uint32_t seq, uint16_t type, ui
 {
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
-	size_t alen = nl_family_len(a->addr.family);
+	size_t alen = core_af_len(a->addr.family);
 	uint32_t aflags = IFA_F_NOPREFIXROUTE;
 
 	if (a->ifindex <= 0 || nl_addr_check(&a->addr, a->prefixlen) < 0)

@@ -59,9 +59,9 @@ struct nl_link {
 struct nl_addr {
 	int ifindex;
 	uint8_t prefixlen;
-	uint8_t scope;        /* RT_SCOPE_*; RT_SCOPE_UNIVERSE (0) is "global" */
-	uint32_t flags;       /* IFA_F_* (IFA_FLAGS when present) */
-	struct bgp_addr addr; /* the local address; unused bytes zero */
+	uint8_t scope;         /* RT_SCOPE_*; RT_SCOPE_UNIVERSE (0) is "global" */
+	uint32_t flags;        /* IFA_F_* (IFA_FLAGS when present) */
+	struct core_addr addr; /* the local address; unused bytes zero */
 };
 
 /* ---- Pure: request encoders ----
@@ -195,9 +195,9 @@ int nl_link_delete(struct nl_sock *s, const char *name, const char *kind);
 
 /* 1 when added, 0 when the interface already had it (for IPv6 maybe with
  * another prefix length: nl_reconcile repairs that). */
-int nl_addr_add(struct nl_sock *s, int ifindex, const struct bgp_addr *a, uint8_t prefixlen);
+int nl_addr_add(struct nl_sock *s, int ifindex, const struct core_addr *a, uint8_t prefixlen);
 /* 1 when removed, 0 when the interface did not have it. */
-int nl_addr_del(struct nl_sock *s, int ifindex, const struct bgp_addr *a, uint8_t prefixlen);
+int nl_addr_del(struct nl_sock *s, int ifindex, const struct core_addr *a, uint8_t prefixlen);
 
 /* Called once per IPv4/IPv6 address; a borrowed, valid during the call.
  * 0 to go on, a negative errno to stop the dump with that error. */

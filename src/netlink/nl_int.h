@@ -10,10 +10,8 @@
 
 #include "netlink/nl.h"
 
-#define nl_family_len core_af_len /* old name: tools/rename_addr.sh */
 /* 0 when a->family is IPv4/IPv6 and prefixlen fits it, else -EINVAL. */
-int nl_addr_check(const struct bgp_addr *a, uint8_t prefixlen);
-#define nl_addr_cmp core_addr_cmp /* old name: tools/rename_addr.sh */
+int nl_addr_check(const struct core_addr *a, uint8_t prefixlen);
 /* Appends a to the growable array *v (*n used, *cap allocated): 0 or
  * -ENOMEM. */
 int nl_addr_push(struct nl_addr **v, size_t *n, size_t *cap, const struct nl_addr *a);

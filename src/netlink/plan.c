@@ -44,7 +44,7 @@ int nl_addr_push(struct nl_addr **v, size_t *n, size_t *cap, const struct nl_add
 static int order_cmp(const void *x, const void *y)
 {
 	const struct nl_addr *a = x, *b = y;
-	int c = nl_addr_cmp(&a->addr, &b->addr);
+	int c = core_addr_cmp(&a->addr, &b->addr);
 
 	if (c)
 		return c;
@@ -64,7 +64,7 @@ void nl_addr_sort(struct nl_addr *v, size_t n)
 static int check_input(const struct nl_addr *v, size_t n, bool want)
 {
 	for (size_t i = 0; i < n; i++) {
-		int c = i ? nl_addr_cmp(&v[i - 1].addr, &v[i].addr) : -1;
+		int c = i ? core_addr_cmp(&v[i - 1].addr, &v[i].addr) : -1;
 
 		if (c > 0)
 			return -EINVAL;
@@ -89,7 +89,7 @@ static int plan_addr(struct nl_plan *p, int ifindex, const struct nl_addr *w,
 		const struct nl_addr *a = &h[k];
 		bool ours = a->ifindex == ifindex;
 
-		if (nl_family_len(a->addr.family) == 0)
+		if (core_af_len(a->addr.family) == 0)
 			continue;
 		if (!ours && w)
 			rc = nl_addr_push(&p->conflict, &p->n_conflict, &p->cap_conflict, a);
@@ -108,7 +108,7 @@ static int plan_addr(struct nl_plan *p, int ifindex, const struct nl_addr *w,
 		    .ifindex = ifindex, .prefixlen = w->prefixlen, .scope = RT_SCOPE_UNIVERSE};
 
 		add.addr.family = w->addr.family;
-		memcpy(add.addr.bytes, w->addr.bytes, nl_family_len(w->addr.family));
+		memcpy(add.addr.bytes, w->addr.bytes, core_af_len(w->addr.family));
 		rc = nl_addr_push(&p->add, &p->n_add, &p->cap_add, &add);
 	}
 	return rc;
@@ -129,14 +129,14 @@ int nl_plan_compute(struct nl_plan *p, int ifindex, const struct nl_addr *want, 
 		/* The lower address at the heads of the two lists, with all
 		 * its entries in both (one prefix length in want). */
 		bool in_want =
-		    i < n_want && (j == n_have || nl_addr_cmp(&want[i].addr, &have[j].addr) <= 0);
-		const struct bgp_addr *key = in_want ? &want[i].addr : &have[j].addr;
+		    i < n_want && (j == n_have || core_addr_cmp(&want[i].addr, &have[j].addr) <= 0);
+		const struct core_addr *key = in_want ? &want[i].addr : &have[j].addr;
 		const struct nl_addr *w = NULL;
 		size_t j0 = j;
 
-		while (i < n_want && !nl_addr_cmp(&want[i].addr, key))
+		while (i < n_want && !core_addr_cmp(&want[i].addr, key))
 			w = &want[i++];
-		while (j < n_have && !nl_addr_cmp(&have[j].addr, key))
+		while (j < n_have && !core_addr_cmp(&have[j].addr, key))
 			j++;
 		rc = plan_addr(p, ifindex, w, have + j0, j - j0);
 	}

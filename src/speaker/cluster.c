@@ -448,7 +448,7 @@ static void hook_announce(const struct cfg_service *svc, bool on, int why, void 
 		               lb_announce_why_name((enum lb_announce_why)why));
 }
 
-static void hook_conflict(const struct cfg_service *svc, const struct bgp_addr *a,
+static void hook_conflict(const struct cfg_service *svc, const struct core_addr *a,
                           const char *ifname, bool ipvs, void *arg)
 {
 	struct speaker_cluster *c = arg;

@@ -20,7 +20,7 @@ struct speaker_lbif;
 
 /* An address wanted on the interface but present on another one. */
 struct speaker_conflict {
-	struct bgp_addr addr;
+	struct core_addr addr;
 	char ifname[16]; /* where it is; "?" when the index has no name */
 	bool ipvs;       /* on SPEAKER_IPVS_IF: kube-proxy's, announce it anyway */
 };

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-uint32_t speaker_addr_v4(const struct bgp_addr *a)
+uint32_t speaker_addr_v4(const struct core_addr *a)
 {
 	return (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
 	       (uint32_t)a->bytes[2] << 8 | a->bytes[3];
@@ -16,7 +16,7 @@ uint32_t speaker_addr_v4(const struct bgp_addr *a)
 uint32_t speaker_router_id(const struct speaker_opts *o, const struct cfg_bgp_conf *c,
                            const struct cfg_node *node)
 {
-	const struct bgp_addr *ip;
+	const struct core_addr *ip;
 	uint32_t id;
 
 	if (o->router_id.family == AF_INET)
@@ -76,7 +76,7 @@ void speaker_peer_cfg(const struct speaker_opts *o, const struct cfg_bgp_conf *c
 	pc->nexthop4 = o->nexthop4;
 	pc->nexthop6 = o->nexthop6;
 	if (node && !pc->nexthop6.family) {
-		const struct bgp_addr *ip = cfg_node_ip(node, "InternalIP", AF_INET6);
+		const struct core_addr *ip = cfg_node_ip(node, "InternalIP", AF_INET6);
 
 		if (ip)
 			pc->nexthop6 = *ip;

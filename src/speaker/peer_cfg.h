@@ -24,6 +24,6 @@ void speaker_peer_cfg(const struct speaker_opts *o, const struct cfg_bgp_conf *c
                       const struct cfg_node *node, const struct cfg_bgp_peer *bp,
                       uint32_t fallback_router_id, struct bgp_peer_cfg *pc);
 
-uint32_t speaker_addr_v4(const struct bgp_addr *a);
+uint32_t speaker_addr_v4(const struct core_addr *a);
 
 #endif

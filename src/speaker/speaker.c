@@ -48,7 +48,7 @@ struct speaker_peer {
 
 struct listener {
 	int fd;
-	struct bgp_addr addr;
+	struct core_addr addr;
 	uint16_t port;
 	struct bgp_md5_keys keys; /* RFC 2385 keys installed on fd */
 	ev_io io;
@@ -73,7 +73,7 @@ struct speaker {
 	bool lbif_emptied;             /* by speaker_stopped, at shutdown */
 	uint64_t *announced;           /* owned, sorted: svc_hash of the Services announced */
 	size_t n_announced;
-	struct bgp_addr *conflicts; /* owned: addresses found on another interface */
+	struct core_addr *conflicts; /* owned: addresses found on another interface */
 	size_t n_conflicts;
 	struct core_loglimit *ll_refused, *ll_peers; /* owned; NULL: not limited */
 	ev_timer ll_timer;                           /* their flush */
@@ -92,13 +92,13 @@ static uint32_t first_ipv4(const char *lbif)
 	if (getifaddrs(&ifa) < 0)
 		return 0;
 	for (i = ifa; i && !id; i = i->ifa_next) {
-		struct bgp_addr a;
+		struct core_addr a;
 
 		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
 			continue;
 		if (!strcmp(i->ifa_name, lbif) || !strcmp(i->ifa_name, SPEAKER_IPVS_IF))
 			continue;
-		if (bgp_addr_from_sockaddr((struct sockaddr_storage *)i->ifa_addr, &a, NULL) < 0)
+		if (core_addr_from_sockaddr((struct sockaddr_storage *)i->ifa_addr, &a, NULL) < 0)
 			continue;
 		if (a.bytes[0] != 127)
 			id = speaker_addr_v4(&a);
@@ -212,7 +212,7 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 
 /* ---- listeners ---- */
 
-static struct speaker_peer *peer_by_addr(struct speaker *s, const struct bgp_addr *a)
+static struct speaker_peer *peer_by_addr(struct speaker *s, const struct core_addr *a)
 {
 	for (size_t i = 0; i < s->n_peers; i++) {
 		const struct bgp_peer_cfg *c = bgp_peer_config(s->peers[i].peer);
@@ -227,7 +227,7 @@ static struct speaker_peer *peer_by_addr(struct speaker *s, const struct bgp_add
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct listener *l = w->data;
-	struct bgp_addr remote;
+	struct core_addr remote;
 	struct speaker_peer *sp;
 	char str[64];
 	int fd = bgp_sock_accept(l->fd, &remote, NULL);
@@ -258,7 +258,7 @@ static void listeners_close(struct speaker *s)
 	s->n_ls = 0;
 }
 
-static void listener_open(struct speaker *s, const struct bgp_addr *a, uint16_t port)
+static void listener_open(struct speaker *s, const struct core_addr *a, uint16_t port)
 {
 	struct listener *l;
 	int fd;
@@ -296,7 +296,7 @@ static void listener_open(struct speaker *s, const struct bgp_addr *a, uint16_t 
 static void listener_flush(struct speaker *s, struct listener *l, const struct bgp_md5_key *ops,
                            size_t n_ops)
 {
-	struct bgp_addr remote;
+	struct core_addr remote;
 	struct speaker_peer *sp;
 	char str[INET6_ADDRSTRLEN];
 	int fd;
@@ -312,7 +312,7 @@ static void listener_flush(struct speaker *s, struct listener *l, const struct b
 		if (fd < 0)
 			break;
 		for (size_t i = 0; i < n_ops && !changed; i++)
-			changed = bgp_addr_equal(&ops[i].addr, &remote);
+			changed = core_addr_equal(&ops[i].addr, &remote);
 		sp = changed ? NULL : peer_by_addr(s, &remote);
 		if (changed)
 			log_info("closed a BGP connection from %s accepted before its TCP-MD5 key "
@@ -382,8 +382,8 @@ static void listener_keys(struct speaker *s, struct listener *l)
 static void listeners_apply(struct speaker *s, const struct cfg_bgp_conf *c)
 {
 	int32_t port = c ? c->listen_port : -1;
-	struct bgp_addr any[2] = {{.family = AF_INET}, {.family = AF_INET6}};
-	const struct bgp_addr *addrs = any;
+	struct core_addr any[2] = {{.family = AF_INET}, {.family = AF_INET6}};
+	const struct core_addr *addrs = any;
 	size_t n = 2;
 
 	if (c && c->n_listen_addresses) {
@@ -409,7 +409,7 @@ static void listeners_apply(struct speaker *s, const struct cfg_bgp_conf *c)
 static int synthetic_each(const struct speaker *s, int (*fn)(const struct bgp_prefix *p, void *arg),
                           void *arg)
 {
-	struct bgp_addr a = s->o.synthetic_start;
+	struct core_addr a = s->o.synthetic_start;
 	size_t last = a.family == AF_INET ? 3 : 15;
 
 	for (uint32_t i = 0; i < s->o.n_synthetic; i++) {
@@ -440,7 +440,7 @@ static void announce_opts(const struct speaker *s, const struct cfg_set *set,
 	o->ready_arg = s->o.ready_arg;
 }
 
-static bool addr_in(const struct bgp_addr *v, size_t n, const struct bgp_addr *a)
+static bool addr_in(const struct core_addr *v, size_t n, const struct core_addr *a)
 {
 	for (size_t i = 0; i < n; i++)
 		if (v[i].family == a->family &&
@@ -482,7 +482,7 @@ static void conflict_report(struct speaker *s, const struct cfg_set *set,
 static bool lbif_apply(struct speaker *s, const struct cfg_set *set, const struct prefix_set *want)
 {
 	struct speaker_conflict *conf = NULL;
-	struct bgp_addr *next = NULL;
+	struct core_addr *next = NULL;
 	size_t n_conf = 0, n_next = 0;
 	bool changed;
 

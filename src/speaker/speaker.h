@@ -29,7 +29,7 @@ struct speaker_hooks {
 	void (*announce)(const struct cfg_service *svc, bool on, int why, void *arg);
 	/* An address of svc is already on another interface ifname: not put
 	 * on the LB interface, and not announced (unless ipvs). */
-	void (*conflict)(const struct cfg_service *svc, const struct bgp_addr *a,
+	void (*conflict)(const struct cfg_service *svc, const struct core_addr *a,
 	                 const char *ifname, bool ipvs, void *arg);
 	/* A session changed state; peer is the BgpPeer's name. */
 	void (*peer_state)(const char *peer, enum bgp_fsm_state old, enum bgp_fsm_state now,
@@ -43,12 +43,12 @@ struct speaker_opts {
 	const char *node;             /* borrowed: this node's name */
 	const char *const *manifests; /* borrowed: files to load */
 	size_t n_manifests;
-	struct bgp_addr router_id;          /* family 0: BgpConf, Node or interface */
-	struct bgp_addr nexthop4, nexthop6; /* family 0: automatic */
+	struct core_addr router_id;          /* family 0: BgpConf, Node or interface */
+	struct core_addr nexthop4, nexthop6; /* family 0: automatic */
 	uint32_t max_received; /* received prefixes per peer and family; 0 = no limit */
 	/* Benchmarks: n host routes from synthetic_start upwards, announced
 	 * beside the configured ones (and, like them, put on lb_interface). */
-	struct bgp_addr synthetic_start;
+	struct core_addr synthetic_start;
 	uint32_t n_synthetic;
 	/* Cluster mode: objects come from speaker_apply, not files (speaker_new
 	 * starts empty when n_manifests is 0), EndpointSlices decide

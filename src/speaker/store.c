@@ -57,7 +57,7 @@ static int sl_svc_eq(const void *ctx, uint32_t pos)
  * block: five small allocations a Service cost some 50 bytes of malloc
  * overhead and rounding each.
  */
-_Static_assert(_Alignof(struct bgp_addr) == 1, "ingress packed after the strings");
+_Static_assert(_Alignof(struct core_addr) == 1, "ingress packed after the strings");
 
 /* The API server's uids are UUIDs in canonical text (RFC 4122 section 3,
  * lower case, as Go's google/uuid writes them): 16 bytes instead of 37.
@@ -103,7 +103,7 @@ static void uuid_format(const uint8_t u[16], char out[37])
 }
 
 /* Bytes of a in the compact form: its family, then its address. */
-static size_t ip_len(const struct bgp_addr *a)
+static size_t ip_len(const struct core_addr *a)
 {
 	return a->family == AF_INET ? 5 : 17;
 }
@@ -181,11 +181,11 @@ const struct cfg_service *speaker_store_service_at(const void *ctx, size_t i,
 	}
 	v->n_ingress = s->n_ingress;
 	if (s->flags & SPEAKER_SVC_WIDE) {
-		v->ingress = (struct bgp_addr *)(void *)p;
+		v->ingress = (struct core_addr *)(void *)p;
 		return v;
 	}
 	for (size_t k = 0; k < s->n_ingress; k++) {
-		struct bgp_addr *a = &tmp->ingress[k];
+		struct core_addr *a = &tmp->ingress[k];
 
 		a->family = (uint8_t)*p;
 		memcpy(a->bytes, p + 1, ip_len(a) - 1);

@@ -29,7 +29,7 @@ struct speaker_svc {
 	 * 16 bytes instead (SPEAKER_SVC_UUID); then the n_ingress addresses
 	 * (status.loadBalancer.ingress[].ip): up to CFG_VIEW_INGRESS of them
 	 * as a family byte and 4 or 16 address bytes each, more as an array
-	 * of bgp_addr (SPEAKER_SVC_WIDE). */
+	 * of core_addr (SPEAKER_SVC_WIDE). */
 	char *blk;
 	uint32_t n_ingress;
 	uint8_t etp;   /* enum cfg_traffic_policy */
@@ -40,7 +40,7 @@ struct speaker_svc {
 #define SPEAKER_SVC_UID   0x01 /* metadata.uid present, as text */
 #define SPEAKER_SVC_PROTO 0x02 /* CFG_ANN_PROTOCOL present */
 #define SPEAKER_SVC_UUID  0x04 /* metadata.uid present, as 16 bytes */
-#define SPEAKER_SVC_WIDE  0x08 /* addresses as struct bgp_addr */
+#define SPEAKER_SVC_WIDE  0x08 /* addresses as struct core_addr */
 
 struct speaker_store {
 	char node[256];

@@ -77,9 +77,9 @@ static void reencode(enum bgp_af af, const struct bgp_prefix *p, size_t n,
 	memset(&oa, 0, sizeof(oa));
 	oa.as_path[0] = 4200000000u;
 	oa.as_path_len = 1;
-	CHECK(bgp_addr_parse("192.0.2.1", &oa.next_hop) == 0);
-	CHECK(bgp_addr_parse("2001:db8::1", &oa.next_hop6) == 0);
-	CHECK(bgp_addr_parse("fe80::1", &oa.next_hop6_ll) == 0);
+	CHECK(core_addr_parse("192.0.2.1", &oa.next_hop) == 0);
+	CHECK(core_addr_parse("2001:db8::1", &oa.next_hop6) == 0);
+	CHECK(core_addr_parse("fe80::1", &oa.next_hop6_ll) == 0);
 	sp.addpath_tx[af] = rx->addpath_rx[af];
 	alen = bgp_attrs_encode(attrs, sizeof(attrs), &oa, af, &sp);
 	CHECK(alen > 0);

@@ -46,18 +46,18 @@ static void str(struct in *in, char *buf, size_t cap)
 
 static void check_text(const char *s)
 {
-	struct ipam_addr a, b;
+	struct core_addr a, b;
 	struct ipam_range r;
-	char out[IPAM_ADDR_STRLEN];
+	char out[CORE_ADDR_STRLEN];
 
 	if (ipam_addr_parse(s, &a) == 0) {
 		/* Round trip: format then parse gives the same address. */
-		if (ipam_addr_format(&a, out, sizeof(out)) != 0 || ipam_addr_parse(out, &b) != 0 ||
-		    ipam_addr_cmp(&a, &b) != 0)
+		if (core_addr_format(&a, out, sizeof(out)) != 0 || ipam_addr_parse(out, &b) != 0 ||
+		    core_addr_cmp(&a, &b) != 0)
 			abort();
 	}
 	if (ipam_range_parse(s, &r) == 0) {
-		if (r.first.family != r.last.family || ipam_addr_cmp(&r.first, &r.last) > 0)
+		if (r.first.family != r.last.family || core_addr_cmp(&r.first, &r.last) > 0)
 			abort();
 	}
 }
@@ -124,7 +124,7 @@ static bool match(const char *pool, void *arg)
 	return (pool[0] & 1) == (*(const uint8_t *)arg & 1);
 }
 
-static int nop(const struct ipam_addr *a, const char *svc, void *arg)
+static int nop(const struct core_addr *a, const char *svc, void *arg)
 {
 	return 0;
 }
@@ -133,7 +133,7 @@ static const char *names[] = {"p0", "p1", "p2", "p3"};
 static const char *svcs[] = {"a/0", "a/1", "a/2", "a/3", "b/4", "b/5", "b/6", "b/7"};
 static const char *keys[] = {NULL, "k", "", "j"};
 
-static void request(struct in *in, struct ipam_request *r, struct ipam_addr *addr,
+static void request(struct in *in, struct ipam_request *r, struct core_addr *addr,
                     struct ipam_port *ports, uint8_t *arg)
 {
 	uint8_t f = byte(in);
@@ -182,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.n) {
 		struct ipam_pool_cfg c;
 		struct ipam_request r;
-		struct ipam_addr addr;
+		struct core_addr addr;
 		struct ipam_port ports[2];
 		struct ipam_result res;
 		struct ipam_error e;

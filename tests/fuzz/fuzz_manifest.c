@@ -67,7 +67,7 @@ static void use_set(const struct cfg_set *s)
 {
 	struct cfg_lb_iter it = {0};
 	const struct cfg_service *svc;
-	const struct bgp_addr *addr;
+	const struct core_addr *addr;
 	uint32_t id;
 
 	for (size_t i = 0; i < s->n_nodes; i++) {

@@ -16,8 +16,8 @@ static struct bgp_out_attrs v4_attrs(void)
 	a.origin = BGP_ORIGIN_IGP;
 	a.as_path[0] = 65001;
 	a.as_path_len = 1;
-	assert_int_equal(bgp_addr_parse("192.0.2.1", &a.next_hop), 0);
-	assert_int_equal(bgp_addr_parse("2001:db8::1", &a.next_hop6), 0);
+	assert_int_equal(core_addr_parse("192.0.2.1", &a.next_hop), 0);
+	assert_int_equal(core_addr_parse("2001:db8::1", &a.next_hop6), 0);
 	return a;
 }
 
@@ -233,7 +233,7 @@ static void test_update_round_trip_ipv6(void **state)
 	round_trip(BGP_AF_IPV6, ann, 2, wd, 2, &oa, &sp, buf, sizeof(buf));
 	round_trip(BGP_AF_IPV6, ann, 2, NULL, 0, &oa, &sp, buf, sizeof(buf));
 	round_trip(BGP_AF_IPV6, NULL, 0, wd, 2, &oa, &sp, buf, sizeof(buf));
-	assert_int_equal(bgp_addr_parse("fe80::1", &oa.next_hop6_ll), 0);
+	assert_int_equal(core_addr_parse("fe80::1", &oa.next_hop6_ll), 0);
 	round_trip(BGP_AF_IPV6, ann, 2, wd, 2, &oa, &sp, buf, sizeof(buf));
 	ann[1].path_id = 42;
 	sp.addpath_tx[BGP_AF_IPV6] = 1;
@@ -340,7 +340,7 @@ static void fill_exactly(enum bgp_af af, bool ll, bool addpath, bool ext, bool a
 	struct bgp_msg m;
 
 	if (ll)
-		assert_int_equal(bgp_addr_parse("fe80::1", &oa.next_hop6_ll), 0);
+		assert_int_equal(core_addr_parse("fe80::1", &oa.next_hop6_ll), 0);
 	sp.addpath_tx[af] = addpath;
 	alen = bgp_attrs_encode(attrs, sizeof(attrs), &oa, af, &sp);
 	assert_true(alen > 0);
@@ -421,7 +421,7 @@ static void test_overhead_values(void **state)
 	assert_int_equal(bgp_update_overhead(BGP_AF_IPV6, &oa, true, false), 23 + 4 + 5 + 16);
 	assert_int_equal(bgp_update_overhead(BGP_AF_IPV6, &oa, false, true), 23 + 4 + 3);
 	assert_int_equal(bgp_update_overhead(BGP_AF_IPV6, NULL, true, true), 23 + 25 + 7);
-	assert_int_equal(bgp_addr_parse("fe80::1", &oa.next_hop6_ll), 0);
+	assert_int_equal(core_addr_parse("fe80::1", &oa.next_hop6_ll), 0);
 	assert_int_equal(bgp_update_overhead(BGP_AF_IPV6, &oa, true, false), 23 + 4 + 5 + 32);
 }
 

@@ -96,9 +96,9 @@ static void check_attrs(const struct capture *c, const struct bgp_attrs *a)
 	assert_int_equal(a->large_communities_len, 12);
 	assert_memory_equal(a->large_communities, want, 12);
 	if (x->nexthop) {
-		struct bgp_addr nh;
+		struct core_addr nh;
 
-		assert_int_equal(bgp_addr_parse(x->nexthop, &nh), 0);
+		assert_int_equal(core_addr_parse(x->nexthop, &nh), 0);
 		assert_memory_equal(a->next_hop.bytes, nh.bytes, 4);
 	}
 }
@@ -121,9 +121,9 @@ static void collect(const struct capture *c, const struct bgp_update *u, uint8_t
 		}
 		if (announce && family == AF_INET6 && c->nexthop6 &&
 		    strcmp(dst, "2001:db8:100::/48") == 0) {
-			struct bgp_addr nh;
+			struct core_addr nh;
 
-			assert_int_equal(bgp_addr_parse(c->nexthop6, &nh), 0);
+			assert_int_equal(core_addr_parse(c->nexthop6, &nh), 0);
 			assert_memory_equal(u->attrs.mp_reach.nexthop.bytes, nh.bytes, 16);
 			s->nh6_checked = true;
 		}

@@ -17,24 +17,24 @@
 
 #include "bgp/md5_keys.h"
 
-static struct bgp_addr addr(const char *s)
+static struct core_addr addr(const char *s)
 {
-	struct bgp_addr a;
+	struct core_addr a;
 
-	assert_int_equal(bgp_addr_parse(s, &a), 0);
+	assert_int_equal(core_addr_parse(s, &a), 0);
 	return a;
 }
 
 static void put(struct bgp_md5_keys *k, const char *a, const char *key)
 {
-	struct bgp_addr x = addr(a);
+	struct core_addr x = addr(a);
 
 	assert_int_equal(bgp_md5_keys_set(k, &x, key), 0);
 }
 
 static const char *key_of(const struct bgp_md5_keys *k, const char *a)
 {
-	struct bgp_addr x = addr(a);
+	struct core_addr x = addr(a);
 	const struct bgp_md5_key *e = bgp_md5_keys_find(k, &x);
 
 	return e ? e->key : NULL;
@@ -43,10 +43,10 @@ static const char *key_of(const struct bgp_md5_keys *k, const char *a)
 /* The operation for address a in ops: its key ("" = removal), or NULL. */
 static const char *op_of(const struct bgp_md5_key *ops, size_t n, const char *a)
 {
-	struct bgp_addr x = addr(a);
+	struct core_addr x = addr(a);
 
 	for (size_t i = 0; i < n; i++)
-		if (bgp_addr_equal(&ops[i].addr, &x))
+		if (core_addr_equal(&ops[i].addr, &x))
 			return ops[i].key;
 	return NULL;
 }
@@ -54,7 +54,7 @@ static const char *op_of(const struct bgp_md5_key *ops, size_t n, const char *a)
 static void test_set(void **state)
 {
 	struct bgp_md5_keys k;
-	struct bgp_addr a = addr("192.0.2.1"), bad = {.family = 0};
+	struct core_addr a = addr("192.0.2.1"), bad = {.family = 0};
 	char big[TCP_MD5SIG_MAXKEYLEN + 2];
 
 	(void)state;
@@ -189,7 +189,7 @@ static void test_diff_model(void **state)
 		for (size_t i = 0; i < n; i++) {
 			/* Each address once, removals first. */
 			for (size_t j = 0; j < i; j++)
-				assert_false(bgp_addr_equal(&ops[i].addr, &ops[j].addr));
+				assert_false(core_addr_equal(&ops[i].addr, &ops[j].addr));
 			if (*ops[i].key)
 				removing = false;
 			else

@@ -195,17 +195,17 @@ static void test_prefix_parse(void **state)
 
 static void test_addr_parse(void **state)
 {
-	struct bgp_addr a;
+	struct core_addr a;
 
-	assert_int_equal(bgp_addr_parse("198.51.100.1", &a), 0);
+	assert_int_equal(core_addr_parse("198.51.100.1", &a), 0);
 	assert_int_equal(a.family, AF_INET);
 	assert_memory_equal(a.bytes, "\xc6\x33\x64\x01\x00", 5);
-	assert_int_equal(bgp_addr_parse("fe80::1", &a), 0);
+	assert_int_equal(core_addr_parse("fe80::1", &a), 0);
 	assert_int_equal(a.family, AF_INET6);
 	assert_int_equal(a.bytes[0], 0xfe);
-	assert_int_equal(bgp_addr_parse("198.51.100.1/32", &a), -EINVAL);
-	assert_int_equal(bgp_addr_parse("", &a), -EINVAL);
-	assert_int_equal(bgp_addr_parse("host.example", &a), -EINVAL);
+	assert_int_equal(core_addr_parse("198.51.100.1/32", &a), -EINVAL);
+	assert_int_equal(core_addr_parse("", &a), -EINVAL);
+	assert_int_equal(core_addr_parse("host.example", &a), -EINVAL);
 }
 
 static void test_prefix_format(void **state)

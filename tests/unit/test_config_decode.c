@@ -555,7 +555,7 @@ static void test_eip_addresses(void **state)
 	                                  "::ffff:1:2:3:4:5:6:7"};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		struct bgp_addr f, l, wf, wl;
+		struct core_addr f, l, wf, wl;
 		const char *why = NULL;
 
 		if (cfg_eip_parse_address(ok[i].in, &f, &l, &why) != 0)
@@ -566,7 +566,7 @@ static void test_eip_addresses(void **state)
 		assert_memory_equal(l.bytes, wl.bytes, l.family == AF_INET ? 4 : 16);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct bgp_addr f, l;
+		struct core_addr f, l;
 		const char *why = NULL;
 
 		if (cfg_eip_parse_address(bad[i], &f, &l, &why) == 0)

@@ -51,9 +51,9 @@ static const char *const all_good[] = {"bgp.yaml", "eips.yaml", "services.yaml",
                                        "deploy-extras.yaml"};
 #define N_GOOD (sizeof(all_good) / sizeof(all_good[0]))
 
-static void addr_is(const struct bgp_addr *a, const char *text)
+static void addr_is(const struct core_addr *a, const char *text)
 {
-	struct bgp_addr want = {0};
+	struct core_addr want = {0};
 	int fam = strchr(text, ':') ? AF_INET6 : AF_INET;
 
 	assert_int_equal(inet_pton(fam, text, want.bytes), 1);
@@ -207,7 +207,7 @@ static void test_speaker_view(void **state)
 	const char *names[8];
 	struct cfg_lb_iter it = {0};
 	const struct cfg_service *svc;
-	const struct bgp_addr *addr;
+	const struct core_addr *addr;
 	uint32_t id = 0;
 	size_t count = 0;
 

@@ -87,9 +87,9 @@ static void load_one(const char *path, struct cfg_set *s)
 		fail_msg("%s does not load (%d): %s", path, rc, err.msg);
 }
 
-static void addr_is(const struct bgp_addr *a, const char *text)
+static void addr_is(const struct core_addr *a, const char *text)
 {
-	struct bgp_addr want = {0};
+	struct core_addr want = {0};
 	int fam = strchr(text, ':') ? AF_INET6 : AF_INET;
 
 	assert_int_equal(inet_pton(fam, text, want.bytes), 1);
@@ -181,7 +181,7 @@ static void test_examples_together(void **state)
 	/* Only documentation ranges (RFC 5737, RFC 3849) in the examples. */
 	assert_int_equal(s.n_eips, 2);
 	for (size_t i = 0; i < s.n_eips; i++) {
-		const struct bgp_addr *a = &s.eips[i].first;
+		const struct core_addr *a = &s.eips[i].first;
 
 		if (a->family == AF_INET)
 			assert_true(

@@ -9,20 +9,20 @@
 
 static void test_addr_parse_ok(void **state)
 {
-	struct ipam_addr a;
-	char buf[IPAM_ADDR_STRLEN];
+	struct core_addr a;
+	char buf[CORE_ADDR_STRLEN];
 
 	assert_int_equal(ipam_addr_parse("192.0.2.1", &a), 0);
 	assert_int_equal(a.family, AF_INET);
 	assert_int_equal(a.bytes[0], 192);
 	assert_int_equal(a.bytes[3], 1);
 	assert_int_equal(a.bytes[4], 0);
-	assert_int_equal(ipam_addr_format(&a, buf, sizeof(buf)), 0);
+	assert_int_equal(core_addr_format(&a, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "192.0.2.1");
 
 	assert_int_equal(ipam_addr_parse("2001:DB8::1", &a), 0);
 	assert_int_equal(a.family, AF_INET6);
-	assert_int_equal(ipam_addr_format(&a, buf, sizeof(buf)), 0);
+	assert_int_equal(core_addr_format(&a, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "2001:db8::1");
 	assert_int_equal(ipam_addr_parse("::", &a), 0);
 	assert_int_equal(ipam_addr_parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", &a), 0);
@@ -44,7 +44,7 @@ static void test_addr_parse_hostile(void **state)
 	    "12345::",    "1.2.3.4/32",
 	    "abc",        "1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa",
 	};
-	struct ipam_addr a = {.family = 77};
+	struct core_addr a = {.family = 77};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (ipam_addr_parse(bad[i], &a) != -EINVAL)
@@ -55,21 +55,21 @@ static void test_addr_parse_hostile(void **state)
 	assert_int_equal(ipam_addr_parse("1.2.3.4", NULL), -EINVAL);
 
 	char buf[4];
-	struct ipam_addr b = A("1.2.3.4"), junk = {.family = 99};
-	assert_int_equal(ipam_addr_format(&b, buf, sizeof(buf)), -ENOSPC);
-	assert_int_equal(ipam_addr_format(&junk, buf, sizeof(buf)), -EINVAL);
+	struct core_addr b = A("1.2.3.4"), junk = {.family = 99};
+	assert_int_equal(core_addr_format(&b, buf, sizeof(buf)), -ENOSPC);
+	assert_int_equal(core_addr_format(&junk, buf, sizeof(buf)), -EINVAL);
 }
 
 static void test_addr_cmp(void **state)
 {
-	struct ipam_addr a = A("10.0.0.1"), b = A("10.0.0.2"), c = A("::1"), d = A("::2");
+	struct core_addr a = A("10.0.0.1"), b = A("10.0.0.2"), c = A("::1"), d = A("::2");
 
-	assert_true(ipam_addr_cmp(&a, &b) < 0);
-	assert_true(ipam_addr_cmp(&b, &a) > 0);
-	assert_int_equal(ipam_addr_cmp(&a, &a), 0);
-	assert_true(ipam_addr_cmp(&b, &c) < 0); /* v4 before v6 */
-	assert_true(ipam_addr_cmp(&c, &a) > 0);
-	assert_true(ipam_addr_cmp(&c, &d) < 0);
+	assert_true(core_addr_cmp(&a, &b) < 0);
+	assert_true(core_addr_cmp(&b, &a) > 0);
+	assert_int_equal(core_addr_cmp(&a, &a), 0);
+	assert_true(core_addr_cmp(&b, &c) < 0); /* v4 before v6 */
+	assert_true(core_addr_cmp(&c, &a) > 0);
+	assert_true(core_addr_cmp(&c, &d) < 0);
 }
 
 static void range(const char *spec, const char *first, const char *last)

@@ -70,7 +70,7 @@ static void test_avoid_buggy(void **state)
 	const char *s[] = {"10.0.0.254-10.0.1.1"};
 	struct ipam_pool_cfg c = P("p", s);
 	struct ipam_request r = R("ns/a");
-	struct ipam_addr zero = A("10.0.1.0");
+	struct core_addr zero = A("10.0.1.0");
 
 	c.is_default = true;
 	c.avoid_buggy_ips = true;
@@ -165,7 +165,7 @@ static void test_specific_requests(void **state)
 	struct ipam *ipam = ipam_new();
 	const char *s1[] = {"10.0.0.0/24"}, *s2[] = {"10.0.1.0/24"};
 	struct ipam_pool_cfg p1 = P("one", s1), p2 = P("two", s2);
-	struct ipam_addr want = A("10.0.0.77"), other = A("10.0.1.5"), outside = A("192.0.2.1");
+	struct core_addr want = A("10.0.0.77"), other = A("10.0.1.5"), outside = A("192.0.2.1");
 	struct ipam_request r = R("ns/a");
 	const char *msg;
 
@@ -222,7 +222,7 @@ static void test_explicit_move_only(void **state)
 	struct ipam_pool_cfg p1 = P("one", s1), p2 = P("two", s2);
 	struct ipam_request r = R("ns/a");
 	struct ipam_result res;
-	struct ipam_addr to = A("10.0.0.9"), busy;
+	struct core_addr to = A("10.0.0.9"), busy;
 
 	p1.is_default = true;
 	pool_ok(ipam, &p1);
@@ -261,7 +261,7 @@ static void test_families(void **state)
 	struct ipam_request r = R("ns/a");
 	struct ipam_result res;
 	struct ipam_error e;
-	struct ipam_addr v6 = A("2001:db8::3");
+	struct core_addr v6 = A("2001:db8::3");
 
 	p4.is_default = true;
 	pool_ok(ipam, &p4);
@@ -388,8 +388,8 @@ static void test_invalid_requests(void **state)
 	struct ipam *ipam = with_pool("d", "10.0.0.0/24");
 	struct ipam_request r = R("ns/a");
 	struct ipam_port bad_port = {0, IPAM_PROTO_TCP}, bad_proto = {80, 9};
-	struct ipam_addr two[3] = {A("10.0.0.1"), A("10.0.0.2"), A("10.0.0.3")};
-	struct ipam_addr mapped = {.family = AF_INET6}, junk = {.family = 3};
+	struct core_addr two[3] = {A("10.0.0.1"), A("10.0.0.2"), A("10.0.0.3")};
+	struct core_addr mapped = {.family = AF_INET6}, junk = {.family = 3};
 	const char *keys[] = {"", "nons", "/x", "x/", "a/b/c", NULL};
 	char longkey[IPAM_STR_MAX + 8];
 

@@ -240,7 +240,7 @@ struct walk {
 	int n, stop_at;
 };
 
-static int walk_cb(const struct ipam_addr *addr, const char *svc, void *arg)
+static int walk_cb(const struct core_addr *addr, const char *svc, void *arg)
 {
 	struct walk *w = arg;
 

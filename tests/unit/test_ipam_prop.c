@@ -42,10 +42,10 @@ struct msvc {
 	bool live;
 	char key[16];
 	struct ipam_request req;
-	struct ipam_addr spec[2];
+	struct core_addr spec[2];
 	struct ipam_port ports[2];
 	bool has[2];
-	struct ipam_addr addr[2];
+	struct core_addr addr[2];
 };
 
 static struct mpool pools[N_POOL];
@@ -69,18 +69,18 @@ static bool ns_match(const char *pool, void *arg)
 	return ((pool[1] + ns[2]) & 1) == 0;
 }
 
-static int fam(const struct ipam_addr *a)
+static int fam(const struct core_addr *a)
 {
 	return a->family == AF_INET ? 0 : 1;
 }
 
-static bool in_range(const struct ipam_range *r, const struct ipam_addr *a)
+static bool in_range(const struct ipam_range *r, const struct core_addr *a)
 {
-	return r->first.family == a->family && ipam_addr_cmp(&r->first, a) <= 0 &&
-	       ipam_addr_cmp(a, &r->last) <= 0;
+	return r->first.family == a->family && core_addr_cmp(&r->first, a) <= 0 &&
+	       core_addr_cmp(a, &r->last) <= 0;
 }
 
-static struct mpool *model_pool_of(const struct ipam_addr *a)
+static struct mpool *model_pool_of(const struct core_addr *a)
 {
 	for (int i = 0; i < N_POOL; i++) {
 		for (size_t k = 0; pools[i].live && k < pools[i].cfg.n_addresses; k++) {
@@ -113,7 +113,7 @@ static bool may_share(const struct msvc *a, const struct msvc *b)
 	       ports_disjoint(a, b);
 }
 
-static void random_addr(int f, struct ipam_addr *out)
+static void random_addr(int f, struct core_addr *out)
 {
 	char buf[48];
 
@@ -250,7 +250,7 @@ static void check(const struct ipam *ipam)
 	                 ipam->holds.n);
 }
 
-static int count_cb(const struct ipam_addr *a, const char *svc, void *arg)
+static int count_cb(const struct core_addr *a, const char *svc, void *arg)
 {
 	(*(size_t *)arg)++;
 	return 0;
@@ -280,7 +280,7 @@ static void check_public(const struct ipam *ipam)
 				for (int k = 0; k < j && first; k++)
 					first = !(
 					    svcs[k].live && svcs[k].has[f] &&
-					    ipam_addr_cmp(&svcs[k].addr[f], &svcs[j].addr[f]) == 0);
+					    core_addr_cmp(&svcs[k].addr[f], &svcs[j].addr[f]) == 0);
 				used += first;
 			}
 		}
@@ -328,7 +328,7 @@ static bool wants(enum ipam_policy p, int f)
 	return f == 0 ? p != IPAM_SINGLE_V6 : p != IPAM_SINGLE_V4;
 }
 
-static const struct ipam_addr *spec_for(const struct msvc *m, int f)
+static const struct core_addr *spec_for(const struct msvc *m, int f)
 {
 	for (size_t i = 0; i < m->req.n_addrs; i++) {
 		if (fam(&m->spec[i]) == f)
@@ -394,12 +394,12 @@ static void ensure(struct ipam *ipam, struct ipam *twin, struct msvc *m, bool mu
 	assert_int_equal(res.n, res2.n);
 	n_partial += res.partial;
 	for (int f = 0; f < 2; f++) {
-		const struct ipam_addr *sp = spec_for(&t, f);
+		const struct core_addr *sp = spec_for(&t, f);
 
 		/* Dropped because unwanted, or moved because another address was
 		 * named: the only ways an address may go. */
 		if (t.has[f] &&
-		    (!wants(t.req.policy, f) || (sp && ipam_addr_cmp(sp, &t.addr[f]) != 0))) {
+		    (!wants(t.req.policy, f) || (sp && core_addr_cmp(sp, &t.addr[f]) != 0))) {
 			t.has[f] = false;
 			released++;
 		}
@@ -407,13 +407,13 @@ static void ensure(struct ipam *ipam, struct ipam *twin, struct msvc *m, bool mu
 	assert_int_equal(res.released, released);
 	n_moved += released;
 	for (size_t k = 0; k < res.n; k++) {
-		const struct ipam_addr *a = &res.a[k].addr, *sp;
+		const struct core_addr *a = &res.a[k].addr, *sp;
 		int f = fam(a);
 
-		assert_int_equal(ipam_addr_cmp(a, &res2.a[k].addr), 0);
+		assert_int_equal(core_addr_cmp(a, &res2.a[k].addr), 0);
 		if (t.has[f]) {
 			assert_false(res.a[k].is_new);
-			assert_int_equal(ipam_addr_cmp(a, &t.addr[f]), 0);
+			assert_int_equal(core_addr_cmp(a, &t.addr[f]), 0);
 			continue;
 		}
 		/* A new address comes from an enabled pool that may give it. */
@@ -426,7 +426,7 @@ static void ensure(struct ipam *ipam, struct ipam *twin, struct msvc *m, bool mu
 		if (t.req.pool)
 			assert_string_equal(p->name, t.req.pool);
 		if ((sp = spec_for(&t, f)))
-			assert_int_equal(ipam_addr_cmp(a, sp), 0);
+			assert_int_equal(core_addr_cmp(a, sp), 0);
 		else if (!t.req.pool)
 			assert_true(
 			    p->cfg.is_default ||
@@ -512,7 +512,7 @@ static struct ipam *restart(struct ipam *old)
 	}
 	for (int k = 0; k < N_SVC; k++) {
 		struct msvc *m = &svcs[order[k]];
-		struct ipam_addr held_addrs[2];
+		struct core_addr held_addrs[2];
 		struct ipam_result res;
 		struct ipam_error e;
 		size_t n = 0;

@@ -33,7 +33,7 @@ static void test_share_rules(void **state)
 	struct ipam *ipam = setup();
 	struct ipam_request r;
 	struct ipam_result res;
-	struct ipam_addr zero = A("10.0.0.0");
+	struct core_addr zero = A("10.0.0.0");
 
 	r = shared("ns/a", "k", &tcp80);
 	assert_string_equal(alloc_ok(ipam, &r, NULL), "10.0.0.0");
@@ -138,7 +138,7 @@ struct list {
 	int n;
 };
 
-static int collect(const struct ipam_addr *a, const char *svc, void *arg)
+static int collect(const struct core_addr *a, const char *svc, void *arg)
 {
 	struct list *l = arg;
 
@@ -153,8 +153,8 @@ static void test_restore_and_orphans(void **state)
 	struct ipam_request r;
 	struct ipam_result res;
 	struct ipam_error e;
-	struct ipam_addr a1 = A("10.0.0.5"), a2[2] = {A("10.0.0.6"), A("2001:db8::6")};
-	struct ipam_addr gone = A("192.0.2.9");
+	struct core_addr a1 = A("10.0.0.5"), a2[2] = {A("10.0.0.6"), A("2001:db8::6")};
+	struct core_addr gone = A("192.0.2.9");
 	const char *s[] = {"10.0.0.0/29"}, *s6[] = {"2001:db8::/120"};
 	struct ipam_pool_cfg c = P("d", s), c6 = P("d6", s6);
 	struct list l = {0};
@@ -212,14 +212,14 @@ static void test_restore_and_orphans(void **state)
 	assert_int_equal(e.code, IPAM_ERR_CONFLICT);
 	assert_int_equal(ipam_restore(ipam, &r, &a1, 1, &res, &e), 0); /* same: fine */
 	/* Not atomic: the claimable half is claimed. */
-	struct ipam_addr half[2] = {A("172.16.0.1"), A("2001:db8::6")};
+	struct core_addr half[2] = {A("172.16.0.1"), A("2001:db8::6")};
 	r = R("ns/half");
 	assert_int_equal(ipam_restore(ipam, &r, half, 2, &res, &e), -EADDRINUSE);
 	assert_int_equal(res.n, 1);
 	assert_string_equal(held(ipam, "ns/half", AF_INET), "172.16.0.1");
 	/* Restored sharers share. */
 	r = shared("ns/s1", "k", &tcp80);
-	struct ipam_addr sh = A("198.51.100.1");
+	struct core_addr sh = A("198.51.100.1");
 	assert_int_equal(ipam_restore(ipam, &r, &sh, 1, &res, &e), 0);
 	r = shared("ns/s2", "k", &tcp443);
 	assert_int_equal(ipam_restore(ipam, &r, &sh, 1, &res, &e), 0);

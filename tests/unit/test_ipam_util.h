@@ -18,8 +18,8 @@
 #include "ipam/ipam.h"
 
 /* Parses an address literal; fails the test if it does not parse. */
-static inline struct ipam_addr A(const char *s) {
-	struct ipam_addr a;
+static inline struct core_addr A(const char *s) {
+	struct core_addr a;
 
 	assert_int_equal(ipam_addr_parse(s, &a), 0);
 	return a;
@@ -27,13 +27,13 @@ static inline struct ipam_addr A(const char *s) {
 
 /* Formats into a rotating static buffer (tests only). */
 static inline const char *
-S(const struct ipam_addr *a)
+S(const struct core_addr *a)
 {
-	static char buf[8][IPAM_ADDR_STRLEN];
+	static char buf[8][CORE_ADDR_STRLEN];
 	static int i;
 	char *b = buf[i++ % 8];
 
-	assert_int_equal(ipam_addr_format(a, b, IPAM_ADDR_STRLEN), 0);
+	assert_int_equal(core_addr_format(a, b, CORE_ADDR_STRLEN), 0);
 	return b;
 }
 

@@ -255,10 +255,10 @@ static void test_exclude(void **state)
 	const char *y = NODE("n1", "") SVC("a", "Cluster", "203.0.113.1", "")
 	    SVC("b", "Cluster", "203.0.113.2", "");
 	struct lb_announce_opts o = cluster_opts();
-	struct bgp_addr ex;
+	struct core_addr ex;
 	struct cfg_set set;
 
-	assert_int_equal(bgp_addr_parse("203.0.113.2", &ex), 0);
+	assert_int_equal(core_addr_parse("203.0.113.2", &ex), 0);
 	o.exclude = &ex;
 	o.n_exclude = 1;
 	load(&set, y);

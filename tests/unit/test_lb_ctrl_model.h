@@ -23,7 +23,7 @@ static inline const char *sim_cond_status(bool ok)
 	return ok ? "True" : "False";
 }
 
-static inline const char *sim_addr_text(const struct bgp_addr *a, char buf[INET6_ADDRSTRLEN])
+static inline const char *sim_addr_text(const struct core_addr *a, char buf[INET6_ADDRSTRLEN])
 {
 	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET, a->bytes, buf, INET6_ADDRSTRLEN))
 		buf[0] = '\0';

@@ -9,7 +9,7 @@
 
 #include "test_lb_ctrl_util.h"
 
-static void addr(struct bgp_addr *a, const char *text)
+static void addr(struct core_addr *a, const char *text)
 {
 	memset(a, 0, sizeof(*a));
 	a->family = strchr(text, ':') ? AF_INET6 : AF_INET;
@@ -165,7 +165,7 @@ static void test_set_status_patch(void **state)
 static void test_clear_status_patch(void **state)
 {
 	struct lb_action a = clear_action();
-	struct bgp_addr other;
+	struct core_addr other;
 
 	/* berth's address was all there was: the ingress goes, guarded, since
 	 * "all there was" is what the engine saw. */

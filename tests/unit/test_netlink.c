@@ -20,16 +20,16 @@
 
 static uint32_t wbuf[1024]; /* aligned scratch for requests */
 
-static struct bgp_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+static struct core_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
-	struct bgp_addr x = {.family = AF_INET, .bytes = {a, b, c, d}};
+	struct core_addr x = {.family = AF_INET, .bytes = {a, b, c, d}};
 
 	return x;
 }
 
-static struct bgp_addr v6_doc(uint8_t last)
+static struct core_addr v6_doc(uint8_t last)
 {
-	struct bgp_addr x = {.family = AF_INET6, .bytes = {0x20, 0x01, 0x0d, 0xb8}};
+	struct core_addr x = {.family = AF_INET6, .bytes = {0x20, 0x01, 0x0d, 0xb8}};
 
 	x.bytes[15] = last;
 	return x;

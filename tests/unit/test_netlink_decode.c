@@ -22,16 +22,16 @@
 
 static uint32_t wbuf[1024]; /* aligned scratch for requests and replies */
 
-static struct bgp_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+static struct core_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
-	struct bgp_addr x = {.family = AF_INET, .bytes = {a, b, c, d}};
+	struct core_addr x = {.family = AF_INET, .bytes = {a, b, c, d}};
 
 	return x;
 }
 
-static struct bgp_addr v6_doc(uint8_t last)
+static struct core_addr v6_doc(uint8_t last)
 {
-	struct bgp_addr x = {.family = AF_INET6, .bytes = {0x20, 0x01, 0x0d, 0xb8}};
+	struct core_addr x = {.family = AF_INET6, .bytes = {0x20, 0x01, 0x0d, 0xb8}};
 
 	x.bytes[15] = last;
 	return x;
@@ -72,7 +72,7 @@ static void put_error(struct dg *d, uint32_t seq, int32_t err)
 }
 
 static struct nlmsghdr *put_addr(struct dg *d, uint32_t seq, uint16_t flags,
-                                 const struct bgp_addr *a, uint8_t plen, uint32_t ifindex,
+                                 const struct core_addr *a, uint8_t plen, uint32_t ifindex,
                                  uint8_t scope)
 {
 	struct nlmsghdr *nlh = msg_put(d, RTM_NEWADDR, flags, seq, 100);
@@ -248,7 +248,7 @@ static void test_truncated_headers(void **state)
 
 static void test_dump_two_datagrams(void **state)
 {
-	struct bgp_addr a = v4(192, 0, 2, 1), b = v6_doc(2);
+	struct core_addr a = v4(192, 0, 2, 1), b = v6_doc(2);
 	struct nl_reply r;
 	struct seen s = {0};
 	struct dg d = {0};
@@ -274,7 +274,7 @@ static void test_dump_two_datagrams(void **state)
 
 static void test_dump_intr_and_done_errors(void **state)
 {
-	struct bgp_addr a = v4(192, 0, 2, 1);
+	struct core_addr a = v4(192, 0, 2, 1);
 	struct nl_reply r;
 	struct seen s = {0};
 	struct dg d = {0};
@@ -317,7 +317,7 @@ static void test_dump_intr_and_done_errors(void **state)
 
 static void test_stale_and_foreign_skipped(void **state)
 {
-	struct bgp_addr a = v4(192, 0, 2, 1);
+	struct core_addr a = v4(192, 0, 2, 1);
 	struct nl_reply r;
 	struct seen s = {0};
 	struct dg d = {0};
@@ -346,7 +346,7 @@ static void test_stale_and_foreign_skipped(void **state)
 
 static void test_callback_error_drains(void **state)
 {
-	struct bgp_addr a = v4(192, 0, 2, 1);
+	struct core_addr a = v4(192, 0, 2, 1);
 	struct nl_reply r;
 	struct seen s = {.fail_at = 1};
 	struct dg d = {0};
@@ -379,7 +379,7 @@ static void test_callback_error_drains(void **state)
  * boundary, -EBADMSG anywhere else; never a read past the cut (ASan). */
 static void test_dump_every_cut(void **state)
 {
-	struct bgp_addr a = v4(203, 0, 113, 5), b = v6_doc(9);
+	struct core_addr a = v4(203, 0, 113, 5), b = v6_doc(9);
 	size_t bounds[8], nb = 0;
 	struct nl_reply r;
 	struct seen s;
@@ -410,7 +410,7 @@ static void test_dump_every_cut(void **state)
 
 static void test_addr_decode(void **state)
 {
-	struct bgp_addr a = v4(192, 0, 2, 1), peer = v4(192, 0, 2, 254), b = v6_doc(1);
+	struct core_addr a = v4(192, 0, 2, 1), peer = v4(192, 0, 2, 254), b = v6_doc(1);
 	struct dg d = {0};
 	struct nl_addr out;
 	struct nlmsghdr *nlh;
@@ -454,7 +454,7 @@ static void test_addr_decode(void **state)
 
 static void test_addr_decode_hostile(void **state)
 {
-	struct bgp_addr a = v4(192, 0, 2, 1), b = v6_doc(1);
+	struct core_addr a = v4(192, 0, 2, 1), b = v6_doc(1);
 	struct dg d = {0};
 	struct nl_addr out;
 	struct nlmsghdr *nlh;

@@ -187,7 +187,7 @@ static struct nl_addr uaddr(size_t u, uint8_t plen, int ifindex, uint8_t scope)
 	return a;
 }
 
-static long big_index(const struct bgp_addr *a)
+static long big_index(const struct core_addr *a)
 {
 	if (a->family != AF_INET || a->bytes[0] != 198 || a->bytes[1] != 18 ||
 	    ((size_t)a->bytes[2] << 8 | a->bytes[3]) >= U)

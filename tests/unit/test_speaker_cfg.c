@@ -99,7 +99,7 @@ static void test_router_id_precedence(void **state)
 	load(&set, "routerId: 203.0.113.1", rest);
 	build(&set, &o, "n1", &pc);
 	assert_int_equal(pc.fsm.router_id, 0xcb007101); /* BgpConf beats the Node */
-	assert_int_equal(bgp_addr_parse("203.0.113.9", &o.router_id), 0);
+	assert_int_equal(core_addr_parse("203.0.113.9", &o.router_id), 0);
 	build(&set, &o, "n1", &pc);
 	assert_int_equal(pc.fsm.router_id, 0xcb007109); /* the flag beats both */
 	cfg_set_fini(&set);

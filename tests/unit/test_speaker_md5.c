@@ -78,12 +78,12 @@ static void apply(struct speaker *sp, uint16_t port, const char *pw)
  * (the listener's kernel dropped the SYNs). */
 static int dial(uint16_t port, const char *key)
 {
-	struct bgp_addr lo;
+	struct core_addr lo;
 	struct bgp_sock_opts o = {.md5_key = key};
 	struct pollfd pfd;
 	int fd;
 
-	assert_int_equal(bgp_addr_parse("127.0.0.1", &lo), 0);
+	assert_int_equal(core_addr_parse("127.0.0.1", &lo), 0);
 	fd = bgp_sock_connect(&lo, port, &o);
 	assert_true(fd >= 0);
 	pfd = (struct pollfd){.fd = fd, .events = POLLOUT};

@@ -164,7 +164,7 @@ static void test_status_value(void **state)
 	struct bgp_peer_stats st = {0};
 	json_t *v, *patch;
 
-	assert_int_equal(bgp_addr_parse("192.0.2.1", &cfg.remote), 0);
+	assert_int_equal(core_addr_parse("192.0.2.1", &cfg.remote), 0);
 	cfg.fsm.peer_as = 65001;
 	cfg.fsm.local_as = 64512;
 	cfg.fsm.router_id = 0x0a000001;
@@ -201,7 +201,7 @@ static void test_status_value(void **state)
 
 	/* not Established: no uptime; IPv6 neighbour without "/128" */
 	st.state = BGP_FSM_ACTIVE;
-	assert_int_equal(bgp_addr_parse("2001:db8::1", &cfg.remote), 0);
+	assert_int_equal(core_addr_parse("2001:db8::1", &cfg.remote), 0);
 	json_decref(v);
 	v = speaker_peer_status(&cfg, &st, 1714557600000ull, 1714557700000ull);
 	ps = json_object_get(v, "peerState");

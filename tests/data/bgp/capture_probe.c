@@ -149,8 +149,8 @@ int main(int argc, char **argv)
 	uint32_t comm[] = {0xfde90001}, large[] = {asn, 1, 2};
 	oa.as_path[0] = asn;
 	oa.as_path_len = 1;
-	bgp_addr_parse("192.0.2.1", &oa.next_hop);
-	bgp_addr_parse("2001:db8::1", &oa.next_hop6);
+	core_addr_parse("192.0.2.1", &oa.next_hop);
+	core_addr_parse("2001:db8::1", &oa.next_hop6);
 	oa.has_med = true;
 	oa.med = 5;
 	oa.communities = comm;
