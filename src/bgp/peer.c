@@ -142,7 +142,7 @@ static void conn_fini(struct conn *c)
 
 static const char *addr_str(const struct core_addr *a, char *buf, size_t len)
 {
-	struct bgp_prefix pfx = {.family = a->family, .len = a->family == AF_INET ? 32 : 128};
+	struct bgp_prefix pfx = {.family = a->family, .len = core_af_bits(a->family)};
 
 	memcpy(pfx.addr, a->bytes, 16);
 	bgp_prefix_format(&pfx, buf, len);
@@ -212,7 +212,7 @@ static int iface_sibling(const struct core_addr *local, int fam, struct core_add
 			continue;
 		if (core_addr_from_sockaddr((struct sockaddr_storage *)i->ifa_addr, &a, NULL) < 0)
 			continue;
-		if (!memcmp(a.bytes, local->bytes, local->family == AF_INET ? 4 : 16)) {
+		if (!memcmp(a.bytes, local->bytes, core_af_len(local->family))) {
 			snprintf(ifname, sizeof(ifname), "%s", i->ifa_name);
 			break;
 		}

@@ -11,7 +11,7 @@
 
 void prefix_canon(struct bgp_prefix *p)
 {
-	size_t bytes = p->family == AF_INET ? 4 : 16;
+	size_t bytes = core_af_len(p->family);
 	size_t full = p->len / 8;
 
 	if (full < bytes && p->len % 8)

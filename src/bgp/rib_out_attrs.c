@@ -33,7 +33,7 @@ static int addr_norm(struct core_addr *dst, const struct core_addr *src, uint8_t
 	if (src->family != family)
 		return -EINVAL;
 	dst->family = family;
-	memcpy(dst->bytes, src->bytes, family == AF_INET ? 4 : 16);
+	memcpy(dst->bytes, src->bytes, core_af_len(family));
 	return 0;
 }
 

@@ -58,7 +58,7 @@ int cfg_eip_parse_address(const char *s, struct core_addr *first, struct core_ad
 		*sep = '\0';
 		if (cfg_addr_parse(buf, first) < 0)
 			return -EINVAL;
-		nbytes = first->family == AF_INET ? 4 : 16;
+		nbytes = core_af_len(first->family);
 		if (parse_prefix_len(sep + 1, nbytes * 8, &plen) < 0) {
 			*why = "has a prefix length out of range";
 			return -EINVAL;

@@ -8,8 +8,8 @@ void lb_host_prefix(const struct core_addr *a, struct bgp_prefix *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->family = a->family;
-	p->len = a->family == AF_INET ? 32 : 128;
-	memcpy(p->addr, a->bytes, a->family == AF_INET ? 4 : 16);
+	p->len = core_af_bits(a->family);
+	memcpy(p->addr, a->bytes, core_af_len(a->family));
 }
 
 const char *lb_announce_why_name(enum lb_announce_why w)
@@ -39,13 +39,13 @@ static bool bgp_protocol(const struct cfg_service *svc)
 
 static bool same_addr(const struct core_addr *a, const struct core_addr *b)
 {
-	return a->family == b->family && !memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
+	return core_addr_equal(a, b);
 }
 
 /* Byte order comparison, equal families only. */
 static int addr_cmp(const struct core_addr *a, const struct core_addr *b)
 {
-	return memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
+	return memcmp(a->bytes, b->bytes, core_af_len(a->family));
 }
 
 bool lb_announce_node_ok(const struct cfg_set *set, const char *node,

@@ -16,14 +16,14 @@ void lb_addr_to_ipam(const struct core_addr *in, struct core_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->family = in->family;
-	memcpy(out->bytes, in->bytes, in->family == AF_INET ? 4 : 16);
+	memcpy(out->bytes, in->bytes, core_af_len(in->family));
 }
 
 void lb_addr_from_ipam(const struct core_addr *in, struct core_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->family = in->family;
-	memcpy(out->bytes, in->bytes, in->family == AF_INET ? 4 : 16);
+	memcpy(out->bytes, in->bytes, core_af_len(in->family));
 }
 
 int lb_fam_bit(uint8_t family)

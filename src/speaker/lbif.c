@@ -90,7 +90,7 @@ static int want_addrs(const struct prefix_set *want, struct nl_addr **out)
 		return -ENOMEM;
 	for (size_t i = 0; i < want->n; i++) {
 		const struct bgp_prefix *p = &want->v[i];
-		size_t bytes = p->family == AF_INET ? 4 : p->family == AF_INET6 ? 16 : 0;
+		size_t bytes = core_af_len(p->family);
 
 		if (!bytes || p->len != bytes * 8 || p->path_id) {
 			free(v);

@@ -217,8 +217,7 @@ static struct speaker_peer *peer_by_addr(struct speaker *s, const struct core_ad
 	for (size_t i = 0; i < s->n_peers; i++) {
 		const struct bgp_peer_cfg *c = bgp_peer_config(s->peers[i].peer);
 
-		if (c->remote.family == a->family &&
-		    !memcmp(c->remote.bytes, a->bytes, a->family == AF_INET ? 4 : 16))
+		if (core_addr_equal(&c->remote, a))
 			return &s->peers[i];
 	}
 	return NULL;
@@ -410,7 +409,7 @@ static int synthetic_each(const struct speaker *s, int (*fn)(const struct bgp_pr
                           void *arg)
 {
 	struct core_addr a = s->o.synthetic_start;
-	size_t last = a.family == AF_INET ? 3 : 15;
+	size_t last = core_af_len(a.family) - 1;
 
 	for (uint32_t i = 0; i < s->o.n_synthetic; i++) {
 		struct bgp_prefix p;
@@ -443,8 +442,7 @@ static void announce_opts(const struct speaker *s, const struct cfg_set *set,
 static bool addr_in(const struct core_addr *v, size_t n, const struct core_addr *a)
 {
 	for (size_t i = 0; i < n; i++)
-		if (v[i].family == a->family &&
-		    !memcmp(v[i].bytes, a->bytes, a->family == AF_INET ? 4 : 16))
+		if (core_addr_equal(&v[i], a))
 			return true;
 	return false;
 }

@@ -55,7 +55,7 @@ json_t *speaker_peer_status(const struct bgp_peer_cfg *cfg, const struct bgp_pee
 	if (!v || !ps || !ts)
 		goto fail;
 	p.family = cfg->remote.family;
-	p.len = cfg->remote.family == AF_INET ? 32 : 128;
+	p.len = core_af_bits(cfg->remote.family);
 	memcpy(p.addr, cfg->remote.bytes, sizeof(p.addr));
 	bgp_prefix_format(&p, addr, sizeof(addr));
 	/* the address alone, without "/32" */

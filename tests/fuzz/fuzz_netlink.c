@@ -66,7 +66,7 @@ static int on_msg(const struct nlmsghdr *nlh, void *arg)
 	}
 	rc = nl_addr_decode(nlh, &a);
 	if (rc == 0) {
-		size_t bits = a.addr.family == AF_INET ? 32 : a.addr.family == AF_INET6 ? 128 : 0;
+		size_t bits = core_af_bits(a.addr.family);
 
 		if (bits == 0 || a.prefixlen > bits || a.ifindex <= 0)
 			abort();
@@ -81,7 +81,7 @@ static int on_msg(const struct nlmsghdr *nlh, void *arg)
 
 static size_t fz_len(const struct nl_addr *a)
 {
-	return a->addr.family == AF_INET ? 4 : a->addr.family == AF_INET6 ? 16 : 0;
+	return core_af_len(a->addr.family);
 }
 
 static bool fz_same_addr(const struct nl_addr *x, const struct nl_addr *y)

@@ -562,8 +562,8 @@ static void test_eip_addresses(void **state)
 			fail_msg("%s: %s", ok[i].in, why);
 		assert_int_equal(inet_pton(f.family, ok[i].first, wf.bytes), 1);
 		assert_int_equal(inet_pton(l.family, ok[i].last, wl.bytes), 1);
-		assert_memory_equal(f.bytes, wf.bytes, f.family == AF_INET ? 4 : 16);
-		assert_memory_equal(l.bytes, wl.bytes, l.family == AF_INET ? 4 : 16);
+		assert_memory_equal(f.bytes, wf.bytes, core_af_len(f.family));
+		assert_memory_equal(l.bytes, wl.bytes, core_af_len(l.family));
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct core_addr f, l;

@@ -94,7 +94,7 @@ static void addr_is(const struct core_addr *a, const char *text)
 
 	assert_int_equal(inet_pton(fam, text, want.bytes), 1);
 	assert_int_equal(a->family, fam);
-	assert_memory_equal(a->bytes, want.bytes, fam == AF_INET ? 4 : 16);
+	assert_memory_equal(a->bytes, want.bytes, core_af_len(fam));
 }
 
 /* Every example file decodes on its own. */

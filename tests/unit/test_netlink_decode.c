@@ -77,7 +77,7 @@ static struct nlmsghdr *put_addr(struct dg *d, uint32_t seq, uint16_t flags,
 {
 	struct nlmsghdr *nlh = msg_put(d, RTM_NEWADDR, flags, seq, 100);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	size_t alen = a->family == AF_INET ? 4 : 16;
+	size_t alen = core_af_len(a->family);
 
 	ifa->ifa_family = a->family;
 	ifa->ifa_prefixlen = plen;

@@ -115,7 +115,7 @@ static const struct nl_addr *find(const struct list *l, const struct nl_addr *a)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const struct nl_addr *x = &l->v[i];
-		size_t n = x->addr.family == AF_INET ? 4 : 16;
+		size_t n = core_af_len(x->addr.family);
 
 		if (x->ifindex == a->ifindex && x->addr.family == a->addr.family &&
 		    x->prefixlen == a->prefixlen && !memcmp(x->addr.bytes, a->addr.bytes, n))

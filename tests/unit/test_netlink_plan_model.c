@@ -49,7 +49,7 @@ static struct nl_addr pick(int ifindex)
 
 static bool addr_eq(const struct nl_addr *x, const struct nl_addr *y)
 {
-	size_t n = x->addr.family == AF_INET ? 4 : 16;
+	size_t n = core_af_len(x->addr.family);
 
 	return x->addr.family == y->addr.family && !memcmp(x->addr.bytes, y->addr.bytes, n);
 }

@@ -43,7 +43,7 @@ static inline struct nl_addr a6(uint16_t last, uint8_t plen, int ifindex, uint8_
 
 static inline bool same(const struct nl_addr *x, const struct nl_addr *y)
 {
-	size_t n = x->addr.family == AF_INET ? 4 : 16;
+	size_t n = core_af_len(x->addr.family);
 
 	return x->addr.family == y->addr.family && x->prefixlen == y->prefixlen &&
 	       x->ifindex == y->ifindex && !memcmp(x->addr.bytes, y->addr.bytes, n);
@@ -68,7 +68,7 @@ struct pos_addr {
 static inline int pos_addr_cmp(const void *x, const void *y)
 {
 	const struct pos_addr *a = x, *b = y;
-	size_t n = a->a.addr.family == AF_INET ? 4 : 16;
+	size_t n = core_af_len(a->a.addr.family);
 	int c = (int)a->a.addr.family - (int)b->a.addr.family;
 
 	if (!c)
