@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 
 void lb_host_prefix(const struct core_addr *a, struct bgp_prefix *p)
 {
@@ -35,17 +34,6 @@ static bool bgp_protocol(const struct cfg_service *svc)
 
 	/* OpenELB: no annotation, or "bgp", means BGP. */
 	return !proto || !strcmp(proto, "bgp");
-}
-
-static bool same_addr(const struct core_addr *a, const struct core_addr *b)
-{
-	return core_addr_equal(a, b);
-}
-
-/* Byte order comparison, equal families only. */
-static int addr_cmp(const struct core_addr *a, const struct core_addr *b)
-{
-	return memcmp(a->bytes, b->bytes, core_af_len(a->family));
 }
 
 bool lb_announce_node_ok(const struct cfg_set *set, const char *node,
@@ -90,15 +78,14 @@ bool lb_announce_addr_ok(const struct cfg_set *set, const struct lb_announce_opt
 	bool in_bgp_eip = set->n_eips == 0;
 
 	for (size_t i = 0; i < o->n_exclude; i++)
-		if (same_addr(&o->exclude[i], a))
+		if (core_addr_equal(&o->exclude[i], a))
 			return false;
 	for (size_t i = 0; !in_bgp_eip && i < set->n_eips; i++) {
 		const struct cfg_eip *e = &set->eips[i];
 
 		/* A disabled Eip hands out nothing new, but the addresses it
 		 * already gave keep working (OpenELB). */
-		if (e->first.family == a->family && addr_cmp(&e->first, a) <= 0 &&
-		    addr_cmp(a, &e->last) <= 0)
+		if (core_addr_cmp(&e->first, a) <= 0 && core_addr_cmp(a, &e->last) <= 0)
 			return e->protocol == CFG_EIP_BGP;
 	}
 	return in_bgp_eip;

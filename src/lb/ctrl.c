@@ -177,8 +177,7 @@ static int obs_read(const struct cfg_service *in, struct core_addr **obs, size_t
 		return 0;
 	if (!(*obs = calloc(in->n_ingress, sizeof(**obs))))
 		return -ENOMEM;
-	for (size_t i = 0; i < in->n_ingress; i++)
-		lb_addr_to_ipam(&in->ingress[i], &(*obs)[i]);
+	memcpy(*obs, in->ingress, in->n_ingress * sizeof(**obs));
 	*n = in->n_ingress;
 	return 0;
 }

@@ -157,7 +157,6 @@ void lb_eip_destroy(struct lb_eip *e)
 
 int lb_eip_set(struct lb_eip *e, const struct cfg_eip *in)
 {
-	struct core_addr f, l;
 	char a[CORE_ADDR_STRLEN], b[CORE_ADDR_STRLEN];
 	const char *def = cfg_meta_annotation(&in->meta, CFG_ANN_DEFAULT_EIP);
 	size_t len;
@@ -170,10 +169,8 @@ int lb_eip_set(struct lb_eip *e, const struct cfg_eip *in)
 	e->last = in->last;
 	/* The decoder already read spec.address the way OpenELB does (a CIDR
 	 * may have host bits set): hand the allocator that exact range. */
-	lb_addr_to_ipam(&in->first, &f);
-	lb_addr_to_ipam(&in->last, &l);
-	core_addr_str(&f, a);
-	core_addr_str(&l, b);
+	core_addr_str(&in->first, a);
+	core_addr_str(&in->last, b);
 	len = strlen(a) + strlen(b) + 2;
 	if ((e->range = malloc(len)))
 		snprintf(e->range, len, "%s-%s", a, b);
@@ -321,11 +318,7 @@ bool lb_ns_match(const char *pool, void *arg)
 static bool in_range(const struct core_addr *a, const struct core_addr *f,
                      const struct core_addr *l)
 {
-	struct core_addr x, y;
-
-	lb_addr_to_ipam(f, &x);
-	lb_addr_to_ipam(l, &y);
-	return core_addr_cmp(&x, a) <= 0 && core_addr_cmp(a, &y) <= 0;
+	return core_addr_cmp(f, a) <= 0 && core_addr_cmp(a, l) <= 0;
 }
 
 bool lb_in_eips(const struct lb_ctrl *c, const struct core_addr *a)

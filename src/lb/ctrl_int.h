@@ -246,9 +246,7 @@ int lb_queue_eip(struct lb_ctrl *c, struct lb_eip *e);
 int lb_queue_pools_of(struct lb_ctrl *c, const struct ipam_result *r);
 void lb_queue_fini(struct lb_ctrl *c);
 
-/* ctrl_addr.c: conversions */
-void lb_addr_to_ipam(const struct core_addr *in, struct core_addr *out);
-void lb_addr_from_ipam(const struct core_addr *in, struct core_addr *out);
+/* ctrl_req.c: 1 for AF_INET, 2 for AF_INET6 (a bit per family) */
 int lb_fam_bit(uint8_t family);
 
 #endif

@@ -4,7 +4,6 @@
  */
 #include "lb/ctrl_int.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -48,13 +47,6 @@ int lb_cond_from_json(const json_t *svc, struct lb_cond *out)
 	return 0;
 }
 
-static const char *addr_text(const struct core_addr *a, char buf[INET6_ADDRSTRLEN])
-{
-	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET, a->bytes, buf, INET6_ADDRSTRLEN))
-		buf[0] = '\0';
-	return buf;
-}
-
 static bool is_svc_action(const struct lb_action *a)
 {
 	return a && (a->type == LB_ACT_SERVICE_STATUS || a->type == LB_ACT_SERVICE_CLEAR);
@@ -85,7 +77,7 @@ int lb_action_meta_patch(const struct lb_action *a, json_t **out)
 /* [{"ip": ...}, ...], or null for none (the key is removed). */
 static json_t *ingress_json(const struct core_addr *list, size_t n)
 {
-	char buf[INET6_ADDRSTRLEN];
+	char buf[CORE_ADDR_STRLEN];
 	json_t *arr;
 
 	if (!n)
@@ -93,8 +85,8 @@ static json_t *ingress_json(const struct core_addr *list, size_t n)
 	if (!(arr = json_array()))
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (json_array_append_new(arr, json_pack("{ss}", "ip", addr_text(&list[i], buf))) <
-		    0) {
+		if (json_array_append_new(
+		        arr, json_pack("{ss}", "ip", core_addr_str(&list[i], buf))) < 0) {
 			json_decref(arr);
 			return NULL;
 		}

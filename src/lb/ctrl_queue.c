@@ -356,8 +356,7 @@ static int svc_set_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action 
 	out->u.svc.name = lb_strdup(s->name, &err);
 	out->u.svc.pool = pool;
 	out->u.svc.cond = cond;
-	for (size_t i = 0; i < n; i++)
-		lb_addr_from_ipam(&want[i], &out->u.svc.ingress[i]);
+	memcpy(out->u.svc.ingress, want, n * sizeof(*want));
 	out->u.svc.n_ingress = n;
 	out->type = LB_ACT_SERVICE_STATUS;
 	s->wrote = true;
@@ -405,7 +404,7 @@ static int svc_clear_parts(const struct lb_svc *s, struct lb_svc_status *out)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n_obs; i++) {
 		if (!addr_listed(&s->obs[i], s->clear, s->n_clear))
-			lb_addr_from_ipam(&s->obs[i], &out->keep[out->n_keep++]);
+			out->keep[out->n_keep++] = s->obs[i];
 	}
 	return 0;
 }
@@ -429,8 +428,7 @@ static int svc_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action *out
 	out->type = LB_ACT_SERVICE_CLEAR;
 	out->u.svc.ns = lb_strdup(s->ns, &err);
 	out->u.svc.name = lb_strdup(s->name, &err);
-	for (size_t i = 0; i < s->n_clear; i++)
-		lb_addr_from_ipam(&s->clear[i], &out->u.svc.ingress[i]);
+	memcpy(out->u.svc.ingress, s->clear, s->n_clear * sizeof(*s->clear));
 	out->u.svc.n_ingress = s->n_clear;
 	if (!err)
 		err = svc_clear_parts(s, &out->u.svc);

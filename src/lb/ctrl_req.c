@@ -12,20 +12,6 @@
 
 /* ---- Addresses ---- */
 
-void lb_addr_to_ipam(const struct core_addr *in, struct core_addr *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = in->family;
-	memcpy(out->bytes, in->bytes, core_af_len(in->family));
-}
-
-void lb_addr_from_ipam(const struct core_addr *in, struct core_addr *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = in->family;
-	memcpy(out->bytes, in->bytes, core_af_len(in->family));
-}
-
 int lb_fam_bit(uint8_t family)
 {
 	return family == AF_INET6 ? 2 : 1;
@@ -153,7 +139,7 @@ int lb_req_build(const struct lb_ctrl *c, const struct cfg_service *svc, struct 
 		ret = parse_addr_list(ip_ann, out, out->addr_field);
 	} else if (svc->has_load_balancer_ip) {
 		out->addr_field = "spec.loadBalancerIP";
-		lb_addr_to_ipam(&svc->load_balancer_ip, &out->addrs[0]);
+		out->addrs[0] = svc->load_balancer_ip;
 		out->n_addrs = 1;
 	}
 	if (ret < 0)

@@ -133,13 +133,10 @@ static const struct lb_eip *eip_containing(const struct lb_ctrl *c, const struct
 {
 	for (size_t i = 0; i < c->eips.n; i++) {
 		const struct lb_eip *e = c->eips.v[i].val;
-		struct core_addr f, l;
 
 		if (!e->accepted)
 			continue;
-		lb_addr_to_ipam(&e->first, &f);
-		lb_addr_to_ipam(&e->last, &l);
-		if (core_addr_cmp(&f, a) <= 0 && core_addr_cmp(a, &l) <= 0)
+		if (core_addr_cmp(&e->first, a) <= 0 && core_addr_cmp(a, &e->last) <= 0)
 			return e;
 	}
 	return NULL;

@@ -23,13 +23,6 @@ static inline const char *sim_cond_status(bool ok)
 	return ok ? "True" : "False";
 }
 
-static inline const char *sim_addr_text(const struct core_addr *a, char buf[INET6_ADDRSTRLEN])
-{
-	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET, a->bytes, buf, INET6_ADDRSTRLEN))
-		buf[0] = '\0';
-	return buf;
-}
-
 /* obj[key] as an object, created when absent. NULL on a type clash or ENOMEM. */
 static inline json_t *sim_child(json_t *obj, const char *key)
 {
@@ -46,13 +39,13 @@ static inline json_t *sim_child(json_t *obj, const char *key)
 static inline int sim_ingress_set(json_t *lb, const struct lb_svc_status *st, bool *changed)
 {
 	json_t *cur = json_object_get(lb, "ingress"), *arr;
-	char buf[INET6_ADDRSTRLEN];
+	char buf[CORE_ADDR_STRLEN];
 	bool same = json_is_array(cur) && json_array_size(cur) == st->n_ingress;
 
 	for (size_t i = 0; same && i < st->n_ingress; i++) {
 		const char *ip = json_string_value(json_object_get(json_array_get(cur, i), "ip"));
 
-		same = ip && strcmp(ip, sim_addr_text(&st->ingress[i], buf)) == 0;
+		same = ip && strcmp(ip, core_addr_str(&st->ingress[i], buf)) == 0;
 	}
 	if (same || (!st->n_ingress && !cur))
 		return 0;
@@ -64,7 +57,7 @@ static inline int sim_ingress_set(json_t *lb, const struct lb_svc_status *st, bo
 		return -ENOMEM;
 	for (size_t i = 0; i < st->n_ingress; i++) {
 		if (json_array_append_new(
-		        arr, json_pack("{ss}", "ip", sim_addr_text(&st->ingress[i], buf))) < 0) {
+		        arr, json_pack("{ss}", "ip", core_addr_str(&st->ingress[i], buf))) < 0) {
 			json_decref(arr);
 			return -ENOMEM;
 		}
@@ -76,7 +69,7 @@ static inline int sim_ingress_set(json_t *lb, const struct lb_svc_status *st, bo
 static inline void sim_ingress_remove(json_t *lb, const struct lb_svc_status *st, bool *changed)
 {
 	json_t *cur = json_object_get(lb, "ingress");
-	char buf[INET6_ADDRSTRLEN];
+	char buf[CORE_ADDR_STRLEN];
 
 	if (!json_is_array(cur))
 		return;
@@ -84,7 +77,7 @@ static inline void sim_ingress_remove(json_t *lb, const struct lb_svc_status *st
 		const char *ip = json_string_value(json_object_get(json_array_get(cur, i), "ip"));
 
 		for (size_t k = 0; ip && k < st->n_ingress; k++) {
-			if (strcmp(ip, sim_addr_text(&st->ingress[k], buf)) == 0) {
+			if (strcmp(ip, core_addr_str(&st->ingress[k], buf)) == 0) {
 				json_array_remove(cur, i);
 				*changed = true;
 				break;
