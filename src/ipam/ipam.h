@@ -138,8 +138,8 @@ const char *ipam_err_name(enum ipam_err code);
 
 /* ---- Address helpers (pure, no allocator needed) ---- */
 
-/* Parses one address (inet_pton). IPv4-mapped IPv6 (::ffff:0:0/96) is
- * refused: it would let one address sit in both families. */
+/* core_addr_parse, and IPv4-mapped IPv6 (::ffff:0:0/96) is refused: it
+ * would let one address sit in both families. *out untouched on failure. */
 int ipam_addr_parse(const char *s, struct core_addr *out);
 /* Parses "addr", "addr/len" or "first-last" (spaces allowed around '-' and
  * at the ends). Returns -EINVAL for anything else. */

@@ -1,9 +1,9 @@
 /*
- * Address text parsing and formatting, 128-bit helpers, error values.
+ * IPAM's address policy (no IPv4-mapped IPv6), range text, 128-bit helpers,
+ * error values.
  */
 #include "ipam/ipam_int.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -131,36 +131,18 @@ const char *ipam_val_str(int f, struct u128 v, char *buf)
 	struct core_addr a;
 
 	ipam_val_addr(f, v, &a);
-	if (core_addr_format(&a, buf, CORE_ADDR_STRLEN) < 0)
-		snprintf(buf, CORE_ADDR_STRLEN, "?");
-	return buf;
+	return core_addr_str(&a, buf);
 }
 
 int ipam_addr_parse(const char *s, struct core_addr *out)
 {
 	struct core_addr a;
-	size_t n;
 
-	if (!s || !out)
+	if (!out || core_addr_parse(s, &a) < 0)
 		return -EINVAL;
-	n = strnlen(s, CORE_ADDR_STRLEN);
-	if (n == 0 || n >= CORE_ADDR_STRLEN)
+	/* RFC 4291 section 2.5.5.2: an IPv4 address in IPv6 clothing. */
+	if (core_addr_is_v4mapped(&a))
 		return -EINVAL;
-	memset(&a, 0, sizeof(a));
-	if (strchr(s, ':')) {
-		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-		if (inet_pton(AF_INET6, s, a.bytes) != 1)
-			return -EINVAL;
-		/* RFC 4291 section 2.5.5.2: an IPv4 address in IPv6 clothing. */
-		if (memcmp(a.bytes, mapped, sizeof(mapped)) == 0)
-			return -EINVAL;
-		a.family = AF_INET6;
-	} else {
-		if (inet_pton(AF_INET, s, a.bytes) != 1)
-			return -EINVAL;
-		a.family = AF_INET;
-	}
 	*out = a;
 	return 0;
 }
@@ -209,12 +191,10 @@ static int parse_cidr(const char *addr, const char *len, struct ipam_range *out)
 {
 	struct core_addr a;
 	unsigned plen, bits;
-	int f;
 
 	if (ipam_addr_parse(addr, &a) < 0)
 		return -EINVAL;
-	f = ipam_fam_of(a.family);
-	bits = f == IPAM_F4 ? 32 : 128;
+	bits = core_af_bits(a.family);
 	if (parse_prefix_len(len, bits, &plen) < 0)
 		return -EINVAL;
 	/* Host bits must be zero: "10.0.0.5/24" is ambiguous, refuse it. */
