@@ -1,5 +1,5 @@
 /*
- * Address and prefix text helpers, AFI/SAFI mapping and error names.
+ * Prefix text (addresses are core/addr.h's), AFI/SAFI mapping and error names.
  * Pure: inet_pton/inet_ntop only, no locale, no allocation.
  */
 #include <arpa/inet.h>

@@ -170,7 +170,7 @@ static int mp_decode(const struct raw_attr *a, bool reach, const struct bgp_sess
 			        ? "MP_REACH_NLRI IPv4 next hop length is not 4, 16 or 32"
 			        : "MP_REACH_NLRI IPv6 next hop length is not 16 or 32");
 		mp->nexthop.family = v6nh ? AF_INET6 : AF_INET;
-		memcpy(mp->nexthop.bytes, nh, v6nh ? 16 : 4);
+		memcpy(mp->nexthop.bytes, nh, core_af_len(mp->nexthop.family));
 		if (nhlen == 32) { /* RFC 2545 section 3: global then link-local */
 			mp->nexthop_ll.family = AF_INET6;
 			memcpy(mp->nexthop_ll.bytes, nh + 16, 16);

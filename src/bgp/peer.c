@@ -140,19 +140,6 @@ static void conn_fini(struct conn *c)
 	buf_fini(&c->wbuf);
 }
 
-static const char *addr_str(const struct core_addr *a, char *buf, size_t len)
-{
-	struct bgp_prefix pfx = {.family = a->family, .len = core_af_bits(a->family)};
-
-	memcpy(pfx.addr, a->bytes, 16);
-	bgp_prefix_format(&pfx, buf, len);
-	/* Host routes print without the length: an address. */
-	char *slash = strchr(buf, '/');
-	if (slash)
-		*slash = 0;
-	return buf;
-}
-
 static void conn_want_write(struct conn *c)
 {
 	if (c->fd >= 0 && !ev_is_active(&c->wio))
@@ -273,7 +260,7 @@ static void peer_setup_attrs(struct bgp_peer *p, int fd)
 		if (!p->af_ok[af])
 			log_warn("%s: no %s next hop on the interface of %s: %s routes are not "
 			         "announced on this session",
-			         p->cfg.name, af ? "IPv6" : "IPv4", addr_str(&local, s, sizeof(s)),
+			         p->cfg.name, af ? "IPv6" : "IPv4", core_addr_str(&local, s),
 			         af ? "IPv6" : "IPv4");
 
 	uint32_t id = 0;
@@ -472,7 +459,7 @@ static void conn_exec(struct conn *c, const struct bgp_fsm_actions *a)
 		         a->down.code ? bgp_err_name(a->down.code, a->down.subcode) : "");
 		log_limited(p->cfg.loglimit, &ll_ended, p->cfg.name, why, bgp_now_ms(),
 		            "%s: connection to %s ended: %s", p->cfg.name,
-		            addr_str(&p->cfg.remote, s, sizeof(s)), why);
+		            core_addr_str(&p->cfg.remote, s), why);
 	}
 	if (a->idle_hold_ms)
 		log_warn("%s: staying idle for %u.%03u s, refusing the peer's connections (idle "
@@ -686,7 +673,7 @@ static void conn_write(struct conn *c)
 			char s[64];
 
 			log_debug("%s: connect to %s failed: %s", p->cfg.name,
-			          addr_str(&p->cfg.remote, s, sizeof(s)), strerror(-r));
+			          core_addr_str(&p->cfg.remote, s), strerror(-r));
 			close(c->fd);
 			c->fd = -1;
 			ev.type = BGP_FSM_EV_TCP_FAILED;

@@ -32,8 +32,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bgp/bgp.h"
+#include "bgp/bgp.h" /* enum bgp_af, BGP_AFI_*: a BgpPeer's and a Service's families */
 #include "config/yaml.h"
+#include "core/addr.h"
 
 #define CFG_OPENELB_API_VERSION "network.kubesphere.io/v1alpha2"
 

@@ -4,7 +4,6 @@
 #include "netlink/nl.h"
 #include "netlink/nl_int.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +14,10 @@
 
 static void nl_addr_what(const char *verb, const struct nl_addr *a, char *out, size_t cap)
 {
-	char ip[INET6_ADDRSTRLEN] = "?";
+	char ip[CORE_ADDR_STRLEN];
 
-	if (core_af_len(a->addr.family))
-		inet_ntop(a->addr.family, a->addr.bytes, ip, sizeof(ip));
-	snprintf(out, cap, "%s %s/%u on ifindex %d", verb, ip, a->prefixlen, a->ifindex);
+	snprintf(out, cap, "%s %s/%u on ifindex %d", verb, core_addr_str(&a->addr, ip),
+	         a->prefixlen, a->ifindex);
 }
 
 static int nl_addr_change(struct nl_sock *s, bool add, const struct nl_addr *a)

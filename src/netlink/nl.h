@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bgp/bgp.h"
+#include "core/addr.h"
 
 struct nlmsghdr;
 

@@ -47,21 +47,13 @@ json_t *speaker_peer_status(const struct bgp_peer_cfg *cfg, const struct bgp_pee
                             uint64_t established_wall_ms, uint64_t down_wall_ms)
 {
 	json_t *v = json_object(), *ps = json_object(), *ts = json_object();
-	struct bgp_prefix p = {0};
-	char addr[64], rid[16];
+	char addr[CORE_ADDR_STRLEN], rid[16];
 	uint32_t id = cfg->fsm.router_id;
 	int rc = 0;
 
 	if (!v || !ps || !ts)
 		goto fail;
-	p.family = cfg->remote.family;
-	p.len = core_af_bits(cfg->remote.family);
-	memcpy(p.addr, cfg->remote.bytes, sizeof(p.addr));
-	bgp_prefix_format(&p, addr, sizeof(addr));
-	/* the address alone, without "/32" */
-	for (char *c = addr; *c; c++)
-		if (*c == '/')
-			*c = 0;
+	core_addr_str(&cfg->remote, addr);
 	snprintf(rid, sizeof(rid), "%u.%u.%u.%u", id >> 24, id >> 16 & 255, id >> 8 & 255,
 	         id & 255);
 	rc |= json_object_set_new(ps, "neighborAddress", json_string(addr));

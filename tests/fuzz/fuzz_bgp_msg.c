@@ -39,7 +39,7 @@ static size_t iterate(const uint8_t *nlri, size_t len, uint8_t family, bool addp
 	int rc;
 
 	while ((rc = bgp_nlri_next(nlri, len, &off, family, addpath, &p)) == 1) {
-		CHECK(p.len <= (core_af_bits(family)));
+		CHECK(p.len <= core_af_bits(family));
 		CHECK(bgp_prefix_format(&p, text, sizeof(text))[0] != '?');
 		if (out && *n_out < MAX_PFX)
 			out[(*n_out)++] = p;
