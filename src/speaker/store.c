@@ -214,7 +214,6 @@ void speaker_store_fini(struct speaker_store *st)
 		cfg_endpoint_slice_fini(&st->sl[i]);
 	free(st->svc);
 	free(st->sl);
-	free(st->sl_gen);
 	core_idx_fini(&st->svc_ix);
 	core_idx_fini(&st->sl_ix);
 	core_idx_fini(&st->sl_svc_ix);
@@ -248,16 +247,6 @@ static void svc_remove_at(struct speaker_store *st, size_t i)
 		*s = *m;
 	}
 	st->n_svc--;
-}
-
-/* The kept Service at i and obj are two objects of one name: the old
- * was deleted. Only both uids tell (a put without one is an update). */
-static bool svc_replaced(const struct speaker_store *st, size_t i, const char *uid)
-{
-	struct cfg_service_view tmp;
-	const char *old = speaker_store_service_at(st, i, &tmp)->meta.uid;
-
-	return uid && uid[0] && old && old[0] && strcmp(uid, old);
 }
 
 int speaker_store_service_del(struct speaker_store *st, const char *ns, const char *name)
@@ -308,16 +297,10 @@ int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struc
 		cfg_service_fini(&s);
 		return 0;
 	}
-	if (i >= 0 && st->gone && svc_replaced(st, (size_t)i, s.meta.uid)) {
-		struct cfg_service_view tmp;
-
-		st->gone(speaker_store_service_at(st, (size_t)i, &tmp), st->arg);
-	}
 	rc = svc_pack(&s, &v);
 	cfg_service_fini(&s);
 	if (rc < 0)
 		return rc;
-	v.gen = st->gen[0];
 	if (i >= 0) {
 		free(st->svc[i].blk);
 		st->svc[i] = v;
@@ -334,26 +317,6 @@ int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struc
 }
 
 /* ---- EndpointSlices ---- */
-
-/* Room for one more slice and its generation byte. */
-static int sl_grow(struct speaker_store *st)
-{
-	size_t cap = st->cap_sl;
-	uint8_t *g;
-
-	if (grow((void **)&st->sl, &cap, st->n_sl, sizeof(*st->sl)) < 0)
-		return -ENOMEM;
-	if (cap != st->cap_sl) {
-		if (!(g = realloc(st->sl_gen, cap))) {
-			/* sl is larger already; cap_sl stays, so the next call
-			 * grows both again. */
-			return -ENOMEM;
-		}
-		st->sl_gen = g;
-		st->cap_sl = cap;
-	}
-	return 0;
-}
 
 static int64_t sl_find(const struct speaker_store *st, const char *ns, const char *name)
 {
@@ -382,7 +345,6 @@ static void sl_remove_at(struct speaker_store *st, size_t i)
 		              (uint32_t)last, (uint32_t)i);
 		core_idx_move(&st->sl_svc_ix, sl_svc_hash(m), (uint32_t)last, (uint32_t)i);
 		*e = *m;
-		st->sl_gen[i] = st->sl_gen[last];
 	}
 	st->n_sl--;
 }
@@ -419,7 +381,7 @@ int speaker_store_slice_put(struct speaker_store *st, const json_t *obj, struct 
 		cfg_endpoint_slice_fini(&e);
 		return 0;
 	}
-	if (sl_grow(st) < 0 ||
+	if (grow((void **)&st->sl, &st->cap_sl, st->n_sl, sizeof(e)) < 0 ||
 	    core_idx_insert(&st->sl_ix, core_idx_hash2(nz(e.meta.ns), e.meta.name),
 	                    (uint32_t)st->n_sl) < 0) {
 		cfg_endpoint_slice_fini(&e);
@@ -431,32 +393,8 @@ int speaker_store_slice_put(struct speaker_store *st, const json_t *obj, struct 
 		cfg_endpoint_slice_fini(&e);
 		return -ENOMEM;
 	}
-	st->sl_gen[st->n_sl] = st->gen[1];
 	st->sl[st->n_sl++] = e;
 	return 0;
-}
-
-void speaker_store_begin(struct speaker_store *st, bool slices)
-{
-	st->gen[slices]++;
-}
-
-size_t speaker_store_sweep(struct speaker_store *st, bool slices)
-{
-	size_t n = 0;
-
-	/* Downwards: a removal moves the last entry, already looked at,
-	 * into the hole. */
-	for (size_t i = slices ? st->n_sl : st->n_svc; i-- > 0;) {
-		if (slices && st->sl_gen[i] != st->gen[1])
-			sl_remove_at(st, i);
-		else if (!slices && st->svc[i].gen != st->gen[0])
-			svc_remove_at(st, i);
-		else
-			continue;
-		n++;
-	}
-	return n;
 }
 
 bool speaker_store_ready_here(const struct speaker_store *st, const char *ns, const char *name)

@@ -34,7 +34,6 @@ struct speaker_svc {
 	uint32_t n_ingress;
 	uint8_t etp;   /* enum cfg_traffic_policy */
 	uint8_t flags; /* SPEAKER_SVC_* */
-	uint8_t gen;   /* the re-list that put it last (speaker_store_begin) */
 };
 
 #define SPEAKER_SVC_UID   0x01 /* metadata.uid present, as text */
@@ -48,9 +47,7 @@ struct speaker_store {
 	size_t n_svc, cap_svc;
 	struct core_idx svc_ix;        /* (namespace, name) */
 	struct cfg_endpoint_slice *sl; /* owned, dense */
-	uint8_t *sl_gen;               /* owned: per slice, as speaker_svc.gen */
 	size_t n_sl, cap_sl;
-	uint8_t gen[2];            /* the current re-list of Services [0], slices [1] */
 	struct core_idx sl_ix;     /* (namespace, slice name) */
 	struct core_idx sl_svc_ix; /* (namespace, Service name), repeats */
 	/* Called with a Service as it leaves the store (deleted, or no longer
@@ -68,9 +65,7 @@ int speaker_store_init(struct speaker_store *st, const char *node);
 void speaker_store_fini(struct speaker_store *st);
 
 /* obj: a Service (borrowed). Decoded and kept, replacing the one of the
- * same name (through gone first when its uid differs: deleted and created
- * again while the watch was down); dropped if it is no LoadBalancer with
- * an address. Returns 0,
+ * same name; dropped if it is no LoadBalancer with an address. Returns 0,
  * or a negative errno with err filled (the object is then dropped too:
  * the informer reports it as gone). */
 int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struct cfg_error *err);
@@ -78,15 +73,6 @@ int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struc
 int speaker_store_service_del(struct speaker_store *st, const char *ns, const char *name);
 int speaker_store_slice_put(struct speaker_store *st, const json_t *obj, struct cfg_error *err);
 int speaker_store_slice_del(struct speaker_store *st, const char *ns, const char *name);
-/*
- * The store is the only record of which Services and EndpointSlices the
- * speaker holds (the informers are keyless): a re-list of the Services
- * (slices false) or the EndpointSlices begins with speaker_store_begin,
- * and speaker_store_sweep then removes what it did not put again, as a
- * delete (Services through gone). Returns how many.
- */
-void speaker_store_begin(struct speaker_store *st, bool slices);
-size_t speaker_store_sweep(struct speaker_store *st, bool slices);
 /* Some EndpointSlice of Service ns/name has a ready endpoint on this node. */
 bool speaker_store_ready_here(const struct speaker_store *st, const char *ns, const char *name);
 

@@ -3,6 +3,7 @@
  * address are kept (trimmed), only EndpointSlices with a ready endpoint
  * on this node; replaces, deletes, the gone hook, ready_here through
  * label changes, and a bad object that drops the earlier good one.
+ * (Re-lists and uid changes are the informer's: test_k8s_known_model.c.)
  */
 #include <jansson.h>
 #include <setjmp.h>
@@ -261,125 +262,12 @@ static void test_slices(void **state)
 	speaker_store_fini(&st);
 }
 
-static json_t *with_uid(json_t *o, const char *uid)
-{
-	json_t *m = json_object_get(o, "metadata");
-
-	if (uid)
-		json_object_set_new(m, "uid", json_string(uid));
-	else
-		json_object_del(m, "uid");
-	return o;
-}
-
-/* The informers are keyless: a re-list is the store's to sweep, and a uid
- * that changed under one name is a delete the store must report. */
-static void test_relist_services(void **state)
-{
-	struct speaker_store st;
-	char name[16];
-
-	assert_int_equal(speaker_store_init(&st, "n1"), 0);
-	st.gone = on_gone;
-	n_gone = 0;
-	assert_int_equal(put_svc(&st, svc("a", "LoadBalancer", "192.0.2.1")), 0);
-	assert_int_equal(put_svc(&st, svc("b", "LoadBalancer", "192.0.2.2")), 0);
-	assert_int_equal(put_svc(&st, svc("c", "LoadBalancer", "192.0.2.3")), 0);
-	/* an update without a uid, or with the same one, is no delete */
-	assert_int_equal(put_svc(&st, with_uid(svc("a", "LoadBalancer", "192.0.2.1"), NULL)), 0);
-	assert_int_equal(put_svc(&st, with_uid(svc("a", "LoadBalancer", "192.0.2.1"), "u-1")), 0);
-	assert_int_equal(n_gone, 0);
-
-	speaker_store_begin(&st, false);
-	assert_int_equal(put_svc(&st, svc("a", "LoadBalancer", "192.0.2.1")), 0);
-	/* c was deleted and created again while the watch was down */
-	assert_int_equal(put_svc(&st, with_uid(svc("c", "LoadBalancer", "192.0.2.3"), "u-2")), 0);
-	assert_int_equal(n_gone, 1);
-	assert_string_equal(last_gone, "ns/c");
-	assert_int_equal(speaker_store_sweep(&st, false), 1); /* b */
-	assert_int_equal(n_gone, 2);
-	assert_string_equal(last_gone, "ns/b");
-	assert_int_equal(st.n_svc, 2);
-	for (size_t i = 0; i < st.n_svc; i++)
-		if (!strcmp(at(&st, i)->meta.name, "c"))
-			assert_string_equal(at(&st, i)->meta.uid, "u-2");
-		else
-			assert_string_equal(at(&st, i)->meta.name, "a");
-	/* nothing put since: a second sweep of the same re-list is empty */
-	assert_int_equal(speaker_store_sweep(&st, false), 0);
-
-	/* many, every third kept; then more re-lists than a generation has
-	 * values, each keeping everything */
-	for (int i = 0; i < 300; i++) {
-		snprintf(name, sizeof(name), "s%d", i);
-		assert_int_equal(put_svc(&st, svc(name, "LoadBalancer", "192.0.2.7")), 0);
-	}
-	speaker_store_begin(&st, false);
-	for (int i = 0; i < 300; i += 3) {
-		snprintf(name, sizeof(name), "s%d", i);
-		assert_int_equal(put_svc(&st, svc(name, "LoadBalancer", "192.0.2.7")), 0);
-	}
-	assert_int_equal(speaker_store_sweep(&st, false), 202); /* a, c and 200 */
-	assert_int_equal(st.n_svc, 100);
-	for (int round = 0; round < 300; round++) {
-		speaker_store_begin(&st, false);
-		for (int i = 0; i < 300; i += 3) {
-			snprintf(name, sizeof(name), "s%d", i);
-			assert_int_equal(put_svc(&st, svc(name, "LoadBalancer", "192.0.2.7")), 0);
-		}
-		assert_int_equal(speaker_store_sweep(&st, false), 0);
-	}
-	for (size_t i = 0; i < st.n_svc; i++) {
-		int k;
-
-		assert_int_equal(sscanf(at(&st, i)->meta.name, "s%d", &k), 1);
-		assert_int_equal(k % 3, 0);
-		snprintf(name, sizeof(name), "s%d", k);
-		assert_int_equal(speaker_store_service_del(&st, "ns", name), 1);
-	}
-	speaker_store_fini(&st);
-}
-
-static void test_relist_slices(void **state)
-{
-	struct speaker_store st;
-	char name[16], svc_name[16];
-
-	assert_int_equal(speaker_store_init(&st, "n1"), 0);
-	for (int i = 0; i < 50; i++) {
-		snprintf(name, sizeof(name), "e%d", i);
-		snprintf(svc_name, sizeof(svc_name), "s%d", i);
-		assert_int_equal(put_slice(&st, slice(name, svc_name, "n1", true)), 0);
-	}
-	speaker_store_begin(&st, true);
-	/* the re-list sees the odd ones; e1's pod has moved away */
-	for (int i = 1; i < 50; i += 2) {
-		snprintf(name, sizeof(name), "e%d", i);
-		snprintf(svc_name, sizeof(svc_name), "s%d", i);
-		assert_int_equal(put_slice(&st, slice(name, svc_name, i == 1 ? "n2" : "n1", true)),
-		                 0);
-	}
-	assert_int_equal(speaker_store_sweep(&st, true), 25);
-	assert_int_equal(st.n_sl, 24);
-	for (int i = 0; i < 50; i++) {
-		snprintf(svc_name, sizeof(svc_name), "s%d", i);
-		assert_int_equal(speaker_store_ready_here(&st, "ns", svc_name),
-		                 i % 2 == 1 && i != 1);
-	}
-	/* the Services' re-list leaves the slices alone */
-	speaker_store_begin(&st, false);
-	assert_int_equal(speaker_store_sweep(&st, false), 0);
-	assert_int_equal(speaker_store_sweep(&st, true), 0);
-	assert_int_equal(st.n_sl, 24);
-	speaker_store_fini(&st);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_services),      cmocka_unit_test(test_compact),
-	    cmocka_unit_test(test_slices),        cmocka_unit_test(test_relist_services),
-	    cmocka_unit_test(test_relist_slices),
+	    cmocka_unit_test(test_services),
+	    cmocka_unit_test(test_compact),
+	    cmocka_unit_test(test_slices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
