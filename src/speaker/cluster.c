@@ -39,10 +39,9 @@ struct speaker_cluster {
 	bool started, stopped;
 	/* Services and EndpointSlices are decoded into the store as they
 	 * come; the few other objects are kept whole in their caches and
-	 * decoded again into small when one of them changes. */
+	 * decoded again into the store's set when one of them changes. */
 	struct speaker_store store;
 	struct k8s_cache cache[N_INF]; /* Nodes, BgpConfs, BgpPeers, Eips */
-	struct cfg_set small;
 	bool small_dirty;
 };
 
@@ -99,6 +98,7 @@ static bool all_synced(const struct speaker_cluster *c)
 	return true;
 }
 
+/* The configuration from the caches, decoded again whole: few objects. */
 static void small_rebuild(struct speaker_cluster *c)
 {
 	struct cfg_error err;
@@ -118,28 +118,22 @@ static void small_rebuild(struct speaker_cluster *c)
 				log_warn("skipping %s", err.msg);
 		}
 	}
-	cfg_set_fini(&c->small);
-	c->small = set;
+	speaker_store_config(&c->store, &set);
+	cfg_set_fini(&set);
 	c->small_dirty = false;
 }
 
 static void rebuild(struct speaker_cluster *c)
 {
-	struct cfg_set view;
+	const struct cfg_set *set = &c->store.set;
 	int rc;
 
 	if (c->small_dirty)
 		small_rebuild(c);
-	view = c->small;
-	view.service_at = speaker_store_service_at;
-	view.service_ctx = &c->store;
-	view.n_services = c->store.n_svc;
-	view.slices = c->store.sl;
-	view.n_slices = c->store.n_sl;
 	log_debug("cluster: %zu LoadBalancer Services, %zu EndpointSlices ready here, %zu "
 	          "BgpPeers, %zu Eips",
-	          view.n_services, view.n_slices, view.n_peers, view.n_eips);
-	rc = speaker_apply_view(c->sp, &view);
+	          set->n_services, c->store.n_sl, set->n_peers, set->n_eips);
+	rc = speaker_apply(c->sp, set);
 	if (rc < 0)
 		log_err("applying the cluster's configuration: %s", strerror(-rc));
 	speaker_foreach_peer(c->sp, mark_peer, c);
@@ -529,7 +523,6 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
 	double st = (o->status_interval_ms ? o->status_interval_ms : 1000) / 1000.0;
 	ev_timer_init(&c->status, on_status_timer, st, st);
 	c->status.data = c;
-	cfg_set_init(&c->small);
 	for (int i = 0; i < N_INF; i++)
 		if (k8s_cache_init(&c->cache[i]) < 0)
 			goto out;
@@ -561,7 +554,8 @@ out:
 }
 
 /* Where each kind's objects go: Services and EndpointSlices into the
- * store one by one; the others stay whole in their caches (small). */
+ * store one by one; the others stay whole in their caches, the store's
+ * configuration decoded again from them (small_rebuild). */
 static const struct {
 	void (*on_add)(const json_t *obj, void *arg);
 	void (*on_update)(const json_t *obj, void *arg);
@@ -695,6 +689,5 @@ void speaker_cluster_free(struct speaker_cluster *c)
 	speaker_store_fini(&c->store);
 	for (int i = 0; i < N_INF; i++)
 		k8s_cache_fini(&c->cache[i]);
-	cfg_set_fini(&c->small);
 	free(c);
 }

@@ -36,8 +36,8 @@ struct speaker {
 	struct ev_loop *loop;
 	struct speaker_opts o;
 	char node[256];
-	char **manifests; /* owned copies */
-	struct cfg_set cfg;
+	char **manifests;         /* owned copies */
+	struct cfg_set cfg;       /* manifest mode: what they hold (cluster mode: empty) */
 	struct prefix_set routes; /* what this node announces */
 	struct speaker_peer *peers;
 	size_t n_peers;
@@ -347,8 +347,7 @@ static void conflict_report(struct speaker *s, const struct cfg_set *set,
 		log_warn("%s is already on interface %s of this node: not announced", str,
 		         c->ifname);
 	for (size_t i = 0; s->o.hooks.conflict && i < set->n_services; i++) {
-		struct cfg_service_view tmp;
-		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
+		const struct cfg_service *svc = &set->services[i];
 
 		if (addr_in(svc->ingress, svc->n_ingress, &c->addr))
 			s->o.hooks.conflict(svc, &c->addr, c->ifname, c->ipvs, s->o.hooks.arg);
@@ -475,8 +474,7 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 	if (!seen)
 		return;
 	for (i = 0; i < set->n_services; i++) {
-		struct cfg_service_view tmp;
-		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
+		const struct cfg_service *svc = &set->services[i];
 		uint64_t h, *p;
 
 		if (!announces(s, set, o, svc))
@@ -519,8 +517,7 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 		s->n_announced = k + n_fresh;
 	}
 	for (i = 0; (n_fresh || n_gone) && i < set->n_services; i++) {
-		struct cfg_service_view tmp;
-		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
+		const struct cfg_service *svc = &set->services[i];
 		uint64_t h = svc_hash(svc->meta.ns, svc->meta.name);
 
 		if (u64_has(fresh, n_fresh, h)) {
@@ -531,21 +528,10 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 		}
 	}
 	for (i = 0; n_gone && i < set->n_services; i++) {
-		struct cfg_service_view tmp;
-		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
+		const struct cfg_service *svc = &set->services[i];
 
 		if (u64_has(gone, n_gone, svc_hash(svc->meta.ns, svc->meta.name)))
 			report_withdrawn(s, svc, lb_announce_service(set, s->node, o, svc));
-	}
-	/* Those that left the set: found in the last one (manifest mode); a
-	 * cluster-mode Service that left the store was reported by
-	 * speaker_service_gone. */
-	for (i = 0; n_gone && i < s->cfg.n_services; i++) {
-		const struct cfg_service *svc = &s->cfg.services[i];
-
-		if (u64_has(gone, n_gone, svc_hash(svc->meta.ns, svc->meta.name)) &&
-		    !cfg_set_service(set, svc->meta.ns, svc->meta.name))
-			report_withdrawn(s, svc, LB_ANN_NOT_LB);
 	}
 	free(seen);
 	free(fresh);
@@ -685,7 +671,7 @@ static int routes_apply(struct speaker *s, const struct cfg_set *set)
 
 /* ---- lifecycle ---- */
 
-int speaker_apply_view(struct speaker *s, const struct cfg_set *set)
+int speaker_apply(struct speaker *s, const struct cfg_set *set)
 {
 	int r;
 
@@ -697,18 +683,6 @@ int speaker_apply_view(struct speaker *s, const struct cfg_set *set)
 	listeners_apply(s, set->bgp_conf);
 	r = routes_apply(s, set);
 	s->configured = true;
-	return r;
-}
-
-int speaker_apply(struct speaker *s, struct cfg_set *set)
-{
-	int r = speaker_apply_view(s, set);
-
-	if (r == -ECANCELED)
-		return r;
-	cfg_set_fini(&s->cfg);
-	s->cfg = *set;
-	cfg_set_init(set);
 	return r;
 }
 
@@ -725,8 +699,21 @@ int speaker_reload(struct speaker *s, struct cfg_error *err)
 		cfg_set_fini(&set);
 		return r;
 	}
+	/* A Service no longer in the manifests leaves, as one deleted in
+	 * cluster mode leaves the store. */
+	for (size_t i = 0; i < s->cfg.n_services; i++) {
+		const struct cfg_service *svc = &s->cfg.services[i];
+
+		if (!cfg_set_service(&set, svc->meta.ns, svc->meta.name))
+			speaker_service_gone(s, svc);
+	}
 	r = speaker_apply(s, &set);
-	cfg_set_fini(&set);
+	if (r == -ECANCELED) {
+		cfg_set_fini(&set);
+		return r;
+	}
+	cfg_set_fini(&s->cfg);
+	s->cfg = set;
 	return r;
 }
 

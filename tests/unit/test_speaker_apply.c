@@ -1,5 +1,5 @@
 /*
- * speaker_apply_view, the way cluster mode drives it: a borrowed set of
+ * speaker_apply, the way cluster mode drives it: a borrowed set of
  * Services changes at random, and after every apply the speaker's routes
  * and its announce reports must match a model. This covers the in-place
  * route update (routes_pass) and the in-place list of announced Services
@@ -122,7 +122,7 @@ static void test_random_changes(void **state)
 		cfg_set_init(&set);
 		assert_int_equal(cfg_manifest_load_buf("round", m, strlen(m), &set, &err), 0);
 		memset(&rep, 0, sizeof(rep));
-		assert_int_equal(speaker_apply_view(sp, &set), 0);
+		assert_int_equal(speaker_apply(sp, &set), 0);
 		for (int i = 0; i < N_SVC; i++) {
 			bool was = round > 0 && announced(&prev[i]), is = announced(&st[i]);
 
