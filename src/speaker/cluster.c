@@ -1,3 +1,7 @@
+/*
+ * The speaker's cluster mode (see cluster.h): informers into the store,
+ * debounced applies of the store's set, BgpPeer status and Events back.
+ */
 #include "speaker/cluster.h"
 
 #include <errno.h>

@@ -1,10 +1,10 @@
 /*
  * speaker_apply, the way cluster mode drives it: a borrowed set of
  * Services changes at random, and after every apply the speaker's routes
- * and its announce reports must match a model. This covers the in-place
- * route update (routes_pass) and the in-place list of announced Services
- * (services_report): a Service is reported "on" exactly when it starts
- * being announced and "off" exactly when it stops, never twice.
+ * and its announce reports must match a model. This covers the build,
+ * diff and swap of the routes (routes_apply) and of the list of announced
+ * Services (services_report): a Service is reported "on" exactly when it
+ * starts being announced and "off" exactly when it stops, never twice.
  */
 #include <setjmp.h>
 #include <stdarg.h>
