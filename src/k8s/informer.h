@@ -55,7 +55,8 @@ struct k8s_informer_opts {
 	 * k8s/jcut.h for the form). They are not even decoded, and the
 	 * objects come without them: an Eip's status lists every address
 	 * handed out, 400 kB of JSON at 10,000 Services, sent again at each
-	 * allocation. metadata.managedFields is always left out.
+	 * allocation. metadata.managedFields is always left out. At most 7
+	 * (k8s_informer_new: -E2BIG).
 	 */
 	const char *const *unread;
 

@@ -76,22 +76,17 @@ int k8s_known_seen(struct k8s_known *k, const json_t *obj)
 	if (rc)
 		return rc;
 	rc = k8s_rvmap_put(&k->map, key, k8s_obj_rv(obj), k8s_rvmap_uid_hash(k8s_obj_uid(obj)));
-	switch (rc) {
-	case K8S_RV_SAME:
-		return 0;
-	case K8S_RV_REPLACED:
+	if (rc < 0)
+		return rc;
+	if (rc == K8S_RV_SAME)
+		return 0;          /* a repeat */
+	if (rc == K8S_RV_REPLACED) /* deleted and created again: the old one goes first */
 		deleted(k, key, NULL);
-		__attribute__((fallthrough)); /* the new object is an add */
-	case K8S_RV_NEW:
-		if (k->h.on_add)
-			k->h.on_add(obj, k->h.arg);
-		return cached(k, key, obj);
-	case K8S_RV_CHANGED:
-		if (k->h.on_update)
-			k->h.on_update(obj, k->h.arg);
-		return cached(k, key, obj);
-	}
-	return rc; /* -ENOMEM */
+	if (rc == K8S_RV_CHANGED && k->h.on_update)
+		k->h.on_update(obj, k->h.arg);
+	else if (rc != K8S_RV_CHANGED && k->h.on_add)
+		k->h.on_add(obj, k->h.arg);
+	return cached(k, key, obj);
 }
 
 int k8s_known_gone(struct k8s_known *k, const json_t *obj)
