@@ -35,6 +35,7 @@
 #include "bgp/bgp.h" /* enum bgp_af, BGP_AFI_*: a BgpPeer's and a Service's families */
 #include "config/yaml.h"
 #include "core/addr.h"
+#include "core/idx.h"
 
 #define CFG_OPENELB_API_VERSION "network.kubesphere.io/v1alpha2"
 
@@ -464,34 +465,17 @@ bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, cons
 
 /* ---- A set of objects, and the manifest loader ---- */
 
-/* Caller storage for a Service shown by cfg_set_service_at: the Service,
- * the one annotation a compact store keeps (CFG_ANN_PROTOCOL), its uid. */
-#define CFG_VIEW_INGRESS 4
-struct cfg_service_view {
-	struct cfg_service svc;
-	struct cfg_kv ann;
-	char uid[40]; /* a uid the store keeps as 16 bytes, as text again */
-	/* the addresses of a Service with few, which the store keeps in 5
-	 * bytes for IPv4 (a core_addr is 17) */
-	struct core_addr ingress[CFG_VIEW_INGRESS];
-};
-
 struct cfg_set {
 	struct cfg_bgp_conf *bgp_conf; /* owned; NULL when no BgpConf "default" */
 	struct cfg_bgp_peer *peers;    /* owned array */
 	size_t n_peers;
 	struct cfg_eip *eips; /* owned array */
 	size_t n_eips;
-	struct cfg_service *services; /* owned array; NULL when service_at */
-	size_t n_services;
-	/* A borrowed view may keep its Services in a compact form instead
-	 * (the cluster-mode speaker's store, where 10,000 cfg_service of 168
-	 * bytes each would be most of its memory): service_at then shows
-	 * Service i in *tmp, pointers borrowed from service_ctx. Read them
-	 * through cfg_set_service_at. */
-	const struct cfg_service *(*service_at)(const void *ctx, size_t i,
-	                                        struct cfg_service_view *tmp);
-	const void *service_ctx;
+	/* Owned array, unordered, indexed by (namespace, name): change it only
+	 * through cfg_set_service_put and cfg_set_service_del (or a load). */
+	struct cfg_service *services;
+	size_t n_services, cap_services;
+	struct core_idx svc_ix;
 	struct cfg_node *nodes; /* owned array */
 	size_t n_nodes;
 	size_t n_skipped;                  /* objects of harmless kinds that were skipped */
@@ -556,17 +540,24 @@ int cfg_set_add_json(struct cfg_set *set, const json_t *obj, struct cfg_error *e
 
 /* ---- Accessors for the speaker ---- */
 
-/* NULL when absent. Results are borrowed from s. ns may be NULL for "default".
- * cfg_set_service looks only in services[] (NULL with service_at). */
+/* NULL when absent. Results are borrowed from s. ns may be NULL for "default". */
 const struct cfg_node *cfg_set_node(const struct cfg_set *s, const char *name);
 const struct cfg_bgp_peer *cfg_set_peer(const struct cfg_set *s, const char *name);
 const struct cfg_eip *cfg_set_eip(const struct cfg_set *s, const char *name);
+/* Through the index; valid until the Services change. */
 const struct cfg_service *cfg_set_service(const struct cfg_set *s, const char *ns,
                                           const char *name);
-/* Service i < n_services: &services[i], or shown in *tmp by service_at;
- * valid until the set changes or tmp is used again. */
-const struct cfg_service *cfg_set_service_at(const struct cfg_set *s, size_t i,
-                                             struct cfg_service_view *tmp);
+
+/*
+ * One Service at a time, as cluster mode keeps them (and a loader that
+ * streams could add them), with no rule across objects checked:
+ * cfg_set_service_put takes svc over (*svc is zeroed) in place of the
+ * Service of the same namespace and name, if any (freed); 0, or -ENOMEM
+ * with svc untouched. cfg_set_service_del frees Service ns/name: 1 when
+ * it was there, else 0; the last Service moves into its place.
+ */
+int cfg_set_service_put(struct cfg_set *s, struct cfg_service *svc);
+int cfg_set_service_del(struct cfg_set *s, const char *ns, const char *name);
 
 /*
  * Iterates the BgpPeers whose nodeSelector matches node_labels (NULL: a

@@ -74,7 +74,7 @@ struct name_ent {
 struct builder {
 	struct cfg_set s;
 	const struct cfg_set *base; /* the caller's set, for duplicate checks */
-	size_t cap_peers, cap_eips, cap_services, cap_nodes, cap_slices;
+	size_t cap_peers, cap_eips, cap_nodes, cap_slices;
 	struct cfg_error *err;
 	struct name_ent *names; /* owned; NULL until a kind has NAME_INDEX_MIN objects */
 	size_t cap_names, n_names;
@@ -89,6 +89,7 @@ struct mark {
 void cfg_set_init(struct cfg_set *s)
 {
 	memset(s, 0, sizeof(*s));
+	core_idx_init(&s->svc_ix);
 }
 
 void cfg_set_fini(struct cfg_set *s)
@@ -106,13 +107,14 @@ void cfg_set_fini(struct cfg_set *s)
 	for (size_t i = 0; i < s->n_services; i++)
 		cfg_service_fini(&s->services[i]);
 	free(s->services);
+	core_idx_fini(&s->svc_ix);
 	for (size_t i = 0; i < s->n_nodes; i++)
 		cfg_node_fini(&s->nodes[i]);
 	free(s->nodes);
 	for (size_t i = 0; i < s->n_slices; i++)
 		cfg_endpoint_slice_fini(&s->slices[i]);
 	free(s->slices);
-	memset(s, 0, sizeof(*s));
+	cfg_set_init(s);
 }
 
 bool cfg_kind_is_skipped(const char *kind)
@@ -404,23 +406,20 @@ static int add_eip(struct builder *b, const json_t *obj)
 static int add_service(struct builder *b, const json_t *obj)
 {
 	struct cfg_service s;
-	const struct cfg_meta *dup;
+	const struct cfg_service *dup;
 	int rc = cfg_service_decode(obj, &s, b->err);
 
 	if (rc < 0)
 		return rc;
-	dup = find_dup(b, NAMED_SERVICE, &s.meta);
+	dup = cfg_set_service(&b->s, s.meta.ns, s.meta.name);
+	if (!dup && b->base)
+		dup = cfg_set_service(b->base, s.meta.ns, s.meta.name);
 	if (dup)
-		rc = dup_fail(b, "Service", &s.meta, dup);
+		rc = dup_fail(b, "Service", &s.meta, &dup->meta);
 	else
-		rc = reserve((void **)&b->s.services, b->s.n_services, &b->cap_services, sizeof(s));
-	if (rc < 0) {
-		cfg_service_fini(&s);
-		return rc;
-	}
-	b->s.services[b->s.n_services++] = s;
-	names_note(b, NAMED_SERVICE);
-	return 0;
+		rc = cfg_set_service_put(&b->s, &s);
+	cfg_service_fini(&s); /* emptied by the put */
+	return rc;
 }
 
 static int add_node(struct builder *b, const json_t *obj)
@@ -620,17 +619,51 @@ static int add_object(struct builder *b, const json_t *obj, const char *list_kin
 		(b)->s.n = 0;                                                                      \
 	} while (0)
 
+static int svc_reserve(struct cfg_set *s, size_t n);
+static int svc_index(struct core_idx *ix, const struct cfg_service *v, size_t n, size_t at);
+
 static int commit(struct builder *b, struct cfg_set *set)
 {
+	struct core_idx ix;
+
 	/* every allocation first: past this point nothing can fail */
 	GROW(set, b, peers, n_peers);
 	GROW(set, b, eips, n_eips);
-	GROW(set, b, services, n_services);
 	GROW(set, b, nodes, n_nodes);
 	GROW(set, b, slices, n_slices);
+	/* the Services' index is built whole, for set's and b's together */
+	core_idx_init(&ix);
+	if (b->s.n_services &&
+	    ((set->n_services && svc_reserve(set, set->n_services + b->s.n_services) < 0) ||
+	     svc_index(&ix, set->services, set->n_services, 0) < 0 ||
+	     svc_index(&ix, b->s.services, b->s.n_services, set->n_services) < 0)) {
+		core_idx_fini(&ix);
+		return -ENOMEM;
+	}
 	MOVE(set, b, peers, n_peers);
 	MOVE(set, b, eips, n_eips);
-	MOVE(set, b, services, n_services);
+	if (b->s.n_services) {
+		core_idx_fini(&set->svc_ix);
+		set->svc_ix = ix;
+	}
+	/* Services keep their room (cap_services) for cfg_set_service_put:
+	 * into an empty set the builder's array moves with its room. */
+	if (!set->n_services && b->s.n_services) {
+		free(set->services);
+		set->services = b->s.services;
+		set->cap_services = b->s.cap_services;
+		set->n_services = b->s.n_services;
+		b->s.services = NULL;
+		b->s.n_services = b->s.cap_services = 0;
+	}
+	if (b->s.n_services) {
+		memcpy(set->services + set->n_services, b->s.services,
+		       b->s.n_services * sizeof(*set->services));
+		set->n_services += b->s.n_services;
+	}
+	free(b->s.services);
+	b->s.services = NULL;
+	b->s.n_services = 0;
 	MOVE(set, b, nodes, n_nodes);
 	MOVE(set, b, slices, n_slices);
 	if (b->s.bgp_conf) {
@@ -868,23 +901,107 @@ const struct cfg_eip *cfg_set_eip(const struct cfg_set *s, const char *name)
 	return NULL;
 }
 
-const struct cfg_service *cfg_set_service_at(const struct cfg_set *s, size_t i,
-                                             struct cfg_service_view *tmp)
+/* ---- Services: a dense array, indexed by (namespace, name) ---- */
+
+struct svc_key {
+	const struct cfg_service *v;
+	const char *ns, *name;
+};
+
+static const char *ns_or_default(const char *ns)
 {
-	return s->service_at ? s->service_at(s->service_ctx, i, tmp) : &s->services[i];
+	return ns ? ns : "default";
 }
 
-/* A linear scan, for manifest-sized sets; a compact store has its own
- * index (speaker_store), so a set with service_at finds nothing here. */
+static uint32_t svc_hash(const struct cfg_service *v)
+{
+	return core_idx_hash2(ns_or_default(v->meta.ns), v->meta.name);
+}
+
+static int svc_eq(const void *ctx, uint32_t pos)
+{
+	const struct svc_key *k = ctx;
+	const struct cfg_meta *m = &k->v[pos].meta;
+
+	return !strcmp(m->name, k->name) && !strcmp(ns_or_default(m->ns), k->ns);
+}
+
+static int64_t svc_find(const struct cfg_set *s, const char *ns, const char *name)
+{
+	struct svc_key k = {s->services, ns_or_default(ns), name};
+
+	return name ? core_idx_find(&s->svc_ix, core_idx_hash2(k.ns, name), svc_eq, &k) : -1;
+}
+
+/* Room for n Services: 1.5 times what was there (10,000 Services are the
+ * bulk of a speaker's memory), or n when that is more. */
+static int svc_reserve(struct cfg_set *s, size_t n)
+{
+	size_t cap = s->cap_services + s->cap_services / 2;
+	struct cfg_service *v;
+
+	if (n <= s->cap_services)
+		return 0;
+	if (cap < n)
+		cap = n < 8 ? 8 : n;
+	if (!(v = reallocarray(s->services, cap, sizeof(*v))))
+		return -ENOMEM;
+	s->services = v;
+	s->cap_services = cap;
+	return 0;
+}
+
+/* Records the n Services of v at positions at, at + 1... in ix. */
+static int svc_index(struct core_idx *ix, const struct cfg_service *v, size_t n, size_t at)
+{
+	for (size_t i = 0; i < n; i++)
+		if (core_idx_insert(ix, svc_hash(&v[i]), (uint32_t)(at + i)) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 const struct cfg_service *cfg_set_service(const struct cfg_set *s, const char *ns, const char *name)
 {
-	if (!ns)
-		ns = "default";
-	for (size_t i = 0; !s->service_at && i < s->n_services; i++)
-		if (strcmp(s->services[i].meta.name, name) == 0 &&
-		    strcmp(s->services[i].meta.ns, ns) == 0)
-			return &s->services[i];
-	return NULL;
+	int64_t i = svc_find(s, ns, name);
+
+	return i < 0 ? NULL : &s->services[i];
+}
+
+int cfg_set_service_put(struct cfg_set *s, struct cfg_service *svc)
+{
+	int64_t i = svc_find(s, svc->meta.ns, svc->meta.name);
+
+	if (!svc->meta.name)
+		return -EINVAL;
+	if (i >= 0) {
+		cfg_service_fini(&s->services[i]);
+		s->services[i] = *svc;
+	} else if (svc_reserve(s, s->n_services + 1) < 0 ||
+	           core_idx_insert(&s->svc_ix, svc_hash(svc), (uint32_t)s->n_services) < 0) {
+		return -ENOMEM;
+	} else {
+		s->services[s->n_services++] = *svc;
+	}
+	memset(svc, 0, sizeof(*svc));
+	return 0;
+}
+
+int cfg_set_service_del(struct cfg_set *s, const char *ns, const char *name)
+{
+	int64_t i = svc_find(s, ns, name);
+	size_t last = s->n_services - 1;
+
+	if (i < 0)
+		return 0;
+	core_idx_remove(&s->svc_ix, svc_hash(&s->services[i]), (uint32_t)i);
+	cfg_service_fini(&s->services[i]);
+	if ((size_t)i != last) {
+		core_idx_move(&s->svc_ix, svc_hash(&s->services[last]), (uint32_t)last,
+		              (uint32_t)i);
+		s->services[i] = s->services[last];
+	}
+	s->n_services--;
+	return 1;
 }
 
 const struct cfg_bgp_peer *cfg_set_next_peer(const struct cfg_set *s,

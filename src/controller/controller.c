@@ -47,26 +47,25 @@ static int recorder_open(struct controller *c)
 }
 
 static void inf_add(const json_t *obj, void *arg);
-static void inf_update(const json_t *old, const json_t *cur, void *arg);
 static void inf_delete(const json_t *obj, void *arg);
-static void inf_synced(void *arg);
+static void inf_relist(bool done, void *arg);
 
 static int make_informer(struct controller *c, enum ctl_inf i)
 {
 	struct k8s_informer_opts io = {
 	    .res = ctl_inf_res[i],
-	    /* Services are many, and an Eip's status lists every address it
-	     * gave: only the engine's decoded state is kept of either. */
-	    .lean = i == CTL_INF_SVC || i == CTL_INF_EIP,
 	    /* Pages of 100: a page of 500 (client-go's size) is ~3 MB of
 	     * transient JSON; a restart over 10,000 Services lists in
 	     * 0.8 s either way against the stand-in. */
 	    .page_size = i == CTL_INF_SVC ? SVC_PAGE : 0,
+	    .on_relist = inf_relist,
 	    .on_add = inf_add,
-	    .on_update = inf_update,
+	    .on_update = inf_add,
 	    .on_delete = inf_delete,
-	    .on_synced = inf_synced,
 	    .served = &c->served,
+	    /* Services are many, and an Eip's status lists every address it
+	     * gave: only the engine's decoded state is kept of either. */
+	    .cache = i == CTL_INF_NS ? &c->ns_cache : NULL,
 	    .arg = &c->inf_arg[i],
 	};
 
@@ -95,18 +94,18 @@ static struct lb_ctrl *engine_new(struct controller *c)
  */
 static void engine_rebuild(struct controller *c)
 {
-	static const enum ctl_inf lean[] = {CTL_INF_EIP, CTL_INF_SVC};
+	static const enum ctl_inf uncached[] = {CTL_INF_EIP, CTL_INF_SVC};
 	int rc = 0;
 
 	lb_ctrl_free(c->engine);
 	if (!(c->engine = engine_new(c)))
 		return;
 	ctl_feed_cached(c);
-	for (size_t i = 0; i < sizeof(lean) / sizeof(lean[0]) && !rc; i++) {
-		k8s_informer_free(c->inf[lean[i]]);
-		c->inf[lean[i]] = NULL;
-		if (!(rc = make_informer(c, lean[i])))
-			rc = k8s_informer_start(c->inf[lean[i]]);
+	for (size_t i = 0; i < sizeof(uncached) / sizeof(uncached[0]) && !rc; i++) {
+		k8s_informer_free(c->inf[uncached[i]]);
+		c->inf[uncached[i]] = NULL;
+		if (!(rc = make_informer(c, uncached[i])))
+			rc = k8s_informer_start(c->inf[uncached[i]]);
 	}
 	if (rc) {
 		/* Without them the engine cannot be trusted: none until a retry. */
@@ -168,13 +167,6 @@ static void inf_add(const json_t *obj, void *arg)
 	ctl_feed_add(a->which, obj, a->c);
 }
 
-static void inf_update(const json_t *old, const json_t *cur, void *arg)
-{
-	struct ctl_inf_arg *a = arg;
-
-	ctl_feed_add(a->which, cur, a->c);
-}
-
 static void inf_delete(const json_t *obj, void *arg)
 {
 	struct ctl_inf_arg *a = arg;
@@ -182,10 +174,13 @@ static void inf_delete(const json_t *obj, void *arg)
 	ctl_feed_delete(a->which, obj, a->c);
 }
 
-static void inf_synced(void *arg)
+/* After each complete list (the first makes the informer synced). */
+static void inf_relist(bool done, void *arg)
 {
 	struct ctl_inf_arg *a = arg;
 
+	if (!done)
+		return;
 	log_info("controller: %s listed (%zu)", ctl_inf_res[a->which]->resource,
 	         k8s_informer_size(a->c->inf[a->which]));
 	try_synced(a->c);
@@ -278,6 +273,10 @@ int controller_new(struct ev_loop *loop, const struct k8s_config *cfg,
 	ev_init(&c->stop_timer, stop_cb);
 	c->stop_timer.data = c;
 	ctl_write_init(c);
+	if ((rc = k8s_cache_init(&c->ns_cache))) {
+		snprintf(err, errlen, "%s", strerror(-rc));
+		goto out;
+	}
 	snprintf(ua, sizeof(ua), "%s/%s", CONTROLLER_COMPONENT, o->version ? o->version : "dev");
 	co.user_agent = ua;
 	if ((rc = k8s_client_new(loop, cfg, &co, &c->client, &kerr))) {
@@ -373,6 +372,7 @@ void controller_free(struct controller *c)
 	k8s_elector_free(c->elector);
 	for (int i = 0; i < CTL_INF_N; i++)
 		k8s_informer_free(c->inf[i]);
+	k8s_cache_fini(&c->ns_cache);
 	k8s_recorder_free(c->rec);
 	ctl_obs_fini(c);
 	k8s_client_free(c->client);

@@ -11,10 +11,11 @@
  * replica starts acting, so the allocator is rebuilt from what the
  * cluster shows (never renumbered). A replica that stops acting drops
  * that engine, cancelling its writes, and builds a fresh one (the Service
- * informer is lean, so that means listing the Services again).
+ * informer keeps no objects, so that means listing the Services again).
  *
- * Memory: Services are not cached as JSON (a lean informer: key and
- * resourceVersion); the engine's decoded state is the only copy.
+ * Memory: Services are not cached as JSON (the informer keeps only key
+ * and resourceVersion, k8s/known.h); the engine's decoded state is the
+ * only copy.
  *
  * Writes: at most max_inflight objects at a time, one at a time per
  * object (a newer action for a busy object waits and replaces any older

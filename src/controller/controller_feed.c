@@ -10,7 +10,6 @@
 #include "controller/controller_int.h"
 #include "core/log.h"
 #include "k8s/api.h"
-#include "k8s/watch.h"
 
 const struct k8s_resource *const ctl_inf_res[CTL_INF_N] = {
     [CTL_INF_SVC] = &k8s_res_services,
@@ -186,17 +185,12 @@ void ctl_feed_delete(enum ctl_inf which, const json_t *obj, struct controller *c
 
 void ctl_feed_cached(struct controller *c)
 {
-	static const enum ctl_inf order[] = {CTL_INF_NS};
+	const char *key;
+	json_t *obj;
 
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		const struct k8s_cache *cache = k8s_informer_cache(c->inf[order[i]]);
-		const char *key;
-		json_t *obj;
-
-		json_object_foreach(cache->objs, key, obj)
-		{
-			ctl_feed_add(order[i], obj, c);
-		}
+	json_object_foreach(c->ns_cache.objs, key, obj)
+	{
+		ctl_feed_add(CTL_INF_NS, obj, c);
 	}
 }
 

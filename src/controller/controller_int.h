@@ -60,6 +60,10 @@ struct controller {
 	struct ctl_inf_arg inf_arg[CTL_INF_N];
 	struct k8s_client *client;
 	struct k8s_informer *inf[CTL_INF_N];
+	/* The Namespaces, whole: a new engine is fed from here. Services and
+	 * Eips keep no objects (an Eip's status lists every address it gave):
+	 * a new engine lists them again. */
+	struct k8s_cache ns_cache;
 	struct k8s_elector *elector; /* NULL without --leader-elect */
 	struct k8s_recorder *rec;
 	struct obs_registry *reg;
@@ -102,7 +106,7 @@ extern const struct k8s_resource *const ctl_inf_res[CTL_INF_N];
 void ctl_feed_add(enum ctl_inf which, const json_t *obj, struct controller *c);
 void ctl_feed_delete(enum ctl_inf which, const json_t *obj, struct controller *c);
 /* Feeds the cached Namespaces into c->engine (failures are logged);
- * Eips and Services come from their lean informers' own (re-)lists. */
+ * Eips and Services come from their informers' own (re-)lists. */
 void ctl_feed_cached(struct controller *c);
 bool ctl_all_synced(const struct controller *c);
 

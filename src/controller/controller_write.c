@@ -10,7 +10,7 @@
  * the addresses first, then the marker.
  *
  * Services are written as patches of only what berth owns, since no copy
- * of them is kept (the informer is lean): the annotations as a JSON merge
+ * of them is kept (the informer has no cache): the annotations as a JSON merge
  * patch, the status as a strategic merge patch (lb_action_status_patch).
  * Where a patch depends on the object as the engine saw it, it carries
  * that object's resourceVersion; a 409 then means the engine's view was

@@ -1,5 +1,6 @@
 /*
- * Informer: list + watch state machine on the client (see informer.h).
+ * Informer: list + watch state machine on the client (see informer.h);
+ * what the server shows becomes the contract's events in k8s/known.c.
  *
  *   LIST (pages) --ok--> WATCH --clean end / error--> (backoff) WATCH
  *      ^                   |
@@ -12,20 +13,25 @@
 
 #include "core/log.h"
 #include "k8s/informer.h"
-#include "k8s/rvmap.h"
+#include "k8s/watch.h"
 
 enum next_step { STEP_LIST = 0, STEP_WATCH };
+
+/* Never decoded (k8s/jcut.h): server-side apply bookkeeping, as large as
+ * the fields it records (an Eip's lists every address in its status). */
+#define ALWAYS_CUT "metadata.managedFields"
+#define MAX_CUT    8
 
 struct k8s_informer {
 	struct k8s_client *c;       /* borrowed */
 	struct k8s_informer_opts o; /* ns, selectors: owned copies */
 	char base[K8S_PATH_MAX];    /* collection path */
 	char *rv;                   /* owned: last resourceVersion seen */
-	struct k8s_cache cache;     /* normal mode */
-	struct k8s_rvmap keys;      /* lean mode */
+	struct k8s_known known;     /* what the caller was told */
+	const char *cut[MAX_CUT];   /* ALWAYS_CUT and the caller's unread (borrowed) */
+	size_t n_cut;
 	struct k8s_wstream ws;
 	struct k8s_req *req; /* the list or watch in flight */
-	json_t *pending;     /* owned: items of the pages so far */
 	char *cont;          /* owned: continue token of the next page */
 	ev_timer wait;       /* backoff before the next step */
 	enum next_step next;
@@ -74,31 +80,27 @@ static void wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	step(w->data);
 }
 
-static void on_change(enum k8s_change ch, const json_t *old, const json_t *cur, void *arg)
-{
-	struct k8s_informer *inf = arg;
-
-	if (ch == K8S_CHANGE_ADD && inf->o.on_add)
-		inf->o.on_add(cur, inf->o.arg);
-	else if (ch == K8S_CHANGE_UPDATE && inf->o.on_update)
-		inf->o.on_update(old, cur, inf->o.arg);
-	else if (ch == K8S_CHANGE_DELETE && inf->o.on_delete)
-		inf->o.on_delete(old, inf->o.arg);
-}
-
 /* List items come without kind and apiVersion; put them back so every
- * object the caller sees looks the same. metadata.managedFields (server-
- * side apply bookkeeping, often the bulk of an object) is dropped: the
- * cache would only carry it around. Then the caller's transform. */
+ * object the caller sees looks the same. The members cut (managedFields,
+ * the caller's unread) were read as null: they go. Then the caller's
+ * transform. */
 static void complete_type(struct k8s_informer *inf, json_t *obj)
 {
-	char av[128];
+	char av[128], parent[64];
 
 	if (!json_is_object(obj))
 		return;
-	json_object_del(json_object_get(obj, "metadata"), "managedFields"); /* null (jcut) */
-	if (inf->o.drop_status)
-		json_object_del(obj, "status"); /* null by now (jcut) */
+	for (size_t i = 0; i < inf->n_cut; i++) {
+		const char *dot = strchr(inf->cut[i], '.');
+
+		if (!dot) {
+			json_object_del(obj, inf->cut[i]);
+		} else if ((size_t)(dot - inf->cut[i]) < sizeof(parent)) {
+			snprintf(parent, sizeof(parent), "%.*s", (int)(dot - inf->cut[i]),
+			         inf->cut[i]);
+			json_object_del(json_object_get(obj, parent), dot + 1);
+		}
+	}
 	if (!json_object_get(obj, "kind") && inf->o.res->kind)
 		json_object_set_new(obj, "kind", json_string(inf->o.res->kind));
 	if (!json_object_get(obj, "apiVersion") && k8s_api_version(inf->o.res, av, sizeof(av)) == 0)
@@ -107,7 +109,7 @@ static void complete_type(struct k8s_informer *inf, json_t *obj)
 		inf->o.transform(obj, inf->o.arg);
 }
 
-/* 0 when obj may enter the cache; else logs why and counts it. */
+/* 0 when obj may be delivered; else logs why and counts it. */
 static int vet(struct k8s_informer *inf, const json_t *obj)
 {
 	const char *name = k8s_obj_name(obj), *ns = k8s_obj_namespace(obj);
@@ -127,93 +129,7 @@ static int vet(struct k8s_informer *inf, const json_t *obj)
 	return -EINVAL;
 }
 
-/* ---- lean mode ---- */
-
-/* A stand-in for an object whose last state is not kept: what identifies
- * it, enough for the caller to find its own record. */
-static json_t *stub_of(struct k8s_informer *inf, const char *key)
-{
-	const char *slash = inf->o.res->namespaced ? strchr(key, '/') : NULL;
-	json_t *meta = json_object(), *obj = json_object();
-	char av[128];
-
-	if (!meta || !obj || json_object_set_new(obj, "metadata", meta)) {
-		json_decref(meta);
-		json_decref(obj);
-		return NULL;
-	}
-	if (slash) {
-		json_object_set_new(meta, "namespace", json_stringn(key, (size_t)(slash - key)));
-		json_object_set_new(meta, "name", json_string(slash + 1));
-	} else {
-		json_object_set_new(meta, "name", json_string(key));
-	}
-	if (inf->o.res->kind)
-		json_object_set_new(obj, "kind", json_string(inf->o.res->kind));
-	if (k8s_api_version(inf->o.res, av, sizeof(av)) == 0)
-		json_object_set_new(obj, "apiVersion", json_string(av));
-	return obj;
-}
-
-static void lean_swept(const char *key, void *arg)
-{
-	struct k8s_informer *inf = arg;
-	json_t *stub = stub_of(inf, key);
-
-	if (stub && inf->o.on_delete)
-		inf->o.on_delete(stub, inf->o.arg);
-	json_decref(stub);
-}
-
-/* An object as the server shows it now (listed, ADDED or MODIFIED), or
- * gone (DELETED, or refused by vet). */
-static int lean_apply(struct k8s_informer *inf, json_t *obj, bool present)
-{
-	char key[K8S_KEY_MAX];
-	int rc = k8s_cache_key(obj, key, sizeof(key));
-
-	if (rc)
-		return rc;
-	if (inf->o.keyless) {
-		/* The caller's store tells new from known; the informer no
-		 * longer can. */
-		if (!present && inf->o.on_delete)
-			inf->o.on_delete(obj, inf->o.arg);
-		else if (present && inf->o.on_add)
-			inf->o.on_add(obj, inf->o.arg);
-		return 0;
-	}
-	if (!present) {
-		if (k8s_rvmap_del(&inf->keys, key) && inf->o.on_delete)
-			inf->o.on_delete(obj, inf->o.arg);
-		return 0;
-	}
-	rc = k8s_rvmap_put(&inf->keys, key, k8s_obj_rv(obj), k8s_rvmap_uid_hash(k8s_obj_uid(obj)));
-	if (rc == K8S_RV_REPLACED && inf->o.on_delete) {
-		json_t *stub = stub_of(inf, key);
-
-		if (stub)
-			inf->o.on_delete(stub, inf->o.arg);
-		json_decref(stub);
-	}
-	if ((rc == K8S_RV_NEW || rc == K8S_RV_REPLACED) && inf->o.on_add)
-		inf->o.on_add(obj, inf->o.arg);
-	else if (rc == K8S_RV_CHANGED && inf->o.on_update)
-		inf->o.on_update(NULL, obj, inf->o.arg);
-	return rc < 0 ? rc : 0;
-}
-
 /* ---- list ---- */
-
-/* Never decoded: managedFields (server-side apply bookkeeping, as large as
- * the fields it records: an Eip's lists every address in its status) is
- * dropped by complete_type anyway; status with drop_status. */
-static const char *const cut_members[] = {"metadata.managedFields", "status"};
-
-static size_t n_cut(const struct k8s_informer *inf)
-{
-	return inf->o.drop_status ? 2 : 1;
-}
 
 static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg);
 
@@ -243,7 +159,7 @@ static int list_page(struct k8s_informer *inf)
 	if (!rc)
 		rc = k8s_request(inf->c, K8S_GET, path, NULL, on_list, inf, &inf->req);
 	if (!rc)
-		k8s_request_cut_items(inf->req, cut_members, n_cut(inf));
+		k8s_request_cut_items(inf->req, inf->cut, inf->n_cut);
 	return rc;
 }
 
@@ -253,68 +169,38 @@ static void list_fail(struct k8s_informer *inf, int rc, const char *why)
 	/* A 404 is explained by the tracker, not repeated at each retry. */
 	log_msg(rc == -ENOENT && inf->o.served ? LOG_LVL_DEBUG : LOG_LVL_WARN,
 	        "k8s: list %s: %s (%s); retrying", kind_of(inf), why, strerror(-rc));
-	json_decref(inf->pending);
-	inf->pending = NULL;
 	free(inf->cont);
 	inf->cont = NULL;
 	later(inf, STEP_LIST, true);
 }
 
-static void list_synced(struct k8s_informer *inf, const char *rv)
+/* The last page is in: what the list did not show is gone. */
+static void list_done(struct k8s_informer *inf, const char *rv)
 {
+	bool first = !inf->synced;
+	size_t n;
+
 	set_rv(inf, rv);
 	inf->st.lists++;
 	k8s_served_report(inf->o.served, inf->o.res, 200);
 	k8s_backoff_reset(&inf->bo);
+	inf->synced = true;
+	n = k8s_known_relist_end(&inf->known);
+	if (n && !first)
+		log_info("k8s: the re-list of %ss removed %zu (deleted while the watch was down)",
+		         kind_of(inf), n);
 	log_debug("k8s: listed %zu %s at resourceVersion %s", k8s_informer_size(inf), kind_of(inf),
 	          inf->rv ? inf->rv : "?");
-	if (!inf->synced) {
-		inf->synced = true;
-		if (inf->o.on_synced)
-			inf->o.on_synced(inf->o.arg);
-	}
 	later(inf, STEP_WATCH, false);
 }
 
-static void list_done(struct k8s_informer *inf, const char *rv)
+/* An object as the server shows it now, the check deciding. */
+static int deliver(struct k8s_informer *inf, const json_t *obj)
 {
-	json_t *valid, *obj;
-	size_t i;
-	int rc;
-
-	if (inf->o.lean) {
-		/* The pages were delivered as they came: what the list did
-		 * not show is gone. */
-		if (!inf->o.keyless)
-			k8s_rvmap_sweep(&inf->keys, lean_swept, inf);
-		else if (inf->o.on_relist)
-			inf->o.on_relist(true, inf->o.arg);
-		list_synced(inf, rv);
-		return;
-	}
-	if (!(valid = json_array())) {
-		list_fail(inf, -ENOMEM, "out of memory");
-		return;
-	}
-	json_array_foreach(inf->pending, i, obj)
-	{
-		/* A refused object counts as absent: if the cache held an
-		 * earlier valid state, the diff deletes it. */
-		if (vet(inf, obj) == 0 && json_array_append(valid, obj)) {
-			json_decref(valid);
-			list_fail(inf, -ENOMEM, "out of memory");
-			return;
-		}
-	}
-	json_decref(inf->pending);
-	inf->pending = NULL;
-	rc = k8s_cache_replace(&inf->cache, valid, on_change, inf);
-	json_decref(valid);
-	if (rc < 0) {
-		list_fail(inf, rc, "cache");
-		return;
-	}
-	list_synced(inf, rv);
+	if (vet(inf, obj) == 0)
+		return k8s_known_seen(&inf->known, obj);
+	/* Refused: if it was delivered before, the caller stops seeing it. */
+	return k8s_obj_name(obj) ? k8s_known_gone(&inf->known, obj) : 0;
 }
 
 static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg)
@@ -331,8 +217,6 @@ static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg
 			 * through: start the list again from scratch. */
 			log_info("k8s: list %s: continue token expired, listing again",
 			         kind_of(inf));
-			json_decref(inf->pending);
-			inf->pending = NULL;
 			free(inf->cont);
 			inf->cont = NULL;
 			later(inf, STEP_LIST, false);
@@ -351,32 +235,14 @@ static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg
 		list_fail(inf, -EBADMSG, "answer is not a list");
 		return;
 	}
-	if (inf->o.lean) {
-		if (!inf->cont && !inf->o.keyless) /* the first page */
-			k8s_rvmap_begin(&inf->keys);
-		else if (!inf->cont && inf->o.on_relist)
-			inf->o.on_relist(false, inf->o.arg);
-		json_array_foreach(items, i, obj)
-		{
-			complete_type(inf, (json_t *)obj);
-			rc = lean_apply(inf, (json_t *)obj, vet(inf, obj) == 0);
-			if (rc == -ENOMEM) {
-				list_fail(inf, rc, "out of memory");
-				return;
-			}
-		}
-	} else {
-		if (!inf->pending && !(inf->pending = json_array())) {
+	if (!inf->cont) /* the first page */
+		k8s_known_relist_begin(&inf->known);
+	json_array_foreach(items, i, obj)
+	{
+		complete_type(inf, (json_t *)obj);
+		if (deliver(inf, obj) == -ENOMEM) {
 			list_fail(inf, -ENOMEM, "out of memory");
 			return;
-		}
-		json_array_foreach(items, i, obj)
-		{
-			complete_type(inf, (json_t *)obj);
-			if (json_array_append(inf->pending, (json_t *)obj)) {
-				list_fail(inf, -ENOMEM, "out of memory");
-				return;
-			}
 		}
 	}
 	free(inf->cont);
@@ -417,27 +283,12 @@ static int on_event(enum k8s_wev type, json_t *obj, void *arg)
 		return 0;
 	}
 	complete_type(inf, obj);
-	if (inf->o.lean) {
-		if (type == K8S_WEV_DELETED && !k8s_obj_name(obj))
-			vet(inf, obj);
-		else if (type == K8S_WEV_DELETED)
-			rc = lean_apply(inf, obj, false);
-		else
-			rc = lean_apply(inf, obj, vet(inf, obj) == 0);
-	} else if (type == K8S_WEV_DELETED) {
-		/* A deletion needs only the key: its final state may be one
-		 * the check refuses, the cached state was valid. */
-		if (!k8s_obj_name(obj))
-			vet(inf, obj);
-		else
-			rc = k8s_cache_apply(&inf->cache, type, obj, on_change, inf);
-	} else if (vet(inf, obj) != 0) {
-		/* A valid object turned invalid: the caller stops seeing it. */
-		if (k8s_obj_name(obj))
-			rc = k8s_cache_apply(&inf->cache, K8S_WEV_DELETED, obj, on_change, inf);
-	} else {
-		rc = k8s_cache_apply(&inf->cache, type, obj, on_change, inf);
-	}
+	if (type != K8S_WEV_DELETED)
+		rc = deliver(inf, obj);
+	else if (k8s_obj_name(obj)) /* the key is all a deletion needs */
+		rc = k8s_known_gone(&inf->known, obj);
+	else
+		vet(inf, obj);
 	if (rc == -ENOMEM)
 		return rc;
 	set_rv(inf, rv);
@@ -517,8 +368,8 @@ static int watch_start(struct k8s_informer *inf)
 	if (rc)
 		return rc;
 	k8s_wstream_reset(&inf->ws);
-	inf->ws.cut = cut_members;
-	inf->ws.n_cut = n_cut(inf);
+	inf->ws.cut = inf->cut;
+	inf->ws.n_cut = inf->n_cut;
 	inf->watch_start = k8s_mono_ms();
 	inf->watch_events = 0;
 	inf->gone = false;
@@ -535,8 +386,6 @@ static void step(struct k8s_informer *inf)
 	if (inf->next == STEP_WATCH && inf->rv) {
 		rc = watch_start(inf);
 	} else {
-		json_decref(inf->pending);
-		inf->pending = NULL;
 		free(inf->cont);
 		inf->cont = NULL;
 		rc = list_page(inf);
@@ -562,9 +411,10 @@ static char *dup_opt(const char *s, bool *oom)
 int k8s_informer_new(struct k8s_client *c, const struct k8s_informer_opts *o,
                      struct k8s_informer **out)
 {
+	struct k8s_handlers h = {o->on_relist, o->on_add, o->on_update, o->on_delete, o->arg};
 	struct k8s_informer *inf;
 	bool oom = false;
-	int rc;
+	int rc = 0;
 
 	*out = NULL;
 	if (!o->res)
@@ -574,19 +424,24 @@ int k8s_informer_new(struct k8s_client *c, const struct k8s_informer_opts *o,
 		return -ENOMEM;
 	inf->c = c;
 	inf->o = *o;
-	inf->o.lean = o->lean || o->keyless;
 	inf->o.ns = dup_opt(o->ns, &oom);
 	inf->o.label_selector = dup_opt(o->label_selector, &oom);
 	inf->o.field_selector = dup_opt(o->field_selector, &oom);
 	if (!inf->o.page_size)
-		inf->o.page_size = inf->o.lean ? 100 : 500;
-	k8s_rvmap_init(&inf->keys);
+		inf->o.page_size = 100;
+	inf->cut[inf->n_cut++] = ALWAYS_CUT;
+	for (size_t i = 0; o->unread && o->unread[i]; i++) {
+		if (inf->n_cut == MAX_CUT)
+			rc = -E2BIG;
+		else
+			inf->cut[inf->n_cut++] = o->unread[i];
+	}
+	k8s_known_init(&inf->known, o->res, &h, o->cache);
 	k8s_backoff_init(&inf->bo, o->backoff_initial_ms ? o->backoff_initial_ms : 800,
 	                 o->backoff_max_ms ? o->backoff_max_ms : 30000, 2, 100);
 	k8s_wstream_init(&inf->ws, 0);
 	ev_init(&inf->wait, wait_cb);
 	inf->wait.data = inf;
-	rc = k8s_cache_init(&inf->cache);
 	if (!rc && oom)
 		rc = -ENOMEM;
 	if (!rc)
@@ -614,10 +469,8 @@ void k8s_informer_free(struct k8s_informer *inf)
 		return;
 	k8s_request_cancel(inf->req);
 	ev_timer_stop(k8s_client_loop(inf->c), &inf->wait);
-	k8s_cache_fini(&inf->cache);
-	k8s_rvmap_fini(&inf->keys);
+	k8s_known_fini(&inf->known);
 	k8s_wstream_fini(&inf->ws);
-	json_decref(inf->pending);
 	free(inf->cont);
 	free(inf->rv);
 	free((char *)inf->o.ns);
@@ -638,28 +491,12 @@ const char *k8s_informer_rv(const struct k8s_informer *inf)
 
 size_t k8s_informer_size(const struct k8s_informer *inf)
 {
-	return inf->o.lean ? k8s_rvmap_size(&inf->keys) : k8s_cache_size(&inf->cache);
+	return k8s_known_size(&inf->known);
 }
 
 const char *k8s_informer_rv_of(const struct k8s_informer *inf, const char *ns, const char *name)
 {
-	char key[K8S_KEY_MAX];
-
-	if (k8s_cache_key_of(inf->o.res->namespaced ? ns : NULL, name, key, sizeof(key)))
-		return NULL;
-	if (inf->o.lean)
-		return k8s_rvmap_rv(&inf->keys, key);
-	return k8s_obj_rv(json_object_get(inf->cache.objs, key));
-}
-
-const json_t *k8s_informer_get(const struct k8s_informer *inf, const char *ns, const char *name)
-{
-	return k8s_cache_get(&inf->cache, inf->o.res->namespaced ? ns : NULL, name);
-}
-
-const struct k8s_cache *k8s_informer_cache(const struct k8s_informer *inf)
-{
-	return &inf->cache;
+	return k8s_known_rv(&inf->known, ns, name);
 }
 
 void k8s_informer_stats(const struct k8s_informer *inf, struct k8s_informer_stats *out)

@@ -1,27 +1,30 @@
 /*
- * Informer: list, then watch one resource, keeping a local cache of its
- * objects and telling the caller about adds, updates and deletes (as
- * client-go's reflector + informer do).
+ * Informer: list, then watch one resource, and tell the caller about its
+ * objects by one contract (k8s/known.h): on_add, on_update, on_delete,
+ * and on_relist around each list; as client-go's reflector does.
  *
- * - The first list is paged (limit/continue) and read consistently (no
- *   resourceVersion); "synced" holds after it.
+ * - Lists are paged (limit/continue) and read consistently (no
+ *   resourceVersion); each page is delivered as it comes, so no whole list
+ *   is ever held. "synced" holds after the first list.
  * - The watch asks for bookmarks (allowWatchBookmarks=true) and resumes
  *   from the last resourceVersion seen, bookmarks included, after a clean
  *   end or a transport error (exponential backoff with jitter on errors).
  * - 410 Gone (an HTTP 410, or an ERROR event with code 410) means the
- *   version was compacted away: the informer lists again and delivers
- *   only the difference against its cache, so the caller sees no
- *   duplicates and no losses.
+ *   version was compacted away: the informer lists again, and the
+ *   contract makes of it only the difference (what changed while no
+ *   watch was up: updates, adds, and the deletes of what the list no
+ *   longer shows, logged), so the caller sees no duplicates and no losses.
  * - A line that is not a watch event is a stream error: logged (with kind
  *   and name when known), then the watch reconnects. An object without a
- *   name, or refused by the caller's check, is logged and skipped; if the
- *   cache held an earlier valid state, the caller gets a delete for it.
+ *   name, or refused by the caller's check, is logged and skipped; if it
+ *   had been delivered before, the caller gets a delete for it.
  *
- * Objects get kind and apiVersion (list items lack them) and lose
- * metadata.managedFields. Callbacks run from the loop; objects are
- * borrowed for the call (the
- * cache keeps them: json_incref to keep longer, never modify them).
- * k8s_informer_free must not be called from the informer's own callbacks.
+ * Objects get kind and apiVersion (list items lack them) and come without
+ * metadata.managedFields and the caller's unread members. Callbacks run
+ * from the loop; objects are borrowed for the call (json_incref to keep
+ * longer, never modify them). A caller that needs the objects later asks
+ * for the cache layer (opts.cache). k8s_informer_free must not be called
+ * from the informer's own callbacks.
  */
 #ifndef BERTH_K8S_INFORMER_H
 #define BERTH_K8S_INFORMER_H
@@ -31,8 +34,8 @@
 #include <stdint.h>
 
 #include "k8s/client.h"
+#include "k8s/known.h"
 #include "k8s/served.h"
-#include "k8s/watch.h"
 
 struct k8s_informer;
 
@@ -41,45 +44,22 @@ struct k8s_informer_opts {
 	const char *ns;                 /* copied; NULL: all namespaces */
 	const char *label_selector;     /* copied; NULL: none */
 	const char *field_selector;     /* copied; NULL: none */
-	uint32_t page_size;             /* list limit, default 500 */
+	uint32_t page_size;             /* list limit, default 100 (a page of 500,
+	                                   client-go's, is ~3 MB of transient JSON
+	                                   for Services) */
 	uint32_t backoff_initial_ms;    /* default 800 (client-go's reflector) */
 	uint32_t backoff_max_ms;        /* default 30000 */
 	uint32_t watch_timeout_s;       /* default random 300..600 s, as client-go */
 	/*
-	 * Lean mode, for kinds with many objects (Services, EndpointSlices)
-	 * whose callers keep their own compact decoded state: the cache
-	 * keeps only each object's key, resourceVersion and a hash of its
-	 * uid (under 100 bytes an object instead of kilobytes of JSON).
-	 * Then on_update gets old == NULL; on_delete gets the DELETED
-	 * event's object, or, for an object a re-list no longer shows, a
-	 * stub with kind, apiVersion and metadata.name/namespace;
-	 * k8s_informer_get returns NULL and k8s_informer_cache an empty
-	 * cache. Lists are delivered page by page (upserts), the deletes of
-	 * a re-list at its end, so no whole list is ever held in memory.
-	 * The default page size becomes 100.
+	 * Optional, NULL-terminated, borrowed (must outlive the informer):
+	 * members the caller never reads ("status", or "parent.name"; see
+	 * k8s/jcut.h for the form). They are not even decoded, and the
+	 * objects come without them: an Eip's status lists every address
+	 * handed out, 400 kB of JSON at 10,000 Services, sent again at each
+	 * allocation. metadata.managedFields is always left out. At most 7
+	 * (k8s_informer_new: -E2BIG).
 	 */
-	bool lean;
-	/*
-	 * Keyless: lean, and the informer keeps nothing per object, for a
-	 * caller whose store already holds every key it cares about (the
-	 * speaker: 10,000 Services would otherwise be keyed twice). on_add
-	 * gets every object listed, ADDED or MODIFIED (on_update is never
-	 * called); on_delete every DELETED event's object and every object
-	 * the check refused; on_relist(false) comes before the first page
-	 * of each list and on_relist(true) after its last, when the caller
-	 * removes what it holds and that list did not show (a delete missed
-	 * while the watch was down). k8s_informer_size returns 0 and
-	 * k8s_informer_rv_of NULL.
-	 */
-	bool keyless;
-	void (*on_relist)(bool done, void *arg);
-	/*
-	 * The caller never reads status: it is not decoded (k8s/jcut.h) and
-	 * the objects come without one. An Eip's status lists every address
-	 * handed out (400 kB of JSON at 10,000 Services, sent again at each
-	 * allocation); a transform would drop it only after decoding it.
-	 */
-	bool drop_status;
+	const char *const *unread;
 
 	/* Optional, borrowed: told the HTTP code of every list and watch
 	 * (k8s/served.h), which explains a 404 (a group/version not served,
@@ -87,19 +67,21 @@ struct k8s_informer_opts {
 	 * retry. */
 	struct k8s_served *served;
 
+	/* The contract (k8s/known.h); each optional. */
+	void (*on_relist)(bool done, void *arg);
 	void (*on_add)(const json_t *obj, void *arg);
-	void (*on_update)(const json_t *old, const json_t *cur, void *arg);
-	/* obj: the last state the cache held. */
+	void (*on_update)(const json_t *obj, void *arg);
 	void (*on_delete)(const json_t *obj, void *arg);
-	/* Once, after the first list has been delivered. */
-	void (*on_synced)(void *arg);
+	/* Optional layer (borrowed, initialised, must outlive the informer):
+	 * kept current with the last state of every object delivered; during
+	 * a callback it still holds the state before the event. */
+	struct k8s_cache *cache;
 	/* Optional: 0 keeps obj; else it is skipped, and why (NUL-terminated,
 	 * size bytes) goes to the log. E.g. a cfg_*_decode. */
 	int (*check)(const json_t *obj, char *why, size_t size, void *arg);
 	/* Optional, as client-go's SetTransform: trims each object as it
 	 * arrives, before check and the cache (drop what the caller never
-	 * reads: a status the controller rewrites at every allocation is
-	 * otherwise kept, and sent again, whole). It must leave kind,
+	 * reads: the Node's images and capacity...). It must leave kind,
 	 * apiVersion and metadata alone. */
 	void (*transform)(json_t *obj, void *arg);
 	void *arg;
@@ -124,15 +106,11 @@ void k8s_informer_free(struct k8s_informer *inf);
 bool k8s_informer_synced(const struct k8s_informer *inf);
 /* Last resourceVersion seen (borrowed), NULL before the first list. */
 const char *k8s_informer_rv(const struct k8s_informer *inf);
-/* Cached object (borrowed) or NULL; ns NULL for cluster-scoped. */
-const json_t *k8s_informer_get(const struct k8s_informer *inf, const char *ns, const char *name);
-/* Number of objects cached (0 when keyless). */
+/* Number of objects delivered and not deleted. */
 size_t k8s_informer_size(const struct k8s_informer *inf);
-/* resourceVersion of the cached object (borrowed until the next change of
- * that object), NULL if not cached (always when keyless). */
+/* resourceVersion of a delivered object (borrowed until its next event),
+ * NULL if none; ns NULL for cluster-scoped. */
 const char *k8s_informer_rv_of(const struct k8s_informer *inf, const char *ns, const char *name);
-/* The whole cache (borrowed; iterate cache->objs with json_object_foreach). */
-const struct k8s_cache *k8s_informer_cache(const struct k8s_informer *inf);
 void k8s_informer_stats(const struct k8s_informer *inf, struct k8s_informer_stats *out);
 
 #endif

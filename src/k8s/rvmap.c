@@ -1,5 +1,5 @@
 /*
- * Key -> resourceVersion map of the lean informer (see rvmap.h).
+ * Key -> resourceVersion map of the informer (see rvmap.h).
  */
 #include "k8s/rvmap.h"
 

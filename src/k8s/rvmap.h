@@ -1,5 +1,5 @@
 /*
- * The lean informer's memory of what it has delivered: for each object
+ * The informer's memory of what it has delivered (k8s/known.h): for each object
  * key ("namespace/name" or "name"), its resourceVersion and a hash of its
  * uid, in a dense array indexed by core_idx, with one allocation per
  * object. Pure.

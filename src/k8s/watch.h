@@ -1,12 +1,11 @@
 /*
- * Watch streams and the informer's cache, both pure.
+ * Watch streams, pure.
  *
  * A watch response (Kubernetes API concepts, "Efficient detection of
  * changes") is a chunked HTTP body of newline-delimited JSON events:
  *   {"type":"ADDED|MODIFIED|DELETED|BOOKMARK|ERROR","object":{...}}
- * k8s_wstream turns bytes, split anywhere, into events. The cache keeps
- * the last state of every object and turns events, or a whole new list
- * after a re-list, into add/update/delete changes without duplicates.
+ * k8s_wstream turns bytes, split anywhere, into events (the informer then
+ * makes them its contract's, k8s/known.h).
  *
  * No sockets, clocks, globals or logging: errors are returned, with a
  * one-line explanation in the parser's `why`.
@@ -75,54 +74,5 @@ int k8s_wstream_feed(struct k8s_wstream *ws, const char *data, size_t len, k8s_w
 
 /* The stream ended: -EBADMSG if it stopped inside an event, else 0. */
 int k8s_wstream_finish(struct k8s_wstream *ws);
-
-/* ---- Cache ---- */
-
-enum k8s_change { K8S_CHANGE_ADD = 0, K8S_CHANGE_UPDATE, K8S_CHANGE_DELETE };
-
-/*
- * One change. ADD: old NULL. UPDATE: both. DELETE: old is the last cached
- * state, cur the object from the DELETED event or NULL (after a re-list,
- * the final state is unknown). Both borrowed, valid during the call.
- */
-typedef void (*k8s_change_fn)(enum k8s_change c, const json_t *old, const json_t *cur, void *arg);
-
-struct k8s_cache {
-	json_t *objs; /* owned: "namespace/name" (or "name") -> object */
-};
-
-#define K8S_KEY_MAX 512
-
-int k8s_cache_init(struct k8s_cache *c);
-void k8s_cache_fini(struct k8s_cache *c);
-/* "namespace/name" or "name" into buf; -EINVAL without metadata.name. */
-int k8s_cache_key(const json_t *obj, char *buf, size_t size);
-/* The same from parts: ns NULL or "" gives "name"; -EINVAL without a name
- * or when buf is too small. */
-int k8s_cache_key_of(const char *ns, const char *name, char *buf, size_t size);
-/* Borrowed from the cache; NULL if absent. ns NULL for cluster-scoped. */
-const json_t *k8s_cache_get(const struct k8s_cache *c, const char *ns, const char *name);
-size_t k8s_cache_size(const struct k8s_cache *c);
-
-/*
- * Applies a watch event (ADDED, MODIFIED or DELETED; others are refused
- * with -EINVAL). obj: borrowed, the cache takes its own reference.
- * ADDED or MODIFIED of a cached object with the same resourceVersion is
- * a repeat and changes nothing; of an object with another uid (deleted
- * and re-created while we were not looking) gives DELETE then ADD.
- * DELETED of an unknown object changes nothing.
- */
-int k8s_cache_apply(struct k8s_cache *c, enum k8s_wev type, json_t *obj, k8s_change_fn cb,
-                    void *arg);
-
-/*
- * Replaces the whole content by items (a JSON array of objects from a
- * list, borrowed) and reports the difference: DELETE for cached objects
- * not listed (cur NULL), then ADD for new ones and UPDATE for those
- * whose resourceVersion changed, in list order. Unchanged objects give
- * nothing. Items without a name are skipped; returns how many were, or
- * -ENOMEM (the cache is then unchanged).
- */
-int k8s_cache_replace(struct k8s_cache *c, json_t *items, k8s_change_fn cb, void *arg);
 
 #endif

@@ -96,8 +96,7 @@ int lb_announce_foreach(const struct cfg_set *set, const char *node,
                         int (*fn)(const struct bgp_prefix *p, void *arg), void *arg)
 {
 	for (size_t i = 0; i < set->n_services; i++) {
-		struct cfg_service_view tmp;
-		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
+		const struct cfg_service *svc = &set->services[i];
 
 		if (lb_announce_service(set, node, o, svc) != LB_ANN_YES)
 			continue;

@@ -1,3 +1,7 @@
+/*
+ * The speaker's cluster mode (see cluster.h): informers into the store,
+ * debounced applies of the store's set, BgpPeer status and Events back.
+ */
 #include "speaker/cluster.h"
 
 #include <errno.h>
@@ -17,6 +21,9 @@ enum { INF_SVC = 0, INF_SLICE, INF_NODE, INF_CONF, INF_PEER, INF_EIP, N_INF };
 
 static const char *const inf_names[N_INF] = {"services", "endpointslices", "nodes",
                                              "bgpconfs", "bgppeers",       "eips"};
+static const struct k8s_resource *const inf_res[N_INF] = {
+    &k8s_res_services, &k8s_res_endpointslices, &k8s_res_nodes,
+    &k8s_res_bgpconfs, &k8s_res_bgppeers,       &k8s_res_eips};
 
 struct speaker_cluster {
 	struct ev_loop *loop;
@@ -35,11 +42,11 @@ struct speaker_cluster {
 	json_t *times;   /* owned: BgpPeer name -> {"up": ms, "down": ms}, wall clock */
 	unsigned writes; /* status patches in flight */
 	bool started, stopped;
-	/* Services and EndpointSlices (keyless informers) are decoded into the
-	 * store as they come; the few other objects are decoded again from
-	 * their informers' caches into small when one of them changes. */
+	/* Services and EndpointSlices are decoded into the store as they
+	 * come; the few other objects are kept whole in their caches and
+	 * decoded again into the store's set when one of them changes. */
 	struct speaker_store store;
-	struct cfg_set small;
+	struct k8s_cache cache[N_INF]; /* Nodes, BgpConfs, BgpPeers, Eips */
 	bool small_dirty;
 };
 
@@ -64,30 +71,6 @@ static int check_obj(const json_t *obj, char *why, size_t size, void *arg)
 	if (rc < 0)
 		snprintf(why, size, "%s", err.msg);
 	return rc;
-}
-
-/* The check of the keyless informers stores the object: one decode. */
-static int store_check(int (*put)(struct speaker_store *, const json_t *, struct cfg_error *),
-                       struct speaker_cluster *c, const json_t *obj, char *why, size_t size)
-{
-	struct cfg_error err;
-	int rc;
-
-	cfg_error_init(&err, NULL, NULL);
-	rc = put(&c->store, obj, &err);
-	if (rc < 0)
-		snprintf(why, size, "%s", err.msg[0] ? err.msg : strerror(-rc));
-	return rc;
-}
-
-static int check_svc(const json_t *obj, char *why, size_t size, void *arg)
-{
-	return store_check(speaker_store_service_put, arg, obj, why, size);
-}
-
-static int check_slice(const json_t *obj, char *why, size_t size, void *arg)
-{
-	return store_check(speaker_store_slice_put, arg, obj, why, size);
 }
 
 static void store_gone(const struct cfg_service *old, void *arg)
@@ -120,19 +103,18 @@ static bool all_synced(const struct speaker_cluster *c)
 	return true;
 }
 
+/* The configuration from the caches, decoded again whole: few objects. */
 static void small_rebuild(struct speaker_cluster *c)
 {
-	static const int kinds[] = {INF_NODE, INF_CONF, INF_PEER, INF_EIP};
 	struct cfg_error err;
 	struct cfg_set set;
 
 	cfg_set_init(&set);
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		const struct k8s_cache *cache = k8s_informer_cache(c->inf[kinds[i]]);
+	for (int i = 0; i < N_INF; i++) {
 		const char *key;
 		json_t *obj;
 
-		json_object_foreach(cache->objs, key, obj)
+		json_object_foreach(c->cache[i].objs, key, obj)
 		{
 			cfg_error_init(&err, NULL, NULL);
 			/* Objects were checked one by one on the way in; what fails
@@ -141,28 +123,22 @@ static void small_rebuild(struct speaker_cluster *c)
 				log_warn("skipping %s", err.msg);
 		}
 	}
-	cfg_set_fini(&c->small);
-	c->small = set;
+	speaker_store_config(&c->store, &set);
+	cfg_set_fini(&set);
 	c->small_dirty = false;
 }
 
 static void rebuild(struct speaker_cluster *c)
 {
-	struct cfg_set view;
+	const struct cfg_set *set = &c->store.set;
 	int rc;
 
 	if (c->small_dirty)
 		small_rebuild(c);
-	view = c->small;
-	view.service_at = speaker_store_service_at;
-	view.service_ctx = &c->store;
-	view.n_services = c->store.n_svc;
-	view.slices = c->store.sl;
-	view.n_slices = c->store.n_sl;
 	log_debug("cluster: %zu LoadBalancer Services, %zu EndpointSlices ready here, %zu "
 	          "BgpPeers, %zu Eips",
-	          view.n_services, view.n_slices, view.n_peers, view.n_eips);
-	rc = speaker_apply_view(c->sp, &view);
+	          set->n_services, c->store.n_sl, set->n_peers, set->n_eips);
+	rc = speaker_apply(c->sp, set);
 	if (rc < 0)
 		log_err("applying the cluster's configuration: %s", strerror(-rc));
 	speaker_foreach_peer(c->sp, mark_peer, c);
@@ -185,14 +161,12 @@ static void changed(struct speaker_cluster *c)
 	ev_timer_start(c->loop, &c->debounce);
 }
 
-static void on_add(const json_t *obj, void *arg)
+/* After the first list of each kind, an apply even if it showed nothing
+ * (a cluster without Services still gets its BGP sessions). */
+static void on_relist(bool done, void *arg)
 {
-	changed(arg);
-}
-
-static void on_synced(void *arg)
-{
-	changed(arg);
+	if (done)
+		changed(arg);
 }
 
 /* Nodes, BgpConfs, BgpPeers, Eips. */
@@ -237,8 +211,17 @@ static bool same_but_rv(const json_t *a, const json_t *b)
 	return true;
 }
 
-static void on_small_update(const json_t *old, const json_t *cur, void *arg)
+static void on_small_update(const json_t *cur, void *arg)
 {
+	struct speaker_cluster *c = arg;
+	const char *kind = k8s_obj_kind(cur);
+	const json_t *old = NULL;
+
+	/* The cache still holds the state before this update. */
+	for (int i = 0; i < N_INF && !old; i++)
+		if (kind && !strcmp(kind, inf_res[i]->kind))
+			old =
+			    k8s_cache_get(&c->cache[i], k8s_obj_namespace(cur), k8s_obj_name(cur));
 	if (old && same_but_rv(old, cur))
 		return;
 	on_small(cur, arg);
@@ -248,7 +231,7 @@ static void on_small_update(const json_t *old, const json_t *cur, void *arg)
  * Of its Node the speaker reads the labels, spec and status.conditions
  * and addresses; the rest of the status (images, capacity...) goes as it
  * arrives. Of BgpConf, BgpPeer and Eip it reads the spec alone: their
- * status is not even decoded (drop_status).
+ * status is not even decoded (status_unread).
  */
 static void trim_node(json_t *obj, void *arg)
 {
@@ -265,6 +248,39 @@ static void trim_node(json_t *obj, void *arg)
 	}
 }
 
+static const char *const status_unread[] = {"status", NULL};
+
+static void put_failed(const char *kind, const json_t *obj, int rc, const struct cfg_error *err)
+{
+	log_err("cluster: %s %s/%s: %s", kind, k8s_obj_namespace(obj), k8s_obj_name(obj),
+	        err->msg[0] ? err->msg : strerror(-rc));
+}
+
+/* The check passed: the store decodes it again, keeps it or not. */
+static void on_svc(const json_t *obj, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	struct cfg_error err;
+	int rc;
+
+	cfg_error_init(&err, NULL, NULL);
+	if ((rc = speaker_store_service_put(&c->store, obj, &err)) < 0)
+		put_failed("Service", obj, rc, &err);
+	changed(c);
+}
+
+static void on_slice(const json_t *obj, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	struct cfg_error err;
+	int rc;
+
+	cfg_error_init(&err, NULL, NULL);
+	if ((rc = speaker_store_slice_put(&c->store, obj, &err)) < 0)
+		put_failed("EndpointSlice", obj, rc, &err);
+	changed(c);
+}
+
 static void on_svc_delete(const json_t *obj, void *arg)
 {
 	struct speaker_cluster *c = arg;
@@ -279,34 +295,6 @@ static void on_slice_delete(const json_t *obj, void *arg)
 
 	speaker_store_slice_del(&c->store, k8s_obj_namespace(obj), k8s_obj_name(obj));
 	changed(c);
-}
-
-/* The informers of Services and EndpointSlices are keyless: the store
- * alone knows what the speaker holds, and what a re-list left out. */
-static void relisted(struct speaker_cluster *c, bool slices, bool done)
-{
-	size_t n;
-
-	if (!done) {
-		speaker_store_begin(&c->store, slices);
-		return;
-	}
-	if ((n = speaker_store_sweep(&c->store, slices)) > 0) {
-		log_info(
-		    "cluster: the re-list of %s removed %zu (deleted while the watch was down)",
-		    slices ? "EndpointSlices" : "Services", n);
-		changed(c);
-	}
-}
-
-static void on_svc_relist(bool done, void *arg)
-{
-	relisted(arg, false, done);
-}
-
-static void on_slice_relist(bool done, void *arg)
-{
-	relisted(arg, true, done);
 }
 
 /* ---- BgpPeer status ---- */
@@ -526,7 +514,9 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
 	double st = (o->status_interval_ms ? o->status_interval_ms : 1000) / 1000.0;
 	ev_timer_init(&c->status, on_status_timer, st, st);
 	c->status.data = c;
-	cfg_set_init(&c->small);
+	for (int i = 0; i < N_INF; i++)
+		if (k8s_cache_init(&c->cache[i]) < 0)
+			goto out;
 	if (speaker_store_init(&c->store, c->node) < 0)
 		goto out;
 	c->store.gone = store_gone;
@@ -551,11 +541,43 @@ out:
 	return rc;
 }
 
+/* Where each kind's objects go: Services and EndpointSlices into the
+ * store one by one; the others stay whole in their caches, the store's
+ * configuration decoded again from them (small_rebuild). */
+static const struct {
+	void (*on_add)(const json_t *obj, void *arg);
+	void (*on_update)(const json_t *obj, void *arg);
+	void (*on_delete)(const json_t *obj, void *arg);
+	bool cached;
+	const char *const *unread;
+	void (*transform)(json_t *obj, void *arg);
+} kinds[N_INF] = {
+    [INF_SVC] = {.on_add = on_svc, .on_update = on_svc, .on_delete = on_svc_delete},
+    [INF_SLICE] = {.on_add = on_slice, .on_update = on_slice, .on_delete = on_slice_delete},
+    [INF_NODE] = {.on_add = on_small,
+                  .on_update = on_small_update,
+                  .on_delete = on_small,
+                  .cached = true,
+                  .transform = trim_node},
+    [INF_CONF] = {.on_add = on_small,
+                  .on_update = on_small_update,
+                  .on_delete = on_small,
+                  .cached = true,
+                  .unread = status_unread},
+    [INF_PEER] = {.on_add = on_small,
+                  .on_update = on_small_update,
+                  .on_delete = on_small,
+                  .cached = true,
+                  .unread = status_unread},
+    [INF_EIP] = {.on_add = on_small,
+                 .on_update = on_small_update,
+                 .on_delete = on_small,
+                 .cached = true,
+                 .unread = status_unread},
+};
+
 int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 {
-	static const struct k8s_resource *const res[N_INF] = {
-	    &k8s_res_services, &k8s_res_endpointslices, &k8s_res_nodes,
-	    &k8s_res_bgpconfs, &k8s_res_bgppeers,       &k8s_res_eips};
 	char fs[300];
 	int rc;
 
@@ -564,25 +586,17 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 	/* Only this node's Node matters: its labels, readiness and cordon. */
 	snprintf(fs, sizeof(fs), "metadata.name=%s", c->node);
 	for (int i = 0; i < N_INF; i++) {
-		bool keyless = i == INF_SVC || i == INF_SLICE;
 		struct k8s_informer_opts o = {
-		    .res = res[i],
+		    .res = inf_res[i],
 		    .field_selector = i == INF_NODE ? fs : NULL,
-		    .keyless = keyless,
-		    .on_relist = i == INF_SVC     ? on_svc_relist
-		                 : i == INF_SLICE ? on_slice_relist
-		                                  : NULL,
-		    .on_add = keyless ? on_add : on_small,
-		    .on_update = keyless ? NULL : on_small_update,
-		    .on_delete = i == INF_SVC     ? on_svc_delete
-		                 : i == INF_SLICE ? on_slice_delete
-		                                  : on_small,
-		    .on_synced = on_synced,
-		    .check = i == INF_SVC     ? check_svc
-		             : i == INF_SLICE ? check_slice
-		                              : check_obj,
-		    .transform = i == INF_NODE ? trim_node : NULL,
-		    .drop_status = i == INF_CONF || i == INF_PEER || i == INF_EIP,
+		    .unread = kinds[i].unread,
+		    .on_relist = on_relist,
+		    .on_add = kinds[i].on_add,
+		    .on_update = kinds[i].on_update,
+		    .on_delete = kinds[i].on_delete,
+		    .cache = kinds[i].cached ? &c->cache[i] : NULL,
+		    .check = check_obj,
+		    .transform = kinds[i].transform,
 		    .served = c->served,
 		    .arg = c,
 		};
@@ -662,6 +676,7 @@ void speaker_cluster_free(struct speaker_cluster *c)
 	json_decref(c->sent);
 	json_decref(c->times);
 	speaker_store_fini(&c->store);
-	cfg_set_fini(&c->small);
+	for (int i = 0; i < N_INF; i++)
+		k8s_cache_fini(&c->cache[i]);
 	free(c);
 }

@@ -1,9 +1,10 @@
 /*
  * The speaker's cluster mode: informers on Services, EndpointSlices, this
  * Node, BgpConfs, BgpPeers and Eips; Services and EndpointSlices are
- * decoded one by one into a compact store (speaker/store.h), the few other
- * objects are kept as JSON; after any change (debounced) they make one
- * cfg_set view for speaker_apply_view. Back to the API: per-node
+ * decoded one by one into the store (speaker/store.h), the few other
+ * objects are kept as JSON (the informers' cache layer) and decoded again
+ * into the store's cfg_set when one changes; after any change (debounced)
+ * that set goes to speaker_apply. Back to the API: per-node
  * session state in BgpPeer status.nodesPeerStatus (merge patch, only on
  * change, at most once per status_interval_ms per peer) and Events on
  * Services when this node starts or stops announcing them. Impure.

@@ -1,3 +1,15 @@
+/*
+ * The speaker (see speaker.h). One apply, whatever the mode: the peers
+ * (peers_apply) and listeners follow the set first, then the routes by
+ * build, diff, swap (routes_apply): the routes the set wants are built
+ * (routes_build: lb/announce.h's rules), the LB interface takes their
+ * addresses (lbif_apply; a conflict there means a second build), the
+ * peers learn the difference from what was announced (routes_swap), and
+ * the Services announced are listed and compared the same way
+ * (services_report: logs and the announce hook). A new way to announce
+ * (layer 2, BFD) is one more step in routes_apply with its own build and
+ * diff against its own last state.
+ */
 #include "speaker/speaker.h"
 
 #include <arpa/inet.h>
@@ -59,8 +71,8 @@ struct speaker {
 	struct ev_loop *loop;
 	struct speaker_opts o;
 	char node[256];
-	char **manifests; /* owned copies */
-	struct cfg_set cfg;
+	char **manifests;         /* owned copies */
+	struct cfg_set cfg;       /* manifest mode: what they hold (cluster mode: empty) */
 	struct prefix_set routes; /* what this node announces */
 	struct speaker_peer *peers;
 	size_t n_peers;
@@ -464,8 +476,7 @@ static void conflict_report(struct speaker *s, const struct cfg_set *set,
 		log_warn("%s is already on interface %s of this node: not announced", str,
 		         c->ifname);
 	for (size_t i = 0; s->o.hooks.conflict && i < set->n_services; i++) {
-		struct cfg_service_view tmp;
-		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
+		const struct cfg_service *svc = &set->services[i];
 
 		if (addr_in(svc->ingress, svc->n_ingress, &c->addr))
 			s->o.hooks.conflict(svc, &c->addr, c->ifname, c->ipvs, s->o.hooks.arg);
@@ -516,17 +527,6 @@ static uint64_t svc_hash(const char *ns, const char *name)
 	return core_fnv_str(core_fnv_str(CORE_FNV_INIT, ns ? ns : "default"), name);
 }
 
-/* Bitmaps of "still wanted" over positions, one pass of a change. */
-static void bit_set(uint8_t *m, size_t i)
-{
-	m[i / 8] |= (uint8_t)(1u << (i % 8));
-}
-
-static bool bit_get(const uint8_t *m, size_t i)
-{
-	return m[i / 8] & (1u << (i % 8));
-}
-
 static int u64_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -537,6 +537,22 @@ static int u64_cmp(const void *a, const void *b)
 static bool u64_has(const uint64_t *v, size_t n, uint64_t h)
 {
 	return n && bsearch(&h, v, n, sizeof(*v), u64_cmp) != NULL;
+}
+
+/* Appends h to v; 0 or -ENOMEM. */
+static int u64_push(uint64_t **v, size_t *n, size_t *cap, uint64_t h)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		uint64_t *nv = reallocarray(*v, c, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = h;
+	return 0;
 }
 
 static void report_withdrawn(struct speaker *s, const struct cfg_service *svc, int why)
@@ -559,114 +575,44 @@ static bool announces(const struct speaker *s, const struct cfg_set *set,
 	return false;
 }
 
-/* Adds h to v (its set, duplicate-free); 0 or -ENOMEM. */
-static int u64_push(uint64_t **v, size_t *n, size_t *cap, uint64_t h)
-{
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		uint64_t *nv = reallocarray(*v, c, sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
-	(*v)[(*n)++] = h;
-	return 0;
-}
-
 /*
- * The Services announced by this node, kept as a sorted array of hashes
- * (8 bytes each: a speaker may carry 10,000 of them), updated in place:
- * a change costs a bit per announced Service and the lists of those that
- * came and went, not a second array (and qsort's copy of it). Reports
- * the changes; the Services are visited again to name them.
+ * The Services this node announces, as a sorted array of their hashes:
+ * the new one is built from set, each Service compared with the old one
+ * as it goes (reported when it starts or stops being announced), then it
+ * replaces the old one. A Service that left set was reported already
+ * (speaker_service_gone).
  */
 static void services_report(struct speaker *s, const struct cfg_set *set,
                             const struct lb_announce_opts *o)
 {
-	uint8_t *seen = calloc(s->n_announced / 8 + 1, 1);
-	uint64_t *fresh = NULL, *gone = NULL, *v;
-	size_t n_fresh = 0, cap_fresh = 0, n_gone = 0, cap_gone = 0, i, k, n;
+	uint64_t *now = NULL;
+	size_t n_now = 0, cap = 0;
 
-	if (!seen)
-		return;
-	for (i = 0; i < set->n_services; i++) {
-		struct cfg_service_view tmp;
-		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
-		uint64_t h, *p;
-
-		if (!announces(s, set, o, svc))
-			continue;
-		h = svc_hash(svc->meta.ns, svc->meta.name);
-		p = s->n_announced ? bsearch(&h, s->announced, s->n_announced, sizeof(h), u64_cmp)
-		                   : NULL;
-		/* Out of memory, a new one is left for the next change. */
-		if (p)
-			bit_set(seen, (size_t)(p - s->announced));
-		else
-			(void)u64_push(&fresh, &n_fresh, &cap_fresh, h);
-	}
-	/* Those not seen went: out of the array, which stays sorted, and
-	 * into gone in that order (out of memory, they go unreported). */
-	for (i = 0, k = 0; i < s->n_announced; i++) {
-		if (bit_get(seen, i))
-			s->announced[k++] = s->announced[i];
-		else
-			(void)u64_push(&gone, &n_gone, &cap_gone, s->announced[i]);
-	}
-	s->n_announced = k;
-	/* The new ones, sorted, merged in from the back. */
-	if (n_fresh) {
-		qsort(fresh, n_fresh, sizeof(*fresh), u64_cmp);
-		if (!(v = reallocarray(s->announced, k + n_fresh, sizeof(*v))))
-			n_fresh = 0;
-	}
-	if (n_fresh) {
-		s->announced = v;
-		for (i = k, n = n_fresh; n;) {
-			if (i && v[i - 1] > fresh[n - 1]) {
-				v[i + n - 1] = v[i - 1];
-				i--;
-			} else {
-				v[i + n - 1] = fresh[n - 1];
-				n--;
-			}
-		}
-		s->n_announced = k + n_fresh;
-	}
-	for (i = 0; (n_fresh || n_gone) && i < set->n_services; i++) {
-		struct cfg_service_view tmp;
-		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
+	for (size_t i = 0; i < set->n_services; i++) {
+		const struct cfg_service *svc = &set->services[i];
 		uint64_t h = svc_hash(svc->meta.ns, svc->meta.name);
+		bool was = u64_has(s->announced, s->n_announced, h), is = announces(s, set, o, svc);
 
-		if (u64_has(fresh, n_fresh, h)) {
+		if (is && u64_push(&now, &n_now, &cap, h) < 0) {
+			/* Out of memory: the old list stays, and the next
+			 * change reports again what this one could not. */
+			free(now);
+			return;
+		}
+		if (is && !was) {
 			log_info("Service %s/%s: announcing from node %s", svc->meta.ns,
 			         svc->meta.name, s->node);
 			if (s->o.hooks.announce)
 				s->o.hooks.announce(svc, true, LB_ANN_YES, s->o.hooks.arg);
+		} else if (was && !is) {
+			report_withdrawn(s, svc, lb_announce_service(set, s->node, o, svc));
 		}
 	}
-	for (i = 0; n_gone && i < set->n_services; i++) {
-		struct cfg_service_view tmp;
-		const struct cfg_service *svc = cfg_set_service_at(set, i, &tmp);
-
-		if (u64_has(gone, n_gone, svc_hash(svc->meta.ns, svc->meta.name)))
-			report_withdrawn(s, svc, lb_announce_service(set, s->node, o, svc));
-	}
-	/* Those that left the set: found in the last one (manifest mode); a
-	 * cluster-mode Service that left the store was reported by
-	 * speaker_service_gone. */
-	for (i = 0; n_gone && i < s->cfg.n_services; i++) {
-		const struct cfg_service *svc = &s->cfg.services[i];
-
-		if (u64_has(gone, n_gone, svc_hash(svc->meta.ns, svc->meta.name)) &&
-		    !cfg_set_service(set, svc->meta.ns, svc->meta.name))
-			report_withdrawn(s, svc, LB_ANN_NOT_LB);
-	}
-	free(seen);
-	free(fresh);
-	free(gone);
+	if (n_now)
+		qsort(now, n_now, sizeof(*now), u64_cmp);
+	free(s->announced);
+	s->announced = now;
+	s->n_announced = n_now;
 }
 
 void speaker_service_gone(struct speaker *s, const struct cfg_service *svc)
@@ -680,123 +626,77 @@ void speaker_service_gone(struct speaker *s, const struct cfg_service *svc)
 	s->n_announced--;
 }
 
-struct pass {
-	struct prefix_set *routes;
-	uint8_t *seen; /* a bit per position in routes when the pass began */
-	struct prefix_set *add;
-};
-
-static int pass_visit(const struct bgp_prefix *p, void *arg)
+static int add_to(const struct bgp_prefix *p, void *arg)
 {
-	struct pass *ps = arg;
-	long pos = prefix_set_find(ps->routes, p);
-
-	if (pos >= 0) {
-		bit_set(ps->seen, (size_t)pos);
-		return 0;
-	}
-	return prefix_set_add(ps->add, p) < 0 ? -ENOMEM : 0;
+	return prefix_set_add(arg, p) < 0 ? -ENOMEM : 0;
 }
 
-/*
- * Makes s->routes what set wants now (with the conflicts known now), in
- * place: what left goes to *del, what came to *add (both cleared first).
- * The peers are not told. A second full set of routes per change would
- * cost a megabyte at 10,000 Services; this costs a bit per route plus
- * the change itself.
- */
-static int routes_pass(struct speaker *s, const struct cfg_set *set, struct prefix_set *del,
-                       struct prefix_set *add)
+/* The routes set wants (with the conflicts known now), into want. */
+static int routes_build(const struct speaker *s, const struct cfg_set *set, struct prefix_set *want)
 {
 	struct lb_announce_opts o;
-	struct pass ps = {&s->routes, NULL, add};
-	size_t n = s->routes.n;
 	int r;
 
-	prefix_set_clear(del);
-	prefix_set_clear(add);
-	if (!(ps.seen = calloc(n / 8 + 1, 1)))
-		return -ENOMEM;
 	announce_opts(s, set, &o);
-	r = lb_announce_foreach(set, s->node, &o, pass_visit, &ps);
-	if (!r)
-		r = synthetic_each(s, pass_visit, &ps);
-	/* Downwards: a removal moves the last route, visited already, into
-	 * the hole. */
-	for (size_t i = n; !r && i-- > 0;) {
-		struct bgp_prefix p = s->routes.v[i];
-
-		if (bit_get(ps.seen, i))
-			continue;
-		if (prefix_set_add(del, &p) < 0)
-			r = -ENOMEM;
-		else
-			prefix_set_del(&s->routes, &p);
-	}
-	for (size_t i = 0; !r && i < add->n; i++)
-		if (prefix_set_add(&s->routes, &add->v[i]) < 0)
-			r = -ENOMEM;
-	free(ps.seen);
-	return r;
+	r = lb_announce_compute_opts(set, s->node, &o, want);
+	return r ? r : synthetic_each(s, add_to, want);
 }
 
-/*
- * The routes follow set: a first pass, then the LB interface, and a
- * second pass when that found other conflicts. The peers then learn the
- * net change from the routes before to the routes now, so that an
- * address found on another interface is never announced and withdrawn
- * again. Also after an error: they learn what did change.
- */
-static int routes_apply(struct speaker *s, const struct cfg_set *set)
+/* The peers learn what want changes, then want is what is announced
+ * (s->routes, which the peers read at session up); want is emptied. */
+static void routes_swap(struct speaker *s, struct prefix_set *want)
 {
-	struct prefix_set d1, a1, d2, a2;
-	struct lb_announce_opts o;
 	size_t added = 0, removed = 0;
-	int r;
 
-	prefix_set_init(&d1);
-	prefix_set_init(&a1);
-	prefix_set_init(&d2);
-	prefix_set_init(&a2);
-	r = routes_pass(s, set, &d1, &a1);
-	if (!r && s->lbif && lbif_apply(s, set, &s->routes)) {
-		r = routes_pass(s, set, &d2, &a2);
-		/* The interface follows the second pass too: an address whose
-		 * conflict went away goes on it now, not at the next change.
-		 * Conflicts this finds wait for the next change. */
-		if (!r)
-			(void)lbif_apply(s, set, &s->routes);
-	}
-	/* d1, a1 and d2, a2 are disjoint; what d1 lost a2 may bring back,
-	 * what a1 brought d2 may take away. */
-	for (size_t i = 0; i < d1.n + d2.n; i++) {
-		const struct bgp_prefix *p = i < d1.n ? &d1.v[i] : &d2.v[i - d1.n];
-
-		if (i < d1.n ? prefix_set_has(&s->routes, p) : prefix_set_has(&a1, p))
+	for (size_t i = 0; i < s->routes.n; i++) {
+		if (prefix_set_has(want, &s->routes.v[i]))
 			continue;
 		removed++;
 		for (size_t k = 0; k < s->n_peers; k++)
-			bgp_peer_route_del(s->peers[k].peer, p);
+			bgp_peer_route_del(s->peers[k].peer, &s->routes.v[i]);
 	}
-	for (size_t i = 0; i < a1.n + a2.n; i++) {
-		const struct bgp_prefix *p = i < a1.n ? &a1.v[i] : &a2.v[i - a1.n];
-
-		if (i < a1.n ? !prefix_set_has(&s->routes, p) : prefix_set_has(&d1, p))
+	for (size_t i = 0; i < want->n; i++) {
+		if (prefix_set_has(&s->routes, &want->v[i]))
 			continue;
 		added++;
 		for (size_t k = 0; k < s->n_peers; k++)
-			bgp_peer_route_add(s->peers[k].peer, p);
+			bgp_peer_route_add(s->peers[k].peer, &want->v[i]);
 	}
-	prefix_set_fini(&d1);
-	prefix_set_fini(&a1);
-	prefix_set_fini(&d2);
-	prefix_set_fini(&a2);
+	prefix_set_move(&s->routes, want);
+	if (added || removed)
+		log_info("node %s: %zu routes (+%zu -%zu)", s->node, s->routes.n, added, removed);
+}
+
+/*
+ * Build, diff, swap. The routes set wants are built; the LB interface
+ * gets their addresses, and where it finds one on another interface (a
+ * conflict: never announced) they are built again without it. Only then
+ * do the peers learn the difference from what is announced, so that such
+ * an address is never announced and withdrawn again. On an error nothing
+ * changes: the next change tries again.
+ */
+static int routes_apply(struct speaker *s, const struct cfg_set *set)
+{
+	struct prefix_set want;
+	struct lb_announce_opts o;
+	int r;
+
+	prefix_set_init(&want);
+	r = routes_build(s, set, &want);
+	if (!r && s->lbif && lbif_apply(s, set, &want)) {
+		r = routes_build(s, set, &want);
+		/* The interface follows the second build too: an address whose
+		 * conflict went away goes on it now, not at the next change.
+		 * Conflicts this finds wait for the next change. */
+		if (!r)
+			(void)lbif_apply(s, set, &want);
+	}
 	if (!r) {
+		routes_swap(s, &want);
 		announce_opts(s, set, &o);
 		services_report(s, set, &o);
 	}
-	if (added || removed)
-		log_info("node %s: %zu routes (+%zu -%zu)", s->node, s->routes.n, added, removed);
+	prefix_set_fini(&want);
 	return r;
 }
 
@@ -811,7 +711,7 @@ static void on_ll_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	log_limited_flush(s->ll_peers, now, false);
 }
 
-int speaker_apply_view(struct speaker *s, const struct cfg_set *set)
+int speaker_apply(struct speaker *s, const struct cfg_set *set)
 {
 	int r;
 
@@ -823,18 +723,6 @@ int speaker_apply_view(struct speaker *s, const struct cfg_set *set)
 	listeners_apply(s, set->bgp_conf);
 	r = routes_apply(s, set);
 	s->configured = true;
-	return r;
-}
-
-int speaker_apply(struct speaker *s, struct cfg_set *set)
-{
-	int r = speaker_apply_view(s, set);
-
-	if (r == -ECANCELED)
-		return r;
-	cfg_set_fini(&s->cfg);
-	s->cfg = *set;
-	cfg_set_init(set);
 	return r;
 }
 
@@ -851,8 +739,21 @@ int speaker_reload(struct speaker *s, struct cfg_error *err)
 		cfg_set_fini(&set);
 		return r;
 	}
+	/* A Service no longer in the manifests leaves, as one deleted in
+	 * cluster mode leaves the store. */
+	for (size_t i = 0; i < s->cfg.n_services; i++) {
+		const struct cfg_service *svc = &s->cfg.services[i];
+
+		if (!cfg_set_service(&set, svc->meta.ns, svc->meta.name))
+			speaker_service_gone(s, svc);
+	}
 	r = speaker_apply(s, &set);
-	cfg_set_fini(&set);
+	if (r == -ECANCELED) {
+		cfg_set_fini(&set);
+		return r;
+	}
+	cfg_set_fini(&s->cfg);
+	s->cfg = set;
 	return r;
 }
 

@@ -74,13 +74,13 @@ void speaker_free(struct speaker *s);
 /* Re-reads the manifests; on error the running state is kept. */
 int speaker_reload(struct speaker *s, struct cfg_error *err);
 
-/* Applies an already decoded set (takes it over: *set is emptied). */
-int speaker_apply(struct speaker *s, struct cfg_set *set);
-/* Applies set, borrowed for the call only (the caller keeps it current,
- * as cluster mode does). */
-int speaker_apply_view(struct speaker *s, const struct cfg_set *set);
-/* svc (borrowed) left the caller's set: if this node announced it, that
- * is reported now (log, announce hook); its routes go at the next apply. */
+/* Applies set (borrowed for the call: the caller keeps it, manifest
+ * mode's speaker_reload as cluster mode's store, and changes it one
+ * object at a time or whole between calls). */
+int speaker_apply(struct speaker *s, const struct cfg_set *set);
+/* svc (borrowed) is leaving the caller's set: if this node announced it,
+ * that is reported now (log, announce hook); its routes go at the next
+ * apply, which no longer sees it. */
 void speaker_service_gone(struct speaker *s, const struct cfg_service *svc);
 
 /* Visits every running session: peer is the BgpPeer's name. */

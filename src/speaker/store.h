@@ -1,8 +1,11 @@
 /*
- * The cluster-mode speaker's Services and EndpointSlices, decoded, trimmed
- * to what announcing needs (cfg_service_trim, cfg_endpoint_slice_trim)
- * and kept current one object at a time, so that 10,000 Services cost a
- * few hundred bytes each and a change costs one decode, not a rebuild.
+ * The cluster-mode speaker's objects, kept current one at a time: the
+ * Services in a plain cfg_set (the set the speaker applies, the same
+ * representation as manifest mode's), decoded and trimmed to what
+ * announcing needs (cfg_service_trim), and the EndpointSlices, trimmed to
+ * this node (cfg_endpoint_slice_trim) and indexed by Service. A change
+ * costs one decode, not a rebuild. The configuration (BgpConf, BgpPeers,
+ * Eips, this Node) is few objects: it is replaced whole.
  *
  * Only Services of type LoadBalancer with an ingress IP are kept, and
  * only EndpointSlices with a ready endpoint on this node: nothing else
@@ -18,39 +21,13 @@
 #include "config/config.h"
 #include "core/idx.h"
 
-/*
- * A kept Service: 16 bytes and one block, about 90 bytes a Service in all
- * (a cfg_service alone is 168). Read it as a cfg_service through
- * speaker_store_service_at.
- */
-struct speaker_svc {
-	/* Owned: name, namespace, then the uid and the protocol annotation
-	 * when present (flags), each with its NUL; then a uid of UUID form as
-	 * 16 bytes instead (SPEAKER_SVC_UUID); then the n_ingress addresses
-	 * (status.loadBalancer.ingress[].ip): up to CFG_VIEW_INGRESS of them
-	 * as a family byte and 4 or 16 address bytes each, more as an array
-	 * of core_addr (SPEAKER_SVC_WIDE). */
-	char *blk;
-	uint32_t n_ingress;
-	uint8_t etp;   /* enum cfg_traffic_policy */
-	uint8_t flags; /* SPEAKER_SVC_* */
-	uint8_t gen;   /* the re-list that put it last (speaker_store_begin) */
-};
-
-#define SPEAKER_SVC_UID   0x01 /* metadata.uid present, as text */
-#define SPEAKER_SVC_PROTO 0x02 /* CFG_ANN_PROTOCOL present */
-#define SPEAKER_SVC_UUID  0x04 /* metadata.uid present, as 16 bytes */
-#define SPEAKER_SVC_WIDE  0x08 /* addresses as struct core_addr */
-
 struct speaker_store {
 	char node[256];
-	struct speaker_svc *svc; /* owned, dense */
-	size_t n_svc, cap_svc;
-	struct core_idx svc_ix;        /* (namespace, name) */
+	/* What the speaker applies: the Services (changed by the functions
+	 * below) and the configuration (speaker_store_config); no slices. */
+	struct cfg_set set;
 	struct cfg_endpoint_slice *sl; /* owned, dense */
-	uint8_t *sl_gen;               /* owned: per slice, as speaker_svc.gen */
 	size_t n_sl, cap_sl;
-	uint8_t gen[2];            /* the current re-list of Services [0], slices [1] */
 	struct core_idx sl_ix;     /* (namespace, slice name) */
 	struct core_idx sl_svc_ix; /* (namespace, Service name), repeats */
 	/* Called with a Service as it leaves the store (deleted, or no longer
@@ -59,18 +36,11 @@ struct speaker_store {
 	void *arg;
 };
 
-/* Service i < n_svc, shown in *tmp (pointers into the store: valid until
- * it changes). The signature of cfg_set.service_at, ctx a store. */
-const struct cfg_service *speaker_store_service_at(const void *ctx, size_t i,
-                                                   struct cfg_service_view *tmp);
-
 int speaker_store_init(struct speaker_store *st, const char *node);
 void speaker_store_fini(struct speaker_store *st);
 
 /* obj: a Service (borrowed). Decoded and kept, replacing the one of the
- * same name (through gone first when its uid differs: deleted and created
- * again while the watch was down); dropped if it is no LoadBalancer with
- * an address. Returns 0,
+ * same name; dropped if it is no LoadBalancer with an address. Returns 0,
  * or a negative errno with err filled (the object is then dropped too:
  * the informer reports it as gone). */
 int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struct cfg_error *err);
@@ -78,16 +48,11 @@ int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struc
 int speaker_store_service_del(struct speaker_store *st, const char *ns, const char *name);
 int speaker_store_slice_put(struct speaker_store *st, const json_t *obj, struct cfg_error *err);
 int speaker_store_slice_del(struct speaker_store *st, const char *ns, const char *name);
-/*
- * The store is the only record of which Services and EndpointSlices the
- * speaker holds (the informers are keyless): a re-list of the Services
- * (slices false) or the EndpointSlices begins with speaker_store_begin,
- * and speaker_store_sweep then removes what it did not put again, as a
- * delete (Services through gone). Returns how many.
- */
-void speaker_store_begin(struct speaker_store *st, bool slices);
-size_t speaker_store_sweep(struct speaker_store *st, bool slices);
 /* Some EndpointSlice of Service ns/name has a ready endpoint on this node. */
 bool speaker_store_ready_here(const struct speaker_store *st, const char *ns, const char *name);
+
+/* The BgpConf, BgpPeers, Eips and Nodes of st->set become those of cfg,
+ * which gets the old ones back (to be freed with cfg_set_fini). */
+void speaker_store_config(struct speaker_store *st, struct cfg_set *cfg);
 
 #endif

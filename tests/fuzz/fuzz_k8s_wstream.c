@@ -1,9 +1,11 @@
 /*
  * Watch stream bytes, cut into reads wherever the input says, through
- * the stream parser into the informer cache, then a re-list of every
- * object seen. Checks the parser's contract (an error is sticky and
- * explained; events only before it) and the cache's (every change
- * consistent with the previous state); ASan/UBSan catch the rest.
+ * the stream parser into the informer's contract (k8s/known.h) with the
+ * cache layer, then a re-list of every object seen. Checks the parser's
+ * contract (an error is sticky and explained; events only before it) and
+ * the informer's (no add of the known, no update or delete of the
+ * unknown; the record, the cache and a mirror of the events agree);
+ * ASan/UBSan catch the rest.
  * ERROR objects go through the Status decoder, objects through the
  * Lease decoder (RFC 3339 times) too.
  */
@@ -13,21 +15,45 @@
 
 #include "k8s/api.h"
 #include "k8s/lease.h"
+#include "k8s/known.h"
 #include "k8s/watch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct st {
 	struct k8s_cache cache;
-	json_t *seen; /* every object, for the final re-list */
+	struct k8s_known known;
+	json_t *mirror; /* key -> true, from the callbacks alone */
+	json_t *seen;   /* every object, for the final re-list */
 	size_t events;
 };
 
-static void on_change(enum k8s_change ch, const json_t *old, const json_t *cur, void *arg)
+static void mirror(struct st *s, const json_t *o, bool known_before, bool known_after)
 {
-	if ((ch == K8S_CHANGE_ADD && (old || !cur)) ||
-	    (ch == K8S_CHANGE_UPDATE && (!old || !cur)) || (ch == K8S_CHANGE_DELETE && !old))
+	char key[K8S_KEY_MAX];
+
+	if (k8s_cache_key(o, key, sizeof(key)) ||
+	    (json_object_get(s->mirror, key) != NULL) != known_before)
 		abort();
+	if (known_after)
+		json_object_set_new(s->mirror, key, json_true());
+	else
+		json_object_del(s->mirror, key);
+}
+
+static void on_add(const json_t *o, void *arg)
+{
+	mirror(arg, o, false, true);
+}
+
+static void on_update(const json_t *o, void *arg)
+{
+	mirror(arg, o, true, true);
+}
+
+static void on_delete(const json_t *o, void *arg)
+{
+	mirror(arg, o, true, false);
 }
 
 static int on_event(enum k8s_wev type, json_t *obj, void *arg)
@@ -47,8 +73,10 @@ static int on_event(enum k8s_wev type, json_t *obj, void *arg)
 	if (type == K8S_WEV_BOOKMARK && !k8s_obj_rv(obj))
 		abort();
 	k8s_lease_rec_decode(obj, &rec);
-	if (type != K8S_WEV_BOOKMARK) {
-		k8s_cache_apply(&s->cache, type, obj, on_change, s);
+	if (type == K8S_WEV_DELETED) {
+		k8s_known_gone(&s->known, obj);
+	} else if (type != K8S_WEV_BOOKMARK) {
+		k8s_known_seen(&s->known, obj);
 		json_array_append(s->seen, obj);
 	}
 	return 0;
@@ -56,9 +84,11 @@ static int on_event(enum k8s_wev type, json_t *obj, void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct k8s_handlers h = {NULL, on_add, on_update, on_delete, NULL};
 	struct k8s_wstream ws;
 	struct st s = {0};
-	size_t cut, pos = 0;
+	const json_t *obj;
+	size_t cut, pos = 0, i;
 	int rc = 0;
 
 	if (size < 1)
@@ -76,7 +106,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ws.cut = members;
 		ws.n_cut = 2;
 	}
+	h.arg = &s;
 	k8s_cache_init(&s.cache);
+	k8s_known_init(&s.known, &k8s_res_services, &h, &s.cache);
+	s.mirror = json_object();
 	s.seen = json_array();
 	while (pos < size && rc == 0) {
 		size_t n = size - pos < cut ? size - pos : cut;
@@ -96,11 +129,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    s.events != before)
 			abort();
 	}
-	if (k8s_cache_replace(&s.cache, s.seen, on_change, &s) < 0)
-		abort();
-	if (k8s_cache_size(&s.cache) > json_array_size(s.seen))
+	k8s_known_relist_begin(&s.known);
+	json_array_foreach(s.seen, i, obj)
+	{
+		k8s_known_seen(&s.known, obj);
+	}
+	k8s_known_relist_end(&s.known);
+	if (k8s_known_size(&s.known) > json_array_size(s.seen) ||
+	    k8s_known_size(&s.known) != k8s_cache_size(&s.cache) ||
+	    k8s_known_size(&s.known) != json_object_size(s.mirror))
 		abort();
 	json_decref(s.seen);
+	json_decref(s.mirror);
+	k8s_known_fini(&s.known);
 	k8s_cache_fini(&s.cache);
 	k8s_wstream_fini(&ws);
 	return 0;

@@ -3,8 +3,9 @@
  * of JSON objects (as watch events deliver them), each a Service or an
  * EndpointSlice put into the store, or deleted when it carries
  * "delete": true. After every step the store's invariants must hold: only
- * LoadBalancer Services with an address, no name twice, every kept slice
- * found through the Service index with a ready endpoint on this node.
+ * LoadBalancer Services with an address, trimmed, no name twice, each
+ * found through the set's index, every kept slice found through the
+ * Service index with a ready endpoint on this node.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,18 +23,19 @@ static int same(const struct cfg_meta *a, const struct cfg_meta *b)
 
 static void check(const struct speaker_store *st)
 {
-	for (size_t i = 0; i < st->n_svc; i++) {
-		struct cfg_service_view a, b;
-		const struct cfg_service *s = speaker_store_service_at(st, i, &a);
+	for (size_t i = 0; i < st->set.n_services; i++) {
+		const struct cfg_service *s = &st->set.services[i];
 
 		if (s->type != CFG_SVC_LOAD_BALANCER || !s->n_ingress || s->n_ports ||
-		    s->meta.labels.n || s->meta.annotations.n > 1 || !s->meta.ns)
+		    s->meta.labels.n || s->meta.annotations.n > 1 || !s->meta.ns ||
+		    s->meta.resource_version ||
+		    cfg_set_service(&st->set, s->meta.ns, s->meta.name) != s)
 			abort();
 		for (size_t k = 0; k < s->n_ingress; k++)
 			if (s->ingress[k].family != AF_INET && s->ingress[k].family != AF_INET6)
 				abort();
-		for (size_t k = i + 1; k < st->n_svc; k++)
-			if (same(&s->meta, &speaker_store_service_at(st, k, &b)->meta))
+		for (size_t k = i + 1; k < st->set.n_services; k++)
+			if (same(&s->meta, &st->set.services[k].meta))
 				abort();
 	}
 	for (size_t i = 0; i < st->n_sl; i++) {

@@ -249,11 +249,7 @@ struct mirror {
 	int violations;
 	char violation[256];
 	bool synced;
-	bool lean; /* the informer runs in lean mode */
-	/* ...keyless (informer.h): the mirror is the only record, so it
-	 * tells adds from updates and sweeps after a re-list itself. */
-	bool keyless;
-	json_t *seen; /* owned: names put during the current re-list */
+	bool relisting; /* between on_relist(false) and on_relist(true) */
 	struct live *l;
 };
 
@@ -271,38 +267,34 @@ LIVE_FN void mirror_bad(struct mirror *m, const char *what, const json_t *o)
 		         k8s_obj_rv(o));
 }
 
+/* Every object the caller sees has kind and apiVersion (list items come
+ * without them). */
+LIVE_FN void mirror_typed(struct mirror *m, const json_t *o)
+{
+	if (!k8s_obj_kind(o) || !json_is_string(json_object_get(o, "apiVersion")))
+		mirror_bad(m, "untyped object", o);
+}
+
 LIVE_FN void mirror_add(const json_t *o, void *arg)
 {
 	struct mirror *m = arg;
 
-	if (m->seen)
-		json_object_set_new(m->seen, k8s_obj_name(o), json_true());
-	if (m->keyless && json_object_get(m->objs, k8s_obj_name(o))) {
-		const char *had = json_string_value(json_object_get(m->objs, k8s_obj_name(o)));
-
-		if (strcmp(had, k8s_obj_rv(o)) == 0)
-			return; /* a re-list shows it unchanged */
-		json_object_set_new(m->objs, k8s_obj_name(o), json_string(k8s_obj_rv(o)));
-		mirror_log(m, "update", o);
-		return;
-	}
+	mirror_typed(m, o);
 	if (json_object_get(m->objs, k8s_obj_name(o)))
 		mirror_bad(m, "duplicate add", o);
 	json_object_set_new(m->objs, k8s_obj_name(o), json_string(k8s_obj_rv(o)));
 	mirror_log(m, "add", o);
 }
 
-LIVE_FN void mirror_update(const json_t *old, const json_t *cur, void *arg)
+LIVE_FN void mirror_update(const json_t *cur, void *arg)
 {
 	struct mirror *m = arg;
 	const char *had = json_string_value(json_object_get(m->objs, k8s_obj_name(cur)));
 
-	/* A lean informer passes no old state: compare with ours. */
-	const char *old_rv = old ? k8s_obj_rv(old) : had;
-
-	if (!had || !old_rv || strcmp(had, old_rv) != 0)
+	mirror_typed(m, cur);
+	if (!had)
 		mirror_bad(m, "update from an unknown state", cur);
-	if (old_rv && strcmp(old_rv, k8s_obj_rv(cur)) == 0)
+	else if (strcmp(had, k8s_obj_rv(cur)) == 0)
 		mirror_bad(m, "duplicate update", cur);
 	json_object_set_new(m->objs, k8s_obj_name(cur), json_string(k8s_obj_rv(cur)));
 	mirror_log(m, "update", cur);
@@ -311,49 +303,29 @@ LIVE_FN void mirror_update(const json_t *old, const json_t *cur, void *arg)
 LIVE_FN void mirror_delete(const json_t *o, void *arg)
 {
 	struct mirror *m = arg;
-	const char *had = json_string_value(json_object_get(m->objs, k8s_obj_name(o)));
 
-	/* Keyless: also the objects the check refused, never added. */
-	if (m->keyless && !had)
-		return;
-	/* Lean: o is the DELETED event's object (its own version) or a
-	 * stub; only its presence can be checked. */
-	if (!had || (!m->lean && strcmp(had, k8s_obj_rv(o)) != 0))
+	mirror_typed(m, o);
+	/* o is the DELETED event's object (its own version) or, for what a
+	 * re-list no longer shows, a stub: only its presence is checked. */
+	if (!json_object_get(m->objs, k8s_obj_name(o)))
 		mirror_bad(m, "delete of an unknown state", o);
 	json_object_del(m->objs, k8s_obj_name(o));
 	mirror_log(m, "delete", o);
 }
 
-/* Keyless: what a complete re-list did not put is gone. */
 LIVE_FN void mirror_relist(bool done, void *arg)
 {
 	struct mirror *m = arg;
-	const char *name;
-	json_t *rv;
-	void *tmp;
 
-	if (!done) {
-		json_decref(m->seen);
-		m->seen = json_object();
-		return;
+	if (done && !m->relisting) {
+		json_t *none = json_pack("{s{ss}}", "metadata", "name", "(re-list)");
+
+		mirror_bad(m, "end of a re-list never begun", none);
+		json_decref(none);
 	}
-	json_object_foreach_safe(m->objs, tmp, name, rv)
-	{
-		if (!json_object_get(m->seen, name)) {
-			json_t *stub = json_pack("{s{ss}}", "metadata", "name", name);
-
-			mirror_log(m, "delete", stub);
-			json_decref(stub);
-			json_object_del(m->objs, name);
-		}
-	}
-	json_decref(m->seen);
-	m->seen = NULL;
-}
-
-LIVE_FN void mirror_synced(void *arg)
-{
-	((struct mirror *)arg)->synced = true;
+	m->relisting = !done;
+	if (done)
+		m->synced = true;
 }
 
 LIVE_FN bool mirror_is_synced(void *arg)
@@ -392,10 +364,10 @@ LIVE_FN void mirror_init(struct mirror *m, struct live *l, struct k8s_informer_o
 	memset(o, 0, sizeof(*o));
 	o->res = &k8s_res_services;
 	o->ns = l->ns;
+	o->on_relist = mirror_relist;
 	o->on_add = mirror_add;
 	o->on_update = mirror_update;
 	o->on_delete = mirror_delete;
-	o->on_synced = mirror_synced;
 	o->arg = m;
 }
 

@@ -842,6 +842,93 @@ static void test_list_kind_last(void **state)
 	assert_string_equal(err.msg, "l.yaml:3: lists inside lists are not supported");
 }
 
+static struct cfg_service one_svc(const char *ns, const char *name, uint8_t last)
+{
+	char text[256];
+	struct cfg_service v;
+	struct cfg_error err;
+	json_t *o;
+
+	snprintf(text, sizeof(text),
+	         "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"%s\""
+	         "%s%s%s},\"spec\":{\"type\":\"LoadBalancer\"},\"status\":{\"loadBalancer\":"
+	         "{\"ingress\":[{\"ip\":\"192.0.2.%u\"}]}}}",
+	         name, ns ? ",\"namespace\":\"" : "", ns ? ns : "", ns ? "\"" : "", last);
+	o = json_loads(text, 0, NULL);
+	assert_non_null(o);
+	cfg_error_init(&err, NULL, NULL);
+	assert_int_equal(cfg_service_decode(o, &v, &err), 0);
+	json_decref(o);
+	return v;
+}
+
+/* Services one at a time, as cluster mode keeps them: replaced in place,
+ * deleted with the last moving into the hole, always found by name; a
+ * manifest then joins with its duplicate rule seeing them. */
+static void test_services_one_by_one(void **state)
+{
+	struct cfg_set s;
+	struct cfg_error err;
+	char name[16];
+
+	(void)state;
+	cfg_set_init(&s);
+	for (int i = 0; i < 300; i++) {
+		struct cfg_service v;
+
+		snprintf(name, sizeof(name), "s%d", i);
+		v = one_svc(i % 2 ? "ns" : NULL, name, 1);
+		assert_int_equal(cfg_set_service_put(&s, &v), 0);
+		assert_null(v.meta.name); /* taken over */
+	}
+	assert_int_equal(s.n_services, 300);
+	/* a new state of s7 replaces it where it is */
+	struct cfg_service v = one_svc("ns", "s7", 9);
+	const struct cfg_service *was = cfg_set_service(&s, "ns", "s7");
+
+	assert_int_equal(cfg_set_service_put(&s, &v), 0);
+	assert_int_equal(s.n_services, 300);
+	assert_ptr_equal(cfg_set_service(&s, "ns", "s7"), was);
+	assert_int_equal(was->ingress[0].bytes[3], 9);
+	/* the even ones are in "default", the odd ones in "ns" */
+	assert_non_null(cfg_set_service(&s, NULL, "s8"));
+	assert_non_null(cfg_set_service(&s, "default", "s8"));
+	assert_null(cfg_set_service(&s, "ns", "s8"));
+	for (int i = 0; i < 300; i += 3) {
+		snprintf(name, sizeof(name), "s%d", i);
+		assert_int_equal(cfg_set_service_del(&s, i % 2 ? "ns" : NULL, name), 1);
+		assert_int_equal(cfg_set_service_del(&s, i % 2 ? "ns" : NULL, name), 0);
+	}
+	assert_int_equal(s.n_services, 200);
+	for (int i = 0; i < 300; i++) {
+		const struct cfg_service *f;
+
+		snprintf(name, sizeof(name), "s%d", i);
+		f = cfg_set_service(&s, i % 2 ? "ns" : "default", name);
+		if (i % 3 == 0) {
+			assert_null(f);
+			continue;
+		}
+		assert_non_null(f);
+		assert_string_equal(f->meta.name, name);
+		assert_true(f >= s.services && f < s.services + s.n_services);
+	}
+	/* a manifest's Service of a name already kept is a duplicate; the
+	 * set stays as it was */
+	static const char dup[] = "apiVersion: v1\nkind: Service\nmetadata: {name: s1, "
+	                          "namespace: ns}\nspec: {type: LoadBalancer}\n";
+	assert_int_equal(cfg_manifest_load_buf("dup.yaml", dup, strlen(dup), &s, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "Service ns/s1: duplicate object"));
+	assert_int_equal(s.n_services, 200);
+	static const char more[] = "apiVersion: v1\nkind: Service\nmetadata: {name: s0}\n"
+	                           "spec: {type: LoadBalancer}\n";
+	assert_int_equal(cfg_manifest_load_buf("more.yaml", more, strlen(more), &s, &err), 0);
+	assert_int_equal(s.n_services, 201);
+	assert_non_null(cfg_set_service(&s, "default", "s0"));
+	assert_non_null(cfg_set_service(&s, "ns", "s299"));
+	cfg_set_fini(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -854,6 +941,7 @@ int main(void)
 	    cmocka_unit_test(test_many_documents),
 	    cmocka_unit_test(test_size_limit),
 	    cmocka_unit_test(test_list_kind_last),
+	    cmocka_unit_test(test_services_one_by_one),
 	};
 
 	tjson_count();

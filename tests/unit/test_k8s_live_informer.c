@@ -1,6 +1,7 @@
 /*
  * Informer against the API server stand-in: list + watch, dropped
- * watches, a server restart, compaction (410) and the re-list diff.
+ * watches, a server restart, compaction (410) and the re-list diff, all
+ * held to the one contract (k8s/known.h) by the mirror (tests/k8s/live.h).
  * Skipped unless BERTH_TEST_APISERVER is set (tests/e2e/test_k8s_live.sh).
  */
 #include <errno.h>
@@ -15,16 +16,24 @@
 
 #include "../k8s/live.h"
 
-/* Every test runs three times: normal informer, lean, keyless
- * (informer.h). */
-static bool g_lean, g_keyless;
+/* Every test runs twice: the informer alone, and with the cache layer
+ * (opts.cache), whose content is checked too. */
+static bool g_cached;
+static struct k8s_cache g_cache;
 
-static void lean_init(struct mirror *m, struct k8s_informer_opts *o)
+static void cache_init(struct mirror *m, struct k8s_informer_opts *o)
 {
-	m->lean = g_lean;
-	o->lean = g_lean;
-	m->keyless = o->keyless = g_keyless;
-	o->on_relist = g_keyless ? mirror_relist : NULL;
+	(void)m;
+	assert_int_equal(k8s_cache_init(&g_cache), 0);
+	o->cache = g_cached ? &g_cache : NULL;
+}
+
+/* The cached state of Service name (NULL when not cached), checked
+ * against the mirror; false without the cache layer. */
+static bool cached(struct live *l, const char *name, const json_t **out)
+{
+	*out = k8s_cache_get(&g_cache, l->ns, name);
+	return g_cached;
 }
 
 static void finish(struct live *l, struct mirror *m, struct k8s_informer *inf)
@@ -32,8 +41,8 @@ static void finish(struct live *l, struct mirror *m, struct k8s_informer *inf)
 	if (m->violations)
 		fail_msg("%d violations, first: %s", m->violations, m->violation);
 	k8s_informer_free(inf);
+	k8s_cache_fini(&g_cache);
 	json_decref(m->objs);
-	json_decref(m->seen);
 	live_end(l);
 }
 
@@ -44,14 +53,14 @@ static void test_list_watch(void **state)
 	struct k8s_informer_opts o;
 	struct k8s_informer *inf;
 	struct k8s_informer_stats st;
-	const json_t *cached;
+	const json_t *c;
 
 	live_begin(&l, "lw");
 	live_svc_create(&l, "a");
 	live_svc_create(&l, "b");
 	live_svc_create(&l, "c");
 	mirror_init(&m, &l, &o);
-	lean_init(&m, &o);
+	cache_init(&m, &o);
 	o.page_size = 2; /* the first list takes two pages */
 	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
 	assert_int_equal(k8s_informer_start(inf), 0);
@@ -59,19 +68,15 @@ static void test_list_watch(void **state)
 	assert_true(k8s_informer_synced(inf));
 	assert_int_equal(m.n_log, 3);
 	assert_true(mirror_matches_server(&m));
-	assert_int_equal(k8s_informer_size(inf), g_keyless ? 0 : 3);
-	if (g_keyless)
-		assert_null(k8s_informer_rv_of(inf, l.ns, "a"));
-	else
-		assert_non_null(k8s_informer_rv_of(inf, l.ns, "a"));
+	assert_int_equal(k8s_informer_size(inf), 3);
+	assert_non_null(k8s_informer_rv_of(inf, l.ns, "a"));
 	assert_null(k8s_informer_rv_of(inf, l.ns, "zz"));
-	/* list items get kind and apiVersion back */
-	cached = k8s_informer_get(inf, l.ns, "a");
-	if (g_lean) {
-		assert_null(cached);
-	} else {
-		assert_string_equal(k8s_obj_kind(cached), "Service");
-		assert_string_equal(json_string_value(json_object_get(cached, "apiVersion")), "v1");
+	/* list items get kind and apiVersion back (the mirror checks every
+	 * object it is given) */
+	if (cached(&l, "a", &c)) {
+		assert_string_equal(k8s_obj_kind(c), "Service");
+		assert_string_equal(json_string_value(json_object_get(c, "apiVersion")), "v1");
+		assert_int_equal(k8s_cache_size(&g_cache), 3);
 	}
 
 	live_svc_create(&l, "d");
@@ -82,18 +87,15 @@ static void test_list_watch(void **state)
 	assert_string_equal(m.log[3], "add d");
 	assert_string_equal(m.log[4], "update a");
 	assert_string_equal(m.log[5], "delete b");
-	assert_null(k8s_informer_get(inf, l.ns, "b"));
+	if (cached(&l, "b", &c))
+		assert_null(c);
 	assert_null(k8s_informer_rv_of(inf, l.ns, "b"));
-	if (!g_keyless)
-		assert_string_equal(k8s_informer_rv_of(inf, l.ns, "a"),
-		                    json_string_value(json_object_get(m.objs, "a")));
-	if (!g_lean)
+	assert_string_equal(k8s_informer_rv_of(inf, l.ns, "a"),
+	                    json_string_value(json_object_get(m.objs, "a")));
+	if (cached(&l, "a", &c))
 		assert_string_equal(
 		    json_string_value(json_object_get(
-		        json_object_get(
-		            json_object_get(k8s_informer_get(inf, l.ns, "a"), "metadata"),
-		            "labels"),
-		        "touched")),
+		        json_object_get(json_object_get(c, "metadata"), "labels"), "touched")),
 		    "1");
 	k8s_informer_stats(inf, &st);
 	assert_int_equal(st.lists, 1);
@@ -114,7 +116,7 @@ static void test_dropped_watches(void **state)
 
 	live_begin(&l, "drop");
 	mirror_init(&m, &l, &o);
-	lean_init(&m, &o);
+	cache_init(&m, &o);
 	o.backoff_initial_ms = 100;
 	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
 	assert_int_equal(k8s_informer_start(inf), 0);
@@ -158,7 +160,7 @@ static void test_compaction_relist(void **state)
 	live_svc_create(&l, "b");
 	live_svc_create(&l, "c");
 	mirror_init(&m, &l, &o);
-	lean_init(&m, &o);
+	cache_init(&m, &o);
 	o.backoff_initial_ms = 100;
 	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
 	assert_int_equal(k8s_informer_start(inf), 0);
@@ -198,7 +200,7 @@ static void test_server_restart(void **state)
 	live_svc_create(&l, "a");
 	live_svc_create(&l, "b");
 	mirror_init(&m, &l, &o);
-	lean_init(&m, &o);
+	cache_init(&m, &o);
 	o.backoff_initial_ms = 200;
 	o.backoff_max_ms = 1000;
 	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
@@ -243,12 +245,13 @@ static void test_check_skips(void **state)
 	struct k8s_informer_opts o;
 	struct k8s_informer *inf;
 	struct k8s_informer_stats st;
+	const json_t *c;
 
 	live_begin(&l, "check");
 	live_svc_create(&l, "bad1");
 	live_svc_create(&l, "good1");
 	mirror_init(&m, &l, &o);
-	lean_init(&m, &o);
+	cache_init(&m, &o);
 	o.check = refuse_bad;
 	assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
 	assert_int_equal(k8s_informer_start(inf), 0);
@@ -258,7 +261,8 @@ static void test_check_skips(void **state)
 	live_run_for(l.loop_a, 1.0);
 	assert_int_equal(json_object_size(m.objs), 2);
 	assert_non_null(json_object_get(m.objs, "good2"));
-	assert_null(k8s_informer_get(inf, l.ns, "bad2"));
+	if (cached(&l, "bad2", &c))
+		assert_null(c);
 	k8s_informer_stats(inf, &st);
 	assert_int_equal(st.skipped, 2);
 	assert_int_equal(st.errors, 0);
@@ -297,13 +301,14 @@ static void test_transform(void **state)
 	struct mirror m;
 	struct k8s_informer_opts o;
 	struct k8s_informer *inf;
+	const json_t *c;
 
 	(void)state;
 	g_trimmed = 0;
 	live_begin(&l, "transform");
 	live_svc_create(&l, "listed");
 	mirror_init(&m, &l, &o);
-	lean_init(&m, &o);
+	cache_init(&m, &o);
 	o.transform = trim;
 	g_add = o.on_add;
 	o.on_add = add_trimmed;
@@ -316,9 +321,7 @@ static void test_transform(void **state)
 	assert_int_equal(json_object_size(m.objs), 2);
 	assert_true(g_trimmed >= 2);
 	assert_int_equal(g_seen, 2);
-	if (!g_lean) {
-		const json_t *c = k8s_informer_get(inf, l.ns, "watched");
-
+	if (cached(&l, "watched", &c)) {
 		assert_non_null(c);
 		assert_null(json_object_get(json_object_get(c, "spec"), "clusterIP"));
 	}
@@ -336,22 +339,25 @@ static void add_count_status(const json_t *obj, void *arg)
 	g_add(obj, arg);
 }
 
-/* drop_status: the Services' status (the server always writes one) is
- * not decoded, in lists and watches; without it, it is there. */
-static void test_drop_status(void **state)
+/* unread "status": the Services' status (the server always writes one)
+ * is not decoded, in lists and watches; without it, it is there. */
+static void test_unread(void **state)
 {
+	static const char *const status[] = {"status", NULL};
+
 	for (int drop = 0; drop < 2; drop++) {
 		struct live l;
 		struct mirror m;
 		struct k8s_informer_opts o;
 		struct k8s_informer *inf;
+		const json_t *c;
 
 		g_with_status = g_without = 0;
 		live_begin(&l, drop ? "drop" : "keep");
 		live_svc_create(&l, "listed");
 		mirror_init(&m, &l, &o);
-		lean_init(&m, &o);
-		o.drop_status = drop;
+		cache_init(&m, &o);
+		o.unread = drop ? status : NULL;
 		g_add = o.on_add;
 		o.on_add = add_count_status;
 		assert_int_equal(k8s_informer_new(l.a, &o, &inf), 0);
@@ -362,37 +368,31 @@ static void test_drop_status(void **state)
 		assert_true(mirror_converge(&m, 20));
 		assert_int_equal(g_with_status, drop ? 0 : 2);
 		assert_int_equal(g_without, drop ? 2 : 0);
-		if (!g_lean)
-			assert_int_equal(json_object_get(k8s_informer_get(inf, l.ns, "watched"),
-			                                 "status") != NULL,
-			                 !drop);
+		if (cached(&l, "watched", &c))
+			assert_int_equal(json_object_get(c, "status") != NULL, !drop);
 		finish(&l, &m, inf);
 	}
 }
 
-static int set_lean(void **state)
+static int set_cached(void **state)
 {
-	g_lean = true;
-	return 0;
-}
-
-static int set_keyless(void **state)
-{
-	g_lean = g_keyless = true;
+	g_cached = true;
 	return 0;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_list_watch),        cmocka_unit_test(test_dropped_watches),
-	    cmocka_unit_test(test_compaction_relist), cmocka_unit_test(test_check_skips),
-	    cmocka_unit_test(test_server_restart),    cmocka_unit_test(test_transform),
-	    cmocka_unit_test(test_drop_status),
+	    cmocka_unit_test(test_list_watch),
+	    cmocka_unit_test(test_dropped_watches),
+	    cmocka_unit_test(test_compaction_relist),
+	    cmocka_unit_test(test_check_skips),
+	    cmocka_unit_test(test_server_restart),
+	    cmocka_unit_test(test_transform),
+	    cmocka_unit_test(test_unread),
 	};
 
-	int failed = cmocka_run_group_tests_name("normal", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("plain", tests, NULL, NULL);
 
-	failed += cmocka_run_group_tests_name("lean", tests, set_lean, NULL);
-	return failed + cmocka_run_group_tests_name("keyless", tests, set_keyless, NULL);
+	return failed + cmocka_run_group_tests_name("cached", tests, set_cached, NULL);
 }

@@ -1,5 +1,5 @@
 /*
- * The lean informer's key -> resourceVersion map: named cases, then a long
+ * The informer's key -> resourceVersion map: named cases, then a long
  * random sequence checked against a plain JSON model after every step
  * (backward-shift deletion is where open addressing goes wrong).
  */

@@ -3,6 +3,7 @@
  * address are kept (trimmed), only EndpointSlices with a ready endpoint
  * on this node; replaces, deletes, the gone hook, ready_here through
  * label changes, and a bad object that drops the earlier good one.
+ * (Re-lists and uid changes are the informer's: test_k8s_known_model.c.)
  */
 #include <jansson.h>
 #include <setjmp.h>
@@ -78,9 +79,8 @@ static int put_slice(struct speaker_store *st, json_t *o)
 /* Service i of the store, as the speaker reads it. */
 static const struct cfg_service *at(const struct speaker_store *st, size_t i)
 {
-	static struct cfg_service_view tmp;
-
-	return speaker_store_service_at(st, i, &tmp);
+	assert_true(i < st->set.n_services);
+	return &st->set.services[i];
 }
 
 static void test_services(void **state)
@@ -94,7 +94,7 @@ static void test_services(void **state)
 	assert_int_equal(put_svc(&st, svc("a", "LoadBalancer", "192.0.2.1")), 0);
 	assert_int_equal(put_svc(&st, svc("b", "ClusterIP", NULL)), 0);
 	assert_int_equal(put_svc(&st, svc("c", "LoadBalancer", NULL)), 0); /* no address yet */
-	assert_int_equal(st.n_svc, 1);
+	assert_int_equal(st.set.n_services, 1);
 	/* trimmed: the protocol annotation stays, the rest goes */
 	assert_string_equal(cfg_meta_annotation(&at(&st, 0)->meta, CFG_ANN_PROTOCOL), "bgp");
 	assert_null(cfg_meta_annotation(&at(&st, 0)->meta, "a"));
@@ -111,11 +111,11 @@ static void test_services(void **state)
 	/* the address arrives; then a replaces itself */
 	assert_int_equal(put_svc(&st, svc("c", "LoadBalancer", "192.0.2.3")), 0);
 	assert_int_equal(put_svc(&st, svc("a", "LoadBalancer", "192.0.2.9")), 0);
-	assert_int_equal(st.n_svc, 2);
+	assert_int_equal(st.set.n_services, 2);
 	assert_int_equal(n_gone, 0);
 	/* a becomes ClusterIP: it leaves, the hook sees it */
 	assert_int_equal(put_svc(&st, svc("a", "ClusterIP", NULL)), 0);
-	assert_int_equal(st.n_svc, 1);
+	assert_int_equal(st.set.n_services, 1);
 	assert_int_equal(n_gone, 1);
 	assert_string_equal(last_gone, "ns/a");
 	assert_string_equal(at(&st, 0)->meta.name, "c");
@@ -123,7 +123,7 @@ static void test_services(void **state)
 	json_t *bad = svc("c", "LoadBalancer", "192.0.2.3");
 	json_object_set_new(json_object_get(bad, "spec"), "type", json_integer(3));
 	assert_true(put_svc(&st, bad) < 0);
-	assert_int_equal(st.n_svc, 0);
+	assert_int_equal(st.set.n_services, 0);
 	assert_int_equal(n_gone, 2);
 	/* many, deleted in another order: positions stay consistent */
 	for (int i = 0; i < 300; i++) {
@@ -135,8 +135,8 @@ static void test_services(void **state)
 		assert_int_equal(speaker_store_service_del(&st, "ns", name), 1);
 		assert_int_equal(speaker_store_service_del(&st, "ns", name), 0);
 	}
-	assert_int_equal(st.n_svc, 150);
-	for (size_t i = 0; i < st.n_svc; i++) {
+	assert_int_equal(st.set.n_services, 150);
+	for (size_t i = 0; i < st.set.n_services; i++) {
 		int k;
 
 		assert_int_equal(sscanf(at(&st, i)->meta.name, "s%d", &k), 1);
@@ -145,9 +145,9 @@ static void test_services(void **state)
 	speaker_store_fini(&st);
 }
 
-/* What the compact form keeps: optional uid and annotation (an empty
+/* What a trimmed Service keeps: optional uid and annotation (an empty
  * one is not an absent one: it is not "bgp"), the policy, every address. */
-static void test_compact(void **state)
+static void test_trimmed(void **state)
 {
 	struct speaker_store st;
 	const struct cfg_service *v;
@@ -165,7 +165,7 @@ static void test_compact(void **state)
 	assert_int_equal(speaker_store_init(&st, "n1"), 0);
 	cfg_error_init(&err, NULL, NULL);
 	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
-	assert_int_equal(st.n_svc, 1);
+	assert_int_equal(st.set.n_services, 1);
 	v = at(&st, 0);
 	assert_string_equal(v->meta.name, "x");
 	assert_string_equal(v->meta.ns, "default");
@@ -178,19 +178,16 @@ static void test_compact(void **state)
 	assert_memory_equal(v->ingress[0].bytes, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x07", 16);
 	assert_int_equal(v->ingress[1].family, AF_INET);
 	assert_memory_equal(v->ingress[1].bytes, "\xc6\x33\x64\x09", 4);
-	/* uids of UUID form are kept as 16 bytes and read back exactly;
-	 * others (upper case here) as they came */
+	/* uids read back exactly, of UUID form or not (upper case here) */
 	json_object_set_new(json_object_get(o, "metadata"), "uid",
 	                    json_string("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"));
 	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
-	assert_true(st.svc[0].flags & SPEAKER_SVC_UUID);
 	assert_string_equal(at(&st, 0)->meta.uid, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
 	assert_int_equal(at(&st, 0)->n_ingress, 2);
 	assert_int_equal(at(&st, 0)->ingress[1].family, AF_INET);
 	json_object_set_new(json_object_get(o, "metadata"), "uid",
 	                    json_string("0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0"));
 	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
-	assert_false(st.svc[0].flags & SPEAKER_SVC_UUID);
 	assert_string_equal(at(&st, 0)->meta.uid, "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0");
 	json_object_set_new(json_object_get(o, "metadata"), "uid",
 	                    json_string("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f"));
@@ -205,18 +202,16 @@ static void test_compact(void **state)
 	json_object_del(json_object_get(json_object_get(o, "metadata"), "annotations"),
 	                CFG_ANN_PROTOCOL);
 	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
-	assert_int_equal(st.n_svc, 1);
+	assert_int_equal(st.set.n_services, 1);
 	assert_null(cfg_meta_annotation(&at(&st, 0)->meta, CFG_ANN_PROTOCOL));
 	assert_int_equal(at(&st, 0)->n_ingress, 2);
-	assert_false(st.svc[0].flags & SPEAKER_SVC_WIDE);
-	/* more addresses than the view holds: kept whole, read in place */
+	/* more addresses: every one, in order */
 	json_t *ing = json_object_get(json_object_get(json_object_get(o, "status"), "loadBalancer"),
 	                              "ingress");
 	json_array_append_new(ing, json_pack("{s:s}", "ip", "198.51.100.10"));
 	json_array_append_new(ing, json_pack("{s:s}", "ip", "2001:db8::10"));
 	json_array_append_new(ing, json_pack("{s:s}", "ip", "203.0.113.10"));
 	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
-	assert_true(st.svc[0].flags & SPEAKER_SVC_WIDE);
 	v = at(&st, 0);
 	assert_int_equal(v->n_ingress, 5);
 	assert_int_equal(v->ingress[0].family, AF_INET6);
@@ -261,125 +256,12 @@ static void test_slices(void **state)
 	speaker_store_fini(&st);
 }
 
-static json_t *with_uid(json_t *o, const char *uid)
-{
-	json_t *m = json_object_get(o, "metadata");
-
-	if (uid)
-		json_object_set_new(m, "uid", json_string(uid));
-	else
-		json_object_del(m, "uid");
-	return o;
-}
-
-/* The informers are keyless: a re-list is the store's to sweep, and a uid
- * that changed under one name is a delete the store must report. */
-static void test_relist_services(void **state)
-{
-	struct speaker_store st;
-	char name[16];
-
-	assert_int_equal(speaker_store_init(&st, "n1"), 0);
-	st.gone = on_gone;
-	n_gone = 0;
-	assert_int_equal(put_svc(&st, svc("a", "LoadBalancer", "192.0.2.1")), 0);
-	assert_int_equal(put_svc(&st, svc("b", "LoadBalancer", "192.0.2.2")), 0);
-	assert_int_equal(put_svc(&st, svc("c", "LoadBalancer", "192.0.2.3")), 0);
-	/* an update without a uid, or with the same one, is no delete */
-	assert_int_equal(put_svc(&st, with_uid(svc("a", "LoadBalancer", "192.0.2.1"), NULL)), 0);
-	assert_int_equal(put_svc(&st, with_uid(svc("a", "LoadBalancer", "192.0.2.1"), "u-1")), 0);
-	assert_int_equal(n_gone, 0);
-
-	speaker_store_begin(&st, false);
-	assert_int_equal(put_svc(&st, svc("a", "LoadBalancer", "192.0.2.1")), 0);
-	/* c was deleted and created again while the watch was down */
-	assert_int_equal(put_svc(&st, with_uid(svc("c", "LoadBalancer", "192.0.2.3"), "u-2")), 0);
-	assert_int_equal(n_gone, 1);
-	assert_string_equal(last_gone, "ns/c");
-	assert_int_equal(speaker_store_sweep(&st, false), 1); /* b */
-	assert_int_equal(n_gone, 2);
-	assert_string_equal(last_gone, "ns/b");
-	assert_int_equal(st.n_svc, 2);
-	for (size_t i = 0; i < st.n_svc; i++)
-		if (!strcmp(at(&st, i)->meta.name, "c"))
-			assert_string_equal(at(&st, i)->meta.uid, "u-2");
-		else
-			assert_string_equal(at(&st, i)->meta.name, "a");
-	/* nothing put since: a second sweep of the same re-list is empty */
-	assert_int_equal(speaker_store_sweep(&st, false), 0);
-
-	/* many, every third kept; then more re-lists than a generation has
-	 * values, each keeping everything */
-	for (int i = 0; i < 300; i++) {
-		snprintf(name, sizeof(name), "s%d", i);
-		assert_int_equal(put_svc(&st, svc(name, "LoadBalancer", "192.0.2.7")), 0);
-	}
-	speaker_store_begin(&st, false);
-	for (int i = 0; i < 300; i += 3) {
-		snprintf(name, sizeof(name), "s%d", i);
-		assert_int_equal(put_svc(&st, svc(name, "LoadBalancer", "192.0.2.7")), 0);
-	}
-	assert_int_equal(speaker_store_sweep(&st, false), 202); /* a, c and 200 */
-	assert_int_equal(st.n_svc, 100);
-	for (int round = 0; round < 300; round++) {
-		speaker_store_begin(&st, false);
-		for (int i = 0; i < 300; i += 3) {
-			snprintf(name, sizeof(name), "s%d", i);
-			assert_int_equal(put_svc(&st, svc(name, "LoadBalancer", "192.0.2.7")), 0);
-		}
-		assert_int_equal(speaker_store_sweep(&st, false), 0);
-	}
-	for (size_t i = 0; i < st.n_svc; i++) {
-		int k;
-
-		assert_int_equal(sscanf(at(&st, i)->meta.name, "s%d", &k), 1);
-		assert_int_equal(k % 3, 0);
-		snprintf(name, sizeof(name), "s%d", k);
-		assert_int_equal(speaker_store_service_del(&st, "ns", name), 1);
-	}
-	speaker_store_fini(&st);
-}
-
-static void test_relist_slices(void **state)
-{
-	struct speaker_store st;
-	char name[16], svc_name[16];
-
-	assert_int_equal(speaker_store_init(&st, "n1"), 0);
-	for (int i = 0; i < 50; i++) {
-		snprintf(name, sizeof(name), "e%d", i);
-		snprintf(svc_name, sizeof(svc_name), "s%d", i);
-		assert_int_equal(put_slice(&st, slice(name, svc_name, "n1", true)), 0);
-	}
-	speaker_store_begin(&st, true);
-	/* the re-list sees the odd ones; e1's pod has moved away */
-	for (int i = 1; i < 50; i += 2) {
-		snprintf(name, sizeof(name), "e%d", i);
-		snprintf(svc_name, sizeof(svc_name), "s%d", i);
-		assert_int_equal(put_slice(&st, slice(name, svc_name, i == 1 ? "n2" : "n1", true)),
-		                 0);
-	}
-	assert_int_equal(speaker_store_sweep(&st, true), 25);
-	assert_int_equal(st.n_sl, 24);
-	for (int i = 0; i < 50; i++) {
-		snprintf(svc_name, sizeof(svc_name), "s%d", i);
-		assert_int_equal(speaker_store_ready_here(&st, "ns", svc_name),
-		                 i % 2 == 1 && i != 1);
-	}
-	/* the Services' re-list leaves the slices alone */
-	speaker_store_begin(&st, false);
-	assert_int_equal(speaker_store_sweep(&st, false), 0);
-	assert_int_equal(speaker_store_sweep(&st, true), 0);
-	assert_int_equal(st.n_sl, 24);
-	speaker_store_fini(&st);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_services),      cmocka_unit_test(test_compact),
-	    cmocka_unit_test(test_slices),        cmocka_unit_test(test_relist_services),
-	    cmocka_unit_test(test_relist_slices),
+	    cmocka_unit_test(test_services),
+	    cmocka_unit_test(test_trimmed),
+	    cmocka_unit_test(test_slices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
