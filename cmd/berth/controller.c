@@ -1,7 +1,7 @@
 /*
  * berth controller: gives Services of type LoadBalancer addresses from
  * the Eip pools. Flags and process wiring only; the work is in
- * src/controller (glue) and src/lb (decisions).
+ * src/controller (glue: controller*.c; decisions: ctrl*.c).
  */
 #include <errno.h>
 #include <ev.h>
@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "controller/controller.h"
+#include "controller/ctrl.h"
 #include "core/log.h"
 #include "k8s/config.h"
-#include "lb/ctrl.h"
 #include "main.h"
 
 /* Loopback unless told: the manifests pass what the pod needs. */

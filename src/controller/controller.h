@@ -1,6 +1,6 @@
 /*
  * The controller daemon's glue: informers on Services, Eips and
- * Namespaces feed the pure decision engine (lb/ctrl.h), whose actions are
+ * Namespaces feed the pure decision engine (controller/ctrl.h), whose actions are
  * written back to the API server (Service object + status, Eip status,
  * Events), under Lease leader election (k8s/lease.h), with metrics and
  * health on obs/http.h. Everything runs on one libev loop.

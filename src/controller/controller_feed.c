@@ -29,7 +29,7 @@ static const char *annotation(const json_t *obj, const char *key)
 }
 
 /* Would berth serve this Service (read from the raw object, since it did
- * not decode)? The rules of lb/ctrl.h, as far as the raw object shows. */
+ * not decode)? The rules of controller/ctrl.h, as far as the raw object shows. */
 static bool svc_is_berths(const struct controller *c, const json_t *obj)
 {
 	const char *type = str_at(obj, "spec", "type");

@@ -5,11 +5,11 @@
 #include <jansson.h>
 
 #include "controller/controller.h"
+#include "controller/ctrl.h"
 #include "k8s/client.h"
 #include "k8s/event.h"
 #include "k8s/informer.h"
 #include "k8s/lease.h"
-#include "lb/ctrl.h"
 #include "obs/http.h"
 #include "obs/metrics.h"
 

@@ -4,7 +4,7 @@
  * object.
  *
  * A Service action is two writes, since metadata and status are separate
- * subresources (lb/ctrl.h): SET writes the object (the LB_ANN_POOL
+ * subresources (controller/ctrl.h): SET writes the object (the LB_ANN_POOL
  * marker) before the status, so a crash between the two never leaves
  * addresses without the marker that says berth wrote them; CLEAR removes
  * the addresses first, then the marker.
@@ -357,7 +357,7 @@ static void emit_event(struct controller *c, const struct lb_event *e)
 		         strerror(-rc));
 }
 
-/* Events the engine dropped since the last look (its bound, lb/ctrl.h). */
+/* Events the engine dropped since the last look (its bound, controller/ctrl.h). */
 static void count_engine_drops(struct controller *c)
 {
 	struct lb_ctrl_stats st;

@@ -12,8 +12,8 @@
 #include "core/log.h"
 #include "k8s/event.h"
 #include "k8s/informer.h"
-#include "lb/announce.h"
 #include "obs/families.h"
+#include "speaker/announce.h"
 #include "speaker/status.h"
 #include "speaker/store.h"
 

@@ -2,7 +2,7 @@
  * The speaker (see speaker.h). One apply, whatever the mode: the peers
  * (peers_apply) and listeners follow the set first, then the routes by
  * build, diff, swap (routes_apply): the routes the set wants are built
- * (routes_build: lb/announce.h's rules), the LB interface takes their
+ * (routes_build: speaker/announce.h's rules), the LB interface takes their
  * addresses (lbif_apply; a conflict there means a second build), the
  * peers learn the difference from what was announced (routes_swap), and
  * the Services announced are listed and compared the same way
@@ -27,8 +27,8 @@
 #include "core/idx.h"
 #include "core/log.h"
 #include "core/loglimit.h"
-#include "lb/announce.h"
 #include "netlink/nl.h"
+#include "speaker/announce.h"
 #include "speaker/lbif.h"
 #include "speaker/peer_cfg.h"
 

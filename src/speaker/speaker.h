@@ -1,7 +1,7 @@
 /*
  * The BGP speaker of one node: configuration objects in, BGP sessions and
  * announcements out. Owns the peers (bgp/peer.h), the listening sockets
- * and the set of routes this node announces (lb/announce.h).
+ * and the set of routes this node announces (speaker/announce.h).
  *
  * A reload computes the new wanted state and applies only the difference:
  * peers are added, removed or reconfigured one by one, and a route change
@@ -53,13 +53,13 @@ struct speaker_opts {
 	/* Cluster mode: objects come from speaker_apply, not files (speaker_new
 	 * starts empty when n_manifests is 0), EndpointSlices decide
 	 * externalTrafficPolicy: Local, and a node without a Node object
-	 * announces nothing (see lb/announce.h). */
+	 * announces nothing (see speaker/announce.h). */
 	bool cluster;
 	/* Interface for the announced addresses (kube-lb0); NULL: none. */
 	const char *lb_interface;
 	struct speaker_hooks hooks;
 	/* Cluster mode: the caller's index of ready endpoints on this node
-	 * (lb/announce.h); NULL: the set's EndpointSlices are scanned. */
+	 * (speaker/announce.h); NULL: the set's EndpointSlices are scanned. */
 	bool (*ready_here)(const char *ns, const char *name, void *arg);
 	void *ready_arg;
 };

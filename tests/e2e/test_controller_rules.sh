@@ -86,7 +86,7 @@ check "no address held twice" test -z "$(all_ips | grep -v ' default/s2$' | awk 
 
 # -- overlapping Eip
 eip overlap 192.0.2.8/29
-# A refused Eip's status is empty (ready absent, no firstIP: lb/ctrl_eip.c).
+# A refused Eip's status is empty (ready absent, no firstIP: controller/ctrl_eip.c).
 eip_event() { k get events -A --field-selector involvedObject.name=overlap -o name | grep -q .; }
 check "overlapping Eip reported with an Event" wait_for 10 eip_event
 check "  not ready" test "$(eip_status overlap ready)" != true

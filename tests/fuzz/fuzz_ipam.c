@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "ipam/ipam_int.h"
+#include "controller/ipam_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "lb/ctrl.h"
+#include "controller/ctrl.h"
 
 static void drain(struct lb_ctrl *c)
 {

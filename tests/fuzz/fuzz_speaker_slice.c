@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "lb/announce.h"
+#include "speaker/announce.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

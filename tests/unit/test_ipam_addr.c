@@ -5,7 +5,7 @@
  */
 #include "test_ipam_util.h"
 
-#include "ipam/ipam_int.h"
+#include "controller/ipam_int.h"
 
 static void test_addr_parse_ok(void **state)
 {

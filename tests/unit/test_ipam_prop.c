@@ -14,7 +14,7 @@
  */
 #include "test_ipam_util.h"
 
-#include "ipam/ipam_int.h"
+#include "controller/ipam_int.h"
 
 #define N_SVC  60
 #define N_POOL 5

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "ipam/ipam.h"
+#include "controller/ipam.h"
 
 /* Parses an address literal; fails the test if it does not parse. */
 static inline struct core_addr A(const char *s) {

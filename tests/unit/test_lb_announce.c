@@ -1,4 +1,4 @@
-/* Announcement rules (lb/announce.h): traffic policies, endpoints moving,
+/* Announcement rules (speaker/announce.h): traffic policies, endpoints moving,
  * node state, protocol annotation, Eip protocol, conflicts. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "lb/announce.h"
+#include "speaker/announce.h"
 
 #define SVC(name, etp, ip, ann)                                                                    \
 	"apiVersion: v1\nkind: Service\nmetadata: {name: " name ", namespace: ns" ann "}\n"        \

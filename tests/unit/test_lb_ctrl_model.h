@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "lb/ctrl.h"
+#include "controller/ctrl.h"
 
 static inline const char *sim_cond_status(bool ok)
 {

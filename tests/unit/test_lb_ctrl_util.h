@@ -25,7 +25,7 @@
 
 #include "config/config.h"
 #include "config/yaml.h"
-#include "lb/ctrl.h"
+#include "controller/ctrl.h"
 #include "test_lb_ctrl_model.h"
 
 #define SIM_NOW "2024-05-01T10:00:00Z"

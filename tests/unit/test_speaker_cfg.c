@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "lb/announce.h"
+#include "speaker/announce.h"
 #include "speaker/peer_cfg.h"
 
 static const char *conf_yaml = "apiVersion: network.kubesphere.io/v1alpha2\n"

@@ -1,4 +1,4 @@
-#include "lb/announce.h"
+#include "speaker/announce.h"
 
 #include <errno.h>
 #include <string.h>

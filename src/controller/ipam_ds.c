@@ -4,7 +4,7 @@
  * separates "make room" (may fail) from "mutate" (cannot fail), so that
  * the allocator can reserve everything first and then commit atomically.
  */
-#include "ipam/ipam_int.h"
+#include "controller/ipam_int.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * JSON glue for the daemon: an action as the patches that write it, and
  * berth's condition read back from a Service. Pure.
  */
-#include "lb/ctrl_int.h"
+#include "controller/ctrl_int.h"
 
 #include <errno.h>
 #include <string.h>

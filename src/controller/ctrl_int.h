@@ -1,12 +1,12 @@
 /*
- * lb_ctrl internals shared by the src/lb/ctrl*.c files. Not a public API.
+ * lb_ctrl internals shared by the src/controller/ctrl*.c files. Not a public API.
  */
-#ifndef BERTH_LB_CTRL_INT_H
-#define BERTH_LB_CTRL_INT_H
+#ifndef BERTH_CONTROLLER_CTRL_INT_H
+#define BERTH_CONTROLLER_CTRL_INT_H
 
+#include "controller/ctrl.h"
+#include "controller/ipam.h"
 #include "core/map.h"
-#include "ipam/ipam.h"
-#include "lb/ctrl.h"
 
 #include <stdbool.h>
 #include <stddef.h>

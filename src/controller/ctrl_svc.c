@@ -2,7 +2,7 @@
  * Decisions per Service: restore, allocate, release, and the Events that
  * tell the user about each transition.
  */
-#include "lb/ctrl_int.h"
+#include "controller/ctrl_int.h"
 
 #include <errno.h>
 #include <stdio.h>

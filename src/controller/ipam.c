@@ -11,7 +11,7 @@
  *  - a holding with a sharing key is in exactly one group list, the one of
  *    that key.
  */
-#include "ipam/ipam_int.h"
+#include "controller/ipam_int.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,15 +1,15 @@
 /*
- * IPAM internals shared by the src/ipam/ files. Not a public API.
+ * IPAM internals shared by the src/controller/ipam*.[ch] files. Not a public API.
  *
  * Addresses are 128-bit unsigned integers plus a family index (0 = IPv4,
  * 1 = IPv6); an IPv4 address is its 32-bit value. Arithmetic is done by hand
  * on two uint64_t halves so that nothing depends on a compiler's __int128.
  */
-#ifndef BERTH_IPAM_INT_H
-#define BERTH_IPAM_INT_H
+#ifndef BERTH_CONTROLLER_IPAM_INT_H
+#define BERTH_CONTROLLER_IPAM_INT_H
 
+#include "controller/ipam.h"
 #include "core/map.h"
-#include "ipam/ipam.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
  * whole decision at once. The decision never moves a held address except to
  * an explicitly requested one (see ipam.h).
  */
-#include "ipam/ipam_int.h"
+#include "controller/ipam_int.h"
 
 #include <errno.h>
 #include <stdio.h>

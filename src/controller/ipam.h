@@ -85,8 +85,8 @@
  * caller passes a struct ipam_error, a precise code and a message naming the
  * Service and the pool or address.
  */
-#ifndef BERTH_IPAM_H
-#define BERTH_IPAM_H
+#ifndef BERTH_CONTROLLER_IPAM_H
+#define BERTH_CONTROLLER_IPAM_H
 
 #include <stdbool.h>
 #include <stddef.h>

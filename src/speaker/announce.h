@@ -17,8 +17,8 @@
  *    when endpoints_known;
  *  - the address is not in exclude (the caller's conflicts).
  */
-#ifndef BERTH_LB_ANNOUNCE_H
-#define BERTH_LB_ANNOUNCE_H
+#ifndef BERTH_SPEAKER_ANNOUNCE_H
+#define BERTH_SPEAKER_ANNOUNCE_H
 
 #include <stdbool.h>
 

@@ -4,7 +4,7 @@
  * before a pull coalesce into one write, and a status that already matches
  * the object (or what was last sent) is not written at all.
  */
-#include "lb/ctrl_int.h"
+#include "controller/ctrl_int.h"
 
 #include <errno.h>
 #include <stdarg.h>

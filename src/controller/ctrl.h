@@ -95,8 +95,8 @@
  * are emitted on transitions only (a failure repeated unchanged is not
  * re-reported). Everything is deterministic: same inputs, same actions.
  */
-#ifndef BERTH_LB_CTRL_H
-#define BERTH_LB_CTRL_H
+#ifndef BERTH_CONTROLLER_CTRL_H
+#define BERTH_CONTROLLER_CTRL_H
 
 #include <jansson.h>
 #include <stdbool.h>

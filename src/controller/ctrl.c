@@ -1,7 +1,7 @@
 /*
  * lb_ctrl: object tables, the inputs, the initial sync.
  */
-#include "lb/ctrl_int.h"
+#include "controller/ctrl_int.h"
 
 #include <errno.h>
 #include <stdio.h>

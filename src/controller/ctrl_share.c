@@ -15,7 +15,7 @@
  * co-holder asks for (lb_share_settle): a function of the requests only,
  * not of the order in which things happened.
  */
-#include "lb/ctrl_int.h"
+#include "controller/ctrl_int.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * Eips as allocator pools, and the Eip status berth writes (OpenELB's
  * EipStatus, api/v1alpha2/eip_types.go).
  */
-#include "lb/ctrl_int.h"
+#include "controller/ctrl_int.h"
 #include "core/hash.h"
 
 #include <errno.h>

@@ -1,8 +1,8 @@
 /*
  * From a decoded Service to what berth does with it: is it berth's, and
- * what does it ask for (lb/ctrl.h lists the fields and annotations).
+ * what does it ask for (controller/ctrl.h lists the fields and annotations).
  */
-#include "lb/ctrl_int.h"
+#include "controller/ctrl_int.h"
 
 #include <errno.h>
 #include <stdio.h>

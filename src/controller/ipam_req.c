@@ -2,7 +2,7 @@
  * Request validation and the sharing rule (MetalLB allow-shared-ip: same
  * sharing key, same compat key, no (protocol, port) in common).
  */
-#include "ipam/ipam_int.h"
+#include "controller/ipam_int.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * IPAM's address policy (no IPv4-mapped IPv6), range text, 128-bit helpers,
  * error values.
  */
-#include "ipam/ipam_int.h"
+#include "controller/ipam_int.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -2,7 +2,7 @@
  * lb_ctrl helpers: the engine's maps walked in key order, and copies and
  * comparisons of config maps.
  */
-#include "lb/ctrl_int.h"
+#include "controller/ctrl_int.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * deletion, status for the Eip object, walks over used and orphaned
  * addresses.
  */
-#include "ipam/ipam_int.h"
+#include "controller/ipam_int.h"
 
 #include <errno.h>
 #include <stdio.h>
