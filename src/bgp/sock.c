@@ -1,3 +1,7 @@
+/*
+ * BGP transport sockets (bgp/sock.h): non-blocking TCP with the options a
+ * BGP session needs, thin wrappers over the socket API.
+ */
 #include "bgp/sock.h"
 
 #include <errno.h>

@@ -1,3 +1,7 @@
+/*
+ * The growable byte queue of core/buf.h, for socket I/O: append at the
+ * tail, consume from the head.
+ */
 #include "core/buf.h"
 
 #include <errno.h>

@@ -1,3 +1,7 @@
+/*
+ * Several strings in one caller-owned block (core/strs.h), so that objects
+ * kept by the thousand pay one allocation instead of one per string.
+ */
 #include "core/strs.h"
 
 #include <string.h>

@@ -1,3 +1,8 @@
+/*
+ * The metric families both daemons expose (obs/families.h), registered in
+ * one place so that the controller and the speaker agree on names, labels
+ * and help texts.
+ */
 #include "obs/families.h"
 
 #include <errno.h>

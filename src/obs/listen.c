@@ -1,3 +1,7 @@
+/*
+ * Parses the metrics endpoint's listen addresses (obs/listen.h):
+ * "host:port", "[v6]:port" or ":port", numeric addresses only.
+ */
 #include "obs/listen.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,7 @@
+/*
+ * The metrics registry of obs/metrics.h: families, series and their
+ * values; rendering to the Prometheus text format is in metrics_render.c.
+ */
 #include "obs/metrics_int.h"
 
 #include <errno.h>

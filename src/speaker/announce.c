@@ -1,3 +1,7 @@
+/*
+ * The speaker's announce rules (speaker/announce.h): which prefixes this
+ * node announces over BGP, from a configuration set. Pure.
+ */
 #include "speaker/announce.h"
 
 #include <errno.h>

@@ -1,3 +1,7 @@
+/*
+ * From configuration objects to one peer's session settings
+ * (speaker/peer_cfg.h). Pure.
+ */
 #include "speaker/peer_cfg.h"
 
 #include <stdio.h>

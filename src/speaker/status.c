@@ -1,3 +1,7 @@
+/*
+ * BgpPeer status.nodesPeerStatus[node] as the speaker writes it
+ * (speaker/status.h). Pure: configuration and counters in, JSON out.
+ */
 #include "speaker/status.h"
 
 #include <stdio.h>
