@@ -374,7 +374,11 @@ struct cfg_service_port {
 
 struct cfg_service {
 	struct cfg_meta meta;
-	enum cfg_svc_type type;    /* spec.type */
+	enum cfg_svc_type type; /* spec.type */
+	/* metadata.annotations[CFG_ANN_PROTOCOL], OpenELB's pick of speaker:
+	 * true when absent or "bgp"; any other value ("" too) is layer2's,
+	 * vip's or none's. */
+	bool bgp;
 	char *load_balancer_class; /* spec.loadBalancerClass */
 	bool has_load_balancer_ip;
 	struct core_addr load_balancer_ip; /* spec.loadBalancerIP (deprecated, still used) */
@@ -391,9 +395,9 @@ struct cfg_service {
 
 int cfg_service_decode(const json_t *obj, struct cfg_service *out, struct cfg_error *err);
 void cfg_service_fini(struct cfg_service *s);
-/* Frees what only the controller reads (labels, annotations other than
- * CFG_ANN_PROTOCOL, resourceVersion, source, loadBalancerClass, ports),
- * for a speaker that keeps thousands of Services. */
+/* Frees what only the controller reads (labels, annotations: the one the
+ * speaker reads is decoded, resourceVersion, source, loadBalancerClass,
+ * ports), for a speaker that keeps thousands of Services. */
 void cfg_service_trim(struct cfg_service *s);
 
 /* ---- Node (core v1) ---- */

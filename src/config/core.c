@@ -206,6 +206,7 @@ static int cfg_dec_svc_spec(struct cfg_dec *d, const json_t *spec, struct cfg_se
 int cfg_service_decode(const json_t *obj, struct cfg_service *out, struct cfg_error *err)
 {
 	const json_t *spec = NULL, *status = NULL;
+	const char *proto;
 	struct cfg_dec d;
 	size_t mark;
 	int rc;
@@ -216,6 +217,8 @@ int cfg_service_decode(const json_t *obj, struct cfg_service *out, struct cfg_er
 	    (rc = cfg_dec_meta(&d, obj, true, &out->meta)) < 0 ||
 	    (rc = cfg_dec_object(&d, obj, "spec", &spec)) < 0)
 		goto out;
+	proto = cfg_meta_annotation(&out->meta, CFG_ANN_PROTOCOL);
+	out->bgp = !proto || strcmp(proto, "bgp") == 0;
 	if (rc) {
 		mark = cfg_dec_push(&d, "spec");
 		rc = cfg_dec_svc_spec(&d, spec, out);
@@ -259,7 +262,7 @@ void cfg_service_fini(struct cfg_service *s)
 void cfg_service_trim(struct cfg_service *s)
 {
 	cfg_map_fini(&s->meta.labels);
-	cfg_map_keep(&s->meta.annotations, CFG_ANN_PROTOCOL);
+	cfg_map_fini(&s->meta.annotations);
 	free(s->meta.resource_version);
 	free(s->meta.source);
 	s->meta.resource_version = s->meta.source = NULL;

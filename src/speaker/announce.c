@@ -32,14 +32,6 @@ const char *lb_announce_why_name(enum lb_announce_why w)
 	return "?";
 }
 
-static bool bgp_protocol(const struct cfg_service *svc)
-{
-	const char *proto = cfg_meta_annotation(&svc->meta, CFG_ANN_PROTOCOL);
-
-	/* OpenELB: no annotation, or "bgp", means BGP. */
-	return !proto || !strcmp(proto, "bgp");
-}
-
 bool lb_announce_node_ok(const struct cfg_set *set, const char *node,
                          const struct lb_announce_opts *o)
 {
@@ -64,7 +56,7 @@ enum lb_announce_why lb_announce_service(const struct cfg_set *set, const char *
 {
 	if (svc->type != CFG_SVC_LOAD_BALANCER || !svc->n_ingress)
 		return LB_ANN_NOT_LB;
-	if (!bgp_protocol(svc))
+	if (!svc->bgp) /* OpenELB's protocol annotation names another speaker */
 		return LB_ANN_PROTOCOL;
 	if (!lb_announce_node_ok(set, node, o))
 		return LB_ANN_NODE;

@@ -27,7 +27,7 @@ static void check(const struct speaker_store *st)
 		const struct cfg_service *s = &st->set.services[i];
 
 		if (s->type != CFG_SVC_LOAD_BALANCER || !s->n_ingress || s->n_ports ||
-		    s->meta.labels.n || s->meta.annotations.n > 1 || !s->meta.ns ||
+		    s->meta.labels.n || s->meta.annotations.n || !s->meta.ns ||
 		    s->meta.resource_version ||
 		    cfg_set_service(&st->set, s->meta.ns, s->meta.name) != s)
 			abort();

@@ -612,11 +612,48 @@ static void test_json_objects(void **state)
 	json_decref(o);
 }
 
+/* OpenELB's protocol annotation, decoded: absent or "bgp" is BGP's, any
+ * other value (layer2, vip, "", unknown) another speaker's. */
+static void test_service_protocol(void **state)
+{
+	static const struct {
+		const char *value; /* NULL: no annotation */
+		bool bgp;
+	} cases[] = {{NULL, true},   {"bgp", true}, {"layer2", false},
+	             {"vip", false}, {"", false},   {"BGP", false}};
+	struct cfg_error err;
+	struct cfg_service svc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *o = json_pack("{s:s, s:s, s:{s:s, s:{}}, s:{s:s}}", "apiVersion", "v1",
+		                      "kind", "Service", "metadata", "name", "web", "annotations",
+		                      "spec", "type", "LoadBalancer");
+
+		if (cases[i].value)
+			json_object_set_new(
+			    json_object_get(json_object_get(o, "metadata"), "annotations"),
+			    CFG_ANN_PROTOCOL, json_string(cases[i].value));
+		cfg_error_init(&err, NULL, NULL);
+		assert_int_equal(cfg_service_decode(o, &svc, &err), 0);
+		assert_int_equal(svc.bgp, cases[i].bgp);
+		/* trimmed, the annotations go and the decoded value stays */
+		cfg_service_trim(&svc);
+		assert_int_equal(svc.meta.annotations.n, 0);
+		assert_int_equal(svc.bgp, cases[i].bgp);
+		cfg_service_fini(&svc);
+		json_decref(o);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_bad_objects),  cmocka_unit_test(test_peer_defaults_and_limits),
-	    cmocka_unit_test(test_conf_values),  cmocka_unit_test(test_eip_addresses),
+	    cmocka_unit_test(test_service_protocol),
+	    cmocka_unit_test(test_bad_objects),
+	    cmocka_unit_test(test_peer_defaults_and_limits),
+	    cmocka_unit_test(test_conf_values),
+	    cmocka_unit_test(test_eip_addresses),
 	    cmocka_unit_test(test_json_objects),
 	};
 

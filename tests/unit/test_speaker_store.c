@@ -95,8 +95,10 @@ static void test_services(void **state)
 	assert_int_equal(put_svc(&st, svc("b", "ClusterIP", NULL)), 0);
 	assert_int_equal(put_svc(&st, svc("c", "LoadBalancer", NULL)), 0); /* no address yet */
 	assert_int_equal(st.set.n_services, 1);
-	/* trimmed: the protocol annotation stays, the rest goes */
-	assert_string_equal(cfg_meta_annotation(&at(&st, 0)->meta, CFG_ANN_PROTOCOL), "bgp");
+	/* trimmed: the protocol annotation ("bgp") is kept decoded, the
+	 * annotations themselves go */
+	assert_true(at(&st, 0)->bgp);
+	assert_int_equal(at(&st, 0)->meta.annotations.n, 0);
 	assert_null(cfg_meta_annotation(&at(&st, 0)->meta, "a"));
 	assert_int_equal(at(&st, 0)->meta.labels.n, 0);
 	assert_int_equal(at(&st, 0)->n_ports, 0);
@@ -145,8 +147,9 @@ static void test_services(void **state)
 	speaker_store_fini(&st);
 }
 
-/* What a trimmed Service keeps: optional uid and annotation (an empty
- * one is not an absent one: it is not "bgp"), the policy, every address. */
+/* What a trimmed Service keeps: optional uid, the protocol annotation
+ * decoded (an empty one is not an absent one: it is not "bgp"), the
+ * policy, every address. */
 static void test_trimmed(void **state)
 {
 	struct speaker_store st;
@@ -170,8 +173,7 @@ static void test_trimmed(void **state)
 	assert_string_equal(v->meta.name, "x");
 	assert_string_equal(v->meta.ns, "default");
 	assert_null(v->meta.uid);
-	assert_non_null(cfg_meta_annotation(&v->meta, CFG_ANN_PROTOCOL));
-	assert_string_equal(cfg_meta_annotation(&v->meta, CFG_ANN_PROTOCOL), "");
+	assert_false(v->bgp); /* "": not absent, so not "bgp" */
 	assert_int_equal(v->external_traffic_policy, CFG_ETP_LOCAL);
 	assert_int_equal(v->n_ingress, 2);
 	assert_int_equal(v->ingress[0].family, AF_INET6);
@@ -198,12 +200,12 @@ static void test_trimmed(void **state)
 	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
 	assert_string_equal(at(&st, 0)->meta.uid, "0f1e2d3c+4b5a-6978-8796-a5b4c3d2e1f0");
 	json_object_del(json_object_get(o, "metadata"), "uid");
-	/* the annotation goes: absent, not empty */
+	/* the annotation goes: absent, not empty, so BGP's */
 	json_object_del(json_object_get(json_object_get(o, "metadata"), "annotations"),
 	                CFG_ANN_PROTOCOL);
 	assert_int_equal(speaker_store_service_put(&st, o, &err), 0);
 	assert_int_equal(st.set.n_services, 1);
-	assert_null(cfg_meta_annotation(&at(&st, 0)->meta, CFG_ANN_PROTOCOL));
+	assert_true(at(&st, 0)->bgp);
 	assert_int_equal(at(&st, 0)->n_ingress, 2);
 	/* more addresses: every one, in order */
 	json_t *ing = json_object_get(json_object_get(json_object_get(o, "status"), "loadBalancer"),
