@@ -88,6 +88,8 @@ struct cfg_map {
 	size_t n;
 };
 
+/* Frees every entry and the array; m is left empty. */
+void cfg_map_fini(struct cfg_map *m);
 /* Value for key, or NULL. The result is borrowed from m. m may be NULL. */
 const char *cfg_map_get(const struct cfg_map *m, const char *key);
 

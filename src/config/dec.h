@@ -115,7 +115,6 @@ int cfg_dec_graceful_restart(struct cfg_dec *d, const json_t *obj, const char *k
 void cfg_meta_fini(struct cfg_meta *m);
 /* Frees every entry of m but the one whose key is keep (if any). */
 void cfg_map_keep(struct cfg_map *m, const char *keep);
-void cfg_map_fini(struct cfg_map *m);
 void cfg_selector_fini(struct cfg_selector *s);
 void cfg_strings_free(char **v, size_t n);
 

@@ -96,7 +96,7 @@ static void ns_destroy(struct lb_ns *n)
 	if (!n)
 		return;
 	free(n->name);
-	lb_map_copy_fini(&n->labels);
+	cfg_map_fini(&n->labels);
 	free(n);
 }
 
@@ -446,11 +446,11 @@ int lb_ctrl_namespace_upsert(struct lb_ctrl *c, const char *name, const struct c
 		if (!(n = calloc(1, sizeof(*n))) || !(n->name = lb_strdup(name, &err)) ||
 		    core_map_put(&c->nss, n->name, strlen(n->name), n) < 0) {
 			ns_destroy(n);
-			lb_map_copy_fini(&copy);
+			cfg_map_fini(&copy);
 			return -ENOMEM;
 		}
 	}
-	lb_map_copy_fini(&n->labels);
+	cfg_map_fini(&n->labels);
 	n->labels = copy;
 	/* New labels may bind the namespace to a pool with a selector. */
 	c->retry = true;

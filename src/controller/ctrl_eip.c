@@ -16,7 +16,7 @@
 
 void lb_eip_status_fini(struct cfg_eip_status *s)
 {
-	lb_map_copy_fini(&s->used);
+	cfg_map_fini(&s->used);
 	free(s->first_ip);
 	free(s->last_ip);
 	memset(s, 0, sizeof(*s));
@@ -149,7 +149,7 @@ void lb_eip_destroy(struct lb_eip *e)
 	for (size_t i = 0; i < e->n_namespaces; i++)
 		free(e->namespaces[i]);
 	free(e->namespaces);
-	lb_map_copy_fini(&e->selector);
+	cfg_map_fini(&e->selector);
 	lb_eip_status_fini(&e->obs);
 	free(e->refused);
 	free(e);

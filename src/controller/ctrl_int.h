@@ -169,7 +169,6 @@ void lb_svc_unsend(struct lb_svc *s);
 /* A fresh s->sent of this type (the old one freed), NULL on ENOMEM. */
 struct lb_sent *lb_svc_send(struct lb_svc *s, enum lb_action_type type);
 char *lb_strdup(const char *s, int *err);
-void lb_map_copy_fini(struct cfg_map *m);
 int lb_map_copy(struct cfg_map *dst, const struct cfg_map *src);
 bool lb_cfg_map_equal(const struct cfg_map *a, const struct cfg_map *b);
 

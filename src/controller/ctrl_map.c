@@ -21,17 +21,6 @@ char *lb_strdup(const char *s, int *err)
 	return d;
 }
 
-void lb_map_copy_fini(struct cfg_map *m)
-{
-	for (size_t i = 0; i < m->n; i++) {
-		free(m->items[i].key);
-		free(m->items[i].value);
-	}
-	free(m->items);
-	m->items = NULL;
-	m->n = 0;
-}
-
 int lb_map_copy(struct cfg_map *dst, const struct cfg_map *src)
 {
 	int err = 0;
@@ -46,7 +35,7 @@ int lb_map_copy(struct cfg_map *dst, const struct cfg_map *src)
 		dst->items[i].value = lb_strdup(src->items[i].value, &err);
 	}
 	if (err)
-		lb_map_copy_fini(dst);
+		cfg_map_fini(dst);
 	return err;
 }
 
