@@ -595,28 +595,6 @@ static void temp_file(char *path, size_t size, const char *text, size_t len)
 	close(fd);
 }
 
-/* Reads a buffer in pieces of 1 to 13 bytes. */
-struct pieces {
-	const char *text;
-	size_t len, pos, n;
-};
-
-static int read_pieces(void *arg, unsigned char *buf, size_t size, size_t *got,
-                       struct cfg_error *err)
-{
-	struct pieces *p = arg;
-	size_t want = 1 + p->n++ % 13;
-
-	if (want > size)
-		want = size;
-	if (want > p->len - p->pos)
-		want = p->len - p->pos;
-	memcpy(buf, p->text + p->pos, want);
-	p->pos += want;
-	*got = want;
-	return 0;
-}
-
 static void test_many_documents(void **state)
 {
 	enum { N = 2000 };

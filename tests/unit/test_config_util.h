@@ -107,4 +107,31 @@ static inline bool tproc_hwm_reset(void)
 	return ok && tproc_kb("VmHWM") > 0;
 }
 
+/* A cfg_yaml_input reader over text: pieces of 1 to 13 bytes for the first
+ * 1,000 reads, then 4093 as a file might give them, so that every token
+ * and document boundary is split somewhere and large inputs stay fast. */
+struct cfg_error;
+struct pieces {
+	const char *text;
+	size_t len, pos, n;
+};
+
+static inline int read_pieces(void *arg, unsigned char *buf, size_t size, size_t *got,
+                              struct cfg_error *err)
+{
+	struct pieces *p = arg;
+	size_t want = p->n < 1000 ? 1 + p->n % 13 : 4093;
+
+	(void)err;
+	p->n++;
+	if (want > size)
+		want = size;
+	if (want > p->len - p->pos)
+		want = p->len - p->pos;
+	memcpy(buf, p->text + p->pos, want);
+	p->pos += want;
+	*got = want;
+	return 0;
+}
+
 #endif

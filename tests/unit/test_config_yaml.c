@@ -729,29 +729,6 @@ static void test_stream_list_items(void **state)
 	free(text);
 }
 
-/* Reads text in pieces of 1 to 7 bytes, then larger ones, as a file might. */
-struct pieces {
-	const char *text;
-	size_t len, pos, n;
-};
-
-static int read_pieces(void *arg, unsigned char *buf, size_t size, size_t *got,
-                       struct cfg_error *err)
-{
-	struct pieces *p = arg;
-	size_t want = p->n < 1000 ? 1 + p->n % 7 : 4093;
-
-	p->n++;
-	if (want > size)
-		want = size;
-	if (want > p->len - p->pos)
-		want = p->len - p->pos;
-	memcpy(buf, p->text + p->pos, want);
-	p->pos += want;
-	*got = want;
-	return 0;
-}
-
 static int read_fails(void *arg, unsigned char *buf, size_t size, size_t *got,
                       struct cfg_error *err)
 {
