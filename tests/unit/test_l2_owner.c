@@ -108,7 +108,7 @@ static uint64_t next(void)
 #define NKEYS 400
 
 struct set {
-	char names[MAXN][24];
+	char names[MAXN][48];
 	const char *p[MAXN];
 	size_t n;
 };
@@ -151,7 +151,7 @@ static const char *owner_name(const char *key, const struct set *s)
 static void test_properties(void **state)
 {
 	static const uint64_t seeds[] = {0x9e3779b97f4a7c15ull, 42, 0xdeadbeefcafef00dull};
-	char keys[NKEYS][32];
+	char keys[NKEYS][48];
 
 	for (size_t sd = 0; sd < sizeof(seeds) / sizeof(seeds[0]); sd++) {
 		rng = seeds[sd];
