@@ -25,16 +25,20 @@ uint64_t core_fnv_str(uint64_t h, const char *s)
 	}
 }
 
-uint32_t core_hash_mix(uint64_t h)
+uint64_t core_hash_fmix64(uint64_t h)
 {
 	/* murmur3's fmix64: every input bit reaches every output bit. */
-	h ^= seed;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ull;
 	h ^= h >> 33;
-	return (uint32_t)h;
+	return h;
+}
+
+uint32_t core_hash_mix(uint64_t h)
+{
+	return (uint32_t)core_hash_fmix64(h ^ seed);
 }
 
 void core_hash_seed(uint64_t s)

@@ -24,6 +24,10 @@
  * process knows where a key lands. This is not a MAC (SipHash would be):
  * it defeats precomputed sets, which is what a remote announcer can
  * send; the tables stay correct whatever the seed.
+ *
+ * core_hash_fmix64 is the same mix without the seed and all 64 bits:
+ * for a choice that every process on every machine must make alike (the
+ * owner of a layer 2 address, l2/owner.h), so never seeded.
  */
 #ifndef BERTH_CORE_HASH_H
 #define BERTH_CORE_HASH_H
@@ -39,6 +43,8 @@ uint64_t core_fnv(uint64_t h, const void *p, size_t n);
  * and ("ab","c") differ. */
 uint64_t core_fnv_str(uint64_t h, const char *s);
 
+/* murmur3's fmix64 of h, unseeded: the same in every process. */
+uint64_t core_hash_fmix64(uint64_t h);
 /* A table's 32 bits of h: the seed, then fmix64. */
 uint32_t core_hash_mix(uint64_t h);
 /* Sets the seed of core_hash_mix for the whole process, once, before any
