@@ -15,35 +15,7 @@
 
 #include "core/addr.h"
 #include "l2/l2.h"
-
-/* Parses "00 01 08 00" (spaces optional) into out; fails the test on bad hex. */
-static inline size_t hx(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s; s++) {
-		int v = 0;
-
-		if (*s == ' ' || *s == '\n' || *s == ':')
-			continue;
-		if (*s >= '0' && *s <= '9')
-			v = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			v = *s - 'a' + 10;
-		else
-			fail_msg("bad hex character '%c'", *s);
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		assert_true(n < cap);
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	assert_int_equal(hi, -1);
-	return n;
-}
+#include "test_hex.h"
 
 static inline struct core_addr ip(const char *s)
 {
