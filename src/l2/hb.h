@@ -45,7 +45,7 @@ enum {
 };
 
 struct l2_hb {
-	uint8_t type;  /* enum l2_hb_type */
+	uint8_t type;   /* enum l2_hb_type */
 	uint16_t flags; /* L2_HB_F_*; F_AUTH is the encoder's, set from the key */
 	uint64_t incarnation;
 	uint64_t seq;

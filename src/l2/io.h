@@ -26,10 +26,10 @@
 #include "l2/l2.h"
 
 struct l2_io_stats {
-	uint64_t arp_answered, nd_answered;     /* replies sent */
-	uint64_t announced;                     /* announcement packets sent */
-	uint64_t conflicts;                     /* L2_CONFLICT decisions */
-	uint64_t malformed;                     /* refused by the decoders */
+	uint64_t arp_answered, nd_answered; /* replies sent */
+	uint64_t announced;                 /* announcement packets sent */
+	uint64_t conflicts;                 /* L2_CONFLICT decisions */
+	uint64_t malformed;                 /* refused by the decoders */
 	uint64_t send_errors;
 };
 

@@ -35,13 +35,14 @@
 struct l2_member_opts {
 	uint32_t interval_ms;   /* PING period; 0: 100 */
 	uint32_t detect_mult;   /* missed intervals before Down; 0: 3 */
-	uint32_t ready_hold_ms; /* after start, not READY for this long; 0: interval * (detect_mult + 2) */
+	uint32_t ready_hold_ms; /* after start, not READY for this long; 0: interval * (detect_mult
+	                           + 2) */
 	uint32_t max_skew_ms;   /* 0: 30000 */
 };
 
 /* One member as the configuration knows it (a Node and its InternalIP). */
 struct l2_member_peer {
-	const char *name;     /* borrowed for the call, copied */
+	const char *name;      /* borrowed for the call, copied */
 	struct core_addr addr; /* where its heartbeats go */
 	uint16_t port;
 };
@@ -61,9 +62,9 @@ enum l2_member_ev_kind {
 
 struct l2_member_ev {
 	enum l2_member_ev_kind kind;
-	const char *peer;      /* borrowed for the call; NULL for REJOINED */
-	struct core_addr addr; /* SEND */
-	uint16_t port;         /* SEND */
+	const char *peer;        /* borrowed for the call; NULL for REJOINED */
+	struct core_addr addr;   /* SEND */
+	uint16_t port;           /* SEND */
 	const struct l2_hb *msg; /* SEND; borrowed for the call, the caller encodes and signs it */
 	enum l2_peer_state old, now; /* STATE */
 };

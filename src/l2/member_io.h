@@ -30,9 +30,9 @@ struct l2_member_io_opts {
 };
 
 struct l2_member_io_stats {
-	uint64_t datagrams;         /* read from the socket */
-	uint64_t malformed;         /* l2_hb_decode -EBADMSG */
-	uint64_t bad_auth;          /* l2_hb_decode -EACCES: wrong key, or none */
+	uint64_t datagrams; /* read from the socket */
+	uint64_t malformed; /* l2_hb_decode -EBADMSG */
+	uint64_t bad_auth;  /* l2_hb_decode -EACCES: wrong key, or none */
 	uint64_t send_errors;
 	struct l2_member_stats fsm; /* the state machine's own */
 };
