@@ -3,8 +3,8 @@
 # Idempotent: skips apt when everything is already there.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
-      libjansson-dev libyaml-dev libmnl-dev libev-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
-      iproute2 iputils-ping curl socat procps python3 openssl bird2 frr gobgpd)
+      libjansson-dev libyaml-dev libmnl-dev libev-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libssl-dev
+      iproute2 iputils-ping iputils-arping ndisc6 tcpdump curl socat procps python3 openssl bird2 frr gobgpd)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
