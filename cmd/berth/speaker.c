@@ -328,7 +328,7 @@ int cmd_speaker(int argc, char **argv)
 			goto out;
 		}
 		speaker_cluster_hooks(c.cluster, &o.hooks);
-		o.ready_here = speaker_cluster_ready_here;
+		o.ready_on = speaker_cluster_ready_on;
 		o.ready_arg = c.cluster;
 	}
 	cfg_error_init(&err, NULL, NULL);

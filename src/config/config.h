@@ -457,10 +457,11 @@ struct cfg_endpoint_slice {
 int cfg_endpoint_slice_decode(const json_t *obj, struct cfg_endpoint_slice *out,
                               struct cfg_error *err);
 void cfg_endpoint_slice_fini(struct cfg_endpoint_slice *e);
-/* Keeps what node's speaker needs: the first ready endpoint on node (if
- * any), the Service name label, the name and namespace. Returns whether
- * that endpoint exists. */
-bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e, const char *node);
+/* Keeps what a speaker needs: one ready endpoint per node that has one
+ * (BGP's externalTrafficPolicy Local asks about this node, layer 2's
+ * owner choice about every node), the Service name label, the name and
+ * namespace. Returns whether any endpoint is left. */
+bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e);
 
 /*
  * True when some EndpointSlice of Service ns/name in slices has a ready

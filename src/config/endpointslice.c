@@ -127,20 +127,27 @@ void cfg_endpoint_slice_fini(struct cfg_endpoint_slice *e)
 	memset(e, 0, sizeof(*e));
 }
 
-bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e, const char *node)
+/* Whether v[0..n) holds an endpoint on node. */
+static bool has_node(const struct cfg_endpoint *v, size_t n, const char *node)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].node_name, node))
+			return true;
+	return false;
+}
+
+bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e)
 {
 	struct cfg_meta *m = &e->meta;
-	size_t keep = SIZE_MAX, k = 0;
+	size_t k = 0;
 
-	for (size_t i = 0; i < e->n_endpoints && keep == SIZE_MAX; i++)
-		if (e->endpoints[i].ready && e->endpoints[i].node_name &&
-		    strcmp(e->endpoints[i].node_name, node) == 0)
-			keep = i;
 	for (size_t i = 0; i < e->n_endpoints; i++) {
-		if (i == keep)
-			e->endpoints[k++] = e->endpoints[i];
+		struct cfg_endpoint *p = &e->endpoints[i];
+
+		if (p->ready && p->node_name && !has_node(e->endpoints, k, p->node_name))
+			e->endpoints[k++] = *p;
 		else
-			free(e->endpoints[i].node_name);
+			free(p->node_name);
 	}
 	e->n_endpoints = k;
 	if (!k) {

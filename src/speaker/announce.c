@@ -56,16 +56,23 @@ enum lb_announce_why lb_announce_service(const struct cfg_set *set, const char *
 {
 	if (svc->type != CFG_SVC_LOAD_BALANCER || !svc->n_ingress)
 		return LB_ANN_NOT_LB;
-	if (!svc->bgp) /* OpenELB's protocol annotation names another speaker */
+	/* Without Eips, OpenELB's protocol annotation may name another speaker. */
+	if (!set->n_eips && !svc->bgp)
 		return LB_ANN_PROTOCOL;
 	if (!lb_announce_node_ok(set, node, o))
 		return LB_ANN_NODE;
 	if (svc->external_traffic_policy == CFG_ETP_LOCAL && o->endpoints_known &&
-	    !(o->ready_here ? o->ready_here(svc->meta.ns, svc->meta.name, o->ready_arg)
-	                    : cfg_slices_ready_on(set->slices, set->n_slices, svc->meta.ns,
-	                                          svc->meta.name, node)))
+	    !lb_announce_ready_on(set, o, svc->meta.ns, svc->meta.name, node))
 		return LB_ANN_NO_ENDPOINTS;
 	return LB_ANN_YES;
+}
+
+bool lb_announce_ready_on(const struct cfg_set *set, const struct lb_announce_opts *o,
+                          const char *ns, const char *name, const char *node)
+{
+	if (o->ready_on)
+		return o->ready_on(ns, name, node, o->ready_arg);
+	return cfg_slices_ready_on(set->slices, set->n_slices, ns, name, node);
 }
 
 bool lb_announce_addr_ok(const struct cfg_set *set, const struct lb_announce_opts *o,

@@ -4,10 +4,12 @@
  *
  * Rules, per address in status.loadBalancer.ingress of a Service of type
  * LoadBalancer:
- *  - the Service is BGP's: no protocol.openelb.kubesphere.io/v1alpha1
- *    annotation, or "bgp" (layer2 and vip belong to other speakers);
- *  - the address lies in an Eip whose spec.protocol is bgp; a set with no
- *    Eip at all (manifest mode without pools) skips this check;
+ *  - the address lies in an Eip whose spec.protocol is bgp: the Eip
+ *    decides how its addresses are served, as in OpenELB 0.6 (layer2's
+ *    are speaker/l2.h's; a Service annotated for another protocol than
+ *    its Eip's gets an Event from the controller). Only a set with no Eip
+ *    at all (manifest mode without pools) goes by the Service's
+ *    protocol.openelb.kubesphere.io/v1alpha1 annotation: none or "bgp";
  *  - this node may take traffic: its Node object is neither unschedulable
  *    (cordoned) nor Ready=False, and lacks the label
  *    node.kubernetes.io/exclude-from-external-load-balancers. A set
@@ -40,10 +42,10 @@ struct lb_announce_opts {
 	const struct core_addr *exclude; /* borrowed; addresses never announced */
 	size_t n_exclude;
 	/* Optional, with endpoints_known: whether Service ns/name has a ready
-	 * endpoint on the node, from the caller's index, instead of a scan of
-	 * the set's EndpointSlices (which a cluster-mode speaker keeps apart,
+	 * endpoint on node, from the caller's index, instead of a scan of the
+	 * set's EndpointSlices (which a cluster-mode speaker keeps apart,
 	 * indexed). */
-	bool (*ready_here)(const char *ns, const char *name, void *arg);
+	bool (*ready_on)(const char *ns, const char *name, const char *node, void *arg);
 	void *ready_arg;
 };
 
@@ -51,7 +53,7 @@ struct lb_announce_opts {
 enum lb_announce_why {
 	LB_ANN_YES = 0,
 	LB_ANN_NOT_LB,       /* not of type LoadBalancer, or no ingress IP */
-	LB_ANN_PROTOCOL,     /* annotated for layer2/vip */
+	LB_ANN_PROTOCOL,     /* annotated for layer2/vip, and no Eips to decide */
 	LB_ANN_NODE,         /* this node takes no traffic (see above) */
 	LB_ANN_NO_ENDPOINTS, /* Local, and no ready endpoint here */
 };
@@ -61,6 +63,11 @@ const char *lb_announce_why_name(enum lb_announce_why w);
 /* Whether node may announce anything. */
 bool lb_announce_node_ok(const struct cfg_set *set, const char *node,
                          const struct lb_announce_opts *o);
+
+/* Whether Service ns/name has a ready endpoint on node (o->ready_on, or
+ * the set's EndpointSlices). */
+bool lb_announce_ready_on(const struct cfg_set *set, const struct lb_announce_opts *o,
+                          const char *ns, const char *name, const char *node);
 
 /* Whether node announces svc (its addresses are then filtered by Eip and
  * exclude, lb_announce_addr_ok). */

@@ -81,11 +81,11 @@ static void store_gone(const struct cfg_service *old, void *arg)
 		speaker_service_gone(c->sp, old);
 }
 
-bool speaker_cluster_ready_here(const char *ns, const char *name, void *arg)
+bool speaker_cluster_ready_on(const char *ns, const char *name, const char *node, void *arg)
 {
 	const struct speaker_cluster *c = arg;
 
-	return speaker_store_ready_here(&c->store, ns, name);
+	return speaker_store_ready_on(&c->store, ns, name, node);
 }
 
 static void mark_peer(const char *peer, const struct bgp_peer *p, void *arg)
@@ -578,17 +578,16 @@ static const struct {
 
 int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 {
-	char fs[300];
 	int rc;
 
 	c->sp = s;
 	c->small_dirty = true;
-	/* Only this node's Node matters: its labels, readiness and cordon. */
-	snprintf(fs, sizeof(fs), "metadata.name=%s", c->node);
+	/* Every Node: this one's labels, readiness and cordon decide what it
+	 * announces; layer 2 chooses its owners among all of them and sends
+	 * them heartbeats at their InternalIP. */
 	for (int i = 0; i < N_INF; i++) {
 		struct k8s_informer_opts o = {
 		    .res = inf_res[i],
-		    .field_selector = i == INF_NODE ? fs : NULL,
 		    .unread = kinds[i].unread,
 		    .on_relist = on_relist,
 		    .on_add = kinds[i].on_add,

@@ -447,7 +447,7 @@ static void announce_opts(const struct speaker *s, const struct cfg_set *set,
 	}
 	o->exclude = s->conflicts;
 	o->n_exclude = s->n_conflicts;
-	o->ready_here = s->o.ready_here;
+	o->ready_on = s->o.ready_on;
 	o->ready_arg = s->o.ready_arg;
 }
 

@@ -58,9 +58,9 @@ struct speaker_opts {
 	/* Interface for the announced addresses (kube-lb0); NULL: none. */
 	const char *lb_interface;
 	struct speaker_hooks hooks;
-	/* Cluster mode: the caller's index of ready endpoints on this node
+	/* Cluster mode: the caller's index of ready endpoints per node
 	 * (speaker/announce.h); NULL: the set's EndpointSlices are scanned. */
-	bool (*ready_here)(const char *ns, const char *name, void *arg);
+	bool (*ready_on)(const char *ns, const char *name, const char *node, void *arg);
 	void *ready_arg;
 };
 

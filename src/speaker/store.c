@@ -14,6 +14,7 @@
 struct key {
 	const void *base;
 	const char *ns, *name;
+	const char *node; /* sl_svc_node_eq only */
 };
 
 static const char *nz(const char *s)
@@ -35,6 +36,20 @@ static int sl_svc_eq(const void *ctx, uint32_t pos)
 	const struct cfg_endpoint_slice *s = &((const struct cfg_endpoint_slice *)k->base)[pos];
 
 	return s->service && !strcmp(s->service, k->name) && !strcmp(nz(s->meta.ns), k->ns);
+}
+
+/* A slice of the Service with a ready endpoint on k->node. */
+static int sl_svc_node_eq(const void *ctx, uint32_t pos)
+{
+	const struct key *k = ctx;
+	const struct cfg_endpoint_slice *s = &((const struct cfg_endpoint_slice *)k->base)[pos];
+
+	if (!sl_svc_eq(ctx, pos))
+		return 0;
+	for (size_t i = 0; i < s->n_endpoints; i++)
+		if (!strcmp(s->endpoints[i].node_name, k->node))
+			return 1;
+	return 0;
 }
 
 int speaker_store_init(struct speaker_store *st, const char *node)
@@ -114,7 +129,7 @@ int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struc
 
 static int64_t sl_find(const struct speaker_store *st, const char *ns, const char *name)
 {
-	struct key k = {st->sl, nz(ns), name};
+	struct key k = {st->sl, nz(ns), name, NULL};
 
 	return core_idx_find(&st->sl_ix, core_idx_hash2(k.ns, name), sl_eq, &k);
 }
@@ -171,7 +186,7 @@ int speaker_store_slice_put(struct speaker_store *st, const json_t *obj, struct 
 	/* Replaced by removal and insertion: the Service label may change. */
 	if (i >= 0)
 		sl_remove_at(st, (size_t)i);
-	if (!e.service || !cfg_endpoint_slice_trim(&e, st->node)) {
+	if (!e.service || !cfg_endpoint_slice_trim(&e)) {
 		cfg_endpoint_slice_fini(&e);
 		return 0;
 	}
@@ -191,11 +206,12 @@ int speaker_store_slice_put(struct speaker_store *st, const json_t *obj, struct 
 	return 0;
 }
 
-bool speaker_store_ready_here(const struct speaker_store *st, const char *ns, const char *name)
+bool speaker_store_ready_on(const struct speaker_store *st, const char *ns, const char *name,
+                            const char *node)
 {
-	struct key k = {st->sl, nz(ns), name};
+	struct key k = {st->sl, nz(ns), name, node};
 
-	return core_idx_find(&st->sl_svc_ix, core_idx_hash2(k.ns, name), sl_svc_eq, &k) >= 0;
+	return core_idx_find(&st->sl_svc_ix, core_idx_hash2(k.ns, name), sl_svc_node_eq, &k) >= 0;
 }
 
 void speaker_store_config(struct speaker_store *st, struct cfg_set *cfg)

@@ -3,13 +3,13 @@
  * Services in a plain cfg_set (the set the speaker applies, the same
  * representation as manifest mode's), decoded and trimmed to what
  * announcing needs (cfg_service_trim), and the EndpointSlices, trimmed to
- * this node (cfg_endpoint_slice_trim) and indexed by Service. A change
- * costs one decode, not a rebuild. The configuration (BgpConf, BgpPeers,
- * Eips, this Node) is few objects: it is replaced whole.
+ * the nodes with a ready endpoint (cfg_endpoint_slice_trim) and indexed by
+ * Service. A change costs one decode, not a rebuild. The configuration
+ * (BgpConf, BgpPeers, Eips, Nodes) is few objects: it is replaced whole.
  *
  * Only Services of type LoadBalancer with an ingress IP are kept, and
- * only EndpointSlices with a ready endpoint on this node: nothing else
- * can make this node announce anything.
+ * only EndpointSlices with a ready endpoint: nothing else can make a node
+ * announce or answer for anything.
  */
 #ifndef BERTH_SPEAKER_STORE_H
 #define BERTH_SPEAKER_STORE_H
@@ -48,8 +48,10 @@ int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struc
 int speaker_store_service_del(struct speaker_store *st, const char *ns, const char *name);
 int speaker_store_slice_put(struct speaker_store *st, const json_t *obj, struct cfg_error *err);
 int speaker_store_slice_del(struct speaker_store *st, const char *ns, const char *name);
-/* Some EndpointSlice of Service ns/name has a ready endpoint on this node. */
-bool speaker_store_ready_here(const struct speaker_store *st, const char *ns, const char *name);
+/* Some EndpointSlice of Service ns/name has a ready endpoint on node
+ * (borrowed; this node or another: layer 2 chooses among all). */
+bool speaker_store_ready_on(const struct speaker_store *st, const char *ns, const char *name,
+                            const char *node);
 
 /* The BgpConf, BgpPeers, Eips and Nodes of st->set become those of cfg,
  * which gets the old ones back (to be freed with cfg_set_fini). */

@@ -41,10 +41,18 @@ static void check(const struct speaker_store *st)
 	for (size_t i = 0; i < st->n_sl; i++) {
 		const struct cfg_endpoint_slice *e = &st->sl[i];
 
-		if (!e->service || e->n_endpoints != 1 || !e->endpoints[0].ready ||
-		    strcmp(e->endpoints[0].node_name, st->node) != 0 ||
-		    !speaker_store_ready_here(st, e->meta.ns, e->service))
+		if (!e->service || !e->n_endpoints)
 			abort();
+		for (size_t k = 0; k < e->n_endpoints; k++) {
+			/* Ready, one per node, and found through the index. */
+			if (!e->endpoints[k].ready || !e->endpoints[k].node_name ||
+			    !speaker_store_ready_on(st, e->meta.ns, e->service,
+			                            e->endpoints[k].node_name))
+				abort();
+			for (size_t j = k + 1; j < e->n_endpoints; j++)
+				if (!strcmp(e->endpoints[k].node_name, e->endpoints[j].node_name))
+					abort();
+		}
 		for (size_t k = i + 1; k < st->n_sl; k++)
 			if (same(&e->meta, &st->sl[k].meta))
 				abort();

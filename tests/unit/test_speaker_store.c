@@ -1,7 +1,7 @@
 /*
  * The cluster-mode speaker's store: only LoadBalancer Services with an
  * address are kept (trimmed), only EndpointSlices with a ready endpoint
- * on this node; replaces, deletes, the gone hook, ready_here through
+ * (one per node); replaces, deletes, the gone hook, ready_on through
  * label changes, and a bad object that drops the earlier good one.
  * (Re-lists and uid changes are the informer's: test_k8s_known_model.c.)
  */
@@ -231,14 +231,19 @@ static void test_slices(void **state)
 	struct speaker_store st;
 
 	assert_int_equal(speaker_store_init(&st, "n1"), 0);
-	assert_false(speaker_store_ready_here(&st, "ns", "web"));
+	assert_false(speaker_store_ready_on(&st, "ns", "web", "n1"));
 	assert_int_equal(put_slice(&st, slice("web-1", "web", "n2", true)), 0);
-	assert_int_equal(st.n_sl, 0); /* elsewhere: not kept */
+	/* Another node's endpoint is kept: layer 2 chooses among all nodes. */
+	assert_int_equal(st.n_sl, 1);
+	assert_true(speaker_store_ready_on(&st, "ns", "web", "n2"));
+	assert_false(speaker_store_ready_on(&st, "ns", "web", "n1"));
+	assert_int_equal(speaker_store_slice_del(&st, "ns", "web-1"), 1);
 	assert_int_equal(put_slice(&st, slice("web-2", "web", "n1", false)), 0);
-	assert_false(speaker_store_ready_here(&st, "ns", "web"));
+	assert_int_equal(st.n_sl, 0); /* not ready: not kept */
+	assert_false(speaker_store_ready_on(&st, "ns", "web", "n1"));
 	assert_int_equal(put_slice(&st, slice("web-2", "web", "n1", true)), 0);
-	assert_true(speaker_store_ready_here(&st, "ns", "web"));
-	assert_false(speaker_store_ready_here(&st, "other", "web"));
+	assert_true(speaker_store_ready_on(&st, "ns", "web", "n1"));
+	assert_false(speaker_store_ready_on(&st, "other", "web", "n1"));
 	assert_int_equal(put_slice(&st, slice("web-3", "web", "n1", true)), 0);
 	assert_int_equal(st.n_sl, 2);
 	assert_int_equal(st.sl[0].n_endpoints, 1);
@@ -246,14 +251,16 @@ static void test_slices(void **state)
 	assert_string_equal(st.sl[0].service, "web");
 	/* the label moves web-2 to another Service */
 	assert_int_equal(put_slice(&st, slice("web-2", "api", "n1", true)), 0);
-	assert_true(speaker_store_ready_here(&st, "ns", "api"));
-	assert_true(speaker_store_ready_here(&st, "ns", "web")); /* web-3 */
+	assert_true(speaker_store_ready_on(&st, "ns", "api", "n1"));
+	assert_true(speaker_store_ready_on(&st, "ns", "web", "n1")); /* web-3 */
 	assert_int_equal(speaker_store_slice_del(&st, "ns", "web-3"), 1);
-	assert_false(speaker_store_ready_here(&st, "ns", "web"));
-	assert_true(speaker_store_ready_here(&st, "ns", "api"));
+	assert_false(speaker_store_ready_on(&st, "ns", "web", "n1"));
+	assert_true(speaker_store_ready_on(&st, "ns", "api", "n1"));
 	/* the pod moves away */
 	assert_int_equal(put_slice(&st, slice("web-2", "api", "n3", true)), 0);
-	assert_false(speaker_store_ready_here(&st, "ns", "api"));
+	assert_false(speaker_store_ready_on(&st, "ns", "api", "n1"));
+	assert_true(speaker_store_ready_on(&st, "ns", "api", "n3"));
+	assert_int_equal(speaker_store_slice_del(&st, "ns", "web-2"), 1);
 	assert_int_equal(st.n_sl, 0);
 	speaker_store_fini(&st);
 }
