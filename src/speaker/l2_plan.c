@@ -212,7 +212,7 @@ static int plan_group(struct work *w, const struct ent *g, size_t n, struct l2_p
 	char key[CORE_ADDR_STRLEN + 256];
 	const char *owner = NULL;
 	bool shared = false, watched = false;
-	size_t n_elig = 0;
+	size_t n_elig = 0, self_place = 0;
 	int r = 0, m = 0;
 
 	for (size_t i = 1; i < n && !shared; i++)
@@ -232,6 +232,7 @@ static int plan_group(struct work *w, const struct ent *g, size_t n, struct l2_p
 
 		if (!strcmp(node, w->o->node)) {
 			watched = true;
+			self_place = (size_t)i;
 			for (int j = 0; j < i && r == 0; j++)
 				r = watch_add(out, watch_cap, w->elig[w->places[j].idx]);
 			break;
@@ -247,7 +248,8 @@ static int plan_group(struct work *w, const struct ent *g, size_t n, struct l2_p
 		                                         .svc = &w->set->services[g[i].svc],
 		                                         .eip = g[i].eip,
 		                                         .owner = owner,
-		                                         .watched = watched};
+		                                         .watched = watched,
+		                                         .self_place = self_place};
 	}
 	return r;
 }

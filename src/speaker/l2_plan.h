@@ -57,6 +57,7 @@ struct l2_plan_addr {
 	const struct cfg_eip *eip;     /* the layer2 Eip it lies in */
 	const char *owner;             /* NULL: no eligible node can own it */
 	bool watched;                  /* this node is among the first places */
+	size_t self_place;             /* which one (0: first in line); valid when watched */
 };
 
 struct l2_plan {
