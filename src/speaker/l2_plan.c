@@ -303,7 +303,8 @@ int l2_plan_build(const struct cfg_set *set, const struct l2_plan_opts *o, struc
 		i = j;
 	}
 	if (!r) {
-		qsort(out->v, out->n, sizeof(*out->v), addr_entry_cmp);
+		if (out->n) /* qsort's base must not be NULL, even for 0 entries */
+			qsort(out->v, out->n, sizeof(*out->v), addr_entry_cmp);
 		if (out->n_watch)
 			qsort(out->watch, out->n_watch, sizeof(*out->watch), name_cmp);
 		size_t k = 0;
