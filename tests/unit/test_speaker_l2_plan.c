@@ -667,9 +667,10 @@ static void test_local_endpoints(void **state)
 	assert_owner(owner_of(&p, "203.0.113.5"), pick("ns/l5", n136, 3));
 	assert_null(owner_of(&p, "203.0.113.6"));
 	assert_owner(owner_of(&p, "203.0.113.7"), pick("ns/c", eight, 6));
-	/* the endpoint's node watches nobody: it is the first place */
+	/* the endpoint's node, alone eligible, is first in line for it */
 	build(&set, "n2", &cluster, 0, NULL, &p);
 	assert_true(entry(&p, "203.0.113.1")->watched);
+	assert_int_equal(entry(&p, "203.0.113.1")->self_place, 0);
 	cfg_set_fini(&set);
 
 	/* the endpoint moves: the owner follows */
@@ -929,7 +930,7 @@ static void test_watch(void **state)
 	struct l2_plan p, q;
 	struct deny d = {.nodes = {"n1", "n2", "n3"}, .n = 3};
 	char name[16], ips[64], keys[32][16];
-	size_t dup_seen = 0, watchers = 0, unwatched = 0;
+	size_t dup_seen = 0, watchers = 0, unwatched = 0, places_seen[4] = {0};
 
 	eight_nodes(&b);
 	ynode(&b, "c1", "spec: {unschedulable: true}");
@@ -960,20 +961,31 @@ static void test_watch(void **state)
 				size_t m = g < 30 ? rank(keys[g], eight, 8, depth, r)
 				                  : rank("ns/l", l_elig, 3, depth, r);
 				struct core_addr a = ip("203.0.113.50");
+				const struct l2_plan_addr *e;
 				bool in = false;
+				size_t place = 0;
 
 				for (size_t i = 0; i < m && !in; i++) {
 					in = !strcmp(r[i], nodes[n]);
 					if (!in)
 						continue;
+					place = i;
 					for (size_t j = 0; j < i; j++)
 						want[n_want++] = r[j];
 				}
 				if (g < 30)
 					a.bytes[3] = (uint8_t)(g + 1);
-				assert_int_equal(l2_plan_find(&p, &a)->watched, in);
-				if (g == 0)
-					assert_int_equal(entry(&p, "2001:db8::1")->watched, in);
+				e = l2_plan_find(&p, &a);
+				assert_int_equal(e->watched, in);
+				if (in)
+					assert_int_equal(e->self_place, place);
+				places_seen[place] += in;
+				if (g == 0) {
+					e = entry(&p, "2001:db8::1");
+					assert_int_equal(e->watched, in);
+					if (in)
+						assert_int_equal(e->self_place, place);
+				}
 				unwatched += !in;
 			}
 			raw = n_want;
@@ -998,6 +1010,8 @@ static void test_watch(void **state)
 	assert_true(dup_seen > 0);
 	assert_true(watchers > 0);
 	assert_true(unwatched > 0);
+	for (size_t i = 0; i < ARRAY_LEN(places_seen); i++)
+		assert_true(places_seen[i] > 0);
 	l2_plan_fini(&p);
 	cfg_set_fini(&set);
 }
@@ -1446,7 +1460,7 @@ static void p_check_watch(const struct pcase *c, const struct l2_plan *p, const 
 {
 	const char *want[P_MAXENT * P_RANK];
 	bool in[P_MAXENT];
-	size_t n = 0, depth = p_depth(c);
+	size_t place[P_MAXENT], n = 0, depth = p_depth(c);
 
 	for (size_t gi = 0; gi < c->n_groups; gi++) {
 		const struct pgroup *g = &c->groups[gi];
@@ -1454,6 +1468,7 @@ static void p_check_watch(const struct pcase *c, const struct l2_plan *p, const 
 		in[gi] = false;
 		for (size_t i = 0; i < depth && i < g->n_rank && !in[gi]; i++) {
 			in[gi] = !strcmp(g->rank[i], node);
+			place[gi] = i;
 			for (size_t j = 0; in[gi] && j < i; j++)
 				want[n++] = g->rank[j];
 		}
@@ -1463,9 +1478,14 @@ static void p_check_watch(const struct pcase *c, const struct l2_plan *p, const 
 	for (size_t i = 0; i < n; i++)
 		PCHECK(!strcmp(p->watch[i], want[i]), "%s watches %s, expected %s", node,
 		       p->watch[i], want[i]);
-	for (size_t i = 0; i < p->n; i++)
-		PCHECK(p->v[i].watched == in[c->ent[i].group], "%s: watched %d",
-		       c->groups[c->ent[i].group].key, p->v[i].watched);
+	for (size_t i = 0; i < p->n; i++) {
+		size_t gi = c->ent[i].group;
+
+		PCHECK(p->v[i].watched == in[gi], "%s: watched %d", c->groups[gi].key,
+		       p->v[i].watched);
+		PCHECK(!in[gi] || p->v[i].self_place == place[gi], "%s: %s at place %zu, not %zu",
+		       c->groups[gi].key, node, p->v[i].self_place, place[gi]);
+	}
 }
 
 /* set without the nodes named in d (a view: the same objects). */
