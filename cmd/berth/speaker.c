@@ -26,32 +26,39 @@
 static void speaker_usage(FILE *f)
 {
 	fprintf(
-	    f, "usage: berth speaker --node NAME [--kubeconfig PATH] [options]\n"
-	       "       berth speaker --node NAME --manifests FILE [FILE...] [options]\n"
-	       "  --node NAME              this node's name (matches BgpPeer nodeSelector\n"
-	       "                           through the Node object of that name, if any)\n"
-	       "  --kubeconfig PATH        cluster mode with this kubeconfig; without it and\n"
-	       "                           without --manifests: $KUBECONFIG, else the in-cluster\n"
-	       "                           service account, else ~/.kube/config\n"
-	       "  --manifests FILE...      manifest mode: YAML/JSON files with BgpConf, BgpPeer,\n"
-	       "                           Eip, Service, Node, EndpointSlice\n"
-	       "  --lb-interface NAME      put announced addresses on NAME (default kube-lb0 in\n"
-	       "                           cluster mode, none with --manifests); none: do not\n"
-	       "  --metrics-address ADDR   serve /metrics /healthz /readyz on ADDR, e.g.\n"
-	       "                           [$(POD_IP)]:9444 (default: none)\n"
-	       "  --health-address ADDR    serve only /healthz /readyz, for the kubelet, on ADDR,\n"
-	       "                           e.g. 127.0.0.1:9445 (default: none)\n"
-	       "  --router-id A.B.C.D      BGP identifier (default: BgpConf spec.routerId,\n"
-	       "                           the Node's InternalIP, or the first IPv4 address)\n"
-	       "  --nexthop4 ADDR          next hop for IPv4 routes on IPv6 sessions\n"
-	       "  --nexthop6 ADDR          next hop for IPv6 routes on IPv4 sessions\n"
-	       "                           (default: an address of the session's interface)\n"
-	       "  --max-received N         prefixes of each family a peer may send us (default\n"
-	       "                           10000, 0 = any; BgpPeer afiSafis[].prefixLimits wins)\n"
-	       "  --synthetic-prefixes ADDR:N  also announce N host routes from ADDR (benchmarks;\n"
-	       "                           on the LB interface too, like any announced address)\n"
-	       "  --log-level LEVEL        error, warn, info (default) or debug\n"
-	       "SIGHUP or a change of a manifest re-reads them; SIGTERM withdraws and exits.\n");
+	    f,
+	    "usage: berth speaker --node NAME [--kubeconfig PATH] [options]\n"
+	    "       berth speaker --node NAME --manifests FILE [FILE...] [options]\n"
+	    "  --node NAME              this node's name (matches BgpPeer nodeSelector\n"
+	    "                           through the Node object of that name, if any)\n"
+	    "  --kubeconfig PATH        cluster mode with this kubeconfig; without it and\n"
+	    "                           without --manifests: $KUBECONFIG, else the in-cluster\n"
+	    "                           service account, else ~/.kube/config\n"
+	    "  --manifests FILE...      manifest mode: YAML/JSON files with BgpConf, BgpPeer,\n"
+	    "                           Eip, Service, Node, EndpointSlice\n"
+	    "  --lb-interface NAME      put announced addresses on NAME (default kube-lb0 in\n"
+	    "                           cluster mode, none with --manifests); none: do not\n"
+	    "  --metrics-address ADDR   serve /metrics /healthz /readyz on ADDR, e.g.\n"
+	    "                           [$(POD_IP)]:9444 (default: none)\n"
+	    "  --health-address ADDR    serve only /healthz /readyz, for the kubelet, on ADDR,\n"
+	    "                           e.g. 127.0.0.1:9445 (default: none)\n"
+	    "  --router-id A.B.C.D      BGP identifier (default: BgpConf spec.routerId,\n"
+	    "                           the Node's InternalIP, or the first IPv4 address)\n"
+	    "  --nexthop4 ADDR          next hop for IPv4 routes on IPv6 sessions\n"
+	    "  --nexthop6 ADDR          next hop for IPv6 routes on IPv4 sessions\n"
+	    "                           (default: an address of the session's interface)\n"
+	    "  --max-received N         prefixes of each family a peer may send us (default\n"
+	    "                           10000, 0 = any; BgpPeer afiSafis[].prefixLimits wins)\n"
+	    "  --member-port PORT       layer 2: UDP port of the heartbeats between the speakers\n"
+	    "                           (default 7947), at each Node's InternalIP\n"
+	    "  --member-address ADDR    layer 2: bind the heartbeats to ADDR (default: all)\n"
+	    "  --member-key-file FILE   layer 2: FILE holds the heartbeats' shared key, 64 hex\n"
+	    "                           digits (deploy/: a Secret); without it they are not\n"
+	    "                           authenticated\n"
+	    "  --synthetic-prefixes ADDR:N  also announce N host routes from ADDR (benchmarks;\n"
+	    "                           on the LB interface too, like any announced address)\n"
+	    "  --log-level LEVEL        error, warn, info (default) or debug\n"
+	    "SIGHUP or a change of a manifest re-reads them; SIGTERM withdraws and exits.\n");
 }
 
 struct ctx {
@@ -156,6 +163,30 @@ static int parse_synthetic(const char *arg, struct speaker_opts *o)
 	return 0;
 }
 
+/* The heartbeats' key from path: 64 hex digits. 0, or -1 with the reason
+ * printed, naming the flag and the file. */
+static int load_member_key(const char *path, struct l2_hb_key *key)
+{
+	char buf[256];
+	size_t n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		fprintf(stderr, "berth speaker: --member-key-file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n == sizeof(buf) || l2_hb_key_parse(buf, n, key) < 0) {
+		fprintf(stderr,
+		        "berth speaker: --member-key-file %s: expected 64 hex digits (32 bytes, "
+		        "e.g. from 'openssl rand -hex 32')\n",
+		        path);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_speaker(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -171,11 +202,15 @@ int cmd_speaker(int argc, char **argv)
 	    {"lb-interface", required_argument, NULL, 'i'},
 	    {"metrics-address", required_argument, NULL, 'M'},
 	    {"health-address", required_argument, NULL, 'H'},
+	    {"member-port", required_argument, NULL, 'P'},
+	    {"member-address", required_argument, NULL, 'A'},
+	    {"member-key-file", required_argument, NULL, 'K'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	const char *manifests[MAX_MANIFESTS];
 	struct speaker_opts o = {.max_received = 10000};
+	struct l2_hb_key member_key = {0};
 
 	/* glibc raises its mmap threshold to the size of any mmapped block
 	 * freed (up to 32 MB): the transient arrays of a change (hundreds of
@@ -272,6 +307,38 @@ int cmd_speaker(int argc, char **argv)
 		case 'H':
 			health = optarg;
 			break;
+		case 'P': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || v == 0 || v > 65535) {
+				fprintf(stderr,
+				        "berth speaker: --member-port: '%s' is not a port "
+				        "(1-65535)\n",
+				        optarg);
+				return 2;
+			}
+			o.l2.port = (uint16_t)v;
+			break;
+		}
+		case 'A': {
+			struct core_addr a;
+
+			if (core_addr_parse(optarg, &a) < 0) {
+				fprintf(stderr,
+				        "berth speaker: --member-address: '%s' is not an IP "
+				        "address\n",
+				        optarg);
+				return 2;
+			}
+			o.l2.listen = optarg;
+			break;
+		}
+		case 'K':
+			if (load_member_key(optarg, &member_key) < 0)
+				return 2;
+			o.l2.key = &member_key;
+			break;
 		case 'h':
 			speaker_usage(stdout);
 			return 0;
@@ -328,6 +395,7 @@ int cmd_speaker(int argc, char **argv)
 			goto out;
 		}
 		speaker_cluster_hooks(c.cluster, &o.hooks);
+		speaker_cluster_l2_hooks(c.cluster, &o.l2.hooks);
 		o.ready_on = speaker_cluster_ready_on;
 		o.ready_arg = c.cluster;
 	}

@@ -17,6 +17,9 @@ static const char *const l_resource[] = {"resource"};
 static const char *const l_version[] = {"version"};
 static const char *const l_server[] = {"server"};
 static const char *const l_server_reason[] = {"server", "reason"};
+static const char *const l_addr_if[] = {"address", "interface"};
+static const char *const l_protocol[] = {"protocol"};
+static const char *const l_reason[] = {"reason"};
 
 /* Allocation runs in memory: tens of microseconds normally, up to a
  * second for a scan of a huge, fragmented pool. */
@@ -52,6 +55,27 @@ static const struct obs_desc families[] = {
      OBS_COUNTER, l_server_reason, N(l_server_reason), NULL, 0},
     {OBS_HTTP_CONNECTIONS, "Connections open on the HTTP endpoint.", OBS_GAUGE, l_server,
      N(l_server), NULL, 0},
+    {OBS_L2_OWNED, "1 for each address this node answers ARP/NDP for (layer 2).", OBS_GAUGE,
+     l_addr_if, N(l_addr_if), NULL, 0},
+    {OBS_L2_GAINED, "Layer 2 addresses this node started answering for.", OBS_COUNTER, NULL, 0,
+     NULL, 0},
+    {OBS_L2_FAILOVERS, "Layer 2 addresses taken over from a node ahead in line that was gone.",
+     OBS_COUNTER, NULL, 0, NULL, 0},
+    {OBS_L2_RELEASED, "Layer 2 addresses this node stopped answering for.", OBS_COUNTER, NULL, 0,
+     NULL, 0},
+    {OBS_L2_ANSWERS, "ARP replies and neighbour advertisements sent.", OBS_COUNTER, l_protocol,
+     N(l_protocol), NULL, 0},
+    {OBS_L2_ANNOUNCEMENTS, "Gratuitous ARP and unsolicited neighbour advertisements sent.",
+     OBS_COUNTER, NULL, 0, NULL, 0},
+    {OBS_L2_CONFLICTS,
+     "ARP/NDP packets from another MAC claiming an address this node answers for.", OBS_COUNTER,
+     NULL, 0, NULL, 0},
+    {OBS_L2_MALFORMED, "Malformed ARP/NDP packets ignored.", OBS_COUNTER, NULL, 0, NULL, 0},
+    {OBS_L2_HEARTBEATS_REFUSED, "Heartbeats refused, by reason.", OBS_COUNTER, l_reason,
+     N(l_reason), NULL, 0},
+    {OBS_L2_MEMBERS_WATCHED, "Speakers of other nodes this one watches (layer 2).", OBS_GAUGE, NULL,
+     0, NULL, 0},
+    {OBS_L2_MEMBERS_DOWN, "Watched speakers that are down.", OBS_GAUGE, NULL, 0, NULL, 0},
     {OBS_IS_LEADER, "1 while this process holds the leader Lease.", OBS_GAUGE, NULL, 0, NULL, 0},
     {OBS_BUILD_INFO, "Always 1; the version label says which build runs.", OBS_GAUGE, l_version,
      N(l_version), NULL, 0},

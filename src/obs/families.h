@@ -38,6 +38,26 @@
  * Gauge {server}: connections open. Set with obs_http_report(). */
 #define OBS_HTTP_REFUSED     "berth_http_connections_refused_total"
 #define OBS_HTTP_CONNECTIONS "berth_http_connections"
+/* Layer 2 (speaker). Gauge {address,interface}: 1 for each address this
+ * node answers ARP/NDP for. Counters {}: addresses gained, of those taken
+ * over from a node ahead in line (failovers), released. Counter
+ * {protocol}: answers sent, "arp" or "ndp". Counters {}: announcements
+ * (gratuitous ARP, unsolicited NA), conflicts (another MAC claims an
+ * owned address), malformed ARP/NDP packets. Counter {reason}: heartbeats
+ * refused: "malformed", "bad_auth" (wrong or missing HMAC), "replayed",
+ * "other" (not for us, unknown sender, stale nonce, clock skew). Gauges
+ * {}: speakers watched, and of those Down. */
+#define OBS_L2_OWNED              "berth_l2_owned"
+#define OBS_L2_GAINED             "berth_l2_addresses_gained_total"
+#define OBS_L2_FAILOVERS          "berth_l2_failovers_total"
+#define OBS_L2_RELEASED           "berth_l2_addresses_released_total"
+#define OBS_L2_ANSWERS            "berth_l2_answers_total"
+#define OBS_L2_ANNOUNCEMENTS      "berth_l2_announcements_total"
+#define OBS_L2_CONFLICTS          "berth_l2_conflicts_total"
+#define OBS_L2_MALFORMED          "berth_l2_malformed_packets_total"
+#define OBS_L2_HEARTBEATS_REFUSED "berth_l2_heartbeats_refused_total"
+#define OBS_L2_MEMBERS_WATCHED    "berth_l2_members_watched"
+#define OBS_L2_MEMBERS_DOWN       "berth_l2_members_down"
 /* Gauge {}: 1 while this process holds the Lease. */
 #define OBS_IS_LEADER "berth_is_leader"
 /* Gauge {version}: always 1; obs_register_berth() sets it. */

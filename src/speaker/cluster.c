@@ -491,6 +491,48 @@ void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h)
 	h->arg = c;
 }
 
+/* Layer 2: the node that answers for an address says so on the Service
+ * (kubectl describe shows where it went at each failover). */
+static void hook_l2_owner(const char *ns, const char *name, const char *uid,
+                          const struct core_addr *a, const char *ifname, bool takeover, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	struct k8s_objref ref = {
+	    .kind = "Service", .api_version = "v1", .ns = ns, .name = name, .uid = uid};
+	char str[CORE_ADDR_STRLEN];
+
+	k8s_event_emit(c->rec, &ref, "Normal", takeover ? "TookOver" : "Answering",
+	               "node %s answers ARP/NDP for %s on %s%s", c->node, core_addr_str(a, str),
+	               ifname, takeover ? ": the nodes ahead of it in line are gone" : "");
+}
+
+/* Layer 2: an Eip this node cannot serve, per node on the Eip. */
+static void hook_l2_unserved(const struct cfg_eip *e, const char *why, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	struct k8s_objref ref = {.kind = "Eip",
+	                         .api_version = CFG_OPENELB_API_VERSION,
+	                         .name = e->meta.name,
+	                         .uid = e->meta.uid};
+
+	if (why)
+		k8s_event_emit(
+		    c->rec, &ref, "Warning", "InterfaceMissing",
+		    "node %s cannot answer for this Eip's addresses: %s; the other nodes "
+		    "serve them",
+		    c->node, why);
+	else
+		k8s_event_emit(c->rec, &ref, "Normal", "InterfaceFound",
+		               "node %s can answer for this Eip's addresses again", c->node);
+}
+
+void speaker_cluster_l2_hooks(struct speaker_cluster *c, struct speaker_l2_hooks *h)
+{
+	h->owner = hook_l2_owner;
+	h->eip_unserved = hook_l2_unserved;
+	h->arg = c;
+}
+
 /* ---- lifecycle ---- */
 
 int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts *o,

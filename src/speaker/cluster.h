@@ -39,6 +39,8 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
                         struct speaker_cluster **out, char *err, size_t errlen);
 /* The hooks to give the speaker (speaker_opts.hooks). */
 void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h);
+/* The Events of layer 2 (speaker_opts.l2.hooks). */
+void speaker_cluster_l2_hooks(struct speaker_cluster *c, struct speaker_l2_hooks *h);
 /* For speaker_opts.ready_on (arg: c): EndpointSlices from the store. */
 bool speaker_cluster_ready_on(const char *ns, const char *name, const char *node, void *arg);
 /* Starts the informers; the speaker (borrowed, must outlive c) gets its

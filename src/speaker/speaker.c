@@ -29,6 +29,7 @@
 #include "core/loglimit.h"
 #include "netlink/nl.h"
 #include "speaker/announce.h"
+#include "speaker/l2.h"
 #include "speaker/lbif.h"
 #include "speaker/peer_cfg.h"
 
@@ -89,6 +90,10 @@ struct speaker {
 	size_t n_conflicts;
 	struct core_loglimit *ll_refused, *ll_peers; /* owned; NULL: not limited */
 	ev_timer ll_timer;                           /* their flush */
+	struct speaker_l2 *l2;                       /* owned: layer 2 mode */
+	const struct cfg_set *applied; /* the set of the last apply (&cfg in manifest mode,
+	                                  the caller's in cluster mode) */
+	ev_timer l2_again;             /* layer 2's view changed: apply again */
 };
 
 /* ---- router id and peer configuration ---- */
@@ -667,37 +672,84 @@ static void routes_swap(struct speaker *s, struct prefix_set *want)
 		log_info("node %s: %zu routes (+%zu -%zu)", s->node, s->routes.n, added, removed);
 }
 
+/* dst = a + b (host routes for the LB interface). 0 or -ENOMEM. */
+static int routes_union(struct prefix_set *dst, const struct prefix_set *a,
+                        const struct prefix_set *b)
+{
+	prefix_set_clear(dst);
+	for (size_t i = 0; i < a->n; i++)
+		if (prefix_set_add(dst, &a->v[i]) < 0)
+			return -ENOMEM;
+	for (size_t i = 0; i < b->n; i++)
+		if (prefix_set_add(dst, &b->v[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 /*
- * Build, diff, swap. The routes set wants are built; the LB interface
- * gets their addresses, and where it finds one on another interface (a
- * conflict: never announced) they are built again without it. Only then
- * do the peers learn the difference from what is announced, so that such
- * an address is never announced and withdrawn again. On an error nothing
- * changes: the next change tries again.
+ * Build, diff, swap. The routes set wants are built, and the addresses
+ * this node answers for in layer 2 (speaker_l2_plan); the LB interface
+ * gets both, and where it finds one on another interface (a conflict:
+ * never announced) the routes are built again without it. Only then do
+ * the peers learn the difference from what is announced, so that such an
+ * address is never announced and withdrawn again, and only then does
+ * layer 2 announce the addresses it gained (speaker_l2_commit), which
+ * are on the node by then. On an error nothing changes: the next change
+ * tries again.
  */
 static int routes_apply(struct speaker *s, const struct cfg_set *set)
 {
-	struct prefix_set want;
+	struct prefix_set want, l2, on_if;
 	struct lb_announce_opts o;
 	int r;
 
 	prefix_set_init(&want);
+	prefix_set_init(&l2);
+	prefix_set_init(&on_if);
+	announce_opts(s, set, &o);
 	r = routes_build(s, set, &want);
-	if (!r && s->lbif && lbif_apply(s, set, &want)) {
+	if (!r && s->l2)
+		r = speaker_l2_plan(s->l2, set, &o, &l2);
+	if (!r && s->lbif && !(r = routes_union(&on_if, &want, &l2)) &&
+	    lbif_apply(s, set, &on_if)) {
 		r = routes_build(s, set, &want);
 		/* The interface follows the second build too: an address whose
 		 * conflict went away goes on it now, not at the next change.
 		 * Conflicts this finds wait for the next change. */
-		if (!r)
-			(void)lbif_apply(s, set, &want);
+		if (!r && !(r = routes_union(&on_if, &want, &l2)))
+			(void)lbif_apply(s, set, &on_if);
 	}
 	if (!r) {
 		routes_swap(s, &want);
 		announce_opts(s, set, &o);
 		services_report(s, set, &o);
+		if (s->l2)
+			speaker_l2_commit(s->l2);
 	}
 	prefix_set_fini(&want);
+	prefix_set_fini(&l2);
+	prefix_set_fini(&on_if);
 	return r;
+}
+
+/* Layer 2's view of who is alive changed: the same set again, from the
+ * loop (speaker_l2 must not be re-entered from its own callback). */
+static void on_l2_again(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct speaker *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (s->applied && !s->shutting_down)
+		(void)routes_apply(s, s->applied);
+}
+
+static void l2_changed(void *arg)
+{
+	struct speaker *s = arg;
+
+	if (!ev_is_active(&s->l2_again))
+		ev_timer_start(s->loop, &s->l2_again);
 }
 
 /* ---- lifecycle ---- */
@@ -721,6 +773,7 @@ int speaker_apply(struct speaker *s, const struct cfg_set *set)
 	 * and a removed one does not get withdrawals it no longer needs. */
 	peers_apply(s, set);
 	listeners_apply(s, set->bgp_conf);
+	s->applied = set;
 	r = routes_apply(s, set);
 	s->configured = true;
 	return r;
@@ -754,6 +807,7 @@ int speaker_reload(struct speaker *s, struct cfg_error *err)
 	}
 	cfg_set_fini(&s->cfg);
 	s->cfg = set;
+	s->applied = &s->cfg;
 	return r;
 }
 
@@ -789,6 +843,14 @@ struct speaker *speaker_new(struct ev_loop *loop, const struct speaker_opts *o,
 	 * the addresses some other way (kube-proxy IPVS, or by hand). */
 	if (o->lb_interface && speaker_lbif_open(o->lb_interface, &s->lbif) < 0)
 		log_err("%s: service addresses will not be put on the node", o->lb_interface);
+	ev_timer_init(&s->l2_again, on_l2_again, 0.0, 0.0);
+	s->l2_again.data = s;
+	struct speaker_l2_opts lo = o->l2;
+	lo.node = s->node;
+	lo.changed = l2_changed;
+	lo.changed_arg = s;
+	if (!(s->l2 = speaker_l2_new(loop, &lo)))
+		goto fail;
 	if (o->n_manifests && speaker_reload(s, err) < 0)
 		goto fail;
 	return s;
@@ -802,6 +864,8 @@ void speaker_free(struct speaker *s)
 	if (!s)
 		return;
 	listeners_close(s);
+	ev_timer_stop(s->loop, &s->l2_again);
+	speaker_l2_free(s->l2);
 	for (size_t i = 0; i < s->n_peers; i++)
 		bgp_peer_free(s->peers[i].peer);
 	free(s->peers);
@@ -825,6 +889,9 @@ void speaker_free(struct speaker *s)
 void speaker_shutdown(struct speaker *s)
 {
 	s->shutting_down = true;
+	/* The next in line takes layer 2 addresses over at once. */
+	if (s->l2)
+		speaker_l2_leave(s->l2);
 	listeners_close(s);
 	for (size_t i = 0; i < s->n_peers; i++)
 		bgp_peer_shutdown(s->peers[i].peer);
@@ -834,6 +901,11 @@ void speaker_foreach_peer(const struct speaker *s, speaker_peer_fn fn, void *arg
 {
 	for (size_t i = 0; i < s->n_peers; i++)
 		fn(s->peers[i].key, s->peers[i].peer, arg);
+}
+
+const struct speaker_l2 *speaker_layer2(const struct speaker *s)
+{
+	return s->l2;
 }
 
 size_t speaker_n_routes(const struct speaker *s)

@@ -17,6 +17,7 @@
 #include "bgp/bgp.h"
 #include "bgp/peer.h"
 #include "config/config.h"
+#include "speaker/l2.h"
 
 /*
  * Notifications from the speaker to its owner (cluster mode: Events,
@@ -62,6 +63,9 @@ struct speaker_opts {
 	 * (speaker/announce.h); NULL: the set's EndpointSlices are scanned. */
 	bool (*ready_on)(const char *ns, const char *name, const char *node, void *arg);
 	void *ready_arg;
+	/* Layer 2 mode (speaker/l2.h): heartbeats, key, hooks; node and
+	 * changed are the speaker's. */
+	struct speaker_l2_opts l2;
 };
 
 struct speaker;
@@ -86,6 +90,8 @@ void speaker_service_gone(struct speaker *s, const struct cfg_service *svc);
 /* Visits every running session: peer is the BgpPeer's name. */
 typedef void (*speaker_peer_fn)(const char *peer, const struct bgp_peer *p, void *arg);
 void speaker_foreach_peer(const struct speaker *s, speaker_peer_fn fn, void *arg);
+/* Layer 2 mode, for its metrics (owned by s). */
+const struct speaker_l2 *speaker_layer2(const struct speaker *s);
 /* Host routes announced now. */
 size_t speaker_n_routes(const struct speaker *s);
 /* True once a configuration has been applied. */

@@ -43,6 +43,44 @@ static void peer_metrics(const char *peer, const struct bgp_peer *p, void *arg)
 	obs_counter_add(r, OBS_BGP_MALFORMED_UPDATES, OBS_LV(peer), (double)st.malformed_updates);
 }
 
+static void owned_metric(const struct core_addr *a, const char *ifname, void *arg)
+{
+	char str[CORE_ADDR_STRLEN];
+
+	obs_gauge_set(arg, OBS_L2_OWNED, OBS_LV(core_addr_str(a, str), ifname), 1);
+}
+
+/* Layer 2's counters are totals too: set, not added. */
+static void l2_metrics(struct obs_registry *r, const struct speaker_l2 *l2)
+{
+	static const char *const families[] = {
+	    OBS_L2_OWNED,           OBS_L2_GAINED,       OBS_L2_FAILOVERS,
+	    OBS_L2_RELEASED,        OBS_L2_ANSWERS,      OBS_L2_ANNOUNCEMENTS,
+	    OBS_L2_CONFLICTS,       OBS_L2_MALFORMED,    OBS_L2_HEARTBEATS_REFUSED,
+	    OBS_L2_MEMBERS_WATCHED, OBS_L2_MEMBERS_DOWN,
+	};
+	struct speaker_l2_stats st;
+
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		obs_family_reset(r, families[i]);
+	speaker_l2_get_stats(l2, &st);
+	speaker_l2_foreach_owned(l2, owned_metric, r);
+	obs_counter_add(r, OBS_L2_GAINED, NULL, (double)st.gained);
+	obs_counter_add(r, OBS_L2_FAILOVERS, NULL, (double)st.takeovers);
+	obs_counter_add(r, OBS_L2_RELEASED, NULL, (double)st.released);
+	obs_counter_add(r, OBS_L2_ANSWERS, OBS_LV("arp"), (double)st.arp_answered);
+	obs_counter_add(r, OBS_L2_ANSWERS, OBS_LV("ndp"), (double)st.nd_answered);
+	obs_counter_add(r, OBS_L2_ANNOUNCEMENTS, NULL, (double)st.announced);
+	obs_counter_add(r, OBS_L2_CONFLICTS, NULL, (double)st.conflicts);
+	obs_counter_add(r, OBS_L2_MALFORMED, NULL, (double)st.malformed);
+	obs_counter_add(r, OBS_L2_HEARTBEATS_REFUSED, OBS_LV("malformed"), (double)st.hb_malformed);
+	obs_counter_add(r, OBS_L2_HEARTBEATS_REFUSED, OBS_LV("bad_auth"), (double)st.hb_bad_auth);
+	obs_counter_add(r, OBS_L2_HEARTBEATS_REFUSED, OBS_LV("replayed"), (double)st.hb_replayed);
+	obs_counter_add(r, OBS_L2_HEARTBEATS_REFUSED, OBS_LV("other"), (double)st.hb_other_refused);
+	obs_gauge_set(r, OBS_L2_MEMBERS_WATCHED, NULL, (double)st.watched);
+	obs_gauge_set(r, OBS_L2_MEMBERS_DOWN, NULL, (double)st.members_down);
+}
+
 static int metrics_cb(struct buf *out, void *arg)
 {
 	static const char *const from_peers[] = {
@@ -56,6 +94,7 @@ static int metrics_cb(struct buf *out, void *arg)
 	for (size_t i = 0; i < sizeof(from_peers) / sizeof(from_peers[0]); i++)
 		obs_family_reset(so->reg, from_peers[i]);
 	speaker_foreach_peer(so->sp, peer_metrics, so->reg);
+	l2_metrics(so->reg, speaker_layer2(so->sp));
 	obs_http_report(so->reg, so->srv.metrics, so->srv.probes);
 	if (so->cluster)
 		speaker_cluster_metrics(so->cluster);
