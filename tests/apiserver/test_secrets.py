@@ -4,11 +4,12 @@ data and never stored, type defaulted to Opaque and immutable, key and
 size validation, the required contents of the well-known types,
 `immutable`, 404/409, the printed columns, protobuf bodies."""
 import base64
+import random
 import unittest
 
 from harness import ServerTest
 from kapi import errors, gobytes, k8sproto
-from test_hostile import pb_field, pb_varint
+from test_hostile import ROUNDS, SEED, pb_field, pb_varint
 
 NS = "/api/v1/namespaces/default/secrets"
 
@@ -200,6 +201,17 @@ class SecretsApi(ServerTest):
         with self.assertRaises(errors.ApiError):
             k8sproto.decode_object(k8sproto.MAGIC + pb_field(1, tm) + pb_field(2, b"\x12\x02\x08"),
                                    "v1", "Secret")
+        # random damage to the body is refused with a Status, never a crash
+        rng = random.Random(SEED)
+        for _ in range(ROUNDS):
+            b = bytearray(body)
+            for _ in range(rng.randint(1, 4)):
+                i = rng.randrange(len(b))
+                b[i] = rng.randrange(256)
+            try:
+                k8sproto.decode_object(bytes(b), "v1", "Secret")
+            except errors.ApiError as e:
+                self.assertIn(e.code, (400, 415))
 
 
 if __name__ == "__main__":
