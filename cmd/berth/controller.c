@@ -14,6 +14,7 @@
 
 #include "controller/controller.h"
 #include "controller/ctrl.h"
+#include "controller/member_secret.h"
 #include "core/log.h"
 #include "k8s/config.h"
 #include "main.h"
@@ -42,9 +43,13 @@ static void controller_usage(FILE *f)
 	        "  --health-address ADDR    only /healthz /readyz, for the kubelet, e.g. :9442\n"
 	        "                           (default: none)\n"
 	        "  --max-inflight N         objects written at once (default 16)\n"
+	        "  --member-secret NS/NAME  the Secret with the layer 2 speakers' heartbeat key,\n"
+	        "                           created with a random key when missing; NAME\n"
+	        "                           alone: in the lease namespace (default:\n"
+	        "                           %s there); 'none' to disable\n"
 	        "  --log-level LEVEL        error, warn, info (default) or debug\n"
 	        "SIGTERM or SIGINT releases the Lease and exits.\n",
-	        LB_DEFAULT_CLASS, CONTROLLER_LEASE_NAME, DEFAULT_METRICS);
+	        LB_DEFAULT_CLASS, CONTROLLER_LEASE_NAME, DEFAULT_METRICS, MEMBER_SECRET_NAME);
 }
 
 static int parse_seconds(const char *flag, const char *s, uint32_t *ms)
@@ -91,6 +96,7 @@ int cmd_controller(int argc, char **argv)
 	    {"metrics-address", required_argument, NULL, 'm'},
 	    {"health-address", required_argument, NULL, 'H'},
 	    {"max-inflight", required_argument, NULL, 'x'},
+	    {"member-secret", required_argument, NULL, 'M'},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -154,6 +160,19 @@ int cmd_controller(int argc, char **argv)
 				return 2;
 			}
 			o.max_inflight = (unsigned)v;
+			break;
+		}
+		case 'M': {
+			struct member_secret_ref ref;
+
+			if (member_secret_ref_parse(optarg, &ref)) {
+				fprintf(stderr,
+				        "berth controller: --member-secret: '%s' is not "
+				        "NAMESPACE/NAME, NAME or none\n",
+				        optarg);
+				return 2;
+			}
+			o.member_secret = optarg;
 			break;
 		}
 		case 'l':

@@ -224,6 +224,29 @@ static int make_informers(struct controller *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The layer 2 key's Secret, in lease_ns unless the flag names another. */
+static int make_member_secret(struct controller *c, const char *flag, char *err, size_t errlen)
+{
+	struct member_secret_ref ref;
+	struct member_secret_opts mo = {0};
+	int rc;
+
+	if (member_secret_ref_parse(flag, &ref)) {
+		snprintf(err, errlen, "member secret '%s': want NAMESPACE/NAME, NAME or none",
+		         flag ? flag : "");
+		return -EINVAL;
+	}
+	if (ref.disabled) {
+		log_info("controller: no layer 2 key Secret (--member-secret none)");
+		return 0;
+	}
+	mo.ns = ref.ns[0] ? ref.ns : c->lease_ns;
+	mo.name = ref.name;
+	if ((rc = member_secret_new(c->client, &mo, &c->member)))
+		snprintf(err, errlen, "member secret %s/%s: %s", mo.ns, mo.name, strerror(-rc));
+	return rc;
+}
+
 static int make_elector(struct controller *c, char *err, size_t errlen)
 {
 	struct k8s_elector_opts eo = {
@@ -289,6 +312,7 @@ int controller_new(struct ev_loop *loop, const struct k8s_config *cfg,
 	c->lease_name = dup_or(o->lease_name, CONTROLLER_LEASE_NAME, &oom);
 	/* Borrowed strings of o are not kept past this call. */
 	c->o.lb_class = c->o.lease_ns = c->o.lease_name = c->o.identity = NULL;
+	c->o.member_secret = NULL; /* parsed below, from o */
 	if (oom) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
@@ -302,6 +326,8 @@ int controller_new(struct ev_loop *loop, const struct k8s_config *cfg,
 		goto out;
 	c->o.metrics_address = c->o.health_address = NULL;
 	if ((rc = make_informers(c, err, errlen)))
+		goto out;
+	if ((rc = make_member_secret(c, o->member_secret, err, errlen)))
 		goto out;
 	if (!(c->engine = engine_new(c))) {
 		rc = -ENOMEM;
@@ -324,6 +350,10 @@ int controller_start(struct controller *c)
 	for (int i = 0; i < CTL_INF_N; i++)
 		if ((rc = k8s_informer_start(c->inf[i])))
 			return rc;
+	/* Every replica, leading or not: the speakers wait for the Secret,
+	 * and creating it is idempotent. */
+	if (c->member && (rc = member_secret_start(c->member)))
+		return rc;
 	if (c->elector) {
 		log_info("controller: %s campaigning for lease %s/%s", c->identity, c->lease_ns,
 		         c->lease_name);
@@ -353,6 +383,8 @@ void controller_shutdown(struct controller *c, void (*done)(void *arg), void *ar
 	c->stopping = true;
 	c->stop_done = done;
 	c->stop_arg = arg;
+	member_secret_free(c->member);
+	c->member = NULL;
 	/* No write may follow the release: another replica may start the
 	 * moment the Lease is free. */
 	become_passive(c);
@@ -370,6 +402,7 @@ void controller_free(struct controller *c)
 	ctl_writes_cancel(c);
 	lb_ctrl_free(c->engine);
 	k8s_elector_free(c->elector);
+	member_secret_free(c->member);
 	for (int i = 0; i < CTL_INF_N; i++)
 		k8s_informer_free(c->inf[i]);
 	k8s_cache_fini(&c->ns_cache);

@@ -5,6 +5,9 @@
  * Events), under Lease leader election (k8s/lease.h), with metrics and
  * health on obs/http.h. Everything runs on one libev loop.
  *
+ * Every replica also ensures, once at start-up, that the Secret with the
+ * layer 2 speakers' shared heartbeat key exists (controller/member_secret.h).
+ *
  * Who acts: without leader election at once; with it, only while this
  * replica holds the Lease. Every replica keeps its informers and feeds an
  * engine that only records until it is synced, which happens when this
@@ -52,6 +55,10 @@ struct controller_opts {
 	const char *health_address;  /* NULL or "none": probes on metrics_address only */
 	unsigned max_inflight;       /* objects written at once; 0: 16 */
 	const char *version;         /* berth_build_info; NULL: "unknown" */
+	/* The layer 2 heartbeat key's Secret, ensured at start-up by every
+	 * replica (controller/member_secret.h): "NS/NAME", "NAME" (in
+	 * lease_ns) or "none"; NULL: MEMBER_SECRET_NAME in lease_ns. */
+	const char *member_secret;
 };
 
 struct controller;

@@ -6,6 +6,7 @@
 
 #include "controller/controller.h"
 #include "controller/ctrl.h"
+#include "controller/member_secret.h"
 #include "k8s/client.h"
 #include "k8s/event.h"
 #include "k8s/informer.h"
@@ -64,7 +65,8 @@ struct controller {
 	 * Eips keep no objects (an Eip's status lists every address it gave):
 	 * a new engine lists them again. */
 	struct k8s_cache ns_cache;
-	struct k8s_elector *elector; /* NULL without --leader-elect */
+	struct k8s_elector *elector;  /* NULL without --leader-elect */
+	struct member_secret *member; /* NULL with --member-secret none, or once stopping */
 	struct k8s_recorder *rec;
 	struct obs_registry *reg;
 	struct obs_http_pair srv; /* metrics, and probes alone (obs/http.h) */

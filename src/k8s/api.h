@@ -66,8 +66,8 @@ struct k8s_resource {
 };
 
 extern const struct k8s_resource k8s_res_namespaces, k8s_res_services, k8s_res_nodes,
-    k8s_res_events, k8s_res_endpointslices, k8s_res_leases, k8s_res_eips, k8s_res_bgpconfs,
-    k8s_res_bgppeers;
+    k8s_res_events, k8s_res_secrets, k8s_res_endpointslices, k8s_res_leases, k8s_res_eips,
+    k8s_res_bgpconfs, k8s_res_bgppeers;
 
 #define K8S_PATH_MAX 1024
 

@@ -14,6 +14,7 @@ const struct k8s_resource k8s_res_namespaces = {"", "v1", "namespaces", "Namespa
 const struct k8s_resource k8s_res_services = {"", "v1", "services", "Service", true};
 const struct k8s_resource k8s_res_nodes = {"", "v1", "nodes", "Node", false};
 const struct k8s_resource k8s_res_events = {"", "v1", "events", "Event", true};
+const struct k8s_resource k8s_res_secrets = {"", "v1", "secrets", "Secret", true};
 const struct k8s_resource k8s_res_endpointslices = {"discovery.k8s.io", "v1", "endpointslices",
                                                     "EndpointSlice", true};
 const struct k8s_resource k8s_res_leases = {"coordination.k8s.io", "v1", "leases", "Lease", true};

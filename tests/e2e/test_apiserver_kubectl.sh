@@ -138,6 +138,32 @@ scenario() { # label kubectl-binary
 		check "external IP shown" has '^web +LoadBalancer +[0-9.]+ +192\.0\.2\.7 ' \
 			"${K[@]}" -n lb-test get svc web
 	fi
+	# Secrets: `create secret` (a typed client: protobuf body), apply of
+	# data (base64) and stringData, Go's base64 errors, the columns.
+	local key=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	check "create secret generic" has 'secret/member created' "${K[@]}" -n lb-test \
+		create secret generic member --from-literal=key=$key
+	check "create secret twice is AlreadyExists" fails_with 'AlreadyExists|already exists' \
+		"${K[@]}" -n lb-test create secret generic member --from-literal=key=other
+	check "secret data round-trips (base64)" bash -c \
+		'[ "$("$@" -n lb-test get secret member -o jsonpath={.data.key} | base64 -d)" = '"$key"' ]' \
+		_ "${K[@]}"
+	check "secret columns" has '^member +Opaque +1 +[0-9]+s$' "${K[@]}" -n lb-test get secret member
+	check "apply a secret with stringData" has 'secret/sd created' "${K[@]}" -n lb-test apply -f - \
+		<<<'{"apiVersion":"v1","kind":"Secret","metadata":{"name":"sd"},"data":{"a":"MQ=="},"stringData":{"b":"two"}}'
+	# (kubectl's last-applied annotation keeps stringData, as with a real server)
+	check "stringData merged into data, not stored" has '^MQ== dHdv /$' \
+		"${K[@]}" -n lb-test get secret sd -o 'jsonpath={.data.a} {.data.b} {.stringData}/'
+	check "invalid base64 is refused as Go decodes it" \
+		fails_with 'cannot be handled as a Secret: illegal base64 data at input byte 4' \
+		"${K[@]}" -n lb-test apply -f - \
+		<<<'{"apiVersion":"v1","kind":"Secret","metadata":{"name":"bad"},"data":{"k":"aGk=x"}}'
+	check "invalid data key is 422" fails_with 'data\[a/b\]: Invalid value' \
+		"${K[@]}" -n lb-test apply -f - \
+		<<<'{"apiVersion":"v1","kind":"Secret","metadata":{"name":"bad"},"data":{"a/b":"MQ=="}}'
+	check "missing secret is NotFound" fails_with 'secrets "nope" not found' \
+		"${K[@]}" -n lb-test get secret nope
+	check "delete secret" has 'secret "sd" deleted' "${K[@]}" -n lb-test delete secret sd
 	check "server-side apply" has 'serverside-applied' \
 		"${K[@]}" apply --server-side -f "$manifests/objects.yaml"
 	check "get missing object is NotFound" fails_with 'NotFound|not found' \

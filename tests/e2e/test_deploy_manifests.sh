@@ -150,7 +150,7 @@ for o in objs:
     o["metadata"].get("annotations", {}).pop("berth.test/render", None)
     by.setdefault(o["kind"], {})[o["metadata"]["name"]] = o
 want_kinds = {"Namespace": 1, "CustomResourceDefinition": 3, "ServiceAccount": 2,
-              "ClusterRole": 2, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1,
+              "ClusterRole": 2, "ClusterRoleBinding": 2, "Role": 2, "RoleBinding": 2,
               "Deployment": 1, "DaemonSet": 1, "NetworkPolicy": 1}
 got_kinds = {k: len(v) for k, v in by.items()}
 if got_kinds != want_kinds:
@@ -184,18 +184,25 @@ for kind in ("ClusterRoleBinding", "RoleBinding"):
                 err(f"{kind}/{b['metadata']['name']}: subject {s} is no berth ServiceAccount")
                 continue
             for r, scope in rules_of(b["roleRef"], b["metadata"].get("namespace")):
-                for field in ("resourceNames", "nonResourceURLs"):
-                    if field in r:
-                        err(f"unexpected {field} in {b['roleRef']['name']}")
+                if "nonResourceURLs" in r:
+                    err(f"unexpected nonResourceURLs in {b['roleRef']['name']}")
+                # resourceNames: "*" when absent (any object). They cannot
+                # restrict create, list, watch or deletecollection (the
+                # name is not in those requests): such a rule would grant
+                # nothing, which is no protection but a broken install.
+                names = tuple(sorted(r["resourceNames"])) if "resourceNames" in r else "*"
+                if names != "*" and set(r["verbs"]) & {"create", "list", "watch",
+                                                       "deletecollection"}:
+                    err(f"resourceNames with {r['verbs']} in {b['roleRef']['name']}")
                 for g in r["apiGroups"]:
                     for res in r["resources"]:
                         for v in r["verbs"]:
                             if "*" in (g, res, v):
                                 err(f"wildcard in {b['roleRef']['name']}")
-                            perms.setdefault(s["name"], set()).add((scope, g, res, v))
+                            perms.setdefault(s["name"], set()).add((scope, g, res, v, names))
 
-def grant(scope, group, resources, verbs):
-    return {(scope, group, r, v) for r in resources for v in verbs}
+def grant(scope, group, resources, verbs, names="*"):
+    return {(scope, group, r, v, names) for r in resources for v in verbs}
 
 RO = ["get", "list", "watch"]
 want = {
@@ -206,7 +213,11 @@ want = {
         grant("*", "network.kubesphere.io", ["eips"], RO) |
         grant("*", "network.kubesphere.io", ["eips/status"], ["update", "patch"]) |
         grant("*", "", ["events"], ["create", "patch"]) |
-        grant(NS, "coordination.k8s.io", ["leases"], ["get", "create", "update"]),
+        grant(NS, "coordination.k8s.io", ["leases"], ["get", "create", "update"]) |
+        # the layer 2 key's Secret: created when missing, read by name,
+        # never updated, in berth-system only
+        grant(NS, "", ["secrets"], ["create"]) |
+        grant(NS, "", ["secrets"], ["get"], ("berth-memberlist",)),
     "berth-speaker":
         grant("*", "", ["services", "nodes"], RO) |
         grant("*", "discovery.k8s.io", ["endpointslices"], RO) |
@@ -216,10 +227,10 @@ want = {
 }
 for sa, w in want.items():
     got = perms.get(sa, set())
-    for p in sorted(got - w):
-        err(f"{sa} may {p[3]} {p[2]} (group '{p[1]}', scope {p[0]}): not intended")
-    for p in sorted(w - got):
-        err(f"{sa} lacks {p[3]} {p[2]} (group '{p[1]}', scope {p[0]})")
+    for p in sorted(got - w, key=str):
+        err(f"{sa} may {p[3]} {p[2]} {p[4]} (group '{p[1]}', scope {p[0]}): not intended")
+    for p in sorted(w - got, key=str):
+        err(f"{sa} lacks {p[3]} {p[2]} {p[4]} (group '{p[1]}', scope {p[0]})")
 
 # Field names of the pod specs: a typo would be dropped by the API server
 # with only a warning. The lists are the Kubernetes API's, for the parts
@@ -237,6 +248,11 @@ KNOWN = {
     "csc": {"runAsUser", "runAsGroup", "runAsNonRoot", "allowPrivilegeEscalation",
             "readOnlyRootFilesystem", "capabilities", "seccompProfile", "privileged"},
     "psc": {"runAsUser", "runAsGroup", "runAsNonRoot", "seccompProfile", "fsGroup"},
+    "port": {"name", "containerPort", "protocol", "hostPort", "hostIP"},
+    "volume": {"name", "secret"},
+    "secretVolume": {"secretName", "items", "defaultMode", "optional"},
+    "keyToPath": {"key", "path", "mode"},
+    "mount": {"name", "mountPath", "readOnly", "subPath", "mountPropagation"},
 }
 def known(what, d, where):
     for k in d:
@@ -263,6 +279,21 @@ def workload(kind, name, sa, first_arg):
     if c["args"][0] != first_arg:
         err(f"{name}: args start with {c['args'][0]}, want {first_arg}")
     ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+    for p in c.get("ports", []):
+        known("port", p, f"{name} port {p.get('name')}")
+        if p.get("hostPort", p["containerPort"]) != p["containerPort"]:
+            err(f"{name} port {p['name']}: hostPort differs from containerPort")
+    vols = {v["name"]: v for v in spec.get("volumes", [])}
+    for v in vols.values():
+        known("volume", v, f"{name} volume {v['name']}")
+        known("secretVolume", v.get("secret", {}), f"{name} volume {v['name']}.secret")
+        for it in v.get("secret", {}).get("items", []):
+            known("keyToPath", it, f"{name} volume {v['name']} item")
+    mounts = {m["name"]: m for m in c.get("volumeMounts", [])}
+    for m in mounts.values():
+        known("mount", m, f"{name} mount {m['name']}")
+    if set(vols) != set(mounts):
+        err(f"{name}: volumes {sorted(vols)} vs mounts {sorted(mounts)}")
     for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
         p = c.get(probe)
         if not p:
@@ -296,8 +327,10 @@ def workload(kind, name, sa, first_arg):
 def flag(args, name):
     return args[args.index(name) + 1] if name in args else None
 
+ctl_args = []
 spec, c, env, ports = workload("Deployment", "berth-controller", "berth-controller", "controller")
 if spec:
+    ctl_args = c["args"]
     # In the pod's own network namespace: every address is the pod IP or
     # loopback. The probes port is kept to the node by the NetworkPolicy.
     if flag(c["args"], "--metrics-address") != f":{ports.get('metrics')}" or \
@@ -349,9 +382,35 @@ if spec:
         err(f"speaker: --node must be the downward API's spec.nodeName: {a} {env}")
     if spec.get("hostNetwork") is not True:
         err("speaker needs the host network")
+    # NET_RAW: layer 2's ARP (AF_PACKET) and NDP (raw ICMPv6) answers.
     if sorted(c["securityContext"]["capabilities"].get("add", [])) != \
-            ["NET_ADMIN", "NET_BIND_SERVICE"]:
+            ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"]:
         err(f"speaker capabilities: {c['securityContext']['capabilities']}")
+    # Layer 2 heartbeats: UDP on the member port, a host port (host
+    # network), signed with the key of the Secret the controller creates.
+    member = {p["name"]: p for p in c.get("ports", [])}.get("member", {})
+    if member.get("protocol") != "UDP" or member.get("containerPort") != 7947 or \
+            flag(a, "--member-port") != "7947":
+        err(f"speaker: --member-port 7947 and port member 7947/UDP: {a} {member}")
+    vol = {v["name"]: v for v in spec.get("volumes", [])}.get("member-key", {}).get("secret", {})
+    mnt = {m["name"]: m for m in c.get("volumeMounts", [])}.get("member-key", {})
+    # Not optional: a speaker waits for the Secret rather than running with
+    # another key or none; the item makes it wait for data.key too.
+    if vol.get("secretName") != "berth-memberlist" or vol.get("optional", False) is not False \
+            or vol.get("items") != [{"key": "key", "path": "key"}] \
+            or vol.get("defaultMode", 0o644) & 0o077:
+        err(f"speaker: volume member-key must be Secret berth-memberlist, data.key, not "
+            f"optional, not readable by others: {vol}")
+    if mnt.get("readOnly") is not True or \
+            flag(a, "--member-key-file") != f"{mnt.get('mountPath')}/key":
+        err(f"speaker: --member-key-file must be the mounted key, read-only: {a} {mnt}")
+    # The controller creates that very Secret, next to the speakers, and
+    # may read it by that name.
+    if flag(ctl_args, "--member-secret") != f"$(POD_NAMESPACE)/{vol.get('secretName')}":
+        err(f"controller --member-secret vs the speaker's volume: {ctl_args} {vol}")
+    if (NS, "", "secrets", "get", (vol.get("secretName"),)) not in \
+            perms.get("berth-controller", set()):
+        err("the controller may not get the speakers' key Secret by name")
     if {"operator": "Exists"} not in spec.get("tolerations", []):
         err("speaker must tolerate every taint (run on every node)")
     if spec.get("priorityClassName") != "system-node-critical":

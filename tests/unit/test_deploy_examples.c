@@ -103,8 +103,8 @@ static void test_examples_each(void **state)
 	static char paths[MAX_FILES][PATH_LEN];
 	size_t n = list_yaml("examples", paths, MAX_FILES);
 
-	/* eip, bgpconf, bgppeer, service at least */
-	assert_true(n >= 4);
+	/* eip, eip-layer2, bgpconf, bgppeer, service at least */
+	assert_true(n >= 5);
 	for (size_t i = 0; i < n; i++) {
 		struct cfg_set s;
 
@@ -178,8 +178,17 @@ static void test_examples_together(void **state)
 	addr_is(&eip->last, "203.0.113.255");
 	assert_string_equal(cfg_meta_annotation(&eip->meta, CFG_ANN_DEFAULT_EIP), "true");
 
+	/* A layer 2 pool, answered on eth0 with ARP. */
+	eip = cfg_set_eip(&s, "eip-layer2-pool");
+	assert_non_null(eip);
+	assert_int_equal(eip->protocol, CFG_EIP_LAYER2);
+	assert_string_equal(eip->interface, "eth0");
+	assert_false(eip->disable);
+	addr_is(&eip->first, "192.0.2.200");
+	addr_is(&eip->last, "192.0.2.220");
+
 	/* Only documentation ranges (RFC 5737, RFC 3849) in the examples. */
-	assert_int_equal(s.n_eips, 2);
+	assert_int_equal(s.n_eips, 3);
 	for (size_t i = 0; i < s.n_eips; i++) {
 		const struct core_addr *a = &s.eips[i].first;
 
@@ -212,8 +221,9 @@ static void test_install_manifests_skipped(void **state)
 	for (size_t i = 0; i < n_crds; i++)
 		load_one(crds[i], &s);
 	/* Namespace, 2 ServiceAccounts, 2 ClusterRoles, 2 ClusterRoleBindings,
-	 * Role, RoleBinding, Deployment, NetworkPolicy, DaemonSet, 3 CRDs */
-	assert_int_equal(s.n_skipped, 15);
+	 * 2 Roles, 2 RoleBindings, Deployment, NetworkPolicy, DaemonSet,
+	 * 3 CRDs; no Secret (the controller creates berth-memberlist) */
+	assert_int_equal(s.n_skipped, 17);
 	assert_null(s.bgp_conf);
 	assert_int_equal(s.n_eips + s.n_peers + s.n_services + s.n_nodes, 0);
 	cfg_set_fini(&s);

@@ -28,6 +28,9 @@ static void test_paths(void **state)
 	assert_string_equal(p, "/api/v1/nodes/n1");
 	assert_int_equal(k8s_path(p, sizeof(p), &k8s_res_leases, "berth", "ctl", NULL), 0);
 	assert_string_equal(p, "/apis/coordination.k8s.io/v1/namespaces/berth/leases/ctl");
+	assert_int_equal(
+	    k8s_path(p, sizeof(p), &k8s_res_secrets, "berth", "berth-memberlist", NULL), 0);
+	assert_string_equal(p, "/api/v1/namespaces/berth/secrets/berth-memberlist");
 	assert_int_equal(k8s_path(p, sizeof(p), &k8s_res_eips, NULL, "pool-1", "status"), 0);
 	assert_string_equal(p, "/apis/network.kubesphere.io/v1alpha2/eips/pool-1/status");
 	assert_int_equal(k8s_path(p, sizeof(p), &k8s_res_endpointslices, NULL, NULL, NULL), 0);

@@ -43,6 +43,7 @@ ENDPOINT_SLICE = obj("addressType",
                      endpoints=items(obj("addresses", "conditions", "hostname", "targetRef",
                                          "nodeName", "zone", "hints", "deprecatedTopology")),
                      ports=items(obj("name", "protocol", "port", "appProtocol")))
+SECRET = obj("data", "stringData", "type", "immutable")
 LEASE = obj(spec=obj("holderIdentity", "leaseDurationSeconds", "acquireTime", "renewTime",
                      "leaseTransitions", "strategy", "preferredHolder"))
 CRD = obj("status", spec=obj("group", "names", "scope", "versions", "conversion",

@@ -1,13 +1,14 @@
 """The built-in types served: core/v1 Namespaces, Services (+status),
-Endpoints, Events, Nodes (+status); discovery.k8s.io/v1 EndpointSlices;
+Endpoints, Events, Nodes (+status), Secrets; discovery.k8s.io/v1 EndpointSlices;
 coordination.k8s.io/v1 Leases. Defaulting and validation cover what the
 real strategies (pkg/registry/..., pkg/apis/core/validation) check for the
 fields a load balancer reads and writes; other fields are stored as sent."""
 import ipaddress
+import json
 import re
 
 from . import builtin_schemas as bs
-from . import meta
+from . import errors, gobytes, meta
 from .types import AGE_COLUMN, NAME_COLUMN, ResourceType, col
 
 _COMMON_KEYS = {".metadata.ownerReferences": "uid", ".metadata.finalizers": ""}
@@ -432,6 +433,176 @@ class Nodes(ResourceType):
                 info.get("containerRuntimeVersion", "<unknown>")]
 
 
+# Secrets (pkg/apis/core/validation ValidateSecret, ValidateSecretUpdate;
+# k8s.io/api/core/v1 MaxSecretSize).
+MAX_SECRET_SIZE = 1024 * 1024
+_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_JSON_TYPE = {str: "string", bool: "bool", int: "number", float: "number", list: "array",
+              dict: "object"}
+
+
+def config_key_errors(key):
+    """validation.IsConfigMapKey: why key may not name a Secret's (or
+    ConfigMap's) entry."""
+    out = []
+    if len(key) > 253:
+        out.append("must be no more than 253 characters")
+    if not _CONFIG_KEY.match(key):
+        out.append("a valid config key must consist of alphanumeric characters, '-', '_' or "
+                   "'.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for "
+                   "validation is '[-._a-zA-Z0-9]+')")
+    if key == ".":
+        out.append("must not be '.'")
+    elif key == "..":
+        out.append("must not be '..'")
+    elif key.startswith(".."):
+        out.append("must not start with '..'")
+    return out
+
+
+def _data(obj):
+    return obj.get("data") or {}
+
+
+def _has(key):
+    return lambda obj: key in _data(obj)
+
+
+def _nonempty(key):
+    return lambda obj: bool(_data(obj).get(key))
+
+
+def _either(*keys):
+    return lambda obj: any(k in _data(obj) for k in keys)
+
+
+def _annotated(key):
+    return lambda obj: bool((obj["metadata"].get("annotations") or {}).get(key))
+
+
+def _required(field):
+    return ("FieldValueRequired", field, "Required value")
+
+
+# Secret types with required contents: (what must hold, the causes when it
+# does not), every rule checked; then, when all hold, the entry that must
+# be JSON. Types not listed (Opaque, bootstrap tokens, any custom type)
+# need nothing.
+_TYPE_RULES = {
+    "kubernetes.io/service-account-token": [
+        (_annotated("kubernetes.io/service-account.name"),
+         [_required("metadata.annotations[kubernetes.io/service-account.name]")])],
+    "kubernetes.io/tls": [(_has("tls.crt"), [_required("data[tls.crt]")]),
+                          (_has("tls.key"), [_required("data[tls.key]")])],
+    "kubernetes.io/basic-auth": [(_either("username", "password"),
+                                  [_required("data[username]"), _required("data[password]")])],
+    "kubernetes.io/ssh-auth": [(_nonempty("ssh-privatekey"),
+                                [_required("data[ssh-privatekey]")])],
+    "kubernetes.io/dockercfg": [(_has(".dockercfg"), [_required("data[.dockercfg]")])],
+    "kubernetes.io/dockerconfigjson": [(_has(".dockerconfigjson"),
+                                        [_required("data[.dockerconfigjson]")])],
+}
+_JSON_KEYS = {"kubernetes.io/dockercfg": ".dockercfg",
+              "kubernetes.io/dockerconfigjson": ".dockerconfigjson"}
+
+
+class Secrets(ResourceType):
+    known_fields = bs.SECRET
+    resource, kind = "secrets", "Secret"
+    merge_keys = dict(_COMMON_KEYS)
+
+    def decode(self, obj, version):
+        """What decoding into v1.Secret does: data values are base64
+        ([]byte), stringData is merged into data and never stored (the v1
+        conversion: "StringData overwrites Data")."""
+        def bad(msg):
+            return errors.bad_request(f'Secret in version "{version}" cannot be handled as a '
+                                      f"Secret: {msg}")
+
+        def type_error(v, field, gotype):
+            return bad(f"json: cannot unmarshal {_JSON_TYPE.get(type(v), 'value')} into Go "
+                       f"struct field Secret.{field} of type {gotype}")
+
+        data, sdata = obj.get("data"), obj.pop("stringData", None)
+        for field, v, gotype in (("data", data, "map[string][]uint8"),
+                                 ("stringData", sdata, "map[string]string")):
+            if v is not None and not isinstance(v, dict):
+                raise type_error(v, field, gotype)
+        if obj.get("type") is not None and not isinstance(obj["type"], str):
+            raise type_error(obj["type"], "type", "v1.SecretType")
+        if obj.get("immutable") is not None and not isinstance(obj["immutable"], bool):
+            raise type_error(obj["immutable"], "immutable", "bool")
+        out = {}
+        for k, v in (data or {}).items():
+            if v is None:
+                v = ""
+            if not isinstance(v, str):
+                raise type_error(v, "data", "[]uint8")
+            try:
+                out[k] = gobytes.encode(gobytes.decode(v))
+            except gobytes.CorruptInput as e:
+                raise bad(str(e)) from None
+        for k, v in (sdata or {}).items():
+            if v is not None and not isinstance(v, str):
+                raise type_error(v, "stringData", "string")
+            out[k] = gobytes.encode((v or "").encode("utf-8"))
+        if out:
+            obj["data"] = dict(sorted(out.items()))   # as Go marshals a map
+        else:
+            obj.pop("data", None)   # omitempty
+        if obj.get("immutable") is None:
+            obj.pop("immutable", None)
+
+    def default(self, obj, old, version, ctx):
+        if not obj.get("type"):
+            obj["type"] = "Opaque"
+        return []
+
+    def validate(self, obj, old, version, status_only=False):
+        causes = super().validate(obj, old, version)
+        c = causes.append
+        data = obj.get("data") or {}
+        t = obj.get("type", "Opaque")
+        if old is not None:
+            if t != old.get("type", "Opaque"):
+                c(("FieldValueInvalid", "type", f'Invalid value: "{t}": field is immutable'))
+            if old.get("immutable"):
+                if not obj.get("immutable"):
+                    c(("FieldValueForbidden", "immutable",
+                       "Forbidden: field is immutable when `immutable` is set"))
+                if data != (old.get("data") or {}):
+                    c(("FieldValueForbidden", "data",
+                       "Forbidden: field is immutable when `immutable` is set"))
+        size = 0
+        for k, v in data.items():
+            for msg in config_key_errors(k):
+                c(("FieldValueInvalid", f"data[{k}]", f'Invalid value: "{k}": {msg}'))
+            size += len(gobytes.decode(v))
+        if size > MAX_SECRET_SIZE:
+            c(("FieldValueTooLong", "data",
+               f"Too long: must have at most {MAX_SECRET_SIZE} bytes"))
+        failed = [f for ok, fail in _TYPE_RULES.get(t, ()) if not ok(obj) for f in fail]
+        causes.extend(failed)
+        key = _JSON_KEYS.get(t)
+        if key and not failed:
+            try:
+                json.loads(gobytes.decode(data[key]))
+            except ValueError as e:
+                c(("FieldValueInvalid", f"data[{key}]",
+                   f'Invalid value: "<secret contents redacted>": {e}'))
+        return causes
+
+    def columns(self, version):
+        return [NAME_COLUMN,
+                col("Type", description="Used to facilitate programmatic handling of secret "
+                    "data."),
+                col("Data", description="Data contains the secret data."), AGE_COLUMN]
+
+    def cells(self, obj, version):
+        return [obj["metadata"]["name"], obj.get("type", ""), len(obj.get("data") or {}),
+                meta.age(obj)]
+
+
 class EndpointSlices(ResourceType):
     known_fields = bs.ENDPOINT_SLICE
     group, resource, kind = "discovery.k8s.io", "endpointslices", "EndpointSlice"
@@ -508,5 +679,5 @@ class Leases(ResourceType):
                 meta.age(obj)]
 
 
-BUILTIN_TYPES = [Namespaces(), Services(), Endpoints(), Events(), Nodes(), EndpointSlices(),
-                 Leases()]
+BUILTIN_TYPES = [Namespaces(), Services(), Endpoints(), Events(), Nodes(), Secrets(),
+                 EndpointSlices(), Leases()]

@@ -2,11 +2,13 @@
 application/vnd.kubernetes.protobuf): the "k8s\\0" magic, a runtime.Unknown
 envelope, then the typed message (k8s.io/api/.../generated.proto).
 
-kubectl's typed clients send this (e.g. `kubectl create namespace`). Only
-the messages of Namespaces and Services are described here; other types
+kubectl's typed clients send this (e.g. `kubectl create namespace`,
+`kubectl create secret`). Only the messages of Namespaces, Services and
+Secrets are described here; other types
 answer 415 like a server that does not accept protobuf for them.
 Responses are always JSON, which those clients also accept.
 """
+import base64
 import time
 
 from . import errors
@@ -14,7 +16,8 @@ from . import errors
 MAGIC = b"k8s\x00"
 
 # field number -> (json name, kind[, message name]); kinds: str, int, bool,
-# msg, strs (repeated string), msgs (repeated message), map, time, ios.
+# msg, strs (repeated string), msgs (repeated message), map, bmap (a map of
+# bytes, base64 in JSON), time, ios.
 # Zero values are dropped (Go's omitempty), except fields in KEEP_ZERO
 # (pointer fields, which gogo-protobuf only writes when set).
 MESSAGES = {
@@ -48,14 +51,19 @@ MESSAGES = {
                     23: ("trafficDistribution", "str")},
     "ServicePort": {1: ("name", "str"), 2: ("protocol", "str"), 3: ("port", "int"),
                     4: ("targetPort", "ios"), 5: ("nodePort", "int"), 6: ("appProtocol", "str")},
+    "Secret": {1: ("metadata", "msg", "ObjectMeta"), 2: ("data", "bmap"), 3: ("type", "str"),
+               4: ("stringData", "map"), 5: ("immutable", "bool")},
     "IntOrString": {1: ("type", "int"), 2: ("intVal", "int"), 3: ("strVal", "str")},
     "Time": {1: ("seconds", "int"), 2: ("nanos", "int")},
     "MapEntry": {1: ("key", "str"), 2: ("value", "str")},
+    "BytesMapEntry": {1: ("key", "str"), 2: ("value", "bytes")},
 }
 KEEP_ZERO = {("ServiceSpec", "allocateLoadBalancerNodePorts"), ("ServiceSpec", "ipFamilyPolicy"),
              ("ServiceSpec", "loadBalancerClass"), ("ServiceSpec", "internalTrafficPolicy"),
-             ("OwnerReference", "controller"), ("OwnerReference", "blockOwnerDeletion")}
-TOP = {("v1", "Namespace"): "Namespace", ("v1", "Service"): "Service"}
+             ("OwnerReference", "controller"), ("OwnerReference", "blockOwnerDeletion"),
+             ("Secret", "immutable")}
+TOP = {("v1", "Namespace"): "Namespace", ("v1", "Service"): "Service",
+       ("v1", "Secret"): "Secret"}
 
 
 class ProtoError(ValueError):
@@ -141,6 +149,10 @@ def decode(name, buf, depth=0):
         elif kind == "map":
             e = decode("MapEntry", v, depth + 1)
             out.setdefault(key, {})[e.get("key", "")] = e.get("value", "")
+        elif kind == "bmap":
+            e = decode("BytesMapEntry", v, depth + 1)
+            out.setdefault(key, {})[e.get("key", "")] = base64.b64encode(
+                e.get("value", b"")).decode("ascii")
         elif kind == "time":
             t = decode("Time", v, depth + 1)
             if t.get("seconds"):

@@ -70,6 +70,13 @@ class ResourceType:
 
     # --- strategy: each mutates `obj` (a private copy) in place ---
 
+    def decode(self, obj, version):
+        """What decoding the JSON into the Go type does beyond dropping
+        unknown fields (e.g. []byte fields read as base64): raises ApiError
+        400 as the real decoder fails, else normalises obj in place. Runs
+        on every body written: create, update, and the result of a patch
+        or an apply."""
+
     def prepare_create(self, obj):
         if self.status_subresource:
             self.reset_status(obj)

@@ -164,6 +164,7 @@ class Writer:
         md = obj.setdefault("metadata", {})
         if not isinstance(md, dict):
             raise errors.bad_request("metadata must be an object")
+        t.rtype.decode(obj, t.version)
         if t.rtype.namespaced:
             if md.get("namespace") and t.namespace and md["namespace"] != t.namespace:
                 raise errors.bad_request("the namespace of the provided object does not match "
