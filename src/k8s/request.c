@@ -383,7 +383,12 @@ static bool resend(struct k8s_req *r, long code)
 		log_info("k8s: 401 with an old token; sending again with the new one");
 		after = 0;
 	} else if (code == 429 || code >= 500) {
-		curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &after);
+		struct curl_header *h;
+
+		/* CURLINFO_RETRY_AFTER reads 0, not -1, when the header is
+		 * absent: only a present header is a request to retry. */
+		if (curl_easy_header(r->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
+			curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &after);
 		if (code == 429 && after < 0)
 			after = 1;
 		if (after < 0 || r->retries >= c->opts.max_retries)

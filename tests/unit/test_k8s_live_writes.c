@@ -148,6 +148,22 @@ static void test_retry_after(void **state)
 		assert_int_equal(st.code, 429);
 		json_decref(svc);
 	}
+	/* A 500 without Retry-After is not sent again (client-go's
+	 * checkWait): one failure, and the error comes back. */
+	live_admin(&l, "fail", "code=500&count=1&verbs=create&resource=services");
+	{
+		json_t *svc = json_pack("{s:{s:s}, s:{s:[{s:i}]}}", "metadata", "name", "web3",
+		                        "spec", "ports", "port", 80);
+		char path[K8S_PATH_MAX];
+		struct k8s_status st;
+
+		k8s_path(path, sizeof(path), &k8s_res_services, l.ns, NULL, NULL);
+		assert_true(live_call(l.b, K8S_POST, path, svc, NULL, &st) < 0);
+		assert_int_equal(st.code, 500);
+		/* the failure was used up by that one request */
+		assert_int_equal(live_call(l.b, K8S_POST, path, svc, NULL, &st), 0);
+		json_decref(svc);
+	}
 	live_admin(&l, "fail", "count=0");
 	live_end(&l);
 }
