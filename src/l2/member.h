@@ -91,6 +91,8 @@ struct l2_member_ev {
 	enum l2_peer_state old, now; /* STATE */
 };
 
+/* Called from inside l2_member_tick, _input and _leave: it may read the
+ * state machine (l2_member_state, _can_own ...) but not change it. */
 typedef void (*l2_member_emit_fn)(const struct l2_member_ev *ev, void *arg);
 
 struct l2_member_stats {
