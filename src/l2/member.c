@@ -198,7 +198,8 @@ int l2_member_set_unserved(struct l2_member *m, const uint64_t *ids, size_t n)
 
 	if (!m || (n && !ids))
 		return -EINVAL;
-	memcpy(m->unserved, ids, k * sizeof(*ids));
+	if (k)
+		memcpy(m->unserved, ids, k * sizeof(*ids));
 	m->n_unserved = (uint16_t)k;
 	return n > k ? -E2BIG : 0;
 }
