@@ -47,11 +47,11 @@
 #define L2_MEMBER_NONCES 4 /* ACKs accepted for the last this many PINGs */
 
 struct l2_member_opts {
-	uint32_t interval_ms;   /* PING period; 0: 100 */
-	uint32_t detect_mult;   /* missed intervals before Down; 0: 3 */
-	uint32_t ready_hold_ms; /* after start, not READY for this long; 0: interval * (detect_mult
-	                           + 2) */
-	uint32_t max_skew_ms;   /* 0: 30000 */
+	uint32_t interval_ms; /* PING period; 0: 100 */
+	uint32_t detect_mult; /* missed intervals before Down; 0: 3 */
+	/* After start, not READY for this long; 0: interval * (detect_mult + 2). */
+	uint32_t ready_hold_ms;
+	uint32_t max_skew_ms; /* 0: 30000 */
 	/* The nonces of our PINGs: 64 unpredictable bits a call (an ACK
 	 * proves the PING was seen only if its nonce cannot be guessed).
 	 * Required, the module being pure: l2_member_new refuses NULL.
