@@ -220,8 +220,9 @@ static void test_three(void **state)
 
 		print_message("%s saw node-c Down %llu ms after it stopped\n", sp[i].name,
 		              (unsigned long long)(t - stop));
-		/* The last ACK came at most an interval before the stop. */
-		assert_true(t - stop + INTERVAL >= DETECT);
+		/* The last ACK came at most an interval before the stop (and
+		 * the clocks are read in whole ms). */
+		assert_true(t - stop + INTERVAL + 5 >= DETECT);
 		/* Within the detection time, plus an interval of slack for
 		 * the loop (ASan, a loaded machine). */
 		assert_true(t - stop <= DETECT + INTERVAL);
