@@ -66,7 +66,9 @@ struct l2_hb_key {
 /* Writes m into buf (caller's, cap bytes), signed with key when key->set
  * (key may be NULL: unsigned); the length to *len. 0; -EINVAL for a NULL,
  * a bad type, an empty or too long name, n_unserved > L2_HB_MAX_UNSERVED;
- * -ENOBUFS when cap is short (L2_HB_MAX always fits). */
+ * -ENOBUFS when cap is short (L2_HB_MAX always fits); -EIO when libcrypto
+ * fails to compute the HMAC. Flag bits other than F_AUTH are written as
+ * given. */
 int l2_hb_encode(const struct l2_hb *m, const struct l2_hb_key *key, uint8_t *buf, size_t cap,
                  size_t *len);
 
@@ -74,8 +76,10 @@ int l2_hb_encode(const struct l2_hb *m, const struct l2_hb_key *key, uint8_t *bu
  * -EBADMSG for anything malformed (magic, version, type, lengths, bytes
  * left over, a name with a 0 byte); -EACCES when key->set and the HMAC is
  * absent or wrong (compared in constant time). With no key (key NULL or
- * unset) a signed message is accepted unchecked. *out is untouched on
- * error. */
+ * unset) a signed message is accepted unchecked; an unsigned one must
+ * carry 32 zero bytes in place of the HMAC (-EBADMSG otherwise), so that
+ * a message that decodes has one encoding. Unknown flag bits are kept
+ * (a later version's). *out is untouched on error. */
 int l2_hb_decode(const uint8_t *p, size_t len, const struct l2_hb_key *key, struct l2_hb *out);
 
 /* The key from text (len bytes, not necessarily 0-terminated): exactly 64

@@ -19,6 +19,20 @@
  * (replay); one whose time_ms is more than max_skew_ms away from our wall
  * clock (an old capture replayed to a speaker that restarted since).
  * Signature checks are the caller's (l2_hb_decode), before this.
+ *
+ * Detection: a watched member is Down once detect_mult * interval_ms
+ * have passed since the later of its watch start and its last valid ACK
+ * (checked before the PING due at that moment). With zero latency that
+ * is detect_mult - 1 exchanges lost in a row, as with BFD (RFC 5880
+ * section 6.8.4). A member Down is still PINGed: its next valid ACK
+ * makes it Up again.
+ *
+ * REJOINED: a message accepted when none was for the detection time
+ * before it. Our start counts as a message heard: a speaker whose link
+ * comes up only after it started (and that took over addresses while
+ * alone, announcing into a dead link) re-announces too. A member that
+ * nobody talks to for that long (a lone node, until a second one starts)
+ * gets a REJOINED it does not strictly need: one more announcement.
  */
 #ifndef BERTH_L2_MEMBER_H
 #define BERTH_L2_MEMBER_H
@@ -33,11 +47,18 @@
 #define L2_MEMBER_NONCES 4 /* ACKs accepted for the last this many PINGs */
 
 struct l2_member_opts {
-	uint32_t interval_ms;   /* PING period; 0: 100 */
-	uint32_t detect_mult;   /* missed intervals before Down; 0: 3 */
-	uint32_t ready_hold_ms; /* after start, not READY for this long; 0: interval * (detect_mult
-	                           + 2) */
-	uint32_t max_skew_ms;   /* 0: 30000 */
+	uint32_t interval_ms; /* PING period; 0: 100 */
+	uint32_t detect_mult; /* missed intervals before Down; 0: 3 */
+	/* After start, not READY for this long; 0: interval * (detect_mult + 2). */
+	uint32_t ready_hold_ms;
+	uint32_t max_skew_ms; /* 0: 30000 */
+	/* The nonces of our PINGs: 64 unpredictable bits a call (an ACK
+	 * proves the PING was seen only if its nonce cannot be guessed).
+	 * Required, the module being pure: l2_member_new refuses NULL.
+	 * l2/member_io.h supplies RAND_bytes when the caller leaves it NULL.
+	 * rand_arg is the caller's, passed through. */
+	uint64_t (*rand64)(void *rand_arg);
+	void *rand_arg;
 };
 
 /* One member as the configuration knows it (a Node and its InternalIP). */
@@ -55,7 +76,8 @@ enum l2_peer_state {
 
 enum l2_member_ev_kind {
 	L2_MEMBER_SEND,     /* send msg to addr:port */
-	L2_MEMBER_STATE,    /* peer went from old to now (or its READY flag changed) */
+	L2_MEMBER_STATE,    /* peer went from old to now (or, Up, its READY flag or its
+	                       unserved ids changed: l2_member_can_own may answer otherwise) */
 	L2_MEMBER_REJOINED, /* heard from a member again after hearing from none for the
 	                       detection time: our link was down; announce what we own again */
 };
@@ -69,10 +91,12 @@ struct l2_member_ev {
 	enum l2_peer_state old, now; /* STATE */
 };
 
+/* Called from inside l2_member_tick, _input and _leave: it may read the
+ * state machine (l2_member_state, _can_own ...) but not change it. */
 typedef void (*l2_member_emit_fn)(const struct l2_member_ev *ev, void *arg);
 
 struct l2_member_stats {
-	uint64_t pings_sent, acks_sent, received;
+	uint64_t pings_sent, acks_sent, received; /* received: accepted */
 	uint64_t not_for_us, unknown_sender, bad_nonce, replayed, skewed;
 	uint64_t downs, ups;
 };
@@ -80,20 +104,30 @@ struct l2_member_stats {
 struct l2_member;
 
 /* self: our node name (copied); incarnation: our start, ms since the
- * epoch; now_ms: monotonic. NULL on allocation failure or a bad name. */
+ * epoch; now_ms: monotonic. NULL on allocation failure, a bad name, or o
+ * NULL or without rand64.
+ * The incarnation must grow across restarts: a wall clock stepped back
+ * by more than the time a restart takes makes the new incarnation look
+ * older, and members that remember the old one refuse it as replayed
+ * until they forget it (the member leaves their list, or they restart). */
 struct l2_member *l2_member_new(const char *self, uint64_t incarnation, uint64_t now_ms,
                                 const struct l2_member_opts *o);
 void l2_member_free(struct l2_member *m);
 
 /* Replaces the member list (peers[0..n), borrowed for the call; self in
- * it is skipped). Members that stay keep their state; a member whose
- * address changed keeps it too. 0 or -ENOMEM (the old list kept). */
+ * it is skipped, and so are a name that cannot be sent (empty, longer
+ * than L2_HB_NAME_MAX) and a name's later repeats). Members that stay
+ * keep their state; a member whose address changed keeps it too. A new
+ * member is not watched until named by the next l2_member_set_watch.
+ * 0; -EINVAL for NULLs; -ENOMEM (the old list kept). */
 int l2_member_set_peers(struct l2_member *m, const struct l2_member_peer *peers, size_t n);
 
 /* Replaces the set of watched members (names borrowed for the call; not
  * members or self: ignored). A member newly watched starts PENDING at
- * now_ms; one no longer watched is forgotten (not PINGed, state PENDING
- * if watched again). 0 or -ENOMEM. */
+ * now_ms and is PINGed at the next tick; one no longer watched is
+ * forgotten (not PINGed, ACKs to its old PINGs refused, state PENDING
+ * if watched again). No STATE events: the caller made the change. Its
+ * replay state stays as long as it is a member. 0 or -EINVAL. */
 int l2_member_set_watch(struct l2_member *m, const char *const *names, size_t n, uint64_t now_ms);
 
 /* What our ACKs report: the ids of the Eips we cannot serve (copied, at
@@ -103,15 +137,17 @@ int l2_member_set_unserved(struct l2_member *m, const uint64_t *ids, size_t n);
 /* Timers: PINGs due, detections due. Call at l2_member_next(m) or later. */
 void l2_member_tick(struct l2_member *m, uint64_t now_ms, uint64_t wall_ms, l2_member_emit_fn emit,
                     void *arg);
-/* The next time (monotonic ms) l2_member_tick has something to do. */
+/* The next time (monotonic ms) l2_member_tick has something to do;
+ * UINT64_MAX: nothing (no member watched, or left). */
 uint64_t l2_member_next(const struct l2_member *m);
 
 /* A decoded (and, with a key, verified) message. 0 accepted; -EPERM
- * refused (counted). */
+ * refused (counted); -EINVAL for NULLs. */
 int l2_member_input(struct l2_member *m, const struct l2_hb *msg, uint64_t now_ms, uint64_t wall_ms,
                     l2_member_emit_fn emit, void *arg);
 
-/* We are going: a LEAVE to every member, and no more ACKs. */
+/* We are going: a LEAVE to every member, and no more ACKs, PINGs or
+ * detections (l2_member_next then says never). */
 void l2_member_leave(struct l2_member *m, uint64_t wall_ms, l2_member_emit_fn emit, void *arg);
 
 /* Our start-up hold is over (our messages carry READY). */

@@ -5,8 +5,20 @@
  * is the state machine's.
  *
  * A flood on the port costs bounded CPU and no memory: each wake-up reads
- * at most a fixed number of datagrams, nothing is buffered beyond the
- * socket, and every refusal is a counter (struct l2_member_io_stats).
+ * at most a fixed number of datagrams (64), nothing is buffered beyond
+ * the socket, and every refusal is a counter (struct l2_member_io_stats)
+ * and a rate-limited log line (core/loglimit.h), keyed by source address.
+ *
+ * The socket is [::]:port with IPV6_V6ONLY off: IPv4 members are sent to
+ * as v4-mapped addresses. Where the kernel has no IPv6 it is 0.0.0.0 and
+ * IPv6 members cannot be reached (send_errors). Heartbeats go out with
+ * traffic class CS6 (network control, RFC 4594), as BFD does.
+ *
+ * Without a key nothing is authenticated: anyone who can send to the
+ * port can make a member look alive (spoofed ACKs need the PING's nonce,
+ * which is random, so an off-path sender must also see our PINGs) or
+ * gone (a spoofed LEAVE). Saying so in the log is the caller's (once,
+ * at start).
  */
 #ifndef BERTH_L2_MEMBER_IO_H
 #define BERTH_L2_MEMBER_IO_H
@@ -24,7 +36,11 @@ struct l2_member_io_opts {
 	uint16_t port;                /* UDP port; 0: an ephemeral one (tests) */
 	const struct l2_hb_key *key;  /* borrowed for the call, copied; NULL: unauthenticated */
 	struct l2_member_opts member; /* timers */
-	/* Called from the loop on STATE and REJOINED events (not SEND). */
+	/* Called from the loop on STATE and REJOINED events (not SEND),
+	 * from inside the state machine: it may read it (l2_member_state,
+	 * _can_own, _self_ready) but must not change it (l2_member_set_*,
+	 * l2_member_io_kick, _leave, _free): defer that to the loop (an
+	 * ev_idle, a flag). member.rand64 NULL: RAND_bytes. */
 	void (*on_event)(const struct l2_member_ev *ev, void *arg);
 	void *arg;
 };
@@ -47,15 +63,19 @@ void l2_member_io_free(struct l2_member_io *io);
 /* The bound port (for port 0). */
 uint16_t l2_member_io_port(const struct l2_member_io *io);
 /* The state machine, for l2_member_set_peers / _set_watch / _can_own /
- * _self_ready (borrowed; times from ev_now). Changes take effect at once:
- * call l2_member_io_kick after set_watch so new PINGs go out now. */
+ * _self_ready (borrowed; times from l2_member_io_now_ms). Changes take
+ * effect at once: call l2_member_io_kick after set_watch so new PINGs go
+ * out now (and the timer follows the new watch set). */
 struct l2_member *l2_member_io_fsm(struct l2_member_io *io);
 void l2_member_io_kick(struct l2_member_io *io);
-/* Sends LEAVE to every member (SIGTERM). */
+/* Sends LEAVE to every member (SIGTERM); from then on PINGs received
+ * are not answered and nothing is PINGed. */
 void l2_member_io_leave(struct l2_member_io *io);
 void l2_member_io_get_stats(const struct l2_member_io *io, struct l2_member_io_stats *out);
 
-/* Monotonic and wall clock in ms, as the state machine wants them. */
+/* Monotonic (CLOCK_MONOTONIC: libev's ev_now is the wall clock, so loop
+ * is unused) and wall clock (CLOCK_REALTIME) in ms, as the state machine
+ * wants them. */
 uint64_t l2_member_io_now_ms(struct ev_loop *loop);
 uint64_t l2_member_io_wall_ms(void);
 
