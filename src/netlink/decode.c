@@ -338,3 +338,65 @@ int nl_addr_decode(const struct nlmsghdr *nlh, struct nl_addr *a)
 	memcpy(a->addr.bytes, d.have_local ? d.local : d.address, d.alen);
 	return 0;
 }
+
+struct nl_route_dec {
+	struct nl_route *r;
+	size_t alen;
+};
+
+static int nl_route_attr(uint16_t type, const void *data, size_t dlen, void *arg)
+{
+	struct nl_route_dec *d = arg;
+	uint32_t v;
+
+	switch (type) {
+	case RTA_OIF:
+		if (dlen != sizeof(v))
+			return -EBADMSG;
+		memcpy(&v, data, sizeof(v));
+		if (v == 0 || v > INT32_MAX)
+			return -EBADMSG;
+		d->r->oif = (int)v;
+		return 0;
+	case RTA_TABLE:
+		if (dlen != sizeof(v))
+			return -EBADMSG;
+		memcpy(&d->r->table, data, sizeof(v));
+		return 0;
+	case RTA_GATEWAY:
+		if (dlen != d->alen)
+			return -EBADMSG;
+		d->r->has_gateway = true;
+		d->r->gateway.family = d->r->family;
+		memcpy(d->r->gateway.bytes, data, dlen);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int nl_route_decode(const struct nlmsghdr *nlh, struct nl_route *r)
+{
+	struct nl_route_dec d = {.r = r};
+	struct rtmsg rtm;
+	size_t plen, hlen = nl_align(sizeof(rtm));
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return -ENOMSG;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + hlen)
+		return -EBADMSG;
+	plen = nlh->nlmsg_len - NLMSG_HDRLEN;
+	memcpy(&rtm, (const char *)nlh + NLMSG_HDRLEN, sizeof(rtm));
+	d.alen = core_af_len(rtm.rtm_family);
+	if (d.alen == 0)
+		return -EAFNOSUPPORT;
+	r->family = rtm.rtm_family;
+	r->type = rtm.rtm_type;
+	r->table = rtm.rtm_table; /* RTA_TABLE, when present, replaces it (ids > 255) */
+	rc = nl_attrs_walk((const char *)nlh + NLMSG_HDRLEN + hlen, plen - hlen, nl_route_attr, &d);
+	if (rc < 0)
+		memset(r, 0, sizeof(*r));
+	return rc;
+}

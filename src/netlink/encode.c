@@ -219,3 +219,25 @@ int nl_addr_dump_encode(void *buf, size_t len, uint32_t seq)
 	ifa->ifa_family = AF_UNSPEC; /* both families in one dump */
 	return (int)nlh->nlmsg_len;
 }
+
+int nl_route_get_encode(void *buf, size_t len, uint32_t seq, const struct core_addr *dst)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	size_t alen;
+
+	if (!dst || (alen = core_af_len(dst->family)) == 0)
+		return -EINVAL;
+	nlh = nl_put(buf, len, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_ACK, seq, sizeof(*rtm));
+	if (!nlh)
+		return -ENOBUFS;
+	/* As `ip route get` asks: a host destination, everything else left
+	 * to the lookup (no input interface: the route for our own
+	 * traffic). The reply is one RTM_NEWROUTE, then the ACK. */
+	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm->rtm_family = dst->family;
+	rtm->rtm_dst_len = (uint8_t)(alen * 8);
+	if (!mnl_attr_put_check(nlh, len, RTA_DST, alen, dst->bytes))
+		return -ENOBUFS;
+	return (int)nlh->nlmsg_len;
+}

@@ -12,7 +12,7 @@
  *    node), both sorted, into adds, dels and conflicts. No sockets, clocks,
  *    globals or logging.
  *
- *  - I/O (sock.c, link.c, addr.c): one blocking NETLINK_ROUTE socket with
+ *  - I/O (sock.c, link.c, addr.c, route.c): one blocking NETLINK_ROUTE socket with
  *    a receive timeout. Every request asks for an ACK, so each failure
  *    comes back with the kernel's errno (and its extended-ACK text, see
  *    nl_error()). Replies of an abandoned request are recognised by their
@@ -86,6 +86,11 @@ int nl_addr_del_encode(void *buf, size_t len, uint32_t seq, const struct nl_addr
 /* Every address of every family and interface. */
 int nl_addr_dump_encode(void *buf, size_t len, uint32_t seq);
 
+/* The route this node would use to reach dst (RTM_GETROUTE, as `ip route
+ * get` asks): dst_len 32 or 128 and RTA_DST. -EINVAL unless dst is
+ * IPv4 or IPv6. */
+int nl_route_get_encode(void *buf, size_t len, uint32_t seq, const struct core_addr *dst);
+
 /* ---- Pure: reply decoders ---- */
 
 /* Called for each data message (type >= NLMSG_MIN_TYPE) of the reply; nlh
@@ -123,6 +128,22 @@ int nl_link_decode(const struct nlmsghdr *nlh, struct nl_link *l);
  * -EBADMSG. The address is IFA_LOCAL when present (the local end of a
  * point-to-point address), else IFA_ADDRESS. */
 int nl_addr_decode(const struct nlmsghdr *nlh, struct nl_addr *a);
+
+/* A route as RTM_NEWROUTE reports it (the answer to nl_route_get_encode:
+ * one path, the one the lookup chose, also for a multipath route). */
+struct nl_route {
+	uint8_t family;           /* AF_INET or AF_INET6 */
+	uint8_t type;             /* RTN_UNICAST, RTN_LOCAL (an address of this node), ... */
+	uint32_t table;           /* RTA_TABLE when present, else rtm_table */
+	int oif;                  /* RTA_OIF; 0 when the message had none */
+	bool has_gateway;         /* RTA_GATEWAY present: reached through a router */
+	struct core_addr gateway; /* RTA_GATEWAY, same family */
+};
+
+/* 0, -ENOMSG (not RTM_NEWROUTE), -EAFNOSUPPORT (neither IPv4 nor IPv6)
+ * or -EBADMSG (short header, bad attribute lengths, an RTA_OIF outside
+ * 1..INT32_MAX). Unknown attributes are ignored; *r is zeroed on error. */
+int nl_route_decode(const struct nlmsghdr *nlh, struct nl_route *r);
 
 /* ---- Pure: reconcile planner ---- */
 
@@ -206,6 +227,13 @@ typedef int (*nl_addr_fn)(const struct nl_addr *a, void *arg);
  * -EINTR when the kernel reports the dump inconsistent (addresses changed
  * meanwhile): forget what fn saw and call again. */
 int nl_addr_dump(struct nl_sock *s, int ifindex, nl_addr_fn fn, void *arg);
+
+/* The route to dst, as the kernel's lookup chooses it for traffic this
+ * node sends (main and policy tables, no input interface). 0 with *r
+ * filled; the kernel's error otherwise (-ENETUNREACH: no route; an
+ * "unreachable" or "prohibit" route gives its own errno), described by
+ * nl_error(). */
+int nl_route_get(struct nl_sock *s, const struct core_addr *dst, struct nl_route *r);
 
 /*
  * Makes ifindex hold exactly the wanted addresses (sorted by address, see
