@@ -89,9 +89,11 @@ nl_x obs python3 "$L2_ROOT/tests/tools/l2_macs.py" -I eth0 -d 2 -i 50 $V4 $V6 \
 	>"$NL_DIR/move.macs" 2>&1 &
 macs_pid=$!
 sleep 0.2
+# The mark follows the cut: once `ip link set down` returns n1 is silent;
+# a mark taken before it would let n1 answer after the mark.
+l2_cut n1
 l2_mark p4
 cp "$NL_DIR/p4.t" "$NL_DIR/p6.t"
-l2_cut n1
 sleep 0.3
 hold n2
 nl_x n2 python3 "$L2_ROOT/tests/tools/l2_macs.py" --announce -I eth0 $V4 $V6
@@ -172,6 +174,7 @@ r=$(l2_probe_wait late 5)
 nl_log "  $r"
 check "late replies: since_ms >= 300 (not the replies to older requests)" \
 	in_range "$(l2_field "$r" since_ms)" 295 1000
-check "late replies: the responder did answer" eval '(($(l2_field "$r" replies) > 50))'
+check "late replies: some replies to older requests came after the mark ($(l2_field "$r" late))" \
+	eval '(($(l2_field "$r" late) > 0))'
 
 nl_finish

@@ -15,7 +15,7 @@ target link-layer address option, else the frame's source); answered: the
 rounds with at least one answer; max_simul: the most distinct MACs that
 answered within one round (two is split brain, not a handover);
 announced: MACs seen in gratuitous ARP or unsolicited NA (S flag clear)
-for ADDR.
+for ADDR. SIGTERM ends the census early, with what it saw.
 
 With --announce it sends instead one gratuitous ARP request (RFC 5227
 section 3) or unsolicited NA with Override to ff02::1 (RFC 4861 section
@@ -27,6 +27,7 @@ import argparse
 import fcntl
 import ipaddress
 import select
+import signal
 import socket
 import struct
 import sys
@@ -209,10 +210,16 @@ def main():
     requests = [(x, ns_packet(mac, src6, x.packed) if x.v6 else arp_request(mac, spa, x.packed))
                 for x in addrs]
 
+    # SIGTERM ends the census after the current round, with its results.
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     interval = a.interval / 1000.0
     rounds = max(1, int(round(a.duration / interval)))
     t0 = time.monotonic()
+    done = 0
     for r in range(rounds):
+        if stop:
+            break
         for x, pkt in requests:
             socks[1 if x.v6 else 0].send(pkt)
         end = t0 + (r + 1) * interval
@@ -240,8 +247,9 @@ def main():
                         x.announced.add(got[1])
         for x in addrs:
             x.end_round()
+        done += 1
     for x in addrs:
-        print(x.line(rounds))
+        print(x.line(done))
     sys.stdout.flush()
 
 

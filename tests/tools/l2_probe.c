@@ -15,9 +15,10 @@
  *
  * It stops on SIGTERM/SIGINT, after --duration seconds, or (--exit-on-answer)
  * at the first reply counted for since_ms, and prints one line:
- *   target=A sent=N replies=N dups=N send_errors=N since_ms=X|none
+ *   target=A sent=N replies=N dups=N send_errors=N late=N since_ms=X|none
  *   max_gap_ms=X|none gap_end_ns=NS first_reply_ns=NS|0 last_reply_ns=NS|0
- * max_gap_ms is the longest time between two consecutive replies (by receive
+ * late counts the replies received after T to requests sent before it (not
+ * counted for since_ms). max_gap_ms is the longest time between two consecutive replies (by receive
  * time) over the whole run. Exit status 0, or 2 on a usage or socket error.
  */
 #include <arpa/inet.h>
@@ -255,16 +256,21 @@ static void probe_drain(struct probe *p)
 	}
 }
 
-/* The first reply to a request sent at or after since, 0 if none. */
-static int64_t probe_first_after(const struct probe *p, int64_t since)
+/* The first reply to a request sent at or after since, 0 if none; *late
+ * (may be NULL): replies received after since to requests sent before. */
+static int64_t probe_first_after(const struct probe *p, int64_t since, uint64_t *late)
 {
 	int64_t first = 0;
 
 	for (size_t i = 0; i < p->n_sent; i++) {
 		const struct probe_req *r = &p->reqs[i];
 
-		if (r->sent_ns >= since && r->recv_ns && (!first || r->recv_ns < first))
+		if (!r->recv_ns)
+			continue;
+		if (r->sent_ns >= since && (!first || r->recv_ns < first))
 			first = r->recv_ns;
+		if (late && r->sent_ns < since && r->recv_ns >= since)
+			(*late)++;
 	}
 	return first;
 }
@@ -288,6 +294,7 @@ static int probe_report(const struct probe *p)
 {
 	int64_t *t = malloc((p->replies ? p->replies : 1) * sizeof(*t));
 	int64_t gap = 0, gap_end = 0, first = 0;
+	uint64_t late = 0;
 	size_t n = 0;
 
 	if (!t)
@@ -303,10 +310,10 @@ static int probe_report(const struct probe *p)
 		}
 	}
 	if (p->o.since_ns)
-		first = probe_first_after(p, p->o.since_ns);
-	printf("target=%s sent=%zu replies=%llu dups=%llu send_errors=%llu", p->o.target, p->n_sent,
-	       (unsigned long long)p->replies, (unsigned long long)p->dups,
-	       (unsigned long long)p->send_errors);
+		first = probe_first_after(p, p->o.since_ns, &late);
+	printf("target=%s sent=%zu replies=%llu dups=%llu send_errors=%llu late=%llu", p->o.target,
+	       p->n_sent, (unsigned long long)p->replies, (unsigned long long)p->dups,
+	       (unsigned long long)p->send_errors, (unsigned long long)late);
 	print_ms("since_ms", first - p->o.since_ns, first != 0);
 	print_ms("max_gap_ms", gap, n > 1);
 	printf(" gap_end_ns=%lld first_reply_ns=%lld last_reply_ns=%lld\n", (long long)gap_end,
@@ -330,7 +337,8 @@ static int probe_run(struct probe *p)
 			break;
 		if (!p->o.since_ns && p->o.since_file)
 			p->o.since_ns = read_since_file(p->o.since_file);
-		if (p->o.exit_on_answer && p->o.since_ns && probe_first_after(p, p->o.since_ns))
+		if (p->o.exit_on_answer && p->o.since_ns &&
+		    probe_first_after(p, p->o.since_ns, NULL))
 			break;
 		if (now >= next) {
 			if ((rc = probe_send(p)) < 0)
