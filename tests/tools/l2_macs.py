@@ -8,14 +8,16 @@ address which MACs answered. Unlike `arping` (which goes unicast after the
 first reply) every request is broadcast or multicast, so every host that
 answers is seen, in every round:
 
-  ADDR macs=M1[,M2...]|- rounds=N answered=K max_simul=S announced=M...|-
+  ADDR macs=M1[,M2...]|- rounds=N answered=K max_simul=S announced=M...|- first_ns=T
 
 macs: the MACs named in the answers (ARP sender hardware address; NA
 target link-layer address option, else the frame's source); answered: the
 rounds with at least one answer; max_simul: the most distinct MACs that
 answered within one round (two is split brain, not a handover);
 announced: MACs seen in gratuitous ARP or unsolicited NA (S flag clear)
-for ADDR. SIGTERM ends the census early, with what it saw.
+for ADDR; first_ns: when the first answer came (CLOCK_REALTIME, 0: none).
+SIGTERM ends the census early, with what it saw; so does --until-all
+once every ADDR has been answered.
 
 With --announce it sends instead one gratuitous ARP request (RFC 5227
 section 3) or unsolicited NA with Override to ff02::1 (RFC 4861 section
@@ -169,6 +171,7 @@ class Addr:
         self.round_macs = set()
         self.answered = 0
         self.max_simul = 0
+        self.first_ns = 0  # CLOCK_REALTIME of the first answer
 
     def end_round(self):
         if self.round_macs:
@@ -179,8 +182,8 @@ class Addr:
     def line(self, rounds):
         macs = ",".join(sorted(fmt_mac(m) for m in self.macs)) or "-"
         ann = ",".join(sorted(fmt_mac(m) for m in self.announced)) or "-"
-        return "%s macs=%s rounds=%d answered=%d max_simul=%d announced=%s" % (
-            self.text, macs, rounds, self.answered, self.max_simul, ann)
+        return "%s macs=%s rounds=%d answered=%d max_simul=%d announced=%s first_ns=%d" % (
+            self.text, macs, rounds, self.answered, self.max_simul, ann, self.first_ns)
 
 
 def main():
@@ -188,6 +191,8 @@ def main():
     ap.add_argument("-I", "--iface", default="eth0")
     ap.add_argument("-d", "--duration", type=float, default=1.0, help="seconds")
     ap.add_argument("-i", "--interval", type=float, default=100, help="ms between rounds")
+    ap.add_argument("--until-all", action="store_true",
+                    help="stop after the first round in which every ADDR has been answered")
     ap.add_argument("--announce", action="store_true", help="announce ADDR... and exit")
     ap.add_argument("addrs", nargs="+")
     a = ap.parse_args()
@@ -241,6 +246,7 @@ def main():
                         continue
                     x = by_key[got[0]]
                     if got[2]:
+                        x.first_ns = x.first_ns or time.time_ns()
                         x.macs[got[1]] = x.macs.get(got[1], 0) + 1
                         x.round_macs.add(got[1])
                     else:
@@ -248,6 +254,8 @@ def main():
         for x in addrs:
             x.end_round()
         done += 1
+        if a.until_all and all(x.first_ns for x in addrs):
+            break
     for x in addrs:
         print(x.line(done))
     sys.stdout.flush()
