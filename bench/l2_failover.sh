@@ -113,7 +113,7 @@ traffic() {
 }
 
 scale() {
-	local mf=$NL_DIR/scale.yaml k i n4 addrs=() t0 last line hwm
+	local mf=$NL_DIR/scale.yaml k i n4 n p addr addrs=() t0 last many hwm
 	nodes "$mf"
 	mf_l2_eip "$mf" pool-big4 203.0.113.0/24 eth0
 	mf_l2_eip "$mf" pool-big6 2001:db8::1:0/112 eth0
@@ -121,9 +121,9 @@ scale() {
 	for ((i = 1; i <= n4; i++)); do addrs+=("203.0.113.$i"); done
 	for ((i = n4; i < services; i++)); do addrs+=("$(printf '2001:db8::1:%x' "$i")"); done
 	for ((i = 0; i < services; i++)); do
-		a=${addrs[i]}
-		if [[ $a == *:* ]]; then p=pool-big6; else p=pool-big4; fi
-		mf_l2_service "$mf" "s$i" Cluster "$p" "$a"
+		addr=${addrs[i]}
+		if [[ $addr == *:* ]]; then p=pool-big6; else p=pool-big4; fi
+		mf_l2_service "$mf" "s$i" Cluster "$p" "$addr"
 	done
 	# 203.0.113.0/24 is on the segment too, for the observer.
 	nl_x obs ip route add 203.0.113.0/24 dev eth0
