@@ -202,7 +202,7 @@ owners_now
 check "$O back: kube-lb0 of each node matches the owners" wait_until 5 "kube-lb0" lb_matches "${ALL[@]}"
 
 # ---- SIGKILL and restart of each speaker ----
-nl_x obs python3 "$L2_ROOT/tests/tools/l2_macs.py" -I eth0 -d 30 -i 50 "${ALL[@]}" \
+nl_x obs python3 "$L2_ROOT/tests/tools/l2_macs.py" -I eth0 -d 60 -i 50 "${ALL[@]}" \
 	>"$NL_DIR/kill.macs" 2>&1 &
 macs_pid=$!
 for k in 1 2 3; do

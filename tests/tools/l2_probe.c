@@ -18,8 +18,9 @@
  *   target=A sent=N replies=N dups=N send_errors=N late=N since_ms=X|none
  *   max_gap_ms=X|none gap_end_ns=NS first_reply_ns=NS|0 last_reply_ns=NS|0
  * late counts the replies received after T to requests sent before it (not
- * counted for since_ms). max_gap_ms is the longest time between two consecutive replies (by receive
- * time) over the whole run. Exit status 0, or 2 on a usage or socket error.
+ * counted for since_ms). max_gap_ms is the longest time between two
+ * consecutive replies (by receive time) over the whole run. Exit status 0,
+ * or 2 on a usage or socket error.
  */
 #include <arpa/inet.h>
 #include <errno.h>
