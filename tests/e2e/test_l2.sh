@@ -67,8 +67,12 @@ L2_MF=("$mf" "$slice")
 L2_SPK_ARGS=(--member-key-file "$key")
 
 for k in 1 2 3; do l2_start "n$k"; done
-check "all three speakers run" wait_until 3 "speakers" eval 'spk_alive n1 && spk_alive n2 && spk_alive n3'
-check "every address answered by one MAC" wait_until 20 "one MAC each" l2_one_each 0.3 "${ALL[@]}"
+sleep 1
+# Nothing below means anything without these two: stop here.
+spk_alive n1 && spk_alive n2 && spk_alive n3 || die "a speaker exited: $(tail -n 3 "$(spk_log n1)")"
+ok "all three speakers run"
+wait_until 20 "one MAC each" l2_one_each 0.3 "${ALL[@]}" || die "not every address answered by one MAC"
+ok "every address answered by one MAC"
 
 # ---- one owner each ----
 check "one MAC per address in every round for 1 s" l2_one_each 1 "${ALL[@]}" $LOC
