@@ -460,7 +460,7 @@ static void report_gain(struct speaker_l2 *l, const struct owned *o)
 	l->gained++;
 	if (o->takeover)
 		l->takeovers++;
-	log_info("layer2: Service %s/%s: node %s answers for %s on %s%s", o->ns, o->name, l->node,
+	log_info("layer2: Service %s/%s: node %s owns %s on %s%s", o->ns, o->name, l->node,
 	         core_addr_str(&o->addr, str), o->ifname,
 	         o->takeover ? " (took over: the nodes ahead in line are gone)" : "");
 	if (l->o.hooks.owner)
