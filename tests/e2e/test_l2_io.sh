@@ -141,6 +141,7 @@ pkt() {
 RLOG=$NL_DIR/n1/respond.log
 RPID=""
 OWNED="192.0.2.100 198.51.100.7 2001:db8::100 2001:db8:1::7"
+# shellcheck disable=SC2086 # one argument per address
 nl_bg n1 "$RLOG" "$bin" -s eth0 $OWNED
 RPID=$NL_BG_PID
 ready() { grep -q "^ready eth0 ifindex [0-9]* mac $MAC1\$" "$RLOG"; }
@@ -207,10 +208,10 @@ arping_macs() {
 only_n1() { # the MACs on stdin: at least one, all n1's
 	local macs
 	macs=$(cat)
-	[ -n "$macs" ] && [ "$(sort -u <<<"$macs")" = "$MAC1" ] || {
+	if [ -z "$macs" ] || [ "$(sort -u <<<"$macs")" != "$MAC1" ]; then
 		nl_log "answers from: $(tr '\n' ' ' <<<"$macs")"
 		return 1
-	}
+	fi
 }
 mark
 check "arping 192.0.2.100: replies from exactly n1's MAC" eval 'arping_macs 192.0.2.100 | only_n1'
