@@ -42,6 +42,13 @@ enum l2_hb_type {
 enum {
 	L2_HB_F_READY = 1, /* the sender serves its addresses (its start-up hold is over) */
 	L2_HB_F_AUTH = 2,  /* the HMAC is set (the sender holds a key) */
+	/* PING: the sender answers for addresses that the receiver is ahead
+	 * of it in line for (it took them over while the receiver was gone
+	 * or not ready). The receiver answers for none until that stops, so
+	 * that an address never has two nodes answering during a handover:
+	 * the holder lets go when it sees the receiver READY, then the
+	 * receiver takes over (l2/member.h). */
+	L2_HB_F_HOLDING = 4,
 };
 
 struct l2_hb {

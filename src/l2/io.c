@@ -838,6 +838,17 @@ const struct l2_mac *l2_io_mac(const struct l2_io *io)
 	return &io->mac;
 }
 
+bool l2_io_carrier(const struct l2_io *io)
+{
+	struct ifreq ifr = {0};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", io->ifname);
+	/* Any socket will do for the ioctl: the ARP one is always open. */
+	if (ioctl(io->arp_fd, SIOCGIFFLAGS, &ifr) < 0)
+		return false;
+	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+}
+
 void l2_io_get_stats(const struct l2_io *io, struct l2_io_stats *out)
 {
 	*out = io->st;

@@ -88,6 +88,11 @@ void l2_io_free(struct l2_io *io);
 const char *l2_io_ifname(const struct l2_io *io);
 int l2_io_ifindex(const struct l2_io *io);
 const struct l2_mac *l2_io_mac(const struct l2_io *io);
+/* The interface is up and has a carrier (IFF_RUNNING: a cable, or a
+ * veth whose peer is up). Without one this node answers nothing there:
+ * a node whose cable was pulled must not keep its addresses, or it would
+ * answer for them beside their new owner when the cable comes back. */
+bool l2_io_carrier(const struct l2_io *io);
 
 /* IPv6: joins / leaves the solicited-node group of a (reference
  * counted: two owned addresses may share one group; call leave once per

@@ -17,9 +17,12 @@ struct peer {
 	struct core_addr addr;
 	uint16_t port;
 	bool watched;
-	bool want;                   /* l2_member_set_watch's mark */
-	bool heard;                  /* inc and seq hold the last accepted (incarnation, seq) */
-	bool ready;                  /* READY in the last ACK; true while PENDING (no news) */
+	bool want;     /* l2_member_set_watch's mark */
+	bool heard;    /* inc and seq hold the last accepted (incarnation, seq) */
+	bool ready;    /* READY in the last ACK; true while PENDING (no news) */
+	bool hold_for; /* our PINGs to it say HOLDING */
+	bool holds_us; /* its last PING said HOLDING, at holds_at */
+	uint64_t holds_at;
 	uint8_t state;               /* enum l2_peer_state, meaningful while watched */
 	uint8_t n_nonces, nonce_pos; /* nonces[]: a ring of the last PINGs' */
 	uint16_t n_unserved;
@@ -38,6 +41,7 @@ struct l2_member {
 	uint64_t incarnation, seq;
 	uint64_t start;   /* now_ms at l2_member_new */
 	uint64_t last_rx; /* when we last accepted a message (start until then) */
+	size_t n_holding; /* members with holds_us */
 	bool left;
 	uint16_t n_unserved;
 	uint64_t unserved[L2_HB_MAX_UNSERVED];
@@ -135,8 +139,11 @@ int l2_member_set_peers(struct l2_member *m, const struct l2_member_peer *peers,
 	for (size_t i = 0; i < m->peers.n; i++) {
 		const struct core_map_ent *e = &m->peers.v[i];
 
-		if (!core_map_get(&nm, e->key, e->klen))
-			free(e->val);
+		if (core_map_get(&nm, e->key, e->klen))
+			continue;
+		if (((struct peer *)e->val)->holds_us)
+			m->n_holding--;
+		free(e->val);
 	}
 	for (size_t j = 0; j < nm.n; j++) {
 		struct peer *p = nm.v[j].val;
@@ -246,12 +253,29 @@ static void set_state(struct l2_member *m, struct peer *p, enum l2_peer_state no
 	emit(&ev, arg);
 }
 
+/* p's PINGs stopped or started saying HOLDING. */
+static void set_holds_us(struct l2_member *m, struct peer *p, bool holds, l2_member_emit_fn emit,
+                         void *arg)
+{
+	struct l2_member_ev ev = {.kind = L2_MEMBER_HELD, .peer = p->name};
+
+	if (p->holds_us == holds)
+		return;
+	p->holds_us = holds;
+	if (holds)
+		m->n_holding++;
+	else
+		m->n_holding--;
+	emit(&ev, arg);
+}
+
 static void ping(struct l2_member *m, struct peer *p, uint64_t wall_ms, l2_member_emit_fn emit,
                  void *arg)
 {
 	struct l2_hb h;
 
 	msg_init(m, &h, L2_HB_PING, p, wall_ms);
+	h.flags = p->hold_for ? L2_HB_F_HOLDING : 0;
 	h.nonce = m->o.rand64(m->o.rand_arg);
 	p->nonces[p->nonce_pos] = h.nonce;
 	p->nonce_pos = (uint8_t)((p->nonce_pos + 1) % L2_MEMBER_NONCES);
@@ -269,6 +293,9 @@ void l2_member_tick(struct l2_member *m, uint64_t now_ms, uint64_t wall_ms, l2_m
 	for (size_t i = 0; i < m->peers.n; i++) {
 		struct peer *p = m->peers.v[i].val;
 
+		/* A holder that went silent (died) holds nothing any more. */
+		if (p->holds_us && now_ms >= p->holds_at + m->detect_ms)
+			set_holds_us(m, p, false, emit, arg);
 		if (!p->watched)
 			continue;
 		/* Detection before the PING due at the same time: an ACK to
@@ -295,6 +322,8 @@ uint64_t l2_member_next(const struct l2_member *m)
 	for (size_t i = 0; i < m->peers.n; i++) {
 		const struct peer *p = m->peers.v[i].val;
 
+		if (p->holds_us && p->holds_at + m->detect_ms < next)
+			next = p->holds_at + m->detect_ms;
 		if (!p->watched)
 			continue;
 		if (p->next_ping < next)
@@ -351,6 +380,9 @@ static void on_ping(struct l2_member *m, struct peer *p, const struct l2_hb *msg
 {
 	struct l2_hb h;
 
+	if (msg->flags & L2_HB_F_HOLDING)
+		p->holds_at = now_ms;
+	set_holds_us(m, p, (msg->flags & L2_HB_F_HOLDING) != 0, emit, arg);
 	if (m->left)
 		return;
 	msg_init(m, &h, L2_HB_ACK, p, wall_ms);
@@ -423,6 +455,34 @@ void l2_member_leave(struct l2_member *m, uint64_t wall_ms, l2_member_emit_fn em
 		send_msg(p, &h, emit, arg);
 	}
 	m->left = true;
+}
+
+int l2_member_set_holding(struct l2_member *m, const char *const *names, size_t n)
+{
+	if (!m || (n && !names))
+		return -EINVAL;
+	for (size_t i = 0; i < m->peers.n; i++)
+		((struct peer *)m->peers.v[i].val)->hold_for = false;
+	for (size_t i = 0; i < n; i++) {
+		struct peer *p = peer_get(m, names[i]);
+
+		if (p)
+			p->hold_for = true;
+	}
+	return 0;
+}
+
+bool l2_member_held(const struct l2_member *m)
+{
+	return m->n_holding > 0;
+}
+
+bool l2_member_is_peer_addr(const struct l2_member *m, const struct core_addr *a)
+{
+	for (size_t i = 0; i < m->peers.n; i++)
+		if (core_addr_equal(&((const struct peer *)m->peers.v[i].val)->addr, a))
+			return true;
+	return false;
 }
 
 enum l2_peer_state l2_member_state(const struct l2_member *m, const char *name)

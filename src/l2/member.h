@@ -80,6 +80,8 @@ enum l2_member_ev_kind {
 	                       unserved ids changed: l2_member_can_own may answer otherwise) */
 	L2_MEMBER_REJOINED, /* heard from a member again after hearing from none for the
 	                       detection time: our link was down; announce what we own again */
+	L2_MEMBER_HELD,     /* l2_member_held changed (peer: the member whose PINGs
+	                       started or stopped saying HOLDING) */
 };
 
 struct l2_member_ev {
@@ -152,6 +154,20 @@ void l2_member_leave(struct l2_member *m, uint64_t wall_ms, l2_member_emit_fn em
 
 /* Our start-up hold is over (our messages carry READY). */
 bool l2_member_self_ready(const struct l2_member *m, uint64_t now_ms);
+
+/* The members (names borrowed for the call; others ignored) for which we
+ * hold addresses they are ahead of us in line for: our PINGs to them say
+ * HOLDING (l2/hb.h) until the next call leaves them out. 0 or -EINVAL. */
+int l2_member_set_holding(struct l2_member *m, const char *const *names, size_t n);
+
+/* Some member's PINGs say it holds addresses we are ahead of it for: the
+ * last PING from it within the detection time said HOLDING. While so, we
+ * answer for nothing (a holder that died stops counting after detection
+ * time). */
+bool l2_member_held(const struct l2_member *m);
+
+/* Whether a is the address of a member. O(members). */
+bool l2_member_is_peer_addr(const struct l2_member *m, const struct core_addr *a);
 
 /* A watched member's state; PENDING for one not watched or unknown. */
 enum l2_peer_state l2_member_state(const struct l2_member *m, const char *name);

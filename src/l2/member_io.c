@@ -251,12 +251,20 @@ static void on_datagram(struct l2_member_io *io, const uint8_t *p, size_t n,
 	if (r == 0) {
 		l2_member_stats(io->fsm, &before);
 		r = l2_member_input(io->fsm, &m, now, wall, on_fsm, io);
-		if (r == 0)
+		if (r == 0) {
+			io->st.last_valid_ms = now;
 			return;
+		}
 		l2_member_stats(io->fsm, &after);
 		why = why_refused(&before, &after, &kind);
 	} else if (r == -EACCES) {
 		io->st.bad_auth++;
+		/* Whether it came from a member is looked up at most every
+		 * 100 ms: a flood of them costs no scan each. */
+		if (now >= io->st.last_bad_auth_member_ms + 100 &&
+		    core_addr_from_sockaddr(ss, &from, NULL) == 0 &&
+		    l2_member_is_peer_addr(io->fsm, &from))
+			io->st.last_bad_auth_member_ms = now;
 		why = io->key.set ? "HMAC missing or wrong (another --member-key-file?)"
 		                  : "HMAC cannot be checked";
 		kind = &ll_warn;

@@ -50,6 +50,11 @@ struct l2_member_io_stats {
 	uint64_t malformed; /* l2_hb_decode -EBADMSG */
 	uint64_t bad_auth;  /* l2_hb_decode -EACCES: wrong key, or none */
 	uint64_t send_errors;
+	/* Monotonic ms (l2_member_io_now_ms), 0 for never: the last message
+	 * accepted, and the last one refused for its HMAC that came from a
+	 * member's address. Only refusals and no acceptance means this
+	 * node's key differs from the others' (l2/member.h, speaker/l2.c). */
+	uint64_t last_valid_ms, last_bad_auth_member_ms;
 	struct l2_member_stats fsm; /* the state machine's own */
 };
 

@@ -17,7 +17,7 @@
 #define IFNAME_LEN 16
 #define WHY_LEN    160
 #define ERR_LEN    120  /* what a callee says, inside a WHY_LEN message */
-#define READY_POLL 0.05 /* s: how often the start-up hold is checked */
+#define POLL_S     0.05 /* s: how often the start-up hold, the carriers and the key are checked */
 #define NAME_LEN   256
 
 /* An interface with a responder. */
@@ -50,15 +50,19 @@ struct speaker_l2 {
 	bool has_key;
 	struct l2_member_io *mio; /* owned; NULL until the first layer2 Eip */
 	bool mio_failed;          /* logged once */
-	ev_timer ready;           /* polls the end of the start-up hold */
-	struct l2_if **ifs;       /* owned array of owned responders (their address is
-	                             their responder's ctx: they never move) */
+	ev_timer poll; /* the start-up hold, carriers, key trust: apply again on a change */
+	bool was_ready, was_trusted, was_held;
+	uint64_t carriers;  /* bit i: ifs[i] had a carrier at the last poll */
+	struct l2_if **ifs; /* owned array of owned responders (their address is
+	                       their responder's ctx: they never move) */
 	size_t n_ifs;
 	struct owned *cur, *next; /* owned arrays, sorted by address */
 	size_t n_cur, n_next;
 	struct l2_plan plan;          /* borrows from the set of the last plan: read only in it */
 	size_t n_watch, n_watch_down; /* for the metrics, counted at each plan and event */
-	struct eip_res *res;          /* owned array, one per layer2 Eip of the set */
+	char **watch_names;           /* owned copies: the watch set of the state machine */
+	size_t n_watch_names;
+	struct eip_res *res; /* owned array, one per layer2 Eip of the set */
 	size_t n_res;
 	char **unserved; /* owned: names of the Eips reported unserved */
 	size_t n_unserved;
@@ -186,6 +190,19 @@ static void on_member(const struct l2_member_ev *ev, void *arg)
 		}
 		return;
 	}
+	if (ev->kind == L2_MEMBER_HELD) {
+		bool held = l2_member_held(l2_member_io_fsm(l->mio));
+
+		if (held != l->was_held)
+			log_info(held ? "layer2: node %s waits: another node still answers for "
+			                "addresses this one is ahead for (handover)"
+			              : "layer2: node %s: handover done",
+			         l->node);
+		l->was_held = held;
+		if (l->o.changed)
+			l->o.changed(l->o.changed_arg);
+		return;
+	}
 	if (ev->kind != L2_MEMBER_STATE)
 		return;
 	if (ev->old != ev->now) {
@@ -200,15 +217,76 @@ static void on_member(const struct l2_member_ev *ev, void *arg)
 		l->o.changed(l->o.changed_arg);
 }
 
-static void on_ready_poll(struct ev_loop *loop, ev_timer *w, int revents)
+/* Detection time of the heartbeats, in ms (l2/member.h defaults). */
+static uint64_t detect_ms(const struct speaker_l2 *l)
+{
+	uint64_t iv = l->o.member.interval_ms ? l->o.member.interval_ms : 100;
+
+	return iv * (l->o.member.detect_mult ? l->o.member.detect_mult : 3);
+}
+
+/*
+ * Whether this node's key is the others': a speaker that only ever gets
+ * heartbeats from members' addresses that fail their HMAC, and accepts
+ * none, holds another key (or none). It would count every other node
+ * gone and answer for everything beside them: it answers nothing
+ * instead. A forger cannot silence a node this way as long as the node
+ * hears valid heartbeats, which every node that is ahead of another in
+ * line does.
+ */
+static bool key_trusted(const struct speaker_l2 *l, uint64_t now)
+{
+	struct l2_member_io_stats st;
+	uint64_t window = 3 * detect_ms(l);
+
+	l2_member_io_get_stats(l->mio, &st);
+	if (!st.last_bad_auth_member_ms || now - st.last_bad_auth_member_ms > window)
+		return true;
+	return st.last_valid_ms && now - st.last_valid_ms <= window;
+}
+
+/* The interfaces with a carrier now, as bits. */
+static uint64_t carriers(const struct speaker_l2 *l)
+{
+	uint64_t bits = 0;
+
+	for (size_t i = 0; i < l->n_ifs && i < 64; i++)
+		if (l2_io_carrier(l->ifs[i]->io))
+			bits |= 1ull << i;
+	return bits;
+}
+
+/* What the heartbeats' callbacks do not report: the end of the start-up
+ * hold, a carrier lost or back, the key trusted or not. */
+static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct speaker_l2 *l = w->data;
+	uint64_t now = l2_member_io_now_ms(loop), bits = carriers(l);
+	bool ready = l2_member_self_ready(l2_member_io_fsm(l->mio), now);
+	bool trusted = key_trusted(l, now);
 
 	(void)revents;
-	if (!l2_member_self_ready(l2_member_io_fsm(l->mio), l2_member_io_now_ms(loop)))
+	if (ready == l->was_ready && trusted == l->was_trusted && bits == l->carriers)
 		return;
-	ev_timer_stop(loop, w);
-	log_info("layer2: start-up hold over: node %s may answer", l->node);
+	if (ready && !l->was_ready)
+		log_info("layer2: start-up hold over: node %s may answer", l->node);
+	if (trusted != l->was_trusted)
+		log_err(
+		    trusted
+		        ? "layer2: heartbeats of the other speakers are accepted again: node "
+		          "%s may answer"
+		        : "layer2: every heartbeat from the other nodes fails its HMAC and none "
+		          "passes: is --member-key-file the same on every node? node %s "
+		          "answers for nothing meanwhile",
+		    l->node);
+	for (size_t i = 0; i < l->n_ifs && i < 64; i++)
+		if (((bits ^ l->carriers) >> i) & 1)
+			log_warn("layer2: %s: carrier %s", l->ifs[i]->name,
+			         (bits >> i) & 1 ? "back"
+			                         : "lost: its addresses go to the next in line");
+	l->was_ready = ready;
+	l->was_trusted = trusted;
+	l->carriers = bits;
 	if (l->o.changed)
 		l->o.changed(l->o.changed_arg);
 }
@@ -241,7 +319,8 @@ static bool mio_open(struct speaker_l2 *l)
 	if (!l->has_key)
 		log_warn("layer2: heartbeats are not authenticated (no --member-key-file): any "
 		         "host on the node network can make this node give up its addresses");
-	ev_timer_start(l->loop, &l->ready);
+	l->was_trusted = true;
+	ev_timer_start(l->loop, &l->poll);
 	return true;
 }
 
@@ -335,6 +414,7 @@ static int res_build(struct speaker_l2 *l, const struct cfg_set *set)
 	for (size_t i = 0; i < set->n_eips; i++) {
 		const struct cfg_eip *e = &set->eips[i];
 		struct eip_res *r = &l->res[l->n_res++];
+		struct l2_if *f;
 		char err[ERR_LEN];
 
 		if (e->protocol != CFG_EIP_LAYER2) {
@@ -347,9 +427,13 @@ static int res_build(struct speaker_l2 *l, const struct cfg_set *set)
 		else if (l2_io_resolve(e->interface, r->ifname, err, sizeof(err)) < 0)
 			snprintf(r->why, sizeof(r->why), "spec.interface %s: %s", e->interface,
 			         err);
-		else if (!if_open(l, r->ifname, err, sizeof(err)))
+		else if (!(f = if_open(l, r->ifname, err, sizeof(err))))
 			snprintf(r->why, sizeof(r->why), "spec.interface %s: %s", e->interface,
 			         err);
+		else if (!l2_io_carrier(f->io))
+			snprintf(r->why, sizeof(r->why),
+			         "spec.interface %s: %s is down or has no carrier", e->interface,
+			         r->ifname);
 		else
 			continue;
 		r->ifname[0] = 0;
@@ -371,9 +455,13 @@ static bool can_own(const char *node, const struct cfg_eip *e, void *arg)
 
 	if (!strcmp(node, l->node)) {
 		const struct eip_res *r = res_find(l, e);
+		uint64_t now = l2_member_io_now_ms(l->loop);
 
-		return !l->leaving && r && r->ifname[0] && m &&
-		       l2_member_self_ready(m, l2_member_io_now_ms(l->loop));
+		/* Held: a node behind this one still answers for addresses this
+		 * one is ahead for; it lets go when it sees us READY, then we
+		 * answer, so two nodes never answer for one address. */
+		return !l->leaving && r && r->ifname[0] && m && l2_member_self_ready(m, now) &&
+		       !l2_member_held(m) && key_trusted(l, now);
 	}
 	/* Without heartbeats nothing is known of the others: they are
 	 * counted alive, and this node answers only where it is first. */
@@ -423,6 +511,59 @@ static int next_build(struct speaker_l2 *l, struct prefix_set *owned)
 	return 0;
 }
 
+/* Whether the plan's watch set differs from the one the state machine
+ * has (kept as owned copies: the plan's names are the set's). */
+static bool watch_changed(struct speaker_l2 *l)
+{
+	bool same = l->plan.n_watch == l->n_watch_names;
+
+	for (size_t i = 0; same && i < l->n_watch_names; i++)
+		same = !strcmp(l->plan.watch[i], l->watch_names[i]);
+	if (same)
+		return false;
+	for (size_t i = 0; i < l->n_watch_names; i++)
+		free(l->watch_names[i]);
+	free(l->watch_names);
+	l->n_watch_names = 0;
+	l->watch_names = calloc(l->plan.n_watch + 1, sizeof(*l->watch_names));
+	for (size_t i = 0; l->watch_names && i < l->plan.n_watch; i++)
+		if ((l->watch_names[l->n_watch_names] = strdup(l->plan.watch[i])))
+			l->n_watch_names++;
+	return true;
+}
+
+/* Our PINGs say HOLDING to each node ahead of us for an address we
+ * answer for because that node is gone or not ready (not because it
+ * lacks the Eip's interface: then it never takes the address). */
+static int holding_set(struct speaker_l2 *l)
+{
+	struct l2_member *m = l2_member_io_fsm(l->mio);
+	const char **v = calloc(l->plan.n_watch + 1, sizeof(*v));
+	size_t n = 0;
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->plan.n; i++) {
+		const struct l2_plan_addr *p = &l->plan.v[i];
+
+		if (!p->owner || strcmp(p->owner, l->node) || !p->watched)
+			continue;
+		for (size_t j = 0; j < p->self_place; j++) {
+			bool seen = false;
+
+			for (size_t k = 0; k < n && !seen; k++)
+				seen = !strcmp(v[k], p->ahead[j]);
+			/* ahead[] names are watched: at most n_watch distinct */
+			if (!seen && n < l->plan.n_watch && !l2_member_can_own(m, p->ahead[j], 0))
+				v[n++] = p->ahead[j];
+		}
+	}
+	r = l2_member_set_holding(m, v, n);
+	free(v);
+	return r;
+}
+
 int speaker_l2_plan(struct speaker_l2 *l, const struct cfg_set *set,
                     const struct lb_announce_opts *ann, struct prefix_set *owned)
 {
@@ -440,10 +581,18 @@ int speaker_l2_plan(struct speaker_l2 *l, const struct cfg_set *set,
 		r = members_set(l, set);
 	if (!r)
 		r = l2_plan_build(set, &po, &l->plan);
-	if (!r && l->mio) {
+	/* A member newly watched is unknown to the state machine until
+	 * set_watch: it would count as gone, and this node would answer for
+	 * its addresses. The plan is made again once the watch is set. */
+	if (!r && l->mio && watch_changed(l)) {
 		r = l2_member_set_watch(l2_member_io_fsm(l->mio), l->plan.watch, l->plan.n_watch,
 		                        l2_member_io_now_ms(l->loop));
+		if (!r)
+			r = l2_plan_build(set, &po, &l->plan);
 		l2_member_io_kick(l->mio);
+	}
+	if (!r && l->mio) {
+		r = holding_set(l);
 		count_down(l);
 	}
 	if (!r)
@@ -522,8 +671,8 @@ struct speaker_l2 *speaker_l2_new(struct ev_loop *loop, const struct speaker_l2_
 		l->has_key = true;
 	}
 	l2_plan_init(&l->plan);
-	ev_timer_init(&l->ready, on_ready_poll, READY_POLL, READY_POLL);
-	l->ready.data = l;
+	ev_timer_init(&l->poll, on_poll, POLL_S, POLL_S);
+	l->poll.data = l;
 	return l;
 }
 
@@ -531,7 +680,7 @@ void speaker_l2_free(struct speaker_l2 *l)
 {
 	if (!l)
 		return;
-	ev_timer_stop(l->loop, &l->ready);
+	ev_timer_stop(l->loop, &l->poll);
 	l2_member_io_free(l->mio);
 	for (size_t i = 0; i < l->n_ifs; i++) {
 		l2_io_free(l->ifs[i]->io);
@@ -542,6 +691,9 @@ void speaker_l2_free(struct speaker_l2 *l)
 	owned_free(l->next, l->n_next);
 	l2_plan_fini(&l->plan);
 	free(l->res);
+	for (size_t i = 0; i < l->n_watch_names; i++)
+		free(l->watch_names[i]);
+	free(l->watch_names);
 	for (size_t i = 0; i < l->n_unserved; i++)
 		free(l->unserved[i]);
 	free(l->unserved);

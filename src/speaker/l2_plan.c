@@ -213,6 +213,7 @@ static int plan_group(struct work *w, const struct ent *g, size_t n, struct l2_p
 	const char *owner = NULL;
 	bool shared = false, watched = false;
 	size_t n_elig = 0, self_place = 0;
+	const char *ahead[L2_PLAN_MAX_PLACES - 1] = {0};
 	int r = 0, m = 0;
 
 	for (size_t i = 1; i < n && !shared; i++)
@@ -233,8 +234,10 @@ static int plan_group(struct work *w, const struct ent *g, size_t n, struct l2_p
 		if (!strcmp(node, w->o->node)) {
 			watched = true;
 			self_place = (size_t)i;
-			for (int j = 0; j < i && r == 0; j++)
-				r = watch_add(out, watch_cap, w->elig[w->places[j].idx]);
+			for (int j = 0; j < i && r == 0; j++) {
+				ahead[j] = w->elig[w->places[j].idx];
+				r = watch_add(out, watch_cap, ahead[j]);
+			}
 			break;
 		}
 	}
@@ -250,6 +253,7 @@ static int plan_group(struct work *w, const struct ent *g, size_t n, struct l2_p
 		                                         .owner = owner,
 		                                         .watched = watched,
 		                                         .self_place = self_place};
+		memcpy(out->v[out->n - 1].ahead, ahead, sizeof(ahead));
 	}
 	return r;
 }
@@ -286,6 +290,8 @@ int l2_plan_build(const struct cfg_set *set, const struct l2_plan_opts *o, struc
 	size_t n = 0, watch_cap = 0;
 	int r;
 
+	if (w.n_places > L2_PLAN_MAX_PLACES)
+		w.n_places = L2_PLAN_MAX_PLACES;
 	l2_plan_fini(out);
 	r = collect(set, &v, &n);
 	if (!r && n && !(out->v = calloc(n, sizeof(*out->v))))

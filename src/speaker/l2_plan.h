@@ -37,12 +37,14 @@
 #include "core/addr.h"
 #include "speaker/announce.h"
 
-/* Default depth of the order of succession that watches and may own. */
-#define L2_PLAN_PLACES 3
+/* Default depth of the order of succession that watches and may own, and
+ * the most it may be set to. */
+#define L2_PLAN_PLACES     3
+#define L2_PLAN_MAX_PLACES 8
 
 struct l2_plan_opts {
 	const char *node;                   /* borrowed: this node */
-	size_t places;                      /* 0: L2_PLAN_PLACES */
+	size_t places;                      /* 0: L2_PLAN_PLACES; at most L2_PLAN_MAX_PLACES */
 	const struct lb_announce_opts *ann; /* borrowed: node rules and endpoints */
 	/* Whether node (borrowed name) may own addresses of Eip e now. */
 	bool (*can_own)(const char *node, const struct cfg_eip *e, void *arg);
@@ -58,6 +60,9 @@ struct l2_plan_addr {
 	const char *owner;             /* NULL: no eligible node can own it */
 	bool watched;                  /* this node is among the first places */
 	size_t self_place;             /* which one (0: first in line); valid when watched */
+	/* The nodes ahead of this one (places 0 .. self_place - 1), the ones
+	 * it watches for this address: borrowed like owner. */
+	const char *ahead[L2_PLAN_MAX_PLACES - 1];
 };
 
 struct l2_plan {
