@@ -128,13 +128,12 @@ scale() {
 	# 203.0.113.0/24 is on the segment too, for the observer.
 	nl_x obs ip route add 203.0.113.0/24 dev eth0
 	L2_MF=("$mf")
-	nl_x obs python3 "$L2_ROOT/tests/tools/l2_macs.py" -I eth0 -d 120 -i 200 --until-all \
-		"${addrs[@]}" >"$NL_DIR/scale.macs" 2>&1 &
-	local macs_pid=$!
+	_l2_bg scale "$NL_DIR/scale.macs" obs python3 "$L2_ROOT/tests/tools/l2_macs.py" -I eth0 \
+		-d 120 -i 200 --until-all "${addrs[@]}"
 	sleep 0.5
 	t0=$(date +%s%N)
 	for k in 1 2 3; do l2_start "n$k"; done
-	wait $macs_pid
+	_l2_reap scale "" 130
 	last=$(awk '{for (i = 1; i <= NF; i++) if ($i ~ /^first_ns=/) {sub("first_ns=", "", $i); print $i}}' \
 		"$NL_DIR/scale.macs" | sort -n | tail -n 1)
 	n=$(grep -vc 'first_ns=0$' "$NL_DIR/scale.macs")

@@ -158,8 +158,7 @@ check "the owner's log says it owns $DS4" spk_log_has "$o" "$DS4.*(own|took)|(ow
 O=$o
 l2_probe_start cut4 $DS4 --exit-on-answer --duration 6
 l2_probe_start cut6 $DS6 --exit-on-answer --duration 6
-nl_x obs python3 "$L2_ROOT/tests/tools/l2_macs.py" -I eth0 -d 3 -i 50 $DS4 $DS6 >"$NL_DIR/cut.macs" 2>&1 &
-macs_pid=$!
+l2_census_start cut 3 $DS4 $DS6
 sleep 0.5
 # Marked once the cut is done (`ip link set down` returned): from then on
 # the old owner is silent, so any answer is the new owner's.
@@ -170,7 +169,7 @@ r4=$(l2_probe_wait cut4 6)
 r6=$(l2_probe_wait cut6 6)
 nl_log "  $r4"
 nl_log "  $r6"
-wait $macs_pid
+l2_census_end cut >/dev/null
 below() { [ "$1" != none ] && [ -n "$1" ] && awk -v v="$1" -v hi="$2" 'BEGIN {exit !(v < hi)}'; }
 check "the probe had answers before the cut" eval '(($(l2_field "$r4" replies) >= 20))'
 check "cut $O: $DS4 answered again within 1 s ($(l2_field "$r4" since_ms) ms)" \
@@ -189,12 +188,10 @@ check "/metrics: $N counted a failover" eval \
 
 # ---- back on the link ----
 l2_probe_start back4 $DS4 --duration 4
-nl_x obs python3 "$L2_ROOT/tests/tools/l2_macs.py" -I eth0 -d 3.5 -i 50 "${ALL[@]}" \
-	>"$NL_DIR/back.macs" 2>&1 &
-macs_pid=$!
+l2_census_start back 3.5 "${ALL[@]}"
 sleep 0.3
 l2_restore "$O"
-wait $macs_pid
+l2_census_end back >/dev/null
 r=$(l2_probe_stop back4)
 nl_log "  $r"
 simul=$(awk '{print $5}' "$NL_DIR/back.macs" | sort -u | tr '\n' ' ')
@@ -206,9 +203,7 @@ owners_now
 check "$O back: kube-lb0 of each node matches the owners" wait_until 5 "kube-lb0" lb_matches "${ALL[@]}"
 
 # ---- SIGKILL and restart of each speaker ----
-nl_x obs python3 "$L2_ROOT/tests/tools/l2_macs.py" -I eth0 -d 60 -i 50 "${ALL[@]}" \
-	>"$NL_DIR/kill.macs" 2>&1 &
-macs_pid=$!
+l2_census_start kill 60 "${ALL[@]}"
 for k in 1 2 3; do
 	l2_kill9 "n$k"
 	sleep 1
@@ -216,8 +211,7 @@ for k in 1 2 3; do
 	check "SIGKILL n$k, restart: one MAC per address after settling" \
 		wait_until 8 "settled after n$k" l2_one_each 0.5 "${ALL[@]}"
 done
-kill -TERM $macs_pid 2>/dev/null # ends the census, which prints what it saw
-wait $macs_pid
+l2_census_end kill stop >/dev/null # it prints what it saw until then
 grep -v 'max_simul=1 ' "$NL_DIR/kill.macs" | sed 's/^/    /'
 check "SIGKILLs and restarts: never two MACs answering one request" \
 	eval '[ -s "$NL_DIR/kill.macs" ] && ! grep -q "max_simul=[2-9]" "$NL_DIR/kill.macs"'

@@ -85,9 +85,7 @@ check "n2 dropped them: n1 alone again" l2_one_each 0.3 $V4 $V6
 l2_probe_start p4 $V4 --exit-on-answer --duration 5
 l2_probe_start p6 $V6 --exit-on-answer --duration 5
 sleep 1
-nl_x obs python3 "$L2_ROOT/tests/tools/l2_macs.py" -I eth0 -d 2 -i 50 $V4 $V6 \
-	>"$NL_DIR/move.macs" 2>&1 &
-macs_pid=$!
+l2_census_start move 2 $V4 $V6
 sleep 0.2
 # The mark follows the cut: once `ip link set down` returns n1 is silent;
 # a mark taken before it would let n1 answer after the mark.
@@ -109,7 +107,7 @@ check "probe IPv4: 300 ms <= since_ms < 1000 ms after a 300 ms move" \
 check "probe IPv6: 300 ms <= since_ms < 1000 ms after a 300 ms move" \
 	in_range "$(l2_field "$r6" since_ms)" 300 1000
 check "probe IPv4: longest gap >= 300 ms" in_range "$(l2_field "$r4" max_gap_ms)" 300 1000
-wait $macs_pid
+l2_census_end move >/dev/null
 nl_log "  $(tr '\n' ';' <"$NL_DIR/move.macs")"
 check "l2_macs saw n2 announce $V4 (gratuitous ARP)" \
 	grep -q "^$V4 .*announced=$M2" "$NL_DIR/move.macs"

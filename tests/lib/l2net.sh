@@ -34,10 +34,19 @@
 #   l2_macs SECONDS ADDR...      l2_macs.py in obs: one line per address
 #   l2_owner ADDR [SECONDS]      the node whose MAC alone answered, else
 #                                "none" or "many:nX,nY"
+#   l2_census_start NAME SECONDS ADDR...  l2_macs.py in obs, in the
+#                                background, output in $NL_DIR/NAME.macs
+#   l2_census_end NAME [stop]    waits for it (after SIGTERM with "stop":
+#                                it prints what it saw so far), prints it
 #   l2_probe_start NAME ADDR [ARGS]   tool_l2_probe in the client, in the
 #                                background, since-file $NL_DIR/NAME.t
 #   l2_mark NAME                 writes now (ns) to NAME's since-file
 #   l2_probe_stop NAME           SIGTERM, waits, prints the probe's line
+#   l2_probe_wait NAME SECONDS   waits for its own end (--exit-on-answer,
+#                                --duration), prints its line
+# Background tools run as direct children (`ip netns exec` execs them, no
+# shell function in between), so that a signal reaches the tool itself;
+# they are waited for by polling, which works from $(...) subshells too.
 #   l2_field LINE KEY            a key=value field of a tool's line
 # Manifests (append one YAML document to FILE):
 #   mf_l2_node FILE NAME V4 V6 [ready=True]
@@ -216,33 +225,57 @@ l2_one_each() {
 	return $bad
 }
 
+# _l2_bg NAME OUT HOST CMD...: CMD in HOST, in the background, pid in
+# $NL_DIR/NAME.pid (and the cleanup's list).
+_l2_bg() {
+	local name=$1 out=$2 h=$3
+	shift 3
+	ip netns exec "$NL_RUN-$h" "$@" >"$out" 2>&1 </dev/null &
+	echo $! >"$NL_DIR/$name.pid"
+	echo $! >>"$NL_DIR/pids"
+}
+
+# _l2_reap NAME [SIGNAL] [SECONDS]: signals it (if asked), waits until it
+# is gone (SECONDS, default 10; then SIGKILL).
+_l2_reap() {
+	local pid
+	pid=$(cat "$NL_DIR/$1.pid")
+	[ -n "${2:-}" ] && kill "-$2" "$pid" 2>/dev/null
+	wait_until "${3:-10}" "$1 ends" eval "! pid_alive $pid" || kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null # reaps it when we are its parent; else a no-op
+	return 0
+}
+
+l2_census_start() {
+	local name=$1 d=$2
+	shift 2
+	_l2_bg "$name" "$NL_DIR/$name.macs" obs python3 "$L2_ROOT/tests/tools/l2_macs.py" \
+		-I eth0 -d "$d" -i 50 "$@"
+}
+
+l2_census_end() {
+	if [ "${2:-}" = stop ]; then _l2_reap "$1" TERM; else _l2_reap "$1" "" 130; fi
+	cat "$NL_DIR/$1.macs"
+}
+
 l2_probe_start() {
 	local name=$1 addr=$2
 	shift 2
 	rm -f "$NL_DIR/$name.t"
-	ip netns exec "$NL_RUN-client" "$L2_PROBE" --since-file "$NL_DIR/$name.t" "$@" "$addr" \
-		>"$NL_DIR/$name.probe" 2>&1 </dev/null &
-	echo $! >"$NL_DIR/$name.pid"
-	echo $! >>"$NL_DIR/pids"
+	_l2_bg "$name" "$NL_DIR/$name.probe" client "$L2_PROBE" --since-file "$NL_DIR/$name.t" \
+		"$@" "$addr"
 }
 
 l2_mark() { date +%s%N >"$NL_DIR/$1.t"; }
 
 l2_probe_stop() {
-	local pid
-	pid=$(cat "$NL_DIR/$1.pid")
-	kill -TERM "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	_l2_reap "$1" TERM
 	cat "$NL_DIR/$1.probe"
 }
 
-# l2_probe_wait NAME SECONDS: a probe started with --exit-on-answer has
-# exited (or SECONDS passed); prints its line.
 l2_probe_wait() {
-	local pid
-	pid=$(cat "$NL_DIR/$1.pid")
-	wait_until "$2" "probe $1 answered" eval "! pid_alive $pid"
-	l2_probe_stop "$1"
+	_l2_reap "$1" "" "$2"
+	cat "$NL_DIR/$1.probe"
 }
 
 # ---- manifests ----
