@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Which MACs answer for layer 2 addresses (tests/e2e/test_l2.sh, the lab).
 
-Sends, every --interval ms for --duration s, an ARP request (IPv4) or a
-neighbour solicitation to the solicited-node group (IPv6, RFC 4861 section
-7.2.2) for each ADDR out of IFACE, on an AF_PACKET socket, and prints per
+Sends, in rounds of --interval ms for --duration s, an ARP request (IPv4)
+or a neighbour solicitation to the solicited-node group (IPv6, RFC 4861
+section 7.2.2) for each ADDR out of IFACE (spread over the first half of
+the round), on an AF_PACKET socket, and prints per
 address which MACs answered. Unlike `arping` (which goes unicast after the
 first reply) every request is broadcast or multicast, so every host that
 answers is seen, in every round:
@@ -160,6 +161,27 @@ def parse_na(frame):
     return target, mac, solicited
 
 
+def receive(s, by_key):
+    """Reads what s holds now; answers and announcements go to their Addr."""
+    while True:
+        try:
+            frame, sa = s.recvfrom(2048)
+        except BlockingIOError:
+            return
+        if sa[2] == PACKET_OUTGOING:
+            continue
+        got = parse_arp(frame) if sa[1] == ETH_P_ARP else parse_na(frame)
+        if not got or got[0] not in by_key:
+            continue
+        x = by_key[got[0]]
+        if got[2]:
+            x.first_ns = x.first_ns or time.time_ns()
+            x.macs[got[1]] = x.macs.get(got[1], 0) + 1
+            x.round_macs.add(got[1])
+        else:
+            x.announced.add(got[1])
+
+
 class Addr:
     def __init__(self, text):
         self.text = text
@@ -225,32 +247,25 @@ def main():
     for r in range(rounds):
         if stop:
             break
-        for x, pkt in requests:
-            socks[1 if x.v6 else 0].send(pkt)
-        end = t0 + (r + 1) * interval
+        start = t0 + r * interval
+        end = start + interval
+        # Requests spread over the first half of the round, not a burst: a
+        # thousand at once would overflow the responders' socket buffers
+        # and measure that instead.
+        step = interval / 2 / len(requests)
+        sent = 0
         while True:
-            left = end - time.monotonic()
-            if left <= 0:
+            now = time.monotonic()
+            while sent < len(requests) and now >= start + sent * step:
+                x, pkt = requests[sent]
+                socks[1 if x.v6 else 0].send(pkt)
+                sent += 1
+            wake = start + sent * step if sent < len(requests) else end
+            if now >= end and sent == len(requests):
                 break
-            ready, _, _ = select.select(socks, [], [], left)
+            ready, _, _ = select.select(socks, [], [], max(0.0, wake - now))
             for s in ready:
-                while True:
-                    try:
-                        frame, sa = s.recvfrom(2048)
-                    except BlockingIOError:
-                        break
-                    if sa[2] == PACKET_OUTGOING:
-                        continue
-                    got = parse_arp(frame) if sa[1] == ETH_P_ARP else parse_na(frame)
-                    if not got or got[0] not in by_key:
-                        continue
-                    x = by_key[got[0]]
-                    if got[2]:
-                        x.first_ns = x.first_ns or time.time_ns()
-                        x.macs[got[1]] = x.macs.get(got[1], 0) + 1
-                        x.round_macs.add(got[1])
-                    else:
-                        x.announced.add(got[1])
+                receive(s, by_key)
         for x in addrs:
             x.end_round()
         done += 1
