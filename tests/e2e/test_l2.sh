@@ -20,6 +20,8 @@
 #     follows it (EndpointSlice edited, SIGHUP), nobody without one;
 #   - a speaker with the wrong key: counted as bad_auth by the others,
 #     owns nothing, the others serve everything;
+#   - a captured heartbeat sent again: refused as replayed; with a byte
+#     changed: bad_auth; garbage: malformed (/metrics); nothing moves;
 #   - an Eip on eth1, an interface n3 lacks: n1 and n2 serve all of it.
 set -u
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
@@ -287,6 +289,44 @@ check "wrong key: n3's kube-lb0 holds none of them" eval \
 spk_stop n3 >/dev/null
 l2_start n3
 check "right key again: one MAC per address" wait_until 8 "settled" l2_one_each 0.5 "${ALL[@]}"
+
+# ---- heartbeats replayed, forged, garbage ----
+# A heartbeat of n1 to n2 captured on the switch, sent again to n2 from the
+# observer (a host without the key): refused as replayed; with one byte
+# changed: refused as bad_auth; garbage: malformed. Owners do not move.
+refused() { # NODE REASON
+	l2_metrics "$1" | grep -F "berth_l2_heartbeats_refused_total{reason=\"$2\"}" | awk '{print $2 + 0}'
+}
+cap=$NL_DIR/hb.pcap
+nl_x sw timeout 5 tcpdump -i n2 -c 1 -w "$cap" 'udp and src host 192.0.2.11 and dst port 7947' \
+	>/dev/null 2>&1
+cat >"$NL_DIR/replay.py" <<'PY'
+import socket, struct, sys
+pcap, mode, dst, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+data = open(pcap, "rb").read()
+frame = data[24 + 16:]  # the first record, after the file and record headers
+ip = frame[14:]
+payload = ip[(ip[0] & 15) * 4 + 8:]
+if mode == "forge":  # one byte of the sequence number
+    payload = payload[:20] + bytes([payload[20] ^ 1]) + payload[21:]
+elif mode == "garbage":
+    payload = b"BRTH" + bytes(range(40))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(n):
+    s.sendto(payload, (dst, 7947))
+PY
+declare -A before
+for r in replayed bad_auth malformed; do before[$r]=$(refused n2 $r); done
+for m in replay forge garbage; do
+	nl_x obs python3 "$NL_DIR/replay.py" "$cap" $m 192.0.2.12 5 || not_ok "replay.py $m"
+done
+grew() { # REASON: n2's counter grew by 5 or more
+	(($(refused n2 "$1") >= ${before[$1]:-0} + 5))
+}
+check "a captured heartbeat sent again: counted as replayed by n2" wait_until 3 "replayed" grew replayed
+check "the same with one byte changed: counted as bad_auth" wait_until 3 "bad_auth" grew bad_auth
+check "garbage on the heartbeat port: counted as malformed" wait_until 3 "malformed" grew malformed
+check "after the replays: one MAC per address" l2_one_each 0.5 "${ALL[@]}"
 
 # ---- an Eip on an interface n3 lacks ----
 check "eth1 Eip: every address answered by one MAC" l2_one_each 0.5 "${E1[@]}"
