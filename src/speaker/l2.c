@@ -305,15 +305,19 @@ static bool mio_open(struct speaker_l2 *l)
 	};
 	char err[WHY_LEN];
 
-	if (l->mio || l->mio_failed)
-		return l->mio != NULL;
+	if (l->mio)
+		return true;
+	/* Tried again at every plan (the port may be free later), logged
+	 * once. */
 	if (l2_member_io_new(l->loop, &mo, &l->mio, err, sizeof(err)) < 0) {
-		log_err("layer2: heartbeats: %s: this node cannot see the others; it answers only "
-		        "where it is first in line",
-		        err);
+		if (!l->mio_failed)
+			log_err("layer2: heartbeats: %s: this node answers for nothing until they "
+			        "work (it could not tell whether the others are alive)",
+			        err);
 		l->mio_failed = true;
 		return false;
 	}
+	l->mio_failed = false;
 	log_info("layer2: heartbeats on UDP port %u%s", l2_member_io_port(l->mio),
 	         l->has_key ? ", signed" : "");
 	if (!l->has_key)
@@ -463,8 +467,8 @@ static bool can_own(const char *node, const struct cfg_eip *e, void *arg)
 		return !l->leaving && r && r->ifname[0] && m && l2_member_self_ready(m, now) &&
 		       !l2_member_held(m) && key_trusted(l, now);
 	}
-	/* Without heartbeats nothing is known of the others: they are
-	 * counted alive, and this node answers only where it is first. */
+	/* Without heartbeats (no socket) nothing is known of the others:
+	 * they are counted alive, and this node answers for nothing. */
 	return !m || l2_member_can_own(m, node, l2_hb_eip_id(e->meta.name));
 }
 
