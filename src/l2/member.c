@@ -504,6 +504,16 @@ bool l2_member_can_own(const struct l2_member *m, const char *name, uint64_t eip
 	return true;
 }
 
+bool l2_member_unserved(const struct l2_member *m, const char *name, uint64_t eip_id)
+{
+	const struct peer *p = peer_get(m, name);
+
+	for (size_t i = 0; p && i < p->n_unserved; i++)
+		if (p->unserved[i] == eip_id)
+			return true;
+	return false;
+}
+
 void l2_member_stats(const struct l2_member *m, struct l2_member_stats *out)
 {
 	*out = m->st;

@@ -176,6 +176,9 @@ enum l2_peer_state l2_member_state(const struct l2_member *m, const char *name);
  * eip_id not in the ids it reported unserved (eip_id 0: any). */
 bool l2_member_can_own(const struct l2_member *m, const char *name, uint64_t eip_id);
 
+/* A member's last ACK listed eip_id among the Eips it cannot serve. */
+bool l2_member_unserved(const struct l2_member *m, const char *name, uint64_t eip_id);
+
 void l2_member_stats(const struct l2_member *m, struct l2_member_stats *out);
 
 #endif

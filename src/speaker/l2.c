@@ -472,6 +472,17 @@ static bool can_own(const char *node, const struct cfg_eip *e, void *arg)
 	return !m || l2_member_can_own(m, node, l2_hb_eip_id(e->meta.name));
 }
 
+static bool unserved(const char *node, const struct cfg_eip *e, void *arg)
+{
+	struct speaker_l2 *l = arg;
+	const struct eip_res *r;
+
+	if (!strcmp(node, l->node))
+		return (r = res_find(l, e)) && !r->ifname[0];
+	return l->mio &&
+	       l2_member_unserved(l2_member_io_fsm(l->mio), node, l2_hb_eip_id(e->meta.name));
+}
+
 static bool has_layer2(const struct cfg_set *set)
 {
 	for (size_t i = 0; i < set->n_eips; i++)
@@ -571,8 +582,12 @@ static int holding_set(struct speaker_l2 *l)
 int speaker_l2_plan(struct speaker_l2 *l, const struct cfg_set *set,
                     const struct lb_announce_opts *ann, struct prefix_set *owned)
 {
-	struct l2_plan_opts po = {
-	    .node = l->node, .places = l->o.places, .ann = ann, .can_own = can_own, .arg = l};
+	struct l2_plan_opts po = {.node = l->node,
+	                          .places = l->o.places,
+	                          .ann = ann,
+	                          .can_own = can_own,
+	                          .unserved = unserved,
+	                          .arg = l};
 	int r;
 
 	if (!l->mio && !has_layer2(set)) {
