@@ -1,6 +1,7 @@
 /*
  * Layer 2 mode on one node (see l2.h): plan, heartbeats, responders.
  */
+#include "core/clock.h"
 #include "speaker/l2.h"
 
 #include <errno.h>
@@ -261,7 +262,7 @@ static uint64_t carriers(const struct speaker_l2 *l)
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct speaker_l2 *l = w->data;
-	uint64_t now = l2_member_io_now_ms(loop), bits = carriers(l);
+	uint64_t now = core_now_ms(), bits = carriers(l);
 	bool ready = l2_member_self_ready(l2_member_io_fsm(l->mio), now);
 	bool trusted = key_trusted(l, now);
 
@@ -459,7 +460,7 @@ static bool can_own(const char *node, const struct cfg_eip *e, void *arg)
 
 	if (!strcmp(node, l->node)) {
 		const struct eip_res *r = res_find(l, e);
-		uint64_t now = l2_member_io_now_ms(l->loop);
+		uint64_t now = core_now_ms();
 
 		/* Held: a node behind this one still answers for addresses this
 		 * one is ahead for; it lets go when it sees us READY, then we
@@ -605,7 +606,7 @@ int speaker_l2_plan(struct speaker_l2 *l, const struct cfg_set *set,
 	 * its addresses. The plan is made again once the watch is set. */
 	if (!r && l->mio && watch_changed(l)) {
 		r = l2_member_set_watch(l2_member_io_fsm(l->mio), l->plan.watch, l->plan.n_watch,
-		                        l2_member_io_now_ms(l->loop));
+		                        core_now_ms());
 		if (!r)
 			r = l2_plan_build(set, &po, &l->plan);
 		l2_member_io_kick(l->mio);
