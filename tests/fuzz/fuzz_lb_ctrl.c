@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "controller/ctrl.h"
+#include "fuzz.h"
 
 static void drain(struct lb_ctrl *c)
 {
@@ -44,8 +45,6 @@ static void feed(struct lb_ctrl *c, json_t *obj, int kind)
 		}
 	}
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
