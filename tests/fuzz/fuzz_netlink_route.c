@@ -27,9 +27,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "fuzz.h"
 #include "netlink/nl.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The reference reading: rc, and the route when rc is 0. */
 static int ref_decode(const uint8_t *m, size_t len, struct nl_route *out)
