@@ -2,6 +2,7 @@
  * Peer I/O: drives the pure FSM with socket and timer events and writes
  * what the FSM and the Adj-RIB-Out produce. See peer.h.
  */
+#include "core/clock.h"
 #include "bgp/peer.h"
 
 #include <errno.h>
@@ -92,14 +93,6 @@ static const struct core_loglimit_kind ll_connect = {
     .summary = "{a}: {n} more attempts to connect failed in the last {s}: {b}",
     .others = "{n} more attempts to connect to BGP peers failed in the last {s}",
 };
-
-uint64_t bgp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void conn_event(struct conn *c, struct bgp_fsm_event *ev);
 static void peer_rearm(struct bgp_peer *p);
@@ -414,7 +407,7 @@ static void log_notif_rcvd(struct bgp_peer *p, const struct bgp_notification *n)
 	char why[128];
 
 	notif_str(n->code, n->subcode, why, sizeof(why));
-	log_limited(p->cfg.loglimit, &ll_notif_rcvd, p->cfg.name, why, bgp_now_ms(),
+	log_limited(p->cfg.loglimit, &ll_notif_rcvd, p->cfg.name, why, core_now_ms(),
 	            "%s: received NOTIFICATION %s", p->cfg.name, why);
 }
 
@@ -422,7 +415,7 @@ static void log_bad_message(struct bgp_peer *p, const struct bgp_error *err)
 {
 	const char *why = err->reason ? err->reason : bgp_err_name(err->code, err->subcode);
 
-	log_limited(p->cfg.loglimit, &ll_malformed, p->cfg.name, why, bgp_now_ms(),
+	log_limited(p->cfg.loglimit, &ll_malformed, p->cfg.name, why, core_now_ms(),
 	            "%s: malformed message: %s", p->cfg.name, why);
 }
 
@@ -438,7 +431,7 @@ static void conn_exec(struct conn *c, const struct bgp_fsm_actions *a)
 	if (a->flags & BGP_FSM_ACT_SEND_NOTIFICATION) {
 		conn_queue(c, enc_notification, a);
 		notif_str(a->notif_code, a->notif_subcode, why, sizeof(why));
-		log_limited(p->cfg.loglimit, &ll_notif_sent, p->cfg.name, why, bgp_now_ms(),
+		log_limited(p->cfg.loglimit, &ll_notif_sent, p->cfg.name, why, core_now_ms(),
 		            "%s: sent NOTIFICATION %s", p->cfg.name, why);
 	}
 	if (a->flags & BGP_FSM_ACT_CLOSE)
@@ -457,7 +450,7 @@ static void conn_exec(struct conn *c, const struct bgp_fsm_actions *a)
 		snprintf(why, sizeof(why), "%s%s%s", bgp_fsm_reason_name(a->down.reason),
 		         a->down.code ? ", " : "",
 		         a->down.code ? bgp_err_name(a->down.code, a->down.subcode) : "");
-		log_limited(p->cfg.loglimit, &ll_ended, p->cfg.name, why, bgp_now_ms(),
+		log_limited(p->cfg.loglimit, &ll_ended, p->cfg.name, why, core_now_ms(),
 		            "%s: connection to %s ended: %s", p->cfg.name,
 		            core_addr_str(&p->cfg.remote, s), why);
 	}
@@ -469,7 +462,7 @@ static void conn_exec(struct conn *c, const struct bgp_fsm_actions *a)
 		conn_connect(c);
 	if (a->flags & BGP_FSM_ACT_SESSION_UP) {
 		p->st.sessions++;
-		p->st.established_at_ms = bgp_now_ms();
+		p->st.established_at_ms = core_now_ms();
 		memset(p->logged_attrs, 0, sizeof(p->logged_attrs));
 		log_info("%s: session established with AS %u (router id %u.%u.%u.%u), hold %us, "
 		         "IPv4 %s, IPv6 %s%s",
@@ -491,7 +484,7 @@ static void conn_event(struct conn *c, struct bgp_fsm_event *ev)
 	enum bgp_fsm_state old = p->cur->fsm.state;
 
 	ev->rand = (uint32_t)rand_r(&p->rand_state);
-	if (bgp_fsm_handle(&c->fsm, ev, bgp_now_ms(), &a) == 0)
+	if (bgp_fsm_handle(&c->fsm, ev, core_now_ms(), &a) == 0)
 		conn_exec(c, &a);
 
 	/* RFC 4271 section 6.8: with two connections, one must go. */
@@ -507,7 +500,7 @@ static void conn_event(struct conn *c, struct bgp_fsm_event *ev)
 			log_info("%s: connection collision, closing the %s connection", p->cfg.name,
 			         loser->fsm.outgoing ? "outgoing" : "incoming");
 			lost.rand = (uint32_t)rand_r(&p->rand_state);
-			if (bgp_fsm_handle(&loser->fsm, &lost, bgp_now_ms(), &a) == 0)
+			if (bgp_fsm_handle(&loser->fsm, &lost, core_now_ms(), &a) == 0)
 				conn_exec(loser, &a);
 			if (loser == p->cur) {
 				/* The survivor becomes the session; the FSM keeps the
@@ -744,7 +737,7 @@ static void conn_connect(struct conn *c)
 	if (fd < 0) {
 		struct bgp_fsm_event ev = {.type = BGP_FSM_EV_TCP_FAILED};
 
-		log_limited(p->cfg.loglimit, &ll_connect, p->cfg.name, strerror(-fd), bgp_now_ms(),
+		log_limited(p->cfg.loglimit, &ll_connect, p->cfg.name, strerror(-fd), core_now_ms(),
 		            "%s: cannot connect: %s", p->cfg.name, strerror(-fd));
 		conn_event(c, &ev);
 		return;
@@ -776,7 +769,7 @@ void bgp_peer_accept(struct bgp_peer *p, int fd)
 			break;
 		}
 		conn_close(p->alt);
-		if (bgp_fsm_init_incoming(&p->alt->fsm, &p->cfg.fsm, bgp_now_ms()) < 0) {
+		if (bgp_fsm_init_incoming(&p->alt->fsm, &p->cfg.fsm, core_now_ms()) < 0) {
 			close(fd);
 			break;
 		}
@@ -797,7 +790,7 @@ void bgp_peer_accept(struct bgp_peer *p, int fd)
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct bgp_peer *p = w->data;
-	uint64_t now = bgp_now_ms();
+	uint64_t now = core_now_ms();
 
 	if (p->shutting_down && !p->stopped) {
 		bool drained =
@@ -832,7 +825,7 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void peer_rearm(struct bgp_peer *p)
 {
-	uint64_t now = bgp_now_ms(), at = bgp_fsm_next_deadline(&p->cur->fsm);
+	uint64_t now = core_now_ms(), at = bgp_fsm_next_deadline(&p->cur->fsm);
 
 	if (p->stopped)
 		return;
@@ -865,14 +858,14 @@ struct bgp_peer *bgp_peer_new(struct ev_loop *loop, const struct bgp_peer_cfg *c
 	p->routes = routes;
 	p->state_fn = fn;
 	p->state_arg = arg;
-	p->rand_state = (unsigned)bgp_now_ms() ^ (unsigned)(uintptr_t)p;
+	p->rand_state = (unsigned)core_now_ms() ^ (unsigned)(uintptr_t)p;
 	p->cur = &p->conns[0];
 	p->alt = &p->conns[1];
 	conn_init(p->cur, p);
 	conn_init(p->alt, p);
 	prefix_set_init(&p->received);
 	p->rib = rib_out_new();
-	if (!p->rib || bgp_fsm_init(&p->cur->fsm, &p->cfg.fsm, bgp_now_ms()) < 0) {
+	if (!p->rib || bgp_fsm_init(&p->cur->fsm, &p->cfg.fsm, core_now_ms()) < 0) {
 		bgp_peer_free(p);
 		return NULL;
 	}
@@ -890,7 +883,7 @@ void bgp_peer_free(struct bgp_peer *p)
 		struct bgp_fsm_event ev = {.type = BGP_FSM_EV_PEER_UNCONFIGURED};
 		struct bgp_fsm_actions a;
 
-		if (bgp_fsm_handle(&p->cur->fsm, &ev, bgp_now_ms(), &a) == 0 &&
+		if (bgp_fsm_handle(&p->cur->fsm, &ev, core_now_ms(), &a) == 0 &&
 		    (a.flags & BGP_FSM_ACT_SEND_NOTIFICATION))
 			conn_queue(p->cur, enc_notification, &a);
 	}
@@ -981,7 +974,7 @@ void bgp_peer_shutdown(struct bgp_peer *p)
 	if (p->shutting_down)
 		return;
 	p->shutting_down = true;
-	p->shutdown_deadline = bgp_now_ms() + SHUTDOWN_MS;
+	p->shutdown_deadline = core_now_ms() + SHUTDOWN_MS;
 	for (size_t i = 0; i < p->routes->n; i++)
 		rib_out_withdraw(p->rib, &p->routes->v[i]);
 	conn_fill(p->cur);

@@ -96,7 +96,4 @@ void bgp_peer_accept(struct bgp_peer *p, int fd);
 void bgp_peer_shutdown(struct bgp_peer *p);
 bool bgp_peer_stopped(const struct bgp_peer *p);
 
-/* Monotonic milliseconds, the FSM's clock. */
-uint64_t bgp_now_ms(void);
-
 #endif

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "controller/controller_int.h"
 #include "core/log.h"
 #include "obs/families.h"
@@ -143,7 +144,7 @@ static void finish(struct ctl_write *w, int rc, const struct k8s_status *st)
 		w->keep_time = -1;
 		w->stage = 0;
 		w->wrote = false;
-		k8s_time_format(k8s_wall_ms(), false, w->now, sizeof(w->now));
+		k8s_time_format(core_wall_ms(), false, w->now, sizeof(w->now));
 		start_stage(w);
 		return;
 	}
@@ -331,7 +332,7 @@ static void start_write(struct controller *c, struct lb_action *a)
 	copy_rv(w->rv, rv);
 	w->keep_time = -1;
 	memcpy(w->key, key, sizeof(key));
-	k8s_time_format(k8s_wall_ms(), false, w->now, sizeof(w->now));
+	k8s_time_format(core_wall_ms(), false, w->now, sizeof(w->now));
 	w->next = c->writes;
 	c->writes = w;
 	c->n_writes++;

@@ -211,7 +211,8 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 	struct core_addr *obs;
 	size_t n_obs;
 	struct lb_svc *s;
-	bool is_new = false, req_changed, obs_changed;
+	uint8_t pann = lb_proto_ann(in);
+	bool is_new = false, req_changed, obs_changed, pann_changed;
 	char *key, *mval = NULL, *uid = NULL, *sval = NULL, *cval = NULL;
 	int err = 0, ret;
 
@@ -266,6 +267,9 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 	              s->obs_openelb != !!openelb || !str_eq(s->obs_shared, sval) ||
 	              s->cond_known != cond_known || !s->obs_cond != !cond ||
 	              (cond && !lb_cond_packed_eq(s->obs_cond, cond));
+	/* The annotation is no request: it changes only what is reported. */
+	pann_changed = s->proto_ann != pann;
+	s->proto_ann = pann;
 	lb_req_fini(&s->req);
 	s->req = req;
 	s->claim = lb_svc_claim(c, in);
@@ -289,7 +293,8 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 		lb_svc_unsend(s);
 	if (!c->synced)
 		return 0;
-	if ((ret = lb_svc_reconcile(c, s, req_changed)) < 0)
+	if ((ret = lb_svc_reconcile(c, s, req_changed)) < 0 ||
+	    (pann_changed && s->owned && (ret = lb_svc_report_proto(c, s)) < 0))
 		return ret;
 	return lb_retry_pending(c);
 }
@@ -365,7 +370,7 @@ static int pools_changed(struct lb_ctrl *c)
 int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 {
 	struct lb_eip *e, *tmp;
-	bool spec_same, obs_same;
+	bool spec_same, obs_same, proto_same;
 	int ret;
 
 	if (!c || !in || !in->meta.name || !*in->meta.name)
@@ -389,6 +394,8 @@ int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 		return pools_changed(c);
 	}
 	spec_same = lb_eip_spec_equal(e, tmp);
+	/* Not the allocator's business: only what its holders are told. */
+	proto_same = e->protocol == tmp->protocol;
 	obs_same = lb_eip_status_equal(&e->obs, &tmp->obs);
 	/* Keep the engine's state, take the object's. */
 	tmp->accepted = e->accepted;
@@ -405,8 +412,11 @@ int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 	lb_eip_destroy(e);
 	if (!c->synced)
 		return 0;
-	if (spec_same)
+	if (spec_same) {
+		if (!proto_same && (ret = lb_report_all(c)) < 0)
+			return ret;
 		return lb_queue_eip(c, tmp);
+	}
 	if ((ret = lb_eip_apply(c, tmp)) < 0)
 		return ret;
 	return pools_changed(c);

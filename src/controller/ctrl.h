@@ -72,13 +72,19 @@
  *    firstIP, lastIP, ready, occupied, v4).
  * The Service's protocol annotation (protocol.openelb.kubesphere.io/
  * v1alpha1) is not written: current OpenELB takes the protocol from the
- * Eip the Service's addresses come from, and so should the speaker.
+ * Eip the Service's addresses come from, and so does the speaker. A
+ * Service whose annotation names another protocol (or a value that is
+ * none of "bgp", "layer2", "vip") than the Eip of an address it holds
+ * gets a Warning ProtocolMismatch, once per family for each pair of
+ * (annotation, Eip protocol): not again on resyncs or other changes, again
+ * when either side changes (and once more after a controller restart, as
+ * every Event). A Service without the annotation gets none.
  *
  * Conditions (type LB_COND_TYPE), reasons: Allocated (True);
  * AllocationFailed, AddressOrphaned, PoolMismatch, PartiallyAllocated,
  * Pending (False). Event reasons: IPAllocated, IPReleased (Normal);
  * AllocationFailed, AddressOrphaned, PoolMismatch, AddressConflict,
- * AddressDropped (Warning) on Services; InvalidPool (Warning), PoolAccepted
+ * AddressDropped, ProtocolMismatch (Warning) on Services; InvalidPool (Warning), PoolAccepted
  * (Normal) on Eips. Messages name the field at fault ("spec.loadBalancerIP:
  * address 192.0.2.1 is in no pool").
  *

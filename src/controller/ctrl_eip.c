@@ -177,6 +177,7 @@ int lb_eip_set(struct lb_eip *e, const struct cfg_eip *in)
 	else
 		err = -ENOMEM;
 	e->disable = in->disable;
+	e->protocol = in->protocol;
 	e->is_default = def && strcmp(def, "true") == 0;
 	/* ipam keeps priorities in 32 bits; no real Eip comes near. */
 	e->priority = in->priority < INT32_MIN   ? INT32_MIN

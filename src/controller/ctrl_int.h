@@ -26,6 +26,12 @@ enum lb_claim {
 	LB_CLAIM_DEFAULT, /* no class, no annotation: ours while a default Eip exists */
 };
 
+/* OpenELB's protocol annotation (CFG_ANN_PROTOCOL) as the engine keeps it
+ * for every Service: absent, 1 + the enum cfg_eip_protocol it names, or
+ * a value that names none ("" too). A few bits, never the string. */
+#define LB_PANN_NONE  0
+#define LB_PANN_OTHER 4
+
 /* What a Service asks for. */
 struct lb_req {
 	enum ipam_policy policy;
@@ -84,6 +90,10 @@ struct lb_svc {
 	struct core_addr clear[2]; /* what it held when it stopped being ours */
 	uint8_t n_clear;
 	uint8_t orphan_rep, mismatch_rep; /* per family (bit 0 v4), reported */
+	uint8_t proto_ann;                /* LB_PANN_*: its protocol annotation */
+	uint8_t proto_rep[2];             /* per family (0 v4, 1 v6): the ProtocolMismatch
+	                                     reported, as proto_ann << 2 | the Eip's
+	                                     protocol; 0 none */
 	enum lb_claim claim;
 	enum ipam_err fail_code;
 	/* Small members last, together: thousands of these are kept. */
@@ -106,6 +116,7 @@ struct lb_eip {
 	char *range;   /* owned: "first-last" for the allocator */
 	struct core_addr first, last;
 	bool disable, is_default;
+	enum cfg_eip_protocol protocol; /* spec.protocol: how its addresses are served */
 	int32_t priority;
 	char **namespaces; /* owned */
 	size_t n_namespaces;
@@ -176,6 +187,10 @@ bool lb_cfg_map_equal(const struct cfg_map *a, const struct cfg_map *b);
 enum lb_claim lb_svc_claim(const struct lb_ctrl *c, const struct cfg_service *svc);
 int lb_req_build(const struct lb_ctrl *c, const struct cfg_service *svc, struct lb_req *out);
 void lb_req_fini(struct lb_req *r);
+/* LB_PANN_* of svc's protocol annotation. */
+uint8_t lb_proto_ann(const struct cfg_service *svc);
+/* spec.protocol's name of p, as OpenELB spells it ("bgp", "layer2", "vip"). */
+const char *lb_proto_name(enum cfg_eip_protocol p);
 bool lb_req_equal(const struct lb_req *a, const struct lb_req *b);
 /* The argument of lb_ns_match: whose namespace asks. */
 struct lb_nsarg {
@@ -209,6 +224,8 @@ int lb_share_settle(struct lb_ctrl *c, struct lb_svc *s);
 char *lb_shared_value(const struct lb_svc *s, int *err);
 /* Reports orphaned / mismatched holdings that are new (after pool edits). */
 int lb_svc_report(struct lb_ctrl *c, struct lb_svc *s);
+/* Its part about the protocol annotation only (ProtocolMismatch). */
+int lb_svc_report_proto(struct lb_ctrl *c, struct lb_svc *s);
 int lb_retry_pending(struct lb_ctrl *c);
 int lb_report_all(struct lb_ctrl *c);
 int lb_reclaim_default(struct lb_ctrl *c);

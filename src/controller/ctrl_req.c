@@ -37,6 +37,34 @@ enum lb_claim lb_svc_claim(const struct lb_ctrl *c, const struct cfg_service *sv
 	return LB_CLAIM_DEFAULT;
 }
 
+/* ---- OpenELB's protocol annotation ---- */
+
+/* spec.protocol's values (kubebuilder:validation:Enum=bgp;layer2;vip),
+ * indexed by enum cfg_eip_protocol; the annotation takes the same ones. */
+static const char *const proto_names[] = {
+    [CFG_EIP_BGP] = "bgp",
+    [CFG_EIP_LAYER2] = "layer2",
+    [CFG_EIP_VIP] = "vip",
+};
+
+const char *lb_proto_name(enum cfg_eip_protocol p)
+{
+	return (size_t)p < sizeof(proto_names) / sizeof(proto_names[0]) ? proto_names[p] : "?";
+}
+
+uint8_t lb_proto_ann(const struct cfg_service *svc)
+{
+	const char *v = cfg_meta_annotation(&svc->meta, CFG_ANN_PROTOCOL);
+
+	if (!v)
+		return LB_PANN_NONE;
+	for (size_t i = 0; i < sizeof(proto_names) / sizeof(proto_names[0]); i++) {
+		if (strcmp(v, proto_names[i]) == 0)
+			return (uint8_t)(1 + i);
+	}
+	return LB_PANN_OTHER;
+}
+
 /* ---- Requests ---- */
 
 void lb_req_fini(struct lb_req *r)

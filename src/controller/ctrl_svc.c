@@ -242,9 +242,12 @@ int lb_svc_allocate(struct lb_ctrl *c, struct lb_svc *s)
 		/* A malformed request stays malformed; anything else may be
 		 * helped by a release, a pool or a namespace label. */
 		s->pending = e.code != IPAM_ERR_INVALID;
-		if ((ret = set_fail(c, s, e.code, err_field(s, e.code), strip_key(s, e.msg))) < 0)
+		if ((ret = set_fail(c, s, e.code, err_field(s, e.code), strip_key(s, e.msg))) < 0 ||
+		    (ret = lb_share_settle(c, s)) < 0)
 			return ret;
-		return lb_share_settle(c, s);
+		/* What it holds (restored, or kept while it waits) is served
+		 * all the same. */
+		return lb_svc_report_proto(c, s);
 	}
 	/* New sharing parameters change who else may share. */
 	if (!lb_eff_equal(s, &r))
@@ -313,7 +316,64 @@ int lb_svc_release(struct lb_ctrl *c, struct lb_svc *s, const char *why, bool ev
 	free(s->partial_msg);
 	s->partial_msg = NULL;
 	s->orphan_rep = s->mismatch_rep = 0;
+	memset(s->proto_rep, 0, sizeof(s->proto_rep));
 	return lb_queue_svc(c, s);
+}
+
+/* How an address of each Eip protocol is served, for ProtocolMismatch. */
+static const char *const proto_served[] = {
+    [CFG_EIP_BGP] = "it is served by bgp",
+    [CFG_EIP_LAYER2] = "it is served by layer2",
+    [CFG_EIP_VIP] = "it is served by vip (berth's speakers serve bgp and layer2 Eips only)",
+};
+
+_Static_assert(LB_PANN_OTHER > CFG_EIP_VIP + 1 && (LB_PANN_OTHER << 2 | CFG_EIP_VIP) <= UINT8_MAX,
+               "LB_PANN_* and proto_rep's packing");
+
+/*
+ * The Eip's spec.protocol decides how its addresses are served (OpenELB
+ * 0.6; the speaker follows it): a Service whose protocol annotation says
+ * otherwise is told so with a Warning, once for each (annotation, Eip
+ * protocol) per family, and again when either changes. Nothing is
+ * reported when that disagreement ends, nor for an orphaned address (in
+ * no Eip: AddressOrphaned says it).
+ */
+static int report_proto(struct lb_ctrl *c, struct lb_svc *s, const struct ipam_result *res)
+{
+	static const char field[] = "annotation " CFG_ANN_PROTOCOL;
+	uint8_t now[2] = {0, 0};
+	char a[CORE_ADDR_STRLEN];
+	int ret;
+
+	for (size_t i = 0; s->proto_ann != LB_PANN_NONE && i < res->n; i++) {
+		const struct ipam_held *h = &res->a[i];
+		const struct lb_eip *e;
+		size_t f = h->addr.family == AF_INET6;
+
+		if (h->orphaned || !(e = core_map_get(&c->eips, h->pool, strlen(h->pool))) ||
+		    s->proto_ann == 1 + (unsigned)e->protocol)
+			continue;
+		now[f] = (uint8_t)(s->proto_ann << 2 | e->protocol);
+		if (now[f] == s->proto_rep[f])
+			continue;
+		if (s->proto_ann == LB_PANN_OTHER)
+			ret = EV_SVC(
+			    c, s, true, "ProtocolMismatch",
+			    "%s names none of \"bgp\", \"layer2\", \"vip\" and %s comes from "
+			    "Eip %s (protocol %s): %s",
+			    field, core_addr_str(&h->addr, a), e->name, lb_proto_name(e->protocol),
+			    proto_served[e->protocol]);
+		else
+			ret = EV_SVC(c, s, true, "ProtocolMismatch",
+			             "%s says \"%s\" but %s comes from Eip %s (protocol %s): %s",
+			             field, lb_proto_name(s->proto_ann - 1),
+			             core_addr_str(&h->addr, a), e->name,
+			             lb_proto_name(e->protocol), proto_served[e->protocol]);
+		if (ret < 0)
+			return ret;
+	}
+	memcpy(s->proto_rep, now, sizeof(now));
+	return 0;
 }
 
 int lb_svc_report(struct lb_ctrl *c, struct lb_svc *s)
@@ -351,7 +411,18 @@ int lb_svc_report(struct lb_ctrl *c, struct lb_svc *s)
 	}
 	s->orphan_rep = orphan;
 	s->mismatch_rep = mismatch;
+	if ((ret = report_proto(c, s, &res)) < 0)
+		return ret;
 	return lb_queue_svc(c, s);
+}
+
+int lb_svc_report_proto(struct lb_ctrl *c, struct lb_svc *s)
+{
+	struct ipam_result res;
+
+	if (ipam_service_get(c->ipam, s->key, &res) < 0)
+		res.n = 0;
+	return report_proto(c, s, &res);
 }
 
 int lb_svc_reconcile(struct lb_ctrl *c, struct lb_svc *s, bool req_changed)

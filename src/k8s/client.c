@@ -9,24 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "k8s/client_int.h"
-
-uint64_t k8s_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t k8s_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 uint32_t k8s_client_rand(struct k8s_client *c)
 {
@@ -166,7 +151,7 @@ static bool token_ok(const char *t)
 
 const char *k8s_client_token(struct k8s_client *c, bool force)
 {
-	uint64_t now = k8s_mono_ms();
+	uint64_t now = core_now_ms();
 	char *text = NULL;
 	size_t len;
 	int rc;
@@ -313,7 +298,7 @@ int k8s_client_new(struct ev_loop *loop, const struct k8s_config *cfg,
 	if (!c->opts.max_retries)
 		c->opts.max_retries = 3;
 	c->user_agent = strdup(opts && opts->user_agent ? opts->user_agent : "berth");
-	c->rng = (k8s_wall_ms() << 20) ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)c;
+	c->rng = (core_wall_ms() << 20) ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)c;
 	if (!c->rng)
 		c->rng = 1;
 	ev_init(&c->timer, timer_cb);

@@ -52,11 +52,8 @@ const char *k8s_client_namespace(const struct k8s_client *c);
 /* Number of requests in flight (tests use it to wait for quiet). */
 unsigned k8s_client_pending(const struct k8s_client *c);
 
-/* Clocks and randomness for the impure layers built on the client:
- * CLOCK_MONOTONIC and CLOCK_REALTIME in ms, and a 32-bit random number
- * for backoff jitter (not for secrets). */
-uint64_t k8s_mono_ms(void);
-uint64_t k8s_wall_ms(void);
+/* Randomness for the impure layers built on the client: a 32-bit
+ * random number for backoff jitter (not for secrets). Clocks: core/clock.h. */
 uint32_t k8s_client_rand(struct k8s_client *c);
 
 /* K8S_PATCH_STRATEGIC: PATCH with a strategic merge patch (built-in kinds

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "k8s/lease.h"
 
@@ -56,7 +57,7 @@ static void schedule(struct k8s_elector *e)
  * then would let a leader that cannot renew lead ~2x too long. */
 static void arm_deadline(struct k8s_elector *e)
 {
-	uint64_t now = k8s_mono_ms(), end = e->fsm.last_renew + e->o.renew_deadline_ms;
+	uint64_t now = core_now_ms(), end = e->fsm.last_renew + e->o.renew_deadline_ms;
 
 	ev_timer_stop(loop_of(e), &e->deadline);
 	ev_timer_set(&e->deadline, (end > now ? (double)(end - now) : 0.) / 1000.0 + 0.001, 0.);
@@ -76,7 +77,7 @@ static void failed(struct k8s_elector *e, int rc, const struct k8s_status *st)
 {
 	log_debug("k8s: lease %s/%s: attempt failed: %s", e->o.ns, e->o.name,
 	          st && st->message[0] ? st->message : strerror(-rc));
-	if (k8s_lease_failed(&e->fsm, k8s_mono_ms()))
+	if (k8s_lease_failed(&e->fsm, core_now_ms()))
 		stopped(e, "renew deadline passed");
 	schedule(e);
 }
@@ -92,7 +93,7 @@ static void on_write(int rc, json_t *body, const struct k8s_status *st, void *ar
 	}
 	json_decref(e->last);
 	e->last = json_incref(body);
-	if (k8s_lease_written(&e->fsm, k8s_mono_ms(), &e->writing)) {
+	if (k8s_lease_written(&e->fsm, core_now_ms(), &e->writing)) {
 		log_info("k8s: lease %s/%s: %s is the leader", e->o.ns, e->o.name, e->o.identity);
 		arm_deadline(e);
 		if (e->o.on_started)
@@ -125,7 +126,7 @@ static void on_get(int rc, json_t *body, const struct k8s_status *st, void *arg)
 		failed(e, -EBADMSG, &bad);
 		return;
 	}
-	act = k8s_lease_decide(&e->fsm, k8s_mono_ms(), k8s_wall_ms(), curp, &e->writing);
+	act = k8s_lease_decide(&e->fsm, core_now_ms(), core_wall_ms(), curp, &e->writing);
 	switch (act) {
 	case K8S_LEASE_LOST:
 		stopped(e, "another holder took the lease");
@@ -181,7 +182,7 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	/* A renewal may hang in a dead connection: give up leadership on
 	 * time anyway, and start over with a fresh attempt. */
-	if (!k8s_lease_failed(&e->fsm, k8s_mono_ms())) {
+	if (!k8s_lease_failed(&e->fsm, core_now_ms())) {
 		if (e->fsm.leading)
 			arm_deadline(e);
 		return;
@@ -227,7 +228,7 @@ int k8s_elector_release(struct k8s_elector *e, void (*done)(int rc, void *arg), 
 	ev_timer_stop(loop_of(e), &e->deadline);
 	k8s_request_cancel(e->req);
 	e->req = NULL;
-	if (!k8s_lease_release(&e->fsm, k8s_wall_ms(), &rec)) {
+	if (!k8s_lease_release(&e->fsm, core_wall_ms(), &rec)) {
 		ev_timer_start(loop_of(e), &e->release_timer);
 		return 0;
 	}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "k8s/informer.h"
 #include "k8s/watch.h"
@@ -308,7 +309,7 @@ static int on_data(const char *data, size_t len, void *arg)
 static void on_watch_done(int rc, json_t *body, const struct k8s_status *st, void *arg)
 {
 	struct k8s_informer *inf = arg;
-	bool quick = k8s_mono_ms() - inf->watch_start < 1000 && inf->watch_events == 0;
+	bool quick = core_now_ms() - inf->watch_start < 1000 && inf->watch_events == 0;
 
 	inf->req = NULL;
 	if (rc == 0 && k8s_wstream_finish(&inf->ws) != 0) {
@@ -370,7 +371,7 @@ static int watch_start(struct k8s_informer *inf)
 	k8s_wstream_reset(&inf->ws);
 	inf->ws.cut = inf->cut;
 	inf->ws.n_cut = inf->n_cut;
-	inf->watch_start = k8s_mono_ms();
+	inf->watch_start = core_now_ms();
 	inf->watch_events = 0;
 	inf->gone = false;
 	rc = k8s_stream(inf->c, path, on_data, on_watch_done, inf, &inf->req);

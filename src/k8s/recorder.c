@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/strs.h"
 #include "k8s/event.h"
@@ -74,7 +75,7 @@ static void on_written(int rc, json_t *body, const struct k8s_status *st, void *
 		return;
 	}
 	if (rc == -EEXIST && w->act == K8S_EVC_CREATE && !w->renamed &&
-	    !k8s_evcorr_rename(r->ec, w->name, k8s_wall_ms(), fresh) &&
+	    !k8s_evcorr_rename(r->ec, w->name, core_wall_ms(), fresh) &&
 	    strlen(fresh) < w->name_cap) {
 		/* Another process took the name (same object, same instant). */
 		memcpy(w->name, fresh, strlen(fresh) + 1);
@@ -203,7 +204,7 @@ int k8s_event_emit(struct k8s_recorder *r, const struct k8s_objref *ref, const c
 	struct k8s_event_in in = {0};
 	struct k8s_evc_out co;
 	struct ev_write *w;
-	uint64_t wall = k8s_wall_ms();
+	uint64_t wall = core_wall_ms();
 	va_list ap;
 	int rc;
 

@@ -4,6 +4,7 @@
  * built-in one: the Kubernetes version that serves it; berth's own: the
  * CRD to install), and the informers' logging wrapper.
  */
+#include "core/clock.h"
 #include "k8s/served.h"
 
 #include <stdio.h>
@@ -138,7 +139,7 @@ bool k8s_served_report(struct k8s_served *s, const struct k8s_resource *res, int
 
 	if (!s)
 		return false;
-	switch (k8s_served_note(s, res, code, k8s_mono_ms())) {
+	switch (k8s_served_note(s, res, code, core_now_ms())) {
 	case K8S_SERVED_MISSING:
 		k8s_served_explain(res, why, sizeof(why));
 		log_err("k8s: %s; retrying with backoff (this message again in %u min if it "

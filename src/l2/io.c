@@ -11,6 +11,7 @@
  * conflicting claims, failed sends) is a counter and a rate-limited log
  * line (core/loglimit.h), never one line per packet.
  */
+#include "core/clock.h"
 #include "l2/io.h"
 
 #include <errno.h>
@@ -110,14 +111,6 @@ struct l2_io {
 
 static const struct l2_mac broadcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void mac_str(const struct l2_mac *m, char out[18])
 {
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m->b[0], m->b[1], m->b[2], m->b[3],
@@ -140,14 +133,14 @@ static bool v6_unspecified(const struct core_addr *a)
 
 static void io_error(struct l2_io *io, const char *what, int err)
 {
-	log_limited(io->lim, &ll_io, io->ifname, what, now_ms(), "%s: %s: %s", io->ifname, what,
-	            strerror(err));
+	log_limited(io->lim, &ll_io, io->ifname, what, core_now_ms(), "%s: %s: %s", io->ifname,
+	            what, strerror(err));
 }
 
 static void malformed(struct l2_io *io, const char *proto, const char *from)
 {
 	io->st.malformed++;
-	log_limited(io->lim, &ll_malformed, io->ifname, from, now_ms(),
+	log_limited(io->lim, &ll_malformed, io->ifname, from, core_now_ms(),
 	            "%s: refused a malformed %s packet from %s", io->ifname, proto, from);
 }
 
@@ -159,7 +152,7 @@ static void conflict(struct l2_io *io, const char *proto, const struct core_addr
 	io->st.conflicts++;
 	core_addr_str(a, as);
 	mac_str(other, ms);
-	log_limited(io->lim, &ll_conflict, as, ms, now_ms(),
+	log_limited(io->lim, &ll_conflict, as, ms, core_now_ms(),
 	            "%s: %s claims %s (%s), an address this node owns", io->ifname, ms, as, proto);
 	if (io->hooks.conflict)
 		io->hooks.conflict(io->ifname, a, other, io->hooks.arg);
@@ -635,7 +628,7 @@ static void on_lim_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct l2_io *io = w->data;
 
-	log_limited_flush(io->lim, now_ms(), false);
+	log_limited_flush(io->lim, core_now_ms(), false);
 }
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -818,7 +811,7 @@ void l2_io_free(struct l2_io *io)
 	free(io->groups);
 	ev_timer_stop(io->loop, &io->lim_timer);
 	/* What the last window counted is not lost. */
-	log_limited_flush(io->lim, now_ms(), true);
+	log_limited_flush(io->lim, core_now_ms(), true);
 	core_loglimit_free(io->lim);
 	free(io);
 }

@@ -39,9 +39,10 @@ struct l2_member {
 	struct l2_member_opts o;
 	uint64_t detect_ms; /* interval * detect_mult */
 	uint64_t incarnation, seq;
-	uint64_t start;   /* now_ms at l2_member_new */
-	uint64_t last_rx; /* when we last accepted a message (start until then) */
-	size_t n_holding; /* members with holds_us */
+	uint64_t start;      /* now_ms at l2_member_new */
+	uint64_t ready_from; /* the hold runs from here: start, or l2_member_hold's */
+	uint64_t last_rx;    /* when we last accepted a message (start until then) */
+	size_t n_holding;    /* members with holds_us */
 	bool left;
 	uint16_t n_unserved;
 	uint64_t unserved[L2_HB_MAX_UNSERVED];
@@ -87,7 +88,7 @@ struct l2_member *l2_member_new(const char *self, uint64_t incarnation, uint64_t
 		m->o.max_skew_ms = 30000;
 	m->detect_ms = (uint64_t)m->o.interval_ms * m->o.detect_mult;
 	m->incarnation = incarnation;
-	m->start = m->last_rx = now_ms;
+	m->start = m->ready_from = m->last_rx = now_ms;
 	memcpy(m->self, self, n + 1);
 	return m;
 }
@@ -213,7 +214,17 @@ int l2_member_set_unserved(struct l2_member *m, const uint64_t *ids, size_t n)
 
 bool l2_member_self_ready(const struct l2_member *m, uint64_t now_ms)
 {
-	return now_ms >= m->start && now_ms - m->start >= m->o.ready_hold_ms;
+	return now_ms >= m->ready_from && now_ms - m->ready_from >= m->o.ready_hold_ms;
+}
+
+uint64_t l2_member_ready_at(const struct l2_member *m)
+{
+	return m->ready_from + m->o.ready_hold_ms;
+}
+
+void l2_member_hold(struct l2_member *m, uint64_t now_ms)
+{
+	m->ready_from = now_ms;
 }
 
 /* A message from us to p, its header filled; the caller sets the rest. */
@@ -502,6 +513,16 @@ bool l2_member_can_own(const struct l2_member *m, const char *name, uint64_t eip
 		if (p->unserved[i] == eip_id)
 			return false;
 	return true;
+}
+
+bool l2_member_unserved(const struct l2_member *m, const char *name, uint64_t eip_id)
+{
+	const struct peer *p = peer_get(m, name);
+
+	for (size_t i = 0; p && i < p->n_unserved; i++)
+		if (p->unserved[i] == eip_id)
+			return true;
+	return false;
 }
 
 void l2_member_stats(const struct l2_member *m, struct l2_member_stats *out)

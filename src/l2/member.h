@@ -154,6 +154,12 @@ void l2_member_leave(struct l2_member *m, uint64_t wall_ms, l2_member_emit_fn em
 
 /* Our start-up hold is over (our messages carry READY). */
 bool l2_member_self_ready(const struct l2_member *m, uint64_t now_ms);
+/* When it is (or was) over, monotonic ms. */
+uint64_t l2_member_ready_at(const struct l2_member *m);
+/* The hold starts again from now_ms: our link came back after a cut, and
+ * the nodes that answered in our absence must see us first (they let go
+ * when our ACKs say READY again, l2/hb.h HOLDING). */
+void l2_member_hold(struct l2_member *m, uint64_t now_ms);
 
 /* The members (names borrowed for the call; others ignored) for which we
  * hold addresses they are ahead of us in line for: our PINGs to them say
@@ -175,6 +181,9 @@ enum l2_peer_state l2_member_state(const struct l2_member *m, const char *name);
  * READY in its last ACK (PENDING counts as ready: no news yet), and
  * eip_id not in the ids it reported unserved (eip_id 0: any). */
 bool l2_member_can_own(const struct l2_member *m, const char *name, uint64_t eip_id);
+
+/* A member's last ACK listed eip_id among the Eips it cannot serve. */
+bool l2_member_unserved(const struct l2_member *m, const char *name, uint64_t eip_id);
 
 void l2_member_stats(const struct l2_member *m, struct l2_member_stats *out);
 

@@ -4,6 +4,7 @@
  * ev_timer kept at l2_member_next, and a second one that flushes the
  * rate-limited log lines each second.
  */
+#include "core/clock.h"
 #include "l2/member_io.h"
 
 #include <errno.h>
@@ -74,23 +75,6 @@ struct l2_member_io {
 	struct l2_member_io_stats st;
 };
 
-uint64_t l2_member_io_now_ms(struct ev_loop *loop)
-{
-	struct timespec ts;
-
-	(void)loop; /* ev_now is libev's cached wall clock, not monotonic */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t l2_member_io_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void set_err(char *err, size_t errlen, const char *what, int e)
 {
 	if (err && errlen)
@@ -112,7 +96,7 @@ static uint64_t rand64(void *arg)
 		log_err("heartbeats: RAND_bytes failed; PING nonces from getrandom()");
 	}
 	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-		v ^= l2_member_io_now_ms(io->loop) * 0x9e3779b97f4a7c15ull;
+		v ^= core_now_ms() * 0x9e3779b97f4a7c15ull;
 	return v;
 }
 
@@ -154,7 +138,7 @@ static void send_msg(struct l2_member_io *io, const struct l2_member_ev *ev)
 		return;
 	io->st.send_errors++;
 	core_addr_str(&ev->addr, as);
-	log_limited(io->ll, &ll_send, as, strerror(-r), l2_member_io_now_ms(io->loop),
+	log_limited(io->ll, &ll_send, as, strerror(-r), core_now_ms(),
 	            "heartbeat to %s (%s) failed: %s", ev->peer, as, strerror(-r));
 }
 
@@ -172,7 +156,7 @@ static void on_fsm(const struct l2_member_ev *ev, void *arg)
 
 static void reschedule(struct l2_member_io *io)
 {
-	uint64_t next = l2_member_next(io->fsm), now = l2_member_io_now_ms(io->loop);
+	uint64_t next = l2_member_next(io->fsm), now = core_now_ms();
 
 	ev_timer_stop(io->loop, &io->tick);
 	if (next == UINT64_MAX)
@@ -183,7 +167,7 @@ static void reschedule(struct l2_member_io *io)
 
 static void do_tick(struct l2_member_io *io)
 {
-	l2_member_tick(io->fsm, l2_member_io_now_ms(io->loop), l2_member_io_wall_ms(), on_fsm, io);
+	l2_member_tick(io->fsm, core_now_ms(), core_wall_ms(), on_fsm, io);
 	reschedule(io);
 }
 
@@ -199,7 +183,7 @@ static void on_flush(struct ev_loop *loop, ev_timer *w, int revents)
 	struct l2_member_io *io = w->data;
 
 	(void)revents;
-	log_limited_flush(io->ll, l2_member_io_now_ms(loop), false);
+	log_limited_flush(io->ll, core_now_ms(), false);
 }
 
 /* Which counter of the state machine a refusal went to, as words. */
@@ -280,7 +264,7 @@ static void on_datagram(struct l2_member_io *io, const uint8_t *p, size_t n,
 static void on_rx(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct l2_member_io *io = w->data;
-	uint64_t now = l2_member_io_now_ms(loop), wall = l2_member_io_wall_ms();
+	uint64_t now = core_now_ms(), wall = core_wall_ms();
 	uint8_t buf[L2_HB_MAX + 1];
 
 	(void)revents;
@@ -391,7 +375,7 @@ int l2_member_io_new(struct ev_loop *loop, const struct l2_member_io_opts *o,
 		mo.rand_arg = io;
 	}
 	/* Our incarnation: our start on the wall clock (l2/member.h). */
-	io->fsm = l2_member_new(o->self, l2_member_io_wall_ms(), l2_member_io_now_ms(loop), &mo);
+	io->fsm = l2_member_new(o->self, core_wall_ms(), core_now_ms(), &mo);
 	if (!io->fsm) {
 		if (err && errlen)
 			snprintf(err, errlen, "heartbeats: bad node name \"%.64s\" or no memory",
@@ -429,7 +413,7 @@ void l2_member_io_free(struct l2_member_io *io)
 	}
 	ev_timer_stop(io->loop, &io->tick);
 	ev_timer_stop(io->loop, &io->flush);
-	log_limited_flush(io->ll, l2_member_io_now_ms(io->loop), true);
+	log_limited_flush(io->ll, core_now_ms(), true);
 	core_loglimit_free(io->ll);
 	l2_member_free(io->fsm);
 	OPENSSL_cleanse(&io->key, sizeof(io->key));
@@ -453,7 +437,7 @@ void l2_member_io_kick(struct l2_member_io *io)
 
 void l2_member_io_leave(struct l2_member_io *io)
 {
-	l2_member_leave(io->fsm, l2_member_io_wall_ms(), on_fsm, io);
+	l2_member_leave(io->fsm, core_wall_ms(), on_fsm, io);
 	reschedule(io);
 }
 

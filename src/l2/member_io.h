@@ -78,10 +78,5 @@ void l2_member_io_kick(struct l2_member_io *io);
 void l2_member_io_leave(struct l2_member_io *io);
 void l2_member_io_get_stats(const struct l2_member_io *io, struct l2_member_io_stats *out);
 
-/* Monotonic (CLOCK_MONOTONIC: libev's ev_now is the wall clock, so loop
- * is unused) and wall clock (CLOCK_REALTIME) in ms, as the state machine
- * wants them. */
-uint64_t l2_member_io_now_ms(struct ev_loop *loop);
-uint64_t l2_member_io_wall_ms(void);
 
 #endif

@@ -2,6 +2,7 @@
  * The speaker's cluster mode (see cluster.h): informers into the store,
  * debounced applies of the store's set, BgpPeer status and Events back.
  */
+#include "core/clock.h"
 #include "speaker/cluster.h"
 
 #include <errno.h>
@@ -465,9 +466,9 @@ static void hook_peer_state(const char *peer, enum bgp_fsm_state old, enum bgp_f
 	if (!t && (t = json_object()))
 		json_object_set_new(c->times, peer, t);
 	if (t && now == BGP_FSM_ESTABLISHED)
-		json_object_set_new(t, "up", json_integer((json_int_t)k8s_wall_ms()));
+		json_object_set_new(t, "up", json_integer((json_int_t)core_wall_ms()));
 	if (t && old == BGP_FSM_ESTABLISHED)
-		json_object_set_new(t, "down", json_integer((json_int_t)k8s_wall_ms()));
+		json_object_set_new(t, "down", json_integer((json_int_t)core_wall_ms()));
 	json_object_set_new(c->dirty, peer, json_true());
 }
 

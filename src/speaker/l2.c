@@ -1,6 +1,7 @@
 /*
  * Layer 2 mode on one node (see l2.h): plan, heartbeats, responders.
  */
+#include "core/clock.h"
 #include "speaker/l2.h"
 
 #include <errno.h>
@@ -24,6 +25,8 @@
 struct l2_if {
 	char name[IFNAME_LEN];
 	struct l2_io *io; /* owned */
+	bool carrier;     /* as of the last poll: a plan reads this, never the live state,
+	                     so that a carrier back is seen first by on_poll (which holds) */
 	struct speaker_l2 *l;
 };
 
@@ -52,7 +55,6 @@ struct speaker_l2 {
 	bool mio_failed;          /* logged once */
 	ev_timer poll; /* the start-up hold, carriers, key trust: apply again on a change */
 	bool was_ready, was_trusted, was_held;
-	uint64_t carriers;  /* bit i: ifs[i] had a carrier at the last poll */
 	struct l2_if **ifs; /* owned array of owned responders (their address is
 	                       their responder's ctx: they never move) */
 	size_t n_ifs;
@@ -152,6 +154,7 @@ static struct l2_if *if_open(struct speaker_l2 *l, const char *name, char *why, 
 		free(f);
 		return NULL;
 	}
+	f->carrier = l2_io_carrier(f->io);
 	l->ifs[l->n_ifs++] = f;
 	log_info("layer2: answering ARP and NDP on %s", name);
 	return f;
@@ -217,12 +220,16 @@ static void on_member(const struct l2_member_ev *ev, void *arg)
 		l->o.changed(l->o.changed_arg);
 }
 
-/* Detection time of the heartbeats, in ms (l2/member.h defaults). */
+/* The heartbeats' interval and detection time, in ms (l2/member.h
+ * defaults). */
+static uint64_t interval_ms(const struct speaker_l2 *l)
+{
+	return l->o.member.interval_ms ? l->o.member.interval_ms : 100;
+}
+
 static uint64_t detect_ms(const struct speaker_l2 *l)
 {
-	uint64_t iv = l->o.member.interval_ms ? l->o.member.interval_ms : 100;
-
-	return iv * (l->o.member.detect_mult ? l->o.member.detect_mult : 3);
+	return interval_ms(l) * (l->o.member.detect_mult ? l->o.member.detect_mult : 3);
 }
 
 /*
@@ -245,15 +252,29 @@ static bool key_trusted(const struct speaker_l2 *l, uint64_t now)
 	return st.last_valid_ms && now - st.last_valid_ms <= window;
 }
 
-/* The interfaces with a carrier now, as bits. */
-static uint64_t carriers(const struct speaker_l2 *l)
+/* Carriers lost or back since the last poll. One back: the hold starts
+ * again (l2_member_hold), as at start-up: the nodes that answered while
+ * this one was cut off let go only when they see it READY again, and it
+ * answers only once they did (HOLDING), so the two never answer at once. */
+static bool carriers_poll(struct speaker_l2 *l, uint64_t now)
 {
-	uint64_t bits = 0;
+	bool changed = false;
 
-	for (size_t i = 0; i < l->n_ifs && i < 64; i++)
-		if (l2_io_carrier(l->ifs[i]->io))
-			bits |= 1ull << i;
-	return bits;
+	for (size_t i = 0; i < l->n_ifs; i++) {
+		struct l2_if *f = l->ifs[i];
+		bool c = l2_io_carrier(f->io);
+
+		if (c == f->carrier)
+			continue;
+		f->carrier = c;
+		changed = true;
+		if (c && l->mio)
+			l2_member_hold(l2_member_io_fsm(l->mio), now);
+		log_warn("layer2: %s: carrier %s", f->name,
+		         c ? "back: answering again after the start-up hold"
+		           : "lost: its addresses go to the next in line");
+	}
+	return changed;
 }
 
 /* What the heartbeats' callbacks do not report: the end of the start-up
@@ -261,12 +282,14 @@ static uint64_t carriers(const struct speaker_l2 *l)
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct speaker_l2 *l = w->data;
-	uint64_t now = l2_member_io_now_ms(loop), bits = carriers(l);
+	uint64_t now = core_now_ms();
+	bool carriers = carriers_poll(l, now);
 	bool ready = l2_member_self_ready(l2_member_io_fsm(l->mio), now);
 	bool trusted = key_trusted(l, now);
 
+	(void)loop;
 	(void)revents;
-	if (ready == l->was_ready && trusted == l->was_trusted && bits == l->carriers)
+	if (ready == l->was_ready && trusted == l->was_trusted && !carriers)
 		return;
 	if (ready && !l->was_ready)
 		log_info("layer2: start-up hold over: node %s may answer", l->node);
@@ -279,14 +302,8 @@ static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 		          "passes: is --member-key-file the same on every node? node %s "
 		          "answers for nothing meanwhile",
 		    l->node);
-	for (size_t i = 0; i < l->n_ifs && i < 64; i++)
-		if (((bits ^ l->carriers) >> i) & 1)
-			log_warn("layer2: %s: carrier %s", l->ifs[i]->name,
-			         (bits >> i) & 1 ? "back"
-			                         : "lost: its addresses go to the next in line");
 	l->was_ready = ready;
 	l->was_trusted = trusted;
-	l->carriers = bits;
 	if (l->o.changed)
 		l->o.changed(l->o.changed_arg);
 }
@@ -305,15 +322,19 @@ static bool mio_open(struct speaker_l2 *l)
 	};
 	char err[WHY_LEN];
 
-	if (l->mio || l->mio_failed)
-		return l->mio != NULL;
+	if (l->mio)
+		return true;
+	/* Tried again at every plan (the port may be free later), logged
+	 * once. */
 	if (l2_member_io_new(l->loop, &mo, &l->mio, err, sizeof(err)) < 0) {
-		log_err("layer2: heartbeats: %s: this node cannot see the others; it answers only "
-		        "where it is first in line",
-		        err);
+		if (!l->mio_failed)
+			log_err("layer2: heartbeats: %s: this node answers for nothing until they "
+			        "work (it could not tell whether the others are alive)",
+			        err);
 		l->mio_failed = true;
 		return false;
 	}
+	l->mio_failed = false;
 	log_info("layer2: heartbeats on UDP port %u%s", l2_member_io_port(l->mio),
 	         l->has_key ? ", signed" : "");
 	if (!l->has_key)
@@ -430,7 +451,7 @@ static int res_build(struct speaker_l2 *l, const struct cfg_set *set)
 		else if (!(f = if_open(l, r->ifname, err, sizeof(err))))
 			snprintf(r->why, sizeof(r->why), "spec.interface %s: %s", e->interface,
 			         err);
-		else if (!l2_io_carrier(f->io))
+		else if (!f->carrier)
 			snprintf(r->why, sizeof(r->why),
 			         "spec.interface %s: %s is down or has no carrier", e->interface,
 			         r->ifname);
@@ -455,7 +476,7 @@ static bool can_own(const char *node, const struct cfg_eip *e, void *arg)
 
 	if (!strcmp(node, l->node)) {
 		const struct eip_res *r = res_find(l, e);
-		uint64_t now = l2_member_io_now_ms(l->loop);
+		uint64_t now = core_now_ms();
 
 		/* Held: a node behind this one still answers for addresses this
 		 * one is ahead for; it lets go when it sees us READY, then we
@@ -463,9 +484,30 @@ static bool can_own(const char *node, const struct cfg_eip *e, void *arg)
 		return !l->leaving && r && r->ifname[0] && m && l2_member_self_ready(m, now) &&
 		       !l2_member_held(m) && key_trusted(l, now);
 	}
-	/* Without heartbeats nothing is known of the others: they are
-	 * counted alive, and this node answers only where it is first. */
-	return !m || l2_member_can_own(m, node, l2_hb_eip_id(e->meta.name));
+	/* Without heartbeats (no socket) nothing is known of the others:
+	 * they are counted alive, and this node answers for nothing. */
+	if (!m || l2_member_can_own(m, node, l2_hb_eip_id(e->meta.name)))
+		return true;
+	/* Up, serving the Eip, but not READY: in its start-up hold. Just
+	 * after ours ended (speakers that started together end together)
+	 * its READY is on the way: it counts as the owner for two more
+	 * intervals, or every node would answer for a moment. A node that
+	 * restarted while we ran long since is not waited for: whoever
+	 * answers in its absence goes on until it is READY. */
+	return l2_member_state(m, node) == L2_PEER_UP &&
+	       !l2_member_unserved(m, node, l2_hb_eip_id(e->meta.name)) &&
+	       core_now_ms() < l2_member_ready_at(m) + 2 * interval_ms(l);
+}
+
+static bool unserved(const char *node, const struct cfg_eip *e, void *arg)
+{
+	struct speaker_l2 *l = arg;
+	const struct eip_res *r;
+
+	if (!strcmp(node, l->node))
+		return (r = res_find(l, e)) && !r->ifname[0];
+	return l->mio &&
+	       l2_member_unserved(l2_member_io_fsm(l->mio), node, l2_hb_eip_id(e->meta.name));
 }
 
 static bool has_layer2(const struct cfg_set *set)
@@ -567,8 +609,12 @@ static int holding_set(struct speaker_l2 *l)
 int speaker_l2_plan(struct speaker_l2 *l, const struct cfg_set *set,
                     const struct lb_announce_opts *ann, struct prefix_set *owned)
 {
-	struct l2_plan_opts po = {
-	    .node = l->node, .places = l->o.places, .ann = ann, .can_own = can_own, .arg = l};
+	struct l2_plan_opts po = {.node = l->node,
+	                          .places = l->o.places,
+	                          .ann = ann,
+	                          .can_own = can_own,
+	                          .unserved = unserved,
+	                          .arg = l};
 	int r;
 
 	if (!l->mio && !has_layer2(set)) {
@@ -586,7 +632,7 @@ int speaker_l2_plan(struct speaker_l2 *l, const struct cfg_set *set,
 	 * its addresses. The plan is made again once the watch is set. */
 	if (!r && l->mio && watch_changed(l)) {
 		r = l2_member_set_watch(l2_member_io_fsm(l->mio), l->plan.watch, l->plan.n_watch,
-		                        l2_member_io_now_ms(l->loop));
+		                        core_now_ms());
 		if (!r)
 			r = l2_plan_build(set, &po, &l->plan);
 		l2_member_io_kick(l->mio);

@@ -204,6 +204,26 @@ static int watch_add(struct l2_plan *p, size_t *cap, const char *name)
 	return 0;
 }
 
+/* How many of the m ranked places count: the first n_places nodes that
+ * may serve the group, and the nodes known not to (no interface for one
+ * of its Eips) that come before them. So a node lacking the interface
+ * does not take a place: the next ones watch past it. */
+static int window(const struct work *w, const struct ent *g, size_t n, int m)
+{
+	size_t may = 0;
+	int i;
+
+	for (i = 0; i < m && may < w->n_places; i++) {
+		const char *node = w->elig[w->places[i].idx];
+		bool serves = true;
+
+		for (size_t k = 0; k < n && serves && w->o->unserved; k++)
+			serves = !w->o->unserved(node, g[k].eip, w->o->arg);
+		may += serves;
+	}
+	return i;
+}
+
 /* The owner of group g[0..n) (sorted by address), its entries into out. */
 static int plan_group(struct work *w, const struct ent *g, size_t n, struct l2_plan *out,
                       size_t *watch_cap)
@@ -226,7 +246,8 @@ static int plan_group(struct work *w, const struct ent *g, size_t n, struct l2_p
 		for (size_t i = 0; i < w->n_cand; i++)
 			if (has_endpoints(w, g, n, w->cand[i]))
 				w->elig[n_elig++] = w->cand[i];
-		m = n_elig ? l2_owner_rank(key, w->elig, n_elig, w->places, w->n_places) : 0;
+		m = n_elig ? l2_owner_rank(key, w->elig, n_elig, w->places, L2_PLAN_MAX_PLACES) : 0;
+		m = window(w, g, n, m);
 	}
 	for (int i = 0; i < m; i++) {
 		const char *node = w->elig[w->places[i].idx];
@@ -296,7 +317,7 @@ int l2_plan_build(const struct cfg_set *set, const struct l2_plan_opts *o, struc
 	r = collect(set, &v, &n);
 	if (!r && n && !(out->v = calloc(n, sizeof(*out->v))))
 		r = -ENOMEM;
-	if (!r && n && !(w.places = calloc(w.n_places, sizeof(*w.places))))
+	if (!r && n && !(w.places = calloc(L2_PLAN_MAX_PLACES, sizeof(*w.places))))
 		r = -ENOMEM;
 	if (!r && n)
 		r = candidates(&w);

@@ -17,7 +17,9 @@
  *    every Local Service of the group (lb_announce_ready_on). A set with
  *    no Node at all (manifest mode, one node) has this node alone;
  *  - the order of succession over them (l2_owner_rank), its first
- *    `places` entries only: the owner is the first of them that can own
+ *    `places` entries only (not counting nodes known to lack the
+ *    interface, up to L2_PLAN_MAX_PLACES): the owner is the first of them
+ *    that can own
  *    every Eip of the group now (can_own: for this node its interface
  *    exists and its start-up hold is over; for another node, what its
  *    heartbeats say). A node further down never owns the address; when
@@ -48,6 +50,11 @@ struct l2_plan_opts {
 	const struct lb_announce_opts *ann; /* borrowed: node rules and endpoints */
 	/* Whether node (borrowed name) may own addresses of Eip e now. */
 	bool (*can_own)(const char *node, const struct cfg_eip *e, void *arg);
+	/* Optional: node is known to lack Eip e's interface (it said so in
+	 * its heartbeats). It then takes no place among the first ones:
+	 * nodes further down, up to L2_PLAN_MAX_PLACES in all, watch and
+	 * may own instead. */
+	bool (*unserved)(const char *node, const struct cfg_eip *e, void *arg);
 	void *arg;
 };
 

@@ -10,6 +10,7 @@
  * (layer 2, BFD) is one more step in routes_apply with its own build and
  * diff against its own last state.
  */
+#include "core/clock.h"
 #include "speaker/speaker.h"
 
 #include <arpa/inet.h>
@@ -256,7 +257,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 
 		lb_host_prefix(&remote, &p);
 		bgp_prefix_format(&p, str, sizeof(str));
-		log_limited(l->s->ll_refused, &ll_refused, str, NULL, bgp_now_ms(),
+		log_limited(l->s->ll_refused, &ll_refused, str, NULL, core_now_ms(),
 		            "refused a BGP connection from %s: no BgpPeer with that address", str);
 		close(fd);
 		return;
@@ -757,7 +758,7 @@ static void l2_changed(void *arg)
 static void on_ll_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct speaker *s = w->data;
-	uint64_t now = bgp_now_ms();
+	uint64_t now = core_now_ms();
 
 	log_limited_flush(s->ll_refused, now, false);
 	log_limited_flush(s->ll_peers, now, false);
@@ -876,8 +877,8 @@ void speaker_free(struct speaker *s)
 	free(s->conflicts);
 	/* What the last window counted is not lost at exit. */
 	ev_timer_stop(s->loop, &s->ll_timer);
-	log_limited_flush(s->ll_refused, bgp_now_ms(), true);
-	log_limited_flush(s->ll_peers, bgp_now_ms(), true);
+	log_limited_flush(s->ll_refused, core_now_ms(), true);
+	log_limited_flush(s->ll_peers, core_now_ms(), true);
 	core_loglimit_free(s->ll_refused);
 	core_loglimit_free(s->ll_peers);
 	for (size_t i = 0; s->manifests && s->manifests[i]; i++)

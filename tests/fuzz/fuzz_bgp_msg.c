@@ -19,14 +19,7 @@
 #include <sys/socket.h>
 
 #include "bgp/bgp.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 #define MAX_PFX 256
 

@@ -16,8 +16,7 @@
 #include <sys/socket.h>
 
 #include "controller/ipam_int.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 struct in {
 	const uint8_t *p;

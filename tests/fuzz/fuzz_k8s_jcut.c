@@ -11,8 +11,7 @@
 #include <string.h>
 
 #include "k8s/jcut.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static const char *const members[] = {"status", "metadata.managedFields"};
 

@@ -11,8 +11,7 @@
 
 #include "k8s/api.h"
 #include "k8s/config.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void check(int rc, struct k8s_config *c, struct k8s_err *err)
 {

@@ -17,8 +17,7 @@
 #include "k8s/lease.h"
 #include "k8s/known.h"
 #include "k8s/watch.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 struct st {
 	struct k8s_cache cache;

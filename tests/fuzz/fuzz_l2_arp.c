@@ -10,14 +10,7 @@
 #include <string.h>
 
 #include "l2/arp.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 static bool owns(void *ctx, const struct core_addr *a)
 {

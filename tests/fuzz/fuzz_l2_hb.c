@@ -20,14 +20,7 @@
 
 #include "l2/hb.h"
 #include "l2/member.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 #define T0    1000ull
 #define WALL0 1700000000000ull /* the seeds' time_ms is WALL0 + T0 */

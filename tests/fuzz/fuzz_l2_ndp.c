@@ -14,14 +14,7 @@
 #include <string.h>
 
 #include "l2/ndp.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 #define V6(...)                                                                                    \
 	{                                                                                          \

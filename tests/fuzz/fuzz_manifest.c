@@ -20,8 +20,7 @@
 #include <string.h>
 
 #include "config/config.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* Every decoder on every document, whatever its kind says. */
 static void decode_all(const char *buf, size_t len)

@@ -29,8 +29,7 @@
 #include <linux/rtnetlink.h>
 
 #include "netlink/nl.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 #define MAX_ADDRS 64
 

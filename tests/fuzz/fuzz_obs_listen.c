@@ -11,8 +11,7 @@
 #include <string.h>
 
 #include "obs/listen.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void same(const struct obs_listen *a, const struct obs_listen *b)
 {

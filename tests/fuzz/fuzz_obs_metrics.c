@@ -13,14 +13,7 @@
 #include <string.h>
 
 #include "obs/metrics.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 struct in {
 	const uint8_t *p;

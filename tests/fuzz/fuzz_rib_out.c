@@ -10,14 +10,8 @@
 #include <sys/socket.h>
 
 #include "bgp/rib_out.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
 #define U 32
 
 static struct bgp_prefix mk(int af, unsigned n, unsigned pid)

@@ -10,8 +10,7 @@
 
 #include "config/config.h"
 #include "speaker/announce.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -13,8 +13,7 @@
 #include <sys/socket.h>
 
 #include "speaker/store.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static int same(const struct cfg_meta *a, const struct cfg_meta *b)
 {

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "k8s/api.h"
 #include "k8s/client.h"
@@ -43,7 +44,7 @@ LIVE_FN void live_log(enum log_level lvl, const char *line, void *arg)
 
 LIVE_FN double live_now(void)
 {
-	return (double)k8s_mono_ms() / 1000.0;
+	return (double)core_now_ms() / 1000.0;
 }
 
 LIVE_FN void live_wake(struct ev_loop *loop, ev_timer *w, int revents)

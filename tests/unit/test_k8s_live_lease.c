@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "../k8s/live.h"
 #include "k8s/lease.h"
 
@@ -181,7 +182,7 @@ static void test_lease_stolen(void **state)
 	lease = get_lease(&l);
 	snprintf(rec.holder, sizeof(rec.holder), "intruder");
 	rec.duration_s = 60;
-	rec.renew_ms = rec.acquire_ms = k8s_wall_ms();
+	rec.renew_ms = rec.acquire_ms = core_wall_ms();
 	assert_int_equal(k8s_lease_rec_encode(&rec, lease), 0);
 	k8s_path(path, sizeof(path), &k8s_res_leases, l.ns, "berth-controller", NULL);
 	assert_int_equal(live_call(l.b, K8S_PUT, path, lease, NULL, NULL), 0);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "l2/hb.h"
 #include "l2/member_io.h"
 
@@ -59,7 +60,7 @@ static void on_event(const struct l2_member_ev *ev, void *arg)
 	snprintf(r->peer, sizeof(r->peer), "%s", ev->peer);
 	r->old = ev->old;
 	r->now = ev->now;
-	r->t = l2_member_io_now_ms(NULL);
+	r->t = core_now_ms();
 }
 
 static struct l2_hb_key key_of(uint8_t b)
@@ -104,8 +105,7 @@ static void configure(struct spk *s, struct spk *sp, size_t n, const char *const
 	assert_int_equal(l2_member_set_peers(l2_member_io_fsm(s->io), peers, n), 0);
 	while (watch && watch[nw])
 		nw++;
-	assert_int_equal(
-	    l2_member_set_watch(l2_member_io_fsm(s->io), watch, nw, l2_member_io_now_ms(NULL)), 0);
+	assert_int_equal(l2_member_set_watch(l2_member_io_fsm(s->io), watch, nw, core_now_ms()), 0);
 	l2_member_io_kick(s->io);
 }
 
@@ -125,12 +125,12 @@ static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
  * passed; whether it held. */
 static bool run_until(struct ev_loop *loop, bool (*pred)(void *), void *arg, uint64_t timeout_ms)
 {
-	uint64_t end = l2_member_io_now_ms(loop) + timeout_ms;
+	uint64_t end = core_now_ms() + timeout_ms;
 	ev_timer poll;
 
 	ev_timer_init(&poll, on_poll, 0.002, 0.002);
 	ev_timer_start(loop, &poll);
-	while (!(pred && pred(arg)) && l2_member_io_now_ms(loop) < end)
+	while (!(pred && pred(arg)) && core_now_ms() < end)
 		ev_run(loop, 0);
 	ev_timer_stop(loop, &poll);
 	return pred && pred(arg);
@@ -209,7 +209,7 @@ static void test_three(void **state)
 	assert_true(l2_member_can_own(l2_member_io_fsm(sp[0].io), "node-b", 0));
 
 	/* c crashes: no LEAVE. */
-	uint64_t stop = l2_member_io_now_ms(loop);
+	uint64_t stop = core_now_ms();
 	l2_member_io_free(sp[2].io);
 	sp[2].io = NULL;
 	struct want down_c[] = {
@@ -231,7 +231,7 @@ static void test_three(void **state)
 	assert_int_equal(state_of(&sp[1], "node-a"), L2_PEER_UP);
 
 	/* b leaves: a sees it Down before a detection could. */
-	uint64_t leave = l2_member_io_now_ms(loop);
+	uint64_t leave = core_now_ms();
 	l2_member_io_leave(sp[1].io);
 	struct want down_b[] = {{&sp[0], "node-b", L2_PEER_DOWN}, {NULL, NULL, 0}};
 	assert_true(run_until(loop, all_in_state, down_b, 1000));
@@ -406,7 +406,7 @@ static void test_flood(void **state)
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	to.sin_port = htons(l2_member_io_port(sp[0].io));
 	struct flood_wait want = {.io = sp[0].io};
-	uint64_t t0 = l2_member_io_now_ms(loop);
+	uint64_t t0 = core_now_ms();
 	for (size_t sent = 0; sent < TOTAL;) {
 		/* A batch the socket buffer holds, then the loop reads it:
 		 * every datagram reaches the speaker, none is dropped. */
@@ -424,7 +424,7 @@ static void test_flood(void **state)
 			rss0 = rss_kb();
 	}
 	rss1 = rss_kb();
-	uint64_t took = l2_member_io_now_ms(loop) - t0;
+	uint64_t took = core_now_ms() - t0;
 	l2_member_io_get_stats(sp[0].io, &st);
 	print_message(
 	    "100,000 garbage datagrams in %llu ms; memory %ld kB -> %ld kB; %llu heartbeats "

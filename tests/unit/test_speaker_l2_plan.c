@@ -893,6 +893,60 @@ static void test_can_own_one_eip(void **state)
 
 /* ---- the watch set ---- */
 
+/* unserved: the first nodes of a Service's order lack the interface
+ * (and so cannot own): they take no place, the next ones watch and own. */
+static bool unserved_first_two(const char *node, const struct cfg_eip *e, void *arg)
+{
+	const char **r = arg;
+
+	(void)e;
+	return !strcmp(node, r[0]) || !strcmp(node, r[1]);
+}
+
+static bool can_own_unserved(const char *node, const struct cfg_eip *e, void *arg)
+{
+	return !unserved_first_two(node, e, arg);
+}
+
+static void test_unserved_window(void **state)
+{
+	struct cfg_set set;
+	struct l2_plan p;
+	struct core_addr s0 = ip("203.0.113.1");
+	const char *r[8];
+	const struct l2_plan_addr *a;
+
+	(void)state;
+	succession_set(&set);
+	succession_rank(&s0, r);
+	/* Without the callback (as before): three places, the two first can
+	 * not own, the third does; the fourth is beyond and watches none. */
+	for (int with = 0; with < 2; with++) {
+		for (size_t k = 0; k < 8; k++) {
+			struct l2_plan_opts o = {.node = r[k],
+			                         .ann = &cluster,
+			                         .can_own = can_own_unserved,
+			                         .unserved = with ? unserved_first_two : NULL,
+			                         .arg = r};
+
+			l2_plan_init(&p);
+			assert_int_equal(l2_plan_build(&set, &o, &p), 0);
+			a = l2_plan_find(&p, &s0);
+			assert_non_null(a);
+			assert_string_equal(a->owner, r[2]);
+			/* With it, the window is 5 places: r[0], r[1] take none. */
+			assert_int_equal(a->watched, k < (with ? 5u : 3u));
+			if (a->watched) {
+				assert_int_equal(a->self_place, k);
+				for (size_t j = 0; j < k; j++)
+					assert_string_equal(a->ahead[j], r[j]);
+			}
+			l2_plan_fini(&p);
+		}
+	}
+	cfg_set_fini(&set);
+}
+
 static int str_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -1670,6 +1724,7 @@ int main(void)
 	    cmocka_unit_test(test_can_own_succession),
 	    cmocka_unit_test(test_can_own_one_eip),
 	    cmocka_unit_test(test_watch),
+	    cmocka_unit_test(test_unserved_window),
 	    cmocka_unit_test(test_spread),
 	    cmocka_unit_test(test_properties),
 	};
