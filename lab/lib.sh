@@ -4,14 +4,14 @@
 # nl_setup: everything here lives in that run's namespaces and $NL_DIR, so
 # the harness's cleanup removes it.
 #
-#   client 198.51.100.2
+#   client 198.51.100.2          (lab_l2_net: also on br0, eth0 192.0.2.2)
 #     |
 #   router 198.51.100.1 / br0 192.0.2.1   BIRD AS 65000 (ECMP into the
 #     |                                   kernel), the API server stand-in
 #     |                                   on 192.0.2.1:6443, berth controller
 #   +-+------------+------------+
 #   n1 192.0.2.11  n2 192.0.2.12  n3 192.0.2.13   berth speaker (AS 65001)
-#                                                 and a web server each
+#   (eth0 each, on br0)                           and a web server each
 #
 #   lab_net N                  the namespaces, links and BIRD
 #   lab_api                    the stand-in (or $LAB_APISERVER); sets LAB_KC,
@@ -26,6 +26,24 @@
 #   lab_ip SVC                 the Service's EXTERNAL-IP (empty: none yet)
 #   lab_spread URL COUNT       COUNT requests from the client: "count node"
 #   lab_wait_hops_ms T0 ADDR WANT MS   milliseconds until the route follows
+# Layer 2 (issue 12):
+#   lab_l2_net                 the client on br0 too (eth0 192.0.2.2,
+#                              2001:db8::2), IPv6 on the nodes' eth0
+#   lab_member_key             the heartbeat key from the controller's Secret
+#                              into a file per node, which lab_speakers
+#                              then passes (--member-key-file)
+#   lab_l2_objects NS V4 V6    namespace NS, layer2 Eips lab-l2-v4 (V4) and
+#                              lab-l2-v6 (V6) on eth0 bound to NS, and
+#                              Service NS/web-l2 (RequireDualStack)
+#   lab_ips NS SVC             all the Service's ingress addresses
+#   lab_node_of_mac MAC        n1..nN whose eth0 has MAC, else "?"
+#   lab_neigh ADDR             the client's neighbour entry for ADDR
+#   lab_neigh_node ADDR        the node whose MAC that entry holds
+#   lab_macs SECONDS ADDR...   who answers ARP/NS from the client
+#                              (tests/tools/l2_macs.py), a line per ADDR
+#   lab_l2_cut / lab_l2_restore NODE   its port on br0 down / up
+#   lab_tool NAME              tests/tools/NAME's binary (tool_NAME)
+#   lab_field LINE KEY         KEY's value in a tool's "key=value ..." line
 
 LAB_N=3
 LAB_API_ADDR=192.0.2.1
@@ -46,9 +64,9 @@ lab_net() {
 	nl_route client default via 198.51.100.1
 	for ((i = 1; i <= n; i++)); do
 		nl_host "n$i"
-		nl_link router "n$i" "p$i" to-r
+		nl_link router "n$i" "p$i" eth0
 		nl_enslave router br0 "p$i"
-		nl_addr "n$i" to-r "192.0.2.1$i/24"
+		nl_addr "n$i" eth0 "192.0.2.1$i/24"
 		nl_route "n$i" default via 192.0.2.1
 		peer_neighbor router "192.0.2.1$i" 65001
 	done
@@ -165,21 +183,27 @@ lab_leader() {
 	k -n default get lease berth-controller -o jsonpath='{.spec.holderIdentity}' 2>/dev/null
 }
 
+# With lab_member_key's file, the layer 2 heartbeats are signed with the
+# key (as deploy/speaker.yaml runs it).
 lab_speakers() {
-	local i
+	local i l2
 	for ((i = 1; i <= $1; i++)); do
+		l2=()
+		[ -f "$NL_DIR/n$i/member.key" ] &&
+			l2=(--member-port 7947 --member-key-file "$NL_DIR/n$i/member.key")
 		nl_bg "n$i" "$NL_DIR/n$i/speaker.log" "$BERTH" speaker --node "n$i" \
-			--kubeconfig "$LAB_KC" --metrics-address 127.0.0.1:9444 --log-level debug
+			--kubeconfig "$LAB_KC" --metrics-address 127.0.0.1:9444 --log-level debug "${l2[@]}"
 		echo "$NL_BG_PID" >"$NL_DIR/n$i/speaker.pid"
 	done
 }
 
 # The speaker puts a Service's address on kube-lb0 only on nodes that
-# announce it; a server on 0.0.0.0:80 then answers for every such address.
+# announce it; a server on port 80 of every address (IPv4 and IPv6) then
+# answers for every such address.
 lab_httpd() {
 	local i
 	for ((i = 1; i <= $1; i++)); do
-		nl_bg "n$i" "$NL_DIR/n$i/httpd.log" socat TCP4-LISTEN:80,reuseaddr,fork \
+		nl_bg "n$i" "$NL_DIR/n$i/httpd.log" socat TCP6-LISTEN:80,ipv6only=0,reuseaddr,fork \
 			EXEC:"$E2E_LIB_DIR/httpd.sh n$i"
 	done
 }
@@ -198,6 +222,10 @@ lab_hops_are() { [ "$(lab_hops "$1")" = "$2" ]; }
 
 lab_ip() {
 	k -n default get svc "$1" -o jsonpath='{.status.loadBalancer.ingress[0].ip}' 2>/dev/null
+}
+
+lab_ips() {
+	k -n "$1" get svc "$2" -o jsonpath='{.status.loadBalancer.ingress[*].ip}' 2>/dev/null
 }
 
 lab_has_ip() { [ -n "$(lab_ip "$1")" ]; }
@@ -224,3 +252,114 @@ lab_wait_hops_ms() {
 		sleep 0.005
 	done
 }
+
+# ---- layer 2 (issue 12) ----
+
+# The client joins the nodes' LAN (br0) with a second interface, so that it
+# resolves layer 2 addresses itself (ARP, NDP) and sees which node answers;
+# its requests to the BGP Services still go through the router. IPv6 on
+# the LAN for the IPv6 layer 2 address: the owner answers the client's
+# echoes from it.
+lab_l2_net() {
+	local i
+	nl_link router client pc eth0
+	nl_enslave router br0 pc
+	nl_addr client eth0 192.0.2.2/24 2001:db8::2/64
+	for ((i = 1; i <= LAB_N; i++)); do nl_addr "n$i" eth0 "2001:db8::1$i/64"; done
+}
+
+# The controller creates Secret default/berth-memberlist (its lease
+# namespace) with a random key; deploy/speaker.yaml mounts it into every
+# speaker as a file. The lab writes that file per node from the Secret.
+lab_member_key() {
+	local key i
+	wait_until 20 "Secret berth-memberlist" eval \
+		'[ -n "$(k -n default get secret berth-memberlist -o jsonpath="{.data.key}" 2>/dev/null)" ]' ||
+		die "the controller did not create Secret berth-memberlist"
+	key=$(k -n default get secret berth-memberlist -o jsonpath='{.data.key}' | base64 -d) ||
+		die "Secret berth-memberlist: data.key is not base64"
+	[[ $key =~ ^[0-9a-f]{64}$ ]] || die "Secret berth-memberlist: data.key is not 64 hex digits"
+	for ((i = 1; i <= LAB_N; i++)); do
+		(umask 077 && echo "$key" >"$NL_DIR/n$i/member.key")
+	done
+}
+
+# lab_l2_objects NS V4 V6: the Eips serve only namespace NS, so the BGP
+# Services keep the default Eip and web-l2 takes one address of each.
+lab_l2_objects() {
+	local ns=$1 v4=$2 v6=$3
+	k apply -f - >/dev/null <<YAML || die "kubectl apply the layer 2 objects"
+apiVersion: v1
+kind: Namespace
+metadata: {name: $ns}
+---
+apiVersion: network.kubesphere.io/v1alpha2
+kind: Eip
+metadata: {name: lab-l2-v4}
+spec: {address: $v4, protocol: layer2, interface: eth0, namespaces: [$ns]}
+---
+apiVersion: network.kubesphere.io/v1alpha2
+kind: Eip
+metadata: {name: lab-l2-v6}
+spec: {address: $v6, protocol: layer2, interface: eth0, namespaces: [$ns]}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web-l2
+  namespace: $ns
+  annotations: {protocol.openelb.kubesphere.io/v1alpha1: layer2}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Cluster
+  ipFamilyPolicy: RequireDualStack
+  ipFamilies: [IPv4, IPv6]
+  selector: {app: web-l2}
+  ports: [{name: http, port: 80, protocol: TCP}]
+YAML
+}
+
+lab_mac() { nl_x "$1" cat /sys/class/net/eth0/address; }
+
+lab_node_of_mac() {
+	local i
+	for ((i = 1; i <= LAB_N; i++)); do
+		[ "$(lab_mac "n$i")" = "$1" ] && {
+			echo "n$i"
+			return 0
+		}
+	done
+	echo "?"
+}
+
+lab_neigh() { nl_x client ip neigh show "$1" dev eth0; }
+
+lab_neigh_node() {
+	local mac
+	mac=$(lab_neigh "$1" | grep -o 'lladdr [0-9a-f:]*' | awk '{print $2}')
+	if [ -n "$mac" ]; then lab_node_of_mac "$mac"; else echo "?"; fi
+}
+
+lab_macs() {
+	local d=$1
+	shift
+	nl_x client python3 "$E2E_LIB_DIR/../tools/l2_macs.py" -I eth0 -d "$d" -i 50 "$@"
+}
+
+lab_l2_cut() { nl_x router ip link set "p${1#n}" down; }
+lab_l2_restore() { nl_x router ip link set "p${1#n}" up; }
+
+# The tools are built next to berth (tests/run: build-asan), or in build/.
+lab_tool() {
+	local d
+	for d in "$(dirname "$BERTH")" "$E2E_LIB_DIR/../../build"; do
+		[ -x "$d/tool_$1" ] && {
+			echo "$d/tool_$1"
+			return 0
+		}
+	done
+	return 1
+}
+
+# lab_field LINE KEY: the value of KEY=value in a tool's output line.
+lab_field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n 1; }

@@ -2,9 +2,13 @@
 # lab/run, non-interactively, and what it claims: the controller's
 # addresses in `kubectl get svc`, a route with three next hops for the
 # Cluster Service and one for the Local Service, requests reaching every
-# node, the route following the Local Service's pod, and nothing left
-# behind: after a normal run, after Ctrl-C, and after a failure. Needs
-# root and BERTH (a berth binary); prints "N passed, N failed".
+# node, the route following the Local Service's pod; layer 2: one node
+# answering the dual-stack layer2 Service (HTTP, the client's neighbour
+# entries, its kube-lb0), another answering within 1 s when its link is
+# cut, exactly one once it is back; and nothing left behind: after a
+# normal run, after Ctrl-C, and after a failure. Needs root and BERTH (a
+# berth binary, with tool_l2_probe beside it or in build/); prints "N
+# passed, N failed".
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/lib/netns.sh" # ok, not_ok, check, nl_finish (no nl_setup)
@@ -77,6 +81,63 @@ check "after the move the route is via n2 only" \
 check "after the move 100 requests reach n2" test "$(spread 3)" = "n2 100"
 ms=$(sed -n 's/.*route was via n2 \([0-9]*\) ms after.*/\1/p' <<<"$moved")
 check "the move was timed (${ms:-?} ms, under 5 s)" eval '[ -n "$ms" ] && [ "$ms" -lt 5000 ]'
+
+# ---- layer 2 ----
+ext=$(section '^==> Layer 2:' | awk '$1 == "web-l2" {print $4}')
+check "layer 2: web-l2 has an IPv4 and an IPv6 address from the layer2 Eips ($ext)" \
+	eval '[[ $ext =~ ^192\.0\.2\.20[0-9],2001:db8::20[0-9]$ ]]'
+a4=${ext%%,*}
+a6=${ext#*,}
+# one_node SECTION WHAT: the node named by every WHAT line of SECTION
+# (curl: "$ curl URL NODE"; neigh: "... <- NODE's eth0"), if all agree
+# and there are two (one per address).
+one_node() {
+	local s
+	s=$(section "$1" | case $2 in
+		curl) awk '/^    \$ curl / {print $4}' ;;
+		neigh) sed -n "s/.*<- \(n[0-9]\)'s eth0\$/\1/p" ;;
+		esac)
+	[ "$(wc -l <<<"$s")" = 2 ] && [ "$(sort -u <<<"$s" | wc -l)" = 1 ] && head -n 1 <<<"$s"
+}
+holders() { section "$1" | sed -n "s/^    kube-lb0 holding ${2//./\\.}: \(n[0-9]\( n[0-9]\)*\).*/\1/p" | tail -n 1; }
+o=$(one_node 'Which node answers' curl)
+check "layer 2: one node answers both addresses over HTTP (${o:-?})" eval '[[ $o == n[123] ]]'
+check "layer 2: the client's neighbour entries name that node's MAC" \
+	eval '[[ $o == n[123] ]] && [ "$(one_node "Which node answers" neigh)" = "$o" ]'
+owner_lb=$(section 'Which node answers')
+check "layer 2: the owner's kube-lb0 holds both addresses, no other node's does" eval \
+	'[ "$(holders "Which node answers" "$a4")" = "$o" ] &&
+	grep -q " inet $a4/32 " <<<"$owner_lb" && grep -q " inet6 $a6/128 " <<<"$owner_lb"'
+check "layer 2: the owner's speaker logs it owns them" \
+	grep -q "node $o owns $a6 on eth0" <<<"$owner_lb"
+cut=$(section '^==> Cutting')
+ms_of() { sed -n "s/^    ${1//./\\.}: *the client's requests went unanswered for \([0-9]*\) ms, then were answered again\$/\1/p" <<<"$cut"; }
+m4=$(ms_of "$a4")
+m6=$(ms_of "$a6")
+check "layer 2: owner's link cut: $a4 answered again after ${m4:-?} ms (under 1000)" \
+	eval '[ -n "$m4" ] && ((m4 < 1000))'
+check "layer 2: owner's link cut: $a6 answered again after ${m6:-?} ms (under 1000)" \
+	eval '[ -n "$m6" ] && ((m6 < 1000))'
+n=$(one_node '^==> Cutting' curl)
+check "layer 2: then another node answers both (${n:-?}, was ${o:-?})" eval '[[ $n == n[123] && $n != "$o" ]]'
+check "layer 2: the client's neighbour entries moved to it" \
+	eval '[[ $n == n[123] ]] && [ "$(one_node "^==> Cutting" neigh)" = "$n" ]'
+check "layer 2: only its kube-lb0 holds $a4" \
+	eval '[[ $n == n[123] ]] && [ "$(holders "^==> Cutting" "$a4")" = "$n" ]'
+check "layer 2: its speaker logs the takeover, and its TookOver Event is shown" eval \
+	'grep -q "node $n owns $a4 on eth0 (took over" <<<"$cut" &&
+	grep -Eq "TookOver +service/web-l2 +node $n answers ARP/NDP for $a4 on eth0" <<<"$cut"'
+back=$(section 'link is back')
+now=$(awk '/^    and now, for 1 s:/ {on = 1; next} on && /^    [0-9]/' <<<"$back")
+exactly_one() { # ADDR: the "and now" census line says one node, never two
+	grep -Eq "^    ${1//./\\.}: +answered in ([1-9][0-9]*) of [0-9]+ rounds, by n[123], never by two nodes in one round\$" <<<"$now"
+}
+check "layer 2: link back: exactly one node answers $a4" exactly_one "$a4"
+check "layer 2: link back: exactly one node answers $a6" exactly_one "$a6"
+b=$(one_node 'link is back' curl)
+check "layer 2: link back: that node (${b:-?}) answers HTTP for both, alone holds $a4" eval \
+	'[[ $b == n[123] ]] && [ "$(holders "link is back" "$a4")" = "$b" ] &&
+	grep -q "by $b, never" <<<"$now"'
 check "the lab says it removed everything" \
 	grep -q 'namespaces left: 0, processes left: 0, temp dir left: no' "$out"
 check "nothing of run ${run:-?} is left (namespaces, temp dir, processes)" nothing_left "$run"
