@@ -200,23 +200,24 @@ check "web, loc, bgp: from pool4 ($WEB $LOC $BGP)" eval 'in4 "$WEB" && in4 "$LOC
 check "ds: one address of each family, IPv4 first ($DS4 $DS6)" eval \
 	'in4 "$DS4" && [[ $DS6 =~ ^2001:db8::20[0-9a-f]$ ]]'
 check "far: from pool-eth9 ($FAR)" eval '[[ $FAR =~ ^192\.0\.2\.24[0-7]$ ]]'
-[ -n "$WEB" ] && [ -n "$LOC" ] && [ -n "$DS4" ] && [ -n "$DS6" ] && [ -n "$BGP" ] && [ -n "$FAR" ] ||
-	die "not every Service has its addresses"
+for a in WEB LOC DS4 DS6 BGP FAR; do
+	[ -n "${!a}" ] || die "not every Service has its addresses ($a)"
+done
 ALL=("$WEB" "$DS4" "$DS6" "$BGP") # Cluster Services on eth0
 
 # ---- one owner each ----
-wait_until 20 "one MAC each" l2_one_each 0.3 "${ALL[@]}" $LOC ||
+wait_until 20 "one MAC each" l2_one_each 0.3 "${ALL[@]}" "$LOC" ||
 	die "not every address answered by one MAC"
 ok "every address answered by one MAC"
-check "one MAC per address in every round for 1 s" l2_one_each 1 "${ALL[@]}" $LOC
+check "one MAC per address in every round for 1 s" l2_one_each 1 "${ALL[@]}" "$LOC"
 declare -A OWN
 owners_now() {
 	local a o
 	OWN=()
-	while read -r a o; do OWN[$a]=$o; done < <(l2_owners 0.5 "${ALL[@]}" $LOC)
+	while read -r a o; do OWN[$a]=$o; done < <(l2_owners 0.5 "${ALL[@]}" "$LOC")
 }
 owners_now
-for a in "${ALL[@]}" $LOC; do nl_log "  $a: ${OWN[$a]}"; done
+for a in "${ALL[@]}" "$LOC"; do nl_log "  $a: ${OWN[$a]}"; done
 check "dual-stack: one owner for $DS4 and $DS6 (${OWN[$DS4]}, ${OWN[$DS6]})" \
 	test "${OWN[$DS4]}" = "${OWN[$DS6]}"
 
@@ -243,7 +244,7 @@ one_by_tools() {
 	done
 	return $bad
 }
-check "arping (IPv4) and ndisc6 (IPv6): one MAC per address" one_by_tools "${ALL[@]}" $LOC
+check "arping (IPv4) and ndisc6 (IPv6): one MAC per address" one_by_tools "${ALL[@]}" "$LOC"
 
 # lb_matches A...: the owner's kube-lb0 holds each address, no other's does.
 lb_matches() {
@@ -264,7 +265,7 @@ lb_matches() {
 	return $bad
 }
 check "ip addr: the owner's kube-lb0 holds each address, the others' do not" \
-	wait_until 5 "kube-lb0" lb_matches "${ALL[@]}" $LOC
+	wait_until 5 "kube-lb0" lb_matches "${ALL[@]}" "$LOC"
 owned_metric() { l2_metrics "$1" | grep '^berth_l2_owned{' | grep -F "\"$2\"" | grep -q ' 1$'; }
 metrics_match() {
 	local a n bad=0
@@ -275,7 +276,7 @@ metrics_match() {
 	done
 	return $bad
 }
-check "/metrics: berth_l2_owned is 1 on the owner alone" metrics_match "${ALL[@]}" $LOC
+check "/metrics: berth_l2_owned is 1 on the owner alone" metrics_match "${ALL[@]}" "$LOC"
 bad_auth() {
 	l2_metrics "$1" | grep -E '^berth_l2_heartbeats_refused_total\{[^}]*bad_auth' | awk '{s += $2} END {print s + 0}'
 }
@@ -296,13 +297,13 @@ for s in web:$WEB ds:$DS4 ds:$DS6 bgp:$BGP loc:$LOC; do
 	a=${s#*:}
 	s=${s%%:*}
 	check "Event on $s: Answering from ${OWN[$a]} for $a" \
-		wait_until 10 "event $s $a" has_event $s Answering "${OWN[$a]}" "$a"
+		wait_until 10 "event $s $a" has_event "$s" Answering "${OWN[$a]}" "$a"
 done
 for s in web:$WEB ds:$DS4 bgp:$BGP loc:$LOC; do
 	a=${s#*:}
 	s=${s%%:*}
-	check "Events on $s: from its owner alone ($(l2_events_from $s))" \
-		test "$(l2_events_from $s)" = "${OWN[$a]} "
+	check "Events on $s: from its owner alone ($(l2_events_from "$s"))" \
+		test "$(l2_events_from "$s")" = "${OWN[$a]} "
 done
 check "kubectl describe svc web: the Answering Event" eval \
 	"k -n $NS describe svc web | grep -E 'Answering .*node ${OWN[$WEB]} answers ARP/NDP for $WEB on eth0' >/dev/null"
@@ -358,7 +359,7 @@ check "/metrics: $N counted a failover" eval \
 # across the return: the addresses $O is first in line for come back to
 # it, the others stay where they are, and no client loses any of them.
 declare -A OWN_AWAY OWN_BEFORE
-for a in "${ALL[@]}" $LOC; do OWN_BEFORE[$a]=${OWN[$a]}; done
+for a in "${ALL[@]}" "$LOC"; do OWN_BEFORE[$a]=${OWN[$a]}; done
 for a in "${ALL[@]}"; do OWN_AWAY[$a]=$(l2_owner "$a" 0.3); done
 i=0
 t0=$(date +%s%N)
@@ -384,11 +385,11 @@ done
 check "$O back: no two MACs ever answered one request" \
 	eval '[ -s "$NL_DIR/back.macs" ] && ! grep -q "max_simul=[2-9]" "$NL_DIR/back.macs"'
 check "$O back: one MAC per address after settling" \
-	wait_until 10 "settled" l2_one_each 0.5 "${ALL[@]}" $LOC
+	wait_until 10 "settled" l2_one_each 0.5 "${ALL[@]}" "$LOC"
 owners_now
 same_owners() {
 	local a bad=0
-	for a in "${ALL[@]}" $LOC; do
+	for a in "${ALL[@]}" "$LOC"; do
 		[ "${OWN[$a]}" = "${OWN_BEFORE[$a]}" ] || {
 			nl_log "  $a: ${OWN[$a]}, before the cut ${OWN_BEFORE[$a]}"
 			bad=1
@@ -415,7 +416,7 @@ announced_by_owner() {
 }
 check "$O back: no node announced an address it does not own" announced_by_owner
 check "$O back: each node's kube-lb0 matches the owners" \
-	wait_until 5 "kube-lb0" lb_matches "${ALL[@]}" $LOC
+	wait_until 5 "kube-lb0" lb_matches "${ALL[@]}" "$LOC"
 
 # ---- externalTrafficPolicy Local ----
 check "Local: owned by n2, the node of the ready endpoint (${OWN[$LOC]})" test "${OWN[$LOC]}" = n2
