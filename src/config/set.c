@@ -311,7 +311,11 @@ static bool is_default_eip(const struct cfg_eip *e)
 	return v && strcmp(v, "true") == 0;
 }
 
-/* OpenELB's Eip webhook (ValidateCreate) refuses overlaps and a second default pool. */
+/* OpenELB's Eip webhook (ValidateCreate) refuses overlaps and a second
+ * default pool. berth allows one default pool per family, as its
+ * controller does (controller/ipam_pool.c): a dual-stack cluster needs an
+ * IPv4 and an IPv6 default, and a speaker that refused the second would
+ * leave the addresses the controller hands out from it unanswered. */
 static int eip_rules(struct builder *b, const struct cfg_eip *e)
 {
 	const struct cfg_set *sets[2] = {&b->s, b->base};
@@ -326,10 +330,13 @@ static int eip_rules(struct builder *b, const struct cfg_eip *e)
 				return obj_fail(b->err, "Eip", &e->meta, "spec.address",
 				                "overlaps Eip %s (%s) at %s", o->meta.name,
 				                o->address, src_or(&o->meta));
-			if (is_default_eip(e) && is_default_eip(o))
+			if (is_default_eip(e) && is_default_eip(o) &&
+			    e->first.family == o->first.family)
 				return obj_fail(b->err, "Eip", &e->meta,
 				                "metadata.annotations[\"" CFG_ANN_DEFAULT_EIP "\"]",
-				                "Eip %s is already the default pool", o->meta.name);
+				                "Eip %s is already the default %s pool",
+				                o->meta.name,
+				                e->first.family == AF_INET ? "IPv4" : "IPv6");
 		}
 	}
 	return 0;

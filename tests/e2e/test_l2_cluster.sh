@@ -61,9 +61,7 @@ k apply -f "$root/deploy/crds/" >/dev/null || die "CRDs"
 wait_until 20 "CRDs served" k get eips || die "CRDs not served"
 
 # pool4 and pool6 are bound to the Services' namespace: a Service naming
-# no Eip gets its addresses there, one per family. (Not two default Eips,
-# one per family: the controller takes them, the speaker skips the second
-# as "already the default pool", so its addresses go unanswered.)
+# no Eip gets its addresses there, one per family.
 eip() { # NAME ADDRESS INTERFACE [NAMESPACE]
 	local bind=""
 	[ -n "${4:-}" ] && bind=", namespaces: [$4]"

@@ -314,7 +314,16 @@ static const struct bad_case bad_cases[] = {
      "  annotations: {eip.openelb.kubesphere.io/is-default-eip: \"true\"}\nspec:\n"
      "  address: 198.51.100.0/24\n",
      "eips.yaml:9: Eip b: metadata.annotations[\"eip.openelb.kubesphere.io/is-default-eip\"]: "
-     "Eip a is already the default pool"},
+     "Eip a is already the default IPv4 pool"},
+    {"eips.yaml",
+     "apiVersion: network.kubesphere.io/v1alpha2\nkind: Eip\nmetadata:\n  name: a\n"
+     "  annotations: {eip.openelb.kubesphere.io/is-default-eip: \"true\"}\nspec:\n"
+     "  address: 2001:db8::/64\n---\n"
+     "apiVersion: network.kubesphere.io/v1alpha2\nkind: Eip\nmetadata:\n  name: b\n"
+     "  annotations: {eip.openelb.kubesphere.io/is-default-eip: \"true\"}\nspec:\n"
+     "  address: 2001:db8:1::/64\n",
+     "eips.yaml:9: Eip b: metadata.annotations[\"eip.openelb.kubesphere.io/is-default-eip\"]: "
+     "Eip a is already the default IPv6 pool"},
 
     /* ---- Service (core: unknown fields ignored, used fields checked) ---- */
     {"svc.yaml", SVC "  type: Foo\n",

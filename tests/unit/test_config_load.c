@@ -444,6 +444,28 @@ static void test_all_or_nothing(void **state)
 	cfg_set_fini(&s);
 }
 
+/* One default Eip per family: an IPv4 and an IPv6 default load together
+ * (the controller hands out from both). */
+static void test_default_per_family(void **state)
+{
+	static const char y[] =
+	    "apiVersion: network.kubesphere.io/v1alpha2\nkind: Eip\nmetadata:\n  name: v4\n"
+	    "  annotations: {eip.openelb.kubesphere.io/is-default-eip: \"true\"}\nspec:\n"
+	    "  address: 192.0.2.0/24\n---\n"
+	    "apiVersion: network.kubesphere.io/v1alpha2\nkind: Eip\nmetadata:\n  name: v6\n"
+	    "  annotations: {eip.openelb.kubesphere.io/is-default-eip: \"true\"}\nspec:\n"
+	    "  address: 2001:db8::/64\n";
+	struct cfg_set s;
+	struct cfg_error err;
+
+	(void)state;
+	cfg_set_init(&s);
+	cfg_error_init(&err, NULL, NULL);
+	assert_int_equal(cfg_manifest_load_buf("eips.yaml", y, strlen(y), &s, &err), 0);
+	assert_int_equal(s.n_eips, 2);
+	cfg_set_fini(&s);
+}
+
 static void test_singleton_and_lists(void **state)
 {
 	static const char two_confs[] =
@@ -916,6 +938,7 @@ int main(void)
 	    cmocka_unit_test(test_session_equal),
 	    cmocka_unit_test(test_all_or_nothing),
 	    cmocka_unit_test(test_singleton_and_lists),
+	    cmocka_unit_test(test_default_per_family),
 	    cmocka_unit_test(test_many_documents),
 	    cmocka_unit_test(test_size_limit),
 	    cmocka_unit_test(test_list_kind_last),
