@@ -336,4 +336,8 @@ check "eth1 Eip: none of it on n3's kube-lb0" eval \
 	'! l2_lb_addrs n3 | grep -q "^198\.51\.100\."'
 check "n3 says eth1 is missing" spk_log_has n3 "eth1.*(no such|missing|not found)"
 
+# The speakers stopped along the way (ASan builds report at exit).
+check "no sanitizer report in the speakers' logs" eval \
+	'! grep -l -E "AddressSanitizer|LeakSanitizer|runtime error:" "$NL_DIR"/n?/speaker.log'
+
 nl_finish
