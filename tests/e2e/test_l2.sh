@@ -60,7 +60,7 @@ for i in 1 2 3 4 5 6; do
 	mf_l2_service "$mf" "e$i" Cluster pool-eth1 "198.51.100.20$i"
 	E1+=("198.51.100.20$i")
 done
-ALL=("${V4[@]}" 2001:db8::201 2001:db8::202 $DS4 $DS6) # Cluster, on eth0
+ALL=("${V4[@]}" 2001:db8::201 2001:db8::202 "$DS4" "$DS6") # Cluster, on eth0
 key=$NL_DIR/member.key
 key2=$NL_DIR/other.key
 openssl rand -hex 32 >"$key"
