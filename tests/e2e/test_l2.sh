@@ -60,7 +60,7 @@ for i in 1 2 3 4 5 6; do
 	mf_l2_service "$mf" "e$i" Cluster pool-eth1 "198.51.100.20$i"
 	E1+=("198.51.100.20$i")
 done
-ALL=("${V4[@]}" 2001:db8::201 2001:db8::202 $DS4 $DS6) # Cluster, on eth0
+ALL=("${V4[@]}" 2001:db8::201 2001:db8::202 "$DS4" "$DS6") # Cluster, on eth0
 key=$NL_DIR/member.key
 key2=$NL_DIR/other.key
 openssl rand -hex 32 >"$key"
@@ -335,5 +335,9 @@ check "eth1 Eip: owned by n1 and n2 only ($seg2_owners)" eval '[[ "$seg2_owners"
 check "eth1 Eip: none of it on n3's kube-lb0" eval \
 	'! l2_lb_addrs n3 | grep -q "^198\.51\.100\."'
 check "n3 says eth1 is missing" spk_log_has n3 "eth1.*(no such|missing|not found)"
+
+# The speakers stopped along the way (ASan builds report at exit).
+check "no sanitizer report in the speakers' logs" eval \
+	'! grep -l -E "AddressSanitizer|LeakSanitizer|runtime error:" "$NL_DIR"/n?/speaker.log'
 
 nl_finish

@@ -228,9 +228,9 @@ l2_one_each() {
 # _l2_bg NAME OUT HOST CMD...: CMD in HOST, in the background, pid in
 # $NL_DIR/NAME.pid (and the cleanup's list).
 _l2_bg() {
-	local name=$1 out=$2 h=$3
+	local name=$1 outfile=$2 h=$3
 	shift 3
-	ip netns exec "$NL_RUN-$h" "$@" >"$out" 2>&1 </dev/null &
+	ip netns exec "$NL_RUN-$h" "$@" >"$outfile" 2>&1 </dev/null &
 	echo $! >"$NL_DIR/$name.pid"
 	echo $! >>"$NL_DIR/pids"
 }
