@@ -514,12 +514,21 @@ static void builder_mark(const struct builder *b, struct mark *m)
 			fini(&(b)->s.arr[--(b)->s.n]);                                             \
 	} while (0)
 
+static uint32_t svc_hash(const struct cfg_service *v);
+
 /* Frees what was added since m. */
 static void builder_rollback(struct builder *b, const struct mark *m)
 {
 	TRUNCATE(b, peers, n_peers, cfg_bgp_peer_fini, m->n_peers);
 	TRUNCATE(b, eips, n_eips, cfg_eip_fini, m->n_eips);
-	TRUNCATE(b, services, n_services, cfg_service_fini, m->n_services);
+	/* Services leave their index too: a stale entry would point a later
+	 * lookup at a freed Service. */
+	while (b->s.n_services > m->n_services) {
+		size_t last = b->s.n_services - 1;
+
+		core_idx_remove(&b->s.svc_ix, svc_hash(&b->s.services[last]), (uint32_t)last);
+		cfg_service_fini(&b->s.services[--b->s.n_services]);
+	}
 	TRUNCATE(b, nodes, n_nodes, cfg_node_fini, m->n_nodes);
 	TRUNCATE(b, slices, n_slices, cfg_endpoint_slice_fini, m->n_slices);
 	if (!m->bgp_conf && b->s.bgp_conf) {

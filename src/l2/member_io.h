@@ -78,5 +78,4 @@ void l2_member_io_kick(struct l2_member_io *io);
 void l2_member_io_leave(struct l2_member_io *io);
 void l2_member_io_get_stats(const struct l2_member_io *io, struct l2_member_io_stats *out);
 
-
 #endif

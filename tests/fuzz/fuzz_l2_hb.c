@@ -108,6 +108,10 @@ static void emit(const struct l2_member_ev *ev, void *arg)
 	case L2_MEMBER_REJOINED:
 		CHECK(!ev->peer);
 		break;
+	case L2_MEMBER_HELD:
+		/* A member's PINGs started or stopped saying HOLDING. */
+		CHECK(ev->peer && (!strcmp(ev->peer, "node-a") || !strcmp(ev->peer, "node-c")));
+		break;
 	default:
 		CHECK(0);
 	}

@@ -466,6 +466,35 @@ static void test_default_per_family(void **state)
 	cfg_set_fini(&s);
 }
 
+/* A document read as a List while its items came (its kind after them)
+ * and then not one: the items added on the way are taken back, out of the
+ * Services' index too, so the document's own Service of the same name is
+ * no duplicate and no lookup reaches a freed one (found by fuzz_manifest). */
+static void test_list_rollback(void **state)
+{
+	static const char y[] = "items:\n"
+	                        "- apiVersion: v1\n"
+	                        "  kind: Service\n"
+	                        "  metadata: {name: web}\n"
+	                        "- apiVersion: v1\n"
+	                        "  kind: Service\n"
+	                        "  metadata: {name: api}\n"
+	                        "apiVersion: v1\n"
+	                        "kind: Service\n"
+	                        "metadata: {name: web}\n";
+	struct cfg_set s;
+	struct cfg_error err;
+
+	(void)state;
+	cfg_set_init(&s);
+	cfg_error_init(&err, NULL, NULL);
+	assert_int_equal(cfg_manifest_load_buf("svc.yaml", y, strlen(y), &s, &err), 0);
+	assert_int_equal(s.n_services, 1);
+	assert_non_null(cfg_set_service(&s, "default", "web"));
+	assert_null(cfg_set_service(&s, "default", "api"));
+	cfg_set_fini(&s);
+}
+
 static void test_singleton_and_lists(void **state)
 {
 	static const char two_confs[] =
@@ -939,6 +968,7 @@ int main(void)
 	    cmocka_unit_test(test_all_or_nothing),
 	    cmocka_unit_test(test_singleton_and_lists),
 	    cmocka_unit_test(test_default_per_family),
+	    cmocka_unit_test(test_list_rollback),
 	    cmocka_unit_test(test_many_documents),
 	    cmocka_unit_test(test_size_limit),
 	    cmocka_unit_test(test_list_kind_last),

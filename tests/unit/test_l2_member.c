@@ -132,7 +132,7 @@ static void emit(const struct l2_member_ev *ev, void *arg)
 	r->kind = ev->kind;
 	r->node = nd->i;
 	r->t = net->now;
-	if (ev->kind == L2_MEMBER_STATE) {
+	if (ev->kind == L2_MEMBER_STATE || ev->kind == L2_MEMBER_HELD) {
 		assert_non_null(ev->peer);
 		snprintf(r->peer, sizeof(r->peer), "%s", ev->peer);
 		r->old = ev->old;
@@ -727,6 +727,60 @@ static void test_ready_and_unserved(void **state)
 	free(net);
 }
 
+/*
+ * The handover: b watches a and holds addresses a is ahead for; b's
+ * PINGs say HOLDING, a is held (one HELD event) until they stop saying
+ * it, or until b goes silent for the detection time. l2_member_hold
+ * starts a's hold again (its ACKs say not READY meanwhile).
+ */
+static void test_holding(void **state)
+{
+	struct net *net = calloc(1, sizeof(*net));
+	const char *a = "a";
+
+	(void)state;
+	net_init(net);
+	watch(net, 1, "a", NULL);
+	run(net, T0 + HOLD + 50);
+	assert_false(l2_member_held(net->n[0].m));
+	assert_int_equal(count_kind(net, 0, L2_MEMBER_HELD), 0);
+	assert_int_equal(l2_member_set_holding(net->n[1].m, &a, 1), 0);
+	run(net, T0 + HOLD + 200);
+	assert_true(l2_member_held(net->n[0].m));
+	assert_int_equal(count_kind(net, 0, L2_MEMBER_HELD), 1);
+	assert_true(net->last_ping[1].flags & L2_HB_F_HOLDING);
+	/* Still held while b's PINGs say so: no more events. */
+	run(net, T0 + 2000);
+	assert_true(l2_member_held(net->n[0].m));
+	assert_int_equal(count_kind(net, 0, L2_MEMBER_HELD), 1);
+	/* b lets go: the next PING clears it. */
+	assert_int_equal(l2_member_set_holding(net->n[1].m, NULL, 0), 0);
+	run(net, T0 + 2000 + INTERVAL + 1);
+	assert_false(l2_member_held(net->n[0].m));
+	assert_int_equal(count_kind(net, 0, L2_MEMBER_HELD), 2);
+	/* Held again, then b goes silent: cleared after the detection time. */
+	assert_int_equal(l2_member_set_holding(net->n[1].m, &a, 1), 0);
+	run(net, T0 + 2400);
+	assert_true(l2_member_held(net->n[0].m));
+	net->n[1].up = false;
+	run(net, T0 + 2400 + DETECT - INTERVAL - 1);
+	assert_true(l2_member_held(net->n[0].m));
+	run(net, T0 + 2400 + DETECT + 1);
+	assert_false(l2_member_held(net->n[0].m));
+	assert_int_equal(count_kind(net, 0, L2_MEMBER_HELD), 4);
+	/* A name that is no member: ignored. */
+	assert_int_equal(l2_member_set_holding(net->n[1].m, (const char *[]){"nobody"}, 1), 0);
+
+	/* The hold again: not ready for HOLD from now, ready_at says when. */
+	assert_true(l2_member_self_ready(net->n[0].m, T0 + 3000));
+	l2_member_hold(net->n[0].m, T0 + 3000);
+	assert_false(l2_member_self_ready(net->n[0].m, T0 + 3000 + HOLD - 1));
+	assert_true(l2_member_self_ready(net->n[0].m, T0 + 3000 + HOLD));
+	assert_true(l2_member_ready_at(net->n[0].m) == T0 + 3000 + HOLD);
+	net_fini(net);
+	free(net);
+}
+
 static void test_watch_changes(void **state)
 {
 	struct net *net = calloc(1, sizeof(*net));
@@ -906,6 +960,7 @@ int main(void)
 	    cmocka_unit_test(test_watch_changes),
 	    cmocka_unit_test(test_set_peers),
 	    cmocka_unit_test(test_rejoined),
+	    cmocka_unit_test(test_holding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
