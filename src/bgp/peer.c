@@ -2,7 +2,6 @@
  * Peer I/O: drives the pure FSM with socket and timer events and writes
  * what the FSM and the Adj-RIB-Out produce. See peer.h.
  */
-#include "core/clock.h"
 #include "bgp/peer.h"
 
 #include <errno.h>
@@ -18,6 +17,7 @@
 #include "bgp/rib_out.h"
 #include "bgp/sock.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/loglimit.h"
 

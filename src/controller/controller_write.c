@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
 #include "controller/controller_int.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "obs/families.h"
 #include "k8s/api.h"

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
 #include "core/log.h"
 #include "k8s/informer.h"
+#include "core/clock.h"
 #include "k8s/watch.h"
 
 enum next_step { STEP_LIST = 0, STEP_WATCH };

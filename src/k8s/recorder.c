@@ -10,9 +10,9 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "core/clock.h"
 #include "core/log.h"
 #include "core/strs.h"
+#include "core/clock.h"
 #include "k8s/event.h"
 
 /* Events waiting to be written (client-go's broadcaster holds 1000). A

@@ -4,12 +4,12 @@
  * built-in one: the Kubernetes version that serves it; berth's own: the
  * CRD to install), and the informers' logging wrapper.
  */
-#include "core/clock.h"
 #include "k8s/served.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "k8s/client.h"
 

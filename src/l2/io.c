@@ -11,7 +11,6 @@
  * conflicting claims, failed sends) is a counter and a rate-limited log
  * line (core/loglimit.h), never one line per packet.
  */
-#include "core/clock.h"
 #include "l2/io.h"
 
 #include <errno.h>
@@ -32,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/loglimit.h"
 #include "l2/arp.h"

@@ -4,7 +4,6 @@
  * ev_timer kept at l2_member_next, and a second one that flushes the
  * rate-limited log lines each second.
  */
-#include "core/clock.h"
 #include "l2/member_io.h"
 
 #include <errno.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/addr.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/loglimit.h"
 

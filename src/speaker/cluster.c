@@ -2,7 +2,6 @@
  * The speaker's cluster mode (see cluster.h): informers into the store,
  * debounced applies of the store's set, BgpPeer status and Events back.
  */
-#include "core/clock.h"
 #include "speaker/cluster.h"
 
 #include <errno.h>
@@ -10,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "k8s/event.h"
 #include "k8s/informer.h"

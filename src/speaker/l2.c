@@ -1,7 +1,6 @@
 /*
  * Layer 2 mode on one node (see l2.h): plan, heartbeats, responders.
  */
-#include "core/clock.h"
 #include "speaker/l2.h"
 
 #include <errno.h>
@@ -9,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/strs.h"
 #include "l2/io.h"

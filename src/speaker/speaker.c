@@ -10,7 +10,6 @@
  * (layer 2, BFD) is one more step in routes_apply with its own build and
  * diff against its own last state.
  */
-#include "core/clock.h"
 #include "speaker/speaker.h"
 
 #include <arpa/inet.h>
@@ -25,6 +24,7 @@
 #include "bgp/peer.h"
 #include "bgp/prefix_set.h"
 #include "bgp/sock.h"
+#include "core/clock.h"
 #include "core/idx.h"
 #include "core/log.h"
 #include "core/loglimit.h"

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "core/clock.h"
 #include "../k8s/live.h"
+#include "core/clock.h"
 #include "k8s/lease.h"
 
 struct cand {

@@ -21,8 +21,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/clock.h"
 #include "l2/hb.h"
+#include "core/clock.h"
 #include "l2/member_io.h"
 
 #define INTERVAL 50
