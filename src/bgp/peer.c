@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +108,67 @@ static void conn_init(struct conn *c, struct bgp_peer *p)
 	buf_init(&c->wbuf, WBUF_MAX);
 }
 
+/*
+ * A connection on its way out after a NOTIFICATION (RFC 4271 section 6:
+ * send it, then close). Closed at once while the peer's UPDATEs still sit
+ * unread in our receive queue, the kernel would answer with a RST, and a
+ * peer that gets a RST drops what it has not read yet: our NOTIFICATION
+ * with it, so the router never learns why (a prefix limit, a bad UPDATE).
+ * So: FIN after the NOTIFICATION (shutdown), then read and drop whatever
+ * still comes until the peer closes too, for LINGER_S at most. It holds
+ * only the descriptor and the loop: the peer may be freed meanwhile.
+ */
+#define LINGER_S 2.0
+
+struct bgp_linger {
+	struct ev_loop *loop;
+	ev_io io;
+	ev_timer timer;
+};
+
+static void linger_end(struct bgp_linger *l)
+{
+	ev_io_stop(l->loop, &l->io);
+	ev_timer_stop(l->loop, &l->timer);
+	close(l->io.fd);
+	free(l);
+}
+
+static void on_linger_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct bgp_linger *l = w->data;
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(w->fd, buf, sizeof(buf))) > 0)
+		;
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		linger_end(l);
+}
+
+static void on_linger_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	linger_end(w->data);
+}
+
+static void linger_start(struct ev_loop *loop, int fd)
+{
+	struct bgp_linger *l = malloc(sizeof(*l));
+
+	if (!l || shutdown(fd, SHUT_WR) < 0) {
+		free(l);
+		close(fd);
+		return;
+	}
+	l->loop = loop;
+	ev_io_init(&l->io, on_linger_read, fd, EV_READ);
+	l->io.data = l;
+	ev_timer_init(&l->timer, on_linger_timer, LINGER_S, 0.0);
+	l->timer.data = l;
+	ev_io_start(loop, &l->io);
+	ev_timer_start(loop, &l->timer);
+}
+
 static void conn_close(struct conn *c)
 {
 	struct bgp_peer *p = c->peer;
@@ -114,11 +176,13 @@ static void conn_close(struct conn *c)
 	if (c->fd >= 0) {
 		ev_io_stop(p->loop, &c->rio);
 		ev_io_stop(p->loop, &c->wio);
-		/* Best effort: a NOTIFICATION queued by the FSM goes out before
-		 * the close (RFC 4271 section 6: send it, then close). */
-		if (buf_len(&c->wbuf) && !c->connecting)
-			(void)!write(c->fd, buf_head(&c->wbuf), buf_len(&c->wbuf));
-		close(c->fd);
+		/* Best effort: a NOTIFICATION queued by the FSM goes out
+		 * before the close, and the close lingers (above). */
+		if (buf_len(&c->wbuf) && !c->connecting &&
+		    write(c->fd, buf_head(&c->wbuf), buf_len(&c->wbuf)) > 0)
+			linger_start(p->loop, c->fd);
+		else
+			close(c->fd);
 	}
 	c->fd = -1;
 	c->connecting = false;
