@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 	mi = mallinfo2();
 	fprintf(stderr, "baseline: %zu addresses wanted, heap in use %zu bytes\n", want.n,
 	        mi.uordblks + mi.hblkhd);
-	rc = speaker_lbif_sync(l, &want, &conf, &n_conf);
+	rc = speaker_lbif_sync(l, (const struct prefix_set *[]){&want}, 1, &conf, &n_conf);
 	mi = mallinfo2();
 	fprintf(stderr, "sync: rc %d, %zu conflicts, heap in use after %zu bytes\n", rc, n_conf,
 	        mi.uordblks + mi.hblkhd);

@@ -34,13 +34,14 @@ int speaker_lbif_open(const char *name, struct speaker_lbif **out);
 void speaker_lbif_free(struct speaker_lbif *l);
 
 /*
- * Makes the interface hold exactly the host routes in want (borrowed;
- * entries other than /32 and /128 with path id 0 fail the sync with
- * -EINVAL before anything changes). Conflicts go to *conf (owned
- * array, free()) / *n_conf. Returns 0 or a negative errno (logged; *conf
- * is then NULL).
+ * Makes the interface hold exactly the host routes of the union of
+ * want[0..n_want) (borrowed: BGP's and layer 2's, without a copy that
+ * joins them; entries other than /32 and /128 with path id 0 fail the
+ * sync with -EINVAL before anything changes). Conflicts go to *conf
+ * (owned array, free()) / *n_conf. Returns 0 or a negative errno (logged;
+ * *conf is then NULL).
  */
-int speaker_lbif_sync(struct speaker_lbif *l, const struct prefix_set *want,
+int speaker_lbif_sync(struct speaker_lbif *l, const struct prefix_set *const *want, size_t n_want,
                       struct speaker_conflict **conf, size_t *n_conf);
 
 #endif

@@ -490,18 +490,22 @@ static void conflict_report(struct speaker *s, const struct cfg_set *set,
 }
 
 /*
- * Puts want on the LB interface; the addresses found elsewhere become
- * s->conflicts (kube-proxy's IPVS ones excepted). Returns true when the
- * conflicts changed, so that the routes must be computed again.
+ * Puts want and l2 (BGP's and layer 2's addresses) on the LB interface;
+ * the addresses found elsewhere become s->conflicts (kube-proxy's IPVS
+ * ones excepted). Returns true when the conflicts changed, so that the
+ * routes must be computed again.
  */
-static bool lbif_apply(struct speaker *s, const struct cfg_set *set, const struct prefix_set *want)
+static bool lbif_apply(struct speaker *s, const struct cfg_set *set, const struct prefix_set *want,
+                       const struct prefix_set *l2)
 {
 	struct speaker_conflict *conf = NULL;
 	struct core_addr *next = NULL;
 	size_t n_conf = 0, n_next = 0;
 	bool changed;
 
-	if (speaker_lbif_sync(s->lbif, want, &conf, &n_conf) < 0 && !conf)
+	if (speaker_lbif_sync(s->lbif, (const struct prefix_set *[]){want, l2}, 2, &conf, &n_conf) <
+	        0 &&
+	    !conf)
 		return false;
 	if (n_conf && !(next = calloc(n_conf, sizeof(*next)))) {
 		free(conf);
@@ -673,20 +677,6 @@ static void routes_swap(struct speaker *s, struct prefix_set *want)
 		log_info("node %s: %zu routes (+%zu -%zu)", s->node, s->routes.n, added, removed);
 }
 
-/* dst = a + b (host routes for the LB interface). 0 or -ENOMEM. */
-static int routes_union(struct prefix_set *dst, const struct prefix_set *a,
-                        const struct prefix_set *b)
-{
-	prefix_set_clear(dst);
-	for (size_t i = 0; i < a->n; i++)
-		if (prefix_set_add(dst, &a->v[i]) < 0)
-			return -ENOMEM;
-	for (size_t i = 0; i < b->n; i++)
-		if (prefix_set_add(dst, &b->v[i]) < 0)
-			return -ENOMEM;
-	return 0;
-}
-
 /*
  * Build, diff, swap. The routes set wants are built, and the addresses
  * this node answers for in layer 2 (speaker_l2_plan); the LB interface
@@ -700,25 +690,23 @@ static int routes_union(struct prefix_set *dst, const struct prefix_set *a,
  */
 static int routes_apply(struct speaker *s, const struct cfg_set *set)
 {
-	struct prefix_set want, l2, on_if;
+	struct prefix_set want, l2;
 	struct lb_announce_opts o;
 	int r;
 
 	prefix_set_init(&want);
 	prefix_set_init(&l2);
-	prefix_set_init(&on_if);
 	announce_opts(s, set, &o);
 	r = routes_build(s, set, &want);
 	if (!r && s->l2)
 		r = speaker_l2_plan(s->l2, set, &o, &l2);
-	if (!r && s->lbif && !(r = routes_union(&on_if, &want, &l2)) &&
-	    lbif_apply(s, set, &on_if)) {
+	if (!r && s->lbif && lbif_apply(s, set, &want, &l2)) {
 		r = routes_build(s, set, &want);
 		/* The interface follows the second build too: an address whose
 		 * conflict went away goes on it now, not at the next change.
 		 * Conflicts this finds wait for the next change. */
-		if (!r && !(r = routes_union(&on_if, &want, &l2)))
-			(void)lbif_apply(s, set, &on_if);
+		if (!r)
+			(void)lbif_apply(s, set, &want, &l2);
 	}
 	if (!r) {
 		routes_swap(s, &want);
@@ -729,7 +717,6 @@ static int routes_apply(struct speaker *s, const struct cfg_set *set)
 	}
 	prefix_set_fini(&want);
 	prefix_set_fini(&l2);
-	prefix_set_fini(&on_if);
 	return r;
 }
 
@@ -935,7 +922,7 @@ bool speaker_stopped(struct speaker *s)
 		size_t n_conf = 0;
 
 		prefix_set_init(&none);
-		speaker_lbif_sync(s->lbif, &none, &conf, &n_conf);
+		speaker_lbif_sync(s->lbif, (const struct prefix_set *[]){&none}, 1, &conf, &n_conf);
 		free(conf);
 		prefix_set_fini(&none);
 		s->lbif_emptied = true;
