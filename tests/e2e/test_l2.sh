@@ -91,30 +91,7 @@ check "owners spread over the nodes ($spread of 3 own some)" test "$spread" -ge 
 check "dual-stack Service: one owner for $DS4 and $DS6 (${OWN[$DS4]}, ${OWN[$DS6]})" \
 	test "${OWN[$DS4]}" = "${OWN[$DS6]}"
 
-arping_macs() {
-	nl_x obs arping -b -c 2 -w 1 -I eth0 "$1" 2>/dev/null | grep -o '\[[0-9a-f:]*\]' | sort -u | wc -l
-}
-ndisc_macs() {
-	nl_x obs ndisc6 -m -n -r 3 -w 200 "$1" eth0 2>/dev/null |
-		awk '/Target link-layer address/ {print tolower($4)}' | sort -u | wc -l
-}
-one_by_tools() {
-	local a pids=() bad=0 f
-	for a in "$@"; do
-		if [[ $a == *:* ]]; then ndisc_macs "$a" >"$NL_DIR/tool.$a"; else arping_macs "$a" >"$NL_DIR/tool.$a"; fi &
-		pids+=($!)
-	done
-	wait "${pids[@]}"
-	for a in "$@"; do
-		f=$(cat "$NL_DIR/tool.$a")
-		[ "$f" = 1 ] || {
-			nl_log "  $a: $f MACs"
-			bad=1
-		}
-	done
-	return $bad
-}
-check "arping (IPv4) and ndisc6 (IPv6): one MAC per address" one_by_tools "${ALL[@]}"
+check "arping (IPv4) and ndisc6 (IPv6): one MAC per address" l2_one_by_tools "${ALL[@]}"
 
 # lb_matches A...: the owner's kube-lb0 holds each address, no other's does.
 lb_matches() {

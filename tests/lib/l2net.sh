@@ -48,6 +48,7 @@
 # shell function in between), so that a signal reaches the tool itself;
 # they are waited for by polling, which works from $(...) subshells too.
 #   l2_field LINE KEY            a key=value field of a tool's line
+#   l2_one_by_tools ADDR...      arping / ndisc6 from the observer: one MAC each
 # Manifests (append one YAML document to FILE):
 #   mf_l2_node FILE NAME V4 V6 [ready=True]
 #   mf_l2_eip FILE NAME ADDRESS INTERFACE
@@ -383,4 +384,31 @@ endpoints:
   conditions:
     ready: $ready
 YAML
+}
+
+# The same question asked with the system's tools, from the observer: how
+# many MACs answer arping (IPv4) or ndisc6 (IPv6) for an address; every
+# address given answered by exactly one (0 or 1 status).
+l2_arping_macs() {
+	nl_x obs arping -b -c 2 -w 1 -I eth0 "$1" 2>/dev/null | grep -o '\[[0-9a-f:]*\]' | sort -u | wc -l
+}
+l2_ndisc_macs() {
+	nl_x obs ndisc6 -m -n -r 3 -w 200 "$1" eth0 2>/dev/null |
+		awk '/Target link-layer address/ {print tolower($4)}' | sort -u | wc -l
+}
+l2_one_by_tools() {
+	local a pids=() bad=0 f
+	for a in "$@"; do
+		if [[ $a == *:* ]]; then l2_ndisc_macs "$a" >"$NL_DIR/tool.$a"; else l2_arping_macs "$a" >"$NL_DIR/tool.$a"; fi &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for a in "$@"; do
+		f=$(cat "$NL_DIR/tool.$a")
+		[ "$f" = 1 ] || {
+			nl_log "  $a: $f MACs"
+			bad=1
+		}
+	done
+	return $bad
 }
