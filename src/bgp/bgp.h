@@ -94,6 +94,7 @@ enum {
 	BGP_ERR_CEASE_COLLISION = 7,
 	BGP_ERR_CEASE_OUT_OF_RESOURCES = 8,
 	BGP_ERR_CEASE_HARD_RESET = 9, /* RFC 8538 */
+	BGP_ERR_CEASE_BFD_DOWN = 10,  /* RFC 9384 */
 };
 
 /* Path attribute type codes */

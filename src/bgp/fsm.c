@@ -119,6 +119,12 @@ static void start(struct bgp_fsm *f, uint64_t now, struct bgp_fsm_actions *out)
 {
 	timers_off(f);
 	f->idle_hold = false;
+	if (f->cfg.bfd_strict && !f->bfd_up) {
+		/* RFC 5882 section 4.3: wait in Idle (refusing connections)
+		 * until BFD_UP, which calls start again. */
+		f->state = BGP_FSM_IDLE;
+		return;
+	}
 	if (f->cfg.passive) {
 		/* RFC 4271 8.1.1: passive peers only listen, in Active. */
 		f->state = BGP_FSM_ACTIVE;
@@ -263,6 +269,31 @@ static int limits_changed(struct bgp_fsm *f, const struct bgp_fsm_config *cfg, u
 		start(f, now, out);
 	}
 	return 0;
+}
+
+/*
+ * RFC 5882 section 4.3 / RFC 9384: BFD saw the path to the peer fail; the
+ * session ends now rather than when the hold timer runs out, with Cease
+ * subcode 10, and restarts as after any failure. Up only matters to a
+ * strict FSM waiting in Idle for it.
+ */
+static void bfd_changed(struct bgp_fsm *f, bool up, uint64_t now, uint32_t rand,
+                        struct bgp_fsm_actions *out)
+{
+	f->bfd_up = up;
+	if (up) {
+		if (f->cfg.bfd_strict && f->state == BGP_FSM_IDLE && f->retry_at == BGP_FSM_NEVER &&
+		    !f->idle_hold && !f->oneshot && !f->cfg.admin_down)
+			start(f, now, out);
+		return;
+	}
+	if (f->state >= BGP_FSM_OPENSENT) {
+		notify(out, BGP_ERR_CEASE, BGP_ERR_CEASE_BFD_DOWN, NULL, 0);
+		conn_end(f, now, rand, out, BGP_FSM_R_BFD_DOWN, BGP_ERR_CEASE,
+		         BGP_ERR_CEASE_BFD_DOWN, false);
+	} else if (f->cfg.bfd_strict && f->state != BGP_FSM_IDLE) {
+		conn_end(f, now, rand, out, BGP_FSM_R_BFD_DOWN, 0, 0, false);
+	}
 }
 
 static void open_sent(struct bgp_fsm *f, uint64_t now, bool outgoing, struct bgp_fsm_actions *out)
@@ -510,6 +541,10 @@ int bgp_fsm_handle(struct bgp_fsm *fsm, const struct bgp_fsm_event *ev, uint64_t
 		return prefix_limit(fsm, ev->err, now_ms, ev->rand, out);
 	case BGP_FSM_EV_LIMITS_CHANGED:
 		return limits_changed(fsm, ev->cfg, now_ms, out);
+	case BGP_FSM_EV_BFD_UP:
+	case BGP_FSM_EV_BFD_DOWN:
+		bfd_changed(fsm, ev->type == BGP_FSM_EV_BFD_UP, now_ms, ev->rand, out);
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -558,6 +593,7 @@ const char *bgp_fsm_reason_name(enum bgp_fsm_reason r)
 	    "protocol error",
 	    "connection collision",
 	    "maximum number of prefixes reached",
+	    "BFD down",
 	};
 
 	if ((unsigned)r < sizeof(names) / sizeof(names[0]))

@@ -73,7 +73,11 @@ struct bgp_fsm_config {
 	uint16_t hold_time;      /* seconds we offer: 0 (no keepalives) or >= 3 */
 	uint16_t keepalive_time; /* seconds, 0 = negotiated hold / 3 */
 	bool passive;            /* never connect, only accept */
-	bool admin_down;         /* stay Idle until MANUAL_START */
+	/* RFC 5882 section 4.3: with BFD "strict", the session is not
+	 * started (no connect, connections refused) until BFD_UP. Without
+	 * it, BFD only ends sessions (BFD_DOWN). */
+	bool bfd_strict;
+	bool admin_down; /* stay Idle until MANUAL_START */
 	/*
 	 * Delay before a new attempt after a failure: retry_start_ms doubled
 	 * per consecutive failure, capped at retry_max_ms, times a jitter in
@@ -121,6 +125,14 @@ enum bgp_fsm_event_type {
 	 * idle_hold_* apply in place (nothing else of it), the overflow count
 	 * starts over and an idle hold in progress ends now. */
 	BGP_FSM_EV_LIMITS_CHANGED,
+	/* The BFD session to the peer went Up / Down (RFC 5882 section 4.3).
+	 * DOWN ends a session or connection in progress with Cease/10
+	 * (RFC 9384, "BFD Down") when one is open, and restarts as after any
+	 * failure (retry backoff); with cfg.bfd_strict the FSM then stays
+	 * Idle until UP. The caller sends DOWN only for a real failure (Up
+	 * left for Down, not the peer's AdminDown: RFC 5882 section 3.2). */
+	BGP_FSM_EV_BFD_UP,
+	BGP_FSM_EV_BFD_DOWN,
 };
 
 struct bgp_fsm_event {
@@ -149,6 +161,7 @@ enum bgp_fsm_reason {
 	BGP_FSM_R_PROTOCOL_ERROR,  /* code/subcode: what we sent */
 	BGP_FSM_R_COLLISION,       /* lost a collision, sent 6/7 */
 	BGP_FSM_R_PREFIX_LIMIT,    /* the peer sent too many prefixes, sent 6/1 */
+	BGP_FSM_R_BFD_DOWN,        /* BFD declared the peer down, sent 6/10 */
 };
 
 struct bgp_fsm_down {
@@ -208,6 +221,7 @@ struct bgp_fsm {
 	uint32_t failures;  /* consecutive failures, drives the backoff */
 	uint32_t overflows; /* consecutive prefix-limit resets: the idle hold */
 	bool idle_hold;     /* Idle until retry_at because of a prefix limit */
+	bool bfd_up;        /* last BFD_UP / BFD_DOWN (cfg.bfd_strict gates on it) */
 	uint64_t retry_at;  /* Idle: restart; Active: connect; Connect: timeout */
 	uint64_t hold_at;
 	uint64_t keepalive_at;

@@ -988,7 +988,38 @@ static bool session_cfg_equal(const struct bgp_peer_cfg *a, const struct bgp_pee
 	x.fsm.idle_hold_reset_ms = y.fsm.idle_hold_reset_ms = 0;
 	memcpy(x.name, y.name, sizeof(x.name));
 	x.fsm.admin_down = y.fsm.admin_down = false;
+	x.fsm.bfd_strict = y.fsm.bfd_strict = false;
 	return !memcmp(&x, &y, sizeof(x));
+}
+
+/* Feeds a BFD or admin event to both connections while two run. */
+static void peer_event_all(struct bgp_peer *p, enum bgp_fsm_event_type type)
+{
+	struct bgp_fsm_event ev = {.type = type};
+
+	if (p->alt->in_use)
+		conn_event(p->alt, &ev);
+	conn_event(p->cur, &ev);
+}
+
+void bgp_peer_bfd(struct bgp_peer *p, bool up)
+{
+	peer_event_all(p, up ? BGP_FSM_EV_BFD_UP : BGP_FSM_EV_BFD_DOWN);
+}
+
+/*
+ * bfd.strict applies in place: a running session is left alone when it
+ * is turned on; an FSM that waited for BFD starts when it is turned off.
+ */
+static void peer_strict_set(struct bgp_peer *p, bool strict)
+{
+	struct bgp_fsm *f = &p->cur->fsm;
+
+	p->cfg.fsm.bfd_strict = strict;
+	p->cur->fsm.cfg.bfd_strict = p->alt->fsm.cfg.bfd_strict = strict;
+	if (!strict && f->state == BGP_FSM_IDLE && f->retry_at == BGP_FSM_NEVER &&
+	    !f->cfg.admin_down && !f->idle_hold)
+		peer_event_all(p, BGP_FSM_EV_MANUAL_START);
 }
 
 static bool limits_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg *b)
@@ -1002,6 +1033,9 @@ static bool limits_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg
 int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg)
 {
 	bool was_down = p->cfg.fsm.admin_down, limits = !limits_equal(&p->cfg, cfg);
+
+	if (p->cfg.fsm.bfd_strict != cfg->fsm.bfd_strict)
+		peer_strict_set(p, cfg->fsm.bfd_strict);
 
 	if (!session_cfg_equal(&p->cfg, cfg)) {
 		struct bgp_fsm_event ev = {.type = BGP_FSM_EV_CONFIG_CHANGED, .cfg = &cfg->fsm};

@@ -85,6 +85,10 @@ int bgp_peer_route_del(struct bgp_peer *p, const struct bgp_prefix *pfx);
  */
 int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg);
 
+/* The peer's BFD session went Up (up) or failed (RFC 5882): fed to the
+ * FSM as BGP_FSM_EV_BFD_UP / BFD_DOWN. */
+void bgp_peer_bfd(struct bgp_peer *p, bool up);
+
 /* An accepted connection whose remote address is this peer's; takes fd. */
 void bgp_peer_accept(struct bgp_peer *p, int fd);
 

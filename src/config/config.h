@@ -277,6 +277,23 @@ struct cfg_afi_safi {
 	uint32_t max_prefixes;
 };
 
+/*
+ * spec.bfd: berth extension (OpenELB has no BFD; names as MetalLB's
+ * BFDProfile). RFC 5880 asynchronous mode, RFC 5881 single hop, RFC 5883
+ * multihop when the peer is eBGP multihop.
+ */
+struct cfg_bfd {
+	bool present;               /* spec.bfd given */
+	bool enabled;               /* enabled */
+	uint32_t receive_interval;  /* receiveInterval, ms, 10..60000, default 300 */
+	uint32_t transmit_interval; /* transmitInterval, ms, 10..60000, default 300 */
+	uint32_t detect_multiplier; /* detectMultiplier, 2..255, default 3 */
+	bool strict;                /* strict: BGP waits for BFD Up */
+};
+
+#define CFG_DEFAULT_BFD_INTERVAL 300
+#define CFG_DEFAULT_BFD_MULT     3
+
 struct cfg_bgp_peer {
 	struct cfg_meta meta;
 	struct cfg_peer_conf conf;                    /* spec.conf, required */
@@ -287,6 +304,7 @@ struct cfg_bgp_peer {
 	struct cfg_afi_safi *afi_safis;               /* spec.afiSafis, owned, one per family */
 	size_t n_afi_safis; /* 0: none listed; GoBGP then uses the neighbor address's family */
 	struct cfg_selector node_selector; /* spec.nodeSelector */
+	struct cfg_bfd bfd;                /* spec.bfd (berth) */
 	/* status (BgpPeerStatus) is written by OpenELB: type-checked, not kept. */
 };
 

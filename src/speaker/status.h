@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "bfd/session.h"
 #include "bgp/peer.h"
 
 /*
@@ -23,6 +24,16 @@
  */
 json_t *speaker_peer_status(const struct bgp_peer_cfg *cfg, const struct bgp_peer_stats *st,
                             uint64_t established_wall_ms, uint64_t down_wall_ms);
+
+/*
+ * berth extension beside peerState: {"bfdState": {"state": "Up",
+ * "remoteState": "Up", "diagnostic": "Control Detection Time Expired",
+ * "transmitInterval": ms, "detectTime": ms, "flaps": n, "lastChange":
+ * RFC 3339}} set into value (from speaker_peer_status). bfd: the session
+ * (borrowed); changed_wall_ms: wall time of its last state change (0:
+ * none). Returns 0 or -ENOMEM.
+ */
+int speaker_peer_status_bfd(json_t *value, const struct bfd_session *bfd, uint64_t changed_wall_ms);
 
 /* GoBGP's SessionState names ("ESTABLISHED"...), which OpenELB copies. */
 const char *speaker_session_state_name(enum bgp_fsm_state s);
