@@ -17,6 +17,11 @@
 #           [passive=1] [port=N] [node=NAME] [families=4,6]
 #           [idlehold=S] (timers.config.idleHoldTimeAfterReset)
 #           [maxpfx6=N] (prefixLimits.maxPrefixes of the IPv6 family)
+#           [local=A] (transport.localAddress: the session's source)
+#           [bfd=1|0] spec.bfd (berth) with enabled: true|false, and
+#           only what is given of [bfdrx=MS] (receiveInterval)
+#           [bfdtx=MS] (transmitInterval) [bfdmult=N] (detectMultiplier)
+#           [bfdstrict=true|false] (strict)
 #   mf_service FILE NAME IP...       a LoadBalancer Service whose
 #                                    status.loadBalancer.ingress lists IP...
 # Each appends one YAML document to FILE.
@@ -153,6 +158,7 @@ mf_bgpconf() {
 
 mf_peer() {
 	local f=$1 name=$2 addr=$3 pas=$4 pw hold mh passive port node fams fam idlehold maxpfx6
+	local la bfd k v
 	shift 4
 	pw=$(_mf_opt password "" "$@")
 	hold=$(_mf_opt hold 3 "$@")
@@ -163,6 +169,8 @@ mf_peer() {
 	fams=$(_mf_opt families 4,6 "$@")
 	idlehold=$(_mf_opt idlehold "" "$@")
 	maxpfx6=$(_mf_opt maxpfx6 "" "$@")
+	la=$(_mf_opt local "" "$@")
+	bfd=$(_mf_opt bfd "" "$@")
 	{
 		echo "---"
 		echo "apiVersion: network.kubesphere.io/v1alpha2"
@@ -193,6 +201,7 @@ mf_peer() {
 			echo "    passiveMode: false"
 		fi
 		echo "    remotePort: $port"
+		[ -n "$la" ] && echo "    localAddress: $la"
 		echo "  afiSafis:"
 		for fam in ${fams//,/ }; do
 			echo "  - config:"
@@ -209,6 +218,15 @@ mf_peer() {
 			echo "  nodeSelector:"
 			echo "    matchLabels:"
 			echo "      kubernetes.io/hostname: $node"
+		fi
+		if [ -n "$bfd" ]; then
+			echo "  bfd:"
+			if [ "$bfd" = 1 ]; then echo "    enabled: true"; else echo "    enabled: false"; fi
+			for k in bfdrx:receiveInterval bfdtx:transmitInterval bfdmult:detectMultiplier \
+				bfdstrict:strict; do
+				v=$(_mf_opt "${k%%:*}" "" "$@")
+				[ -n "$v" ] && echo "    ${k#*:}: $v"
+			done
 		fi
 	} >>"$f"
 }
