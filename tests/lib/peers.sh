@@ -303,7 +303,7 @@ _frr_bfd_lines() {
 	local d=$NL_DIR/$1 addr pasn line
 	echo "bfd"
 	while read -r addr pasn line; do
-		[ -n "$addr" ] && _peer_bfd "$line" || continue
+		if [ -z "$addr" ] || ! _peer_bfd "$line"; then continue; fi
 		echo " profile $(_frr_profile "$addr")"
 		echo "  receive-interval $(_peer_opt "$line" bfdrx 300)"
 		echo "  transmit-interval $(_peer_opt "$line" bfdtx 300)"
