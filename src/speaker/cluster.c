@@ -15,6 +15,7 @@
 #include "k8s/informer.h"
 #include "obs/families.h"
 #include "speaker/announce.h"
+#include "speaker/bfd.h"
 #include "speaker/status.h"
 #include "speaker/store.h"
 
@@ -383,6 +384,8 @@ static void status_flush(struct speaker_cluster *c)
 		speaker_foreach_peer(c->sp, find_peer_fn, &f);
 		if (f.p) {
 			struct bgp_peer_stats st;
+			const struct bfd_sess *bs;
+			uint64_t bfd_changed;
 
 			bgp_peer_get_stats(f.p, &st);
 			value =
@@ -390,6 +393,14 @@ static void status_flush(struct speaker_cluster *c)
 			                        peer_time(c, peer, "down"));
 			if (!value)
 				continue;
+			/* berth's bfdState beside peerState while BFD runs. */
+			bs = speaker_bfd_find(speaker_bfd(c->sp), peer, &bfd_changed);
+			if (bs &&
+			    speaker_peer_status_bfd(value, bfd_sess_session(bs), bfd_changed) < 0) {
+				json_decref(value);
+				json_object_set_new(c->dirty, peer, json_true());
+				continue;
+			}
 			if (json_equal(value, json_object_get(c->sent, peer))) {
 				json_decref(value);
 				continue;
@@ -482,6 +493,44 @@ static void hook_peer_gone(const char *peer, void *arg)
 	json_object_set_new(c->dirty, peer, json_true());
 }
 
+/*
+ * A BFD session changed state: the status shows it, and a flap is an
+ * Event on the BgpPeer (Up -> Down: Warning BFDDown with the
+ * diagnostic; the peer's AdminDown is no failure, Normal BFDAdminDown;
+ * back Up: Normal BFDUp). Our own AdminDown (shutdown) posts nothing.
+ */
+static void hook_bfd_state(const char *peer, enum bfd_state from, enum bfd_state to,
+                           enum bfd_diag diag, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	const struct cfg_bgp_peer *bp = cfg_set_peer(&c->store.set, peer);
+	const struct bfd_sess *bs = c->sp ? speaker_bfd_find(speaker_bfd(c->sp), peer, NULL) : NULL;
+	struct k8s_objref ref = {.kind = "BgpPeer",
+	                         .api_version = CFG_OPENELB_API_VERSION,
+	                         .name = peer,
+	                         .uid = bp ? bp->meta.uid : NULL};
+	char as[CORE_ADDR_STRLEN] = "?";
+
+	json_object_set_new(c->dirty, peer, json_true());
+	if (bs)
+		core_addr_str(&bfd_sess_config(bs)->remote, as);
+	if (to == BFD_STATE_UP)
+		k8s_event_emit(c->rec, &ref, "Normal", "BFDUp",
+		               "BFD session from node %s to %s is up (was %s)", c->node, as,
+		               bfd_state_name(from));
+	else if (from == BFD_STATE_UP && to == BFD_STATE_DOWN && bs &&
+	         bfd_sess_session(bs)->remote_state == BFD_STATE_ADMIN_DOWN)
+		k8s_event_emit(c->rec, &ref, "Normal", "BFDAdminDown",
+		               "BFD session from node %s to %s: the peer is administratively down "
+		               "(not a failure: the BGP session stays)",
+		               c->node, as);
+	else if (from == BFD_STATE_UP && to == BFD_STATE_DOWN)
+		k8s_event_emit(c->rec, &ref, "Warning", "BFDDown",
+		               "BFD session from node %s to %s went down: %s; the BGP session, if "
+		               "open, is closed (Cease / BFD Down)",
+		               c->node, as, bfd_diag_name(diag));
+}
+
 void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -489,6 +538,7 @@ void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h)
 	h->conflict = hook_conflict;
 	h->peer_state = hook_peer_state;
 	h->peer_gone = hook_peer_gone;
+	h->bfd_state = hook_bfd_state;
 	h->arg = c;
 }
 
