@@ -10,8 +10,16 @@
 
 static const char *const top_known[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
 static const char *const spec_known[] = {
-    "conf",     "ebgpMultihop", "timers", "transport", "gracefulRestart",
-    "afiSafis", "nodeSelector", NULL,
+    "conf",
+    "ebgpMultihop",
+    "timers",
+    "transport",
+    "gracefulRestart",
+    "afiSafis",
+    "nodeSelector",
+    /* berth extension: RFC 5880 BFD, named as MetalLB's BFDProfile */
+    "bfd",
+    NULL,
 };
 /* PeerConf */
 static const char *const conf_known[] = {
@@ -48,6 +56,9 @@ static const char *const afi_safi_known[] = {
     /* berth extension (GoBGP AfiSafi.PrefixLimits) */
     "prefixLimits",
     NULL,
+};
+static const char *const bfd_known[] = {
+    "enabled", "receiveInterval", "transmitInterval", "detectMultiplier", "strict", NULL,
 };
 static const char *const prefix_limits_known[] = {"maxPrefixes", NULL};
 static const char *const config_only[] = {"config", NULL};
@@ -217,6 +228,41 @@ static int cfg_dec_transport(struct cfg_dec *d, const json_t *o, struct cfg_tran
 	    (rc = u32(d, o, "tcpMss", 0, 65535, &t->tcp_mss)) < 0)
 		return rc;
 	return 0;
+}
+
+/*
+ * spec.bfd. Every field has its default once the mapping is given, so
+ * that `bfd: {enabled: true}` is a whole configuration (MetalLB's
+ * BFDProfile defaults: 300 ms both ways, multiplier 3). Intervals are
+ * integers of milliseconds, as the CRD declares them: no strings, unlike
+ * the BGP timers, which OpenELB types as strings.
+ */
+static int cfg_dec_bfd(struct cfg_dec *d, const json_t *o, struct cfg_bfd *b)
+{
+	uint64_t u = 0;
+	int rc;
+
+	b->present = true;
+	b->receive_interval = b->transmit_interval = CFG_DEFAULT_BFD_INTERVAL;
+	b->detect_multiplier = CFG_DEFAULT_BFD_MULT;
+	if ((rc = cfg_dec_bool(d, o, "enabled", &b->enabled)) < 0 ||
+	    (rc = cfg_dec_bool(d, o, "strict", &b->strict)) < 0)
+		return rc;
+	rc = cfg_dec_uint_unit(d, o, "receiveInterval", CFG_BFD_INTERVAL_MIN, CFG_BFD_INTERVAL_MAX,
+	                       "ms", &u);
+	if (rc < 0)
+		return rc;
+	if (rc)
+		b->receive_interval = (uint32_t)u;
+	rc = cfg_dec_uint_unit(d, o, "transmitInterval", CFG_BFD_INTERVAL_MIN, CFG_BFD_INTERVAL_MAX,
+	                       "ms", &u);
+	if (rc < 0)
+		return rc;
+	if (rc)
+		b->transmit_interval = (uint32_t)u;
+	rc = u32(d, o, "detectMultiplier", CFG_BFD_MULT_MIN, CFG_BFD_MULT_MAX,
+	         &b->detect_multiplier);
+	return rc < 0 ? rc : 0;
 }
 
 /* An optional {config: {...}} wrapper, GoBGP style. */
@@ -391,6 +437,14 @@ static int cfg_dec_spec(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_pe
 		if (rc < 0)
 			return rc;
 	}
+	if ((rc = enter(d, spec, "bfd", bfd_known, &o, &mark)) < 0)
+		return rc;
+	if (rc) {
+		rc = cfg_dec_bfd(d, o, &p->bfd);
+		cfg_dec_pop(d, mark);
+		if (rc < 0)
+			return rc;
+	}
 	if ((rc = cfg_dec_graceful_restart(d, spec, "gracefulRestart", &p->graceful_restart)) < 0 ||
 	    (rc = cfg_dec_afi_safis(d, spec, p)) < 0 ||
 	    (rc = cfg_dec_selector(d, spec, "nodeSelector", &p->node_selector)) < 0)
@@ -460,6 +514,7 @@ static bool afi_safis_equal(const struct cfg_bgp_peer *a, const struct cfg_bgp_p
 	return true;
 }
 
+/* spec.bfd is left out on purpose: BFD never resets the BGP session. */
 bool cfg_bgp_peer_session_equal(const struct cfg_bgp_peer *a, const struct cfg_bgp_peer *b)
 {
 	const struct cfg_peer_conf *ca = &a->conf, *cb = &b->conf;

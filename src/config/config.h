@@ -293,6 +293,12 @@ struct cfg_bfd {
 
 #define CFG_DEFAULT_BFD_INTERVAL 300
 #define CFG_DEFAULT_BFD_MULT     3
+/* The CRD's ranges (deploy/crds/bgppeers.yaml), the same as bfd/session.h
+ * BFD_INTERVAL_MIN_US..MAX_US and BFD_MULT_MIN..MAX. */
+#define CFG_BFD_INTERVAL_MIN 10
+#define CFG_BFD_INTERVAL_MAX 60000
+#define CFG_BFD_MULT_MIN     2
+#define CFG_BFD_MULT_MAX     255
 
 struct cfg_bgp_peer {
 	struct cfg_meta meta;
@@ -317,8 +323,11 @@ void cfg_bgp_peer_fini(struct cfg_bgp_peer *p);
  * transport, graceful restart and address families (all of which are
  * either OPEN contents, RFC 5492 capabilities, or socket options). A
  * difference in anything else (metadata, description, nodeSelector,
- * connectRetry, minimumAdvertisementInterval, route policy fields) needs
- * no session reset: apply it without tearing the session down.
+ * connectRetry, minimumAdvertisementInterval, route policy fields, bfd)
+ * needs no session reset: apply it without tearing the session down. BFD
+ * in particular never resets BGP: new timers go to the running BFD
+ * session as a Poll Sequence (RFC 5880 section 6.5), strict applies in
+ * place (bgp_peer_reconfigure).
  */
 bool cfg_bgp_peer_session_equal(const struct cfg_bgp_peer *a, const struct cfg_bgp_peer *b);
 

@@ -238,8 +238,8 @@ static bool integral(const json_t *v, json_int_t *out, int *big)
 	return false;
 }
 
-int cfg_dec_uint(struct cfg_dec *d, const json_t *obj, const char *key, uint64_t min, uint64_t max,
-                 uint64_t *out)
+int cfg_dec_uint_unit(struct cfg_dec *d, const json_t *obj, const char *key, uint64_t min,
+                      uint64_t max, const char *unit, uint64_t *out)
 {
 	const json_t *v = cfg_dec_get(obj, key);
 	json_int_t i = 0;
@@ -250,9 +250,16 @@ int cfg_dec_uint(struct cfg_dec *d, const json_t *obj, const char *key, uint64_t
 	if (!integral(v, &i, &big))
 		return cfg_dec_fail_at(d, obj, key, "must be an integer");
 	if (big || i < 0 || (uint64_t)i < min || (uint64_t)i > max)
-		return cfg_dec_fail_at(d, obj, key, "must be %" PRIu64 "..%" PRIu64, min, max);
+		return cfg_dec_fail_at(d, obj, key, "must be %" PRIu64 "..%" PRIu64 "%s%s%s", min,
+		                       max, unit ? " (" : "", unit ? unit : "", unit ? ")" : "");
 	*out = (uint64_t)i;
 	return 1;
+}
+
+int cfg_dec_uint(struct cfg_dec *d, const json_t *obj, const char *key, uint64_t min, uint64_t max,
+                 uint64_t *out)
+{
+	return cfg_dec_uint_unit(d, obj, key, min, max, NULL, out);
 }
 
 int cfg_dec_int(struct cfg_dec *d, const json_t *obj, const char *key, int64_t min, int64_t max,

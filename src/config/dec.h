@@ -72,6 +72,9 @@ int cfg_dec_uint(struct cfg_dec *d, const json_t *obj, const char *key, uint64_t
                  uint64_t *out);
 int cfg_dec_int(struct cfg_dec *d, const json_t *obj, const char *key, int64_t min, int64_t max,
                 int64_t *out);
+/* The same, the failure naming the unit: "must be 10..60000 (ms)". */
+int cfg_dec_uint_unit(struct cfg_dec *d, const json_t *obj, const char *key, uint64_t min,
+                      uint64_t max, const char *unit, uint64_t *out);
 /* An integer, or a string of decimal digits (OpenELB's timers); "" is absent. */
 int cfg_dec_uint_or_string(struct cfg_dec *d, const json_t *obj, const char *key, uint64_t min,
                            uint64_t max, uint64_t *out);

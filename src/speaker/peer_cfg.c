@@ -120,3 +120,36 @@ void speaker_peer_cfg(const struct speaker_opts *o, const struct cfg_bgp_conf *c
 				    .present = true, .forwarding_preserved = true};
 	}
 }
+
+/*
+ * RFC 5882 section 4.3: BFD watches the same path as the BGP session, so
+ * it runs between the same two addresses. An eBGP multihop peer more than
+ * one hop away gets RFC 5883 multihop BFD (port 4784); there GTSM
+ * (RFC 5082) admits packets that crossed at most multihopTtl - 1
+ * routers: a TTL of at least 255 - (multihopTtl - 1). Everyone else is
+ * one hop away (RFC 5881 section 5: TTL 255 only). multihopTtl 1 means
+ * directly connected, so it stays single hop.
+ */
+bool speaker_bfd_cfg(const struct cfg_bgp_peer *bp, struct bgp_peer_cfg *pc,
+                     struct bfd_sess_cfg *out)
+{
+	const struct cfg_bfd *b = &bp->bfd;
+	const struct cfg_ebgp_multihop *mh = &bp->ebgp_multihop;
+
+	memset(out, 0, sizeof(*out));
+	/* strict without a BFD session would hold BGP down for good */
+	pc->fsm.bfd_strict = false;
+	if (!b->present || !b->enabled)
+		return false;
+	pc->fsm.bfd_strict = b->strict;
+	snprintf(out->name, sizeof(out->name), "%s", pc->name);
+	out->remote = pc->remote;
+	out->local = pc->local;
+	out->multihop = mh->enabled && mh->multihop_ttl > 1;
+	out->min_ttl = out->multihop ? (uint8_t)(256 - mh->multihop_ttl) : BFD_TTL;
+	/* RFC 5880 section 4.1: the intervals travel in microseconds */
+	out->timers.desired_min_tx_us = b->transmit_interval * 1000u;
+	out->timers.required_min_rx_us = b->receive_interval * 1000u;
+	out->timers.detect_mult = (uint8_t)b->detect_multiplier;
+	return true;
+}

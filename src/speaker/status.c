@@ -4,6 +4,7 @@
  */
 #include "speaker/status.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -90,6 +91,43 @@ fail:
 	json_decref(ps);
 	json_decref(ts);
 	return NULL;
+}
+
+/* Microseconds to the nearest millisecond, for people and the CRD's
+ * integers; the peer may advertise any number of microseconds. */
+static json_t *ms_of(uint64_t us)
+{
+	return json_integer((json_int_t)((us + 500) / 1000));
+}
+
+int speaker_peer_status_bfd(json_t *value, const struct bfd_session *bfd, uint64_t changed_wall_ms)
+{
+	json_t *b;
+	int rc = 0;
+
+	if (!value)
+		return -EINVAL;
+	/* The status is written as a JSON merge patch (RFC 7386): an absent
+	 * member would leave a stale bfdState behind once BFD is turned off;
+	 * null removes it. */
+	if (!bfd)
+		return json_object_set_new(value, "bfdState", json_null()) ? -ENOMEM : 0;
+	if (!(b = json_object()))
+		return -ENOMEM;
+	rc |= json_object_set_new(b, "state", json_string(bfd_state_name(bfd->state)));
+	rc |= json_object_set_new(b, "remoteState", json_string(bfd_state_name(bfd->remote_state)));
+	/* bfd.LocalDiag: why our side last left Up, kept while Down (RFC 5880
+	 * section 6.8.1), "No Diagnostic" before any failure. */
+	rc |= json_object_set_new(b, "diagnostic", json_string(bfd_diag_name(bfd->local_diag)));
+	rc |= json_object_set_new(b, "transmitInterval", ms_of(bfd_session_tx_interval(bfd)));
+	rc |= json_object_set_new(b, "detectTime", ms_of(bfd_session_detect_time(bfd)));
+	rc |= json_object_set_new(b, "flaps", json_integer(bfd->downs));
+	rc |= set_time(b, "lastChange", changed_wall_ms);
+	if (rc) {
+		json_decref(b);
+		return -ENOMEM;
+	}
+	return json_object_set_new(value, "bfdState", b) ? -ENOMEM : 0;
 }
 
 json_t *speaker_status_patch(const char *node, const json_t *value)

@@ -31,7 +31,10 @@ json_t *speaker_peer_status(const struct bgp_peer_cfg *cfg, const struct bgp_pee
  * "transmitInterval": ms, "detectTime": ms, "flaps": n, "lastChange":
  * RFC 3339}} set into value (from speaker_peer_status). bfd: the session
  * (borrowed); changed_wall_ms: wall time of its last state change (0:
- * none). Returns 0 or -ENOMEM.
+ * none, lastChange left out). bfd NULL (no BFD for this peer) sets
+ * "bfdState": null, which the merge patch of speaker_status_patch turns
+ * into removing one written before. Returns 0, -EINVAL (value NULL) or
+ * -ENOMEM.
  */
 int speaker_peer_status_bfd(json_t *value, const struct bfd_session *bfd, uint64_t changed_wall_ms);
 

@@ -495,6 +495,8 @@ scenario() { # label kubectl-binary
 	check "BgpConf printer columns" has '^default +64500 +17900 ' "${K[@]}" get bgpconf
 	check "BgpPeer printer columns" has '^tor1 +192\.0\.2\.1 +64501 ' "${K[@]}" get bgppeer
 	check "BgpPeer header" has '^NAME +NEIGHBOR +PEER AS +AGE$' "${K[@]}" get bgppeer
+	check "the example's BFD block is kept" has '^true$' \
+		"${K[@]}" get bgppeer tor1 -o 'jsonpath={.spec.bfd.enabled}{"\n"}'
 	check "category berth lists the three kinds" bash -c \
 		'out=$("$@" get berth -o name) && for k in eip bgpconf bgppeer; do
 			grep -q "^$k.network.kubesphere.io/" <<<"$out" || exit 1; done' _ "${K[@]}"
@@ -507,6 +509,10 @@ scenario() { # label kubectl-binary
 		"${K[@]}" apply -f - <<<"$(eip bad '{"address":"192.0.2.0/28","protocol":"foo"}')"
 	check "kubectl: port 70000" fails_with 'spec\.transport\.remotePort: Invalid value: 70000' \
 		"${K[@]}" apply -f - <<<"$(peer bad '{"conf":{"peerAs":1,"neighborAddress":"192.0.2.9"},"transport":{"remotePort":70000}}')"
+	check "kubectl: BFD receive interval 5 ms" fails_with 'spec\.bfd\.receiveInterval: Invalid value: 5' \
+		"${K[@]}" apply -f - <<<"$(peer bad '{"conf":{"peerAs":1,"neighborAddress":"192.0.2.9"},"bfd":{"enabled":true,"receiveInterval":5}}')"
+	check "kubectl: BFD refused, nothing created" fails_with 'NotFound|not found' \
+		"${K[@]}" get bgppeer bad
 	local P='"conf":{"peerAs":64501,"neighborAddress":"192.0.2.9"}'
 	while IFS='|' read -r name field res body; do
 		[ -n "$name" ] || continue
@@ -534,6 +540,18 @@ connect retry 0|spec.timers.config.connectRetry|bgppeers|$(peer p "{$P,\"timers\
 password of 81 bytes|spec.conf.authPassword|bgppeers|$(peer p "{\"conf\":{\"peerAs\":1,\"neighborAddress\":\"192.0.2.9\",\"authPassword\":\"$(printf 'x%.0s' {1..81})\"}}")
 peer type 2|spec.conf.peerType|bgppeers|$(peer p '{"conf":{"peerAs":1,"neighborAddress":"192.0.2.9","peerType":2}}')
 afi L2VPN|spec.afiSafis[0].config.family.afi|bgppeers|$(peer p "{$P,\"afiSafis\":[{\"config\":{\"family\":{\"afi\":\"AFI_L2VPN\",\"safi\":\"SAFI_UNICAST\"}}}]}")
+BFD receive interval 9|spec.bfd.receiveInterval|bgppeers|$(peer p "{$P,\"bfd\":{\"enabled\":true,\"receiveInterval\":9}}")
+BFD receive interval 60001|spec.bfd.receiveInterval|bgppeers|$(peer p "{$P,\"bfd\":{\"receiveInterval\":60001}}")
+BFD receive interval -300|spec.bfd.receiveInterval|bgppeers|$(peer p "{$P,\"bfd\":{\"receiveInterval\":-300}}")
+BFD receive interval as string|spec.bfd.receiveInterval|bgppeers|$(peer p "{$P,\"bfd\":{\"receiveInterval\":\"300\"}}")
+BFD receive interval 2.5|spec.bfd.receiveInterval|bgppeers|$(peer p "{$P,\"bfd\":{\"receiveInterval\":2.5}}")
+BFD transmit interval 9|spec.bfd.transmitInterval|bgppeers|$(peer p "{$P,\"bfd\":{\"transmitInterval\":9}}")
+BFD transmit interval 60001|spec.bfd.transmitInterval|bgppeers|$(peer p "{$P,\"bfd\":{\"transmitInterval\":60001}}")
+BFD multiplier 1|spec.bfd.detectMultiplier|bgppeers|$(peer p "{$P,\"bfd\":{\"detectMultiplier\":1}}")
+BFD multiplier 256|spec.bfd.detectMultiplier|bgppeers|$(peer p "{$P,\"bfd\":{\"detectMultiplier\":256}}")
+BFD enabled as string|spec.bfd.enabled|bgppeers|$(peer p "{$P,\"bfd\":{\"enabled\":\"true\"}}")
+BFD strict as number|spec.bfd.strict|bgppeers|$(peer p "{$P,\"bfd\":{\"strict\":1}}")
+BFD not a mapping|spec.bfd|bgppeers|$(peer p "{$P,\"bfd\":true}")
 selector operator|spec.nodeSelector.matchExpressions[0].operator|bgppeers|$(peer p "{$P,\"nodeSelector\":{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"Has\"}]}}")
 protocol foo|spec.protocol|eips|$(eip e '{"address":"192.0.2.0/28","protocol":"foo"}')
 address foo|spec.address|eips|$(eip e '{"address":"foo"}')
@@ -567,6 +585,21 @@ EOF
 		out=$("$@" get bgppeer pruned -o json) &&
 		grep -q "\"sessionState\": \"ESTABLISHED\"" <<<"$out" &&
 		grep -q "\"total\": \"5\"" <<<"$out" && ! grep -q s3cret <<<"$out"' _ "${K[@]}"
+	# BFD (berth extension): the range edges are accepted and every field
+	# kept, the source address too; the speaker's bfdState survives /status.
+	check "BFD at the range edges" has '^201 ' api POST "$G/bgppeers" \
+		"$(peer bfd-edges "{$P,\"transport\":{\"localAddress\":\"192.0.2.10\"},\"bfd\":{\"enabled\":true,\"receiveInterval\":10,\"transmitInterval\":60000,\"detectMultiplier\":255,\"strict\":true}}")"
+	check "BFD fields kept" has '^true 10 60000 255 true 192\.0\.2\.10$' "${K[@]}" get bgppeer bfd-edges \
+		-o 'jsonpath={.spec.bfd.enabled} {.spec.bfd.receiveInterval} {.spec.bfd.transmitInterval} {.spec.bfd.detectMultiplier} {.spec.bfd.strict} {.spec.transport.localAddress}{"\n"}'
+	check "BFD low multiplier, high receive interval" has '^201 ' api POST "$G/bgppeers" \
+		"$(peer bfd-edges2 "{$P,\"bfd\":{\"receiveInterval\":60000,\"transmitInterval\":10,\"detectMultiplier\":2}}")"
+	check "status: bfdState through /status" has '^200 ' api PATCH "$G/bgppeers/bfd-edges/status" \
+		'{"status":{"nodesPeerStatus":{"node1":{"peerState":{"sessionState":"ESTABLISHED"},"bfdState":{"state":"Up","remoteState":"Up","diagnostic":"No Diagnostic","transmitInterval":300,"detectTime":900,"flaps":2,"lastChange":"2024-05-01T10:00:00Z","bogus":1}}}}}' \
+		application/merge-patch+json
+	check "status: bfdState kept, unknown field pruned" bash -c '
+		out=$("$@" get bgppeer bfd-edges -o json) &&
+		grep -q "\"state\": \"Up\"" <<<"$out" && grep -q "\"detectTime\": 900" <<<"$out" &&
+		grep -q "\"flaps\": 2" <<<"$out" && ! grep -q bogus <<<"$out"' _ "${K[@]}"
 	check "BgpConf status through /status" has '^200 ' api PATCH "$G/bgpconfs/default/status" \
 		'{"status":{"nodesConfStatus":{"node1":{"as":64500,"routerId":"192.0.2.21"}}}}' \
 		application/merge-patch+json

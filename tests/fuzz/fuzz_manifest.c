@@ -22,6 +22,20 @@
 #include "config/config.h"
 #include "fuzz.h"
 
+/* spec.bfd: in the CRD's ranges once given (defaults included), all
+ * zero when absent; what the BFD session refuses never gets that far. */
+static bool bfd_ok(const struct cfg_bfd *b)
+{
+	if (!b->present)
+		return !b->enabled && !b->strict && !b->receive_interval && !b->transmit_interval &&
+		       !b->detect_multiplier;
+	return b->receive_interval >= CFG_BFD_INTERVAL_MIN &&
+	       b->receive_interval <= CFG_BFD_INTERVAL_MAX &&
+	       b->transmit_interval >= CFG_BFD_INTERVAL_MIN &&
+	       b->transmit_interval <= CFG_BFD_INTERVAL_MAX &&
+	       b->detect_multiplier >= CFG_BFD_MULT_MIN && b->detect_multiplier <= CFG_BFD_MULT_MAX;
+}
+
 /* Every decoder on every document, whatever its kind says. */
 static void decode_all(const char *buf, size_t len)
 {
@@ -47,7 +61,7 @@ static void decode_all(const char *buf, size_t len)
 		if (cfg_bgp_conf_decode(o, &c, &err) == 0)
 			cfg_bgp_conf_fini(&c);
 		if (cfg_bgp_peer_decode(o, &p, &err) == 0) {
-			if (!cfg_bgp_peer_session_equal(&p, &p))
+			if (!cfg_bgp_peer_session_equal(&p, &p) || !bfd_ok(&p.bfd))
 				abort();
 			cfg_bgp_peer_fini(&p);
 		}
@@ -82,7 +96,8 @@ static void use_set(const struct cfg_set *s)
 		(void)cfg_node_ip(&s->nodes[i], "InternalIP", 0);
 	}
 	for (size_t i = 0; i < s->n_peers; i++)
-		if (!cfg_bgp_peer_session_equal(&s->peers[i], &s->peers[i]))
+		if (!cfg_bgp_peer_session_equal(&s->peers[i], &s->peers[i]) ||
+		    !bfd_ok(&s->peers[i].bfd))
 			abort();
 	if (s->bgp_conf && !cfg_bgp_conf_session_equal(s->bgp_conf, s->bgp_conf))
 		abort();

@@ -23,10 +23,12 @@
 #define PEER HEAD("BgpPeer", "tor1")
 /* lines 6-8; anything after starts on line 9 */
 #define CONF_OK "  conf:\n    peerAs: 65001\n    neighborAddress: 192.0.2.5\n"
-#define CONF    HEAD("BgpConf", "default")
-#define EIP     HEAD("Eip", "pool")
-#define SVC     "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n"
-#define NODE    "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\nstatus:\n"
+/* lines 9-10 after CONF_OK; the next field is on line 11 */
+#define BFD_ON "  bfd:\n    enabled: true\n"
+#define CONF   HEAD("BgpConf", "default")
+#define EIP    HEAD("Eip", "pool")
+#define SVC    "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n"
+#define NODE   "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\nstatus:\n"
 
 struct bad_case {
 	const char *file;
@@ -65,8 +67,8 @@ static const struct bad_case bad_cases[] = {
      "limit)"},
     {"peers.yaml", PEER CONF_OK "    peerASN: 65001\n",
      "peers.yaml:9: BgpPeer tor1: spec.conf.peerASN: unknown field"},
-    {"peers.yaml", PEER CONF_OK "  bfd: {}\n",
-     "peers.yaml:9: BgpPeer tor1: spec.bfd: unknown field"},
+    {"peers.yaml", PEER CONF_OK "  bfdProfile: default\n",
+     "peers.yaml:9: BgpPeer tor1: spec.bfdProfile: unknown field"},
     {"peers.yaml", PEER CONF_OK "extra: 1\n", "peers.yaml:9: BgpPeer tor1: extra: unknown field"},
     {"peers.yaml", PEER CONF_OK "    peerType: 2\n",
      "peers.yaml:9: BgpPeer tor1: spec.conf.peerType: must be 0..1"},
@@ -236,6 +238,82 @@ static const struct bad_case bad_cases[] = {
      "must be a string"},
     {"peers.yaml", PEER CONF_OK "  nodeSelector:\n    nodeName: n1\n",
      "peers.yaml:10: BgpPeer tor1: spec.nodeSelector.nodeName: unknown field"},
+
+    /* spec.bfd (berth): every range edge just outside, wrong types,
+     * hostile numbers; the field is on line 11 */
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: 9\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be 10..60000 (ms)"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: 60001\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be 10..60000 (ms)"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: 0\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be 10..60000 (ms)"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: -300\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be 10..60000 (ms)"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: -9223372036854775809\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be 10..60000 (ms)"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: 4294967596\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be 10..60000 (ms)"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: 99999999999999999999999\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be 10..60000 (ms)"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: 1e300\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be 10..60000 (ms)"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: 300.5\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be an integer"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: -1.0\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be 10..60000 (ms)"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: \"300\"\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be an integer"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: 300ms\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be an integer"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: [300]\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be an integer"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveInterval: true\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveInterval: must be an integer"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    transmitInterval: 9\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.transmitInterval: must be 10..60000 (ms)"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    transmitInterval: 60001\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.transmitInterval: must be 10..60000 (ms)"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    transmitInterval: -1\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.transmitInterval: must be 10..60000 (ms)"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    transmitInterval: 0.1\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.transmitInterval: must be an integer"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    transmitInterval: fast\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.transmitInterval: must be an integer"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    detectMultiplier: 1\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.detectMultiplier: must be 2..255"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    detectMultiplier: 256\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.detectMultiplier: must be 2..255"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    detectMultiplier: 0\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.detectMultiplier: must be 2..255"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    detectMultiplier: -3\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.detectMultiplier: must be 2..255"},
+    /* 2^32 + 3: would be 3 if truncated to 32 bits */
+    {"peers.yaml", PEER CONF_OK BFD_ON "    detectMultiplier: 4294967299\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.detectMultiplier: must be 2..255"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    detectMultiplier: 2.5\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.detectMultiplier: must be an integer"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    detectMultiplier: \"3\"\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.detectMultiplier: must be an integer"},
+    {"peers.yaml", PEER CONF_OK "  bfd:\n    enabled: \"true\"\n",
+     "peers.yaml:10: BgpPeer tor1: spec.bfd.enabled: must be true or false"},
+    {"peers.yaml", PEER CONF_OK "  bfd:\n    enabled: 1\n",
+     "peers.yaml:10: BgpPeer tor1: spec.bfd.enabled: must be true or false"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    strict: yes\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.strict: must be true or false"},
+    {"peers.yaml", PEER CONF_OK "  bfd: true\n",
+     "peers.yaml:9: BgpPeer tor1: spec.bfd: must be a mapping"},
+    {"peers.yaml", PEER CONF_OK "  bfd: [enabled]\n",
+     "peers.yaml:9: BgpPeer tor1: spec.bfd: must be a mapping"},
+    {"peers.yaml", PEER CONF_OK "  bfd: \"enabled\"\n",
+     "peers.yaml:9: BgpPeer tor1: spec.bfd: must be a mapping"},
+    /* no Echo function, no authentication, no profiles: refused, not
+     * silently ignored */
+    {"peers.yaml", PEER CONF_OK BFD_ON "    echoInterval: 50\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.echoInterval: unknown field"},
+    {"peers.yaml", PEER CONF_OK BFD_ON "    receiveinterval: 300\n",
+     "peers.yaml:11: BgpPeer tor1: spec.bfd.receiveinterval: unknown field"},
+    {"peers.yaml", PEER CONF_OK "  bfd:\n    profile: fast\n",
+     "peers.yaml:10: BgpPeer tor1: spec.bfd.profile: unknown field"},
 
     /* ---- BgpConf ---- */
     {"conf.yaml", CONF "  listenPort: 179\n", "conf.yaml:6: BgpConf default: spec.as: required"},
@@ -502,6 +580,79 @@ static void test_peer_defaults_and_limits(void **state)
 	cfg_set_fini(&s);
 }
 
+static void test_peer_bfd(void **state)
+{
+	struct cfg_set s;
+	const struct cfg_bfd *b;
+
+	/* absent, or null as Kubernetes reads it: nothing */
+	load_ok(PEER CONF_OK, &s);
+	b = &s.peers[0].bfd;
+	assert_false(b->present);
+	assert_false(b->enabled);
+	cfg_set_fini(&s);
+	load_ok(PEER CONF_OK "  bfd: null\n", &s);
+	assert_false(s.peers[0].bfd.present);
+	cfg_set_fini(&s);
+
+	/* enabled alone: the defaults */
+	load_ok(PEER CONF_OK BFD_ON, &s);
+	b = &s.peers[0].bfd;
+	assert_true(b->present);
+	assert_true(b->enabled);
+	assert_int_equal(b->receive_interval, CFG_DEFAULT_BFD_INTERVAL);
+	assert_int_equal(b->transmit_interval, CFG_DEFAULT_BFD_INTERVAL);
+	assert_int_equal(b->detect_multiplier, CFG_DEFAULT_BFD_MULT);
+	assert_false(b->strict);
+	assert_int_equal(CFG_DEFAULT_BFD_INTERVAL, 300);
+	assert_int_equal(CFG_DEFAULT_BFD_MULT, 3);
+	cfg_set_fini(&s);
+
+	/* an empty mapping: present, not enabled, defaults filled in */
+	load_ok(PEER CONF_OK "  bfd: {}\n", &s);
+	b = &s.peers[0].bfd;
+	assert_true(b->present);
+	assert_false(b->enabled);
+	assert_int_equal(b->receive_interval, 300);
+	assert_int_equal(b->detect_multiplier, 3);
+	cfg_set_fini(&s);
+
+	/* every field, the low edges */
+	load_ok(PEER CONF_OK BFD_ON "    receiveInterval: 10\n    transmitInterval: 10\n"
+	                            "    detectMultiplier: 2\n    strict: true\n",
+	        &s);
+	b = &s.peers[0].bfd;
+	assert_int_equal(b->receive_interval, 10);
+	assert_int_equal(b->transmit_interval, 10);
+	assert_int_equal(b->detect_multiplier, 2);
+	assert_true(b->strict);
+	cfg_set_fini(&s);
+
+	/* the high edges, each field on its own (the others keep defaults) */
+	load_ok(PEER CONF_OK "  bfd: {enabled: false, receiveInterval: 60000, strict: false}\n",
+	        &s);
+	b = &s.peers[0].bfd;
+	assert_false(b->enabled);
+	assert_int_equal(b->receive_interval, 60000);
+	assert_int_equal(b->transmit_interval, 300);
+	assert_int_equal(b->detect_multiplier, 3);
+	cfg_set_fini(&s);
+	load_ok(PEER CONF_OK BFD_ON "    transmitInterval: 60000\n", &s);
+	assert_int_equal(s.peers[0].bfd.transmit_interval, 60000);
+	assert_int_equal(s.peers[0].bfd.receive_interval, 300);
+	cfg_set_fini(&s);
+	load_ok(PEER CONF_OK BFD_ON "    detectMultiplier: 255\n", &s);
+	assert_int_equal(s.peers[0].bfd.detect_multiplier, 255);
+	cfg_set_fini(&s);
+
+	/* nulls inside are absent too; a whole float is the integer (as
+	 * every other integer field of the decoder) */
+	load_ok(PEER CONF_OK BFD_ON "    receiveInterval: ~\n    transmitInterval: 1000.0\n", &s);
+	assert_int_equal(s.peers[0].bfd.receive_interval, 300);
+	assert_int_equal(s.peers[0].bfd.transmit_interval, 1000);
+	cfg_set_fini(&s);
+}
+
 static void test_conf_values(void **state)
 {
 	struct cfg_set s;
@@ -661,6 +812,7 @@ int main(void)
 	    cmocka_unit_test(test_service_protocol),
 	    cmocka_unit_test(test_bad_objects),
 	    cmocka_unit_test(test_peer_defaults_and_limits),
+	    cmocka_unit_test(test_peer_bfd),
 	    cmocka_unit_test(test_conf_values),
 	    cmocka_unit_test(test_eip_addresses),
 	    cmocka_unit_test(test_json_objects),

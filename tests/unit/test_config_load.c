@@ -360,6 +360,15 @@ static void test_session_equal(void **state)
 	assert_true(same_session(x, y));
 	snprintf(y, sizeof(y), "  afiSafis:\n%s%s", fam6, fam4);
 
+	/* BFD never resets the BGP session: new timers go to the BFD
+	 * session as a Poll Sequence, strict applies in place */
+	assert_true(same_session("", "  bfd: {enabled: true}\n"));
+	assert_true(same_session("  bfd: {enabled: true}\n", "  bfd: {enabled: false}\n"));
+	assert_true(
+	    same_session("  bfd: {enabled: true}\n",
+	                 "  bfd: {enabled: true, receiveInterval: 100, transmitInterval: 50,"
+	                 " detectMultiplier: 5, strict: true}\n"));
+
 	/* session-affecting */
 	assert_false(same_session("", "    authPassword: x\n"));
 	assert_false(same_session("", "    localAs: 65000\n"));

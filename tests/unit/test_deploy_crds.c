@@ -571,7 +571,8 @@ static const char *const decoder_fields[K_COUNT] = {
                " 'keepaliveInterval': '3', 'minimumAdvertisementInterval': '1',"
                " 'idleHoldTimeAfterReset': '5'}},"
                " 'transport': {'mtuDiscovery': true, 'passiveMode': true,"
-               " 'remoteAddress': '192.0.2.2', 'remotePort': 1, 'tcpMss': 1},"
+               " 'remoteAddress': '192.0.2.2', 'remotePort': 1, 'tcpMss': 1,"
+               " 'localAddress': '192.0.2.3'},"
                " 'gracefulRestart': {'enabled': true, 'restartTime': 1, 'helperOnly': true,"
                " 'deferralTime': 1, 'notificationEnabled': true, 'longlivedEnabled': true,"
                " 'staleRoutesTime': 1, 'peerRestartTime': 1, 'peerRestarting': true,"
@@ -581,7 +582,9 @@ static const char *const decoder_fields[K_COUNT] = {
                " 'addPaths': {'config': {'receive': true, 'sendMax': 1}},"
                " 'prefixLimits': {'maxPrefixes': 100}}],"
                " 'nodeSelector': {'matchLabels': {'a': 'b'}, 'matchExpressions':"
-               " [{'key': 'k', 'operator': 'In', 'values': ['v']}]}}, 'status': {}}",
+               " [{'key': 'k', 'operator': 'In', 'values': ['v']}]},"
+               " 'bfd': {'enabled': true, 'receiveInterval': 100, 'transmitInterval': 200,"
+               " 'detectMultiplier': 4, 'strict': true}}, 'status': {}}",
 };
 
 /* The first path of v that schema s does not declare, or NULL. */

@@ -157,10 +157,17 @@ static void test_examples_together(void **state)
 	assert_int_equal(peer->timers.connect_retry, 10);
 	assert_int_equal(peer->n_afi_safis, 1);
 	assert_int_equal(peer->afi_safis[0].af, BGP_AF_IPV4);
+	/* BFD enabled alone: the defaults */
+	assert_true(peer->bfd.present && peer->bfd.enabled);
+	assert_int_equal(peer->bfd.receive_interval, CFG_DEFAULT_BFD_INTERVAL);
+	assert_int_equal(peer->bfd.transmit_interval, CFG_DEFAULT_BFD_INTERVAL);
+	assert_int_equal(peer->bfd.detect_multiplier, CFG_DEFAULT_BFD_MULT);
+	assert_false(peer->bfd.strict);
 	peer = cfg_set_peer(&s, "tor1-v6");
 	assert_non_null(peer);
 	addr_is(&peer->conf.neighbor_address, "2001:db8::1");
 	assert_int_equal(peer->afi_safis[0].af, BGP_AF_IPV6);
+	assert_false(peer->bfd.present);
 
 	/* The Service names a pool that exists, announced over BGP. */
 	assert_int_equal(s.n_services, 1);

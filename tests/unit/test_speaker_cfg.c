@@ -199,6 +199,120 @@ static void test_prefix_limits_idle_hold(void **state)
 	cfg_set_fini(&set);
 }
 
+/* Builds the peer, then its BFD session; returns speaker_bfd_cfg's answer. */
+static bool build_bfd(const char *peer, struct bgp_peer_cfg *pc, struct bfd_sess_cfg *bc)
+{
+	struct speaker_opts o = {0};
+	struct cfg_set set;
+	bool on;
+
+	load(&set, "", peer);
+	build(&set, &o, "n1", pc);
+	/* whatever was there before: the function decides it */
+	pc->fsm.bfd_strict = true;
+	memset(bc, 0xa5, sizeof(*bc));
+	on = speaker_bfd_cfg(&set.peers[0], pc, bc);
+	cfg_set_fini(&set);
+	return on;
+}
+
+#define BFD_PEER(name, extra)                                                                      \
+	"apiVersion: network.kubesphere.io/v1alpha2\nkind: BgpPeer\nmetadata: {name: " name "}\n"  \
+	"spec:\n  conf: {peerAs: 64512, neighborAddress: 192.0.2.254}\n" extra
+
+/*
+ * spec.bfd to the BFD session: none unless enabled; the BGP session's
+ * addresses; single hop (TTL 255 only) unless ebgpMultihop reaches past
+ * one hop, then multihop accepting 256 - multihopTtl; timers in us.
+ */
+static void test_bfd_cfg(void **state)
+{
+	struct bgp_peer_cfg pc;
+	struct bfd_sess_cfg bc;
+	struct core_addr a;
+
+	/* absent, present but off: no session, never strict */
+	assert_false(build_bfd(BFD_PEER("tor", ""), &pc, &bc));
+	assert_false(pc.fsm.bfd_strict);
+	assert_false(build_bfd(BFD_PEER("tor", "  bfd: {}\n"), &pc, &bc));
+	assert_false(
+	    build_bfd(BFD_PEER("tor", "  bfd: {enabled: false, strict: true}\n"), &pc, &bc));
+	assert_false(pc.fsm.bfd_strict);
+
+	/* enabled alone: defaults, single hop from the kernel's source */
+	assert_true(build_bfd(BFD_PEER("tor", "  bfd: {enabled: true}\n"), &pc, &bc));
+	assert_string_equal(bc.name, "BgpPeer tor");
+	assert_string_equal(bc.name, pc.name);
+	assert_int_equal(core_addr_parse("192.0.2.254", &a), 0);
+	assert_true(core_addr_equal(&bc.remote, &a));
+	assert_int_equal(bc.local.family, 0);
+	assert_false(bc.multihop);
+	assert_int_equal(bc.min_ttl, 255);
+	assert_int_equal(bc.timers.desired_min_tx_us, 300000);
+	assert_int_equal(bc.timers.required_min_rx_us, 300000);
+	assert_int_equal(bc.timers.detect_mult, 3);
+	assert_false(bc.timers.admin_down);
+	assert_false(pc.fsm.bfd_strict);
+
+	/* every field; transport.localAddress is the source; the edges */
+	assert_true(build_bfd(BFD_PEER("tor2", "  transport: {localAddress: 192.0.2.10}\n"
+	                                       "  bfd: {enabled: true, receiveInterval: 10,"
+	                                       " transmitInterval: 60000, detectMultiplier: 255,"
+	                                       " strict: true}\n"),
+	                      &pc, &bc));
+	assert_int_equal(core_addr_parse("192.0.2.10", &a), 0);
+	assert_true(core_addr_equal(&bc.local, &a));
+	assert_true(core_addr_equal(&bc.local, &pc.local));
+	assert_int_equal(bc.timers.required_min_rx_us, 10000);
+	assert_int_equal(bc.timers.desired_min_tx_us, 60000000);
+	assert_int_equal(bc.timers.detect_mult, 255);
+	assert_true(pc.fsm.bfd_strict);
+
+	/* IPv6 */
+	assert_true(build_bfd("apiVersion: network.kubesphere.io/v1alpha2\nkind: BgpPeer\n"
+	                      "metadata: {name: v6}\nspec:\n"
+	                      "  conf: {peerAs: 64512, neighborAddress: '2001:db8::fe'}\n"
+	                      "  bfd: {enabled: true, detectMultiplier: 2}\n",
+	                      &pc, &bc));
+	assert_int_equal(core_addr_parse("2001:db8::fe", &a), 0);
+	assert_true(core_addr_equal(&bc.remote, &a));
+	assert_int_equal(bc.timers.detect_mult, 2);
+
+	/* multihop: 3 hops allowed, so at least TTL 253 on arrival */
+	assert_true(build_bfd(BFD_PEER("rr", "  ebgpMultihop: {enabled: true, multihopTtl: 3}\n"
+	                                     "  bfd: {enabled: true}\n"),
+	                      &pc, &bc));
+	assert_true(bc.multihop);
+	assert_int_equal(bc.min_ttl, 253);
+	/* multihopTtl 2 and 255; enabled without a TTL is GoBGP's 255 */
+	assert_true(build_bfd(BFD_PEER("rr", "  ebgpMultihop: {enabled: true, multihopTtl: 2}\n"
+	                                     "  bfd: {enabled: true}\n"),
+	                      &pc, &bc));
+	assert_true(bc.multihop);
+	assert_int_equal(bc.min_ttl, 254);
+	assert_true(build_bfd(BFD_PEER("rr", "  ebgpMultihop: {enabled: true, multihopTtl: 255}\n"
+	                                     "  bfd: {enabled: true}\n"),
+	                      &pc, &bc));
+	assert_int_equal(bc.min_ttl, 1);
+	assert_true(build_bfd(BFD_PEER("rr", "  ebgpMultihop: {enabled: true}\n"
+	                                     "  bfd: {enabled: true}\n"),
+	                      &pc, &bc));
+	assert_true(bc.multihop);
+	assert_int_equal(bc.min_ttl, 1);
+	/* multihopTtl 1 is directly connected; a TTL given but not enabled
+	 * is not multihop either */
+	assert_true(build_bfd(BFD_PEER("rr", "  ebgpMultihop: {enabled: true, multihopTtl: 1}\n"
+	                                     "  bfd: {enabled: true}\n"),
+	                      &pc, &bc));
+	assert_false(bc.multihop);
+	assert_int_equal(bc.min_ttl, 255);
+	assert_true(build_bfd(BFD_PEER("rr", "  ebgpMultihop: {enabled: false, multihopTtl: 5}\n"
+	                                     "  bfd: {enabled: true}\n"),
+	                      &pc, &bc));
+	assert_false(bc.multihop);
+	assert_int_equal(bc.min_ttl, 255);
+}
+
 static void test_announce_set(void **state)
 {
 	const char *svcs =
@@ -236,6 +350,7 @@ int main(void)
 	    cmocka_unit_test(test_multihop_ibgp_families_gr),
 	    cmocka_unit_test(test_as_per_rack),
 	    cmocka_unit_test(test_prefix_limits_idle_hold),
+	    cmocka_unit_test(test_bfd_cfg),
 	    cmocka_unit_test(test_announce_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -215,12 +215,125 @@ static void test_status_value(void **state)
 	assert_string_equal(speaker_session_state_name((enum bgp_fsm_state)99), "UNKNOWN");
 }
 
+static const json_t *bfd_member(const json_t *v, const char *key)
+{
+	return json_object_get(json_object_get(v, "bfdState"), key);
+}
+
+/* status.nodesPeerStatus[node].bfdState from a hand-filled session. */
+static void test_status_bfd(void **state)
+{
+	struct bfd_session s = {0};
+	json_t *v = json_object(), *patch;
+
+	/* Up again after two failures; the last one a detection timeout */
+	s.state = BFD_STATE_UP;
+	s.remote_state = BFD_STATE_UP;
+	s.local_diag = BFD_DIAG_TIME_EXPIRED;
+	s.downs = 2;
+	s.ups = 3;
+	/* RFC 5880 6.8.7: we send at the slower of our Desired Min TX (300
+	 * ms) and the peer's Required Min RX (500 ms) */
+	s.tx_in_force_us = s.desired_min_tx_us = 300000;
+	s.remote_min_rx_us = 500000;
+	/* 6.8.4: the peer's multiplier times the slower of our Required Min
+	 * RX (300 ms) and its Desired Min TX (200 ms) */
+	s.rx_in_force_us = s.required_min_rx_us = 300000;
+	s.remote_min_tx_us = 200000;
+	s.remote_mult = 3;
+	assert_int_equal(speaker_peer_status_bfd(v, &s, 1714557600000ull), 0);
+	assert_string_equal(json_string_value(bfd_member(v, "state")), "Up");
+	assert_string_equal(json_string_value(bfd_member(v, "remoteState")), "Up");
+	assert_string_equal(json_string_value(bfd_member(v, "diagnostic")),
+	                    "Control Detection Time Expired");
+	assert_int_equal(json_integer_value(bfd_member(v, "transmitInterval")), 500);
+	assert_int_equal(json_integer_value(bfd_member(v, "detectTime")), 900);
+	assert_int_equal(json_integer_value(bfd_member(v, "flaps")), 2);
+	assert_string_equal(json_string_value(bfd_member(v, "lastChange")), "2024-05-01T10:00:00Z");
+	assert_int_equal(json_object_size(json_object_get(v, "bfdState")), 7);
+
+	/* the other way round: our intervals are the slower ones */
+	s.remote_min_rx_us = 100000;
+	s.remote_min_tx_us = 400000;
+	s.remote_mult = 5;
+	assert_int_equal(speaker_peer_status_bfd(v, &s, 1714557600000ull), 0);
+	assert_int_equal(json_integer_value(bfd_member(v, "transmitInterval")), 300);
+	assert_int_equal(json_integer_value(bfd_member(v, "detectTime")), 2000);
+
+	/* a peer's microseconds, to the nearest millisecond */
+	s.tx_in_force_us = 10000;
+	s.remote_min_rx_us = 33499;
+	s.rx_in_force_us = 10000;
+	s.remote_min_tx_us = 33500;
+	s.remote_mult = 1;
+	assert_int_equal(speaker_peer_status_bfd(v, &s, 1714557600000ull), 0);
+	assert_int_equal(json_integer_value(bfd_member(v, "transmitInterval")), 33);
+	assert_int_equal(json_integer_value(bfd_member(v, "detectTime")), 34);
+
+	/* never heard from: slow transmission (6.8.3), no detection time, no
+	 * change yet; the peer's AdminDown and a reserved diagnostic named */
+	memset(&s, 0, sizeof(s));
+	s.state = BFD_STATE_DOWN;
+	s.remote_state = BFD_STATE_ADMIN_DOWN;
+	s.local_diag = (enum bfd_diag)20;
+	s.tx_in_force_us = s.desired_min_tx_us = BFD_SLOW_TX_US;
+	s.remote_min_rx_us = 1; /* bfd.RemoteMinRxInterval starts at 1 */
+	s.rx_in_force_us = 300000;
+	assert_int_equal(speaker_peer_status_bfd(v, &s, 0), 0);
+	assert_string_equal(json_string_value(bfd_member(v, "state")), "Down");
+	assert_string_equal(json_string_value(bfd_member(v, "remoteState")), "AdminDown");
+	assert_string_equal(json_string_value(bfd_member(v, "diagnostic")), "Reserved");
+	assert_int_equal(json_integer_value(bfd_member(v, "transmitInterval")), 1000);
+	assert_int_equal(json_integer_value(bfd_member(v, "detectTime")), 0);
+	assert_int_equal(json_integer_value(bfd_member(v, "flaps")), 0);
+	assert_null(bfd_member(v, "lastChange"));
+	s.local_diag = BFD_DIAG_NONE;
+	s.state = BFD_STATE_INIT;
+	assert_int_equal(speaker_peer_status_bfd(v, &s, 0), 0);
+	assert_string_equal(json_string_value(bfd_member(v, "diagnostic")), "No Diagnostic");
+	assert_string_equal(json_string_value(bfd_member(v, "state")), "Init");
+
+	/* beside peerState, in the patch the speaker sends */
+	json_decref(v);
+	{
+		struct bgp_peer_cfg cfg = {0};
+		struct bgp_peer_stats st = {0};
+
+		assert_int_equal(core_addr_parse("192.0.2.1", &cfg.remote), 0);
+		v = speaker_peer_status(&cfg, &st, 0, 0);
+	}
+	assert_non_null(v);
+	s.state = BFD_STATE_ADMIN_DOWN;
+	assert_int_equal(speaker_peer_status_bfd(v, &s, 1714557600000ull), 0);
+	patch = speaker_status_patch("node-1", v);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(json_object_get(json_object_get(json_object_get(patch, "status"),
+	                                                        "nodesPeerStatus"),
+	                                        "node-1"),
+	                        "bfdState"),
+	        "state")),
+	    "AdminDown");
+	assert_non_null(json_object_get(
+	    json_object_get(json_object_get(json_object_get(patch, "status"), "nodesPeerStatus"),
+	                    "node-1"),
+	    "peerState"));
+	json_decref(patch);
+
+	/* BFD turned off: null, so that the merge patch removes it */
+	assert_int_equal(speaker_peer_status_bfd(v, NULL, 0), 0);
+	assert_true(json_is_null(json_object_get(v, "bfdState")));
+	assert_non_null(json_object_get(v, "peerState"));
+	json_decref(v);
+	assert_int_equal(speaker_peer_status_bfd(NULL, &s, 0), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_decode_full),    cmocka_unit_test(test_decode_minimal),
 	    cmocka_unit_test(test_decode_hostile), cmocka_unit_test(test_set_loads_slices),
-	    cmocka_unit_test(test_status_value),
+	    cmocka_unit_test(test_status_value),   cmocka_unit_test(test_status_bfd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
