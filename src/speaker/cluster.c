@@ -393,10 +393,12 @@ static void status_flush(struct speaker_cluster *c)
 			                        peer_time(c, peer, "down"));
 			if (!value)
 				continue;
-			/* berth's bfdState beside peerState while BFD runs. */
+			/* berth's bfdState beside peerState while BFD runs; null
+			 * (removed by the merge patch) once it stopped. */
 			bs = speaker_bfd_find(speaker_bfd(c->sp), peer, &bfd_changed);
-			if (bs &&
-			    speaker_peer_status_bfd(value, bfd_sess_session(bs), bfd_changed) < 0) {
+			if ((bs || json_object_get(json_object_get(c->sent, peer), "bfdState")) &&
+			    speaker_peer_status_bfd(value, bs ? bfd_sess_session(bs) : NULL,
+			                            bfd_changed) < 0) {
 				json_decref(value);
 				json_object_set_new(c->dirty, peer, json_true());
 				continue;
