@@ -45,6 +45,21 @@ static const char *peer_name(const struct sbfd_peer *e)
 
 /* ---- what a state change does to BGP ---- */
 
+/* For the log line of a failure: what BGP_FSM_EV_BFD_DOWN does to p. */
+static const char *bgp_effect(const struct bgp_peer *p)
+{
+	struct bgp_peer_stats st;
+
+	if (!p)
+		return "no BGP session yet";
+	bgp_peer_get_stats(p, &st);
+	if (st.state >= BGP_FSM_OPENSENT)
+		return "closing the BGP session (Cease / BFD Down, RFC 9384)";
+	if (bgp_peer_config(p)->fsm.bfd_strict)
+		return "BGP waits for BFD Up (strict)";
+	return "the BGP session is not open";
+}
+
 static void on_state(struct bfd_sess *bs, enum bfd_state from, enum bfd_state to,
                      enum bfd_diag diag, enum bfd_state remote, void *arg)
 {
@@ -64,9 +79,8 @@ static void on_state(struct bfd_sess *bs, enum bfd_state from, enum bfd_state to
 			bgp_peer_bfd(e->peer, true);
 	} else if (from == BFD_STATE_UP && to == BFD_STATE_DOWN && remote != BFD_STATE_ADMIN_DOWN) {
 		/* RFC 5882 section 4.3: the path failed. */
-		log_warn("%s: BFD to %s Up -> Down (%s): closing the BGP session (Cease / BFD "
-		         "Down, RFC 9384)",
-		         name, as, bfd_diag_name(diag));
+		log_warn("%s: BFD to %s Up -> Down (%s): %s", name, as, bfd_diag_name(diag),
+		         bgp_effect(e->peer));
 		if (e->peer)
 			bgp_peer_bfd(e->peer, false);
 	} else if (from == BFD_STATE_UP) {
