@@ -415,11 +415,27 @@ static void status_flush(struct speaker_cluster *c)
 	json_decref(dirty);
 }
 
+/* bfdState also holds what changes without a state change of ours (the
+ * peer's state, the negotiated intervals): looked at each interval,
+ * written only when it differs from what was sent. */
+static void mark_bfd_peer(const char *peer, const struct bfd_sess *bs, uint64_t changed_wall_ms,
+                          void *arg)
+{
+	struct speaker_cluster *c = arg;
+
+	(void)bs;
+	(void)changed_wall_ms;
+	json_object_set_new(c->dirty, peer, json_true());
+}
+
 static void on_status_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct speaker_cluster *c = w->data;
 
-	if (!c->stopped && c->sp && json_object_size(c->dirty))
+	if (c->stopped || !c->sp)
+		return;
+	speaker_bfd_foreach(speaker_bfd(c->sp), mark_bfd_peer, c);
+	if (json_object_size(c->dirty))
 		status_flush(c);
 }
 
