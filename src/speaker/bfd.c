@@ -45,6 +45,21 @@ static const char *peer_name(const struct sbfd_peer *e)
 
 /* ---- what a state change does to BGP ---- */
 
+enum speaker_bfd_bgp speaker_bfd_bgp_action(enum bfd_state from, enum bfd_state to,
+                                            enum bfd_state remote)
+{
+	if (to == BFD_STATE_UP)
+		return from == BFD_STATE_UP ? SPEAKER_BFD_BGP_NONE : SPEAKER_BFD_BGP_UP;
+	if (from != BFD_STATE_UP)
+		return SPEAKER_BFD_BGP_NONE;
+	/* RFC 5882 section 4.3: Up -> Down is the path failing, unless the
+	 * peer said AdminDown; section 3.2: AdminDown, the peer's or ours,
+	 * is no failure, and strict only holds the next start. */
+	if (to == BFD_STATE_DOWN && remote != BFD_STATE_ADMIN_DOWN)
+		return SPEAKER_BFD_BGP_DOWN;
+	return SPEAKER_BFD_BGP_ADMIN_DOWN;
+}
+
 /* For the log line of a failure: what BGP_FSM_EV_BFD_DOWN does to p. */
 static const char *bgp_effect(const struct bgp_peer *p)
 {
@@ -71,30 +86,32 @@ static void on_state(struct bfd_sess *bs, enum bfd_state from, enum bfd_state to
 
 	core_addr_str(&bfd_sess_config(bs)->remote, as);
 	e->changed_wall_ms = core_wall_ms();
-	if (to == BFD_STATE_UP) {
+	switch (speaker_bfd_bgp_action(from, to, remote)) {
+	case SPEAKER_BFD_BGP_UP:
 		log_info("%s: BFD to %s %s -> Up (transmit every %u ms, detection time %llu ms)",
 		         name, as, bfd_state_name(from), bfd_session_tx_interval(s) / 1000,
 		         (unsigned long long)(bfd_session_detect_time(s) / 1000));
 		if (e->peer)
 			bgp_peer_bfd(e->peer, true);
-	} else if (from == BFD_STATE_UP && to == BFD_STATE_DOWN && remote != BFD_STATE_ADMIN_DOWN) {
-		/* RFC 5882 section 4.3: the path failed. */
+		break;
+	case SPEAKER_BFD_BGP_DOWN:
 		log_warn("%s: BFD to %s Up -> Down (%s): %s", name, as, bfd_diag_name(diag),
 		         bgp_effect(e->peer));
 		if (e->peer)
 			bgp_peer_bfd(e->peer, false);
-	} else if (from == BFD_STATE_UP) {
-		/* RFC 5882 section 3.2: AdminDown, the peer's or ours, is no
-		 * failure; strict only holds the next start (speaker/bfd.h). */
+		break;
+	case SPEAKER_BFD_BGP_ADMIN_DOWN:
 		log_info("%s: BFD to %s Up -> %s (%s)%s: not a failure, the BGP session stays",
 		         name, as, bfd_state_name(to), bfd_diag_name(diag),
 		         remote == BFD_STATE_ADMIN_DOWN ? ", the peer is administratively down"
 		                                        : "");
 		if (e->peer)
 			bgp_peer_bfd_admin_down(e->peer);
-	} else {
+		break;
+	case SPEAKER_BFD_BGP_NONE:
 		log_info("%s: BFD to %s %s -> %s (%s)", name, as, bfd_state_name(from),
 		         bfd_state_name(to), bfd_diag_name(diag));
+		break;
 	}
 	if (b->fn)
 		b->fn(e->key, from, to, diag, b->arg);

@@ -38,6 +38,18 @@
 #include "bfd/io.h"
 #include "bgp/peer.h"
 
+/* What a BFD state change does to the BGP session (the table above). */
+enum speaker_bfd_bgp {
+	SPEAKER_BFD_BGP_NONE = 0,   /* nothing (Down -> Init...) */
+	SPEAKER_BFD_BGP_UP,         /* bgp_peer_bfd(p, true) */
+	SPEAKER_BFD_BGP_DOWN,       /* bgp_peer_bfd(p, false): a failure */
+	SPEAKER_BFD_BGP_ADMIN_DOWN, /* bgp_peer_bfd_admin_down(p) */
+};
+
+/* from -> to with the peer's state remote after it. Pure. */
+enum speaker_bfd_bgp speaker_bfd_bgp_action(enum bfd_state from, enum bfd_state to,
+                                            enum bfd_state remote);
+
 /* A session changed state (peer: the BgpPeer's name, borrowed for the
  * call). Called after BGP was told. */
 typedef void (*speaker_bfd_state_fn)(const char *peer, enum bfd_state from, enum bfd_state to,
