@@ -529,6 +529,10 @@ static void hook_bfd_state(const char *peer, enum bfd_state from, enum bfd_state
 	                         .uid = bp ? bp->meta.uid : NULL};
 	char as[CORE_ADDR_STRLEN] = "?";
 
+	/* Stopping: the BGP Ceases make routers drop their BFD sessions,
+	 * which is no news for the BgpPeer. */
+	if (c->stopped)
+		return;
 	json_object_set_new(c->dirty, peer, json_true());
 	if (bs)
 		core_addr_str(&bfd_sess_config(bs)->remote, as);
