@@ -72,7 +72,9 @@ void speaker_bfd_free(struct speaker_bfd *b);
  * (speaker_bfd_attach gives it then). When a session that was Up goes
  * away, p learns it first (bgp_peer_bfd_admin_down), so that a strict
  * restart caused by pc waits for the new session. pc->fsm.bfd_strict is
- * cleared when no session runs for the peer.
+ * cleared when no session runs for the peer. key, want: borrowed for the
+ * call (copied); p: borrowed until speaker_bfd_gone; pc: the caller's,
+ * changed in place.
  */
 void speaker_bfd_sync(struct speaker_bfd *b, const char *key, struct bgp_peer *p,
                       const struct bfd_sess_cfg *want, struct bgp_peer_cfg *pc);
@@ -87,7 +89,8 @@ void speaker_bfd_admin_down(struct speaker_bfd *b);
  * (may be NULL): wall time of its last state change, 0 if none. */
 const struct bfd_sess *speaker_bfd_find(const struct speaker_bfd *b, const char *key,
                                         uint64_t *changed_wall_ms);
-/* Visits every session: peer is the BgpPeer's name. */
+/* Visits every session: peer (the BgpPeer's name) and bs are borrowed
+ * for the call. */
 typedef void (*speaker_bfd_fn)(const char *peer, const struct bfd_sess *bs,
                                uint64_t changed_wall_ms, void *arg);
 void speaker_bfd_foreach(const struct speaker_bfd *b, speaker_bfd_fn fn, void *arg);
