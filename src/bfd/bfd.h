@@ -69,7 +69,7 @@ struct bfd_pkt {
 
 /* Why a packet was refused; counted per reason (BFD_DROP_*). */
 enum bfd_drop {
-	BFD_DROP_SHORT = 0,  /* fewer than 24 bytes, or than Length */
+	BFD_DROP_SHORT = 0,  /* fewer than 24 bytes (fewer than Length: LENGTH) */
 	BFD_DROP_VERSION,    /* version != 1 */
 	BFD_DROP_LENGTH,     /* Length < 24 (26 with A), > bytes received, or the
 	                        auth section does not fit it */

@@ -545,6 +545,11 @@ int bgp_fsm_handle(struct bgp_fsm *fsm, const struct bgp_fsm_event *ev, uint64_t
 	case BGP_FSM_EV_BFD_DOWN:
 		bfd_changed(fsm, ev->type == BGP_FSM_EV_BFD_UP, now_ms, ev->rand, out);
 		return 0;
+	case BGP_FSM_EV_BFD_ADMIN_DOWN:
+		/* RFC 5882 section 3.2: not a failure, no action; a strict
+		 * FSM's next start waits for BFD to come Up again. */
+		fsm->bfd_up = false;
+		return 0;
 	}
 	return -EINVAL;
 }

@@ -133,6 +133,12 @@ enum bgp_fsm_event_type {
 	 * left for Down, not the peer's AdminDown: RFC 5882 section 3.2). */
 	BGP_FSM_EV_BFD_UP,
 	BGP_FSM_EV_BFD_DOWN,
+	/* The BFD session left Up for an administrative reason: the peer
+	 * signalled AdminDown, or the session was replaced (RFC 5882
+	 * section 3.2: no failure). Nothing open ends and no NOTIFICATION
+	 * goes out; only the record of BFD being Up is cleared, so that
+	 * with cfg.bfd_strict the next start waits for BFD_UP again. */
+	BGP_FSM_EV_BFD_ADMIN_DOWN,
 };
 
 struct bgp_fsm_event {
@@ -278,8 +284,8 @@ enum bgp_fsm_collision {
  */
 enum bgp_fsm_collision bgp_fsm_collision(const struct bgp_fsm *a, const struct bgp_fsm *b);
 
-/* Makes the collision survivor the main FSM, keeping main's backoff and
- * overflow count. */
+/* Makes the collision survivor the main FSM, keeping main's backoff,
+ * overflow count and BFD state (bfd_up). */
 void bgp_fsm_adopt(struct bgp_fsm *main_fsm, const struct bgp_fsm *survivor);
 
 const char *bgp_fsm_state_name(enum bgp_fsm_state s);

@@ -91,10 +91,14 @@ void bgp_fsm_adopt(struct bgp_fsm *main_fsm, const struct bgp_fsm *survivor)
 {
 	struct bgp_fsm_config cfg = main_fsm->cfg;
 	uint32_t failures = main_fsm->failures, overflows = main_fsm->overflows;
+	bool bfd_up = main_fsm->bfd_up;
 
 	if (main_fsm == survivor)
 		return;
 	*main_fsm = *survivor;
+	/* BFD's state is the peer's, fed to main since it started: a
+	 * second FSM (bgp_fsm_init_incoming) only saw events since then. */
+	main_fsm->bfd_up = bfd_up;
 	/* The admin state lives in main's config: the loser's Cease set none. */
 	main_fsm->cfg = cfg;
 	main_fsm->failures = failures;

@@ -1007,6 +1007,11 @@ void bgp_peer_bfd(struct bgp_peer *p, bool up)
 	peer_event_all(p, up ? BGP_FSM_EV_BFD_UP : BGP_FSM_EV_BFD_DOWN);
 }
 
+void bgp_peer_bfd_admin_down(struct bgp_peer *p)
+{
+	peer_event_all(p, BGP_FSM_EV_BFD_ADMIN_DOWN);
+}
+
 /*
  * bfd.strict applies in place: a running session is left alone when it
  * is turned on; an FSM that waited for BFD starts when it is turned off.

@@ -88,6 +88,10 @@ int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg);
 /* The peer's BFD session went Up (up) or failed (RFC 5882): fed to the
  * FSM as BGP_FSM_EV_BFD_UP / BFD_DOWN. */
 void bgp_peer_bfd(struct bgp_peer *p, bool up);
+/* The BFD session left Up without a failure (the peer's AdminDown, the
+ * session replaced: RFC 5882 section 3.2): BGP_FSM_EV_BFD_ADMIN_DOWN,
+ * nothing ends; with bfd_strict the next start waits for Up again. */
+void bgp_peer_bfd_admin_down(struct bgp_peer *p);
 
 /* An accepted connection whose remote address is this peer's; takes fd. */
 void bgp_peer_accept(struct bgp_peer *p, int fd);

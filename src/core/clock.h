@@ -11,6 +11,8 @@
 
 /* CLOCK_MONOTONIC, ms. */
 uint64_t core_now_ms(void);
+/* The same clock in microseconds (BFD's timers run at 10 ms and below). */
+uint64_t core_now_us(void);
 /* CLOCK_REALTIME, ms since the epoch. */
 uint64_t core_wall_ms(void);
 

@@ -20,6 +20,7 @@ static const char *const l_server_reason[] = {"server", "reason"};
 static const char *const l_addr_if[] = {"address", "interface"};
 static const char *const l_protocol[] = {"protocol"};
 static const char *const l_reason[] = {"reason"};
+static const char *const l_peer_address[] = {"peer", "address"};
 
 /* Allocation runs in memory: tens of microseconds normally, up to a
  * second for a scan of a huge, fragmented pool. */
@@ -76,6 +77,18 @@ static const struct obs_desc families[] = {
     {OBS_L2_MEMBERS_WATCHED, "Speakers of other nodes this one watches (layer 2).", OBS_GAUGE, NULL,
      0, NULL, 0},
     {OBS_L2_MEMBERS_DOWN, "Watched speakers that are down.", OBS_GAUGE, NULL, 0, NULL, 0},
+    {OBS_BFD_SESSION_STATE,
+     "BFD session state as on the wire: 0 AdminDown, 1 Down, 2 Init, 3 Up (RFC 5880 4.1).",
+     OBS_GAUGE, l_peer_address, N(l_peer_address), NULL, 0},
+    {OBS_BFD_FLAPS, "Times the BFD session to the peer left Up.", OBS_COUNTER, l_peer, N(l_peer),
+     NULL, 0},
+    {OBS_BFD_DETECT_TIME, "BFD detection time in force (0 until the peer was heard).", OBS_GAUGE,
+     l_peer, N(l_peer), NULL, 0},
+    {OBS_BFD_RECEIVED, "Datagrams received on the BFD ports, dropped ones included.", OBS_COUNTER,
+     NULL, 0, NULL, 0},
+    {OBS_BFD_SENT, "BFD Control packets sent.", OBS_COUNTER, NULL, 0, NULL, 0},
+    {OBS_BFD_DROPPED, "Datagrams on the BFD ports dropped, by reason.", OBS_COUNTER, l_reason,
+     N(l_reason), NULL, 0},
     {OBS_IS_LEADER, "1 while this process holds the leader Lease.", OBS_GAUGE, NULL, 0, NULL, 0},
     {OBS_BUILD_INFO, "Always 1; the version label says which build runs.", OBS_GAUGE, l_version,
      N(l_version), NULL, 0},

@@ -58,6 +58,19 @@
 #define OBS_L2_HEARTBEATS_REFUSED "berth_l2_heartbeats_refused_total"
 #define OBS_L2_MEMBERS_WATCHED    "berth_l2_members_watched"
 #define OBS_L2_MEMBERS_DOWN       "berth_l2_members_down"
+/* BFD (speaker). Gauge {peer,address}: bfd.SessionState as on the wire
+ * (RFC 5880 section 4.1: 0 AdminDown, 1 Down, 2 Init, 3 Up). Counter
+ * {peer}: times the session left Up. Gauge {peer}: the detection time in
+ * force, seconds (0 until the peer was heard). Counters {}: datagrams
+ * read on ports 3784/4784 (dropped ones included) and Control packets
+ * sent. Counter {reason}: datagrams dropped, by bfd_drop_name() ("ttl",
+ * "no_session", "auth", "short", ...). */
+#define OBS_BFD_SESSION_STATE "berth_bfd_session_state"
+#define OBS_BFD_FLAPS         "berth_bfd_session_flaps_total"
+#define OBS_BFD_DETECT_TIME   "berth_bfd_detect_time_seconds"
+#define OBS_BFD_RECEIVED      "berth_bfd_packets_received_total"
+#define OBS_BFD_SENT          "berth_bfd_packets_sent_total"
+#define OBS_BFD_DROPPED       "berth_bfd_packets_dropped_total"
 /* Gauge {}: 1 while this process holds the Lease. */
 #define OBS_IS_LEADER "berth_is_leader"
 /* Gauge {version}: always 1; obs_register_berth() sets it. */

@@ -15,6 +15,7 @@
 #include "k8s/informer.h"
 #include "obs/families.h"
 #include "speaker/announce.h"
+#include "speaker/bfd.h"
 #include "speaker/status.h"
 #include "speaker/store.h"
 
@@ -383,6 +384,8 @@ static void status_flush(struct speaker_cluster *c)
 		speaker_foreach_peer(c->sp, find_peer_fn, &f);
 		if (f.p) {
 			struct bgp_peer_stats st;
+			const struct bfd_sess *bs;
+			uint64_t bfd_changed;
 
 			bgp_peer_get_stats(f.p, &st);
 			value =
@@ -390,6 +393,16 @@ static void status_flush(struct speaker_cluster *c)
 			                        peer_time(c, peer, "down"));
 			if (!value)
 				continue;
+			/* berth's bfdState beside peerState while BFD runs; null
+			 * (removed by the merge patch) once it stopped. */
+			bs = speaker_bfd_find(speaker_bfd(c->sp), peer, &bfd_changed);
+			if ((bs || json_object_get(json_object_get(c->sent, peer), "bfdState")) &&
+			    speaker_peer_status_bfd(value, bs ? bfd_sess_session(bs) : NULL,
+			                            bfd_changed) < 0) {
+				json_decref(value);
+				json_object_set_new(c->dirty, peer, json_true());
+				continue;
+			}
 			if (json_equal(value, json_object_get(c->sent, peer))) {
 				json_decref(value);
 				continue;
@@ -402,11 +415,27 @@ static void status_flush(struct speaker_cluster *c)
 	json_decref(dirty);
 }
 
+/* bfdState also holds what changes without a state change of ours (the
+ * peer's state, the negotiated intervals): looked at each interval,
+ * written only when it differs from what was sent. */
+static void mark_bfd_peer(const char *peer, const struct bfd_sess *bs, uint64_t changed_wall_ms,
+                          void *arg)
+{
+	struct speaker_cluster *c = arg;
+
+	(void)bs;
+	(void)changed_wall_ms;
+	json_object_set_new(c->dirty, peer, json_true());
+}
+
 static void on_status_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct speaker_cluster *c = w->data;
 
-	if (!c->stopped && c->sp && json_object_size(c->dirty))
+	if (c->stopped || !c->sp)
+		return;
+	speaker_bfd_foreach(speaker_bfd(c->sp), mark_bfd_peer, c);
+	if (json_object_size(c->dirty))
 		status_flush(c);
 }
 
@@ -482,6 +511,48 @@ static void hook_peer_gone(const char *peer, void *arg)
 	json_object_set_new(c->dirty, peer, json_true());
 }
 
+/*
+ * A BFD session changed state: the status shows it, and a flap is an
+ * Event on the BgpPeer (Up -> Down: Warning BFDDown with the
+ * diagnostic; the peer's AdminDown is no failure, Normal BFDAdminDown;
+ * back Up: Normal BFDUp). Our own AdminDown (shutdown) posts nothing.
+ */
+static void hook_bfd_state(const char *peer, enum bfd_state from, enum bfd_state to,
+                           enum bfd_diag diag, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	const struct cfg_bgp_peer *bp = cfg_set_peer(&c->store.set, peer);
+	const struct bfd_sess *bs = c->sp ? speaker_bfd_find(speaker_bfd(c->sp), peer, NULL) : NULL;
+	struct k8s_objref ref = {.kind = "BgpPeer",
+	                         .api_version = CFG_OPENELB_API_VERSION,
+	                         .name = peer,
+	                         .uid = bp ? bp->meta.uid : NULL};
+	char as[CORE_ADDR_STRLEN] = "?";
+
+	/* Stopping: the BGP Ceases make routers drop their BFD sessions,
+	 * which is no news for the BgpPeer. */
+	if (c->stopped)
+		return;
+	json_object_set_new(c->dirty, peer, json_true());
+	if (bs)
+		core_addr_str(&bfd_sess_config(bs)->remote, as);
+	if (to == BFD_STATE_UP)
+		k8s_event_emit(c->rec, &ref, "Normal", "BFDUp",
+		               "BFD session from node %s to %s is up (was %s)", c->node, as,
+		               bfd_state_name(from));
+	else if (from == BFD_STATE_UP && to == BFD_STATE_DOWN && bs &&
+	         bfd_sess_session(bs)->remote_state == BFD_STATE_ADMIN_DOWN)
+		k8s_event_emit(c->rec, &ref, "Normal", "BFDAdminDown",
+		               "BFD session from node %s to %s: the peer is administratively down "
+		               "(not a failure: the BGP session stays)",
+		               c->node, as);
+	else if (from == BFD_STATE_UP && to == BFD_STATE_DOWN)
+		k8s_event_emit(c->rec, &ref, "Warning", "BFDDown",
+		               "BFD session from node %s to %s went down: %s; the BGP session, if "
+		               "open, is closed (Cease / BFD Down)",
+		               c->node, as, bfd_diag_name(diag));
+}
+
 void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -489,6 +560,7 @@ void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h)
 	h->conflict = hook_conflict;
 	h->peer_state = hook_peer_state;
 	h->peer_gone = hook_peer_gone;
+	h->bfd_state = hook_bfd_state;
 	h->arg = c;
 }
 

@@ -30,6 +30,7 @@
 #include "core/loglimit.h"
 #include "netlink/nl.h"
 #include "speaker/announce.h"
+#include "speaker/bfd.h"
 #include "speaker/l2.h"
 #include "speaker/lbif.h"
 #include "speaker/peer_cfg.h"
@@ -92,6 +93,8 @@ struct speaker {
 	struct core_loglimit *ll_refused, *ll_peers; /* owned; NULL: not limited */
 	ev_timer ll_timer;                           /* their flush */
 	struct speaker_l2 *l2;                       /* owned: layer 2 mode */
+	struct speaker_bfd *bfd;                     /* owned: BFD sessions */
+	bool bfd_stopped;                            /* AdminDown sent at shutdown */
 	const struct cfg_set *applied; /* the set of the last apply (&cfg in manifest mode,
 	                                  the caller's in cluster mode) */
 	ev_timer l2_again;             /* layer 2's view changed: apply again */
@@ -178,9 +181,12 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 			rid = first_ipv4(s->lbif_name);
 		while ((bp = cfg_set_next_peer(set, labels, &it))) {
 			struct bgp_peer_cfg pc;
+			struct bfd_sess_cfg bc;
 			struct speaker_peer *old;
+			bool bfd;
 
 			speaker_peer_cfg(&s->o, set->bgp_conf, node, bp, rid, &pc);
+			bfd = speaker_bfd_cfg(bp, &pc, &bc);
 			pc.loglimit = s->ll_peers;
 			if (n_next == cap) {
 				cap = cap ? cap * 2 : 8;
@@ -192,6 +198,9 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 			struct speaker_peer *sp = &next[n_next];
 			snprintf(sp->key, sizeof(sp->key), "%s", bp->meta.name);
 			old = peer_find(s, sp->key);
+			/* BFD first: it decides whether strict can hold (pc). */
+			speaker_bfd_sync(s->bfd, sp->key, old ? old->peer : NULL, bfd ? &bc : NULL,
+			                 &pc);
 			if (old) {
 				bgp_peer_reconfigure(old->peer, &pc);
 				sp->peer = old->peer;
@@ -201,13 +210,16 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 					log_err("%s: no router id: set BgpConf spec.routerId or "
 					        "--router-id, or give the node an IPv4 address",
 					        pc.name);
+					speaker_bfd_gone(s->bfd, sp->key);
 					continue;
 				}
 				sp->peer = bgp_peer_new(s->loop, &pc, &s->routes, on_peer_state, s);
 				if (!sp->peer) {
 					log_err("%s: cannot start the session", pc.name);
+					speaker_bfd_gone(s->bfd, sp->key);
 					continue;
 				}
+				speaker_bfd_attach(s->bfd, sp->key, sp->peer);
 				log_info("%s: added (AS %u -> AS %u)", pc.name, pc.fsm.local_as,
 				         pc.fsm.peer_as);
 			}
@@ -219,6 +231,7 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 		if (!s->peers[i].peer)
 			continue;
 		log_info("BgpPeer %s: removed from node %s", s->peers[i].key, s->node);
+		speaker_bfd_gone(s->bfd, s->peers[i].key);
 		bgp_peer_free(s->peers[i].peer);
 		if (s->o.hooks.peer_gone)
 			s->o.hooks.peer_gone(s->peers[i].key, s->o.hooks.arg);
@@ -839,6 +852,8 @@ struct speaker *speaker_new(struct ev_loop *loop, const struct speaker_opts *o,
 	lo.changed_arg = s;
 	if (!(s->l2 = speaker_l2_new(loop, &lo)))
 		goto fail;
+	if (!(s->bfd = speaker_bfd_new(loop, o->hooks.bfd_state, o->hooks.arg)))
+		goto fail;
 	if (o->n_manifests && speaker_reload(s, err) < 0)
 		goto fail;
 	return s;
@@ -854,6 +869,8 @@ void speaker_free(struct speaker *s)
 	listeners_close(s);
 	ev_timer_stop(s->loop, &s->l2_again);
 	speaker_l2_free(s->l2);
+	/* BFD before BGP: its sessions point at the peers. */
+	speaker_bfd_free(s->bfd);
 	for (size_t i = 0; i < s->n_peers; i++)
 		bgp_peer_free(s->peers[i].peer);
 	free(s->peers);
@@ -896,6 +913,11 @@ const struct speaker_l2 *speaker_layer2(const struct speaker *s)
 	return s->l2;
 }
 
+const struct speaker_bfd *speaker_bfd(const struct speaker *s)
+{
+	return s->bfd;
+}
+
 size_t speaker_n_routes(const struct speaker *s)
 {
 	return s->routes.n;
@@ -911,6 +933,13 @@ bool speaker_stopped(struct speaker *s)
 	for (size_t i = 0; i < s->n_peers; i++)
 		if (!bgp_peer_stopped(s->peers[i].peer))
 			return false;
+	/* RFC 5880 section 6.8.16: the withdrawals are out, now BFD says
+	 * AdminDown, which the routers do not take for a failure (RFC 5882
+	 * section 3.2); speaker_free sends it three times more. */
+	if (s->shutting_down && !s->bfd_stopped) {
+		speaker_bfd_admin_down(s->bfd);
+		s->bfd_stopped = true;
+	}
 	/* The withdrawals are out: now the node stops taking the traffic
 	 * too. Before, it would refuse what the routers still sent it while
 	 * they heard of the withdrawals (the addresses of 10,000 Services

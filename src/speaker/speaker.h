@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bfd/bfd.h"
 #include "bgp/bgp.h"
 #include "bgp/peer.h"
 #include "config/config.h"
@@ -37,6 +38,10 @@ struct speaker_hooks {
 	                   void *arg);
 	/* A BgpPeer no longer runs on this node. */
 	void (*peer_gone)(const char *peer, void *arg);
+	/* The BFD session of BgpPeer peer changed state (after BGP was
+	 * told: speaker/bfd.h); speaker_bfd_find gives the session. */
+	void (*bfd_state)(const char *peer, enum bfd_state from, enum bfd_state to,
+	                  enum bfd_diag diag, void *arg);
 	void *arg;
 };
 
@@ -92,13 +97,17 @@ typedef void (*speaker_peer_fn)(const char *peer, const struct bgp_peer *p, void
 void speaker_foreach_peer(const struct speaker *s, speaker_peer_fn fn, void *arg);
 /* Layer 2 mode, for its metrics (owned by s). */
 const struct speaker_l2 *speaker_layer2(const struct speaker *s);
+/* The BFD sessions (speaker/bfd.h), for status and metrics (owned by s). */
+struct speaker_bfd;
+const struct speaker_bfd *speaker_bfd(const struct speaker *s);
 /* Host routes announced now. */
 size_t speaker_n_routes(const struct speaker *s);
 /* True once a configuration has been applied. */
 bool speaker_configured(const struct speaker *s);
 
 /* Withdraws everything and closes every session; poll speaker_stopped(),
- * which empties the LB interface once the withdrawals are out. */
+ * which empties the LB interface once the withdrawals are out and sets
+ * every BFD session AdminDown (RFC 5880 section 6.8.16). */
 void speaker_shutdown(struct speaker *s);
 bool speaker_stopped(struct speaker *s);
 

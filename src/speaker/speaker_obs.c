@@ -12,6 +12,7 @@
 
 #include "obs/families.h"
 #include "obs/http.h"
+#include "speaker/bfd.h"
 
 struct speaker_obs {
 	struct ev_loop *loop;            /* borrowed */
@@ -81,6 +82,42 @@ static void l2_metrics(struct obs_registry *r, const struct speaker_l2 *l2)
 	obs_gauge_set(r, OBS_L2_MEMBERS_DOWN, NULL, (double)st.members_down);
 }
 
+static void bfd_session_metrics(const char *peer, const struct bfd_sess *bs,
+                                uint64_t changed_wall_ms, void *arg)
+{
+	struct obs_registry *r = arg;
+	const struct bfd_session *s = bfd_sess_session(bs);
+	char as[CORE_ADDR_STRLEN];
+
+	(void)changed_wall_ms;
+	core_addr_str(&bfd_sess_config(bs)->remote, as);
+	obs_gauge_set(r, OBS_BFD_SESSION_STATE, OBS_LV(peer, as), (double)s->state);
+	obs_counter_add(r, OBS_BFD_FLAPS, OBS_LV(peer), (double)s->downs);
+	obs_gauge_set(r, OBS_BFD_DETECT_TIME, OBS_LV(peer),
+	              (double)bfd_session_detect_time(s) / 1e6);
+}
+
+/* BFD's counters are totals too; nothing at all while BFD never ran. */
+static void bfd_metrics(struct obs_registry *r, const struct speaker_bfd *b)
+{
+	static const char *const families[] = {
+	    OBS_BFD_SESSION_STATE, OBS_BFD_FLAPS, OBS_BFD_DETECT_TIME,
+	    OBS_BFD_RECEIVED,      OBS_BFD_SENT,  OBS_BFD_DROPPED,
+	};
+	struct bfd_io_stats st;
+
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		obs_family_reset(r, families[i]);
+	speaker_bfd_foreach(b, bfd_session_metrics, r);
+	if (!speaker_bfd_stats(b, &st))
+		return;
+	obs_counter_add(r, OBS_BFD_RECEIVED, NULL, (double)st.rx);
+	obs_counter_add(r, OBS_BFD_SENT, NULL, (double)st.tx);
+	for (int i = 0; i < BFD_DROP_COUNT; i++)
+		obs_counter_add(r, OBS_BFD_DROPPED, OBS_LV(bfd_drop_name((enum bfd_drop)i)),
+		                (double)st.dropped[i]);
+}
+
 static int metrics_cb(struct buf *out, void *arg)
 {
 	static const char *const from_peers[] = {
@@ -95,6 +132,7 @@ static int metrics_cb(struct buf *out, void *arg)
 		obs_family_reset(so->reg, from_peers[i]);
 	speaker_foreach_peer(so->sp, peer_metrics, so->reg);
 	l2_metrics(so->reg, speaker_layer2(so->sp));
+	bfd_metrics(so->reg, speaker_bfd(so->sp));
 	obs_http_report(so->reg, so->srv.metrics, so->srv.probes);
 	if (so->cluster)
 		speaker_cluster_metrics(so->cluster);

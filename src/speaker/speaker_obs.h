@@ -2,7 +2,9 @@
  * The speaker daemon's /metrics, /healthz and /readyz (README.md "Metrics
  * and probes"): the registry with berth's families, what the speaker
  * exports (per peer: session state, prefixes announced and received,
- * UPDATEs sent, malformed UPDATEs; in cluster mode the watch counters;
+ * UPDATEs sent, malformed UPDATEs; per BFD session: state, flaps,
+ * detection time, and BFD's packet counters; in cluster mode the watch
+ * counters;
  * the HTTP servers' own), refreshed when scraped, and readiness. The
  * controller's counterpart is src/controller/controller_obs.c; cmd/berth
  * only passes the flags.
