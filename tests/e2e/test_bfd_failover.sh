@@ -61,4 +61,6 @@ ms=$(fib_gained_ms fib "$VIP/32" 192.0.2.11 "$t0")
 nl_log "n1 back: 192.0.2.11 back in the route after ${ms:-?} ms (BFD Up, BGP reconnect, UPDATE)"
 fib_watch_stop fib
 check "n1 back: BFD Up again" wait_until 10 "n1 BFD Up" peer_bfd_up r 192.0.2.11
+check "no sanitizer report in the speakers' logs" \
+	eval '! grep -Eq "ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:" "$(spk_log n1)" "$(spk_log n2)" "$(spk_log n3)"'
 nl_finish

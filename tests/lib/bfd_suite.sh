@@ -212,5 +212,7 @@ run_bfd_suite() {
 	spk_stop n1
 	rc=$?
 	check "$type: SIGTERM: speaker exits 0 (got $rc)" test "$rc" -eq 0
+	check "$type: no sanitizer report in the speaker's log" \
+		eval '! grep -Eq "ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:" "$(spk_log n1)"'
 	nl_finish
 }
