@@ -15,7 +15,14 @@
 # one core, with packets per second and the ratio between the two. Every
 # session must still be Up at the end, with no flap in between.
 #
-# Seen here: (to be filled from a run; see the report)
+# Seen here (release build, 2 cores shared, load under 1; 30 s; about
+# 1,140 packets a second each way: 100 x 10/s, the 75-100 % jitter):
+#   against BIRD 2.0.12:   berth speaker 2.9 % of one core (880 ms CPU),
+#                          BIRD 4.9 % (1,480 ms): ratio 0.59
+#   against FRR 8.4.4:     berth speaker 2.4 % (710 ms), FRR bfdd 46.6 %
+#                          (13,970 ms): ratio 0.05 (bfdd's own user time:
+#                          some 12,000 system calls a second only)
+#   100 of 100 Up at the end on both sides, no flap.
 #
 # usage: bench/bfd_cpu.sh [SECONDS]     default 30
 #   BERTH=path          berth binary (default build/berth, a release build)
