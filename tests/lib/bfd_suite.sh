@@ -18,7 +18,9 @@
 #                          from 192.0.2.12
 # Checks, in order: sessions and BFD Up (the router's view and the
 # speaker's /metrics); the intervals each side negotiated (RFC 5880
-# 6.8.2, 6.8.4); strict: tor-v6's BGP stays down while the router runs no
+# 6.8.2, 6.8.4); bad input from the router's address (garbage, oversized,
+# TTL 64, unknown discriminator): dropped and counted by reason, nothing
+# changes; strict: tor-v6's BGP stays down while the router runs no
 # BFD for it and comes up once it does, tor-nb's BGP comes up without BFD;
 # new intervals in the manifest (SIGHUP) renegotiated by a Poll Sequence
 # without a BGP reset; the node's egress dropped: the router's BFD takes
@@ -136,6 +138,25 @@ run_bfd_suite() {
 	# Ours: max(our 400, its receive 200); its 3 x max(our 300, its 100).
 	check "$type: speaker's IPv4 timers: transmit 400 ms, detect 900 ms ($(spk_bfd_up_tx_ms n1 tor-v4) $(spk_bfd_detect_ms n1 tor-v4))" \
 		test "$(spk_bfd_up_tx_ms n1 tor-v4) $(spk_bfd_detect_ms n1 tor-v4)" = "400 900"
+
+	# ---- bad input (tests/lib/bfd_junk.py): dropped, counted, no change ----
+	local r before=() after=() reasons=(short version length mult ttl no_session) flaps ups
+	# shellcheck disable=SC2034 # read in an eval
+	flaps=$(spk_bfd_flaps n1 tor-v4)
+	ups=$(bfd_suite_ups)
+	for r in "${reasons[@]}"; do before+=("$(spk_bfd_dropped n1 "$r")"); done
+	nl_log "sent from the router to 192.0.2.11:3784: $(nl_x tor python3 "$E2E_LIB_DIR/bfd_junk.py" 192.0.2.1 192.0.2.11 5)"
+	sleep 0.5
+	for r in "${reasons[@]}"; do after+=("$(spk_bfd_dropped n1 "$r")"); done
+	# 5 of each; "oversized" (2,000 bytes) counts as length.
+	local want=(5 5 10 5 5 5) i bad=""
+	for i in "${!reasons[@]}"; do
+		((${after[i]:-0} - ${before[i]:-0} >= want[i])) || bad+=" ${reasons[i]}: ${before[i]:-?} -> ${after[i]:-?}"
+	done
+	check "$type: bad input: garbage, oversized, wrong-TTL and wrong-discriminator packets counted by reason${bad:+ (short of it:$bad)}" \
+		test -z "$bad"
+	check "$type: ... and nothing changed: BFD Up, no flap, no BGP reset" eval \
+		'spk_bfd_up n1 tor-v4 && [ "$(spk_bfd_flaps n1 tor-v4)" = "$flaps" ] && [ "$(bfd_suite_ups)" = "$ups" ]'
 
 	# ---- strict ----
 	check "$type: strict: tor-v6's BGP stays down while the router has no BFD for it (5 s)" \
