@@ -334,7 +334,7 @@ _frr_conf() {
 		echo " no bgp network import-check"
 		echo " bgp graceful-restart"
 		# Equal paths from several speakers: one ECMP route (fib=1).
-		echo " bgp bestpath as-path multipath-relax"
+		[ "$(_peer_opt "$fib" fib 0)" = 1 ] && echo " bgp bestpath as-path multipath-relax"
 		while read -r addr pasn line; do
 			[ -n "$addr" ] && _frr_neighbor_lines "$addr" "$pasn" "$line"
 		done <"$d/neighbors"
@@ -347,7 +347,7 @@ _frr_conf() {
 			else
 				echo "  network 2001:db8:ffff::/48"
 			fi
-			echo "  maximum-paths 16"
+			[ "$(_peer_opt "$fib" fib 0)" = 1 ] && echo "  maximum-paths 16"
 			while read -r addr pasn line; do
 				[ -n "$addr" ] && echo "  neighbor $addr activate"
 			done <"$d/neighbors"
