@@ -40,8 +40,6 @@ fib_is() { # NEXTHOPS (sorted, space-separated; "" for no route)
 	[ "$(fib_nexthops tor "$PFX" | tr '\n' ' ')" = "${1:+$1 }" ]
 }
 
-fib_has() { fib_nexthops tor "$PFX" | grep -qx "$1"; }
-
 # FRR: bgpd's restart timer for ADDR runs (graceful restart in progress:
 # stale routes kept until End-of-RIB or the restart time).
 gr_running() {
@@ -64,6 +62,8 @@ bfd_diags() {
 p=json.load(sys.stdin); print(p.get("diagnostic",""), "; ", p.get("remote-diagnostic",""), sep="")' 2>/dev/null
 }
 
+# How often bgpd ("debug bgp bfd") ignored a BFD Down from ADDR: C bit
+# clear, graceful restart negotiated, check-control-plane-failure set.
 ignored() { grep -c "$1 BFD DOWN message ignored" "$NL_DIR/tor/bgpd.log"; }
 
 both_back() {
@@ -72,11 +72,6 @@ both_back() {
 		fib_is "192.0.2.11 192.0.2.12" &&
 		[ "$(path_state 192.0.2.11) $(path_state 192.0.2.12)" = "fresh fresh" ] &&
 		! gr_running 192.0.2.11 && ! gr_running 192.0.2.12
-}
-
-spk_freeze() {
-	echo "== $(date +%T.%N | cut -c1-12) SIGSTOP" >>"$(spk_log "$1")"
-	kill -STOP "$(spk_pid "$1")"
 }
 
 nl_setup
