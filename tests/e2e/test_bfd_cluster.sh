@@ -36,14 +36,7 @@ nl_link r n1 to-n1 to-r
 nl_addr r to-n1 192.0.2.1/24 192.0.2.2/24
 nl_addr n1 to-r 192.0.2.11/24
 
-api=$NL_DIR/api
-nl_x r "$root/tools/apiserver/run" --dir "$api" --bind 192.0.2.2 --port 6443 --daemon \
-	--bookmark-interval 5 >"$NL_DIR/api.out" 2>&1 || die "API server: $(cat "$NL_DIR/api.out")"
-KC=$api/kubeconfig
-k() { nl_x r kubectl --kubeconfig "$KC" "$@"; }
-wait_until 20 "API server" k get ns || die "API server does not answer"
-k apply -f "$root/deploy/crds/" >/dev/null || die "CRDs"
-wait_until 20 "CRDs served" k get bgppeers || die "CRDs not served"
+api_start r 192.0.2.2
 
 peer_yaml() { # ENABLED
 	cat <<YAML
@@ -155,5 +148,5 @@ check "SIGTERM: n1 exits 0 (got $rc)" test "$rc" = 0
 check "the peer sees n1's AdminDown (not a timeout)" wait_until 3 "AdminDown" sent_admin
 check "no sanitizer report" eval '! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$SLOG"'
 
-nl_x r "$root/tools/apiserver/run" stop --dir "$api" >/dev/null 2>&1
+api_stop
 nl_finish

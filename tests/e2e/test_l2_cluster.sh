@@ -49,16 +49,7 @@ l2_topo 3
 # On the bridge itself: a node whose cables are pulled (l2_cut) loses the
 # API server too, as a node cut off from its switch would.
 nl_addr sw br0 $API/24
-api=$NL_DIR/api
-nl_x sw "$root/tools/apiserver/run" --dir "$api" --bind $API --port 6443 --daemon \
-	--bookmark-interval 5 >"$NL_DIR/api.out" 2>&1 || die "API server: $(cat "$NL_DIR/api.out")"
-KC=$api/kubeconfig
-# A discovery cache of this run's own: another run's stand-in may have
-# had the same address and port.
-k() { nl_x sw kubectl --kubeconfig "$KC" --cache-dir "$NL_DIR/kcache" --request-timeout=20s "$@"; }
-wait_until 20 "API server" k get ns || die "API server does not answer"
-k apply -f "$root/deploy/crds/" >/dev/null || die "CRDs"
-wait_until 20 "CRDs served" k get eips || die "CRDs not served"
+api_start sw "$API"
 
 # pool4 and pool6 are bound to the Services' namespace: a Service naming
 # no Eip gets its addresses there, one per family.
@@ -422,5 +413,5 @@ check "pool-eth9: $FAR on no node's kube-lb0" eval \
 check "pool-eth9: no Answering Event on far" eval '[ -z "$(l2_events_from far)" ]'
 
 nl_log "run took $(($(nl_ms) / 1000)) s"
-nl_x sw "$root/tools/apiserver/run" stop --dir "$api" >/dev/null 2>&1
+api_stop
 nl_finish

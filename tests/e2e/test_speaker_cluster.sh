@@ -46,14 +46,7 @@ for ((i = 1; i <= N; i++)); do
 done
 peer_start bird r 65000 192.0.2.1 fib=1
 
-api=$NL_DIR/api
-nl_x r "$root/tools/apiserver/run" --dir "$api" --bind 192.0.2.2 --port 6443 --daemon \
-	--bookmark-interval 5 >"$NL_DIR/api.out" 2>&1 || die "API server: $(cat "$NL_DIR/api.out")"
-KC=$api/kubeconfig
-k() { nl_x r kubectl --kubeconfig "$KC" "$@"; }
-wait_until 20 "API server" k get ns || die "API server does not answer"
-k apply -f "$root/deploy/crds/" >/dev/null || die "CRDs"
-wait_until 20 "CRDs served" k get bgppeers || die "CRDs not served"
+api_start r 192.0.2.2
 
 k apply -f - >/dev/null <<YAML || die "objects"
 apiVersion: v1
@@ -259,5 +252,5 @@ check "the Local Service has no next hop left (its endpoint is on n2)" \
 	wait_until 5 "local gone" eval "[ -z \"\$(hops $VIP_L)\" ]"
 check "n2 removed its addresses from kube-lb0" eval "! on_if n2 $VIP_C"
 
-nl_x r "$root/tools/apiserver/run" stop --dir "$api" >/dev/null 2>&1
+api_stop
 nl_finish

@@ -324,3 +324,23 @@ mf_service() {
 		fi
 	} >>"$f"
 }
+
+# api_start NS ADDR: the API server stand-in in namespace NS on ADDR:6443
+# (state in $api = $NL_DIR/api), berth's CRDs applied; api_stop ends it.
+# Sets KC (its kubeconfig); k runs kubectl against it, from NS. kubectl gets a discovery cache of
+# this run's own: another run's stand-in may have had the same address and
+# port, and its cached discovery would hide this one's resources.
+api_start() {
+	local ns=$1 addr=$2
+	API_NS=$ns
+	api=$NL_DIR/api
+	nl_x "$ns" "$E2E_LIB_DIR/../../tools/apiserver/run" --dir "$api" --bind "$addr" \
+		--port 6443 --daemon --bookmark-interval 5 >"$NL_DIR/api.out" 2>&1 ||
+		die "API server: $(cat "$NL_DIR/api.out")"
+	KC=$api/kubeconfig
+	wait_until 20 "API server" k get ns || die "API server does not answer"
+	k apply -f "$E2E_LIB_DIR/../../deploy/crds/" >/dev/null || die "CRDs"
+	wait_until 20 "CRDs served" k get bgppeers || die "CRDs not served"
+}
+k() { nl_x "$API_NS" kubectl --kubeconfig "$KC" --cache-dir "$NL_DIR/kcache" --request-timeout=20s "$@"; }
+api_stop() { nl_x "$API_NS" "$E2E_LIB_DIR/../../tools/apiserver/run" stop --dir "$api" >/dev/null 2>&1; }
