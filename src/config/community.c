@@ -93,13 +93,18 @@ static bool starts_with(const char *s, size_t len, const char *prefix)
 	return len >= n && memcmp(s, prefix, n) == 0;
 }
 
+/* Why an element is refused, by element and enum num_err; each reads
+ * after the quoted text: "65536:1" has an AS number (before ':') above 65535. */
+#define WHYS(a, el, max)                                                                           \
+	{                                                                                          \
+		NULL, "has no " el, "has " a " " el " that is not a decimal number",               \
+		    "has a leading zero in the " el, "has " a " " el " above " max                 \
+	}
+
 /* RFC 1997 section 2: the AS number in the upper 16 bits, the value in the lower. */
 static const char *const comm_why[2][5] = {
-    {NULL, "the AS number (before ':') is empty",
-     "the AS number (before ':') is not a decimal number",
-     "the AS number (before ':') has a leading zero", "the AS number (before ':') is above 65535"},
-    {NULL, "the value (after ':') is empty", "the value (after ':') is not a decimal number",
-     "the value (after ':') has a leading zero", "the value (after ':') is above 65535"},
+    WHYS("an", "AS number (before ':')", "65535"),
+    WHYS("a", "value (after ':')", "65535"),
 };
 
 int cfg_community_parse(const char *s, size_t len, uint32_t *out, const char **why)
@@ -148,18 +153,9 @@ int cfg_community_parse(const char *s, size_t len, uint32_t *out, const char **w
 
 /* RFC 8092 section 3: Global Administrator, Local Data Part 1 and 2. */
 static const char *const large_why[3][5] = {
-    {NULL, "the global administrator (first number) is empty",
-     "the global administrator (first number) is not a decimal number",
-     "the global administrator (first number) has a leading zero",
-     "the global administrator (first number) is above 4294967295"},
-    {NULL, "local data part 1 (second number) is empty",
-     "local data part 1 (second number) is not a decimal number",
-     "local data part 1 (second number) has a leading zero",
-     "local data part 1 (second number) is above 4294967295"},
-    {NULL, "local data part 2 (third number) is empty",
-     "local data part 2 (third number) is not a decimal number",
-     "local data part 2 (third number) has a leading zero",
-     "local data part 2 (third number) is above 4294967295"},
+    WHYS("a", "global administrator (first number)", "4294967295"),
+    WHYS("a", "local data part 1 (second number)", "4294967295"),
+    WHYS("a", "local data part 2 (third number)", "4294967295"),
 };
 
 int cfg_large_community_parse(const char *s, size_t len, uint32_t out[3], const char **why)

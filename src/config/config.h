@@ -141,8 +141,8 @@ bool cfg_selector_matches(const struct cfg_selector *sel, const struct cfg_map *
  * ASCII decimal digits, no sign, space or leading zero ("0" alone is
  * fine), nothing past the field's range; s[0..len) may hold NUL bytes,
  * which are refused. Return 0 with the value, or -EINVAL with *why, a
- * static string that names the element that is wrong ("the value (after
- * ':') is above 65535").
+ * static string that names the element that is wrong and reads after the
+ * quoted text: "1:65536" has a value (after ':') above 65535.
  *
  * RFC 1997: "AS:VALUE", each 0..65535, or a well-known name: no-export,
  * no-advertise, no-export-subconfed (RFC 1997), no-peer (RFC 3765),
