@@ -96,7 +96,7 @@ class Crds(ServerTest):
                          'Unsupported value: "ospf": supported values: "bgp", "layer2", "vip"')
         self.assertIn("should be less than or equal to 1000", causes["spec.priority"]["message"])
         self.assertIn("must be of type ipv4", causes["spec.gateway"]["message"])
-        self.assertEqual(causes["spec.tags"]["reason"], "FieldValueDuplicate")
+        self.assertEqual(causes["spec.tags[1]"]["reason"], "FieldValueDuplicate")
         obj = self.assertStatus(self.req("POST", EIPS, eip("bad2", address="!!")), 422, "Invalid")
         self.assertIn("should match", obj["details"]["causes"][0]["message"])
 

@@ -215,7 +215,7 @@ class Schemas(unittest.TestCase):
                      ("FieldValueNotSupported", "spec.mode"), ("FieldValueInvalid", "spec.ip"),
                      ("FieldValueInvalid", "spec.ip6"), ("FieldValueInvalid", "spec.ratio"),
                      ("FieldValueTypeInvalid", "spec.ios"), ("FieldValueTooMany", "spec.tags"),
-                     ("FieldValueDuplicate", "spec.tags"),
+                     ("FieldValueDuplicate", "spec.tags[1]"),
                      ("FieldValueDuplicate", "spec.peers[1]"),
                      ("FieldValueTypeInvalid", "spec.labels.a"),
                      ("FieldValueInvalid", "spec.one")]:
@@ -270,6 +270,15 @@ class Schemas(unittest.TestCase):
         empty = {}
         schema.apply_defaults(SCHEMA, empty)
         self.assertEqual(empty, {})                      # spec absent: nothing defaulted
+
+    def test_set_duplicates_name_the_item(self):
+        # the second appearance of each value, once (listtype validation)
+        s = {"type": "array", "items": {"type": "string"}, "x-kubernetes-list-type": "set"}
+        self.assertEqual([(r, f) for r, f, _ in schema.validate(s, ["a", "b", "a", "a", "b"],
+                                                                "spec.l")],
+                         [("FieldValueDuplicate", "spec.l[2]"),
+                          ("FieldValueDuplicate", "spec.l[4]")])
+        self.assertEqual(schema.validate(s, ["a", "b"], "spec.l"), [])
 
     def test_pattern_has_go_semantics(self):
         # Go's '$' is the end of the text: "12\n" does not match ^[0-9]+$

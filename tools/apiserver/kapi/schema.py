@@ -425,7 +425,16 @@ def _check_list(schema, value, path, causes, invalid):
     if "minItems" in schema and len(value) < schema["minItems"]:
         invalid(f"should have at least {schema['minItems']} items")
     seen = []
-    if schema.get("uniqueItems") or schema.get("x-kubernetes-list-type") == "set":
+    if schema.get("x-kubernetes-list-type") == "set":
+        # apiextensions listtype validation: the item where a value is seen
+        # the second time, once per value
+        for i, item in enumerate(value):
+            if seen.count(item) == 1:
+                causes.append(("FieldValueDuplicate", f"{path}[{i}]",
+                               f"Duplicate value: {_render(item)}"))
+            seen.append(item)
+        seen = []
+    elif schema.get("uniqueItems"):
         for item in value:
             if item in seen:
                 causes.append(("FieldValueDuplicate", path, f"Duplicate value: {_render(item)}"))
