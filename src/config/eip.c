@@ -220,6 +220,9 @@ static int cfg_dec_peers(struct cfg_dec *d, const json_t *bgp, struct cfg_eip_bg
 	for (size_t i = 0; rc > 0 && i < b->n_peers; i++) {
 		if (!*b->peers[i])
 			rc = cfg_dec_fail_idx(d, arr, i, "must not be empty (a BgpPeer name)");
+		/* JSON may hold a NUL, which strdup would have cut the name at */
+		else if (strlen(b->peers[i]) != json_string_length(json_array_get(arr, i)))
+			rc = cfg_dec_fail_idx(d, arr, i, "must not contain a NUL byte");
 		for (size_t j = 0; rc > 0 && j < i; j++)
 			if (strcmp(b->peers[i], b->peers[j]) == 0)
 				rc = cfg_dec_fail_idx(d, arr, i,

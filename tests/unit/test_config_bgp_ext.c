@@ -955,6 +955,7 @@ static void test_json_nul(void **state)
 	} cases[] = {
 	    {"community", "Eip", "Eip e: spec.bgp.communities[0]: \"1:2?\" contains a NUL byte"},
 	    {"large", "Eip", "Eip e: spec.bgp.largeCommunities[0]: \"1:2?\" contains a NUL byte"},
+	    {"peers", "Eip", "Eip e: spec.bgp.peers[0]: must not contain a NUL byte"},
 	    {"password", "BgpPeer",
 	     "BgpPeer p: spec.conf.authPassword: must not contain a NUL byte"},
 	    {"name", "BgpPeer",
@@ -977,7 +978,8 @@ static void test_json_nul(void **state)
 			spec = json_pack("{ss s{}}", "address", "192.0.2.0/24", "bgp");
 			json_object_set_new(json_object_get(spec, "bgp"),
 			                    !strcmp(w, "community") ? "communities"
-			                                            : "largeCommunities",
+			                    : !strcmp(w, "large")   ? "largeCommunities"
+			                                            : "peers",
 			                    json_pack("[o]", nul));
 		} else {
 			json_t *conf =
