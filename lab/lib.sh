@@ -14,6 +14,9 @@
 #   (eth0 each, on br0)                           and a web server each
 #
 #   lab_net N                  the namespaces, links and BIRD
+#   LAB_BFD="RX TX MULT"       (before lab_net and lab_cluster_objects) BFD
+#                              on the BgpPeer and in BIRD, these timers (ms),
+#                              and BGP hold time 90 s; empty: no BFD, hold 3 s
 #   lab_api                    the stand-in (or $LAB_APISERVER); sets LAB_KC,
 #                              k() runs kubectl
 #   lab_cluster_objects POOL   CRDs, Eip POOL, BgpConf, BgpPeer, Nodes
@@ -46,6 +49,7 @@
 #   lab_field LINE KEY         KEY's value in a tool's "key=value ..." line
 
 LAB_N=3
+LAB_BFD=${LAB_BFD:-}
 LAB_API_ADDR=192.0.2.1
 LAB_API_PORT=6443
 
@@ -68,9 +72,29 @@ lab_net() {
 		nl_enslave router br0 "p$i"
 		nl_addr "n$i" eth0 "192.0.2.1$i/24"
 		nl_route "n$i" default via 192.0.2.1
-		peer_neighbor router "192.0.2.1$i" 65001
+		# shellcheck disable=SC2046 # key=value words
+		peer_neighbor router "192.0.2.1$i" 65001 $(lab_bfd_neighbor)
 	done
 	peer_start bird router 65000 192.0.2.1 fib=1
+}
+
+# The router's neighbor options and the BgpPeer's spec lines for LAB_BFD.
+lab_bfd_neighbor() {
+	local rx tx mult
+	[ -n "$LAB_BFD" ] || return 0
+	read -r rx tx mult <<<"$LAB_BFD"
+	echo "hold=90 bfd=1 bfdrx=$rx bfdtx=$tx bfdmult=$mult"
+}
+
+lab_bfd_spec() {
+	local rx tx mult
+	if [ -z "$LAB_BFD" ]; then
+		echo '  timers: {config: {holdTime: "3", keepaliveInterval: "1", connectRetry: "2"}}'
+		return 0
+	fi
+	read -r rx tx mult <<<"$LAB_BFD"
+	echo '  timers: {config: {holdTime: "90", keepaliveInterval: "30", connectRetry: "2"}}'
+	echo "  bfd: {enabled: true, receiveInterval: $rx, transmitInterval: $tx, detectMultiplier: $mult}"
 }
 
 # kubectl inside the router's namespace (where the API server listens),
@@ -112,7 +136,7 @@ kind: BgpPeer
 metadata: {name: router}
 spec:
   conf: {peerAs: 65000, neighborAddress: 192.0.2.1}
-  timers: {config: {holdTime: "3", keepaliveInterval: "1", connectRetry: "2"}}
+$(lab_bfd_spec)
 YAML
 	for ((i = 1; i <= LAB_N; i++)); do
 		k apply -f - >/dev/null <<YAML || die "kubectl apply Node n$i"

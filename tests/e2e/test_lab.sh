@@ -5,7 +5,10 @@
 # node, the route following the Local Service's pod; layer 2: one node
 # answering the dual-stack layer2 Service (HTTP, the client's neighbour
 # entries, its kube-lb0), another answering within 1 s when its link is
-# cut, exactly one once it is back; and nothing left behind: after a
+# cut, exactly one once it is back; BFD: bfdState Up for every node in the
+# BgpPeer's status, a silent node's next hop gone from the router within
+# 1 s (hold time 90 s), requests reaching the other two, the next hop back
+# with the node, a BFDDown Event; and nothing left behind: after a
 # normal run, after Ctrl-C, and after a failure. Needs root and BERTH (a
 # berth binary, with tool_l2_probe beside it or in build/); prints "N
 # passed, N failed".
@@ -138,6 +141,29 @@ b=$(one_node 'link is back' curl)
 check "layer 2: link back: that node (${b:-?}) answers HTTP for both, alone holds $a4" eval \
 	'[[ $b == n[123] ]] && [ "$(holders "link is back" "$a4")" = "$b" ] &&
 	grep -q "by $b, never" <<<"$now"'
+# ---- BFD ----
+bfd=$(section '^==> BFD: n3 goes silent')
+bfd_line() { grep -E "^        $1: Up, sends every 100 ms, detection time 300 ms, flaps [0-9]+\$" <<<"$2"; }
+check "BFD: the BgpPeer's status has bfdState Up for n1, n2 and n3, 100 ms, 300 ms" eval \
+	'bfd_line n1 "$bfd" && bfd_line n2 "$bfd" && bfd_line n3 "$bfd"'
+check "BFD: BIRD shows the three sessions Up at 100 ms, detection 300 ms" \
+	test "$(grep -cE '^ +192\.0\.2\.1[123] +br0 +Up .* 0\.100 +0\.300$' <<<"$bfd")" = 3
+ms=$(sed -n "s/^    the router dropped n3's next hop for ${ip_c//./\\.} \([0-9]*\) ms after n3 went silent\$/\1/p" <<<"$bfd")
+check "BFD: n3 silent: the router dropped its next hop after ${ms:-?} ms (under 1000; hold time 90 s)" \
+	eval '[ -n "$ms" ] && ((ms < 1000))'
+check "BFD: ... BIRD says BFD took the session down" grep -q '^    BIRD: .*BFD session down' <<<"$bfd"
+check "BFD: ... the route for web-cluster is via n1 and n2" \
+	test "$(grep -A3 "route show $ip_c " <<<"$bfd" | hops)" = "192.0.2.11 192.0.2.12 "
+check "BFD: ... 100 requests to web-cluster reach n1 and n2 only" \
+	eval '[ "$(spread 4 | awk '"'"'$2 > 0 {print $1}'"'"' | tr "\n" " ")" = "n1 n2 " ]'
+back=$(section '^==> n3 is back')
+ms=$(sed -n "s/^    n3's next hop for ${ip_c//./\\.} was back \([0-9]*\) ms later.*/\1/p" <<<"$back")
+check "BFD: n3 back: its next hop too, ${ms:-?} ms later (under 10 s)" \
+	eval '[ -n "$ms" ] && ((ms < 10000))'
+check "BFD: ... the route for web-cluster is via n1, n2 and n3 again" \
+	test "$(grep -A4 "route show $ip_c " <<<"$back" | hops)" = "192.0.2.11 192.0.2.12 192.0.2.13 "
+check "BFD: ... n3's bfdState Up again, and a BFDDown Event from n3" eval \
+	'bfd_line n3 "$back" && grep -Eq "Warning +BFDDown +bgppeer/router +BFD session from node n3 to 192\.0\.2\.1 went down" <<<"$back"'
 check "the lab says it removed everything" \
 	grep -q 'namespaces left: 0, processes left: 0, temp dir left: no' "$out"
 check "nothing of run ${run:-?} is left (namespaces, temp dir, processes)" nothing_left "$run"

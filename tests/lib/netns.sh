@@ -11,6 +11,7 @@
 # Results: ok/not_ok print TAP-like lines; nl_finish exits 0 only when no
 # check failed. On failure the tail of every log under $NL_DIR is printed.
 
+NL_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NL_RUN=""
 NL_DIR=""
 NL_FAILS=0
@@ -298,3 +299,31 @@ fib_route_count() {
 	[[ "$2" == *:* ]] && fam=-6
 	nl_x "$1" ip "$fam" route show exact "$2" 2>/dev/null | grep -c '^[0-9a-f]'
 }
+
+# nl_blackhole HOST IF: HOST sends nothing more out of IF (a blackhole
+# root qdisc: its egress dropped, as a dead machine's, while what comes in
+# is still received); nl_unblackhole HOST IF undoes it. `tc -n`, no
+# `ip netns exec`: the cut takes effect a few ms after the call.
+nl_blackhole() { tc -n "$NL_RUN-$1" qdisc replace dev "$2" root blackhole; }
+nl_unblackhole() { tc -n "$NL_RUN-$1" qdisc del dev "$2" root; }
+
+# fib_watch HOST NAME: the kernel's route changes in HOST, timestamped
+# (`ip -ts monitor route`), into $NL_DIR/NAME.mon until fib_watch_stop
+# NAME. fib_lost_ms / fib_gained_ms NAME PREFIX NEXTHOP T0: milliseconds
+# from T0 (seconds since the epoch: $EPOCHREALTIME) to the first change
+# after it where PREFIX's route no longer has / has NEXTHOP; empty and
+# false when there was none (tests/lib/fib_events.py).
+fib_watch() {
+	nl_bg "$1" "$NL_DIR/$2.mon" ip -ts monitor route
+	echo "$NL_BG_PID" >"$NL_DIR/$2.monpid"
+	sleep 0.2
+}
+
+fib_watch_stop() {
+	kill "$(cat "$NL_DIR/$1.monpid")" 2>/dev/null
+	wait "$(cat "$NL_DIR/$1.monpid")" 2>/dev/null
+	return 0
+}
+
+fib_lost_ms() { python3 "$NL_LIB_DIR/fib_events.py" "$NL_DIR/$1.mon" "$2" lost "$3" "$4"; }
+fib_gained_ms() { python3 "$NL_LIB_DIR/fib_events.py" "$NL_DIR/$1.mon" "$2" gained "$3" "$4"; }

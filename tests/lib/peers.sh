@@ -5,9 +5,16 @@
 #   peer_neighbor HOST ADDR ASN [key=value...]   declare a neighbor of HOST
 #       keys: password=S passive=0|1 (default 1) port=N (connect to N)
 #             multihop=TTL hold=S (default 3) gr=0|1 (default 1)
+#             local=A (the session's source address)
+#             bfd=1: BFD for this session (RFC 5880; BIRD and FRR only),
+#             with bfdrx=MS (required min receive, default 300) bfdtx=MS
+#             (desired min transmit, default 300) bfdmult=N (default 3);
+#             single hop (3784), multihop (4784) with multihop=TTL
 #   peer_start TYPE HOST ASN ROUTER_ID [fib=1]    TYPE is bird, frr or gobgp;
-#       fib=1 (BIRD only) installs the best routes, merging equal ones into
-#       one ECMP route, into HOST's kernel FIB.
+#       fib=1 (BIRD and FRR) installs the best routes, merging equal ones
+#       into one ECMP route, into HOST's kernel FIB.
+#       FRR runs bgpd alone (-Z -n) unless a neighbor has bfd=1 or fib=1:
+#       then zebra, bfdd and bgpd, with sockets in $NL_DIR/HOST.
 #       BIRD also includes $NL_DIR/HOST/bird.extra.conf when that exists
 #       (more protocols, e.g. static routes to flood a speaker with).
 #   peer_state HOST ADDR          prints the session state ("Established" ...)
@@ -33,6 +40,17 @@
 #   peer_bulk_announce HOST       announces them again
 #   peer_sent HOST ADDR AF        prefixes of family AF (4 or 6) the router
 #                                 says it sent to ADDR
+#
+# BFD (BIRD and FRR), read back the same way:
+#
+#   peer_bfd_state HOST ADDR      "Up", "Down", "Init", "AdminDown" or empty
+#                                 (no session)
+#   peer_bfd_up HOST ADDR         true when Up
+#   peer_bfd_timers HOST ADDR     "TX DETECT": the interval HOST transmits
+#                                 at and its detection time, in ms, as
+#                                 negotiated (RFC 5880 section 6.8.2, 6.8.4)
+#   peer_last_error HOST ADDR     why HOST's BGP session to ADDR last went
+#                                 down, in the router's own words
 
 
 peer_neighbor() {
@@ -75,18 +93,24 @@ _bird_name() { echo "n_$1" | tr '.:' '__'; }
 _peer_type() { cat "$NL_DIR/$1/peer.type"; }
 
 peer_start() {
-	local type=$1 h=$2 asn=$3 rid=$4 fib=${5:-}
+	local type=$1 h=$2 asn=$3 rid=$4 opts="${*:5}"
 	local d=$NL_DIR/$h
 	echo "$type" >"$d/peer.type"
-	echo "$asn $rid $fib" >"$d/peer.args"
+	echo "$asn $rid $opts" >"$d/peer.args"
 	[ -f "$d/neighbors" ] || : >"$d/neighbors"
 	case $type in
 	bird) _bird_start "$h" ;;
 	frr) _frr_start "$h" ;;
-	gobgp) _gobgp_start "$h" ;;
+	gobgp)
+		grep -q ' bfd=1' "$d/neighbors" && die "gobgp: no BFD in the harness"
+		_gobgp_start "$h"
+		;;
 	*) die "unknown peer type $type" ;;
 	esac
 }
+
+# _peer_bfd LINE: the neighbors line asks for BFD.
+_peer_bfd() { [ "$(_peer_opt "$1" bfd 0)" = 1 ]; }
 
 peer_reload() {
 	local h=$1
@@ -112,7 +136,7 @@ bird_cli() {
 }
 
 _bird_conf() {
-	local h=$1 d=$NL_DIR/$1 asn rid fib line addr pasn name gw pw
+	local h=$1 d=$NL_DIR/$1 asn rid fib line addr pasn name gw pw la
 	read -r asn rid fib <"$d/peer.args"
 	{
 		echo "log \"$d/bird.log\" all;"
@@ -130,7 +154,11 @@ _bird_conf() {
 		# peer_bulk_withdraw/announce (one birdc command each).
 		if [ -f "$d/bulk" ]; then echo "include \"$d/bulk.conf\";"; fi
 		if [ -f "$d/bird.extra.conf" ]; then echo "include \"$d/bird.extra.conf\";"; fi
-		if [ "$fib" = fib=1 ]; then
+		# BFD: timers per session, in the BGP protocol's bfd block.
+		if grep -q ' bfd=1' "$d/neighbors"; then
+			echo "protocol bfd { debug { states }; }"
+		fi
+		if [ "$(_peer_opt "$fib" fib 0)" = 1 ]; then
 			# merge paths: equal best routes become one multipath
 			# route in the kernel (ECMP).
 			echo "protocol kernel k4 { ipv4 { export where source = RTS_BGP; import none; }; merge paths on; }"
@@ -142,6 +170,8 @@ _bird_conf() {
 			echo "protocol bgp $name {"
 			echo "  local as $asn;"
 			echo "  neighbor $addr port $(_peer_opt "$line" port 179) as $pasn;"
+			la=$(_peer_opt "$line" local "")
+			[ -n "$la" ] && echo "  local $la;"
 			if [ "$(_peer_opt "$line" passive 1)" = 1 ]; then echo "  passive on;"; fi
 			echo "  hold time $(_peer_opt "$line" hold 3);"
 			echo "  keepalive time 1;"
@@ -152,6 +182,11 @@ _bird_conf() {
 			if [ "$(_peer_opt "$line" gr 1)" = 1 ]; then echo "  graceful restart on;"; fi
 			pw=$(_peer_opt "$line" password "")
 			[ -n "$pw" ] && echo "  password \"$pw\";"
+			if _peer_bfd "$line"; then
+				echo "  bfd { min rx interval $(_peer_opt "$line" bfdrx 300) ms;" \
+					"min tx interval $(_peer_opt "$line" bfdtx 300) ms;" \
+					"multiplier $(_peer_opt "$line" bfdmult 3); };"
+			fi
 			gw=""
 			if [ "$(_peer_opt "$line" multihop 0)" != 0 ]; then
 				echo "  multihop $(_peer_opt "$line" multihop 0);"
@@ -211,6 +246,24 @@ _bird_routes() {
 			END { if (p != "") print p, nh }'
 }
 
+# "show bfd sessions": address, interface, state, since (a date and a
+# time with "iso long"), the interval BIRD transmits at and its detection
+# time, in seconds.
+_bird_bfd_line() {
+	bird_cli "$1" show bfd sessions 2>/dev/null | awk -v a="$2" '$1 == a {print; exit}'
+}
+
+_bird_bfd_state() { _bird_bfd_line "$1" "$2" | awk '{print $3}'; }
+
+_bird_bfd_timers() {
+	_bird_bfd_line "$1" "$2" | awk 'NF >= 5 {printf "%d %d\n", $(NF - 1) * 1000 + 0.5, $NF * 1000 + 0.5}'
+}
+
+_bird_last_error() {
+	bird_cli "$1" show protocols all "$(_bird_name "$2")" 2>/dev/null |
+		sed -n 's/^ *Last error: *//p'
+}
+
 # ---- FRR ----
 
 vty() {
@@ -220,8 +273,10 @@ vty() {
 }
 
 _frr_neighbor_lines() {
-	local addr=$1 pasn=$2 line=$3 pw
+	local addr=$1 pasn=$2 line=$3 pw la
 	echo " neighbor $addr remote-as $pasn"
+	la=$(_peer_opt "$line" local "")
+	[ -n "$la" ] && echo " neighbor $addr update-source $la"
 	if [ "$(_peer_opt "$line" passive 1)" = 1 ]; then echo " neighbor $addr passive"; fi
 	echo " neighbor $addr timers 1 $(_peer_opt "$line" hold 3)"
 	echo " neighbor $addr timers connect 2"
@@ -231,6 +286,38 @@ _frr_neighbor_lines() {
 	if [ "$(_peer_opt "$line" multihop 0)" != 0 ]; then
 		echo " neighbor $addr ebgp-multihop $(_peer_opt "$line" multihop 0)"
 	fi
+	# bgpd registers the session with bfdd (through zebra); its timers
+	# are bfdd's profile of the same name (_frr_bfd_lines).
+	if _peer_bfd "$line"; then
+		echo " neighbor $addr bfd"
+		echo " neighbor $addr bfd profile $(_frr_profile "$addr")"
+	fi
+}
+
+_peer_no_bfd_timers() { sed -E 's/ bfd(rx|tx|mult)=[^ ]*//g'; }
+
+_frr_profile() { echo "p_$1" | tr '.:' '__'; }
+
+# bfdd's configuration: a profile per BFD neighbor (RFC 5880 timers).
+_frr_bfd_lines() {
+	local d=$NL_DIR/$1 addr pasn line
+	echo "bfd"
+	while read -r addr pasn line; do
+		if [ -z "$addr" ] || ! _peer_bfd "$line"; then continue; fi
+		echo " profile $(_frr_profile "$addr")"
+		echo "  receive-interval $(_peer_opt "$line" bfdrx 300)"
+		echo "  transmit-interval $(_peer_opt "$line" bfdtx 300)"
+		echo "  detect-multiplier $(_peer_opt "$line" bfdmult 3)"
+		echo " exit"
+	done <"$d/neighbors"
+	echo "exit"
+}
+
+# FRR with zebra and bfdd (BFD or a kernel FIB), or bgpd alone.
+_frr_full() {
+	local d=$NL_DIR/$1 fib
+	read -r _ _ fib <"$d/peer.args"
+	[ "$(_peer_opt "$fib" fib 0)" = 1 ] || grep -q ' bfd=1' "$d/neighbors"
 }
 
 _frr_conf() {
@@ -246,6 +333,8 @@ _frr_conf() {
 		echo " no bgp default ipv4-unicast"
 		echo " no bgp network import-check"
 		echo " bgp graceful-restart"
+		# Equal paths from several speakers: one ECMP route (fib=1).
+		[ "$(_peer_opt "$fib" fib 0)" = 1 ] && echo " bgp bestpath as-path multipath-relax"
 		while read -r addr pasn line; do
 			[ -n "$addr" ] && _frr_neighbor_lines "$addr" "$pasn" "$line"
 		done <"$d/neighbors"
@@ -258,6 +347,7 @@ _frr_conf() {
 			else
 				echo "  network 2001:db8:ffff::/48"
 			fi
+			[ "$(_peer_opt "$fib" fib 0)" = 1 ] && echo "  maximum-paths 16"
 			while read -r addr pasn line; do
 				[ -n "$addr" ] && echo "  neighbor $addr activate"
 			done <"$d/neighbors"
@@ -267,10 +357,22 @@ _frr_conf() {
 		# with the config at start, then by vtysh -f.
 		if [ -f "$d/bulk" ]; then cat "$d/bulk.frr"; fi
 	} >"$d/frr.conf"
+	_frr_full "$h" || return 0
+	{
+		echo "hostname $h"
+		echo "log file $d/bfdd.log debugging"
+		echo "debug bfd peer"
+		echo "debug bfd zebra"
+		_frr_bfd_lines "$h"
+	} >"$d/bfdd.conf"
+	{
+		echo "hostname $h"
+		echo "log file $d/zebra.log informational"
+	} >"$d/zebra.conf"
 }
 
 _frr_start() {
-	local h=$1 d=$NL_DIR/$1
+	local h=$1 d=$NL_DIR/$1 bgpd_args=(-Z -n) fib
 	# shellcheck disable=SC2046
 	if [ -f "$d/bulk" ]; then
 		python3 "$PEER_ROUTEGEN" frr $(cat "$d/bulk") >"$d/bulk.frr" || die "routegen.py frr"
@@ -278,10 +380,25 @@ _frr_start() {
 	_frr_conf "$h"
 	# vtysh asks PAM for a password unless its config says otherwise.
 	echo "username root nopassword" >"$d/vtysh.conf"
+	if _frr_full "$h"; then
+		# zebra (the kernel, and the relay between bgpd and bfdd:
+		# ZEBRA_BFD_DEST_REGISTER), bfdd, then bgpd, each with its
+		# sockets in $d: several FRRs run side by side. -u/-g root:
+		# Debian's frr user may not exist.
+		nl_bg "$h" "$d/zebra.out" /usr/lib/frr/zebra -u root -g frrvty -z "$d/zserv.api" \
+			--vty_socket "$d" -i "$d/zebra.pid" -f "$d/zebra.conf" -P 0
+		wait_until 10 "zebra in $h" vty "$h" show zebra || die "zebra did not start in $h"
+		nl_bg "$h" "$d/bfdd.out" /usr/lib/frr/bfdd -u root -g frrvty -z "$d/zserv.api" \
+			--bfdctl "$d/bfdd.sock" --vty_socket "$d" -i "$d/bfdd.pid" -f "$d/bfdd.conf" -P 0
+		wait_until 10 "bfdd in $h" vty "$h" show bfd peers || die "bfdd did not start in $h"
+		bgpd_args=(-z "$d/zserv.api")
+		read -r _ _ fib <"$d/peer.args"
+		[ "$(_peer_opt "$fib" fib 0)" = 1 ] || bgpd_args+=(-n)
+	fi
 	# -S: no user/capability switching (Debian's frr user and frrvty
 	# group may not exist); -Z -n: no zebra, no kernel routes: the tests
 	# read bgpd's own RIB.
-	nl_bg "$h" "$d/bgpd.out" /usr/lib/frr/bgpd -S -Z -n --vty_socket "$d" \
+	nl_bg "$h" "$d/bgpd.out" /usr/lib/frr/bgpd -S "${bgpd_args[@]}" --vty_socket "$d" \
 		-i "$d/bgpd.pid" -f "$d/frr.conf" -P 0
 	wait_until 10 "bgpd in $h" vty "$h" show bgp summary || die "bgpd did not start in $h"
 	cp "$d/neighbors" "$d/neighbors.applied"
@@ -298,11 +415,22 @@ _frr_sync() {
 	while read -r addr pasn line; do
 		[ -n "$addr" ] || continue
 		grep -qxF "$addr $pasn $line" "$d/neighbors.applied" && continue
+		# Only BFD timers changed: the profile below, no new session.
+		[ "$(grep "^$addr " "$d/neighbors.applied" | _peer_no_bfd_timers)" = \
+			"$(echo "$addr $pasn $line" | _peer_no_bfd_timers)" ] && continue
 		grep -q "^$addr " "$d/neighbors.applied" && cmds+=(-c "no neighbor $addr")
 		while read -r l; do cmds+=(-c "$l"); done < <(_frr_neighbor_lines "$addr" "$pasn" "$line")
 		cmds+=(-c "address-family ipv4 unicast" -c "neighbor $addr activate" -c "exit-address-family")
 		cmds+=(-c "address-family ipv6 unicast" -c "neighbor $addr activate" -c "exit-address-family")
 	done <"$d/neighbors"
+	# BFD profiles first, so that bgpd's sessions find their timers; a
+	# changed profile renegotiates in place (Poll Sequence).
+	if _frr_full "$h"; then
+		local bcmds=()
+		while read -r l; do bcmds+=(-c "$l"); done < <(_frr_bfd_lines "$h")
+		nl_x "$h" vtysh --config_dir "$d" --vty_socket "$d" -c "configure terminal" \
+			"${bcmds[@]}" >/dev/null
+	fi
 	((${#cmds[@]})) && nl_x "$h" vtysh --config_dir "$d" --vty_socket "$d" \
 		-c "configure terminal" -c "router bgp $asn" "${cmds[@]}" >/dev/null
 	cp "$d/neighbors" "$d/neighbors.applied"
@@ -347,6 +475,38 @@ d=json.load(sys.stdin)
 for p, paths in sorted(d.get("routes", {}).items()):
     for r in paths:
         print(p, " ".join(n["ip"] for n in r.get("nexthops", [])))' 2>/dev/null
+}
+
+# "show bfd peers json": bfdd's sessions, configured timers and the
+# remote's; the negotiated ones as RFC 5880 section 6.8.2 and 6.8.4 have
+# them.
+_frr_bfd_json() {
+	vty "$1" "show bfd peers json" 2>/dev/null | python3 -c 'import json,sys
+for p in json.load(sys.stdin):
+    if p.get("peer") == sys.argv[1]:
+        print(json.dumps(p)); break' "$2" 2>/dev/null
+}
+
+_frr_bfd_state() {
+	_frr_bfd_json "$1" "$2" | python3 -c 'import json,sys
+s=json.load(sys.stdin).get("status","")
+print({"up":"Up","down":"Down","init":"Init","shutdown":"AdminDown"}.get(s,s))' 2>/dev/null
+}
+
+_frr_bfd_timers() {
+	_frr_bfd_json "$1" "$2" | python3 -c 'import json,sys
+p=json.load(sys.stdin)
+tx=max(p["transmit-interval"], p["remote-receive-interval"])
+det=p["remote-detect-multiplier"] * max(p["receive-interval"], p["remote-transmit-interval"])
+print(tx, det)' 2>/dev/null
+}
+
+# bgpd's reason for the last reset, and the NOTIFICATION's when one was
+# sent or received ("BGP Notification send; Cease/BFD Down").
+_frr_last_error() {
+	_frr_json "$1" "$2" | python3 -c 'import json,sys
+d=json.load(sys.stdin).get(sys.argv[1],{})
+print("; ".join(x for x in (d.get("lastResetDueTo",""), d.get("lastNotificationReason","")) if x))' "$2" 2>/dev/null
 }
 
 # ---- GoBGP ----
@@ -515,3 +675,11 @@ peer_has_route() {
 }
 
 peer_lacks_route() { ! peer_has_route "$1" "$2" "$3"; }
+
+peer_bfd_state() { "_$(_peer_type "$1")_bfd_state" "$1" "$2"; }
+
+peer_bfd_up() { [ "$(peer_bfd_state "$1" "$2")" = Up ]; }
+
+peer_bfd_timers() { "_$(_peer_type "$1")_bfd_timers" "$1" "$2"; }
+
+peer_last_error() { "_$(_peer_type "$1")_last_error" "$1" "$2"; }

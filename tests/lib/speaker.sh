@@ -10,6 +10,19 @@
 #   spk_stop HOST                      SIGTERM; returns the exit status
 #                                      (124 when it did not exit in 15 s)
 #   spk_log HOST                       path of the speaker's log
+#   spk_metrics HOST                   its /metrics (start it with
+#                                      -- --metrics-address 127.0.0.1:$SPK_METRICS_PORT)
+#   spk_metric HOST NAME LABELS        one sample's value: NAME{LABELS}
+#                                      ('peer="tor"'), empty when absent
+# BFD, from /metrics (PEER: the BgpPeer's name):
+#   spk_bfd_state HOST PEER            AdminDown, Down, Init, Up or empty
+#   spk_bfd_up HOST PEER...            every PEER's session Up
+#   spk_bfd_detect_ms HOST PEER        detection time in force, ms
+#   spk_bfd_flaps HOST PEER            times it left Up
+#   spk_bfd_dropped HOST REASON        datagrams dropped for REASON
+# and from the log: spk_bfd_up_tx_ms HOST PEER (the transmit interval the
+# last "-> Up" line gave), spk_bfd_down_diag HOST PEER (the diagnostic of
+# the last "Up -> Down").
 #
 # Manifests (OpenELB network.kubesphere.io/v1alpha2 + core v1 Service):
 #   mf_bgpconf FILE AS PORT [routerId=A] [gr=RESTART_TIME]
@@ -17,6 +30,11 @@
 #           [passive=1] [port=N] [node=NAME] [families=4,6]
 #           [idlehold=S] (timers.config.idleHoldTimeAfterReset)
 #           [maxpfx6=N] (prefixLimits.maxPrefixes of the IPv6 family)
+#           [local=A] (transport.localAddress: the session's source)
+#           [bfd=1|0] spec.bfd (berth) with enabled: true|false, and
+#           only what is given of [bfdrx=MS] (receiveInterval)
+#           [bfdtx=MS] (transmitInterval) [bfdmult=N] (detectMultiplier)
+#           [bfdstrict=true|false] (strict)
 #   mf_service FILE NAME IP...       a LoadBalancer Service whose
 #                                    status.loadBalancer.ingress lists IP...
 # Each appends one YAML document to FILE.
@@ -114,6 +132,51 @@ spk_log_has() { tail -n +"$((${3:-0} + 1))" "$(spk_log "$1")" | grep -Eq "$2"; }
 
 spk_log_lines() { wc -l <"$(spk_log "$1")"; }
 
+# ---- metrics ----
+
+SPK_METRICS_PORT=9444
+
+spk_metrics() { nl_x "$1" curl -s --max-time 2 "http://127.0.0.1:$SPK_METRICS_PORT/metrics"; }
+
+spk_metric() {
+	spk_metrics "$1" | awk -v n="$2" -v l="$3" '
+		index($0, n "{") == 1 && index($0, l) { print $NF; exit }
+		l == "" && $1 == n { print $NF; exit }'
+}
+
+# RFC 5880 section 4.1's numbers, as berth_bfd_session_state has them.
+spk_bfd_state() {
+	local v
+	v=$(spk_metric "$1" berth_bfd_session_state "peer=\"$2\"")
+	case $v in
+	0) echo AdminDown ;; 1) echo Down ;; 2) echo Init ;; 3) echo Up ;; *) echo "$v" ;;
+	esac
+}
+
+spk_bfd_up() {
+	local h=$1 p
+	shift
+	for p in "$@"; do [ "$(spk_bfd_state "$h" "$p")" = Up ] || return 1; done
+}
+
+spk_bfd_detect_ms() {
+	spk_metric "$1" berth_bfd_detect_time_seconds "peer=\"$2\"" | awk 'NF {printf "%d\n", $1 * 1000 + 0.5}'
+}
+
+spk_bfd_flaps() { spk_metric "$1" berth_bfd_session_flaps_total "peer=\"$2\""; }
+
+spk_bfd_dropped() { spk_metric "$1" berth_bfd_packets_dropped_total "reason=\"$2\""; }
+
+spk_bfd_up_tx_ms() {
+	grep -F "$2: BFD to " "$(spk_log "$1")" | grep -- '-> Up (transmit every' | tail -n 1 |
+		sed -n 's/.*transmit every \([0-9]*\) ms.*/\1/p'
+}
+
+spk_bfd_down_diag() {
+	grep -F "$2: BFD to " "$(spk_log "$1")" | grep -- 'Up -> Down (' | tail -n 1 |
+		sed -n 's/.*Up -> Down (\([^)]*\)).*/\1/p'
+}
+
 # ---- manifests ----
 
 _mf_opt() { # KEY DEFAULT ARGS...
@@ -153,6 +216,7 @@ mf_bgpconf() {
 
 mf_peer() {
 	local f=$1 name=$2 addr=$3 pas=$4 pw hold mh passive port node fams fam idlehold maxpfx6
+	local la bfd k v
 	shift 4
 	pw=$(_mf_opt password "" "$@")
 	hold=$(_mf_opt hold 3 "$@")
@@ -163,6 +227,8 @@ mf_peer() {
 	fams=$(_mf_opt families 4,6 "$@")
 	idlehold=$(_mf_opt idlehold "" "$@")
 	maxpfx6=$(_mf_opt maxpfx6 "" "$@")
+	la=$(_mf_opt local "" "$@")
+	bfd=$(_mf_opt bfd "" "$@")
 	{
 		echo "---"
 		echo "apiVersion: network.kubesphere.io/v1alpha2"
@@ -193,6 +259,7 @@ mf_peer() {
 			echo "    passiveMode: false"
 		fi
 		echo "    remotePort: $port"
+		[ -n "$la" ] && echo "    localAddress: $la"
 		echo "  afiSafis:"
 		for fam in ${fams//,/ }; do
 			echo "  - config:"
@@ -209,6 +276,15 @@ mf_peer() {
 			echo "  nodeSelector:"
 			echo "    matchLabels:"
 			echo "      kubernetes.io/hostname: $node"
+		fi
+		if [ -n "$bfd" ]; then
+			echo "  bfd:"
+			if [ "$bfd" = 1 ]; then echo "    enabled: true"; else echo "    enabled: false"; fi
+			for k in bfdrx:receiveInterval bfdtx:transmitInterval bfdmult:detectMultiplier \
+				bfdstrict:strict; do
+				v=$(_mf_opt "${k%%:*}" "" "$@")
+				[ -n "$v" ] && echo "    ${k#*:}: $v"
+			done
 		fi
 	} >>"$f"
 }

@@ -15,9 +15,13 @@
 TOPO_VIP=203.0.113.10
 TOPO_VIP6=2001:db8:100::10
 
-# topo_ecmp NODES [GR_ON_ROUTER=1]
+# topo_ecmp NODES [GR_ON_ROUTER=1] [KEY=VALUE...]: the keys go to every
+# node's peer_neighbor line (hold=90 bfd=1 ...); the router is BIRD, or
+# FRR (zebra, bfdd, bgpd) with TOPO_ROUTER=frr.
+TOPO_ROUTER=${TOPO_ROUTER:-bird}
 topo_ecmp() {
 	local n=$1 gr=${2:-1} i
+	shift $(($# < 2 ? $# : 2))
 	nl_host r c
 	nl_bridge r br0
 	nl_addr r br0 192.0.2.1/24 2001:db8::1/64
@@ -41,19 +45,21 @@ topo_ecmp() {
 			EXEC:"$E2E_LIB_DIR/httpd.sh n$i"
 		nl_bg "n$i" "$NL_DIR/n$i/httpd6.log" socat "TCP6-LISTEN:80,bind=[$TOPO_VIP6],reuseaddr,fork" \
 			EXEC:"$E2E_LIB_DIR/httpd.sh n$i"
-		peer_neighbor r "192.0.2.1$i" 65001 gr="$gr"
+		peer_neighbor r "192.0.2.1$i" 65001 gr="$gr" "$@"
 	done
-	peer_start bird r 65000 192.0.2.1 fib=1
+	peer_start "$TOPO_ROUTER" r 65000 192.0.2.1 fib=1
 }
 
-# topo_manifest FILE [gr=SECONDS]: the manifest every node runs.
+# topo_manifest FILE [gr=SECONDS] [KEY=VALUE...]: the manifest every node
+# runs; the keys also go to mf_peer (hold=90 bfd=1 bfdrx=100 ..., hold 3
+# unless given).
 topo_manifest() {
 	local f=$1
 	shift
 	: >"$f"
 	# No routerId: each speaker takes its node's first IPv4 address.
 	mf_bgpconf "$f" 65001 17900 "$@"
-	mf_peer "$f" router 192.0.2.1 65000 hold=3
+	mf_peer "$f" router 192.0.2.1 65000 "$@" hold=3
 	mf_service "$f" web "$TOPO_VIP" "$TOPO_VIP6"
 }
 
