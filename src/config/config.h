@@ -597,7 +597,11 @@ struct cfg_endpoint {
 	bool ready;
 	bool serving;     /* conditions.serving, same default */
 	bool terminating; /* conditions.terminating, false when absent */
-	char *node_name;  /* nodeName, owned, NULL if absent */
+	/* Other ready endpoints of node_name that cfg_endpoint_slice_trim
+	 * folded into this one: the entry stands for 1 + merged endpoints
+	 * (0 as decoded). In the padding after the flags: no bigger. */
+	uint32_t merged;
+	char *node_name; /* nodeName, owned, NULL if absent */
 };
 
 /* Decoded leniently like the core kinds: only the fields above, plus
@@ -613,9 +617,10 @@ struct cfg_endpoint_slice {
 int cfg_endpoint_slice_decode(const json_t *obj, struct cfg_endpoint_slice *out,
                               struct cfg_error *err);
 void cfg_endpoint_slice_fini(struct cfg_endpoint_slice *e);
-/* Keeps what a speaker needs: one ready endpoint per node that has one
- * (BGP's externalTrafficPolicy Local asks about this node, layer 2's
- * owner choice about every node), the Service name label, the name and
+/* Keeps what a speaker needs: one ready endpoint per node that has one,
+ * counting the node's others in merged (BGP's externalTrafficPolicy
+ * Local asks about this node and weighs it by the count, layer 2's owner
+ * choice asks about every node), the Service name label, the name and
  * namespace. Returns whether any endpoint is left. */
 bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e);
 
@@ -625,6 +630,14 @@ bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e);
  */
 bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, const char *ns,
                          const char *name, const char *node);
+/* How many ready endpoints of Service ns/name are on node, over every
+ * slice of it in slices, trimmed or not (1 + merged each); saturates at
+ * UINT32_MAX. */
+uint32_t cfg_slices_ready_count(const struct cfg_endpoint_slice *slices, size_t n, const char *ns,
+                                const char *name, const char *node);
+/* The endpoints of one slice that are ready and on node (1 + merged each),
+ * added to *sum, saturating. */
+void cfg_slice_ready_count_add(const struct cfg_endpoint_slice *s, const char *node, uint32_t *sum);
 
 /* ---- A set of objects, and the manifest loader ---- */
 
