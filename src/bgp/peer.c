@@ -53,7 +53,13 @@ struct bgp_peer {
 	ev_timer timer;
 
 	struct rib_out *rib;
-	uint32_t attrs_id;        /* attribute set of the current session, 0 = none */
+	const struct bgp_route_attrs_tab *attrs; /* borrowed from the owner */
+	struct bgp_out_attrs base;               /* the session's own attributes (no arrays) */
+	uint32_t attrs_id; /* base's set in rib, 0 = none: route attributes id 0 */
+	/* route attributes id -> rib set (each holding a reference), RIB_NONE:
+	 * not for this peer, 0: not built yet; owned, built lazily */
+	uint32_t *rib_of;
+	uint32_t n_rib_of;
 	bool af_ok[BGP_AF_COUNT]; /* a next hop exists for the family */
 	uint32_t logged_attrs[8]; /* RFC 7606 problems logged this session */
 
@@ -98,6 +104,7 @@ static const struct core_loglimit_kind ll_connect = {
 static void conn_event(struct conn *c, struct bgp_fsm_event *ev);
 static void peer_rearm(struct bgp_peer *p);
 static void conn_fill(struct conn *c);
+static void peer_forget_map(struct bgp_peer *p);
 
 static void conn_init(struct conn *c, struct bgp_peer *p)
 {
@@ -326,16 +333,116 @@ static void peer_setup_attrs(struct bgp_peer *p, int fd)
 		log_err("%s: cannot build path attributes: %s", p->cfg.name, strerror(-r));
 		p->af_ok[0] = p->af_ok[1] = false;
 	}
+	/* The map's sets were built on the old base. Routes hold their own
+	 * references: a set they still use survives, and the same content
+	 * interns to the same set again (nothing sent). */
+	peer_forget_map(p);
 	if (p->attrs_id)
 		rib_out_attrs_put(p->rib, p->attrs_id);
 	p->attrs_id = r < 0 ? 0 : id;
+	p->base = a;
 }
 
-static bool route_ok(const struct bgp_peer *p, const struct bgp_prefix *pfx)
+/* ---- route attributes id -> this peer's Adj-RIB-Out set ---- */
+
+#define RIB_NONE UINT32_MAX
+
+static void peer_forget_map(struct bgp_peer *p)
+{
+	for (uint32_t i = 0; i < p->n_rib_of; i++) {
+		if (p->rib_of[i] && p->rib_of[i] != RIB_NONE)
+			rib_out_attrs_put(p->rib, p->rib_of[i]);
+		p->rib_of[i] = 0;
+	}
+}
+
+void bgp_peer_attrs_drop(struct bgp_peer *p, uint32_t id)
+{
+	if (id >= p->n_rib_of || !p->rib_of[id])
+		return;
+	if (p->rib_of[id] != RIB_NONE)
+		rib_out_attrs_put(p->rib, p->rib_of[id]);
+	p->rib_of[id] = 0;
+}
+
+/* The base set with what route attributes ra add for this session, into
+ * p->rib: 0 with *rid, or a negative errno. */
+static int peer_build_set(struct bgp_peer *p, const struct bgp_route_attrs *ra, uint32_t *rid)
+{
+	struct bgp_out_attrs a = p->base;
+	uint64_t ext;
+
+	a.communities = (uint32_t *)ra->communities;
+	a.n_communities = ra->n_communities;
+	a.large_communities = (uint32_t *)ra->large_communities;
+	a.n_large_communities = ra->n_large_communities;
+	/* RFC 4271 section 5.1.5: LOCAL_PREF only towards internal peers;
+	 * there the pool's value replaces the base's 100. */
+	if (!p->cfg.ebgp && ra->has_local_pref)
+		a.local_pref = ra->local_pref;
+	if (ra->link_bw) {
+		/* draft-ietf-idr-link-bandwidth section 2: the AS is ours, the
+		 * session's (AS_TRANS when it needs four octets: the encoder) */
+		ext = bgp_link_bw_encode(p->cfg.fsm.local_as, ra->link_bw,
+		                         p->cfg.link_bw_non_transitive);
+		a.ext_communities = &ext;
+		a.n_ext_communities = 1;
+	}
+	return rib_out_attrs_add(p->rib, &a, rid);
+}
+
+/* Room in the map for id; 0 or -ENOMEM. */
+static int map_grow(struct bgp_peer *p, uint32_t id)
+{
+	uint32_t n = p->n_rib_of ? p->n_rib_of : 16;
+	uint32_t *nv;
+
+	while (n <= id)
+		n = n * 2 > n ? n * 2 : id + 1;
+	if (n <= p->n_rib_of)
+		return 0;
+	if (!(nv = realloc(p->rib_of, (size_t)n * sizeof(*nv))))
+		return -ENOMEM;
+	memset(nv + p->n_rib_of, 0, (size_t)(n - p->n_rib_of) * sizeof(*nv));
+	p->rib_of = nv;
+	p->n_rib_of = n;
+	return 0;
+}
+
+/* The Adj-RIB-Out set of pfx with route attributes id on this session,
+ * or 0: not announced here (no session attributes yet, no next hop of
+ * its family, the set keeps it from this peer or cannot be built). */
+static uint32_t peer_route_set(struct bgp_peer *p, const struct bgp_prefix *pfx, uint32_t id)
 {
 	int af = pfx->family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6;
+	const struct bgp_route_attrs *ra;
+	uint32_t rid = 0;
+	int r;
 
-	return p->attrs_id && p->af_ok[af];
+	if (!p->attrs_id || !p->af_ok[af])
+		return 0;
+	if (!id)
+		return p->attrs_id;
+	if (id < p->n_rib_of && p->rib_of[id])
+		return p->rib_of[id] == RIB_NONE ? 0 : p->rib_of[id];
+	/* A dead id (the owner reclaims it soon) maps to nothing, unkept. */
+	if (!(ra = bgp_route_attrs_get(p->attrs, id)) || map_grow(p, id) < 0)
+		return 0;
+	if (!bgp_route_attrs_for_peer(p->attrs, id, p->cfg.route_name)) {
+		p->rib_of[id] = RIB_NONE;
+		return 0;
+	}
+	r = peer_build_set(p, ra, &rid);
+	if (r == -ENOMEM)
+		return 0; /* tried again at the next route of that id */
+	if (r < 0) {
+		log_err("%s: cannot build path attributes of a pool: %s; its routes are not "
+		        "announced on this session",
+		        p->cfg.name, strerror(-r));
+		rid = RIB_NONE;
+	}
+	p->rib_of[id] = rid;
+	return rid == RIB_NONE ? 0 : rid;
 }
 
 /* Session up: the whole route set goes into the Adj-RIB-Out. A route whose
@@ -344,21 +451,25 @@ static void peer_load_routes(struct bgp_peer *p)
 {
 	for (size_t i = 0; i < p->routes->n; i++) {
 		const struct bgp_prefix *pfx = &p->routes->v[i];
+		uint32_t rid = peer_route_set(p, pfx, prefix_set_val(p->routes, i));
 
-		if (route_ok(p, pfx))
-			rib_out_announce(p->rib, pfx, p->attrs_id);
+		if (rid)
+			rib_out_announce(p->rib, pfx, rid);
 		else
 			rib_out_withdraw(p->rib, pfx);
 	}
 }
 
-int bgp_peer_route_add(struct bgp_peer *p, const struct bgp_prefix *pfx)
+int bgp_peer_route_add(struct bgp_peer *p, const struct bgp_prefix *pfx, uint32_t id)
 {
+	uint32_t rid;
 	int r;
 
-	if (p->shutting_down || !route_ok(p, pfx))
+	if (p->shutting_down)
 		return 0;
-	r = rib_out_announce(p->rib, pfx, p->attrs_id);
+	/* Another id may keep a route from this peer that it has now. */
+	rid = peer_route_set(p, pfx, id);
+	r = rid ? rib_out_announce(p->rib, pfx, rid) : rib_out_withdraw(p->rib, pfx);
 	if (r == 0 && p->cur->fsm.state == BGP_FSM_ESTABLISHED)
 		conn_fill(p->cur);
 	return r;
@@ -911,7 +1022,9 @@ static void peer_rearm(struct bgp_peer *p)
 /* ---- lifecycle ---- */
 
 struct bgp_peer *bgp_peer_new(struct ev_loop *loop, const struct bgp_peer_cfg *cfg,
-                              const struct prefix_set *routes, bgp_peer_state_fn fn, void *arg)
+                              const struct prefix_set *routes,
+                              const struct bgp_route_attrs_tab *attrs, bgp_peer_state_fn fn,
+                              void *arg)
 {
 	struct bgp_peer *p = calloc(1, sizeof(*p));
 
@@ -920,6 +1033,7 @@ struct bgp_peer *bgp_peer_new(struct ev_loop *loop, const struct bgp_peer_cfg *c
 	p->loop = loop;
 	p->cfg = *cfg;
 	p->routes = routes;
+	p->attrs = attrs;
 	p->state_fn = fn;
 	p->state_arg = arg;
 	p->rand_state = (unsigned)core_now_ms() ^ (unsigned)(uintptr_t)p;
@@ -956,7 +1070,8 @@ void bgp_peer_free(struct bgp_peer *p)
 	conn_fini(p->cur);
 	conn_fini(p->alt);
 	prefix_set_fini(&p->received);
-	rib_out_free(p->rib);
+	rib_out_free(p->rib); /* the map's references with it */
+	free(p->rib_of);
 	free(p);
 }
 
@@ -989,6 +1104,7 @@ static bool session_cfg_equal(const struct bgp_peer_cfg *a, const struct bgp_pee
 	memcpy(x.name, y.name, sizeof(x.name));
 	x.fsm.admin_down = y.fsm.admin_down = false;
 	x.fsm.bfd_strict = y.fsm.bfd_strict = false;
+	x.link_bw_non_transitive = y.link_bw_non_transitive = false;
 	return !memcmp(&x, &y, sizeof(x));
 }
 
@@ -1038,6 +1154,7 @@ static bool limits_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg
 int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg)
 {
 	bool was_down = p->cfg.fsm.admin_down, limits = !limits_equal(&p->cfg, cfg);
+	bool link_bw_type = p->cfg.link_bw_non_transitive != cfg->link_bw_non_transitive;
 
 	if (p->cfg.fsm.bfd_strict != cfg->fsm.bfd_strict)
 		peer_strict_set(p, cfg->fsm.bfd_strict);
@@ -1068,6 +1185,18 @@ int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg)
 		log_info("%s: prefix limit or idle hold changed", cfg->name);
 		p->cfg = *cfg;
 		conn_event(p->cur, &ev);
+	}
+	/* The link bandwidth community's type: the routes that carry one get
+	 * a new set, in UPDATEs; the others intern to the sets they have. */
+	if (link_bw_type) {
+		log_info("%s: link bandwidth community now %s", cfg->name,
+		         cfg->link_bw_non_transitive ? "non-transitive" : "transitive");
+		p->cfg.link_bw_non_transitive = cfg->link_bw_non_transitive;
+		peer_forget_map(p);
+		if (!p->shutting_down) {
+			peer_load_routes(p);
+			conn_fill(p->cur);
+		}
 	}
 	return 0;
 }
