@@ -16,6 +16,7 @@
 
 #include "bgp/frame.h"
 #include "bgp/rib_out.h"
+#include "bgp/rib_out_map.h"
 #include "bgp/sock.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -53,13 +54,7 @@ struct bgp_peer {
 	ev_timer timer;
 
 	struct rib_out *rib;
-	const struct bgp_route_attrs_tab *attrs; /* borrowed from the owner */
-	struct bgp_out_attrs base;               /* the session's own attributes (no arrays) */
-	uint32_t attrs_id; /* base's set in rib, 0 = none: route attributes id 0 */
-	/* route attributes id -> rib set (each holding a reference), RIB_NONE:
-	 * not for this peer, 0: not built yet; owned, built lazily */
-	uint32_t *rib_of;
-	uint32_t n_rib_of;
+	struct rib_out_map map;   /* route attributes id -> set of rib, per session */
 	bool af_ok[BGP_AF_COUNT]; /* a next hop exists for the family */
 	uint32_t logged_attrs[8]; /* RFC 7606 problems logged this session */
 
@@ -104,7 +99,6 @@ static const struct core_loglimit_kind ll_connect = {
 static void conn_event(struct conn *c, struct bgp_fsm_event *ev);
 static void peer_rearm(struct bgp_peer *p);
 static void conn_fill(struct conn *c);
-static void peer_forget_map(struct bgp_peer *p);
 
 static void conn_init(struct conn *c, struct bgp_peer *p)
 {
@@ -286,8 +280,22 @@ static int iface_sibling(const struct core_addr *local, int fam, struct core_add
 	return r;
 }
 
+/* The session's view of the route attributes. */
+static struct rib_out_map_session peer_map_session(const struct bgp_peer *p)
+{
+	return (struct rib_out_map_session){
+	    .peer = p->cfg.route_name,
+	    .local_as = p->cfg.fsm.local_as,
+	    .ebgp = p->cfg.ebgp,
+	    .link_bw_non_transitive = p->cfg.link_bw_non_transitive,
+	};
+}
+
+/* The session's base set; the map of route attributes starts over on it
+ * (rib_out_map_base). */
 static void peer_setup_attrs(struct bgp_peer *p, int fd)
 {
+	struct rib_out_map_session sess = peer_map_session(p);
 	struct bgp_out_attrs a;
 	struct core_addr local;
 	char s[64];
@@ -327,122 +335,36 @@ static void peer_setup_attrs(struct bgp_peer *p, int fd)
 			         p->cfg.name, af ? "IPv6" : "IPv4", core_addr_str(&local, s),
 			         af ? "IPv6" : "IPv4");
 
-	uint32_t id = 0;
-	r = rib_out_attrs_add(p->rib, &a, &id);
+	r = rib_out_map_base(&p->map, &a, &sess);
 	if (r < 0) {
 		log_err("%s: cannot build path attributes: %s", p->cfg.name, strerror(-r));
 		p->af_ok[0] = p->af_ok[1] = false;
-	}
-	/* The map's sets were built on the old base. Routes hold their own
-	 * references: a set they still use survives, and the same content
-	 * interns to the same set again (nothing sent). */
-	peer_forget_map(p);
-	if (p->attrs_id)
-		rib_out_attrs_put(p->rib, p->attrs_id);
-	p->attrs_id = r < 0 ? 0 : id;
-	p->base = a;
-}
-
-/* ---- route attributes id -> this peer's Adj-RIB-Out set ---- */
-
-#define RIB_NONE UINT32_MAX
-
-static void peer_forget_map(struct bgp_peer *p)
-{
-	for (uint32_t i = 0; i < p->n_rib_of; i++) {
-		if (p->rib_of[i] && p->rib_of[i] != RIB_NONE)
-			rib_out_attrs_put(p->rib, p->rib_of[i]);
-		p->rib_of[i] = 0;
 	}
 }
 
 void bgp_peer_attrs_drop(struct bgp_peer *p, uint32_t id)
 {
-	if (id >= p->n_rib_of || !p->rib_of[id])
-		return;
-	if (p->rib_of[id] != RIB_NONE)
-		rib_out_attrs_put(p->rib, p->rib_of[id]);
-	p->rib_of[id] = 0;
-}
-
-/* The base set with what route attributes ra add for this session, into
- * p->rib: 0 with *rid, or a negative errno. */
-static int peer_build_set(struct bgp_peer *p, const struct bgp_route_attrs *ra, uint32_t *rid)
-{
-	struct bgp_out_attrs a = p->base;
-	uint64_t ext;
-
-	a.communities = (uint32_t *)ra->communities;
-	a.n_communities = ra->n_communities;
-	a.large_communities = (uint32_t *)ra->large_communities;
-	a.n_large_communities = ra->n_large_communities;
-	/* RFC 4271 section 5.1.5: LOCAL_PREF only towards internal peers;
-	 * there the pool's value replaces the base's 100. */
-	if (!p->cfg.ebgp && ra->has_local_pref)
-		a.local_pref = ra->local_pref;
-	if (ra->link_bw) {
-		/* draft-ietf-idr-link-bandwidth section 2: the AS is ours, the
-		 * session's (AS_TRANS when it needs four octets: the encoder) */
-		ext = bgp_link_bw_encode(p->cfg.fsm.local_as, ra->link_bw,
-		                         p->cfg.link_bw_non_transitive);
-		a.ext_communities = &ext;
-		a.n_ext_communities = 1;
-	}
-	return rib_out_attrs_add(p->rib, &a, rid);
-}
-
-/* Room in the map for id; 0 or -ENOMEM. */
-static int map_grow(struct bgp_peer *p, uint32_t id)
-{
-	uint32_t n = p->n_rib_of ? p->n_rib_of : 16;
-	uint32_t *nv;
-
-	while (n <= id)
-		n = n * 2 > n ? n * 2 : id + 1;
-	if (n <= p->n_rib_of)
-		return 0;
-	if (!(nv = realloc(p->rib_of, (size_t)n * sizeof(*nv))))
-		return -ENOMEM;
-	memset(nv + p->n_rib_of, 0, (size_t)(n - p->n_rib_of) * sizeof(*nv));
-	p->rib_of = nv;
-	p->n_rib_of = n;
-	return 0;
+	rib_out_map_drop(&p->map, id);
 }
 
 /* The Adj-RIB-Out set of pfx with route attributes id on this session,
  * or 0: not announced here (no session attributes yet, no next hop of
- * its family, the set keeps it from this peer or cannot be built). */
+ * its family, the id keeps it from this peer or its set cannot be built). */
 static uint32_t peer_route_set(struct bgp_peer *p, const struct bgp_prefix *pfx, uint32_t id)
 {
 	int af = pfx->family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6;
-	const struct bgp_route_attrs *ra;
-	uint32_t rid = 0;
+	uint32_t set = 0;
 	int r;
 
-	if (!p->attrs_id || !p->af_ok[af])
+	if (!p->af_ok[af])
 		return 0;
-	if (!id)
-		return p->attrs_id;
-	if (id < p->n_rib_of && p->rib_of[id])
-		return p->rib_of[id] == RIB_NONE ? 0 : p->rib_of[id];
-	/* A dead id (the owner reclaims it soon) maps to nothing, unkept. */
-	if (!(ra = bgp_route_attrs_get(p->attrs, id)) || map_grow(p, id) < 0)
-		return 0;
-	if (!bgp_route_attrs_for_peer(p->attrs, id, p->cfg.route_name)) {
-		p->rib_of[id] = RIB_NONE;
-		return 0;
-	}
-	r = peer_build_set(p, ra, &rid);
-	if (r == -ENOMEM)
-		return 0; /* tried again at the next route of that id */
-	if (r < 0) {
-		log_err("%s: cannot build path attributes of a pool: %s; its routes are not "
-		        "announced on this session",
+	r = rib_out_map_get(&p->map, id, &set);
+	/* Said once per id and session; out of memory, each time. */
+	if (r < 0)
+		log_err("%s: cannot build the path attributes of a pool's routes: %s; they are "
+		        "not announced on this session",
 		        p->cfg.name, strerror(-r));
-		rid = RIB_NONE;
-	}
-	p->rib_of[id] = rid;
-	return rid == RIB_NONE ? 0 : rid;
+	return set;
 }
 
 /* Session up: the whole route set goes into the Adj-RIB-Out. A route whose
@@ -1033,7 +955,6 @@ struct bgp_peer *bgp_peer_new(struct ev_loop *loop, const struct bgp_peer_cfg *c
 	p->loop = loop;
 	p->cfg = *cfg;
 	p->routes = routes;
-	p->attrs = attrs;
 	p->state_fn = fn;
 	p->state_arg = arg;
 	p->rand_state = (unsigned)core_now_ms() ^ (unsigned)(uintptr_t)p;
@@ -1043,6 +964,7 @@ struct bgp_peer *bgp_peer_new(struct ev_loop *loop, const struct bgp_peer_cfg *c
 	conn_init(p->alt, p);
 	prefix_set_init(&p->received);
 	p->rib = rib_out_new();
+	rib_out_map_init(&p->map, p->rib, attrs);
 	if (!p->rib || bgp_fsm_init(&p->cur->fsm, &p->cfg.fsm, core_now_ms()) < 0) {
 		bgp_peer_free(p);
 		return NULL;
@@ -1070,8 +992,9 @@ void bgp_peer_free(struct bgp_peer *p)
 	conn_fini(p->cur);
 	conn_fini(p->alt);
 	prefix_set_fini(&p->received);
-	rib_out_free(p->rib); /* the map's references with it */
-	free(p->rib_of);
+	if (p->rib)
+		rib_out_map_fini(&p->map);
+	rib_out_free(p->rib);
 	free(p);
 }
 
@@ -1191,8 +1114,11 @@ int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg)
 	if (link_bw_type) {
 		log_info("%s: link bandwidth community now %s", cfg->name,
 		         cfg->link_bw_non_transitive ? "non-transitive" : "transitive");
+		struct rib_out_map_session sess;
+
 		p->cfg.link_bw_non_transitive = cfg->link_bw_non_transitive;
-		peer_forget_map(p);
+		sess = peer_map_session(p);
+		rib_out_map_session(&p->map, &sess);
 		if (!p->shutting_down) {
 			peer_load_routes(p);
 			conn_fill(p->cur);
