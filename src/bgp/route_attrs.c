@@ -266,7 +266,7 @@ static int ent_alloc(struct bgp_route_attrs_tab *t, uint32_t *id)
 		*id = t->free_head;
 		t->free_head = t->e[*id].next;
 	} else {
-		if (t->n == t->cap) {
+		if (t->n >= t->cap) {
 			uint32_t ncap = t->cap ? t->cap * 2 : 16;
 			struct ent *ne;
 
