@@ -77,11 +77,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			bgp_route_attrs_reclaim(tab, NULL, NULL);
 			/* without a table: the same prefixes, every id 0 */
-			if (lb_announce_compute(&set, nodes[i], &out) < 0 || out.n != n)
+			o.attrs = NULL;
+			if (lb_announce_compute_opts(&set, nodes[i], &o, &out) < 0 || out.n != n)
 				abort();
+			o.attrs = tab;
 			for (size_t k = 0; k < out.n; k++)
 				if (prefix_set_val(&out, k))
 					abort();
+			if (lb_announce_compute(&set, nodes[i], &out) < 0)
+				abort();
 		}
 		prefix_set_fini(&out);
 		bgp_route_attrs_tab_free(tab);
