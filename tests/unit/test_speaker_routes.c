@@ -5,8 +5,11 @@
  * peer, a pool that aggregates and is for the iBGP peer only, a pool of
  * Local Services with weights, the eBGP peer asking for the
  * non-transitive community. Then an endpoint count change re-announces
- * that one prefix, and the last Cluster address takes the aggregate with
- * it. No namespaces, no daemons: 127.0.0.2 and 127.0.0.3 on lo.
+ * that one prefix, the last Cluster address takes the aggregate with it,
+ * the eBGP peer's switch to the transitive type re-announces in place
+ * (no new session), and a pool's peers list without it withdraws that
+ * pool's routes from it alone. No namespaces, no daemons: 127.0.0.2 and
+ * 127.0.0.3 on lo.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -248,6 +251,24 @@ static bool ibgp_updated(struct router *r)
 	return r[0].updates >= ibgp_updates_at_least;
 }
 
+static int tor1_updates_at_least;
+static bool tor1_updated(struct router *r)
+{
+	return r[1].updates >= tor1_updates_at_least;
+}
+
+static bool tor1_empty(struct router *r)
+{
+	return r[1].n_rt == 0;
+}
+
+/* The session counters of tor1 (speaker_foreach_peer). */
+static void sessions_of(const char *peer, const struct bgp_peer *p, void *arg)
+{
+	if (!strcmp(peer, "tor1"))
+		bgp_peer_get_stats(p, arg);
+}
+
 static void apply(struct speaker *sp, const char *yaml)
 {
 	struct cfg_set set;
@@ -284,56 +305,50 @@ static const struct rt *route(struct router *r, const char *s)
 
 /* The configuration of each step: BgpConf (no listening socket: the
  * speaker connects), two peers, two pools, the Node; then the step's
- * Services and slices. */
-static char *config(const struct router *r, const char *tail)
-{
-	char *y = NULL;
+ * Services and slices. Arguments: ibgp's address and port, tor1's, the
+ * type tor1 asks for, the peers of the pool "local". */
+static const char config_fmt[] =
+    "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n"
+    "---\napiVersion: network.kubesphere.io/v1alpha2\nkind: BgpConf\n"
+    "metadata: {name: default}\n"
+    "spec: {as: 65001, routerId: 192.0.2.11, listenPort: -1}\n"
+    "---\napiVersion: network.kubesphere.io/v1alpha2\nkind: BgpPeer\n"
+    "metadata: {name: ibgp}\n"
+    "spec:\n"
+    "  conf: {peerAs: 65001, neighborAddress: %s}\n"
+    "  transport: {remotePort: %u}\n"
+    "---\napiVersion: network.kubesphere.io/v1alpha2\nkind: BgpPeer\n"
+    "metadata: {name: tor1}\n"
+    "spec:\n"
+    "  conf: {peerAs: 65000, neighborAddress: %s}\n"
+    "  transport: {remotePort: %u}\n"
+    "  linkBandwidth: {nonTransitive: %s}\n"
+    "---\napiVersion: network.kubesphere.io/v1alpha2\nkind: Eip\n"
+    "metadata: {name: agg}\n"
+    "spec:\n"
+    "  address: 203.0.113.0/24\n"
+    "  bgp: {aggregationLength: 24, localPref: 200, communities: [\"65000:100\"], "
+    "peers: [ibgp]}\n"
+    "---\napiVersion: network.kubesphere.io/v1alpha2\nkind: Eip\n"
+    "metadata: {name: local}\n"
+    "spec:\n"
+    "  address: 198.51.100.0/24\n"
+    "  bgp: {communities: [no-export]%s}\n"
+    "%s";
 
-	assert_true(
-	    asprintf(&y,
-	             "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n" HEAD(
-	                 "BgpConf",
-	                 "default") "spec: {as: 65001, routerId: 192.0.2.11, listenPort: "
-	                            "-1}\n" HEAD("BgpPeer",
-	                                         "ibgp") "spec:\n  conf: {peerAs: 65001, "
-	                                                 "neighborAddress: %s}\n"
-	                                                 "  transport: {remotePort: %u}\n" HEAD(
-	                                                     "BgpPeer",
-	                                                     "tor1") "spec:\n  conf: {peerAs: "
-	                                                             "65000, neighborAddress: %s}\n"
-	                                                             "  transport: {remotePort: "
-	                                                             "%u}\n  linkBandwidth: "
-	                                                             "{nonTransitive: true}\n" HEAD(
-	                                                                 "Eip",
-	                                                                 "agg") "spec:\n  address: "
-	                                                                        "203.0.113.0/24\n"
-	                                                                        "  bgp: "
-	                                                                        "{aggregationLength"
-	                                                                        ": 24, localPref: "
-	                                                                        "200, communities: "
-	                                                                        "[\"65000:100\"], "
-	                                                                        "peers: "
-	                                                                        "[ibgp]}\n" HEAD(
-	                                                                            "Eip",
-	                                                                            "local") "spec:"
-	                                                                                     "\n  "
-	                                                                                     "addre"
-	                                                                                     "ss: "
-	                                                                                     "198."
-	                                                                                     "51."
-	                                                                                     "100."
-	                                                                                     "0/"
-	                                                                                     "24\n"
-	                                                                                     "  "
-	                                                                                     "bgp: "
-	                                                                                     "{comm"
-	                                                                                     "uniti"
-	                                                                                     "es: "
-	                                                                                     "[no-"
-	                                                                                     "expor"
-	                                                                                     "t]}\n"
-	                                                                                     "%s",
-	             r[0].addr, r[0].port, r[1].addr, r[1].port, tail) > 0);
+struct step {
+	bool transitive;   /* tor1 asks for the transitive type */
+	const char *peers; /* the pool "local"'s peers, NULL: every peer */
+};
+
+static char *config(const struct router *r, const struct step *st, const char *tail)
+{
+	char peers[64] = "", *y = NULL;
+
+	if (st->peers)
+		snprintf(peers, sizeof(peers), ", peers: [%s]", st->peers);
+	assert_true(asprintf(&y, config_fmt, r[0].addr, r[0].port, r[1].addr, r[1].port,
+	                     st->transitive ? "false" : "true", peers, tail) > 0);
 	return y;
 }
 
@@ -348,7 +363,9 @@ static void test_routes_to_two_routers(void **state)
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	struct speaker_opts o = {.node = "n1", .cluster = true};
 	struct router r[2]; /* ibgp, tor1 */
-	struct bgp_route_attrs_stats st;
+	struct step st = {.transitive = false, .peers = NULL};
+	struct bgp_peer_stats ps;
+	struct bgp_route_attrs_stats as;
 	struct cfg_error err;
 	const struct rt *x;
 	struct speaker *sp;
@@ -366,9 +383,10 @@ static void test_routes_to_two_routers(void **state)
 	assert_non_null(sp);
 
 	/* A Cluster and a Local Service in each pool */
-	y = config(r, SVC("c1", "Cluster", "203.0.113.1") SVC("c2", "Cluster", "203.0.113.2")
-	                  SVC("c3", "Cluster", "198.51.100.9") SVC("l", "Local", "198.51.100.5")
-	                      SLICE(EP ", " EP));
+	y = config(r, &st,
+	           SVC("c1", "Cluster", "203.0.113.1") SVC("c2", "Cluster", "203.0.113.2")
+	               SVC("c3", "Cluster", "198.51.100.9") SVC("l", "Local", "198.51.100.5")
+	                   SLICE(EP ", " EP));
 	apply(sp, y);
 	free(y);
 	run(loop, r, 2, both_synced, 0);
@@ -404,15 +422,16 @@ static void test_routes_to_two_routers(void **state)
 
 	/* The speaker's own view: 3 routes, each with a set of its own */
 	assert_int_equal(speaker_n_routes(sp), 3);
-	bgp_route_attrs_stats(speaker_route_attrs(sp), &st);
-	assert_int_equal(st.live, 3);
+	bgp_route_attrs_stats(speaker_route_attrs(sp), &as);
+	assert_int_equal(as.live, 3);
 
 	/* A third endpoint: one UPDATE for that prefix, to each peer */
 	before = r[1].updates;
 	ibgp_updates_at_least = r[0].updates + 1;
-	y = config(r, SVC("c1", "Cluster", "203.0.113.1") SVC("c2", "Cluster", "203.0.113.2")
-	                  SVC("c3", "Cluster", "198.51.100.9") SVC("l", "Local", "198.51.100.5")
-	                      SLICE(EP ", " EP ", " EP));
+	y = config(r, &st,
+	           SVC("c1", "Cluster", "203.0.113.1") SVC("c2", "Cluster", "203.0.113.2")
+	               SVC("c3", "Cluster", "198.51.100.9") SVC("l", "Local", "198.51.100.5")
+	                   SLICE(EP ", " EP ", " EP));
 	apply(sp, y);
 	free(y);
 	run(loop, r, 2, ibgp_updated, 0);
@@ -425,24 +444,59 @@ static void test_routes_to_two_routers(void **state)
 	/* One of two Cluster addresses gone: the aggregate stays (nothing
 	 * sent); the last one gone: withdrawn */
 	before = r[0].updates;
-	y = config(r, SVC("c1", "Cluster", "203.0.113.1") SVC("c3", "Cluster", "198.51.100.9")
-	                  SVC("l", "Local", "198.51.100.5") SLICE(EP ", " EP ", " EP));
+	y = config(r, &st,
+	           SVC("c1", "Cluster", "203.0.113.1") SVC("c3", "Cluster", "198.51.100.9")
+	               SVC("l", "Local", "198.51.100.5") SLICE(EP ", " EP ", " EP));
 	apply(sp, y);
 	free(y);
 	run(loop, r, 2, NULL, 100);
 	assert_int_equal(r[0].updates, before);
 	ibgp_updates_at_least = before + 1;
-	y = config(r, SVC("c3", "Cluster", "198.51.100.9") SVC("l", "Local", "198.51.100.5")
-	                  SLICE(EP ", " EP ", " EP));
+	y = config(r, &st,
+	           SVC("c3", "Cluster", "198.51.100.9") SVC("l", "Local", "198.51.100.5")
+	               SLICE(EP ", " EP ", " EP));
 	apply(sp, y);
 	free(y);
 	run(loop, r, 2, ibgp_updated, 0);
 	assert_null(route(&r[0], "203.0.113.0/24"));
 	assert_int_equal(r[0].n_rt, 2);
 	/* the aggregate's id went back to the table and was reclaimed */
-	bgp_route_attrs_stats(speaker_route_attrs(sp), &st);
-	assert_int_equal(st.live, 2);
-	assert_int_equal(st.dead, 0);
+	bgp_route_attrs_stats(speaker_route_attrs(sp), &as);
+	assert_int_equal(as.live, 2);
+	assert_int_equal(as.dead, 0);
+
+	/* tor1 switches to the transitive type: one UPDATE for the weighted
+	 * route, the session stays */
+	before = r[1].updates;
+	st.transitive = true;
+	y = config(r, &st,
+	           SVC("c3", "Cluster", "198.51.100.9") SVC("l", "Local", "198.51.100.5")
+	               SLICE(EP ", " EP ", " EP));
+	apply(sp, y);
+	free(y);
+	tor1_updates_at_least = before + 1;
+	run(loop, r, 2, tor1_updated, 0);
+	run(loop, r, 2, NULL, 100);
+	assert_int_equal(r[1].updates, before + 1);
+	assert_memory_equal(route(&r[1], "198.51.100.5/32")->ext, bw3_t, 8);
+	speaker_foreach_peer(sp, sessions_of, &ps);
+	assert_int_equal(ps.sessions, 1);
+
+	/* The pool's peers lose tor1: its routes are withdrawn there only */
+	before = r[0].updates;
+	st.peers = "ibgp";
+	y = config(r, &st,
+	           SVC("c3", "Cluster", "198.51.100.9") SVC("l", "Local", "198.51.100.5")
+	               SLICE(EP ", " EP ", " EP));
+	apply(sp, y);
+	free(y);
+	run(loop, r, 2, tor1_empty, 0);
+	run(loop, r, 2, NULL, 100);
+	assert_int_equal(r[0].n_rt, 2);
+	/* for ibgp the new ids intern to the sets it has (the peers list is
+	 * not on the wire): nothing sent */
+	assert_int_equal(r[0].updates, before);
+	assert_int_equal(route(&r[0], "198.51.100.5/32")->n_ext, 8);
 
 	/* The sessions end with a Cease, whose connections linger on the
 	 * loop until the routers close theirs (bgp/peer.c). */
