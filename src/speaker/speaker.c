@@ -100,6 +100,7 @@ struct speaker {
 	bool bfd_stopped;                            /* AdminDown sent at shutdown */
 	const struct cfg_set *applied; /* the set of the last apply (&cfg in manifest mode,
 	                                  the caller's in cluster mode) */
+	char invalid[CFG_ERR_MSG_MAX]; /* cfg_set_validate's last complaint, "" none */
 	ev_timer l2_again;             /* layer 2's view changed: apply again */
 };
 
@@ -812,12 +813,33 @@ static void on_ll_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	log_limited_flush(s->ll_peers, now, false);
 }
 
+/*
+ * Cluster mode gets objects one at a time, so the set is not refused for
+ * what spans objects (an Eip naming a BgpPeer that does not exist (yet)):
+ * such a name matches no peer. Said once per new complaint.
+ */
+static void set_check(struct speaker *s, const struct cfg_set *set)
+{
+	struct cfg_error err;
+
+	cfg_error_init(&err, NULL, NULL);
+	if (cfg_set_validate(set, &err) == 0) {
+		s->invalid[0] = 0;
+		return;
+	}
+	if (!strcmp(err.msg, s->invalid))
+		return;
+	snprintf(s->invalid, sizeof(s->invalid), "%s", err.msg);
+	log_warn("%s: that pool's routes go to no such peer", err.msg);
+}
+
 int speaker_apply(struct speaker *s, const struct cfg_set *set)
 {
 	int r;
 
 	if (s->shutting_down)
 		return -ECANCELED;
+	set_check(s, set);
 	/* Peers first so that a new peer gets the new routes at session up
 	 * and a removed one does not get withdrawals it no longer needs. */
 	peers_apply(s, set);
