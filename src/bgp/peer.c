@@ -1112,10 +1112,10 @@ int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg)
 	/* The link bandwidth community's type: the routes that carry one get
 	 * a new set, in UPDATEs; the others intern to the sets they have. */
 	if (link_bw_type) {
-		log_info("%s: link bandwidth community now %s", cfg->name,
-		         cfg->link_bw_non_transitive ? "non-transitive" : "transitive");
 		struct rib_out_map_session sess;
 
+		log_info("%s: link bandwidth community now %s", cfg->name,
+		         cfg->link_bw_non_transitive ? "non-transitive" : "transitive");
 		p->cfg.link_bw_non_transitive = cfg->link_bw_non_transitive;
 		sess = peer_map_session(p);
 		rib_out_map_session(&p->map, &sess);
