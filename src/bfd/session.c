@@ -94,17 +94,26 @@ static bool tx_periodic(const struct bfd_session *s)
 }
 
 /* After anything that may change the transmit interval: stops or
- * resumes periodic transmission, and brings the next packet forward
- * when the interval shrank (never later than an interval from now, which
- * is no sooner than an interval after the last one sent). */
+ * resumes periodic transmission, brings the next packet forward when the
+ * interval shrank (never later than an interval from now), and holds it
+ * back when the peer asked for fewer packets: section 6.8.7 forbids an
+ * interval below bfd.RemoteMinRxInterval less the jitter (at most 25%),
+ * counted from the last packet sent. (Our own slower rate on leaving Up
+ * takes effect from the next interval: the packet saying Down or
+ * AdminDown is better not held back.) */
 static void tx_resched(struct bfd_session *s, uint64_t now_us)
 {
-	uint64_t by = now_us + bfd_session_tx_interval(s);
+	uint32_t iv = bfd_session_tx_interval(s), rx = s->remote_min_rx_us;
+	uint64_t by = now_us + iv, earliest = s->last_tx_us + rx - rx / 4;
 
-	if (!tx_periodic(s))
+	if (!tx_periodic(s)) {
 		s->next_tx_us = BFD_NEVER;
-	else if (s->next_tx_us > by)
+		return;
+	}
+	if (s->next_tx_us > by)
 		s->next_tx_us = by;
+	if (s->last_tx_us && s->next_tx_us < earliest)
+		s->next_tx_us = earliest;
 }
 
 /* Section 6.8.7: each interval is reduced by a random 0 to 25%, or 10 to
@@ -346,6 +355,7 @@ void bfd_session_timer(struct bfd_session *s, uint64_t now_us, uint32_t rand,
 		expire(s, now_us, act);
 	if (s->next_tx_us != BFD_NEVER && now_us >= s->next_tx_us) {
 		act->send = true;
+		s->last_tx_us = now_us;
 		s->next_tx_us =
 		    now_us + jittered(bfd_session_tx_interval(s), s->cfg.detect_mult, rand);
 	}

@@ -78,6 +78,7 @@ struct bfd_session {
 	uint32_t rx_in_force_us; /* detection uses it while a decrease polls */
 	bool final_due;          /* answer a received P with F */
 	uint64_t next_tx_us;     /* periodic transmission */
+	uint64_t last_tx_us;     /* last periodic packet, 0: none yet */
 	uint64_t detect_at_us;   /* 0: detection timer not running */
 	uint32_t ups;            /* times Up was reached */
 	uint32_t downs;          /* times Up was left */

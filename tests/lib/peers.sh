@@ -9,7 +9,11 @@
 #             bfd=1: BFD for this session (RFC 5880; BIRD and FRR only),
 #             with bfdrx=MS (required min receive, default 300) bfdtx=MS
 #             (desired min transmit, default 300) bfdmult=N (default 3);
-#             single hop (3784), multihop (4784) with multihop=TTL
+#             single hop (3784), multihop (4784) with multihop=TTL;
+#             bfdcpf=1 (FRR only): `neighbor X bfd
+#             check-control-plane-failure`: during graceful restart, a
+#             BFD Down from a neighbor whose C bit is clear is ignored
+#             (RFC 5882 section 4.3.1)
 #   peer_start TYPE HOST ASN ROUTER_ID [fib=1]    TYPE is bird, frr or gobgp;
 #       fib=1 (BIRD and FRR) installs the best routes, merging equal ones
 #       into one ECMP route, into HOST's kernel FIB.
@@ -99,7 +103,10 @@ peer_start() {
 	echo "$asn $rid $opts" >"$d/peer.args"
 	[ -f "$d/neighbors" ] || : >"$d/neighbors"
 	case $type in
-	bird) _bird_start "$h" ;;
+	bird)
+		grep -q ' bfdcpf=1' "$d/neighbors" && die "bird: no bfdcpf (check-control-plane-failure)"
+		_bird_start "$h"
+		;;
 	frr) _frr_start "$h" ;;
 	gobgp)
 		grep -q ' bfd=1' "$d/neighbors" && die "gobgp: no BFD in the harness"
@@ -291,6 +298,9 @@ _frr_neighbor_lines() {
 	if _peer_bfd "$line"; then
 		echo " neighbor $addr bfd"
 		echo " neighbor $addr bfd profile $(_frr_profile "$addr")"
+		if [ "$(_peer_opt "$line" bfdcpf 0)" = 1 ]; then
+			echo " neighbor $addr bfd check-control-plane-failure"
+		fi
 	fi
 }
 
@@ -327,6 +337,9 @@ _frr_conf() {
 		echo "hostname $h"
 		echo "log file $d/bgpd.log debugging"
 		echo "debug bgp neighbor-events"
+		# BFD state changes as bgpd sees them, with the neighbor's C
+		# bit ("CPI bit"), and what it does with them.
+		grep -q ' bfd=1' "$d/neighbors" && echo "debug bgp bfd"
 		echo "router bgp $asn"
 		echo " bgp router-id $rid"
 		echo " no bgp ebgp-requires-policy"

@@ -7,6 +7,8 @@
 #   spk_start HOST NODE MANIFEST... [-- EXTRA_ARGS...]
 #   spk_restart HOST                   same command again (after a kill)
 #   spk_pid HOST, spk_alive HOST, spk_hup HOST, spk_kill9 HOST
+#   spk_freeze HOST                    SIGSTOP: a hung speaker (its sockets
+#                                      stay open; spk_kill9 still ends it)
 #   spk_stop HOST                      SIGTERM; returns the exit status
 #                                      (124 when it did not exit in 15 s)
 #   spk_log HOST                       path of the speaker's log
@@ -95,6 +97,11 @@ spk_dead() { ! spk_alive "$1"; }
 spk_hup() {
 	echo "== $(date +%T.%N | cut -c1-12) SIGHUP" >>"$(spk_log "$1")"
 	kill -HUP "$(spk_pid "$1")"
+}
+
+spk_freeze() {
+	echo "== $(date +%T.%N | cut -c1-12) SIGSTOP" >>"$(spk_log "$1")"
+	kill -STOP "$(spk_pid "$1")"
 }
 
 spk_kill9() {

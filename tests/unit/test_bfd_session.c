@@ -668,6 +668,20 @@ static void test_no_tx(void **state)
 	rx(&s, peer_pkt(BFD_STATE_UP, OUR_DISC, 300000, 200000, 3, 0), 2700 * MS, &a);
 	assert_int_equal(s.remote_min_rx_us, 200000);
 	assert_true(s.next_tx_us <= 3000 * MS);
+	/* The peer raises its RequiredMinRx to 2 s: the packet already due
+	 * within 300 ms waits for 2 s less jitter after the last one sent
+	 * (section 6.8.7). */
+	tick(&s, s.next_tx_us, UINT32_MAX, &a);
+	assert_true(a.send);
+	{
+		uint64_t sent = s.last_tx_us;
+
+		rx(&s, peer_pkt(BFD_STATE_UP, OUR_DISC, 300000, 2000000, 3, 0), sent + 10 * MS, &a);
+		assert_true(s.next_tx_us >= sent + 1500 * MS);
+		assert_true(s.next_tx_us <= sent + 10 * MS + 2000 * MS);
+		tick(&s, sent + 400 * MS, rnd(), &a);
+		assert_false(a.send);
+	}
 	/* Silence then expiry: Down and transmitting again, slow. */
 	rx(&s, peer_pkt(BFD_STATE_UP, OUR_DISC, 300000, 0, 3, 0), 2800 * MS, &a);
 	tick(&s, 3700 * MS, 0, &a);
@@ -800,8 +814,14 @@ static void test_clamp(void **state)
 	assert_int_equal(bfd_session_tx_interval(&s), BFD_INTERVAL_MAX_US);
 	assert_true(bfd_session_detect_time(&s) == 255ull * BFD_INTERVAL_MAX_US);
 	assert_true(s.detect_at_us == now + 255ull * BFD_INTERVAL_MAX_US);
+	/* The packet that was due is held back: no sooner than 60 s less
+	 * the jitter after the last one sent (section 6.8.7). */
+	assert_true(s.last_tx_us != 0);
+	assert_true(s.next_tx_us >= s.last_tx_us + 45 * SEC);
+	tick(&s, now + 1, rnd(), &a);
+	assert_false(a.send);
 	/* The next packet at most 60 s on, at least 45 s. */
-	now += 1;
+	now = s.next_tx_us;
 	tick(&s, now, rnd(), &a);
 	assert_true(a.send);
 	assert_true(s.next_tx_us - now >= 45 * SEC && s.next_tx_us - now <= 60 * SEC);
