@@ -397,6 +397,7 @@ int cmd_speaker(int argc, char **argv)
 		speaker_cluster_hooks(c.cluster, &o.hooks);
 		speaker_cluster_l2_hooks(c.cluster, &o.l2.hooks);
 		o.ready_on = speaker_cluster_ready_on;
+		o.ready_count = speaker_cluster_ready_count;
 		o.ready_arg = c.cluster;
 	}
 	cfg_error_init(&err, NULL, NULL);

@@ -117,6 +117,19 @@ enum bgp_attr_type {
 	BGP_ATTR_LARGE_COMMUNITIES = 32, /* RFC 8092 */
 };
 
+/*
+ * Well-known communities (RFC 1997 section 3 and the IANA "BGP Well-known
+ * Communities" registry): the values of the names a configuration may use.
+ */
+#define BGP_COMM_GRACEFUL_SHUTDOWN   0xFFFF0000u /* RFC 8326 section 5 */
+#define BGP_COMM_LLGR_STALE          0xFFFF0006u /* RFC 9494 section 4.6 */
+#define BGP_COMM_NO_LLGR             0xFFFF0007u /* RFC 9494 section 4.7 */
+#define BGP_COMM_BLACKHOLE           0xFFFF029Au /* RFC 7999 section 5 */
+#define BGP_COMM_NO_EXPORT           0xFFFFFF01u /* RFC 1997 */
+#define BGP_COMM_NO_ADVERTISE        0xFFFFFF02u /* RFC 1997 */
+#define BGP_COMM_NO_EXPORT_SUBCONFED 0xFFFFFF03u /* RFC 1997 */
+#define BGP_COMM_NO_PEER             0xFFFFFF04u /* RFC 3765 section 2 */
+
 /* Attribute flags, RFC 4271 section 4.3 */
 #define BGP_ATTR_FLAG_OPTIONAL   0x80
 #define BGP_ATTR_FLAG_TRANSITIVE 0x40
@@ -422,6 +435,46 @@ ssize_t bgp_eor_encode(uint8_t *buf, size_t cap, enum bgp_af af);
  */
 size_t bgp_update_overhead(enum bgp_af af, const struct bgp_out_attrs *out, bool announce,
                            bool withdraw);
+
+/*
+ * The link bandwidth extended community (draft-ietf-idr-link-bandwidth
+ * section 2): Two-Octet AS Specific (RFC 4360 section 3.1), sub-type
+ * 0x04; the 2-octet Global Administrator is the sender's AS (AS_TRANS,
+ * RFC 6793 section 9, when it needs 4 octets) and the 4-octet Local
+ * Administrator an IEEE 754 single precision float of bytes per second,
+ * in network byte order. The draft defines the non-transitive type
+ * (0x40); FRR sends the transitive one (0x00) by default and BIRD drops
+ * the non-transitive form on eBGP, so both are offered.
+ */
+#define BGP_EXT_TYPE_AS2_TRANSITIVE     0x00
+#define BGP_EXT_TYPE_AS2_NON_TRANSITIVE 0x40
+#define BGP_EXT_SUBTYPE_LINK_BW         0x04
+/*
+ * The largest bandwidth sent, 2^32 - 256 bytes/s (about 34 Gbit/s): the
+ * largest float below 2^32. FRR converts the float to a uint32_t
+ * (ieee_float_uint32_to_uint32), which 2^32 or more would overflow.
+ */
+#define BGP_LINK_BW_MAX 4294967040u
+
+/*
+ * The 8-octet value for struct bgp_out_attrs.ext_communities (which
+ * bgp_attrs_encode writes most significant octet first): type, sub-type,
+ * AS, float. bytes_per_s is rounded to the nearest float and clamped to
+ * BGP_LINK_BW_MAX. 0 encodes 0.0, which the draft leaves meaningless:
+ * a route without endpoints is withdrawn, not weighted 0.
+ */
+uint64_t bgp_link_bw_encode(uint32_t local_as, uint64_t bytes_per_s, bool non_transitive);
+
+struct bgp_link_bw {
+	uint16_t as;         /* Global Administrator */
+	float bytes_per_s;   /* Local Administrator as a float */
+	bool non_transitive; /* type 0x40 */
+};
+
+/* Reads one 8-octet extended community: 0 when it is a link bandwidth
+ * community (either type), -ENOENT when it is another one, -EINVAL when
+ * its bandwidth is no finite non-negative number (NaN, infinity, < 0). */
+int bgp_link_bw_decode(uint64_t ext, struct bgp_link_bw *out);
 
 /* Helpers */
 

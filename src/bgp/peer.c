@@ -16,6 +16,7 @@
 
 #include "bgp/frame.h"
 #include "bgp/rib_out.h"
+#include "bgp/rib_out_map.h"
 #include "bgp/sock.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -53,7 +54,7 @@ struct bgp_peer {
 	ev_timer timer;
 
 	struct rib_out *rib;
-	uint32_t attrs_id;        /* attribute set of the current session, 0 = none */
+	struct rib_out_map map;   /* route attributes id -> set of rib, per session */
 	bool af_ok[BGP_AF_COUNT]; /* a next hop exists for the family */
 	uint32_t logged_attrs[8]; /* RFC 7606 problems logged this session */
 
@@ -279,8 +280,22 @@ static int iface_sibling(const struct core_addr *local, int fam, struct core_add
 	return r;
 }
 
+/* The session's view of the route attributes. */
+static struct rib_out_map_session peer_map_session(const struct bgp_peer *p)
+{
+	return (struct rib_out_map_session){
+	    .peer = p->cfg.route_name,
+	    .local_as = p->cfg.fsm.local_as,
+	    .ebgp = p->cfg.ebgp,
+	    .link_bw_non_transitive = p->cfg.link_bw_non_transitive,
+	};
+}
+
+/* The session's base set; the map of route attributes starts over on it
+ * (rib_out_map_base). */
 static void peer_setup_attrs(struct bgp_peer *p, int fd)
 {
+	struct rib_out_map_session sess = peer_map_session(p);
 	struct bgp_out_attrs a;
 	struct core_addr local;
 	char s[64];
@@ -320,22 +335,36 @@ static void peer_setup_attrs(struct bgp_peer *p, int fd)
 			         p->cfg.name, af ? "IPv6" : "IPv4", core_addr_str(&local, s),
 			         af ? "IPv6" : "IPv4");
 
-	uint32_t id = 0;
-	r = rib_out_attrs_add(p->rib, &a, &id);
+	r = rib_out_map_base(&p->map, &a, &sess);
 	if (r < 0) {
 		log_err("%s: cannot build path attributes: %s", p->cfg.name, strerror(-r));
 		p->af_ok[0] = p->af_ok[1] = false;
 	}
-	if (p->attrs_id)
-		rib_out_attrs_put(p->rib, p->attrs_id);
-	p->attrs_id = r < 0 ? 0 : id;
 }
 
-static bool route_ok(const struct bgp_peer *p, const struct bgp_prefix *pfx)
+void bgp_peer_attrs_drop(struct bgp_peer *p, uint32_t id)
+{
+	rib_out_map_drop(&p->map, id);
+}
+
+/* The Adj-RIB-Out set of pfx with route attributes id on this session,
+ * or 0: not announced here (no session attributes yet, no next hop of
+ * its family, the id keeps it from this peer or its set cannot be built). */
+static uint32_t peer_route_set(struct bgp_peer *p, const struct bgp_prefix *pfx, uint32_t id)
 {
 	int af = pfx->family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6;
+	uint32_t set = 0;
+	int r;
 
-	return p->attrs_id && p->af_ok[af];
+	if (!p->af_ok[af])
+		return 0;
+	r = rib_out_map_get(&p->map, id, &set);
+	/* Said once per id and session; out of memory, each time. */
+	if (r < 0)
+		log_err("%s: cannot build the path attributes of a pool's routes: %s; they are "
+		        "not announced on this session",
+		        p->cfg.name, strerror(-r));
+	return set;
 }
 
 /* Session up: the whole route set goes into the Adj-RIB-Out. A route whose
@@ -344,21 +373,25 @@ static void peer_load_routes(struct bgp_peer *p)
 {
 	for (size_t i = 0; i < p->routes->n; i++) {
 		const struct bgp_prefix *pfx = &p->routes->v[i];
+		uint32_t rid = peer_route_set(p, pfx, prefix_set_val(p->routes, i));
 
-		if (route_ok(p, pfx))
-			rib_out_announce(p->rib, pfx, p->attrs_id);
+		if (rid)
+			rib_out_announce(p->rib, pfx, rid);
 		else
 			rib_out_withdraw(p->rib, pfx);
 	}
 }
 
-int bgp_peer_route_add(struct bgp_peer *p, const struct bgp_prefix *pfx)
+int bgp_peer_route_add(struct bgp_peer *p, const struct bgp_prefix *pfx, uint32_t id)
 {
+	uint32_t rid;
 	int r;
 
-	if (p->shutting_down || !route_ok(p, pfx))
+	if (p->shutting_down)
 		return 0;
-	r = rib_out_announce(p->rib, pfx, p->attrs_id);
+	/* Another id may keep a route from this peer that it has now. */
+	rid = peer_route_set(p, pfx, id);
+	r = rid ? rib_out_announce(p->rib, pfx, rid) : rib_out_withdraw(p->rib, pfx);
 	if (r == 0 && p->cur->fsm.state == BGP_FSM_ESTABLISHED)
 		conn_fill(p->cur);
 	return r;
@@ -911,7 +944,9 @@ static void peer_rearm(struct bgp_peer *p)
 /* ---- lifecycle ---- */
 
 struct bgp_peer *bgp_peer_new(struct ev_loop *loop, const struct bgp_peer_cfg *cfg,
-                              const struct prefix_set *routes, bgp_peer_state_fn fn, void *arg)
+                              const struct prefix_set *routes,
+                              const struct bgp_route_attrs_tab *attrs, bgp_peer_state_fn fn,
+                              void *arg)
 {
 	struct bgp_peer *p = calloc(1, sizeof(*p));
 
@@ -929,6 +964,7 @@ struct bgp_peer *bgp_peer_new(struct ev_loop *loop, const struct bgp_peer_cfg *c
 	conn_init(p->alt, p);
 	prefix_set_init(&p->received);
 	p->rib = rib_out_new();
+	rib_out_map_init(&p->map, p->rib, attrs);
 	if (!p->rib || bgp_fsm_init(&p->cur->fsm, &p->cfg.fsm, core_now_ms()) < 0) {
 		bgp_peer_free(p);
 		return NULL;
@@ -956,6 +992,8 @@ void bgp_peer_free(struct bgp_peer *p)
 	conn_fini(p->cur);
 	conn_fini(p->alt);
 	prefix_set_fini(&p->received);
+	if (p->rib)
+		rib_out_map_fini(&p->map);
 	rib_out_free(p->rib);
 	free(p);
 }
@@ -989,6 +1027,7 @@ static bool session_cfg_equal(const struct bgp_peer_cfg *a, const struct bgp_pee
 	memcpy(x.name, y.name, sizeof(x.name));
 	x.fsm.admin_down = y.fsm.admin_down = false;
 	x.fsm.bfd_strict = y.fsm.bfd_strict = false;
+	x.link_bw_non_transitive = y.link_bw_non_transitive = false;
 	return !memcmp(&x, &y, sizeof(x));
 }
 
@@ -1038,6 +1077,7 @@ static bool limits_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg
 int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg)
 {
 	bool was_down = p->cfg.fsm.admin_down, limits = !limits_equal(&p->cfg, cfg);
+	bool link_bw_type = p->cfg.link_bw_non_transitive != cfg->link_bw_non_transitive;
 
 	if (p->cfg.fsm.bfd_strict != cfg->fsm.bfd_strict)
 		peer_strict_set(p, cfg->fsm.bfd_strict);
@@ -1068,6 +1108,21 @@ int bgp_peer_reconfigure(struct bgp_peer *p, const struct bgp_peer_cfg *cfg)
 		log_info("%s: prefix limit or idle hold changed", cfg->name);
 		p->cfg = *cfg;
 		conn_event(p->cur, &ev);
+	}
+	/* The link bandwidth community's type: the routes that carry one get
+	 * a new set, in UPDATEs; the others intern to the sets they have. */
+	if (link_bw_type) {
+		struct rib_out_map_session sess;
+
+		log_info("%s: link bandwidth community now %s", cfg->name,
+		         cfg->link_bw_non_transitive ? "non-transitive" : "transitive");
+		p->cfg.link_bw_non_transitive = cfg->link_bw_non_transitive;
+		sess = peer_map_session(p);
+		rib_out_map_session(&p->map, &sess);
+		if (!p->shutting_down) {
+			peer_load_routes(p);
+			conn_fill(p->cur);
+		}
 	}
 	return 0;
 }

@@ -3,10 +3,22 @@
  * the pure FSM (fsm.h), codec (bgp.h) and Adj-RIB-Out (rib_out.h).
  *
  * The peer announces the routes of a prefix set that its owner (the
- * speaker) keeps: at session start it loads the whole set into its
- * Adj-RIB-Out, afterwards the owner reports each change with
- * bgp_peer_route_add/del. Routes received from the peer are validated
- * (RFC 7606), counted against a maximum per family and never installed.
+ * speaker) keeps, prefix -> route attributes id (bgp/route_attrs.h): at
+ * session start it loads the whole set into its Adj-RIB-Out, afterwards
+ * the owner reports each change with bgp_peer_route_add/del. Routes
+ * received from the peer are validated (RFC 7606), counted against a
+ * maximum per family and never installed.
+ *
+ * Route attributes. The session decides ORIGIN, AS_PATH, next hops and
+ * LOCAL_PREF 100 on iBGP (the base set, built at session setup); a route
+ * attributes id adds the pool's communities, large communities, its
+ * LOCAL_PREF (iBGP only, RFC 4271 section 5.1.5) and the link bandwidth
+ * community (bgp_link_bw_encode with the session's local AS and the
+ * peer's link_bw_non_transitive), or keeps the route from this peer (a
+ * peers list without its route_name). The peer maps each id it meets to
+ * an Adj-RIB-Out set of its own, once, and forgets the map at each
+ * session setup (next hops may change) and for an id the owner reclaims
+ * (bgp_peer_attrs_drop). Id 0 is the base set alone.
  */
 #ifndef BERTH_BGP_PEER_H
 #define BERTH_BGP_PEER_H
@@ -18,9 +30,11 @@
 #include "bgp/bgp.h"
 #include "bgp/fsm.h"
 #include "bgp/prefix_set.h"
+#include "bgp/route_attrs.h"
 
 struct bgp_peer_cfg {
-	char name[160]; /* for logs: "BgpPeer ns/name" */
+	char name[160];       /* for logs: "BgpPeer ns/name" */
+	char route_name[256]; /* the BgpPeer's name, as Eip spec.bgp.peers names it */
 	struct core_addr remote;
 	uint16_t remote_port;
 	struct core_addr local; /* family 0: the kernel chooses */
@@ -41,6 +55,10 @@ struct bgp_peer_cfg {
 	 * name and reason (core/loglimit.h); the owner flushes it. Borrowed,
 	 * may be shared by peers, must outlive them; NULL: all logged. */
 	struct core_loglimit *loglimit;
+	/* The link bandwidth community's type: non-transitive 0x40 instead
+	 * of 0x00 (BgpPeer spec.linkBandwidth.nonTransitive). A change
+	 * re-announces, it does not restart the session. */
+	bool link_bw_non_transitive;
 };
 
 struct bgp_peer_stats {
@@ -60,18 +78,26 @@ struct bgp_peer;
 typedef void (*bgp_peer_state_fn)(struct bgp_peer *p, enum bgp_fsm_state old,
                                   enum bgp_fsm_state now, void *arg);
 
-/* routes: borrowed, must outlive the peer. Returns NULL on error. */
+/* routes (prefix -> route attributes id) and attrs (the ids' table):
+ * borrowed, must outlive the peer. Returns NULL on error. */
 struct bgp_peer *bgp_peer_new(struct ev_loop *loop, const struct bgp_peer_cfg *cfg,
-                              const struct prefix_set *routes, bgp_peer_state_fn fn, void *arg);
+                              const struct prefix_set *routes,
+                              const struct bgp_route_attrs_tab *attrs, bgp_peer_state_fn fn,
+                              void *arg);
 /* Sends Cease/3 (peer de-configured) if a session is up, closes everything. */
 void bgp_peer_free(struct bgp_peer *p);
 
 const struct bgp_peer_cfg *bgp_peer_config(const struct bgp_peer *p);
 void bgp_peer_get_stats(const struct bgp_peer *p, struct bgp_peer_stats *st);
 
-/* The owner's route set changed by one prefix. */
-int bgp_peer_route_add(struct bgp_peer *p, const struct bgp_prefix *pfx);
+/* The owner's route set changed by one prefix: pfx is there now with
+ * route attributes id (new, or another id than before: the route's set
+ * is replaced, or withdrawn when id keeps it from this peer), or gone. */
+int bgp_peer_route_add(struct bgp_peer *p, const struct bgp_prefix *pfx, uint32_t id);
 int bgp_peer_route_del(struct bgp_peer *p, const struct bgp_prefix *pfx);
+/* Route attributes id is being reclaimed (bgp_route_attrs_reclaim): no
+ * route of the owner carries it any more; the peer forgets its map. */
+void bgp_peer_attrs_drop(struct bgp_peer *p, uint32_t id);
 
 /*
  * New configuration. Changes that the session negotiated (AS numbers,

@@ -65,6 +65,7 @@ void prefix_set_init(struct prefix_set *s)
 void prefix_set_fini(struct prefix_set *s)
 {
 	free(s->v);
+	free(s->val);
 	core_idx_fini(&s->ix);
 	prefix_set_init(s);
 }
@@ -92,27 +93,65 @@ long prefix_set_find(const struct prefix_set *s, const struct bgp_prefix *p)
 	return find(s, p, prefix_hash(p));
 }
 
+/* Room for one more element in v (and val, when there). */
+static int grow(struct prefix_set *s)
+{
+	size_t ncap = s->cap ? s->cap * 2 : 64;
+	struct bgp_prefix *nv;
+
+	if (s->n < s->cap)
+		return 0;
+	if (s->val) {
+		uint32_t *nval = realloc(s->val, ncap * sizeof(*nval));
+
+		if (!nval)
+			return -ENOMEM;
+		s->val = nval;
+	}
+	/* A val grown alone is harmless: cap stays until v follows. */
+	if (!(nv = realloc(s->v, ncap * sizeof(*nv))))
+		return -ENOMEM;
+	s->v = nv;
+	s->cap = ncap;
+	return 0;
+}
+
+/* Adds p (absent, hash h) at the end with value val; 0 or -ENOMEM. */
+static int insert(struct prefix_set *s, const struct bgp_prefix *p, uint32_t h, uint32_t val)
+{
+	if (s->n >= UINT32_MAX - 1)
+		return -ENOMEM;
+	if (val && !s->val && !(s->val = calloc(s->cap ? s->cap : 1, sizeof(*s->val))))
+		return -ENOMEM;
+	if (grow(s) < 0 || core_idx_insert(&s->ix, h, (uint32_t)s->n) < 0)
+		return -ENOMEM;
+	if (s->val)
+		s->val[s->n] = val;
+	s->v[s->n++] = *p;
+	return 0;
+}
+
 int prefix_set_add(struct prefix_set *s, const struct bgp_prefix *p)
 {
 	uint32_t h = prefix_hash(p);
 
 	if (find(s, p, h) >= 0)
 		return 0;
-	if (s->n >= UINT32_MAX - 1)
-		return -ENOMEM;
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 64;
-		struct bgp_prefix *nv = realloc(s->v, ncap * sizeof(*nv));
+	return insert(s, p, h, 0) < 0 ? -ENOMEM : 1;
+}
 
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->cap = ncap;
-	}
-	if (core_idx_insert(&s->ix, h, (uint32_t)s->n) < 0)
+int prefix_set_put(struct prefix_set *s, const struct bgp_prefix *p, uint32_t val)
+{
+	uint32_t h = prefix_hash(p);
+	long at = find(s, p, h);
+
+	if (at < 0)
+		return insert(s, p, h, val) < 0 ? -ENOMEM : 1;
+	if (val && !s->val && !(s->val = calloc(s->cap, sizeof(*s->val))))
 		return -ENOMEM;
-	s->v[s->n++] = *p;
-	return 1;
+	if (s->val)
+		s->val[at] = val;
+	return 0;
 }
 
 int prefix_set_del(struct prefix_set *s, const struct bgp_prefix *p)
@@ -128,6 +167,8 @@ int prefix_set_del(struct prefix_set *s, const struct bgp_prefix *p)
 	if ((size_t)at != last) {
 		core_idx_move(&s->ix, prefix_hash(&s->v[last]), (uint32_t)last, (uint32_t)at);
 		s->v[at] = s->v[last];
+		if (s->val)
+			s->val[at] = s->val[last];
 	}
 	s->n--;
 	return 1;

@@ -1,8 +1,11 @@
 /*
  * A set of prefixes (family, length, address, path id): dense storage plus
  * the one hash table (core/idx.h) over it, so a million /32s cost about
- * 40 bytes each and iteration is a plain array walk. Pure; the set owns
- * its memory.
+ * 40 bytes each and iteration is a plain array walk. Each prefix may carry
+ * a 32-bit value (the speaker's routes: prefix -> route attributes id,
+ * bgp/route_attrs.h), kept in a parallel array that exists only once a
+ * value other than 0 was put: 4 bytes more per prefix then, none before.
+ * Pure; the set owns its memory.
  */
 #ifndef BERTH_PREFIX_SET_H
 #define BERTH_PREFIX_SET_H
@@ -16,6 +19,7 @@
 
 struct prefix_set {
 	struct bgp_prefix *v; /* owned; dense, unordered */
+	uint32_t *val;        /* owned; val[i] is v[i]'s value; NULL: every value 0 */
 	size_t n;
 	size_t cap;
 	struct core_idx ix; /* prefix -> position in v */
@@ -23,9 +27,19 @@ struct prefix_set {
 
 void prefix_set_init(struct prefix_set *s);
 void prefix_set_fini(struct prefix_set *s);
-/* 1 when added, 0 when already there, -ENOMEM. */
+/* 1 when added (with value 0), 0 when already there (its value kept),
+ * -ENOMEM. */
 int prefix_set_add(struct prefix_set *s, const struct bgp_prefix *p);
-/* 1 when removed, 0 when absent. Moves the last element into the hole. */
+/* p with value val: 1 when added, 0 when it was there (its value is val
+ * now), -ENOMEM (s unchanged). */
+int prefix_set_put(struct prefix_set *s, const struct bgp_prefix *p, uint32_t val);
+/* The value of s->v[i] (i < s->n). */
+static inline uint32_t prefix_set_val(const struct prefix_set *s, size_t i)
+{
+	return s->val ? s->val[i] : 0;
+}
+/* 1 when removed, 0 when absent. Moves the last element (and its value)
+ * into the hole. */
 int prefix_set_del(struct prefix_set *s, const struct bgp_prefix *p);
 bool prefix_set_has(const struct prefix_set *s, const struct bgp_prefix *p);
 /* The position of p in s->v, or -1: valid until the next add or del. */

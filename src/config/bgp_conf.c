@@ -11,8 +11,18 @@
 
 static const char *const top_known[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
 static const char *const spec_known[] = {
-    "as",       "asPerRack",        "routerId",        "listenPort", "listenAddresses",
-    "families", "useMultiplePaths", "gracefulRestart", "policy",     NULL,
+    "as",
+    "asPerRack",
+    "routerId",
+    "listenPort",
+    "listenAddresses",
+    "families",
+    "useMultiplePaths",
+    "gracefulRestart",
+    "policy",
+    /* berth extension (issue 14): the weight of one endpoint */
+    "linkBandwidthPerEndpoint",
+    NULL,
 };
 
 static int nomem(struct cfg_dec *d)
@@ -166,7 +176,13 @@ static int cfg_dec_spec(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_co
 	    (rc = cfg_dec_graceful_restart(d, spec, "gracefulRestart", &c->graceful_restart)) < 0 ||
 	    (rc = cfg_dec_string(d, spec, "policy", &c->policy)) < 0)
 		return rc;
-	return 0;
+	/* Whole bytes per second: the community carries a float, but a
+	 * fraction of a byte per second would only invite rounding questions.
+	 * Past BGP_LINK_BW_MAX even one endpoint would be clamped. */
+	c->link_bw_per_endpoint = CFG_DEFAULT_LINK_BW_PER_ENDPOINT;
+	rc = cfg_dec_uint_unit(d, spec, "linkBandwidthPerEndpoint", 1, BGP_LINK_BW_MAX, "bytes/s",
+	                       &c->link_bw_per_endpoint);
+	return rc < 0 ? rc : 0;
 }
 
 int cfg_bgp_conf_decode(const json_t *obj, struct cfg_bgp_conf *out, struct cfg_error *err)

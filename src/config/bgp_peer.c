@@ -19,15 +19,35 @@ static const char *const spec_known[] = {
     "nodeSelector",
     /* berth extension: RFC 5880 BFD, named as MetalLB's BFDProfile */
     "bfd",
+    /* berth extension (issue 14): the form of the link bandwidth community */
+    "linkBandwidth",
     NULL,
 };
 /* PeerConf */
 static const char *const conf_known[] = {
-    "authPassword",     "description",   "localAs",           "neighborAddress",
-    "peerAs",           "peerGroup",     "peerType",          "removePrivateAs",
-    "routeFlapDamping", "sendCommunity", "neighborInterface", "vrf",
-    "allowOwnAs",       "replacePeerAs", "adminDown",         NULL,
+    "authPassword",
+    "description",
+    "localAs",
+    "neighborAddress",
+    "peerAs",
+    "peerGroup",
+    "peerType",
+    "removePrivateAs",
+    "routeFlapDamping",
+    "sendCommunity",
+    "neighborInterface",
+    "vrf",
+    "allowOwnAs",
+    "replacePeerAs",
+    "adminDown",
+    /* berth extension (issue 14): the password from a Secret */
+    "authPasswordSecretRef",
+    NULL,
 };
+static const char *const secret_ref_known[] = {"name", "key", NULL};
+static const char *const link_bw_known[] = {"nonTransitive", NULL};
+/* k8s.io/apimachinery validation: IsDNS1123Subdomain, IsConfigMapKey */
+#define K8S_NAME_MAX 253
 static const char *const multihop_known[] = {"enabled", "multihopTtl", NULL};
 static const char *const timers_known[] = {"config", NULL};
 static const char *const timers_config_known[] = {
@@ -108,18 +128,109 @@ static int u32(struct cfg_dec *d, const json_t *o, const char *key, uint64_t min
 	return rc;
 }
 
+/* A Secret's name: a DNS-1123 subdomain, dot-separated labels of
+ * [a-z0-9-] that start and end with a letter or digit. */
+static bool dns1123_subdomain(const char *s)
+{
+	size_t n = strlen(s);
+	bool start = true;
+
+	if (!n || n > K8S_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+		if (c == '.') {
+			/* a label ends: it had one character at least, and not '-' last */
+			if (start || s[i - 1] == '-')
+				return false;
+			start = true;
+			continue;
+		}
+		if (!alnum && c != '-')
+			return false;
+		if (start && !alnum)
+			return false;
+		start = false;
+	}
+	return !start && s[n - 1] != '-';
+}
+
+/* A Secret data key: [-._a-zA-Z0-9]+, not "." and not starting with "..". */
+static bool secret_key(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > K8S_NAME_MAX || strcmp(s, ".") == 0 || strncmp(s, "..", 2) == 0)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == '_'))
+			return false;
+	return true;
+}
+
+static int cfg_dec_secret_ref(struct cfg_dec *d, const json_t *o, struct cfg_secret_ref *r)
+{
+	int rc;
+
+	/* a JSON string with a NUL inside would pass as its first part */
+	if ((rc = cfg_dec_string(d, o, "name", &r->name)) < 0)
+		return rc;
+	if (!rc)
+		return cfg_dec_fail_at(d, o, "name", "required");
+	if (!dns1123_subdomain(r->name) ||
+	    strlen(r->name) != json_string_length(cfg_dec_get(o, "name")))
+		return cfg_dec_fail_at(
+		    d, o, "name",
+		    "must be a Secret name: lower case letters, digits, '-' and "
+		    "'.', starting and ending with a letter or digit, at most %d",
+		    K8S_NAME_MAX);
+	if ((rc = cfg_dec_string(d, o, "key", &r->key)) < 0)
+		return rc;
+	if (!rc)
+		return cfg_dec_fail_at(d, o, "key", "required");
+	if (!secret_key(r->key) || strlen(r->key) != json_string_length(cfg_dec_get(o, "key")))
+		return cfg_dec_fail_at(
+		    d, o, "key",
+		    "must be a Secret data key: letters, digits, '-', '_' and '.', "
+		    "not \".\" nor starting with \"..\", at most %d",
+		    K8S_NAME_MAX);
+	return 0;
+}
+
 static int cfg_dec_conf(struct cfg_dec *d, const json_t *conf, struct cfg_peer_conf *c)
 {
+	const json_t *o = NULL;
+	size_t mark = 0;
 	unsigned rp = 0;
 	int rc;
 
 	if ((rc = cfg_dec_string(d, conf, "authPassword", &c->auth_password)) < 0)
 		return rc;
+	/* a NUL would cut the key short without a word (strdup) */
+	if (c->auth_password &&
+	    strlen(c->auth_password) != json_string_length(cfg_dec_get(conf, "authPassword")))
+		return cfg_dec_fail_at(d, conf, "authPassword", "must not contain a NUL byte");
 	/* RFC 2385 keys live in struct tcp_md5sig, at most TCP_MD5SIG_MAXKEYLEN bytes */
 	if (c->auth_password && strlen(c->auth_password) > CFG_MD5_KEY_MAX)
 		return cfg_dec_fail_at(d, conf, "authPassword",
 		                       "must be at most %d bytes (TCP-MD5 key limit)",
 		                       CFG_MD5_KEY_MAX);
+	if ((rc = enter(d, conf, "authPasswordSecretRef", secret_ref_known, &o, &mark)) < 0)
+		return rc;
+	if (rc) {
+		rc = cfg_dec_secret_ref(d, o, &c->auth_password_secret_ref);
+		cfg_dec_pop(d, mark);
+		if (rc < 0)
+			return rc;
+		/* MetalLB: "can not have both password and secret ref"; "" is
+		 * no password there (and here: no TCP-MD5 key) */
+		if (c->auth_password && *c->auth_password)
+			return cfg_dec_fail_at(d, conf, "authPasswordSecretRef",
+			                       "not with authPassword: give the password one way");
+	}
 	if ((rc = cfg_dec_string(d, conf, "description", &c->description)) < 0 ||
 	    (rc = u32(d, conf, "localAs", 0, UINT32_MAX, &c->local_as)) < 0)
 		return rc;
@@ -445,6 +556,14 @@ static int cfg_dec_spec(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_pe
 		if (rc < 0)
 			return rc;
 	}
+	if ((rc = enter(d, spec, "linkBandwidth", link_bw_known, &o, &mark)) < 0)
+		return rc;
+	if (rc) {
+		rc = cfg_dec_bool(d, o, "nonTransitive", &p->link_bw_non_transitive);
+		cfg_dec_pop(d, mark);
+		if (rc < 0)
+			return rc;
+	}
 	if ((rc = cfg_dec_graceful_restart(d, spec, "gracefulRestart", &p->graceful_restart)) < 0 ||
 	    (rc = cfg_dec_afi_safis(d, spec, p)) < 0 ||
 	    (rc = cfg_dec_selector(d, spec, "nodeSelector", &p->node_selector)) < 0)
@@ -478,6 +597,8 @@ void cfg_bgp_peer_fini(struct cfg_bgp_peer *p)
 {
 	cfg_meta_fini(&p->meta);
 	free(p->conf.auth_password);
+	free(p->conf.auth_password_secret_ref.name);
+	free(p->conf.auth_password_secret_ref.key);
 	free(p->conf.description);
 	free(p->conf.peer_group);
 	free(p->conf.remove_private_as);
@@ -522,8 +643,10 @@ bool cfg_bgp_peer_session_equal(const struct cfg_bgp_peer *a, const struct cfg_b
 
 	return core_addr_equal(&ca->neighbor_address, &cb->neighbor_address) &&
 	       ca->peer_as == cb->peer_as && ca->local_as == cb->local_as &&
-	       cfg_str_eq(ca->auth_password, cb->auth_password) && ca->peer_type == cb->peer_type &&
-	       ca->admin_down == cb->admin_down &&
+	       cfg_str_eq(ca->auth_password, cb->auth_password) &&
+	       cfg_str_eq(ca->auth_password_secret_ref.name, cb->auth_password_secret_ref.name) &&
+	       cfg_str_eq(ca->auth_password_secret_ref.key, cb->auth_password_secret_ref.key) &&
+	       ca->peer_type == cb->peer_type && ca->admin_down == cb->admin_down &&
 	       cfg_str_eq(ca->neighbor_interface, cb->neighbor_interface) &&
 	       cfg_str_eq(ca->vrf, cb->vrf) &&
 	       a->ebgp_multihop.enabled == b->ebgp_multihop.enabled &&
@@ -540,4 +663,9 @@ bool cfg_bgp_peer_session_equal(const struct cfg_bgp_peer *a, const struct cfg_b
 	       ta->remote_port == tb->remote_port && ta->tcp_mss == tb->tcp_mss &&
 	       cfg_graceful_restart_equal(&a->graceful_restart, &b->graceful_restart) &&
 	       afi_safis_equal(a, b);
+}
+
+bool cfg_bgp_peer_routes_equal(const struct cfg_bgp_peer *a, const struct cfg_bgp_peer *b)
+{
+	return a->link_bw_non_transitive == b->link_bw_non_transitive;
 }

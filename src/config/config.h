@@ -136,6 +136,25 @@ struct cfg_selector {
  */
 bool cfg_selector_matches(const struct cfg_selector *sel, const struct cfg_map *labels);
 
+/*
+ * Community text (config/community.c), as Eip spec.bgp writes it. Strict:
+ * ASCII decimal digits, no sign, space or leading zero ("0" alone is
+ * fine), nothing past the field's range; s[0..len) may hold NUL bytes,
+ * which are refused. Return 0 with the value, or -EINVAL with *why, a
+ * static string that names the element that is wrong and reads after the
+ * quoted text: "1:65536" has a value (after ':') above 65535.
+ *
+ * RFC 1997: "AS:VALUE", each 0..65535, or a well-known name: no-export,
+ * no-advertise, no-export-subconfed (RFC 1997), no-peer (RFC 3765),
+ * blackhole (RFC 7999), graceful-shutdown (RFC 8326), llgr-stale,
+ * no-llgr (RFC 9494); the spellings of FRR and GoBGP.
+ */
+int cfg_community_parse(const char *s, size_t len, uint32_t *out, const char **why);
+/* RFC 8092: "GLOBAL:LOCAL1:LOCAL2", each 0..4294967295, into out[0..2]. */
+int cfg_large_community_parse(const char *s, size_t len, uint32_t out[3], const char **why);
+/* The well-known name cfg_community_parse reads as v, or NULL. */
+const char *cfg_community_name(uint32_t v);
+
 /* OpenELB GracefulRestart (api/v1alpha2/bgpconf_types.go), also used by
  * BgpPeer.spec.gracefulRestart. Times in seconds. */
 struct cfg_graceful_restart {
@@ -180,8 +199,16 @@ struct cfg_bgp_conf {
 	bool use_multiple_paths;                      /* useMultiplePaths */
 	struct cfg_graceful_restart graceful_restart; /* gracefulRestart */
 	char *policy;                                 /* policy, NULL if absent */
+	/* spec.linkBandwidthPerEndpoint, berth extension (issue 14): bytes per
+	 * second that each ready endpoint of a Local Service adds to the link
+	 * bandwidth community of its node's route; an integer,
+	 * 1..BGP_LINK_BW_MAX, CFG_DEFAULT_LINK_BW_PER_ENDPOINT when absent. */
+	uint64_t link_bw_per_endpoint;
 	/* status (BgpConfStatus) is written by OpenELB: type-checked, not kept. */
 };
+
+/* 1 Mbit/s in bytes per second: the weight of one endpoint by default. */
+#define CFG_DEFAULT_LINK_BW_PER_ENDPOINT 125000
 
 int cfg_bgp_conf_decode(const json_t *obj, struct cfg_bgp_conf *out, struct cfg_error *err);
 void cfg_bgp_conf_fini(struct cfg_bgp_conf *c);
@@ -201,7 +228,9 @@ bool cfg_bgp_conf_node_router_id(const struct cfg_bgp_conf *c, const struct cfg_
                                  uint32_t *id);
 
 /* True when nothing in a and b that every session depends on differs (AS,
- * router ID, listening, families, graceful restart, policy). */
+ * router ID, listening, families, graceful restart, policy).
+ * linkBandwidthPerEndpoint is left out: it changes route attributes,
+ * which go out in UPDATEs, never a session reset. */
 bool cfg_bgp_conf_session_equal(const struct cfg_bgp_conf *a, const struct cfg_bgp_conf *b);
 
 bool cfg_graceful_restart_equal(const struct cfg_graceful_restart *a,
@@ -209,9 +238,27 @@ bool cfg_graceful_restart_equal(const struct cfg_graceful_restart *a,
 
 /* ---- BgpPeer (api/v1alpha2/bgppeer_types.go, BgpPeerSpec) ---- */
 
+/*
+ * A key of a Secret in the speaker's own namespace (berth extension, as
+ * MetalLB's passwordSecret, which must be in MetalLB's namespace): the
+ * speaker may read only its namespace's Secrets. name is a DNS-1123
+ * subdomain (a Secret's name), key a Secret data key ([-._a-zA-Z0-9]+,
+ * not "." and not starting with ".."), each at most 253 bytes.
+ */
+struct cfg_secret_ref {
+	char *name; /* NULL: no reference */
+	char *key;
+};
+
 /* PeerConf */
 struct cfg_peer_conf {
-	char *auth_password;               /* authPassword, at most CFG_MD5_KEY_MAX bytes */
+	char *auth_password; /* authPassword, at most CFG_MD5_KEY_MAX bytes */
+	/* authPasswordSecretRef {name, key}, berth extension: the TCP-MD5 key
+	 * is that Secret's value (resolved by the speaker, which checks it
+	 * against CFG_MD5_KEY_MAX). Both required; refused next to a
+	 * non-empty authPassword, as MetalLB refuses password next to
+	 * passwordSecret: which one wins would be a guess. */
+	struct cfg_secret_ref auth_password_secret_ref;
 	char *description;                 /* description */
 	uint32_t local_as;                 /* localAs, 0 = BgpConf's */
 	struct core_addr neighbor_address; /* neighborAddress, required */
@@ -311,6 +358,11 @@ struct cfg_bgp_peer {
 	size_t n_afi_safis; /* 0: none listed; GoBGP then uses the neighbor address's family */
 	struct cfg_selector node_selector; /* spec.nodeSelector */
 	struct cfg_bfd bfd;                /* spec.bfd (berth) */
+	/* spec.linkBandwidth.nonTransitive, berth extension: send the link
+	 * bandwidth community as the draft's non-transitive type 0x40 rather
+	 * than the transitive 0x00 that FRR sends by default and BIRD keeps
+	 * on eBGP (it drops 0x40 there). false when absent. */
+	bool link_bw_non_transitive;
 	/* status (BgpPeerStatus) is written by OpenELB: type-checked, not kept. */
 };
 
@@ -327,9 +379,22 @@ void cfg_bgp_peer_fini(struct cfg_bgp_peer *p);
  * needs no session reset: apply it without tearing the session down. BFD
  * in particular never resets BGP: new timers go to the running BFD
  * session as a Poll Sequence (RFC 5880 section 6.5), strict applies in
- * place (bgp_peer_reconfigure).
+ * place (bgp_peer_reconfigure). The password counts twice: authPassword,
+ * and the Secret and key authPasswordSecretRef names, since another key is
+ * another password and RFC 2385 keys a connection, so a new one takes a
+ * new connection. A change of the Secret's content is no change of the
+ * BgpPeer: the speaker compares the keys it resolved (bgp_peer_reconfigure
+ * restarts on a new md5_key). linkBandwidth changes routes, not the
+ * session (cfg_bgp_peer_routes_equal).
  */
 bool cfg_bgp_peer_session_equal(const struct cfg_bgp_peer *a, const struct cfg_bgp_peer *b);
+
+/*
+ * True when a and b give their routes the same attributes:
+ * linkBandwidth.nonTransitive, today. A difference re-announces the
+ * routes to that peer; it never resets the session.
+ */
+bool cfg_bgp_peer_routes_equal(const struct cfg_bgp_peer *a, const struct cfg_bgp_peer *b);
 
 /* ---- Eip (api/v1alpha2/eip_types.go, EipSpec / EipStatus) ---- */
 
@@ -347,6 +412,52 @@ struct cfg_eip_status {
 	bool v4;             /* v4 */
 };
 
+/*
+ * spec.bgp, berth extension (issue 14): how the pool's addresses are
+ * announced over BGP, named as MetalLB's BGPAdvertisement. Only for
+ * protocol bgp. Decoded here, checked alone; the peer names against the
+ * set (cfg_set_validate). Without spec.bgp the defaults below hold
+ * (aggregation lengths 32 and 128, link bandwidth on), so a reader needs
+ * no test of present. The speaker applies them in speaker/announce.c
+ * (routes and route attributes) and bgp/rib_out_map.c (per session); see
+ * docs/issue-14-plan.md for what is still to be proven against routers.
+ */
+struct cfg_eip_bgp {
+	bool present; /* spec.bgp given */
+	/* communities: RFC 1997 values, sorted ascending, no duplicates;
+	 * at most CFG_EIP_MAX_COMMUNITIES */
+	uint32_t *communities; /* owned */
+	size_t n_communities;
+	/* largeCommunities: RFC 8092 triples, 3 values per community, sorted,
+	 * no duplicates; at most CFG_EIP_MAX_LARGE_COMMUNITIES */
+	uint32_t *large_communities; /* owned */
+	size_t n_large_communities;
+	bool has_local_pref;
+	uint32_t local_pref; /* localPref, 0..4294967295, iBGP only (RFC 4271 5.1.5) */
+	/*
+	 * aggregationLength (IPv4 pools) / aggregationLengthV6 (IPv6 pools):
+	 * the prefix length of the route a Cluster Service's address is
+	 * announced in; 32 / 128 (host routes) when absent. The one of the
+	 * pool's family must keep every aggregate inside the pool: at least
+	 * cfg_eip_min_aggregation(), which is the pool's prefix length for a
+	 * CIDR (192.0.2.0/24: 24..32) and, for a range, the length of the
+	 * smallest block of its CIDR cover (192.0.2.0-192.0.2.127: 25;
+	 * 192.0.2.1-192.0.2.4: 32). The other family's is only range-checked.
+	 */
+	uint8_t aggregation_length;    /* 0..32 */
+	uint8_t aggregation_length_v6; /* 0..128 */
+	char **peers; /* peers: BgpPeer names, owned, no duplicates; none: every peer */
+	size_t n_peers;
+	/* nodeSelector: map[string]string as the issue writes it ({rack: r1}),
+	 * kept as a selector with matchLabels only, for cfg_selector_matches;
+	 * present == false: every eligible node */
+	struct cfg_selector node_selector;
+	bool link_bandwidth; /* linkBandwidth, true when absent */
+};
+
+#define CFG_EIP_MAX_COMMUNITIES       64
+#define CFG_EIP_MAX_LARGE_COMMUNITIES 32
+
 struct cfg_eip {
 	struct cfg_meta meta;
 	char *address;                  /* spec.address as written, required */
@@ -360,11 +471,30 @@ struct cfg_eip {
 	char **namespaces;              /* spec.namespaces, owned */
 	size_t n_namespaces;
 	struct cfg_map namespace_selector; /* spec.namespaceSelector: map[string]string */
+	struct cfg_eip_bgp bgp;            /* spec.bgp (berth) */
 	struct cfg_eip_status status;      /* status */
 };
 
 int cfg_eip_decode(const json_t *obj, struct cfg_eip *out, struct cfg_error *err);
 void cfg_eip_fini(struct cfg_eip *e);
+
+/*
+ * The shortest aggregation length that keeps every aggregate of an
+ * address in [first, last] inside that range: an aggregate of length L is
+ * an aligned block of 2^(W - L) addresses (W = 32 or 128), and every block
+ * that meets the range lies inside it iff first and last + 1 are
+ * multiples of the block's size. So W minus the trailing zero bits that
+ * first and last + 1 share (last + 1 of the top address is 2^W): the
+ * prefix length of a CIDR pool, 0 for the whole address space.
+ */
+unsigned cfg_eip_min_aggregation(const struct core_addr *first, const struct core_addr *last);
+
+/*
+ * True when a and b announce alike (spec.bgp). Nothing there resets a
+ * BGP session: a difference changes routes and their attributes, which
+ * go out in UPDATEs.
+ */
+bool cfg_eip_bgp_equal(const struct cfg_eip_bgp *a, const struct cfg_eip_bgp *b);
 
 /*
  * Parses an Eip address: one IP, a CIDR (host bits may be set, as Go's
@@ -468,7 +598,11 @@ struct cfg_endpoint {
 	bool ready;
 	bool serving;     /* conditions.serving, same default */
 	bool terminating; /* conditions.terminating, false when absent */
-	char *node_name;  /* nodeName, owned, NULL if absent */
+	/* Other ready endpoints of node_name that cfg_endpoint_slice_trim
+	 * folded into this one: the entry stands for 1 + merged endpoints
+	 * (0 as decoded). In the padding after the flags: no bigger. */
+	uint32_t merged;
+	char *node_name; /* nodeName, owned, NULL if absent */
 };
 
 /* Decoded leniently like the core kinds: only the fields above, plus
@@ -484,9 +618,10 @@ struct cfg_endpoint_slice {
 int cfg_endpoint_slice_decode(const json_t *obj, struct cfg_endpoint_slice *out,
                               struct cfg_error *err);
 void cfg_endpoint_slice_fini(struct cfg_endpoint_slice *e);
-/* Keeps what a speaker needs: one ready endpoint per node that has one
- * (BGP's externalTrafficPolicy Local asks about this node, layer 2's
- * owner choice about every node), the Service name label, the name and
+/* Keeps what a speaker needs: one ready endpoint per node that has one,
+ * counting the node's others in merged (BGP's externalTrafficPolicy
+ * Local asks about this node and weighs it by the count, layer 2's owner
+ * choice asks about every node), the Service name label, the name and
  * namespace. Returns whether any endpoint is left. */
 bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e);
 
@@ -496,6 +631,14 @@ bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e);
  */
 bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, const char *ns,
                          const char *name, const char *node);
+/* How many ready endpoints of Service ns/name are on node, over every
+ * slice of it in slices, trimmed or not (1 + merged each); saturates at
+ * UINT32_MAX. */
+uint32_t cfg_slices_ready_count(const struct cfg_endpoint_slice *slices, size_t n, const char *ns,
+                                const char *name, const char *node);
+/* The endpoints of one slice that are ready and on node (1 + merged each),
+ * added to *sum, saturating. */
+void cfg_slice_ready_count_add(const struct cfg_endpoint_slice *s, const char *node, uint32_t *sum);
 
 /* ---- A set of objects, and the manifest loader ---- */
 
@@ -541,6 +684,20 @@ void cfg_set_fini(struct cfg_set *s);
 bool cfg_kind_is_skipped(const char *kind);
 
 /*
+ * Rules that need the whole set, so that objects may come in any order
+ * and from several files: every name in an Eip's spec.bgp.peers is a
+ * BgpPeer of s. Returns 0, or -EINVAL with err naming the Eip's source,
+ * the Eip and the field:
+ *   pools.yaml:3: Eip pool: spec.bgp.peers[1]: no BgpPeer "tor3"
+ * cfg_manifest_load_files runs it on the set it loaded, before the set
+ * replaces the running one; loading one manifest into a set does not,
+ * since that set may be waiting for more files; cfg_set_add_json does
+ * not, since in cluster mode a BgpPeer may arrive after the Eip naming
+ * it (there an unknown name matches no peer, and the speaker says so).
+ */
+int cfg_set_validate(const struct cfg_set *s, struct cfg_error *err);
+
+/*
  * Adds the objects of one YAML/JSON manifest (a file, multi-document) to
  * *set. All or nothing: on any error *set is unchanged and err says why.
  * Returns 0, -EINVAL (invalid content, err filled), -E2BIG, -ENOMEM, or
@@ -561,9 +718,10 @@ int cfg_manifest_load_stream(const char *name, const struct cfg_yaml_input *in, 
                              struct cfg_error *err);
 
 /*
- * Loads several files into a fresh set and, only when all of them load,
- * replaces *set with it (the old contents are freed). On error *set, the
- * running configuration, is untouched.
+ * Loads several files into a fresh set and, only when all of them load
+ * and the set passes cfg_set_validate, replaces *set with it (the old
+ * contents are freed). On error *set, the running configuration, is
+ * untouched.
  */
 int cfg_manifest_load_files(const char *const *paths, size_t n_paths, struct cfg_set *set,
                             struct cfg_error *err);

@@ -12,8 +12,22 @@
 
 static const char *const top_known[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
 static const char *const spec_known[] = {
-    "address",  "protocol",   "interface",         "disable", "usingKnownIPs",
-    "priority", "namespaces", "namespaceSelector", NULL,
+    "address",
+    "protocol",
+    "interface",
+    "disable",
+    "usingKnownIPs",
+    "priority",
+    "namespaces",
+    "namespaceSelector",
+    /* berth extension (issue 14), named as MetalLB's BGPAdvertisement */
+    "bgp",
+    NULL,
+};
+static const char *const bgp_known[] = {
+    "communities",       "largeCommunities",    "localPref",
+    "aggregationLength", "aggregationLengthV6", "peers",
+    "nodeSelector",      "linkBandwidth",       NULL,
 };
 static const char *const status_known[] = {
     "occupied", "usage", "poolSize", "used", "firstIP", "lastIP", "ready", "v4", NULL,
@@ -96,6 +110,222 @@ int cfg_eip_parse_address(const char *s, struct core_addr *first, struct core_ad
 	return 0;
 }
 
+static int nomem(struct cfg_dec *d)
+{
+	return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
+}
+
+/* Untrusted text for a message: at most 64 bytes, printable ASCII only
+ * (others become '?'), "..." when cut. */
+static const char *shown(char buf[72], const char *s, size_t len)
+{
+	size_t n = len < 64 ? len : 64, i;
+
+	for (i = 0; i < n; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	if (len > n) {
+		memcpy(buf + i, "...", 3);
+		i += 3;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_triple(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	for (int i = 0; i < 3; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * communities (width 1, RFC 1997) or largeCommunities (width 3, RFC
+ * 8092): each item parsed, duplicates refused (naming the first), the
+ * values sorted so that one set has one form, whatever the order written.
+ */
+static int cfg_dec_communities(struct cfg_dec *d, const json_t *bgp, const char *key, size_t width,
+                               size_t max, uint32_t **out, size_t *n_out)
+{
+	const json_t *arr = NULL;
+	size_t i, mark;
+	json_t *v;
+	int rc = cfg_dec_array(d, bgp, key, &arr);
+
+	if (rc <= 0 || !json_array_size(arr))
+		return rc;
+	if (json_array_size(arr) > max)
+		return cfg_dec_fail_at(d, bgp, key, "at most %zu communities", max);
+	*out = calloc(json_array_size(arr) * width, sizeof(**out));
+	if (!*out)
+		return nomem(d);
+	mark = cfg_dec_push(d, key);
+	json_array_foreach(arr, i, v)
+	{
+		uint32_t *val = *out + i * width;
+		const char *why = NULL;
+		char text[72];
+
+		if (!json_is_string(v)) {
+			rc = cfg_dec_fail_idx(d, arr, i, "must be a string");
+			break;
+		}
+		rc = width == 1 ? cfg_community_parse(json_string_value(v), json_string_length(v),
+		                                      val, &why)
+		                : cfg_large_community_parse(json_string_value(v),
+		                                            json_string_length(v), val, &why);
+		if (rc < 0) {
+			rc = cfg_dec_fail_idx(
+			    d, arr, i, "\"%s\" %s",
+			    shown(text, json_string_value(v), json_string_length(v)), why);
+			break;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (memcmp(*out + j * width, val, width * sizeof(*val)) == 0) {
+				rc = cfg_dec_fail_idx(
+				    d, arr, i, "\"%s\" is the same community as %s[%zu]",
+				    shown(text, json_string_value(v), json_string_length(v)), key,
+				    j);
+				break;
+			}
+		if (rc < 0)
+			break;
+	}
+	cfg_dec_pop(d, mark);
+	if (rc < 0)
+		return rc;
+	*n_out = json_array_size(arr);
+	qsort(*out, *n_out, width * sizeof(**out), width == 1 ? cmp_u32 : cmp_triple);
+	return 1;
+}
+
+static int cfg_dec_peers(struct cfg_dec *d, const json_t *bgp, struct cfg_eip_bgp *b)
+{
+	const json_t *arr = cfg_dec_get(bgp, "peers");
+	size_t mark;
+	int rc = cfg_dec_strings(d, bgp, "peers", &b->peers, &b->n_peers);
+
+	if (rc <= 0)
+		return rc;
+	mark = cfg_dec_push(d, "peers");
+	for (size_t i = 0; rc > 0 && i < b->n_peers; i++) {
+		if (!*b->peers[i])
+			rc = cfg_dec_fail_idx(d, arr, i, "must not be empty (a BgpPeer name)");
+		/* JSON may hold a NUL, which strdup would have cut the name at */
+		else if (strlen(b->peers[i]) != json_string_length(json_array_get(arr, i)))
+			rc = cfg_dec_fail_idx(d, arr, i, "must not contain a NUL byte");
+		for (size_t j = 0; rc > 0 && j < i; j++)
+			if (strcmp(b->peers[i], b->peers[j]) == 0)
+				rc = cfg_dec_fail_idx(d, arr, i,
+				                      "\"%s\" is listed twice (peers[%zu])",
+				                      b->peers[i], j);
+	}
+	cfg_dec_pop(d, mark);
+	return rc;
+}
+
+unsigned cfg_eip_min_aggregation(const struct core_addr *first, const struct core_addr *last)
+{
+	unsigned nbytes = (unsigned)core_af_len(first->family), bits = nbytes * 8;
+	uint8_t end[16];
+	unsigned tz_first = bits, tz_end = bits, carry = 1;
+
+	/* end = last + 1; past the top of the space it wraps to 0, which has
+	 * every bit zero like 2^bits, the block boundary it stands for */
+	for (unsigned i = nbytes; i-- > 0;) {
+		unsigned x = last->bytes[i] + carry;
+
+		end[i] = (uint8_t)x;
+		carry = x >> 8;
+	}
+	for (unsigned i = nbytes; i-- > 0;) {
+		if (first->bytes[i]) {
+			tz_first = (nbytes - 1 - i) * 8 + (unsigned)__builtin_ctz(first->bytes[i]);
+			break;
+		}
+	}
+	for (unsigned i = nbytes; i-- > 0;) {
+		if (end[i]) {
+			tz_end = (nbytes - 1 - i) * 8 + (unsigned)__builtin_ctz(end[i]);
+			break;
+		}
+	}
+	/* an aggregate of length L is a block of 2^(bits - L) addresses; every
+	 * such block that meets [first, last] lies inside it iff first and
+	 * last + 1 are multiples of the block size */
+	return bits - (tz_first < tz_end ? tz_first : tz_end);
+}
+
+static int cfg_dec_aggregation(struct cfg_dec *d, const json_t *bgp, struct cfg_eip *e)
+{
+	static const struct {
+		const char *key;
+		int family;
+		unsigned max;
+	} lens[2] = {{"aggregationLength", AF_INET, 32}, {"aggregationLengthV6", AF_INET6, 128}};
+	struct cfg_eip_bgp *b = &e->bgp;
+
+	for (int k = 0; k < 2; k++) {
+		uint8_t *len = k ? &b->aggregation_length_v6 : &b->aggregation_length;
+		uint64_t u = 0;
+		unsigned min;
+		int rc = cfg_dec_uint(d, bgp, lens[k].key, 0, lens[k].max, &u);
+
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			continue;
+		*len = (uint8_t)u;
+		if (e->first.family != lens[k].family)
+			continue; /* the other family's: harmless, unused */
+		min = cfg_eip_min_aggregation(&e->first, &e->last);
+		if (u < min)
+			return cfg_dec_fail_at(
+			    d, bgp, lens[k].key,
+			    "%u is shorter than the pool allows: an aggregate must "
+			    "lie inside %s, so at least %u",
+			    (unsigned)u, e->address, min);
+	}
+	return 0;
+}
+
+static int cfg_dec_bgp(struct cfg_dec *d, const json_t *bgp, struct cfg_eip *e)
+{
+	struct cfg_eip_bgp *b = &e->bgp;
+	uint64_t u = 0;
+	int rc;
+
+	b->present = true;
+	if ((rc = cfg_dec_known(d, bgp, bgp_known)) < 0 ||
+	    (rc = cfg_dec_communities(d, bgp, "communities", 1, CFG_EIP_MAX_COMMUNITIES,
+	                              &b->communities, &b->n_communities)) < 0 ||
+	    (rc = cfg_dec_communities(d, bgp, "largeCommunities", 3, CFG_EIP_MAX_LARGE_COMMUNITIES,
+	                              &b->large_communities, &b->n_large_communities)) < 0)
+		return rc;
+	rc = cfg_dec_uint(d, bgp, "localPref", 0, UINT32_MAX, &u);
+	if (rc < 0)
+		return rc;
+	b->has_local_pref = rc > 0;
+	b->local_pref = (uint32_t)u;
+	if ((rc = cfg_dec_aggregation(d, bgp, e)) < 0 || (rc = cfg_dec_peers(d, bgp, b)) < 0)
+		return rc;
+	rc = cfg_dec_map(d, bgp, "nodeSelector", &b->node_selector.match_labels);
+	if (rc < 0)
+		return rc;
+	b->node_selector.present = rc > 0;
+	rc = cfg_dec_bool(d, bgp, "linkBandwidth", &b->link_bandwidth);
+	return rc < 0 ? rc : 0;
+}
+
 static int cfg_dec_status(struct cfg_dec *d, const json_t *st, struct cfg_eip_status *s)
 {
 	int64_t i = 0;
@@ -122,7 +352,9 @@ static int cfg_dec_status(struct cfg_dec *d, const json_t *st, struct cfg_eip_st
 
 static int cfg_dec_spec(struct cfg_dec *d, const json_t *spec, struct cfg_eip *e)
 {
+	const json_t *bgp = NULL;
 	const char *why = NULL;
+	size_t mark;
 	unsigned proto = CFG_EIP_BGP;
 	int rc;
 
@@ -149,7 +381,21 @@ static int cfg_dec_spec(struct cfg_dec *d, const json_t *spec, struct cfg_eip *e
 	    (rc = cfg_dec_strings(d, spec, "namespaces", &e->namespaces, &e->n_namespaces)) < 0 ||
 	    (rc = cfg_dec_map(d, spec, "namespaceSelector", &e->namespace_selector)) < 0)
 		return rc;
-	return 0;
+	/* spec.bgp's defaults hold without it too: host routes, link bandwidth */
+	e->bgp.aggregation_length = 32;
+	e->bgp.aggregation_length_v6 = 128;
+	e->bgp.link_bandwidth = true;
+	if ((rc = cfg_dec_object(d, spec, "bgp", &bgp)) <= 0)
+		return rc;
+	/* a layer2 pool is never announced over BGP: settings for it would
+	 * silently do nothing */
+	if (e->protocol != CFG_EIP_BGP)
+		return cfg_dec_fail_at(d, spec, "bgp", "only for protocol bgp (this pool is %s)",
+		                       protocol_names[e->protocol]);
+	mark = cfg_dec_push(d, "bgp");
+	rc = cfg_dec_bgp(d, bgp, e);
+	cfg_dec_pop(d, mark);
+	return rc < 0 ? rc : 0;
 }
 
 int cfg_eip_decode(const json_t *obj, struct cfg_eip *out, struct cfg_error *err)
@@ -184,8 +430,63 @@ void cfg_eip_fini(struct cfg_eip *e)
 	free(e->interface);
 	cfg_strings_free(e->namespaces, e->n_namespaces);
 	cfg_map_fini(&e->namespace_selector);
+	free(e->bgp.communities);
+	free(e->bgp.large_communities);
+	cfg_strings_free(e->bgp.peers, e->bgp.n_peers);
+	cfg_selector_fini(&e->bgp.node_selector);
 	cfg_map_fini(&e->status.used);
 	free(e->status.first_ip);
 	free(e->status.last_ip);
 	memset(e, 0, sizeof(*e));
+}
+
+static bool map_equal(const struct cfg_map *a, const struct cfg_map *b)
+{
+	if (a->n != b->n)
+		return false;
+	/* a set of labels: order does not matter, keys are unique */
+	for (size_t i = 0; i < a->n; i++) {
+		const char *v = cfg_map_get(b, a->items[i].key);
+
+		if (!v || strcmp(v, a->items[i].value) != 0)
+			return false;
+	}
+	return true;
+}
+
+static bool names_equal(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	/* a set of names (no duplicates): order does not matter */
+	for (size_t i = 0; i < na; i++) {
+		size_t j;
+
+		for (j = 0; j < nb && strcmp(a[i], b[j]) != 0; j++)
+			;
+		if (j == nb)
+			return false;
+	}
+	return true;
+}
+
+bool cfg_eip_bgp_equal(const struct cfg_eip_bgp *a, const struct cfg_eip_bgp *b)
+{
+	/* present is left out: no spec.bgp and an empty one announce alike.
+	 * Communities are sorted by the decoder: equal sets, equal arrays. */
+	return a->n_communities == b->n_communities &&
+	       (!a->n_communities ||
+	        !memcmp(a->communities, b->communities, a->n_communities * sizeof(uint32_t))) &&
+	       a->n_large_communities == b->n_large_communities &&
+	       (!a->n_large_communities ||
+	        !memcmp(a->large_communities, b->large_communities,
+	                a->n_large_communities * 3 * sizeof(uint32_t))) &&
+	       a->has_local_pref == b->has_local_pref &&
+	       (!a->has_local_pref || a->local_pref == b->local_pref) &&
+	       a->aggregation_length == b->aggregation_length &&
+	       a->aggregation_length_v6 == b->aggregation_length_v6 &&
+	       names_equal(a->peers, a->n_peers, b->peers, b->n_peers) &&
+	       a->node_selector.present == b->node_selector.present &&
+	       map_equal(&a->node_selector.match_labels, &b->node_selector.match_labels) &&
+	       a->link_bandwidth == b->link_bandwidth;
 }

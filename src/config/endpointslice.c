@@ -127,13 +127,13 @@ void cfg_endpoint_slice_fini(struct cfg_endpoint_slice *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* Whether v[0..n) holds an endpoint on node. */
-static bool has_node(const struct cfg_endpoint *v, size_t n, const char *node)
+/* The position of node's endpoint in v[0..n), or -1. */
+static long node_at(const struct cfg_endpoint *v, size_t n, const char *node)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(v[i].node_name, node))
-			return true;
-	return false;
+			return (long)i;
+	return -1;
 }
 
 bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e)
@@ -143,11 +143,23 @@ bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e)
 
 	for (size_t i = 0; i < e->n_endpoints; i++) {
 		struct cfg_endpoint *p = &e->endpoints[i];
+		long at;
 
-		if (p->ready && p->node_name && !has_node(e->endpoints, k, p->node_name))
-			e->endpoints[k++] = *p;
-		else
+		if (!p->ready || !p->node_name) {
 			free(p->node_name);
+			continue;
+		}
+		at = node_at(e->endpoints, k, p->node_name);
+		if (at < 0) {
+			e->endpoints[k++] = *p;
+			continue;
+		}
+		/* The node has one already: it counts this one too (the API
+		 * allows 1000 a slice; the cap only guards the arithmetic). */
+		uint64_t sum = (uint64_t)e->endpoints[at].merged + p->merged + 1;
+
+		e->endpoints[at].merged = sum < UINT32_MAX ? (uint32_t)sum : UINT32_MAX - 1;
+		free(p->node_name);
 	}
 	e->n_endpoints = k;
 	if (!k) {
@@ -165,14 +177,18 @@ bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e)
 	return k > 0;
 }
 
+static bool of_service(const struct cfg_endpoint_slice *s, const char *ns, const char *name)
+{
+	return s->service && !strcmp(s->service, name) && s->meta.ns && !strcmp(s->meta.ns, ns);
+}
+
 bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, const char *ns,
                          const char *name, const char *node)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_endpoint_slice *s = &slices[i];
 
-		if (!s->service || strcmp(s->service, name) != 0 || !s->meta.ns ||
-		    strcmp(s->meta.ns, ns) != 0)
+		if (!of_service(s, ns, name))
 			continue;
 		for (size_t k = 0; k < s->n_endpoints; k++) {
 			const struct cfg_endpoint *e = &s->endpoints[k];
@@ -182,4 +198,30 @@ bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, cons
 		}
 	}
 	return false;
+}
+
+void cfg_slice_ready_count_add(const struct cfg_endpoint_slice *s, const char *node, uint32_t *sum)
+{
+	for (size_t k = 0; k < s->n_endpoints; k++) {
+		const struct cfg_endpoint *e = &s->endpoints[k];
+
+		if (!e->ready || !e->node_name || strcmp(e->node_name, node) != 0)
+			continue;
+		/* 1 + merged, saturating at UINT32_MAX */
+		if (*sum < UINT32_MAX - e->merged)
+			*sum += e->merged + 1;
+		else
+			*sum = UINT32_MAX;
+	}
+}
+
+uint32_t cfg_slices_ready_count(const struct cfg_endpoint_slice *slices, size_t n, const char *ns,
+                                const char *name, const char *node)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (of_service(&slices[i], ns, name))
+			cfg_slice_ready_count_add(&slices[i], node, &sum);
+	return sum;
 }

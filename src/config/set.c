@@ -873,6 +873,24 @@ int cfg_manifest_load(const char *path, struct cfg_set *set, struct cfg_error *e
 	return rc;
 }
 
+int cfg_set_validate(const struct cfg_set *s, struct cfg_error *err)
+{
+	for (size_t i = 0; i < s->n_eips; i++) {
+		const struct cfg_eip *e = &s->eips[i];
+
+		for (size_t k = 0; k < e->bgp.n_peers; k++) {
+			char path[64];
+
+			if (cfg_set_peer(s, e->bgp.peers[k]))
+				continue;
+			snprintf(path, sizeof(path), "spec.bgp.peers[%zu]", k);
+			return obj_fail(err, "Eip", &e->meta, path, "no BgpPeer \"%s\"",
+			                e->bgp.peers[k]);
+		}
+	}
+	return 0;
+}
+
 int cfg_manifest_load_files(const char *const *paths, size_t n_paths, struct cfg_set *set,
                             struct cfg_error *err)
 {
@@ -882,6 +900,11 @@ int cfg_manifest_load_files(const char *const *paths, size_t n_paths, struct cfg
 	cfg_set_init(&fresh);
 	for (size_t i = 0; rc == 0 && i < n_paths; i++)
 		rc = cfg_manifest_load(paths[i], &fresh, err);
+	if (rc == 0) {
+		/* the files' objects are all in: what refers across them holds */
+		cfg_error_init(err, NULL, NULL);
+		rc = cfg_set_validate(&fresh, err);
+	}
 	if (rc < 0) {
 		cfg_set_fini(&fresh);
 		return rc;

@@ -1,6 +1,7 @@
 /*
- * Which prefixes a node announces over BGP. Pure: a configuration set in,
- * a prefix set out.
+ * Which prefixes a node announces over BGP, and with which route
+ * attributes. Pure: a configuration set in, a prefix set out (prefix ->
+ * route attributes id, bgp/route_attrs.h).
  *
  * Rules, per address in status.loadBalancer.ingress of a Service of type
  * LoadBalancer:
@@ -17,7 +18,28 @@
  *  - externalTrafficPolicy: Cluster: every such node announces; Local:
  *    only nodes with a ready endpoint of the Service (EndpointSlices),
  *    when endpoints_known;
- *  - the address is not in exclude (the caller's conflicts).
+ *  - the address is not in exclude (the caller's conflicts);
+ *  - the Eip's spec.bgp.nodeSelector, when given, matches this node's
+ *    labels (no Node object: no labels).
+ *
+ * Routes and their attributes (issue 14), per address announced:
+ *  - an address of some Cluster Service in an Eip whose aggregation length
+ *    for its family (spec.bgp.aggregationLength / V6) is below the host
+ *    length is announced as addr/L (canonical): that route is wanted while
+ *    one such address inside it is, so it comes with the first and goes
+ *    with the last. Since Eips do not overlap and an aggregate stays inside
+ *    its pool, every aggregate has one Eip;
+ *  - an address of a Local Service is a host route whatever the length
+ *    (an aggregate would draw traffic to nodes without endpoints); so is
+ *    any address without aggregation;
+ *  - every route of a pool carries its communities, large communities,
+ *    LOCAL_PREF and peers (spec.bgp); a set without spec.bgp, or an
+ *    address in no Eip, carries none (id 0, the routes as before);
+ *  - a host route of Local Services only, with the endpoints known and
+ *    the pool's linkBandwidth on, carries the link bandwidth: the ready
+ *    endpoints on this node summed over those Services, times BgpConf
+ *    linkBandwidthPerEndpoint (capped at BGP_LINK_BW_MAX). A Cluster
+ *    Service on the address means none: every node carries it anyway.
  */
 #ifndef BERTH_SPEAKER_ANNOUNCE_H
 #define BERTH_SPEAKER_ANNOUNCE_H
@@ -25,6 +47,7 @@
 #include <stdbool.h>
 
 #include "bgp/prefix_set.h"
+#include "bgp/route_attrs.h"
 #include "config/config.h"
 
 /* Node label that keeps a node out of external load balancers (k8s 1.19+). */
@@ -46,8 +69,24 @@ struct lb_announce_opts {
 	 * set's EndpointSlices (which a cluster-mode speaker keeps apart,
 	 * indexed). */
 	bool (*ready_on)(const char *ns, const char *name, const char *node, void *arg);
-	void *ready_arg;
+	/* Optional, the same index counted: how many ready endpoints Service
+	 * ns/name has on node (the link bandwidth). Without it: ready_on's
+	 * answer as 1 or 0 when given, else the set's EndpointSlices counted. */
+	uint32_t (*ready_count)(const char *ns, const char *name, const char *node, void *arg);
+	void *ready_arg; /* for both */
+	/* Where route attributes are interned (borrowed); NULL: every route
+	 * gets id 0 (the prefixes are the same). */
+	struct bgp_route_attrs_tab *attrs;
 };
+
+/*
+ * What the Services that announce one address from this node ask for it:
+ * the value of each address in lb_announce_hosts' set.
+ */
+#define LB_HOST_CLUSTER   0x80000000u /* some Cluster Service */
+#define LB_HOST_LOCAL     0x40000000u /* some Local Service: a host route */
+#define LB_HOST_UNCOUNTED 0x20000000u /* a Local Service, endpoints not known */
+#define LB_HOST_COUNT     0x1fffffffu /* ready endpoints here, summed, saturating */
 
 /* Why a node does or does not announce a Service (lb_announce_service). */
 enum lb_announce_why {
@@ -65,9 +104,12 @@ bool lb_announce_node_ok(const struct cfg_set *set, const char *node,
                          const struct lb_announce_opts *o);
 
 /* Whether Service ns/name has a ready endpoint on node (o->ready_on, or
- * the set's EndpointSlices). */
+ * o->ready_count, or the set's EndpointSlices). */
 bool lb_announce_ready_on(const struct cfg_set *set, const struct lb_announce_opts *o,
                           const char *ns, const char *name, const char *node);
+/* How many (see lb_announce_opts.ready_count). */
+uint32_t lb_announce_ready_count(const struct cfg_set *set, const struct lb_announce_opts *o,
+                                 const char *ns, const char *name, const char *node);
 
 /* Whether node announces svc (its addresses are then filtered by Eip and
  * exclude, lb_announce_addr_ok). */
@@ -78,15 +120,34 @@ enum lb_announce_why lb_announce_service(const struct cfg_set *set, const char *
 /* Address rules: inside a bgp Eip (or no Eips), not excluded. */
 bool lb_announce_addr_ok(const struct cfg_set *set, const struct lb_announce_opts *o,
                          const struct core_addr *a);
+/* The same, and the Eip's nodeSelector matches node: node announces a. */
+bool lb_announce_addr_here(const struct cfg_set *set, const char *node,
+                           const struct lb_announce_opts *o, const struct core_addr *a);
+/* The Eip whose range holds a (borrowed from set), or NULL. */
+const struct cfg_eip *lb_announce_eip(const struct cfg_set *set, const struct core_addr *a);
 
-/* Calls fn with each prefix node announces by the rules above (a prefix
- * twice when two Services share an address); stops at fn's first
- * negative result and returns it, else 0. */
-int lb_announce_foreach(const struct cfg_set *set, const char *node,
-                        const struct lb_announce_opts *o,
-                        int (*fn)(const struct bgp_prefix *p, void *arg), void *arg);
+/*
+ * The addresses node announces by the rules above, as host prefixes into
+ * hosts (cleared first), each once, its value what the Services sharing
+ * it ask (LB_HOST_*): the addresses the node answers for (the LB
+ * interface's), before aggregation. Returns 0 or -ENOMEM.
+ */
+int lb_announce_hosts(const struct cfg_set *set, const char *node, const struct lb_announce_opts *o,
+                      struct prefix_set *hosts);
+/*
+ * The routes of hosts (lb_announce_hosts' output) into out (cleared first
+ * by lb_announce_routes_clear): prefix -> route attributes id, each value
+ * holding one reference of o->attrs (none without it). Returns 0 or
+ * -ENOMEM; out then holds what was done, to be cleared the same way.
+ */
+int lb_announce_routes(const struct cfg_set *set, const struct lb_announce_opts *o,
+                       const struct prefix_set *hosts, struct prefix_set *out);
+/* Gives back the references of out's values (when o->attrs) and empties
+ * it. */
+void lb_announce_routes_clear(const struct lb_announce_opts *o, struct prefix_set *out);
 
-/* Fills out (cleared first) by the rules above. Returns 0 or -ENOMEM. */
+/* lb_announce_hosts, then lb_announce_routes into out. Returns 0 or
+ * -ENOMEM. */
 int lb_announce_compute_opts(const struct cfg_set *set, const char *node,
                              const struct lb_announce_opts *o, struct prefix_set *out);
 

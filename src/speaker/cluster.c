@@ -90,6 +90,13 @@ bool speaker_cluster_ready_on(const char *ns, const char *name, const char *node
 	return speaker_store_ready_on(&c->store, ns, name, node);
 }
 
+uint32_t speaker_cluster_ready_count(const char *ns, const char *name, const char *node, void *arg)
+{
+	const struct speaker_cluster *c = arg;
+
+	return speaker_store_ready_count(&c->store, ns, name, node);
+}
+
 static void mark_peer(const char *peer, const struct bgp_peer *p, void *arg)
 {
 	struct speaker_cluster *c = arg;

@@ -43,6 +43,8 @@ void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h);
 void speaker_cluster_l2_hooks(struct speaker_cluster *c, struct speaker_l2_hooks *h);
 /* For speaker_opts.ready_on (arg: c): EndpointSlices from the store. */
 bool speaker_cluster_ready_on(const char *ns, const char *name, const char *node, void *arg);
+/* For speaker_opts.ready_count (arg: c): the same store, counted. */
+uint32_t speaker_cluster_ready_count(const char *ns, const char *name, const char *node, void *arg);
 /* Starts the informers; the speaker (borrowed, must outlive c) gets its
  * first configuration once every informer has listed. */
 int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s);

@@ -45,6 +45,8 @@ void speaker_peer_cfg(const struct speaker_opts *o, const struct cfg_bgp_conf *c
 
 	memset(pc, 0, sizeof(*pc));
 	snprintf(pc->name, sizeof(pc->name), "BgpPeer %s", bp->meta.name);
+	snprintf(pc->route_name, sizeof(pc->route_name), "%s", bp->meta.name);
+	pc->link_bw_non_transitive = bp->link_bw_non_transitive;
 	pc->remote = bp->conf.neighbor_address;
 	pc->remote_port = (uint16_t)bp->transport.remote_port;
 	if (bp->transport.has_local_address)

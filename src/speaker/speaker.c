@@ -23,6 +23,7 @@
 #include "bgp/md5_keys.h"
 #include "bgp/peer.h"
 #include "bgp/prefix_set.h"
+#include "bgp/route_attrs.h"
 #include "bgp/sock.h"
 #include "core/clock.h"
 #include "core/idx.h"
@@ -76,7 +77,9 @@ struct speaker {
 	char node[256];
 	char **manifests;         /* owned copies */
 	struct cfg_set cfg;       /* manifest mode: what they hold (cluster mode: empty) */
-	struct prefix_set routes; /* what this node announces */
+	struct prefix_set routes; /* what this node announces: prefix -> route attributes id,
+	                             each holding a reference of attrs */
+	struct bgp_route_attrs_tab *attrs; /* owned: the ids of routes */
 	struct speaker_peer *peers;
 	size_t n_peers;
 	struct listener ls[MAX_LISTENERS];
@@ -97,6 +100,7 @@ struct speaker {
 	bool bfd_stopped;                            /* AdminDown sent at shutdown */
 	const struct cfg_set *applied; /* the set of the last apply (&cfg in manifest mode,
 	                                  the caller's in cluster mode) */
+	char invalid[CFG_ERR_MSG_MAX]; /* cfg_set_validate's last complaint, "" none */
 	ev_timer l2_again;             /* layer 2's view changed: apply again */
 };
 
@@ -213,7 +217,8 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 					speaker_bfd_gone(s->bfd, sp->key);
 					continue;
 				}
-				sp->peer = bgp_peer_new(s->loop, &pc, &s->routes, on_peer_state, s);
+				sp->peer = bgp_peer_new(s->loop, &pc, &s->routes, s->attrs,
+				                        on_peer_state, s);
 				if (!sp->peer) {
 					log_err("%s: cannot start the session", pc.name);
 					speaker_bfd_gone(s->bfd, sp->key);
@@ -467,7 +472,9 @@ static void announce_opts(const struct speaker *s, const struct cfg_set *set,
 	o->exclude = s->conflicts;
 	o->n_exclude = s->n_conflicts;
 	o->ready_on = s->o.ready_on;
+	o->ready_count = s->o.ready_count;
 	o->ready_arg = s->o.ready_arg;
+	o->attrs = s->attrs;
 }
 
 static bool addr_in(const struct core_addr *v, size_t n, const struct core_addr *a)
@@ -593,7 +600,7 @@ static bool announces(const struct speaker *s, const struct cfg_set *set,
 	if (lb_announce_service(set, s->node, o, svc) != LB_ANN_YES)
 		return false;
 	for (size_t k = 0; k < svc->n_ingress; k++)
-		if (lb_announce_addr_ok(set, o, &svc->ingress[k]))
+		if (lb_announce_addr_here(set, s->node, o, &svc->ingress[k]))
 			return true;
 	return false;
 }
@@ -651,25 +658,53 @@ void speaker_service_gone(struct speaker *s, const struct cfg_service *svc)
 
 static int add_to(const struct bgp_prefix *p, void *arg)
 {
-	return prefix_set_add(arg, p) < 0 ? -ENOMEM : 0;
+	struct prefix_set **two = arg;
+
+	/* Benchmark routes: plain (id 0), and on the LB interface. */
+	if (prefix_set_add(two[0], p) < 0 || prefix_set_add(two[1], p) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
-/* The routes set wants (with the conflicts known now), into want. */
-static int routes_build(const struct speaker *s, const struct cfg_set *set, struct prefix_set *want)
+/* Gives back the references of a route set's ids and empties it. */
+static void routes_clear(struct speaker *s, struct prefix_set *routes)
+{
+	struct lb_announce_opts o = {.attrs = s->attrs};
+
+	lb_announce_routes_clear(&o, routes);
+}
+
+/* The addresses (hosts) and routes (want, prefix -> route attributes id)
+ * set wants, with the conflicts known now; want's old ids are given back
+ * first. */
+static int routes_build(struct speaker *s, const struct cfg_set *set, struct prefix_set *hosts,
+                        struct prefix_set *want)
 {
 	struct lb_announce_opts o;
 	int r;
 
 	announce_opts(s, set, &o);
-	r = lb_announce_compute_opts(set, s->node, &o, want);
-	return r ? r : synthetic_each(s, add_to, want);
+	r = lb_announce_hosts(set, s->node, &o, hosts);
+	if (!r)
+		r = lb_announce_routes(set, &o, hosts, want);
+	return r ? r : synthetic_each(s, add_to, (struct prefix_set *[]){hosts, want});
 }
 
-/* The peers learn what want changes, then want is what is announced
- * (s->routes, which the peers read at session up); want is emptied. */
+static void drop_id(uint32_t id, void *arg)
+{
+	struct speaker *s = arg;
+
+	for (size_t k = 0; k < s->n_peers; k++)
+		bgp_peer_attrs_drop(s->peers[k].peer, id);
+}
+
+/* The peers learn what want changes (a prefix gone, new, or with another
+ * route attributes id), then want is what is announced (s->routes, which
+ * the peers read at session up) and the old routes give their ids back;
+ * want is emptied. */
 static void routes_swap(struct speaker *s, struct prefix_set *want)
 {
-	size_t added = 0, removed = 0;
+	size_t added = 0, removed = 0, changed = 0;
 
 	for (size_t i = 0; i < s->routes.n; i++) {
 		if (prefix_set_has(want, &s->routes.v[i]))
@@ -679,15 +714,23 @@ static void routes_swap(struct speaker *s, struct prefix_set *want)
 			bgp_peer_route_del(s->peers[k].peer, &s->routes.v[i]);
 	}
 	for (size_t i = 0; i < want->n; i++) {
-		if (prefix_set_has(&s->routes, &want->v[i]))
+		long at = prefix_set_find(&s->routes, &want->v[i]);
+		uint32_t id = prefix_set_val(want, i);
+
+		if (at >= 0 && prefix_set_val(&s->routes, (size_t)at) == id)
 			continue;
-		added++;
+		if (at < 0)
+			added++;
+		else
+			changed++;
 		for (size_t k = 0; k < s->n_peers; k++)
-			bgp_peer_route_add(s->peers[k].peer, &want->v[i]);
+			bgp_peer_route_add(s->peers[k].peer, &want->v[i], id);
 	}
+	routes_clear(s, &s->routes);
 	prefix_set_move(&s->routes, want);
-	if (added || removed)
-		log_info("node %s: %zu routes (+%zu -%zu)", s->node, s->routes.n, added, removed);
+	if (added || removed || changed)
+		log_info("node %s: %zu routes (+%zu -%zu, %zu with new attributes)", s->node,
+		         s->routes.n, added, removed, changed);
 }
 
 /*
@@ -699,27 +742,30 @@ static void routes_swap(struct speaker *s, struct prefix_set *want)
  * address is never announced and withdrawn again, and only then does
  * layer 2 announce the addresses it gained (speaker_l2_commit), which
  * are on the node by then. On an error nothing changes: the next change
- * tries again.
+ * tries again. Last, route attributes ids that no route holds any more
+ * are reclaimed: every peer forgets them before they can name another
+ * set (bgp/route_attrs.h).
  */
 static int routes_apply(struct speaker *s, const struct cfg_set *set)
 {
-	struct prefix_set want, l2;
+	struct prefix_set hosts, want, l2;
 	struct lb_announce_opts o;
 	int r;
 
+	prefix_set_init(&hosts);
 	prefix_set_init(&want);
 	prefix_set_init(&l2);
 	announce_opts(s, set, &o);
-	r = routes_build(s, set, &want);
+	r = routes_build(s, set, &hosts, &want);
 	if (!r && s->l2)
 		r = speaker_l2_plan(s->l2, set, &o, &l2);
-	if (!r && s->lbif && lbif_apply(s, set, &want, &l2)) {
-		r = routes_build(s, set, &want);
+	if (!r && s->lbif && lbif_apply(s, set, &hosts, &l2)) {
+		r = routes_build(s, set, &hosts, &want);
 		/* The interface follows the second build too: an address whose
 		 * conflict went away goes on it now, not at the next change.
 		 * Conflicts this finds wait for the next change. */
 		if (!r)
-			(void)lbif_apply(s, set, &want, &l2);
+			(void)lbif_apply(s, set, &hosts, &l2);
 	}
 	if (!r) {
 		routes_swap(s, &want);
@@ -728,6 +774,9 @@ static int routes_apply(struct speaker *s, const struct cfg_set *set)
 		if (s->l2)
 			speaker_l2_commit(s->l2);
 	}
+	routes_clear(s, &want);
+	bgp_route_attrs_reclaim(s->attrs, drop_id, s);
+	prefix_set_fini(&hosts);
 	prefix_set_fini(&want);
 	prefix_set_fini(&l2);
 	return r;
@@ -764,12 +813,33 @@ static void on_ll_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	log_limited_flush(s->ll_peers, now, false);
 }
 
+/*
+ * Cluster mode gets objects one at a time, so the set is not refused for
+ * what spans objects (an Eip naming a BgpPeer that does not exist (yet)):
+ * such a name matches no peer. Said once per new complaint.
+ */
+static void set_check(struct speaker *s, const struct cfg_set *set)
+{
+	struct cfg_error err;
+
+	cfg_error_init(&err, NULL, NULL);
+	if (cfg_set_validate(set, &err) == 0) {
+		s->invalid[0] = 0;
+		return;
+	}
+	if (!strcmp(err.msg, s->invalid))
+		return;
+	snprintf(s->invalid, sizeof(s->invalid), "%s", err.msg);
+	log_warn("%s: that pool's routes go to no such peer", err.msg);
+}
+
 int speaker_apply(struct speaker *s, const struct cfg_set *set)
 {
 	int r;
 
 	if (s->shutting_down)
 		return -ECANCELED;
+	set_check(s, set);
 	/* Peers first so that a new peer gets the new routes at session up
 	 * and a removed one does not get withdrawals it no longer needs. */
 	peers_apply(s, set);
@@ -825,6 +895,8 @@ struct speaker *speaker_new(struct ev_loop *loop, const struct speaker_opts *o,
 	s->o.node = s->node;
 	cfg_set_init(&s->cfg);
 	prefix_set_init(&s->routes);
+	if (!(s->attrs = bgp_route_attrs_tab_new()))
+		goto fail;
 	/* Out of memory, the lines are just not limited. */
 	s->ll_refused = core_loglimit_new(LOG_REFUSED_SLOTS, LOG_WINDOW_MS);
 	s->ll_peers = core_loglimit_new(LOG_PEER_SLOTS, LOG_WINDOW_MS);
@@ -876,6 +948,7 @@ void speaker_free(struct speaker *s)
 	free(s->peers);
 	cfg_set_fini(&s->cfg);
 	prefix_set_fini(&s->routes);
+	bgp_route_attrs_tab_free(s->attrs); /* after the peers, which read it */
 	speaker_lbif_free(s->lbif);
 	free(s->announced);
 	free(s->conflicts);
@@ -921,6 +994,16 @@ const struct speaker_bfd *speaker_bfd(const struct speaker *s)
 size_t speaker_n_routes(const struct speaker *s)
 {
 	return s->routes.n;
+}
+
+const struct prefix_set *speaker_routes(const struct speaker *s)
+{
+	return &s->routes;
+}
+
+const struct bgp_route_attrs_tab *speaker_route_attrs(const struct speaker *s)
+{
+	return s->attrs;
 }
 
 bool speaker_configured(const struct speaker *s)

@@ -67,6 +67,9 @@ struct speaker_opts {
 	/* Cluster mode: the caller's index of ready endpoints per node
 	 * (speaker/announce.h); NULL: the set's EndpointSlices are scanned. */
 	bool (*ready_on)(const char *ns, const char *name, const char *node, void *arg);
+	/* The same index counted (link bandwidth weights); NULL: see
+	 * lb_announce_opts.ready_count. */
+	uint32_t (*ready_count)(const char *ns, const char *name, const char *node, void *arg);
 	void *ready_arg;
 	/* Layer 2 mode (speaker/l2.h): heartbeats, key, hooks; node and
 	 * changed are the speaker's. */
@@ -100,8 +103,12 @@ const struct speaker_l2 *speaker_layer2(const struct speaker *s);
 /* The BFD sessions (speaker/bfd.h), for status and metrics (owned by s). */
 struct speaker_bfd;
 const struct speaker_bfd *speaker_bfd(const struct speaker *s);
-/* Host routes announced now. */
+/* Routes announced now (host routes and aggregates). */
 size_t speaker_n_routes(const struct speaker *s);
+/* The routes announced now, prefix -> route attributes id (owned by s,
+ * valid until the next apply), and the ids' table (owned by s). */
+const struct prefix_set *speaker_routes(const struct speaker *s);
+const struct bgp_route_attrs_tab *speaker_route_attrs(const struct speaker *s);
 /* True once a configuration has been applied. */
 bool speaker_configured(const struct speaker *s);
 

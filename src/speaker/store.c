@@ -14,7 +14,8 @@
 struct key {
 	const void *base;
 	const char *ns, *name;
-	const char *node; /* sl_svc_node_eq only */
+	const char *node; /* sl_svc_node_eq, sl_svc_count only */
+	uint32_t *sum;    /* sl_svc_count only */
 };
 
 static const char *nz(const char *s)
@@ -49,6 +50,18 @@ static int sl_svc_node_eq(const void *ctx, uint32_t pos)
 	for (size_t i = 0; i < s->n_endpoints; i++)
 		if (!strcmp(s->endpoints[i].node_name, k->node))
 			return 1;
+	return 0;
+}
+
+/* Adds the ready endpoints on k->node of a slice of the Service to
+ * *k->sum and says no: core_idx_find then visits every slice of it. */
+static int sl_svc_count(const void *ctx, uint32_t pos)
+{
+	const struct key *k = ctx;
+
+	if (sl_svc_eq(ctx, pos))
+		cfg_slice_ready_count_add(&((const struct cfg_endpoint_slice *)k->base)[pos],
+		                          k->node, k->sum);
 	return 0;
 }
 
@@ -129,7 +142,7 @@ int speaker_store_service_put(struct speaker_store *st, const json_t *obj, struc
 
 static int64_t sl_find(const struct speaker_store *st, const char *ns, const char *name)
 {
-	struct key k = {st->sl, nz(ns), name, NULL};
+	struct key k = {st->sl, nz(ns), name, NULL, NULL};
 
 	return core_idx_find(&st->sl_ix, core_idx_hash2(k.ns, name), sl_eq, &k);
 }
@@ -209,9 +222,19 @@ int speaker_store_slice_put(struct speaker_store *st, const json_t *obj, struct 
 bool speaker_store_ready_on(const struct speaker_store *st, const char *ns, const char *name,
                             const char *node)
 {
-	struct key k = {st->sl, nz(ns), name, node};
+	struct key k = {st->sl, nz(ns), name, node, NULL};
 
 	return core_idx_find(&st->sl_svc_ix, core_idx_hash2(k.ns, name), sl_svc_node_eq, &k) >= 0;
+}
+
+uint32_t speaker_store_ready_count(const struct speaker_store *st, const char *ns, const char *name,
+                                   const char *node)
+{
+	uint32_t sum = 0;
+	struct key k = {st->sl, nz(ns), name, node, &sum};
+
+	(void)core_idx_find(&st->sl_svc_ix, core_idx_hash2(k.ns, name), sl_svc_count, &k);
+	return sum;
 }
 
 void speaker_store_config(struct speaker_store *st, struct cfg_set *cfg)

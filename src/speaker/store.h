@@ -3,9 +3,9 @@
  * Services in a plain cfg_set (the set the speaker applies, the same
  * representation as manifest mode's), decoded and trimmed to what
  * announcing needs (cfg_service_trim), and the EndpointSlices, trimmed to
- * the nodes with a ready endpoint (cfg_endpoint_slice_trim) and indexed by
- * Service. A change costs one decode, not a rebuild. The configuration
- * (BgpConf, BgpPeers, Eips, Nodes) is few objects: it is replaced whole.
+ * one entry per node with a ready endpoint and its count
+ * (cfg_endpoint_slice_trim) and indexed by Service. A change costs one decode, not a rebuild. The
+ * configuration (BgpConf, BgpPeers, Eips, Nodes) is few objects: it is replaced whole.
  *
  * Only Services of type LoadBalancer with an ingress IP are kept, and
  * only EndpointSlices with a ready endpoint: nothing else can make a node
@@ -52,6 +52,10 @@ int speaker_store_slice_del(struct speaker_store *st, const char *ns, const char
  * (borrowed; this node or another: layer 2 chooses among all). */
 bool speaker_store_ready_on(const struct speaker_store *st, const char *ns, const char *name,
                             const char *node);
+/* How many ready endpoints of Service ns/name are on node, summed over
+ * its EndpointSlices (link bandwidth weights, speaker/announce.h). */
+uint32_t speaker_store_ready_count(const struct speaker_store *st, const char *ns, const char *name,
+                                   const char *node);
 
 /* The BgpConf, BgpPeers, Eips and Nodes of st->set become those of cfg,
  * which gets the old ones back (to be freed with cfg_set_fini). */

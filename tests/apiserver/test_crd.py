@@ -49,6 +49,18 @@ class Crds(ServerTest):
         obj = self.assertStatus(self.req("POST", CRDS, bad), 422, "Invalid")
         self.assertIn("properties[spec].type", obj["message"])
 
+    def test_invalid_pattern_is_rejected(self):
+        # apiextensions validateStructural compiles every pattern with Go's
+        # regexp: lookahead (Perl, not RE2) and a lone "(" are refused
+        for pat in ("a(?=b)", "(", r"(x)\1"):
+            bad = copy.deepcopy(namespaced_crd())
+            bad["spec"]["versions"][0]["schema"]["openAPIV3Schema"] = {
+                "type": "object", "properties": {"spec": {"type": "object", "properties": {
+                    "a": {"type": "string", "pattern": pat}}}}}
+            obj = self.assertStatus(self.req("POST", CRDS, bad), 422, "Invalid")
+            self.assertIn("properties[spec].properties[a].pattern: Invalid value", obj["message"])
+            self.assertIn("must be a valid regular expression, but isn't", obj["message"])
+
     def test_defaults_pruning_and_field_validation(self):
         code, out, r = self.req("POST", EIPS, dict(eip("d1", bogus=1), junk={"x": 1}))
         self.assertEqual(code, 201, out)
@@ -84,7 +96,7 @@ class Crds(ServerTest):
                          'Unsupported value: "ospf": supported values: "bgp", "layer2", "vip"')
         self.assertIn("should be less than or equal to 1000", causes["spec.priority"]["message"])
         self.assertIn("must be of type ipv4", causes["spec.gateway"]["message"])
-        self.assertEqual(causes["spec.tags"]["reason"], "FieldValueDuplicate")
+        self.assertEqual(causes["spec.tags[1]"]["reason"], "FieldValueDuplicate")
         obj = self.assertStatus(self.req("POST", EIPS, eip("bad2", address="!!")), 422, "Invalid")
         self.assertIn("should match", obj["details"]["causes"][0]["message"])
 

@@ -215,7 +215,7 @@ class Schemas(unittest.TestCase):
                      ("FieldValueNotSupported", "spec.mode"), ("FieldValueInvalid", "spec.ip"),
                      ("FieldValueInvalid", "spec.ip6"), ("FieldValueInvalid", "spec.ratio"),
                      ("FieldValueTypeInvalid", "spec.ios"), ("FieldValueTooMany", "spec.tags"),
-                     ("FieldValueDuplicate", "spec.tags"),
+                     ("FieldValueDuplicate", "spec.tags[1]"),
                      ("FieldValueDuplicate", "spec.peers[1]"),
                      ("FieldValueTypeInvalid", "spec.labels.a"),
                      ("FieldValueInvalid", "spec.one")]:
@@ -270,6 +270,66 @@ class Schemas(unittest.TestCase):
         empty = {}
         schema.apply_defaults(SCHEMA, empty)
         self.assertEqual(empty, {})                      # spec absent: nothing defaulted
+
+    def test_set_duplicates_name_the_item(self):
+        # the second appearance of each value, once (listtype validation)
+        s = {"type": "array", "items": {"type": "string"}, "x-kubernetes-list-type": "set"}
+        self.assertEqual([(r, f) for r, f, _ in schema.validate(s, ["a", "b", "a", "a", "b"],
+                                                                "spec.l")],
+                         [("FieldValueDuplicate", "spec.l[2]"),
+                          ("FieldValueDuplicate", "spec.l[4]")])
+        self.assertEqual(schema.validate(s, ["a", "b"], "spec.l"), [])
+
+    def test_pattern_has_go_semantics(self):
+        # Go's '$' is the end of the text: "12\n" does not match ^[0-9]+$
+        # (Python's '$' would match before the newline)
+        s = {"type": "string", "pattern": "^[0-9]+$"}
+        self.assertEqual(schema.validate(s, "12"), [])
+        self.assertEqual(len(schema.validate(s, "12\n")), 1)
+        # RE2's \d is ASCII: Arabic-Indic digits are no digits
+        self.assertEqual(len(schema.validate({"type": "string", "pattern": r"^\d+$"},
+                                             "\u0661\u0662")), 1)
+        self.assertEqual(len(schema.validate({"type": "string", "pattern": r"^\w$"}, "\u00e9")), 1)
+        # \z is Go's end of text too; $ in a class and \$ are literal
+        self.assertEqual(len(schema.validate({"type": "string", "pattern": r"^a\z"}, "a\n")), 1)
+        self.assertEqual(schema.validate({"type": "string", "pattern": r"^a[$]\$$"}, "a$$"), [])
+        # with the m flag, '$' is the end of a line, in Go as in Python
+        self.assertEqual(schema.validate({"type": "string", "pattern": "(?m)^a$"}, "a\nb"), [])
+        # RE2's POSIX classes inside brackets
+        s = {"type": "string", "pattern": "^[[:alpha:]_]+$"}
+        self.assertEqual(schema.validate(s, "ab_c"), [])
+        self.assertEqual(len(schema.validate(s, "a:b")), 1)
+        # unanchored, as Go's MatchString
+        self.assertEqual(schema.validate({"type": "string", "pattern": "b"}, "abc"), [])
+
+    def test_berth_community_patterns(self):
+        u16 = ("(0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|"
+               "6553[0-5])")
+        s = {"type": "string", "pattern": f"^(no-export|blackhole|{u16}:{u16})$"}
+        for ok in ("0:0", "65535:65535", "65000:100", "no-export", "blackhole"):
+            self.assertEqual(schema.validate(s, ok), [], ok)
+        for bad in ("65536:1", "1:", ":1", "1:2:3", "-1:2", " 1:2", "1:2 ", "1:2\n",
+                    "no_export", "", "01:2", "no-export\n"):
+            self.assertEqual(len(schema.validate(s, bad)), 1, repr(bad))
+
+    def test_invalid_patterns(self):
+        for bad in ("(", "a(?=b)", "a(?!b)", "(?<=a)b", "(?<!a)b", r"(a)\1", "(?P<x>a)(?P=x)",
+                    "(?>a)", "a*+", "a++", r"\Qa\E", r"a\Z", "[a", "[[:bogus:]]", "(?U)a*"):
+            with self.assertRaises(schema.GoRegexError, msg=bad):
+                schema.go_regex(bad)
+            errs = schema.structural_errors({"type": "object", "properties": {
+                "a": {"type": "string", "pattern": bad}}})
+            self.assertEqual([f for f, _ in errs],
+                             ["spec.validation.openAPIV3Schema.properties[a].pattern"], bad)
+            self.assertIn("must be a valid regular expression, but isn't", errs[0][1])
+            # a value is not judged by a pattern the CRD could not have had
+            self.assertEqual(schema.validate({"type": "string", "pattern": bad}, "x"), [])
+        # RE2 has these; so does Python, with the same meaning
+        for good in ("(?i)abc", "(?P<n>a)", "(?<n>a)", "[]a]", "[^]a]", r"\(", "a{2,3}",
+                     r"[\d.]+", "(?s:.)"):
+            schema.go_regex(good)
+            self.assertEqual(schema.structural_errors({"type": "object", "properties": {
+                "a": {"type": "string", "pattern": good}}}), [], good)
 
     def test_structural_errors(self):
         self.assertEqual(schema.structural_errors(SCHEMA), [])

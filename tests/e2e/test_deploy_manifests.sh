@@ -553,6 +553,34 @@ BFD enabled as string|spec.bfd.enabled|bgppeers|$(peer p "{$P,\"bfd\":{\"enabled
 BFD strict as number|spec.bfd.strict|bgppeers|$(peer p "{$P,\"bfd\":{\"strict\":1}}")
 BFD not a mapping|spec.bfd|bgppeers|$(peer p "{$P,\"bfd\":true}")
 selector operator|spec.nodeSelector.matchExpressions[0].operator|bgppeers|$(peer p "{$P,\"nodeSelector\":{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"Has\"}]}}")
+link bandwidth 0|spec.linkBandwidthPerEndpoint|bgpconfs|$(conf '{"as":1,"linkBandwidthPerEndpoint":0}')
+link bandwidth 2^32|spec.linkBandwidthPerEndpoint|bgpconfs|$(conf '{"as":1,"linkBandwidthPerEndpoint":4294967296}')
+link bandwidth as string|spec.linkBandwidthPerEndpoint|bgpconfs|$(conf '{"as":1,"linkBandwidthPerEndpoint":"1Mbit"}')
+secret ref without key|spec.conf.authPasswordSecretRef.key|bgppeers|$(peer p "{\"conf\":{\"peerAs\":1,\"neighborAddress\":\"192.0.2.9\",\"authPasswordSecretRef\":{\"name\":\"bgp-auth\"}}}")
+secret ref without name|spec.conf.authPasswordSecretRef.name|bgppeers|$(peer p "{\"conf\":{\"peerAs\":1,\"neighborAddress\":\"192.0.2.9\",\"authPasswordSecretRef\":{\"key\":\"pw\"}}}")
+secret name Bgp_Auth|spec.conf.authPasswordSecretRef.name|bgppeers|$(peer p "{\"conf\":{\"peerAs\":1,\"neighborAddress\":\"192.0.2.9\",\"authPasswordSecretRef\":{\"name\":\"Bgp_Auth\",\"key\":\"pw\"}}}")
+secret key ..pw|spec.conf.authPasswordSecretRef.key|bgppeers|$(peer p "{\"conf\":{\"peerAs\":1,\"neighborAddress\":\"192.0.2.9\",\"authPasswordSecretRef\":{\"name\":\"bgp-auth\",\"key\":\"..pw\"}}}")
+nonTransitive as string|spec.linkBandwidth.nonTransitive|bgppeers|$(peer p "{$P,\"linkBandwidth\":{\"nonTransitive\":\"yes\"}}")
+community 65536:1|spec.bgp.communities[0]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"communities":["65536:1"]}}')
+community 1:|spec.bgp.communities[1]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"communities":["no-export","1:"]}}')
+community no_export|spec.bgp.communities[0]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"communities":["no_export"]}}')
+community with a space|spec.bgp.communities[0]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"communities":[" 1:2"]}}')
+community with a newline|spec.bgp.communities[0]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"communities":["1:2\n"]}}')
+community leading zero|spec.bgp.communities[0]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"communities":["01:2"]}}')
+community twice|spec.bgp.communities[1]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"communities":["1:2","1:2"]}}')
+community a number|spec.bgp.communities[0]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"communities":[65281]}}')
+65 communities|spec.bgp.communities|eips|$(eip e "{\"address\":\"192.0.2.0/28\",\"bgp\":{\"communities\":[$(seq -s, -f '"1:%g"' 0 64)]}}")
+large community 1:2|spec.bgp.largeCommunities[0]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"largeCommunities":["1:2"]}}')
+large community 2^32|spec.bgp.largeCommunities[0]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"largeCommunities":["1:4294967296:2"]}}')
+large community large:|spec.bgp.largeCommunities[0]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"largeCommunities":["large:1:2:3"]}}')
+local pref 2^32|spec.bgp.localPref|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"localPref":4294967296}}')
+local pref -1|spec.bgp.localPref|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"localPref":-1}}')
+aggregation length 33|spec.bgp.aggregationLength|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"aggregationLength":33}}')
+aggregation length v6 129|spec.bgp.aggregationLengthV6|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"aggregationLengthV6":129}}')
+peer name empty|spec.bgp.peers[0]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"peers":[""]}}')
+peer named twice|spec.bgp.peers[1]|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"peers":["tor1","tor1"]}}')
+node selector value a number|spec.bgp.nodeSelector.rack|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"nodeSelector":{"rack":1}}}')
+linkBandwidth as string|spec.bgp.linkBandwidth|eips|$(eip e '{"address":"192.0.2.0/28","bgp":{"linkBandwidth":"true"}}')
 protocol foo|spec.protocol|eips|$(eip e '{"address":"192.0.2.0/28","protocol":"foo"}')
 address foo|spec.address|eips|$(eip e '{"address":"foo"}')
 address missing|spec.address|eips|$(eip e '{"protocol":"bgp"}')
@@ -560,6 +588,34 @@ spec missing|spec|eips|{"apiVersion":"network.kubesphere.io/v1alpha2","kind":"Ei
 EOF
 	check "422: negative usage through /status" rejected 422 status.usage \
 		PATCH "$G/eips/eip-bgp-pool/status" '{"status":{"usage":-1}}' application/merge-patch+json
+
+	# Issue 14's fields (not applied by the speaker yet): a bad community
+	# is refused by kubectl naming the field, good ones are kept as written.
+	check "kubectl: community 65536:1 names the field" \
+		fails_with 'spec\.bgp\.communities\[1\]: Invalid value: "65536:1"' \
+		"${K[@]}" apply -f - <<<"$(eip bad-comm '{"address":"192.0.2.96/28","bgp":{"communities":["no-export","65536:1"]}}')"
+	check "kubectl: bad community, nothing created" fails_with 'NotFound|not found' \
+		"${K[@]}" get eip bad-comm
+	check "kubectl: large community with four numbers" \
+		fails_with 'spec\.bgp\.largeCommunities\[0\]: Invalid value: "1:2:3:4"' \
+		"${K[@]}" apply -f - <<<"$(eip bad-large '{"address":"192.0.2.96/28","bgp":{"largeCommunities":["1:2:3:4"]}}')"
+	check "kubectl: aggregation length 40" fails_with 'spec\.bgp\.aggregationLength: Invalid value: 40' \
+		"${K[@]}" apply -f - <<<"$(eip bad-agg '{"address":"192.0.2.96/28","bgp":{"aggregationLength":40}}')"
+	check "kubectl: the issue's spec.bgp applies" has 'eip.network.kubesphere.io/pool14 created' \
+		"${K[@]}" apply -f - <<<"$(eip pool14 '{"address":"198.51.100.0/24","bgp":{"communities":["65000:100","no-export","0:0","65535:65535","no-export-subconfed","no-peer","blackhole","graceful-shutdown","llgr-stale","no-llgr","no-advertise"],"largeCommunities":["65000:1:2","4294967295:4294967295:4294967295","0:0:0"],"localPref":200,"aggregationLength":24,"aggregationLengthV6":64,"peers":["tor1","tor2"],"nodeSelector":{"rack":"r1"},"linkBandwidth":true}}')"
+	check "spec.bgp kept as written" has '^\["65000:100","no-export","0:0","65535:65535","no-export-subconfed","no-peer","blackhole","graceful-shutdown","llgr-stale","no-llgr","no-advertise"\] \["65000:1:2","4294967295:4294967295:4294967295","0:0:0"\] 200 24 64 \["tor1","tor2"\] \{"rack":"r1"\} true$' \
+		"${K[@]}" get eip pool14 -o 'jsonpath={.spec.bgp.communities} {.spec.bgp.largeCommunities} {.spec.bgp.localPref} {.spec.bgp.aggregationLength} {.spec.bgp.aggregationLengthV6} {.spec.bgp.peers} {.spec.bgp.nodeSelector} {.spec.bgp.linkBandwidth}{"\n"}'
+	check "Eip range edges: localPref 4294967295, lengths 0" has '^201 ' api POST "$G/eips" \
+		"$(eip pool14-edges '{"address":"2001:db8:14::/120","bgp":{"localPref":4294967295,"aggregationLength":0,"aggregationLengthV6":128,"communities":[]}}')"
+	check "BgpConf linkBandwidthPerEndpoint kept" has '^201 ' api POST "$G/bgpconfs" \
+		"$(obj BgpConf lbw '{"as":1,"linkBandwidthPerEndpoint":4294967040}')"
+	check "BgpPeer secret ref and linkBandwidth kept" has '^201 ' api POST "$G/bgppeers" \
+		"$(peer sec14 '{"conf":{"peerAs":64501,"neighborAddress":"192.0.2.9","authPasswordSecretRef":{"name":"bgp-auth.tor1","key":".tor1_pw-2"}},"linkBandwidth":{"nonTransitive":true}}')"
+	check "BgpPeer fields as written" has '^bgp-auth\.tor1 \.tor1_pw-2 true$' "${K[@]}" get bgppeer sec14 \
+		-o 'jsonpath={.spec.conf.authPasswordSecretRef.name} {.spec.conf.authPasswordSecretRef.key} {.spec.linkBandwidth.nonTransitive}{"\n"}'
+	"${K[@]}" delete eip pool14 pool14-edges >/dev/null 2>&1
+	"${K[@]}" delete bgppeer sec14 >/dev/null 2>&1
+	"${K[@]}" delete bgpconf lbw >/dev/null 2>&1
 
 	# Every address form of OpenELB's Eip is accepted.
 	local a n=0

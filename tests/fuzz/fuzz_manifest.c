@@ -16,8 +16,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "config/config.h"
 #include "fuzz.h"
@@ -34,6 +36,67 @@ static bool bfd_ok(const struct cfg_bfd *b)
 	       b->transmit_interval >= CFG_BFD_INTERVAL_MIN &&
 	       b->transmit_interval <= CFG_BFD_INTERVAL_MAX &&
 	       b->detect_multiplier >= CFG_BFD_MULT_MIN && b->detect_multiplier <= CFG_BFD_MULT_MAX;
+}
+
+/* Eip spec.bgp (issue 14): sorted sets without duplicates, lengths in
+ * range and, for the pool's family, aggregates inside the pool; values
+ * that print back to text the parsers read as the same value. */
+static bool eip_bgp_ok(const struct cfg_eip *e)
+{
+	const struct cfg_eip_bgp *b = &e->bgp;
+	char text[48];
+	const char *why;
+	uint32_t v, l[3];
+
+	if (b->aggregation_length > 32 || b->aggregation_length_v6 > 128 ||
+	    b->n_communities > CFG_EIP_MAX_COMMUNITIES ||
+	    b->n_large_communities > CFG_EIP_MAX_LARGE_COMMUNITIES || !cfg_eip_bgp_equal(b, b))
+		return false;
+	if ((e->first.family == AF_INET ? b->aggregation_length : b->aggregation_length_v6) <
+	    cfg_eip_min_aggregation(&e->first, &e->last))
+		return false;
+	if (!b->present && (b->n_communities || b->n_large_communities || b->n_peers ||
+	                    b->has_local_pref || b->node_selector.present || !b->link_bandwidth ||
+	                    b->aggregation_length != 32 || b->aggregation_length_v6 != 128))
+		return false;
+	for (size_t i = 0; i < b->n_communities; i++) {
+		if (i && b->communities[i - 1] >= b->communities[i])
+			return false;
+		snprintf(text, sizeof(text), "%u:%u", b->communities[i] >> 16,
+		         b->communities[i] & 0xffff);
+		if (cfg_community_parse(text, strlen(text), &v, &why) || v != b->communities[i])
+			return false;
+	}
+	for (size_t i = 0; i < b->n_large_communities; i++) {
+		const uint32_t *t = b->large_communities + 3 * i;
+
+		if (i && memcmp(t - 3, t, 12) == 0)
+			return false;
+		snprintf(text, sizeof(text), "%u:%u:%u", t[0], t[1], t[2]);
+		if (cfg_large_community_parse(text, strlen(text), l, &why) || memcmp(l, t, 12))
+			return false;
+	}
+	for (size_t i = 0; i < b->n_peers; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!*b->peers[i] || !strcmp(b->peers[i], b->peers[j]))
+				return false;
+	return true;
+}
+
+/* BgpPeer issue 14 fields: a reference has both parts, never beside a
+ * password; a peer's routes equal its own. */
+static bool peer_i14_ok(const struct cfg_bgp_peer *p)
+{
+	const struct cfg_secret_ref *r = &p->conf.auth_password_secret_ref;
+
+	if (!r->name != !r->key || (r->name && p->conf.auth_password && *p->conf.auth_password))
+		return false;
+	return cfg_bgp_peer_routes_equal(p, p);
+}
+
+static bool conf_i14_ok(const struct cfg_bgp_conf *c)
+{
+	return c->link_bw_per_endpoint >= 1 && c->link_bw_per_endpoint <= BGP_LINK_BW_MAX;
 }
 
 /* Every decoder on every document, whatever its kind says. */
@@ -58,15 +121,22 @@ static void decode_all(const char *buf, size_t len)
 			continue;
 		json_object_del(o, "kind");
 		json_object_del(o, "apiVersion");
-		if (cfg_bgp_conf_decode(o, &c, &err) == 0)
+		if (cfg_bgp_conf_decode(o, &c, &err) == 0) {
+			if (!conf_i14_ok(&c))
+				abort();
 			cfg_bgp_conf_fini(&c);
+		}
 		if (cfg_bgp_peer_decode(o, &p, &err) == 0) {
-			if (!cfg_bgp_peer_session_equal(&p, &p) || !bfd_ok(&p.bfd))
+			if (!cfg_bgp_peer_session_equal(&p, &p) || !bfd_ok(&p.bfd) ||
+			    !peer_i14_ok(&p))
 				abort();
 			cfg_bgp_peer_fini(&p);
 		}
-		if (cfg_eip_decode(o, &e, &err) == 0)
+		if (cfg_eip_decode(o, &e, &err) == 0) {
+			if (!eip_bgp_ok(&e))
+				abort();
 			cfg_eip_fini(&e);
+		}
 		if (cfg_service_decode(o, &s, &err) == 0)
 			cfg_service_fini(&s);
 		if (cfg_node_decode(o, &n, &err) == 0)
@@ -97,10 +167,28 @@ static void use_set(const struct cfg_set *s)
 	}
 	for (size_t i = 0; i < s->n_peers; i++)
 		if (!cfg_bgp_peer_session_equal(&s->peers[i], &s->peers[i]) ||
-		    !bfd_ok(&s->peers[i].bfd))
+		    !bfd_ok(&s->peers[i].bfd) || !peer_i14_ok(&s->peers[i]))
 			abort();
-	if (s->bgp_conf && !cfg_bgp_conf_session_equal(s->bgp_conf, s->bgp_conf))
+	if (s->bgp_conf &&
+	    (!cfg_bgp_conf_session_equal(s->bgp_conf, s->bgp_conf) || !conf_i14_ok(s->bgp_conf)))
 		abort();
+	for (size_t i = 0; i < s->n_eips; i++)
+		if (!eip_bgp_ok(&s->eips[i]))
+			abort();
+	/* peer names across the set: 0 exactly when every name is a peer */
+	{
+		struct cfg_error err;
+		bool all_known = true;
+		int rc;
+
+		for (size_t i = 0; i < s->n_eips; i++)
+			for (size_t k = 0; k < s->eips[i].bgp.n_peers; k++)
+				all_known = all_known && cfg_set_peer(s, s->eips[i].bgp.peers[k]);
+		cfg_error_init(&err, NULL, NULL);
+		rc = cfg_set_validate(s, &err);
+		if ((rc == 0) != all_known || (rc && (rc != -EINVAL || !err.msg[0])))
+			abort();
+	}
 	while (cfg_set_next_lb_addr(s, &it, &svc, &addr))
 		if (addr->family == 0)
 			abort();

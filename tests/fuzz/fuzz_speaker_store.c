@@ -5,7 +5,8 @@
  * "delete": true. After every step the store's invariants must hold: only
  * LoadBalancer Services with an address, trimmed, no name twice, each
  * found through the set's index, every kept slice found through the
- * Service index with a ready endpoint on this node.
+ * Service index with a ready endpoint on this node, whose count there is
+ * the sum over the Service's slices.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +19,24 @@
 static int same(const struct cfg_meta *a, const struct cfg_meta *b)
 {
 	return !strcmp(a->name, b->name) && !strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "");
+}
+
+/* The ready endpoints of Service ns/name on node, over every slice. */
+static uint32_t recount(const struct speaker_store *st, const char *ns, const char *name,
+                        const char *node)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < st->n_sl; i++) {
+		const struct cfg_endpoint_slice *e = &st->sl[i];
+
+		if (strcmp(e->service, name) || strcmp(e->meta.ns ? e->meta.ns : "", ns))
+			continue;
+		for (size_t k = 0; k < e->n_endpoints; k++)
+			if (!strcmp(e->endpoints[k].node_name, node))
+				n += 1 + (uint64_t)e->endpoints[k].merged;
+	}
+	return n < UINT32_MAX ? (uint32_t)n : UINT32_MAX;
 }
 
 static void check(const struct speaker_store *st)
@@ -47,6 +66,11 @@ static void check(const struct speaker_store *st)
 			if (!e->endpoints[k].ready || !e->endpoints[k].node_name ||
 			    !speaker_store_ready_on(st, e->meta.ns, e->service,
 			                            e->endpoints[k].node_name))
+				abort();
+			if (speaker_store_ready_count(st, e->meta.ns, e->service,
+			                              e->endpoints[k].node_name) !=
+			    recount(st, e->meta.ns ? e->meta.ns : "", e->service,
+			            e->endpoints[k].node_name))
 				abort();
 			for (size_t j = k + 1; j < e->n_endpoints; j++)
 				if (!strcmp(e->endpoints[k].node_name, e->endpoints[j].node_name))

@@ -179,7 +179,14 @@ static const char *const sample_strings[][2] = {
     {"connectRetry", "10"},
     {"minimumAdvertisementInterval", "5"},
     {"idleHoldTimeAfterReset", "60"},
-    {"address", "192.0.2.0/24"},
+    /* the whole space: every aggregationLength down to the minimum 0
+     * keeps the aggregate inside the pool */
+    {"address", "0.0.0.0/0"},
+    /* "" is no password: authPasswordSecretRef may stand beside it (the
+     * CRD's CEL rule and the decoder refuse only a real password there) */
+    {"authPassword", ""},
+    {"communities", "no-export"},
+    {"largeCommunities", "65000:1:2"},
 };
 
 static json_t *sample(const json_t *s, const char *key)
@@ -428,6 +435,32 @@ static void visit_enums(enum kind k, const json_t *s, struct path *p)
 			json_decref(o);
 			n_checked++;
 		}
+	} else if (k == K_EIP && p->n == 2 && !strcmp(p->s[1].key, "protocol")) {
+		/* spec.bgp is for protocol bgp only (a CEL rule, and the
+		 * decoder): the other protocols are compared without it */
+		json_array_foreach(e, i, v)
+		{
+			json_t *o = json_deep_copy(crds[k].full);
+			struct cfg_error err;
+
+			if (strcmp(json_string_value(v), "bgp") != 0) {
+				assert_int_equal(json_object_del(json_object_get(o, "spec"), "bgp"),
+				                 0);
+				json_object_set_new(json_object_get(o, "spec"), "protocol",
+				                    json_deep_copy(v));
+				if (decode(k, o, &err) != 0)
+					fail_msg("protocol %s: %s", json_string_value(v), err.msg);
+				/* ...and refused with it */
+				json_object_set_new(json_object_get(o, "spec"), "bgp",
+				                    json_object());
+				assert_int_equal(decode(k, o, &err), -EINVAL);
+				assert_non_null(strstr(err.msg, "spec.bgp: only for protocol bgp"));
+				n_checked++;
+			} else {
+				expect(k, p, json_deep_copy(v), true);
+			}
+			json_decref(o);
+		}
 	} else {
 		json_array_foreach(e, i, v)
 		{
@@ -481,8 +514,8 @@ static void test_required(void **state)
 	n_required = 0;
 	walk_all(visit_required);
 	/* spec x3, address, as, conf, neighborAddress, peerAs, config, family,
-	 * afi, safi, key, operator */
-	assert_int_equal(n_required, 14);
+	 * afi, safi, key, operator, authPasswordSecretRef's name and key */
+	assert_int_equal(n_required, 16);
 }
 
 static const json_t *schema_at(const json_t *s, const char *const *keys)
@@ -543,15 +576,218 @@ static void test_timer_patterns(void **state)
 	    "keepaliveInterval", json_string("30"));
 }
 
+static void compile_at(regex_t *re, enum kind k, const char *const *keys, bool items)
+{
+	const json_t *s = schema_at(crds[k].schema, keys);
+
+	if (items)
+		s = json_object_get(s, "items");
+	assert_int_equal(
+	    regcomp(re, json_string_value(json_object_get(s, "pattern")), REG_EXTENDED | REG_NOSUB),
+	    0);
+}
+
+static bool re_ok(const regex_t *re, const char *s)
+{
+	return regexec(re, s, 0, NULL, 0) == 0;
+}
+
+static bool comm_ok(const char *s)
+{
+	const char *why;
+	uint32_t v[3];
+
+	return cfg_community_parse(s, strlen(s), v, &why) == 0;
+}
+
+static bool large_ok(const char *s)
+{
+	const char *why;
+	uint32_t v[3];
+
+	return cfg_large_community_parse(s, strlen(s), v, &why) == 0;
+}
+
+/* Odd community text: the pattern and the decoder agree on each. */
+static const char *const odd_communities[] = {
+    "",
+    ":",
+    "1:",
+    ":1",
+    "1:2:3",
+    "1:2:3:4",
+    "-1:2",
+    "+1:2",
+    " 1:2",
+    "1:2 ",
+    "1:2\n",
+    "01:2",
+    "1:02",
+    "00:0",
+    "0:00",
+    "1.5:2",
+    "0x1:2",
+    "no_export",
+    "NO-EXPORT",
+    "no-export ",
+    "no-exportx",
+    "xno-export",
+    "internet",
+    "local-AS",
+    "large:1:2:3",
+    "65535",
+    "a:b",
+    "no-export:1",
+    "1:no-export",
+    "no-export|blackhole",
+    "(no-export)",
+};
+
+static void test_community_patterns(void **state)
+{
+	static const char *const comm_keys[] = {"spec", "bgp", "communities", NULL};
+	static const char *const large_keys[] = {"spec", "bgp", "largeCommunities", NULL};
+	static const char *const names[] = {"no-export",  "no-advertise", "no-export-subconfed",
+	                                    "no-peer",    "blackhole",    "graceful-shutdown",
+	                                    "llgr-stale", "no-llgr"};
+	static const uint64_t edges32[] = {
+	    0,          1,          9,          10,         99,          100,
+	    999999999,  1000000000, 3999999999, 4000000000, 4199999999,  4200000000,
+	    4289999999, 4290000000, 4293999999, 4294000000, 4294899999,  4294900000,
+	    4294959999, 4294960000, 4294966999, 4294967000, 4294967199,  4294967200,
+	    4294967289, 4294967290, 4294967295, 4294967296, 4294967299,  4294967300,
+	    4294967999, 4294968000, 4295000000, 9999999999, 10000000000, 42949672950};
+	struct path p = {.n = 0};
+	regex_t comm, large;
+	char buf[96];
+	uint64_t x = 88172645463325252ull;
+	unsigned agree = 0;
+
+	(void)state;
+	compile_at(&comm, K_EIP, comm_keys, true);
+	compile_at(&large, K_EIP, large_keys, true);
+	/* every first number 0..70000, bare and with a leading zero */
+	for (unsigned a = 0; a <= 70000; a++) {
+		for (int z = 0; z < 2; z++) {
+			snprintf(buf, sizeof(buf), "%s%u:%u", z ? "0" : "", a, 70000 - a);
+			if (re_ok(&comm, buf) != comm_ok(buf))
+				fail_msg("community %s: pattern %d, decoder %d", buf,
+				         re_ok(&comm, buf), comm_ok(buf));
+			snprintf(buf, sizeof(buf), "1:%s%u", z ? "0" : "", a);
+			if (re_ok(&comm, buf) != comm_ok(buf))
+				fail_msg("community %s: pattern %d, decoder %d", buf,
+				         re_ok(&comm, buf), comm_ok(buf));
+			agree += 2;
+		}
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_true(re_ok(&comm, names[i]) && comm_ok(names[i]));
+		assert_false(re_ok(&large, names[i]) || large_ok(names[i]));
+	}
+	/* large: the edges of each number, in each position */
+	for (size_t i = 0; i < sizeof(edges32) / sizeof(edges32[0]); i++) {
+		for (int pos = 0; pos < 3; pos++) {
+			uint64_t v[3] = {7, 0, 4294967295u};
+
+			v[pos] = edges32[i];
+			snprintf(buf, sizeof(buf), "%llu:%llu:%llu", (unsigned long long)v[0],
+			         (unsigned long long)v[1], (unsigned long long)v[2]);
+			if (re_ok(&large, buf) != large_ok(buf))
+				fail_msg("large %s: pattern %d, decoder %d", buf,
+				         re_ok(&large, buf), large_ok(buf));
+			agree++;
+		}
+	}
+	/* and a spread of numbers of every length (xorshift) */
+	for (int i = 0; i < 200000; i++) {
+		uint64_t v[3];
+
+		for (int j = 0; j < 3; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			v[j] = x >> (x % 64 / 2 + 22); /* 10..42 bits */
+		}
+		snprintf(buf, sizeof(buf), "%llu:%llu:%llu", (unsigned long long)v[0],
+		         (unsigned long long)v[1], (unsigned long long)v[2]);
+		if (re_ok(&large, buf) != large_ok(buf))
+			fail_msg("large %s: pattern %d, decoder %d", buf, re_ok(&large, buf),
+			         large_ok(buf));
+		snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)(v[0] % 70000),
+		         (unsigned long long)(v[1] % 140000));
+		if (re_ok(&comm, buf) != comm_ok(buf))
+			fail_msg("community %s: pattern %d, decoder %d", buf, re_ok(&comm, buf),
+			         comm_ok(buf));
+		agree += 2;
+	}
+	/* odd text, through the whole decoder: refused by both, same field */
+	push(&p, S_KEY, "spec");
+	push(&p, S_KEY, "bgp");
+	push(&p, S_KEY, "communities");
+	push(&p, S_ITEM, NULL);
+	for (size_t i = 0; i < sizeof(odd_communities) / sizeof(odd_communities[0]); i++) {
+		const char *o = odd_communities[i];
+
+		expect(K_EIP, &p, json_string(o), re_ok(&comm, o));
+		assert_false(re_ok(&comm, o));
+		assert_int_equal(re_ok(&large, o), large_ok(o));
+	}
+	p.s[2].key = "largeCommunities";
+	for (size_t i = 0; i < sizeof(odd_communities) / sizeof(odd_communities[0]); i++)
+		expect(K_EIP, &p, json_string(odd_communities[i]),
+		       re_ok(&large, odd_communities[i]));
+	expect(K_EIP, &p, json_string("0:0:0"), true);
+	expect(K_EIP, &p, json_string("01:0:0"), false);
+	assert_true(agree > 600000);
+	regfree(&comm);
+	regfree(&large);
+}
+
+/* authPasswordSecretRef: the name and key patterns accept what the
+ * decoder accepts. */
+static void test_secret_ref_patterns(void **state)
+{
+	static const char *const names[] = {
+	    "a",  "0",   "bgp-auth", "a.b",  "a-1.b-2", "A", "-a",  "a-",  "a..b",   ".a",
+	    "a.", "a_b", "a b",      "a.-b", "a-.b",    "",  "a/b", "a\n", "x.y.z-9"};
+	static const char *const keys[] = {"a",        "A",    "pw",  ".pw", "a..b", "-",   "_",
+	                                   "a.b-c_D9", ".",    "..",  "..a", "a b",  "a/b", "",
+	                                   "a:b",      "pw\n", "._a", ".-",  "a."};
+	static const char *const name_keys[] = {"spec", "conf", "authPasswordSecretRef", "name",
+	                                        NULL};
+	static const char *const key_keys[] = {"spec", "conf", "authPasswordSecretRef", "key",
+	                                       NULL};
+	struct path p = {.n = 0};
+	regex_t re;
+
+	(void)state;
+	push(&p, S_KEY, "spec");
+	push(&p, S_KEY, "conf");
+	push(&p, S_KEY, "authPasswordSecretRef");
+	push(&p, S_KEY, "name");
+	compile_at(&re, K_PEER, name_keys, false);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		expect(K_PEER, &p, json_string(names[i]), re_ok(&re, names[i]));
+	regfree(&re);
+	p.s[3].key = "key";
+	compile_at(&re, K_PEER, key_keys, false);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		expect(K_PEER, &p, json_string(keys[i]), re_ok(&re, keys[i]));
+	regfree(&re);
+}
+
 /*
  * Every field the decoder reads (the known-field lists of eip.c,
  * bgp_conf.c, bgp_peer.c and meta.c) is declared by the schema; else the
  * API server would prune it before berth sees it.
  */
 static const char *const decoder_fields[K_COUNT] = {
-    [K_EIP] = "{'spec': {'address': '192.0.2.0/24', 'protocol': 'layer2', 'interface': 'eth0',"
+    [K_EIP] = "{'spec': {'address': '192.0.2.0/24', 'protocol': 'bgp', 'interface': 'eth0',"
               " 'disable': true, 'usingKnownIPs': true, 'priority': 3, 'namespaces': ['a'],"
-              " 'namespaceSelector': {'a': 'b'}},"
+              " 'namespaceSelector': {'a': 'b'}, 'bgp': {'communities': ['1:2', 'no-export'],"
+              " 'largeCommunities': ['1:2:3'], 'localPref': 200, 'aggregationLength': 24,"
+              " 'aggregationLengthV6': 64, 'peers': ['tor1'], 'nodeSelector': {'rack': 'r1'},"
+              " 'linkBandwidth': false}},"
               " 'status': {'occupied': true, 'usage': 1, 'poolSize': 256, 'used': {'a': 'b'},"
               " 'firstIP': 'a', 'lastIP': 'b', 'ready': true, 'v4': true}}",
     [K_CONF] = "{'spec': {'as': 1, 'asPerRack': {'r': 2}, 'routerId': '192.0.2.1',"
@@ -560,8 +796,9 @@ static const char *const decoder_fields[K_COUNT] = {
                " 'enabled': true, 'restartTime': 1, 'helperOnly': true, 'deferralTime': 1,"
                " 'notificationEnabled': true, 'longlivedEnabled': true, 'staleRoutesTime': 1,"
                " 'peerRestartTime': 1, 'peerRestarting': true, 'localRestarting': true,"
-               " 'mode': 'm'}}, 'status': {}}",
-    [K_PEER] = "{'spec': {'conf': {'authPassword': 'a', 'description': 'd', 'localAs': 1,"
+               " 'mode': 'm'}, 'linkBandwidthPerEndpoint': 1250000}, 'status': {}}",
+    [K_PEER] = "{'spec': {'conf': {'authPassword': '', 'description': 'd', 'localAs': 1,"
+               " 'authPasswordSecretRef': {'name': 'bgp-auth', 'key': 'tor1'},"
                " 'neighborAddress': '192.0.2.1', 'peerAs': 2, 'peerGroup': 'g', 'peerType': 1,"
                " 'removePrivateAs': 'ALL', 'routeFlapDamping': true, 'sendCommunity': 1,"
                " 'neighborInterface': 'i', 'vrf': 'v', 'allowOwnAs': 1, 'replacePeerAs': true,"
@@ -584,7 +821,8 @@ static const char *const decoder_fields[K_COUNT] = {
                " 'nodeSelector': {'matchLabels': {'a': 'b'}, 'matchExpressions':"
                " [{'key': 'k', 'operator': 'In', 'values': ['v']}]},"
                " 'bfd': {'enabled': true, 'receiveInterval': 100, 'transmitInterval': 200,"
-               " 'detectMultiplier': 4, 'strict': true}}, 'status': {}}",
+               " 'detectMultiplier': 4, 'strict': true},"
+               " 'linkBandwidth': {'nonTransitive': true}}, 'status': {}}",
 };
 
 /* The first path of v that schema s does not declare, or NULL. */
@@ -662,6 +900,8 @@ int main(void)
 	    cmocka_unit_test(test_enums),
 	    cmocka_unit_test(test_required),
 	    cmocka_unit_test(test_timer_patterns),
+	    cmocka_unit_test(test_community_patterns),
+	    cmocka_unit_test(test_secret_ref_patterns),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

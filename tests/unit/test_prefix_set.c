@@ -111,12 +111,67 @@ static void test_random_against_model(void **state)
 	prefix_set_fini(&s);
 }
 
+/* Values: none allocated until one is not 0; each follows its prefix
+ * through swap-removes; add keeps a value, put replaces it. */
+static void test_values_against_model(void **state)
+{
+	enum { N = 2048, STEPS = 100000 };
+	static uint32_t model[N]; /* value + 1, 0 = absent */
+	struct prefix_set s;
+	unsigned seed = 99;
+
+	memset(model, 0, sizeof(model));
+	prefix_set_init(&s);
+	for (uint32_t k = 0; k < 100; k++) {
+		struct bgp_prefix p = v4(0xc6130000u + k, 32);
+
+		assert_int_equal(prefix_set_put(&s, &p, 0), 1);
+		model[k] = 1;
+	}
+	assert_null(s.val); /* only zeros so far: no array */
+	for (int i = 0; i < STEPS; i++) {
+		uint32_t k = (uint32_t)rand_r(&seed) % N, v = (uint32_t)rand_r(&seed) % 5;
+		struct bgp_prefix p = v4(0xc6130000u + k, 32);
+
+		switch (rand_r(&seed) % 3) {
+		case 0:
+			assert_int_equal(prefix_set_put(&s, &p, v), !model[k]);
+			model[k] = v + 1;
+			break;
+		case 1:
+			assert_int_equal(prefix_set_add(&s, &p), !model[k]);
+			if (!model[k])
+				model[k] = 1;
+			break;
+		default:
+			assert_int_equal(prefix_set_del(&s, &p), model[k] != 0);
+			model[k] = 0;
+			break;
+		}
+	}
+	assert_non_null(s.val);
+	for (uint32_t k = 0; k < N; k++) {
+		struct bgp_prefix p = v4(0xc6130000u + k, 32);
+		long pos = prefix_set_find(&s, &p);
+
+		assert_int_equal(pos >= 0, model[k] != 0);
+		if (pos >= 0)
+			assert_int_equal(prefix_set_val(&s, (size_t)pos), model[k] - 1);
+	}
+	/* clear keeps the array; new elements start from their own value */
+	prefix_set_clear(&s);
+	assert_int_equal(prefix_set_add(&s, &(struct bgp_prefix){.family = AF_INET, .len = 8}), 1);
+	assert_int_equal(prefix_set_val(&s, 0), 0);
+	prefix_set_fini(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_add_has_del),
 	    cmocka_unit_test(test_canon_and_identity),
 	    cmocka_unit_test(test_random_against_model),
+	    cmocka_unit_test(test_values_against_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

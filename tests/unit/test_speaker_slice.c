@@ -66,6 +66,42 @@ static void test_decode_full(void **state)
 	assert_null(s.endpoints);
 }
 
+/* Trimming keeps one entry per node with a ready endpoint and counts
+ * the node's others in it: the counts before and after are the same. */
+static void test_trim_counts(void **state)
+{
+	static const char *const nodes[] = {"n1", "n2", "n3", "n4"};
+	static const uint32_t want[] = {3, 1, 0, 0};
+	struct cfg_endpoint_slice s;
+	struct cfg_error err;
+
+	assert_int_equal(
+	    decode("{\"metadata\":{\"name\":\"web-a\",\"namespace\":\"shop\",\"labels\":"
+	           "{\"kubernetes.io/service-name\":\"web\"}},\"addressType\":\"IPv4\","
+	           "\"endpoints\":[{\"addresses\":[\"10.0.0.1\"],\"nodeName\":\"n1\"},"
+	           "{\"addresses\":[\"10.0.0.2\"],\"nodeName\":\"n2\"},"
+	           "{\"addresses\":[\"10.0.0.3\"],\"nodeName\":\"n1\"},"
+	           "{\"addresses\":[\"10.0.0.4\"],\"nodeName\":\"n3\",\"conditions\":"
+	           "{\"ready\":false}},"
+	           "{\"addresses\":[\"10.0.0.5\"]},"
+	           "{\"addresses\":[\"10.0.0.6\"],\"nodeName\":\"n1\"}]}",
+	           &s, &err),
+	    0);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(cfg_slices_ready_count(&s, 1, "shop", "web", nodes[i]), want[i]);
+	assert_true(cfg_endpoint_slice_trim(&s));
+	assert_int_equal(s.n_endpoints, 2);
+	assert_string_equal(s.endpoints[0].node_name, "n1");
+	assert_int_equal(s.endpoints[0].merged, 2);
+	assert_int_equal(s.endpoints[1].merged, 0);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(cfg_slices_ready_count(&s, 1, "shop", "web", nodes[i]), want[i]);
+		assert_int_equal(cfg_slices_ready_on(&s, 1, "shop", "web", nodes[i]), want[i] > 0);
+	}
+	assert_int_equal(cfg_slices_ready_count(&s, 1, "other", "web", "n1"), 0);
+	cfg_endpoint_slice_fini(&s);
+}
+
 static void test_decode_minimal(void **state)
 {
 	struct cfg_endpoint_slice s;
@@ -334,6 +370,7 @@ int main(void)
 	    cmocka_unit_test(test_decode_full),    cmocka_unit_test(test_decode_minimal),
 	    cmocka_unit_test(test_decode_hostile), cmocka_unit_test(test_set_loads_slices),
 	    cmocka_unit_test(test_status_value),   cmocka_unit_test(test_status_bfd),
+	    cmocka_unit_test(test_trim_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

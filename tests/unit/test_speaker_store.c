@@ -265,12 +265,57 @@ static void test_slices(void **state)
 	speaker_store_fini(&st);
 }
 
+/* A slice with the given node of each endpoint ("-" for a not ready one
+ * on n1). */
+static json_t *slice_of(const char *name, const char *service, const char *const *nodes, size_t n)
+{
+	json_t *o = slice(name, service, "n1", true), *eps = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(eps,
+		                      json_pack("{s:[s], s:s, s:{s:b}}", "addresses", "10.0.0.1",
+		                                "nodeName", *nodes[i] == '-' ? "n1" : nodes[i],
+		                                "conditions", "ready", *nodes[i] != '-'));
+	json_object_set_new(o, "endpoints", eps);
+	return o;
+}
+
+/* Ready endpoints per node, kept as one entry per node with its count,
+ * summed over the Service's slices (link bandwidth weights). */
+static void test_counts(void **state)
+{
+	static const char *const a[] = {"n1", "n2", "n1", "-", "n1"}, *b[] = {"n1", "n3"};
+	struct speaker_store st;
+
+	assert_int_equal(speaker_store_init(&st, "n1"), 0);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n1"), 0);
+	assert_int_equal(put_slice(&st, slice_of("web-1", "web", a, 5)), 0);
+	assert_int_equal(st.sl[0].n_endpoints, 2); /* one entry per node */
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n1"), 3);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n2"), 1);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n3"), 0);
+	assert_int_equal(put_slice(&st, slice_of("web-2", "web", b, 2)), 0);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n1"), 4);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n3"), 1);
+	assert_int_equal(speaker_store_ready_count(&st, "other", "web", "n1"), 0);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "api", "n1"), 0);
+	/* a replaced slice counts anew */
+	assert_int_equal(put_slice(&st, slice_of("web-1", "web", b, 1)), 0);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n1"), 2);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n2"), 0);
+	assert_int_equal(speaker_store_slice_del(&st, "ns", "web-2"), 1);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n1"), 1);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n3"), 0);
+	speaker_store_fini(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_services),
 	    cmocka_unit_test(test_trimmed),
 	    cmocka_unit_test(test_slices),
+	    cmocka_unit_test(test_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

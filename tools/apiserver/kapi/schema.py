@@ -8,6 +8,7 @@ and ratcheting of unchanged invalid fields is not emulated.
 import base64
 import binascii
 import copy
+import functools
 import ipaddress
 import json
 import re
@@ -242,6 +243,108 @@ def _format_ok(fmt, v):
     return True
 
 
+class GoRegexError(ValueError):
+    """A pattern Go's regexp (RE2 syntax) refuses."""
+
+
+# RE2's ASCII classes inside a bracket expression ([[:alpha:]]), which
+# Python reads as a nested '[' instead.
+_POSIX_CLASSES = {
+    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ",
+    "cntrl": "\\x00-\\x1f\\x7f", "digit": "0-9", "graph": "!-~", "lower": "a-z",
+    "print": " -~", "punct": "!-/:-@\\[-`{-~", "space": "\\t\\n\\v\\f\\r ",
+    "upper": "A-Z", "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
+}
+
+
+# What Python's re has and RE2 has not: lookaround, backreferences, atomic
+# groups and conditionals (RE2 runs in linear time, so it has none of them).
+_NOT_RE2 = (("(?=", "lookahead"), ("(?!", "lookahead"), ("(?<=", "lookbehind"),
+            ("(?<!", "lookbehind"), ("(?P=", "backreference"), ("(?>", "atomic group"),
+            ("(?(", "conditional"), ("(?#", "comment"))
+
+
+@functools.lru_cache(maxsize=256)
+def go_regex(pattern):
+    """pattern, a Go regexp (RE2 syntax, what the API server compiles), as
+    a compiled Python regex with Go's meaning: without the m flag '$' and
+    \\z match at the end of the text only (Python's '$' also matches before
+    a final newline), and \\d \\w \\s \\b are ASCII (re.ASCII). Raises
+    GoRegexError for what Go refuses, so that the CRD is refused as the
+    real API server refuses it."""
+    out, i, in_class, multiline = [], 0, False, False
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            if i + 1 >= n:
+                raise GoRegexError("trailing backslash at end of expression")
+            nxt = pattern[i + 1]
+            if nxt.isdigit() and nxt != "0" and not in_class:
+                raise GoRegexError(f"invalid escape sequence: `\\{nxt}`")
+            if nxt in "ZQE":
+                # \Z is Python's end of text but no Go escape; \Q..\E is
+                # Go's quoting, which Python lacks: refused, not guessed
+                raise GoRegexError(f"invalid escape sequence: `\\{nxt}`")
+            out.append("\\Z" if nxt == "z" and not in_class else pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if pattern.startswith("[:", i):
+                end = pattern.find(":]", i + 2)
+                name = pattern[i + 2:end] if end > 0 else ""
+                if name not in _POSIX_CLASSES:
+                    raise GoRegexError(f"invalid character class range: `[:{name}:]`")
+                out.append(_POSIX_CLASSES[name])
+                i = end + 2
+                continue
+            if ch == "]":
+                in_class = False
+            out.append(ch)
+            i += 1
+            continue
+        if ch == "[":
+            # a ']' first in the class (after an optional '^') is literal
+            j = i + 1
+            if j < n and pattern[j] == "^":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            out.append(pattern[i:j])
+            in_class = True
+            i = j
+            continue
+        if ch == "(" and pattern.startswith("(?", i):
+            for prefix, what in _NOT_RE2:
+                if pattern.startswith(prefix, i):
+                    raise GoRegexError(f"invalid or unsupported Perl syntax: `{prefix}` "
+                                       f"({what})")
+            if pattern.startswith("(?<", i):
+                out.append("(?P<")          # Go 1.22's named group spelling
+                i += 3
+                continue
+            m = re.match(r"\(\?([a-zA-Z-]*)[:)]", pattern[i:])
+            if m:
+                flags = m.group(1).split("-")[0]
+                if "U" in flags:
+                    raise GoRegexError("the U (ungreedy) flag has no Python equivalent")
+                multiline = multiline or "m" in flags
+        if ch in "*+?}" and i + 1 < n and pattern[i + 1] == "+":
+            raise GoRegexError(f"invalid nested repetition operator: `{ch}+`")
+        if ch == "$":
+            out.append("$" if multiline else "\\Z")
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    if in_class:
+        raise GoRegexError(f"missing closing ]: `{pattern}`")
+    try:
+        return re.compile("".join(out), re.ASCII)
+    except re.error as e:
+        raise GoRegexError(str(e)) from None
+
+
 def validate(schema, value, path="", causes=None):
     """Appends (reason, field, message) causes; returns the list."""
     if causes is None:
@@ -283,10 +386,10 @@ def validate(schema, value, path="", causes=None):
         if "pattern" in schema:
             try:
                 # Go's regexp MatchString is unanchored, like re.search.
-                if not re.search(schema["pattern"], value):
+                if not go_regex(schema["pattern"]).search(value):
                     invalid(f"should match '{schema['pattern']}'")
-            except re.error:
-                pass
+            except GoRegexError:
+                pass  # the CRD itself was refused (structural_errors)
         if "format" in schema and not _format_ok(schema["format"], value):
             invalid(f"must be of type {schema['format']}: {_render(value)}")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -322,7 +425,16 @@ def _check_list(schema, value, path, causes, invalid):
     if "minItems" in schema and len(value) < schema["minItems"]:
         invalid(f"should have at least {schema['minItems']} items")
     seen = []
-    if schema.get("uniqueItems") or schema.get("x-kubernetes-list-type") == "set":
+    if schema.get("x-kubernetes-list-type") == "set":
+        # apiextensions listtype validation: the item where a value is seen
+        # the second time, once per value
+        for i, item in enumerate(value):
+            if seen.count(item) == 1:
+                causes.append(("FieldValueDuplicate", f"{path}[{i}]",
+                               f"Duplicate value: {_render(item)}"))
+            seen.append(item)
+        seen = []
+    elif schema.get("uniqueItems"):
         for item in value:
             if item in seen:
                 causes.append(("FieldValueDuplicate", path, f"Duplicate value: {_render(item)}"))
@@ -407,6 +519,13 @@ def structural_errors(schema, path="spec.validation.openAPIV3Schema"):
             walk(s["not"], f"{p}.not", True)
         if s.get("type") == "array" and not in_combinator and not isinstance(s.get("items"), dict):
             errs.append((f"{p}.items", "Required value: must be specified"))
+        if isinstance(s.get("pattern"), str) and s["pattern"]:
+            try:
+                go_regex(s["pattern"])
+            except GoRegexError as e:
+                errs.append((f"{p}.pattern", f'Invalid value: {_render(s["pattern"])}: must be '
+                             f"a valid regular expression, but isn't: error parsing regexp: "
+                             f"{e}"))
 
     walk(schema, path, False)
     return errs
