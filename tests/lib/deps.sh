@@ -18,5 +18,13 @@ if ((${#missing[@]})); then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The Debian packages start daemons when an init system runs; tests start their own.
-for d in bird bgpd zebra gobgpd; do pkill -x "$d" 2>/dev/null || true; done
+# The Debian packages start daemons when an init system runs; tests start
+# their own, each inside a network namespace. Only the daemons in this
+# script's own namespace (the host's) are stopped, so tests can run side by side.
+host_ns=$(readlink /proc/self/ns/net)
+for d in bird bgpd zebra bfdd gobgpd; do
+	for pid in $(pgrep -x "$d" 2>/dev/null); do
+		[ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$host_ns" ] && kill "$pid" 2>/dev/null
+	done
+done
+true
