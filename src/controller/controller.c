@@ -88,13 +88,13 @@ static struct lb_ctrl *engine_new(struct controller *c)
 /*
  * A fresh, unsynced engine after this replica stopped acting (the old one
  * holds decisions the next leader may not share): Namespaces from their
- * cache, Eips and Services from new lists, since their informers keep no
+ * cache, Eips, Services and BgpPeers from new lists, since their informers keep no
  * objects. Leadership changes are rare; listing again is cheap next to
  * holding every object as JSON on every replica.
  */
 static void engine_rebuild(struct controller *c)
 {
-	static const enum ctl_inf uncached[] = {CTL_INF_EIP, CTL_INF_SVC};
+	static const enum ctl_inf uncached[] = {CTL_INF_EIP, CTL_INF_SVC, CTL_INF_PEER};
 	int rc = 0;
 
 	lb_ctrl_free(c->engine);

@@ -15,6 +15,7 @@ const struct k8s_resource *const ctl_inf_res[CTL_INF_N] = {
     [CTL_INF_SVC] = &k8s_res_services,
     [CTL_INF_EIP] = &k8s_res_eips,
     [CTL_INF_NS] = &k8s_res_namespaces,
+    [CTL_INF_PEER] = &k8s_res_bgppeers,
 };
 
 static const char *str_at(const json_t *obj, const char *a, const char *b)
@@ -148,12 +149,20 @@ static void feed_namespace(struct controller *c, const json_t *obj)
 
 void ctl_feed_add(enum ctl_inf which, const json_t *obj, struct controller *c)
 {
+	int rc;
+
 	switch (which) {
 	case CTL_INF_SVC:
 		feed_service(c, obj);
 		break;
 	case CTL_INF_EIP:
 		feed_eip(c, obj);
+		break;
+	case CTL_INF_PEER:
+		/* Only the name: which Eips name a BgpPeer that exists. */
+		if (c->engine && k8s_obj_name(obj) &&
+		    (rc = lb_ctrl_peer_upsert(c->engine, k8s_obj_name(obj))))
+			log_err("controller: BgpPeer %s: %s", k8s_obj_name(obj), strerror(-rc));
 		break;
 	default:
 		feed_namespace(c, obj);
@@ -174,6 +183,8 @@ void ctl_feed_delete(enum ctl_inf which, const json_t *obj, struct controller *c
 		rc = lb_ctrl_service_delete(c->engine, k8s_obj_namespace(obj), name);
 	else if (which == CTL_INF_EIP)
 		rc = lb_ctrl_eip_delete(c->engine, name);
+	else if (which == CTL_INF_PEER)
+		rc = lb_ctrl_peer_delete(c->engine, name);
 	else
 		rc = lb_ctrl_namespace_delete(c->engine, name);
 	if (rc && rc != -ENOENT)

@@ -26,7 +26,7 @@
  * (the write then goes without a precondition and writes the time anew). */
 #define CTL_RV_MAX 64
 
-enum ctl_inf { CTL_INF_SVC = 0, CTL_INF_EIP, CTL_INF_NS, CTL_INF_N };
+enum ctl_inf { CTL_INF_SVC = 0, CTL_INF_EIP, CTL_INF_NS, CTL_INF_PEER, CTL_INF_N };
 
 /* One object being written: an action in progress and, when the engine
  * produced a newer one for the same object meanwhile, that one next. */

@@ -125,9 +125,12 @@ void lb_ctrl_free(struct lb_ctrl *c)
 		lb_eip_destroy(c->eips.v[i].val);
 	for (size_t i = 0; i < c->nss.n; i++)
 		ns_destroy(c->nss.v[i].val);
+	for (size_t i = 0; i < c->peers.n; i++)
+		free(c->peers.v[i].val);
 	core_map_fini(&c->svcs);
 	core_map_fini(&c->eips);
 	core_map_fini(&c->nss);
+	core_map_fini(&c->peers);
 	lb_queue_fini(c);
 	ipam_free(c->ipam);
 	free(c->lb_class);
@@ -389,7 +392,7 @@ int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 		}
 		if (!c->synced)
 			return 0;
-		if ((ret = lb_eip_apply(c, tmp)) < 0)
+		if ((ret = lb_eip_apply(c, tmp)) < 0 || (ret = lb_eip_check_peers(c, tmp)) < 0)
 			return ret;
 		return pools_changed(c);
 	}
@@ -403,6 +406,8 @@ int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 	tmp->app_disable = e->app_disable;
 	tmp->refused = e->refused;
 	e->refused = NULL;
+	tmp->unknown_peers = e->unknown_peers;
+	e->unknown_peers = NULL;
 	tmp->queued = e->queued;
 	if (obs_same) {
 		tmp->has_sent = e->has_sent;
@@ -412,6 +417,8 @@ int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 	lb_eip_destroy(e);
 	if (!c->synced)
 		return 0;
+	if ((ret = lb_eip_check_peers(c, tmp)) < 0)
+		return ret;
 	if (spec_same) {
 		if (!proto_same && (ret = lb_report_all(c)) < 0)
 			return ret;
@@ -475,6 +482,38 @@ int lb_ctrl_namespace_delete(struct lb_ctrl *c, const char *name)
 	return 0;
 }
 
+static int check_all_peers(struct lb_ctrl *c)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < c->eips.n && !ret; i++)
+		ret = lb_eip_check_peers(c, c->eips.v[i].val);
+	return ret;
+}
+
+int lb_ctrl_peer_upsert(struct lb_ctrl *c, const char *name)
+{
+	char *key;
+
+	if (!c || !name || !*name)
+		return -EINVAL;
+	if (core_map_get(&c->peers, name, strlen(name)))
+		return 0;
+	if (!(key = strdup(name)) || core_map_put(&c->peers, key, strlen(key), key) < 0) {
+		free(key);
+		return -ENOMEM;
+	}
+	return c->synced ? check_all_peers(c) : 0;
+}
+
+int lb_ctrl_peer_delete(struct lb_ctrl *c, const char *name)
+{
+	if (!c || !name)
+		return -EINVAL;
+	free(core_map_del(&c->peers, name, strlen(name)));
+	return c->synced ? check_all_peers(c) : 0;
+}
+
 /* ---- The initial sync ---- */
 
 /* Eips accepted before the restart (their status has a firstIP) first:
@@ -530,7 +569,7 @@ int lb_ctrl_synced(struct lb_ctrl *c)
 	for (size_t i = 0; i < n && ret == 0; i++)
 		ret = lb_eip_apply(c, v[i]);
 	free(v);
-	if (ret < 0 || (ret = lb_eip_retry_refused(c)) < 0)
+	if (ret < 0 || (ret = lb_eip_retry_refused(c)) < 0 || (ret = check_all_peers(c)) < 0)
 		return ret;
 	lb_update_default(c);
 	if ((ret = lb_sorted(&c->svcs, &v, &n)) < 0)

@@ -261,6 +261,17 @@ int lb_ctrl_namespace_upsert(struct lb_ctrl *c, const char *name, const struct c
 int lb_ctrl_namespace_delete(struct lb_ctrl *c, const char *name);
 
 /*
+ * BgpPeer names, for the one rule across objects that no schema can check:
+ * the names in an Eip's spec.bgp.peers exist. The speakers announce a pool
+ * to those of its peers that exist; the acting controller, rather than
+ * every speaker, tells the Eip (Warning UnknownPeer) which do not, once
+ * per distinct set. Only names matter, so a BgpPeer the speakers cannot
+ * decode still counts: it has its own InvalidObject Event.
+ */
+int lb_ctrl_peer_upsert(struct lb_ctrl *c, const char *name);
+int lb_ctrl_peer_delete(struct lb_ctrl *c, const char *name);
+
+/*
  * The initial lists are complete: accept the Eips (those whose status has a
  * firstIP first, so that a restart keeps the previous winner of an
  * overlap; a refused Eip's status is only ready: false),

@@ -152,6 +152,10 @@ void lb_eip_destroy(struct lb_eip *e)
 	cfg_map_fini(&e->selector);
 	lb_eip_status_fini(&e->obs);
 	free(e->refused);
+	for (size_t i = 0; i < e->n_bgp_peers; i++)
+		free(e->bgp_peers[i]);
+	free(e->bgp_peers);
+	free(e->unknown_peers);
 	free(e);
 }
 
@@ -187,11 +191,45 @@ int lb_eip_set(struct lb_eip *e, const struct cfg_eip *in)
 		err = -ENOMEM;
 	for (size_t i = 0; !err && i < in->n_namespaces; i++, e->n_namespaces++)
 		e->namespaces[i] = lb_strdup(in->namespaces[i], &err);
+	if (!err && in->bgp.n_peers && !(e->bgp_peers = calloc(in->bgp.n_peers, sizeof(char *))))
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < in->bgp.n_peers; i++, e->n_bgp_peers++)
+		e->bgp_peers[i] = lb_strdup(in->bgp.peers[i], &err);
 	if (!err)
 		err = lb_map_copy(&e->selector, &in->namespace_selector);
 	if (!err)
 		err = lb_eip_status_copy(&e->obs, &in->status);
 	return err;
+}
+
+int lb_eip_check_peers(struct lb_ctrl *c, struct lb_eip *e)
+{
+	char msg[512];
+	size_t len = 0;
+
+	msg[0] = 0;
+	for (size_t i = 0; i < e->n_bgp_peers && len < sizeof(msg); i++) {
+		const char *p = e->bgp_peers[i];
+
+		if (core_map_get(&c->peers, p, strlen(p)))
+			continue;
+		/* A long list is cut short: the first names say enough. */
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len,
+		                        "%sspec.bgp.peers[%zu]: no BgpPeer \"%s\"", len ? "; " : "",
+		                        i, p);
+	}
+	if (!msg[0] || (e->unknown_peers && strcmp(e->unknown_peers, msg) == 0)) {
+		if (!msg[0]) {
+			free(e->unknown_peers);
+			e->unknown_peers = NULL;
+		}
+		return 0;
+	}
+	free(e->unknown_peers);
+	if (!(e->unknown_peers = strdup(msg)))
+		return -ENOMEM;
+	return EV_EIP(c, e, true, "UnknownPeer",
+	              "%s: the pool is announced only to the BgpPeers it names that exist", msg);
 }
 
 bool lb_eip_spec_equal(const struct lb_eip *a, const struct lb_eip *b)

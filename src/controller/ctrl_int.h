@@ -125,6 +125,9 @@ struct lb_eip {
 	bool accepted;                 /* the allocator holds a version of it */
 	bool app_default, app_disable; /* flags of the version it holds */
 	char *refused;                 /* owned: why the current spec was refused */
+	char **bgp_peers;              /* owned copy of spec.bgp.peers */
+	size_t n_bgp_peers;
+	char *unknown_peers; /* owned: the UnknownPeer message last told, NULL: none */
 	bool queued;
 	/* What was last sent, as a hash: the status is as big as the number of
 	 * addresses held, and only ever compared (a collision would skip one
@@ -149,12 +152,13 @@ struct lb_ctrl {
 	int default_family;
 	bool synced;
 	struct ipam *ipam;
-	struct core_map svcs; /* key -> struct lb_svc, owned */
-	struct core_map eips; /* name -> struct lb_eip, owned */
-	struct core_map nss;  /* name -> struct lb_ns, owned */
-	bool has_default;     /* an accepted, enabled default Eip exists */
-	bool retry;           /* something that may help pending Services happened */
-	struct lb_qitem *q;   /* owned ring of cap items */
+	struct core_map svcs;  /* key -> struct lb_svc, owned */
+	struct core_map eips;  /* name -> struct lb_eip, owned */
+	struct core_map nss;   /* name -> struct lb_ns, owned */
+	struct core_map peers; /* BgpPeer name -> its owned copy, the key */
+	bool has_default;      /* an accepted, enabled default Eip exists */
+	bool retry;            /* something that may help pending Services happened */
+	struct lb_qitem *q;    /* owned ring of cap items */
 	size_t q_head, q_len, q_cap;
 	size_t q_events;         /* events in the ring, at most LB_EVENTS_MAX */
 	uint64_t events_dropped; /* events not queued since the ring held the most */
@@ -237,6 +241,9 @@ bool lb_eip_spec_equal(const struct lb_eip *a, const struct lb_eip *b);
 /* Hands e to the allocator; reports a refusal. */
 int lb_eip_apply(struct lb_ctrl *c, struct lb_eip *e);
 int lb_eip_retry_refused(struct lb_ctrl *c);
+/* Warning UnknownPeer on e when its spec.bgp.peers names a BgpPeer that
+ * c has not seen, once per distinct message; nothing once all exist. */
+int lb_eip_check_peers(struct lb_ctrl *c, struct lb_eip *e);
 void lb_update_default(struct lb_ctrl *c);
 int lb_eip_status(struct lb_ctrl *c, const struct lb_eip *e, struct cfg_eip_status *out);
 bool lb_eip_status_equal(const struct cfg_eip_status *a, const struct cfg_eip_status *b);

@@ -46,6 +46,63 @@ then
 	eip_warned() { k get events -A --field-selector involvedObject.name=reversed -o jsonpath='{.items[*].type}' | grep -qw Warning; }
 	check "Eip that does not decode: Warning Event" wait_for 10 eip_warned
 fi
+# Issue 14's fields. The CRD refuses what one object's schema can say,
+# naming the field; the decoder what needs the pool (an aggregate longer
+# than the pool); the controller what needs another object (a BgpPeer
+# name), once, on the Eip.
+refused_with() { # FIELD SPEC: kubectl refuses the Eip, naming FIELD
+	local out
+	out=$(k apply -f - 2>&1 <<EOF
+apiVersion: network.kubesphere.io/v1alpha2
+kind: Eip
+metadata: {name: bgpbad}
+spec: $2
+EOF
+	) && return 1
+	grep -qF -- "$1" <<<"$out" || { echo "    $out"; return 1; }
+}
+check "malformed community: refused by the CRD, naming the field" \
+	refused_with spec.bgp.communities '{address: 198.51.100.64/28, bgp: {communities: ["65000:70000"]}}'
+check "malformed large community: refused by the CRD" \
+	refused_with spec.bgp.largeCommunities '{address: 198.51.100.64/28, bgp: {largeCommunities: ["1:2"]}}'
+check "aggregationLength 33: refused by the CRD" \
+	refused_with spec.bgp.aggregationLength '{address: 198.51.100.64/28, bgp: {aggregationLength: 33}}'
+check "localPref out of range: refused by the CRD" \
+	refused_with spec.bgp.localPref '{address: 198.51.100.64/28, bgp: {localPref: 4294967296}}'
+check "  none exists" test -z "$(k get eip -o name | grep bgpbad)"
+k apply -f - >/dev/null <<EOF
+apiVersion: network.kubesphere.io/v1alpha2
+kind: Eip
+metadata: {name: shortagg}
+spec: {address: 198.51.100.64/28, bgp: {aggregationLength: 24}}
+EOF
+short_warned() {
+	k get events -A --field-selector involvedObject.name=shortagg,reason=InvalidObject \
+		-o jsonpath='{.items[*].message}' | grep -qF "spec.bgp.aggregationLength"
+}
+check "aggregationLength shorter than the pool: Warning naming the field" wait_for 10 short_warned
+k apply -f - >/dev/null <<EOF
+apiVersion: network.kubesphere.io/v1alpha2
+kind: BgpPeer
+metadata: {name: tor1}
+spec: {conf: {peerAs: 65001, neighborAddress: 192.0.2.254}}
+---
+apiVersion: network.kubesphere.io/v1alpha2
+kind: Eip
+metadata: {name: peered}
+spec: {address: 198.51.100.128/28, bgp: {peers: [tor1, tor9]}}
+EOF
+unknown() { # COUNT: UnknownPeer Events on Eip peered naming tor9 (their count field summed)
+	[ "$(k get events -A --field-selector involvedObject.name=peered,reason=UnknownPeer \
+		-o jsonpath='{range .items[*]}{.count}{" "}{.message}{"\n"}{end}' |
+		awk '/spec.bgp.peers\[1\]: no BgpPeer "tor9"/ && !/tor1"/ {n += ($1 ? $1 : 1)} END {print n + 0}')" = "$1" ]
+}
+check "Eip naming a BgpPeer that does not exist: one UnknownPeer Warning" wait_for 10 unknown 1
+k annotate eip peered touched=1 >/dev/null
+sleep 2
+check "  told once, not at every update" unknown 1
+check "  the pool is accepted all the same" wait_for 10 sh -c \
+	"kubectl get eip peered -o jsonpath='{.status.ready}' | grep -qx true"
 svc ok2
 check "  others keep working" wait_for 10 has_any_ip ok2
 check "  no address held twice" test -z "$(all_ips | awk '{print $1}' | sort | uniq -d)"

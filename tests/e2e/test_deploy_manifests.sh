@@ -210,7 +210,7 @@ want = {
         grant("*", "", ["services", "namespaces"], RO) |
         grant("*", "", ["services"], ["update", "patch"]) |
         grant("*", "", ["services/status"], ["update", "patch"]) |
-        grant("*", "network.kubesphere.io", ["eips"], RO) |
+        grant("*", "network.kubesphere.io", ["eips", "bgppeers"], RO) |
         grant("*", "network.kubesphere.io", ["eips/status"], ["update", "patch"]) |
         grant("*", "", ["events"], ["create", "patch"]) |
         grant(NS, "coordination.k8s.io", ["leases"], ["get", "create", "update"]) |

@@ -59,8 +59,9 @@ for r in bgpconfs bgppeers eips; do
 	check "speaker: one error for the $r CRD" eval \
 		"[ \"\$(errors s1 'network.kubesphere.io/v1alpha2 $r: the CustomResourceDefinition $r.network.kubesphere.io is not installed (\`kubectl apply -k deploy/\` installs it)')\" = 1 ]"
 done
-check "controller: one error, for the eips CRD" eval \
-	'[ "$(grep -c "^[^ ]* error " "$work/c1.log")" = 1 ] && [ "$(errors c1 "network.kubesphere.io/v1alpha2 eips")" = 1 ]'
+check "controller: one error each, for the eips and bgppeers CRDs" eval \
+	'[ "$(grep -c "^[^ ]* error " "$work/c1.log")" = 2 ] && [ "$(errors c1 "network.kubesphere.io/v1alpha2 eips")" = 1 ] &&
+	 [ "$(errors c1 "network.kubesphere.io/v1alpha2 bgppeers")" = 1 ]'
 check "no bare 404 warnings at each retry" \
 	bash -c "! grep -h ' warn .*could not find the requested resource' $work/s1.log $work/c1.log"
 

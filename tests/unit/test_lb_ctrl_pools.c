@@ -82,6 +82,49 @@ static void test_pool_edit_delete_orphans(void **state)
 	sim_free(s);
 }
 
+/* spec.bgp.peers naming no BgpPeer: one Warning per distinct set of unknown
+ * names, none before the sync (the BgpPeers may be listed after the Eip),
+ * none once all exist; the pool itself is unaffected. */
+static void test_unknown_peers(void **state)
+{
+	struct sim *s = sim_new();
+
+	assert_int_equal(lb_ctrl_peer_upsert(s->c, "tor1"), 0);
+	eip(s, "a", "{address: 10.0.0.0/24, namespaces: [default], bgp: {peers: [tor1, tor3]}}",
+	    NULL);
+	assert_int_equal(evcount(s, "UnknownPeer", NULL, NULL), 0);
+	sim_sync(s);
+	assert_int_equal(evcount(s, "UnknownPeer", "a", "spec.bgp.peers[1]: no BgpPeer \"tor3\""),
+	                 1);
+	assert_int_equal(evcount(s, "UnknownPeer", "a", "tor1"), 0);
+	assert_true(json_is_true(json_object_get(eip_status(s, "a"), "ready")));
+	/* The same Eip again, or another BgpPeer: nothing new to say. */
+	eip(s, "a", "{address: 10.0.0.0/24, namespaces: [default], bgp: {peers: [tor1, tor3]}}",
+	    NULL);
+	assert_int_equal(lb_ctrl_peer_upsert(s->c, "tor2"), 0);
+	sim_drain(s);
+	assert_int_equal(evcount(s, "UnknownPeer", NULL, NULL), 1);
+	/* tor3 appears: resolved, quietly; it goes: told again. */
+	assert_int_equal(lb_ctrl_peer_upsert(s->c, "tor3"), 0);
+	sim_drain(s);
+	assert_int_equal(evcount(s, "UnknownPeer", NULL, NULL), 1);
+	assert_int_equal(lb_ctrl_peer_delete(s->c, "tor3"), 0);
+	sim_drain(s);
+	assert_int_equal(evcount(s, "UnknownPeer", "a", "tor3"), 2);
+	/* Both unknown, in one message. */
+	assert_int_equal(lb_ctrl_peer_delete(s->c, "tor1"), 0);
+	sim_drain(s);
+	assert_int_equal(evcount(s, "UnknownPeer", "a",
+	                         "peers[0]: no BgpPeer \"tor1\"; "
+	                         "spec.bgp.peers[1]: no BgpPeer \"tor3\""),
+	                 1);
+	/* An Eip without spec.bgp.peers is never told. */
+	eip(s, "b", "{address: 10.0.1.0/24}", NULL);
+	sim_drain(s);
+	assert_int_equal(evcount(s, "UnknownPeer", "b", NULL), 0);
+	sim_free(s);
+}
+
 static void test_invalid_eips(void **state)
 {
 	struct sim *s = sim_new();
@@ -380,6 +423,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pool_edit_delete_orphans),
 	    cmocka_unit_test(test_invalid_eips),
+	    cmocka_unit_test(test_unknown_peers),
 	    cmocka_unit_test(test_overlap_winner_survives_restart),
 	    cmocka_unit_test(test_namespaces_priority),
 	    cmocka_unit_test(test_exhausted_then_freed),
