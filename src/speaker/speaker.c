@@ -656,14 +656,10 @@ void speaker_service_gone(struct speaker *s, const struct cfg_service *svc)
 	s->n_announced--;
 }
 
+/* Benchmark routes: plain (id 0), and on the LB interface. */
 static int add_to(const struct bgp_prefix *p, void *arg)
 {
-	struct prefix_set **two = arg;
-
-	/* Benchmark routes: plain (id 0), and on the LB interface. */
-	if (prefix_set_add(two[0], p) < 0 || prefix_set_add(two[1], p) < 0)
-		return -ENOMEM;
-	return 0;
+	return prefix_set_add(arg, p) < 0 ? -ENOMEM : 0;
 }
 
 /* Gives back the references of a route set's ids and empties it. */
@@ -674,20 +670,28 @@ static void routes_clear(struct speaker *s, struct prefix_set *routes)
 	lb_announce_routes_clear(&o, routes);
 }
 
-/* The addresses (hosts) and routes (want, prefix -> route attributes id)
- * set wants, with the conflicts known now; want's old ids are given back
- * first. */
-static int routes_build(struct speaker *s, const struct cfg_set *set, struct prefix_set *hosts,
-                        struct prefix_set *want)
+/* The addresses this node announces (hosts), with the conflicts known now. */
+static int hosts_build(struct speaker *s, const struct cfg_set *set, struct prefix_set *hosts)
 {
 	struct lb_announce_opts o;
 	int r;
 
 	announce_opts(s, set, &o);
 	r = lb_announce_hosts(set, s->node, &o, hosts);
-	if (!r)
-		r = lb_announce_routes(set, &o, hosts, want);
-	return r ? r : synthetic_each(s, add_to, (struct prefix_set *[]){hosts, want});
+	return r ? r : synthetic_each(s, add_to, hosts);
+}
+
+/* The routes (want, prefix -> route attributes id) of those hosts; want's
+ * old ids are given back first. */
+static int routes_build(struct speaker *s, const struct cfg_set *set,
+                        const struct prefix_set *hosts, struct prefix_set *want)
+{
+	struct lb_announce_opts o;
+	int r;
+
+	announce_opts(s, set, &o);
+	r = lb_announce_routes(set, &o, hosts, want);
+	return r ? r : synthetic_each(s, add_to, want);
 }
 
 static void drop_id(uint32_t id, void *arg)
@@ -734,10 +738,14 @@ static void routes_swap(struct speaker *s, struct prefix_set *want)
 }
 
 /*
- * Build, diff, swap. The routes set wants are built, and the addresses
- * this node answers for in layer 2 (speaker_l2_plan); the LB interface
- * gets both, and where it finds one on another interface (a conflict:
- * never announced) the routes are built again without it. Only then do
+ * Build, diff, swap. The addresses set wants announced are built, and
+ * those this node answers for in layer 2 (speaker_l2_plan); the LB
+ * interface gets both, and where it finds one on another interface (a
+ * conflict: never announced) the addresses are built again without it.
+ * Then the routes, from the addresses, which go before the swap: each set
+ * is ~0.6 MB at 10,000 Services, and the interface's sync has its own
+ * transient dump, so no two of them live at once beside the announced
+ * routes (the speaker's budget is 20 MB at 10,000). Only then do
  * the peers learn the difference from what is announced, so that such an
  * address is never announced and withdrawn again, and only then does
  * layer 2 announce the addresses it gained (speaker_l2_commit), which
@@ -756,17 +764,20 @@ static int routes_apply(struct speaker *s, const struct cfg_set *set)
 	prefix_set_init(&want);
 	prefix_set_init(&l2);
 	announce_opts(s, set, &o);
-	r = routes_build(s, set, &hosts, &want);
+	r = hosts_build(s, set, &hosts);
 	if (!r && s->l2)
 		r = speaker_l2_plan(s->l2, set, &o, &l2);
 	if (!r && s->lbif && lbif_apply(s, set, &hosts, &l2)) {
-		r = routes_build(s, set, &hosts, &want);
+		r = hosts_build(s, set, &hosts);
 		/* The interface follows the second build too: an address whose
 		 * conflict went away goes on it now, not at the next change.
 		 * Conflicts this finds wait for the next change. */
 		if (!r)
 			(void)lbif_apply(s, set, &hosts, &l2);
 	}
+	if (!r)
+		r = routes_build(s, set, &hosts, &want);
+	prefix_set_fini(&hosts);
 	if (!r) {
 		routes_swap(s, &want);
 		announce_opts(s, set, &o);
@@ -776,7 +787,6 @@ static int routes_apply(struct speaker *s, const struct cfg_set *set)
 	}
 	routes_clear(s, &want);
 	bgp_route_attrs_reclaim(s->attrs, drop_id, s);
-	prefix_set_fini(&hosts);
 	prefix_set_fini(&want);
 	prefix_set_fini(&l2);
 	return r;
