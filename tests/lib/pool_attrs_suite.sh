@@ -30,6 +30,7 @@
 
 PA_PCAP=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bgp_pcap.py
 PA_HOLD=9 # not 3 s: a busy shared machine must not pass for a reset
+PA_SANITIZER_RE='ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: [A-Za-z]*Sanitizer|Sanitizer:DEADLYSIGNAL'
 
 # Manifest state, rewritten by pa_write.
 PA_COMM='["65000:100", "no-export"]'
@@ -569,5 +570,10 @@ EOF
 	done
 	check "$type: SIGTERM: tor1 has nothing left from n1" \
 		wait_until 15 "routes withdrawn" eval '[ -z "$(peer_routes tor1 192.0.2.11 4)$(peer_routes tor1 192.0.2.11 6)" ]'
+	# tests/run uses the ASan/UBSan build.
+	for n in n1 n2; do
+		r=$(grep -m1 -E "$PA_SANITIZER_RE" "$(spk_log "$n")")
+		check "$type: no sanitizer report in $n's output${r:+: $r}" test -z "$r"
+	done
 	nl_finish
 }
