@@ -2,11 +2,11 @@
 # Per-pool BGP settings (Eip spec.bgp, issue 14) against a real router
 # (bird or frr), in manifest mode:
 #
-#   tor1 (router, AS 65000, eBGP)  192.0.2.1/24 2001:db8::1/64, bridge br0
-#     |  \________________________
-#   tor2 (router, AS 65001, iBGP)  192.0.2.2/24 2001:db8::2/64
-#   n1   (speaker, AS 65001)       192.0.2.11/24 2001:db8::11/64  Node label rack=r1
-#   n2   (speaker, AS 65001)       192.0.2.12/24 2001:db8::12/64  Node label rack=r2
+#   tor1 (router, AS 65000: eBGP)  192.0.2.1/24 2001:db8::1/64 on bridge br0,
+#     |                            whose ports lead to tor2, n1 and n2
+#     +-- tor2 (router, AS 65001: iBGP)  192.0.2.2/24  2001:db8::2/64
+#     +-- n1   (speaker, AS 65001)       192.0.2.11/24 2001:db8::11/64  Node label rack=r1
+#     +-- n2   (speaker, AS 65001)       192.0.2.12/24 2001:db8::12/64  Node label rack=r2
 #
 # Both speakers run one manifest (BgpPeers tor1 and tor2, both Nodes, the
 # pools and Services below); each session is over IPv4 and carries both
@@ -20,13 +20,20 @@
 #       (.30, ::30) Local with its one endpoint on n1
 #   tor1only 203.0.113.64/26 peers [tor1]: t1 (203.0.113.70)
 #   rack1 203.0.113.128/26 nodeSelector {rack: r1}: r1 (203.0.113.130)
-#   plain 203.0.113.192/26, no spec.bgp: p1 (203.0.113.200, 2001:db8:300::10)
+#   plain 203.0.113.192/26, plain6 2001:db8:300::/64, no spec.bgp: p1
+#       (203.0.113.200, 2001:db8:300::10)
 #
 # The routers' own views (birdc "show route ... all", FRR "show bgp ...
 # json") give communities, large communities and LOCAL_PREF; a capture on
 # each node's link (tests/lib/bgp_pcap.py) gives what was on the wire:
 # UPDATE packing, LOCAL_PREF absent on eBGP, aggregate announcements and
 # withdrawals, and no new OPEN (no session reset) after the first.
+#
+# In order: the attributes; packing (the table at session start, then two
+# Services added in one reload); peers and nodeSelector; aggregation; an
+# edit of the communities; three kinds of bad input, each refused with
+# the running configuration kept; the aggregate's Cluster Services
+# deleted one by one; SIGTERM.
 
 PA_PCAP=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bgp_pcap.py
 PA_HOLD=9 # not 3 s: a busy shared machine must not pass for a reset
