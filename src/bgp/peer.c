@@ -393,7 +393,7 @@ int bgp_peer_route_add(struct bgp_peer *p, const struct bgp_prefix *pfx, uint32_
 	rid = peer_route_set(p, pfx, id);
 	r = rid ? rib_out_announce(p->rib, pfx, rid) : rib_out_withdraw(p->rib, pfx);
 	if (r == 0 && p->cur->fsm.state == BGP_FSM_ESTABLISHED)
-		conn_fill(p->cur);
+		conn_want_write(p->cur);
 	return r;
 }
 
@@ -402,7 +402,7 @@ int bgp_peer_route_del(struct bgp_peer *p, const struct bgp_prefix *pfx)
 	int r = rib_out_withdraw(p->rib, pfx);
 
 	if (r == 0 && p->cur->fsm.state == BGP_FSM_ESTABLISHED)
-		conn_fill(p->cur);
+		conn_want_write(p->cur);
 	return r;
 }
 

@@ -92,7 +92,10 @@ void bgp_peer_get_stats(const struct bgp_peer *p, struct bgp_peer_stats *st);
 
 /* The owner's route set changed by one prefix: pfx is there now with
  * route attributes id (new, or another id than before: the route's set
- * is replaced, or withdrawn when id keeps it from this peer), or gone. */
+ * is replaced, or withdrawn when id keeps it from this peer), or gone.
+ * Only queued: the UPDATEs are built when the loop next finds the socket
+ * writable, so that every change the owner makes in one go is packed
+ * (routes with equal attributes share an UPDATE). */
 int bgp_peer_route_add(struct bgp_peer *p, const struct bgp_prefix *pfx, uint32_t id);
 int bgp_peer_route_del(struct bgp_peer *p, const struct bgp_prefix *pfx);
 /* Route attributes id is being reclaimed (bgp_route_attrs_reclaim): no

@@ -8,7 +8,8 @@
  * that one prefix, the last Cluster address takes the aggregate with it,
  * the eBGP peer's switch to the transitive type re-announces in place
  * (no new session), and a pool's peers list without it withdraws that
- * pool's routes from it alone. No namespaces, no daemons: 127.0.0.2 and
+ * pool's routes from it alone; two Services added (or deleted) in one
+ * apply share one UPDATE. No namespaces, no daemons: 127.0.0.2 and
  * 127.0.0.3 on lo.
  */
 #include <arpa/inet.h>
@@ -497,6 +498,33 @@ static void test_routes_to_two_routers(void **state)
 	 * not on the wire): nothing sent */
 	assert_int_equal(r[0].updates, before);
 	assert_int_equal(route(&r[0], "198.51.100.5/32")->n_ext, 8);
+
+	/* Two Services in one apply: their routes have equal attributes and
+	 * share one UPDATE; gone in one apply, one UPDATE withdraws both */
+	before = r[0].updates;
+	ibgp_updates_at_least = before + 1;
+	y = config(r, &st,
+	           SVC("c3", "Cluster", "198.51.100.9") SVC("l", "Local", "198.51.100.5")
+	               SVC("c4", "Cluster", "198.51.100.10") SVC("c5", "Cluster", "198.51.100.11")
+	                   SLICE(EP ", " EP ", " EP));
+	apply(sp, y);
+	free(y);
+	run(loop, r, 2, ibgp_updated, 0);
+	run(loop, r, 2, NULL, 100);
+	assert_int_equal(r[0].updates, before + 1);
+	assert_non_null(route(&r[0], "198.51.100.10/32"));
+	assert_non_null(route(&r[0], "198.51.100.11/32"));
+	assert_int_equal(r[0].n_rt, 4);
+	ibgp_updates_at_least = before + 2;
+	y = config(r, &st,
+	           SVC("c3", "Cluster", "198.51.100.9") SVC("l", "Local", "198.51.100.5")
+	               SLICE(EP ", " EP ", " EP));
+	apply(sp, y);
+	free(y);
+	run(loop, r, 2, ibgp_updated, 0);
+	run(loop, r, 2, NULL, 100);
+	assert_int_equal(r[0].updates, before + 2);
+	assert_int_equal(r[0].n_rt, 2);
 
 	/* The sessions end with a Cease, whose connections linger on the
 	 * loop until the routers close theirs (bgp/peer.c). */
