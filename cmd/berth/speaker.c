@@ -35,7 +35,12 @@ static void speaker_usage(FILE *f)
 	    "                           without --manifests: $KUBECONFIG, else the in-cluster\n"
 	    "                           service account, else ~/.kube/config\n"
 	    "  --manifests FILE...      manifest mode: YAML/JSON files with BgpConf, BgpPeer,\n"
-	    "                           Eip, Service, Node, EndpointSlice\n"
+	    "                           Eip, Service, Node, EndpointSlice, Secret\n"
+	    "  --namespace NS           the speaker's namespace: BgpPeer authPasswordSecretRef\n"
+	    "                           names a Secret there, and no other namespace's Secrets\n"
+	    "                           are read (default: $POD_NAMESPACE, else the kubeconfig\n"
+	    "                           context's or service account's namespace; with\n"
+	    "                           --manifests: default)\n"
 	    "  --lb-interface NAME      put announced addresses on NAME (default kube-lb0 in\n"
 	    "                           cluster mode, none with --manifests); none: do not\n"
 	    "  --metrics-address ADDR   serve /metrics /healthz /readyz on ADDR, e.g.\n"
@@ -200,6 +205,7 @@ int cmd_speaker(int argc, char **argv)
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"kubeconfig", required_argument, NULL, 'k'},
 	    {"lb-interface", required_argument, NULL, 'i'},
+	    {"namespace", required_argument, NULL, 'N'},
 	    {"metrics-address", required_argument, NULL, 'M'},
 	    {"health-address", required_argument, NULL, 'H'},
 	    {"member-port", required_argument, NULL, 'P'},
@@ -301,6 +307,13 @@ int cmd_speaker(int argc, char **argv)
 		case 'i':
 			lb_if = optarg;
 			break;
+		case 'N':
+			if (!*optarg) {
+				fprintf(stderr, "berth speaker: --namespace: empty\n");
+				return 2;
+			}
+			o.ns = optarg;
+			break;
 		case 'M':
 			metrics = optarg;
 			break;
@@ -357,6 +370,11 @@ int cmd_speaker(int argc, char **argv)
 		return 2;
 	}
 	o.cluster = !o.n_manifests;
+	/* As the controller finds its lease namespace: the flag, the pod's
+	 * namespace (deploy/ passes it by the downward API), then (cluster
+	 * mode, below) the kubeconfig's or service account's. */
+	if (!o.ns && getenv("POD_NAMESPACE") && getenv("POD_NAMESPACE")[0])
+		o.ns = getenv("POD_NAMESPACE");
 	/* Manifest mode keeps its old behaviour (and its tests, which put the
 	 * service address on the node themselves) unless asked. */
 	if (!lb_if)
@@ -386,7 +404,10 @@ int cmd_speaker(int argc, char **argv)
 		}
 		log_info("speaker: API server %s (from %s)", cfg.server,
 		         k8s_config_source_name(src));
+		if (!o.ns)
+			o.ns = cfg.ns;
 		co.node = o.node;
+		co.ns = o.ns;
 		co.cfg = &cfg;
 		co.metrics = speaker_obs_registry(c.obs);
 		co.served = speaker_obs_served(c.obs);
@@ -413,7 +434,8 @@ int cmd_speaker(int argc, char **argv)
 		goto out;
 	}
 	if (o.cluster)
-		log_info("speaker started on node %s from the Kubernetes API", o.node);
+		log_info("speaker started on node %s from the Kubernetes API (namespace %s)",
+		         o.node, o.ns ? o.ns : "default");
 	else
 		log_info("speaker started on node %s with %zu manifest(s)", o.node, o.n_manifests);
 

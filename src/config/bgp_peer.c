@@ -46,8 +46,6 @@ static const char *const conf_known[] = {
 };
 static const char *const secret_ref_known[] = {"name", "key", NULL};
 static const char *const link_bw_known[] = {"nonTransitive", NULL};
-/* k8s.io/apimachinery validation: IsDNS1123Subdomain, IsConfigMapKey */
-#define K8S_NAME_MAX 253
 static const char *const multihop_known[] = {"enabled", "multihopTtl", NULL};
 static const char *const timers_known[] = {"config", NULL};
 static const char *const timers_config_known[] = {
@@ -128,49 +126,6 @@ static int u32(struct cfg_dec *d, const json_t *o, const char *key, uint64_t min
 	return rc;
 }
 
-/* A Secret's name: a DNS-1123 subdomain, dot-separated labels of
- * [a-z0-9-] that start and end with a letter or digit. */
-static bool dns1123_subdomain(const char *s)
-{
-	size_t n = strlen(s);
-	bool start = true;
-
-	if (!n || n > K8S_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-
-		if (c == '.') {
-			/* a label ends: it had one character at least, and not '-' last */
-			if (start || s[i - 1] == '-')
-				return false;
-			start = true;
-			continue;
-		}
-		if (!alnum && c != '-')
-			return false;
-		if (start && !alnum)
-			return false;
-		start = false;
-	}
-	return !start && s[n - 1] != '-';
-}
-
-/* A Secret data key: [-._a-zA-Z0-9]+, not "." and not starting with "..". */
-static bool secret_key(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > K8S_NAME_MAX || strcmp(s, ".") == 0 || strncmp(s, "..", 2) == 0)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == '_'))
-			return false;
-	return true;
-}
-
 static int cfg_dec_secret_ref(struct cfg_dec *d, const json_t *o, struct cfg_secret_ref *r)
 {
 	int rc;
@@ -180,23 +135,24 @@ static int cfg_dec_secret_ref(struct cfg_dec *d, const json_t *o, struct cfg_sec
 		return rc;
 	if (!rc)
 		return cfg_dec_fail_at(d, o, "name", "required");
-	if (!dns1123_subdomain(r->name) ||
+	if (!cfg_dns1123_subdomain(r->name) ||
 	    strlen(r->name) != json_string_length(cfg_dec_get(o, "name")))
 		return cfg_dec_fail_at(
 		    d, o, "name",
 		    "must be a Secret name: lower case letters, digits, '-' and "
 		    "'.', starting and ending with a letter or digit, at most %d",
-		    K8S_NAME_MAX);
+		    CFG_K8S_NAME_MAX);
 	if ((rc = cfg_dec_string(d, o, "key", &r->key)) < 0)
 		return rc;
 	if (!rc)
 		return cfg_dec_fail_at(d, o, "key", "required");
-	if (!secret_key(r->key) || strlen(r->key) != json_string_length(cfg_dec_get(o, "key")))
+	if (!cfg_secret_key_valid(r->key) ||
+	    strlen(r->key) != json_string_length(cfg_dec_get(o, "key")))
 		return cfg_dec_fail_at(
 		    d, o, "key",
 		    "must be a Secret data key: letters, digits, '-', '_' and '.', "
 		    "not \".\" nor starting with \"..\", at most %d",
-		    K8S_NAME_MAX);
+		    CFG_K8S_NAME_MAX);
 	return 0;
 }
 

@@ -640,6 +640,35 @@ uint32_t cfg_slices_ready_count(const struct cfg_endpoint_slice *slices, size_t 
  * added to *sum, saturating. */
 void cfg_slice_ready_count_add(const struct cfg_endpoint_slice *s, const char *node, uint32_t *sum);
 
+/* ---- Secret (core v1) ---- */
+
+/* The API server's limit on a Secret's data (MaxSecretSize), values only. */
+#define CFG_SECRET_MAX_BYTES (1024 * 1024)
+
+struct cfg_secret_item {
+	char *key;   /* owned: a valid data key (IsConfigMapKey) */
+	char *value; /* owned: len bytes (any, NUL included) and a NUL after them */
+	size_t len;
+};
+
+/*
+ * What berth reads of a Secret (config/secret.c): its name and data, the
+ * base64 of data decoded and stringData merged in (stringData wins for a
+ * key in both, as the API server merges it on write). Checked as the API
+ * server checks them: base64 (naming the byte), data keys, at most
+ * CFG_SECRET_MAX_BYTES. Values are wiped when freed.
+ */
+struct cfg_secret {
+	struct cfg_meta meta;
+	struct cfg_secret_item *data; /* owned array, no key twice */
+	size_t n_data;
+};
+
+int cfg_secret_decode(const json_t *obj, struct cfg_secret *out, struct cfg_error *err);
+void cfg_secret_fini(struct cfg_secret *s);
+/* The item of key, or NULL; borrowed from s. s may be NULL. */
+const struct cfg_secret_item *cfg_secret_get(const struct cfg_secret *s, const char *key);
+
 /* ---- A set of objects, and the manifest loader ---- */
 
 struct cfg_set {
@@ -658,16 +687,20 @@ struct cfg_set {
 	size_t n_skipped;                  /* objects of harmless kinds that were skipped */
 	struct cfg_endpoint_slice *slices; /* owned array (EndpointSlices) */
 	size_t n_slices;
+	/* Owned array: Secrets of every namespace the manifests name (the
+	 * speaker reads those of its own namespace only: cfg_set_secret). */
+	struct cfg_secret *secrets;
+	size_t n_secrets;
 };
 
 void cfg_set_init(struct cfg_set *s);
 void cfg_set_fini(struct cfg_set *s);
 
 /*
- * Kinds a manifest may contain besides the six above; they are skipped
+ * Kinds a manifest may contain besides the seven above; they are skipped
  * (counted in n_skipped) because OpenELB's own deployment manifests and
  * typical application manifests carry them next to the objects berth
- * reads: Namespace, ConfigMap, Secret, ServiceAccount, Role, ClusterRole,
+ * reads: Namespace, ConfigMap, ServiceAccount, Role, ClusterRole,
  * RoleBinding, ClusterRoleBinding, Deployment, DaemonSet, StatefulSet,
  * Job, Pod, Endpoints, NetworkPolicy, CustomResourceDefinition,
  * ValidatingWebhookConfiguration, MutatingWebhookConfiguration. Any other
@@ -736,6 +769,8 @@ int cfg_set_add_json(struct cfg_set *set, const json_t *obj, struct cfg_error *e
 const struct cfg_node *cfg_set_node(const struct cfg_set *s, const char *name);
 const struct cfg_bgp_peer *cfg_set_peer(const struct cfg_set *s, const char *name);
 const struct cfg_eip *cfg_set_eip(const struct cfg_set *s, const char *name);
+/* Secret ns/name (ns NULL: "default"). */
+const struct cfg_secret *cfg_set_secret(const struct cfg_set *s, const char *ns, const char *name);
 /* Through the index; valid until the Services change. */
 const struct cfg_service *cfg_set_service(const struct cfg_set *s, const char *ns,
                                           const char *name);

@@ -126,6 +126,15 @@ void cfg_strings_free(char **v, size_t n);
  * bgp_prefix_parse refuses host bits that OpenELB accepts. */
 int cfg_addr_parse(const char *s, struct core_addr *a);
 
+/* k8s.io/apimachinery validation (secret.c): IsDNS1123Subdomain (a
+ * Secret's name: dot-separated labels of [a-z0-9-] that start and end
+ * with a letter or digit) and IsConfigMapKey (a Secret's data key:
+ * [-._a-zA-Z0-9]+, not "." and not starting with ".."), each at most
+ * CFG_K8S_NAME_MAX bytes. */
+#define CFG_K8S_NAME_MAX 253
+bool cfg_dns1123_subdomain(const char *s);
+bool cfg_secret_key_valid(const char *s);
+
 /* Both NULL, or equal strings. */
 bool cfg_str_eq(const char *a, const char *b);
 /* "Kind ns/name", "Kind name" or "Kind" into buf. */

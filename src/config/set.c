@@ -18,7 +18,6 @@
 static const char *const skipped_kinds[] = {
     "Namespace",
     "ConfigMap",
-    "Secret",
     "ServiceAccount",
     "Role",
     "ClusterRole",
@@ -38,7 +37,15 @@ static const char *const skipped_kinds[] = {
 };
 
 /* Kinds whose objects have distinct names, and where a cfg_set keeps them. */
-enum named { NAMED_PEER, NAMED_EIP, NAMED_SERVICE, NAMED_NODE, NAMED_SLICE, NAMED_COUNT };
+enum named {
+	NAMED_PEER,
+	NAMED_EIP,
+	NAMED_SERVICE,
+	NAMED_NODE,
+	NAMED_SLICE,
+	NAMED_SECRET,
+	NAMED_COUNT
+};
 
 #define NAMED(arr_, n_, type_)                                                                     \
 	{                                                                                          \
@@ -54,6 +61,7 @@ static const struct named_arr {
     [NAMED_SERVICE] = NAMED(services, n_services, struct cfg_service),
     [NAMED_NODE] = NAMED(nodes, n_nodes, struct cfg_node),
     [NAMED_SLICE] = NAMED(slices, n_slices, struct cfg_endpoint_slice),
+    [NAMED_SECRET] = NAMED(secrets, n_secrets, struct cfg_secret),
 };
 
 /* A hash of the names in a load and its base: a manifest of 45,000
@@ -74,7 +82,7 @@ struct name_ent {
 struct builder {
 	struct cfg_set s;
 	const struct cfg_set *base; /* the caller's set, for duplicate checks */
-	size_t cap_peers, cap_eips, cap_nodes, cap_slices;
+	size_t cap_peers, cap_eips, cap_nodes, cap_slices, cap_secrets;
 	struct cfg_error *err;
 	struct name_ent *names; /* owned; NULL until a kind has NAME_INDEX_MIN objects */
 	size_t cap_names, n_names;
@@ -82,7 +90,7 @@ struct builder {
 
 /* How far the builder had got: what a List whose kind came too late undoes. */
 struct mark {
-	size_t n_peers, n_eips, n_services, n_nodes, n_slices, n_skipped;
+	size_t n_peers, n_eips, n_services, n_nodes, n_slices, n_secrets, n_skipped;
 	bool bgp_conf;
 };
 
@@ -114,6 +122,9 @@ void cfg_set_fini(struct cfg_set *s)
 	for (size_t i = 0; i < s->n_slices; i++)
 		cfg_endpoint_slice_fini(&s->slices[i]);
 	free(s->slices);
+	for (size_t i = 0; i < s->n_secrets; i++)
+		cfg_secret_fini(&s->secrets[i]);
+	free(s->secrets);
 	cfg_set_init(s);
 }
 
@@ -473,6 +484,28 @@ static int add_slice(struct builder *b, const json_t *obj)
 	return 0;
 }
 
+static int add_secret(struct builder *b, const json_t *obj)
+{
+	struct cfg_secret e;
+	const struct cfg_meta *dup;
+	int rc = cfg_secret_decode(obj, &e, b->err);
+
+	if (rc < 0)
+		return rc;
+	dup = find_dup(b, NAMED_SECRET, &e.meta);
+	if (dup)
+		rc = dup_fail(b, "Secret", &e.meta, dup);
+	else
+		rc = reserve((void **)&b->s.secrets, b->s.n_secrets, &b->cap_secrets, sizeof(e));
+	if (rc < 0) {
+		cfg_secret_fini(&e);
+		return rc;
+	}
+	b->s.secrets[b->s.n_secrets++] = e;
+	names_note(b, NAMED_SECRET);
+	return 0;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t ls = strlen(s), lx = strlen(suffix);
@@ -503,6 +536,7 @@ static void builder_mark(const struct builder *b, struct mark *m)
 	    .n_services = b->s.n_services,
 	    .n_nodes = b->s.n_nodes,
 	    .n_slices = b->s.n_slices,
+	    .n_secrets = b->s.n_secrets,
 	    .n_skipped = b->s.n_skipped,
 	    .bgp_conf = b->s.bgp_conf != NULL,
 	};
@@ -531,6 +565,7 @@ static void builder_rollback(struct builder *b, const struct mark *m)
 	}
 	TRUNCATE(b, nodes, n_nodes, cfg_node_fini, m->n_nodes);
 	TRUNCATE(b, slices, n_slices, cfg_endpoint_slice_fini, m->n_slices);
+	TRUNCATE(b, secrets, n_secrets, cfg_secret_fini, m->n_secrets);
 	if (!m->bgp_conf && b->s.bgp_conf) {
 		cfg_bgp_conf_fini(b->s.bgp_conf);
 		free(b->s.bgp_conf);
@@ -595,6 +630,8 @@ static int add_object(struct builder *b, const json_t *obj, const char *list_kin
 		return add_node(b, obj);
 	if (strcmp(kind, "EndpointSlice") == 0)
 		return add_slice(b, obj);
+	if (strcmp(kind, "Secret") == 0)
+		return add_secret(b, obj);
 	if (is_list_kind(kind))
 		return add_list(b, obj, kind, depth);
 	if (cfg_kind_is_skipped(kind)) {
@@ -647,6 +684,7 @@ static int commit(struct builder *b, struct cfg_set *set)
 	GROW(set, b, eips, n_eips);
 	GROW(set, b, nodes, n_nodes);
 	GROW(set, b, slices, n_slices);
+	GROW(set, b, secrets, n_secrets);
 	/* the Services' index is built whole, for set's and b's together */
 	core_idx_init(&ix);
 	if (b->s.n_services &&
@@ -682,6 +720,7 @@ static int commit(struct builder *b, struct cfg_set *set)
 	b->s.n_services = 0;
 	MOVE(set, b, nodes, n_nodes);
 	MOVE(set, b, slices, n_slices);
+	MOVE(set, b, secrets, n_secrets);
 	if (b->s.bgp_conf) {
 		set->bgp_conf = b->s.bgp_conf;
 		b->s.bgp_conf = NULL;
@@ -937,6 +976,15 @@ const struct cfg_eip *cfg_set_eip(const struct cfg_set *s, const char *name)
 	for (size_t i = 0; i < s->n_eips; i++)
 		if (strcmp(s->eips[i].meta.name, name) == 0)
 			return &s->eips[i];
+	return NULL;
+}
+
+const struct cfg_secret *cfg_set_secret(const struct cfg_set *s, const char *ns, const char *name)
+{
+	for (size_t i = 0; i < s->n_secrets; i++)
+		if (!strcmp(s->secrets[i].meta.name, name) &&
+		    !strcmp(s->secrets[i].meta.ns, ns ? ns : "default"))
+			return &s->secrets[i];
 	return NULL;
 }
 

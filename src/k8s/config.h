@@ -2,7 +2,7 @@
  * Where the API server is and how to authenticate: kubeconfig files
  * (client-go's clientcmd semantics) and the in-cluster service account.
  *
- * k8s_kubeconfig_merge / _decode / _parse and k8s_b64_decode are pure;
+ * k8s_kubeconfig_merge / _decode / _parse are pure (base64: core/b64.h);
  * k8s_kubeconfig_load, k8s_incluster_load, k8s_config_discover (the one
  * order both daemons look in) and k8s_read_file read files and the
  * environment.
@@ -132,10 +132,5 @@ const char *k8s_config_source_name(enum k8s_config_source s);
 /* Whole file into a NUL-terminated owned buffer (*out, *len); at most max
  * bytes (-EFBIG above). Returns 0 or a negative errno. */
 int k8s_read_file(const char *path, size_t max, char **out, size_t *len);
-
-/* Standard base64 (RFC 4648 section 4) with padding; CR and LF are
- * skipped as Go's decoder does. *out is owned, NUL-terminated. Returns 0,
- * -EINVAL or -ENOMEM. */
-int k8s_b64_decode(const char *in, size_t len, char **out, size_t *out_len);
 
 #endif

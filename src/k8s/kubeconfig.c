@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "config/yaml.h"
+#include "core/b64.h"
 #include "k8s/config.h"
 
 static int fail(struct k8s_err *err, int rc, const char *fmt, ...)
@@ -179,7 +180,7 @@ static int dup_b64(char **dst, size_t *len, const char *s)
 {
 	if (!s)
 		return 0;
-	return k8s_b64_decode(s, strlen(s), dst, len);
+	return core_b64_decode(s, strlen(s), dst, len, NULL);
 }
 
 static int decode_cluster(const json_t *cl, const char *name, bool allow_insecure,
@@ -339,59 +340,4 @@ out:
 	json_decref(acc);
 	cfg_yaml_fini(&y);
 	return rc;
-}
-
-int k8s_b64_decode(const char *in, size_t len, char **out, size_t *out_len)
-{
-	uint32_t acc = 0;
-	size_t n = 0, bits = 0, pad = 0;
-	char *o = malloc(len / 4 * 3 + 4);
-
-	*out = NULL;
-	*out_len = 0;
-	if (!o)
-		return -ENOMEM;
-	for (size_t i = 0; i < len; i++) {
-		char c = in[i];
-		int v;
-
-		if (c == '\r' || c == '\n')
-			continue;
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		if (pad) /* data after padding */
-			goto bad;
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9')
-			v = c - '0' + 52;
-		else if (c == '+')
-			v = 62;
-		else if (c == '/')
-			v = 63;
-		else
-			goto bad;
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			o[n++] = (char)(acc >> bits & 0xff);
-		}
-	}
-	/* RFC 4648 section 3.2: padded to a multiple of 4 characters. Like
-	 * Go's StdEncoding (not Strict), non-zero pad bits are accepted. */
-	if (bits == 6 || (bits == 4 && pad != 2) || (bits == 2 && pad != 1) ||
-	    (bits == 0 && pad != 0))
-		goto bad;
-	o[n] = '\0';
-	*out = o;
-	*out_len = n;
-	return 0;
-bad:
-	free(o);
-	return -EINVAL;
 }

@@ -16,20 +16,22 @@
 #include "obs/families.h"
 #include "speaker/announce.h"
 #include "speaker/bfd.h"
+#include "speaker/peer_cfg.h"
 #include "speaker/status.h"
 #include "speaker/store.h"
 
-enum { INF_SVC = 0, INF_SLICE, INF_NODE, INF_CONF, INF_PEER, INF_EIP, N_INF };
+enum { INF_SVC = 0, INF_SLICE, INF_NODE, INF_CONF, INF_PEER, INF_EIP, INF_SECRET, N_INF };
 
-static const char *const inf_names[N_INF] = {"services", "endpointslices", "nodes",
-                                             "bgpconfs", "bgppeers",       "eips"};
+static const char *const inf_names[N_INF] = {"services", "endpointslices", "nodes",  "bgpconfs",
+                                             "bgppeers", "eips",           "secrets"};
 static const struct k8s_resource *const inf_res[N_INF] = {
-    &k8s_res_services, &k8s_res_endpointslices, &k8s_res_nodes,
-    &k8s_res_bgpconfs, &k8s_res_bgppeers,       &k8s_res_eips};
+    &k8s_res_services, &k8s_res_endpointslices, &k8s_res_nodes,  &k8s_res_bgpconfs,
+    &k8s_res_bgppeers, &k8s_res_eips,           &k8s_res_secrets};
 
 struct speaker_cluster {
 	struct ev_loop *loop;
 	char node[256];
+	char ns[254]; /* the speaker's namespace: the only one whose Secrets it reads */
 	struct k8s_client *cl;
 	struct k8s_recorder *rec;
 	struct k8s_informer *inf[N_INF];
@@ -258,6 +260,9 @@ static void trim_node(json_t *obj, void *arg)
 }
 
 static const char *const status_unread[] = {"status", NULL};
+/* kubectl apply keeps a copy of what it applied, a Secret's data too, in
+ * this annotation: not read, not kept. */
+static const char *const secret_unread[] = {"metadata.annotations", NULL};
 
 static void put_failed(const char *kind, const json_t *obj, int rc, const struct cfg_error *err)
 {
@@ -560,6 +565,23 @@ static void hook_bfd_state(const char *peer, enum bfd_state from, enum bfd_state
 		               c->node, as, bfd_diag_name(diag));
 }
 
+/* A BgpPeer's password from a Secret: where it stands, on the BgpPeer,
+ * once per change (the speaker tells each change once). */
+static void hook_peer_key(const char *peer, int k, const char *msg, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	const struct cfg_bgp_peer *bp = cfg_set_peer(&c->store.set, peer);
+	struct k8s_objref ref = {.kind = "BgpPeer",
+	                         .api_version = CFG_OPENELB_API_VERSION,
+	                         .name = peer,
+	                         .uid = bp ? bp->meta.uid : NULL};
+
+	if (c->stopped)
+		return;
+	k8s_event_emit(c->rec, &ref, k == SPEAKER_KEY_OK ? "Normal" : "Warning",
+	               speaker_key_reason((enum speaker_key)k), "node %s: %s", c->node, msg);
+}
+
 void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -567,6 +589,7 @@ void speaker_cluster_hooks(struct speaker_cluster *c, struct speaker_hooks *h)
 	h->conflict = hook_conflict;
 	h->peer_state = hook_peer_state;
 	h->peer_gone = hook_peer_gone;
+	h->peer_key = hook_peer_key;
 	h->bfd_state = hook_bfd_state;
 	h->arg = c;
 }
@@ -630,6 +653,7 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
 	c->reg = o->metrics;
 	c->served = o->served;
 	snprintf(c->node, sizeof(c->node), "%s", o->node);
+	snprintf(c->ns, sizeof(c->ns), "%s", o->ns && *o->ns ? o->ns : "default");
 	c->debounce_s = (o->debounce_ms ? o->debounce_ms : 5) / 1000.0;
 	ev_timer_init(&c->debounce, on_debounce, c->debounce_s, 0.0);
 	c->debounce.data = c;
@@ -671,6 +695,7 @@ static const struct {
 	void (*on_update)(const json_t *obj, void *arg);
 	void (*on_delete)(const json_t *obj, void *arg);
 	bool cached;
+	bool own_ns; /* watched in c->ns alone; the others everywhere */
 	const char *const *unread;
 	void (*transform)(json_t *obj, void *arg);
 } kinds[N_INF] = {
@@ -696,6 +721,13 @@ static const struct {
                  .on_delete = on_small,
                  .cached = true,
                  .unread = status_unread},
+    /* the speaker's namespace only (the Role allows no other) */
+    [INF_SECRET] = {.on_add = on_small,
+                    .on_update = on_small_update,
+                    .on_delete = on_small,
+                    .cached = true,
+                    .unread = secret_unread,
+                    .own_ns = true},
 };
 
 int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
@@ -710,6 +742,7 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 	for (int i = 0; i < N_INF; i++) {
 		struct k8s_informer_opts o = {
 		    .res = inf_res[i],
+		    .ns = kinds[i].own_ns ? c->ns : NULL,
 		    .unread = kinds[i].unread,
 		    .on_relist = on_relist,
 		    .on_add = kinds[i].on_add,

@@ -1,13 +1,16 @@
 /*
  * The speaker's cluster mode: informers on Services, EndpointSlices, this
- * Node, BgpConfs, BgpPeers and Eips; Services and EndpointSlices are
+ * Node, BgpConfs, BgpPeers, Eips and the Secrets of the speaker's own
+ * namespace (BgpPeer passwords); Services and EndpointSlices are
  * decoded one by one into the store (speaker/store.h), the few other
  * objects are kept as JSON (the informers' cache layer) and decoded again
  * into the store's cfg_set when one changes; after any change (debounced)
  * that set goes to speaker_apply. Back to the API: per-node
  * session state in BgpPeer status.nodesPeerStatus (merge patch, only on
- * change, at most once per status_interval_ms per peer) and Events on
- * Services when this node starts or stops announcing them. Impure.
+ * change, at most once per status_interval_ms per peer), Events on
+ * Services when this node starts or stops announcing them, and on a
+ * BgpPeer when its password's Secret or key is missing or unusable, and
+ * when it is loaded again or changes. Impure.
  */
 #ifndef BERTH_SPEAKER_CLUSTER_H
 #define BERTH_SPEAKER_CLUSTER_H
@@ -25,6 +28,9 @@
 struct speaker_cluster_opts {
 	const char *node;             /* borrowed during _new (copied) */
 	const struct k8s_config *cfg; /* borrowed during _new (k8s_config_discover) */
+	/* borrowed during _new (copied): the speaker's namespace, the only one
+	 * whose Secrets are listed and watched; NULL or "": "default" */
+	const char *ns;
 	struct obs_registry *metrics; /* borrowed, may be NULL */
 	struct k8s_served *served;    /* borrowed, may be NULL: the informers report to it */
 	uint32_t debounce_ms;         /* default 5: a change costs one pass, not a rebuild */

@@ -123,6 +123,71 @@ void speaker_peer_cfg(const struct speaker_opts *o, const struct cfg_bgp_conf *c
 	}
 }
 
+/* speaker_peer_key copies up to CFG_MD5_KEY_MAX bytes and a NUL. */
+_Static_assert(sizeof(((struct bgp_peer_cfg *)0)->md5_key) > CFG_MD5_KEY_MAX,
+               "md5_key holds a TCP-MD5 key");
+
+static const char *const key_reasons[] = {
+    [SPEAKER_KEY_NONE] = "",
+    [SPEAKER_KEY_OK] = "SecretLoaded",
+    [SPEAKER_KEY_NO_SECRET] = "SecretMissing",
+    [SPEAKER_KEY_NO_KEY] = "SecretKeyMissing",
+    [SPEAKER_KEY_INVALID] = "SecretInvalid",
+};
+
+const char *speaker_key_reason(enum speaker_key k)
+{
+	return (unsigned)k < sizeof(key_reasons) / sizeof(key_reasons[0]) ? key_reasons[k] : "";
+}
+
+enum speaker_key speaker_peer_key(const struct cfg_set *set, const char *ns,
+                                  const struct cfg_bgp_peer *bp, struct bgp_peer_cfg *pc, char *why,
+                                  size_t len)
+{
+	const struct cfg_secret_ref *r = &bp->conf.auth_password_secret_ref;
+	const struct cfg_secret *sec;
+	const struct cfg_secret_item *it;
+	enum speaker_key k = SPEAKER_KEY_INVALID;
+
+	ns = ns ? ns : "default";
+	if (!r->name) {
+		snprintf(why, len, "%s", "");
+		return SPEAKER_KEY_NONE;
+	}
+	if (!(sec = cfg_set_secret(set, ns, r->name))) {
+		k = SPEAKER_KEY_NO_SECRET;
+		snprintf(why, len,
+		         "Secret %s/%s not found (BgpPeer Secrets are read from namespace %s "
+		         "only)",
+		         ns, r->name, ns);
+	} else if (!(it = cfg_secret_get(sec, r->key))) {
+		k = SPEAKER_KEY_NO_KEY;
+		snprintf(why, len, "Secret %s/%s has no key \"%s\"", ns, r->name, r->key);
+	} else if (!it->len) {
+		snprintf(why, len,
+		         "Secret %s/%s key \"%s\" is empty: a TCP-MD5 key has 1 to %d bytes", ns,
+		         r->name, r->key, CFG_MD5_KEY_MAX);
+	} else if (it->len > CFG_MD5_KEY_MAX) {
+		snprintf(why, len,
+		         "Secret %s/%s key \"%s\" holds %zu bytes: a TCP-MD5 key has 1 to %d", ns,
+		         r->name, r->key, it->len, CFG_MD5_KEY_MAX);
+	} else if (memchr(it->value, '\0', it->len)) {
+		snprintf(why, len,
+		         "Secret %s/%s key \"%s\" holds a NUL byte, which no TCP-MD5 key "
+		         "may (the kernel takes it as text)",
+		         ns, r->name, r->key);
+	} else {
+		k = SPEAKER_KEY_OK;
+		memcpy(pc->md5_key, it->value, it->len);
+		pc->md5_key[it->len] = '\0';
+		snprintf(why, len, "TCP-MD5 key from Secret %s/%s key \"%s\"", ns, r->name, r->key);
+		return k;
+	}
+	pc->md5_key[0] = '\0';
+	pc->fsm.admin_down = true;
+	return k;
+}
+
 /*
  * RFC 5882 section 4.3: BFD watches the same path as the BGP session, so
  * it runs between the same two addresses. An eBGP multihop peer more than

@@ -35,6 +35,39 @@ void speaker_peer_cfg(const struct speaker_opts *o, const struct cfg_bgp_conf *c
 bool speaker_bfd_cfg(const struct cfg_bgp_peer *bp, struct bgp_peer_cfg *pc,
                      struct bfd_sess_cfg *out);
 
+/*
+ * Where a BgpPeer's TCP-MD5 key stands, for spec.conf.authPasswordSecretRef
+ * (berth extension): NONE when the peer has no reference (authPassword,
+ * or no password), OK when the Secret's key gave one, else why not.
+ */
+enum speaker_key {
+	SPEAKER_KEY_NONE = 0,
+	SPEAKER_KEY_OK,
+	SPEAKER_KEY_NO_SECRET, /* no such Secret in the speaker's namespace */
+	SPEAKER_KEY_NO_KEY,    /* the Secret lacks the key */
+	SPEAKER_KEY_INVALID,   /* empty, over CFG_MD5_KEY_MAX bytes, or a NUL inside */
+};
+
+/* The Event reason for a state: "", "SecretLoaded", "SecretMissing",
+ * "SecretKeyMissing", "SecretInvalid". */
+const char *speaker_key_reason(enum speaker_key k);
+
+/*
+ * The TCP-MD5 key of BgpPeer bp from its authPasswordSecretRef: the value
+ * of that key of Secret ns/name in set (ns: the speaker's namespace, the
+ * only one it reads, as MetalLB reads only its own), byte for byte (a
+ * trailing newline is part of it). A value must be 1..CFG_MD5_KEY_MAX
+ * bytes (RFC 2385 keys live in struct tcp_md5sig) without a NUL (the key
+ * travels as a C string). OK: pc->md5_key is that value. A problem:
+ * pc->md5_key is "" and pc->fsm.admin_down is set, so that the session
+ * stays down rather than run without its password (never a fallback to
+ * no key). NONE leaves pc alone. why (len bytes) says what was found
+ * (names the Secret and key, never the value). Pure.
+ */
+enum speaker_key speaker_peer_key(const struct cfg_set *set, const char *ns,
+                                  const struct cfg_bgp_peer *bp, struct bgp_peer_cfg *pc, char *why,
+                                  size_t len);
+
 uint32_t speaker_addr_v4(const struct core_addr *a);
 
 #endif

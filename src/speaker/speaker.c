@@ -60,6 +60,8 @@ static const struct core_loglimit_kind ll_refused = {
 struct speaker_peer {
 	char key[256]; /* BgpPeer name */
 	struct bgp_peer *peer;
+	enum speaker_key md5; /* where its authPasswordSecretRef stands */
+	char md5_why[320];    /* speaker_peer_key's words for it */
 };
 
 struct listener {
@@ -75,6 +77,7 @@ struct speaker {
 	struct ev_loop *loop;
 	struct speaker_opts o;
 	char node[256];
+	char ns[254];             /* whose Secrets BgpPeers may name */
 	char **manifests;         /* owned copies */
 	struct cfg_set cfg;       /* manifest mode: what they hold (cluster mode: empty) */
 	struct prefix_set routes; /* what this node announces: prefix -> route attributes id,
@@ -164,6 +167,48 @@ static struct speaker_peer *peer_find(struct speaker *s, const char *key)
 	return NULL;
 }
 
+/*
+ * Where a BgpPeer's Secret key stands, said once per change (log line,
+ * and the peer_key hook: an Event in cluster mode), not at each apply:
+ * every change of any object applies the whole set again. prev: the key
+ * the peer ran with before this apply ("" for a new peer).
+ */
+static void key_report(struct speaker *s, struct speaker_peer *sp, const struct speaker_peer *old,
+                       enum speaker_key k, const char *why, const char *prev,
+                       const struct bgp_peer_cfg *pc)
+{
+	enum speaker_key was = old ? old->md5 : SPEAKER_KEY_NONE;
+	bool same = old && was == k && !strcmp(old->md5_why, why);
+	char msg[sizeof(sp->md5_why) + 128];
+
+	sp->md5 = k;
+	snprintf(sp->md5_why, sizeof(sp->md5_why), "%s", why);
+	if (k == SPEAKER_KEY_NONE)
+		return;
+	if (k != SPEAKER_KEY_OK) {
+		if (same)
+			return;
+		snprintf(msg, sizeof(msg), "%s: the session is held down (none without its key)",
+		         why);
+		log_warn("%s: %s", pc->name, msg);
+	} else if (was != SPEAKER_KEY_OK && was != SPEAKER_KEY_NONE) {
+		snprintf(msg, sizeof(msg), "%s: loaded, the session starts", why);
+		log_info("%s: %s", pc->name, msg);
+	} else if (was == SPEAKER_KEY_OK && strcmp(prev, pc->md5_key)) {
+		/* RFC 2385: an open connection keeps the key it was made
+		 * with, so a new key is a new connection (bgp_peer_reconfigure) */
+		snprintf(msg, sizeof(msg), "%s: a new key, the session restarts with it", why);
+		log_info("%s: %s", pc->name, msg);
+	} else {
+		/* the first load, or another Secret with the same value */
+		if (!same)
+			log_info("%s: %s", pc->name, why);
+		return;
+	}
+	if (s->o.hooks.peer_key)
+		s->o.hooks.peer_key(sp->key, (int)k, msg, s->o.hooks.arg);
+}
+
 static void peers_apply(struct speaker *s, const struct cfg_set *set)
 {
 	const struct cfg_node *node = cfg_set_node(set, s->node);
@@ -187,9 +232,13 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 			struct bgp_peer_cfg pc;
 			struct bfd_sess_cfg bc;
 			struct speaker_peer *old;
+			char why[sizeof(old->md5_why)], prev[sizeof(pc.md5_key)] = "";
+			enum speaker_key k;
 			bool bfd;
 
 			speaker_peer_cfg(&s->o, set->bgp_conf, node, bp, rid, &pc);
+			/* before BFD: a key that is missing holds the session down */
+			k = speaker_peer_key(set, s->ns, bp, &pc, why, sizeof(why));
 			bfd = speaker_bfd_cfg(bp, &pc, &bc);
 			pc.loglimit = s->ll_peers;
 			if (n_next == cap) {
@@ -202,6 +251,9 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 			struct speaker_peer *sp = &next[n_next];
 			snprintf(sp->key, sizeof(sp->key), "%s", bp->meta.name);
 			old = peer_find(s, sp->key);
+			if (old)
+				snprintf(prev, sizeof(prev), "%s",
+				         bgp_peer_config(old->peer)->md5_key);
 			/* BFD first: it decides whether strict can hold (pc). */
 			speaker_bfd_sync(s->bfd, sp->key, old ? old->peer : NULL, bfd ? &bc : NULL,
 			                 &pc);
@@ -228,6 +280,7 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 				log_info("%s: added (AS %u -> AS %u)", pc.name, pc.fsm.local_as,
 				         pc.fsm.peer_as);
 			}
+			key_report(s, sp, old, k, why, prev, &pc);
 			n_next++;
 		}
 	}
@@ -903,6 +956,8 @@ struct speaker *speaker_new(struct ev_loop *loop, const struct speaker_opts *o,
 	s->o = *o;
 	snprintf(s->node, sizeof(s->node), "%s", o->node);
 	s->o.node = s->node;
+	snprintf(s->ns, sizeof(s->ns), "%s", o->ns ? o->ns : "default");
+	s->o.ns = s->ns;
 	cfg_set_init(&s->cfg);
 	prefix_set_init(&s->routes);
 	if (!(s->attrs = bgp_route_attrs_tab_new()))

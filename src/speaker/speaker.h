@@ -38,6 +38,13 @@ struct speaker_hooks {
 	                   void *arg);
 	/* A BgpPeer no longer runs on this node. */
 	void (*peer_gone)(const char *peer, void *arg);
+	/* The TCP-MD5 key of BgpPeer peer from its authPasswordSecretRef
+	 * (speaker/peer_cfg.h, speaker_peer_key): k a problem (the session
+	 * is held down), or SPEAKER_KEY_OK when it was loaded after a
+	 * problem or with a new value (the session restarts with it). Once
+	 * per change, not at each apply; msg names the Secret and key, never
+	 * the value. k is an enum speaker_key. */
+	void (*peer_key)(const char *peer, int k, const char *msg, void *arg);
 	/* The BFD session of BgpPeer peer changed state (after BGP was
 	 * told: speaker/bfd.h); speaker_bfd_find gives the session. */
 	void (*bfd_state)(const char *peer, enum bfd_state from, enum bfd_state to,
@@ -46,7 +53,10 @@ struct speaker_hooks {
 };
 
 struct speaker_opts {
-	const char *node;             /* borrowed: this node's name */
+	const char *node; /* borrowed: this node's name */
+	/* borrowed: the speaker's namespace, the only one whose Secrets it
+	 * reads (BgpPeer authPasswordSecretRef); NULL: "default" */
+	const char *ns;
 	const char *const *manifests; /* borrowed: files to load */
 	size_t n_manifests;
 	struct core_addr router_id;          /* family 0: BgpConf, Node or interface */

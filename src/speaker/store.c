@@ -248,6 +248,8 @@ void speaker_store_config(struct speaker_store *st, struct cfg_set *cfg)
 	a->n_eips = cfg->n_eips;
 	a->nodes = cfg->nodes;
 	a->n_nodes = cfg->n_nodes;
+	a->secrets = cfg->secrets;
+	a->n_secrets = cfg->n_secrets;
 	cfg->bgp_conf = was.bgp_conf;
 	cfg->peers = was.peers;
 	cfg->n_peers = was.n_peers;
@@ -255,4 +257,6 @@ void speaker_store_config(struct speaker_store *st, struct cfg_set *cfg)
 	cfg->n_eips = was.n_eips;
 	cfg->nodes = was.nodes;
 	cfg->n_nodes = was.n_nodes;
+	cfg->secrets = was.secrets;
+	cfg->n_secrets = was.n_secrets;
 }

@@ -5,7 +5,8 @@
  * announcing needs (cfg_service_trim), and the EndpointSlices, trimmed to
  * one entry per node with a ready endpoint and its count
  * (cfg_endpoint_slice_trim) and indexed by Service. A change costs one decode, not a rebuild. The
- * configuration (BgpConf, BgpPeers, Eips, Nodes) is few objects: it is replaced whole.
+ * configuration (BgpConf, BgpPeers, Eips, Nodes, the Secrets of the
+ * speaker's namespace) is few objects: it is replaced whole.
  *
  * Only Services of type LoadBalancer with an ingress IP are kept, and
  * only EndpointSlices with a ready endpoint: nothing else can make a node
@@ -57,7 +58,7 @@ bool speaker_store_ready_on(const struct speaker_store *st, const char *ns, cons
 uint32_t speaker_store_ready_count(const struct speaker_store *st, const char *ns, const char *name,
                                    const char *node);
 
-/* The BgpConf, BgpPeers, Eips and Nodes of st->set become those of cfg,
+/* The BgpConf, BgpPeers, Eips, Nodes and Secrets of st->set become those of cfg,
  * which gets the old ones back (to be freed with cfg_set_fini). */
 void speaker_store_config(struct speaker_store *st, struct cfg_set *cfg);
 

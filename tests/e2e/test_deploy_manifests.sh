@@ -150,7 +150,7 @@ for o in objs:
     o["metadata"].get("annotations", {}).pop("berth.test/render", None)
     by.setdefault(o["kind"], {})[o["metadata"]["name"]] = o
 want_kinds = {"Namespace": 1, "CustomResourceDefinition": 3, "ServiceAccount": 2,
-              "ClusterRole": 2, "ClusterRoleBinding": 2, "Role": 2, "RoleBinding": 2,
+              "ClusterRole": 2, "ClusterRoleBinding": 2, "Role": 3, "RoleBinding": 3,
               "Deployment": 1, "DaemonSet": 1, "NetworkPolicy": 1}
 got_kinds = {k: len(v) for k, v in by.items()}
 if got_kinds != want_kinds:
@@ -201,6 +201,26 @@ for kind in ("ClusterRoleBinding", "RoleBinding"):
                                 err(f"wildcard in {b['roleRef']['name']}")
                             perms.setdefault(s["name"], set()).add((scope, g, res, v, names))
 
+# Secrets are namespaced grants only: no ClusterRole may name them (it
+# would grant every namespace's through a ClusterRoleBinding, and even
+# bound by a RoleBinding it invites one), and the speaker reads them
+# through a Role of berth-system, bound in berth-system.
+for cr in by.get("ClusterRole", {}).values():
+    for r in cr["rules"]:
+        if "secrets" in r.get("resources", []) or "*" in r.get("resources", []):
+            err(f"ClusterRole/{cr['metadata']['name']} grants secrets: {r}")
+speaker_secret_roles = [
+    (b["roleRef"]["kind"], b["roleRef"]["name"], b["metadata"].get("namespace"))
+    for kind in ("ClusterRoleBinding", "RoleBinding") for b in by.get(kind, {}).values()
+    if any(s.get("name") == "berth-speaker" for s in b["subjects"])
+    and any("secrets" in r.get("resources", [])
+            for r in (by.get(b["roleRef"]["kind"], {}).get(b["roleRef"]["name"]) or
+                      {"rules": []})["rules"])]
+if [(k, ns) for k, _, ns in speaker_secret_roles] != [("Role", NS)] or \
+        by["Role"].get(speaker_secret_roles[0][1], {}).get("metadata", {}).get("namespace") != NS:
+    err(f"the speaker must read Secrets through one Role of {NS}, bound there: "
+        f"{speaker_secret_roles}")
+
 def grant(scope, group, resources, verbs, names="*"):
     return {(scope, group, r, v, names) for r in resources for v in verbs}
 
@@ -223,7 +243,9 @@ want = {
         grant("*", "discovery.k8s.io", ["endpointslices"], RO) |
         grant("*", "network.kubesphere.io", ["bgpconfs", "bgppeers", "eips"], RO) |
         grant("*", "network.kubesphere.io", ["bgppeers/status"], ["update", "patch"]) |
-        grant("*", "", ["events"], ["create", "patch"]),
+        grant("*", "", ["events"], ["create", "patch"]) |
+        # BgpPeer passwords (authPasswordSecretRef): berth-system only
+        grant(NS, "", ["secrets"], RO),
 }
 for sa, w in want.items():
     got = perms.get(sa, set())
@@ -382,6 +404,11 @@ if spec:
         err(f"speaker: --node must be the downward API's spec.nodeName: {a} {env}")
     if spec.get("hostNetwork") is not True:
         err("speaker needs the host network")
+    # The namespace whose Secrets BgpPeers name: the speaker's own, the
+    # one its Role covers.
+    if flag(a, "--namespace") != "$(POD_NAMESPACE)" or \
+            env.get("POD_NAMESPACE") != "metadata.namespace":
+        err(f"speaker: --namespace must be the downward API's metadata.namespace: {a} {env}")
     # NET_RAW: layer 2's ARP (AF_PACKET) and NDP (raw ICMPv6) answers.
     if sorted(c["securityContext"]["capabilities"].get("add", [])) != \
             ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"]:

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/b64.h"
 #include "k8s/api.h"
 #include "k8s/config.h"
 #include "fuzz.h"
@@ -41,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check(k8s_kubeconfig_parse(buf, size, "/base", NULL, false, &c, &err), &c, &err);
 	check(k8s_kubeconfig_parse(buf, size, NULL, "ctx", true, &c, &err), &c, &err);
-	if (k8s_b64_decode(buf, size, &out, &out_len) == 0) {
+	if (core_b64_decode(buf, size, &out, &out_len, NULL) == 0) {
 		if (out_len > size)
 			abort();
 		free(out);

@@ -94,6 +94,29 @@ static bool peer_i14_ok(const struct cfg_bgp_peer *p)
 	return cfg_bgp_peer_routes_equal(p, p);
 }
 
+/* A Secret as the API server would store it: valid keys, none twice,
+ * values NUL-terminated past their length, at most 1 MiB in all. */
+static bool secret_ok(const struct cfg_secret *sec)
+{
+	size_t total = 0;
+
+	if (!sec->meta.name || !sec->meta.ns)
+		return false;
+	for (size_t i = 0; i < sec->n_data; i++) {
+		const struct cfg_secret_item *it = &sec->data[i];
+		size_t n = strlen(it->key);
+
+		if (!n || n > 253 || !strcmp(it->key, ".") || !strncmp(it->key, "..", 2) ||
+		    strspn(it->key,
+		           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") !=
+		        n ||
+		    it->value[it->len] || cfg_secret_get(sec, it->key) != it)
+			return false;
+		total += it->len;
+	}
+	return total <= CFG_SECRET_MAX_BYTES;
+}
+
 static bool conf_i14_ok(const struct cfg_bgp_conf *c)
 {
 	return c->link_bw_per_endpoint >= 1 && c->link_bw_per_endpoint <= BGP_LINK_BW_MAX;
@@ -116,6 +139,7 @@ static void decode_all(const char *buf, size_t len)
 		struct cfg_eip e;
 		struct cfg_service s;
 		struct cfg_node n;
+		struct cfg_secret sec;
 
 		if (!o)
 			continue;
@@ -141,6 +165,11 @@ static void decode_all(const char *buf, size_t len)
 			cfg_service_fini(&s);
 		if (cfg_node_decode(o, &n, &err) == 0)
 			cfg_node_fini(&n);
+		if (cfg_secret_decode(o, &sec, &err) == 0) {
+			if (!secret_ok(&sec))
+				abort();
+			cfg_secret_fini(&sec);
+		}
 		json_decref(o);
 	}
 	cfg_yaml_fini(&y);
@@ -174,6 +203,11 @@ static void use_set(const struct cfg_set *s)
 		abort();
 	for (size_t i = 0; i < s->n_eips; i++)
 		if (!eip_bgp_ok(&s->eips[i]))
+			abort();
+	for (size_t i = 0; i < s->n_secrets; i++)
+		if (!secret_ok(&s->secrets[i]) ||
+		    cfg_set_secret(s, s->secrets[i].meta.ns, s->secrets[i].meta.name) !=
+		        &s->secrets[i])
 			abort();
 	/* peer names across the set: 0 exactly when every name is a peer */
 	{
@@ -254,7 +288,8 @@ static bool same_counts(const struct cfg_set *a, const struct cfg_set *b)
 {
 	return !a->bgp_conf == !b->bgp_conf && a->n_peers == b->n_peers && a->n_eips == b->n_eips &&
 	       a->n_services == b->n_services && a->n_nodes == b->n_nodes &&
-	       a->n_slices == b->n_slices && a->n_skipped == b->n_skipped;
+	       a->n_slices == b->n_slices && a->n_secrets == b->n_secrets &&
+	       a->n_skipped == b->n_skipped;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -269,7 +304,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = cfg_manifest_load_buf("fuzz.yaml", (const char *)data, size, &s, &err);
 	if (rc < 0) {
 		/* all or nothing, and always a message */
-		if (s.bgp_conf || s.n_peers || s.n_eips || s.n_services || s.n_nodes || !err.msg[0])
+		if (s.bgp_conf || s.n_peers || s.n_eips || s.n_services || s.n_nodes ||
+		    s.n_secrets || !err.msg[0])
 			abort();
 	} else {
 		use_set(&s);

@@ -228,11 +228,11 @@ static void test_install_manifests_skipped(void **state)
 	for (size_t i = 0; i < n_crds; i++)
 		load_one(crds[i], &s);
 	/* Namespace, 2 ServiceAccounts, 2 ClusterRoles, 2 ClusterRoleBindings,
-	 * 2 Roles, 2 RoleBindings, Deployment, NetworkPolicy, DaemonSet,
+	 * 3 Roles, 3 RoleBindings, Deployment, NetworkPolicy, DaemonSet,
 	 * 3 CRDs; no Secret (the controller creates berth-memberlist) */
-	assert_int_equal(s.n_skipped, 17);
+	assert_int_equal(s.n_skipped, 19);
 	assert_null(s.bgp_conf);
-	assert_int_equal(s.n_eips + s.n_peers + s.n_services + s.n_nodes, 0);
+	assert_int_equal(s.n_eips + s.n_peers + s.n_services + s.n_nodes + s.n_secrets, 0);
 	cfg_set_fini(&s);
 }
 

@@ -207,29 +207,6 @@ static void test_errors(void **state)
 	}
 }
 
-static void test_b64(void **state)
-{
-	char *out;
-	size_t len;
-
-	assert_int_equal(k8s_b64_decode("", 0, &out, &len), 0);
-	assert_int_equal(len, 0);
-	free(out);
-	assert_int_equal(k8s_b64_decode("aGVs\r\nbG8=", 10, &out, &len), 0);
-	assert_string_equal(out, "hello");
-	free(out);
-	assert_int_equal(k8s_b64_decode("AP8=", 4, &out, &len), 0);
-	assert_int_equal(len, 2);
-	assert_int_equal((unsigned char)out[1], 0xff);
-	free(out);
-	const char *bad[] = {"a", "ab", "abc", "ab=", "a===", "ab==cd==", "ab c", "a-_b", "===="};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (k8s_b64_decode(bad[i], strlen(bad[i]), &out, &len) != -EINVAL)
-			fail_msg("accepted \"%s\"", bad[i]);
-		assert_null(out);
-	}
-}
-
 static void test_merge(void **state)
 {
 	json_t *acc = json_object(), *da, *db, *dc;
@@ -536,15 +513,10 @@ static void test_discover_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_current_context),
-	    cmocka_unit_test(test_named_context),
-	    cmocka_unit_test(test_insecure),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_b64),
-	    cmocka_unit_test(test_merge),
-	    cmocka_unit_test(test_load_files),
-	    cmocka_unit_test(test_incluster),
-	    cmocka_unit_test(test_discover_order),
+	    cmocka_unit_test(test_current_context), cmocka_unit_test(test_named_context),
+	    cmocka_unit_test(test_insecure),        cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_merge),           cmocka_unit_test(test_load_files),
+	    cmocka_unit_test(test_incluster),       cmocka_unit_test(test_discover_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
