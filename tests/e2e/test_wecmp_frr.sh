@@ -29,11 +29,12 @@
 set -u
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
 . "$lib/e2e.sh"
+. "$lib/wecmp.sh"
 
 VIP=$TOPO_VIP
 VIP6=$TOPO_VIP6
-CVIP=203.0.113.11
-CVIP6=2001:db8:100::11
+CVIP=$WECMP_CVIP
+CVIP6=$WECMP_CVIP6
 N=6000
 
 # frr_lb PREFIX: "NEXTHOP COMMUNITY" per path in FRR's RIB, sorted; "-"
@@ -62,114 +63,17 @@ lb_is() {
 	[ "$(frr_lb "$1")"$'\n' = "$want" ]
 }
 
-# weights PREFIX: the kernel's weights of n1, n2, n3, space-separated
-# (0 for a node that is not a next hop).
-weights() {
-	local pfx=192.0.2.1 i out=""
-	[[ "$1" == *:* ]] && pfx=2001:db8::1
-	for i in 1 2 3; do
-		out+="$(topo_weights r "$1" | awk -v n="$pfx$i" '$1 == n {w = $2} END {print w + 0}') "
-	done
-	echo "${out% }"
-}
-weights_are() { [ "$(weights "$1")" = "$2" ]; }
-
-# spread_ok N AF "C1 C2 C3": N requests split as C1:C2:C3, each node within
-# 20 % of its share.
-spread_ok() {
-	local s got
-	s=$(topo_spread "$1" "$2")
-	echo "$s" | sed 's/^/    /'
-	got=$(for i in 1 2 3; do echo "$s" | awk -v n="n$i" '$2 == n {c = $1} END {print c + 0}'; done | tr '\n' ' ')
-	awk -v g="$got" -v w="$3" -v n="$1" 'BEGIN {
-		split(g, x, " "); split(w, y, " "); s = y[1] + y[2] + y[3]; bad = 0
-		for (i = 1; i <= 3; i++) {
-			ideal = n * y[i] / s; d = x[i] - ideal; if (d < 0) d = -d
-			printf "    n%d: %d of %d (ideal %d, off %.1f %%)\n", i, x[i], n, ideal, 100 * d / ideal
-			if (d > 0.2 * ideal) bad = 1
-		}
-		exit bad }'
-}
-
-# common [KEY=VALUE...]: the manifest every node reads, rewritten; keys go
-# to mf_peer (lbnt=1), mf_bgpconf (lbpe=N) and eip=false (an Eip per family
-# with spec.bgp.linkBandwidth: false).
-common() {
-	local f=$NL_DIR/common.yaml eip
-	eip=$(_mf_opt eip "" "$@")
-	: >"$f"
-	mf_bgpconf "$f" 65001 17900 "$@"
-	mf_peer "$f" router 192.0.2.1 65000 hold=3 "$@"
-	mf_service "$f" web etp=Local "$VIP" "$VIP6"
-	mf_service "$f" api "$CVIP" "$CVIP6"
-	if [ -n "$eip" ]; then
-		mf_eip "$f" pool4 203.0.113.0/24 linkBandwidth="$eip"
-		mf_eip "$f" pool6 2001:db8:100::/64 linkBandwidth="$eip"
-	fi
-}
-
-# slices NODE C1 C2 C3: NODE's EndpointSlices of web (IPv4 and IPv6, the
-# same pods): C1 ready endpoints on n1, C2 on n2, C3 on n3.
-slices() {
-	local f=$NL_DIR/$1/slices.yaml
-	: >"$f.new"
-	mf_slice "$f.new" web 4 n1="$2" n2="$3" n3="$4"
-	mf_slice "$f.new" web 6 n1="$2" n2="$3" n3="$4"
-	mv "$f.new" "$f"
-}
-
-# counts C1 C2 C3: every node's slices say so; SIGHUP to all.
-counts() {
-	local i
-	for i in 1 2 3; do slices "n$i" "$@"; done
-	for i in 1 2 3; do spk_hup "n$i"; done
-}
-
-# wire FILE: "SENDER PREFIX EXT" for the last UPDATE of each prefix the
-# speakers sent, as tcpdump saw it (tests/lib/bgp_wire.py); EXT the
-# extended communities' bytes in hex, "-" for none.
-wire() {
-	python3 "$lib/bgp_wire.py" "$1" | awk '$1 ~ /^192\.0\.2\.1[123]$/ {
-		k = $1 " " $2; if (!(k in v)) o[++n] = k; v[k] = substr($3, 5) }
-		END { for (i = 1; i <= n; i++) print o[i], v[o[i]] }' | sort
-}
-
-# wire_want TYPE "C1 C2 C3": what wire prints when n1, n2, n3 sent the web
-# addresses with the link bandwidth community of TYPE (0004 transitive,
-# 4004 non-transitive; AS 65001 = fde9) for C1, C2, C3 endpoints and the
-# api addresses without any.
-wire_want() {
-	local i=0 c hex
-	for c in $2; do
-		i=$((i + 1))
-		hex=$1fde9$(python3 -c 'import struct, sys; print(struct.pack(">f", float(sys.argv[1])).hex())' \
-			"$((c * 125000))")
-		echo "192.0.2.1$i $VIP/32 $hex"
-		echo "192.0.2.1$i $VIP6/128 $hex"
-		echo "192.0.2.1$i $CVIP/32 -"
-		echo "192.0.2.1$i $CVIP6/128 -"
-	done | sort
-}
-
 bw() { echo $(($1 * ${UNIT:-125000})) $(($2 * ${UNIT:-125000})) $(($3 * ${UNIT:-125000})); }
 
 nl_setup
 spk_check
-# shellcheck disable=SC2034 # read by topo_ecmp
-TOPO_ROUTER=frr
-topo_ecmp 3 0
+wecmp_topo frr
 # The first UPDATEs on the wire, as tcpdump decodes them.
 wire=$NL_DIR/r/wire.txt
 nl_bg r "$wire" tcpdump -l -n -vv -i br0 'tcp port 179 and src net 192.0.2.0/24'
 tpid=$NL_BG_PID
 sleep 1
-common
-for i in 1 2 3; do
-	slices "n$i" 1 2 3
-	spk_start "n$i" "n$i" "$NL_DIR/common.yaml" "$NL_DIR/n$i/slices.yaml"
-done
-wait_until 60 "three sessions" topo_all_up 3 && ok "three sessions Established" ||
-	die "not all three sessions came up"
+wecmp_speakers 1 2 3 && ok "three sessions Established" || die "not all three sessions came up"
 vty r "show running-config" | grep -E 'multipath|maximum-paths' | sed 's/^/    /'
 nl_x r sysctl net.ipv4.fib_multipath_hash_policy net.ipv6.fib_multipath_hash_policy | sed 's/^/    /'
 
@@ -182,39 +86,39 @@ check "FRR's RIB: $VIP6 likewise (each pod counted once, not once per family)" \
 frr_lb "$VIP6/128" | sed 's/^/    /'
 kill "$tpid" 2>/dev/null
 wait "$tpid" 2>/dev/null
-wire "$wire" | sed 's/^/    /'
+wecmp_wire "$wire" | sed 's/^/    /'
 check "on the wire: web with the transitive community (00 04, AS 65001, float32 n x 125000), api without" \
-	test "$(wire "$wire")" = "$(wire_want 0004 "1 2 3")"
+	test "$(wecmp_wire "$wire")" = "$(wecmp_wire_want 0004 "1 2 3")"
 check "FRR's RIB: the Cluster Service $CVIP carries no extended community" \
 	wait_until 10 "cluster v4" lb_is "$CVIP/32" "- - -"
 check "FRR's RIB: nor $CVIP6" wait_until 10 "cluster v6" lb_is "$CVIP6/128" "- - -"
-check "kernel: $CVIP over three equal next hops" weights_are "$CVIP/32" "1 1 1"
+check "kernel: $CVIP over three equal next hops" wecmp_weights_are "$CVIP/32" "1 1 1"
 
 check "kernel: $VIP has three next hops" wait_until 10 "three next hops" \
 	eval '[ "$(fib_nexthop_count r $VIP/32)" = 3 ]'
 nl_x r ip route show exact "$VIP/32" | sed 's/^/    /'
-w=$(weights "$VIP/32")
+w=$(wecmp_weights "$VIP/32")
 check "kernel: $VIP weighted 1:2:3 (FRR installs $w)" topo_shares_near "$w" "1 2 3" 0.02
 check "kernel: FRR's weights are 100 x bw / total, truncated" test "$w" = "16 33 50"
 nl_x r ip -6 route show exact "$VIP6/128" | sed 's/^/    /'
-w6=$(weights "$VIP6/128")
+w6=$(wecmp_weights "$VIP6/128")
 check "kernel: $VIP6 weighted 1:2:3 too ($w6)" topo_shares_near "$w6" "1 2 3" 0.02
 
 nl_log "$N IPv4 requests"
-check "$N IPv4 requests split 1:2:3, each node within 20 % of its share" spread_ok $N 4 "1 2 3"
+check "$N IPv4 requests split 1:2:3, each node within 20 % of its share" wecmp_spread_ok $N 4 "1 2 3"
 nl_log "$N IPv6 requests"
-check "$N IPv6 requests split 1:2:3, each node within 20 % of its share" spread_ok $N 6 "1 2 3"
+check "$N IPv6 requests split 1:2:3, each node within 20 % of its share" wecmp_spread_ok $N 6 "1 2 3"
 
 # ---- endpoints move ----
 ups=$(peer_ups r 192.0.2.11)
-counts 2 2 2
+wecmp_counts 2 2 2
 check "one endpoint n3 -> n1 (2/2/2): LB:65001:250000 on every path" \
 	wait_until 10 "2/2/2" lb_is "$VIP/32" "$(bw 2 2 2)"
-check "2/2/2: equal weights in the kernel" wait_until 10 "equal" weights_are "$VIP/32" "33 33 33"
-counts 3 2 1
+check "2/2/2: equal weights in the kernel" wait_until 10 "equal" wecmp_weights_are "$VIP/32" "33 33 33"
+wecmp_counts 3 2 1
 check "3/2/1: FRR's RIB follows" wait_until 10 "3/2/1" lb_is "$VIP/32" "$(bw 3 2 1)"
-check "3/2/1: kernel weights reversed (50 33 16)" wait_until 10 "reversed" weights_are "$VIP/32" "50 33 16"
-check "3/2/1: IPv6 kernel weights reversed too" wait_until 10 "reversed v6" weights_are "$VIP6/128" "50 33 16"
+check "3/2/1: kernel weights reversed (50 33 16)" wait_until 10 "reversed" wecmp_weights_are "$VIP/32" "50 33 16"
+check "3/2/1: IPv6 kernel weights reversed too" wait_until 10 "reversed v6" wecmp_weights_are "$VIP6/128" "50 33 16"
 check "count changes went out as UPDATEs: no new session (n1 came up $ups time(s))" \
 	test "$(peer_ups r 192.0.2.11)" = "$ups"
 
@@ -223,12 +127,12 @@ check "count changes went out as UPDATEs: no new session (n1 came up $ups time(s
 # endpoint data, announces the Local Service as it would a Cluster one
 # (as before issue 14) and can give no weight. FRR weights only when every
 # multipath carries the community.
-: >"$NL_DIR/n3/slices.yaml"
+wecmp_slices n3 -
 spk_hup n3
 check "n3 without EndpointSlices: its path has no community in FRR's RIB" \
 	wait_until 10 "n3 bare" lb_is "$VIP/32" "375000 250000 -"
 check "FRR falls back to plain ECMP over all three next hops" \
-	wait_until 10 "ECMP fallback" weights_are "$VIP/32" "1 1 1"
+	wait_until 10 "ECMP fallback" wecmp_weights_are "$VIP/32" "1 1 1"
 nl_x r ip route show exact "$VIP/32" | sed 's/^/    /'
 # One vtysh with a -c per command (vty joins its arguments into one).
 frr_set() {
@@ -237,54 +141,54 @@ frr_set() {
 }
 frr_set "bgp bestpath bandwidth skip-missing"
 check "FRR 'bgp bestpath bandwidth skip-missing': n3 left out, n1:n2 weighted 3:2" \
-	wait_until 10 "skip-missing" weights_are "$VIP/32" "60 40 0"
+	wait_until 10 "skip-missing" wecmp_weights_are "$VIP/32" "60 40 0"
 frr_set "bgp bestpath bandwidth default-weight-for-missing"
 check "FRR 'default-weight-for-missing': n3 at weight 1 beside 60:40" \
-	wait_until 10 "default weight" weights_are "$VIP/32" "60 40 1"
+	wait_until 10 "default weight" wecmp_weights_are "$VIP/32" "60 40 1"
 frr_set "no bgp bestpath bandwidth"
-check "FRR default again: plain ECMP" wait_until 10 "ECMP again" weights_are "$VIP/32" "1 1 1"
-slices n3 3 2 1
+check "FRR default again: plain ECMP" wait_until 10 "ECMP again" wecmp_weights_are "$VIP/32" "1 1 1"
+wecmp_slices n3 3 2 1
 spk_hup n3
 check "n3 counts again: weights back (50 33 16)" \
-	wait_until 10 "back" weights_are "$VIP/32" "50 33 16"
+	wait_until 10 "back" wecmp_weights_are "$VIP/32" "50 33 16"
 
 # ---- Eip spec.bgp.linkBandwidth: false ----
-common eip=false
-for i in 1 2 3; do spk_hup "n$i"; done
+wecmp_common eip=false
+wecmp_hup_all
 check "linkBandwidth: false: no community on any path" \
 	wait_until 10 "no LB" lb_is "$VIP/32" "- - -"
-check "linkBandwidth: false: equal weights" wait_until 10 "equal" weights_are "$VIP/32" "1 1 1"
-common eip=true
-for i in 1 2 3; do spk_hup "n$i"; done
+check "linkBandwidth: false: equal weights" wait_until 10 "equal" wecmp_weights_are "$VIP/32" "1 1 1"
+wecmp_common eip=true
+wecmp_hup_all
 check "linkBandwidth: true: the weights are back" \
-	wait_until 10 "LB back" weights_are "$VIP/32" "50 33 16"
+	wait_until 10 "LB back" wecmp_weights_are "$VIP/32" "50 33 16"
 
 # ---- BgpPeer linkBandwidth.nonTransitive ----
 cap=$NL_DIR/r/wire-nt.txt
 nl_bg r "$cap" tcpdump -l -n -vv -i br0 'tcp port 179 and src net 192.0.2.0/24'
 tpid=$NL_BG_PID
 sleep 1
-common lbnt=1
-for i in 1 2 3; do spk_hup "n$i"; done
+wecmp_common lbnt=1
+wecmp_hup_all
 check "nonTransitive: FRR still sees LB:65001:375000/250000/125000" \
 	wait_until 10 "non-transitive" lb_is "$VIP/32" "$(bw 3 2 1)"
 sleep 1
 kill "$tpid" 2>/dev/null
 wait "$tpid" 2>/dev/null
-wire "$cap" | sed 's/^/    /'
+wecmp_wire "$cap" | sed 's/^/    /'
 check "nonTransitive: the same values with type 40 04 on the wire (the api routes not resent)" \
-	test "$(wire "$cap")" = "$(wire_want 4004 "3 2 1" | grep -vF -e " $CVIP/" -e " $CVIP6/")"
-check "nonTransitive: FRR 8.4 weights by it too" weights_are "$VIP/32" "50 33 16"
-common
-for i in 1 2 3; do spk_hup "n$i"; done
+	test "$(wecmp_wire "$cap")" = "$(wecmp_wire_want 4004 "3 2 1" | grep -vF -e " $CVIP/" -e " $CVIP6/")"
+check "nonTransitive: FRR 8.4 weights by it too" wecmp_weights_are "$VIP/32" "50 33 16"
+wecmp_common
+wecmp_hup_all
 
 # ---- BgpConf linkBandwidthPerEndpoint ----
-common lbpe=1250000
-for i in 1 2 3; do spk_hup "n$i"; done
+wecmp_common lbpe=1250000
+wecmp_hup_all
 UNIT=1250000
 check "linkBandwidthPerEndpoint 1250000 (10 Mbit/s): LB:65001:3750000/2500000/1250000" \
 	wait_until 10 "unit" lb_is "$VIP/32" "$(bw 3 2 1)"
-check "the same weights (50 33 16)" weights_are "$VIP/32" "50 33 16"
+check "the same weights (50 33 16)" wecmp_weights_are "$VIP/32" "50 33 16"
 check "no session was reset by any of it (n1 came up $ups time(s))" \
 	test "$(peer_ups r 192.0.2.11)" = "$ups"
 nl_finish
