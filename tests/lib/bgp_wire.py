@@ -17,7 +17,10 @@ attribute's value as hex (NAME=- when absent):
 Withdrawals and End-of-RIB markers print nothing. The hex is the value
 only: tcpdump's dump of an attribute starts after its header.
 
-usage: bgp_wire.py FILE
+With --time (for `tcpdump -tt` text) each line starts with the capture
+time of the packet that carried the UPDATE, in seconds since the epoch.
+
+usage: bgp_wire.py [--time] FILE
 """
 import re
 import sys
@@ -28,6 +31,8 @@ ATTRS = {
     "Large Community": "large",
     "Local Preference": "lpref",
 }
+# "1796596464.120524 IP (tos 0x0, ..." (tcpdump -tt)
+STAMP = re.compile(r"^(\d+\.\d+) ")
 # "    192.0.2.11.52728 > 192.0.2.1.179: Flags [P.], ..."
 SRC = re.compile(r"^\s+([0-9a-fA-F.:]+)\.\d+ > [0-9a-fA-F.:]+\.\d+: ")
 # "\t  Extended Community (16), length: 8, Flags [OT]: "
@@ -37,12 +42,16 @@ PREFIX = re.compile(r"^\t\s+([0-9a-fA-F.:]+/\d+)\s*$")
 
 
 def updates(lines):
-    """(sender, {name: hex}, [prefixes]) per UPDATE message."""
+    """(time, sender, {name: hex}, [prefixes]) per UPDATE message."""
+    stamp = None
     src = None
     cur = None
     attr = None
     for line in lines:
         line = line.rstrip("\n")
+        m = STAMP.match(line)
+        if m:
+            stamp = m.group(1)
         m = SRC.match(line)
         if m:
             src = m.group(1)
@@ -50,7 +59,7 @@ def updates(lines):
         if line.startswith("\tUpdate Message (2)"):
             if cur:
                 yield cur
-            cur = (src, {}, [])
+            cur = (stamp, src, {}, [])
             attr = None
             continue
         if cur is None:
@@ -69,24 +78,30 @@ def updates(lines):
         if m:
             attr = ATTRS.get(m.group(1))
             if attr:
-                cur[1][attr] = ""
+                cur[2][attr] = ""
             continue
         m = HEX.match(line)
         if m and attr:
-            cur[1][attr] += m.group(1).replace(" ", "")
+            cur[2][attr] += m.group(1).replace(" ", "")
             continue
         m = PREFIX.match(line)
         if m:
-            cur[2].append(m.group(1))
+            cur[3].append(m.group(1))
     if cur:
         yield cur
 
 
 def main():
-    with open(sys.argv[1], errors="replace") as f:
-        for src, attrs, prefixes in updates(f):
+    args = sys.argv[1:]
+    timed = args[:1] == ["--time"]
+    if timed:
+        args = args[1:]
+    with open(args[0], errors="replace") as f:
+        for stamp, src, attrs, prefixes in updates(f):
             for p in prefixes:
-                print(src, p, " ".join("%s=%s" % (n, attrs.get(n) or "-") for n in ATTRS.values()))
+                line = "%s %s %s" % (
+                    src, p, " ".join("%s=%s" % (n, attrs.get(n) or "-") for n in ATTRS.values()))
+                print("%s %s" % (stamp, line) if timed else line)
     return 0
 
 

@@ -39,6 +39,7 @@ WECMP_CVIP=203.0.113.11
 WECMP_CVIP6=2001:db8:100::11
 WECMP_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# shellcheck disable=SC2120 # the tests pass arguments
 wecmp_common() {
 	local f=$NL_DIR/common.yaml eip
 	eip=$(_mf_opt eip "" "$@")
