@@ -16,7 +16,8 @@
 #     1,000/2,000/3,000, each within 20 % of its share (IPv4 and IPv6);
 #   - a Cluster Service's route carries no extended community at all;
 #   - moving endpoints (SIGHUP with new slices) changes the weights (2/2/2:
-#     equal; 3/2/1: reversed), without a new session;
+#     equal; 3/2/1: reversed; 0/2/4: n1 withdraws, 1:2), without a new
+#     session;
 #   - a node announcing without the community (its manifests have no
 #     EndpointSlices: Local is announced as Cluster is, without a count)
 #     makes FRR fall back to equal weights over all three (its default;
@@ -119,6 +120,11 @@ wecmp_counts 3 2 1
 check "3/2/1: FRR's RIB follows" wait_until 10 "3/2/1" lb_is "$VIP/32" "$(bw 3 2 1)"
 check "3/2/1: kernel weights reversed (50 33 16)" wait_until 10 "reversed" wecmp_weights_are "$VIP/32" "50 33 16"
 check "3/2/1: IPv6 kernel weights reversed too" wait_until 10 "reversed v6" wecmp_weights_are "$VIP6/128" "50 33 16"
+wecmp_counts 0 2 4
+check "0/2/4: n1 withdraws (no ready endpoint), n2:n3 weighted 1:2 (33 66)" \
+	wait_until 10 "0/2/4" wecmp_weights_are "$VIP/32" "0 33 66"
+wecmp_counts 3 2 1
+check "3/2/1 again: n1 back with weight 50" wait_until 10 "n1 back" wecmp_weights_are "$VIP/32" "50 33 16"
 check "count changes went out as UPDATEs: no new session (n1 came up $ups time(s))" \
 	test "$(peer_ups r 192.0.2.11)" = "$ups"
 
