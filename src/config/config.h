@@ -590,7 +590,7 @@ const struct core_addr *cfg_node_ip(const struct cfg_node *n, const char *type, 
 /* The label that ties an EndpointSlice to its Service (discovery/v1 LabelServiceName). */
 #define CFG_LABEL_SERVICE_NAME "kubernetes.io/service-name"
 
-enum cfg_slice_type { CFG_SLICE_IPV4 = 0, CFG_SLICE_IPV6, CFG_SLICE_FQDN };
+enum cfg_slice_type { CFG_SLICE_IPV4 = 0, CFG_SLICE_IPV6, CFG_SLICE_FQDN, CFG_SLICE_TYPES };
 
 struct cfg_endpoint {
 	/* conditions.ready: absent or null is "unknown", which discovery/v1
@@ -633,12 +633,22 @@ bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, cons
                          const char *name, const char *node);
 /* How many ready endpoints of Service ns/name are on node, over every
  * slice of it in slices, trimmed or not (1 + merged each); saturates at
- * UINT32_MAX. */
+ * UINT32_MAX. Summed per addressType, the largest sum counts: the
+ * EndpointSlice controller lists a dual-stack Service's pods once per
+ * family (an IPv4 and an IPv6 slice), and a pod is one endpoint. */
 uint32_t cfg_slices_ready_count(const struct cfg_endpoint_slice *slices, size_t n, const char *ns,
                                 const char *name, const char *node);
+/* Ready endpoints of one Service on one node, per addressType, as
+ * cfg_slices_ready_count counts them. Caller storage, zeroed to start. */
+struct cfg_ready_count {
+	uint32_t by_type[CFG_SLICE_TYPES];
+};
 /* The endpoints of one slice that are ready and on node (1 + merged each),
- * added to *sum, saturating. */
-void cfg_slice_ready_count_add(const struct cfg_endpoint_slice *s, const char *node, uint32_t *sum);
+ * added to the sum of its addressType, saturating. */
+void cfg_slice_ready_count_add(const struct cfg_endpoint_slice *s, const char *node,
+                               struct cfg_ready_count *c);
+/* The count: the largest sum. */
+uint32_t cfg_ready_count_value(const struct cfg_ready_count *c);
 
 /* ---- Secret (core v1) ---- */
 

@@ -200,8 +200,11 @@ bool cfg_slices_ready_on(const struct cfg_endpoint_slice *slices, size_t n, cons
 	return false;
 }
 
-void cfg_slice_ready_count_add(const struct cfg_endpoint_slice *s, const char *node, uint32_t *sum)
+void cfg_slice_ready_count_add(const struct cfg_endpoint_slice *s, const char *node,
+                               struct cfg_ready_count *c)
 {
+	uint32_t *sum = &c->by_type[s->address_type < CFG_SLICE_TYPES ? s->address_type : 0];
+
 	for (size_t k = 0; k < s->n_endpoints; k++) {
 		const struct cfg_endpoint *e = &s->endpoints[k];
 
@@ -218,10 +221,20 @@ void cfg_slice_ready_count_add(const struct cfg_endpoint_slice *s, const char *n
 uint32_t cfg_slices_ready_count(const struct cfg_endpoint_slice *slices, size_t n, const char *ns,
                                 const char *name, const char *node)
 {
-	uint32_t sum = 0;
+	struct cfg_ready_count c = {{0}};
 
 	for (size_t i = 0; i < n; i++)
 		if (of_service(&slices[i], ns, name))
-			cfg_slice_ready_count_add(&slices[i], node, &sum);
-	return sum;
+			cfg_slice_ready_count_add(&slices[i], node, &c);
+	return cfg_ready_count_value(&c);
+}
+
+uint32_t cfg_ready_count_value(const struct cfg_ready_count *c)
+{
+	uint32_t max = 0;
+
+	for (size_t t = 0; t < CFG_SLICE_TYPES; t++)
+		if (c->by_type[t] > max)
+			max = c->by_type[t];
+	return max;
 }

@@ -14,8 +14,8 @@
 struct key {
 	const void *base;
 	const char *ns, *name;
-	const char *node; /* sl_svc_node_eq, sl_svc_count only */
-	uint32_t *sum;    /* sl_svc_count only */
+	const char *node;              /* sl_svc_node_eq, sl_svc_count only */
+	struct cfg_ready_count *count; /* sl_svc_count only */
 };
 
 static const char *nz(const char *s)
@@ -54,14 +54,14 @@ static int sl_svc_node_eq(const void *ctx, uint32_t pos)
 }
 
 /* Adds the ready endpoints on k->node of a slice of the Service to
- * *k->sum and says no: core_idx_find then visits every slice of it. */
+ * *k->count and says no: core_idx_find then visits every slice of it. */
 static int sl_svc_count(const void *ctx, uint32_t pos)
 {
 	const struct key *k = ctx;
 
 	if (sl_svc_eq(ctx, pos))
 		cfg_slice_ready_count_add(&((const struct cfg_endpoint_slice *)k->base)[pos],
-		                          k->node, k->sum);
+		                          k->node, k->count);
 	return 0;
 }
 
@@ -230,11 +230,11 @@ bool speaker_store_ready_on(const struct speaker_store *st, const char *ns, cons
 uint32_t speaker_store_ready_count(const struct speaker_store *st, const char *ns, const char *name,
                                    const char *node)
 {
-	uint32_t sum = 0;
-	struct key k = {st->sl, nz(ns), name, node, &sum};
+	struct cfg_ready_count c = {{0}};
+	struct key k = {st->sl, nz(ns), name, node, &c};
 
 	(void)core_idx_find(&st->sl_svc_ix, core_idx_hash2(k.ns, name), sl_svc_count, &k);
-	return sum;
+	return cfg_ready_count_value(&c);
 }
 
 void speaker_store_config(struct speaker_store *st, struct cfg_set *cfg)

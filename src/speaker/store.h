@@ -54,7 +54,8 @@ int speaker_store_slice_del(struct speaker_store *st, const char *ns, const char
 bool speaker_store_ready_on(const struct speaker_store *st, const char *ns, const char *name,
                             const char *node);
 /* How many ready endpoints of Service ns/name are on node, summed over
- * its EndpointSlices (link bandwidth weights, speaker/announce.h). */
+ * its EndpointSlices as cfg_slices_ready_count sums them (per
+ * addressType, the largest; link bandwidth weights, speaker/announce.h). */
 uint32_t speaker_store_ready_count(const struct speaker_store *st, const char *ns, const char *name,
                                    const char *node);
 

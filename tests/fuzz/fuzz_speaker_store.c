@@ -21,11 +21,12 @@ static int same(const struct cfg_meta *a, const struct cfg_meta *b)
 	return !strcmp(a->name, b->name) && !strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "");
 }
 
-/* The ready endpoints of Service ns/name on node, over every slice. */
+/* The ready endpoints of Service ns/name on node, over every slice,
+ * summed per addressType; the largest sum. */
 static uint32_t recount(const struct speaker_store *st, const char *ns, const char *name,
                         const char *node)
 {
-	uint64_t n = 0;
+	uint64_t n[CFG_SLICE_TYPES] = {0}, max = 0;
 
 	for (size_t i = 0; i < st->n_sl; i++) {
 		const struct cfg_endpoint_slice *e = &st->sl[i];
@@ -34,9 +35,12 @@ static uint32_t recount(const struct speaker_store *st, const char *ns, const ch
 			continue;
 		for (size_t k = 0; k < e->n_endpoints; k++)
 			if (!strcmp(e->endpoints[k].node_name, node))
-				n += 1 + (uint64_t)e->endpoints[k].merged;
+				n[e->address_type] += 1 + (uint64_t)e->endpoints[k].merged;
 	}
-	return n < UINT32_MAX ? (uint32_t)n : UINT32_MAX;
+	for (size_t t = 0; t < CFG_SLICE_TYPES; t++)
+		if (n[t] > max)
+			max = n[t];
+	return max < UINT32_MAX ? (uint32_t)max : UINT32_MAX;
 }
 
 static void check(const struct speaker_store *st)

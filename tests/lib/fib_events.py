@@ -6,12 +6,14 @@ the first change of PREFIX's route after T0 that matches:
 
   lost NEXTHOP    the route no longer has NEXTHOP (or was deleted)
   gained NEXTHOP  the route has NEXTHOP
+  weight NEXTHOP=W  the route has NEXTHOP with weight W (a route of one
+                  next hop, which ip prints without a weight: 1)
 
 Prints nothing (exit 1) when no such change was seen. The kernel's own
 timestamps (microseconds, local time as `ip -ts` prints them), so the
 figure does not depend on how fast anyone polls.
 
-usage: fib_events.py FILE PREFIX lost|gained NEXTHOP T0
+usage: fib_events.py FILE PREFIX lost|gained|weight NEXTHOP[=W] T0
 """
 import datetime
 import re
@@ -47,6 +49,9 @@ def host_prefix(p):
 def main():
     path, prefix, kind, nexthop, t0 = sys.argv[1:6]
     prefix, t0 = host_prefix(prefix), float(t0)
+    want = None
+    if kind == "weight":
+        nexthop, want = nexthop.split("=", 1)
     for t, lines in events(path):
         if t < t0:
             continue
@@ -56,8 +61,18 @@ def main():
             words = words[1:]
         if not words or host_prefix(words[0]) != prefix:
             continue
-        vias = re.findall(r"\bvia (?:inet6? )?([0-9a-fA-F.:]+)", " ".join(lines))
+        text = " ".join(lines)
+        vias = re.findall(r"\bvia (?:inet6? )?([0-9a-fA-F.:]+)", text)
         has = not deleted and nexthop in vias
+        if kind == "weight":
+            # "nexthop via A dev D weight W" per next hop of a multipath route
+            weights = dict(re.findall(r"\bvia (?:inet6? )?([0-9a-fA-F.:]+)[^\n]*?\bweight (\d+)", "\n".join(lines)))
+            if len(vias) == 1 and not weights:
+                weights = {vias[0]: "1"}
+            if not deleted and weights.get(nexthop) == want:
+                print("%.1f" % ((t - t0) * 1000))
+                return 0
+            continue
         if (kind == "lost" and not has) or (kind == "gained" and has):
             print("%.1f" % ((t - t0) * 1000))
             return 0

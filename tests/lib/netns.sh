@@ -327,3 +327,6 @@ fib_watch_stop() {
 
 fib_lost_ms() { python3 "$NL_LIB_DIR/fib_events.py" "$NL_DIR/$1.mon" "$2" lost "$3" "$4"; }
 fib_gained_ms() { python3 "$NL_LIB_DIR/fib_events.py" "$NL_DIR/$1.mon" "$2" gained "$3" "$4"; }
+# fib_weight_ms NAME PREFIX NEXTHOP WEIGHT T0: the same, to the first
+# change after T0 where NEXTHOP has weight WEIGHT.
+fib_weight_ms() { python3 "$NL_LIB_DIR/fib_events.py" "$NL_DIR/$1.mon" "$2" weight "$3=$4" "$5"; }

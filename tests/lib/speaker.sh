@@ -28,6 +28,7 @@
 #
 # Manifests (OpenELB network.kubesphere.io/v1alpha2 + core v1 Service):
 #   mf_bgpconf FILE AS PORT [routerId=A] [gr=RESTART_TIME]
+#           [lbpe=BYTES_PER_S] (spec.linkBandwidthPerEndpoint, berth)
 #   mf_peer FILE NAME ADDR PEER_AS [password=S] [hold=S] [multihop=TTL]
 #           [passive=1] [port=N] [node=NAME] [families=4,6]
 #           [idlehold=S] (timers.config.idleHoldTimeAfterReset)
@@ -37,8 +38,19 @@
 #           only what is given of [bfdrx=MS] (receiveInterval)
 #           [bfdtx=MS] (transmitInterval) [bfdmult=N] (detectMultiplier)
 #           [bfdstrict=true|false] (strict)
-#   mf_service FILE NAME IP...       a LoadBalancer Service whose
+#           [lbnt=1] spec.linkBandwidth.nonTransitive: true (berth)
+#   mf_service FILE NAME [etp=Local] IP...
+#                                    a LoadBalancer Service whose
 #                                    status.loadBalancer.ingress lists IP...
+#                                    (etp: spec.externalTrafficPolicy)
+#   mf_slice FILE SVC 4|6 NODE=COUNT...
+#                                    an EndpointSlice of SVC (addressType
+#                                    IPv4 or IPv6) with COUNT ready
+#                                    endpoints on each NODE; a NODE=COUNT
+#                                    with COUNT "0r" is one endpoint there
+#                                    that is not ready
+#   mf_eip FILE NAME CIDR [KEY=VALUE...]   an Eip (protocol bgp); the keys
+#                                    go to spec.bgp (linkBandwidth=false)
 # Each appends one YAML document to FILE.
 
 SPK_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -199,10 +211,11 @@ _mf_opt() { # KEY DEFAULT ARGS...
 }
 
 mf_bgpconf() {
-	local f=$1 as=$2 port=$3 rid gr
+	local f=$1 as=$2 port=$3 rid gr lbpe
 	shift 3
 	rid=$(_mf_opt routerId "" "$@")
 	gr=$(_mf_opt gr "" "$@")
+	lbpe=$(_mf_opt lbpe "" "$@")
 	{
 		echo "---"
 		echo "apiVersion: network.kubesphere.io/v1alpha2"
@@ -218,12 +231,13 @@ mf_bgpconf() {
 			echo "    enabled: true"
 			echo "    restartTime: $gr"
 		fi
+		[ -n "$lbpe" ] && echo "  linkBandwidthPerEndpoint: $lbpe"
 	} >>"$f"
 }
 
 mf_peer() {
 	local f=$1 name=$2 addr=$3 pas=$4 pw hold mh passive port node fams fam idlehold maxpfx6
-	local la bfd k v
+	local la bfd k v lbnt
 	shift 4
 	pw=$(_mf_opt password "" "$@")
 	hold=$(_mf_opt hold 3 "$@")
@@ -236,6 +250,7 @@ mf_peer() {
 	maxpfx6=$(_mf_opt maxpfx6 "" "$@")
 	la=$(_mf_opt local "" "$@")
 	bfd=$(_mf_opt bfd "" "$@")
+	lbnt=$(_mf_opt lbnt "" "$@")
 	{
 		echo "---"
 		echo "apiVersion: network.kubesphere.io/v1alpha2"
@@ -293,12 +308,23 @@ mf_peer() {
 				[ -n "$v" ] && echo "    ${k#*:}: $v"
 			done
 		fi
+		if [ "$lbnt" = 1 ]; then
+			echo "  linkBandwidth:"
+			echo "    nonTransitive: true"
+		fi
 	} >>"$f"
 }
 
 mf_service() {
-	local f=$1 name=$2 ip
+	local f=$1 name=$2 ip etp="" ips=()
 	shift 2
+	for ip in "$@"; do
+		case $ip in
+		etp=*) etp=${ip#etp=} ;;
+		*) ips+=("$ip") ;;
+		esac
+	done
+	set -- "${ips[@]}"
 	{
 		echo "---"
 		echo "apiVersion: v1"
@@ -311,6 +337,7 @@ mf_service() {
 		echo "    protocol.openelb.kubesphere.io/v1alpha1: bgp"
 		echo "spec:"
 		echo "  type: LoadBalancer"
+		[ -n "$etp" ] && echo "  externalTrafficPolicy: $etp"
 		echo "  ports:"
 		echo "  - port: 80"
 		echo "    protocol: TCP"
@@ -321,6 +348,68 @@ mf_service() {
 			for ip in "$@"; do echo "    - ip: $ip"; done
 		else
 			echo "    {}"
+		fi
+	} >>"$f"
+}
+
+mf_slice() {
+	local f=$1 svc=$2 fam=$3 nc node c k a=0
+	shift 3
+	{
+		echo "---"
+		echo "apiVersion: discovery.k8s.io/v1"
+		echo "kind: EndpointSlice"
+		echo "metadata:"
+		echo "  name: $svc-v$fam"
+		echo "  namespace: default"
+		echo "  labels:"
+		echo "    kubernetes.io/service-name: $svc"
+		echo "addressType: IPv$fam"
+		echo "ports:"
+		echo "- port: 80"
+		echo "  protocol: TCP"
+		echo "endpoints:"
+		for nc in "$@"; do
+			node=${nc%%=*} c=${nc#*=}
+			if [ "$c" = 0r ]; then
+				a=$((a + 1))
+				_mf_endpoint "$fam" "$a" "$node" false
+				continue
+			fi
+			for ((k = 0; k < c; k++)); do
+				a=$((a + 1))
+				_mf_endpoint "$fam" "$a" "$node" true
+			done
+		done
+		(($# == 0)) && echo "  []"
+	} >>"$f"
+}
+
+# Pod addresses from the documentation ranges; nothing routes to them.
+_mf_endpoint() {
+	local ip="198.51.100.$((100 + $2))"
+	[ "$1" = 6 ] && ip="2001:db8:200::$2"
+	echo "- addresses: [\"$ip\"]"
+	echo "  nodeName: $3"
+	echo "  conditions:"
+	echo "    ready: $4"
+}
+
+mf_eip() {
+	local f=$1 name=$2 cidr=$3 kv
+	shift 3
+	{
+		echo "---"
+		echo "apiVersion: network.kubesphere.io/v1alpha2"
+		echo "kind: Eip"
+		echo "metadata:"
+		echo "  name: $name"
+		echo "spec:"
+		echo "  address: $cidr"
+		echo "  protocol: bgp"
+		if (($#)); then
+			echo "  bgp:"
+			for kv in "$@"; do echo "    ${kv%%=*}: ${kv#*=}"; done
 		fi
 	} >>"$f"
 }

@@ -72,6 +72,34 @@ topo_spread() {
 	nl_x c curl -s -g --http1.0 -m 2 "${urls[@]}" | sort | uniq -c | sort -k2
 }
 
+# topo_weights HOST PREFIX: "NEXTHOP WEIGHT" lines of PREFIX's kernel
+# route in HOST, sorted by next hop (weight 1 for a route of one next hop,
+# which ip prints without one).
+topo_weights() {
+	local fam=-4
+	[[ "$2" == *:* ]] && fam=-6
+	nl_x "$1" ip "$fam" route show exact "$2" 2>/dev/null | awk '
+		{ for (i = 1; i < NF; i++) if ($i == "via") { nh = $(i + 1); w[nh] = 1 }
+		  for (i = 1; i < NF; i++) if ($i == "weight" && nh != "") w[nh] = $(i + 1) }
+		END { for (n in w) print n, w[n] }' | sort
+}
+
+# topo_shares_near "A B C" "X Y Z" TOL: each A/(A+B+C) within TOL (a
+# fraction) of X/(X+Y+Z); prints the shares.
+topo_shares_near() {
+	awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN {
+		n = split(a, x, " "); split(b, y, " "); sx = sy = 0
+		for (i = 1; i <= n; i++) { sx += x[i]; sy += y[i] }
+		if (sx == 0 || sy == 0) exit 1
+		bad = 0
+		for (i = 1; i <= n; i++) {
+			d = x[i] / sx - y[i] / sy; if (d < 0) d = -d
+			printf "%s%.3f (ideal %.3f)", (i > 1 ? ", " : ""), x[i] / sx, y[i] / sy
+			if (d > t) bad = 1
+		}
+		print ""; exit bad }'
+}
+
 # topo_all_up N: every node's session Established at the router.
 topo_all_up() {
 	local i

@@ -102,6 +102,55 @@ static void test_trim_counts(void **state)
 	cfg_endpoint_slice_fini(&s);
 }
 
+/* A dual-stack Service's pods are listed once per family: an IPv4 and an
+ * IPv6 slice of the same pods count each pod once (the larger family),
+ * not twice; slices of one family add up. */
+static void test_count_dual_stack(void **state)
+{
+	static const char *const nodes[] = {"n1", "n2", "n3"};
+	/* v4: n1 x2, n2 x1; v6: n1 x2, n2 x1, n3 x1 (a pod the IPv4 slice has
+	 * not caught up with); a second IPv4 slice: n1 x1 */
+	static const uint32_t want[] = {3, 1, 1};
+	struct cfg_endpoint_slice s[3];
+	struct cfg_error err;
+
+	assert_int_equal(
+	    decode("{\"metadata\":{\"name\":\"web-4\",\"namespace\":\"shop\",\"labels\":"
+	           "{\"kubernetes.io/service-name\":\"web\"}},\"addressType\":\"IPv4\","
+	           "\"endpoints\":[{\"addresses\":[\"10.0.0.1\"],\"nodeName\":\"n1\"},"
+	           "{\"addresses\":[\"10.0.0.2\"],\"nodeName\":\"n2\"},"
+	           "{\"addresses\":[\"10.0.0.3\"],\"nodeName\":\"n1\"}]}",
+	           &s[0], &err),
+	    0);
+	assert_int_equal(
+	    decode("{\"metadata\":{\"name\":\"web-6\",\"namespace\":\"shop\",\"labels\":"
+	           "{\"kubernetes.io/service-name\":\"web\"}},\"addressType\":\"IPv6\","
+	           "\"endpoints\":[{\"addresses\":[\"fd00::1\"],\"nodeName\":\"n1\"},"
+	           "{\"addresses\":[\"fd00::2\"],\"nodeName\":\"n2\"},"
+	           "{\"addresses\":[\"fd00::3\"],\"nodeName\":\"n1\"},"
+	           "{\"addresses\":[\"fd00::4\"],\"nodeName\":\"n3\"}]}",
+	           &s[1], &err),
+	    0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(cfg_slices_ready_count(s, 2, "shop", "web", nodes[i]), i ? 1 : 2);
+	assert_int_equal(
+	    decode("{\"metadata\":{\"name\":\"web-4b\",\"namespace\":\"shop\",\"labels\":"
+	           "{\"kubernetes.io/service-name\":\"web\"}},\"addressType\":\"IPv4\","
+	           "\"endpoints\":[{\"addresses\":[\"10.0.0.9\"],\"nodeName\":\"n1\"}]}",
+	           &s[2], &err),
+	    0);
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < 3; i++)
+			assert_int_equal(cfg_slices_ready_count(s, 3, "shop", "web", nodes[i]),
+			                 want[i]);
+		/* the same after trimming */
+		for (size_t j = 0; j < 3; j++)
+			assert_true(cfg_endpoint_slice_trim(&s[j]));
+	}
+	for (size_t j = 0; j < 3; j++)
+		cfg_endpoint_slice_fini(&s[j]);
+}
+
 static void test_decode_minimal(void **state)
 {
 	struct cfg_endpoint_slice s;
@@ -370,7 +419,7 @@ int main(void)
 	    cmocka_unit_test(test_decode_full),    cmocka_unit_test(test_decode_minimal),
 	    cmocka_unit_test(test_decode_hostile), cmocka_unit_test(test_set_loads_slices),
 	    cmocka_unit_test(test_status_value),   cmocka_unit_test(test_status_bfd),
-	    cmocka_unit_test(test_trim_counts),
+	    cmocka_unit_test(test_trim_counts),    cmocka_unit_test(test_count_dual_stack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

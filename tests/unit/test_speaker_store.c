@@ -309,6 +309,31 @@ static void test_counts(void **state)
 	speaker_store_fini(&st);
 }
 
+/* An IPv6 slice of the same pods as the IPv4 one: each pod counts once. */
+static void test_counts_dual_stack(void **state)
+{
+	static const char *const a[] = {"n1", "n1", "n2"}, *b[] = {"n1", "n1", "n2", "n2"};
+	struct speaker_store st;
+	json_t *v6;
+
+	assert_int_equal(speaker_store_init(&st, "n1"), 0);
+	assert_int_equal(put_slice(&st, slice_of("web-4", "web", a, 3)), 0);
+	v6 = slice_of("web-6", "web", a, 3);
+	json_object_set_new(v6, "addressType", json_string("IPv6"));
+	assert_int_equal(put_slice(&st, v6), 0);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n1"), 2);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n2"), 1);
+	/* the IPv6 slice ahead of the IPv4 one: the larger count */
+	v6 = slice_of("web-6", "web", b, 4);
+	json_object_set_new(v6, "addressType", json_string("IPv6"));
+	assert_int_equal(put_slice(&st, v6), 0);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n1"), 2);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n2"), 2);
+	assert_int_equal(speaker_store_slice_del(&st, "ns", "web-6"), 1);
+	assert_int_equal(speaker_store_ready_count(&st, "ns", "web", "n2"), 1);
+	speaker_store_fini(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +341,7 @@ int main(void)
 	    cmocka_unit_test(test_trimmed),
 	    cmocka_unit_test(test_slices),
 	    cmocka_unit_test(test_counts),
+	    cmocka_unit_test(test_counts_dual_stack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
