@@ -419,8 +419,8 @@ struct cfg_eip_status {
  * set (cfg_set_validate). Without spec.bgp the defaults below hold
  * (aggregation lengths 32 and 128, link bandwidth on), so a reader needs
  * no test of present. The speaker applies them in speaker/announce.c
- * (routes and route attributes) and bgp/rib_out_map.c (per session); see
- * docs/issue-14-plan.md for what is still to be proven against routers.
+ * (routes and route attributes) and bgp/rib_out_map.c (per session);
+ * docs/bgp-attributes.md has the decisions.
  */
 struct cfg_eip_bgp {
 	bool present; /* spec.bgp given */
