@@ -17,7 +17,8 @@
 #    with n1's new weight (44 of 100 for 4 of 9 endpoints, 16 for 1 of 6),
 #    by the kernel's own timestamps (`ip -ts monitor route` in the router,
 #    tests/lib/fib_events.py), and to the speaker's UPDATE on the wire
-#    (tcpdump -tt in the router: berth's share of it). p50 and max.
+#    (a capture in the router, tcpdump -w, decoded by
+#    tests/lib/bgp_pcap.py: berth's share of it). p50 and max.
 #
 # Target (issue 14): a count change is re-announced like any other change,
 # well under 200 ms (the endpoint-move target).
@@ -92,10 +93,8 @@ wait_until 10 "weights back" wecmp_weights_are "$TOPO_VIP/32" "16 33 50" || die 
 
 # ---- reaction time ----
 fib_watch r fib
-wire=$NL_DIR/r/wire.txt
-nl_bg r "$wire" tcpdump -tt -l -n -vv -i br0 'tcp port 179 and src host 192.0.2.11'
-tpid=$NL_BG_PID
-sleep 1
+wire=$NL_DIR/r/wire.pcap
+wecmp_wire_start "$wire" 'tcp port 179 and src host 192.0.2.11' || die "tcpdump did not start"
 kern=() onwire=()
 f=$NL_DIR/n1/slices.yaml
 for ((i = 1; i <= changes; i++)); do
@@ -112,16 +111,15 @@ for ((i = 1; i <= changes; i++)); do
 	ms=$(fib_weight_ms fib "$TOPO_VIP/32" 192.0.2.11 "$w" "$t0") || ms=99999
 	sleep 0.3
 	hex=$(python3 -c 'import struct, sys; print(struct.pack(">f", float(sys.argv[1])).hex())' $((c * 125000)))
-	wms=$(python3 "$root/tests/lib/bgp_wire.py" --time "$wire" | awk -v t0="$t0" -v p="$TOPO_VIP/32" -v h="0004fde9$hex" '
-		$1 >= t0 && $3 == p && $4 == "ext=" h { printf "%.1f\n", ($1 - t0) * 1000; exit }')
+	wms=$(wecmp_wire_updates "$wire" | awk -v t0="$t0" -v p="$TOPO_VIP/32" -v h="0004fde9$hex" '
+		$1 >= t0 && $3 == p && $4 == h { printf "%.1f\n", ($1 - t0) * 1000; exit }')
 	printf '  run %2d: n1 %d endpoint(s): UPDATE after %6s ms, kernel weight %d after %8s ms\n' \
 		"$i" "$c" "${wms:-?}" "$w" "$ms" >&2
 	kern+=("$ms")
 	[ -n "$wms" ] && onwire+=("$wms")
 done
 fib_watch_stop fib
-kill "$tpid" 2>/dev/null
-wait "$tpid" 2>/dev/null
+wecmp_wire_stop
 
 # ---- the report ----
 ideal=(16.7 33.3 50.0)

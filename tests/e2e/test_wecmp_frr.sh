@@ -69,11 +69,9 @@ bw() { echo $(($1 * ${UNIT:-125000})) $(($2 * ${UNIT:-125000})) $(($3 * ${UNIT:-
 nl_setup
 spk_check
 wecmp_topo frr
-# The first UPDATEs on the wire, as tcpdump decodes them.
-wire=$NL_DIR/r/wire.txt
-nl_bg r "$wire" tcpdump -l -n -vv -i br0 'tcp port 179 and src net 192.0.2.0/24'
-tpid=$NL_BG_PID
-sleep 1
+# The first UPDATEs on the wire: a capture, decoded by tests/lib/bgp_pcap.py.
+wire=$NL_DIR/r/wire.pcap
+wecmp_wire_start "$wire" || die "tcpdump did not start"
 wecmp_speakers 1 2 3 && ok "three sessions Established" || die "not all three sessions came up"
 vty r "show running-config" | grep -E 'multipath|maximum-paths' | sed 's/^/    /'
 nl_x r sysctl net.ipv4.fib_multipath_hash_policy net.ipv6.fib_multipath_hash_policy | sed 's/^/    /'
@@ -85,8 +83,7 @@ frr_lb "$VIP/32" | sed 's/^/    /'
 check "FRR's RIB: $VIP6 likewise (each pod counted once, not once per family)" \
 	wait_until 10 "link bandwidth v6" lb_is "$VIP6/128" "$(bw 1 2 3)"
 frr_lb "$VIP6/128" | sed 's/^/    /'
-kill "$tpid" 2>/dev/null
-wait "$tpid" 2>/dev/null
+wecmp_wire_stop
 wecmp_wire "$wire" | sed 's/^/    /'
 check "on the wire: web with the transitive community (00 04, AS 65001, float32 n x 125000), api without" \
 	test "$(wecmp_wire "$wire")" = "$(wecmp_wire_want 0004 "1 2 3")"
@@ -170,17 +167,14 @@ check "linkBandwidth: true: the weights are back" \
 	wait_until 10 "LB back" wecmp_weights_are "$VIP/32" "50 33 16"
 
 # ---- BgpPeer linkBandwidth.nonTransitive ----
-cap=$NL_DIR/r/wire-nt.txt
-nl_bg r "$cap" tcpdump -l -n -vv -i br0 'tcp port 179 and src net 192.0.2.0/24'
-tpid=$NL_BG_PID
-sleep 1
+cap=$NL_DIR/r/wire-nt.pcap
+wecmp_wire_start "$cap" || die "tcpdump did not start"
 wecmp_common lbnt=1
 wecmp_hup_all
 check "nonTransitive: FRR still sees LB:65001:375000/250000/125000" \
 	wait_until 10 "non-transitive" lb_is "$VIP/32" "$(bw 3 2 1)"
 sleep 1
-kill "$tpid" 2>/dev/null
-wait "$tpid" 2>/dev/null
+wecmp_wire_stop
 wecmp_wire "$cap" | sed 's/^/    /'
 check "nonTransitive: the same values with type 40 04 on the wire (the api routes not resent)" \
 	test "$(wecmp_wire "$cap")" = "$(wecmp_wire_want 4004 "3 2 1" | grep -vF -e " $CVIP/" -e " $CVIP6/")"

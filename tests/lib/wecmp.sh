@@ -27,9 +27,17 @@
 #                                 "C1 C2 C3" of them reached n1 n2 n3
 #   wecmp_spread_ok N AF "W1 W2 W3"  N requests split W1:W2:W3, each node
 #                                 within 20 % of its share (prints them)
+#   wecmp_wire_start FILE [FILTER]  tcpdump -w FILE on the router's br0
+#                                 (FILTER: BGP from 192.0.2.0/24), waits
+#                                 for the file; sets WECMP_WIRE_PID
+#   wecmp_wire_stop               ends that capture
+#   wecmp_wire_updates FILE       "TIME SENDER PREFIX EXT" per prefix
+#                                 announced in the capture, in the order
+#                                 sent (bgp_pcap.py); EXT the extended
+#                                 communities' hex, comma-separated, or "-"
 #   wecmp_wire FILE               "SENDER PREFIX EXT" per prefix the
-#                                 speakers last sent, from tcpdump -vv text
-#                                 (bgp_wire.py); EXT hex or "-"
+#                                 speakers last announced (withdrawals
+#                                 do not count), sorted
 #   wecmp_wire_want TYPE "C1 C2 C3"  what wecmp_wire prints for web with
 #                                 the link bandwidth community of TYPE
 #                                 (0004 or 4004) for C1 C2 C3 endpoints at
@@ -132,9 +140,40 @@ wecmp_spread_ok() {
 		exit bad }'
 }
 
+wecmp_wire_start() {
+	# --immediate-mode: each packet handed to tcpdump when it arrives, not
+	# when libpcap's buffer block is retired (up to a second later), and
+	# -U: written to the file at once, so the file can be read while the
+	# capture runs (bench/wecmp.sh times UPDATEs that way); -s 0: whole
+	# packets, UPDATEs are not cut short.
+	nl_bg r "$NL_DIR/r/tcpdump.log" tcpdump -i br0 -nn --immediate-mode -U -s 0 -w "$1" \
+		"${2:-tcp port 179 and src net 192.0.2.0/24}"
+	WECMP_WIRE_PID=$NL_BG_PID
+	# tcpdump writes the pcap file header once it is capturing.
+	wait_until 10 "capture $1 running" test -s "$1"
+}
+
+wecmp_wire_stop() {
+	kill "$WECMP_WIRE_PID" 2>/dev/null
+	wait "$WECMP_WIRE_PID" 2>/dev/null
+	return 0
+}
+
+wecmp_wire_updates() {
+	python3 "$WECMP_LIB_DIR/bgp_pcap.py" "$1" | awk '$4 == "UPDATE" {
+		nlri = "-"; ext = "-"
+		for (i = 5; i <= NF; i++) {
+			eq = index($i, "="); k = substr($i, 1, eq - 1); v = substr($i, eq + 1)
+			if (k == "nlri") nlri = v; else if (k == "ext") ext = v
+		}
+		if (nlri == "-") next
+		n = split(nlri, p, ",")
+		for (j = 1; j <= n; j++) print $1, $2, p[j], ext }'
+}
+
 wecmp_wire() {
-	python3 "$WECMP_LIB_DIR/bgp_wire.py" "$1" | awk '$1 ~ /^192\.0\.2\.1[123]$/ {
-		k = $1 " " $2; if (!(k in v)) o[++n] = k; v[k] = substr($3, 5) }
+	wecmp_wire_updates "$1" | awk '$2 ~ /^192\.0\.2\.1[123]$/ {
+		k = $2 " " $3; if (!(k in v)) o[++n] = k; v[k] = $4 }
 		END { for (i = 1; i <= n; i++) print o[i], v[o[i]] }' | sort
 }
 
