@@ -323,7 +323,9 @@ static void test_namespace_created_later(void **state)
 	json_decref(obj);
 	wait_outcome(&l, m, &o);
 	assert_int_equal(o.out, MEMBER_SECRET_CREATED);
-	assert_true(member_secret_attempts(m) > tries);
+	/* Not "> tries": the attempt that succeeds may have been counted
+	 * already, in flight when the namespace was created. */
+	assert_true(member_secret_attempts(m) >= tries);
 	obj = server_secret(&l, ns);
 	assert_int_equal(member_secret_check(obj), 0);
 	json_decref(obj);
