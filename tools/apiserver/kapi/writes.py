@@ -237,6 +237,7 @@ class Writer:
         if not managed_done:
             md.pop("managedFields", None)
         warnings = self._validate(ctx, obj, None)
+        t.rtype.to_storage(obj)
         if self.store.get(t.rtype.gr, t.namespace, md["name"]) is not None:
             raise errors.already_exists(t.rtype.resource, t.rtype.group, md["name"])
         if not managed_done:
@@ -299,6 +300,9 @@ class Writer:
                      "Forbidden: no new finalizers can be added if the object is being "
                      "deleted, found new finalizers " + json.dumps(sorted(added)))])
         warnings = self._validate(ctx, obj, old, status_only=t.sub == "status")
+        t.rtype.to_storage(obj)
+        if t.sub != "status":
+            t.rtype.update_generation(obj, old)
         if not apply_done:
             managed.record_update(obj, old, ctx.manager, t.rtype.api_version(t.version),
                                   t.sub or "")
