@@ -323,6 +323,12 @@ def _cell(typ, value):
     if value is None:
         return None
     if typ == "string":
+        if isinstance(value, (list, dict)):
+            # JSONPath.PrintResults: maps and slices are printed as JSON
+            # (Go's json.Marshal: compact, <>& escaped)
+            import json
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace(
+                "<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         return jsonpath.text(value)
     if typ == "integer" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(value)

@@ -237,11 +237,13 @@ class Writer:
         if not managed_done:
             md.pop("managedFields", None)
         warnings = self._validate(ctx, obj, None)
-        t.rtype.to_storage(obj)
         if self.store.get(t.rtype.gr, t.namespace, md["name"]) is not None:
             raise errors.already_exists(t.rtype.resource, t.rtype.group, md["name"])
         if not managed_done:
             managed.record_update(obj, None, ctx.manager, t.rtype.api_version(t.version))
+        # managedFields are the request version's; the object is stored in
+        # the storage version
+        t.rtype.to_storage(obj)
         if t.rtype is CRDS:
             obj["status"] = CRDS.established_status(obj)
         if ctx.dry:
@@ -300,12 +302,12 @@ class Writer:
                      "Forbidden: no new finalizers can be added if the object is being "
                      "deleted, found new finalizers " + json.dumps(sorted(added)))])
         warnings = self._validate(ctx, obj, old, status_only=t.sub == "status")
-        t.rtype.to_storage(obj)
-        if t.sub != "status":
-            t.rtype.update_generation(obj, old)
         if not apply_done:
             managed.record_update(obj, old, ctx.manager, t.rtype.api_version(t.version),
                                   t.sub or "")
+        t.rtype.to_storage(obj)
+        if t.sub != "status":
+            t.rtype.update_generation(obj, old)
         if _same(obj, old):
             return self._respond(ctx, 200, old, warnings)
         if ctx.dry:
