@@ -601,7 +601,8 @@ def parse_duration(s):
     return Duration(-total if neg else total)
 
 
-_RFC3339 = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)$")
+_RFC3339 = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d+)?"
+                      r"([Zz]|[+-]\d\d:\d\d)$")
 
 
 def parse_timestamp(s):
@@ -833,7 +834,7 @@ def _method(name, t, args):
         if isinstance(a[0], str) and a[0] in ("true", "True", "TRUE", "t", "1", "false",
                                              "False", "FALSE", "f", "0"):
             return a[0] in ("true", "True", "TRUE", "t", "1")
-        raise CelError(f"type conversion error from 'string' to 'bool'") if \
+        raise CelError("type conversion error from 'string' to 'bool'") if \
             isinstance(a[0], str) else _no_overload("bool", a[0])
     if name == "dyn" and n == 1:
         return a[0]
@@ -928,7 +929,7 @@ def _ev(node, ctx):
         base = _ev(node[1], ctx)
         if isinstance(base, dict):
             return node[2] in base
-        raise CelError(f"invalid type for field selection.")
+        raise CelError("invalid type for field selection.")
     if kind == "not":
         v = _ev(node[1], ctx)
         if isinstance(v, bool):
