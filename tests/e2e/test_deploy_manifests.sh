@@ -459,7 +459,7 @@ for o in ml:
     if o["metadata"].get("labels", {}).get("app.kubernetes.io/name") != "berth":
         err(f'{o["kind"]}/{o["metadata"]["name"]}: no app.kubernetes.io/name=berth label')
 kinds = {k: len(v) for k, v in by.items()}
-want_kinds = {"Namespace": 1, "CustomResourceDefinition": 6, "Role": 1, "RoleBinding": 1}
+want_kinds = {"Namespace": 1, "CustomResourceDefinition": 6, "Role": 2, "RoleBinding": 2}
 if kinds != want_kinds:
     err(f"kinds {kinds}, want {want_kinds}")
 if "metallb-system" not in by.get("Namespace", {}):
@@ -521,41 +521,50 @@ for plural, (kind, versions) in WANT.items():
     if plural == "bgppeers" and s.get("conversion") != {"strategy": "None"}:
         err(f"bgppeers: conversion {s.get('conversion')}, want None (no webhook in berth)")
 
-# RBAC: exactly read-only on the six kinds, in metallb-system, for the two
+# RBAC, the effective permissions of each ServiceAccount, exactly: both
+# read the six kinds in metallb-system; the speaker also its Secrets
+# (BGPPeer passwordSecret). Nothing else, nowhere else, and only for the
 # ServiceAccounts deploy/ creates.
-role = by.get("Role", {}).get("berth-metallb-config-reader")
-rb = by.get("RoleBinding", {}).get("berth-metallb-config-reader")
-if not role or not rb:
-    err("Role/RoleBinding berth-metallb-config-reader missing")
-else:
-    if role["metadata"].get("namespace") != "metallb-system" or \
-            rb["metadata"].get("namespace") != "metallb-system":
-        err("the Role and RoleBinding belong in metallb-system")
-    got = set()
-    for r in role["rules"]:
-        if "resourceNames" in r or "nonResourceURLs" in r:
-            err(f"unexpected rule {r}")
-        got |= {(g, res, v) for g in r["apiGroups"] for res in r["resources"] for v in r["verbs"]}
-    want = {("metallb.io", p, v) for p in WANT for v in ("get", "list", "watch")}
-    for p in sorted(got - want):
-        err(f"Role grants {p}: not intended")
-    for p in sorted(want - got):
-        err(f"Role lacks {p}")
-    if rb["roleRef"] != {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                         "name": "berth-metallb-config-reader"}:
-        err(f"roleRef {rb['roleRef']}")
-    sas = {(o["metadata"]["name"], o["metadata"].get("namespace")) for o in base
-           if o["kind"] == "ServiceAccount"}
-    subj = {(s["name"], s.get("namespace")) for s in rb["subjects"] if s["kind"] == "ServiceAccount"}
-    if subj != {("berth-controller", "berth-system"), ("berth-speaker", "berth-system")} or \
-            len(subj) != len(rb["subjects"]):
-        err(f"subjects {rb['subjects']}")
-    if not subj <= sas:
-        err(f"subjects {sorted(subj - sas)} are no ServiceAccounts of deploy/")
+sas = {(o["metadata"]["name"], o["metadata"].get("namespace")) for o in base
+       if o["kind"] == "ServiceAccount"}
+perms = {}
+for b in by.get("RoleBinding", {}).values():
+    ns = b["metadata"].get("namespace")
+    ref = b["roleRef"]
+    role = by.get("Role", {}).get(ref["name"]) if ref.get("kind") == "Role" else None
+    if ns != "metallb-system" or role is None or \
+            role["metadata"].get("namespace") != "metallb-system" or \
+            ref.get("apiGroup") != "rbac.authorization.k8s.io":
+        err(f"RoleBinding {b['metadata']['name']}: must bind a Role of metallb-system there")
+        continue
+    for s in b["subjects"]:
+        if s["kind"] != "ServiceAccount" or (s["name"], s.get("namespace")) not in sas:
+            err(f"RoleBinding {b['metadata']['name']}: subject {s} is no ServiceAccount of deploy/")
+            continue
+        for r in role["rules"]:
+            if "resourceNames" in r or "nonResourceURLs" in r:
+                err(f"unexpected rule {r}")
+            for g in r["apiGroups"]:
+                for res in r["resources"]:
+                    for v in r["verbs"]:
+                        if "*" in (g, res, v):
+                            err(f"wildcard in {ref['name']}")
+                        perms.setdefault(s["name"], set()).add((g, res, v))
+READ = ("get", "list", "watch")
+config = {("metallb.io", p, v) for p in WANT for v in READ}
+want = {"berth-controller": config,
+        "berth-speaker": config | {("", "secrets", v) for v in READ}}
+for sa in sorted(set(want) | set(perms)):
+    got = perms.get(sa, set())
+    for p in sorted(got - want.get(sa, set())):
+        err(f"{sa} may {p}: not intended")
+    for p in sorted(want.get(sa, set()) - got):
+        err(f"{sa} lacks {p}")
 if sorted((o["kind"], o["metadata"]["name"]) for o in rbac_only) != \
-        [("Role", "berth-metallb-config-reader"), ("RoleBinding", "berth-metallb-config-reader")] \
+        sorted((o["kind"], o["metadata"]["name"]) for o in ml
+               if o["kind"] in ("Role", "RoleBinding")) \
         or any(o != by.get(o["kind"], {}).get(o["metadata"]["name"]) for o in rbac_only):
-    err("deploy/metallb/rbac must render exactly deploy/metallb's Role and RoleBinding")
+    err("deploy/metallb/rbac must render exactly deploy/metallb's Roles and RoleBindings")
 if any(o["kind"] == "CustomResourceDefinition" and o["spec"]["group"] == "metallb.io"
        for o in base):
     err("deploy/ must not install the metallb.io CRDs (optional: deploy/metallb)")

@@ -221,7 +221,7 @@ scenario() { # label kubectl-binary
 	}
 	servers+=("$dir")
 
-	# apply -k: the namespace and the six CRDs; the Role and RoleBinding
+	# apply -k: the namespace and the six CRDs; the Roles and RoleBindings
 	# only fail because the stand-in serves no RBAC.
 	"${K[@]}" apply -k deploy/metallb/ >"$dir/apply-k.out" 2>&1
 	check "apply -k deploy/metallb/ creates metallb-system and six CRDs" bash -c '
