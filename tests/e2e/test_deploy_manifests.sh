@@ -8,8 +8,12 @@
 # ServiceAccounts, RBAC, Deployments or DaemonSets. For those the test
 # proves only that kubectl refuses them for that reason and nothing else,
 # and checks the rendered objects structurally instead (check_rendered:
-# RBAC exactly as intended, workload settings, field names). It runs with
-# kubectl 1.32 (/usr/bin/kubectl, when installed) and Debian's 1.20.
+# RBAC exactly as intended, workload settings, field names). The optional
+# deploy/metallb/ (MetalLB's CRDs and the RBAC to read them) and
+# deploy/metallb/rbac/ are rendered and checked the same way
+# (check_metallb_rendered); tests/e2e/test_metallb_crds.sh applies them.
+# It runs with kubectl 1.32 (/usr/bin/kubectl, when installed) and Debian's
+# 1.20.
 # Exits 0 when every check passes.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -452,6 +456,152 @@ sys.exit(1 if errors else 0)
 EOF
 }
 
+# check_metallb_rendered METALLB.json RBAC-ONLY.json DEPLOY.json: deploy/metallb
+# renders the namespace, six metallb.io CRDs and read-only RBAC for berth's
+# two ServiceAccounts in metallb-system; deploy/metallb/rbac the same RBAC.
+check_metallb_rendered() {
+	$py - "$1" "$2" "$3" <<'EOF'
+import json, re, sys
+
+def objs(path):
+    text, dec, out, i = open(path).read(), json.JSONDecoder(), [], 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        o, i = dec.raw_decode(text, i)
+        out.extend(o["items"] if o.get("kind") == "List" else [o])
+    for o in out:
+        o["metadata"].get("annotations", {}).pop("berth.test/render", None)
+        if not o["metadata"].get("annotations"):
+            o["metadata"].pop("annotations", None)
+    return out
+
+errors = []
+err = errors.append
+ml, rbac_only, base = objs(sys.argv[1]), objs(sys.argv[2]), objs(sys.argv[3])
+by = {}
+for o in ml:
+    by.setdefault(o["kind"], {})[o["metadata"]["name"]] = o
+    if o["metadata"].get("labels", {}).get("app.kubernetes.io/name") != "berth":
+        err(f'{o["kind"]}/{o["metadata"]["name"]}: no app.kubernetes.io/name=berth label')
+kinds = {k: len(v) for k, v in by.items()}
+want_kinds = {"Namespace": 1, "CustomResourceDefinition": 6, "Role": 2, "RoleBinding": 2}
+if kinds != want_kinds:
+    err(f"kinds {kinds}, want {want_kinds}")
+if "metallb-system" not in by.get("Namespace", {}):
+    err("no Namespace metallb-system")
+
+# The CRDs: MetalLB's names; BGPPeer v1beta2 stored, v1beta1 served and
+# deprecated, conversion None; every version with /status and a pruning
+# schema; CEL rules use the base library only (Kubernetes 1.25's).
+WANT = {"ipaddresspools": ("IPAddressPool", ["v1beta1"]),
+        "bgppeers": ("BGPPeer", ["v1beta2", "v1beta1"]),
+        "bgpadvertisements": ("BGPAdvertisement", ["v1beta1"]),
+        "l2advertisements": ("L2Advertisement", ["v1beta1"]),
+        "bfdprofiles": ("BFDProfile", ["v1beta1"]),
+        "communities": ("Community", ["v1beta1"])}
+BASE_CEL = {"has", "size", "duration", "getSeconds", "getMilliseconds"}
+crds = by.get("CustomResourceDefinition", {})
+if sorted(crds) != sorted(f"{p}.metallb.io" for p in WANT):
+    err(f"CRDs {sorted(crds)}")
+
+def walk(s, path, found):
+    if not isinstance(s, dict):
+        return
+    if s.get("x-kubernetes-preserve-unknown-fields"):
+        err(f"{path}: preserves unknown fields (MetalLB's CRDs prune)")
+    for r in s.get("x-kubernetes-validations") or []:
+        found.append(r)
+        calls = set(re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", r["rule"]))
+        if calls - BASE_CEL:
+            err(f"{path}: CEL rule uses {sorted(calls - BASE_CEL)}: {r['rule']}")
+        if not r.get("message"):
+            err(f"{path}: CEL rule without a message: {r['rule']}")
+    for k, v in (s.get("properties") or {}).items():
+        walk(v, f"{path}.{k}", found)
+    for k in ("items", "additionalProperties"):
+        walk(s.get(k), f"{path}[{k}]", found)
+
+for plural, (kind, versions) in WANT.items():
+    c = crds.get(f"{plural}.metallb.io")
+    if not c:
+        continue
+    s = c["spec"]
+    if s["group"] != "metallb.io" or s["scope"] != "Namespaced" or s["names"]["kind"] != kind \
+            or s["names"]["plural"] != plural or s["names"].get("listKind") != kind + "List":
+        err(f"{plural}: names/group/scope {s['names']} {s['group']} {s['scope']}")
+    vs = {v["name"]: v for v in s["versions"]}
+    if list(vs) != versions:
+        err(f"{plural}: versions {list(vs)}, want {versions}")
+    if [v["name"] for v in s["versions"] if v.get("storage")] != versions[:1]:
+        err(f"{plural}: storage version must be {versions[0]}")
+    for name, v in vs.items():
+        if v.get("served") is not True or "status" not in (v.get("subresources") or {}):
+            err(f"{plural}/{name}: must be served, with /status")
+        if bool(v.get("deprecated")) != (name != versions[0]):
+            err(f"{plural}/{name}: deprecated only for the older BGPPeer version")
+        rules = []
+        walk(v["schema"]["openAPIV3Schema"], f"{plural}/{name}", rules)
+        if plural == "bgppeers" and name == "v1beta2" and len(rules) < 8:
+            err(f"{plural}/{name}: only {len(rules)} CEL rules")
+    if plural == "bgppeers" and s.get("conversion") != {"strategy": "None"}:
+        err(f"bgppeers: conversion {s.get('conversion')}, want None (no webhook in berth)")
+
+# RBAC, the effective permissions of each ServiceAccount, exactly: both
+# read the six kinds in metallb-system; the speaker also its Secrets
+# (BGPPeer passwordSecret). Nothing else, nowhere else, and only for the
+# ServiceAccounts deploy/ creates.
+sas = {(o["metadata"]["name"], o["metadata"].get("namespace")) for o in base
+       if o["kind"] == "ServiceAccount"}
+perms = {}
+for b in by.get("RoleBinding", {}).values():
+    ns = b["metadata"].get("namespace")
+    ref = b["roleRef"]
+    role = by.get("Role", {}).get(ref["name"]) if ref.get("kind") == "Role" else None
+    if ns != "metallb-system" or role is None or \
+            role["metadata"].get("namespace") != "metallb-system" or \
+            ref.get("apiGroup") != "rbac.authorization.k8s.io":
+        err(f"RoleBinding {b['metadata']['name']}: must bind a Role of metallb-system there")
+        continue
+    for s in b["subjects"]:
+        if s["kind"] != "ServiceAccount" or (s["name"], s.get("namespace")) not in sas:
+            err(f"RoleBinding {b['metadata']['name']}: subject {s} is no ServiceAccount of deploy/")
+            continue
+        for r in role["rules"]:
+            if "resourceNames" in r or "nonResourceURLs" in r:
+                err(f"unexpected rule {r}")
+            for g in r["apiGroups"]:
+                for res in r["resources"]:
+                    for v in r["verbs"]:
+                        if "*" in (g, res, v):
+                            err(f"wildcard in {ref['name']}")
+                        perms.setdefault(s["name"], set()).add((g, res, v))
+READ = ("get", "list", "watch")
+config = {("metallb.io", p, v) for p in WANT for v in READ}
+want = {"berth-controller": config,
+        "berth-speaker": config | {("", "secrets", v) for v in READ}}
+for sa in sorted(set(want) | set(perms)):
+    got = perms.get(sa, set())
+    for p in sorted(got - want.get(sa, set())):
+        err(f"{sa} may {p}: not intended")
+    for p in sorted(want.get(sa, set()) - got):
+        err(f"{sa} lacks {p}")
+if sorted((o["kind"], o["metadata"]["name"]) for o in rbac_only) != \
+        sorted((o["kind"], o["metadata"]["name"]) for o in ml
+               if o["kind"] in ("Role", "RoleBinding")) \
+        or any(o != by.get(o["kind"], {}).get(o["metadata"]["name"]) for o in rbac_only):
+    err("deploy/metallb/rbac must render exactly deploy/metallb's Roles and RoleBindings")
+if any(o["kind"] == "CustomResourceDefinition" and o["spec"]["group"] == "metallb.io"
+       for o in base):
+    err("deploy/ must not install the metallb.io CRDs (optional: deploy/metallb)")
+for e in errors:
+    print(e)
+print(f"{len(ml)} objects, {len(errors)} problems")
+sys.exit(1 if errors else 0)
+EOF
+}
+
 scenario() { # label kubectl-binary
 	label=$1
 	local kc=$2
@@ -469,6 +619,13 @@ scenario() { # label kubectl-binary
 		'KUBECONFIG=/dev/null "$1" annotate --local -f "$2" -o json berth.test/render=1 >"$3"' \
 		_ "$kc" "$dir/render.yaml" "$dir/render.json"
 	check "rendered objects: RBAC, workloads, namespaces" check_rendered "$dir/render.json"
+	check "kubectl kustomize deploy/metallb and deploy/metallb/rbac render" bash -c '
+		"$1" kustomize deploy/metallb >"$2" && "$1" kustomize deploy/metallb/rbac >"$3" &&
+		KUBECONFIG=/dev/null "$1" annotate --local -f "$2" -o json berth.test/render=1 >"$4" &&
+		KUBECONFIG=/dev/null "$1" annotate --local -f "$3" -o json berth.test/render=1 >"$5"' \
+		_ "$kc" "$dir/metallb.yaml" "$dir/metallb-rbac.yaml" "$dir/metallb.json" "$dir/metallb-rbac.json"
+	check "deploy/metallb: CRDs, read-only RBAC in metallb-system" \
+		check_metallb_rendered "$dir/metallb.json" "$dir/metallb-rbac.json" "$dir/render.json"
 
 	"$run" --dir "$dir" --port 0 --daemon >"$dir/started" || {
 		failed=$((failed + 1))

@@ -108,7 +108,8 @@ class Api:
         try:
             return self._route(req)
         except errors.ApiError as e:
-            return Response(e.code, e.status(), headers=list(e.headers.items()))
+            return Response(e.code, e.status(), headers=list(getattr(e, "extra_headers", [])) +
+                            list(e.headers.items()))
 
     def _route(self, req):
         segs = [s for s in req.path.split("/") if s]
@@ -183,6 +184,20 @@ class Api:
 
     def _resource(self, req, group, version, rest):
         t = self.resolve(group, version, rest)
+        warn = t.rtype.warnings(version)
+        if not warn:
+            return self._serve(req, t)
+        # The real handler adds these before serving, so errors carry them too.
+        headers = [("Warning", f'299 - "{w}"') for w in warn]
+        try:
+            resp = self._serve(req, t)
+        except errors.ApiError as e:
+            e.extra_headers = headers + list(getattr(e, "extra_headers", []))
+            raise
+        resp.headers[:0] = headers
+        return resp
+
+    def _serve(self, req, t):
         m = req.method
         watch = t.legacy_watch or req.flag("watch")
         if m in ("GET", "HEAD"):
@@ -204,6 +219,7 @@ class Api:
 
     def output(self, obj, t, strip_type=False):
         """The object as version t.version of its type shows it."""
+        obj = t.rtype.convert(obj, t.version)
         av = t.rtype.api_version(t.version)
         if strip_type:
             return {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}

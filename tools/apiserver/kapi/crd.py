@@ -4,7 +4,7 @@ server's controllers do it within milliseconds); its served versions
 appear in discovery and its resources are served by CustomResourceType."""
 import copy
 
-from . import builtin_schemas, jsonpath, meta, schema
+from . import builtin_schemas, cel, jsonpath, meta, schema
 from .jsonutil import clone
 from .types import AGE_COLUMN, NAME_COLUMN, ResourceType, col
 
@@ -66,6 +66,28 @@ class CustomResourceDefinitions(ResourceType):
             if group != o.get("group"):
                 c(("FieldValueInvalid", "spec.group", f'Invalid value: "{group}": field is '
                    "immutable"))
+        # ValidateCustomResourceConversion (field names of the internal
+        # API, which the v1 webhook block is converted to)
+        conv = spec.get("conversion") or {}
+        strategy = conv.get("strategy")
+        if strategy not in ("None", "Webhook"):
+            c(("FieldValueNotSupported", "spec.conversion.strategy", f'Unsupported value: '
+               f'"{strategy}": supported values: "None", "Webhook"'))
+        hook = conv.get("webhook") or {}
+        if strategy == "Webhook":
+            if not hook.get("clientConfig"):
+                c(("FieldValueRequired", "spec.conversion.webhookClientConfig",
+                   "Required value: required when strategy is set to Webhook"))
+            if not hook.get("conversionReviewVersions"):
+                c(("FieldValueRequired", "spec.conversion.conversionReviewVersions",
+                   "Required value: must contain at least one version"))
+        else:
+            if hook.get("clientConfig"):
+                c(("FieldValueForbidden", "spec.conversion.webhookClientConfig",
+                   "Forbidden: should not be set when strategy is not set to Webhook"))
+            if hook.get("conversionReviewVersions"):
+                c(("FieldValueForbidden", "spec.conversion.conversionReviewVersions",
+                   "Forbidden: should not be set when strategy is not set to Webhook"))
         versions = spec.get("versions") or []
         if not versions:
             c(("FieldValueRequired", "spec.versions", "Required value: must have exactly one "
@@ -87,6 +109,8 @@ class CustomResourceDefinitions(ResourceType):
                 c(("FieldValueInvalid", f"{f}.schema.openAPIV3Schema.type",
                    f'Invalid value: "{s.get("type", "")}": must be object at the root'))
             for field, msg in schema.structural_errors(s, f"{f}.schema.openAPIV3Schema"):
+                c(("FieldValueInvalid", field, msg))
+            for field, msg in cel.RuleSet(s, f"{f}.schema.openAPIV3Schema").errors:
                 c(("FieldValueInvalid", field, msg))
             for j, pc in enumerate(v.get("additionalPrinterColumns") or []):
                 pf = f"{f}.additionalPrinterColumns[{j}]"
@@ -161,6 +185,13 @@ class CustomResourceType(ResourceType):
         self.selectable = tuple(s.get("jsonPath", "").lstrip(".")
                                 for s in spec.get("selectableFields") or [])
         self.merge_keys = {}
+        self.rule_sets = {v: cel.RuleSet(self.schema(v)) for v in self.by_version}
+        self._warnings = {}
+        for v in self.versions:
+            d = self.by_version[v]
+            if d.get("deprecated"):
+                self._warnings[v] = (d.get("deprecationWarning") or
+                                     _default_deprecation(spec, v),)
 
     @property
     def list_kind(self):
@@ -200,6 +231,32 @@ class CustomResourceType(ResourceType):
         else:
             obj.pop("status", None)
 
+    def warnings(self, version):
+        return self._warnings.get(version, ())
+
+    def to_storage(self, obj):
+        """Conversion strategy None: the object is relabelled with the
+        storage version and pruned by its schema. The storage version's
+        defaults, which the real server applies whenever it reads the
+        object from etcd, are applied once here."""
+        av = self.api_version(self.storage_version)
+        if obj.get("apiVersion") != av:
+            obj["apiVersion"] = av
+            schema.prune(self.schema(self.storage_version), obj)
+        schema.apply_defaults(self.schema(self.storage_version), obj)
+
+    def convert(self, obj, version):
+        """The stored object read through another served version: relabelled
+        (conversion None), then pruned by that version's schema, as the
+        real server prunes the result of every conversion."""
+        av = self.api_version(version)
+        if obj.get("apiVersion") == av:
+            return obj
+        out = clone(obj)
+        out["apiVersion"] = av
+        schema.prune(self.schema(version), out)
+        return out
+
     def prune(self, obj, version):
         return schema.prune(self.schema(version), obj)
 
@@ -214,6 +271,14 @@ class CustomResourceType(ResourceType):
         s = dict(s, properties={k: v for k, v in (s.get("properties") or {}).items()
                                 if k != "metadata"})
         schema.validate(s, body, "", causes)
+        rules = self.rule_sets.get(version)
+        if rules is not None and not rules.empty:
+            if any(r in cel.BLOCKING for r, _, _ in causes):
+                causes.append(cel.NOT_CHECKED)
+            else:
+                if old is not None:
+                    old = self.convert(old, version)
+                rules.validate(obj, old, "", causes)
         return causes
 
     def columns(self, version):
@@ -239,11 +304,31 @@ class CustomResourceType(ResourceType):
         return out
 
 
+def _default_deprecation(spec, version):
+    """apiextensions' defaultDeprecationWarning: the newest served version
+    that is not deprecated, by Kubernetes version priority."""
+    from .registry import version_priority   # registry imports this module
+    kind, group = spec["names"]["kind"], spec["group"]
+    msg = f"{group}/{version} {kind} is deprecated"
+    newer = [v["name"] for v in spec.get("versions") or []
+             if v.get("served") and not v.get("deprecated") and
+             version_priority(v["name"]) < version_priority(version)]
+    if newer:
+        msg += f"; use {group}/{min(newer, key=version_priority)} {kind}"
+    return msg
+
+
 def _cell(typ, value):
     """tableconvertor.cellForJSONValue: a value of the wrong type is null."""
     if value is None:
         return None
     if typ == "string":
+        if isinstance(value, (list, dict)):
+            # JSONPath.PrintResults: maps and slices are printed as JSON
+            # (Go's json.Marshal: compact, <>& escaped)
+            import json
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace(
+                "<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         return jsonpath.text(value)
     if typ == "integer" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(value)

@@ -2,8 +2,8 @@
 defaulting and validation in the order and with the messages of the real
 apiextensions-apiserver (decode -> prune -> default -> validate).
 
-Not done: x-kubernetes-validations (CEL rules) are accepted and ignored,
-and ratcheting of unchanged invalid fields is not emulated.
+CEL rules (x-kubernetes-validations) are cel.py's; ratcheting of unchanged
+invalid fields is not emulated.
 """
 import base64
 import binascii
@@ -219,9 +219,7 @@ def _format_ok(fmt, v):
         elif fmt == "ipv6":
             ipaddress.IPv6Address(v)
         elif fmt == "cidr":
-            ipaddress.ip_network(v, strict=False)
-            if "/" not in v:
-                return False
+            return _is_cidr(v)
         elif fmt == "mac":
             return bool(_MAC.match(v))
         elif fmt in ("uuid", "uuid3", "uuid4", "uuid5"):
@@ -241,6 +239,26 @@ def _format_ok(fmt, v):
     except (ValueError, TypeError, binascii.Error):
         return False
     return True
+
+
+_SLOPPY_V4 = re.compile(r"^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$")
+
+
+def _is_cidr(v):
+    """kube-openapi's cidr format: netutils.ParseCIDRSloppy, Go's
+    net.ParseCIDR that also takes leading zeros in IPv4 octets: ADDR/N
+    with N decimal, at most the address's bits; no zone, no netmask form."""
+    addr, sep, bits = v.partition("/")
+    if not sep or not re.fullmatch(r"[0-9]+", bits) or "%" in addr:
+        return False
+    m = _SLOPPY_V4.match(addr)
+    if m:
+        return all(int(g) <= 255 for g in m.groups()) and int(bits) <= 32
+    try:
+        ipaddress.IPv6Address(addr)
+    except ValueError:
+        return False
+    return int(bits) <= 128
 
 
 class GoRegexError(ValueError):

@@ -93,8 +93,26 @@ class ResourceType:
                 obj["status"] = clone(old["status"])
             else:
                 obj.pop("status", None)
+
+    def update_generation(self, obj, old):
+        """After defaulting and validation (the real strategy's
+        PrepareForUpdate sees the decoded, defaulted object): +1 when
+        anything but metadata and status changed."""
         if self.sets_generation and self.spec_changed(obj, old):
             obj["metadata"]["generation"] = old["metadata"].get("generation", 0) + 1
+
+    def to_storage(self, obj):
+        """obj, written through any served version, as it is stored (custom
+        resources: in the CRD's storage version)."""
+
+    def convert(self, obj, version):
+        """A stored object as `version` shows it (the same object when no
+        conversion is needed)."""
+        return obj
+
+    def warnings(self, version):
+        """Warning headers of every request to this version (deprecation)."""
+        return ()
 
     def prepare_status_update(self, obj, old):
         """The /status endpoint: only status may change (spec is kept)."""

@@ -241,6 +241,9 @@ class Writer:
             raise errors.already_exists(t.rtype.resource, t.rtype.group, md["name"])
         if not managed_done:
             managed.record_update(obj, None, ctx.manager, t.rtype.api_version(t.version))
+        # managedFields are the request version's; the object is stored in
+        # the storage version
+        t.rtype.to_storage(obj)
         if t.rtype is CRDS:
             obj["status"] = CRDS.established_status(obj)
         if ctx.dry:
@@ -302,6 +305,9 @@ class Writer:
         if not apply_done:
             managed.record_update(obj, old, ctx.manager, t.rtype.api_version(t.version),
                                   t.sub or "")
+        t.rtype.to_storage(obj)
+        if t.sub != "status":
+            t.rtype.update_generation(obj, old)
         if _same(obj, old):
             return self._respond(ctx, 200, old, warnings)
         if ctx.dry:
