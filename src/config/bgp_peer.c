@@ -130,7 +130,7 @@ static int u32(struct cfg_dec *d, const json_t *o, const char *key, uint64_t min
 
 /* A Secret's name: a DNS-1123 subdomain, dot-separated labels of
  * [a-z0-9-] that start and end with a letter or digit. */
-static bool dns1123_subdomain(const char *s)
+bool cfg_dns1123_subdomain(const char *s)
 {
 	size_t n = strlen(s);
 	bool start = true;
@@ -180,7 +180,7 @@ static int cfg_dec_secret_ref(struct cfg_dec *d, const json_t *o, struct cfg_sec
 		return rc;
 	if (!rc)
 		return cfg_dec_fail_at(d, o, "name", "required");
-	if (!dns1123_subdomain(r->name) ||
+	if (!cfg_dns1123_subdomain(r->name) ||
 	    strlen(r->name) != json_string_length(cfg_dec_get(o, "name")))
 		return cfg_dec_fail_at(
 		    d, o, "name",
@@ -565,9 +565,16 @@ static int cfg_dec_spec(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_pe
 			return rc;
 	}
 	if ((rc = cfg_dec_graceful_restart(d, spec, "gracefulRestart", &p->graceful_restart)) < 0 ||
-	    (rc = cfg_dec_afi_safis(d, spec, p)) < 0 ||
-	    (rc = cfg_dec_selector(d, spec, "nodeSelector", &p->node_selector)) < 0)
+	    (rc = cfg_dec_afi_safis(d, spec, p)) < 0)
 		return rc;
+	/* one selector: a list of one */
+	if (cfg_dec_get(spec, "nodeSelector")) {
+		if (!(p->node_selectors = calloc(1, sizeof(*p->node_selectors))))
+			return nomem(d);
+		p->n_node_selectors = 1;
+		if ((rc = cfg_dec_selector(d, spec, "nodeSelector", p->node_selectors)) < 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -606,7 +613,10 @@ void cfg_bgp_peer_fini(struct cfg_bgp_peer *p)
 	free(p->conf.vrf);
 	free(p->graceful_restart.mode);
 	free(p->afi_safis);
-	cfg_selector_fini(&p->node_selector);
+	cfg_selectors_free(p->node_selectors, p->n_node_selectors);
+	free(p->bfd_profile);
+	free(p->note);
+	free(p->xnote);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -150,7 +150,7 @@ bool lb_ctrl_default_eip_seen(const struct lb_ctrl *c)
 	for (size_t i = 0; i < c->eips.n; i++) {
 		const struct lb_eip *e = c->eips.v[i].val;
 
-		if (e->is_default && !e->disable)
+		if ((e->is_default && !e->disable) || e->api == CFG_API_METALLB)
 			return true;
 	}
 	return false;
@@ -382,6 +382,16 @@ int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 		return ret;
 	}
 	e = core_map_get(&c->eips, tmp->name, strlen(tmp->name));
+	if (e && e->api != tmp->api) {
+		/* Services name pools by name alone (config.h, the set's rule) */
+		ret = lb_queue_event(c, lb_eip_kind(tmp), tmp->ns, tmp->name, tmp->uid, true,
+		                     "InvalidPool",
+		                     "metadata.name: %s %s has this name: Services name pools by "
+		                     "name alone; this one is not used",
+		                     lb_eip_kind(e), e->name);
+		lb_eip_destroy(tmp);
+		return ret < 0 ? ret : 0;
+	}
 	if (!e) {
 		if ((ret = core_map_put(&c->eips, tmp->name, strlen(tmp->name), tmp)) < 0) {
 			lb_eip_destroy(tmp);
@@ -424,12 +434,19 @@ int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 
 int lb_ctrl_eip_delete(struct lb_ctrl *c, const char *name)
 {
+	return lb_ctrl_pool_delete(c, CFG_API_OPENELB, name);
+}
+
+int lb_ctrl_pool_delete(struct lb_ctrl *c, enum cfg_api api, const char *name)
+{
 	struct lb_eip *e;
 
 	if (!c || !name)
 		return -EINVAL;
-	if (!(e = core_map_del(&c->eips, name, strlen(name))))
+	/* the other API's pool of that name is not this one */
+	if (!(e = core_map_get(&c->eips, name, strlen(name))) || e->api != api)
 		return 0;
+	core_map_del(&c->eips, name, strlen(name));
 	/* Holdings stay with their Services (ipam.h). */
 	if (e->accepted)
 		ipam_pool_delete(c->ipam, e->name);

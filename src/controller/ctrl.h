@@ -182,7 +182,7 @@ struct lb_svc_status {
 };
 
 struct lb_event {
-	const char *kind;   /* static: "Service" or "Eip" */
+	const char *kind;   /* static: "Service", "Eip" or "IPAddressPool" */
 	char *ns;           /* owned; NULL for an Eip */
 	char *name;         /* owned */
 	char *uid;          /* owned; NULL when unknown */
@@ -254,8 +254,16 @@ struct lb_svc_seen {
 int lb_ctrl_service_upsert_seen(struct lb_ctrl *c, const struct cfg_service *svc,
                                 const struct lb_svc_seen *seen);
 int lb_ctrl_service_delete(struct lb_ctrl *c, const char *ns, const char *name);
+/* An address pool: an Eip, or a MetalLB IPAddressPool (eip->api, decoded
+ * by cfg_ip_address_pool_decode). Pools are named by name alone: one of
+ * the other API named like a pool the engine has is refused (Event
+ * InvalidPool on it). */
 int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *eip);
+/* Deletes the Eip name (lb_ctrl_pool_delete with CFG_API_OPENELB). */
 int lb_ctrl_eip_delete(struct lb_ctrl *c, const char *name);
+/* Deletes pool name if it came from api (another API's pool of that
+ * name stays). */
+int lb_ctrl_pool_delete(struct lb_ctrl *c, enum cfg_api api, const char *name);
 /* labels may be NULL (none). For Eip spec.namespaceSelector. */
 int lb_ctrl_namespace_upsert(struct lb_ctrl *c, const char *name, const struct cfg_map *labels);
 int lb_ctrl_namespace_delete(struct lb_ctrl *c, const char *name);
@@ -340,8 +348,9 @@ int lb_action_eip_patch(const struct lb_action *a, json_t **out);
 void lb_ctrl_eips_seen(const struct lb_ctrl *c,
                        void (*fn)(const char *name, const struct cfg_eip_status *st, void *arg),
                        void *arg);
-/* Has an enabled Eip marked as the default one been seen (by its spec,
- * whether or not it was accepted)? */
+/* Has an enabled Eip marked as the default one, or an IPAddressPool,
+ * been seen (by its spec, whether or not it was accepted)? Then Services
+ * without a class are berth's. */
 bool lb_ctrl_default_eip_seen(const struct lb_ctrl *c);
 
 #endif

@@ -127,6 +127,9 @@ int lb_queue_svc(struct lb_ctrl *c, struct lb_svc *s)
 
 int lb_queue_eip(struct lb_ctrl *c, struct lb_eip *e)
 {
+	/* EipStatus is OpenELB's: an IPAddressPool gets none (docs/metallb.md) */
+	if (e->api != CFG_API_OPENELB)
+		return 0;
 	return queue_check(c, LB_ACT_EIP_STATUS, e->name, &e->queued);
 }
 

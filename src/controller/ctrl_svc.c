@@ -350,8 +350,10 @@ static int report_proto(struct lb_ctrl *c, struct lb_svc *s, const struct ipam_r
 		const struct lb_eip *e;
 		size_t f = h->addr.family == AF_INET6;
 
+		/* OpenELB's annotation against OpenELB's Eips: an IPAddressPool
+		 * is announced by its advertisements, whatever it says */
 		if (h->orphaned || !(e = core_map_get(&c->eips, h->pool, strlen(h->pool))) ||
-		    s->proto_ann == 1 + (unsigned)e->protocol)
+		    e->api != CFG_API_OPENELB || s->proto_ann == 1 + (unsigned)e->protocol)
 			continue;
 		now[f] = (uint8_t)(s->proto_ann << 2 | e->protocol);
 		if (now[f] == s->proto_rep[f])

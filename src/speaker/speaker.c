@@ -686,7 +686,7 @@ static int routes_build(struct speaker *s, const struct cfg_set *set, struct pre
 	announce_opts(s, set, &o);
 	r = lb_announce_hosts(set, s->node, &o, hosts);
 	if (!r)
-		r = lb_announce_routes(set, &o, hosts, want);
+		r = lb_announce_routes(set, s->node, &o, hosts, want);
 	return r ? r : synthetic_each(s, add_to, (struct prefix_set *[]){hosts, want});
 }
 
