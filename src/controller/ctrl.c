@@ -22,6 +22,7 @@ void lb_svc_unsend(struct lb_svc *s)
 		return;
 	free(s->sent->pool);
 	free(s->sent->shared);
+	free(s->sent->mlb_pool);
 	free(s->sent->cond);
 	free(s->sent);
 	s->sent = NULL;
@@ -83,6 +84,7 @@ void lb_svc_destroy(struct lb_svc *s)
 	free(s->obs_cond);
 	free(s->obs_marker_val);
 	free(s->obs_shared);
+	free(s->obs_mlb_pool);
 	free(s->fail_msg);
 	free(s->partial_msg);
 	free(s->fail_event);
@@ -207,13 +209,15 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 	const char *marker = cfg_meta_annotation(&in->meta, LB_ANN_POOL);
 	const char *openelb = cfg_meta_label(&in->meta, LB_LABEL_OPENELB_EIP);
 	const char *shared = cfg_meta_annotation(&in->meta, LB_ANN_SHARED);
+	const char *mfrom = cfg_meta_annotation(&in->meta, LB_ANN_METALLB_FROM);
+	bool metallb = mfrom || cfg_meta_annotation(&in->meta, LB_ANN_METALLB_FROM0);
 	struct lb_req req;
 	struct core_addr *obs;
 	size_t n_obs;
 	struct lb_svc *s;
 	uint8_t pann = lb_proto_ann(in);
 	bool is_new = false, req_changed, obs_changed, pann_changed;
-	char *key, *mval = NULL, *uid = NULL, *sval = NULL, *cval = NULL;
+	char *key, *mval = NULL, *uid = NULL, *sval = NULL, *cval = NULL, *fval = NULL;
 	int err = 0, ret;
 
 	if (!in->meta.name || !*in->meta.name)
@@ -231,6 +235,7 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 	}
 	mval = lb_strdup(marker, &err);
 	sval = lb_strdup(shared, &err);
+	fval = lb_strdup(mfrom, &err);
 	uid = lb_strdup(in->meta.uid, &err);
 	if (cond && !(cval = lb_cond_pack(cond)))
 		err = -ENOMEM;
@@ -256,6 +261,7 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 		free(obs);
 		free(mval);
 		free(sval);
+		free(fval);
 		free(uid);
 		free(cval);
 		return err;
@@ -265,6 +271,7 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 	              (n_obs && memcmp(obs, s->obs, n_obs * sizeof(*obs)) != 0) ||
 	              s->obs_marker != !!marker || !str_eq(s->obs_marker_val, mval) ||
 	              s->obs_openelb != !!openelb || !str_eq(s->obs_shared, sval) ||
+	              s->obs_metallb != metallb || !str_eq(s->obs_mlb_pool, fval) ||
 	              s->cond_known != cond_known || !s->obs_cond != !cond ||
 	              (cond && !lb_cond_packed_eq(s->obs_cond, cond));
 	/* The annotation is no request: it changes only what is reported. */
@@ -278,8 +285,11 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 	s->n_obs = n_obs;
 	s->obs_marker = marker != NULL;
 	s->obs_openelb = openelb != NULL;
+	s->obs_metallb = metallb;
 	free(s->obs_shared);
 	s->obs_shared = sval;
+	free(s->obs_mlb_pool);
+	s->obs_mlb_pool = fval;
 	free(s->obs_marker_val);
 	s->obs_marker_val = mval;
 	free(s->uid);

@@ -53,9 +53,10 @@ struct lb_sent {
 	enum lb_action_type type; /* SERVICE_STATUS or SERVICE_CLEAR */
 	struct core_addr addrs[2];
 	size_t n;
-	char *pool;   /* owned */
-	char *shared; /* owned */
-	char *cond;   /* owned, lb_cond_pack */
+	char *pool;     /* owned */
+	char *shared;   /* owned */
+	char *mlb_pool; /* owned: LB_ANN_METALLB_FROM's value sent, NULL: removed */
+	char *cond;     /* owned, lb_cond_pack */
 };
 
 /* Kept for every Service in the cluster, so kept small: no fixed-size
@@ -71,6 +72,7 @@ struct lb_svc {
 	struct core_addr *obs; /* owned: status.loadBalancer.ingress IPs */
 	size_t n_obs;
 	char *obs_shared;     /* owned: LB_ANN_SHARED's value, or NULL */
+	char *obs_mlb_pool;   /* owned: LB_ANN_METALLB_FROM's value, or NULL */
 	char *obs_marker_val; /* owned: LB_ANN_POOL's value, or NULL */
 	char *obs_cond;       /* owned, lb_cond_pack; NULL: the Service has none */
 	int64_t generation;   /* metadata.generation, 0 when unknown */
@@ -99,6 +101,7 @@ struct lb_svc {
 	/* Small members last, together: thousands of these are kept. */
 	bool obs_marker;  /* LB_ANN_POOL present: berth wrote the status */
 	bool obs_openelb; /* OpenELB's label present: OpenELB wrote it */
+	bool obs_metallb; /* MetalLB's LB_ANN_METALLB_FROM (either spelling): MetalLB did */
 	bool cond_known;
 	bool owned;   /* berth serves it: restored, allocated or tried */
 	bool pending; /* owned and not everything it wants is held */

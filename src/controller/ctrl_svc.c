@@ -117,7 +117,8 @@ int lb_svc_restore(struct lb_ctrl *c, struct lb_svc *s)
 
 		/* An address neither berth nor OpenELB wrote, and in no Eip,
 		 * is another controller's: not berth's to keep. */
-		if (!s->obs_marker && !s->obs_openelb && !lb_in_eips(c, &s->obs[i]))
+		if (!s->obs_marker && !s->obs_openelb && !s->obs_metallb &&
+		    !lb_in_eips(c, &s->obs[i]))
 			continue;
 		if (seen & bit) {
 			const struct core_addr *kept =
