@@ -177,7 +177,7 @@ static int cfg_dec_selector_body(struct cfg_dec *d, const json_t *sel, struct cf
 	if ((rc = cfg_dec_known(d, sel, sel_known)) < 0 ||
 	    (rc = cfg_dec_map(d, sel, "matchLabels", &out->match_labels)) < 0 ||
 	    (rc = cfg_dec_array(d, sel, "matchExpressions", &exprs)) <= 0)
-		return rc;
+		return rc < 0 ? rc : 1;
 	out->exprs = calloc(json_array_size(exprs) + 1, sizeof(*out->exprs));
 	if (!out->exprs)
 		return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
