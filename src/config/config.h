@@ -744,8 +744,10 @@ struct cfg_mlb_ignored {
 };
 
 /* Decoders: *out zeroed first, left zeroed on failure (as every decoder
- * here). A BGPPeer that decodes but that berth cannot peer with gives 1
- * (its note says why), else 0; the others 0 or a negative errno. */
+ * here). meta.ns is NULL when the object names no namespace (a set puts
+ * it in MetalLB's). A BGPPeer that decodes but that berth cannot peer
+ * with gives 1 (its note says why), else 0; the others 0 or a negative
+ * errno. */
 int cfg_ip_address_pool_decode(const json_t *obj, struct cfg_eip *out, struct cfg_error *err);
 int cfg_metallb_peer_decode(const json_t *obj, struct cfg_bgp_peer *out, struct cfg_error *err);
 int cfg_bgp_adv_decode(const json_t *obj, struct cfg_mlb_bgp_adv *out, struct cfg_error *err);

@@ -112,10 +112,16 @@ int mlb_head(struct cfg_dec *d, const json_t *obj, const char *const *versions,
 			return cfg_dec_fail_at(d, obj, "apiVersion", "must be %s", list);
 		}
 	}
-	/* MetalLB's kinds live in a namespace (cfg_set puts them in
-	 * MetalLB's when they name none) */
-	if ((rc = cfg_dec_meta(d, obj, true, meta)) < 0 ||
-	    (rc = mlb_unknown(d, obj, top_known, note)) < 0 ||
+	/* MetalLB's kinds live in a namespace; one that names none is put in
+	 * MetalLB's by the set (config.h), not in "default" */
+	if ((rc = cfg_dec_meta(d, obj, true, meta)) < 0)
+		return rc;
+	if (!json_string_length(cfg_dec_get(cfg_dec_get(obj, "metadata"), "namespace"))) {
+		free(meta->ns);
+		meta->ns = NULL;
+		d->ns = NULL;
+	}
+	if ((rc = mlb_unknown(d, obj, top_known, note)) < 0 ||
 	    (rc = cfg_dec_object(d, obj, "spec", spec)) < 0 ||
 	    /* status is MetalLB's to write: type-checked, not kept */
 	    (rc = cfg_dec_object(d, obj, "status", &st)) < 0)

@@ -160,11 +160,14 @@ static int dec_timers(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_peer
 		uint64_t hs = ht / NS_PER_S, ks = ka / NS_PER_S;
 		const char *key = has_ht ? "holdTime" : "keepaliveTime";
 
+		/* a keepalive alone gives a hold time of three times it */
+		const char *which = has_ht ? "hold time" : "the hold time it gives (3 times it)";
+
 		if (hs && hs < 3)
-			return cfg_dec_fail_at(d, spec, key, "hold time must be 0 or at least 3s");
+			return cfg_dec_fail_at(d, spec, key, "%s must be 0 or at least 3s", which);
 		if (hs > 65535)
 			return cfg_dec_fail_at(d, spec, key,
-			                       "hold time must be at most 65535s (RFC 4271 4.2)");
+			                       "%s must be at most 65535s (RFC 4271 4.2)", which);
 		if (ka > ht)
 			return cfg_dec_fail_at(d, spec, has_ka ? "keepaliveTime" : "holdTime",
 			                       "keepalive time must not exceed the hold time");

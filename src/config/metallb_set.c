@@ -292,7 +292,12 @@ static bool local_pref_ok(const struct cfg_set *s, const struct cfg_eip_bgp *x,
 		if (!common)
 			return true;
 	}
-	/* the nodes each selects, of the set's (none known: no node in common) */
+	/* the nodes each selects, of the set's. A set without Nodes (a
+	 * manifest) cannot tell: two advertisements without node selectors
+	 * meet on every node; with one, berth gives the benefit of the doubt,
+	 * as MetalLB with no node in common does */
+	if (!s->n_nodes)
+		return x->n_node_selectors || y->n_node_selectors;
 	for (size_t i = 0; i < s->n_nodes; i++) {
 		const struct cfg_map *l = &s->nodes[i].meta.labels;
 
