@@ -1067,6 +1067,18 @@ int cfg_set_metallb_ns(struct cfg_set *s, const char *ns);
  */
 int cfg_set_resolve(struct cfg_set *s);
 
+/*
+ * berth convert --from metallb: the MetalLB objects of s (loaded,
+ * validated and resolved, as cfg_manifest_load_files leaves a set) as
+ * OpenELB/berth YAML, written from the model they were lowered into: a
+ * BgpConf for their peers when the set has none of OpenELB's, a BgpPeer
+ * per BGPPeer, an Eip per range of each IPAddressPool (an Eip has one
+ * address) with the first advertisement that selects it. Every field
+ * with no equivalent, and every note (cfg_set_notes), is a comment.
+ * *text: a new string (caller frees). 0 or -ENOMEM.
+ */
+int cfg_convert_metallb(const struct cfg_set *s, char **text);
+
 /* One object's message about what berth does not honour or left out. */
 struct cfg_note {
 	const char *kind;            /* "IPAddressPool", "BGPPeer"...: static */

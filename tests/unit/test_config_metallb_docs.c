@@ -177,23 +177,12 @@ static void same_peer(const struct cfg_bgp_peer *a, const struct cfg_bgp_peer *b
 		fail_msg("peer %s: other timers", n);
 }
 
-static void same_model(const char *base)
+/* a (MetalLB's) and b become the same model. */
+static void same_sets(const char *base, const struct cfg_set *a, const struct cfg_set *b)
 {
-	char m[128], o[128];
-	struct cfg_set a, b;
-	struct notes ns;
-
-	snprintf(m, sizeof(m), "%s.metallb.yaml", base);
-	snprintf(o, sizeof(o), "%s.berth.yaml", base);
-	load(m, &a);
-	load(o, &b);
-	/* nothing berth does not honour: no note */
-	notes_of(&a, &ns);
-	if (ns.n)
-		fail_msg("%s: %s: %s", m, ns.who[0], ns.text[0]);
 	/* every range, both ways */
 	for (int k = 0; k < 2; k++) {
-		const struct cfg_set *x = k ? &b : &a, *y = k ? &a : &b;
+		const struct cfg_set *x = k ? b : a, *y = k ? a : b;
 
 		for (size_t i = 0; i < x->n_eips; i++)
 			for (size_t r = 0; r < x->eips[i].n_ranges; r++) {
@@ -208,24 +197,58 @@ static void same_model(const char *base)
 				same_pool(what, &x->eips[i], e);
 			}
 	}
-	assert_int_equal(a.n_peers, b.n_peers);
-	for (size_t i = 0; i < a.n_peers; i++) {
-		const struct cfg_bgp_peer *p = cfg_set_peer(&b, a.peers[i].meta.name);
+	assert_int_equal(a->n_peers, b->n_peers);
+	for (size_t i = 0; i < a->n_peers; i++) {
+		const struct cfg_bgp_peer *p = cfg_set_peer(b, a->peers[i].meta.name);
 
 		assert_non_null(p);
-		assert_int_equal(a.peers[i].api, CFG_API_METALLB);
-		same_peer(&a.peers[i], p);
+		assert_int_equal(a->peers[i].api, CFG_API_METALLB);
+		same_peer(&a->peers[i], p);
 	}
-	assert_int_equal(!a.bgp_conf, !b.bgp_conf);
-	if (a.bgp_conf) {
-		assert_int_equal(a.bgp_conf->api, CFG_API_METALLB);
-		assert_int_equal(a.bgp_conf->as, b.bgp_conf->as);
-		assert_true(cfg_bgp_conf_session_equal(a.bgp_conf, b.bgp_conf));
-		assert_int_equal(a.bgp_conf->link_bw_per_endpoint,
-		                 b.bgp_conf->link_bw_per_endpoint);
+	assert_int_equal(!a->bgp_conf, !b->bgp_conf);
+	if (a->bgp_conf) {
+		assert_int_equal(a->bgp_conf->api, CFG_API_METALLB);
+		assert_int_equal(a->bgp_conf->as, b->bgp_conf->as);
+		assert_true(cfg_bgp_conf_session_equal(a->bgp_conf, b->bgp_conf));
+		assert_int_equal(a->bgp_conf->link_bw_per_endpoint,
+		                 b->bgp_conf->link_bw_per_endpoint);
 	}
+}
+
+static void same_model(const char *base)
+{
+	char m[128], o[128];
+	struct cfg_set a, b;
+	struct notes ns;
+
+	snprintf(m, sizeof(m), "%s.metallb.yaml", base);
+	snprintf(o, sizeof(o), "%s.berth.yaml", base);
+	load(m, &a);
+	load(o, &b);
+	/* nothing berth does not honour: no note */
+	notes_of(&a, &ns);
+	if (ns.n)
+		fail_msg("%s: %s: %s", m, ns.who[0], ns.text[0]);
+	same_sets(base, &a, &b);
 	cfg_set_fini(&a);
 	cfg_set_fini(&b);
+}
+
+/* berth convert's text for fixture name, loaded back as a manifest is
+ * (validated, resolved) into *out; the text into *text (caller frees). */
+static void convert(const char *name, struct cfg_set *mlb, struct cfg_set *out, char **text)
+{
+	struct cfg_error err;
+
+	load(name, mlb);
+	assert_int_equal(cfg_convert_metallb(mlb, text), 0);
+	cfg_set_init(out);
+	if (cfg_manifest_load_buf("converted.yaml", *text, strlen(*text), out, &err) != 0)
+		fail_msg("%s converted does not load: %s\n%s", name, err.msg, *text);
+	cfg_error_init(&err, NULL, NULL);
+	if (cfg_set_validate(out, &err) != 0)
+		fail_msg("%s converted does not validate: %s\n%s", name, err.msg, *text);
+	assert_int_equal(cfg_set_resolve(out), 0);
 }
 
 static void test_equivalents(void **state)
@@ -259,6 +282,63 @@ static void test_equivalents_differ(void **state)
 	assert_false(cfg_eip_bgp_equal(&a.eips[0].bgp[0], &b.eips[0].bgp[0]));
 	cfg_set_fini(&a);
 	cfg_set_fini(&b);
+}
+
+/* berth convert: what it writes for an example with an equivalent is
+ * that equivalent, as a model; every example converts to objects that
+ * load, with a comment where something has no equivalent. */
+static void test_convert(void **state)
+{
+	static const char *const bases[] = {
+	    "l2", "bgp", "bfd", "peers", "source", "community", "gr", "autoassign",
+	};
+	static const struct {
+		const char *name, *comment;
+	} lossy[] = {
+	    {"aggregation.metallb.yaml",
+	     "# no equivalent: BGPAdvertisement external applies to this "
+	     "pool too (aggregationLength 24"},
+	    {"nodeselectors.metallb.yaml", "# no equivalent: a BgpPeer takes one nodeSelector"},
+	    {"nodeselectors.metallb.yaml", "this announcement is for nodes matching any of 2 "
+	                                   "selectors"},
+	    {"pools.metallb.yaml", "range 2 of 3: an Eip has one address"},
+	    {"pools.metallb.yaml", "name: \"first-pool-3\""},
+	    {"l2adv.metallb.yaml", "L2Advertisement example lets only nodes matching its "
+	                           "nodeSelectors answer"},
+	    {"l2adv.metallb.yaml", "# L2Advertisement example-3: spec.interfaces: berth answers"},
+	    {"l2union.metallb.yaml",
+	     "L2Advertisement example-advertisement10 also selects this pool"},
+	    {"unsupported.metallb.yaml", "# BGPPeer example not converted: spec.vrf"},
+	    {"unsupported.metallb.yaml", "# no equivalent: avoidBuggyIPs"},
+	};
+	struct cfg_set a, b;
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		char name[128];
+
+		snprintf(name, sizeof(name), "%s.metallb.yaml", bases[i]);
+		convert(name, &a, &b, &text);
+		assert_null(strstr(text, "no equivalent"));
+		same_sets(name, &a, &b);
+		cfg_set_fini(&a);
+		cfg_set_fini(&b);
+		free(text);
+	}
+	for (size_t i = 0; i < sizeof(lossy) / sizeof(lossy[0]); i++) {
+		convert(lossy[i].name, &a, &b, &text);
+		if (!strstr(text, lossy[i].comment))
+			fail_msg("%s: no \"%s\" in\n%s", lossy[i].name, lossy[i].comment, text);
+		/* one announcement of the two: the first, written whole */
+		if (!strcmp(lossy[i].name, "aggregation.metallb.yaml")) {
+			assert_int_equal(b.eips[0].n_bgp, 1);
+			assert_true(cfg_eip_bgp_equal(&a.eips[0].bgp[0], &b.eips[0].bgp[0]));
+		}
+		cfg_set_fini(&a);
+		cfg_set_fini(&b);
+		free(text);
+	}
 }
 
 /* ---- examples without an equivalent ---- */
@@ -420,7 +500,7 @@ int main(void)
 	    cmocka_unit_test(test_equivalents),    cmocka_unit_test(test_equivalents_differ),
 	    cmocka_unit_test(test_pools),          cmocka_unit_test(test_aggregation),
 	    cmocka_unit_test(test_node_selectors), cmocka_unit_test(test_l2),
-	    cmocka_unit_test(test_unsupported),
+	    cmocka_unit_test(test_unsupported),    cmocka_unit_test(test_convert),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
