@@ -204,10 +204,24 @@ static void peer(struct out *o, const struct cfg_bgp_peer *p)
 			put(o, "    localAddress: %s\n",
 			    core_addr_str(&p->transport.local_address, a));
 	}
-	put(o,
-	    "  timers:\n    config:\n      holdTime: \"%u\"\n      keepaliveInterval: \"%u\"\n"
-	    "      connectRetry: \"%u\"\n",
-	    p->timers.hold_time, p->timers.keepalive_interval, p->timers.connect_retry);
+	{
+		uint32_t ka = p->timers.keepalive_interval;
+
+		/* MetalLB takes a keepalive as long as the hold time; a BgpPeer
+		 * wants it shorter (RFC 4271 4.4 sends KEEPALIVEs within it) */
+		if (p->timers.hold_time && ka >= p->timers.hold_time) {
+			ka = p->timers.hold_time - 1;
+			comment(o, 2,
+			        "no equivalent: keepaliveTime as long as holdTime: a BgpPeer wants "
+			        "it shorter, written as %u",
+			        ka);
+		}
+		put(o,
+		    "  timers:\n    config:\n      holdTime: \"%u\"\n      keepaliveInterval: "
+		    "\"%u\"\n"
+		    "      connectRetry: \"%u\"\n",
+		    p->timers.hold_time, ka, p->timers.connect_retry);
+	}
 	if (p->ebgp_multihop.enabled)
 		put(o, "  ebgpMultihop:\n    enabled: true\n    multihopTtl: %u\n",
 		    p->ebgp_multihop.multihop_ttl);
@@ -461,8 +475,15 @@ static void pool(struct out *o, const struct cfg_set *s, const struct cfg_eip *e
 		if (dflt)
 			put(o, "  annotations:\n    " CFG_ANN_DEFAULT_EIP ": \"true\"\n");
 		put(o, "spec:\n  address: ");
-		q(o, r->text);
-		put(o, "\n");
+		if (strchr(r->text, '-')) {
+			/* MetalLB trims spaces around the '-', OpenELB does not */
+			char a[CORE_ADDR_STRLEN], b[CORE_ADDR_STRLEN];
+
+			put(o, "%s-%s\n", core_addr_str(&r->first, a), core_addr_str(&r->last, b));
+		} else {
+			q(o, r->text);
+			put(o, "\n");
+		}
 		allocation(o, s, e, r);
 		announce(o, s, e, r);
 		put(o, "---\n");

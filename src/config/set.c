@@ -585,8 +585,10 @@ static int add_elsewhere(struct builder *b, const json_t *obj, const char *kind,
 	int rc;
 
 	cfg_dec_init(&d, b->err, kind, false);
-	if ((rc = cfg_dec_meta(&d, obj, true, &m)) < 0)
+	if ((rc = cfg_dec_meta(&d, obj, true, &m)) < 0) {
+		cfg_meta_fini(&m);
 		return rc;
+	}
 	if (cfg_note_add(&note,
 	                 "ignored: not in MetalLB's namespace %s, the only one MetalLB "
 	                 "(and berth) reads its objects from",
