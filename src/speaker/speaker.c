@@ -816,7 +816,9 @@ static void on_ll_timer(struct ev_loop *loop, ev_timer *w, int revents)
 /*
  * Cluster mode gets objects one at a time, so the set is not refused for
  * what spans objects (an Eip naming a BgpPeer that does not exist (yet)):
- * such a name matches no peer. Said once per new complaint.
+ * such a name matches no peer; what breaks one of MetalLB's rules was
+ * left out by cfg_set_resolve. Said once per new complaint (the first of
+ * them).
  */
 static void set_check(struct speaker *s, const struct cfg_set *set)
 {
@@ -830,7 +832,9 @@ static void set_check(struct speaker *s, const struct cfg_set *set)
 	if (!strcmp(err.msg, s->invalid))
 		return;
 	snprintf(s->invalid, sizeof(s->invalid), "%s", err.msg);
-	log_warn("%s: that pool's routes go to no such peer", err.msg);
+	log_warn("%s: the rest applies (a peer name that matches none: routes to no peer; "
+	         "MetalLB's objects: left out)",
+	         err.msg);
 }
 
 int speaker_apply(struct speaker *s, const struct cfg_set *set)
