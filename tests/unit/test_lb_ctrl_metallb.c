@@ -312,6 +312,12 @@ static void test_adopt_metallb(void **state)
 	            "  annotations: {metallb.universe.tf/ip-allocated-from-pool: gone}\n"
 	            "spec: {type: LoadBalancer, ports: [{port: 80}]}\n"
 	            "status: {loadBalancer: {ingress: [{ip: 203.0.113.7}]}}\n");
+	/* MetalLB's annotation on an address an Eip holds now: it goes */
+	eip(s, "e", "{address: 198.51.100.0/29}");
+	sim_yaml(s, "apiVersion: v1\nkind: Service\nmetadata:\n  name: to-eip\n  namespace: "
+	            "default\n  annotations: {metallb.io/ip-allocated-from-pool: old}\n"
+	            "spec: {type: LoadBalancer, ports: [{port: 80}]}\n"
+	            "status: {loadBalancer: {ingress: [{ip: 198.51.100.3}]}}\n");
 	/* another controller's address, outside every pool: not adopted */
 	sim_yaml(s,
 	         "apiVersion: v1\nkind: Service\nmetadata:\n  name: other\n  namespace: default\n"
@@ -324,6 +330,9 @@ static void test_adopt_metallb(void **state)
 	assert_string_equal(ips(s, "default/out"), "203.0.113.7");
 	assert_string_equal(cond_reason(s, "default/out"), "AddressOrphaned");
 	assert_string_equal(ips(s, "default/other"), "192.0.2.0");
+	assert_string_equal(ips(s, "default/to-eip"), "198.51.100.3");
+	assert_string_equal(pool_ann(s, "default/to-eip"), "e");
+	assert_false(has_ann(s, "default/to-eip", LB_ANN_METALLB_FROM));
 	/* a new Service does not get the adopted addresses */
 	svc(s, "default", "new", NULL, "  loadBalancerIP: 192.0.2.5\n");
 	sim_drain(s);
