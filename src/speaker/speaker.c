@@ -854,6 +854,15 @@ int speaker_apply(struct speaker *s, const struct cfg_set *set)
 	return r;
 }
 
+/* A manifest's MetalLB object with something berth does not honour:
+ * one log line each, at every load (manifest mode has no Events). */
+static void log_note(const struct cfg_note *n, void *arg)
+{
+	(void)arg;
+	log_warn("%s %s%s%s: %s", n->kind, n->meta->ns ? n->meta->ns : "", n->meta->ns ? "/" : "",
+	         n->meta->name, n->msg);
+}
+
 int speaker_reload(struct speaker *s, struct cfg_error *err)
 {
 	struct cfg_set set;
@@ -867,6 +876,7 @@ int speaker_reload(struct speaker *s, struct cfg_error *err)
 		cfg_set_fini(&set);
 		return r;
 	}
+	cfg_set_notes(&set, log_note, NULL);
 	/* A Service no longer in the manifests leaves, as one deleted in
 	 * cluster mode leaves the store. */
 	for (size_t i = 0; i < s->cfg.n_services; i++) {
