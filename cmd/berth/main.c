@@ -19,6 +19,7 @@ static void usage(FILE *f)
 	           "commands:\n"
 	           "  controller  give Services of type LoadBalancer addresses from Eip pools\n"
 	           "  speaker     announce service addresses over BGP\n"
+	           "  convert     print MetalLB's objects as OpenELB/berth objects\n"
 	           "  version     print the version\n"
 	           "Run 'berth <command> --help' for the command's options.\n");
 }
@@ -46,6 +47,8 @@ int main(int argc, char **argv)
 		return cmd_controller(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "speaker"))
 		return cmd_speaker(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "convert"))
+		return cmd_convert(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version")) {
 		printf("berth %s\n", BERTH_VERSION);
 		return 0;

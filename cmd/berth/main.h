@@ -8,6 +8,8 @@
 
 int cmd_speaker(int argc, char **argv);
 int cmd_controller(int argc, char **argv);
+/* berth convert: MetalLB objects as OpenELB/berth objects (convert.c). */
+int cmd_convert(int argc, char **argv);
 /* Installs the stderr log sink; level is error|warn|info|debug. */
 int cmd_log_setup(const char *level);
 

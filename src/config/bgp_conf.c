@@ -284,3 +284,14 @@ bool cfg_bgp_conf_session_equal(const struct cfg_bgp_conf *a, const struct cfg_b
 			return false;
 	return true;
 }
+
+int cfg_bgp_conf_init_default(struct cfg_bgp_conf *c, uint32_t as)
+{
+	memset(c, 0, sizeof(*c));
+	if (!(c->meta.name = strdup("default")))
+		return -ENOMEM;
+	c->as = as;
+	c->listen_port = CFG_DEFAULT_BGP_PORT;
+	c->link_bw_per_endpoint = CFG_DEFAULT_LINK_BW_PER_ENDPOINT;
+	return 0;
+}

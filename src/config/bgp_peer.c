@@ -521,9 +521,16 @@ static int cfg_dec_spec(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_pe
 			return rc;
 	}
 	if ((rc = cfg_dec_graceful_restart(d, spec, "gracefulRestart", &p->graceful_restart)) < 0 ||
-	    (rc = cfg_dec_afi_safis(d, spec, p)) < 0 ||
-	    (rc = cfg_dec_selector(d, spec, "nodeSelector", &p->node_selector)) < 0)
+	    (rc = cfg_dec_afi_safis(d, spec, p)) < 0)
 		return rc;
+	/* one selector: a list of one */
+	if (cfg_dec_get(spec, "nodeSelector")) {
+		if (!(p->node_selectors = calloc(1, sizeof(*p->node_selectors))))
+			return nomem(d);
+		p->n_node_selectors = 1;
+		if ((rc = cfg_dec_selector(d, spec, "nodeSelector", p->node_selectors)) < 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -562,7 +569,10 @@ void cfg_bgp_peer_fini(struct cfg_bgp_peer *p)
 	free(p->conf.vrf);
 	free(p->graceful_restart.mode);
 	free(p->afi_safis);
-	cfg_selector_fini(&p->node_selector);
+	cfg_selectors_free(p->node_selectors, p->n_node_selectors);
+	free(p->bfd_profile);
+	free(p->note);
+	free(p->xnote);
 	memset(p, 0, sizeof(*p));
 }
 

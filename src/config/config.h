@@ -39,6 +39,19 @@
 
 #define CFG_OPENELB_API_VERSION "network.kubesphere.io/v1alpha2"
 
+/*
+ * MetalLB's API (config/metallb.c): group metallb.io, read only from one
+ * namespace (MetalLB's own; a cfg_set names it, CFG_METALLB_NS unless
+ * told otherwise), as MetalLB does.
+ */
+#define CFG_METALLB_V1BETA1 "metallb.io/v1beta1"
+#define CFG_METALLB_V1BETA2 "metallb.io/v1beta2"
+#define CFG_METALLB_NS      "metallb-system"
+
+/* Which API an object that both APIs have (an address pool, a BGP peer)
+ * came from: what its messages and Events name. */
+enum cfg_api { CFG_API_OPENELB = 0, CFG_API_METALLB };
+
 /* Labels and annotations OpenELB gives a meaning to (pkg/constant). */
 #define CFG_LABEL_RACK      "openelb.kubesphere.io/rack" /* Node label for asPerRack */
 #define CFG_ANN_DEFAULT_EIP "eip.openelb.kubesphere.io/is-default-eip"
@@ -137,6 +150,21 @@ struct cfg_selector {
 bool cfg_selector_matches(const struct cfg_selector *sel, const struct cfg_map *labels);
 
 /*
+ * A list of selectors, any of which may match (MetalLB's nodeSelectors,
+ * ipAddressPoolSelectors...; OpenELB's one nodeSelector is a list of one):
+ * an empty list matches everything, as MetalLB reads "no selector".
+ * v may be NULL when n is 0; labels may be NULL.
+ */
+bool cfg_selectors_match(const struct cfg_selector *v, size_t n, const struct cfg_map *labels);
+/* Frees each selector and the array. */
+void cfg_selectors_free(struct cfg_selector *v, size_t n);
+/* Same selectors, in the same order (matchLabels as a set). */
+bool cfg_selectors_equal(const struct cfg_selector *a, size_t na, const struct cfg_selector *b,
+                         size_t nb);
+/* A deep copy into a new array (NULL for none). 0 or -ENOMEM (*out NULL). */
+int cfg_selectors_copy(const struct cfg_selector *src, size_t n, struct cfg_selector **out);
+
+/*
  * Community text (config/community.c), as Eip spec.bgp writes it. Strict:
  * ASCII decimal digits, no sign, space or leading zero ("0" alone is
  * fine), nothing past the field's range; s[0..len) may hold NUL bytes,
@@ -205,6 +233,9 @@ struct cfg_bgp_conf {
 	 * 1..BGP_LINK_BW_MAX, CFG_DEFAULT_LINK_BW_PER_ENDPOINT when absent. */
 	uint64_t link_bw_per_endpoint;
 	/* status (BgpConfStatus) is written by OpenELB: type-checked, not kept. */
+	/* CFG_API_METALLB: none was given, cfg_set_resolve made this one for
+	 * MetalLB's BGPPeers (meta.name "default", AS and router ID theirs). */
+	enum cfg_api api;
 };
 
 /* 1 Mbit/s in bytes per second: the weight of one endpoint by default. */
@@ -232,6 +263,11 @@ bool cfg_bgp_conf_node_router_id(const struct cfg_bgp_conf *c, const struct cfg_
  * linkBandwidthPerEndpoint is left out: it changes route attributes,
  * which go out in UPDATEs, never a session reset. */
 bool cfg_bgp_conf_session_equal(const struct cfg_bgp_conf *a, const struct cfg_bgp_conf *b);
+
+/* Fills c with what a BgpConf without a spec reads as (the defaults
+ * cfg_bgp_conf_decode applies): for the one cfg_set_resolve makes when
+ * MetalLB's BGPPeers come without a BgpConf. Returns 0 or -ENOMEM. */
+int cfg_bgp_conf_init_default(struct cfg_bgp_conf *c, uint32_t as);
 
 bool cfg_graceful_restart_equal(const struct cfg_graceful_restart *a,
                                 const struct cfg_graceful_restart *b);
@@ -356,14 +392,28 @@ struct cfg_bgp_peer {
 	struct cfg_graceful_restart graceful_restart; /* spec.gracefulRestart */
 	struct cfg_afi_safi *afi_safis;               /* spec.afiSafis, owned, one per family */
 	size_t n_afi_safis; /* 0: none listed; GoBGP then uses the neighbor address's family */
-	struct cfg_selector node_selector; /* spec.nodeSelector */
-	struct cfg_bfd bfd;                /* spec.bfd (berth) */
+	/* Nodes that peer: any selector may match, none listed: every node.
+	 * BgpPeer spec.nodeSelector is a list of one; BGPPeer nodeSelectors. */
+	struct cfg_selector *node_selectors; /* owned */
+	size_t n_node_selectors;
+	struct cfg_bfd bfd; /* spec.bfd (berth); a BGPPeer's bfdProfile, once resolved */
 	/* spec.linkBandwidth.nonTransitive, berth extension: send the link
 	 * bandwidth community as the draft's non-transitive type 0x40 rather
 	 * than the transitive 0x00 that FRR sends by default and BIRD keeps
 	 * on eBGP (it drops 0x40 there). false when absent. */
 	bool link_bw_non_transitive;
 	/* status (BgpPeerStatus) is written by OpenELB: type-checked, not kept. */
+
+	/* MetalLB's BGPPeer (config/metallb_peer.c) lowered onto the fields
+	 * above; these hold what needs other objects or the node. */
+	enum cfg_api api;
+	char *bfd_profile; /* spec.bfdProfile, NULL if none: cfg_set_resolve fills bfd */
+	bool has_router_id;
+	uint32_t router_id; /* spec.routerID (IPv4, host order): BgpConf's, once resolved */
+	uint32_t my_asn;    /* spec.myASN: the AS of a BgpConf cfg_set_resolve makes */
+	/* What berth does not honour, one message per object (cfg_set_notes):
+	 * note from the object alone, xnote from cfg_set_resolve. Owned. */
+	char *note, *xnote;
 };
 
 int cfg_bgp_peer_decode(const json_t *obj, struct cfg_bgp_peer *out, struct cfg_error *err);
@@ -396,7 +446,18 @@ bool cfg_bgp_peer_session_equal(const struct cfg_bgp_peer *a, const struct cfg_b
  */
 bool cfg_bgp_peer_routes_equal(const struct cfg_bgp_peer *a, const struct cfg_bgp_peer *b);
 
-/* ---- Eip (api/v1alpha2/eip_types.go, EipSpec / EipStatus) ---- */
+/* ---- Address pools: Eip (api/v1alpha2/eip_types.go) and MetalLB's IPAddressPool ---- */
+
+/*
+ * One model for both APIs' pools (struct cfg_eip): the controller
+ * allocates from it, the speaker announces from it, whichever API it
+ * came from. An Eip is a pool of one address range announced at most one
+ * way (spec.protocol); a MetalLB IPAddressPool has several ranges, and
+ * the BGPAdvertisements and L2Advertisements that select it, all of
+ * which apply (cfg_set_resolve attaches them). A pool with neither is
+ * allocated from but not announced (an Eip of protocol vip; a pool no
+ * advertisement selects).
+ */
 
 enum cfg_eip_protocol { CFG_EIP_BGP = 0, CFG_EIP_LAYER2, CFG_EIP_VIP };
 
@@ -412,18 +473,28 @@ struct cfg_eip_status {
 	bool v4;             /* v4 */
 };
 
+/* One address range of a pool: an Eip's spec.address, one of an
+ * IPAddressPool's spec.addresses. */
+struct cfg_range {
+	char *text;             /* as written, owned */
+	struct core_addr first; /* first address */
+	struct core_addr last;  /* last address, inclusive; same family */
+};
+
 /*
- * spec.bgp, berth extension (issue 14): how the pool's addresses are
- * announced over BGP, named as MetalLB's BGPAdvertisement. Only for
- * protocol bgp. Decoded here, checked alone; the peer names against the
- * set (cfg_set_validate). Without spec.bgp the defaults below hold
+ * How a pool's addresses are announced over BGP: an Eip's spec.bgp
+ * (berth extension, issue 14, named as MetalLB's BGPAdvertisement), or a
+ * MetalLB BGPAdvertisement that selects the pool. Checked alone by the
+ * decoders; the peer names against the set (cfg_set_validate). Without
+ * spec.bgp an Eip of protocol bgp has one with the defaults below
  * (aggregation lengths 32 and 128, link bandwidth on), so a reader needs
  * no test of present. The speaker applies them in speaker/announce.c
  * (routes and route attributes) and bgp/rib_out_map.c (per session);
  * docs/bgp-attributes.md has the decisions.
  */
 struct cfg_eip_bgp {
-	bool present; /* spec.bgp given */
+	bool present; /* spec.bgp given (an Eip's); true for a BGPAdvertisement */
+	char *name;   /* the BGPAdvertisement's name, owned; NULL for an Eip's */
 	/* communities: RFC 1997 values, sorted ascending, no duplicates;
 	 * at most CFG_EIP_MAX_COMMUNITIES */
 	uint32_t *communities; /* owned */
@@ -435,48 +506,135 @@ struct cfg_eip_bgp {
 	bool has_local_pref;
 	uint32_t local_pref; /* localPref, 0..4294967295, iBGP only (RFC 4271 5.1.5) */
 	/*
-	 * aggregationLength (IPv4 pools) / aggregationLengthV6 (IPv6 pools):
+	 * aggregationLength (IPv4 ranges) / aggregationLengthV6 (IPv6 ranges):
 	 * the prefix length of the route a Cluster Service's address is
-	 * announced in; 32 / 128 (host routes) when absent. The one of the
-	 * pool's family must keep every aggregate inside the pool: at least
-	 * cfg_eip_min_aggregation(), which is the pool's prefix length for a
-	 * CIDR (192.0.2.0/24: 24..32) and, for a range, the length of the
-	 * smallest block of its CIDR cover (192.0.2.0-192.0.2.127: 25;
-	 * 192.0.2.1-192.0.2.4: 32). The other family's is only range-checked.
+	 * announced in; 32 / 128 (host routes) when absent. The one of a
+	 * range's family must keep every aggregate inside the range: at least
+	 * cfg_eip_min_aggregation(), which is the range's prefix length for a
+	 * CIDR (192.0.2.0/24: 24..32) and, for a first-last range, the length
+	 * of the smallest block of its CIDR cover (192.0.2.0-192.0.2.127: 25;
+	 * 192.0.2.1-192.0.2.4: 32); MetalLB's rule too. The other family's is
+	 * only range-checked.
 	 */
 	uint8_t aggregation_length;    /* 0..32 */
 	uint8_t aggregation_length_v6; /* 0..128 */
-	char **peers; /* peers: BgpPeer names, owned, no duplicates; none: every peer */
+	char **peers; /* peers: BgpPeer (BGPPeer) names, owned, no duplicates; none: every peer */
 	size_t n_peers;
-	/* nodeSelector: map[string]string as the issue writes it ({rack: r1}),
-	 * kept as a selector with matchLabels only, for cfg_selector_matches;
-	 * present == false: every eligible node */
-	struct cfg_selector node_selector;
-	bool link_bandwidth; /* linkBandwidth, true when absent */
+	/* The nodes that announce: any selector may match; none: every
+	 * eligible node. An Eip's nodeSelector (map[string]string, as the
+	 * issue writes it: {rack: r1}) is one selector with matchLabels only. */
+	struct cfg_selector *node_selectors; /* owned */
+	size_t n_node_selectors;
+	bool link_bandwidth; /* linkBandwidth, true when absent (and for MetalLB's) */
+};
+
+/*
+ * How a pool's addresses are announced over layer 2 (ARP, NDP): an Eip
+ * of protocol layer2 (its spec.interface), or a MetalLB L2Advertisement
+ * that selects the pool.
+ */
+struct cfg_eip_l2 {
+	char *name; /* the L2Advertisement's name, owned; NULL for an Eip's */
+	/* Interface specs (a name, or "can_reach:IP"), owned. An Eip: its
+	 * spec.interface. An L2Advertisement: its interfaces, none meaning
+	 * MetalLB's "every interface" (cfg_eip_l2_ifspec). */
+	char **interfaces;
+	size_t n_interfaces;
+	/* The nodes that may answer: any selector may match; none: every node. */
+	struct cfg_selector *node_selectors; /* owned */
+	size_t n_node_selectors;
 };
 
 #define CFG_EIP_MAX_COMMUNITIES       64
 #define CFG_EIP_MAX_LARGE_COMMUNITIES 32
+/* Ranges of one pool (IPAddressPool spec.addresses): the allocator's limit. */
+#define CFG_POOL_MAX_RANGES 64
+
+/* A MetalLB pool's priority when it gives none (0): after every pool
+ * that gives one (MetalLB's sortPools); lower is preferred. */
+#define CFG_PRIORITY_UNSET ((int64_t)INT32_MAX - 1)
+/* An IPAddressPool without serviceAllocation: after every pool bound to
+ * the Service's namespace (MetalLB's Allocate tries those last). */
+#define CFG_PRIORITY_LAST ((int64_t)INT32_MAX)
 
 struct cfg_eip {
 	struct cfg_meta meta;
-	char *address;                  /* spec.address as written, required */
-	struct core_addr first;         /* first address of spec.address */
-	struct core_addr last;          /* last address, inclusive; same family */
-	enum cfg_eip_protocol protocol; /* spec.protocol: bgp (default), layer2, vip */
-	char *interface;                /* spec.interface, required for layer2 */
-	bool disable;                   /* spec.disable */
-	bool using_known_ips;           /* spec.usingKnownIPs */
-	int64_t priority;               /* spec.priority, lower is preferred */
-	char **namespaces;              /* spec.namespaces, owned */
+	enum cfg_api api; /* OPENELB: an Eip; METALLB: an IPAddressPool */
+	/* The address ranges, in the order written: an Eip has one
+	 * (spec.address), an IPAddressPool one per spec.addresses item. Both
+	 * families may be present; no two ranges overlap. */
+	struct cfg_range *ranges; /* owned, n_ranges >= 1 once decoded */
+	size_t n_ranges;
+	/* An Eip's spec.protocol, as written (bgp by default): what the
+	 * controller compares with a Service's protocol annotation. How the
+	 * pool is announced is bgp[] and l2[] below, for both APIs. */
+	enum cfg_eip_protocol protocol;
+	bool disable;         /* spec.disable (Eip) */
+	bool using_known_ips; /* spec.usingKnownIPs (Eip) */
+	bool avoid_buggy_ips; /* spec.avoidBuggyIPs (IPAddressPool): no x.y.z.0, x.y.z.255 */
+	/*
+	 * Automatic allocation. An Eip: by namespace (namespaces,
+	 * ns_selectors) or as the default one (annotation). An
+	 * IPAddressPool: autoAssign false gives only to Services that name
+	 * the pool or one of its addresses; serviceAllocation binds it like
+	 * an Eip's namespaces; without serviceAllocation it serves every
+	 * namespace (all_namespaces) after the bound pools.
+	 */
+	bool auto_assign;    /* IPAddressPool spec.autoAssign (true when absent); Eips true */
+	bool all_namespaces; /* an IPAddressPool with autoAssign and no serviceAllocation */
+	/* serviceAllocation.serviceSelectors given: berth does not see a
+	 * Service's labels when it picks a pool, so such a pool serves only
+	 * Services that name it (said in its note). */
+	bool svc_selectors;
+	/* Lower is preferred. Eip spec.priority; an IPAddressPool's
+	 * serviceAllocation.priority, CFG_PRIORITY_UNSET when 0 or absent. */
+	int64_t priority;
+	char **namespaces; /* spec.namespaces / serviceAllocation.namespaces, owned */
 	size_t n_namespaces;
-	struct cfg_map namespace_selector; /* spec.namespaceSelector: map[string]string */
-	struct cfg_eip_bgp bgp;            /* spec.bgp (berth) */
-	struct cfg_eip_status status;      /* status */
+	/* Namespaces whose labels any of these match are bound too: an Eip's
+	 * spec.namespaceSelector map (one matchLabels selector, none when the
+	 * map is empty, as OpenELB ignores an empty one); an IPAddressPool's
+	 * serviceAllocation.namespaceSelectors. */
+	struct cfg_selector *ns_selectors; /* owned */
+	size_t n_ns_selectors;
+	/* Announcement (see above); all entries apply. */
+	struct cfg_eip_bgp *bgp; /* owned */
+	size_t n_bgp;
+	struct cfg_eip_l2 *l2; /* owned */
+	size_t n_l2;
+	struct cfg_eip_status status; /* status (Eip) */
+	/* What berth does not honour, one message per object (cfg_set_notes):
+	 * note from the object alone, xnote from cfg_set_resolve. Owned. */
+	char *note, *xnote;
 };
 
 int cfg_eip_decode(const json_t *obj, struct cfg_eip *out, struct cfg_error *err);
 void cfg_eip_fini(struct cfg_eip *e);
+void cfg_eip_bgp_fini(struct cfg_eip_bgp *b);
+void cfg_eip_l2_fini(struct cfg_eip_l2 *l);
+
+/* The range of e that holds a, or NULL. */
+const struct cfg_range *cfg_eip_range_of(const struct cfg_eip *e, const struct core_addr *a);
+/* Whether some range of a overlaps some range of b (*ra, *rb: which;
+ * either may be NULL). */
+bool cfg_eip_overlaps(const struct cfg_eip *a, const struct cfg_eip *b, const struct cfg_range **ra,
+                      const struct cfg_range **rb);
+/* The first address of e's first range of family (AF_INET, AF_INET6), or NULL. */
+const struct core_addr *cfg_eip_first_of(const struct cfg_eip *e, int family);
+/* "Eip" or "IPAddressPool". */
+const char *cfg_eip_kind(const struct cfg_eip *e);
+
+/*
+ * The interface spec the layer 2 responder binds for pool e (l2/io.h
+ * l2_io_resolve takes it), into buf: the one interface e's
+ * announcements name; "can_reach:<the pool's first address>" when none
+ * names any (MetalLB's "every interface": the one this node reaches the
+ * pool's addresses through, where their ARP and NDP requests arrive).
+ * Returns buf, or NULL when e has no layer 2 announcement. When the
+ * announcements name several, the first (the note of the advertisement
+ * that adds one says so).
+ */
+const char *cfg_eip_l2_ifspec(const struct cfg_eip *e, char *buf, size_t size);
 
 /*
  * The shortest aggregation length that keeps every aggregate of an
@@ -488,11 +646,14 @@ void cfg_eip_fini(struct cfg_eip *e);
  * prefix length of a CIDR pool, 0 for the whole address space.
  */
 unsigned cfg_eip_min_aggregation(const struct core_addr *first, const struct core_addr *last);
+/* The same over every range of e of family (AF_INET, AF_INET6): the
+ * largest, 0 when e has none of that family. */
+unsigned cfg_eip_min_aggregation_of(const struct cfg_eip *e, int family);
 
 /*
- * True when a and b announce alike (spec.bgp). Nothing there resets a
- * BGP session: a difference changes routes and their attributes, which
- * go out in UPDATEs.
+ * True when a and b announce alike. Nothing there resets a BGP session:
+ * a difference changes routes and their attributes, which go out in
+ * UPDATEs.
  */
 bool cfg_eip_bgp_equal(const struct cfg_eip_bgp *a, const struct cfg_eip_bgp *b);
 
@@ -503,6 +664,117 @@ bool cfg_eip_bgp_equal(const struct cfg_eip_bgp *a, const struct cfg_eip_bgp *b)
  */
 int cfg_eip_parse_address(const char *s, struct core_addr *first, struct core_addr *last,
                           const char **why);
+
+/* ---- MetalLB (metallb.io): the kinds that are no pool and no peer ---- */
+
+/*
+ * IPAddressPool decodes into a struct cfg_eip (api CFG_API_METALLB) and
+ * BGPPeer (v1beta2, and v1beta1) into a struct cfg_bgp_peer: the model
+ * both APIs share. The kinds below are kept in the set as decoded and
+ * lowered onto those pools and peers by cfg_set_resolve. Decoding is
+ * validate-then-read with MetalLB's own rules (api/v1beta1 CRD markers,
+ * internal/config), errors in the Eip decoder's form:
+ *   pools.yaml:3: IPAddressPool metallb-system/a: spec.addresses[1]: "192.0.2.0/33" ...
+ * A field berth does not honour, or one it does not know (a newer
+ * MetalLB's), is no error: it goes into the object's note, one message
+ * per object (cfg_set_notes), never dropped without a word.
+ */
+
+/* BGPAdvertisement (api/v1beta1/bgpadvertisement_types.go). */
+struct cfg_mlb_bgp_adv {
+	struct cfg_meta meta;
+	/* What it gives each pool it selects (name: the object's). Literal
+	 * communities are in it as decoded; Community aliases only once
+	 * cfg_set_resolve has looked them up. */
+	struct cfg_eip_bgp adv;
+	char **communities; /* spec.communities as written, owned, no duplicates */
+	size_t n_communities;
+	char **pools; /* spec.ipAddressPools, owned, no duplicates */
+	size_t n_pools;
+	struct cfg_selector *pool_selectors; /* spec.ipAddressPoolSelectors, owned */
+	size_t n_pool_selectors;
+	/* Neither pools nor selectors: every IPAddressPool (MetalLB's rule;
+	 * Eips have their own announcement and are never selected). */
+	bool svc_selectors; /* spec.serviceSelectors given: not applied (note) */
+	char *note, *xnote; /* as struct cfg_eip's */
+};
+
+/* L2Advertisement (api/v1beta1/l2advertisement_types.go). */
+struct cfg_mlb_l2_adv {
+	struct cfg_meta meta;
+	struct cfg_eip_l2 adv; /* interfaces, nodeSelectors; name: the object's */
+	char **pools;          /* spec.ipAddressPools, owned */
+	size_t n_pools;
+	struct cfg_selector *pool_selectors; /* spec.ipAddressPoolSelectors, owned */
+	size_t n_pool_selectors;
+	bool svc_selectors; /* spec.serviceSelectors given: not applied (note) */
+	char *note, *xnote;
+};
+
+/* BFDProfile (api/v1beta1/bfdprofile_types.go): what a BGPPeer naming it
+ * gets as its spec.bfd (enabled, the intervals; strict off). */
+struct cfg_mlb_bfd {
+	struct cfg_meta meta;
+	struct cfg_bfd bfd;
+	char *note, *xnote;
+};
+
+/* One alias of a Community (api/v1beta1/community_types.go). */
+struct cfg_mlb_alias {
+	char *name;    /* owned */
+	bool large;    /* "large:G:L1:L2" (RFC 8092), else "AS:VALUE" (RFC 1997) */
+	uint32_t v[3]; /* the value: v[0] alone for RFC 1997 */
+};
+
+struct cfg_mlb_community {
+	struct cfg_meta meta;
+	struct cfg_mlb_alias *aliases; /* spec.communities, owned */
+	size_t n_aliases;
+	char *note, *xnote;
+};
+
+/* An object of MetalLB's kinds that berth keeps only to say why it does
+ * nothing: outside MetalLB's namespace, or a BGPPeer berth cannot peer
+ * with (interface, dynamicASN, vrf). */
+struct cfg_mlb_ignored {
+	const char *kind;        /* static */
+	const char *api_version; /* static */
+	struct cfg_meta meta;
+	char *note; /* owned */
+};
+
+/* Decoders: *out zeroed first, left zeroed on failure (as every decoder
+ * here). meta.ns is NULL when the object names no namespace (a set puts
+ * it in MetalLB's). A BGPPeer that decodes but that berth cannot peer
+ * with gives 1 (its note says why), else 0; the others 0 or a negative
+ * errno. */
+int cfg_ip_address_pool_decode(const json_t *obj, struct cfg_eip *out, struct cfg_error *err);
+int cfg_metallb_peer_decode(const json_t *obj, struct cfg_bgp_peer *out, struct cfg_error *err);
+int cfg_bgp_adv_decode(const json_t *obj, struct cfg_mlb_bgp_adv *out, struct cfg_error *err);
+int cfg_l2_adv_decode(const json_t *obj, struct cfg_mlb_l2_adv *out, struct cfg_error *err);
+int cfg_bfd_profile_decode(const json_t *obj, struct cfg_mlb_bfd *out, struct cfg_error *err);
+int cfg_mlb_community_decode(const json_t *obj, struct cfg_mlb_community *out,
+                             struct cfg_error *err);
+void cfg_mlb_bgp_adv_fini(struct cfg_mlb_bgp_adv *a);
+void cfg_mlb_l2_adv_fini(struct cfg_mlb_l2_adv *a);
+void cfg_mlb_bfd_fini(struct cfg_mlb_bfd *b);
+void cfg_mlb_community_fini(struct cfg_mlb_community *c);
+void cfg_mlb_ignored_fini(struct cfg_mlb_ignored *o);
+
+/*
+ * MetalLB's community text (internal/bgp/community): "AS:VALUE", each
+ * 0..65535, or "large:G:L1:L2", each 0..4294967295; decimal digits, no
+ * sign (Go's strconv.ParseUint, which takes leading zeros). Returns 0
+ * (*large, v[]), -EINVAL for a value of one of those forms that is out
+ * of range or not a number (*why), or -ENOENT for text of neither form,
+ * which MetalLB takes for a Community alias.
+ */
+int cfg_mlb_community_parse(const char *s, bool *large, uint32_t v[3], const char **why);
+
+/* A metav1.Duration as Go's time.ParseDuration reads it ("90s", "1m30s",
+ * "1.5h", "300ms", "0") into nanoseconds; negative ones and ones beyond
+ * int64 nanoseconds are refused. 0 or -EINVAL. */
+int cfg_parse_duration(const char *s, uint64_t *ns);
 
 /* ---- Service (core v1) ---- */
 
@@ -701,42 +973,80 @@ struct cfg_set {
 	 * speaker reads those of its own namespace only: cfg_set_secret). */
 	struct cfg_secret *secrets;
 	size_t n_secrets;
+	/* MetalLB (IPAddressPools are in eips, BGPPeers in peers). */
+	char *metallb_ns;                 /* owned; NULL: CFG_METALLB_NS (cfg_set_metallb_ns) */
+	struct cfg_mlb_bgp_adv *bgp_advs; /* owned array */
+	size_t n_bgp_advs;
+	struct cfg_mlb_l2_adv *l2_advs; /* owned array */
+	size_t n_l2_advs;
+	struct cfg_mlb_bfd *bfds; /* owned array (BFDProfiles) */
+	size_t n_bfds;
+	struct cfg_mlb_community *communities; /* owned array (Communities) */
+	size_t n_communities;
+	struct cfg_mlb_ignored *ignored; /* owned array */
+	size_t n_ignored;
 };
 
 void cfg_set_init(struct cfg_set *s);
 void cfg_set_fini(struct cfg_set *s);
 
 /*
- * Kinds a manifest may contain besides the seven above; they are skipped
- * (counted in n_skipped) because OpenELB's own deployment manifests and
- * typical application manifests carry them next to the objects berth
- * reads: Namespace, ConfigMap, ServiceAccount, Role, ClusterRole,
- * RoleBinding, ClusterRoleBinding, Deployment, DaemonSet, StatefulSet,
- * Job, Pod, Endpoints, NetworkPolicy, CustomResourceDefinition,
- * ValidatingWebhookConfiguration, MutatingWebhookConfiguration. Any other
- * kind (OpenELB's DefinedSet included, whose meaning berth would drop) is
- * an error. "List" and "<Kind>List" objects are unpacked: their items are
- * loaded (an item without kind takes it from "<Kind>List", as list
- * responses of the API server omit it).
+ * Kinds a manifest may contain besides the ones above (OpenELB's Eip,
+ * BgpConf, BgpPeer; MetalLB's IPAddressPool, BGPPeer, BGPAdvertisement,
+ * L2Advertisement, BFDProfile, Community; Service, Node, EndpointSlice,
+ * Secret);
+ * they are skipped (counted in n_skipped) because OpenELB's and MetalLB's
+ * own deployment manifests and typical application manifests carry them
+ * next to the objects berth reads: Namespace, ConfigMap,
+ * ServiceAccount, Role, ClusterRole, RoleBinding, ClusterRoleBinding,
+ * Deployment, DaemonSet, StatefulSet, Job, Pod, Endpoints, NetworkPolicy,
+ * CustomResourceDefinition, ValidatingWebhookConfiguration,
+ * MutatingWebhookConfiguration, and MetalLB's status kinds
+ * (ServiceL2Status, ServiceBGPStatus, ConfigurationState). Any other kind
+ * (OpenELB's DefinedSet, MetalLB's removed AddressPool, whose meaning
+ * berth would drop) is an error. "List" and "<Kind>List" objects are
+ * unpacked: their items are loaded (an item without kind takes it from
+ * "<Kind>List", as list responses of the API server omit it).
  *
- * Cross-object rules, checked over the whole set: one BgpConf, named
- * "default" (OpenELB reads no other); a kind/namespace/name appears once;
- * Eip address ranges do not overlap; at most one Eip is annotated as the
- * default pool (OpenELB's Eip webhook refuses both).
+ * Objects of MetalLB's kinds outside the set's MetalLB namespace
+ * (cfg_set_metallb_ns) are not decoded: MetalLB reads only its own
+ * namespace. They are kept in ignored[] with a note saying so. One without
+ * metadata.namespace (a manifest for `kubectl apply -n`) is taken to be
+ * in MetalLB's.
+ *
+ * Cross-object rules, checked over the whole set as objects are added:
+ * one BgpConf, named "default" (OpenELB reads no other); a
+ * kind/namespace/name appears once; no two address ranges of the set's
+ * pools overlap, whichever API each came from (OpenELB's Eip webhook and
+ * MetalLB's config validation each refuse overlaps in their own API); at
+ * most one Eip is annotated as the default pool of a family; an
+ * IPAddressPool is named like no Eip, and a BGPPeer like no BgpPeer
+ * (Services, advertisements and routes name pools and peers by name
+ * alone).
  */
 bool cfg_kind_is_skipped(const char *kind);
 
 /*
  * Rules that need the whole set, so that objects may come in any order
- * and from several files: every name in an Eip's spec.bgp.peers is a
- * BgpPeer of s. Returns 0, or -EINVAL with err naming the Eip's source,
- * the Eip and the field:
+ * and from several files. OpenELB: every name in an Eip's
+ * spec.bgp.peers is a BgpPeer of s. MetalLB (its internal/config rules):
+ * an advertisement's ipAddressPools name IPAddressPools of s (MetalLB
+ * skips a missing one without a word; in a manifest it is a mistake),
+ * its peers name BGPPeers, its communities are values or aliases of a
+ * Community of s, its aggregation lengths keep aggregates inside every
+ * range of the pools it selects, two of a pool's BGPAdvertisements that
+ * reach the same peers and nodes with the same prefixes give the same
+ * localPref, a BGPPeer's bfdProfile is a BFDProfile of s, and no Community
+ * alias is defined twice. Returns 0, or -EINVAL with err naming the
+ * source, the object and the field:
  *   pools.yaml:3: Eip pool: spec.bgp.peers[1]: no BgpPeer "tor3"
+ *   adv.yaml:9: BGPAdvertisement metallb-system/ext: spec.communities[0]: no Community alias "vpn"
  * cfg_manifest_load_files runs it on the set it loaded, before the set
  * replaces the running one; loading one manifest into a set does not,
  * since that set may be waiting for more files; cfg_set_add_json does
  * not, since in cluster mode a BgpPeer may arrive after the Eip naming
- * it (there an unknown name matches no peer, and the speaker says so).
+ * it (there an unknown name matches no peer, and the speaker says so;
+ * cfg_set_resolve leaves out what breaks the MetalLB rules and notes it).
  */
 int cfg_set_validate(const struct cfg_set *s, struct cfg_error *err);
 
@@ -772,6 +1082,65 @@ int cfg_manifest_load_files(const char *const *paths, size_t n_paths, struct cfg
 /* Adds one decoded-from-JSON object (any supported kind, or a List) to
  * *set, with the same rules and all-or-nothing behaviour. */
 int cfg_set_add_json(struct cfg_set *set, const json_t *obj, struct cfg_error *err);
+
+/* ---- MetalLB: namespace, lowering, notes ---- */
+
+/* The namespace whose MetalLB objects count (CFG_METALLB_NS unless set). */
+const char *cfg_metallb_ns(const struct cfg_set *s);
+/* Sets it (copied) for the objects added from now on; a load keeps it.
+ * 0, -EINVAL (not a DNS-1123 label) or -ENOMEM. */
+int cfg_set_metallb_ns(struct cfg_set *s, const char *ns);
+
+/*
+ * Lowers MetalLB's objects onto the set's pools and peers, so that the
+ * speaker sees one model whatever the API (recomputed from scratch, so it
+ * may run after every change; OpenELB's objects are left as they are):
+ *  - each BGPAdvertisement and L2Advertisement becomes an entry of bgp[]
+ *    or l2[] of every IPAddressPool it selects (by name, by pool labels,
+ *    or all when it names none), in the order of the set; several for
+ *    one pool all apply; a pool none selects is not announced;
+ *  - its communities, Community aliases looked up, into adv's;
+ *  - a BGPPeer's bfdProfile into its spec.bfd (enabled, the profile's
+ *    intervals and multiplier);
+ *  - without a BgpConf, one for MetalLB's BGPPeers (api CFG_API_METALLB):
+ *    AS the first BGPPeer's myASN (each peer keeps its own as localAs),
+ *    router ID their routerID when they give one, else the node's.
+ * What breaks a rule of cfg_set_validate is left out (an advertisement not
+ * attached to that pool, a peer without BFD) and said in the xnote of the
+ * object at fault. Returns 0 or -ENOMEM (s then as before).
+ */
+int cfg_set_resolve(struct cfg_set *s);
+
+/*
+ * berth convert --from metallb: the MetalLB objects of s (loaded,
+ * validated and resolved, as cfg_manifest_load_files leaves a set) as
+ * OpenELB/berth YAML, written from the model they were lowered into: a
+ * BgpConf for their peers when the set has none of OpenELB's, a BgpPeer
+ * per BGPPeer, an Eip per range of each IPAddressPool (an Eip has one
+ * address) with the first advertisement that selects it. Every field
+ * with no equivalent, and every note (cfg_set_notes), is a comment.
+ * *text: a new string (caller frees). 0 or -ENOMEM.
+ */
+int cfg_convert_metallb(const struct cfg_set *s, char **text);
+
+/* One object's message about what berth does not honour or left out. */
+struct cfg_note {
+	const char *kind;            /* "IPAddressPool", "BGPPeer"...: static */
+	const char *api_version;     /* "metallb.io/v1beta1"...: static */
+	const struct cfg_meta *meta; /* the object's, borrowed */
+	const char *msg;             /* one line, borrowed for the call */
+};
+
+/*
+ * fn once per object of s that has something to say: every field it
+ * carries that berth does not honour (named, with what berth does
+ * instead), and what cfg_set_resolve left out. The caller turns each into
+ * one Event on the object and one log line, and remembers what it said:
+ * the same message again is no news. Objects in set order, kinds in the
+ * order of struct cfg_set.
+ */
+void cfg_set_notes(const struct cfg_set *s, void (*fn)(const struct cfg_note *n, void *arg),
+                   void *arg);
 
 /* ---- Accessors for the speaker ---- */
 

@@ -112,6 +112,38 @@ int cfg_dec_openelb_head(struct cfg_dec *d, const json_t *obj, const char *const
 
 int cfg_dec_selector(struct cfg_dec *d, const json_t *obj, const char *key,
                      struct cfg_selector *out);
+/* []LabelSelector into a new array (*out, *n; caller frees with
+ * cfg_selectors_free); an empty list is none. */
+int cfg_dec_selectors(struct cfg_dec *d, const json_t *obj, const char *key,
+                      struct cfg_selector **out, size_t *n);
+/* A map[string]string read as one selector of matchLabels (an Eip's
+ * nodeSelector and namespaceSelector): none when absent or empty. */
+int cfg_dec_map_selector(struct cfg_dec *d, const json_t *obj, const char *key,
+                         struct cfg_selector **out, size_t *n);
+bool cfg_map_equal(const struct cfg_map *a, const struct cfg_map *b);
+/* A deep copy into a new array (NULL for none). 0 or -ENOMEM (*out NULL). */
+int cfg_strings_copy(char *const *src, size_t n, char ***out);
+
+/* eip.c, shared with the MetalLB decoders and the set's rules */
+void cfg_eip_bgp_defaults(struct cfg_eip_bgp *b);
+/* Whether every aggregation length of b keeps aggregates inside e's
+ * ranges of its family: 0, or -EINVAL with the family at fault, the
+ * least length it allows and the text of the range that needs it. */
+int cfg_eip_check_aggregation(const struct cfg_eip *e, const struct cfg_eip_bgp *b, int *family,
+                              unsigned *min, const char **range);
+/* Untrusted text for a message: at most 64 bytes, printable ASCII only
+ * (others become '?'), "..." when cut. */
+const char *cfg_shown(char buf[72], const char *s, size_t len);
+/* Appends "; " (when *note has text) and the formatted text to *note
+ * (owned, may be NULL), up to CFG_NOTE_MAX bytes. 0 or -ENOMEM. */
+int cfg_note_add(char **note, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define CFG_NOTE_MAX 1024
+/* []string of names: none empty, none with a NUL, none twice (what: "a
+ * BgpPeer name", for the message). */
+int cfg_dec_names(struct cfg_dec *d, const json_t *obj, const char *key, const char *what,
+                  char ***out, size_t *n);
+/* Sorts n communities of width 1 or 3 and drops repeats; the new count. */
+size_t cfg_communities_sort(uint32_t *v, size_t n, size_t width);
 int cfg_dec_graceful_restart(struct cfg_dec *d, const json_t *obj, const char *key,
                              struct cfg_graceful_restart *out);
 
@@ -134,6 +166,14 @@ int cfg_addr_parse(const char *s, struct core_addr *a);
 #define CFG_K8S_NAME_MAX 253
 bool cfg_dns1123_subdomain(const char *s);
 bool cfg_secret_key_valid(const char *s);
+/* set.c: "source: Kind ns/name: path: reason" for rules that span
+ * objects (the source is the object's "file:line"). Returns -EINVAL. */
+int cfg_obj_fail(struct cfg_error *err, const char *kind, const struct cfg_meta *m,
+                 const char *path, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* m's source, or "an earlier object". */
+const char *cfg_src_or(const struct cfg_meta *m);
+/* metallb_set.c: cfg_set_validate's MetalLB rules. */
+int cfg_metallb_validate(const struct cfg_set *s, struct cfg_error *err);
 
 /* Both NULL, or equal strings. */
 bool cfg_str_eq(const char *a, const char *b);

@@ -4,6 +4,7 @@
  * ValidateCreate webhook that concern one object.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -115,9 +116,7 @@ static int nomem(struct cfg_dec *d)
 	return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
 }
 
-/* Untrusted text for a message: at most 64 bytes, printable ASCII only
- * (others become '?'), "..." when cut. */
-static const char *shown(char buf[72], const char *s, size_t len)
+const char *cfg_shown(char buf[72], const char *s, size_t len)
 {
 	size_t n = len < 64 ? len : 64, i;
 
@@ -186,15 +185,15 @@ static int cfg_dec_communities(struct cfg_dec *d, const json_t *bgp, const char 
 		if (rc < 0) {
 			rc = cfg_dec_fail_idx(
 			    d, arr, i, "\"%s\" %s",
-			    shown(text, json_string_value(v), json_string_length(v)), why);
+			    cfg_shown(text, json_string_value(v), json_string_length(v)), why);
 			break;
 		}
 		for (size_t j = 0; j < i; j++)
 			if (memcmp(*out + j * width, val, width * sizeof(*val)) == 0) {
 				rc = cfg_dec_fail_idx(
 				    d, arr, i, "\"%s\" is the same community as %s[%zu]",
-				    shown(text, json_string_value(v), json_string_length(v)), key,
-				    j);
+				    cfg_shown(text, json_string_value(v), json_string_length(v)),
+				    key, j);
 				break;
 			}
 		if (rc < 0)
@@ -208,29 +207,49 @@ static int cfg_dec_communities(struct cfg_dec *d, const json_t *bgp, const char 
 	return 1;
 }
 
-static int cfg_dec_peers(struct cfg_dec *d, const json_t *bgp, struct cfg_eip_bgp *b)
+int cfg_dec_names(struct cfg_dec *d, const json_t *obj, const char *key, const char *what,
+                  char ***out, size_t *n)
 {
-	const json_t *arr = cfg_dec_get(bgp, "peers");
+	const json_t *arr = cfg_dec_get(obj, key);
 	size_t mark;
-	int rc = cfg_dec_strings(d, bgp, "peers", &b->peers, &b->n_peers);
+	int rc = cfg_dec_strings(d, obj, key, out, n);
 
 	if (rc <= 0)
 		return rc;
-	mark = cfg_dec_push(d, "peers");
-	for (size_t i = 0; rc > 0 && i < b->n_peers; i++) {
-		if (!*b->peers[i])
-			rc = cfg_dec_fail_idx(d, arr, i, "must not be empty (a BgpPeer name)");
+	mark = cfg_dec_push(d, key);
+	for (size_t i = 0; rc > 0 && i < *n; i++) {
+		if (!*(*out)[i])
+			rc = cfg_dec_fail_idx(d, arr, i, "must not be empty (%s)", what);
 		/* JSON may hold a NUL, which strdup would have cut the name at */
-		else if (strlen(b->peers[i]) != json_string_length(json_array_get(arr, i)))
+		else if (strlen((*out)[i]) != json_string_length(json_array_get(arr, i)))
 			rc = cfg_dec_fail_idx(d, arr, i, "must not contain a NUL byte");
 		for (size_t j = 0; rc > 0 && j < i; j++)
-			if (strcmp(b->peers[i], b->peers[j]) == 0)
-				rc = cfg_dec_fail_idx(d, arr, i,
-				                      "\"%s\" is listed twice (peers[%zu])",
-				                      b->peers[i], j);
+			if (strcmp((*out)[i], (*out)[j]) == 0)
+				rc = cfg_dec_fail_idx(d, arr, i, "\"%s\" is listed twice (%s[%zu])",
+				                      (*out)[i], key, j);
 	}
 	cfg_dec_pop(d, mark);
+	if (rc < 0) {
+		cfg_strings_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
 	return rc;
+}
+
+size_t cfg_communities_sort(uint32_t *v, size_t n, size_t width)
+{
+	size_t k = 0;
+
+	if (!n)
+		return 0;
+	qsort(v, n, width * sizeof(*v), width == 1 ? cmp_u32 : cmp_triple);
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(v + k * width, v + i * width, width * sizeof(*v)) != 0) {
+			k++;
+			memmove(v + k * width, v + i * width, width * sizeof(*v));
+		}
+	return k + 1;
 }
 
 unsigned cfg_eip_min_aggregation(const struct core_addr *first, const struct core_addr *last)
@@ -265,42 +284,98 @@ unsigned cfg_eip_min_aggregation(const struct core_addr *first, const struct cor
 	return bits - (tz_first < tz_end ? tz_first : tz_end);
 }
 
-static int cfg_dec_aggregation(struct cfg_dec *d, const json_t *bgp, struct cfg_eip *e)
+unsigned cfg_eip_min_aggregation_of(const struct cfg_eip *e, int family)
 {
-	static const struct {
-		const char *key;
-		int family;
-		unsigned max;
-	} lens[2] = {{"aggregationLength", AF_INET, 32}, {"aggregationLengthV6", AF_INET6, 128}};
-	struct cfg_eip_bgp *b = &e->bgp;
+	unsigned min = 0;
+
+	for (size_t i = 0; i < e->n_ranges; i++) {
+		const struct cfg_range *r = &e->ranges[i];
+		unsigned m;
+
+		if (r->first.family != family)
+			continue;
+		m = cfg_eip_min_aggregation(&r->first, &r->last);
+		if (m > min)
+			min = m;
+	}
+	return min;
+}
+
+/* The range of family whose aggregates need the longest length (the one
+ * cfg_eip_min_aggregation_of is about), or NULL. */
+static const struct cfg_range *tightest(const struct cfg_eip *e, int family)
+{
+	const struct cfg_range *t = NULL;
+	unsigned min = 0;
+
+	for (size_t i = 0; i < e->n_ranges; i++) {
+		const struct cfg_range *r = &e->ranges[i];
+		unsigned m;
+
+		if (r->first.family != family)
+			continue;
+		m = cfg_eip_min_aggregation(&r->first, &r->last);
+		if (!t || m > min) {
+			t = r;
+			min = m;
+		}
+	}
+	return t;
+}
+
+int cfg_eip_check_aggregation(const struct cfg_eip *e, const struct cfg_eip_bgp *b, int *family,
+                              unsigned *min, const char **range)
+{
+	static const int fams[2] = {AF_INET, AF_INET6};
 
 	for (int k = 0; k < 2; k++) {
-		uint8_t *len = k ? &b->aggregation_length_v6 : &b->aggregation_length;
-		uint64_t u = 0;
-		unsigned min;
-		int rc = cfg_dec_uint(d, bgp, lens[k].key, 0, lens[k].max, &u);
+		unsigned len = k ? b->aggregation_length_v6 : b->aggregation_length;
+		const struct cfg_range *r = tightest(e, fams[k]);
 
-		if (rc < 0)
-			return rc;
-		if (!rc)
+		if (!r || len >= cfg_eip_min_aggregation(&r->first, &r->last))
 			continue;
-		*len = (uint8_t)u;
-		if (e->first.family != lens[k].family)
-			continue; /* the other family's: harmless, unused */
-		min = cfg_eip_min_aggregation(&e->first, &e->last);
-		if (u < min)
-			return cfg_dec_fail_at(
-			    d, bgp, lens[k].key,
-			    "%u is shorter than the pool allows: an aggregate must "
-			    "lie inside %s, so at least %u",
-			    (unsigned)u, e->address, min);
+		*family = fams[k];
+		*min = cfg_eip_min_aggregation(&r->first, &r->last);
+		*range = r->text;
+		return -EINVAL;
 	}
 	return 0;
 }
 
-static int cfg_dec_bgp(struct cfg_dec *d, const json_t *bgp, struct cfg_eip *e)
+static int cfg_dec_aggregation(struct cfg_dec *d, const json_t *bgp, struct cfg_eip *e,
+                               struct cfg_eip_bgp *b)
 {
-	struct cfg_eip_bgp *b = &e->bgp;
+	static const struct {
+		const char *key;
+		unsigned max;
+	} lens[2] = {{"aggregationLength", 32}, {"aggregationLengthV6", 128}};
+	const char *range = NULL;
+	unsigned min = 0;
+	int fam = 0;
+
+	for (int k = 0; k < 2; k++) {
+		uint8_t *len = k ? &b->aggregation_length_v6 : &b->aggregation_length;
+		uint64_t u = 0;
+		int rc = cfg_dec_uint(d, bgp, lens[k].key, 0, lens[k].max, &u);
+
+		if (rc < 0)
+			return rc;
+		if (rc)
+			*len = (uint8_t)u;
+	}
+	/* the other family's is harmless, unused */
+	if (cfg_eip_check_aggregation(e, b, &fam, &min, &range) < 0)
+		return cfg_dec_fail_at(
+		    d, bgp, fam == AF_INET ? lens[0].key : lens[1].key,
+		    "%u is shorter than the pool allows: an aggregate must "
+		    "lie inside %s, so at least %u",
+		    fam == AF_INET ? b->aggregation_length : b->aggregation_length_v6, range, min);
+	return 0;
+}
+
+static int cfg_dec_bgp(struct cfg_dec *d, const json_t *bgp, struct cfg_eip *e,
+                       struct cfg_eip_bgp *b)
+{
 	uint64_t u = 0;
 	int rc;
 
@@ -316,12 +391,12 @@ static int cfg_dec_bgp(struct cfg_dec *d, const json_t *bgp, struct cfg_eip *e)
 		return rc;
 	b->has_local_pref = rc > 0;
 	b->local_pref = (uint32_t)u;
-	if ((rc = cfg_dec_aggregation(d, bgp, e)) < 0 || (rc = cfg_dec_peers(d, bgp, b)) < 0)
+	if ((rc = cfg_dec_aggregation(d, bgp, e, b)) < 0 ||
+	    (rc = cfg_dec_names(d, bgp, "peers", "a BgpPeer name", &b->peers, &b->n_peers)) < 0)
 		return rc;
-	rc = cfg_dec_map(d, bgp, "nodeSelector", &b->node_selector.match_labels);
-	if (rc < 0)
+	if ((rc = cfg_dec_map_selector(d, bgp, "nodeSelector", &b->node_selectors,
+	                               &b->n_node_selectors)) < 0)
 		return rc;
-	b->node_selector.present = rc > 0;
 	rc = cfg_dec_bool(d, bgp, "linkBandwidth", &b->link_bandwidth);
 	return rc < 0 ? rc : 0;
 }
@@ -350,50 +425,87 @@ static int cfg_dec_status(struct cfg_dec *d, const json_t *st, struct cfg_eip_st
 	return 0;
 }
 
+void cfg_eip_bgp_defaults(struct cfg_eip_bgp *b)
+{
+	b->aggregation_length = 32;
+	b->aggregation_length_v6 = 128;
+	b->link_bandwidth = true;
+}
+
 static int cfg_dec_spec(struct cfg_dec *d, const json_t *spec, struct cfg_eip *e)
 {
 	const json_t *bgp = NULL;
 	const char *why = NULL;
+	char *interface = NULL;
+	struct cfg_range *r;
 	size_t mark;
 	unsigned proto = CFG_EIP_BGP;
 	int rc;
 
 	if ((rc = cfg_dec_known(d, spec, spec_known)) < 0)
 		return rc;
-	rc = cfg_dec_string(d, spec, "address", &e->address);
+	if (!(e->ranges = calloc(1, sizeof(*e->ranges))))
+		return nomem(d);
+	e->n_ranges = 1;
+	r = &e->ranges[0];
+	rc = cfg_dec_string(d, spec, "address", &r->text);
 	if (rc < 0)
 		return rc;
-	if (!rc || !*e->address)
+	if (!rc || !*r->text)
 		return cfg_dec_fail_at(d, spec, "address", "required");
-	if (cfg_eip_parse_address(e->address, &e->first, &e->last, &why) < 0)
-		return cfg_dec_fail_at(d, spec, "address", "\"%s\" %s", e->address, why);
+	if (cfg_eip_parse_address(r->text, &r->first, &r->last, &why) < 0)
+		return cfg_dec_fail_at(d, spec, "address", "\"%s\" %s", r->text, why);
 	if ((rc = cfg_dec_enum(d, spec, "protocol", protocol_names, &proto)) < 0)
 		return rc;
 	e->protocol = (enum cfg_eip_protocol)proto;
-	if ((rc = cfg_dec_string(d, spec, "interface", &e->interface)) < 0)
+	if ((rc = cfg_dec_string(d, spec, "interface", &interface)) < 0)
 		return rc;
 	/* Eip.ValidateCreate: "field spec.interface should not be empty" */
-	if (e->protocol == CFG_EIP_LAYER2 && (!e->interface || !*e->interface))
+	if (e->protocol == CFG_EIP_LAYER2 && (!interface || !*interface)) {
+		free(interface);
 		return cfg_dec_fail_at(d, spec, "interface", "required when protocol is layer2");
+	}
+	if (e->protocol == CFG_EIP_LAYER2) {
+		/* one layer 2 announcement, on spec.interface */
+		if (!(e->l2 = calloc(1, sizeof(*e->l2))) ||
+		    !(e->l2->interfaces = calloc(1, sizeof(char *)))) {
+			free(interface);
+			return nomem(d);
+		}
+		e->n_l2 = 1;
+		e->l2->interfaces[0] = interface;
+		e->l2->n_interfaces = 1;
+	} else {
+		/* OpenELB ignores it for the other protocols */
+		free(interface);
+	}
+	e->auto_assign = true;
 	if ((rc = cfg_dec_bool(d, spec, "disable", &e->disable)) < 0 ||
 	    (rc = cfg_dec_bool(d, spec, "usingKnownIPs", &e->using_known_ips)) < 0 ||
 	    (rc = cfg_dec_int(d, spec, "priority", INT64_MIN, INT64_MAX, &e->priority)) < 0 ||
 	    (rc = cfg_dec_strings(d, spec, "namespaces", &e->namespaces, &e->n_namespaces)) < 0 ||
-	    (rc = cfg_dec_map(d, spec, "namespaceSelector", &e->namespace_selector)) < 0)
+	    (rc = cfg_dec_map_selector(d, spec, "namespaceSelector", &e->ns_selectors,
+	                               &e->n_ns_selectors)) < 0)
 		return rc;
-	/* spec.bgp's defaults hold without it too: host routes, link bandwidth */
-	e->bgp.aggregation_length = 32;
-	e->bgp.aggregation_length_v6 = 128;
-	e->bgp.link_bandwidth = true;
-	if ((rc = cfg_dec_object(d, spec, "bgp", &bgp)) <= 0)
+	if ((rc = cfg_dec_object(d, spec, "bgp", &bgp)) < 0)
 		return rc;
 	/* a layer2 pool is never announced over BGP: settings for it would
 	 * silently do nothing */
-	if (e->protocol != CFG_EIP_BGP)
+	if (rc && e->protocol != CFG_EIP_BGP)
 		return cfg_dec_fail_at(d, spec, "bgp", "only for protocol bgp (this pool is %s)",
 		                       protocol_names[e->protocol]);
+	if (e->protocol != CFG_EIP_BGP)
+		return 0;
+	/* protocol bgp: one BGP announcement, spec.bgp's or the defaults
+	 * (host routes, link bandwidth) */
+	if (!(e->bgp = calloc(1, sizeof(*e->bgp))))
+		return nomem(d);
+	e->n_bgp = 1;
+	cfg_eip_bgp_defaults(e->bgp);
+	if (!bgp)
+		return 0;
 	mark = cfg_dec_push(d, "bgp");
-	rc = cfg_dec_bgp(d, bgp, e);
+	rc = cfg_dec_bgp(d, bgp, e, e->bgp);
 	cfg_dec_pop(d, mark);
 	return rc < 0 ? rc : 0;
 }
@@ -423,35 +535,107 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+void cfg_eip_bgp_fini(struct cfg_eip_bgp *b)
+{
+	free(b->name);
+	free(b->communities);
+	free(b->large_communities);
+	cfg_strings_free(b->peers, b->n_peers);
+	cfg_selectors_free(b->node_selectors, b->n_node_selectors);
+	memset(b, 0, sizeof(*b));
+}
+
+void cfg_eip_l2_fini(struct cfg_eip_l2 *l)
+{
+	free(l->name);
+	cfg_strings_free(l->interfaces, l->n_interfaces);
+	cfg_selectors_free(l->node_selectors, l->n_node_selectors);
+	memset(l, 0, sizeof(*l));
+}
+
 void cfg_eip_fini(struct cfg_eip *e)
 {
 	cfg_meta_fini(&e->meta);
-	free(e->address);
-	free(e->interface);
+	for (size_t i = 0; i < e->n_ranges; i++)
+		free(e->ranges[i].text);
+	free(e->ranges);
 	cfg_strings_free(e->namespaces, e->n_namespaces);
-	cfg_map_fini(&e->namespace_selector);
-	free(e->bgp.communities);
-	free(e->bgp.large_communities);
-	cfg_strings_free(e->bgp.peers, e->bgp.n_peers);
-	cfg_selector_fini(&e->bgp.node_selector);
+	cfg_selectors_free(e->ns_selectors, e->n_ns_selectors);
+	for (size_t i = 0; i < e->n_bgp; i++)
+		cfg_eip_bgp_fini(&e->bgp[i]);
+	free(e->bgp);
+	for (size_t i = 0; i < e->n_l2; i++)
+		cfg_eip_l2_fini(&e->l2[i]);
+	free(e->l2);
 	cfg_map_fini(&e->status.used);
 	free(e->status.first_ip);
 	free(e->status.last_ip);
+	free(e->note);
+	free(e->xnote);
 	memset(e, 0, sizeof(*e));
 }
 
-static bool map_equal(const struct cfg_map *a, const struct cfg_map *b)
+const struct cfg_range *cfg_eip_range_of(const struct cfg_eip *e, const struct core_addr *a)
 {
-	if (a->n != b->n)
-		return false;
-	/* a set of labels: order does not matter, keys are unique */
-	for (size_t i = 0; i < a->n; i++) {
-		const char *v = cfg_map_get(b, a->items[i].key);
+	for (size_t i = 0; i < e->n_ranges; i++) {
+		const struct cfg_range *r = &e->ranges[i];
 
-		if (!v || strcmp(v, a->items[i].value) != 0)
-			return false;
+		if (r->first.family == a->family && core_addr_cmp(&r->first, a) <= 0 &&
+		    core_addr_cmp(a, &r->last) <= 0)
+			return r;
 	}
-	return true;
+	return NULL;
+}
+
+static bool ranges_overlap(const struct cfg_range *x, const struct cfg_range *y)
+{
+	return x->first.family == y->first.family && core_addr_cmp(&x->first, &y->last) <= 0 &&
+	       core_addr_cmp(&y->first, &x->last) <= 0;
+}
+
+bool cfg_eip_overlaps(const struct cfg_eip *a, const struct cfg_eip *b, const struct cfg_range **ra,
+                      const struct cfg_range **rb)
+{
+	for (size_t i = 0; i < a->n_ranges; i++)
+		for (size_t j = 0; j < b->n_ranges; j++)
+			if (ranges_overlap(&a->ranges[i], &b->ranges[j])) {
+				if (ra)
+					*ra = &a->ranges[i];
+				if (rb)
+					*rb = &b->ranges[j];
+				return true;
+			}
+	return false;
+}
+
+const struct core_addr *cfg_eip_first_of(const struct cfg_eip *e, int family)
+{
+	for (size_t i = 0; i < e->n_ranges; i++)
+		if (e->ranges[i].first.family == family)
+			return &e->ranges[i].first;
+	return NULL;
+}
+
+const char *cfg_eip_kind(const struct cfg_eip *e)
+{
+	return e->api == CFG_API_METALLB ? "IPAddressPool" : "Eip";
+}
+
+const char *cfg_eip_l2_ifspec(const struct cfg_eip *e, char *buf, size_t size)
+{
+	char a[CORE_ADDR_STRLEN];
+
+	if (!e->n_l2 || !size)
+		return NULL;
+	for (size_t i = 0; i < e->n_l2; i++)
+		if (e->l2[i].n_interfaces) {
+			snprintf(buf, size, "%s", e->l2[i].interfaces[0]);
+			return buf;
+		}
+	/* MetalLB answers on every interface; the one the pool's addresses
+	 * are reached through is where their requests arrive */
+	snprintf(buf, size, "can_reach:%s", core_addr_str(&e->ranges[0].first, a));
+	return buf;
 }
 
 static bool names_equal(char *const *a, size_t na, char *const *b, size_t nb)
@@ -486,7 +670,7 @@ bool cfg_eip_bgp_equal(const struct cfg_eip_bgp *a, const struct cfg_eip_bgp *b)
 	       a->aggregation_length == b->aggregation_length &&
 	       a->aggregation_length_v6 == b->aggregation_length_v6 &&
 	       names_equal(a->peers, a->n_peers, b->peers, b->n_peers) &&
-	       a->node_selector.present == b->node_selector.present &&
-	       map_equal(&a->node_selector.match_labels, &b->node_selector.match_labels) &&
+	       cfg_selectors_equal(a->node_selectors, a->n_node_selectors, b->node_selectors,
+	                           b->n_node_selectors) &&
 	       a->link_bandwidth == b->link_bandwidth;
 }

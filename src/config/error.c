@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -94,4 +95,36 @@ bool cfg_str_eq(const char *a, const char *b)
 	if (!a || !b)
 		return a == b;
 	return strcmp(a, b) == 0;
+}
+
+int cfg_note_add(char **note, const char *fmt, ...)
+{
+	size_t ol = *note ? strlen(*note) : 0, room;
+	char buf[CFG_NOTE_MAX];
+	va_list ap;
+	char *n;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return 0;
+	/* a note is one line: past CFG_NOTE_MAX it is cut, with "..." */
+	if (ol + 2 >= CFG_NOTE_MAX)
+		return 0;
+	room = CFG_NOTE_MAX - ol - 2;
+	if ((size_t)len >= room) {
+		len = (int)room - 1;
+		if (len >= 3)
+			memcpy(buf + len - 3, "...", 3);
+		buf[len] = '\0';
+	}
+	if (!(n = realloc(*note, ol + (ol ? 2 : 0) + (size_t)len + 1)))
+		return -ENOMEM;
+	if (ol)
+		memcpy(n + ol, "; ", 2), ol += 2;
+	memcpy(n + ol, buf, (size_t)len + 1);
+	*note = n;
+	return 0;
 }

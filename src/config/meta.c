@@ -165,28 +165,23 @@ static int cfg_dec_req(struct cfg_dec *d, const json_t *item, struct cfg_sel_req
 	return 0;
 }
 
-int cfg_dec_selector(struct cfg_dec *d, const json_t *obj, const char *key,
-                     struct cfg_selector *out)
+/* One LabelSelector mapping, its path pushed already. */
+static int cfg_dec_selector_body(struct cfg_dec *d, const json_t *sel, struct cfg_selector *out)
 {
-	const json_t *sel = NULL, *exprs = NULL;
-	size_t mark, i;
+	const json_t *exprs = NULL;
+	size_t i, mark;
 	json_t *item;
-	int rc = cfg_dec_object(d, obj, key, &sel);
+	int rc;
 
-	if (rc <= 0)
-		return rc;
 	out->present = true;
-	mark = cfg_dec_push(d, key);
 	if ((rc = cfg_dec_known(d, sel, sel_known)) < 0 ||
 	    (rc = cfg_dec_map(d, sel, "matchLabels", &out->match_labels)) < 0 ||
 	    (rc = cfg_dec_array(d, sel, "matchExpressions", &exprs)) <= 0)
-		goto out;
+		return rc < 0 ? rc : 1;
 	out->exprs = calloc(json_array_size(exprs) + 1, sizeof(*out->exprs));
-	if (!out->exprs) {
-		rc = cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
-		goto out;
-	}
-	cfg_dec_push(d, "matchExpressions");
+	if (!out->exprs)
+		return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
+	mark = cfg_dec_push(d, "matchExpressions");
 	json_array_foreach(exprs, i, item)
 	{
 		size_t m2 = cfg_dec_push_idx(d, i);
@@ -194,17 +189,31 @@ int cfg_dec_selector(struct cfg_dec *d, const json_t *obj, const char *key,
 		if (!json_is_object(item)) {
 			cfg_dec_pop(d, m2);
 			rc = cfg_dec_fail_idx(d, exprs, i, "must be a mapping");
-			goto out;
+			break;
 		}
 		out->n_exprs = i + 1;
 		rc = cfg_dec_req(d, item, &out->exprs[i]);
 		cfg_dec_pop(d, m2);
 		if (rc < 0)
-			goto out;
+			break;
 	}
-out:
 	cfg_dec_pop(d, mark);
 	return rc < 0 ? rc : 1;
+}
+
+int cfg_dec_selector(struct cfg_dec *d, const json_t *obj, const char *key,
+                     struct cfg_selector *out)
+{
+	const json_t *sel = NULL;
+	size_t mark;
+	int rc = cfg_dec_object(d, obj, key, &sel);
+
+	if (rc <= 0)
+		return rc;
+	mark = cfg_dec_push(d, key);
+	rc = cfg_dec_selector_body(d, sel, out);
+	cfg_dec_pop(d, mark);
+	return rc;
 }
 
 void cfg_selector_fini(struct cfg_selector *s)
@@ -324,4 +333,204 @@ int cfg_dec_graceful_restart(struct cfg_dec *d, const json_t *obj, const char *k
 out:
 	cfg_dec_pop(d, mark);
 	return rc;
+}
+
+/* ---- Lists of selectors (any may match) ---- */
+
+bool cfg_selectors_match(const struct cfg_selector *v, size_t n, const struct cfg_map *labels)
+{
+	if (!n)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (cfg_selector_matches(&v[i], labels))
+			return true;
+	return false;
+}
+
+void cfg_selectors_free(struct cfg_selector *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cfg_selector_fini(&v[i]);
+	free(v);
+}
+
+int cfg_dec_selectors(struct cfg_dec *d, const json_t *obj, const char *key,
+                      struct cfg_selector **out, size_t *n)
+{
+	const json_t *arr = NULL;
+	size_t mark, i;
+	json_t *item;
+	int rc = cfg_dec_array(d, obj, key, &arr);
+
+	if (rc <= 0 || !json_array_size(arr))
+		return rc;
+	if (!(*out = calloc(json_array_size(arr), sizeof(**out))))
+		return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
+	mark = cfg_dec_push(d, key);
+	json_array_foreach(arr, i, item)
+	{
+		size_t m2;
+
+		if (!json_is_object(item)) {
+			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
+			break;
+		}
+		*n = i + 1;
+		m2 = cfg_dec_push_idx(d, i);
+		rc = cfg_dec_selector_body(d, item, &(*out)[i]);
+		cfg_dec_pop(d, m2);
+		if (rc < 0)
+			break;
+	}
+	cfg_dec_pop(d, mark);
+	if (rc < 0) {
+		cfg_selectors_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return rc;
+	}
+	return 1;
+}
+
+int cfg_dec_map_selector(struct cfg_dec *d, const json_t *obj, const char *key,
+                         struct cfg_selector **out, size_t *n)
+{
+	struct cfg_map m = {0};
+	int rc = cfg_dec_map(d, obj, key, &m);
+
+	if (rc <= 0 || !m.n) {
+		cfg_map_fini(&m);
+		return rc;
+	}
+	if (!(*out = calloc(1, sizeof(**out)))) {
+		cfg_map_fini(&m);
+		return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
+	}
+	(*out)->present = true;
+	(*out)->match_labels = m;
+	*n = 1;
+	return 1;
+}
+
+bool cfg_map_equal(const struct cfg_map *a, const struct cfg_map *b)
+{
+	if (a->n != b->n)
+		return false;
+	/* a set of labels: order does not matter, keys are unique */
+	for (size_t i = 0; i < a->n; i++) {
+		const char *v = cfg_map_get(b, a->items[i].key);
+
+		if (!v || strcmp(v, a->items[i].value) != 0)
+			return false;
+	}
+	return true;
+}
+
+static bool req_equal(const struct cfg_sel_req *a, const struct cfg_sel_req *b)
+{
+	if (strcmp(a->key, b->key) != 0 || a->op != b->op || a->n_values != b->n_values)
+		return false;
+	for (size_t i = 0; i < a->n_values; i++)
+		if (strcmp(a->values[i], b->values[i]) != 0)
+			return false;
+	return true;
+}
+
+bool cfg_selectors_equal(const struct cfg_selector *a, size_t na, const struct cfg_selector *b,
+                         size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++) {
+		if (a[i].present != b[i].present ||
+		    !cfg_map_equal(&a[i].match_labels, &b[i].match_labels) ||
+		    a[i].n_exprs != b[i].n_exprs)
+			return false;
+		for (size_t k = 0; k < a[i].n_exprs; k++)
+			if (!req_equal(&a[i].exprs[k], &b[i].exprs[k]))
+				return false;
+	}
+	return true;
+}
+
+static char *dup_or(const char *s, int *err)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		*err = -ENOMEM;
+	return d;
+}
+
+int cfg_strings_copy(char *const *src, size_t n, char ***out)
+{
+	int err = 0;
+
+	*out = NULL;
+	if (!n)
+		return 0;
+	if (!(*out = calloc(n, sizeof(**out))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		(*out)[i] = dup_or(src[i], &err);
+	if (err) {
+		cfg_strings_free(*out, n);
+		*out = NULL;
+	}
+	return err;
+}
+
+static int map_copy(struct cfg_map *dst, const struct cfg_map *src)
+{
+	int err = 0;
+
+	memset(dst, 0, sizeof(*dst));
+	if (!src->n)
+		return 0;
+	if (!(dst->items = calloc(src->n, sizeof(*dst->items))))
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n; i++, dst->n++) {
+		dst->items[i].key = dup_or(src->items[i].key, &err);
+		dst->items[i].value = dup_or(src->items[i].value, &err);
+	}
+	if (err)
+		cfg_map_fini(dst);
+	return err;
+}
+
+int cfg_selectors_copy(const struct cfg_selector *src, size_t n, struct cfg_selector **out)
+{
+	int err = 0;
+
+	*out = NULL;
+	if (!n)
+		return 0;
+	if (!(*out = calloc(n, sizeof(**out))))
+		return -ENOMEM;
+	for (size_t i = 0; !err && i < n; i++) {
+		struct cfg_selector *d = &(*out)[i];
+
+		d->present = src[i].present;
+		if ((err = map_copy(&d->match_labels, &src[i].match_labels)) < 0)
+			break;
+		if (src[i].n_exprs && !(d->exprs = calloc(src[i].n_exprs, sizeof(*d->exprs)))) {
+			err = -ENOMEM;
+			break;
+		}
+		for (size_t k = 0; !err && k < src[i].n_exprs; k++, d->n_exprs++) {
+			d->exprs[k].op = src[i].exprs[k].op;
+			d->exprs[k].key = dup_or(src[i].exprs[k].key, &err);
+			if (!err)
+				err =
+				    cfg_strings_copy(src[i].exprs[k].values,
+				                     src[i].exprs[k].n_values, &d->exprs[k].values);
+			if (!err)
+				d->exprs[k].n_values = src[i].exprs[k].n_values;
+		}
+	}
+	if (err) {
+		cfg_selectors_free(*out, n);
+		*out = NULL;
+	}
+	return err;
 }

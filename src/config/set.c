@@ -33,6 +33,10 @@ static const char *const skipped_kinds[] = {
     "CustomResourceDefinition",
     "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration",
+    /* MetalLB's status kinds, written by MetalLB itself */
+    "ServiceL2Status",
+    "ServiceBGPStatus",
+    "ConfigurationState",
     NULL,
 };
 
@@ -44,6 +48,10 @@ enum named {
 	NAMED_NODE,
 	NAMED_SLICE,
 	NAMED_SECRET,
+	NAMED_BGP_ADV,
+	NAMED_L2_ADV,
+	NAMED_BFD,
+	NAMED_COMMUNITY,
 	NAMED_COUNT
 };
 
@@ -62,6 +70,10 @@ static const struct named_arr {
     [NAMED_NODE] = NAMED(nodes, n_nodes, struct cfg_node),
     [NAMED_SLICE] = NAMED(slices, n_slices, struct cfg_endpoint_slice),
     [NAMED_SECRET] = NAMED(secrets, n_secrets, struct cfg_secret),
+    [NAMED_BGP_ADV] = NAMED(bgp_advs, n_bgp_advs, struct cfg_mlb_bgp_adv),
+    [NAMED_L2_ADV] = NAMED(l2_advs, n_l2_advs, struct cfg_mlb_l2_adv),
+    [NAMED_BFD] = NAMED(bfds, n_bfds, struct cfg_mlb_bfd),
+    [NAMED_COMMUNITY] = NAMED(communities, n_communities, struct cfg_mlb_community),
 };
 
 /* A hash of the names in a load and its base: a manifest of 45,000
@@ -83,6 +95,8 @@ struct builder {
 	struct cfg_set s;
 	const struct cfg_set *base; /* the caller's set, for duplicate checks */
 	size_t cap_peers, cap_eips, cap_nodes, cap_slices, cap_secrets;
+	size_t cap_bgp_advs, cap_l2_advs, cap_bfds, cap_communities, cap_ignored;
+	const char *mlb_ns; /* the base's MetalLB namespace */
 	struct cfg_error *err;
 	struct name_ent *names; /* owned; NULL until a kind has NAME_INDEX_MIN objects */
 	size_t cap_names, n_names;
@@ -91,6 +105,7 @@ struct builder {
 /* How far the builder had got: what a List whose kind came too late undoes. */
 struct mark {
 	size_t n_peers, n_eips, n_services, n_nodes, n_slices, n_secrets, n_skipped;
+	size_t n_bgp_advs, n_l2_advs, n_bfds, n_communities, n_ignored;
 	bool bgp_conf;
 };
 
@@ -125,6 +140,22 @@ void cfg_set_fini(struct cfg_set *s)
 	for (size_t i = 0; i < s->n_secrets; i++)
 		cfg_secret_fini(&s->secrets[i]);
 	free(s->secrets);
+	for (size_t i = 0; i < s->n_bgp_advs; i++)
+		cfg_mlb_bgp_adv_fini(&s->bgp_advs[i]);
+	free(s->bgp_advs);
+	for (size_t i = 0; i < s->n_l2_advs; i++)
+		cfg_mlb_l2_adv_fini(&s->l2_advs[i]);
+	free(s->l2_advs);
+	for (size_t i = 0; i < s->n_bfds; i++)
+		cfg_mlb_bfd_fini(&s->bfds[i]);
+	free(s->bfds);
+	for (size_t i = 0; i < s->n_communities; i++)
+		cfg_mlb_community_fini(&s->communities[i]);
+	free(s->communities);
+	for (size_t i = 0; i < s->n_ignored; i++)
+		cfg_mlb_ignored_fini(&s->ignored[i]);
+	free(s->ignored);
+	free(s->metallb_ns);
 	cfg_set_init(s);
 }
 
@@ -154,11 +185,8 @@ static int reserve(void **arr, size_t n, size_t *cap, size_t sz)
 }
 
 /* "source: Kind ns/name: path: reason" for rules that span objects. */
-static int obj_fail(struct cfg_error *err, const char *kind, const struct cfg_meta *m,
-                    const char *path, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int obj_fail(struct cfg_error *err, const char *kind, const struct cfg_meta *m,
-                    const char *path, const char *fmt, ...)
+int cfg_obj_fail(struct cfg_error *err, const char *kind, const struct cfg_meta *m,
+                 const char *path, const char *fmt, ...)
 {
 	const char *file = err->file;
 	char label[CFG_ERR_MSG_MAX / 2];
@@ -174,7 +202,7 @@ static int obj_fail(struct cfg_error *err, const char *kind, const struct cfg_me
 	return -EINVAL;
 }
 
-static const char *src_or(const struct cfg_meta *m)
+const char *cfg_src_or(const struct cfg_meta *m)
 {
 	return m->source ? m->source : "an earlier object";
 }
@@ -305,31 +333,43 @@ static void names_note(struct builder *b, enum named k)
 static int dup_fail(struct builder *b, const char *kind, const struct cfg_meta *m,
                     const struct cfg_meta *other)
 {
-	return obj_fail(b->err, kind, m, NULL, "duplicate object (also defined at %s)",
-	                src_or(other));
-}
-
-static bool overlaps(const struct cfg_eip *a, const struct cfg_eip *b)
-{
-	return a->first.family == b->first.family && core_addr_cmp(&a->first, &b->last) <= 0 &&
-	       core_addr_cmp(&b->first, &a->last) <= 0;
+	return cfg_obj_fail(b->err, kind, m, NULL, "duplicate object (also defined at %s)",
+	                    cfg_src_or(other));
 }
 
 static bool is_default_eip(const struct cfg_eip *e)
 {
 	const char *v = cfg_meta_annotation(&e->meta, CFG_ANN_DEFAULT_EIP);
 
-	return v && strcmp(v, "true") == 0;
+	return e->api == CFG_API_OPENELB && v && strcmp(v, "true") == 0;
+}
+
+/* The field of e's range r, for a message: an Eip's spec.address, an
+ * IPAddressPool's spec.addresses[i]. */
+static const char *range_path(const struct cfg_eip *e, const struct cfg_range *r, char *buf,
+                              size_t size)
+{
+	if (e->api == CFG_API_OPENELB)
+		snprintf(buf, size, "spec.address");
+	else
+		snprintf(buf, size, "spec.addresses[%zu]", (size_t)(r - e->ranges));
+	return buf;
 }
 
 /* OpenELB's Eip webhook (ValidateCreate) refuses overlaps and a second
- * default pool. berth allows one default pool per family, as its
- * controller does (controller/ipam_pool.c): a dual-stack cluster needs an
- * IPv4 and an IPv6 default, and a speaker that refused the second would
- * leave the addresses the controller hands out from it unanswered. */
+ * default pool; MetalLB's config refuses a CIDR that overlaps another
+ * pool's. One model, one rule: no address in two pools of either API.
+ * berth allows one default pool per family, as its controller does
+ * (controller/ipam_pool.c): a dual-stack cluster needs an IPv4 and an
+ * IPv6 default, and a speaker that refused the second would leave the
+ * addresses the controller hands out from it unanswered. Pools are named
+ * by name alone (a Service's annotations, the pool berth writes on it):
+ * an IPAddressPool and an Eip of one name would be one pool to them. */
 static int eip_rules(struct builder *b, const struct cfg_eip *e)
 {
 	const struct cfg_set *sets[2] = {&b->s, b->base};
+	const struct cfg_range *re = NULL, *ro = NULL;
+	char path[48], other[CFG_ERR_MSG_MAX / 4];
 
 	for (int k = 0; k < 2; k++) {
 		const struct cfg_set *s = sets[k];
@@ -337,19 +377,54 @@ static int eip_rules(struct builder *b, const struct cfg_eip *e)
 		for (size_t i = 0; s && i < s->n_eips; i++) {
 			const struct cfg_eip *o = &s->eips[i];
 
-			if (overlaps(e, o))
-				return obj_fail(b->err, "Eip", &e->meta, "spec.address",
-				                "overlaps Eip %s (%s) at %s", o->meta.name,
-				                o->address, src_or(&o->meta));
+			cfg_obj_label(other, sizeof(other), cfg_eip_kind(o), o->meta.ns,
+			              o->meta.name);
+			if (cfg_eip_overlaps(e, o, &re, &ro))
+				return cfg_obj_fail(b->err, cfg_eip_kind(e), &e->meta,
+				                    range_path(e, re, path, sizeof(path)),
+				                    "overlaps %s (%s) at %s", other, ro->text,
+				                    cfg_src_or(&o->meta));
+			if (e->api != o->api && strcmp(e->meta.name, o->meta.name) == 0)
+				return cfg_obj_fail(
+				    b->err, cfg_eip_kind(e), &e->meta, "metadata.name",
+				    "%s at %s has this name: Services name pools by "
+				    "name alone, whichever API they come from",
+				    other, cfg_src_or(&o->meta));
 			if (is_default_eip(e) && is_default_eip(o) &&
-			    e->first.family == o->first.family)
-				return obj_fail(b->err, "Eip", &e->meta,
-				                "metadata.annotations[\"" CFG_ANN_DEFAULT_EIP "\"]",
-				                "Eip %s is already the default %s pool",
-				                o->meta.name,
-				                e->first.family == AF_INET ? "IPv4" : "IPv6");
+			    e->ranges[0].first.family == o->ranges[0].first.family)
+				return cfg_obj_fail(
+				    b->err, "Eip", &e->meta,
+				    "metadata.annotations[\"" CFG_ANN_DEFAULT_EIP "\"]",
+				    "Eip %s is already the default %s pool", o->meta.name,
+				    e->ranges[0].first.family == AF_INET ? "IPv4" : "IPv6");
 		}
 	}
+	return 0;
+}
+
+/* A BgpPeer and a BGPPeer of one name: routes (spec.bgp.peers, an
+ * advertisement's peers) name peers by name alone. */
+static int peer_rules(struct builder *b, const struct cfg_bgp_peer *p)
+{
+	const struct cfg_set *sets[2] = {&b->s, b->base};
+	char other[CFG_ERR_MSG_MAX / 4];
+
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; sets[k] && i < sets[k]->n_peers; i++) {
+			const struct cfg_bgp_peer *o = &sets[k]->peers[i];
+
+			if (o->api == p->api || strcmp(o->meta.name, p->meta.name) != 0)
+				continue;
+			cfg_obj_label(other, sizeof(other),
+			              o->api == CFG_API_METALLB ? "BGPPeer" : "BgpPeer", o->meta.ns,
+			              o->meta.name);
+			return cfg_obj_fail(
+			    b->err, p->api == CFG_API_METALLB ? "BGPPeer" : "BgpPeer", &p->meta,
+			    "metadata.name",
+			    "%s at %s has this name: routes name peers by name alone, "
+			    "whichever API they come from",
+			    other, cfg_src_or(&o->meta));
+		}
 	return 0;
 }
 
@@ -363,8 +438,8 @@ static int add_bgp_conf(struct builder *b, const json_t *obj)
 	if (rc < 0)
 		return rc;
 	if (strcmp(c.meta.name, "default") != 0)
-		rc = obj_fail(b->err, "BgpConf", &c.meta, "metadata.name",
-		              "must be \"default\" (OpenELB reads no other BgpConf)");
+		rc = cfg_obj_fail(b->err, "BgpConf", &c.meta, "metadata.name",
+		                  "must be \"default\" (OpenELB reads no other BgpConf)");
 	else if (other)
 		rc = dup_fail(b, "BgpConf", &c.meta, &other->meta);
 	else if (!(b->s.bgp_conf = malloc(sizeof(c))))
@@ -388,7 +463,7 @@ static int add_peer(struct builder *b, const json_t *obj)
 	dup = find_dup(b, NAMED_PEER, &p.meta);
 	if (dup)
 		rc = dup_fail(b, "BgpPeer", &p.meta, dup);
-	else
+	else if ((rc = peer_rules(b, &p)) == 0)
 		rc = reserve((void **)&b->s.peers, b->s.n_peers, &b->cap_peers, sizeof(p));
 	if (rc < 0) {
 		cfg_bgp_peer_fini(&p);
@@ -399,17 +474,14 @@ static int add_peer(struct builder *b, const json_t *obj)
 	return 0;
 }
 
-static int add_eip(struct builder *b, const json_t *obj)
+static int put_eip(struct builder *b, struct cfg_eip e)
 {
-	struct cfg_eip e;
 	const struct cfg_meta *dup;
-	int rc = cfg_eip_decode(obj, &e, b->err);
+	int rc;
 
-	if (rc < 0)
-		return rc;
 	dup = find_dup(b, NAMED_EIP, &e.meta);
 	if (dup)
-		rc = dup_fail(b, "Eip", &e.meta, dup);
+		rc = dup_fail(b, cfg_eip_kind(&e), &e.meta, dup);
 	else if ((rc = eip_rules(b, &e)) == 0)
 		rc = reserve((void **)&b->s.eips, b->s.n_eips, &b->cap_eips, sizeof(e));
 	if (rc < 0) {
@@ -419,6 +491,269 @@ static int add_eip(struct builder *b, const json_t *obj)
 	b->s.eips[b->s.n_eips++] = e;
 	names_note(b, NAMED_EIP);
 	return 0;
+}
+
+static int add_eip(struct builder *b, const json_t *obj)
+{
+	struct cfg_eip e;
+	int rc = cfg_eip_decode(obj, &e, b->err);
+
+	return rc < 0 ? rc : put_eip(b, e);
+}
+
+/* ---- MetalLB's kinds ---- */
+
+static size_t *cap_of(struct builder *b, enum named k)
+{
+	switch (k) {
+	case NAMED_BGP_ADV:
+		return &b->cap_bgp_advs;
+	case NAMED_L2_ADV:
+		return &b->cap_l2_advs;
+	case NAMED_BFD:
+		return &b->cap_bfds;
+	default:
+		return &b->cap_communities;
+	}
+}
+
+/* Appends *obj (of kind k, whose fini frees it on failure) to b's set. */
+static int put_named(struct builder *b, enum named k, const char *kind, void *obj,
+                     void (*fini)(void *))
+{
+	const struct named_arr *na = &named_arrs[k];
+	struct cfg_meta *m = (struct cfg_meta *)((char *)obj + na->meta);
+	const struct cfg_meta *dup = find_dup(b, k, m);
+	void **arr = (void **)((char *)&b->s + na->arr);
+	size_t *n = (size_t *)((char *)&b->s + na->n);
+	int rc;
+
+	if (dup)
+		rc = dup_fail(b, kind, m, dup);
+	else
+		rc = reserve(arr, *n, cap_of(b, k), na->size);
+	if (rc < 0) {
+		fini(obj);
+		return rc;
+	}
+	memcpy((char *)*arr + *n * na->size, obj, na->size);
+	(*n)++;
+	names_note(b, k);
+	return 0;
+}
+
+/* The namespace the object gives, "" when none. */
+static const char *obj_ns(const json_t *obj)
+{
+	const char *ns = json_string_value(cfg_dec_get(cfg_dec_get(obj, "metadata"), "namespace"));
+
+	return ns ? ns : "";
+}
+
+/* A MetalLB object without a namespace is in MetalLB's (see config.h). */
+static int fix_ns(struct builder *b, struct cfg_meta *m)
+{
+	char *ns;
+
+	if (m->ns && strcmp(m->ns, b->mlb_ns) == 0)
+		return 0;
+	if (!(ns = strdup(b->mlb_ns)))
+		return -ENOMEM;
+	free(m->ns);
+	m->ns = ns;
+	return 0;
+}
+
+static int put_ignored(struct builder *b, const char *kind, const char *api_version,
+                       struct cfg_meta *m, char *note)
+{
+	struct cfg_mlb_ignored o = {
+	    .kind = kind, .api_version = api_version, .meta = *m, .note = note};
+
+	memset(m, 0, sizeof(*m));
+	if (reserve((void **)&b->s.ignored, b->s.n_ignored, &b->cap_ignored, sizeof(o)) < 0) {
+		cfg_mlb_ignored_fini(&o);
+		return -ENOMEM;
+	}
+	b->s.ignored[b->s.n_ignored++] = o;
+	return 0;
+}
+
+/* An object of a MetalLB kind in another namespace: its metadata only. */
+static int add_elsewhere(struct builder *b, const json_t *obj, const char *kind,
+                         const char *api_version)
+{
+	struct cfg_meta m = {0};
+	struct cfg_dec d;
+	char *note = NULL;
+	int rc;
+
+	cfg_dec_init(&d, b->err, kind, false);
+	if ((rc = cfg_dec_meta(&d, obj, true, &m)) < 0) {
+		cfg_meta_fini(&m);
+		return rc;
+	}
+	if (cfg_note_add(&note,
+	                 "ignored: not in MetalLB's namespace %s, the only one MetalLB "
+	                 "(and berth) reads its objects from",
+	                 b->mlb_ns) < 0) {
+		cfg_meta_fini(&m);
+		return -ENOMEM;
+	}
+	return put_ignored(b, kind, api_version, &m, note);
+}
+
+static int add_pool(struct builder *b, const json_t *obj)
+{
+	struct cfg_eip e;
+	int rc = cfg_ip_address_pool_decode(obj, &e, b->err);
+
+	if (rc < 0)
+		return rc;
+	if (fix_ns(b, &e.meta) < 0) {
+		cfg_eip_fini(&e);
+		return -ENOMEM;
+	}
+	return put_eip(b, e);
+}
+
+static int add_mlb_peer(struct builder *b, const json_t *obj)
+{
+	struct cfg_bgp_peer p;
+	const struct cfg_meta *dup;
+	const char *apiv = json_string_value(cfg_dec_get(obj, "apiVersion"));
+	int rc = cfg_metallb_peer_decode(obj, &p, b->err);
+
+	if (rc < 0)
+		return rc;
+	if (fix_ns(b, &p.meta) < 0) {
+		cfg_bgp_peer_fini(&p);
+		return -ENOMEM;
+	}
+	if (rc == 1) {
+		/* decoded, checked, and not peered with: said in its note */
+		char *note = p.note;
+
+		p.note = NULL;
+		rc = put_ignored(b, "BGPPeer",
+		                 apiv && !strcmp(apiv, CFG_METALLB_V1BETA1) ? CFG_METALLB_V1BETA1
+		                                                            : CFG_METALLB_V1BETA2,
+		                 &p.meta, note);
+		cfg_bgp_peer_fini(&p);
+		return rc;
+	}
+	dup = find_dup(b, NAMED_PEER, &p.meta);
+	if (dup)
+		rc = dup_fail(b, "BGPPeer", &p.meta, dup);
+	else if ((rc = peer_rules(b, &p)) == 0)
+		rc = reserve((void **)&b->s.peers, b->s.n_peers, &b->cap_peers, sizeof(p));
+	if (rc < 0) {
+		cfg_bgp_peer_fini(&p);
+		return rc;
+	}
+	b->s.peers[b->s.n_peers++] = p;
+	names_note(b, NAMED_PEER);
+	return 0;
+}
+
+static void fini_bgp_adv(void *p)
+{
+	cfg_mlb_bgp_adv_fini(p);
+}
+
+static void fini_l2_adv(void *p)
+{
+	cfg_mlb_l2_adv_fini(p);
+}
+
+static void fini_bfd(void *p)
+{
+	cfg_mlb_bfd_fini(p);
+}
+
+static void fini_community(void *p)
+{
+	cfg_mlb_community_fini(p);
+}
+
+static int add_bgp_adv(struct builder *b, const json_t *obj)
+{
+	struct cfg_mlb_bgp_adv a;
+	int rc = cfg_bgp_adv_decode(obj, &a, b->err);
+
+	if (rc < 0)
+		return rc;
+	if (fix_ns(b, &a.meta) < 0) {
+		cfg_mlb_bgp_adv_fini(&a);
+		return -ENOMEM;
+	}
+	return put_named(b, NAMED_BGP_ADV, "BGPAdvertisement", &a, fini_bgp_adv);
+}
+
+static int add_l2_adv(struct builder *b, const json_t *obj)
+{
+	struct cfg_mlb_l2_adv a;
+	int rc = cfg_l2_adv_decode(obj, &a, b->err);
+
+	if (rc < 0)
+		return rc;
+	if (fix_ns(b, &a.meta) < 0) {
+		cfg_mlb_l2_adv_fini(&a);
+		return -ENOMEM;
+	}
+	return put_named(b, NAMED_L2_ADV, "L2Advertisement", &a, fini_l2_adv);
+}
+
+static int add_bfd(struct builder *b, const json_t *obj)
+{
+	struct cfg_mlb_bfd x;
+	int rc = cfg_bfd_profile_decode(obj, &x, b->err);
+
+	if (rc < 0)
+		return rc;
+	if (fix_ns(b, &x.meta) < 0) {
+		cfg_mlb_bfd_fini(&x);
+		return -ENOMEM;
+	}
+	return put_named(b, NAMED_BFD, "BFDProfile", &x, fini_bfd);
+}
+
+static int add_community(struct builder *b, const json_t *obj)
+{
+	struct cfg_mlb_community x;
+	int rc = cfg_mlb_community_decode(obj, &x, b->err);
+
+	if (rc < 0)
+		return rc;
+	if (fix_ns(b, &x.meta) < 0) {
+		cfg_mlb_community_fini(&x);
+		return -ENOMEM;
+	}
+	return put_named(b, NAMED_COMMUNITY, "Community", &x, fini_community);
+}
+
+/* MetalLB's kinds: the version an ignored one is reported under, and how
+ * one in MetalLB's namespace is added. */
+static const struct mlb_kind {
+	const char *kind;
+	const char *api_version;
+	int (*add)(struct builder *b, const json_t *obj);
+} mlb_kinds[] = {
+    {"IPAddressPool", CFG_METALLB_V1BETA1, add_pool},
+    {"BGPPeer", CFG_METALLB_V1BETA2, add_mlb_peer},
+    {"BGPAdvertisement", CFG_METALLB_V1BETA1, add_bgp_adv},
+    {"L2Advertisement", CFG_METALLB_V1BETA1, add_l2_adv},
+    {"BFDProfile", CFG_METALLB_V1BETA1, add_bfd},
+    {"Community", CFG_METALLB_V1BETA1, add_community},
+};
+
+static int add_mlb(struct builder *b, const json_t *obj, const struct mlb_kind *k)
+{
+	const char *ns = obj_ns(obj);
+
+	if (*ns && strcmp(ns, b->mlb_ns) != 0)
+		return add_elsewhere(b, obj, k->kind, k->api_version);
+	return k->add(b, obj);
 }
 
 static int add_service(struct builder *b, const json_t *obj)
@@ -537,6 +872,11 @@ static void builder_mark(const struct builder *b, struct mark *m)
 	    .n_nodes = b->s.n_nodes,
 	    .n_slices = b->s.n_slices,
 	    .n_secrets = b->s.n_secrets,
+	    .n_bgp_advs = b->s.n_bgp_advs,
+	    .n_l2_advs = b->s.n_l2_advs,
+	    .n_bfds = b->s.n_bfds,
+	    .n_communities = b->s.n_communities,
+	    .n_ignored = b->s.n_ignored,
 	    .n_skipped = b->s.n_skipped,
 	    .bgp_conf = b->s.bgp_conf != NULL,
 	};
@@ -566,6 +906,11 @@ static void builder_rollback(struct builder *b, const struct mark *m)
 	TRUNCATE(b, nodes, n_nodes, cfg_node_fini, m->n_nodes);
 	TRUNCATE(b, slices, n_slices, cfg_endpoint_slice_fini, m->n_slices);
 	TRUNCATE(b, secrets, n_secrets, cfg_secret_fini, m->n_secrets);
+	TRUNCATE(b, bgp_advs, n_bgp_advs, cfg_mlb_bgp_adv_fini, m->n_bgp_advs);
+	TRUNCATE(b, l2_advs, n_l2_advs, cfg_mlb_l2_adv_fini, m->n_l2_advs);
+	TRUNCATE(b, bfds, n_bfds, cfg_mlb_bfd_fini, m->n_bfds);
+	TRUNCATE(b, communities, n_communities, cfg_mlb_community_fini, m->n_communities);
+	TRUNCATE(b, ignored, n_ignored, cfg_mlb_ignored_fini, m->n_ignored);
 	if (!m->bgp_conf && b->s.bgp_conf) {
 		cfg_bgp_conf_fini(b->s.bgp_conf);
 		free(b->s.bgp_conf);
@@ -632,6 +977,9 @@ static int add_object(struct builder *b, const json_t *obj, const char *list_kin
 		return add_slice(b, obj);
 	if (strcmp(kind, "Secret") == 0)
 		return add_secret(b, obj);
+	for (size_t i = 0; i < sizeof(mlb_kinds) / sizeof(mlb_kinds[0]); i++)
+		if (strcmp(kind, mlb_kinds[i].kind) == 0)
+			return add_mlb(b, obj, &mlb_kinds[i]);
 	if (is_list_kind(kind))
 		return add_list(b, obj, kind, depth);
 	if (cfg_kind_is_skipped(kind)) {
@@ -685,6 +1033,11 @@ static int commit(struct builder *b, struct cfg_set *set)
 	GROW(set, b, nodes, n_nodes);
 	GROW(set, b, slices, n_slices);
 	GROW(set, b, secrets, n_secrets);
+	GROW(set, b, bgp_advs, n_bgp_advs);
+	GROW(set, b, l2_advs, n_l2_advs);
+	GROW(set, b, bfds, n_bfds);
+	GROW(set, b, communities, n_communities);
+	GROW(set, b, ignored, n_ignored);
 	/* the Services' index is built whole, for set's and b's together */
 	core_idx_init(&ix);
 	if (b->s.n_services &&
@@ -721,6 +1074,11 @@ static int commit(struct builder *b, struct cfg_set *set)
 	MOVE(set, b, nodes, n_nodes);
 	MOVE(set, b, slices, n_slices);
 	MOVE(set, b, secrets, n_secrets);
+	MOVE(set, b, bgp_advs, n_bgp_advs);
+	MOVE(set, b, l2_advs, n_l2_advs);
+	MOVE(set, b, bfds, n_bfds);
+	MOVE(set, b, communities, n_communities);
+	MOVE(set, b, ignored, n_ignored);
 	if (b->s.bgp_conf) {
 		set->bgp_conf = b->s.bgp_conf;
 		b->s.bgp_conf = NULL;
@@ -742,7 +1100,7 @@ static int finish(struct builder *b, struct cfg_set *set, int rc)
 
 int cfg_set_add_json(struct cfg_set *set, const json_t *obj, struct cfg_error *err)
 {
-	struct builder b = {.base = set, .err = err};
+	struct builder b = {.base = set, .err = err, .mlb_ns = cfg_metallb_ns(set)};
 
 	return finish(&b, set, add_object(&b, obj, NULL, 0));
 }
@@ -826,7 +1184,7 @@ static int load_doc(struct loader *l, const json_t *root)
 int cfg_manifest_load_stream(const char *name, const struct cfg_yaml_input *in, struct cfg_set *set,
                              struct cfg_error *err)
 {
-	struct builder b = {.base = set, .err = err};
+	struct builder b = {.base = set, .err = err, .mlb_ns = cfg_metallb_ns(set)};
 	struct loader l = {.b = &b};
 	struct cfg_yaml_stream *ys;
 	struct cfg_yaml_unit u;
@@ -917,17 +1275,20 @@ int cfg_set_validate(const struct cfg_set *s, struct cfg_error *err)
 	for (size_t i = 0; i < s->n_eips; i++) {
 		const struct cfg_eip *e = &s->eips[i];
 
-		for (size_t k = 0; k < e->bgp.n_peers; k++) {
+		/* an Eip's spec.bgp; MetalLB's advertisements are checked below */
+		if (e->api != CFG_API_OPENELB || !e->n_bgp)
+			continue;
+		for (size_t k = 0; k < e->bgp[0].n_peers; k++) {
 			char path[64];
 
-			if (cfg_set_peer(s, e->bgp.peers[k]))
+			if (cfg_set_peer(s, e->bgp[0].peers[k]))
 				continue;
 			snprintf(path, sizeof(path), "spec.bgp.peers[%zu]", k);
-			return obj_fail(err, "Eip", &e->meta, path, "no BgpPeer \"%s\"",
-			                e->bgp.peers[k]);
+			return cfg_obj_fail(err, "Eip", &e->meta, path, "no BgpPeer \"%s\"",
+			                    e->bgp[0].peers[k]);
 		}
 	}
-	return 0;
+	return cfg_metallb_validate(s, err);
 }
 
 int cfg_manifest_load_files(const char *const *paths, size_t n_paths, struct cfg_set *set,
@@ -937,6 +1298,8 @@ int cfg_manifest_load_files(const char *const *paths, size_t n_paths, struct cfg
 	int rc = 0;
 
 	cfg_set_init(&fresh);
+	if (set->metallb_ns)
+		rc = cfg_set_metallb_ns(&fresh, set->metallb_ns);
 	for (size_t i = 0; rc == 0 && i < n_paths; i++)
 		rc = cfg_manifest_load(paths[i], &fresh, err);
 	if (rc == 0) {
@@ -944,6 +1307,9 @@ int cfg_manifest_load_files(const char *const *paths, size_t n_paths, struct cfg
 		cfg_error_init(err, NULL, NULL);
 		rc = cfg_set_validate(&fresh, err);
 	}
+	/* MetalLB's objects onto the pools and peers the speaker reads */
+	if (rc == 0 && (rc = cfg_set_resolve(&fresh)) < 0)
+		cfg_err_set(err, rc, 0, NULL, NULL, "out of memory");
 	if (rc < 0) {
 		cfg_set_fini(&fresh);
 		return rc;
@@ -1097,7 +1463,7 @@ const struct cfg_bgp_peer *cfg_set_next_peer(const struct cfg_set *s,
 	while (*it < s->n_peers) {
 		const struct cfg_bgp_peer *p = &s->peers[(*it)++];
 
-		if (cfg_selector_matches(&p->node_selector, node_labels))
+		if (cfg_selectors_match(p->node_selectors, p->n_node_selectors, node_labels))
 			return p;
 	}
 	return NULL;

@@ -343,7 +343,9 @@ static void emit_event(struct controller *c, const struct lb_event *e)
 {
 	struct k8s_objref ref = {
 	    .kind = e->kind,
-	    .api_version = strcmp(e->kind, "Eip") == 0 ? CFG_OPENELB_API_VERSION : "v1",
+	    .api_version = strcmp(e->kind, "Eip") == 0             ? CFG_OPENELB_API_VERSION
+	                   : strcmp(e->kind, "IPAddressPool") == 0 ? CFG_METALLB_V1BETA1
+	                                                           : "v1",
 	    .ns = e->ns,
 	    .name = e->name,
 	    .uid = e->uid,

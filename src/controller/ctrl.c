@@ -22,6 +22,7 @@ void lb_svc_unsend(struct lb_svc *s)
 		return;
 	free(s->sent->pool);
 	free(s->sent->shared);
+	free(s->sent->mlb_pool);
 	free(s->sent->cond);
 	free(s->sent);
 	s->sent = NULL;
@@ -83,6 +84,7 @@ void lb_svc_destroy(struct lb_svc *s)
 	free(s->obs_cond);
 	free(s->obs_marker_val);
 	free(s->obs_shared);
+	free(s->obs_mlb_pool);
 	free(s->fail_msg);
 	free(s->partial_msg);
 	free(s->fail_event);
@@ -153,7 +155,7 @@ bool lb_ctrl_default_eip_seen(const struct lb_ctrl *c)
 	for (size_t i = 0; i < c->eips.n; i++) {
 		const struct lb_eip *e = c->eips.v[i].val;
 
-		if (e->is_default && !e->disable)
+		if ((e->is_default && !e->disable) || e->api == CFG_API_METALLB)
 			return true;
 	}
 	return false;
@@ -210,13 +212,15 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 	const char *marker = cfg_meta_annotation(&in->meta, LB_ANN_POOL);
 	const char *openelb = cfg_meta_label(&in->meta, LB_LABEL_OPENELB_EIP);
 	const char *shared = cfg_meta_annotation(&in->meta, LB_ANN_SHARED);
+	const char *mfrom = cfg_meta_annotation(&in->meta, LB_ANN_METALLB_FROM);
+	bool metallb = mfrom || cfg_meta_annotation(&in->meta, LB_ANN_METALLB_FROM0);
 	struct lb_req req;
 	struct core_addr *obs;
 	size_t n_obs;
 	struct lb_svc *s;
 	uint8_t pann = lb_proto_ann(in);
 	bool is_new = false, req_changed, obs_changed, pann_changed;
-	char *key, *mval = NULL, *uid = NULL, *sval = NULL, *cval = NULL;
+	char *key, *mval = NULL, *uid = NULL, *sval = NULL, *cval = NULL, *fval = NULL;
 	int err = 0, ret;
 
 	if (!in->meta.name || !*in->meta.name)
@@ -234,6 +238,7 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 	}
 	mval = lb_strdup(marker, &err);
 	sval = lb_strdup(shared, &err);
+	fval = lb_strdup(mfrom, &err);
 	uid = lb_strdup(in->meta.uid, &err);
 	if (cond && !(cval = lb_cond_pack(cond)))
 		err = -ENOMEM;
@@ -259,6 +264,7 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 		free(obs);
 		free(mval);
 		free(sval);
+		free(fval);
 		free(uid);
 		free(cval);
 		return err;
@@ -268,6 +274,7 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 	              (n_obs && memcmp(obs, s->obs, n_obs * sizeof(*obs)) != 0) ||
 	              s->obs_marker != !!marker || !str_eq(s->obs_marker_val, mval) ||
 	              s->obs_openelb != !!openelb || !str_eq(s->obs_shared, sval) ||
+	              s->obs_metallb != metallb || !str_eq(s->obs_mlb_pool, fval) ||
 	              s->cond_known != cond_known || !s->obs_cond != !cond ||
 	              (cond && !lb_cond_packed_eq(s->obs_cond, cond));
 	/* The annotation is no request: it changes only what is reported. */
@@ -281,8 +288,11 @@ static int svc_input(struct lb_ctrl *c, const struct cfg_service *in,
 	s->n_obs = n_obs;
 	s->obs_marker = marker != NULL;
 	s->obs_openelb = openelb != NULL;
+	s->obs_metallb = metallb;
 	free(s->obs_shared);
 	s->obs_shared = sval;
+	free(s->obs_mlb_pool);
+	s->obs_mlb_pool = fval;
 	free(s->obs_marker_val);
 	s->obs_marker_val = mval;
 	free(s->uid);
@@ -385,6 +395,16 @@ int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 		return ret;
 	}
 	e = core_map_get(&c->eips, tmp->name, strlen(tmp->name));
+	if (e && e->api != tmp->api) {
+		/* Services name pools by name alone (config.h, the set's rule) */
+		ret = lb_queue_event(c, lb_eip_kind(tmp), tmp->ns, tmp->name, tmp->uid, true,
+		                     "InvalidPool",
+		                     "metadata.name: %s %s has this name: Services name pools by "
+		                     "name alone; this one is not used",
+		                     lb_eip_kind(e), e->name);
+		lb_eip_destroy(tmp);
+		return ret < 0 ? ret : 0;
+	}
 	if (!e) {
 		if ((ret = core_map_put(&c->eips, tmp->name, strlen(tmp->name), tmp)) < 0) {
 			lb_eip_destroy(tmp);
@@ -431,12 +451,19 @@ int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *in)
 
 int lb_ctrl_eip_delete(struct lb_ctrl *c, const char *name)
 {
+	return lb_ctrl_pool_delete(c, CFG_API_OPENELB, name);
+}
+
+int lb_ctrl_pool_delete(struct lb_ctrl *c, enum cfg_api api, const char *name)
+{
 	struct lb_eip *e;
 
 	if (!c || !name)
 		return -EINVAL;
-	if (!(e = core_map_del(&c->eips, name, strlen(name))))
+	/* the other API's pool of that name is not this one */
+	if (!(e = core_map_get(&c->eips, name, strlen(name))) || e->api != api)
 		return 0;
+	core_map_del(&c->eips, name, strlen(name));
 	/* Holdings stay with their Services (ipam.h). */
 	if (e->accepted)
 		ipam_pool_delete(c->ipam, e->name);

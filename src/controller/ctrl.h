@@ -20,10 +20,18 @@
  * Requests (all optional):
  *  - a specific address: annotation eip.openelb.kubesphere.io/v1alpha1
  *    (OpenELB; one address, or "v4,v6" for dual-stack), else
- *    spec.loadBalancerIP. The annotation wins, as in OpenELB;
- *  - a specific Eip: annotation eip.openelb.kubesphere.io/v1alpha2. An Eip
- *    has one family, so a dual-stack Service naming one Eip gets that
- *    family only (PreferDualStack) or fails (RequireDualStack);
+ *    metallb.io/loadBalancerIPs (MetalLB, the same form; the older
+ *    metallb.universe.tf spelling when the first is absent), else
+ *    spec.loadBalancerIP. OpenELB's annotation wins over
+ *    spec.loadBalancerIP, as in OpenELB; MetalLB's and
+ *    spec.loadBalancerIP together are refused, as MetalLB does, and so
+ *    are OpenELB's and MetalLB's annotations together;
+ *  - a specific pool: annotation eip.openelb.kubesphere.io/v1alpha2, or
+ *    metallb.io/address-pool (metallb.universe.tf/address-pool when it is
+ *    absent); both, naming two pools, are refused. Pools are named by
+ *    name alone, so either names an Eip or an IPAddressPool. An Eip has
+ *    one family, so a dual-stack Service naming one Eip gets that family
+ *    only (PreferDualStack) or fails (RequireDualStack);
  *  - families: spec.ipFamilyPolicy SingleStack (or unset) takes
  *    spec.ipFamilies[0] (opts.default_family when empty); PreferDualStack
  *    and RequireDualStack as in ipam.h;
@@ -47,8 +55,10 @@
  * allocation; edits and deletes of Eips leave holdings alone; an address
  * outside every Eip stays with its Service (Event AddressOrphaned and the
  * condition below) and is given to nobody else. Restored are the status
- * addresses of Services that carry LB_ANN_POOL (berth wrote them) or
- * OpenELB's label LB_LABEL_OPENELB_EIP (OpenELB did: migration), and
+ * addresses of Services that carry LB_ANN_POOL (berth wrote them),
+ * OpenELB's label LB_LABEL_OPENELB_EIP or MetalLB's annotation
+ * LB_ANN_METALLB_FROM (either spelling) (OpenELB or MetalLB did:
+ * migration), and
  * otherwise only addresses inside an Eip: an address in no Eip on a
  * Service berth never served is another controller's, and berth's own
  * status write replaces it. When two Services show one address and cannot
@@ -60,8 +70,9 @@
  *  - LB_ACT_SERVICE_STATUS: the whole status.loadBalancer.ingress (in the
  *    order of spec.ipFamilies), the annotation LB_ANN_POOL (the Eip(s) the
  *    addresses come from, "," separated; it also marks the status as
- *    written by berth), the annotation LB_ANN_SHARED and the condition
- *    LB_COND_TYPE;
+ *    written by berth), the annotation LB_ANN_SHARED, the annotation
+ *    LB_ANN_METALLB_FROM (MetalLB's: the IPAddressPool(s) the addresses
+ *    come from, removed when none does) and the condition LB_COND_TYPE;
  *  - LB_ACT_SERVICE_CLEAR: the Service is no longer berth's: remove the
  *    listed addresses from its ingress (only those: another controller may
  *    already have written its own), the annotations and the condition.
@@ -127,6 +138,16 @@
 #define LB_ANN_EIP_IP         "eip.openelb.kubesphere.io/v1alpha1"
 #define LB_ANN_METALLB_SHARE  "metallb.io/allow-shared-ip"
 #define LB_ANN_METALLB_SHARE0 "metallb.universe.tf/allow-shared-ip"
+/* MetalLB's requests (controller/service.go), the metallb.io spelling
+ * first, the older metallb.universe.tf one when it is absent. */
+#define LB_ANN_METALLB_POOL  "metallb.io/address-pool"
+#define LB_ANN_METALLB_POOL0 "metallb.universe.tf/address-pool"
+#define LB_ANN_METALLB_IPS   "metallb.io/loadBalancerIPs"
+#define LB_ANN_METALLB_IPS0  "metallb.universe.tf/loadBalancerIPs"
+/* Written by berth (and MetalLB): the IPAddressPool the addresses come
+ * from; the older spelling only read, as a mark of MetalLB's status. */
+#define LB_ANN_METALLB_FROM  "metallb.io/ip-allocated-from-pool"
+#define LB_ANN_METALLB_FROM0 "metallb.universe.tf/ip-allocated-from-pool"
 /* OpenELB writes the Eip's name into this Service label (read, never written). */
 #define LB_LABEL_OPENELB_EIP "eip.openelb.kubesphere.io/v1alpha2"
 
@@ -163,6 +184,10 @@ struct lb_svc_status {
 	char *pool;          /* owned; SERVICE_STATUS: LB_ANN_POOL's value; CLEAR: NULL */
 	char *shared;        /* owned; SERVICE_STATUS: LB_ANN_SHARED's value, NULL =
 	                        remove the annotation; CLEAR: NULL */
+	char *mlb_pool;      /* owned; SERVICE_STATUS: LB_ANN_METALLB_FROM's value, NULL =
+	                        remove the annotation; CLEAR: NULL */
+	bool mlb_key;        /* the patch names LB_ANN_METALLB_FROM (mlb_pool, or null to
+	                        remove it): false for a Service that never had it */
 	struct lb_cond cond; /* SERVICE_STATUS only */
 	int64_t generation;  /* SERVICE_STATUS: metadata.generation seen, 0 unknown */
 	/*
@@ -170,7 +195,8 @@ struct lb_svc_status {
 	 * parts that differ from the object as the engine last saw it, or
 	 * that an earlier action may still be changing.
 	 */
-	bool write_meta;        /* the annotations LB_ANN_POOL and LB_ANN_SHARED */
+	bool write_meta;        /* the annotations LB_ANN_POOL, LB_ANN_SHARED and
+	                           LB_ANN_METALLB_FROM */
 	bool write_status;      /* the status subresource */
 	bool keep_time;         /* SERVICE_STATUS: the condition seen has the same status,
 	                           so its lastTransitionTime stays */
@@ -182,7 +208,7 @@ struct lb_svc_status {
 };
 
 struct lb_event {
-	const char *kind;   /* static: "Service" or "Eip" */
+	const char *kind;   /* static: "Service", "Eip" or "IPAddressPool" */
 	char *ns;           /* owned; NULL for an Eip */
 	char *name;         /* owned */
 	char *uid;          /* owned; NULL when unknown */
@@ -254,8 +280,16 @@ struct lb_svc_seen {
 int lb_ctrl_service_upsert_seen(struct lb_ctrl *c, const struct cfg_service *svc,
                                 const struct lb_svc_seen *seen);
 int lb_ctrl_service_delete(struct lb_ctrl *c, const char *ns, const char *name);
+/* An address pool: an Eip, or a MetalLB IPAddressPool (eip->api, decoded
+ * by cfg_ip_address_pool_decode). Pools are named by name alone: one of
+ * the other API named like a pool the engine has is refused (Event
+ * InvalidPool on it). */
 int lb_ctrl_eip_upsert(struct lb_ctrl *c, const struct cfg_eip *eip);
+/* Deletes the Eip name (lb_ctrl_pool_delete with CFG_API_OPENELB). */
 int lb_ctrl_eip_delete(struct lb_ctrl *c, const char *name);
+/* Deletes pool name if it came from api (another API's pool of that
+ * name stays). */
+int lb_ctrl_pool_delete(struct lb_ctrl *c, enum cfg_api api, const char *name);
 /* labels may be NULL (none). For Eip spec.namespaceSelector. */
 int lb_ctrl_namespace_upsert(struct lb_ctrl *c, const char *name, const struct cfg_map *labels);
 int lb_ctrl_namespace_delete(struct lb_ctrl *c, const char *name);
@@ -351,8 +385,9 @@ int lb_action_eip_patch(const struct lb_action *a, json_t **out);
 void lb_ctrl_eips_seen(const struct lb_ctrl *c,
                        void (*fn)(const char *name, const struct cfg_eip_status *st, void *arg),
                        void *arg);
-/* Has an enabled Eip marked as the default one been seen (by its spec,
- * whether or not it was accepted)? */
+/* Has an enabled Eip marked as the default one, or an IPAddressPool,
+ * been seen (by its spec, whether or not it was accepted)? Then Services
+ * without a class are berth's. */
 bool lb_ctrl_default_eip_seen(const struct lb_ctrl *c);
 
 #endif

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 
 #define EV_EIP(c, e, warn, reason, ...)                                                            \
-	lb_queue_event(c, "Eip", NULL, (e)->name, (e)->uid, warn, reason, __VA_ARGS__)
+	lb_queue_event(c, lb_eip_kind(e), (e)->ns, (e)->name, (e)->uid, warn, reason, __VA_ARGS__)
 
 void lb_eip_status_fini(struct cfg_eip_status *s)
 {
@@ -143,13 +143,17 @@ void lb_eip_destroy(struct lb_eip *e)
 	if (!e)
 		return;
 	free(e->name);
+	free(e->ns);
 	free(e->uid);
 	free(e->address);
-	free(e->range);
+	for (size_t i = 0; i < e->n_ranges; i++)
+		free(e->ranges[i]);
+	free(e->ranges);
+	free(e->spans);
 	for (size_t i = 0; i < e->n_namespaces; i++)
 		free(e->namespaces[i]);
 	free(e->namespaces);
-	cfg_map_fini(&e->selector);
+	cfg_selectors_free(e->ns_selectors, e->n_ns_selectors);
 	lb_eip_status_fini(&e->obs);
 	free(e->refused);
 	for (size_t i = 0; i < e->n_bgp_peers; i++)
@@ -159,30 +163,81 @@ void lb_eip_destroy(struct lb_eip *e)
 	free(e);
 }
 
+const char *lb_eip_kind(const struct lb_eip *e)
+{
+	return e->api == CFG_API_METALLB ? "IPAddressPool" : "Eip";
+}
+
+/* The ranges as written, ", " between them (caller frees), NULL on ENOMEM. */
+static char *join_ranges(const struct cfg_eip *in)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < in->n_ranges; i++)
+		len += strlen(in->ranges[i].text ? in->ranges[i].text : "") + 2;
+	if (!(s = malloc(len)))
+		return NULL;
+	*s = '\0';
+	for (size_t i = 0; i < in->n_ranges; i++) {
+		if (i)
+			strcat(s, ", ");
+		strcat(s, in->ranges[i].text ? in->ranges[i].text : "");
+	}
+	return s;
+}
+
+static int copy_peers(struct lb_eip *e, const struct cfg_eip_bgp *b)
+{
+	int err = 0;
+
+	if (b->n_peers && !(e->bgp_peers = calloc(b->n_peers, sizeof(char *))))
+		return -ENOMEM;
+	for (size_t i = 0; !err && i < b->n_peers; i++, e->n_bgp_peers++)
+		e->bgp_peers[i] = lb_strdup(b->peers[i], &err);
+	return err;
+}
+
 int lb_eip_set(struct lb_eip *e, const struct cfg_eip *in)
 {
 	char a[CORE_ADDR_STRLEN], b[CORE_ADDR_STRLEN];
 	const char *def = cfg_meta_annotation(&in->meta, CFG_ANN_DEFAULT_EIP);
-	size_t len;
 	int err = 0;
 
 	e->name = lb_strdup(in->meta.name, &err);
+	e->api = in->api;
+	if (in->api == CFG_API_METALLB)
+		e->ns = lb_strdup(in->meta.ns, &err);
 	e->uid = lb_strdup(in->meta.uid, &err);
-	e->address = lb_strdup(in->address ? in->address : "", &err);
-	e->first = in->first;
-	e->last = in->last;
-	/* The decoder already read spec.address the way OpenELB does (a CIDR
-	 * may have host bits set): hand the allocator that exact range. */
-	core_addr_str(&in->first, a);
-	core_addr_str(&in->last, b);
-	len = strlen(a) + strlen(b) + 2;
-	if ((e->range = malloc(len)))
-		snprintf(e->range, len, "%s-%s", a, b);
-	else
+	if (!(e->address = join_ranges(in)))
 		err = -ENOMEM;
+	if (in->n_ranges && (!(e->ranges = calloc(in->n_ranges, sizeof(char *))) ||
+	                     !(e->spans = calloc(in->n_ranges, sizeof(*e->spans)))))
+		err = -ENOMEM;
+	/* The decoders already read each range the way its API does (an
+	 * Eip's CIDR may have host bits set): hand the allocator that exact
+	 * range. */
+	for (size_t i = 0; !err && i < in->n_ranges; i++, e->n_ranges++) {
+		size_t len;
+
+		e->spans[i].first = in->ranges[i].first;
+		e->spans[i].last = in->ranges[i].last;
+		core_addr_str(&in->ranges[i].first, a);
+		core_addr_str(&in->ranges[i].last, b);
+		len = strlen(a) + strlen(b) + 2;
+		if ((e->ranges[i] = malloc(len)))
+			snprintf(e->ranges[i], len, "%s-%s", a, b);
+		else
+			err = -ENOMEM;
+	}
 	e->disable = in->disable;
 	e->protocol = in->protocol;
-	e->is_default = def && strcmp(def, "true") == 0;
+	e->avoid_buggy_ips = in->avoid_buggy_ips;
+	e->auto_assign = in->auto_assign;
+	e->all_namespaces = in->all_namespaces;
+	e->svc_selectors = in->svc_selectors;
+	/* OpenELB's default pool is an Eip's; MetalLB has none (all_namespaces) */
+	e->is_default = in->api == CFG_API_OPENELB && def && strcmp(def, "true") == 0;
 	/* ipam keeps priorities in 32 bits; no real Eip comes near. */
 	e->priority = in->priority < INT32_MIN   ? INT32_MIN
 	              : in->priority > INT32_MAX ? INT32_MAX
@@ -191,12 +246,13 @@ int lb_eip_set(struct lb_eip *e, const struct cfg_eip *in)
 		err = -ENOMEM;
 	for (size_t i = 0; !err && i < in->n_namespaces; i++, e->n_namespaces++)
 		e->namespaces[i] = lb_strdup(in->namespaces[i], &err);
-	if (!err && in->bgp.n_peers && !(e->bgp_peers = calloc(in->bgp.n_peers, sizeof(char *))))
-		err = -ENOMEM;
-	for (size_t i = 0; !err && i < in->bgp.n_peers; i++, e->n_bgp_peers++)
-		e->bgp_peers[i] = lb_strdup(in->bgp.peers[i], &err);
-	if (!err)
-		err = lb_map_copy(&e->selector, &in->namespace_selector);
+	/* An Eip's spec.bgp.peers, for UnknownPeer (an IPAddressPool's
+	 * advertisements name BGPPeers: their own objects' business). */
+	if (!err && in->api == CFG_API_OPENELB && in->n_bgp)
+		err = copy_peers(e, &in->bgp[0]);
+	if (!err &&
+	    (err = cfg_selectors_copy(in->ns_selectors, in->n_ns_selectors, &e->ns_selectors)) == 0)
+		e->n_ns_selectors = in->n_ns_selectors;
 	if (!err)
 		err = lb_eip_status_copy(&e->obs, &in->status);
 	return err;
@@ -234,10 +290,17 @@ int lb_eip_check_peers(struct lb_ctrl *c, struct lb_eip *e)
 
 bool lb_eip_spec_equal(const struct lb_eip *a, const struct lb_eip *b)
 {
-	if (strcmp(a->range, b->range) != 0 || a->disable != b->disable ||
+	if (a->api != b->api || a->n_ranges != b->n_ranges || a->disable != b->disable ||
 	    a->is_default != b->is_default || a->priority != b->priority ||
-	    a->n_namespaces != b->n_namespaces || !lb_cfg_map_equal(&a->selector, &b->selector))
+	    a->avoid_buggy_ips != b->avoid_buggy_ips || a->auto_assign != b->auto_assign ||
+	    a->all_namespaces != b->all_namespaces || a->svc_selectors != b->svc_selectors ||
+	    a->n_namespaces != b->n_namespaces ||
+	    !cfg_selectors_equal(a->ns_selectors, a->n_ns_selectors, b->ns_selectors,
+	                         b->n_ns_selectors))
 		return false;
+	for (size_t i = 0; i < a->n_ranges; i++)
+		if (strcmp(a->ranges[i], b->ranges[i]) != 0)
+			return false;
 	for (size_t i = 0; i < a->n_namespaces; i++) {
 		if (strcmp(a->namespaces[i], b->namespaces[i]) != 0)
 			return false;
@@ -245,13 +308,13 @@ bool lb_eip_spec_equal(const struct lb_eip *a, const struct lb_eip *b)
 	return true;
 }
 
-static const char *pool_err_field(enum ipam_err code)
+static const char *pool_err_field(const struct lb_eip *e, enum ipam_err code)
 {
 	switch (code) {
 	case IPAM_ERR_DEFAULT_CONFLICT:
 		return "metadata.annotations[" CFG_ANN_DEFAULT_EIP "]";
 	case IPAM_ERR_OVERLAP:
-		return "spec.address";
+		return e->api == CFG_API_METALLB ? "spec.addresses" : "spec.address";
 	default:
 		return "spec";
 	}
@@ -259,18 +322,23 @@ static const char *pool_err_field(enum ipam_err code)
 
 int lb_eip_apply(struct lb_ctrl *c, struct lb_eip *e)
 {
-	const char *addrs[1] = {e->range};
+	/* Automatic allocation from pools bound to the Service's namespace:
+	 * an IPAddressPool without autoAssign, or one berth cannot match
+	 * against Service labels, is bound to none (explicit requests only);
+	 * one without serviceAllocation to every namespace (lb_ns_match). */
+	bool bound = e->auto_assign && !e->svc_selectors;
 	struct ipam_pool_cfg cfg = {
 	    .name = e->name,
-	    .addresses = addrs,
-	    .n_addresses = 1,
+	    .addresses = (const char *const *)e->ranges,
+	    .n_addresses = e->n_ranges,
 	    .priority = e->priority,
 	    .disabled = e->disable,
 	    .is_default = e->is_default,
-	    .namespaces = (const char *const *)e->namespaces,
-	    .n_namespaces = e->n_namespaces,
+	    .avoid_buggy_ips = e->avoid_buggy_ips,
+	    .namespaces = bound ? (const char *const *)e->namespaces : NULL,
+	    .n_namespaces = bound ? e->n_namespaces : 0,
 	    /* OpenELB applies a selector only when it has entries. */
-	    .ns_selector = e->selector.n > 0,
+	    .ns_selector = bound && (e->n_ns_selectors > 0 || e->all_namespaces),
 	};
 	struct ipam_error err = {IPAM_OK, ""};
 	char msg[IPAM_MSG_MAX + 96];
@@ -280,7 +348,7 @@ int lb_eip_apply(struct lb_ctrl *c, struct lb_eip *e)
 		if (err.code == IPAM_ERR_NOMEM)
 			return -ENOMEM;
 		/* Refused: the previous version, if any, stays in force. */
-		snprintf(msg, sizeof(msg), "%s: %s", pool_err_field(err.code), err.msg);
+		snprintf(msg, sizeof(msg), "%s: %s", pool_err_field(e, err.code), err.msg);
 		if (!e->refused || strcmp(e->refused, msg) != 0) {
 			free(e->refused);
 			if (!(e->refused = strdup(msg)))
@@ -330,7 +398,10 @@ void lb_update_default(struct lb_ctrl *c)
 	for (size_t i = 0; i < c->eips.n; i++) {
 		const struct lb_eip *e = c->eips.v[i].val;
 
-		if (e->accepted && e->app_default && !e->app_disable)
+		/* MetalLB serves every Service without a class: a cluster that
+		 * configures it so gets the same from berth */
+		if (e->accepted &&
+		    ((e->app_default && !e->app_disable) || e->api == CFG_API_METALLB))
 			c->has_default = true;
 	}
 }
@@ -341,17 +412,17 @@ bool lb_ns_match(const char *pool, void *arg)
 	const struct lb_eip *e = core_map_get(&a->c->eips, pool, strlen(pool));
 	const struct lb_ns *ns = core_map_get(&a->c->nss, a->ns, strlen(a->ns));
 
-	if (!e || !e->selector.n || !ns)
+	if (!e)
 		return false;
-	/* spec.namespaceSelector is a map: matchLabels semantics
-	 * (metav1.SetAsLabelSelector in OpenELB's getDefaultEIP). */
-	for (size_t i = 0; i < e->selector.n; i++) {
-		const char *v = cfg_map_get(&ns->labels, e->selector.items[i].key);
-
-		if (!v || strcmp(v, e->selector.items[i].value) != 0)
-			return false;
-	}
-	return true;
+	/* an IPAddressPool without serviceAllocation: every namespace */
+	if (e->all_namespaces)
+		return true;
+	/* An Eip's spec.namespaceSelector is a map: matchLabels semantics
+	 * (metav1.SetAsLabelSelector in OpenELB's getDefaultEIP); an
+	 * IPAddressPool's namespaceSelectors, any of them. */
+	if (!e->n_ns_selectors || !ns)
+		return false;
+	return cfg_selectors_match(e->ns_selectors, e->n_ns_selectors, &ns->labels);
 }
 
 static bool in_range(const struct core_addr *a, const struct core_addr *f,
@@ -360,15 +431,24 @@ static bool in_range(const struct core_addr *a, const struct core_addr *f,
 	return core_addr_cmp(f, a) <= 0 && core_addr_cmp(a, l) <= 0;
 }
 
-bool lb_in_eips(const struct lb_ctrl *c, const struct core_addr *a)
+const struct lb_eip *lb_eip_containing(const struct lb_ctrl *c, const struct core_addr *a)
 {
 	for (size_t i = 0; i < c->eips.n; i++) {
 		const struct lb_eip *e = c->eips.v[i].val;
 
-		if (e->accepted && in_range(a, &e->first, &e->last))
-			return true;
+		if (!e->accepted)
+			continue;
+		for (size_t k = 0; k < e->n_ranges; k++)
+			if (a->family == e->spans[k].first.family &&
+			    in_range(a, &e->spans[k].first, &e->spans[k].last))
+				return e;
 	}
-	return false;
+	return NULL;
+}
+
+bool lb_in_eips(const struct lb_ctrl *c, const struct core_addr *a)
+{
+	return lb_eip_containing(c, a) != NULL;
 }
 
 /* ---- Status ---- */

@@ -53,9 +53,10 @@ struct lb_sent {
 	enum lb_action_type type; /* SERVICE_STATUS or SERVICE_CLEAR */
 	struct core_addr addrs[2];
 	size_t n;
-	char *pool;   /* owned */
-	char *shared; /* owned */
-	char *cond;   /* owned, lb_cond_pack */
+	char *pool;     /* owned */
+	char *shared;   /* owned */
+	char *mlb_pool; /* owned: LB_ANN_METALLB_FROM's value sent, NULL: removed */
+	char *cond;     /* owned, lb_cond_pack */
 };
 
 /* Kept for every Service in the cluster, so kept small: no fixed-size
@@ -71,6 +72,7 @@ struct lb_svc {
 	struct core_addr *obs; /* owned: status.loadBalancer.ingress IPs */
 	size_t n_obs;
 	char *obs_shared;     /* owned: LB_ANN_SHARED's value, or NULL */
+	char *obs_mlb_pool;   /* owned: LB_ANN_METALLB_FROM's value, or NULL */
 	char *obs_marker_val; /* owned: LB_ANN_POOL's value, or NULL */
 	char *obs_cond;       /* owned, lb_cond_pack; NULL: the Service has none */
 	int64_t generation;   /* metadata.generation, 0 when unknown */
@@ -99,6 +101,7 @@ struct lb_svc {
 	/* Small members last, together: thousands of these are kept. */
 	bool obs_marker;  /* LB_ANN_POOL present: berth wrote the status */
 	bool obs_openelb; /* OpenELB's label present: OpenELB wrote it */
+	bool obs_metallb; /* MetalLB's LB_ANN_METALLB_FROM (either spelling): MetalLB did */
 	bool cond_known;
 	bool owned;   /* berth serves it: restored, allocated or tried */
 	bool pending; /* owned and not everything it wants is held */
@@ -110,17 +113,25 @@ struct lb_svc {
 /* ---- Eips ---- */
 
 struct lb_eip {
-	char *name;    /* owned, the map key */
-	char *uid;     /* owned or NULL */
-	char *address; /* owned: spec.address as written */
-	char *range;   /* owned: "first-last" for the allocator */
-	struct core_addr first, last;
+	char *name;               /* owned, the map key: pools are named by name alone */
+	char *ns;                 /* owned: an IPAddressPool's namespace, NULL for an Eip */
+	char *uid;                /* owned or NULL */
+	enum cfg_api api;         /* OPENELB: an Eip; METALLB: an IPAddressPool */
+	char *address;            /* owned: the ranges as written, ", " between them */
+	char **ranges;            /* owned: "first-last" for the allocator, one per range */
+	struct ipam_range *spans; /* owned: the same ranges */
+	size_t n_ranges;
 	bool disable, is_default;
+	bool avoid_buggy_ips;
+	/* Automatic allocation (config.h struct cfg_eip): auto_assign false or
+	 * svc_selectors: only for Services that name the pool or an address */
+	bool auto_assign, all_namespaces, svc_selectors;
 	enum cfg_eip_protocol protocol; /* spec.protocol: how its addresses are served */
 	int32_t priority;
 	char **namespaces; /* owned */
 	size_t n_namespaces;
-	struct cfg_map selector;       /* owned copy of spec.namespaceSelector */
+	struct cfg_selector *ns_selectors; /* owned copy: namespaces any of these match */
+	size_t n_ns_selectors;
 	struct cfg_eip_status obs;     /* owned copy of the observed status */
 	bool accepted;                 /* the allocator holds a version of it */
 	bool app_default, app_disable; /* flags of the version it holds */
@@ -156,9 +167,12 @@ struct lb_ctrl {
 	struct core_map eips;  /* name -> struct lb_eip, owned */
 	struct core_map nss;   /* name -> struct lb_ns, owned */
 	struct core_map peers; /* BgpPeer name -> its owned copy, the key */
-	bool has_default;      /* an accepted, enabled default Eip exists */
-	bool retry;            /* something that may help pending Services happened */
-	struct lb_qitem *q;    /* owned ring of cap items */
+	/* Classless Services are berth's: an accepted, enabled default Eip
+	 * exists (OpenELB's webhook), or an accepted IPAddressPool (MetalLB
+	 * serves every Service without a class). */
+	bool has_default;
+	bool retry;         /* something that may help pending Services happened */
+	struct lb_qitem *q; /* owned ring of cap items */
 	size_t q_head, q_len, q_cap;
 	size_t q_events;         /* events in the ring, at most LB_EVENTS_MAX */
 	uint64_t events_dropped; /* events not queued since the ring held the most */
@@ -256,8 +270,12 @@ int lb_used_diff(const struct cfg_map *want, const struct cfg_map *seen, size_t 
 void lb_eip_status_fini(struct cfg_eip_status *s);
 int lb_eip_status_copy(struct cfg_eip_status *dst, const struct cfg_eip_status *src);
 bool lb_ns_match(const char *pool, void *arg);
-/* Is a inside the range of an accepted Eip? */
+/* Is a inside a range of an accepted Eip (or IPAddressPool)? */
 bool lb_in_eips(const struct lb_ctrl *c, const struct core_addr *a);
+/* The accepted pool whose ranges hold a, or NULL. */
+const struct lb_eip *lb_eip_containing(const struct lb_ctrl *c, const struct core_addr *a);
+/* "Eip" or "IPAddressPool" (static). */
+const char *lb_eip_kind(const struct lb_eip *e);
 
 /* ctrl_queue.c */
 int lb_queue_event(struct lb_ctrl *c, const char *kind, const char *ns, const char *name,

@@ -70,6 +70,13 @@ int lb_action_meta_patch(const struct lb_action *a, json_t **out)
 	              set ? st->shared : NULL);
 	if (!p)
 		return -ENOMEM;
+	if (st->mlb_key &&
+	    json_object_set_new(
+	        json_object_get(json_object_get(p, "metadata"), "annotations"), LB_ANN_METALLB_FROM,
+	        set && st->mlb_pool ? json_string(st->mlb_pool) : json_null()) < 0) {
+		json_decref(p);
+		return -ENOMEM;
+	}
 	*out = p;
 	return 0;
 }

@@ -35,6 +35,7 @@ void lb_action_fini(struct lb_action *a)
 		free(a->u.svc.name);
 		free(a->u.svc.pool);
 		free(a->u.svc.shared);
+		free(a->u.svc.mlb_pool);
 		free(a->u.svc.keep);
 		break;
 	case LB_ACT_EVENT:
@@ -127,6 +128,9 @@ int lb_queue_svc(struct lb_ctrl *c, struct lb_svc *s)
 
 int lb_queue_eip(struct lb_ctrl *c, struct lb_eip *e)
 {
+	/* EipStatus is OpenELB's: an IPAddressPool gets none (docs/metallb.md) */
+	if (e->api != CFG_API_OPENELB)
+		return 0;
 	return queue_check(c, LB_ACT_EIP_STATUS, e->name, &e->queued);
 }
 
@@ -272,6 +276,32 @@ static bool str_eq(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
+/* The IPAddressPools of the held addresses, "," separated, for
+ * LB_ANN_METALLB_FROM (MetalLB names one); NULL when none is one (the
+ * annotation goes), or on ENOMEM (*err). */
+static char *mlb_pool_value(const struct lb_ctrl *c, const struct ipam_result *r, int *err)
+{
+	char buf[2 * IPAM_NAME_MAX + 2] = "";
+	char *v;
+
+	for (size_t i = 0; i < r->n && i < sizeof(r->a) / sizeof(r->a[0]); i++) {
+		const struct lb_eip *e;
+
+		if (r->a[i].orphaned || (i && strcmp(r->a[i].pool, r->a[0].pool) == 0) ||
+		    !(e = core_map_get(&c->eips, r->a[i].pool, strlen(r->a[i].pool))) ||
+		    e->api != CFG_API_METALLB)
+			continue;
+		if (buf[0])
+			strcat(buf, ",");
+		strcat(buf, r->a[i].pool);
+	}
+	if (!buf[0])
+		return NULL;
+	if (!(v = strdup(buf)))
+		*err = -ENOMEM;
+	return v;
+}
+
 static bool addrs_equal(const struct core_addr *a, size_t na, const struct core_addr *b, size_t nb)
 {
 	if (na != nb)
@@ -283,9 +313,11 @@ static bool addrs_equal(const struct core_addr *a, size_t na, const struct core_
 	return true;
 }
 
-static bool sent_meta_eq(const struct lb_sent *t, const char *pool, const char *shared)
+static bool sent_meta_eq(const struct lb_sent *t, const char *pool, const char *shared,
+                         const char *mlb)
 {
-	return t->pool && strcmp(t->pool, pool) == 0 && str_eq(t->shared, shared);
+	return t->pool && strcmp(t->pool, pool) == 0 && str_eq(t->shared, shared) &&
+	       str_eq(t->mlb_pool, mlb);
 }
 
 static int svc_set_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action *out)
@@ -293,9 +325,9 @@ static int svc_set_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action 
 	struct ipam_result r;
 	struct core_addr want[2];
 	struct lb_cond cond;
-	char *pool, *shared;
+	char *pool, *shared, *mlb;
 	size_t n;
-	bool meta_seen, addrs_seen, cond_seen, in_flight;
+	bool meta_seen, addrs_seen, cond_seen, in_flight, sent_mlb;
 	struct lb_sent *sent;
 	int err = 0;
 
@@ -315,13 +347,15 @@ static int svc_set_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action 
 	if (!(pool = pool_value(s, &r)))
 		return -ENOMEM;
 	shared = n ? lb_shared_value(s, &err) : NULL;
+	mlb = err ? NULL : mlb_pool_value(c, &r, &err);
 	if (err) {
 		free(pool);
+		free(shared);
 		return err;
 	}
 	meta_seen = s->obs_marker &&
 	            strcmp(s->obs_marker_val ? s->obs_marker_val : "", pool) == 0 &&
-	            str_eq(s->obs_shared, shared);
+	            str_eq(s->obs_shared, shared) && str_eq(s->obs_mlb_pool, mlb);
 	addrs_seen = addrs_equal(want, n, s->obs, s->n_obs);
 	cond_seen = s->cond_known && lb_cond_packed_eq(s->obs_cond, &cond);
 	/* An unknown condition alone never causes a write. */
@@ -330,19 +364,21 @@ static int svc_set_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action 
 	sent = s->sent;
 	in_flight = sent && sent->type == LB_ACT_SERVICE_STATUS;
 	if (in_flight && addrs_equal(want, n, sent->addrs, sent->n) &&
-	    sent_meta_eq(sent, pool, shared) && lb_cond_packed_eq(sent->cond, &cond))
+	    sent_meta_eq(sent, pool, shared, mlb) && lb_cond_packed_eq(sent->cond, &cond))
 		goto same;
 	/* A part is written when the object shows otherwise, or when the
 	 * last action sent, which may still land, said otherwise. */
-	out->u.svc.write_meta = !meta_seen || (in_flight && !sent_meta_eq(sent, pool, shared));
+	out->u.svc.write_meta = !meta_seen || (in_flight && !sent_meta_eq(sent, pool, shared, mlb));
 	out->u.svc.write_status = !addrs_seen || !cond_seen ||
 	                          (in_flight && (!addrs_equal(want, n, sent->addrs, sent->n) ||
 	                                         !lb_cond_packed_eq(sent->cond, &cond)));
 	out->u.svc.keep_time = s->obs_cond && lb_cond_packed_ok(s->obs_cond) == cond.ok;
 	out->u.svc.generation = s->generation;
+	sent_mlb = in_flight && sent->mlb_pool;
 	if (!(sent = lb_svc_send(s, LB_ACT_SERVICE_STATUS))) {
 		free(pool);
 		free(shared);
+		free(mlb);
 		return -ENOMEM;
 	}
 	memcpy(sent->addrs, want, sizeof(want));
@@ -351,7 +387,11 @@ static int svc_set_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action 
 		err = -ENOMEM;
 	sent->pool = lb_strdup(pool, &err);
 	sent->shared = lb_strdup(shared, &err);
+	sent->mlb_pool = lb_strdup(mlb, &err);
 	out->u.svc.shared = shared;
+	out->u.svc.mlb_pool = mlb;
+	/* only a Service that has or had it sees MetalLB's annotation */
+	out->u.svc.mlb_key = mlb || s->obs_mlb_pool || (in_flight && sent_mlb);
 	out->u.svc.ns = lb_strdup(s->ns, &err);
 	out->u.svc.name = lb_strdup(s->name, &err);
 	out->u.svc.pool = pool;
@@ -368,6 +408,7 @@ static int svc_set_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action 
 same:
 	free(pool);
 	free(shared);
+	free(mlb);
 	return 0;
 }
 
@@ -396,7 +437,7 @@ static int svc_clear_parts(const struct lb_svc *s, struct lb_svc_status *out)
 	 * test stand-in; a status written but not seen yet is caught by the
 	 * ingress's precondition, and this is decided again. */
 	out->clear_cond = s->obs_cond || !s->cond_known;
-	out->write_meta = s->obs_marker || s->obs_shared || s->wrote;
+	out->write_meta = s->obs_marker || s->obs_shared || s->obs_mlb_pool || s->wrote;
 	out->write_status = out->clear_ingress || out->clear_cond;
 	if (!out->clear_ingress || !s->n_obs)
 		return 0;
@@ -421,6 +462,8 @@ static int svc_action(struct lb_ctrl *c, struct lb_svc *s, struct lb_action *out
 	if (s->sent && s->sent->type == LB_ACT_SERVICE_CLEAR &&
 	    addrs_equal(s->clear, s->n_clear, s->sent->addrs, s->sent->n))
 		return 0;
+	/* MetalLB's annotation goes if the object shows it or berth sent it */
+	out->u.svc.mlb_key = s->obs_mlb_pool || (s->sent && s->sent->mlb_pool);
 	if (!lb_svc_send(s, LB_ACT_SERVICE_CLEAR))
 		return -ENOMEM;
 	memcpy(s->sent->addrs, s->clear, sizeof(s->clear));

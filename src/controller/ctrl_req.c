@@ -5,6 +5,7 @@
 #include "controller/ctrl_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,13 +77,24 @@ void lb_req_fini(struct lb_req *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int set_invalid(struct lb_req *r, const char *fmt, const char *field, const char *val)
+static int set_invalidf(struct lb_req *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int set_invalidf(struct lb_req *r, const char *fmt, ...)
 {
 	char buf[LB_MSG_MAX];
+	va_list ap;
 
-	snprintf(buf, sizeof(buf), fmt, field, val);
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
 	free(r->invalid);
 	return (r->invalid = strdup(buf)) ? 0 : -ENOMEM;
+}
+
+static int set_invalid(struct lb_req *r, const char *fmt, const char *field, const char *val)
+{
+	return set_invalidf(r, fmt, field, val);
 }
 
 /* "a" or "a,b", spaces allowed around each: at most one address per family. */
@@ -123,6 +135,20 @@ static const char *nonempty(const char *s)
 	return s && *s ? s : NULL;
 }
 
+/* MetalLB's valueForAnnotation: the metallb.io spelling when present
+ * (even empty), else the older one; *field says which. */
+static const char *metallb_ann(const struct cfg_meta *m, const char *key, const char *old,
+                               const char *field, const char *old_field, const char **which)
+{
+	const char *v = cfg_meta_annotation(m, key);
+
+	*which = field;
+	if (v)
+		return v;
+	*which = old_field;
+	return cfg_meta_annotation(m, old);
+}
+
 static uint8_t port_proto(const char *p)
 {
 	if (p && strcmp(p, "UDP") == 0)
@@ -144,6 +170,13 @@ int lb_req_build(const struct lb_ctrl *c, const struct cfg_service *svc, struct 
 	const struct cfg_meta *m = &svc->meta;
 	const char *ip_ann = nonempty(cfg_meta_annotation(m, LB_ANN_EIP_IP));
 	const char *pool = nonempty(cfg_meta_annotation(m, CFG_ANN_EIP));
+	const char *mlb_ips_field, *mlb_pool_field;
+	const char *mlb_ips = nonempty(metallb_ann(
+	    m, LB_ANN_METALLB_IPS, LB_ANN_METALLB_IPS0, "annotation " LB_ANN_METALLB_IPS,
+	    "annotation " LB_ANN_METALLB_IPS0, &mlb_ips_field));
+	const char *mlb_pool = nonempty(metallb_ann(
+	    m, LB_ANN_METALLB_POOL, LB_ANN_METALLB_POOL0, "annotation " LB_ANN_METALLB_POOL,
+	    "annotation " LB_ANN_METALLB_POOL0, &mlb_pool_field));
 	int af = c->default_family, err = 0, ret = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -161,10 +194,24 @@ int lb_req_build(const struct lb_ctrl *c, const struct cfg_service *svc, struct 
 		out->policy = af == AF_INET6 ? IPAM_SINGLE_V6 : IPAM_SINGLE_V4;
 		break;
 	}
-	/* OpenELB ConstructRequest: the annotation overrides spec.loadBalancerIP. */
-	if (ip_ann) {
+	/* OpenELB ConstructRequest: the annotation overrides spec.loadBalancerIP.
+	 * MetalLB's getDesiredLbIPs refuses its annotation beside
+	 * spec.loadBalancerIP; OpenELB's and MetalLB's together would make
+	 * one of them silently lose. */
+	if (ip_ann && mlb_ips) {
+		ret = set_invalidf(
+		    out, "%s: not with annotation " LB_ANN_EIP_IP ": give the addresses one way",
+		    mlb_ips_field);
+	} else if (mlb_ips && svc->has_load_balancer_ip) {
+		ret = set_invalidf(out,
+		                   "%s: not with spec.loadBalancerIP: give the addresses one way",
+		                   mlb_ips_field);
+	} else if (ip_ann) {
 		out->addr_field = "annotation " LB_ANN_EIP_IP;
 		ret = parse_addr_list(ip_ann, out, out->addr_field);
+	} else if (mlb_ips) {
+		out->addr_field = mlb_ips_field;
+		ret = parse_addr_list(mlb_ips, out, out->addr_field);
 	} else if (svc->has_load_balancer_ip) {
 		out->addr_field = "spec.loadBalancerIP";
 		out->addrs[0] = svc->load_balancer_ip;
@@ -172,7 +219,15 @@ int lb_req_build(const struct lb_ctrl *c, const struct cfg_service *svc, struct 
 	}
 	if (ret < 0)
 		goto out;
-	out->pool = lb_strdup(pool, &err);
+	/* one pool: OpenELB's annotation, or MetalLB's (pools are named by
+	 * name alone, so either may name an Eip or an IPAddressPool) */
+	if (pool && mlb_pool && strcmp(pool, mlb_pool) != 0 &&
+	    (ret = set_invalidf(out,
+	                        "%s: \"%.*s\" is another pool than annotation " CFG_ANN_EIP
+	                        " names (\"%.*s\")",
+	                        mlb_pool_field, 64, mlb_pool, 64, pool)) < 0)
+		goto out;
+	out->pool = lb_strdup(pool ? pool : mlb_pool, &err);
 	for (size_t i = 0; i < sizeof(share) / sizeof(share[0]); i++) {
 		const char *k = nonempty(cfg_meta_annotation(m, share[i].key));
 

@@ -129,19 +129,6 @@ static int holder_cb(const struct core_addr *addr, const char *service, void *ar
 	return 0;
 }
 
-static const struct lb_eip *eip_containing(const struct lb_ctrl *c, const struct core_addr *a)
-{
-	for (size_t i = 0; i < c->eips.n; i++) {
-		const struct lb_eip *e = c->eips.v[i].val;
-
-		if (!e->accepted)
-			continue;
-		if (core_addr_cmp(&e->first, a) <= 0 && core_addr_cmp(a, &e->last) <= 0)
-			return e;
-	}
-	return NULL;
-}
-
 static bool port_in(const struct ipam_port *p, const struct ipam_port *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -164,7 +151,7 @@ static int ports_minus_holders(struct lb_ctrl *c, const struct lb_svc *s,
 	*out = NULL;
 	*n = 0;
 	for (size_t i = 0; i < n_addrs && ret == 0; i++) {
-		const struct lb_eip *e = eip_containing(c, &addrs[i]);
+		const struct lb_eip *e = lb_eip_containing(c, &addrs[i]);
 
 		h.addr = &addrs[i];
 		if (e)

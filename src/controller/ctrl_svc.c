@@ -117,7 +117,8 @@ int lb_svc_restore(struct lb_ctrl *c, struct lb_svc *s)
 
 		/* An address neither berth nor OpenELB wrote, and in no Eip,
 		 * is another controller's: not berth's to keep. */
-		if (!s->obs_marker && !s->obs_openelb && !lb_in_eips(c, &s->obs[i]))
+		if (!s->obs_marker && !s->obs_openelb && !s->obs_metallb &&
+		    !lb_in_eips(c, &s->obs[i]))
 			continue;
 		if (seen & bit) {
 			const struct core_addr *kept =
@@ -350,8 +351,10 @@ static int report_proto(struct lb_ctrl *c, struct lb_svc *s, const struct ipam_r
 		const struct lb_eip *e;
 		size_t f = h->addr.family == AF_INET6;
 
+		/* OpenELB's annotation against OpenELB's Eips: an IPAddressPool
+		 * is announced by its advertisements, whatever it says */
 		if (h->orphaned || !(e = core_map_get(&c->eips, h->pool, strlen(h->pool))) ||
-		    s->proto_ann == 1 + (unsigned)e->protocol)
+		    e->api != CFG_API_OPENELB || s->proto_ann == 1 + (unsigned)e->protocol)
 			continue;
 		now[f] = (uint8_t)(s->proto_ann << 2 | e->protocol);
 		if (now[f] == s->proto_rep[f])

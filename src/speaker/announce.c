@@ -94,10 +94,26 @@ const struct cfg_eip *lb_announce_eip(const struct cfg_set *set, const struct co
 	for (size_t i = 0; i < set->n_eips; i++) {
 		const struct cfg_eip *e = &set->eips[i];
 
-		if (core_addr_cmp(&e->first, a) <= 0 && core_addr_cmp(a, &e->last) <= 0)
+		/* pools do not overlap (the loader's rule, for both APIs) */
+		if (cfg_eip_range_of(e, a))
 			return e;
 	}
 	return NULL;
+}
+
+/* Whether announcement b of a pool applies on the node with labels. */
+static bool bgp_here(const struct cfg_eip_bgp *b, const struct cfg_map *labels)
+{
+	return cfg_selectors_match(b->node_selectors, b->n_node_selectors, labels);
+}
+
+/* This node's labels: none without its Node object. */
+static const struct cfg_map *node_labels(const struct cfg_set *set, const char *node)
+{
+	static const struct cfg_map no_labels;
+	const struct cfg_node *n = node ? cfg_set_node(set, node) : NULL;
+
+	return n ? &n->meta.labels : &no_labels;
 }
 
 bool lb_announce_addr_ok(const struct cfg_set *set, const struct lb_announce_opts *o,
@@ -113,24 +129,27 @@ bool lb_announce_addr_ok(const struct cfg_set *set, const struct lb_announce_opt
 	/* A disabled Eip hands out nothing new, but the addresses it already
 	 * gave keep working (OpenELB). */
 	e = lb_announce_eip(set, a);
-	return e && e->protocol == CFG_EIP_BGP;
+	return e && e->n_bgp > 0;
 }
 
 bool lb_announce_addr_here(const struct cfg_set *set, const char *node,
                            const struct lb_announce_opts *o, const struct core_addr *a)
 {
-	static const struct cfg_map no_labels;
+	const struct cfg_map *labels;
 	const struct cfg_eip *e;
-	const struct cfg_node *n;
 
 	if (!lb_announce_addr_ok(set, o, a))
 		return false;
 	e = lb_announce_eip(set, a);
-	if (!e || !e->bgp.node_selector.present)
+	if (!e)
 		return true;
-	/* No Node object: no labels, which a selector with labels misses. */
-	n = cfg_set_node(set, node);
-	return cfg_selector_matches(&e->bgp.node_selector, n ? &n->meta.labels : &no_labels);
+	/* No Node object: no labels, which a selector with labels misses.
+	 * Any of the pool's announcements that applies here will do. */
+	labels = node_labels(set, node);
+	for (size_t i = 0; i < e->n_bgp; i++)
+		if (bgp_here(&e->bgp[i], labels))
+			return true;
+	return false;
 }
 
 /* Adds what one Service asks (add: LB_HOST_* flags and a count) to the
@@ -185,20 +204,98 @@ int lb_announce_hosts(const struct cfg_set *set, const char *node, const struct 
 	return 0;
 }
 
-/* The pool's share of a route's attributes (none without an Eip). */
-static void pool_attrs(const struct cfg_eip *e, struct bgp_route_attrs *a)
+/*
+ * The attributes of one route of a pool: the pool's announcements that
+ * give it, merged (several MetalLB advertisements for one pool all apply;
+ * an Eip has one). Communities and peers are their union, none of which
+ * listing peers meaning every peer; LOCAL_PREF the first one's that sets
+ * one (cfg_set_validate holds them equal where they meet). One
+ * announcement is used as it is; more are merged in buf, kept across
+ * routes.
+ */
+struct merge {
+	uint32_t *comm, *large;
+	const char **peers;
+	size_t cap_comm, cap_large, cap_peers;
+};
+
+static bool has_u32(const uint32_t *v, size_t n, size_t width, const uint32_t *x)
 {
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(v + i * width, x, width * sizeof(*x)))
+			return true;
+	return false;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	if (!(n = realloc(*p, need * size)))
+		return -ENOMEM;
+	*p = n;
+	*cap = need;
+	return 0;
+}
+
+/* ads[0..n) of one pool into *a (borrowing from them or from m). Link
+ * bandwidth: whether any of them carries it. */
+static int merge_attrs(struct merge *m, const struct cfg_eip_bgp *const *ads, size_t n,
+                       struct bgp_route_attrs *a, bool *link_bw)
+{
+	size_t nc = 0, nl = 0, np = 0;
+	bool all_peers = false;
+
 	memset(a, 0, sizeof(*a));
-	if (!e)
-		return;
-	a->communities = e->bgp.communities;
-	a->n_communities = e->bgp.n_communities;
-	a->large_communities = e->bgp.large_communities;
-	a->n_large_communities = e->bgp.n_large_communities;
-	a->has_local_pref = e->bgp.has_local_pref;
-	a->local_pref = e->bgp.local_pref;
-	a->peers = (const char *const *)e->bgp.peers;
-	a->n_peers = e->bgp.n_peers;
+	*link_bw = !n;
+	for (size_t i = 0; i < n; i++) {
+		*link_bw |= ads[i]->link_bandwidth;
+		if (!a->has_local_pref && ads[i]->has_local_pref) {
+			a->has_local_pref = true;
+			a->local_pref = ads[i]->local_pref;
+		}
+	}
+	if (n == 1) {
+		const struct cfg_eip_bgp *b = ads[0];
+
+		a->communities = b->communities;
+		a->n_communities = b->n_communities;
+		a->large_communities = b->large_communities;
+		a->n_large_communities = b->n_large_communities;
+		a->peers = (const char *const *)b->peers;
+		a->n_peers = b->n_peers;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_eip_bgp *b = ads[i];
+
+		if (grow((void **)&m->comm, &m->cap_comm, nc + b->n_communities,
+		         sizeof(uint32_t)) ||
+		    grow((void **)&m->large, &m->cap_large, 3 * (nl + b->n_large_communities),
+		         sizeof(uint32_t)) ||
+		    grow((void **)&m->peers, &m->cap_peers, np + b->n_peers, sizeof(char *)))
+			return -ENOMEM;
+		for (size_t k = 0; k < b->n_communities; k++)
+			if (!has_u32(m->comm, nc, 1, &b->communities[k]))
+				m->comm[nc++] = b->communities[k];
+		for (size_t k = 0; k < b->n_large_communities; k++)
+			if (!has_u32(m->large, nl, 3, &b->large_communities[3 * k]))
+				memcpy(&m->large[3 * nl++], &b->large_communities[3 * k],
+				       3 * sizeof(uint32_t));
+		all_peers |= !b->n_peers;
+		for (size_t k = 0; k < b->n_peers; k++)
+			m->peers[np++] = b->peers[k];
+	}
+	a->communities = m->comm;
+	a->n_communities = nc;
+	a->large_communities = m->large;
+	a->n_large_communities = nl;
+	/* the table keeps each name once */
+	a->peers = all_peers ? NULL : m->peers;
+	a->n_peers = all_peers ? 0 : np;
+	return 0;
 }
 
 /* p -> the interned a into out; the reference goes with the value. A set
@@ -226,48 +323,130 @@ static uint64_t link_bw_unit(const struct cfg_set *set)
 	                     : CFG_DEFAULT_LINK_BW_PER_ENDPOINT;
 }
 
-int lb_announce_routes(const struct cfg_set *set, const struct lb_announce_opts *o,
-                       const struct prefix_set *hosts, struct prefix_set *out)
+/* The aggregation length announcement b gives a route of family. */
+static unsigned agg_len(const struct cfg_eip_bgp *b, int family)
 {
+	return family == AF_INET ? b->aggregation_length : b->aggregation_length_v6;
+}
+
+/*
+ * The routes of one host p (value v) of pool e, whose announcements that
+ * apply on this node are here[0..n): for each aggregation length they
+ * give, the aggregate (Cluster Services) with the attributes of those
+ * that give it; the host route with those of the announcements that give
+ * it: the host length's, and every one for Local Services (an aggregate
+ * would draw traffic to nodes without endpoints).
+ */
+static int pool_routes(const struct cfg_set *set, const struct lb_announce_opts *o,
+                       const struct bgp_prefix *p, uint32_t v,
+                       const struct cfg_eip_bgp *const *here, size_t n, struct merge *m,
+                       const struct cfg_eip_bgp **pick, struct prefix_set *out)
+{
+	struct bgp_route_attrs ra;
+	size_t k;
+	bool lbw;
+	int r;
+
+	for (size_t i = 0; (v & LB_HOST_CLUSTER) && i < n; i++) {
+		unsigned len = agg_len(here[i], p->family);
+		struct bgp_prefix agg = *p;
+		bool first = true;
+
+		if (len >= p->len)
+			continue;
+		/* each length once: with every announcement that gives it */
+		for (size_t j = 0; j < i && first; j++)
+			first = agg_len(here[j], p->family) != len;
+		if (!first)
+			continue;
+		agg.len = (uint8_t)len;
+		prefix_canon(&agg);
+		/* One pool per aggregate (aggregates stay inside non-overlapping
+		 * ranges): the first address brings its attributes, the others
+		 * find it there. */
+		if (prefix_set_find(out, &agg) >= 0)
+			continue;
+		k = 0;
+		for (size_t j = i; j < n; j++)
+			if (agg_len(here[j], p->family) == len)
+				pick[k++] = here[j];
+		if ((r = merge_attrs(m, pick, k, &ra, &lbw)) < 0 ||
+		    (r = route_put(o, out, &agg, &ra)) < 0)
+			return r;
+	}
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (agg_len(here[i], p->family) >= p->len || (v & LB_HOST_LOCAL))
+			pick[k++] = here[i];
+	if (!k)
+		return 0;
+	if ((r = merge_attrs(m, pick, k, &ra, &lbw)) < 0)
+		return r;
+	if ((v & LB_HOST_LOCAL) && !(v & (LB_HOST_CLUSTER | LB_HOST_UNCOUNTED)) && lbw) {
+		uint64_t bw = (uint64_t)(v & LB_HOST_COUNT) * link_bw_unit(set);
+
+		ra.link_bw = bw < BGP_LINK_BW_MAX ? bw : BGP_LINK_BW_MAX;
+	}
+	return route_put(o, out, p, &ra);
+}
+
+int lb_announce_routes(const struct cfg_set *set, const char *node,
+                       const struct lb_announce_opts *o, const struct prefix_set *hosts,
+                       struct prefix_set *out)
+{
+	const struct cfg_map *labels = node_labels(set, node);
+	const struct cfg_eip_bgp **here = NULL, **pick = NULL;
+	struct merge m = {0};
+	size_t cap = 0;
+	int r = 0;
+
 	lb_announce_routes_clear(o, out);
-	for (size_t i = 0; i < hosts->n; i++) {
+	for (size_t i = 0; i < hosts->n && r == 0; i++) {
 		const struct bgp_prefix *p = &hosts->v[i];
 		uint32_t v = prefix_set_val(hosts, i);
 		struct core_addr a = {.family = p->family};
 		const struct cfg_eip *e;
-		struct bgp_route_attrs ra;
-		unsigned len = p->len;
-		int r;
+		size_t n = 0;
 
 		memcpy(a.bytes, p->addr, core_af_len(p->family));
 		e = lb_announce_eip(set, &a);
-		if (e)
-			len = p->family == AF_INET ? e->bgp.aggregation_length
-			                           : e->bgp.aggregation_length_v6;
-		pool_attrs(e, &ra);
-		if ((v & LB_HOST_CLUSTER) && len < p->len) {
-			struct bgp_prefix agg = *p;
+		if (!e) {
+			/* no pool (a set without pools): a host route, no attributes */
+			struct bgp_route_attrs ra = {0};
 
-			agg.len = (uint8_t)len;
-			prefix_canon(&agg);
-			/* One Eip per aggregate: the first address brings its
-			 * attributes, the others find it there. */
-			if (prefix_set_find(out, &agg) < 0 &&
-			    (r = route_put(o, out, &agg, &ra)) < 0)
-				return r;
-			if (!(v & LB_HOST_LOCAL))
-				continue;
-		}
-		if ((v & LB_HOST_LOCAL) && !(v & (LB_HOST_CLUSTER | LB_HOST_UNCOUNTED)) &&
-		    (!e || e->bgp.link_bandwidth)) {
-			uint64_t bw = (uint64_t)(v & LB_HOST_COUNT) * link_bw_unit(set);
+			if ((v & LB_HOST_LOCAL) && !(v & (LB_HOST_CLUSTER | LB_HOST_UNCOUNTED))) {
+				uint64_t bw = (uint64_t)(v & LB_HOST_COUNT) * link_bw_unit(set);
 
-			ra.link_bw = bw < BGP_LINK_BW_MAX ? bw : BGP_LINK_BW_MAX;
+				ra.link_bw = bw < BGP_LINK_BW_MAX ? bw : BGP_LINK_BW_MAX;
+			}
+			r = route_put(o, out, p, &ra);
+			continue;
 		}
-		if ((r = route_put(o, out, p, &ra)) < 0)
-			return r;
+		if (e->n_bgp > cap) {
+			const struct cfg_eip_bgp **h = realloc(here, e->n_bgp * sizeof(*h));
+			const struct cfg_eip_bgp **k =
+			    h ? realloc(pick, e->n_bgp * sizeof(*k)) : NULL;
+
+			if (h)
+				here = h;
+			if (!h || !k) {
+				r = -ENOMEM;
+				break;
+			}
+			pick = k;
+			cap = e->n_bgp;
+		}
+		for (size_t k = 0; k < e->n_bgp; k++)
+			if (bgp_here(&e->bgp[k], labels))
+				here[n++] = &e->bgp[k];
+		r = pool_routes(set, o, p, v, here, n, &m, pick, out);
 	}
-	return 0;
+	free(here);
+	free(pick);
+	free(m.comm);
+	free(m.large);
+	free(m.peers);
+	return r;
 }
 
 void lb_announce_routes_clear(const struct lb_announce_opts *o, struct prefix_set *out)
@@ -286,7 +465,7 @@ int lb_announce_compute_opts(const struct cfg_set *set, const char *node,
 	prefix_set_init(&hosts);
 	r = lb_announce_hosts(set, node, o, &hosts);
 	if (!r)
-		r = lb_announce_routes(set, o, &hosts, out);
+		r = lb_announce_routes(set, node, o, &hosts, out);
 	prefix_set_fini(&hosts);
 	return r;
 }

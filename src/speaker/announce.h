@@ -5,12 +5,15 @@
  *
  * Rules, per address in status.loadBalancer.ingress of a Service of type
  * LoadBalancer:
- *  - the address lies in an Eip whose spec.protocol is bgp: the Eip
- *    decides how its addresses are served, as in OpenELB 0.6 (layer2's
- *    are speaker/l2.h's; a Service annotated for another protocol than
- *    its Eip's gets an Event from the controller). Only a set with no Eip
- *    at all (manifest mode without pools) goes by the Service's
- *    protocol.openelb.kubesphere.io/v1alpha1 annotation: none or "bgp";
+ *  - the address lies in a pool (an Eip or a MetalLB IPAddressPool, one
+ *    model: config.h struct cfg_eip) that has a BGP announcement (an Eip
+ *    of protocol bgp; a pool some BGPAdvertisement selects): the pool
+ *    decides how its addresses are served, as in OpenELB 0.6 and MetalLB
+ *    (layer2's are speaker/l2.h's; a Service annotated for another
+ *    protocol than its Eip's gets an Event from the controller). Only a
+ *    set with no pool at all (manifest mode without pools) goes by the
+ *    Service's protocol.openelb.kubesphere.io/v1alpha1 annotation: none
+ *    or "bgp";
  *  - this node may take traffic: its Node object is neither unschedulable
  *    (cordoned) nor Ready=False, and lacks the label
  *    node.kubernetes.io/exclude-from-external-load-balancers. A set
@@ -19,24 +22,35 @@
  *    only nodes with a ready endpoint of the Service (EndpointSlices),
  *    when endpoints_known;
  *  - the address is not in exclude (the caller's conflicts);
- *  - the Eip's spec.bgp.nodeSelector, when given, matches this node's
- *    labels (no Node object: no labels).
+ *  - one of the pool's BGP announcements applies on this node: its node
+ *    selectors (an Eip's spec.bgp.nodeSelector, a BGPAdvertisement's
+ *    nodeSelectors; none: every node) match this node's labels (no Node
+ *    object: no labels).
  *
- * Routes and their attributes (issue 14), per address announced:
- *  - an address of some Cluster Service in an Eip whose aggregation length
- *    for its family (spec.bgp.aggregationLength / V6) is below the host
- *    length is announced as addr/L (canonical): that route is wanted while
- *    one such address inside it is, so it comes with the first and goes
- *    with the last. Since Eips do not overlap and an aggregate stays inside
- *    its pool, every aggregate has one Eip;
+ * Routes and their attributes (issue 14), per address announced, for
+ * each of its pool's announcements that apply on this node (an Eip has
+ * one; every BGPAdvertisement that selects a MetalLB pool applies):
+ *  - an address of some Cluster Service, with an announcement whose
+ *    aggregation length for its family (aggregationLength / V6) is below
+ *    the host length, is announced as addr/L (canonical): that route is
+ *    wanted while one such address inside it is, so it comes with the
+ *    first and goes with the last. Since pools do not overlap and an
+ *    aggregate stays inside its range, every aggregate has one pool;
  *  - an address of a Local Service is a host route whatever the length
  *    (an aggregate would draw traffic to nodes without endpoints); so is
- *    any address without aggregation;
- *  - every route of a pool carries its communities, large communities,
- *    LOCAL_PREF and peers (spec.bgp); a set without spec.bgp, or an
- *    address in no Eip, carries none (id 0, the routes as before);
+ *    any address with an announcement without aggregation;
+ *  - a route carries the communities, large communities, LOCAL_PREF and
+ *    peers of the announcements that give it: one's as they are; several
+ *    (two BGPAdvertisements with one length) merged, communities and
+ *    peers their union, no peers list in one meaning every peer, the
+ *    first LOCAL_PREF (cfg_set_validate holds them equal where they
+ *    meet). MetalLB gives each peer the advertisements that name it: the
+ *    merge differs only for advertisements of one length that name
+ *    different peers with different attributes. A set without spec.bgp,
+ *    or an address in no pool, carries none (id 0, the routes as before);
  *  - a host route of Local Services only, with the endpoints known and
- *    the pool's linkBandwidth on, carries the link bandwidth: the ready
+ *    linkBandwidth on in an announcement that gives it (MetalLB's have it
+ *    on), carries the link bandwidth: the ready
  *    endpoints on this node summed over those Services, times BgpConf
  *    linkBandwidthPerEndpoint (capped at BGP_LINK_BW_MAX). A Cluster
  *    Service on the address means none: every node carries it anyway.
@@ -117,13 +131,13 @@ enum lb_announce_why lb_announce_service(const struct cfg_set *set, const char *
                                          const struct lb_announce_opts *o,
                                          const struct cfg_service *svc);
 
-/* Address rules: inside a bgp Eip (or no Eips), not excluded. */
+/* Address rules: inside a pool with a BGP announcement (or no pools), not excluded. */
 bool lb_announce_addr_ok(const struct cfg_set *set, const struct lb_announce_opts *o,
                          const struct core_addr *a);
-/* The same, and the Eip's nodeSelector matches node: node announces a. */
+/* The same, and one of the pool's announcements applies on node: node announces a. */
 bool lb_announce_addr_here(const struct cfg_set *set, const char *node,
                            const struct lb_announce_opts *o, const struct core_addr *a);
-/* The Eip whose range holds a (borrowed from set), or NULL. */
+/* The pool whose ranges hold a (borrowed from set), or NULL. */
 const struct cfg_eip *lb_announce_eip(const struct cfg_set *set, const struct core_addr *a);
 
 /*
@@ -135,13 +149,15 @@ const struct cfg_eip *lb_announce_eip(const struct cfg_set *set, const struct co
 int lb_announce_hosts(const struct cfg_set *set, const char *node, const struct lb_announce_opts *o,
                       struct prefix_set *hosts);
 /*
- * The routes of hosts (lb_announce_hosts' output) into out (cleared first
- * by lb_announce_routes_clear): prefix -> route attributes id, each value
- * holding one reference of o->attrs (none without it). Returns 0 or
- * -ENOMEM; out then holds what was done, to be cleared the same way.
+ * The routes of hosts (lb_announce_hosts' output for node) into out
+ * (cleared first by lb_announce_routes_clear): prefix -> route attributes
+ * id, each value holding one reference of o->attrs (none without it).
+ * Returns 0 or -ENOMEM; out then holds what was done, to be cleared the
+ * same way.
  */
-int lb_announce_routes(const struct cfg_set *set, const struct lb_announce_opts *o,
-                       const struct prefix_set *hosts, struct prefix_set *out);
+int lb_announce_routes(const struct cfg_set *set, const char *node,
+                       const struct lb_announce_opts *o, const struct prefix_set *hosts,
+                       struct prefix_set *out);
 /* Gives back the references of out's values (when o->attrs) and empties
  * it. */
 void lb_announce_routes_clear(const struct lb_announce_opts *o, struct prefix_set *out);

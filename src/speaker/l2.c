@@ -435,26 +435,28 @@ static int res_build(struct speaker_l2 *l, const struct cfg_set *set)
 	for (size_t i = 0; i < set->n_eips; i++) {
 		const struct cfg_eip *e = &set->eips[i];
 		struct eip_res *r = &l->res[l->n_res++];
+		/* an Eip's field, or the interfaces its L2Advertisements name */
+		const char *field = e->api == CFG_API_OPENELB ? "spec.interface" : "interface";
+		char spec[CORE_ADDR_STRLEN + 128];
+		const char *ifs;
 		struct l2_if *f;
 		char err[ERR_LEN];
 
-		if (e->protocol != CFG_EIP_LAYER2) {
+		if (!e->n_l2) {
 			l->n_res--;
 			continue;
 		}
 		r->e = e;
-		if (!e->interface || !*e->interface)
-			snprintf(r->why, sizeof(r->why), "spec.interface is not set");
-		else if (l2_io_resolve(e->interface, r->ifname, err, sizeof(err)) < 0)
-			snprintf(r->why, sizeof(r->why), "spec.interface %s: %s", e->interface,
-			         err);
+		ifs = cfg_eip_l2_ifspec(e, spec, sizeof(spec));
+		if (!ifs || !*ifs)
+			snprintf(r->why, sizeof(r->why), "%s is not set", field);
+		else if (l2_io_resolve(ifs, r->ifname, err, sizeof(err)) < 0)
+			snprintf(r->why, sizeof(r->why), "%s %s: %s", field, ifs, err);
 		else if (!(f = if_open(l, r->ifname, err, sizeof(err))))
-			snprintf(r->why, sizeof(r->why), "spec.interface %s: %s", e->interface,
-			         err);
+			snprintf(r->why, sizeof(r->why), "%s %s: %s", field, ifs, err);
 		else if (!f->carrier)
-			snprintf(r->why, sizeof(r->why),
-			         "spec.interface %s: %s is down or has no carrier", e->interface,
-			         r->ifname);
+			snprintf(r->why, sizeof(r->why), "%s %s: %s is down or has no carrier",
+			         field, ifs, r->ifname);
 		else
 			continue;
 		r->ifname[0] = 0;
@@ -513,7 +515,7 @@ static bool unserved(const char *node, const struct cfg_eip *e, void *arg)
 static bool has_layer2(const struct cfg_set *set)
 {
 	for (size_t i = 0; i < set->n_eips; i++)
-		if (set->eips[i].protocol == CFG_EIP_LAYER2)
+		if (set->eips[i].n_l2)
 			return true;
 	return false;
 }

@@ -36,9 +36,9 @@ const struct cfg_eip *l2_plan_eip(const struct cfg_set *set, const struct core_a
 	for (size_t i = 0; i < set->n_eips; i++) {
 		const struct cfg_eip *e = &set->eips[i];
 
-		/* Eips do not overlap (the loader's and the webhook's rule). */
-		if (core_addr_cmp(&e->first, a) <= 0 && core_addr_cmp(a, &e->last) <= 0)
-			return e->protocol == CFG_EIP_LAYER2 ? e : NULL;
+		/* Pools do not overlap (the loader's and the webhooks' rule). */
+		if (cfg_eip_range_of(e, a))
+			return e->n_l2 ? e : NULL;
 	}
 	return NULL;
 }
@@ -175,6 +175,29 @@ static bool has_endpoints(const struct work *w, const struct ent *g, size_t n, c
 	return true;
 }
 
+/* Whether one of the layer 2 announcements of every pool of g[0..n)
+ * lets node answer (their node selectors; none: every node). */
+static bool l2_node_ok(const struct work *w, const struct ent *g, size_t n, const char *node)
+{
+	static const struct cfg_map no_labels;
+	const struct cfg_node *nd = cfg_set_node(w->set, node);
+	const struct cfg_map *labels = nd ? &nd->meta.labels : &no_labels;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_eip *e = g[i].eip;
+		bool ok = false;
+
+		if (i && g[i].eip == g[i - 1].eip)
+			continue;
+		for (size_t k = 0; k < e->n_l2 && !ok; k++)
+			ok = cfg_selectors_match(e->l2[k].node_selectors, e->l2[k].n_node_selectors,
+			                         labels);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 /* Whether node can own every Eip of g[0..n). */
 static bool can_own_all(const struct work *w, const struct ent *g, size_t n, const char *node)
 {
@@ -244,7 +267,7 @@ static int plan_group(struct work *w, const struct ent *g, size_t n, struct l2_p
 	           : l2_owner_key_svc(key, sizeof(key), first->meta.ns ? first->meta.ns : "default",
 	                              first->meta.name) == 0) {
 		for (size_t i = 0; i < w->n_cand; i++)
-			if (has_endpoints(w, g, n, w->cand[i]))
+			if (has_endpoints(w, g, n, w->cand[i]) && l2_node_ok(w, g, n, w->cand[i]))
 				w->elig[n_elig++] = w->cand[i];
 		m = n_elig ? l2_owner_rank(key, w->elig, n_elig, w->places, L2_PLAN_MAX_PLACES) : 0;
 		m = window(w, g, n, m);

@@ -5,14 +5,18 @@
  * the speaker's layer 2 glue (speaker/l2.h) acts on it.
  *
  * Rules, per address in status.loadBalancer.ingress of a Service of type
- * LoadBalancer that lies in an Eip whose spec.protocol is layer2:
+ * LoadBalancer that lies in a pool with a layer 2 announcement (an Eip
+ * whose spec.protocol is layer2; a MetalLB pool an L2Advertisement
+ * selects):
  *  - the owner key (l2/owner.h): the Service ("ns/name"), or, for
  *    Services linked by shared addresses, the group's smallest address,
  *    so both addresses of a dual-stack Service and every address of a
  *    sharing group have one owner;
  *  - the eligible nodes: the Nodes of the set that take traffic
  *    (lb_announce_node_ok: Ready not False, not cordoned, not labelled
- *    exclude-from-external-load-balancers), and under
+ *    exclude-from-external-load-balancers) that one of the layer 2
+ *    announcements of each pool of the group lets answer (a MetalLB
+ *    L2Advertisement's nodeSelectors; none: every node), and under
  *    externalTrafficPolicy Local only those with a ready endpoint of
  *    every Local Service of the group (lb_announce_ready_on). A set with
  *    no Node at all (manifest mode, one node) has this node alone;
@@ -86,7 +90,7 @@ void l2_plan_fini(struct l2_plan *p);
  * (*out then empty). */
 int l2_plan_build(const struct cfg_set *set, const struct l2_plan_opts *o, struct l2_plan *out);
 
-/* The layer2 Eip that holds a, or NULL (borrowed from set). */
+/* The pool with a layer 2 announcement that holds a, or NULL (borrowed from set). */
 const struct cfg_eip *l2_plan_eip(const struct cfg_set *set, const struct core_addr *a);
 
 /* The entry for a, or NULL. */

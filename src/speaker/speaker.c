@@ -743,7 +743,7 @@ static int routes_build(struct speaker *s, const struct cfg_set *set,
 	int r;
 
 	announce_opts(s, set, &o);
-	r = lb_announce_routes(set, &o, hosts, want);
+	r = lb_announce_routes(set, s->node, &o, hosts, want);
 	return r ? r : synthetic_each(s, add_to, want);
 }
 
@@ -879,7 +879,9 @@ static void on_ll_timer(struct ev_loop *loop, ev_timer *w, int revents)
 /*
  * Cluster mode gets objects one at a time, so the set is not refused for
  * what spans objects (an Eip naming a BgpPeer that does not exist (yet)):
- * such a name matches no peer. Said once per new complaint.
+ * such a name matches no peer; what breaks one of MetalLB's rules was
+ * left out by cfg_set_resolve. Said once per new complaint (the first of
+ * them).
  */
 static void set_check(struct speaker *s, const struct cfg_set *set)
 {
@@ -893,7 +895,9 @@ static void set_check(struct speaker *s, const struct cfg_set *set)
 	if (!strcmp(err.msg, s->invalid))
 		return;
 	snprintf(s->invalid, sizeof(s->invalid), "%s", err.msg);
-	log_warn("%s: that pool's routes go to no such peer", err.msg);
+	log_warn("%s: the rest applies (a peer name that matches none: routes to no peer; "
+	         "MetalLB's objects: left out)",
+	         err.msg);
 }
 
 int speaker_apply(struct speaker *s, const struct cfg_set *set)
@@ -913,6 +917,15 @@ int speaker_apply(struct speaker *s, const struct cfg_set *set)
 	return r;
 }
 
+/* A manifest's MetalLB object with something berth does not honour:
+ * one log line each, at every load (manifest mode has no Events). */
+static void log_note(const struct cfg_note *n, void *arg)
+{
+	(void)arg;
+	log_warn("%s %s%s%s: %s", n->kind, n->meta->ns ? n->meta->ns : "", n->meta->ns ? "/" : "",
+	         n->meta->name, n->msg);
+}
+
 int speaker_reload(struct speaker *s, struct cfg_error *err)
 {
 	struct cfg_set set;
@@ -926,6 +939,7 @@ int speaker_reload(struct speaker *s, struct cfg_error *err)
 		cfg_set_fini(&set);
 		return r;
 	}
+	cfg_set_notes(&set, log_note, NULL);
 	/* A Service no longer in the manifests leaves, as one deleted in
 	 * cluster mode leaves the store. */
 	for (size_t i = 0; i < s->cfg.n_services; i++) {

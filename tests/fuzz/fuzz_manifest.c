@@ -38,12 +38,13 @@ static bool bfd_ok(const struct cfg_bfd *b)
 	       b->detect_multiplier >= CFG_BFD_MULT_MIN && b->detect_multiplier <= CFG_BFD_MULT_MAX;
 }
 
-/* Eip spec.bgp (issue 14): sorted sets without duplicates, lengths in
- * range and, for the pool's family, aggregates inside the pool; values
- * that print back to text the parsers read as the same value. */
-static bool eip_bgp_ok(const struct cfg_eip *e)
+/* One BGP announcement of pool e (an Eip's spec.bgp, a BGPAdvertisement
+ * attached by cfg_set_resolve): sorted sets without duplicates, lengths
+ * in range and, for each family of the pool, aggregates inside every
+ * range; values that print back to text the parsers read as the same
+ * value. */
+static bool bgp_ok(const struct cfg_eip *e, const struct cfg_eip_bgp *b)
 {
-	const struct cfg_eip_bgp *b = &e->bgp;
 	char text[48];
 	const char *why;
 	uint32_t v, l[3];
@@ -52,11 +53,14 @@ static bool eip_bgp_ok(const struct cfg_eip *e)
 	    b->n_communities > CFG_EIP_MAX_COMMUNITIES ||
 	    b->n_large_communities > CFG_EIP_MAX_LARGE_COMMUNITIES || !cfg_eip_bgp_equal(b, b))
 		return false;
-	if ((e->first.family == AF_INET ? b->aggregation_length : b->aggregation_length_v6) <
-	    cfg_eip_min_aggregation(&e->first, &e->last))
+	if (cfg_eip_first_of(e, AF_INET) &&
+	    b->aggregation_length < cfg_eip_min_aggregation_of(e, AF_INET))
+		return false;
+	if (cfg_eip_first_of(e, AF_INET6) &&
+	    b->aggregation_length_v6 < cfg_eip_min_aggregation_of(e, AF_INET6))
 		return false;
 	if (!b->present && (b->n_communities || b->n_large_communities || b->n_peers ||
-	                    b->has_local_pref || b->node_selector.present || !b->link_bandwidth ||
+	                    b->has_local_pref || b->n_node_selectors || !b->link_bandwidth ||
 	                    b->aggregation_length != 32 || b->aggregation_length_v6 != 128))
 		return false;
 	for (size_t i = 0; i < b->n_communities; i++) {
@@ -80,6 +84,31 @@ static bool eip_bgp_ok(const struct cfg_eip *e)
 		for (size_t j = 0; j < i; j++)
 			if (!*b->peers[i] || !strcmp(b->peers[i], b->peers[j]))
 				return false;
+	return true;
+}
+
+/* A pool: ranges of one family each, in order, none overlapping; an
+ * Eip's announcement as its protocol says; every announcement sound. */
+static bool eip_bgp_ok(const struct cfg_eip *e)
+{
+	if (!e->n_ranges)
+		return false;
+	for (size_t i = 0; i < e->n_ranges; i++) {
+		const struct cfg_range *r = &e->ranges[i];
+
+		if (!r->text || r->first.family != r->last.family ||
+		    core_addr_cmp(&r->first, &r->last) > 0 || cfg_eip_range_of(e, &r->first) != r ||
+		    cfg_eip_range_of(e, &r->last) != r)
+			return false;
+	}
+	if (e->api == CFG_API_OPENELB &&
+	    (e->n_ranges != 1 || e->n_bgp != (e->protocol == CFG_EIP_BGP) ||
+	     e->n_l2 != (e->protocol == CFG_EIP_LAYER2) ||
+	     (e->n_l2 && (e->l2[0].n_interfaces != 1 || !*e->l2[0].interfaces[0]))))
+		return false;
+	for (size_t k = 0; k < e->n_bgp; k++)
+		if (!bgp_ok(e, &e->bgp[k]))
+			return false;
 	return true;
 }
 
@@ -140,6 +169,10 @@ static void decode_all(const char *buf, size_t len)
 		struct cfg_service s;
 		struct cfg_node n;
 		struct cfg_secret sec;
+		struct cfg_mlb_bgp_adv ba;
+		struct cfg_mlb_l2_adv la;
+		struct cfg_mlb_bfd bf;
+		struct cfg_mlb_community co;
 
 		if (!o)
 			continue;
@@ -161,6 +194,27 @@ static void decode_all(const char *buf, size_t len)
 				abort();
 			cfg_eip_fini(&e);
 		}
+		if (cfg_ip_address_pool_decode(o, &e, &err) == 0) {
+			if (!eip_bgp_ok(&e) || e.api != CFG_API_METALLB)
+				abort();
+			cfg_eip_fini(&e);
+		}
+		if (cfg_metallb_peer_decode(o, &p, &err) >= 0) {
+			if (!cfg_bgp_peer_session_equal(&p, &p) || !peer_i14_ok(&p))
+				abort();
+			cfg_bgp_peer_fini(&p);
+		}
+		if (cfg_bgp_adv_decode(o, &ba, &err) == 0)
+			cfg_mlb_bgp_adv_fini(&ba);
+		if (cfg_l2_adv_decode(o, &la, &err) == 0)
+			cfg_mlb_l2_adv_fini(&la);
+		if (cfg_bfd_profile_decode(o, &bf, &err) == 0) {
+			if (!bfd_ok(&bf.bfd))
+				abort();
+			cfg_mlb_bfd_fini(&bf);
+		}
+		if (cfg_mlb_community_decode(o, &co, &err) == 0)
+			cfg_mlb_community_fini(&co);
 		if (cfg_service_decode(o, &s, &err) == 0)
 			cfg_service_fini(&s);
 		if (cfg_node_decode(o, &n, &err) == 0)
@@ -173,6 +227,91 @@ static void decode_all(const char *buf, size_t len)
 		json_decref(o);
 	}
 	cfg_yaml_fini(&y);
+}
+
+static bool has_metallb(const struct cfg_set *s)
+{
+	for (size_t i = 0; i < s->n_eips; i++)
+		if (s->eips[i].api == CFG_API_METALLB)
+			return true;
+	for (size_t i = 0; i < s->n_peers; i++)
+		if (s->peers[i].api == CFG_API_METALLB)
+			return true;
+	return s->n_bgp_advs || s->n_l2_advs || s->n_bfds || s->n_communities || s->n_ignored;
+}
+
+/* OpenELB's objects, which the converted text may name but not hold. */
+static bool has_openelb(const struct cfg_set *s)
+{
+	for (size_t i = 0; i < s->n_eips; i++)
+		if (s->eips[i].api == CFG_API_OPENELB)
+			return true;
+	for (size_t i = 0; i < s->n_peers; i++)
+		if (s->peers[i].api == CFG_API_OPENELB)
+			return true;
+	return s->bgp_conf && s->bgp_conf->api == CFG_API_OPENELB;
+}
+
+static void note_ok(const struct cfg_note *n, void *arg)
+{
+	size_t *count = arg;
+
+	if (!n->kind || !n->api_version || !n->meta || !n->meta->name || !n->msg[0] ||
+	    strchr(n->msg, '\n'))
+		abort();
+	(*count)++;
+}
+
+/* cfg_set_resolve: MetalLB's objects onto the pools and peers, the same
+ * twice over, and every announcement it attaches sound. */
+static void resolve_set(struct cfg_set *s)
+{
+	size_t n_bgp = 0, n_l2 = 0, again = 0, notes = 0;
+
+	if (cfg_set_resolve(s) < 0)
+		return;
+	for (size_t i = 0; i < s->n_eips; i++) {
+		n_bgp += s->eips[i].n_bgp;
+		n_l2 += s->eips[i].n_l2;
+	}
+	cfg_set_notes(s, note_ok, &notes);
+	if (cfg_set_resolve(s) < 0)
+		return;
+	for (size_t i = 0; i < s->n_eips; i++)
+		again += s->eips[i].n_bgp + s->eips[i].n_l2;
+	if (again != n_bgp + n_l2)
+		abort();
+	for (size_t i = 0; i < s->n_peers; i++)
+		if (s->peers[i].api == CFG_API_METALLB && s->peers[i].bfd_profile &&
+		    s->peers[i].bfd.present && !bfd_ok(&s->peers[i].bfd))
+			abort();
+	/* berth convert: once the set validates, objects that load and
+	 * validate (unless a range's Eip repeats a name the set has) */
+	{
+		struct cfg_error err;
+		struct cfg_set c;
+		char *text = NULL;
+		int rc;
+
+		cfg_error_init(&err, NULL, NULL);
+		if (cfg_set_validate(s, &err) == 0 && !has_openelb(s) &&
+		    cfg_convert_metallb(s, &text) == 0) {
+			cfg_set_init(&c);
+			rc = cfg_manifest_load_buf("c.yaml", text, strlen(text), &c, &err);
+			if (rc == 0) {
+				cfg_error_init(&err, NULL, NULL);
+				rc = cfg_set_validate(&c, &err);
+			}
+			if (rc == -EINVAL && !strstr(err.msg, "duplicate object"))
+				abort();
+			cfg_set_fini(&c);
+			free(text);
+		}
+	}
+	/* a BgpConf for MetalLB's peers when there is none */
+	for (size_t i = 0; i < s->n_peers; i++)
+		if (s->peers[i].api == CFG_API_METALLB && !s->bgp_conf)
+			abort();
 }
 
 static void use_set(const struct cfg_set *s)
@@ -209,18 +348,25 @@ static void use_set(const struct cfg_set *s)
 		    cfg_set_secret(s, s->secrets[i].meta.ns, s->secrets[i].meta.name) !=
 		        &s->secrets[i])
 			abort();
-	/* peer names across the set: 0 exactly when every name is a peer */
+	/* Eip peer names across the set: 0 exactly when every name is a
+	 * peer (and, with MetalLB's objects, only when it is) */
 	{
 		struct cfg_error err;
 		bool all_known = true;
 		int rc;
 
-		for (size_t i = 0; i < s->n_eips; i++)
-			for (size_t k = 0; k < s->eips[i].bgp.n_peers; k++)
-				all_known = all_known && cfg_set_peer(s, s->eips[i].bgp.peers[k]);
+		for (size_t i = 0; i < s->n_eips; i++) {
+			const struct cfg_eip *e = &s->eips[i];
+
+			if (e->api != CFG_API_OPENELB || !e->n_bgp)
+				continue;
+			for (size_t j = 0; j < e->bgp[0].n_peers; j++)
+				all_known = all_known && cfg_set_peer(s, e->bgp[0].peers[j]);
+		}
 		cfg_error_init(&err, NULL, NULL);
 		rc = cfg_set_validate(s, &err);
-		if ((rc == 0) != all_known || (rc && (rc != -EINVAL || !err.msg[0])))
+		if ((rc && (rc != -EINVAL || !err.msg[0])) || (rc == 0 && !all_known) ||
+		    (!has_metallb(s) && (rc == 0) != all_known))
 			abort();
 	}
 	while (cfg_set_next_lb_addr(s, &it, &svc, &addr))
@@ -289,7 +435,9 @@ static bool same_counts(const struct cfg_set *a, const struct cfg_set *b)
 	return !a->bgp_conf == !b->bgp_conf && a->n_peers == b->n_peers && a->n_eips == b->n_eips &&
 	       a->n_services == b->n_services && a->n_nodes == b->n_nodes &&
 	       a->n_slices == b->n_slices && a->n_secrets == b->n_secrets &&
-	       a->n_skipped == b->n_skipped;
+	       a->n_skipped == b->n_skipped && a->n_bgp_advs == b->n_bgp_advs &&
+	       a->n_l2_advs == b->n_l2_advs && a->n_bfds == b->n_bfds &&
+	       a->n_communities == b->n_communities && a->n_ignored == b->n_ignored;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -305,7 +453,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc < 0) {
 		/* all or nothing, and always a message */
 		if (s.bgp_conf || s.n_peers || s.n_eips || s.n_services || s.n_nodes ||
-		    s.n_secrets || !err.msg[0])
+		    s.n_secrets || s.n_bgp_advs || s.n_l2_advs || s.n_bfds || s.n_communities ||
+		    s.n_ignored || !err.msg[0])
 			abort();
 	} else {
 		use_set(&s);
@@ -329,6 +478,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0 && rc2 == 0 && !same_counts(&s, &s2))
 		abort();
 	cfg_set_fini(&s2);
+	/* MetalLB's objects lowered (a BgpConf may appear: after the counts) */
+	if (rc == 0) {
+		resolve_set(&s);
+		use_set(&s);
+	}
 	cfg_set_fini(&s);
 	decode_all((const char *)data, size);
 	return 0;

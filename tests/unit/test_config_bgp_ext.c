@@ -472,19 +472,19 @@ static void test_eip_defaults(void **state)
 	load_ok(HEAD("Eip", "pool") "  address: 192.0.2.0/24\n", &a);
 	load_ok(EIP "    {}\n", &b);
 	for (int k = 0; k < 2; k++) {
-		const struct cfg_eip_bgp *g = k ? &b.eips[0].bgp : &a.eips[0].bgp;
+		const struct cfg_eip_bgp *g = k ? b.eips[0].bgp : a.eips[0].bgp;
 
 		assert_int_equal(g->present, k == 1);
 		assert_int_equal(g->n_communities + g->n_large_communities + g->n_peers, 0);
 		assert_false(g->has_local_pref);
 		assert_int_equal(g->aggregation_length, 32);
 		assert_int_equal(g->aggregation_length_v6, 128);
-		assert_false(g->node_selector.present);
+		assert_int_equal(g->n_node_selectors, 0);
 		assert_true(g->link_bandwidth);
-		/* every node: an absent selector matches */
-		assert_true(cfg_selector_matches(&g->node_selector, NULL));
+		/* every node: no selector matches */
+		assert_true(cfg_selectors_match(g->node_selectors, g->n_node_selectors, NULL));
 	}
-	assert_true(cfg_eip_bgp_equal(&a.eips[0].bgp, &b.eips[0].bgp));
+	assert_true(cfg_eip_bgp_equal(a.eips[0].bgp, b.eips[0].bgp));
 	cfg_set_fini(&a);
 	cfg_set_fini(&b);
 }
@@ -506,7 +506,7 @@ static void test_eip_values(void **state)
 	            "    peers: [tor1, tor2]\n    nodeSelector: {rack: r1}\n"
 	            "    linkBandwidth: false\n",
 	        &s);
-	g = &s.eips[0].bgp;
+	g = s.eips[0].bgp;
 	assert_true(g->present);
 	/* sorted, whatever the order written */
 	assert_int_equal(g->n_communities, 4);
@@ -521,14 +521,14 @@ static void test_eip_values(void **state)
 	assert_int_equal(g->n_peers, 2);
 	assert_string_equal(g->peers[0], "tor1");
 	assert_string_equal(g->peers[1], "tor2");
-	assert_true(g->node_selector.present);
+	assert_int_equal(g->n_node_selectors, 1);
 	rack1.items = &kv1;
 	rack1.n = 1;
 	rack2.items = &kv2;
 	rack2.n = 1;
-	assert_true(cfg_selector_matches(&g->node_selector, &rack1));
-	assert_false(cfg_selector_matches(&g->node_selector, &rack2));
-	assert_false(cfg_selector_matches(&g->node_selector, NULL));
+	assert_true(cfg_selectors_match(g->node_selectors, g->n_node_selectors, &rack1));
+	assert_false(cfg_selectors_match(g->node_selectors, g->n_node_selectors, &rack2));
+	assert_false(cfg_selectors_match(g->node_selectors, g->n_node_selectors, NULL));
 	assert_false(g->link_bandwidth);
 	cfg_set_fini(&s);
 
@@ -537,14 +537,14 @@ static void test_eip_values(void **state)
 	                           "    aggregationLengthV6: 0\n    localPref: 4294967295\n"
 	                           "    communities: [\"0:0\", \"65535:65535\"]\n",
 	        &s);
-	g = &s.eips[0].bgp;
+	g = s.eips[0].bgp;
 	assert_int_equal(g->aggregation_length, 0);
 	assert_int_equal(g->aggregation_length_v6, 0);
 	assert_int_equal(g->local_pref, 4294967295u);
 	cfg_set_fini(&s);
 	load_ok(EIP6 "    aggregationLengthV6: 128\n    aggregationLength: 32\n    localPref: 0\n",
 	        &s);
-	g = &s.eips[0].bgp;
+	g = s.eips[0].bgp;
 	assert_int_equal(g->aggregation_length_v6, 128);
 	assert_true(g->has_local_pref);
 	assert_int_equal(g->local_pref, 0);
@@ -574,8 +574,8 @@ static void test_eip_community_limits(void **state)
 		if (!extra) {
 			if (cfg_manifest_load_buf("l.yaml", yaml, off, &s, &err) != 0)
 				fail_msg("%s", err.msg);
-			assert_int_equal(s.eips[0].bgp.n_communities, CFG_EIP_MAX_COMMUNITIES);
-			assert_int_equal(s.eips[0].bgp.n_large_communities,
+			assert_int_equal(s.eips[0].bgp->n_communities, CFG_EIP_MAX_COMMUNITIES);
+			assert_int_equal(s.eips[0].bgp->n_large_communities,
 			                 CFG_EIP_MAX_LARGE_COMMUNITIES);
 		} else {
 			assert_int_equal(cfg_manifest_load_buf("l.yaml", yaml, off, &s, &err),
@@ -808,7 +808,6 @@ static void test_eip_equality(void **state)
 	    EIP "    peers: [a, b]\n",
 	    EIP "    nodeSelector: {rack: r1}\n",
 	    EIP "    nodeSelector: {rack: r2}\n",
-	    EIP "    nodeSelector: {}\n",
 	    EIP "    linkBandwidth: false\n",
 	    EIP "    {}\n",
 	};
@@ -820,6 +819,8 @@ static void test_eip_equality(void **state)
 	     EIP "    largeCommunities: [\"4:5:6\", \"1:2:3\"]\n"},
 	    {EIP "    peers: [a, b]\n", EIP "    peers: [b, a]\n"},
 	    {EIP "    nodeSelector: {a: x, b: y}\n", EIP "    nodeSelector: {b: y, a: x}\n"},
+	    /* an empty selector matches every node, as none does */
+	    {EIP "    nodeSelector: {}\n", EIP "    {}\n"},
 	    /* the defaults, written or not */
 	    {EIP "    aggregationLength: 32\n    linkBandwidth: true\n", EIP "    {}\n"},
 	};
@@ -831,7 +832,7 @@ static void test_eip_equality(void **state)
 			struct cfg_set sa, sb;
 
 			load_two(variants[i], variants[j], &sa, &sb);
-			if (cfg_eip_bgp_equal(&sa.eips[0].bgp, &sb.eips[0].bgp) != (i == j))
+			if (cfg_eip_bgp_equal(sa.eips[0].bgp, sb.eips[0].bgp) != (i == j))
 				fail_msg("variants %zu and %zu", i, j);
 			cfg_set_fini(&sa);
 			cfg_set_fini(&sb);
@@ -840,7 +841,7 @@ static void test_eip_equality(void **state)
 		struct cfg_set sa, sb;
 
 		load_two(same[i][0], same[i][1], &sa, &sb);
-		if (!cfg_eip_bgp_equal(&sa.eips[0].bgp, &sb.eips[0].bgp))
+		if (!cfg_eip_bgp_equal(sa.eips[0].bgp, sb.eips[0].bgp))
 			fail_msg("same %zu", i);
 		cfg_set_fini(&sa);
 		cfg_set_fini(&sb);

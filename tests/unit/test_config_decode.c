@@ -501,7 +501,7 @@ static void test_peer_defaults_and_limits(void **state)
 	assert_int_equal(p->transport.remote_port, CFG_DEFAULT_BGP_PORT);
 	assert_false(p->ebgp_multihop.enabled);
 	assert_int_equal(p->ebgp_multihop.multihop_ttl, 0);
-	assert_false(p->node_selector.present);
+	assert_int_equal(p->n_node_selectors, 0);
 	assert_int_equal(p->n_afi_safis, 0);
 	assert_null(p->conf.auth_password);
 	assert_null(p->meta.ns);
@@ -570,13 +570,14 @@ static void test_peer_defaults_and_limits(void **state)
 	/* nulls are absent fields, as in Kubernetes */
 	load_ok(PEER CONF_OK "  timers: null\n  transport:\n  nodeSelector: ~\n", &s);
 	assert_int_equal(s.peers[0].timers.hold_time, CFG_DEFAULT_HOLD_TIME);
-	assert_false(s.peers[0].node_selector.present);
+	assert_int_equal(s.peers[0].n_node_selectors, 0);
 	cfg_set_fini(&s);
 
 	/* an empty selector is present and matches every node */
 	load_ok(PEER CONF_OK "  nodeSelector: {}\n", &s);
-	assert_true(s.peers[0].node_selector.present);
-	assert_true(cfg_selector_matches(&s.peers[0].node_selector, NULL));
+	assert_int_equal(s.peers[0].n_node_selectors, 1);
+	assert_true(s.peers[0].node_selectors[0].present);
+	assert_true(cfg_selectors_match(s.peers[0].node_selectors, 1, NULL));
 	cfg_set_fini(&s);
 }
 

@@ -105,8 +105,9 @@ static void test_load_openelb_manifests(void **state)
 	assert_int_equal(p->afi_safis[0].af, BGP_AF_IPV4);
 	assert_true(p->afi_safis[0].enabled);
 	assert_int_equal(p->afi_safis[0].add_paths_send_max, 10);
-	assert_true(p->node_selector.present);
-	assert_string_equal(cfg_map_get(&p->node_selector.match_labels, CFG_LABEL_RACK), "leaf1");
+	assert_int_equal(p->n_node_selectors, 1);
+	assert_string_equal(cfg_map_get(&p->node_selectors[0].match_labels, CFG_LABEL_RACK),
+	                    "leaf1");
 
 	/* tor2: IPv6 neighbor, two families, expressions */
 	p = cfg_set_peer(&s, "tor2");
@@ -115,25 +116,30 @@ static void test_load_openelb_manifests(void **state)
 	addr_is(&p->conf.neighbor_address, "2001:db8::5");
 	assert_int_equal(p->n_afi_safis, 2);
 	assert_int_equal(p->afi_safis[0].af, BGP_AF_IPV6);
-	assert_int_equal(p->node_selector.n_exprs, 2);
-	assert_int_equal(p->node_selector.exprs[0].op, CFG_SEL_IN);
-	assert_int_equal(p->node_selector.exprs[0].n_values, 2);
-	assert_string_equal(p->node_selector.exprs[0].values[1], "leaf3");
-	assert_int_equal(p->node_selector.exprs[1].op, CFG_SEL_DOES_NOT_EXIST);
+	assert_int_equal(p->node_selectors[0].n_exprs, 2);
+	assert_int_equal(p->node_selectors[0].exprs[0].op, CFG_SEL_IN);
+	assert_int_equal(p->node_selectors[0].exprs[0].n_values, 2);
+	assert_string_equal(p->node_selectors[0].exprs[0].values[1], "leaf3");
+	assert_int_equal(p->node_selectors[0].exprs[1].op, CFG_SEL_DOES_NOT_EXIST);
 	assert_string_equal(cfg_meta_label(&p->meta, "site"), "lab");
 	assert_null(cfg_set_peer(&s, "tor3"));
 
 	/* Eips */
 	e = cfg_set_eip(&s, "eip-bgp-pool");
 	assert_non_null(e);
-	addr_is(&e->first, "203.0.113.0");
-	addr_is(&e->last, "203.0.113.15");
+	assert_int_equal(e->n_ranges, 1);
+	addr_is(&e->ranges[0].first, "203.0.113.0");
+	addr_is(&e->ranges[0].last, "203.0.113.15");
 	assert_int_equal(e->protocol, CFG_EIP_BGP);
 	assert_int_equal(e->priority, 1);
 	assert_int_equal(e->n_namespaces, 2);
 	assert_string_equal(e->namespaces[1], "default");
-	assert_string_equal(cfg_map_get(&e->namespace_selector, "kubesphere.io/workspace"),
-	                    "workspace");
+	assert_int_equal(e->n_ns_selectors, 1);
+	assert_string_equal(
+	    cfg_map_get(&e->ns_selectors[0].match_labels, "kubesphere.io/workspace"), "workspace");
+	/* protocol bgp: one BGP announcement, none over layer 2 */
+	assert_int_equal(e->n_bgp, 1);
+	assert_int_equal(e->n_l2, 0);
 	assert_string_equal(cfg_meta_annotation(&e->meta, CFG_ANN_DEFAULT_EIP), "true");
 	assert_int_equal(e->status.pool_size, 16);
 	assert_int_equal(e->status.usage, 1);
@@ -142,10 +148,13 @@ static void test_load_openelb_manifests(void **state)
 	assert_true(e->status.v4);
 	e = cfg_set_eip(&s, "eip-layer2-pool");
 	assert_int_equal(e->protocol, CFG_EIP_LAYER2);
-	assert_string_equal(e->interface, "can_reach:192.0.2.5");
-	addr_is(&e->last, "198.51.100.100");
+	assert_int_equal(e->n_bgp, 0);
+	assert_int_equal(e->n_l2, 1);
+	assert_int_equal(e->l2[0].n_interfaces, 1);
+	assert_string_equal(e->l2[0].interfaces[0], "can_reach:192.0.2.5");
+	addr_is(&e->ranges[0].last, "198.51.100.100");
 	e = cfg_set_eip(&s, "eip-v6");
-	addr_is(&e->last, "2001:db8:1::ff");
+	addr_is(&e->ranges[0].last, "2001:db8:1::ff");
 
 	/* Services */
 	svc = cfg_set_service(&s, NULL, "web");

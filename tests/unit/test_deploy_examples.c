@@ -181,23 +181,24 @@ static void test_examples_together(void **state)
 	eip = cfg_set_eip(&s, pool);
 	assert_non_null(eip);
 	assert_int_equal(eip->protocol, CFG_EIP_BGP);
-	addr_is(&eip->first, "203.0.113.0");
-	addr_is(&eip->last, "203.0.113.255");
+	addr_is(&eip->ranges[0].first, "203.0.113.0");
+	addr_is(&eip->ranges[0].last, "203.0.113.255");
 	assert_string_equal(cfg_meta_annotation(&eip->meta, CFG_ANN_DEFAULT_EIP), "true");
 
 	/* A layer 2 pool, answered on eth0 with ARP. */
 	eip = cfg_set_eip(&s, "eip-layer2-pool");
 	assert_non_null(eip);
 	assert_int_equal(eip->protocol, CFG_EIP_LAYER2);
-	assert_string_equal(eip->interface, "eth0");
+	assert_int_equal(eip->n_l2, 1);
+	assert_string_equal(eip->l2[0].interfaces[0], "eth0");
 	assert_false(eip->disable);
-	addr_is(&eip->first, "192.0.2.200");
-	addr_is(&eip->last, "192.0.2.220");
+	addr_is(&eip->ranges[0].first, "192.0.2.200");
+	addr_is(&eip->ranges[0].last, "192.0.2.220");
 
 	/* Only documentation ranges (RFC 5737, RFC 3849) in the examples. */
 	assert_int_equal(s.n_eips, 3);
 	for (size_t i = 0; i < s.n_eips; i++) {
-		const struct core_addr *a = &s.eips[i].first;
+		const struct core_addr *a = &s.eips[i].ranges[0].first;
 
 		if (a->family == AF_INET)
 			assert_true(

@@ -148,7 +148,7 @@ static void test_hosts_before_aggregation(void **state)
 	assert_int_equal(bgp_prefix_parse("203.0.113.2/32", &p), 0);
 	assert_int_equal(prefix_set_val(&hosts, (size_t)prefix_set_find(&hosts, &p)),
 	                 LB_HOST_CLUSTER);
-	assert_int_equal(lb_announce_routes(&w.set, &w.o, &hosts, &w.out), 0);
+	assert_int_equal(lb_announce_routes(&w.set, "n1", &w.o, &hosts, &w.out), 0);
 	assert_int_equal(w.out.n, 1);
 	prefix_set_fini(&hosts);
 	unload(&w);

@@ -176,6 +176,10 @@ static inline int sim_apply_service(json_t *svc, const struct lb_action *a, cons
 			json_object_del(ann, LB_ANN_SHARED);
 			changed = true;
 		}
+		if (json_is_object(ann) && json_object_get(ann, LB_ANN_METALLB_FROM)) {
+			json_object_del(ann, LB_ANN_METALLB_FROM);
+			changed = true;
+		}
 		sim_ingress_remove(lb, st, &changed);
 		sim_cond_remove(status, &changed);
 		return changed ? 0 : 1;
@@ -197,6 +201,16 @@ static inline int sim_apply_service(json_t *svc, const struct lb_action *a, cons
 		changed = true;
 	} else if (!st->shared && json_object_get(ann, LB_ANN_SHARED)) {
 		json_object_del(ann, LB_ANN_SHARED);
+		changed = true;
+	}
+	/* MetalLB's: the IPAddressPool(s), gone when none */
+	cur = json_string_value(json_object_get(ann, LB_ANN_METALLB_FROM));
+	if (st->mlb_pool && (!cur || strcmp(cur, st->mlb_pool) != 0)) {
+		if (json_object_set_new(ann, LB_ANN_METALLB_FROM, json_string(st->mlb_pool)) < 0)
+			return -ENOMEM;
+		changed = true;
+	} else if (!st->mlb_pool && json_object_get(ann, LB_ANN_METALLB_FROM)) {
+		json_object_del(ann, LB_ANN_METALLB_FROM);
 		changed = true;
 	}
 	if ((ret = sim_ingress_set(lb, st, &changed)) < 0 ||

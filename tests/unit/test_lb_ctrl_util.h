@@ -134,14 +134,17 @@ static inline void feed_svc(struct sim *s, const json_t *obj)
 	cfg_service_fini(&svc);
 }
 
+/* An Eip, or a MetalLB IPAddressPool (the one pool model). */
 static inline void feed_eip(struct sim *s, const json_t *obj)
 {
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
 	struct cfg_eip e;
 	struct cfg_error err;
 
 	cfg_error_init(&err, NULL, NULL);
-	if (cfg_eip_decode(obj, &e, &err) < 0)
-		fail_msg("eip decode: %s", err.msg);
+	if ((kind && strcmp(kind, "IPAddressPool") == 0 ? cfg_ip_address_pool_decode(obj, &e, &err)
+	                                                : cfg_eip_decode(obj, &e, &err)) < 0)
+		fail_msg("pool decode: %s", err.msg);
 	assert_int_equal(lb_ctrl_eip_upsert(s->c, &e), 0);
 	cfg_eip_fini(&e);
 }
@@ -190,13 +193,14 @@ static inline void sim_put(struct sim *s, json_t *obj)
 		svc_key(obj, key, sizeof(key));
 		old = json_object_get(s->svcs, key);
 		if (old) {
-			static const char *const mine[] = {LB_ANN_POOL, LB_ANN_SHARED};
+			static const char *const mine[] = {LB_ANN_POOL, LB_ANN_SHARED,
+			                                   LB_ANN_METALLB_FROM};
 			json_t *oann =
 			    json_object_get(json_object_get(old, "metadata"), "annotations");
 
 			if (json_object_get(old, "status"))
 				json_object_set(obj, "status", json_object_get(old, "status"));
-			for (size_t i = 0; i < 2; i++) {
+			for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {
 				json_t *v = json_object_get(oann, mine[i]);
 
 				if (!v)
@@ -209,8 +213,15 @@ static inline void sim_put(struct sim *s, json_t *obj)
 		json_object_set(s->svcs, key, obj);
 		sim_bump(s, key);
 		feed_svc(s, obj);
-	} else if (strcmp(kind, "Eip") == 0) {
+	} else if (strcmp(kind, "Eip") == 0 || strcmp(kind, "IPAddressPool") == 0) {
 		const char *name = json_string_value(json_object_get(meta, "name"));
+
+		/* an IPAddressPool under "ns/name": an Eip may have its name */
+		if (strcmp(kind, "IPAddressPool") == 0) {
+			snprintf(key, sizeof(key), "%s/%s",
+			         json_string_value(json_object_get(meta, "namespace")), name);
+			name = key;
+		}
 
 		old = json_object_get(s->eips, name);
 		if (old && json_object_get(old, "status"))
@@ -254,6 +265,15 @@ static inline void sim_delete_eip(struct sim *s, const char *name)
 {
 	json_object_del(s->eips, name);
 	assert_int_equal(lb_ctrl_eip_delete(s->c, name), 0);
+}
+
+static inline void sim_delete_pool(struct sim *s, const char *name)
+{
+	char key[300];
+
+	snprintf(key, sizeof(key), "metallb-system/%s", name);
+	json_object_del(s->eips, key);
+	assert_int_equal(lb_ctrl_pool_delete(s->c, CFG_API_METALLB, name), 0);
 }
 
 /* ---- Queries ---- */
@@ -377,7 +397,8 @@ static inline void sim_record(struct sim *s, const struct lb_event *ev)
 	e->warning = strcmp(ev->type, "Warning") == 0;
 	if (getenv("SIM_VERBOSE"))
 		print_message("event %s %s %s: %s\n", ev->type, e->obj, e->reason, e->msg);
-	assert_true(strcmp(ev->kind, ev->ns ? "Service" : "Eip") == 0);
+	assert_true(strcmp(ev->kind, ev->ns ? "Service" : "Eip") == 0 ||
+	            (ev->ns && strcmp(ev->kind, "IPAddressPool") == 0));
 }
 
 /* RFC 7386, in place (target an object). */
