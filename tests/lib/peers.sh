@@ -6,6 +6,9 @@
 #       keys: password=S passive=0|1 (default 1) port=N (connect to N)
 #             multihop=TTL hold=S (default 3) gr=0|1 (default 1)
 #             local=A (the session's source address)
+#             direct=1 (BIRD only): an iBGP neighbor on a shared segment
+#             is directly connected (BIRD's "direct"; its default for
+#             iBGP is multihop, BFD included)
 #             bfd=1: BFD for this session (RFC 5880; BIRD and FRR only),
 #             with bfdrx=MS (required min receive, default 300) bfdtx=MS
 #             (desired min transmit, default 300) bfdmult=N (default 3);
@@ -198,6 +201,10 @@ _bird_conf() {
 			if [ "$(_peer_opt "$line" multihop 0)" != 0 ]; then
 				echo "  multihop $(_peer_opt "$line" multihop 0);"
 				gw="gateway recursive;"
+			elif [ "$(_peer_opt "$line" direct 0)" = 1 ]; then
+				# BIRD treats iBGP as multihop unless told: its BFD
+				# would be multihop too (RFC 5883).
+				echo "  direct;"
 			fi
 			echo "  ipv4 { import all; export where source = RTS_STATIC; $gw };"
 			echo "  ipv6 { import all; export where source = RTS_STATIC; $gw };"
