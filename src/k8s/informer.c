@@ -228,14 +228,18 @@ static void list_absent(struct k8s_informer *inf, const struct k8s_status *st)
 		         st->code == 404 ? "is not served" : "may not be listed", st->reason,
 		         delay);
 	}
-	inf->absent = true;
 	inf->st.absent++;
 	free(inf->cont);
 	inf->cont = NULL;
 	free(inf->rv);
 	inf->rv = NULL;
-	k8s_known_relist_begin(&inf->known);
-	k8s_known_relist_end(&inf->known);
+	/* The caller hears of it once (its first list, or the deletes of
+	 * what it had), not at every look. */
+	if (!inf->absent || !inf->synced) {
+		k8s_known_relist_begin(&inf->known);
+		k8s_known_relist_end(&inf->known);
+	}
+	inf->absent = true;
 	inf->synced = true;
 	k8s_backoff_reset(&inf->bo);
 	inf->next = STEP_LIST;
