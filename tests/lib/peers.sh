@@ -6,6 +6,8 @@
 #       keys: password=S passive=0|1 (default 1) port=N (connect to N)
 #             multihop=TTL hold=S (default 3) gr=0|1 (default 1)
 #             local=A (the session's source address)
+#             direct=1 (BIRD only): an iBGP neighbor on the link, single
+#             hop (BIRD's iBGP is multihop otherwise, its BFD too)
 #             bfd=1: BFD for this session (RFC 5880; BIRD and FRR only),
 #             with bfdrx=MS (required min receive, default 300) bfdtx=MS
 #             (desired min transmit, default 300) bfdmult=N (default 3);
@@ -177,6 +179,9 @@ _bird_conf() {
 			echo "protocol bgp $name {"
 			echo "  local as $asn;"
 			echo "  neighbor $addr port $(_peer_opt "$line" port 179) as $pasn;"
+			# direct=1: an iBGP neighbor on the link (BIRD takes iBGP
+			# for multihop otherwise, its BFD too)
+			if [ "$(_peer_opt "$line" direct 0)" = 1 ]; then echo "  direct;"; fi
 			la=$(_peer_opt "$line" local "")
 			[ -n "$la" ] && echo "  local $la;"
 			if [ "$(_peer_opt "$line" passive 1)" = 1 ]; then echo "  passive on;"; fi
