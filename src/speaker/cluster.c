@@ -53,6 +53,12 @@ static const struct k8s_resource *const inf_res[N_INF] = {
     &k8s_res_mlb_peers,       &k8s_res_mlb_bgp_advs,   &k8s_res_mlb_l2_advs, &k8s_res_mlb_bfds,
     &k8s_res_mlb_communities, &k8s_res_secrets};
 
+/* MetalLB's metallb.io kinds (not its namespace's Secrets). */
+static bool is_mlb(int i)
+{
+	return i >= INF_MLB_POOL && i <= INF_MLB_COMMUNITY;
+}
+
 struct speaker_cluster {
 	struct ev_loop *loop;
 	char node[256];
@@ -78,6 +84,11 @@ struct speaker_cluster {
 	struct speaker_store store;
 	struct k8s_cache cache[N_INF]; /* Nodes, BgpConfs, BgpPeers, Eips, MetalLB's... */
 	bool off[N_INF];               /* not watched (MetalLB's Secrets when mlb_ns is ns) */
+	/* Owned: "Kind/ns/name" -> the last version of a MetalLB object that
+	 * passed its check. A version MetalLB would refuse (no webhook runs
+	 * once MetalLB is gone) leaves the previous one in force, as the
+	 * controller's engine keeps a pool's. */
+	json_t *mlb_good;
 	bool small_dirty;
 };
 
@@ -153,11 +164,15 @@ static void small_rebuild(struct speaker_cluster *c)
 	cfg_set_init(&set);
 	if (cfg_set_metallb_ns(&set, c->mlb_ns) < 0)
 		log_err("MetalLB's namespace %s: %s", c->mlb_ns, strerror(ENOMEM));
-	for (int i = 0; i < N_INF; i++) {
+	for (int i = 0; i <= N_INF; i++) {
+		/* MetalLB's kinds: their last good versions, after the others */
+		json_t *objs = i == N_INF ? c->mlb_good : c->cache[i].objs;
 		const char *key;
 		json_t *obj;
 
-		json_object_foreach(c->cache[i].objs, key, obj)
+		if (is_mlb(i))
+			continue;
+		json_object_foreach(objs, key, obj)
 		{
 			cfg_error_init(&err, NULL, NULL);
 			/* Objects were checked one by one on the way in; what fails
@@ -228,6 +243,41 @@ static void on_small(const json_t *obj, void *arg)
 	changed(c);
 }
 
+/* ---- MetalLB's kinds: the last good version of each object ---- */
+
+static void mlb_key(const json_t *obj, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s/%s", k8s_obj_kind(obj) ? k8s_obj_kind(obj) : "",
+	         k8s_obj_namespace(obj) ? k8s_obj_namespace(obj) : "", k8s_obj_name(obj));
+}
+
+static void on_mlb(const json_t *obj, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	char key[600], why[sizeof(((struct cfg_error *)0)->msg)] = "";
+
+	mlb_key(obj, key, sizeof(key));
+	if (check_obj(obj, why, sizeof(why), c) < 0) {
+		/* the controller's Event names the object and field */
+		log_warn("cluster: %s refused: %s; %s", key, why,
+		         json_object_get(c->mlb_good, key) ? "its previous version stays in force"
+		                                           : "not used");
+		return;
+	}
+	json_object_set(c->mlb_good, key, (json_t *)obj);
+	on_small(obj, arg);
+}
+
+static void on_mlb_delete(const json_t *obj, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	char key[600];
+
+	mlb_key(obj, key, sizeof(key));
+	json_object_del(c->mlb_good, key);
+	on_small(obj, arg);
+}
+
 static bool same_meta(const json_t *a, const json_t *b)
 {
 	const char *k;
@@ -266,15 +316,19 @@ static void on_small_update(const json_t *cur, void *arg)
 	struct speaker_cluster *c = arg;
 	const char *kind = k8s_obj_kind(cur);
 	const json_t *old = NULL;
+	int i;
 
 	/* The cache still holds the state before this update. */
-	for (int i = 0; i < N_INF && !old; i++)
+	for (i = 0; i < N_INF && !old; i++)
 		if (kind && !strcmp(kind, inf_res[i]->kind))
 			old =
 			    k8s_cache_get(&c->cache[i], k8s_obj_namespace(cur), k8s_obj_name(cur));
 	if (old && same_but_rv(old, cur))
 		return;
-	on_small(cur, arg);
+	if (is_mlb(i - 1))
+		on_mlb(cur, arg);
+	else
+		on_small(cur, arg);
 }
 
 /*
@@ -725,7 +779,7 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
 	c->store.gone = store_gone;
 	c->store.arg = c;
 	if (!(c->dirty = json_object()) || !(c->sent = json_object()) ||
-	    !(c->times = json_object()))
+	    !(c->times = json_object()) || !(c->mlb_good = json_object()))
 		goto out;
 	rc = k8s_client_new(loop, o->cfg, NULL, &c->cl, &kerr);
 	if (rc < 0) {
@@ -748,8 +802,8 @@ out:
  * IPAddressPool's) is not read. */
 #define MLB_KIND                                                                                   \
 	{                                                                                          \
-		.on_add = on_small, .on_update = on_small_update, .on_delete = on_small,           \
-		.cached = true, .unread = status_unread, .mlb_ns = true                            \
+		.on_add = on_mlb, .on_update = on_small_update, .on_delete = on_mlb_delete,        \
+		.cached = true, .unread = status_unread, .mlb_ns = true, .no_check = true          \
 	}
 
 /* Where each kind's objects go: Services and EndpointSlices into the
@@ -760,8 +814,9 @@ static const struct {
 	void (*on_update)(const json_t *obj, void *arg);
 	void (*on_delete)(const json_t *obj, void *arg);
 	bool cached;
-	bool own_ns; /* watched in c->ns alone; the others everywhere */
-	bool mlb_ns; /* watched in c->mlb_ns alone, optional */
+	bool own_ns;   /* watched in c->ns alone; the others everywhere */
+	bool mlb_ns;   /* watched in c->mlb_ns alone, optional */
+	bool no_check; /* checked by the callbacks (on_mlb), not the informer */
 	const char *const *unread;
 	void (*transform)(json_t *obj, void *arg);
 } kinds[N_INF] = {
@@ -832,7 +887,7 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 		    .on_update = kinds[i].on_update,
 		    .on_delete = kinds[i].on_delete,
 		    .cache = kinds[i].cached ? &c->cache[i] : NULL,
-		    .check = check_obj,
+		    .check = kinds[i].no_check ? NULL : check_obj,
 		    .transform = kinds[i].transform,
 		    .served = c->served,
 		    .arg = c,
@@ -914,6 +969,7 @@ void speaker_cluster_free(struct speaker_cluster *c)
 	json_decref(c->dirty);
 	json_decref(c->sent);
 	json_decref(c->times);
+	json_decref(c->mlb_good);
 	speaker_store_fini(&c->store);
 	for (int i = 0; i < N_INF; i++)
 		k8s_cache_fini(&c->cache[i]);

@@ -20,6 +20,9 @@
 #     without changing that; an advertisement naming no pool: one Event;
 #   - an overlapping IPAddressPool: an Event naming spec.addresses on it,
 #     and nothing running changes (routes, addresses);
+#   - a pool updated to a bad CIDR (its CRD loosened as MetalLB's own,
+#     whose webhook is gone): an InvalidObject Event naming the field, the
+#     previous version in force in the controller and the speaker;
 #   - the MetalLB kinds listed in --metallb-namespace only;
 #   - SIGTERM: both exit 0; no sanitizer report.
 # The BGP and layer 2 behaviour of MetalLB's objects as such is
@@ -244,6 +247,29 @@ check "  and no route with the overlapping pool's community" eval \
 	'! bird_cli r show route protocol "$(_bird_name 192.0.2.11)" table master4 all | grep -q "65000, 999"'
 check "  the session never went down" eval '[ "$(peer_ups r 192.0.2.11)" = 1 ]'
 echo "    routes before $before, now $(bird_cli r show route protocol "$(_bird_name 192.0.2.11)" table master4 2>/dev/null | grep -c '^203')"
+
+# ---- a version MetalLB would refuse ----
+# MetalLB's own CRDs leave addresses to its webhook, gone with MetalLB:
+# the pool's schema loosened so, a bad CIDR reaches berth. The controller
+# says so on the pool (InvalidObject, naming the field); the previous
+# version stays in force everywhere.
+k patch crd ipaddresspools.metallb.io --type=json -p '[{"op": "replace",
+  "path": "/spec/versions/0/schema/openAPIV3Schema",
+  "value": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}]' >/dev/null ||
+	die "loosen the IPAddressPool CRD"
+sleep 1
+k -n "$MLB" patch ipaddresspool pool --type=merge -p '{"spec":{"addresses":["203.0.113.64/33"]}}' \
+	>/dev/null || die "bad pool"
+check "a bad CIDR: an InvalidObject Event on the pool naming spec.addresses[0]" \
+	wait_until 10 "bad" eval 'mevents IPAddressPool pool InvalidObject | grep -q "spec.addresses\[0\]"'
+mevents IPAddressPool pool InvalidObject | cut -c1-200 | sed 's/^/    /'
+check "  the speaker keeps the previous version" wait_until 10 "speaker" \
+	grep -q "IPAddressPool/$MLB/pool refused: .*previous version stays in force" "$SLOG"
+svc fourth
+check "  nothing running changed: addresses, routes, allocation from the pool" eval \
+	'wait_until 15 "fourth" eval "[ \"\$(ann fourth)\" = pool ]" &&
+	 [ "$(ips old)" = 203.0.113.77 ] && [ "$(ips new)" = "$NEW" ] &&
+	 pa_attrs_are r 192.0.2.11 "$NEW/32" "$want" && [ "$(peer_ups r 192.0.2.11)" = 1 ]'
 
 # ---- stop ----
 spk_stop n1
