@@ -220,6 +220,7 @@ static void list_absent(struct k8s_informer *inf, const struct k8s_status *st)
 {
 	double delay = (inf->o.absent_retry_ms ? inf->o.absent_retry_ms : 60000) / 1000.0;
 	char gv[128] = "?";
+	bool tell;
 
 	if (!inf->absent) {
 		k8s_api_version(inf->o.res, gv, sizeof(gv));
@@ -235,12 +236,13 @@ static void list_absent(struct k8s_informer *inf, const struct k8s_status *st)
 	inf->rv = NULL;
 	/* The caller hears of it once (its first list, or the deletes of
 	 * what it had), not at every look. */
-	if (!inf->absent || !inf->synced) {
+	tell = !inf->absent || !inf->synced;
+	inf->absent = true; /* k8s_informer_absent in the callbacks */
+	inf->synced = true;
+	if (tell) {
 		k8s_known_relist_begin(&inf->known);
 		k8s_known_relist_end(&inf->known);
 	}
-	inf->absent = true;
-	inf->synced = true;
 	k8s_backoff_reset(&inf->bo);
 	inf->next = STEP_LIST;
 	ev_timer_stop(k8s_client_loop(inf->c), &inf->wait);
