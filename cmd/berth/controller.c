@@ -31,6 +31,8 @@ static void controller_usage(FILE *f)
 	        "  --context NAME           kubeconfig context (default: current-context)\n"
 	        "  --lb-class NAME          spec.loadBalancerClass served (default %s)\n"
 	        "  --leader-elect           only the holder of a Lease acts (several replicas)\n"
+	        "  --metallb-namespace NS   MetalLB's namespace, where its metallb.io objects\n"
+	        "                           are read (default metallb-system)\n"
 	        "  --lease-namespace NS     the Lease's namespace (default: $POD_NAMESPACE, else\n"
 	        "                           the kubeconfig's namespace)\n"
 	        "  --lease-name NAME        default %s\n"
@@ -88,6 +90,7 @@ int cmd_controller(int argc, char **argv)
 	    {"lb-class", required_argument, NULL, 'L'},
 	    {"leader-elect", no_argument, NULL, 'e'},
 	    {"lease-namespace", required_argument, NULL, 'N'},
+	    {"metallb-namespace", required_argument, NULL, 'B'},
 	    {"lease-name", required_argument, NULL, 'n'},
 	    {"identity", required_argument, NULL, 'i'},
 	    {"lease-duration", required_argument, NULL, 'D'},
@@ -126,6 +129,13 @@ int cmd_controller(int argc, char **argv)
 			break;
 		case 'N':
 			o.lease_ns = optarg;
+			break;
+		case 'B':
+			if (!*optarg) {
+				fprintf(stderr, "berth controller: --metallb-namespace: empty\n");
+				return 2;
+			}
+			o.metallb_ns = optarg;
 			break;
 		case 'n':
 			o.lease_name = optarg;

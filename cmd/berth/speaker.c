@@ -41,6 +41,9 @@ static void speaker_usage(FILE *f)
 	    "                           are read (default: $POD_NAMESPACE, else the kubeconfig\n"
 	    "                           context's or service account's namespace; with\n"
 	    "                           --manifests: default)\n"
+	    "  --metallb-namespace NS   MetalLB's namespace: its metallb.io objects and the\n"
+	    "                           Secrets of its BGPPeers are read there (default\n"
+	    "                           metallb-system)\n"
 	    "  --lb-interface NAME      put announced addresses on NAME (default kube-lb0 in\n"
 	    "                           cluster mode, none with --manifests); none: do not\n"
 	    "  --metrics-address ADDR   serve /metrics /healthz /readyz on ADDR, e.g.\n"
@@ -206,6 +209,7 @@ int cmd_speaker(int argc, char **argv)
 	    {"kubeconfig", required_argument, NULL, 'k'},
 	    {"lb-interface", required_argument, NULL, 'i'},
 	    {"namespace", required_argument, NULL, 'N'},
+	    {"metallb-namespace", required_argument, NULL, 'B'},
 	    {"metrics-address", required_argument, NULL, 'M'},
 	    {"health-address", required_argument, NULL, 'H'},
 	    {"member-port", required_argument, NULL, 'P'},
@@ -314,6 +318,13 @@ int cmd_speaker(int argc, char **argv)
 			}
 			o.ns = optarg;
 			break;
+		case 'B':
+			if (!*optarg) {
+				fprintf(stderr, "berth speaker: --metallb-namespace: empty\n");
+				return 2;
+			}
+			o.metallb_ns = optarg;
+			break;
 		case 'M':
 			metrics = optarg;
 			break;
@@ -408,6 +419,7 @@ int cmd_speaker(int argc, char **argv)
 			o.ns = cfg.ns;
 		co.node = o.node;
 		co.ns = o.ns;
+		co.metallb_ns = o.metallb_ns;
 		co.cfg = &cfg;
 		co.metrics = speaker_obs_registry(c.obs);
 		co.served = speaker_obs_served(c.obs);

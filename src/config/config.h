@@ -1129,6 +1129,7 @@ struct cfg_note {
 	const char *api_version;     /* "metallb.io/v1beta1"...: static */
 	const struct cfg_meta *meta; /* the object's, borrowed */
 	const char *msg;             /* one line, borrowed for the call */
+	bool left_out;               /* cfg_set_resolve left something out (xnote) */
 };
 
 /*

@@ -782,7 +782,8 @@ static void note(void (*fn)(const struct cfg_note *n, void *arg), void *arg, con
                  const char *api_version, const struct cfg_meta *m, const char *a, const char *b)
 {
 	char msg[2 * CFG_NOTE_MAX + 4];
-	struct cfg_note n = {.kind = kind, .api_version = api_version, .meta = m, .msg = msg};
+	struct cfg_note n = {
+	    .kind = kind, .api_version = api_version, .meta = m, .msg = msg, .left_out = b != NULL};
 
 	if (!a && !b)
 		return;

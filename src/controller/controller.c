@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "controller/controller_int.h"
+#include "config/config.h"
 #include "core/log.h"
 #include "k8s/api.h"
 
@@ -50,10 +51,18 @@ static void inf_add(const json_t *obj, void *arg);
 static void inf_delete(const json_t *obj, void *arg);
 static void inf_relist(bool done, void *arg);
 
+/* A status (MetalLB's newer IPAddressPool's) is not read. */
+static const char *const mlb_unread[] = {"status", NULL};
+
 static int make_informer(struct controller *c, enum ctl_inf i)
 {
+	bool mlb = i >= CTL_INF_MLB_POOL;
 	struct k8s_informer_opts io = {
 	    .res = ctl_inf_res[i],
+	    /* MetalLB's: its namespace only, read if served (docs/metallb.md) */
+	    .ns = mlb ? c->mlb_ns : NULL,
+	    .optional = mlb,
+	    .unread = mlb ? mlb_unread : NULL,
 	    /* Pages of 100: a page of 500 (client-go's size) is ~3 MB of
 	     * transient JSON; a restart over 10,000 Services lists in
 	     * 0.8 s either way against the stand-in. */
@@ -65,7 +74,9 @@ static int make_informer(struct controller *c, enum ctl_inf i)
 	    .served = &c->served,
 	    /* Services are many, and an Eip's status lists every address it
 	     * gave: only the engine's decoded state is kept of either. */
-	    .cache = i == CTL_INF_NS ? &c->ns_cache : NULL,
+	    .cache = i == CTL_INF_NS ? &c->ns_cache
+	             : mlb           ? &c->mlb_cache[i - CTL_INF_MLB_POOL]
+	                             : NULL,
 	    .arg = &c->inf_arg[i],
 	};
 
@@ -126,6 +137,7 @@ static void become_active(struct controller *c)
 	}
 	c->active = true;
 	c->initial_drained = false;
+	ctl_mlb_changed(c);
 	log_info("controller: %s: acting on %zu Services seen so far",
 	         c->elector ? "leading" : "no leader election",
 	         k8s_informer_size(c->inf[CTL_INF_SVC]));
@@ -140,6 +152,7 @@ static void become_passive(struct controller *c)
 		return;
 	c->active = false;
 	ctl_writes_cancel(c);
+	ctl_mlb_reset(c);
 	lb_ctrl_free(c->engine);
 	c->engine = NULL;
 	k8s_recorder_free(c->rec);
@@ -181,8 +194,13 @@ static void inf_relist(bool done, void *arg)
 
 	if (!done)
 		return;
-	log_info("controller: %s listed (%zu)", ctl_inf_res[a->which]->resource,
-	         k8s_informer_size(a->c->inf[a->which]));
+	if (a->which >= CTL_INF_MLB_POOL)
+		ctl_mlb_changed(a->c);
+	if (k8s_informer_absent(a->c->inf[a->which]))
+		log_debug("controller: %s not served, none read", ctl_inf_res[a->which]->resource);
+	else
+		log_info("controller: %s listed (%zu)", ctl_inf_res[a->which]->resource,
+		         k8s_informer_size(a->c->inf[a->which]));
 	try_synced(a->c);
 }
 
@@ -296,10 +314,19 @@ int controller_new(struct ev_loop *loop, const struct k8s_config *cfg,
 	ev_init(&c->stop_timer, stop_cb);
 	c->stop_timer.data = c;
 	ctl_write_init(c);
+	ctl_mlb_init(c);
 	if ((rc = k8s_cache_init(&c->ns_cache))) {
 		snprintf(err, errlen, "%s", strerror(-rc));
 		goto out;
 	}
+	for (int i = 0; i < CTL_INF_MLB_N; i++)
+		if ((rc = k8s_cache_init(&c->mlb_cache[i]))) {
+			snprintf(err, errlen, "%s", strerror(-rc));
+			goto out;
+		}
+	c->mlb_ns = dup_or(o->metallb_ns, CFG_METALLB_NS, &oom);
+	if (!(c->noted = json_object()))
+		oom = true;
 	snprintf(ua, sizeof(ua), "%s/%s", CONTROLLER_COMPONENT, o->version ? o->version : "dev");
 	co.user_agent = ua;
 	if ((rc = k8s_client_new(loop, cfg, &co, &c->client, &kerr))) {
@@ -313,10 +340,24 @@ int controller_new(struct ev_loop *loop, const struct k8s_config *cfg,
 	/* Borrowed strings of o are not kept past this call. */
 	c->o.lb_class = c->o.lease_ns = c->o.lease_name = c->o.identity = NULL;
 	c->o.member_secret = NULL; /* parsed below, from o */
+	c->o.metallb_ns = NULL;    /* c->mlb_ns */
 	if (oom) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		goto out;
+	}
+	{
+		struct cfg_set tmp;
+
+		cfg_set_init(&tmp);
+		rc = cfg_set_metallb_ns(&tmp, c->mlb_ns);
+		cfg_set_fini(&tmp);
+		if (rc) {
+			snprintf(err, errlen, "MetalLB namespace '%s': %s", c->mlb_ns,
+			         rc == -EINVAL ? "not a namespace name (DNS-1123 label)"
+			                       : strerror(-rc));
+			goto out;
+		}
 	}
 	if ((rc = recorder_open(c))) {
 		snprintf(err, errlen, "event recorder: %s", strerror(-rc));
@@ -406,6 +447,11 @@ void controller_free(struct controller *c)
 	for (int i = 0; i < CTL_INF_N; i++)
 		k8s_informer_free(c->inf[i]);
 	k8s_cache_fini(&c->ns_cache);
+	ctl_mlb_reset(c);
+	for (int i = 0; i < CTL_INF_MLB_N; i++)
+		k8s_cache_fini(&c->mlb_cache[i]);
+	json_decref(c->noted);
+	free(c->mlb_ns);
 	k8s_recorder_free(c->rec);
 	ctl_obs_fini(c);
 	k8s_client_free(c->client);

@@ -59,6 +59,9 @@ struct controller_opts {
 	 * replica (controller/member_secret.h): "NS/NAME", "NAME" (in
 	 * lease_ns) or "none"; NULL: MEMBER_SECRET_NAME in lease_ns. */
 	const char *member_secret;
+	/* MetalLB's namespace, where its metallb.io objects are read (only
+	 * if served: docs/metallb.md); NULL: CFG_METALLB_NS. */
+	const char *metallb_ns;
 };
 
 struct controller;

@@ -16,6 +16,12 @@ const struct k8s_resource *const ctl_inf_res[CTL_INF_N] = {
     [CTL_INF_EIP] = &k8s_res_eips,
     [CTL_INF_NS] = &k8s_res_namespaces,
     [CTL_INF_PEER] = &k8s_res_bgppeers,
+    [CTL_INF_MLB_POOL] = &k8s_res_mlb_pools,
+    [CTL_INF_MLB_PEER] = &k8s_res_mlb_peers,
+    [CTL_INF_MLB_BGP_ADV] = &k8s_res_mlb_bgp_advs,
+    [CTL_INF_MLB_L2_ADV] = &k8s_res_mlb_l2_advs,
+    [CTL_INF_MLB_BFD] = &k8s_res_mlb_bfds,
+    [CTL_INF_MLB_COMMUNITY] = &k8s_res_mlb_communities,
 };
 
 static const char *str_at(const json_t *obj, const char *a, const char *b)
@@ -46,8 +52,8 @@ static bool svc_is_berths(const struct controller *c, const json_t *obj)
 	return annotation(obj, LB_ANN_POOL) || (c->engine && lb_ctrl_default_eip_seen(c->engine));
 }
 
-static void report_bad(struct controller *c, const json_t *obj, const char *kind,
-                       const char *api_version, bool warn_event, const char *msg)
+void ctl_report_bad(struct controller *c, const json_t *obj, const char *kind,
+                    const char *api_version, bool warn_event, const char *msg)
 {
 	const char *ns = k8s_obj_namespace(obj), *name = k8s_obj_name(obj);
 	struct k8s_objref ref = {
@@ -81,7 +87,7 @@ static void feed_service(struct controller *c, const json_t *obj)
 	if (cfg_service_decode(obj, &svc, &err) < 0) {
 		/* An update that does not decode leaves the engine with the
 		 * last good state: the Service keeps its address. */
-		report_bad(c, obj, "Service", "v1", svc_is_berths(c, obj), err.msg);
+		ctl_report_bad(c, obj, "Service", "v1", svc_is_berths(c, obj), err.msg);
 		return;
 	}
 	if (c->engine) {
@@ -107,7 +113,7 @@ static void feed_eip(struct controller *c, const json_t *obj)
 
 	cfg_error_init(&err, NULL, NULL);
 	if (cfg_eip_decode(obj, &eip, &err) < 0) {
-		report_bad(c, obj, "Eip", CFG_OPENELB_API_VERSION, true, err.msg);
+		ctl_report_bad(c, obj, "Eip", CFG_OPENELB_API_VERSION, true, err.msg);
 		return;
 	}
 	if (c->engine && (rc = lb_ctrl_eip_upsert(c->engine, &eip)))
@@ -158,6 +164,14 @@ void ctl_feed_add(enum ctl_inf which, const json_t *obj, struct controller *c)
 	case CTL_INF_EIP:
 		feed_eip(c, obj);
 		break;
+	case CTL_INF_MLB_POOL:
+	case CTL_INF_MLB_PEER:
+	case CTL_INF_MLB_BGP_ADV:
+	case CTL_INF_MLB_L2_ADV:
+	case CTL_INF_MLB_BFD:
+	case CTL_INF_MLB_COMMUNITY:
+		ctl_mlb_feed(c, which, obj);
+		break;
 	case CTL_INF_PEER:
 		/* Only the name: which Eips name a BgpPeer that exists. */
 		if (c->engine && k8s_obj_name(obj) &&
@@ -177,6 +191,12 @@ void ctl_feed_delete(enum ctl_inf which, const json_t *obj, struct controller *c
 	const char *name = k8s_obj_name(obj);
 	int rc;
 
+	if (which >= CTL_INF_MLB_POOL) {
+		ctl_mlb_delete(c, which, obj);
+		if (c->active)
+			ctl_schedule_drain(c);
+		return;
+	}
 	if (!c->engine || !name)
 		return;
 	if (which == CTL_INF_SVC)
@@ -202,6 +222,10 @@ void ctl_feed_cached(struct controller *c)
 	json_object_foreach(c->ns_cache.objs, key, obj)
 	{
 		ctl_feed_add(CTL_INF_NS, obj, c);
+	}
+	json_object_foreach(c->mlb_cache[0].objs, key, obj)
+	{
+		ctl_feed_add(CTL_INF_MLB_POOL, obj, c);
 	}
 }
 

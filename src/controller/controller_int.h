@@ -26,7 +26,22 @@
  * (the write then goes without a precondition and writes the time anew). */
 #define CTL_RV_MAX 64
 
-enum ctl_inf { CTL_INF_SVC = 0, CTL_INF_EIP, CTL_INF_NS, CTL_INF_PEER, CTL_INF_N };
+/* MetalLB's kinds come last, from CTL_INF_MLB_POOL on: optional
+ * informers in MetalLB's namespace, their objects kept (few, small). */
+enum ctl_inf {
+	CTL_INF_SVC = 0,
+	CTL_INF_EIP,
+	CTL_INF_NS,
+	CTL_INF_PEER,
+	CTL_INF_MLB_POOL,
+	CTL_INF_MLB_PEER,
+	CTL_INF_MLB_BGP_ADV,
+	CTL_INF_MLB_L2_ADV,
+	CTL_INF_MLB_BFD,
+	CTL_INF_MLB_COMMUNITY,
+	CTL_INF_N
+};
+#define CTL_INF_MLB_N (CTL_INF_N - CTL_INF_MLB_POOL)
 
 /* One object being written: an action in progress and, when the engine
  * produced a newer one for the same object meanwhile, that one next. */
@@ -65,6 +80,16 @@ struct controller {
 	 * Eips keep no objects (an Eip's status lists every address it gave):
 	 * a new engine lists them again. */
 	struct k8s_cache ns_cache;
+	/* MetalLB's objects, whole (CTL_INF_MLB_POOL on): the configuration
+	 * is checked across them (controller_mlb.c), and pools feed a new
+	 * engine from here. */
+	struct k8s_cache mlb_cache[CTL_INF_MLB_N];
+	char *mlb_ns;
+	/* What the last notes pass said on each MetalLB object ("Kind/ns/name"
+	 * -> message), so that each is said once (owned); the pass runs on
+	 * notes_timer after a change. */
+	json_t *noted;
+	ev_timer notes_timer;
 	struct k8s_elector *elector;  /* NULL without --leader-elect */
 	struct member_secret *member; /* NULL with --member-secret none, or once stopping */
 	struct k8s_recorder *rec;
@@ -111,6 +136,22 @@ void ctl_feed_delete(enum ctl_inf which, const json_t *obj, struct controller *c
  * Eips and Services come from their informers' own (re-)lists. */
 void ctl_feed_cached(struct controller *c);
 bool ctl_all_synced(const struct controller *c);
+/* A log line on an object that does not decode and, with warn_event
+ * while acting, a Warning InvalidObject Event on it. */
+void ctl_report_bad(struct controller *c, const json_t *obj, const char *kind,
+                    const char *api_version, bool warn_event, const char *msg);
+
+/* controller_mlb.c: MetalLB's configuration across objects, as Events. */
+void ctl_mlb_init(struct controller *c); /* the timer, once */
+/* Something of MetalLB's changed, or this replica began acting: a pass
+ * soon. */
+void ctl_mlb_changed(struct controller *c);
+/* Stops the timer; forgets what was said (a new leader says it again). */
+void ctl_mlb_reset(struct controller *c);
+/* A pool that does not decode, or another kind's object: whether it goes
+ * to the engine (pools), in an Event on the object when it is refused. */
+void ctl_mlb_feed(struct controller *c, enum ctl_inf which, const json_t *obj);
+void ctl_mlb_delete(struct controller *c, enum ctl_inf which, const json_t *obj);
 
 /* controller_write.c: draining the engine and writing. */
 void ctl_write_init(struct controller *c); /* the timers, once */

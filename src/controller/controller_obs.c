@@ -64,10 +64,13 @@ static void refresh_informers(struct controller *c)
 {
 	for (int i = 0; i < CTL_INF_N; i++) {
 		struct k8s_informer_stats st;
-		const char *res = ctl_inf_res[i]->resource;
+		char res[96];
 		/* The first list and watch are not restarts. */
 		unsigned restarts, relists;
 
+		/* MetalLB's bgppeers are not OpenELB's */
+		snprintf(res, sizeof(res), "%s%s", ctl_inf_res[i]->resource,
+		         i >= CTL_INF_MLB_POOL ? ".metallb.io" : "");
 		k8s_informer_stats(c->inf[i], &st);
 		restarts = st.watches > 1 ? st.watches - 1 : 0;
 		relists = st.lists > 1 ? st.lists - 1 : 0;

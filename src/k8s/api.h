@@ -69,6 +69,12 @@ extern const struct k8s_resource k8s_res_namespaces, k8s_res_services, k8s_res_n
     k8s_res_events, k8s_res_secrets, k8s_res_endpointslices, k8s_res_leases, k8s_res_eips,
     k8s_res_bgpconfs, k8s_res_bgppeers;
 
+/* MetalLB's configuration (metallb.io), namespaced (docs/metallb.md):
+ * IPAddressPool, BGPAdvertisement, L2Advertisement, BFDProfile and
+ * Community v1beta1, BGPPeer v1beta2 (the version MetalLB stores). */
+extern const struct k8s_resource k8s_res_mlb_pools, k8s_res_mlb_peers, k8s_res_mlb_bgp_advs,
+    k8s_res_mlb_l2_advs, k8s_res_mlb_bfds, k8s_res_mlb_communities;
+
 #define K8S_PATH_MAX 1024
 
 /* True when s may be a path segment: non-empty, at most 253 bytes, not

@@ -41,6 +41,7 @@ struct k8s_informer {
 	unsigned watch_events; /* events of the current watch */
 	bool gone;             /* the current watch hit 410 */
 	bool synced, started;
+	bool absent; /* optional, and the last list was a 404 or 403 */
 	struct k8s_informer_stats st;
 };
 
@@ -183,7 +184,11 @@ static void list_done(struct k8s_informer *inf, const char *rv)
 
 	set_rv(inf, rv);
 	inf->st.lists++;
-	k8s_served_report(inf->o.served, inf->o.res, 200);
+	if (inf->absent)
+		log_info("k8s: %s is served now: reading it", kind_of(inf));
+	inf->absent = false;
+	if (!inf->o.optional)
+		k8s_served_report(inf->o.served, inf->o.res, 200);
 	k8s_backoff_reset(&inf->bo);
 	inf->synced = true;
 	n = k8s_known_relist_end(&inf->known);
@@ -204,6 +209,47 @@ static int deliver(struct k8s_informer *inf, const json_t *obj)
 	return k8s_obj_name(obj) ? k8s_known_gone(&inf->known, obj) : 0;
 }
 
+static bool is_absent(const struct k8s_informer *inf, int code)
+{
+	return inf->o.optional && (code == 404 || code == 403);
+}
+
+/* An optional resource not served or not allowed: an empty list, said
+ * once, looked for again slowly. */
+static void list_absent(struct k8s_informer *inf, const struct k8s_status *st)
+{
+	double delay = (inf->o.absent_retry_ms ? inf->o.absent_retry_ms : 60000) / 1000.0;
+	char gv[128] = "?";
+	bool tell;
+
+	if (!inf->absent) {
+		k8s_api_version(inf->o.res, gv, sizeof(gv));
+		log_info("k8s: %s %s %s (%s): none read; looking again every %.0f s", gv,
+		         inf->o.res->resource,
+		         st->code == 404 ? "is not served" : "may not be listed", st->reason,
+		         delay);
+	}
+	inf->st.absent++;
+	free(inf->cont);
+	inf->cont = NULL;
+	free(inf->rv);
+	inf->rv = NULL;
+	/* The caller hears of it once (its first list, or the deletes of
+	 * what it had), not at every look. */
+	tell = !inf->absent || !inf->synced;
+	inf->absent = true; /* k8s_informer_absent in the callbacks */
+	inf->synced = true;
+	if (tell) {
+		k8s_known_relist_begin(&inf->known);
+		k8s_known_relist_end(&inf->known);
+	}
+	k8s_backoff_reset(&inf->bo);
+	inf->next = STEP_LIST;
+	ev_timer_stop(k8s_client_loop(inf->c), &inf->wait);
+	ev_timer_set(&inf->wait, delay, 0.);
+	ev_timer_start(k8s_client_loop(inf->c), &inf->wait);
+}
+
 static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg)
 {
 	struct k8s_informer *inf = arg;
@@ -221,6 +267,10 @@ static void on_list(int rc, json_t *body, const struct k8s_status *st, void *arg
 			free(inf->cont);
 			inf->cont = NULL;
 			later(inf, STEP_LIST, false);
+			return;
+		}
+		if (is_absent(inf, st->code)) {
+			list_absent(inf, st);
 			return;
 		}
 		k8s_served_report(inf->o.served, inf->o.res, st->code);
@@ -325,12 +375,18 @@ static void on_watch_done(int rc, json_t *body, const struct k8s_status *st, voi
 		return;
 	}
 	if (rc == 0) {
-		k8s_served_report(inf->o.served, inf->o.res, 200);
+		if (!inf->o.optional)
+			k8s_served_report(inf->o.served, inf->o.res, 200);
 		/* The server ended the watch (timeoutSeconds, shutdown):
 		 * resume at once unless it keeps ending them empty. */
 		if (!quick)
 			k8s_backoff_reset(&inf->bo);
 		later(inf, STEP_WATCH, quick);
+		return;
+	}
+	if (is_absent(inf, st->code)) {
+		/* The CRD or the Role went: the list says so (list_absent). */
+		later(inf, STEP_LIST, false);
 		return;
 	}
 	inf->st.errors++;
@@ -483,6 +539,11 @@ void k8s_informer_free(struct k8s_informer *inf)
 bool k8s_informer_synced(const struct k8s_informer *inf)
 {
 	return inf->synced;
+}
+
+bool k8s_informer_absent(const struct k8s_informer *inf)
+{
+	return inf->absent;
 }
 
 const char *k8s_informer_rv(const struct k8s_informer *inf)

@@ -67,6 +67,19 @@ struct k8s_informer_opts {
 	 * retry. */
 	struct k8s_served *served;
 
+	/*
+	 * An optional resource (MetalLB's metallb.io kinds: read when
+	 * installed, and a cluster without them runs as before). A list
+	 * answered 404 (not served: no CRD) or 403 (not allowed: berth's RBAC
+	 * for it not applied) is an empty list: the informer is synced,
+	 * whatever it delivered before is deleted, one info line says so
+	 * (again only after it was served), served is not told (readiness
+	 * stays), and it lists again every absent_retry_ms (default 60000)
+	 * until it is served.
+	 */
+	bool optional;
+	uint32_t absent_retry_ms;
+
 	/* The contract (k8s/known.h); each optional. */
 	void (*on_relist)(bool done, void *arg);
 	void (*on_add)(const json_t *obj, void *arg);
@@ -94,6 +107,7 @@ struct k8s_informer_stats {
 	unsigned errors;  /* failed lists/watches, stream errors */
 	unsigned skipped; /* objects skipped as malformed or refused */
 	unsigned bookmarks;
+	unsigned absent; /* lists of an optional resource answered 404 or 403 */
 };
 
 /* c: borrowed, must outlive the informer. Returns 0 or a negative errno. */
@@ -104,6 +118,8 @@ int k8s_informer_start(struct k8s_informer *inf);
 void k8s_informer_free(struct k8s_informer *inf);
 
 bool k8s_informer_synced(const struct k8s_informer *inf);
+/* True while an optional resource is not served or not allowed. */
+bool k8s_informer_absent(const struct k8s_informer *inf);
 /* Last resourceVersion seen (borrowed), NULL before the first list. */
 const char *k8s_informer_rv(const struct k8s_informer *inf);
 /* Number of objects delivered and not deleted. */

@@ -25,6 +25,19 @@ const struct k8s_resource k8s_res_bgpconfs = {"network.kubesphere.io", "v1alpha2
                                               "BgpConf", false};
 const struct k8s_resource k8s_res_bgppeers = {"network.kubesphere.io", "v1alpha2", "bgppeers",
                                               "BgpPeer", false};
+/* MetalLB's are namespaced: berth reads them in MetalLB's namespace only. */
+const struct k8s_resource k8s_res_mlb_pools = {"metallb.io", "v1beta1", "ipaddresspools",
+                                               "IPAddressPool", true};
+const struct k8s_resource k8s_res_mlb_peers = {"metallb.io", "v1beta2", "bgppeers", "BGPPeer",
+                                               true};
+const struct k8s_resource k8s_res_mlb_bgp_advs = {"metallb.io", "v1beta1", "bgpadvertisements",
+                                                  "BGPAdvertisement", true};
+const struct k8s_resource k8s_res_mlb_l2_advs = {"metallb.io", "v1beta1", "l2advertisements",
+                                                 "L2Advertisement", true};
+const struct k8s_resource k8s_res_mlb_bfds = {"metallb.io", "v1beta1", "bfdprofiles", "BFDProfile",
+                                              true};
+const struct k8s_resource k8s_res_mlb_communities = {"metallb.io", "v1beta1", "communities",
+                                                     "Community", true};
 
 bool k8s_name_valid(const char *s)
 {

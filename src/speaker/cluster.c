@@ -20,18 +20,50 @@
 #include "speaker/status.h"
 #include "speaker/store.h"
 
-enum { INF_SVC = 0, INF_SLICE, INF_NODE, INF_CONF, INF_PEER, INF_EIP, INF_SECRET, N_INF };
+/* OpenELB's kinds everywhere, then MetalLB's in its namespace only
+ * (optional: a cluster without metallb.io reads none, docs/metallb.md),
+ * with that namespace's Secrets (a BGPPeer's passwordSecret). */
+enum {
+	INF_SVC = 0,
+	INF_SLICE,
+	INF_NODE,
+	INF_CONF,
+	INF_PEER,
+	INF_EIP,
+	INF_SECRET,
+	INF_MLB_POOL,
+	INF_MLB_PEER,
+	INF_MLB_BGP_ADV,
+	INF_MLB_L2_ADV,
+	INF_MLB_BFD,
+	INF_MLB_COMMUNITY,
+	INF_MLB_SECRET,
+	N_INF
+};
 
-static const char *const inf_names[N_INF] = {"services", "endpointslices", "nodes",  "bgpconfs",
-                                             "bgppeers", "eips",           "secrets"};
+static const char *const inf_names[N_INF] = {
+    "services",          "endpointslices",   "nodes",
+    "bgpconfs",          "bgppeers",         "eips",
+    "secrets",           "ipaddresspools",   "bgppeers.metallb.io",
+    "bgpadvertisements", "l2advertisements", "bfdprofiles",
+    "communities",       "secrets (MetalLB)"};
 static const struct k8s_resource *const inf_res[N_INF] = {
-    &k8s_res_services, &k8s_res_endpointslices, &k8s_res_nodes,  &k8s_res_bgpconfs,
-    &k8s_res_bgppeers, &k8s_res_eips,           &k8s_res_secrets};
+    &k8s_res_services,        &k8s_res_endpointslices, &k8s_res_nodes,       &k8s_res_bgpconfs,
+    &k8s_res_bgppeers,        &k8s_res_eips,           &k8s_res_secrets,     &k8s_res_mlb_pools,
+    &k8s_res_mlb_peers,       &k8s_res_mlb_bgp_advs,   &k8s_res_mlb_l2_advs, &k8s_res_mlb_bfds,
+    &k8s_res_mlb_communities, &k8s_res_secrets};
+
+/* MetalLB's metallb.io kinds (not its namespace's Secrets). */
+static bool is_mlb(int i)
+{
+	return i >= INF_MLB_POOL && i <= INF_MLB_COMMUNITY;
+}
 
 struct speaker_cluster {
 	struct ev_loop *loop;
 	char node[256];
-	char ns[254]; /* the speaker's namespace: the only one whose Secrets it reads */
+	char ns[254];     /* the speaker's namespace: the only one whose Secrets it reads */
+	char mlb_ns[254]; /* MetalLB's: its objects, and its BGPPeers' Secrets */
 	struct k8s_client *cl;
 	struct k8s_recorder *rec;
 	struct k8s_informer *inf[N_INF];
@@ -50,7 +82,13 @@ struct speaker_cluster {
 	 * come; the few other objects are kept whole in their caches and
 	 * decoded again into the store's set when one of them changes. */
 	struct speaker_store store;
-	struct k8s_cache cache[N_INF]; /* Nodes, BgpConfs, BgpPeers, Eips */
+	struct k8s_cache cache[N_INF]; /* Nodes, BgpConfs, BgpPeers, Eips, MetalLB's... */
+	bool off[N_INF];               /* not watched (MetalLB's Secrets when mlb_ns is ns) */
+	/* Owned: "Kind/ns/name" -> the last version of a MetalLB object that
+	 * passed its check. A version MetalLB would refuse (no webhook runs
+	 * once MetalLB is gone) leaves the previous one in force, as the
+	 * controller's engine keeps a pool's. */
+	json_t *mlb_good;
 	bool small_dirty;
 };
 
@@ -64,13 +102,16 @@ struct status_write {
 
 static int check_obj(const json_t *obj, char *why, size_t size, void *arg)
 {
+	struct speaker_cluster *c = arg;
 	struct cfg_error err;
 	struct cfg_set tmp;
 	int rc;
 
 	cfg_set_init(&tmp);
 	cfg_error_init(&err, NULL, NULL);
-	rc = cfg_set_add_json(&tmp, obj, &err);
+	rc = cfg_set_metallb_ns(&tmp, c->mlb_ns);
+	if (rc == 0)
+		rc = cfg_set_add_json(&tmp, obj, &err);
 	cfg_set_fini(&tmp);
 	if (rc < 0)
 		snprintf(why, size, "%s", err.msg);
@@ -109,7 +150,7 @@ static void mark_peer(const char *peer, const struct bgp_peer *p, void *arg)
 static bool all_synced(const struct speaker_cluster *c)
 {
 	for (int i = 0; i < N_INF; i++)
-		if (!c->inf[i] || !k8s_informer_synced(c->inf[i]))
+		if (!c->off[i] && (!c->inf[i] || !k8s_informer_synced(c->inf[i])))
 			return false;
 	return true;
 }
@@ -121,22 +162,30 @@ static void small_rebuild(struct speaker_cluster *c)
 	struct cfg_set set;
 
 	cfg_set_init(&set);
-	for (int i = 0; i < N_INF; i++) {
+	if (cfg_set_metallb_ns(&set, c->mlb_ns) < 0)
+		log_err("MetalLB's namespace %s: %s", c->mlb_ns, strerror(ENOMEM));
+	for (int i = 0; i <= N_INF; i++) {
+		/* MetalLB's kinds: their last good versions, after the others */
+		json_t *objs = i == N_INF ? c->mlb_good : c->cache[i].objs;
 		const char *key;
 		json_t *obj;
 
-		json_object_foreach(c->cache[i].objs, key, obj)
+		if (is_mlb(i))
+			continue;
+		json_object_foreach(objs, key, obj)
 		{
 			cfg_error_init(&err, NULL, NULL);
 			/* Objects were checked one by one on the way in; what fails
-			 * here breaks a rule across objects (overlapping Eips...). */
+			 * here breaks a rule across objects (overlapping Eips...).
+			 * MetalLB's: the controller puts it in an Event. */
 			if (cfg_set_add_json(&set, obj, &err) < 0)
-				log_warn("skipping %s", err.msg);
+				log_msg(i >= INF_MLB_POOL ? LOG_LVL_DEBUG : LOG_LVL_WARN,
+				        "skipping %s", err.msg);
 		}
 	}
 	/* MetalLB's objects onto the pools and peers (what breaks a rule
-	 * across objects is left out, in the objects' notes; docs/metallb.md:
-	 * their Events are phase 2's, with the informers for metallb.io) */
+	 * across objects is left out, in the objects' notes, which the
+	 * controller turns into Events: one actor, not one per node) */
 	if (cfg_set_resolve(&set) < 0)
 		log_err("lowering MetalLB's objects: %s", strerror(ENOMEM));
 	speaker_store_config(&c->store, &set);
@@ -194,6 +243,41 @@ static void on_small(const json_t *obj, void *arg)
 	changed(c);
 }
 
+/* ---- MetalLB's kinds: the last good version of each object ---- */
+
+static void mlb_key(const json_t *obj, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s/%s", k8s_obj_kind(obj) ? k8s_obj_kind(obj) : "",
+	         k8s_obj_namespace(obj) ? k8s_obj_namespace(obj) : "", k8s_obj_name(obj));
+}
+
+static void on_mlb(const json_t *obj, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	char key[600], why[sizeof(((struct cfg_error *)0)->msg)] = "";
+
+	mlb_key(obj, key, sizeof(key));
+	if (check_obj(obj, why, sizeof(why), c) < 0) {
+		/* the controller's Event names the object and field */
+		log_warn("cluster: %s refused: %s; %s", key, why,
+		         json_object_get(c->mlb_good, key) ? "its previous version stays in force"
+		                                           : "not used");
+		return;
+	}
+	json_object_set(c->mlb_good, key, (json_t *)obj);
+	on_small(obj, arg);
+}
+
+static void on_mlb_delete(const json_t *obj, void *arg)
+{
+	struct speaker_cluster *c = arg;
+	char key[600];
+
+	mlb_key(obj, key, sizeof(key));
+	json_object_del(c->mlb_good, key);
+	on_small(obj, arg);
+}
+
 static bool same_meta(const json_t *a, const json_t *b)
 {
 	const char *k;
@@ -232,15 +316,19 @@ static void on_small_update(const json_t *cur, void *arg)
 	struct speaker_cluster *c = arg;
 	const char *kind = k8s_obj_kind(cur);
 	const json_t *old = NULL;
+	int i;
 
 	/* The cache still holds the state before this update. */
-	for (int i = 0; i < N_INF && !old; i++)
+	for (i = 0; i < N_INF && !old; i++)
 		if (kind && !strcmp(kind, inf_res[i]->kind))
 			old =
 			    k8s_cache_get(&c->cache[i], k8s_obj_namespace(cur), k8s_obj_name(cur));
 	if (old && same_but_rv(old, cur))
 		return;
-	on_small(cur, arg);
+	if (is_mlb(i - 1))
+		on_mlb(cur, arg);
+	else
+		on_small(cur, arg);
 }
 
 /*
@@ -396,8 +484,12 @@ static void status_flush(struct speaker_cluster *c)
 	json_object_foreach(dirty, peer, v)
 	{
 		struct find_peer f = {.name = peer};
+		const struct cfg_bgp_peer *bp = cfg_set_peer(&c->store.set, peer);
 		json_t *value = NULL;
 
+		/* A MetalLB BGPPeer has no status (and is no BgpPeer). */
+		if (bp && bp->api == CFG_API_METALLB)
+			continue;
 		speaker_foreach_peer(c->sp, find_peer_fn, &f);
 		if (f.p) {
 			struct bgp_peer_stats st;
@@ -528,6 +620,21 @@ static void hook_peer_gone(const char *peer, void *arg)
 	json_object_set_new(c->dirty, peer, json_true());
 }
 
+/* The object a peer's Events go on: its BgpPeer, or MetalLB's BGPPeer
+ * in MetalLB's namespace. */
+static void peer_ref(const struct speaker_cluster *c, const char *peer, struct k8s_objref *ref)
+{
+	const struct cfg_bgp_peer *bp = cfg_set_peer(&c->store.set, peer);
+	bool mlb = bp && bp->api == CFG_API_METALLB;
+
+	memset(ref, 0, sizeof(*ref));
+	ref->kind = mlb ? "BGPPeer" : "BgpPeer";
+	ref->api_version = mlb ? CFG_METALLB_V1BETA2 : CFG_OPENELB_API_VERSION;
+	ref->ns = mlb ? bp->meta.ns : NULL;
+	ref->name = peer;
+	ref->uid = bp ? bp->meta.uid : NULL;
+}
+
 /*
  * A BFD session changed state: the status shows it, and a flap is an
  * Event on the BgpPeer (Up -> Down: Warning BFDDown with the
@@ -538,18 +645,15 @@ static void hook_bfd_state(const char *peer, enum bfd_state from, enum bfd_state
                            enum bfd_diag diag, void *arg)
 {
 	struct speaker_cluster *c = arg;
-	const struct cfg_bgp_peer *bp = cfg_set_peer(&c->store.set, peer);
 	const struct bfd_sess *bs = c->sp ? speaker_bfd_find(speaker_bfd(c->sp), peer, NULL) : NULL;
-	struct k8s_objref ref = {.kind = "BgpPeer",
-	                         .api_version = CFG_OPENELB_API_VERSION,
-	                         .name = peer,
-	                         .uid = bp ? bp->meta.uid : NULL};
+	struct k8s_objref ref;
 	char as[CORE_ADDR_STRLEN] = "?";
 
 	/* Stopping: the BGP Ceases make routers drop their BFD sessions,
 	 * which is no news for the BgpPeer. */
 	if (c->stopped)
 		return;
+	peer_ref(c, peer, &ref);
 	json_object_set_new(c->dirty, peer, json_true());
 	if (bs)
 		core_addr_str(&bfd_sess_config(bs)->remote, as);
@@ -575,14 +679,11 @@ static void hook_bfd_state(const char *peer, enum bfd_state from, enum bfd_state
 static void hook_peer_key(const char *peer, int k, const char *msg, void *arg)
 {
 	struct speaker_cluster *c = arg;
-	const struct cfg_bgp_peer *bp = cfg_set_peer(&c->store.set, peer);
-	struct k8s_objref ref = {.kind = "BgpPeer",
-	                         .api_version = CFG_OPENELB_API_VERSION,
-	                         .name = peer,
-	                         .uid = bp ? bp->meta.uid : NULL};
+	struct k8s_objref ref;
 
 	if (c->stopped)
 		return;
+	peer_ref(c, peer, &ref);
 	k8s_event_emit(c->rec, &ref, k == SPEAKER_KEY_OK ? "Normal" : "Warning",
 	               speaker_key_reason((enum speaker_key)k), "node %s: %s", c->node, msg);
 }
@@ -659,6 +760,11 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
 	c->served = o->served;
 	snprintf(c->node, sizeof(c->node), "%s", o->node);
 	snprintf(c->ns, sizeof(c->ns), "%s", o->ns && *o->ns ? o->ns : "default");
+	snprintf(c->mlb_ns, sizeof(c->mlb_ns), "%s",
+	         o->metallb_ns && *o->metallb_ns ? o->metallb_ns : CFG_METALLB_NS);
+	/* One Secret informer is enough when the speaker runs in MetalLB's
+	 * namespace (a Secret twice would be a duplicate in the set). */
+	c->off[INF_MLB_SECRET] = !strcmp(c->ns, c->mlb_ns);
 	c->debounce_s = (o->debounce_ms ? o->debounce_ms : 5) / 1000.0;
 	ev_timer_init(&c->debounce, on_debounce, c->debounce_s, 0.0);
 	c->debounce.data = c;
@@ -673,7 +779,7 @@ int speaker_cluster_new(struct ev_loop *loop, const struct speaker_cluster_opts 
 	c->store.gone = store_gone;
 	c->store.arg = c;
 	if (!(c->dirty = json_object()) || !(c->sent = json_object()) ||
-	    !(c->times = json_object()))
+	    !(c->times = json_object()) || !(c->mlb_good = json_object()))
 		goto out;
 	rc = k8s_client_new(loop, o->cfg, NULL, &c->cl, &kerr);
 	if (rc < 0) {
@@ -692,6 +798,14 @@ out:
 	return rc;
 }
 
+/* MetalLB's kinds: a few objects, kept whole; a status (MetalLB's newer
+ * IPAddressPool's) is not read. */
+#define MLB_KIND                                                                                   \
+	{                                                                                          \
+		.on_add = on_mlb, .on_update = on_small_update, .on_delete = on_mlb_delete,        \
+		.cached = true, .unread = status_unread, .mlb_ns = true, .no_check = true          \
+	}
+
 /* Where each kind's objects go: Services and EndpointSlices into the
  * store one by one; the others stay whole in their caches, the store's
  * configuration decoded again from them (small_rebuild). */
@@ -700,7 +814,9 @@ static const struct {
 	void (*on_update)(const json_t *obj, void *arg);
 	void (*on_delete)(const json_t *obj, void *arg);
 	bool cached;
-	bool own_ns; /* watched in c->ns alone; the others everywhere */
+	bool own_ns;   /* watched in c->ns alone; the others everywhere */
+	bool mlb_ns;   /* watched in c->mlb_ns alone, optional */
+	bool no_check; /* checked by the callbacks (on_mlb), not the informer */
 	const char *const *unread;
 	void (*transform)(json_t *obj, void *arg);
 } kinds[N_INF] = {
@@ -733,6 +849,20 @@ static const struct {
                     .cached = true,
                     .unread = secret_unread,
                     .own_ns = true},
+    [INF_MLB_POOL] = MLB_KIND,
+    [INF_MLB_PEER] = MLB_KIND,
+    [INF_MLB_BGP_ADV] = MLB_KIND,
+    [INF_MLB_L2_ADV] = MLB_KIND,
+    [INF_MLB_BFD] = MLB_KIND,
+    [INF_MLB_COMMUNITY] = MLB_KIND,
+    /* a BGPPeer's passwordSecret: MetalLB's namespace (its Role is
+     * deploy/metallb/rbac; without it, none read) */
+    [INF_MLB_SECRET] = {.on_add = on_small,
+                        .on_update = on_small_update,
+                        .on_delete = on_small,
+                        .cached = true,
+                        .unread = secret_unread,
+                        .mlb_ns = true},
 };
 
 int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
@@ -747,19 +877,24 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 	for (int i = 0; i < N_INF; i++) {
 		struct k8s_informer_opts o = {
 		    .res = inf_res[i],
-		    .ns = kinds[i].own_ns ? c->ns : NULL,
+		    .ns = kinds[i].own_ns   ? c->ns
+		          : kinds[i].mlb_ns ? c->mlb_ns
+		                            : NULL,
+		    .optional = kinds[i].mlb_ns,
 		    .unread = kinds[i].unread,
 		    .on_relist = on_relist,
 		    .on_add = kinds[i].on_add,
 		    .on_update = kinds[i].on_update,
 		    .on_delete = kinds[i].on_delete,
 		    .cache = kinds[i].cached ? &c->cache[i] : NULL,
-		    .check = check_obj,
+		    .check = kinds[i].no_check ? NULL : check_obj,
 		    .transform = kinds[i].transform,
 		    .served = c->served,
 		    .arg = c,
 		};
 
+		if (c->off[i])
+			continue;
 		rc = k8s_informer_new(c->cl, &o, &c->inf[i]);
 		if (rc == 0)
 			rc = k8s_informer_start(c->inf[i]);
@@ -776,7 +911,7 @@ int speaker_cluster_start(struct speaker_cluster *c, struct speaker *s)
 bool speaker_cluster_ready(const struct speaker_cluster *c, char *why, size_t len)
 {
 	for (int i = 0; i < N_INF; i++)
-		if (!c->inf[i] || !k8s_informer_synced(c->inf[i])) {
+		if (!c->off[i] && (!c->inf[i] || !k8s_informer_synced(c->inf[i]))) {
 			snprintf(why, len, "waiting for the first list of %s", inf_names[i]);
 			return false;
 		}
@@ -834,6 +969,7 @@ void speaker_cluster_free(struct speaker_cluster *c)
 	json_decref(c->dirty);
 	json_decref(c->sent);
 	json_decref(c->times);
+	json_decref(c->mlb_good);
 	speaker_store_fini(&c->store);
 	for (int i = 0; i < N_INF; i++)
 		k8s_cache_fini(&c->cache[i]);

@@ -31,6 +31,10 @@ struct speaker_cluster_opts {
 	/* borrowed during _new (copied): the speaker's namespace, the only one
 	 * whose Secrets are listed and watched; NULL or "": "default" */
 	const char *ns;
+	/* borrowed during _new (copied): MetalLB's namespace, where its
+	 * metallb.io objects and the Secrets of its BGPPeers are read; NULL
+	 * or "": CFG_METALLB_NS */
+	const char *metallb_ns;
 	struct obs_registry *metrics; /* borrowed, may be NULL */
 	struct k8s_served *served;    /* borrowed, may be NULL: the informers report to it */
 	uint32_t debounce_ms;         /* default 5: a change costs one pass, not a rebuild */

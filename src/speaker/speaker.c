@@ -238,7 +238,10 @@ static void peers_apply(struct speaker *s, const struct cfg_set *set)
 
 			speaker_peer_cfg(&s->o, set->bgp_conf, node, bp, rid, &pc);
 			/* before BFD: a key that is missing holds the session down */
-			k = speaker_peer_key(set, s->ns, bp, &pc, why, sizeof(why));
+			/* MetalLB reads a BGPPeer's passwordSecret in its own namespace */
+			k = speaker_peer_key(
+			    set, bp->api == CFG_API_METALLB ? cfg_metallb_ns(set) : s->ns, bp, &pc,
+			    why, sizeof(why));
 			bfd = speaker_bfd_cfg(bp, &pc, &bc);
 			pc.loglimit = s->ll_peers;
 			if (n_next == cap) {
@@ -934,6 +937,10 @@ int speaker_reload(struct speaker *s, struct cfg_error *err)
 	if (!s->o.n_manifests)
 		return 0; /* cluster mode: speaker_apply brings the objects */
 	cfg_set_init(&set);
+	if (s->o.metallb_ns && (r = cfg_set_metallb_ns(&set, s->o.metallb_ns)) < 0) {
+		cfg_set_fini(&set);
+		return r;
+	}
 	r = cfg_manifest_load_files((const char *const *)s->manifests, s->o.n_manifests, &set, err);
 	if (r < 0) {
 		cfg_set_fini(&set);

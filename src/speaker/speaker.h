@@ -57,6 +57,9 @@ struct speaker_opts {
 	/* borrowed: the speaker's namespace, the only one whose Secrets it
 	 * reads (BgpPeer authPasswordSecretRef); NULL: "default" */
 	const char *ns;
+	/* borrowed: MetalLB's namespace, where its objects and a BGPPeer's
+	 * passwordSecret are read; NULL: CFG_METALLB_NS */
+	const char *metallb_ns;
 	const char *const *manifests; /* borrowed: files to load */
 	size_t n_manifests;
 	struct core_addr router_id;          /* family 0: BgpConf, Node or interface */

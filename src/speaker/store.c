@@ -259,4 +259,24 @@ void speaker_store_config(struct speaker_store *st, struct cfg_set *cfg)
 	cfg->n_nodes = was.n_nodes;
 	cfg->secrets = was.secrets;
 	cfg->n_secrets = was.n_secrets;
+	/* MetalLB's namespace (a BGPPeer's passwordSecret is read there) and
+	 * its other kinds, already lowered onto the pools and peers: kept so
+	 * that the set's check sees the objects its peers and pools name. */
+#define STORE_SWAP(f)                                                                              \
+	do {                                                                                       \
+		a->f = cfg->f;                                                                     \
+		cfg->f = was.f;                                                                    \
+	} while (0)
+	STORE_SWAP(metallb_ns);
+	STORE_SWAP(bgp_advs);
+	STORE_SWAP(n_bgp_advs);
+	STORE_SWAP(l2_advs);
+	STORE_SWAP(n_l2_advs);
+	STORE_SWAP(bfds);
+	STORE_SWAP(n_bfds);
+	STORE_SWAP(communities);
+	STORE_SWAP(n_communities);
+	STORE_SWAP(ignored);
+	STORE_SWAP(n_ignored);
+#undef STORE_SWAP
 }

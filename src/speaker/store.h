@@ -59,7 +59,8 @@ bool speaker_store_ready_on(const struct speaker_store *st, const char *ns, cons
 uint32_t speaker_store_ready_count(const struct speaker_store *st, const char *ns, const char *name,
                                    const char *node);
 
-/* The BgpConf, BgpPeers, Eips, Nodes and Secrets of st->set become those of cfg,
+/* The BgpConf, BgpPeers, Eips, Nodes, Secrets and MetalLB's namespace and other
+ * kinds (advertisements, BFDProfiles, Communities, ignored) of st->set become those of cfg,
  * which gets the old ones back (to be freed with cfg_set_fini). */
 void speaker_store_config(struct speaker_store *st, struct cfg_set *cfg);
 

@@ -7,7 +7,9 @@
 # `kubectl apply -k deploy/`), keeps retrying with backoff without
 # repeating it, and /readyz answers 503 with the reason. Installing the
 # CRDs, then serving discovery.k8s.io/v1, makes both ready without a
-# restart. The daemons find the stand-in through $KUBECONFIG. Exits 0
+# restart. MetalLB's metallb.io kinds, optional, are not served either:
+# one info line per kind, no error, no effect on /readyz. The daemons
+# find the stand-in through $KUBECONFIG. Exits 0
 # when every check passes.
 . "$(dirname "$0")/../controller/lib.sh"
 
@@ -74,6 +76,15 @@ check "... and the speaker names only discovery.k8s.io/v1 endpointslices" \
 check "both log that the CRDs are served now" eval \
 	'[ "$(grep -c "network.kubesphere.io/v1alpha2 .* is served now" "$work/s1.log")" = 3 ] &&
 	 grep -q "network.kubesphere.io/v1alpha2 eips is served now" "$work/c1.log"'
+# MetalLB's kinds are optional (docs/metallb.md): no CRD is no error and
+# no reason to be unready, said once per kind in an info line.
+mlb_lines() { # name: info lines about metallb.io not being served
+	grep -cE "^[^ ]* info k8s: metallb.io/v1beta[12] [a-z0-9]+ is not served \(NotFound\): none read" "$work/$1.log"
+}
+check "metallb.io not served: one info line per kind each, no error or warning about it" eval \
+	'[ "$(mlb_lines c1)" = 6 ] && [ "$(mlb_lines s1)" = 6 ] &&
+	 ! grep -hE " (error|warn) .*metallb" "$work/s1.log" "$work/c1.log"'
+check "... and /readyz never names it" eval '! readyz c1 | grep -q metallb && ! readyz s1 | grep -q metallb'
 admin runtime-config discovery.k8s.io/v1=true
 check "discovery.k8s.io/v1 served: the speaker gets ready" wait_for 40 is_ready s1
 check "... and logs it" grep -q "discovery.k8s.io/v1 endpointslices is served now" "$work/s1.log"

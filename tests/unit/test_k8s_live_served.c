@@ -6,7 +6,9 @@
  * The list's 404 is explained in one error line naming the resource,
  * repeated only after the repeat window, the informer keeps retrying
  * with backoff, and once the resource is served it syncs and the tracker
- * clears; a CRD deleted under a running watch is reported again.
+ * clears; a CRD deleted under a running watch is reported again. An
+ * optional informer (MetalLB's kinds) takes the 404 for an empty list,
+ * says so once in an info line and leaves the tracker clear.
  * Skipped unless BERTH_TEST_APISERVER is set (tests/e2e/test_k8s_live.sh).
  */
 #include <errno.h>
@@ -212,11 +214,116 @@ static void test_crd_missing(void **state)
 	live_end(&l);
 }
 
+/* ---- an optional resource (MetalLB's metallb.io kinds) ---- */
+
+static int g_adds, g_deletes, g_relists;
+
+static void on_add(const json_t *obj, void *arg)
+{
+	g_adds++;
+}
+
+static void on_delete(const json_t *obj, void *arg)
+{
+	g_deletes++;
+}
+
+static void on_relist(bool done, void *arg)
+{
+	if (done)
+		g_relists++;
+}
+
+static bool added(void *arg)
+{
+	return g_adds == 1;
+}
+
+static bool deleted(void *arg)
+{
+	return g_deletes == 1;
+}
+
+/*
+ * Not installed: an empty list at once (synced, absent), one info line,
+ * no error or warning, the tracker clear (readiness); installed later
+ * with an object: listed within absent_retry_ms; the CRD deleted under
+ * the watch: its object deleted, absent again, said once more.
+ */
+static void test_optional_missing(void **state)
+{
+	struct live l;
+	struct k8s_served served;
+	struct watch w = {.served = &served};
+	struct k8s_informer_opts o = {
+	    .res = &k8s_res_bgpconfs,
+	    .backoff_initial_ms = 50,
+	    .backoff_max_ms = 200,
+	    .served = &served,
+	    .optional = true,
+	    .absent_retry_ms = 300,
+	    .on_add = on_add,
+	    .on_delete = on_delete,
+	    .on_relist = on_relist,
+	};
+	struct k8s_informer_stats st;
+	char why[512];
+	json_t *obj;
+	int rc;
+
+	live_begin(&l, "served-optional");
+	crd_delete(&l);
+	k8s_served_init(&served);
+	capture_start();
+	g_adds = g_deletes = g_relists = 0;
+	assert_int_equal(k8s_informer_new(l.a, &o, &w.inf), 0);
+	assert_int_equal(k8s_informer_start(w.inf), 0);
+	assert_true(live_run_until(l.loop_a, is_synced, &w, 10));
+	assert_true(k8s_informer_absent(w.inf));
+	assert_int_equal(g_relists, 1); /* the caller's first list: empty */
+	live_run_for(l.loop_a, 1.0);    /* looked again ~3 times, quietly */
+	k8s_informer_stats(w.inf, &st);
+	assert_true(st.absent >= 3);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(g_relists, 1);
+	assert_int_equal(g_log.n[LOG_LVL_ERROR], 0);
+	assert_int_equal(g_log.n[LOG_LVL_WARN], 0);
+	assert_int_equal(
+	    lines_with(LOG_LVL_INFO, "network.kubesphere.io/v1alpha2 bgpconfs", "is not served"),
+	    1);
+	assert_true(k8s_served_ok(&served, why, sizeof(why)));
+	/* installed, with an object: read within a retry */
+	crd_create(&l);
+	obj = json_pack("{s:s, s:s, s:{s:s}, s:{}}", "apiVersion", "network.kubesphere.io/v1alpha2",
+	                "kind", "BgpConf", "metadata", "name", "default", "spec");
+	rc = live_call(l.b, K8S_POST, "/apis/network.kubesphere.io/v1alpha2/bgpconfs", obj, NULL,
+	               NULL);
+	json_decref(obj);
+	assert_int_equal(rc, 0);
+	assert_true(live_run_until(l.loop_a, added, NULL, 10));
+	assert_false(k8s_informer_absent(w.inf));
+	assert_int_equal(lines_with(LOG_LVL_INFO, "BgpConf is served now", NULL), 1);
+	/* the CRD deleted under the watch: its object goes, absent again */
+	live_run_for(l.loop_a, 0.3);
+	crd_delete(&l);
+	assert_true(live_run_until(l.loop_a, deleted, NULL, 10));
+	assert_true(k8s_informer_absent(w.inf));
+	assert_true(k8s_informer_synced(w.inf));
+	assert_int_equal(
+	    lines_with(LOG_LVL_INFO, "network.kubesphere.io/v1alpha2 bgpconfs", "is not served"),
+	    2);
+	assert_int_equal(g_log.n[LOG_LVL_ERROR], 0);
+	assert_true(k8s_served_ok(&served, why, sizeof(why)));
+	k8s_informer_free(w.inf);
+	live_end(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_group_version_off),
 	    cmocka_unit_test(test_crd_missing),
+	    cmocka_unit_test(test_optional_missing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
