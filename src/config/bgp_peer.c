@@ -415,40 +415,17 @@ static const char *af_name(enum bgp_af af)
 	return af == BGP_AF_IPV4 ? afi_names[0] : afi_names[1];
 }
 
-static int cfg_dec_afi_safis(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_peer *p)
+static int dec_afi_safi_item(struct cfg_dec *d, const json_t *item, size_t i, void *ctx)
 {
-	const json_t *arr = NULL;
-	size_t i, mark;
-	json_t *item;
-	int rc = cfg_dec_array(d, spec, "afiSafis", &arr);
+	struct cfg_bgp_peer *p = ctx;
+	struct cfg_afi_safi *a = &p->afi_safis[i];
+	int rc = cfg_dec_afi_safi(d, item, a);
 
-	if (rc <= 0 || !json_array_size(arr))
-		return rc;
-	p->afi_safis = calloc(json_array_size(arr), sizeof(*p->afi_safis));
-	if (!p->afi_safis)
-		return nomem(d);
-	mark = cfg_dec_push(d, "afiSafis");
-	json_array_foreach(arr, i, item)
-	{
-		size_t m2 = cfg_dec_push_idx(d, i);
-		struct cfg_afi_safi *a = &p->afi_safis[i];
-
-		if (!json_is_object(item)) {
-			cfg_dec_pop(d, m2);
-			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
-			break;
-		}
-		rc = cfg_dec_afi_safi(d, item, a);
-		for (size_t j = 0; rc == 0 && j < i; j++)
-			if (p->afi_safis[j].af == a->af)
-				rc = cfg_dec_fail_here(d, item, "duplicate family %s",
-				                       af_name(a->af));
-		cfg_dec_pop(d, m2);
-		if (rc < 0)
-			break;
+	for (size_t j = 0; rc == 0 && j < i; j++)
+		if (p->afi_safis[j].af == a->af)
+			rc = cfg_dec_fail_here(d, item, "duplicate family %s", af_name(a->af));
+	if (rc == 0)
 		p->n_afi_safis = i + 1;
-	}
-	cfg_dec_pop(d, mark);
 	return rc;
 }
 
@@ -521,7 +498,8 @@ static int cfg_dec_spec(struct cfg_dec *d, const json_t *spec, struct cfg_bgp_pe
 			return rc;
 	}
 	if ((rc = cfg_dec_graceful_restart(d, spec, "gracefulRestart", &p->graceful_restart)) < 0 ||
-	    (rc = cfg_dec_afi_safis(d, spec, p)) < 0)
+	    (rc = cfg_dec_mappings(d, spec, "afiSafis", (void **)&p->afi_safis,
+	                           sizeof(*p->afi_safis), dec_afi_safi_item, p)) < 0)
 		return rc;
 	/* one selector: a list of one */
 	if (cfg_dec_get(spec, "nodeSelector")) {

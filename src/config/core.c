@@ -64,36 +64,12 @@ static int cfg_dec_port(struct cfg_dec *d, const json_t *o, struct cfg_service_p
 	return 0;
 }
 
-static int cfg_dec_ports(struct cfg_dec *d, const json_t *spec, struct cfg_service *s)
+static int dec_port_item(struct cfg_dec *d, const json_t *item, size_t i, void *ctx)
 {
-	const json_t *arr = NULL;
-	size_t i, mark;
-	json_t *item;
-	int rc = cfg_dec_array(d, spec, "ports", &arr);
+	struct cfg_service *s = ctx;
 
-	if (rc <= 0 || !json_array_size(arr))
-		return rc;
-	s->ports = calloc(json_array_size(arr), sizeof(*s->ports));
-	if (!s->ports)
-		return nomem(d);
-	mark = cfg_dec_push(d, "ports");
-	json_array_foreach(arr, i, item)
-	{
-		size_t m2;
-
-		if (!json_is_object(item)) {
-			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
-			break;
-		}
-		m2 = cfg_dec_push_idx(d, i);
-		s->n_ports = i + 1;
-		rc = cfg_dec_port(d, item, &s->ports[i]);
-		cfg_dec_pop(d, m2);
-		if (rc < 0)
-			break;
-	}
-	cfg_dec_pop(d, mark);
-	return rc;
+	s->n_ports = i + 1;
+	return cfg_dec_port(d, item, &s->ports[i]);
 }
 
 static int cfg_dec_families(struct cfg_dec *d, const json_t *spec, struct cfg_service *s)
@@ -132,42 +108,29 @@ static int cfg_dec_families(struct cfg_dec *d, const json_t *spec, struct cfg_se
 	return rc;
 }
 
+static int dec_ingress_item(struct cfg_dec *d, const json_t *item, size_t i, void *ctx)
+{
+	struct cfg_service *s = ctx;
+	/* hostname-only entries (cloud load balancers) carry nothing to announce */
+	int rc = cfg_dec_addr(d, item, "ip", &s->ingress[s->n_ingress]);
+
+	(void)i;
+	if (rc > 0)
+		s->n_ingress++;
+	return rc;
+}
+
 static int cfg_dec_ingress(struct cfg_dec *d, const json_t *status, struct cfg_service *s)
 {
-	const json_t *lb = NULL, *arr = NULL;
-	size_t i, mark;
-	json_t *item;
+	const json_t *lb = NULL;
+	size_t mark;
 	int rc;
 
 	if ((rc = cfg_dec_object(d, status, "loadBalancer", &lb)) <= 0)
 		return rc;
 	mark = cfg_dec_push(d, "loadBalancer");
-	if ((rc = cfg_dec_array(d, lb, "ingress", &arr)) <= 0 || !json_array_size(arr))
-		goto out;
-	s->ingress = calloc(json_array_size(arr), sizeof(*s->ingress));
-	if (!s->ingress) {
-		rc = nomem(d);
-		goto out;
-	}
-	cfg_dec_push(d, "ingress");
-	json_array_foreach(arr, i, item)
-	{
-		size_t m2;
-
-		if (!json_is_object(item)) {
-			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
-			break;
-		}
-		m2 = cfg_dec_push_idx(d, i);
-		/* hostname-only entries (cloud load balancers) carry nothing to announce */
-		rc = cfg_dec_addr(d, item, "ip", &s->ingress[s->n_ingress]);
-		cfg_dec_pop(d, m2);
-		if (rc < 0)
-			break;
-		if (rc)
-			s->n_ingress++;
-	}
-out:
+	rc = cfg_dec_mappings(d, lb, "ingress", (void **)&s->ingress, sizeof(*s->ingress),
+	                      dec_ingress_item, s);
 	cfg_dec_pop(d, mark);
 	return rc;
 }
@@ -198,7 +161,9 @@ static int cfg_dec_svc_spec(struct cfg_dec *d, const json_t *spec, struct cfg_se
 		return rc;
 	if (rc)
 		s->ip_family_policy = (enum cfg_family_policy)(e + 1);
-	if ((rc = cfg_dec_families(d, spec, s)) < 0 || (rc = cfg_dec_ports(d, spec, s)) < 0)
+	if ((rc = cfg_dec_families(d, spec, s)) < 0 ||
+	    (rc = cfg_dec_mappings(d, spec, "ports", (void **)&s->ports, sizeof(*s->ports),
+	                           dec_port_item, s)) < 0)
 		return rc;
 	return 0;
 }
@@ -273,75 +238,36 @@ void cfg_service_trim(struct cfg_service *s)
 
 /* ---- Node ---- */
 
-static int cfg_dec_conditions(struct cfg_dec *d, const json_t *status, struct cfg_node *n)
+static int dec_condition(struct cfg_dec *d, const json_t *item, size_t i, void *ctx)
 {
-	const json_t *arr = NULL;
-	size_t i, mark;
-	json_t *item;
-	int rc = cfg_dec_array(d, status, "conditions", &arr);
+	struct cfg_node *n = ctx;
+	const char *type = NULL;
+	unsigned st = 0;
+	int rc = cfg_dec_cstr(d, item, "type", &type);
 
-	if (rc <= 0)
-		return rc;
-	mark = cfg_dec_push(d, "conditions");
-	json_array_foreach(arr, i, item)
-	{
-		const char *type = NULL;
-		unsigned st = 0;
-		size_t m2;
-
-		if (!json_is_object(item)) {
-			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
-			break;
-		}
-		m2 = cfg_dec_push_idx(d, i);
-		rc = cfg_dec_cstr(d, item, "type", &type);
-		if (rc > 0 && strcmp(type, "Ready") == 0) {
-			rc = cfg_dec_enum(d, item, "status", cond_names, &st);
-			n->ready = rc > 0 ? (enum cfg_cond)st : CFG_COND_UNKNOWN;
-		}
-		cfg_dec_pop(d, m2);
-		if (rc < 0)
-			break;
+	(void)i;
+	if (rc > 0 && strcmp(type, "Ready") == 0) {
+		rc = cfg_dec_enum(d, item, "status", cond_names, &st);
+		n->ready = rc > 0 ? (enum cfg_cond)st : CFG_COND_UNKNOWN;
 	}
-	cfg_dec_pop(d, mark);
 	return rc;
 }
 
-static int cfg_dec_addresses(struct cfg_dec *d, const json_t *status, struct cfg_node *n)
+static int dec_address(struct cfg_dec *d, const json_t *item, size_t i, void *ctx)
 {
-	const json_t *arr = NULL;
-	size_t i, mark;
-	json_t *item;
-	int rc = cfg_dec_array(d, status, "addresses", &arr);
+	struct cfg_node *n = ctx;
+	struct cfg_node_address *a = &n->addresses[i];
+	int rc;
 
-	if (rc <= 0 || !json_array_size(arr))
+	n->n_addresses = i + 1;
+	if ((rc = cfg_dec_string(d, item, "type", &a->type)) == 0)
+		rc = cfg_dec_fail_at(d, item, "type", "required");
+	if (rc > 0 && (rc = cfg_dec_string(d, item, "address", &a->address)) == 0)
+		rc = cfg_dec_fail_at(d, item, "address", "required");
+	if (rc < 0)
 		return rc;
-	n->addresses = calloc(json_array_size(arr), sizeof(*n->addresses));
-	if (!n->addresses)
-		return nomem(d);
-	mark = cfg_dec_push(d, "addresses");
-	json_array_foreach(arr, i, item)
-	{
-		struct cfg_node_address *a = &n->addresses[i];
-		size_t m2;
-
-		if (!json_is_object(item)) {
-			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
-			break;
-		}
-		m2 = cfg_dec_push_idx(d, i);
-		n->n_addresses = i + 1;
-		if ((rc = cfg_dec_string(d, item, "type", &a->type)) == 0)
-			rc = cfg_dec_fail_at(d, item, "type", "required");
-		if (rc > 0 && (rc = cfg_dec_string(d, item, "address", &a->address)) == 0)
-			rc = cfg_dec_fail_at(d, item, "address", "required");
-		cfg_dec_pop(d, m2);
-		if (rc < 0)
-			break;
-		a->is_ip = cfg_addr_parse(a->address, &a->ip) == 0;
-	}
-	cfg_dec_pop(d, mark);
-	return rc;
+	a->is_ip = cfg_addr_parse(a->address, &a->ip) == 0;
+	return 0;
 }
 
 int cfg_node_decode(const json_t *obj, struct cfg_node *out, struct cfg_error *err)
@@ -367,8 +293,9 @@ int cfg_node_decode(const json_t *obj, struct cfg_node *out, struct cfg_error *e
 	if ((rc = cfg_dec_object(&d, obj, "status", &status)) <= 0)
 		goto out;
 	mark = cfg_dec_push(&d, "status");
-	if ((rc = cfg_dec_conditions(&d, status, out)) >= 0)
-		rc = cfg_dec_addresses(&d, status, out);
+	if ((rc = cfg_dec_mappings(&d, status, "conditions", NULL, 0, dec_condition, out)) >= 0)
+		rc = cfg_dec_mappings(&d, status, "addresses", (void **)&out->addresses,
+		                      sizeof(*out->addresses), dec_address, out);
 	cfg_dec_pop(&d, mark);
 out:
 	if (rc < 0)

@@ -392,6 +392,36 @@ out:
 	return rc;
 }
 
+int cfg_dec_mappings(struct cfg_dec *d, const json_t *obj, const char *key, void **out, size_t size,
+                     cfg_dec_item_fn each, void *ctx)
+{
+	const json_t *arr = NULL, *item;
+	size_t i, mark;
+	int rc = cfg_dec_array(d, obj, key, &arr);
+
+	if (rc <= 0 || !json_array_size(arr))
+		return rc;
+	if (out && !(*out = calloc(json_array_size(arr), size)))
+		return nomem(d);
+	mark = cfg_dec_push(d, key);
+	json_array_foreach(arr, i, item)
+	{
+		size_t m2;
+
+		if (!json_is_object(item)) {
+			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
+			break;
+		}
+		m2 = cfg_dec_push_idx(d, i);
+		rc = each(d, item, i, ctx);
+		cfg_dec_pop(d, m2);
+		if (rc < 0)
+			break;
+	}
+	cfg_dec_pop(d, mark);
+	return rc < 0 ? rc : 1;
+}
+
 int cfg_dec_strings(struct cfg_dec *d, const json_t *obj, const char *key, char ***out, size_t *n)
 {
 	const json_t *a = NULL;

@@ -85,6 +85,17 @@ int cfg_dec_enum(struct cfg_dec *d, const json_t *obj, const char *key, const ch
 int cfg_dec_addr(struct cfg_dec *d, const json_t *obj, const char *key, struct core_addr *out);
 /* map[string]string */
 int cfg_dec_map(struct cfg_dec *d, const json_t *obj, const char *key, struct cfg_map *out);
+/* Called on each item of a list of mappings, the path at key[i]: 0 (or
+ * more) to go on, or a negative errno (err filled) to stop. */
+typedef int (*cfg_dec_item_fn)(struct cfg_dec *d, const json_t *item, size_t i, void *ctx);
+/* []mapping: each(d, item, i, ctx) on the items of obj[key] in turn,
+ * until one fails; an item that is no mapping fails the list. With out,
+ * *out is first a new zeroed array (owned by the caller, who frees it
+ * also on failure) of one element of size bytes per item, NULL when the
+ * list is empty. Returns 1 when the list is there, 0 when absent, or
+ * the negative errno of the first failure. */
+int cfg_dec_mappings(struct cfg_dec *d, const json_t *obj, const char *key, void **out, size_t size,
+                     cfg_dec_item_fn each, void *ctx);
 /* []string */
 int cfg_dec_strings(struct cfg_dec *d, const json_t *obj, const char *key, char ***out, size_t *n);
 

@@ -3,18 +3,12 @@
  * decoded like the core kinds, only what the speaker needs to decide
  * externalTrafficPolicy: Local (which nodes have a ready endpoint).
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/dec.h"
 
 static const char *const type_names[] = {"IPv4", "IPv6", "FQDN", NULL};
-
-static int nomem(struct cfg_dec *d)
-{
-	return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
-}
 
 static int dec_conditions(struct cfg_dec *d, const json_t *ep, struct cfg_endpoint *e)
 {
@@ -42,8 +36,6 @@ static int dec_endpoint(struct cfg_dec *d, const json_t *ep, struct cfg_endpoint
 	json_t *a;
 	int rc;
 
-	if (!json_is_object(ep))
-		return cfg_dec_fail_here(d, ep, "must be a mapping");
 	/* addresses is required by the API; berth does not use the values but
 	 * a slice whose shape is wrong is not one to trust for nodeName. */
 	if ((rc = cfg_dec_array(d, ep, "addresses", &addrs)) < 0)
@@ -63,31 +55,12 @@ static int dec_endpoint(struct cfg_dec *d, const json_t *ep, struct cfg_endpoint
 	return dec_conditions(d, ep, e);
 }
 
-static int dec_endpoints(struct cfg_dec *d, const json_t *obj, struct cfg_endpoint_slice *s)
+static int dec_endpoint_item(struct cfg_dec *d, const json_t *item, size_t i, void *ctx)
 {
-	const json_t *arr = NULL;
-	size_t i, mark;
-	json_t *item;
-	int rc = cfg_dec_array(d, obj, "endpoints", &arr);
+	struct cfg_endpoint_slice *s = ctx;
 
-	if (rc <= 0 || !json_array_size(arr))
-		return rc;
-	s->endpoints = calloc(json_array_size(arr), sizeof(*s->endpoints));
-	if (!s->endpoints)
-		return nomem(d);
-	mark = cfg_dec_push(d, "endpoints");
-	json_array_foreach(arr, i, item)
-	{
-		size_t m2 = cfg_dec_push_idx(d, i);
-
-		s->n_endpoints = i + 1;
-		rc = dec_endpoint(d, item, &s->endpoints[i]);
-		cfg_dec_pop(d, m2);
-		if (rc < 0)
-			break;
-	}
-	cfg_dec_pop(d, mark);
-	return rc;
+	s->n_endpoints = i + 1;
+	return dec_endpoint(d, item, &s->endpoints[i]);
 }
 
 int cfg_endpoint_slice_decode(const json_t *obj, struct cfg_endpoint_slice *out,
@@ -109,7 +82,8 @@ int cfg_endpoint_slice_decode(const json_t *obj, struct cfg_endpoint_slice *out,
 		goto out;
 	}
 	out->address_type = (enum cfg_slice_type)type;
-	if ((rc = dec_endpoints(&d, obj, out)) < 0)
+	if ((rc = cfg_dec_mappings(&d, obj, "endpoints", (void **)&out->endpoints,
+	                           sizeof(*out->endpoints), dec_endpoint_item, out)) < 0)
 		goto out;
 	out->service = cfg_meta_label(&out->meta, CFG_LABEL_SERVICE_NAME);
 out:

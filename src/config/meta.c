@@ -166,39 +166,25 @@ static int cfg_dec_req(struct cfg_dec *d, const json_t *item, struct cfg_sel_req
 }
 
 /* One LabelSelector mapping, its path pushed already. */
+static int dec_req_item(struct cfg_dec *d, const json_t *item, size_t i, void *ctx)
+{
+	struct cfg_selector *out = ctx;
+
+	out->n_exprs = i + 1;
+	return cfg_dec_req(d, item, &out->exprs[i]);
+}
+
 static int cfg_dec_selector_body(struct cfg_dec *d, const json_t *sel, struct cfg_selector *out)
 {
-	const json_t *exprs = NULL;
-	size_t i, mark;
-	json_t *item;
 	int rc;
 
 	out->present = true;
 	if ((rc = cfg_dec_known(d, sel, sel_known)) < 0 ||
 	    (rc = cfg_dec_map(d, sel, "matchLabels", &out->match_labels)) < 0 ||
-	    (rc = cfg_dec_array(d, sel, "matchExpressions", &exprs)) <= 0)
-		return rc < 0 ? rc : 1;
-	out->exprs = calloc(json_array_size(exprs) + 1, sizeof(*out->exprs));
-	if (!out->exprs)
-		return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
-	mark = cfg_dec_push(d, "matchExpressions");
-	json_array_foreach(exprs, i, item)
-	{
-		size_t m2 = cfg_dec_push_idx(d, i);
-
-		if (!json_is_object(item)) {
-			cfg_dec_pop(d, m2);
-			rc = cfg_dec_fail_idx(d, exprs, i, "must be a mapping");
-			break;
-		}
-		out->n_exprs = i + 1;
-		rc = cfg_dec_req(d, item, &out->exprs[i]);
-		cfg_dec_pop(d, m2);
-		if (rc < 0)
-			break;
-	}
-	cfg_dec_pop(d, mark);
-	return rc < 0 ? rc : 1;
+	    (rc = cfg_dec_mappings(d, sel, "matchExpressions", (void **)&out->exprs,
+	                           sizeof(*out->exprs), dec_req_item, out)) < 0)
+		return rc;
+	return 1;
 }
 
 int cfg_dec_selector(struct cfg_dec *d, const json_t *obj, const char *key,
@@ -354,42 +340,32 @@ void cfg_selectors_free(struct cfg_selector *v, size_t n)
 	free(v);
 }
 
+/* Where cfg_dec_selectors puts what it decodes. */
+struct selectors {
+	struct cfg_selector **v;
+	size_t *n;
+};
+
+static int dec_selector_item(struct cfg_dec *d, const json_t *item, size_t i, void *ctx)
+{
+	struct selectors *s = ctx;
+
+	*s->n = i + 1;
+	return cfg_dec_selector_body(d, item, &(*s->v)[i]);
+}
+
 int cfg_dec_selectors(struct cfg_dec *d, const json_t *obj, const char *key,
                       struct cfg_selector **out, size_t *n)
 {
-	const json_t *arr = NULL;
-	size_t mark, i;
-	json_t *item;
-	int rc = cfg_dec_array(d, obj, key, &arr);
+	struct selectors s = {out, n};
+	int rc = cfg_dec_mappings(d, obj, key, (void **)out, sizeof(**out), dec_selector_item, &s);
 
-	if (rc <= 0 || !json_array_size(arr))
-		return rc;
-	if (!(*out = calloc(json_array_size(arr), sizeof(**out))))
-		return cfg_err_set(d->err, -ENOMEM, 0, NULL, NULL, "out of memory");
-	mark = cfg_dec_push(d, key);
-	json_array_foreach(arr, i, item)
-	{
-		size_t m2;
-
-		if (!json_is_object(item)) {
-			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
-			break;
-		}
-		*n = i + 1;
-		m2 = cfg_dec_push_idx(d, i);
-		rc = cfg_dec_selector_body(d, item, &(*out)[i]);
-		cfg_dec_pop(d, m2);
-		if (rc < 0)
-			break;
-	}
-	cfg_dec_pop(d, mark);
 	if (rc < 0) {
 		cfg_selectors_free(*out, *n);
 		*out = NULL;
 		*n = 0;
-		return rc;
 	}
-	return 1;
+	return rc;
 }
 
 int cfg_dec_map_selector(struct cfg_dec *d, const json_t *obj, const char *key,

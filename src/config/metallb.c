@@ -525,38 +525,29 @@ void cfg_mlb_bgp_adv_fini(struct cfg_mlb_bgp_adv *a)
 
 /* ---- L2Advertisement (api/v1beta1/l2advertisement_types.go) ---- */
 
+static int dec_preferred_item(struct cfg_dec *d, const json_t *item, size_t i, void *ctx)
+{
+	struct cfg_selector sel = {0};
+	uint64_t w = 0;
+	int rc;
+
+	(void)i;
+	if ((rc = mlb_unknown(d, item, pref_known, ctx)) >= 0 &&
+	    (rc = cfg_dec_uint(d, item, "weight", 1, 100, &w)) == 0)
+		rc = cfg_dec_fail_at(d, item, "weight", "required");
+	if (rc >= 0 && (rc = cfg_dec_selector(d, item, "preference", &sel)) == 0)
+		rc = cfg_dec_fail_at(d, item, "preference", "required");
+	cfg_selector_fini(&sel);
+	return rc;
+}
+
 static int dec_preferred(struct cfg_dec *d, const json_t *spec, char **note)
 {
-	const json_t *arr = NULL, *item;
-	size_t mark, i;
-	int rc = cfg_dec_array(d, spec, "preferredNodeSelectors", &arr);
+	const json_t *arr = cfg_dec_get(spec, "preferredNodeSelectors");
+	int rc =
+	    cfg_dec_mappings(d, spec, "preferredNodeSelectors", NULL, 0, dec_preferred_item, note);
 
 	if (rc <= 0 || !json_array_size(arr))
-		return rc;
-	mark = cfg_dec_push(d, "preferredNodeSelectors");
-	json_array_foreach(arr, i, item)
-	{
-		struct cfg_selector sel = {0};
-		uint64_t w = 0;
-		size_t m2;
-
-		if (!json_is_object(item)) {
-			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
-			break;
-		}
-		m2 = cfg_dec_push_idx(d, i);
-		if ((rc = mlb_unknown(d, item, pref_known, note)) >= 0 &&
-		    (rc = cfg_dec_uint(d, item, "weight", 1, 100, &w)) == 0)
-			rc = cfg_dec_fail_at(d, item, "weight", "required");
-		if (rc >= 0 && (rc = cfg_dec_selector(d, item, "preference", &sel)) == 0)
-			rc = cfg_dec_fail_at(d, item, "preference", "required");
-		cfg_selector_fini(&sel);
-		cfg_dec_pop(d, m2);
-		if (rc < 0)
-			break;
-	}
-	cfg_dec_pop(d, mark);
-	if (rc < 0)
 		return rc;
 	if (cfg_note_add(note, "spec.preferredNodeSelectors: berth's choice of the answering "
 	                       "node has no preferences (l2/owner): ignored") < 0)
@@ -738,41 +729,30 @@ static int dec_alias(struct cfg_dec *d, const json_t *item, struct cfg_mlb_alias
 	return (a->name = strdup(name)) ? 0 : nomem(d);
 }
 
+static int dec_alias_item(struct cfg_dec *d, const json_t *item, size_t i, void *ctx)
+{
+	struct cfg_mlb_community *c = ctx;
+	int rc;
+
+	c->n_aliases = i + 1;
+	rc = dec_alias(d, item, &c->aliases[i], &c->note);
+	for (size_t j = 0; rc >= 0 && j < i; j++)
+		if (strcmp(c->aliases[j].name, c->aliases[i].name) == 0)
+			rc =
+			    cfg_dec_fail_here(d, item, "\"%s\" is defined twice (communities[%zu])",
+			                      c->aliases[i].name, j);
+	return rc;
+}
+
 static int dec_community_spec(struct cfg_dec *d, const json_t *spec, struct cfg_mlb_community *c)
 {
-	const json_t *arr = NULL;
-	size_t mark, i;
-	json_t *item;
 	int rc;
 
 	if ((rc = mlb_unknown(d, spec, community_known, &c->note)) < 0 ||
-	    (rc = cfg_dec_array(d, spec, "communities", &arr)) <= 0 || !json_array_size(arr))
-		return rc < 0 ? rc : 0;
-	if (!(c->aliases = calloc(json_array_size(arr), sizeof(*c->aliases))))
-		return nomem(d);
-	mark = cfg_dec_push(d, "communities");
-	json_array_foreach(arr, i, item)
-	{
-		size_t m2;
-
-		if (!json_is_object(item)) {
-			rc = cfg_dec_fail_idx(d, arr, i, "must be a mapping");
-			break;
-		}
-		m2 = cfg_dec_push_idx(d, i);
-		c->n_aliases = i + 1;
-		rc = dec_alias(d, item, &c->aliases[i], &c->note);
-		cfg_dec_pop(d, m2);
-		for (size_t j = 0; rc >= 0 && j < i; j++)
-			if (strcmp(c->aliases[j].name, c->aliases[i].name) == 0)
-				rc = cfg_dec_fail_idx(d, arr, i,
-				                      "\"%s\" is defined twice (communities[%zu])",
-				                      c->aliases[i].name, j);
-		if (rc < 0)
-			break;
-	}
-	cfg_dec_pop(d, mark);
-	return rc < 0 ? rc : 0;
+	    (rc = cfg_dec_mappings(d, spec, "communities", (void **)&c->aliases,
+	                           sizeof(*c->aliases), dec_alias_item, c)) < 0)
+		return rc;
+	return 0;
 }
 
 int cfg_mlb_community_decode(const json_t *obj, struct cfg_mlb_community *out,

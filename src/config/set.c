@@ -94,8 +94,8 @@ struct name_ent {
 struct builder {
 	struct cfg_set s;
 	const struct cfg_set *base; /* the caller's set, for duplicate checks */
-	size_t cap_peers, cap_eips, cap_nodes, cap_slices, cap_secrets;
-	size_t cap_bgp_advs, cap_l2_advs, cap_bfds, cap_communities, cap_ignored;
+	size_t caps[NAMED_COUNT];   /* of each named array (Services keep theirs in s) */
+	size_t cap_ignored;
 	const char *mlb_ns; /* the base's MetalLB namespace */
 	struct cfg_error *err;
 	struct name_ent *names; /* owned; NULL until a kind has NAME_INDEX_MIN objects */
@@ -365,8 +365,9 @@ static const char *range_path(const struct cfg_eip *e, const struct cfg_range *r
  * addresses the controller hands out from it unanswered. Pools are named
  * by name alone (a Service's annotations, the pool berth writes on it):
  * an IPAddressPool and an Eip of one name would be one pool to them. */
-static int eip_rules(struct builder *b, const struct cfg_eip *e)
+static int eip_rules(struct builder *b, const void *obj)
 {
+	const struct cfg_eip *e = obj;
 	const struct cfg_set *sets[2] = {&b->s, b->base};
 	const struct cfg_range *re = NULL, *ro = NULL;
 	char path[48], other[CFG_ERR_MSG_MAX / 4];
@@ -404,8 +405,9 @@ static int eip_rules(struct builder *b, const struct cfg_eip *e)
 
 /* A BgpPeer and a BGPPeer of one name: routes (spec.bgp.peers, an
  * advertisement's peers) name peers by name alone. */
-static int peer_rules(struct builder *b, const struct cfg_bgp_peer *p)
+static int peer_rules(struct builder *b, const void *obj)
 {
+	const struct cfg_bgp_peer *p = obj;
 	const struct cfg_set *sets[2] = {&b->s, b->base};
 	char other[CFG_ERR_MSG_MAX / 4];
 
@@ -428,13 +430,16 @@ static int peer_rules(struct builder *b, const struct cfg_bgp_peer *p)
 	return 0;
 }
 
-static int add_bgp_conf(struct builder *b, const json_t *obj)
+struct kind;
+
+static int add_bgp_conf(struct builder *b, const json_t *obj, const struct kind *k)
 {
 	struct cfg_bgp_conf c;
 	const struct cfg_bgp_conf *other =
 	    b->s.bgp_conf ? b->s.bgp_conf : (b->base ? b->base->bgp_conf : NULL);
 	int rc = cfg_bgp_conf_decode(obj, &c, b->err);
 
+	(void)k;
 	if (rc < 0)
 		return rc;
 	if (strcmp(c.meta.name, "default") != 0)
@@ -452,95 +457,7 @@ static int add_bgp_conf(struct builder *b, const json_t *obj)
 	return 0;
 }
 
-static int add_peer(struct builder *b, const json_t *obj)
-{
-	struct cfg_bgp_peer p;
-	const struct cfg_meta *dup;
-	int rc = cfg_bgp_peer_decode(obj, &p, b->err);
-
-	if (rc < 0)
-		return rc;
-	dup = find_dup(b, NAMED_PEER, &p.meta);
-	if (dup)
-		rc = dup_fail(b, "BgpPeer", &p.meta, dup);
-	else if ((rc = peer_rules(b, &p)) == 0)
-		rc = reserve((void **)&b->s.peers, b->s.n_peers, &b->cap_peers, sizeof(p));
-	if (rc < 0) {
-		cfg_bgp_peer_fini(&p);
-		return rc;
-	}
-	b->s.peers[b->s.n_peers++] = p;
-	names_note(b, NAMED_PEER);
-	return 0;
-}
-
-static int put_eip(struct builder *b, struct cfg_eip e)
-{
-	const struct cfg_meta *dup;
-	int rc;
-
-	dup = find_dup(b, NAMED_EIP, &e.meta);
-	if (dup)
-		rc = dup_fail(b, cfg_eip_kind(&e), &e.meta, dup);
-	else if ((rc = eip_rules(b, &e)) == 0)
-		rc = reserve((void **)&b->s.eips, b->s.n_eips, &b->cap_eips, sizeof(e));
-	if (rc < 0) {
-		cfg_eip_fini(&e);
-		return rc;
-	}
-	b->s.eips[b->s.n_eips++] = e;
-	names_note(b, NAMED_EIP);
-	return 0;
-}
-
-static int add_eip(struct builder *b, const json_t *obj)
-{
-	struct cfg_eip e;
-	int rc = cfg_eip_decode(obj, &e, b->err);
-
-	return rc < 0 ? rc : put_eip(b, e);
-}
-
 /* ---- MetalLB's kinds ---- */
-
-static size_t *cap_of(struct builder *b, enum named k)
-{
-	switch (k) {
-	case NAMED_BGP_ADV:
-		return &b->cap_bgp_advs;
-	case NAMED_L2_ADV:
-		return &b->cap_l2_advs;
-	case NAMED_BFD:
-		return &b->cap_bfds;
-	default:
-		return &b->cap_communities;
-	}
-}
-
-/* Appends *obj (of kind k, whose fini frees it on failure) to b's set. */
-static int put_named(struct builder *b, enum named k, const char *kind, void *obj,
-                     void (*fini)(void *))
-{
-	const struct named_arr *na = &named_arrs[k];
-	struct cfg_meta *m = (struct cfg_meta *)((char *)obj + na->meta);
-	const struct cfg_meta *dup = find_dup(b, k, m);
-	void **arr = (void **)((char *)&b->s + na->arr);
-	size_t *n = (size_t *)((char *)&b->s + na->n);
-	int rc;
-
-	if (dup)
-		rc = dup_fail(b, kind, m, dup);
-	else
-		rc = reserve(arr, *n, cap_of(b, k), na->size);
-	if (rc < 0) {
-		fini(obj);
-		return rc;
-	}
-	memcpy((char *)*arr + *n * na->size, obj, na->size);
-	(*n)++;
-	names_note(b, k);
-	return 0;
-}
 
 /* The namespace the object gives, "" when none. */
 static const char *obj_ns(const json_t *obj)
@@ -603,24 +520,96 @@ static int add_elsewhere(struct builder *b, const json_t *obj, const char *kind,
 	return put_ignored(b, kind, api_version, &m, note);
 }
 
-static int add_pool(struct builder *b, const json_t *obj)
+/* ---- The kinds table ---- */
+
+/* The void * faces of a kind's decoder and fini, as the kinds table calls them. */
+#define KIND_OPS(name_, decode_, fini_)                                                            \
+	static int name_##_decode(const json_t *obj, void *out, struct cfg_error *err)             \
+	{                                                                                          \
+		return decode_(obj, out, err);                                                     \
+	}                                                                                          \
+	static void name_##_fini(void *obj)                                                        \
+	{                                                                                          \
+		fini_(obj);                                                                        \
+	}
+
+KIND_OPS(peer, cfg_bgp_peer_decode, cfg_bgp_peer_fini)
+KIND_OPS(eip, cfg_eip_decode, cfg_eip_fini)
+KIND_OPS(pool, cfg_ip_address_pool_decode, cfg_eip_fini)
+KIND_OPS(node, cfg_node_decode, cfg_node_fini)
+KIND_OPS(slice, cfg_endpoint_slice_decode, cfg_endpoint_slice_fini)
+KIND_OPS(secret, cfg_secret_decode, cfg_secret_fini)
+KIND_OPS(bgp_adv, cfg_bgp_adv_decode, cfg_mlb_bgp_adv_fini)
+KIND_OPS(l2_adv, cfg_l2_adv_decode, cfg_mlb_l2_adv_fini)
+KIND_OPS(bfd, cfg_bfd_profile_decode, cfg_mlb_bfd_fini)
+KIND_OPS(community, cfg_mlb_community_decode, cfg_mlb_community_fini)
+
+/* A kind a load reads, and how an object of it joins the load. */
+struct kind {
+	const char *kind;
+	const char *api_version; /* MetalLB's kinds: what one elsewhere is reported under */
+	/* its own way in, or NULL: add_named, by the fields below */
+	int (*add)(struct builder *b, const json_t *obj, const struct kind *k);
+	enum named named; /* the array it joins */
+	int (*decode)(const json_t *obj, void *out, struct cfg_error *err);
+	void (*fini)(void *obj);
+	int (*rules)(struct builder *b, const void *obj); /* across objects; NULL: none */
+};
+
+/* Room for a decoded object of any kind the kinds table decodes. */
+union named_obj {
+	struct cfg_bgp_peer peer;
+	struct cfg_eip eip;
+	struct cfg_node node;
+	struct cfg_endpoint_slice slice;
+	struct cfg_secret secret;
+	struct cfg_mlb_bgp_adv bgp_adv;
+	struct cfg_mlb_l2_adv l2_adv;
+	struct cfg_mlb_bfd bfd;
+	struct cfg_mlb_community community;
+};
+
+/* Appends *obj, of kind k, to b's set, or frees it (k->fini) and fails. */
+static int put_named(struct builder *b, const struct kind *k, void *obj)
 {
-	struct cfg_eip e;
-	int rc = cfg_ip_address_pool_decode(obj, &e, b->err);
+	const struct named_arr *na = &named_arrs[k->named];
+	struct cfg_meta *m = (struct cfg_meta *)((char *)obj + na->meta);
+	const struct cfg_meta *dup = find_dup(b, k->named, m);
+	void **arr = (void **)((char *)&b->s + na->arr);
+	size_t *n = (size_t *)((char *)&b->s + na->n);
+	int rc = dup ? dup_fail(b, k->kind, m, dup) : k->rules ? k->rules(b, obj) : 0;
+
+	if (rc == 0)
+		rc = reserve(arr, *n, &b->caps[k->named], na->size);
+	if (rc < 0) {
+		k->fini(obj);
+		return rc;
+	}
+	memcpy((char *)*arr + *n * na->size, obj, na->size);
+	(*n)++;
+	names_note(b, k->named);
+	return 0;
+}
+
+/* An object of a kind kept by name alone; MetalLB's in MetalLB's namespace. */
+static int add_named(struct builder *b, const json_t *obj, const struct kind *k)
+{
+	union named_obj x;
+	int rc = k->decode(obj, &x, b->err);
 
 	if (rc < 0)
 		return rc;
-	if (fix_ns(b, &e.meta) < 0) {
-		cfg_eip_fini(&e);
+	if (k->api_version &&
+	    fix_ns(b, (struct cfg_meta *)((char *)&x + named_arrs[k->named].meta)) < 0) {
+		k->fini(&x);
 		return -ENOMEM;
 	}
-	return put_eip(b, e);
+	return put_named(b, k, &x);
 }
 
-static int add_mlb_peer(struct builder *b, const json_t *obj)
+static int add_mlb_peer(struct builder *b, const json_t *obj, const struct kind *k)
 {
 	struct cfg_bgp_peer p;
-	const struct cfg_meta *dup;
 	const char *apiv = json_string_value(cfg_dec_get(obj, "apiVersion"));
 	int rc = cfg_metallb_peer_decode(obj, &p, b->err);
 
@@ -642,126 +631,16 @@ static int add_mlb_peer(struct builder *b, const json_t *obj)
 		cfg_bgp_peer_fini(&p);
 		return rc;
 	}
-	dup = find_dup(b, NAMED_PEER, &p.meta);
-	if (dup)
-		rc = dup_fail(b, "BGPPeer", &p.meta, dup);
-	else if ((rc = peer_rules(b, &p)) == 0)
-		rc = reserve((void **)&b->s.peers, b->s.n_peers, &b->cap_peers, sizeof(p));
-	if (rc < 0) {
-		cfg_bgp_peer_fini(&p);
-		return rc;
-	}
-	b->s.peers[b->s.n_peers++] = p;
-	names_note(b, NAMED_PEER);
-	return 0;
+	return put_named(b, k, &p);
 }
 
-static void fini_bgp_adv(void *p)
-{
-	cfg_mlb_bgp_adv_fini(p);
-}
-
-static void fini_l2_adv(void *p)
-{
-	cfg_mlb_l2_adv_fini(p);
-}
-
-static void fini_bfd(void *p)
-{
-	cfg_mlb_bfd_fini(p);
-}
-
-static void fini_community(void *p)
-{
-	cfg_mlb_community_fini(p);
-}
-
-static int add_bgp_adv(struct builder *b, const json_t *obj)
-{
-	struct cfg_mlb_bgp_adv a;
-	int rc = cfg_bgp_adv_decode(obj, &a, b->err);
-
-	if (rc < 0)
-		return rc;
-	if (fix_ns(b, &a.meta) < 0) {
-		cfg_mlb_bgp_adv_fini(&a);
-		return -ENOMEM;
-	}
-	return put_named(b, NAMED_BGP_ADV, "BGPAdvertisement", &a, fini_bgp_adv);
-}
-
-static int add_l2_adv(struct builder *b, const json_t *obj)
-{
-	struct cfg_mlb_l2_adv a;
-	int rc = cfg_l2_adv_decode(obj, &a, b->err);
-
-	if (rc < 0)
-		return rc;
-	if (fix_ns(b, &a.meta) < 0) {
-		cfg_mlb_l2_adv_fini(&a);
-		return -ENOMEM;
-	}
-	return put_named(b, NAMED_L2_ADV, "L2Advertisement", &a, fini_l2_adv);
-}
-
-static int add_bfd(struct builder *b, const json_t *obj)
-{
-	struct cfg_mlb_bfd x;
-	int rc = cfg_bfd_profile_decode(obj, &x, b->err);
-
-	if (rc < 0)
-		return rc;
-	if (fix_ns(b, &x.meta) < 0) {
-		cfg_mlb_bfd_fini(&x);
-		return -ENOMEM;
-	}
-	return put_named(b, NAMED_BFD, "BFDProfile", &x, fini_bfd);
-}
-
-static int add_community(struct builder *b, const json_t *obj)
-{
-	struct cfg_mlb_community x;
-	int rc = cfg_mlb_community_decode(obj, &x, b->err);
-
-	if (rc < 0)
-		return rc;
-	if (fix_ns(b, &x.meta) < 0) {
-		cfg_mlb_community_fini(&x);
-		return -ENOMEM;
-	}
-	return put_named(b, NAMED_COMMUNITY, "Community", &x, fini_community);
-}
-
-/* MetalLB's kinds: the version an ignored one is reported under, and how
- * one in MetalLB's namespace is added. */
-static const struct mlb_kind {
-	const char *kind;
-	const char *api_version;
-	int (*add)(struct builder *b, const json_t *obj);
-} mlb_kinds[] = {
-    {"IPAddressPool", CFG_METALLB_V1BETA1, add_pool},
-    {"BGPPeer", CFG_METALLB_V1BETA2, add_mlb_peer},
-    {"BGPAdvertisement", CFG_METALLB_V1BETA1, add_bgp_adv},
-    {"L2Advertisement", CFG_METALLB_V1BETA1, add_l2_adv},
-    {"BFDProfile", CFG_METALLB_V1BETA1, add_bfd},
-    {"Community", CFG_METALLB_V1BETA1, add_community},
-};
-
-static int add_mlb(struct builder *b, const json_t *obj, const struct mlb_kind *k)
-{
-	const char *ns = obj_ns(obj);
-
-	if (*ns && strcmp(ns, b->mlb_ns) != 0)
-		return add_elsewhere(b, obj, k->kind, k->api_version);
-	return k->add(b, obj);
-}
-
-static int add_service(struct builder *b, const json_t *obj)
+static int add_service(struct builder *b, const json_t *obj, const struct kind *k)
 {
 	struct cfg_service s;
 	const struct cfg_service *dup;
 	int rc = cfg_service_decode(obj, &s, b->err);
 
+	(void)k;
 	if (rc < 0)
 		return rc;
 	dup = cfg_set_service(&b->s, s.meta.ns, s.meta.name);
@@ -775,70 +654,37 @@ static int add_service(struct builder *b, const json_t *obj)
 	return rc;
 }
 
-static int add_node(struct builder *b, const json_t *obj)
+/* Every kind a load reads. Those kept by name alone are decoded (a decoder
+ * cleans up after itself on failure) and appended to their array after the
+ * duplicate check and their rules. MetalLB's (api_version set) are read in
+ * MetalLB's namespace only. */
+static const struct kind kinds[] = {
+#define BY_NAME(named_, ops_, rules_)                                                              \
+	.named = (named_), .decode = ops_##_decode, .fini = ops_##_fini, .rules = (rules_)
+    {"BgpConf", NULL, .add = add_bgp_conf},
+    {"BgpPeer", NULL, BY_NAME(NAMED_PEER, peer, peer_rules)},
+    {"Eip", NULL, BY_NAME(NAMED_EIP, eip, eip_rules)},
+    {"Service", NULL, .add = add_service},
+    {"Node", NULL, BY_NAME(NAMED_NODE, node, NULL)},
+    {"EndpointSlice", NULL, BY_NAME(NAMED_SLICE, slice, NULL)},
+    {"Secret", NULL, BY_NAME(NAMED_SECRET, secret, NULL)},
+    {"IPAddressPool", CFG_METALLB_V1BETA1, BY_NAME(NAMED_EIP, pool, eip_rules)},
+    {"BGPPeer", CFG_METALLB_V1BETA2, add_mlb_peer, NAMED_PEER, .fini = peer_fini,
+     .rules = peer_rules},
+    {"BGPAdvertisement", CFG_METALLB_V1BETA1, BY_NAME(NAMED_BGP_ADV, bgp_adv, NULL)},
+    {"L2Advertisement", CFG_METALLB_V1BETA1, BY_NAME(NAMED_L2_ADV, l2_adv, NULL)},
+    {"BFDProfile", CFG_METALLB_V1BETA1, BY_NAME(NAMED_BFD, bfd, NULL)},
+    {"Community", CFG_METALLB_V1BETA1, BY_NAME(NAMED_COMMUNITY, community, NULL)},
+#undef BY_NAME
+};
+
+static int add_kind(struct builder *b, const json_t *obj, const struct kind *k)
 {
-	struct cfg_node n;
-	const struct cfg_meta *dup;
-	int rc = cfg_node_decode(obj, &n, b->err);
+	const char *ns = obj_ns(obj);
 
-	if (rc < 0)
-		return rc;
-	dup = find_dup(b, NAMED_NODE, &n.meta);
-	if (dup)
-		rc = dup_fail(b, "Node", &n.meta, dup);
-	else
-		rc = reserve((void **)&b->s.nodes, b->s.n_nodes, &b->cap_nodes, sizeof(n));
-	if (rc < 0) {
-		cfg_node_fini(&n);
-		return rc;
-	}
-	b->s.nodes[b->s.n_nodes++] = n;
-	names_note(b, NAMED_NODE);
-	return 0;
-}
-
-static int add_slice(struct builder *b, const json_t *obj)
-{
-	struct cfg_endpoint_slice e;
-	const struct cfg_meta *dup;
-	int rc = cfg_endpoint_slice_decode(obj, &e, b->err);
-
-	if (rc < 0)
-		return rc;
-	dup = find_dup(b, NAMED_SLICE, &e.meta);
-	if (dup)
-		rc = dup_fail(b, "EndpointSlice", &e.meta, dup);
-	else
-		rc = reserve((void **)&b->s.slices, b->s.n_slices, &b->cap_slices, sizeof(e));
-	if (rc < 0) {
-		cfg_endpoint_slice_fini(&e);
-		return rc;
-	}
-	b->s.slices[b->s.n_slices++] = e;
-	names_note(b, NAMED_SLICE);
-	return 0;
-}
-
-static int add_secret(struct builder *b, const json_t *obj)
-{
-	struct cfg_secret e;
-	const struct cfg_meta *dup;
-	int rc = cfg_secret_decode(obj, &e, b->err);
-
-	if (rc < 0)
-		return rc;
-	dup = find_dup(b, NAMED_SECRET, &e.meta);
-	if (dup)
-		rc = dup_fail(b, "Secret", &e.meta, dup);
-	else
-		rc = reserve((void **)&b->s.secrets, b->s.n_secrets, &b->cap_secrets, sizeof(e));
-	if (rc < 0) {
-		cfg_secret_fini(&e);
-		return rc;
-	}
-	b->s.secrets[b->s.n_secrets++] = e;
-	names_note(b, NAMED_SECRET);
-	return 0;
+	if (k->api_version && *ns && strcmp(ns, b->mlb_ns) != 0)
+		return add_elsewhere(b, obj, k->kind, k->api_version);
+	return k->add ? k->add(b, obj, k) : add_named(b, obj, k);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -963,23 +809,9 @@ static int add_object(struct builder *b, const json_t *obj, const char *list_kin
 	kind = k ? json_string_value(k) : list_kind;
 	if (!kind || !*kind)
 		return cfg_dec_fail_at(&d, obj, "kind", "required");
-	if (strcmp(kind, "BgpConf") == 0)
-		return add_bgp_conf(b, obj);
-	if (strcmp(kind, "BgpPeer") == 0)
-		return add_peer(b, obj);
-	if (strcmp(kind, "Eip") == 0)
-		return add_eip(b, obj);
-	if (strcmp(kind, "Service") == 0)
-		return add_service(b, obj);
-	if (strcmp(kind, "Node") == 0)
-		return add_node(b, obj);
-	if (strcmp(kind, "EndpointSlice") == 0)
-		return add_slice(b, obj);
-	if (strcmp(kind, "Secret") == 0)
-		return add_secret(b, obj);
-	for (size_t i = 0; i < sizeof(mlb_kinds) / sizeof(mlb_kinds[0]); i++)
-		if (strcmp(kind, mlb_kinds[i].kind) == 0)
-			return add_mlb(b, obj, &mlb_kinds[i]);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i].kind) == 0)
+			return add_kind(b, obj, &kinds[i]);
 	if (is_list_kind(kind))
 		return add_list(b, obj, kind, depth);
 	if (cfg_kind_is_skipped(kind)) {
