@@ -93,9 +93,12 @@ void cfg_map_fini(struct cfg_map *m);
 /* Value for key, or NULL. The result is borrowed from m. m may be NULL. */
 const char *cfg_map_get(const struct cfg_map *m, const char *key);
 
-/* k8s.io/apimachinery ObjectMeta: the fields berth reads. */
+/* k8s.io/apimachinery ObjectMeta: the fields berth reads. name, ns and
+ * uid, an object's identity, are one allocation (cfg_meta_set_id), owned
+ * through name: a speaker keeps them for each of thousands of Services,
+ * and one block of 64 bytes costs less than three of 32, 32 and 48. */
 struct cfg_meta {
-	char *name;                 /* metadata.name, required */
+	char *name;                 /* metadata.name, required; owns ns and uid too */
 	char *ns;                   /* metadata.namespace; "default" for namespaced kinds
 	                               when absent, NULL for cluster-scoped ones */
 	struct cfg_map labels;      /* metadata.labels */
@@ -105,6 +108,10 @@ struct cfg_meta {
 	char *source;               /* "file:line" the object came from, NULL from JSON */
 };
 
+/* m's name, ns and uid become copies of these (ns and uid may be NULL),
+ * in one block; the old ones are freed. 0, -EINVAL (no name) or -ENOMEM
+ * (m unchanged). */
+int cfg_meta_set_id(struct cfg_meta *m, const char *name, const char *ns, const char *uid);
 const char *cfg_meta_annotation(const struct cfg_meta *m, const char *key);
 const char *cfg_meta_label(const struct cfg_meta *m, const char *key);
 
