@@ -538,21 +538,23 @@ struct cfg_service_port {
 	char *app_protocol; /* appProtocol */
 };
 
+/* The members go in an order that leaves no padding but the tail's: a
+ * speaker keeps 10,000 of these in one array, its largest. */
 struct cfg_service {
 	struct cfg_meta meta;
-	enum cfg_svc_type type; /* spec.type */
+	enum cfg_svc_type type;                          /* spec.type */
+	enum cfg_traffic_policy external_traffic_policy; /* spec.externalTrafficPolicy */
+	enum cfg_family_policy ip_family_policy;         /* spec.ipFamilyPolicy */
 	/* metadata.annotations[CFG_ANN_PROTOCOL], OpenELB's pick of speaker:
 	 * true when absent or "bgp"; any other value ("" too) is layer2's,
 	 * vip's or none's. */
 	bool bgp;
-	char *load_balancer_class; /* spec.loadBalancerClass */
 	bool has_load_balancer_ip;
-	struct core_addr load_balancer_ip; /* spec.loadBalancerIP (deprecated, still used) */
-	enum cfg_traffic_policy external_traffic_policy; /* spec.externalTrafficPolicy */
-	enum bgp_af ip_families[BGP_AF_COUNT];           /* spec.ipFamilies */
+	struct core_addr load_balancer_ip;     /* spec.loadBalancerIP (deprecated, still used) */
+	enum bgp_af ip_families[BGP_AF_COUNT]; /* spec.ipFamilies */
 	size_t n_ip_families;
-	enum cfg_family_policy ip_family_policy; /* spec.ipFamilyPolicy */
-	struct cfg_service_port *ports;          /* spec.ports, owned */
+	char *load_balancer_class;      /* spec.loadBalancerClass */
+	struct cfg_service_port *ports; /* spec.ports, owned */
 	size_t n_ports;
 	struct core_addr *ingress; /* status.loadBalancer.ingress[].ip, owned; entries with
 	                             only a hostname are skipped */
