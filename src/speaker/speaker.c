@@ -29,6 +29,7 @@
 #include "core/idx.h"
 #include "core/log.h"
 #include "core/loglimit.h"
+#include "core/sort.h"
 #include "netlink/nl.h"
 #include "speaker/announce.h"
 #include "speaker/bfd.h"
@@ -622,22 +623,6 @@ static bool u64_has(const uint64_t *v, size_t n, uint64_t h)
 	return n && bsearch(&h, v, n, sizeof(*v), u64_cmp) != NULL;
 }
 
-/* Appends h to v; 0 or -ENOMEM. */
-static int u64_push(uint64_t **v, size_t *n, size_t *cap, uint64_t h)
-{
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		uint64_t *nv = reallocarray(*v, c, sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
-	(*v)[(*n)++] = h;
-	return 0;
-}
-
 static void report_withdrawn(struct speaker *s, const struct cfg_service *svc, int why)
 {
 	log_info("Service %s/%s: withdrawn from node %s (%s)", svc->meta.ns, svc->meta.name,
@@ -663,25 +648,26 @@ static bool announces(const struct speaker *s, const struct cfg_set *set,
  * the new one is built from set, each Service compared with the old one
  * as it goes (reported when it starts or stops being announced), then it
  * replaces the old one. A Service that left set was reported already
- * (speaker_service_gone).
+ * (speaker_service_gone). The array is allocated once for every Service
+ * of set, then given back what this node does not announce.
  */
 static void services_report(struct speaker *s, const struct cfg_set *set,
                             const struct lb_announce_opts *o)
 {
-	uint64_t *now = NULL;
-	size_t n_now = 0, cap = 0;
+	uint64_t *now = NULL, *fit;
+	size_t n_now = 0;
 
+	/* Out of memory: the old list stays, and the next change reports
+	 * what this one could not. */
+	if (set->n_services && !(now = reallocarray(NULL, set->n_services, sizeof(*now))))
+		return;
 	for (size_t i = 0; i < set->n_services; i++) {
 		const struct cfg_service *svc = &set->services[i];
 		uint64_t h = svc_hash(svc->meta.ns, svc->meta.name);
 		bool was = u64_has(s->announced, s->n_announced, h), is = announces(s, set, o, svc);
 
-		if (is && u64_push(&now, &n_now, &cap, h) < 0) {
-			/* Out of memory: the old list stays, and the next
-			 * change reports again what this one could not. */
-			free(now);
-			return;
-		}
+		if (is)
+			now[n_now++] = h;
 		if (is && !was) {
 			log_info("Service %s/%s: announcing from node %s", svc->meta.ns,
 			         svc->meta.name, s->node);
@@ -691,8 +677,13 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 			report_withdrawn(s, svc, lb_announce_service(set, s->node, o, svc));
 		}
 	}
-	if (n_now)
-		qsort(now, n_now, sizeof(*now), u64_cmp);
+	core_sort(now, n_now, sizeof(*now), u64_cmp);
+	if (!n_now) {
+		free(now);
+		now = NULL;
+	} else if (n_now < set->n_services && (fit = reallocarray(now, n_now, sizeof(*now)))) {
+		now = fit;
+	}
 	free(s->announced);
 	s->announced = now;
 	s->n_announced = n_now;
