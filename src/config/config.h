@@ -551,10 +551,10 @@ struct cfg_service {
 	bool bgp;
 	bool has_load_balancer_ip;
 	struct core_addr load_balancer_ip;     /* spec.loadBalancerIP (deprecated, still used) */
+	uint8_t n_ip_families;                 /* at most BGP_AF_COUNT: fits the padding here */
 	enum bgp_af ip_families[BGP_AF_COUNT]; /* spec.ipFamilies */
-	size_t n_ip_families;
-	char *load_balancer_class;      /* spec.loadBalancerClass */
-	struct cfg_service_port *ports; /* spec.ports, owned */
+	char *load_balancer_class;             /* spec.loadBalancerClass */
+	struct cfg_service_port *ports;        /* spec.ports, owned */
 	size_t n_ports;
 	struct core_addr *ingress; /* status.loadBalancer.ingress[].ip, owned; entries with
 	                             only a hostname are skipped */
