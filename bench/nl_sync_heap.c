@@ -45,7 +45,8 @@ int main(int argc, char **argv)
 	struct prefix_set want;
 	struct speaker_lbif *l = NULL;
 	struct speaker_conflict *conf = NULL;
-	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000, n_conf = 0;
+	struct nl_addr *addrs = NULL;
+	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000, n_conf = 0, n_addrs = 0;
 	struct mallinfo2 mi;
 	int rc = 1;
 
@@ -66,7 +67,13 @@ int main(int argc, char **argv)
 	mi = mallinfo2();
 	fprintf(stderr, "baseline: %zu addresses wanted, heap in use %zu bytes\n", want.n,
 	        mi.uordblks + mi.hblkhd);
-	rc = speaker_lbif_sync(l, (const struct prefix_set *[]){&want}, 1, &conf, &n_conf);
+	/* As the speaker does it: the wanted set goes once the sync has its
+	 * copy. */
+	rc = speaker_lbif_want(l, (const struct prefix_set *[]){&want}, 1, &addrs, &n_addrs);
+	prefix_set_fini(&want);
+	if (rc == 0)
+		rc = speaker_lbif_sync(l, addrs, n_addrs, &conf, &n_conf);
+	free(addrs);
 	mi = mallinfo2();
 	fprintf(stderr, "sync: rc %d, %zu conflicts, heap in use after %zu bytes\n", rc, n_conf,
 	        mi.uordblks + mi.hblkhd);

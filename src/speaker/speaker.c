@@ -564,22 +564,20 @@ static void conflict_report(struct speaker *s, const struct cfg_set *set,
 }
 
 /*
- * Puts want and l2 (BGP's and layer 2's addresses) on the LB interface;
- * the addresses found elsewhere become s->conflicts (kube-proxy's IPVS
- * ones excepted). Returns true when the conflicts changed, so that the
- * routes must be computed again.
+ * Puts addrs (speaker_lbif_want's copy of BGP's and layer 2's addresses)
+ * on the LB interface; the addresses found elsewhere become s->conflicts
+ * (kube-proxy's IPVS ones excepted). Returns true when the conflicts
+ * changed, so that the routes must be computed again.
  */
-static bool lbif_apply(struct speaker *s, const struct cfg_set *set, const struct prefix_set *want,
-                       const struct prefix_set *l2)
+static bool lbif_apply(struct speaker *s, const struct cfg_set *set, const struct nl_addr *addrs,
+                       size_t n_addrs)
 {
 	struct speaker_conflict *conf = NULL;
 	struct core_addr *next = NULL;
 	size_t n_conf = 0, n_next = 0;
 	bool changed;
 
-	if (speaker_lbif_sync(s->lbif, (const struct prefix_set *[]){want, l2}, 2, &conf, &n_conf) <
-	        0 &&
-	    !conf)
+	if (speaker_lbif_sync(s->lbif, addrs, n_addrs, &conf, &n_conf) < 0 && !conf)
 		return false;
 	if (n_conf && !(next = calloc(n_conf, sizeof(*next)))) {
 		free(conf);
@@ -784,12 +782,13 @@ static void routes_swap(struct speaker *s, struct prefix_set *want)
 /*
  * Build, diff, swap. The addresses set wants announced are built, and
  * those this node answers for in layer 2 (speaker_l2_plan); the LB
- * interface gets both, and where it finds one on another interface (a
- * conflict: never announced) the addresses are built again without it.
- * Then the routes, from the addresses, which go before the swap: each set
- * is ~0.6 MB at 10,000 Services, and the interface's sync has its own
- * transient dump, so no two of them live at once beside the announced
- * routes (the speaker's budget is 20 MB at 10,000). Only then do
+ * interface gets both, and the addresses are built again after it,
+ * without those it found on another interface (a conflict: never
+ * announced). Then the routes, from the addresses, which go before the
+ * swap. At 10,000 Services the addresses, the routes, and the sync's copy
+ * and dump are ~0.3-0.4 MB each: no more than two of them live at once
+ * beside the announced routes (the speaker's budget is 20 MB at 10,000;
+ * the addresses are built twice for it). Only then do
  * the peers learn the difference from what is announced, so that such an
  * address is never announced and withdrawn again, and only then does
  * layer 2 announce the addresses it gained (speaker_l2_commit), which
@@ -802,6 +801,8 @@ static int routes_apply(struct speaker *s, const struct cfg_set *set)
 {
 	struct prefix_set hosts, want, l2;
 	struct lb_announce_opts o;
+	struct nl_addr *addrs;
+	size_t n_addrs;
 	int r;
 
 	prefix_set_init(&hosts);
@@ -811,13 +812,29 @@ static int routes_apply(struct speaker *s, const struct cfg_set *set)
 	r = hosts_build(s, set, &hosts);
 	if (!r && s->l2)
 		r = speaker_l2_plan(s->l2, set, &o, &l2);
-	if (!r && s->lbif && lbif_apply(s, set, &hosts, &l2)) {
+	/* The sync takes a copy of the addresses: hosts is given back before
+	 * it dumps the node's, and built again after it, with the conflicts it
+	 * found. */
+	if (!r && s->lbif) {
+		bool again = false;
+
+		if (speaker_lbif_want(s->lbif, (const struct prefix_set *[]){&hosts, &l2}, 2,
+		                      &addrs, &n_addrs) == 0) {
+			prefix_set_fini(&hosts);
+			again = lbif_apply(s, set, addrs, n_addrs);
+			free(addrs);
+		}
 		r = hosts_build(s, set, &hosts);
 		/* The interface follows the second build too: an address whose
 		 * conflict went away goes on it now, not at the next change.
-		 * Conflicts this finds wait for the next change. */
-		if (!r)
-			(void)lbif_apply(s, set, &hosts, &l2);
+		 * Conflicts this finds wait for the next change: the routes
+		 * are those of this build. */
+		if (!r && again &&
+		    speaker_lbif_want(s->lbif, (const struct prefix_set *[]){&hosts, &l2}, 2,
+		                      &addrs, &n_addrs) == 0) {
+			(void)lbif_apply(s, set, addrs, n_addrs);
+			free(addrs);
+		}
 	}
 	if (!r)
 		r = routes_build(s, set, &hosts, &want);
@@ -1085,14 +1102,11 @@ bool speaker_stopped(struct speaker *s)
 	 * take seconds to remove). SIGKILL leaves them for a graceful
 	 * restart. */
 	if (s->shutting_down && s->lbif && !s->lbif_emptied) {
-		struct prefix_set none;
 		struct speaker_conflict *conf = NULL;
 		size_t n_conf = 0;
 
-		prefix_set_init(&none);
-		speaker_lbif_sync(s->lbif, (const struct prefix_set *[]){&none}, 1, &conf, &n_conf);
+		speaker_lbif_sync(s->lbif, NULL, 0, &conf, &n_conf);
 		free(conf);
-		prefix_set_fini(&none);
 		s->lbif_emptied = true;
 	}
 	return true;
