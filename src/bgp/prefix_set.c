@@ -93,14 +93,11 @@ long prefix_set_find(const struct prefix_set *s, const struct bgp_prefix *p)
 	return find(s, p, prefix_hash(p));
 }
 
-/* Room for one more element in v (and val, when there). */
-static int grow(struct prefix_set *s)
+/* Room for ncap elements in v (and val, when there). */
+static int resize(struct prefix_set *s, size_t ncap)
 {
-	size_t ncap = s->cap ? s->cap * 2 : 64;
 	struct bgp_prefix *nv;
 
-	if (s->n < s->cap)
-		return 0;
 	if (s->val) {
 		uint32_t *nval = realloc(s->val, ncap * sizeof(*nval));
 
@@ -114,6 +111,19 @@ static int grow(struct prefix_set *s)
 	s->v = nv;
 	s->cap = ncap;
 	return 0;
+}
+
+/* Room for one more element. */
+static int grow(struct prefix_set *s)
+{
+	return s->n < s->cap ? 0 : resize(s, s->cap ? s->cap * 2 : 64);
+}
+
+int prefix_set_reserve(struct prefix_set *s, size_t n)
+{
+	if (core_idx_reserve(&s->ix, n) < 0)
+		return -ENOMEM;
+	return n <= s->cap ? 0 : resize(s, n);
 }
 
 /* Adds p (absent, hash h) at the end with value val; 0 or -ENOMEM. */

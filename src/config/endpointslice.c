@@ -148,6 +148,10 @@ bool cfg_endpoint_slice_trim(struct cfg_endpoint_slice *e)
 	free(m->resource_version);
 	free(m->source);
 	m->resource_version = m->source = NULL;
+	/* Nor is the uid read (the informer keeps its own hash of it): the
+	 * name and namespace alone, in a smaller block. Out of memory, the
+	 * uid just stays. */
+	(void)cfg_meta_set_id(m, m->name, m->ns, NULL);
 	return k > 0;
 }
 

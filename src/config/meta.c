@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/dec.h"
+#include "core/strs.h"
 
 /* k8s.io/apimachinery/pkg/apis/meta/v1 ObjectMeta json names. */
 static const char *const meta_known[] = {
@@ -33,7 +34,7 @@ static const char *const meta_known[] = {
 int cfg_dec_meta(struct cfg_dec *d, const json_t *root, bool namespaced, struct cfg_meta *m)
 {
 	const json_t *md = NULL;
-	const char *name = NULL, *ns = NULL;
+	const char *name = NULL, *ns = NULL, *uid = NULL;
 	size_t mark;
 	int rc = cfg_dec_object(d, root, "metadata", &md);
 
@@ -57,8 +58,9 @@ int cfg_dec_meta(struct cfg_dec *d, const json_t *root, bool namespaced, struct 
 		ns = namespaced ? "default" : NULL;
 	d->name = name;
 	d->ns = ns;
-	rc = -ENOMEM;
-	if (!(m->name = strdup(name)) || (ns && !(m->ns = strdup(ns))))
+	if ((rc = cfg_dec_cstr(d, md, "uid", &uid)) < 0)
+		goto out;
+	if ((rc = cfg_meta_set_id(m, name, ns, uid)) < 0)
 		goto nomem;
 	if (d->err && d->err->file) {
 		unsigned line = cfg_lines_self(d->err->lines, root);
@@ -74,7 +76,6 @@ int cfg_dec_meta(struct cfg_dec *d, const json_t *root, bool namespaced, struct 
 	if ((rc = cfg_dec_known(d, md, meta_known)) < 0 ||
 	    (rc = cfg_dec_map(d, md, "labels", &m->labels)) < 0 ||
 	    (rc = cfg_dec_map(d, md, "annotations", &m->annotations)) < 0 ||
-	    (rc = cfg_dec_string(d, md, "uid", &m->uid)) < 0 ||
 	    (rc = cfg_dec_string(d, md, "resourceVersion", &m->resource_version)) < 0)
 		goto out;
 	rc = 0;
@@ -106,13 +107,28 @@ int cfg_dec_type(struct cfg_dec *d, const json_t *root, const char *api_version)
 	return 0;
 }
 
+int cfg_meta_set_id(struct cfg_meta *m, const char *name, const char *ns, const char *uid)
+{
+	const char *s[3] = {name, ns, uid};
+	char *out[3], *blk;
+
+	if (!name)
+		return -EINVAL;
+	if (!(blk = malloc(core_strs_size(s, 3))))
+		return -ENOMEM;
+	core_strs_copy(blk, s, 3, out);
+	free(m->name); /* the old block, ns and uid with it */
+	m->name = out[0];
+	m->ns = out[1];
+	m->uid = out[2];
+	return 0;
+}
+
 void cfg_meta_fini(struct cfg_meta *m)
 {
-	free(m->name);
-	free(m->ns);
+	free(m->name); /* ns and uid with it */
 	cfg_map_fini(&m->labels);
 	cfg_map_fini(&m->annotations);
-	free(m->uid);
 	free(m->resource_version);
 	free(m->source);
 	memset(m, 0, sizeof(*m));

@@ -135,8 +135,12 @@ static int setup_easy(struct k8s_req *r, const char *path)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	/* libcurl 7.88 gives every transfer a 64 kB upload buffer; the
-	 * bodies sent here are a few kB (the minimum is 16 kB). */
+	 * bodies sent here are a few kB (the minimum is 16 kB). Its receive
+	 * buffer, 16 kB, lives as long as the transfer: a watch holds it for
+	 * minutes, mostly idle, one per informer; 4 kB hold a watch event
+	 * or two, and a list page is read in more, smaller pieces. */
 	curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);

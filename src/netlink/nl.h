@@ -148,7 +148,8 @@ int nl_route_decode(const struct nlmsghdr *nlh, struct nl_route *r);
 /* ---- Pure: reconcile planner ---- */
 
 /* Sorts v by address (family, then the family's bytes), then ifindex,
- * then prefix length: the order nl_plan_compute wants. */
+ * then prefix length: the order nl_plan_compute wants. In place, with no
+ * allocation (core/sort.h). */
 void nl_addr_sort(struct nl_addr *v, size_t n);
 
 struct nl_plan {

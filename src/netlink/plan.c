@@ -7,6 +7,8 @@
 #include "netlink/nl.h"
 #include "netlink/nl_int.h"
 
+#include "core/sort.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +31,9 @@ void nl_plan_fini(struct nl_plan *p)
 int nl_addr_push(struct nl_addr **v, size_t *n, size_t *cap, const struct nl_addr *a)
 {
 	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
+		/* By halves: a dump of 10,000 addresses takes 10,390 entries,
+		 * not 16,384. */
+		size_t ncap = *cap ? *cap + *cap / 2 : 16;
 		struct nl_addr *nv = reallocarray(*v, ncap, sizeof(*nv));
 
 		if (!nv)
@@ -55,8 +59,7 @@ static int order_cmp(const void *x, const void *y)
 
 void nl_addr_sort(struct nl_addr *v, size_t n)
 {
-	if (n > 1)
-		qsort(v, n, sizeof(*v), order_cmp);
+	core_sort(v, n, sizeof(*v), order_cmp);
 }
 
 /* Sorted by address; for want also: valid, and one prefix length per

@@ -183,7 +183,15 @@ static uint32_t svc_asks(const struct cfg_set *set, const char *node,
 int lb_announce_hosts(const struct cfg_set *set, const char *node, const struct lb_announce_opts *o,
                       struct prefix_set *hosts)
 {
+	size_t most = 0;
+
+	/* One prefix at most per ingress address: the set is allocated once,
+	 * at its size (the interface's and the routes' sets live beside it). */
+	for (size_t i = 0; i < set->n_services; i++)
+		most += set->services[i].n_ingress;
 	prefix_set_clear(hosts);
+	if (prefix_set_reserve(hosts, most) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < set->n_services; i++) {
 		const struct cfg_service *svc = &set->services[i];
 		uint32_t asks;
@@ -401,6 +409,10 @@ int lb_announce_routes(const struct cfg_set *set, const char *node,
 	int r = 0;
 
 	lb_announce_routes_clear(o, out);
+	/* Room for a route per host, the usual case (more grow the set:
+	 * several advertisements may give a host several prefixes). */
+	if (prefix_set_reserve(out, hosts->n) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < hosts->n && r == 0; i++) {
 		const struct bgp_prefix *p = &hosts->v[i];
 		uint32_t v = prefix_set_val(hosts, i);

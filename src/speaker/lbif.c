@@ -79,29 +79,30 @@ void speaker_lbif_free(struct speaker_lbif *l)
 }
 
 /* The union of want[0..n_want) as the planner takes it: addresses,
- * sorted, each once; the count to *n_out. Entries are host routes
- * (lb_host_prefix): anything else is refused rather than put on the
- * interface with a prefix length nobody asked for. */
-static int want_addrs(const struct prefix_set *const *want, size_t n_want, struct nl_addr **out,
-                      size_t *n_out)
+ * sorted, each once. Entries are host routes (lb_host_prefix): anything
+ * else is refused rather than put on the interface with a prefix length
+ * nobody asked for. */
+int speaker_lbif_want(const struct speaker_lbif *l, const struct prefix_set *const *want,
+                      size_t n_want, struct nl_addr **out, size_t *n_out)
 {
 	struct nl_addr *v;
 	size_t n = 0, k = 0;
+	int rc = -ENOMEM;
 
 	*out = NULL;
+	*n_out = 0;
 	for (size_t s = 0; s < n_want; s++)
 		n += want[s]->n;
 	if (!(v = calloc(n ? n : 1, sizeof(*v))))
-		return -ENOMEM;
+		goto fail;
+	rc = -EINVAL;
 	for (size_t s = 0; s < n_want; s++) {
 		for (size_t i = 0; i < want[s]->n; i++) {
 			const struct bgp_prefix *p = &want[s]->v[i];
 			size_t bytes = core_af_len(p->family);
 
-			if (!bytes || p->len != bytes * 8 || p->path_id) {
-				free(v);
-				return -EINVAL;
-			}
+			if (!bytes || p->len != bytes * 8 || p->path_id)
+				goto fail;
 			v[k].addr.family = p->family;
 			memcpy(v[k].addr.bytes, p->addr, bytes);
 			v[k++].prefixlen = p->len;
@@ -114,26 +115,22 @@ static int want_addrs(const struct prefix_set *const *want, size_t n_want, struc
 	*out = v;
 	*n_out = k;
 	return 0;
+fail:
+	log_err("%s: wanted addresses: %s", l->name, strerror(-rc));
+	free(v);
+	return rc;
 }
 
-int speaker_lbif_sync(struct speaker_lbif *l, const struct prefix_set *const *want, size_t n_want,
+int speaker_lbif_sync(struct speaker_lbif *l, const struct nl_addr *addrs, size_t n,
                       struct speaker_conflict **conf, size_t *n_conf)
 {
-	struct nl_addr *addrs = NULL;
 	struct nl_plan plan;
-	size_t n_addrs = 0;
 	int rc;
 
 	*conf = NULL;
 	*n_conf = 0;
 	nl_plan_init(&plan);
-	rc = want_addrs(want, n_want, &addrs, &n_addrs);
-	if (rc < 0) {
-		log_err("%s: wanted addresses: %s", l->name, strerror(-rc));
-		return rc;
-	}
-	rc = nl_reconcile(l->nl, l->ifindex, addrs, n_addrs, &plan);
-	free(addrs);
+	rc = nl_reconcile(l->nl, l->ifindex, addrs, n, &plan);
 	if (rc < 0)
 		log_err("%s: %s", l->name, nl_error(l->nl));
 	if (plan.n_add || plan.n_del)

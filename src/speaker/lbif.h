@@ -11,6 +11,7 @@
 
 #include "bgp/bgp.h"
 #include "bgp/prefix_set.h"
+#include "netlink/nl.h"
 
 /* kube-proxy in IPVS mode binds every LoadBalancer ingress address to
  * this interface: finding one there is expected, not a conflict. */
@@ -34,14 +35,23 @@ int speaker_lbif_open(const char *name, struct speaker_lbif **out);
 void speaker_lbif_free(struct speaker_lbif *l);
 
 /*
- * Makes the interface hold exactly the host routes of the union of
- * want[0..n_want) (borrowed: BGP's and layer 2's, without a copy that
- * joins them; entries other than /32 and /128 with path id 0 fail the
- * sync with -EINVAL before anything changes). Conflicts go to *conf
- * (owned array, free()) / *n_conf. Returns 0 or a negative errno (logged;
- * *conf is then NULL).
+ * The addresses the interface is to hold, as speaker_lbif_sync takes
+ * them: the host routes of the union of want[0..n_want) (borrowed: BGP's
+ * and layer 2's), sorted, each once, into *out (owned array, free()) /
+ * *n_out. A copy that the caller's sets need not outlive: the speaker
+ * gives its own back before the sync dumps the node's addresses. Entries
+ * other than /32 and /128 with path id 0 are refused: -EINVAL (logged),
+ * as is -ENOMEM; *out is then NULL.
  */
-int speaker_lbif_sync(struct speaker_lbif *l, const struct prefix_set *const *want, size_t n_want,
+int speaker_lbif_want(const struct speaker_lbif *l, const struct prefix_set *const *want,
+                      size_t n_want, struct nl_addr **out, size_t *n_out);
+
+/*
+ * Makes the interface hold exactly addrs[0..n) (speaker_lbif_want's;
+ * borrowed). Conflicts go to *conf (owned array, free()) / *n_conf.
+ * Returns 0 or a negative errno (logged; *conf is then NULL).
+ */
+int speaker_lbif_sync(struct speaker_lbif *l, const struct nl_addr *addrs, size_t n,
                       struct speaker_conflict **conf, size_t *n_conf);
 
 #endif

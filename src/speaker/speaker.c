@@ -29,6 +29,7 @@
 #include "core/idx.h"
 #include "core/log.h"
 #include "core/loglimit.h"
+#include "core/sort.h"
 #include "netlink/nl.h"
 #include "speaker/announce.h"
 #include "speaker/bfd.h"
@@ -566,22 +567,20 @@ static void conflict_report(struct speaker *s, const struct cfg_set *set,
 }
 
 /*
- * Puts want and l2 (BGP's and layer 2's addresses) on the LB interface;
- * the addresses found elsewhere become s->conflicts (kube-proxy's IPVS
- * ones excepted). Returns true when the conflicts changed, so that the
- * routes must be computed again.
+ * Puts addrs (speaker_lbif_want's copy of BGP's and layer 2's addresses)
+ * on the LB interface; the addresses found elsewhere become s->conflicts
+ * (kube-proxy's IPVS ones excepted). Returns true when the conflicts
+ * changed, so that the routes must be computed again.
  */
-static bool lbif_apply(struct speaker *s, const struct cfg_set *set, const struct prefix_set *want,
-                       const struct prefix_set *l2)
+static bool lbif_apply(struct speaker *s, const struct cfg_set *set, const struct nl_addr *addrs,
+                       size_t n_addrs)
 {
 	struct speaker_conflict *conf = NULL;
 	struct core_addr *next = NULL;
 	size_t n_conf = 0, n_next = 0;
 	bool changed;
 
-	if (speaker_lbif_sync(s->lbif, (const struct prefix_set *[]){want, l2}, 2, &conf, &n_conf) <
-	        0 &&
-	    !conf)
+	if (speaker_lbif_sync(s->lbif, addrs, n_addrs, &conf, &n_conf) < 0 && !conf)
 		return false;
 	if (n_conf && !(next = calloc(n_conf, sizeof(*next)))) {
 		free(conf);
@@ -625,22 +624,6 @@ static bool u64_has(const uint64_t *v, size_t n, uint64_t h)
 	return n && bsearch(&h, v, n, sizeof(*v), u64_cmp) != NULL;
 }
 
-/* Appends h to v; 0 or -ENOMEM. */
-static int u64_push(uint64_t **v, size_t *n, size_t *cap, uint64_t h)
-{
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		uint64_t *nv = reallocarray(*v, c, sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
-	(*v)[(*n)++] = h;
-	return 0;
-}
-
 static void report_withdrawn(struct speaker *s, const struct cfg_service *svc, int why)
 {
 	log_info("Service %s/%s: withdrawn from node %s (%s)", svc->meta.ns, svc->meta.name,
@@ -666,25 +649,26 @@ static bool announces(const struct speaker *s, const struct cfg_set *set,
  * the new one is built from set, each Service compared with the old one
  * as it goes (reported when it starts or stops being announced), then it
  * replaces the old one. A Service that left set was reported already
- * (speaker_service_gone).
+ * (speaker_service_gone). The array is allocated once for every Service
+ * of set, then given back what this node does not announce.
  */
 static void services_report(struct speaker *s, const struct cfg_set *set,
                             const struct lb_announce_opts *o)
 {
-	uint64_t *now = NULL;
-	size_t n_now = 0, cap = 0;
+	uint64_t *now = NULL, *fit;
+	size_t n_now = 0;
 
+	/* Out of memory: the old list stays, and the next change reports
+	 * what this one could not. */
+	if (set->n_services && !(now = reallocarray(NULL, set->n_services, sizeof(*now))))
+		return;
 	for (size_t i = 0; i < set->n_services; i++) {
 		const struct cfg_service *svc = &set->services[i];
 		uint64_t h = svc_hash(svc->meta.ns, svc->meta.name);
 		bool was = u64_has(s->announced, s->n_announced, h), is = announces(s, set, o, svc);
 
-		if (is && u64_push(&now, &n_now, &cap, h) < 0) {
-			/* Out of memory: the old list stays, and the next
-			 * change reports again what this one could not. */
-			free(now);
-			return;
-		}
+		if (is)
+			now[n_now++] = h;
 		if (is && !was) {
 			log_info("Service %s/%s: announcing from node %s", svc->meta.ns,
 			         svc->meta.name, s->node);
@@ -694,8 +678,13 @@ static void services_report(struct speaker *s, const struct cfg_set *set,
 			report_withdrawn(s, svc, lb_announce_service(set, s->node, o, svc));
 		}
 	}
-	if (n_now)
-		qsort(now, n_now, sizeof(*now), u64_cmp);
+	core_sort(now, n_now, sizeof(*now), u64_cmp);
+	if (!n_now) {
+		free(now);
+		now = NULL;
+	} else if (n_now < set->n_services && (fit = reallocarray(now, n_now, sizeof(*now)))) {
+		now = fit;
+	}
 	free(s->announced);
 	s->announced = now;
 	s->n_announced = n_now;
@@ -796,12 +785,13 @@ static void routes_swap(struct speaker *s, struct prefix_set *want)
 /*
  * Build, diff, swap. The addresses set wants announced are built, and
  * those this node answers for in layer 2 (speaker_l2_plan); the LB
- * interface gets both, and where it finds one on another interface (a
- * conflict: never announced) the addresses are built again without it.
- * Then the routes, from the addresses, which go before the swap: each set
- * is ~0.6 MB at 10,000 Services, and the interface's sync has its own
- * transient dump, so no two of them live at once beside the announced
- * routes (the speaker's budget is 20 MB at 10,000). Only then do
+ * interface gets both, and the addresses are built again after it,
+ * without those it found on another interface (a conflict: never
+ * announced). Then the routes, from the addresses, which go before the
+ * swap. At 10,000 Services the addresses, the routes, and the sync's copy
+ * and dump are ~0.3-0.4 MB each: no more than two of them live at once
+ * beside the announced routes (the speaker's budget is 20 MB at 10,000;
+ * the addresses are built twice for it). Only then do
  * the peers learn the difference from what is announced, so that such an
  * address is never announced and withdrawn again, and only then does
  * layer 2 announce the addresses it gained (speaker_l2_commit), which
@@ -814,6 +804,8 @@ static int routes_apply(struct speaker *s, const struct cfg_set *set)
 {
 	struct prefix_set hosts, want, l2;
 	struct lb_announce_opts o;
+	struct nl_addr *addrs;
+	size_t n_addrs;
 	int r;
 
 	prefix_set_init(&hosts);
@@ -823,13 +815,29 @@ static int routes_apply(struct speaker *s, const struct cfg_set *set)
 	r = hosts_build(s, set, &hosts);
 	if (!r && s->l2)
 		r = speaker_l2_plan(s->l2, set, &o, &l2);
-	if (!r && s->lbif && lbif_apply(s, set, &hosts, &l2)) {
+	/* The sync takes a copy of the addresses: hosts is given back before
+	 * it dumps the node's, and built again after it, with the conflicts it
+	 * found. */
+	if (!r && s->lbif) {
+		bool again = false;
+
+		if (speaker_lbif_want(s->lbif, (const struct prefix_set *[]){&hosts, &l2}, 2,
+		                      &addrs, &n_addrs) == 0) {
+			prefix_set_fini(&hosts);
+			again = lbif_apply(s, set, addrs, n_addrs);
+			free(addrs);
+		}
 		r = hosts_build(s, set, &hosts);
 		/* The interface follows the second build too: an address whose
 		 * conflict went away goes on it now, not at the next change.
-		 * Conflicts this finds wait for the next change. */
-		if (!r)
-			(void)lbif_apply(s, set, &hosts, &l2);
+		 * Conflicts this finds wait for the next change: the routes
+		 * are those of this build. */
+		if (!r && again &&
+		    speaker_lbif_want(s->lbif, (const struct prefix_set *[]){&hosts, &l2}, 2,
+		                      &addrs, &n_addrs) == 0) {
+			(void)lbif_apply(s, set, addrs, n_addrs);
+			free(addrs);
+		}
 	}
 	if (!r)
 		r = routes_build(s, set, &hosts, &want);
@@ -1115,14 +1123,11 @@ bool speaker_stopped(struct speaker *s)
 	 * take seconds to remove). SIGKILL leaves them for a graceful
 	 * restart. */
 	if (s->shutting_down && s->lbif && !s->lbif_emptied) {
-		struct prefix_set none;
 		struct speaker_conflict *conf = NULL;
 		size_t n_conf = 0;
 
-		prefix_set_init(&none);
-		speaker_lbif_sync(s->lbif, (const struct prefix_set *[]){&none}, 1, &conf, &n_conf);
+		speaker_lbif_sync(s->lbif, NULL, 0, &conf, &n_conf);
 		free(conf);
-		prefix_set_fini(&none);
 		s->lbif_emptied = true;
 	}
 	return true;

@@ -28,15 +28,13 @@ static void svc_init(struct bench_svc *b, unsigned i)
 
 	memset(b, 0, sizeof(*b));
 	snprintf(name, sizeof(name), "svc-%05u", i);
-	b->svc.meta.name = strdup(name);
-	b->svc.meta.ns = strdup(i % 2 ? "default" : "team");
+	assert_int_equal(cfg_meta_set_id(&b->svc.meta, name, i % 2 ? "default" : "team", NULL), 0);
 	b->svc.type = CFG_SVC_LOAD_BALANCER;
 	b->svc.load_balancer_class = strdup(LB_DEFAULT_CLASS);
 	b->svc.ports = calloc(1, sizeof(*b->svc.ports));
 	b->svc.ports[0].port = 80;
 	b->svc.ports[0].protocol = strdup("TCP");
 	b->svc.n_ports = 1;
-	assert_non_null(b->svc.meta.name);
 	assert_non_null(b->svc.ports[0].protocol);
 }
 

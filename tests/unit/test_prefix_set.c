@@ -50,6 +50,54 @@ static void test_add_has_del(void **state)
 	prefix_set_fini(&s);
 }
 
+/* A reservation is the size: filling it moves nothing (v, val and the
+ * index stay where they are), one more grows it, values included. */
+static void test_reserve(void **state)
+{
+	struct prefix_set s;
+	struct bgp_prefix *v;
+	struct core_idx_slot *slots;
+	uint32_t *val;
+
+	(void)state;
+	prefix_set_init(&s);
+	assert_int_equal(prefix_set_reserve(&s, 1000), 0);
+	assert_int_equal(s.cap, 1000);
+	assert_true(s.ix.cap * 3 >= 1000 * 4);
+	/* the values' array comes with the first value, at the set's size */
+	for (uint32_t i = 0; i < 1000; i++) {
+		struct bgp_prefix p = v4(0xc6120000 + i, 32);
+
+		assert_int_equal(prefix_set_put(&s, &p, i + 1), 1);
+		if (i == 0) {
+			v = s.v;
+			val = s.val;
+			slots = s.ix.slots;
+		}
+	}
+	assert_ptr_equal(s.v, v);
+	assert_ptr_equal(s.val, val);
+	assert_ptr_equal(s.ix.slots, slots);
+	assert_int_equal(s.cap, 1000);
+	/* smaller than what is there: nothing changes */
+	assert_int_equal(prefix_set_reserve(&s, 10), 0);
+	assert_int_equal(s.cap, 1000);
+	{
+		struct bgp_prefix p = v4(0xc6130000, 32);
+
+		assert_int_equal(prefix_set_put(&s, &p, 7), 1);
+		assert_true(s.cap > 1000);
+	}
+	for (uint32_t i = 0; i < 1000; i++) {
+		struct bgp_prefix p = v4(0xc6120000 + i, 32);
+		long at = prefix_set_find(&s, &p);
+
+		assert_true(at >= 0);
+		assert_int_equal(prefix_set_val(&s, (size_t)at), i + 1);
+	}
+	prefix_set_fini(&s);
+}
+
 static void test_canon_and_identity(void **state)
 {
 	struct prefix_set s;
@@ -170,6 +218,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_add_has_del),
 	    cmocka_unit_test(test_canon_and_identity),
+	    cmocka_unit_test(test_reserve),
 	    cmocka_unit_test(test_random_against_model),
 	    cmocka_unit_test(test_values_against_model),
 	};

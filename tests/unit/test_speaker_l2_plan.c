@@ -1294,8 +1294,7 @@ static void p_set(const struct pcase *c, struct cfg_set *set)
 		const struct pnode *m = &c->nodes[i];
 		struct cfg_node *n = &set->nodes[i];
 
-		n->meta.name = strdup(m->name);
-		assert_non_null(n->meta.name);
+		assert_int_equal(cfg_meta_set_id(&n->meta, m->name, NULL, NULL), 0);
 		n->unschedulable = m->cordoned;
 		n->ready = m->notready  ? CFG_COND_FALSE
 		           : m->unknown ? CFG_COND_UNKNOWN
@@ -1313,12 +1312,11 @@ static void p_set(const struct pcase *c, struct cfg_set *set)
 
 		snprintf(name, sizeof(name), "s%zu", i);
 		snprintf(ns, sizeof(ns), "ns%d", m->ns);
-		s.meta.name = strdup(name);
-		s.meta.ns = strdup(ns);
+		assert_int_equal(cfg_meta_set_id(&s.meta, name, ns, NULL), 0);
 		s.type = m->lb ? CFG_SVC_LOAD_BALANCER : CFG_SVC_NODE_PORT;
 		s.external_traffic_policy = m->local ? CFG_ETP_LOCAL : CFG_ETP_CLUSTER;
 		s.ingress = calloc(m->n_addr, sizeof(*s.ingress));
-		assert_true(s.meta.name && s.meta.ns && s.ingress);
+		assert_non_null(s.ingress);
 		memcpy(s.ingress, m->addr, m->n_addr * sizeof(*s.ingress));
 		s.n_ingress = m->n_addr;
 		assert_int_equal(cfg_set_service_put(set, &s), 0);
@@ -1329,13 +1327,12 @@ static void p_set(const struct pcase *c, struct cfg_set *set)
 			continue;
 		sl = &set->slices[set->n_slices++];
 		snprintf(name, sizeof(name), "s%zu-x", i);
-		sl->meta.name = strdup(name);
-		sl->meta.ns = strdup(ns);
+		assert_int_equal(cfg_meta_set_id(&sl->meta, name, ns, NULL), 0);
 		snprintf(name, sizeof(name), "s%zu", i);
 		kv_set(&sl->meta.labels, CFG_LABEL_SERVICE_NAME, name);
 		sl->service = sl->meta.labels.items[0].value;
 		sl->endpoints = calloc(c->n_nodes, sizeof(*sl->endpoints));
-		assert_true(sl->meta.name && sl->meta.ns && sl->endpoints);
+		assert_non_null(sl->endpoints);
 		for (size_t n = 0; n < c->n_nodes; n++) {
 			struct cfg_endpoint *e;
 

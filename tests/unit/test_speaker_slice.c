@@ -76,7 +76,8 @@ static void test_trim_counts(void **state)
 	struct cfg_error err;
 
 	assert_int_equal(
-	    decode("{\"metadata\":{\"name\":\"web-a\",\"namespace\":\"shop\",\"labels\":"
+	    decode("{\"metadata\":{\"name\":\"web-a\",\"namespace\":\"shop\",\"uid\":\"u-1\","
+	           "\"resourceVersion\":\"9\",\"labels\":"
 	           "{\"kubernetes.io/service-name\":\"web\"}},\"addressType\":\"IPv4\","
 	           "\"endpoints\":[{\"addresses\":[\"10.0.0.1\"],\"nodeName\":\"n1\"},"
 	           "{\"addresses\":[\"10.0.0.2\"],\"nodeName\":\"n2\"},"
@@ -89,7 +90,14 @@ static void test_trim_counts(void **state)
 	    0);
 	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(cfg_slices_ready_count(&s, 1, "shop", "web", nodes[i]), want[i]);
+	assert_string_equal(s.meta.uid, "u-1");
 	assert_true(cfg_endpoint_slice_trim(&s));
+	/* what stays of the metadata: name, namespace, the Service's label */
+	assert_string_equal(s.meta.name, "web-a");
+	assert_string_equal(s.meta.ns, "shop");
+	assert_null(s.meta.uid);
+	assert_null(s.meta.resource_version);
+	assert_string_equal(s.service, "web");
 	assert_int_equal(s.n_endpoints, 2);
 	assert_string_equal(s.endpoints[0].node_name, "n1");
 	assert_int_equal(s.endpoints[0].merged, 2);
