@@ -117,8 +117,8 @@ int mlb_head(struct cfg_dec *d, const json_t *obj, const char *const *versions,
 	if ((rc = cfg_dec_meta(d, obj, true, meta)) < 0)
 		return rc;
 	if (!json_string_length(cfg_dec_get(cfg_dec_get(obj, "metadata"), "namespace"))) {
-		free(meta->ns);
-		meta->ns = NULL;
+		if ((rc = cfg_meta_set_id(meta, meta->name, NULL, meta->uid)) < 0)
+			return nomem(d);
 		d->ns = NULL;
 	}
 	if ((rc = mlb_unknown(d, obj, top_known, note)) < 0 ||

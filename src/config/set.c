@@ -470,15 +470,9 @@ static const char *obj_ns(const json_t *obj)
 /* A MetalLB object without a namespace is in MetalLB's (see config.h). */
 static int fix_ns(struct builder *b, struct cfg_meta *m)
 {
-	char *ns;
-
 	if (m->ns && strcmp(m->ns, b->mlb_ns) == 0)
 		return 0;
-	if (!(ns = strdup(b->mlb_ns)))
-		return -ENOMEM;
-	free(m->ns);
-	m->ns = ns;
-	return 0;
+	return cfg_meta_set_id(m, m->name, b->mlb_ns, m->uid);
 }
 
 static int put_ignored(struct builder *b, const char *kind, const char *api_version,
