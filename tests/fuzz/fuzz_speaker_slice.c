@@ -31,8 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			for (size_t i = 0; svc && i < sizeof(nodes) / sizeof(nodes[0]); i++)
 				before[i] = cfg_slices_ready_count(&s, 1, ns, svc, nodes[i]);
-			/* s.service points into the labels, which trim keeps */
+			/* s.service points into the labels, which trim keeps; the
+			 * name and namespace move to a new block (no uid) */
 			(void)cfg_endpoint_slice_trim(&s);
+			ns = s.meta.ns ? s.meta.ns : "";
 			for (size_t i = 0; svc && i < sizeof(nodes) / sizeof(nodes[0]); i++) {
 				uint32_t after =
 				    cfg_slices_ready_count(&s, 1, ns, s.service, nodes[i]);
