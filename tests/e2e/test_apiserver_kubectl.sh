@@ -13,14 +13,10 @@ manifests="$root/tests/apiserver/manifests"
 kube_init kubectl
 
 scenario() { # label kubectl-binary
-	label=$1
-	local kc=$2 dir="$work/$1"
-	mkdir -p "$dir"
+	local K
+	kube_scenario "$1" "$2"
 	kube_start || return
-	local K=("$kc" --kubeconfig "$dir/kubeconfig" --cache-dir "$dir/cache")
-	local ver
-	ver=$("$kc" version --client 2>/dev/null | grep -Eo 'v1\.[0-9]+' | head -1)
-	echo "== kubectl $ver ($label) against $(cat "$dir/started")"
+	echo "   against $(cat "$dir/started")"
 
 	check "version reaches the server" has 'Server Version.*v1\.32' "${K[@]}" version
 	check "api-resources lists services and leases" \

@@ -516,14 +516,8 @@ EOF
 }
 
 scenario() { # label kubectl-binary
-	label=$1
-	local kc=$2
-	dir="$work/$1"
-	mkdir -p "$dir"
-	local K=("$kc" --kubeconfig "$dir/kubeconfig" --cache-dir "$dir/cache")
-	local ver
-	ver=$("$kc" version --client 2>/dev/null | grep -Eo 'v1\.[0-9]+' | head -1)
-	echo "== kubectl $ver ($label)"
+	local kc=$2 K
+	kube_scenario "$1" "$kc"
 
 	# Offline: kustomize renders, and the rendered objects are sound.
 	check "kubectl kustomize deploy/ renders" bash -c '"$1" kustomize deploy/ >"$2"' \

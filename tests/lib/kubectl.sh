@@ -4,8 +4,8 @@
 # fail counts, check and its predicates, raw API access, Debian's kubectl
 # 1.20, and the run of one scenario per kubectl. A test sources this after
 # cd-ing to the repo and setting $root, calls kube_init, defines
-# scenario LABEL KUBECTL (which sets $label and $dir="$work/$label") and
-# ends with kube_scenarios. Not for the netns tests: check here is not
+# scenario LABEL KUBECTL (which begins with kube_scenario) and ends with
+# kube_scenarios. Not for the netns tests: check here is not
 # netns.sh's.
 
 # kube_init NAME: $run, $py, $work (/tmp/berth-NAME.XXXXXX), the counts;
@@ -22,6 +22,17 @@ kube_init() {
 kube_cleanup() {
 	for d in "${servers[@]}"; do "$run" stop --dir "$d" >/dev/null 2>&1; done
 	rm -rf "$work"
+}
+
+# kube_scenario LABEL KUBECTL: $label, $dir ($work/LABEL, made), K (the
+# kubectl with its kubeconfig and cache in $dir; a scenario declares it
+# local) and the scenario's header.
+kube_scenario() {
+	label=$1
+	dir="$work/$1"
+	mkdir -p "$dir"
+	K=("$2" --kubeconfig "$dir/kubeconfig" --cache-dir "$dir/cache")
+	echo "== kubectl $("$2" version --client 2>/dev/null | grep -Eo 'v1\.[0-9]+' | head -1) ($label)"
 }
 
 # kube_start: a stand-in serving from $dir; a failure to start is counted.
