@@ -137,6 +137,9 @@ int cfg_strings_copy(char *const *src, size_t n, char ***out);
 
 /* eip.c, shared with the MetalLB decoders and the set's rules */
 void cfg_eip_bgp_defaults(struct cfg_eip_bgp *b);
+/* Whether first-last is a range: one family, first not after last. 0, or
+ * -EINVAL with *why (static) saying what is wrong. */
+int cfg_range_check(const struct core_addr *first, const struct core_addr *last, const char **why);
 /* Whether every aggregation length of b keeps aggregates inside e's
  * ranges of its family: 0, or -EINVAL with the family at fault, the
  * least length it allows and the text of the range that needs it. */

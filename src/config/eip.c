@@ -55,6 +55,19 @@ static int parse_prefix_len(const char *s, unsigned max, unsigned *out)
 	return 0;
 }
 
+int cfg_range_check(const struct core_addr *first, const struct core_addr *last, const char **why)
+{
+	if (first->family != last->family) {
+		*why = "mixes IPv4 and IPv6";
+		return -EINVAL;
+	}
+	if (core_addr_cmp(first, last) > 0) {
+		*why = "starts after its end";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int cfg_eip_parse_address(const char *s, struct core_addr *first, struct core_addr *last,
                           const char **why)
 {
@@ -95,15 +108,7 @@ int cfg_eip_parse_address(const char *s, struct core_addr *first, struct core_ad
 		*sep = '\0';
 		if (cfg_addr_parse(buf, first) < 0 || cfg_addr_parse(sep + 1, last) < 0)
 			return -EINVAL;
-		if (first->family != last->family) {
-			*why = "mixes IPv4 and IPv6";
-			return -EINVAL;
-		}
-		if (core_addr_cmp(first, last) > 0) {
-			*why = "starts after its end";
-			return -EINVAL;
-		}
-		return 0;
+		return cfg_range_check(first, last, why);
 	}
 	if (cfg_addr_parse(buf, first) < 0)
 		return -EINVAL;

@@ -264,15 +264,7 @@ static int parse_pool_address(const char *s, struct core_addr *first, struct cor
 		*why = "has an end that is no IP address";
 		return -EINVAL;
 	}
-	if (first->family != last->family) {
-		*why = "mixes IPv4 and IPv6";
-		return -EINVAL;
-	}
-	if (core_addr_cmp(first, last) > 0) {
-		*why = "starts after its end";
-		return -EINVAL;
-	}
-	return 0;
+	return cfg_range_check(first, last, why);
 }
 
 static int dec_addresses(struct cfg_dec *d, const json_t *spec, struct cfg_eip *e)

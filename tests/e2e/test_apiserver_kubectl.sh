@@ -7,71 +7,16 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-run="$root/tools/apiserver/run"
 manifests="$root/tests/apiserver/manifests"
-work=$(mktemp -d /tmp/berth-kubectl.XXXXXX)
-passed=0 failed=0 servers=()
-
-cleanup() {
-	for d in "${servers[@]}"; do "$run" stop --dir "$d" >/dev/null 2>&1; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
 # shellcheck source=../lib/kubectl.sh
 . "$root/tests/lib/kubectl.sh"
-
-check() { # name command... : passes when the command succeeds
-	local name=$1
-	shift
-	if "$@" >"$work/out" 2>&1; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL [$label] $name"
-		sed 's/^/    /' "$work/out" | head -20
-	fi
-}
-
-has() { # pattern command... : the command's output (stdout+stderr) matches
-	local pat=$1
-	shift
-	local out
-	out=$("$@" 2>&1)
-	if grep -Eq -- "$pat" <<<"$out"; then return 0; fi
-	echo "expected /$pat/ in output of: $*"
-	echo "$out"
-	return 1
-}
-
-fails_with() { # pattern command... : the command fails and says pattern
-	local pat=$1
-	shift
-	local out
-	if out=$("$@" 2>&1); then
-		echo "expected failure from: $*"
-		echo "$out"
-		return 1
-	fi
-	grep -Eq -- "$pat" <<<"$out" && return 0
-	echo "expected /$pat/ in: $out"
-	return 1
-}
+kube_init kubectl
 
 scenario() { # label kubectl-binary
-	label=$1
-	local kc=$2 dir="$work/$1"
-	mkdir -p "$dir"
-	"$run" --dir "$dir" --port 0 --daemon >"$dir/started" || {
-		failed=$((failed + 1))
-		echo "FAIL [$label] server did not start"
-		return
-	}
-	servers+=("$dir")
-	local K=("$kc" --kubeconfig "$dir/kubeconfig" --cache-dir "$dir/cache")
-	local ver
-	ver=$("$kc" version --client 2>/dev/null | grep -Eo 'v1\.[0-9]+' | head -1)
-	echo "== kubectl $ver ($label) against $(cat "$dir/started")"
+	local K
+	kube_scenario "$1" "$2"
+	kube_start || return
+	echo "   against $(cat "$dir/started")"
 
 	check "version reaches the server" has 'Server Version.*v1\.32' "${K[@]}" version
 	check "api-resources lists services and leases" \
@@ -164,8 +109,14 @@ scenario() { # label kubectl-binary
 	check "missing secret is NotFound" fails_with 'secrets "nope" not found' \
 		"${K[@]}" -n lb-test get secret nope
 	check "delete secret" has 'secret "sd" deleted' "${K[@]}" -n lb-test delete secret sd
-	check "server-side apply" has 'serverside-applied' \
+	# eip-pool's spec.address is kubectl-patch's since the watch above:
+	# server-side apply names the conflict, and with force takes the field.
+	check "server-side apply names the conflict" \
+		fails_with 'conflict with "kubectl-patch".*\.spec\.address' \
 		"${K[@]}" apply --server-side -f "$manifests/objects.yaml"
+	check "server-side apply --force-conflicts" \
+		has 'eip\.network\.kubesphere\.io/eip-pool serverside-applied' \
+		"${K[@]}" apply --server-side --force-conflicts -f "$manifests/objects.yaml"
 	check "get missing object is NotFound" fails_with 'NotFound|not found' \
 		"${K[@]}" get --raw /api/v1/namespaces/default/services/nope
 	check "delete" has 'bgppeer.network.kubesphere.io "router-a" deleted' \
@@ -179,16 +130,4 @@ scenario() { # label kubectl-binary
 	"$run" stop --dir "$dir"
 }
 
-if [ -x /usr/bin/kubectl ]; then
-	scenario kubectl-current /usr/bin/kubectl
-else
-	echo "SKIP kubectl 1.32: /usr/bin/kubectl is not installed on this machine"
-fi
-if k120=$(kubectl120); then
-	scenario kubectl-1.20 "$k120"
-else
-	failed=$((failed + 1))
-	echo "FAIL could not fetch Debian's kubernetes-client (kubectl 1.20)"
-fi
-echo "apiserver-kubectl: $passed passed, $failed failed"
-((failed == 0))
+kube_scenarios apiserver-kubectl

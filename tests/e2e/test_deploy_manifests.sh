@@ -18,89 +18,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-run="$root/tools/apiserver/run"
-py=/usr/bin/python3
-work=$(mktemp -d /tmp/berth-deploy.XXXXXX)
-passed=0 failed=0 servers=()
-label=""
-
-cleanup() {
-	for d in "${servers[@]}"; do "$run" stop --dir "$d" >/dev/null 2>&1; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
 # shellcheck source=../lib/kubectl.sh
 . "$root/tests/lib/kubectl.sh"
-
-check() { # name command... : passes when the command succeeds
-	local name=$1
-	shift
-	if "$@" >"$work/out" 2>&1; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL [$label] $name"
-		sed 's/^/    /' "$work/out" | head -20
-	fi
-}
-
-has() { # pattern command... : the command succeeds and its output matches
-	local pat=$1 out
-	shift
-	if ! out=$("$@" 2>&1); then
-		echo "command failed: $*"
-		echo "$out"
-		return 1
-	fi
-	grep -Eq -- "$pat" <<<"$out" && return 0
-	echo "expected /$pat/ in output of: $*"
-	echo "$out"
-	return 1
-}
-
-lacks() { # pattern command... : the command succeeds and its output does not match
-	local pat=$1 out
-	shift
-	out=$("$@" 2>&1) || {
-		echo "command failed: $*"
-		echo "$out"
-		return 1
-	}
-	grep -Eq -- "$pat" <<<"$out" || return 0
-	echo "unexpected /$pat/ in output of: $*"
-	echo "$out"
-	return 1
-}
-
-fails_with() { # pattern command... : the command fails and says pattern
-	local pat=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		echo "expected failure from: $*"
-		echo "$out"
-		return 1
-	fi
-	grep -Eq -- "$pat" <<<"$out" && return 0
-	echo "expected /$pat/ in: $out"
-	return 1
-}
-
-# api METHOD PATH [BODY [CONTENT-TYPE]]: prints "HTTP-CODE BODY" (raw API
-# access, to see status codes and Status causes that kubectl hides).
-api() {
-	local method=$1 path=$2 body=${3:-} ctype=${4:-application/json}
-	local url token ca
-	url=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$dir/server.json")
-	token=$(cat "$dir/token")
-	ca="$dir/ca.crt"
-	local args=(-sS --cacert "$ca" -H "Authorization: Bearer $token" -X "$method"
-		-o "$work/api.body" -w '%{http_code}')
-	[ -n "$body" ] && args+=(-H "Content-Type: $ctype" --data-binary "$body")
-	local code
-	code=$(curl "${args[@]}" "$url$path") || return 1
-	echo "$code $(cat "$work/api.body")"
-}
+kube_init deploy
 
 # rejected CODE FIELD METHOD PATH BODY: the API answers CODE with a Status
 # whose causes name FIELD (422 Invalid) or whose message does (400).
@@ -137,14 +57,10 @@ check_rendered() {
 	$py - "$1" <<'EOF'
 import json, re, sys
 
-text = open(sys.argv[1]).read()
-dec, objs, i = json.JSONDecoder(), [], 0
-while i < len(text):
-    if text[i].isspace():
-        i += 1
-        continue
-    o, i = dec.raw_decode(text, i)
-    objs.extend(o["items"] if o.get("kind") == "List" else [o])
+sys.path.insert(0, "tests/lib")
+import kube_objs
+
+objs = kube_objs.objs(sys.argv[1])
 errors = []
 def err(msg):
     errors.append(msg)
@@ -463,14 +379,11 @@ check_metallb_rendered() {
 	$py - "$1" "$2" "$3" <<'EOF'
 import json, re, sys
 
+sys.path.insert(0, "tests/lib")
+import kube_objs
+
 def objs(path):
-    text, dec, out, i = open(path).read(), json.JSONDecoder(), [], 0
-    while i < len(text):
-        if text[i].isspace():
-            i += 1
-            continue
-        o, i = dec.raw_decode(text, i)
-        out.extend(o["items"] if o.get("kind") == "List" else [o])
+    out = kube_objs.objs(path)
     for o in out:
         o["metadata"].get("annotations", {}).pop("berth.test/render", None)
         if not o["metadata"].get("annotations"):
@@ -603,14 +516,8 @@ EOF
 }
 
 scenario() { # label kubectl-binary
-	label=$1
-	local kc=$2
-	dir="$work/$1"
-	mkdir -p "$dir"
-	local K=("$kc" --kubeconfig "$dir/kubeconfig" --cache-dir "$dir/cache")
-	local ver
-	ver=$("$kc" version --client 2>/dev/null | grep -Eo 'v1\.[0-9]+' | head -1)
-	echo "== kubectl $ver ($label)"
+	local kc=$2 K
+	kube_scenario "$1" "$kc"
 
 	# Offline: kustomize renders, and the rendered objects are sound.
 	check "kubectl kustomize deploy/ renders" bash -c '"$1" kustomize deploy/ >"$2"' \
@@ -627,12 +534,7 @@ scenario() { # label kubectl-binary
 	check "deploy/metallb: CRDs, read-only RBAC in metallb-system" \
 		check_metallb_rendered "$dir/metallb.json" "$dir/metallb-rbac.json" "$dir/render.json"
 
-	"$run" --dir "$dir" --port 0 --daemon >"$dir/started" || {
-		failed=$((failed + 1))
-		echo "FAIL [$label] server did not start"
-		return
-	}
-	servers+=("$dir")
+	kube_start || return
 
 	# apply -k: everything the stand-in serves is created; the rest is
 	# refused only because the stand-in does not serve that kind.
@@ -863,16 +765,4 @@ EOF
 	"$run" stop --dir "$dir" >/dev/null
 }
 
-if [ -x /usr/bin/kubectl ]; then
-	scenario kubectl-current /usr/bin/kubectl
-else
-	echo "SKIP kubectl 1.32: /usr/bin/kubectl is not installed on this machine"
-fi
-if k120=$(kubectl120); then
-	scenario kubectl-1.20 "$k120"
-else
-	failed=$((failed + 1))
-	echo "FAIL could not fetch Debian's kubernetes-client (kubectl 1.20)"
-fi
-echo "deploy-manifests: $passed passed, $failed failed"
-((failed == 0))
+kube_scenarios deploy-manifests

@@ -17,88 +17,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-run="$root/tools/apiserver/run"
-py=/usr/bin/python3
 fixtures="$root/tests/fixtures/metallb/docs"
-work=$(mktemp -d /tmp/berth-metallb-crds.XXXXXX)
-passed=0 failed=0 servers=()
-label=""
-
-cleanup() {
-	for d in "${servers[@]}"; do "$run" stop --dir "$d" >/dev/null 2>&1; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
 # shellcheck source=../lib/kubectl.sh
 . "$root/tests/lib/kubectl.sh"
-
-check() { # name command... : passes when the command succeeds
-	local name=$1
-	shift
-	if "$@" >"$work/out" 2>&1; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL [$label] $name"
-		sed 's/^/    /' "$work/out" | head -20
-	fi
-}
-
-has() { # pattern command... : the command succeeds and its output matches
-	local pat=$1 out
-	shift
-	if ! out=$("$@" 2>&1); then
-		echo "command failed: $*"
-		echo "$out"
-		return 1
-	fi
-	grep -Eq -- "$pat" <<<"$out" && return 0
-	echo "expected /$pat/ in output of: $*"
-	echo "$out"
-	return 1
-}
-
-lacks() { # pattern command... : the command succeeds and its output does not match
-	local pat=$1 out
-	shift
-	out=$("$@" 2>&1) || {
-		echo "command failed: $*"
-		echo "$out"
-		return 1
-	}
-	grep -Eq -- "$pat" <<<"$out" || return 0
-	echo "unexpected /$pat/ in output of: $*"
-	echo "$out"
-	return 1
-}
-
-fails_with() { # pattern command... : the command fails and says pattern
-	local pat=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		echo "expected failure from: $*"
-		echo "$out"
-		return 1
-	fi
-	grep -Eq -- "$pat" <<<"$out" && return 0
-	echo "expected /$pat/ in: $out"
-	return 1
-}
-
-# api METHOD PATH [BODY [CONTENT-TYPE]]: prints "HTTP-CODE BODY".
-api() {
-	local method=$1 path=$2 body=${3:-} ctype=${4:-application/json}
-	local url token
-	url=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$dir/server.json")
-	token=$(cat "$dir/token")
-	local args=(-sS --cacert "$dir/ca.crt" -H "Authorization: Bearer $token" -X "$method"
-		-o "$work/api.body" -w '%{http_code}')
-	[ -n "$body" ] && args+=(-H "Content-Type: $ctype" --data-binary "$body")
-	local code
-	code=$(curl "${args[@]}" "$url$path") || return 1
-	echo "$code $(cat "$work/api.body")"
-}
+kube_init metallb-crds
 
 # rejected FIELD PATH BODY [WANT]: POST answers 422 Invalid with a cause
 # naming FIELD (and, with WANT, a cause message containing WANT).
@@ -140,17 +62,10 @@ P='"myASN":64500,"peerASN":64501,"peerAddress":"192.0.2.1"'
 # with every field as written; the only fields added are MetalLB's defaults.
 same_as_fixture() {
 	$py - "$1" "$2" <<'EOF'
-import json, sys
+import sys
 
-def objs(path):
-    text, dec, out, i = open(path).read(), json.JSONDecoder(), [], 0
-    while i < len(text):
-        if text[i].isspace():
-            i += 1
-            continue
-        o, i = dec.raw_decode(text, i)
-        out.extend(o["items"] if o.get("kind") == "List" else [o])
-    return out
+sys.path.insert(0, "tests/lib")
+from kube_objs import objs
 
 DEFAULTS = {"metallb.io/v1beta1 IPAddressPool": {"autoAssign": True, "avoidBuggyIPs": False},
             "metallb.io/v1beta2 BGPPeer": {"peerPort": 179, "disableMP": False,
@@ -206,20 +121,9 @@ EOF
 }
 
 scenario() { # label kubectl-binary
-	label=$1
-	local kc=$2
-	dir="$work/$1"
-	mkdir -p "$dir"
-	local K=("$kc" --kubeconfig "$dir/kubeconfig" --cache-dir "$dir/cache")
-	local ver
-	ver=$("$kc" version --client 2>/dev/null | grep -Eo 'v1\.[0-9]+' | head -1)
-	echo "== kubectl $ver ($label)"
-	"$run" --dir "$dir" --port 0 --daemon >"$dir/started" || {
-		failed=$((failed + 1))
-		echo "FAIL [$label] server did not start"
-		return
-	}
-	servers+=("$dir")
+	local kc=$2 K
+	kube_scenario "$1" "$kc"
+	kube_start || return
 
 	# apply -k: the namespace and the six CRDs; the Roles and RoleBindings
 	# only fail because the stand-in serves no RBAC.
@@ -505,16 +409,4 @@ EOF
 	"$run" stop --dir "$dir" >/dev/null
 }
 
-if [ -x /usr/bin/kubectl ]; then
-	scenario kubectl-current /usr/bin/kubectl
-else
-	echo "SKIP kubectl 1.32: /usr/bin/kubectl is not installed on this machine"
-fi
-if k120=$(kubectl120); then
-	scenario kubectl-1.20 "$k120"
-else
-	failed=$((failed + 1))
-	echo "FAIL could not fetch Debian's kubernetes-client (kubectl 1.20)"
-fi
-echo "metallb-crds: $passed passed, $failed failed"
-((failed == 0))
+kube_scenarios metallb-crds

@@ -7,21 +7,7 @@
  * Service's slices, none when a Cluster Service shares it; references
  * given back.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <cmocka.h>
-
-#include "speaker/announce.h"
-
-#define SVC(name, etp, ip)                                                                         \
-	"apiVersion: v1\nkind: Service\nmetadata: {name: " name ", namespace: ns}\n"               \
-	"spec: {type: LoadBalancer, externalTrafficPolicy: " etp "}\n"                             \
-	"status: {loadBalancer: {ingress: [{ip: '" ip "'}]}}\n---\n"
+#include "test_lb_announce_util.h"
 
 #define SLICE(name, svc, eps)                                                                      \
 	"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"                                   \
@@ -30,75 +16,13 @@
 
 #define EP(node) "{addresses: [10.0.0.1], nodeName: " node "}"
 
-#define NODE(name, labels)                                                                         \
-	"apiVersion: v1\nkind: Node\nmetadata: {name: " name ", labels: {" labels "}}\n---\n"
+#define PEER(name, addr)                                                                           \
+	"apiVersion: network.kubesphere.io/v1alpha2\nkind: BgpPeer\nmetadata: {name: " name "}\n"  \
+	"spec:\n  conf: {peerAs: 65000, neighborAddress: " addr "}\n---\n"
 
 #define EIP(name, addr, bgp)                                                                       \
 	"apiVersion: network.kubesphere.io/v1alpha2\nkind: Eip\nmetadata: {name: " name "}\n"      \
 	"spec:\n  address: " addr "\n" bgp "---\n"
-
-#define NODES NODE("n1", "rack: r1") NODE("n2", "rack: r2")
-
-struct world {
-	struct cfg_set set;
-	struct bgp_route_attrs_tab *tab;
-	struct lb_announce_opts o;
-	struct prefix_set out;
-};
-
-static void load(struct world *w, const char *yaml)
-{
-	struct cfg_error err;
-
-	memset(w, 0, sizeof(*w));
-	cfg_set_init(&w->set);
-	cfg_error_init(&err, "t.yaml", NULL);
-	if (cfg_manifest_load_buf("t.yaml", yaml, strlen(yaml), &w->set, &err) < 0)
-		fail_msg("load: %s", err.msg);
-	w->tab = bgp_route_attrs_tab_new();
-	assert_non_null(w->tab);
-	w->o.endpoints_known = true;
-	w->o.attrs = w->tab;
-	prefix_set_init(&w->out);
-}
-
-static void compute(struct world *w, const char *node)
-{
-	assert_int_equal(lb_announce_compute_opts(&w->set, node, &w->o, &w->out), 0);
-}
-
-static void unload(struct world *w)
-{
-	struct bgp_route_attrs_stats st;
-
-	lb_announce_routes_clear(&w->o, &w->out);
-	bgp_route_attrs_reclaim(w->tab, NULL, NULL);
-	bgp_route_attrs_stats(w->tab, &st);
-	/* every reference the routes held came back */
-	assert_int_equal(st.live, 0);
-	prefix_set_fini(&w->out);
-	bgp_route_attrs_tab_free(w->tab);
-	cfg_set_fini(&w->set);
-}
-
-/* The route attributes id of prefix s in w->out, or -1 when absent. */
-static long route(const struct world *w, const char *s)
-{
-	struct bgp_prefix p;
-	long at;
-
-	assert_int_equal(bgp_prefix_parse(s, &p), 0);
-	at = prefix_set_find(&w->out, &p);
-	return at < 0 ? -1 : (long)prefix_set_val(&w->out, (size_t)at);
-}
-
-static const struct bgp_route_attrs *attrs(const struct world *w, const char *s)
-{
-	long id = route(w, s);
-
-	assert_true(id >= 0);
-	return bgp_route_attrs_get(w->tab, (uint32_t)id);
-}
 
 #define AGG_POOL EIP("pool", "203.0.113.0/24", "  bgp: {aggregationLength: 24}\n")
 
@@ -257,10 +181,12 @@ static void test_pool_attrs(void **state)
 	const struct bgp_route_attrs *a;
 	struct world w;
 
-	load(&w, NODES EIP("pool", "203.0.113.0/24",
-	                   "  bgp:\n    communities: [\"65000:100\", no-export]\n"
-	                   "    largeCommunities: [\"65000:1:2\"]\n    localPref: 200\n"
-	                   "    aggregationLength: 25\n    peers: [tor2, tor1]\n")
+	load(&w,
+	     NODES PEER("tor1", "192.0.2.201") PEER("tor2", "192.0.2.202")
+	         EIP("pool", "203.0.113.0/24",
+	             "  bgp:\n    communities: [\"65000:100\", no-export]\n"
+	             "    largeCommunities: [\"65000:1:2\"]\n    localPref: 200\n"
+	             "    aggregationLength: 25\n    peers: [tor2, tor1]\n")
 	             SVC("c", "Cluster", "203.0.113.200") SVC("l", "Local", "203.0.113.5")
 	                 SLICE("l-1", "l", "[" EP("n1") "]") SVC("x", "Cluster", "198.51.100.1"));
 	compute(&w, "n1");

@@ -7,17 +7,9 @@
  * L2Advertisement selects, answered by the nodes its node selectors
  * allow, on the interface berth binds.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <cmocka.h>
-
-#include "speaker/announce.h"
 #include "speaker/l2_plan.h"
+
+#include "test_lb_announce_util.h"
 
 #define NS " namespace: metallb-system"
 #define POOL(name, addr)                                                                           \
@@ -29,84 +21,14 @@
 #define L2ADV(name, spec)                                                                          \
 	"apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: " name "," NS     \
 	"}\nspec: " spec "\n---\n"
-#define SVC(name, etp, ip)                                                                         \
-	"apiVersion: v1\nkind: Service\nmetadata: {name: " name ", namespace: ns}\n"               \
-	"spec: {type: LoadBalancer, externalTrafficPolicy: " etp "}\n"                             \
-	"status: {loadBalancer: {ingress: [{ip: '" ip "'}]}}\n---\n"
 #define SLICE(name, svc, node)                                                                     \
 	"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"                                   \
 	"metadata: {name: " name ", namespace: ns, labels: {kubernetes.io/service-name: " svc      \
 	"}}\naddressType: IPv4\nendpoints: [{addresses: [10.0.0.1], nodeName: " node "}]\n---\n"
-#define NODE(name, labels)                                                                         \
-	"apiVersion: v1\nkind: Node\nmetadata: {name: " name ", labels: {" labels "}}\n---\n"
-#define NODES NODE("n1", "rack: r1") NODE("n2", "rack: r2")
 #define PEER(name, addr)                                                                           \
 	"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: " name "," NS "}\n"       \
 	"spec: {myASN: 64512, peerASN: 64513, peerAddress: " addr "}\n---\n"
 #define PEERS PEER("t1", "192.0.2.201") PEER("t2", "192.0.2.202")
-
-struct world {
-	struct cfg_set set;
-	struct bgp_route_attrs_tab *tab;
-	struct lb_announce_opts o;
-	struct prefix_set out;
-};
-
-static void load(struct world *w, const char *yaml)
-{
-	struct cfg_error err;
-
-	memset(w, 0, sizeof(*w));
-	cfg_set_init(&w->set);
-	if (cfg_manifest_load_buf("t.yaml", yaml, strlen(yaml), &w->set, &err) < 0)
-		fail_msg("load: %s", err.msg);
-	cfg_error_init(&err, NULL, NULL);
-	if (cfg_set_validate(&w->set, &err) < 0)
-		fail_msg("validate: %s", err.msg);
-	assert_int_equal(cfg_set_resolve(&w->set), 0);
-	w->tab = bgp_route_attrs_tab_new();
-	assert_non_null(w->tab);
-	w->o.endpoints_known = true;
-	w->o.attrs = w->tab;
-	prefix_set_init(&w->out);
-}
-
-static void compute(struct world *w, const char *node)
-{
-	assert_int_equal(lb_announce_compute_opts(&w->set, node, &w->o, &w->out), 0);
-}
-
-static void unload(struct world *w)
-{
-	struct bgp_route_attrs_stats st;
-
-	lb_announce_routes_clear(&w->o, &w->out);
-	bgp_route_attrs_reclaim(w->tab, NULL, NULL);
-	bgp_route_attrs_stats(w->tab, &st);
-	assert_int_equal(st.live, 0);
-	prefix_set_fini(&w->out);
-	bgp_route_attrs_tab_free(w->tab);
-	cfg_set_fini(&w->set);
-}
-
-static long route(const struct world *w, const char *s)
-{
-	struct bgp_prefix p;
-	long at;
-
-	assert_int_equal(bgp_prefix_parse(s, &p), 0);
-	at = prefix_set_find(&w->out, &p);
-	return at < 0 ? -1 : (long)prefix_set_val(&w->out, (size_t)at);
-}
-
-static const struct bgp_route_attrs *attrs(const struct world *w, const char *s)
-{
-	long id = route(w, s);
-
-	if (id < 0)
-		fail_msg("no route %s", s);
-	return bgp_route_attrs_get(w->tab, (uint32_t)id);
-}
 
 static bool has_peer(const struct bgp_route_attrs *a, const char *name)
 {

@@ -15,26 +15,16 @@
  * other peer is never touched. Manifest mode reads Secrets of its
  * namespace from the manifests, on reload.
  */
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include <cmocka.h>
 #include <ev.h>
 
-#include "bgp/sock.h"
 #include "config/config.h"
 #include "core/log.h"
 #include "speaker/peer_cfg.h"
 #include "speaker/speaker.h"
+
+#include "test_speaker_lo_util.h"
 
 #define NS "berth-system"
 
@@ -182,38 +172,21 @@ static void hook_key(const char *peer, int k, const char *msg, void *arg)
 	n_told++;
 }
 
-static uint16_t free_port(void)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
-
 /* BgpConf on 127.0.0.1:port; BgpPeer "lo" (127.0.0.1, passive) with a
  * reference to Secret bgp key pw; BgpPeer "other" (127.0.0.2, passive),
  * no password; then secrets (YAML documents, may be ""). */
 static void manifest(char *buf, size_t size, uint16_t port, const char *secrets)
 {
 	snprintf(buf, size,
-	         "apiVersion: network.kubesphere.io/v1alpha2\nkind: BgpConf\n"
-	         "metadata: {name: default}\n"
-	         "spec: {as: 65001, routerId: 192.0.2.11, listenPort: %u, "
-	         "listenAddresses: [127.0.0.1]}\n"
-	         "---\napiVersion: network.kubesphere.io/v1alpha2\nkind: BgpPeer\n"
-	         "metadata: {name: lo}\n"
-	         "spec:\n  conf: {peerAs: 65000, neighborAddress: 127.0.0.1,"
-	         " authPasswordSecretRef: {name: bgp, key: pw}}\n"
-	         "  transport: {passiveMode: true}\n"
-	         "---\napiVersion: network.kubesphere.io/v1alpha2\nkind: BgpPeer\n"
-	         "metadata: {name: other}\n"
-	         "spec:\n  conf: {peerAs: 65000, neighborAddress: 127.0.0.2}\n"
-	         "  transport: {passiveMode: true}\n%s",
+	         LO_BGP_CONF "---\napiVersion: network.kubesphere.io/v1alpha2\nkind: BgpPeer\n"
+	                     "metadata: {name: lo}\n"
+	                     "spec:\n  conf: {peerAs: 65000, neighborAddress: 127.0.0.1,"
+	                     " authPasswordSecretRef: {name: bgp, key: pw}}\n"
+	                     "  transport: {passiveMode: true}\n"
+	                     "---\napiVersion: network.kubesphere.io/v1alpha2\nkind: BgpPeer\n"
+	                     "metadata: {name: other}\n"
+	                     "spec:\n  conf: {peerAs: 65000, neighborAddress: 127.0.0.2}\n"
+	                     "  transport: {passiveMode: true}\n%s",
 	         port, secrets);
 }
 
@@ -226,38 +199,6 @@ static void apply(struct speaker *sp, uint16_t port, const char *secrets)
 	load(&set, m);
 	assert_int_equal(speaker_apply(sp, &set), 0);
 	cfg_set_fini(&set);
-}
-
-/* 127.0.0.1:port from src, signed with key ("" unsigned): the fd once the
- * kernel completed the handshake, -1 when it did not within 1 s. */
-static int dial(uint16_t port, const char *src, const char *key)
-{
-	struct core_addr lo, from;
-	struct bgp_sock_opts o = {.md5_key = key, .local = &from};
-	struct pollfd pfd;
-	int fd;
-
-	assert_int_equal(core_addr_parse("127.0.0.1", &lo), 0);
-	assert_int_equal(core_addr_parse(src, &from), 0);
-	fd = bgp_sock_connect(&lo, port, &o);
-	assert_true(fd >= 0);
-	pfd = (struct pollfd){.fd = fd, .events = POLLOUT};
-	if (poll(&pfd, 1, 1000) == 1 && bgp_sock_connect_result(fd) == 0)
-		return fd;
-	close(fd);
-	return -1;
-}
-
-static bool closed_by_speaker(int fd)
-{
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	char b[64];
-	ssize_t n;
-
-	if (poll(&pfd, 1, 1000) != 1)
-		return false;
-	n = recv(fd, b, sizeof(b), 0);
-	return n == 0 || (n < 0 && errno == ECONNRESET);
 }
 
 struct peers {
