@@ -289,25 +289,8 @@ unsigned cfg_eip_min_aggregation(const struct core_addr *first, const struct cor
 	return bits - (tz_first < tz_end ? tz_first : tz_end);
 }
 
-unsigned cfg_eip_min_aggregation_of(const struct cfg_eip *e, int family)
-{
-	unsigned min = 0;
-
-	for (size_t i = 0; i < e->n_ranges; i++) {
-		const struct cfg_range *r = &e->ranges[i];
-		unsigned m;
-
-		if (r->first.family != family)
-			continue;
-		m = cfg_eip_min_aggregation(&r->first, &r->last);
-		if (m > min)
-			min = m;
-	}
-	return min;
-}
-
 /* The range of family whose aggregates need the longest length (the one
- * cfg_eip_min_aggregation_of is about), or NULL. */
+ * cfg_eip_min_aggregation_of gives), or NULL. */
 static const struct cfg_range *tightest(const struct cfg_eip *e, int family)
 {
 	const struct cfg_range *t = NULL;
@@ -326,6 +309,13 @@ static const struct cfg_range *tightest(const struct cfg_eip *e, int family)
 		}
 	}
 	return t;
+}
+
+unsigned cfg_eip_min_aggregation_of(const struct cfg_eip *e, int family)
+{
+	const struct cfg_range *t = tightest(e, family);
+
+	return t ? cfg_eip_min_aggregation(&t->first, &t->last) : 0;
 }
 
 int cfg_eip_check_aggregation(const struct cfg_eip *e, const struct cfg_eip_bgp *b, int *family,
